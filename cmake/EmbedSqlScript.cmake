@@ -1,0 +1,10 @@
+# Writes OUT: `const std::vector<accord::common::Migration>& NAMESPACE::Migrations()`.
+set(body "#include \"accord/common/migrations.h\"\n\nnamespace ${NAMESPACE} {\n\nconst std::vector<accord::common::Migration>& Migrations() {\n  static const std::vector<accord::common::Migration> kMigrations = {\n")
+foreach(f IN LISTS FILES)
+  get_filename_component(name "${f}" NAME_WE)
+  file(READ "${f}" sql)
+  string(APPEND body "      {\"${name}\", R\"accord_sql(${sql})accord_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kMigrations;\n}\n\n}  // namespace ${NAMESPACE}\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

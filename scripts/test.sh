@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds everything (scripts/build.sh) and runs the whole test suite with ctest against
+# a throwaway PostgreSQL and Redis on free loopback ports. Extra arguments go to ctest:
+#   scripts/test.sh -L unit            only unit tests
+#   scripts/test.sh -L integration     only integration tests
+#   scripts/test.sh -R AccountStore    tests whose name matches
+# BUILD_DIR picks the build directory (default: build). Exits with ctest's status.
+set -euo pipefail
+ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$ROOT"
+
+BUILD_DIR=${BUILD_DIR:-build}
+export BUILD_DIR
+"$ROOT/scripts/build.sh"
+
+# shellcheck source-path=SCRIPTDIR source=lib/servers.sh
+source "$ROOT/scripts/lib/servers.sh"
+
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/accord-test.XXXXXX")
+# The unprivileged PostgreSQL user (when we are root) must be able to reach data directories below.
+chmod 0711 "$TEST_TMP"
+
+# shellcheck disable=SC2317  # called through trap
+cleanup() {
+  local status=$? f
+  trap - EXIT INT TERM
+  # The shared servers, and any private ones a crashed test left behind.
+  while IFS= read -r f; do
+    stop_postgres --immediate "$(dirname -- "$f")" || true
+  done < <(find "$TEST_TMP" -name postmaster.pid 2>/dev/null)
+  while IFS= read -r f; do
+    kill_redis "$(dirname -- "$f")" || true
+  done < <(find "$TEST_TMP" -name redis.pid 2>/dev/null)
+  rm -rf -- "$TEST_TMP"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A port picked as free can still be taken before the server binds it: try a few.
+start_with_retries() {
+  local what=$1 dir=$2 attempt port
+  for attempt in 1 2 3; do
+    port=$(free_loopback_port)
+    if "$what" "$dir" "$port" >&2; then
+      printf '%s\n' "$port"
+      return 0
+    fi
+    echo "[accord] attempt $attempt to start $what on port $port failed" >&2
+  done
+  return 1
+}
+# shellcheck disable=SC2317  # called indirectly
+start_test_postgres() { start_postgres --ephemeral "$@"; }
+
+PG_PORT=$(start_with_retries start_test_postgres "$TEST_TMP/shared-pg")
+REDIS_PORT=$(start_with_retries start_redis "$TEST_TMP/shared-redis")
+
+export ACCORD_TEST_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
+export ACCORD_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+ACCORD_PG_BIN=$(pg_bin_dir)
+export ACCORD_PG_BIN
+export ACCORD_SCRIPTS_DIR="$ROOT/scripts"
+# Private servers started by tests put their data here, so cleanup() catches leftovers.
+export ACCORD_TEST_TMPDIR="$TEST_TMP"
+echo "[accord] test PostgreSQL: $ACCORD_TEST_PG_URL  Redis: $ACCORD_TEST_REDIS_URL" >&2
+
+set +e
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "$@"
+status=$?
+set -e
+exit "$status"

@@ -1,0 +1,356 @@
+// `accordctl accounts ...`: the AccountService (accord.account.v1).
+#include <algorithm>
+#include <cctype>
+#include <iomanip>
+#include <limits>
+#include <ostream>
+
+#include "accord/account/v1/account.grpc.pb.h"
+#include "commands.h"
+#include "rpc.h"
+
+namespace accord::accordctl {
+namespace {
+
+namespace v1 = ::accord::account::v1;
+using ::accord::common::v1::OrganizationType;
+
+struct EnumName {
+  const char* text;
+  int value;
+};
+
+constexpr EnumName kTypes[] = {
+    {"commercial", common::v1::ORGANIZATION_TYPE_COMMERCIAL},
+    {"non-profit", common::v1::ORGANIZATION_TYPE_NON_PROFIT},
+    {"government", common::v1::ORGANIZATION_TYPE_GOVERNMENT},
+    {"internal-unit", common::v1::ORGANIZATION_TYPE_INTERNAL_UNIT},
+    {"public-institution", common::v1::ORGANIZATION_TYPE_PUBLIC_INSTITUTION},
+};
+
+constexpr EnumName kStages[] = {
+    {"prospect", v1::LIFECYCLE_STAGE_PROSPECT}, {"active", v1::LIFECYCLE_STAGE_ACTIVE},
+    {"at-risk", v1::LIFECYCLE_STAGE_AT_RISK},   {"dormant", v1::LIFECYCLE_STAGE_DORMANT},
+    {"churned", v1::LIFECYCLE_STAGE_CHURNED},
+};
+
+template <size_t N>
+std::string Choices(const EnumName (&names)[N]) {
+  std::string out;
+  for (const auto& name : names) {
+    if (!out.empty()) out += "|";
+    out += name.text;
+  }
+  return out;
+}
+
+// Accepts "non-profit", "non_profit" or "NON-PROFIT".
+template <size_t N>
+std::optional<int> ParseEnum(const EnumName (&names)[N], std::string text) {
+  for (auto& c : text) {
+    c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (const auto& name : names) {
+    if (text == name.text) return name.value;
+  }
+  return std::nullopt;
+}
+
+template <size_t N>
+std::string EnumText(const EnumName (&names)[N], int value) {
+  for (const auto& name : names) {
+    if (name.value == value) return name.text;
+  }
+  return value == 0 ? "-" : std::to_string(value);
+}
+
+// "accounts/ID" or a bare "ID" -> "accounts/ID"; nullopt for anything else.
+std::optional<std::string> AccountName(const std::string& text) {
+  constexpr std::string_view kPrefix = "accounts/";
+  std::string id = text.rfind(kPrefix, 0) == 0 ? text.substr(kPrefix.size()) : text;
+  if (id.empty() || id.find('/') != std::string::npos) return std::nullopt;
+  return std::string(kPrefix) + id;
+}
+
+struct Client {
+  CallOptions call;
+  std::unique_ptr<v1::AccountService::Stub> stub;
+};
+
+std::optional<Client> Connect(const Invocation& inv) {
+  auto call = CallOptionsFor(inv, *FindService("account"));
+  if (!call) return std::nullopt;
+  Client client{std::move(*call), nullptr};
+  client.stub = v1::AccountService::NewStub(client.call.NewChannel());
+  return client;
+}
+
+std::vector<FlagSpec> WithRpcFlags(std::vector<FlagSpec> flags) {
+  for (auto& flag : RpcFlags()) flags.push_back(std::move(flag));
+  return flags;
+}
+
+int PrintAccount(const Invocation& inv, const v1::Account& account) {
+  inv.out << ToJson(account, /*pretty=*/true) << "\n";
+  return kExitOk;
+}
+
+int RunCreate(const Invocation& inv) {
+  auto display_name = inv.args.Get("display-name");
+  if (!display_name) return inv.UsageError("--display-name is required");
+  v1::CreateAccountRequest request;
+  v1::Account* account = request.mutable_account();
+  account->set_display_name(*display_name);
+  account->set_legal_name(inv.args.GetOr("legal-name", ""));
+  if (auto text = inv.args.Get("type")) {
+    auto type = ParseEnum(kTypes, *text);
+    if (!type) return inv.UsageError("bad --type '" + *text + "' (" + Choices(kTypes) + ")");
+    account->set_type(static_cast<OrganizationType>(*type));
+  }
+  account->set_owner(inv.args.GetOr("owner", ""));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  auto context = client->call.NewContext();
+  v1::Account response;
+  grpc::Status status = client->stub->CreateAccount(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return PrintAccount(inv, response);
+}
+
+int RunGet(const Invocation& inv) {
+  auto name = AccountName(inv.args.positional()[0]);
+  if (!name) return inv.UsageError("bad account name (accounts/ID or ID)");
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  v1::GetAccountRequest request;
+  request.set_name(*name);
+  auto context = client->call.NewContext();
+  v1::Account response;
+  grpc::Status status = client->stub->GetAccount(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return PrintAccount(inv, response);
+}
+
+void PrintTable(std::ostream& os, const std::vector<v1::Account>& accounts) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"NAME", "DISPLAY_NAME", "TYPE", "STAGE", "OWNER"});
+  for (const auto& account : accounts) {
+    rows.push_back({account.name(), account.display_name(), EnumText(kTypes, account.type()),
+                    EnumText(kStages, account.lifecycle_stage()), account.owner()});
+  }
+  std::vector<size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    os << line << "\n";
+  }
+}
+
+int RunList(const Invocation& inv) {
+  v1::ListAccountsRequest request;
+  request.set_filter(inv.args.GetOr("filter", ""));
+  request.set_order_by(inv.args.GetOr("order-by", ""));
+  request.set_page_token(inv.args.GetOr("page-token", ""));
+  if (auto text = inv.args.Get("page-size")) {
+    auto size = ParseInt(*text, 0, std::numeric_limits<int32_t>::max());
+    if (!size) return inv.UsageError("bad --page-size '" + *text + "'");
+    request.set_page_size(static_cast<int32_t>(*size));
+  }
+  bool all = inv.args.Bool("all");
+  bool table = inv.args.Bool("table");
+
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  std::vector<v1::Account> collected;
+  std::string next_page_token;
+  while (true) {
+    auto context = client->call.NewContext();
+    v1::ListAccountsResponse response;
+    grpc::Status status = client->stub->ListAccounts(context.get(), request, &response);
+    if (!status.ok()) return ReportRpcError(status, inv.err);
+    for (const auto& account : response.accounts()) {
+      if (table) {
+        collected.push_back(account);
+      } else {
+        inv.out << ToJson(account, /*pretty=*/false) << "\n";
+      }
+    }
+    next_page_token = response.next_page_token();
+    if (!all || next_page_token.empty()) break;
+    if (next_page_token == request.page_token()) {
+      inv.err << "error: the server returned the same page token twice; stopping\n";
+      return kExitFailure;
+    }
+    request.set_page_token(next_page_token);
+  }
+  if (table) PrintTable(inv.out, collected);
+  inv.out.flush();
+  // Without --all, say where the next page starts (stderr keeps stdout machine-readable).
+  if (!all && !next_page_token.empty()) {
+    inv.err << "next page: --page-token " << next_page_token << "\n";
+  }
+  return kExitOk;
+}
+
+int RunUpdate(const Invocation& inv) {
+  auto name = AccountName(inv.args.positional()[0]);
+  if (!name) return inv.UsageError("bad account name (accounts/ID or ID)");
+  auto etag = inv.args.Get("etag");
+  if (!etag) return inv.UsageError("--etag is required (from get or list)");
+
+  v1::UpdateAccountRequest request;
+  v1::Account* account = request.mutable_account();
+  account->set_name(*name);
+  auto* mask = request.mutable_update_mask();
+  if (auto value = inv.args.Get("display-name")) {
+    account->set_display_name(*value);
+    mask->add_paths("display_name");
+  }
+  if (auto value = inv.args.Get("legal-name")) {
+    account->set_legal_name(*value);
+    mask->add_paths("legal_name");
+  }
+  if (auto value = inv.args.Get("type")) {
+    auto type = ParseEnum(kTypes, *value);
+    if (!type) return inv.UsageError("bad --type '" + *value + "' (" + Choices(kTypes) + ")");
+    account->set_type(static_cast<OrganizationType>(*type));
+    mask->add_paths("type");
+  }
+  if (auto value = inv.args.Get("lifecycle-stage")) {
+    auto stage = ParseEnum(kStages, *value);
+    if (!stage) {
+      return inv.UsageError("bad --lifecycle-stage '" + *value + "' (" + Choices(kStages) + ")");
+    }
+    account->set_lifecycle_stage(static_cast<v1::LifecycleStage>(*stage));
+    mask->add_paths("lifecycle_stage");
+  }
+  if (auto value = inv.args.Get("owner")) {
+    account->set_owner(*value);
+    mask->add_paths("owner");
+  }
+  if (mask->paths_size() == 0) {
+    return inv.UsageError(
+        "nothing to update: give at least one of --display-name, --legal-name, --type, "
+        "--lifecycle-stage, --owner");
+  }
+  request.set_etag(*etag);
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  auto context = client->call.NewContext();
+  v1::Account response;
+  grpc::Status status = client->stub->UpdateAccount(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return PrintAccount(inv, response);
+}
+
+int RunDelete(const Invocation& inv) {
+  auto name = AccountName(inv.args.positional()[0]);
+  if (!name) return inv.UsageError("bad account name (accounts/ID or ID)");
+  auto etag = inv.args.Get("etag");
+  if (!etag) return inv.UsageError("--etag is required (from get or list)");
+  v1::DeleteAccountRequest request;
+  request.set_name(*name);
+  request.set_etag(*etag);
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  auto context = client->call.NewContext();
+  v1::Account response;
+  grpc::Status status = client->stub->DeleteAccount(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return PrintAccount(inv, response);
+}
+
+}  // namespace
+
+void RegisterAccountCommands(Registry& registry) {
+  registry.AddGroup("accounts", "Business customers (accord.account.v1.AccountService).");
+  const std::string types = Choices(kTypes);
+  const std::string stages = Choices(kStages);
+  const FlagSpec request_id{"request-id", "UUID",
+                            "Idempotency key: a retry with the same id changes nothing twice."};
+
+  registry.Add({
+      .path = {"accounts", "create"},
+      .synopsis = "--display-name NAME",
+      .summary = "Create an account; prints it as JSON.",
+      .description = "The owner defaults to the caller and the lifecycle stage to prospect.",
+      .flags = WithRpcFlags({
+          {"display-name", "NAME", "How the account manager refers to the customer (required)."},
+          {"legal-name", "NAME", "Registered legal name."},
+          {"type", "TYPE", "Kind of organization: " + types + "."},
+          {"owner", "SUBJECT", "Owning account manager (default: the caller)."},
+          request_id,
+      }),
+      .run = RunCreate,
+  });
+  registry.Add({
+      .path = {"accounts", "get"},
+      .synopsis = "NAME",
+      .summary = "Show one account as JSON (NAME is accounts/ID or ID).",
+      .flags = WithRpcFlags({}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunGet,
+  });
+  registry.Add({
+      .path = {"accounts", "list"},
+      .synopsis = "",
+      .summary = "List accounts: one JSON object per line, or a table.",
+      .description = "Without --all, prints one page and, on stderr, the token of the next one.",
+      .flags = WithRpcFlags({
+          {"filter", "F", "Filter expression (see README \"Filtering\")."},
+          {"order-by", "O", "display_name (default) or create_time, optionally \" desc\"."},
+          {"page-size", "N", "Accounts per page (server default 50, at most 1000)."},
+          {"page-token", "T", "Continue from a previous page."},
+          {"all", "", "Follow next_page_token until the last page."},
+          {"table", "", "Print aligned columns: name, display_name, type, stage, owner."},
+      }),
+      .run = RunList,
+  });
+  registry.Add({
+      .path = {"accounts", "update"},
+      .synopsis = "NAME --etag ETAG",
+      .summary = "Change fields of an account; only the flags given are updated.",
+      .description = "The update_mask is built from the field flags given. A stale etag fails\n"
+                     "with ABORTED: get the account again and retry with its new etag.",
+      .flags = WithRpcFlags({
+          {"etag", "ETAG", "The etag last read (required)."},
+          {"display-name", "NAME", "New display name."},
+          {"legal-name", "NAME", "New legal name (\"\" clears it)."},
+          {"type", "TYPE", "New kind of organization: " + types + "."},
+          {"lifecycle-stage", "STAGE", "New lifecycle stage: " + stages + "."},
+          {"owner", "SUBJECT", "New owning account manager."},
+          request_id,
+      }),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunUpdate,
+  });
+  registry.Add({
+      .path = {"accounts", "delete"},
+      .synopsis = "NAME --etag ETAG",
+      .summary = "Soft-delete an account; prints its final state.",
+      .flags = WithRpcFlags({
+          {"etag", "ETAG", "The etag last read (required)."},
+          request_id,
+      }),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunDelete,
+  });
+}
+
+}  // namespace accord::accordctl

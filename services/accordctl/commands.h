@@ -1,0 +1,13 @@
+// One registration function per command area. To add an area, write <area>.cc with a
+// Register<Area>Commands function, declare it here and call it from main.cc.
+#pragma once
+
+#include "command.h"
+
+namespace accord::accordctl {
+
+void RegisterHealthCommands(Registry& registry);
+void RegisterTokenCommands(Registry& registry);
+void RegisterAccountCommands(Registry& registry);
+
+}  // namespace accord::accordctl

@@ -1,0 +1,5 @@
+#include "account_service.h"
+
+int main(int argc, char** argv) {
+  return accord::common::ServiceMain(argc, argv, accord::account::AccountServiceDefinition());
+}

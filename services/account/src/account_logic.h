@@ -1,0 +1,63 @@
+// The account domain: validation, permissions, lifecycle rules, update masks and paging. Pure
+// logic over messages and a repository; no gRPC types, so it is unit-tested against a fake.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "accord/account/v1/account.pb.h"
+#include "accord/common/auth.h"
+#include "accord/common/errors.h"
+#include "accord/common/page_token.h"
+#include "account_repository.h"
+
+namespace accord::account {
+
+using v1::CreateAccountRequest;
+using v1::DeleteAccountRequest;
+using v1::GetAccountRequest;
+using v1::LifecycleStage;
+using v1::ListAccountsRequest;
+using v1::ListAccountsResponse;
+using v1::UpdateAccountRequest;
+
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 1000;
+
+// "accounts/{uuid}" -> uuid (lower case). INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field);
+std::string AccountName(std::string_view id);
+
+// Whether a lifecycle stage may change from `from` to `to` (the same stage always may).
+bool IsAllowedTransition(LifecycleStage from, LifecycleStage to);
+
+// Field checks shared by create and update; `prefix` is the request's path to the account.
+void ValidateAccountFields(const Account& account, const std::string& prefix,
+                           common::Violations& violations);
+
+// Who may write: account managers their own accounts, admins and integrations any.
+bool CanCreate(const common::Principal& principal);
+bool CanModify(const common::Principal& principal, const Account& account);
+bool CanDelete(const common::Principal& principal, const Account& account);
+
+class AccountLogic {
+ public:
+  AccountLogic(AccountRepository& repository, const common::PageTokenCodec& page_tokens);
+
+  absl::StatusOr<Account> Create(const common::Principal& caller,
+                                 const CreateAccountRequest& request, WriteMeta meta);
+  absl::StatusOr<Account> Get(const common::Principal& caller, const GetAccountRequest& request);
+  absl::StatusOr<ListAccountsResponse> List(const common::Principal& caller,
+                                            const ListAccountsRequest& request);
+  absl::StatusOr<Account> Update(const common::Principal& caller,
+                                 const UpdateAccountRequest& request, WriteMeta meta);
+  absl::StatusOr<Account> Delete(const common::Principal& caller,
+                                 const DeleteAccountRequest& request, WriteMeta meta);
+
+ private:
+  AccountRepository& repository_;
+  const common::PageTokenCodec& page_tokens_;
+};
+
+}  // namespace accord::account

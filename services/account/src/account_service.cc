@@ -1,0 +1,92 @@
+#include "account_service.h"
+
+#include "accord/common/errors.h"
+#include "accord/common/idempotency.h"
+#include "account_sql.h"
+
+namespace accord::account {
+
+const std::vector<common::Migration>& Migrations();  // generated from migrations/*.sql
+
+namespace {
+
+WriteMeta MetaFor(const common::RpcContext& rpc, const char* method,
+                  const google::protobuf::Message& request) {
+  WriteMeta meta;
+  meta.actor = rpc.principal.subject;
+  meta.trace_id = rpc.trace_id;
+  meta.method = method;
+  meta.fingerprint = common::IdempotencyKeys::Fingerprint(request);
+  return meta;
+}
+
+}  // namespace
+
+AccountServiceImpl::AccountServiceImpl(common::Runtime& runtime)
+    : runtime_(runtime), repository_(runtime.pg()), logic_(repository_, runtime.page_tokens()) {}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
+    grpc::CallbackServerContext* context, const v1::CreateAccountRequest* request,
+    v1::Account* response) {
+  return runtime_.Unary(context, create_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(
+        *response, logic_.Create(rpc.principal, *request, MetaFor(rpc, "CreateAccount", *request)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* context,
+                                                         const v1::GetAccountRequest* request,
+                                                         v1::Account* response) {
+  return runtime_.Unary(context, get_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(*response, logic_.Get(rpc.principal, *request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(
+    grpc::CallbackServerContext* context, const v1::ListAccountsRequest* request,
+    v1::ListAccountsResponse* response) {
+  return runtime_.Unary(context, list_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(*response, logic_.List(rpc.principal, *request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(
+    grpc::CallbackServerContext* context, const v1::UpdateAccountRequest* request,
+    v1::Account* response) {
+  return runtime_.Unary(context, update_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(
+        *response, logic_.Update(rpc.principal, *request, MetaFor(rpc, "UpdateAccount", *request)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(
+    grpc::CallbackServerContext* context, const v1::DeleteAccountRequest* request,
+    v1::Account* response) {
+  return runtime_.Unary(context, delete_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(
+        *response, logic_.Delete(rpc.principal, *request, MetaFor(rpc, "DeleteAccount", *request)));
+    return absl::OkStatus();
+  });
+}
+
+common::ServiceDefinition AccountServiceDefinition() {
+  common::ServiceDefinition definition;
+  definition.name = "account";
+  definition.schema = "account";
+  definition.default_grpc_port = 50051;
+  definition.default_metrics_port = 9091;
+  definition.migrations = [] -> const std::vector<common::Migration>& { return Migrations(); };
+  definition.statements = sql::AllStatements();
+  definition.make_services = [](common::Runtime& runtime) {
+    std::vector<std::unique_ptr<grpc::Service>> services;
+    services.push_back(std::make_unique<AccountServiceImpl>(runtime));
+    return services;
+  };
+  return definition;
+}
+
+}  // namespace accord::account

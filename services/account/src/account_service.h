@@ -1,0 +1,49 @@
+// gRPC handlers of accord.account.v1.AccountService: unpack, authenticate (via the runtime),
+// call the domain logic, map the result. Nothing else lives here.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "accord/account/v1/account.grpc.pb.h"
+#include "accord/common/server.h"
+#include "account_logic.h"
+#include "pg_account_repository.h"
+
+namespace accord::account {
+
+class AccountServiceImpl final : public v1::AccountService::CallbackService {
+ public:
+  explicit AccountServiceImpl(common::Runtime& runtime);
+
+  grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* context,
+                                          const v1::CreateAccountRequest* request,
+                                          v1::Account* response) override;
+  grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* context,
+                                       const v1::GetAccountRequest* request,
+                                       v1::Account* response) override;
+  grpc::ServerUnaryReactor* ListAccounts(grpc::CallbackServerContext* context,
+                                         const v1::ListAccountsRequest* request,
+                                         v1::ListAccountsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateAccount(grpc::CallbackServerContext* context,
+                                          const v1::UpdateAccountRequest* request,
+                                          v1::Account* response) override;
+  grpc::ServerUnaryReactor* DeleteAccount(grpc::CallbackServerContext* context,
+                                          const v1::DeleteAccountRequest* request,
+                                          v1::Account* response) override;
+
+ private:
+  common::Runtime& runtime_;
+  PgAccountRepository repository_;
+  AccountLogic logic_;
+  common::RpcMethod create_method_{"accord.account.v1.AccountService", "CreateAccount"};
+  common::RpcMethod get_method_{"accord.account.v1.AccountService", "GetAccount"};
+  common::RpcMethod list_method_{"accord.account.v1.AccountService", "ListAccounts"};
+  common::RpcMethod update_method_{"accord.account.v1.AccountService", "UpdateAccount"};
+  common::RpcMethod delete_method_{"accord.account.v1.AccountService", "DeleteAccount"};
+};
+
+// Everything ServiceMain (and the integration tests) need to run the account service.
+common::ServiceDefinition AccountServiceDefinition();
+
+}  // namespace accord::account

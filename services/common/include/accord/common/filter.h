@@ -1,0 +1,84 @@
+// AIP-160-style list filters, compiled to a parameterised Postgres WHERE fragment.
+//
+// Grammar (keywords are upper-case; whitespace is free between tokens):
+//   expr       := and_expr { "OR" and_expr }        -- AND binds tighter than OR
+//   and_expr   := term { "AND" term }               -- no implicit AND: join terms explicitly
+//   term       := [ "NOT" | "-" ] factor
+//   factor     := "(" expr ")" | comparison | text
+//   comparison := field op value
+//   op         := "=" | "!=" | "<" | "<=" | ">" | ">=" | ":"
+//   field      := name { "." name }                 -- e.g. lifecycle_stage, external_ids.erp
+//   value      := "quoted string" (escapes \" and \\) | bare word [A-Za-z0-9_.:@+-]+
+//   text       := a lone value with no operator: free-text search, where the schema allows it
+//
+// Values by field type: strings and enums as words or quoted strings (enum names are
+// case-insensitive, short "ACTIVE" or long "LIFECYCLE_STAGE_ACTIVE"), integers, true/false,
+// and RFC 3339 timestamps such as 2024-05-01T00:00:00Z (quoted or bare).
+// ":" means "has": a substring match (case-insensitive) on a string, membership in a string
+// list (labels:vip), presence of a key in a map (external_ids:erp). A comparison on a missing
+// (NULL) value is false, so `x != v` and `NOT x = v` both match rows where x is missing.
+//
+// Limits: 2000 bytes, parentheses nested at most 16 deep, at most 50 comparisons.
+// Every problem is INVALID_ARGUMENT on the field "filter", naming the offending offset.
+//
+// Safety: client values only ever travel as bind parameters; SQL text comes from the trusted
+// Schema (column expressions) and from this file.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace accord::common::filter {
+
+inline constexpr size_t kMaxFilterLength = 2000;
+inline constexpr int kMaxDepth = 16;
+inline constexpr int kMaxComparisons = 50;
+
+enum class FieldType {
+  kString,       // = and != (exact), : (case-insensitive substring)
+  kEnum,         // = and !=, value looked up in FieldSpec::enum_values
+  kInt,          // = != < <= > >=, bound as $N::bigint
+  kBool,         // = and !=, true/false, bound as $N::boolean
+  kTimestamp,    // = != < <= > >=, RFC 3339, bound as $N::timestamptz
+  kStringArray,  // text[] column: only `field:value` (membership, exact)
+  kStringMap,    // jsonb object: `field.key = v`, `field.key != v`, `field:key` (has key)
+};
+
+struct FieldSpec {
+  std::string name;    // as clients write it, e.g. "lifecycle_stage"
+  std::string column;  // trusted SQL expression, e.g. "a.lifecycle_stage"
+  FieldType type = FieldType::kString;
+  // kEnum only: accepted name -> stored value, matched case-insensitively, e.g.
+  // {"ACTIVE", "2"}, {"LIFECYCLE_STAGE_ACTIVE", "2"}. The stored value is bound uncast, so
+  // Postgres infers its type from the column.
+  std::map<std::string, std::string> enum_values;
+  // Operators the field accepts, e.g. {"=", ":"}; empty = every operator its type supports.
+  std::vector<std::string> allowed_ops;
+};
+
+struct Schema {
+  std::vector<FieldSpec> fields;
+  // Trusted SQL for free-text search; every "{}" becomes the same $N placeholder, bound to a
+  // LIKE pattern "%text%" with %, _ and \ escaped by a backslash (Postgres's default LIKE
+  // escape), e.g. "a.display_name ILIKE {} OR a.legal_name ILIKE {}". Empty: no free text.
+  std::string text_search_sql;
+};
+
+struct SqlFilter {
+  // "" for an empty filter; otherwise a parenthesised boolean expression using placeholders
+  // $first_param_index .. $(first_param_index + params.size() - 1), safe to AND with more SQL.
+  std::string where;
+  // Values for the placeholders, in order, bound as text (the SQL casts where needed).
+  std::vector<std::string> params;
+};
+
+// Parses `filter` and compiles it against `schema`. `first_param_index` is the number of the
+// first placeholder to use, for callers that already bind $1..$k themselves.
+absl::StatusOr<SqlFilter> Compile(std::string_view filter, const Schema& schema,
+                                  int first_param_index = 1);
+
+}  // namespace accord::common::filter

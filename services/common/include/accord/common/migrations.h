@@ -1,0 +1,24 @@
+// Each service ships ordered SQL files for its own schema (embedded in its binary at build time,
+// see cmake/EmbedSql.cmake). ApplyMigrations applies those not yet recorded in
+// <schema>.schema_migrations, each in its own transaction, while holding a Postgres advisory lock
+// keyed by the schema, so replicas starting together apply each migration exactly once.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace accord::common {
+
+struct Migration {
+  std::string version;  // the file name without .sql, e.g. "0001_accounts"; applied in order
+  std::string sql;
+};
+
+// Returns the versions it applied (empty when the schema was up to date).
+absl::StatusOr<std::vector<std::string>> ApplyMigrations(const std::string& pg_url,
+                                                         const std::string& schema,
+                                                         const std::vector<Migration>& migrations);
+
+}  // namespace accord::common

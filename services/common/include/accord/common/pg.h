@@ -1,0 +1,90 @@
+// A bounded pool of libpqxx connections. Statements are registered once as named constants and
+// prepared on every connection; each connection carries a statement timeout; a connection that
+// breaks is dropped and replaced on demand; Postgres errors become typed statuses:
+// unique violation -> ALREADY_EXISTS, serialization failure or deadlock -> ABORTED (after
+// retries), connection loss -> UNAVAILABLE, statement timeout -> DEADLINE_EXCEEDED.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/status.h"
+
+namespace accord::common {
+
+struct PgOptions {
+  std::string url;
+  int pool_size = 8;
+  std::chrono::milliseconds statement_timeout{5000};
+  std::chrono::milliseconds acquire_timeout{2000};
+  std::chrono::seconds connect_timeout{3};
+  std::string application_name = "accord";
+};
+
+struct PreparedStatement {
+  const char* name;
+  const char* sql;
+};
+
+struct PgPoolStats {
+  int size = 0;     // open connections
+  int in_use = 0;   // leased right now
+  int waiting = 0;  // callers waiting for a connection
+  int capacity = 0;
+};
+
+// Converts an exception thrown by libpqxx (or anything else) into a status.
+absl::Status StatusFromPgException(const std::exception& error);
+
+// Adds connect_timeout and application_name to a libpq URL or keyword/value string.
+std::string WithConnectOptions(const std::string& url, std::chrono::seconds connect_timeout,
+                               const std::string& application_name);
+
+class PgPool {
+ public:
+  PgPool(PgOptions options, std::vector<PreparedStatement> statements);
+  ~PgPool();
+  PgPool(const PgPool&) = delete;
+  PgPool& operator=(const PgPool&) = delete;
+
+  // Runs `fn` in a read-write transaction and commits if it returns OK; otherwise rolls back and
+  // returns its status. A serialization failure or deadlock reruns `fn` from the start up to
+  // `retries` times, so `fn` must not have side effects outside the transaction.
+  absl::Status Transact(const std::function<absl::Status(pqxx::work&)>& fn, int retries = 2);
+  // Runs `fn` in a read-only transaction.
+  absl::Status Read(const std::function<absl::Status(pqxx::read_transaction&)>& fn);
+  // Round trip to the server on a connection of its own, so a busy pool never makes a healthy
+  // database look down; UNAVAILABLE when it cannot be reached.
+  absl::Status Ping();
+
+  PgPoolStats stats() const;
+  const PgOptions& options() const { return options_; }
+
+ private:
+  struct Lease;
+  absl::Status Acquire(std::unique_ptr<pqxx::connection>* out);
+  void Release(std::unique_ptr<pqxx::connection> connection, bool broken);
+  std::unique_ptr<pqxx::connection> Connect();
+
+  PgOptions options_;
+  std::string conninfo_;
+  std::vector<PreparedStatement> statements_;
+  mutable std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_ = 0;
+  int in_use_ = 0;
+  int waiting_ = 0;
+  std::mutex ping_mutex_;
+  std::unique_ptr<pqxx::connection> ping_connection_;
+};
+
+}  // namespace accord::common

@@ -1,0 +1,159 @@
+// The runtime every Accord service starts from: settings, the Postgres pool, Redis, JWT
+// verification, page tokens, metrics, and the gRPC server with health, reflection and a graceful
+// drain on SIGTERM.
+//
+// Threading model: services implement gRPC's callback API. A handler authenticates on the gRPC
+// thread (cheap: verified tokens are cached) and hands the call to a WorkerPool for anything that
+// may block on the database, so gRPC's threads are never held across I/O. Work that cannot block
+// (an in-process cache hit) may finish inline through the `fast` path.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/service_type.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "accord/common/auth.h"
+#include "accord/common/config.h"
+#include "accord/common/metrics.h"
+#include "accord/common/migrations.h"
+#include "accord/common/page_token.h"
+#include "accord/common/pg.h"
+#include "accord/common/redis.h"
+#include "accord/common/worker_pool.h"
+
+namespace accord::common {
+
+struct ServiceSettings {
+  std::string service_name;  // "account"
+  std::string schema;        // Postgres schema, "account"
+  std::string grpc_address;
+  std::string metrics_address;
+  PgOptions pg;
+  RedisOptions redis;
+  JwtOptions jwt;
+  std::string page_token_secret;
+  bool migrate_on_start = false;
+  std::string log_level = "info";
+  int worker_threads = 16;
+  std::chrono::milliseconds health_interval{1000};
+  std::chrono::milliseconds drain_delay{2000};
+  std::chrono::milliseconds shutdown_deadline{10000};
+  int max_message_bytes = 4 * 1024 * 1024;
+};
+
+// Reads every ACCORD_* setting shared by the services (see README "Configuration").
+ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& service_name,
+                                    int default_grpc_port, int default_metrics_port);
+
+// Who is calling and on behalf of which request.
+struct RpcContext {
+  Principal principal;
+  std::string request_id;  // x-request-id metadata, or generated
+  std::string trace_id;    // from traceparent / x-trace-id, or generated
+};
+
+// Per-method metric handles, created once so the hot path does no registry lookups.
+class RpcMethod {
+ public:
+  RpcMethod(std::string_view service, std::string_view method);
+  void Record(grpc::StatusCode code, std::chrono::steady_clock::duration elapsed);
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::array<Counter*, 17> by_code_{};
+  Histogram* latency_ = nullptr;
+};
+
+class Runtime {
+ public:
+  // Builds the shared parts; fails on a bad JWT key or Redis URL.
+  static absl::StatusOr<std::unique_ptr<Runtime>> Create(ServiceSettings settings,
+                                                         std::vector<PreparedStatement> statements);
+  ~Runtime();
+
+  const ServiceSettings& settings() const { return settings_; }
+  PgPool& pg() { return *pg_; }
+  RedisClient& redis() { return *redis_; }
+  const PageTokenCodec& page_tokens() const { return page_tokens_; }
+  const JwtVerifier& verifier() const { return *verifier_; }
+  WorkerPool& workers() { return *workers_; }
+
+  // Authenticates from the call's metadata (authorization, x-request-id, traceparent).
+  absl::StatusOr<RpcContext> Authenticate(const grpc::ServerContextBase& context) const;
+
+  using Work = std::function<absl::Status(const RpcContext&)>;
+  using FastWork = std::function<std::optional<absl::Status>(const RpcContext&)>;
+
+  // Authenticates, runs `work` on the worker pool, records metrics and finishes the call.
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, RpcMethod& method,
+                                  Work work);
+  // As above, but first runs `fast` inline; when it returns a status the call finishes with it.
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, RpcMethod& method,
+                                  FastWork fast, Work work);
+
+ private:
+  explicit Runtime(ServiceSettings settings);
+
+  ServiceSettings settings_;
+  std::unique_ptr<PgPool> pg_;
+  std::unique_ptr<RedisClient> redis_;
+  std::unique_ptr<JwtVerifier> verifier_;
+  PageTokenCodec page_tokens_;
+  std::unique_ptr<WorkerPool> workers_;
+};
+
+// A started gRPC server plus its metrics endpoint and health monitor.
+class GrpcServer {
+ public:
+  // Listens on settings().grpc_address (port 0 picks a free one) and metrics_address.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(Runtime& runtime,
+                                                           std::vector<grpc::Service*> services);
+  ~GrpcServer();
+
+  int port() const { return port_; }
+  int metrics_port() const { return metrics_.port(); }
+  // Health NOT_SERVING, wait the drain delay, then Shutdown with the configured deadline.
+  void Drain();
+
+ private:
+  explicit GrpcServer(Runtime& runtime);
+  void MonitorHealth();
+  void StopBackground();
+
+  Runtime& runtime_;
+  std::unique_ptr<grpc::Server> server_;
+  MetricsHttpServer metrics_;
+  int port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> stop_monitor_{false};
+  std::mutex monitor_mutex_;
+  std::condition_variable monitor_wake_;
+  std::thread monitor_;
+  std::shared_ptr<std::atomic<Runtime*>> hook_target_;
+};
+
+struct ServiceDefinition {
+  std::string name;    // "account"
+  std::string schema;  // "account"
+  int default_grpc_port = 0;
+  int default_metrics_port = 0;
+  std::function<const std::vector<Migration>&()> migrations;
+  std::vector<PreparedStatement> statements;
+  std::function<std::vector<std::unique_ptr<grpc::Service>>(Runtime&)> make_services;
+};
+
+// `<binary> [serve|migrate] [--flag=value ...]`: the whole life of a service process.
+int ServiceMain(int argc, char** argv, const ServiceDefinition& definition);
+
+}  // namespace accord::common

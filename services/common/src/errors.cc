@@ -1,0 +1,122 @@
+#include "accord/common/errors.h"
+
+#include "absl/strings/cord.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace accord::common {
+namespace {
+
+std::string& MutableDomain() {
+  static std::string domain = "accord";
+  return domain;
+}
+
+absl::Status Make(absl::StatusCode code, std::string_view reason, std::string_view message) {
+  absl::Status status(code, absl::string_view(message.data(), message.size()));
+  return WithReason(std::move(status), reason);
+}
+
+absl::string_view ToAbsl(std::string_view text) { return {text.data(), text.size()}; }
+
+}  // namespace
+
+void SetErrorDomain(std::string domain) { MutableDomain() = std::move(domain); }
+const std::string& ErrorDomain() { return MutableDomain(); }
+
+void Violations::Add(std::string field, std::string description) {
+  violations_.push_back({std::move(field), std::move(description)});
+}
+
+absl::Status Violations::ToStatus() const {
+  if (violations_.empty()) return absl::OkStatus();
+  return InvalidArgument(violations_);
+}
+
+absl::Status InvalidArgument(std::vector<FieldViolation> violations) {
+  google::rpc::BadRequest bad_request;
+  std::string message;
+  for (const auto& violation : violations) {
+    auto* item = bad_request.add_field_violations();
+    item->set_field(violation.field);
+    item->set_description(violation.description);
+    if (!message.empty()) message += "; ";
+    message += violation.field + ": " + violation.description;
+  }
+  absl::Status status = Make(absl::StatusCode::kInvalidArgument, "INVALID_ARGUMENT", message);
+  status.SetPayload(ToAbsl(kBadRequestTypeUrl), absl::Cord(bad_request.SerializeAsString()));
+  return status;
+}
+
+absl::Status InvalidArgument(std::string field, std::string description) {
+  return InvalidArgument(std::vector<FieldViolation>{{std::move(field), std::move(description)}});
+}
+
+absl::Status NotFound(std::string_view resource_name) {
+  return Make(absl::StatusCode::kNotFound, "RESOURCE_NOT_FOUND",
+              std::string(resource_name) + " not found");
+}
+
+absl::Status AlreadyExists(std::string_view reason, std::string_view message) {
+  return Make(absl::StatusCode::kAlreadyExists, reason, message);
+}
+
+absl::Status EtagMismatch(std::string_view resource_name) {
+  return Make(absl::StatusCode::kAborted, "ETAG_MISMATCH",
+              std::string(resource_name) +
+                  " was changed by someone else; read it again and retry with its new etag");
+}
+
+absl::Status FailedPrecondition(std::string_view reason, std::string_view message) {
+  return Make(absl::StatusCode::kFailedPrecondition, reason, message);
+}
+
+absl::Status PermissionDenied(std::string_view reason, std::string_view message) {
+  return Make(absl::StatusCode::kPermissionDenied, reason, message);
+}
+
+absl::Status Unauthenticated(std::string_view reason, std::string_view message) {
+  return Make(absl::StatusCode::kUnauthenticated, reason, message);
+}
+
+absl::Status Unavailable(std::string_view reason, std::string_view message) {
+  return Make(absl::StatusCode::kUnavailable, reason, message);
+}
+
+absl::Status Aborted(std::string_view reason, std::string_view message) {
+  return Make(absl::StatusCode::kAborted, reason, message);
+}
+
+absl::Status Internal(std::string_view message) {
+  return Make(absl::StatusCode::kInternal, "INTERNAL", message);
+}
+
+absl::Status WithReason(absl::Status status, std::string_view reason) {
+  if (status.ok()) return status;
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(ErrorDomain());
+  status.SetPayload(ToAbsl(kErrorInfoTypeUrl), absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+std::string ReasonOf(const absl::Status& status) {
+  auto payload = status.GetPayload(ToAbsl(kErrorInfoTypeUrl));
+  if (!payload) return "";
+  google::rpc::ErrorInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return "";
+  return info.reason();
+}
+
+std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
+  std::vector<FieldViolation> out;
+  auto payload = status.GetPayload(ToAbsl(kBadRequestTypeUrl));
+  if (!payload) return out;
+  google::rpc::BadRequest bad_request;
+  if (!bad_request.ParseFromString(std::string(*payload))) return out;
+  for (const auto& item : bad_request.field_violations()) {
+    out.push_back({item.field(), item.description()});
+  }
+  return out;
+}
+
+}  // namespace accord::common

@@ -1,0 +1,55 @@
+#include "accord/common/idempotency.h"
+
+#include "accord/common/errors.h"
+#include "accord/common/ids.h"
+#include "accord/common/page_token.h"
+
+namespace accord::common {
+
+IdempotencyKeys::IdempotencyKeys(std::string schema)
+    : insert_sql_("INSERT INTO " + schema +
+                  ".idempotency_keys (request_id, method, fingerprint) VALUES ($1, $2, $3) "
+                  "ON CONFLICT (request_id) DO NOTHING"),
+      select_sql_("SELECT method, fingerprint, response FROM " + schema +
+                  ".idempotency_keys WHERE request_id = $1"),
+      store_sql_("UPDATE " + schema + ".idempotency_keys SET response = $2 WHERE request_id = $1") {}
+
+absl::Status IdempotencyKeys::Validate(std::string_view request_id, const std::string& field) {
+  if (request_id.empty() || IsUuid(request_id)) return absl::OkStatus();
+  return InvalidArgument(field, "must be a UUID (e.g. 0190a5d8-7c3e-7abc-8def-0123456789ab)");
+}
+
+std::string IdempotencyKeys::Fingerprint(const google::protobuf::Message& request) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&coded);
+  }
+  return Base64UrlEncode(HmacSha256("accord.idempotency", bytes));
+}
+
+absl::StatusOr<std::optional<std::string>> IdempotencyKeys::Claim(
+    pqxx::work& transaction, std::string_view request_id, std::string_view method,
+    std::string_view fingerprint) const {
+  auto inserted = transaction.exec_params(insert_sql_, std::string(request_id),
+                                          std::string(method), std::string(fingerprint));
+  if (inserted.affected_rows() == 1) return std::nullopt;
+  auto rows = transaction.exec_params(select_sql_, std::string(request_id));
+  if (rows.empty()) return Aborted("REQUEST_IN_FLIGHT", "retry the request");
+  const auto& row = rows[0];
+  if (row[0].as<std::string>() != method || row[1].as<std::string>() != fingerprint) {
+    return InvalidArgument("request_id", "was already used for a different request");
+  }
+  if (row[2].is_null()) return Aborted("REQUEST_IN_FLIGHT", "retry the request");
+  pqxx::binarystring response(row[2]);
+  return std::optional<std::string>(response.str());
+}
+
+void IdempotencyKeys::Store(pqxx::work& transaction, std::string_view request_id,
+                            const std::string& response) const {
+  transaction.exec_params0(store_sql_, std::string(request_id), pqxx::binarystring(response));
+}
+
+}  // namespace accord::common

@@ -1,0 +1,106 @@
+#include "accord/common/migrations.h"
+
+#include <pqxx/pqxx>
+#include <set>
+
+#include "accord/common/errors.h"
+#include "accord/common/log.h"
+#include "accord/common/pg.h"
+
+namespace accord::common {
+namespace {
+
+// A stable 63-bit key per schema so different services never block each other.
+long long AdvisoryKey(const std::string& schema) {
+  unsigned long long hash = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char c : "accord.migrations." + schema) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return static_cast<long long>(hash >> 1);
+}
+
+// Tables every service has in its own schema; `{schema}` is replaced by the schema name.
+const std::vector<Migration>& CommonMigrations() {
+  static const std::vector<Migration> kCommon = {
+      {"0000_common_idempotency_keys", R"sql(
+CREATE TABLE {schema}.idempotency_keys (
+  request_id text PRIMARY KEY,
+  method text NOT NULL,
+  fingerprint text NOT NULL,
+  response bytea,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX idempotency_keys_created_at ON {schema}.idempotency_keys (created_at);
+)sql"},
+  };
+  return kCommon;
+}
+
+std::string ForSchema(std::string sql, const std::string& schema) {
+  const std::string placeholder = "{schema}";
+  for (size_t at = sql.find(placeholder); at != std::string::npos;
+       at = sql.find(placeholder, at + schema.size())) {
+    sql.replace(at, placeholder.size(), schema);
+  }
+  return sql;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ApplyMigrations(const std::string& pg_url,
+                                                         const std::string& schema,
+                                                         const std::vector<Migration>& migrations) {
+  std::vector<std::string> applied;
+  try {
+    pqxx::connection connection(WithConnectOptions(pg_url, std::chrono::seconds(5), "accord-migrate"));
+    const long long key = AdvisoryKey(schema);
+    {
+      pqxx::nontransaction session(connection);
+      session.exec("SELECT pg_advisory_lock(" + std::to_string(key) + ")");
+    }
+    // Everything below runs while this session holds the lock; it is released explicitly, or by
+    // the server when the connection closes on any error path.
+    {
+      pqxx::work setup(connection);
+      setup.exec0("CREATE SCHEMA IF NOT EXISTS " + setup.quote_name(schema));
+      setup.exec0("CREATE TABLE IF NOT EXISTS " + setup.quote_name(schema) +
+                  ".schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL "
+                  "DEFAULT now())");
+      setup.commit();
+    }
+    std::set<std::string> done;
+    {
+      pqxx::read_transaction read(connection);
+      for (const auto& row :
+           read.exec("SELECT version FROM " + read.quote_name(schema) + ".schema_migrations")) {
+        done.insert(row[0].as<std::string>());
+      }
+    }
+    std::vector<Migration> all;
+    for (const auto& migration : CommonMigrations()) {
+      all.push_back({migration.version, ForSchema(migration.sql, schema)});
+    }
+    all.insert(all.end(), migrations.begin(), migrations.end());
+    for (const auto& migration : all) {
+      if (done.count(migration.version)) continue;
+      pqxx::work step(connection);
+      step.exec0("SET LOCAL search_path TO " + step.quote_name(schema) + ", public");
+      step.exec(migration.sql);
+      step.exec_params0("INSERT INTO " + step.quote_name(schema) +
+                            ".schema_migrations (version) VALUES ($1)",
+                        migration.version);
+      step.commit();
+      applied.push_back(migration.version);
+      log::Info("migration applied", {{"schema", schema}, {"version", migration.version}});
+    }
+    pqxx::nontransaction session(connection);
+    session.exec("SELECT pg_advisory_unlock(" + std::to_string(key) + ")");
+  } catch (const std::exception& error) {
+    absl::Status status = StatusFromPgException(error);
+    return absl::Status(status.code(), "migrating schema " + schema + ": " + error.what());
+  }
+  return applied;
+}
+
+}  // namespace accord::common

@@ -1,0 +1,469 @@
+#include "accord/common/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <ctime>
+#include <iostream>
+
+#include "accord/common/errors.h"
+#include "accord/common/grpc_status.h"
+#include "accord/common/ids.h"
+#include "accord/common/log.h"
+
+namespace accord::common {
+namespace {
+
+std::string_view MetadataValue(const grpc::ServerContextBase& context, std::string_view key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return {};
+  return {it->second.data(), it->second.size()};
+}
+
+// W3C traceparent "00-<32 hex trace id>-<16 hex span id>-<flags>".
+std::string TraceIdFrom(std::string_view traceparent) {
+  if (traceparent.size() >= 55 && traceparent[2] == '-' && traceparent[35] == '-') {
+    return std::string(traceparent.substr(3, 32));
+  }
+  return {};
+}
+
+std::string NewTraceId() {
+  std::string id = NewUuidV7();
+  std::erase(id, '-');
+  return id;
+}
+
+const char* CodeName(grpc::StatusCode code) {
+  static const char* kNames[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
+  int index = static_cast<int>(code);
+  return index >= 0 && index < 17 ? kNames[index] : "UNKNOWN";
+}
+
+void LogOutcome(const RpcMethod& method, const RpcContext* rpc, const absl::Status& status,
+                std::chrono::steady_clock::duration elapsed) {
+  nlohmann::json fields = {
+      {"method", method.name()},
+      {"code", CodeName(static_cast<grpc::StatusCode>(status.code()))},
+      {"elapsed_us", std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()}};
+  if (rpc != nullptr) fields["principal"] = rpc->principal.subject;
+  if (!status.ok()) {
+    fields["error"] = std::string(status.message());
+    std::string reason = ReasonOf(status);
+    if (!reason.empty()) fields["reason"] = reason;
+  }
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      log::Error("rpc failed", std::move(fields));
+      break;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnauthenticated:
+      // Denials are logged so that an operator can audit who was refused what.
+      log::Warn("rpc refused", std::move(fields));
+      break;
+    default:
+      log::Debug("rpc", std::move(fields));
+  }
+}
+
+}  // namespace
+
+ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& service_name,
+                                    int default_grpc_port, int default_metrics_port) {
+  ServiceSettings s;
+  s.service_name = service_name;
+  s.grpc_address = config.String("ACCORD_GRPC_ADDRESS",
+                                 "0.0.0.0:" + std::to_string(default_grpc_port),
+                                 "host:port the gRPC API listens on (port 0 picks a free one)");
+  s.metrics_address =
+      config.String("ACCORD_METRICS_ADDRESS", "0.0.0.0:" + std::to_string(default_metrics_port),
+                    "host:port serving Prometheus metrics at /metrics");
+  s.pg.url = config.RequiredString("ACCORD_PG_URL", "PostgreSQL connection URL");
+  s.pg.pool_size = config.Int("ACCORD_PG_POOL_SIZE", 8, 1, 512, "database connections per process");
+  s.pg.statement_timeout = config.Millis("ACCORD_PG_STATEMENT_TIMEOUT_MS",
+                                         std::chrono::milliseconds(5000),
+                                         "longest a single SQL statement may run");
+  s.pg.acquire_timeout =
+      config.Millis("ACCORD_PG_ACQUIRE_TIMEOUT_MS", std::chrono::milliseconds(2000),
+                    "longest a request waits for a free database connection");
+  s.pg.connect_timeout = std::chrono::seconds(
+      config.Int("ACCORD_PG_CONNECT_TIMEOUT_S", 3, 1, 60, "database connect timeout, seconds"));
+  s.pg.application_name = "accord-" + service_name;
+  std::string redis_url =
+      config.String("ACCORD_REDIS_URL", "redis://127.0.0.1:6379", "Redis URL (cache and events)");
+  RedisOptions redis_defaults;
+  redis_defaults.command_timeout = config.Millis(
+      "ACCORD_REDIS_TIMEOUT_MS", std::chrono::milliseconds(200), "Redis connect/command timeout");
+  redis_defaults.connect_timeout = redis_defaults.command_timeout;
+  redis_defaults.pool_size =
+      config.Int("ACCORD_REDIS_POOL_SIZE", 8, 1, 256, "Redis connections per process");
+  if (auto parsed = ParseRedisUrl(redis_url, redis_defaults); parsed.ok()) {
+    s.redis = *parsed;
+  } else {
+    // Recorded as a configuration error by re-reading it as a choice that cannot match.
+    config.Choice("ACCORD_REDIS_URL", redis_url, {"redis://host:port"}, "Redis URL");
+  }
+  s.jwt.algorithm = config.Choice("ACCORD_JWT_ALGORITHM", "HS256", {"HS256", "RS256", "ES256"},
+                                  "token signature algorithm (pinned; tokens must match)");
+  if (s.jwt.algorithm == "HS256") {
+    s.jwt.hs256_secret = config.RequiredString("ACCORD_JWT_SECRET", "HS256 shared secret");
+  } else {
+    std::string path = config.RequiredString("ACCORD_JWT_PUBLIC_KEYS_FILE",
+                                             "PEM file with the RS256/ES256 public key(s)");
+    if (!path.empty()) {
+      FILE* file = std::fopen(path.c_str(), "rb");
+      if (file == nullptr) {
+        config.Choice("ACCORD_JWT_PUBLIC_KEYS_FILE", path, {"<a readable file>"}, "");
+      } else {
+        std::string pem;
+        char buffer[4096];
+        size_t n;
+        while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) pem.append(buffer, n);
+        std::fclose(file);
+        // Split a bundle into its PEM blocks; any of them may verify a token.
+        const std::string end_marker = "-----END ";
+        size_t begin = 0;
+        while (true) {
+          size_t start = pem.find("-----BEGIN ", begin);
+          if (start == std::string::npos) break;
+          size_t end = pem.find(end_marker, start);
+          if (end == std::string::npos) break;
+          size_t line_end = pem.find('\n', end);
+          if (line_end == std::string::npos) line_end = pem.size();
+          s.jwt.public_keys_pem.push_back(pem.substr(start, line_end - start + 1));
+          begin = line_end;
+        }
+      }
+    }
+  }
+  s.jwt.issuer = config.String("ACCORD_JWT_ISSUER", "accord-dev", "required token issuer (iss)");
+  s.jwt.audience = config.String("ACCORD_JWT_AUDIENCE", "accord", "required token audience (aud)");
+  s.page_token_secret =
+      config.RequiredString("ACCORD_PAGE_TOKEN_SECRET", "secret that signs page tokens");
+  s.migrate_on_start =
+      config.Bool("ACCORD_MIGRATE_ON_START", false, "apply migrations before serving");
+  s.log_level = config.Choice("ACCORD_LOG_LEVEL", "info", {"debug", "info", "warn", "error"},
+                              "least severe level logged");
+  s.worker_threads = config.Int("ACCORD_WORKER_THREADS", 16, 1, 1024,
+                                "threads running handlers that may block on the database");
+  s.health_interval = config.Millis("ACCORD_HEALTH_INTERVAL_MS", std::chrono::milliseconds(1000),
+                                    "how often health re-checks the database");
+  s.drain_delay = config.Millis("ACCORD_DRAIN_DELAY_MS", std::chrono::milliseconds(2000),
+                                "after SIGTERM: NOT_SERVING this long before shutdown");
+  s.shutdown_deadline =
+      config.Millis("ACCORD_SHUTDOWN_DEADLINE_MS", std::chrono::milliseconds(10000),
+                    "in-flight calls get this long to finish at shutdown");
+  s.max_message_bytes = config.Int("ACCORD_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 1024,
+                                   256 * 1024 * 1024, "largest gRPC message accepted or sent");
+  return s;
+}
+
+RpcMethod::RpcMethod(std::string_view service, std::string_view method)
+    : name_(std::string(service) + "/" + std::string(method)) {
+  auto& registry = MetricsRegistry::Global();
+  for (int code = 0; code < 17; ++code) {
+    by_code_[code] = &registry.GetCounter(
+        "accord_rpc_requests_total", "RPCs served, by method and status code",
+        {{"method", name_}, {"code", CodeName(static_cast<grpc::StatusCode>(code))}});
+  }
+  latency_ = &registry.GetHistogram("accord_rpc_latency_seconds",
+                                    "RPC latency from receipt to finish, by method",
+                                    {{"method", name_}});
+}
+
+void RpcMethod::Record(grpc::StatusCode code, std::chrono::steady_clock::duration elapsed) {
+  int index = static_cast<int>(code);
+  if (index >= 0 && index < 17) by_code_[index]->Increment();
+  latency_->Observe(std::chrono::duration<double>(elapsed).count());
+}
+
+Runtime::Runtime(ServiceSettings settings)
+    : settings_(std::move(settings)), page_tokens_(settings_.page_token_secret) {}
+
+Runtime::~Runtime() {
+  if (workers_) workers_->Shutdown();
+}
+
+absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
+    ServiceSettings settings, std::vector<PreparedStatement> statements) {
+  std::unique_ptr<Runtime> runtime(new Runtime(std::move(settings)));
+  auto verifier = JwtVerifier::Create(runtime->settings_.jwt);
+  if (!verifier.ok()) return verifier.status();
+  runtime->verifier_ = std::move(*verifier);
+  runtime->pg_ = std::make_unique<PgPool>(runtime->settings_.pg, std::move(statements));
+  runtime->redis_ = std::make_unique<RedisClient>(runtime->settings_.redis);
+  runtime->workers_ = std::make_unique<WorkerPool>(runtime->settings_.worker_threads, 100000);
+  return runtime;
+}
+
+absl::StatusOr<RpcContext> Runtime::Authenticate(const grpc::ServerContextBase& context) const {
+  RpcContext rpc;
+  std::string_view request_id = MetadataValue(context, "x-request-id");
+  rpc.request_id = request_id.empty() ? NewUuidV7() : std::string(request_id.substr(0, 128));
+  rpc.trace_id = TraceIdFrom(MetadataValue(context, "traceparent"));
+  if (rpc.trace_id.empty()) {
+    std::string_view trace = MetadataValue(context, "x-trace-id");
+    rpc.trace_id = trace.empty() ? NewTraceId() : std::string(trace.substr(0, 64));
+  }
+  std::string_view header = MetadataValue(context, "authorization");
+  if (header.empty()) {
+    return Unauthenticated("MISSING_TOKEN", "send `authorization: Bearer <JWT>` metadata");
+  }
+  auto principal = verifier_->VerifyAuthorizationHeader(header, std::time(nullptr));
+  if (!principal.ok()) return principal.status();
+  rpc.principal = std::move(*principal);
+  return rpc;
+}
+
+grpc::ServerUnaryReactor* Runtime::Unary(grpc::CallbackServerContext* context, RpcMethod& method,
+                                         Work work) {
+  return Unary(context, method, nullptr, std::move(work));
+}
+
+grpc::ServerUnaryReactor* Runtime::Unary(grpc::CallbackServerContext* context, RpcMethod& method,
+                                         FastWork fast, Work work) {
+  const auto start = std::chrono::steady_clock::now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto finish = [reactor, &method, start](const RpcContext* rpc, const absl::Status& status) {
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    LogOutcome(method, rpc, status, elapsed);
+    grpc::Status grpc_status = ToGrpcStatus(status);
+    method.Record(grpc_status.error_code(), elapsed);
+    reactor->Finish(grpc_status);
+  };
+  auto rpc = Authenticate(*context);
+  if (!rpc.ok()) {
+    finish(nullptr, rpc.status());
+    return reactor;
+  }
+  if (fast) {
+    log::ScopedRequestContext scope({rpc->request_id, rpc->trace_id});
+    std::optional<absl::Status> done;
+    try {
+      done = fast(*rpc);
+    } catch (const std::exception& error) {
+      log::Error("unhandled exception", {{"method", method.name()}, {"error", error.what()}});
+      done = Internal("unexpected error");
+    }
+    if (done) {
+      finish(&*rpc, *done);
+      return reactor;
+    }
+  }
+  auto task = [rpc = std::move(*rpc), work = std::move(work), finish, context, &method]() {
+    log::ScopedRequestContext scope({rpc.request_id, rpc.trace_id});
+    absl::Status status;
+    if (context->IsCancelled()) {
+      status = absl::CancelledError("the call was cancelled before it ran");
+    } else {
+      try {
+        status = work(rpc);
+      } catch (const std::exception& error) {
+        log::Error("unhandled exception", {{"method", method.name()}, {"error", error.what()}});
+        status = Internal("unexpected error");
+      }
+    }
+    finish(&rpc, status);
+  };
+  if (!workers_->Submit(task)) {
+    finish(nullptr, absl::ResourceExhaustedError("the server is overloaded; retry with backoff"));
+  }
+  return reactor;
+}
+
+GrpcServer::GrpcServer(Runtime& runtime)
+    : runtime_(runtime),
+      metrics_(MetricsRegistry::Global()),
+      hook_target_(std::make_shared<std::atomic<Runtime*>>(&runtime)) {}
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    Runtime& runtime, std::vector<grpc::Service*> services) {
+  std::unique_ptr<GrpcServer> server(new GrpcServer(runtime));
+  const auto& settings = runtime.settings();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(settings.grpc_address, grpc::InsecureServerCredentials(),
+                           &server->port_);
+  builder.SetMaxReceiveMessageSize(settings.max_message_bytes);
+  builder.SetMaxSendMessageSize(settings.max_message_bytes);
+  for (auto* service : services) builder.RegisterService(service);
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    return absl::UnavailableError("cannot listen on " + settings.grpc_address);
+  }
+  if (auto status = server->metrics_.Start(settings.metrics_address); !status.ok()) {
+    server->server_->Shutdown();
+    return status;
+  }
+  auto& registry = MetricsRegistry::Global();
+  auto& pool_open = registry.GetGauge("accord_pg_pool_connections", "open database connections",
+                                      {{"service", settings.service_name}, {"state", "open"}});
+  auto& pool_in_use = registry.GetGauge("accord_pg_pool_connections", "open database connections",
+                                        {{"service", settings.service_name}, {"state", "in_use"}});
+  auto& pool_waiting =
+      registry.GetGauge("accord_pg_pool_waiting", "callers waiting for a database connection",
+                        {{"service", settings.service_name}});
+  auto& queued = registry.GetGauge("accord_worker_queue_depth", "calls waiting for a worker",
+                                   {{"service", settings.service_name}});
+  // The registry outlives this server (tests start several), so the hook checks it is still here.
+  registry.AddCollectHook([target = server->hook_target_, &pool_open, &pool_in_use, &pool_waiting,
+                           &queued] {
+    Runtime* runtime = target->load();
+    if (runtime == nullptr) return;
+    auto stats = runtime->pg().stats();
+    pool_open.Set(stats.size);
+    pool_in_use.Set(stats.in_use);
+    pool_waiting.Set(stats.waiting);
+    queued.Set(static_cast<double>(runtime->workers().queued()));
+  });
+  server->server_->GetHealthCheckService()->SetServingStatus(false);
+  server->monitor_ = std::thread([raw = server.get()] { raw->MonitorHealth(); });
+  return server;
+}
+
+void GrpcServer::MonitorHealth() {
+  bool last = false;
+  bool first = true;
+  while (!stop_monitor_.load()) {
+    bool database_ok = runtime_.pg().Ping().ok();
+    std::unique_lock lock(monitor_mutex_);
+    // Decided under the lock that Drain takes, so a drain is never overwritten with SERVING.
+    bool serving = database_ok && !draining_.load();
+    if (serving != last || first) {
+      server_->GetHealthCheckService()->SetServingStatus(serving);
+      log::Info(serving ? "health: SERVING" : "health: NOT_SERVING",
+                {{"database", database_ok}, {"draining", draining_.load()}});
+      last = serving;
+      first = false;
+    }
+    monitor_wake_.wait_for(lock, runtime_.settings().health_interval,
+                           [&] { return stop_monitor_.load(); });
+  }
+}
+
+void GrpcServer::Drain() {
+  if (!server_) return;
+  {
+    std::lock_guard lock(monitor_mutex_);
+    draining_ = true;
+    server_->GetHealthCheckService()->SetServingStatus(false);
+  }
+  log::Info("health: NOT_SERVING", {{"draining", true}});
+  std::this_thread::sleep_for(runtime_.settings().drain_delay);
+  server_->Shutdown(std::chrono::system_clock::now() + runtime_.settings().shutdown_deadline);
+  StopBackground();
+  server_.reset();
+}
+
+void GrpcServer::StopBackground() {
+  {
+    std::lock_guard lock(monitor_mutex_);
+    stop_monitor_ = true;
+  }
+  monitor_wake_.notify_all();
+  if (monitor_.joinable()) monitor_.join();
+  metrics_.Stop();
+  hook_target_->store(nullptr);
+}
+
+GrpcServer::~GrpcServer() {
+  if (server_) {
+    draining_ = true;
+    server_->Shutdown(std::chrono::system_clock::now());
+  }
+  StopBackground();
+}
+
+int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
+  // Termination signals are blocked in every thread and collected by sigwait below, so the
+  // drain runs on an ordinary thread rather than in a signal handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ConfigReader config(argc, argv);
+  bool help = config.Bool("ACCORD_HELP", false, "print this help and exit");
+  ServiceSettings settings = ReadServiceSettings(config, definition.name,
+                                                 definition.default_grpc_port,
+                                                 definition.default_metrics_port);
+  settings.schema = definition.schema;
+  const std::string command = config.positional().empty() ? "serve" : config.positional()[0];
+  if (help) {
+    std::cout << "usage: accord-" << definition.name << " [serve|migrate] [--flag=value ...]\n"
+              << "Every setting is an environment variable or the matching flag:\n"
+              << config.Usage();
+    return 0;
+  }
+  if (auto status = config.Finish(); !status.ok()) {
+    std::cerr << "accord-" << definition.name << ": " << status.message() << "\n";
+    return 2;
+  }
+  if (command != "serve" && command != "migrate") {
+    std::cerr << "accord-" << definition.name << ": unknown command '" << command
+              << "' (expected serve or migrate)\n";
+    return 2;
+  }
+  log::Init(definition.name, settings.log_level);
+  SetErrorDomain(definition.name + ".accord");
+
+  if (command == "migrate" || settings.migrate_on_start) {
+    auto applied = ApplyMigrations(settings.pg.url, settings.schema, definition.migrations());
+    if (!applied.ok()) {
+      log::Error("migration failed", {{"error", std::string(applied.status().message())}});
+      return 1;
+    }
+    log::Info("schema up to date",
+              {{"schema", settings.schema}, {"applied", static_cast<int>(applied->size())}});
+    if (command == "migrate") return 0;
+  }
+
+  auto runtime = Runtime::Create(settings, definition.statements);
+  if (!runtime.ok()) {
+    log::Error("start-up failed", {{"error", std::string(runtime.status().message())}});
+    return 1;
+  }
+  auto services = definition.make_services(**runtime);
+  std::vector<grpc::Service*> raw;
+  for (auto& service : services) raw.push_back(service.get());
+  auto server = GrpcServer::Start(**runtime, raw);
+  if (!server.ok()) {
+    log::Error("start-up failed", {{"error", std::string(server.status().message())}});
+    return 1;
+  }
+  log::Info("serving", {{"grpc_port", (*server)->port()},
+                        {"metrics_port", (*server)->metrics_port()},
+                        {"address", settings.grpc_address}});
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  log::Info("draining", {{"signal", signal_number}});
+  (*server)->Drain();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace accord::common

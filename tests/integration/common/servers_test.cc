@@ -1,0 +1,129 @@
+// The test servers themselves: databases are isolated and dropped, and private servers really
+// stop and come back.
+#include "support/servers.h"
+
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+
+#include <memory>
+#include <pqxx/pqxx>
+#include <string>
+
+namespace accord::testing {
+namespace {
+
+int CountRows(const std::string& url, const std::string& sql) {
+  pqxx::connection connection{url};
+  pqxx::nontransaction work{connection};
+  return work.exec(sql)[0][0].as<int>();
+}
+
+void Exec(const std::string& url, const std::string& sql) {
+  pqxx::connection connection{url};
+  pqxx::nontransaction work{connection};
+  work.exec(sql);
+}
+
+struct RedisDeleter {
+  void operator()(redisContext* context) const { redisFree(context); }
+};
+using RedisConnection = std::unique_ptr<redisContext, RedisDeleter>;
+
+// Connected, or null if the server cannot be reached.
+RedisConnection ConnectRedis(int port) {
+  timeval timeout{2, 0};
+  RedisConnection context{redisConnectWithTimeout("127.0.0.1", port, timeout)};
+  if (!context || context->err) return nullptr;
+  return context;
+}
+
+// The reply as text: a string's value, "(nil)", or the error / status.
+std::string Command(redisContext* context, const char* format, const char* arg = nullptr) {
+  auto* reply = static_cast<redisReply*>(arg ? redisCommand(context, format, arg)
+                                             : redisCommand(context, format));
+  if (reply == nullptr) return "(connection error)";
+  std::string text = reply->type == REDIS_REPLY_NIL ? "(nil)"
+                     : reply->str != nullptr        ? std::string(reply->str, reply->len)
+                                                    : std::to_string(reply->integer);
+  freeReplyObject(reply);
+  return text;
+}
+
+int PortOf(const std::string& redis_url) {
+  return std::stoi(redis_url.substr(redis_url.rfind(':') + 1));
+}
+
+TEST(TestDatabaseTest, EachInstanceIsASeparateEmptyDatabase) {
+  TestDatabase first;
+  TestDatabase second;
+  EXPECT_NE(first.name(), second.name());
+  EXPECT_EQ(first.url().substr(first.url().size() - first.name().size()), first.name());
+
+  Exec(first.url(), "CREATE TABLE things (id int); INSERT INTO things VALUES (1), (2)");
+  EXPECT_EQ(CountRows(first.url(), "SELECT count(*) FROM things"), 2);
+  EXPECT_EQ(CountRows(second.url(),
+                      "SELECT count(*) FROM information_schema.tables WHERE table_name = 'things'"),
+            0);
+  EXPECT_EQ(CountRows(first.url(), "SELECT count(*) FROM pg_database WHERE datname = '" +
+                                       first.name() + "' AND datname = current_database()"),
+            1);
+}
+
+TEST(TestDatabaseTest, IsDroppedEvenWithOpenConnections) {
+  std::string name;
+  auto database = std::make_unique<TestDatabase>();
+  name = database->name();
+  pqxx::connection still_open{database->url()};
+  database.reset();  // DROP ... WITH (FORCE) ends `still_open`'s session
+  EXPECT_EQ(CountRows(SharedPostgresUrl(),
+                      "SELECT count(*) FROM pg_database WHERE datname = '" + name + "'"),
+            0);
+}
+
+TEST(ScopedPostgresServerTest, StopRefusesConnectionsAndStartKeepsTheData) {
+  ScopedPostgresServer server;
+  ASSERT_GT(server.port(), 0);
+  Exec(server.url(), "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')");
+
+  server.Stop();
+  EXPECT_THROW(pqxx::connection{server.url()}, pqxx::broken_connection);
+
+  server.Start();
+  EXPECT_EQ(CountRows(server.url(), "SELECT count(*) FROM kept WHERE v = 'still here'"), 1);
+}
+
+TEST(ScopedRedisServerTest, KillLosesEverythingAndStartComesBackEmpty) {
+  ScopedRedisServer server;
+  EXPECT_EQ(server.url(), "redis://127.0.0.1:" + std::to_string(server.port()));
+  {
+    auto redis = ConnectRedis(server.port());
+    ASSERT_NE(redis, nullptr);
+    EXPECT_EQ(Command(redis.get(), "SET k %s", "v"), "OK");
+    EXPECT_EQ(Command(redis.get(), "GET k"), "v");
+  }
+
+  server.Kill();
+  EXPECT_EQ(ConnectRedis(server.port()), nullptr);
+
+  server.Start();
+  auto redis = ConnectRedis(server.port());
+  ASSERT_NE(redis, nullptr);
+  EXPECT_EQ(Command(redis.get(), "GET k"), "(nil)");
+}
+
+TEST(SharedServersTest, SharedRedisAnswers) {
+  auto redis = ConnectRedis(PortOf(SharedRedisUrl()));
+  ASSERT_NE(redis, nullptr);
+  EXPECT_EQ(Command(redis.get(), "PING"), "PONG");
+}
+
+TEST(FreeLoopbackPortTest, HandsOutDistinctPorts) {
+  int a = FreeLoopbackPort();
+  int b = FreeLoopbackPort();
+  EXPECT_NE(a, b);
+  EXPECT_GT(a, 1024);
+  EXPECT_LT(a, 65536);
+}
+
+}  // namespace
+}  // namespace accord::testing
