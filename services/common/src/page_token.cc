@@ -5,7 +5,6 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-#include <array>
 #include <nlohmann/json.hpp>
 
 #include "accord/common/errors.h"

@@ -319,6 +319,8 @@ absl::StatusOr<RedisValue> RedisClient::BlockingCommand(const std::vector<std::s
 
 absl::StatusOr<RedisValue> RedisClient::Run(
     const std::vector<std::string>& args, std::optional<std::chrono::milliseconds> extra_timeout) {
+  // Redis silently ignores an empty multibulk, so it would only ever end in a timeout.
+  if (args.empty()) return InvalidArgument("args", "a redis command needs at least a name");
   if (!breaker_.Allow()) return CircuitOpen();
   auto acquired = Acquire();
   if (!acquired.ok()) {
@@ -357,6 +359,10 @@ absl::StatusOr<RedisValue> RedisClient::Run(
 absl::StatusOr<std::vector<RedisValue>> RedisClient::Pipeline(
     const std::vector<std::vector<std::string>>& commands) {
   if (commands.empty()) return std::vector<RedisValue>{};
+  for (const auto& command : commands) {
+    if (command.empty())
+      return InvalidArgument("commands", "a redis command needs at least a name");
+  }
   if (!breaker_.Allow()) return CircuitOpen();
   auto acquired = Acquire();
   if (!acquired.ok()) {

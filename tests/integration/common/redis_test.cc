@@ -81,6 +81,9 @@ TEST_F(RedisClientTest, PipelineRoundTrip) {
   auto empty = client.Pipeline({});
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());
+  // An empty command is refused locally instead of hanging until the timeout.
+  EXPECT_EQ(client.Command({}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client.Pipeline({{"PING"}, {}}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(RedisClientTest, ValuesAndKeysAreBinarySafe) {

@@ -1,0 +1,311 @@
+// The account slice end to end: a real gRPC channel to an in-process account service backed by a
+// fresh database on the shared test Postgres.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "accord/account/v1/account.grpc.pb.h"
+#include "accord/common/ids.h"
+#include "account_service.h"
+#include "support/servers.h"
+#include "support/service_harness.h"
+
+namespace accord::account {
+namespace {
+
+using common::Role;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using testing::ContextAs;
+using testing::ReasonOf;
+using testing::ViolatedFields;
+
+class AccountApiTest : public ::testing::Test {
+ protected:
+  AccountApiTest()
+      : harness_(AccountServiceDefinition(), database_.url(), testing::SharedRedisUrl()),
+        stub_(v1::AccountService::NewStub(harness_.channel())) {}
+
+  v1::Account CreateAs(const std::string& subject, const std::string& display_name,
+                       Role role = Role::kAccountManager) {
+    v1::CreateAccountRequest request;
+    request.mutable_account()->set_display_name(display_name);
+    request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_COMMERCIAL);
+    v1::Account account;
+    auto status = stub_->CreateAccount(ContextAs(subject, {role}).get(), request, &account);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return account;
+  }
+
+  testing::TestDatabase database_;
+  testing::ServiceHarness harness_;
+  std::unique_ptr<v1::AccountService::Stub> stub_;
+};
+
+TEST_F(AccountApiTest, CreateGetUpdateDeleteRoundTrip) {
+  v1::Account created = CreateAs("alice", "Acme Wholesale");
+  EXPECT_THAT(created.name(), ::testing::StartsWith("accounts/"));
+  EXPECT_EQ(created.owner(), "alice");
+  EXPECT_EQ(created.lifecycle_stage(), v1::LIFECYCLE_STAGE_PROSPECT);
+  EXPECT_FALSE(created.etag().empty());
+  EXPECT_TRUE(created.has_create_time());
+
+  v1::GetAccountRequest get;
+  get.set_name(created.name());
+  v1::Account fetched;
+  ASSERT_TRUE(stub_->GetAccount(ContextAs("bob", {Role::kSalesAssistant}).get(), get, &fetched).ok());
+  EXPECT_EQ(fetched.SerializeAsString(), created.SerializeAsString());
+
+  v1::UpdateAccountRequest update;
+  update.mutable_account()->set_name(created.name());
+  update.mutable_account()->set_display_name("Acme Wholesale Ltd");
+  update.mutable_account()->set_lifecycle_stage(v1::LIFECYCLE_STAGE_ACTIVE);
+  update.mutable_update_mask()->add_paths("display_name");
+  update.mutable_update_mask()->add_paths("lifecycle_stage");
+  update.set_etag(created.etag());
+  v1::Account updated;
+  auto status = stub_->UpdateAccount(ContextAs("alice", {Role::kAccountManager}).get(), update,
+                                     &updated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(updated.display_name(), "Acme Wholesale Ltd");
+  EXPECT_EQ(updated.lifecycle_stage(), v1::LIFECYCLE_STAGE_ACTIVE);
+  EXPECT_NE(updated.etag(), created.etag());
+
+  v1::DeleteAccountRequest remove;
+  remove.set_name(created.name());
+  remove.set_etag(updated.etag());
+  v1::Account deleted;
+  status = stub_->DeleteAccount(ContextAs("alice", {Role::kAccountManager}).get(), remove, &deleted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(deleted.has_delete_time());
+
+  status = stub_->GetAccount(ContextAs("alice", {Role::kAccountManager}).get(), get, &fetched);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReasonOf(status), "RESOURCE_NOT_FOUND");
+}
+
+TEST_F(AccountApiTest, StaleEtagIsAborted) {
+  v1::Account created = CreateAs("alice", "Globex");
+  v1::UpdateAccountRequest first;
+  first.mutable_account()->set_name(created.name());
+  first.mutable_account()->set_legal_name("Globex Corporation");
+  first.mutable_update_mask()->add_paths("legal_name");
+  first.set_etag(created.etag());
+  v1::Account after_first;
+  ASSERT_TRUE(
+      stub_->UpdateAccount(ContextAs("alice", {Role::kAccountManager}).get(), first, &after_first)
+          .ok());
+
+  v1::UpdateAccountRequest stale = first;
+  stale.mutable_account()->set_legal_name("Globex Inc");
+  v1::Account ignored;
+  auto status =
+      stub_->UpdateAccount(ContextAs("alice", {Role::kAccountManager}).get(), stale, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(ReasonOf(status), "ETAG_MISMATCH");
+
+  v1::GetAccountRequest get;
+  get.set_name(created.name());
+  v1::Account now;
+  ASSERT_TRUE(stub_->GetAccount(ContextAs("alice", {Role::kAdmin}).get(), get, &now).ok());
+  EXPECT_EQ(now.legal_name(), "Globex Corporation");
+
+  v1::DeleteAccountRequest remove;
+  remove.set_name(created.name());
+  remove.set_etag(created.etag());
+  status = stub_->DeleteAccount(ContextAs("alice", {Role::kAccountManager}).get(), remove, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
+}
+
+TEST_F(AccountApiTest, IdempotentCreateUnderConcurrentRetries) {
+  v1::CreateAccountRequest request;
+  request.mutable_account()->set_display_name("Initech");
+  request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_COMMERCIAL);
+  request.set_request_id(common::NewUuidV7());
+
+  constexpr int kRetries = 8;
+  std::vector<v1::Account> results(kRetries);
+  std::vector<grpc::Status> statuses(kRetries);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kRetries; ++i) {
+    threads.emplace_back([&, i] {
+      statuses[i] = stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(),
+                                         request, &results[i]);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::set<std::string> names;
+  for (int i = 0; i < kRetries; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    names.insert(results[i].name());
+  }
+  EXPECT_EQ(names.size(), 1u) << "every retry must return the first call's account";
+
+  v1::ListAccountsRequest list;
+  list.set_filter("display_name = \"Initech\"");
+  v1::ListAccountsResponse page;
+  ASSERT_TRUE(stub_->ListAccounts(ContextAs("alice", {Role::kAdmin}).get(), list, &page).ok());
+  EXPECT_EQ(page.accounts_size(), 1);
+
+  // The same request_id on a different request is refused, not silently answered.
+  v1::CreateAccountRequest other = request;
+  other.mutable_account()->set_display_name("Initrode");
+  v1::Account ignored;
+  auto status = stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), other,
+                                     &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), Contains("request_id"));
+}
+
+TEST_F(AccountApiTest, InvalidArgumentNamesTheField) {
+  v1::CreateAccountRequest request;
+  request.mutable_account()->set_display_name(std::string(201, 'x'));
+  request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_GOVERNMENT);
+  v1::Account ignored;
+  auto status = stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request,
+                                     &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("account.display_name"));
+
+  request.mutable_account()->set_display_name("Ok");
+  request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_UNSPECIFIED);
+  request.set_request_id("not-a-uuid");
+  status = stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), Contains("request_id"));
+
+  v1::ListAccountsRequest list;
+  list.set_page_size(-1);
+  v1::ListAccountsResponse page;
+  status = stub_->ListAccounts(ContextAs("alice", {Role::kAdmin}).get(), list, &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("page_size"));
+
+  v1::GetAccountRequest get;
+  get.set_name("accounts/'; DROP TABLE accounts; --");
+  v1::Account fetched;
+  status = stub_->GetAccount(ContextAs("alice", {Role::kAdmin}).get(), get, &fetched);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("name"));
+}
+
+TEST_F(AccountApiTest, UnauthenticatedWithoutAValidToken) {
+  v1::GetAccountRequest get;
+  get.set_name("accounts/" + common::NewUuidV7());
+  v1::Account fetched;
+  grpc::ClientContext no_token;
+  auto status = stub_->GetAccount(&no_token, get, &fetched);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(status), "MISSING_TOKEN");
+
+  grpc::ClientContext forged;
+  std::string token = testing::TokenFor("mallory", {Role::kAdmin});
+  token.back() = token.back() == 'A' ? 'B' : 'A';
+  forged.AddMetadata("authorization", "Bearer " + token);
+  status = stub_->GetAccount(&forged, get, &fetched);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(AccountApiTest, PermissionsFollowOwnershipAndRole) {
+  v1::Account alices = CreateAs("alice", "Umbrella");
+
+  v1::UpdateAccountRequest update;
+  update.mutable_account()->set_name(alices.name());
+  update.mutable_account()->set_display_name("Taken over");
+  update.mutable_update_mask()->add_paths("display_name");
+  update.set_etag(alices.etag());
+  v1::Account ignored;
+  auto status =
+      stub_->UpdateAccount(ContextAs("bob", {Role::kAccountManager}).get(), update, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  status = stub_->UpdateAccount(ContextAs("sam", {Role::kSalesAssistant}).get(), update, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::CreateAccountRequest create;
+  create.mutable_account()->set_display_name("Not mine to make");
+  create.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_COMMERCIAL);
+  status = stub_->CreateAccount(ContextAs("sam", {Role::kServiceAgent}).get(), create, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  status = stub_->UpdateAccount(ContextAs("root", {Role::kAdmin}).get(), update, &ignored);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(AccountApiTest, IllegalLifecycleChangeIsFailedPrecondition) {
+  v1::Account created = CreateAs("alice", "Hooli");
+  v1::UpdateAccountRequest update;
+  update.mutable_account()->set_name(created.name());
+  update.mutable_account()->set_lifecycle_stage(v1::LIFECYCLE_STAGE_DORMANT);
+  update.mutable_update_mask()->add_paths("lifecycle_stage");
+  update.set_etag(created.etag());
+  v1::Account ignored;
+  auto status =
+      stub_->UpdateAccount(ContextAs("alice", {Role::kAccountManager}).get(), update, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "ILLEGAL_LIFECYCLE_TRANSITION");
+}
+
+TEST_F(AccountApiTest, ListPagesInOrderAndRejectsEditedTokens) {
+  for (int i = 0; i < 7; ++i) CreateAs("alice", "Customer " + std::to_string(i));
+  std::vector<std::string> seen;
+  v1::ListAccountsRequest request;
+  request.set_page_size(3);
+  request.set_order_by("display_name desc");
+  std::string first_token;
+  do {
+    v1::ListAccountsResponse page;
+    auto status = stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request,
+                                      &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    for (const auto& account : page.accounts()) seen.push_back(account.display_name());
+    if (first_token.empty()) first_token = page.next_page_token();
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  ASSERT_EQ(seen.size(), 7u);
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(seen[i], "Customer " + std::to_string(6 - i));
+
+  v1::ListAccountsRequest tampered;
+  tampered.set_page_size(3);
+  tampered.set_order_by("display_name desc");
+  std::string token = first_token;
+  token[token.size() / 2] = token[token.size() / 2] == 'a' ? 'b' : 'a';
+  tampered.set_page_token(token);
+  v1::ListAccountsResponse page;
+  auto status = stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), tampered,
+                                    &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("page_token"));
+
+  // A token is bound to its query: reusing it with another order is refused too.
+  tampered.set_page_token(first_token);
+  tampered.set_order_by("create_time");
+  status = stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), tampered, &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AccountApiTest, ListFiltersAndOrdersByCreateTime) {
+  CreateAs("alice", "Alpha Trading");
+  CreateAs("bob", "Beta Logistics");
+  CreateAs("alice", "Gamma Trading");
+  v1::ListAccountsRequest request;
+  request.set_filter("owner = \"alice\" AND display_name:trading");
+  request.set_order_by("create_time");
+  v1::ListAccountsResponse page;
+  auto status = stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request,
+                                    &page);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(page.accounts_size(), 2);
+  EXPECT_EQ(page.accounts(0).display_name(), "Alpha Trading");
+  EXPECT_EQ(page.accounts(1).display_name(), "Gamma Trading");
+
+  request.set_filter("no_such_field = 1");
+  status = stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request, &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("filter"));
+}
+
+}  // namespace
+}  // namespace accord::account

@@ -1,0 +1,105 @@
+// An in-memory AccountRepository for unit tests of the domain logic. It honours ordering,
+// keyset paging, versions and request ids; it ignores SQL filters (those are covered against
+// Postgres in the integration tests).
+#pragma once
+
+#include <algorithm>
+#include <map>
+
+#include "accord/common/errors.h"
+#include "accord/common/ids.h"
+#include "account_logic.h"
+#include "account_repository.h"
+
+namespace accord::account {
+
+class FakeAccountRepository final : public AccountRepository {
+ public:
+  absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) override {
+    if (auto it = responses_.find(meta.request_id); !meta.request_id.empty() && it != responses_.end()) {
+      return it->second;
+    }
+    Account stored = account;
+    std::string id = common::NewUuidV7();
+    stored.set_name(AccountName(id));
+    stored.set_etag("1");
+    stored.mutable_create_time()->set_seconds(++clock_);
+    *stored.mutable_update_time() = stored.create_time();
+    accounts_[id] = stored;
+    if (!meta.request_id.empty()) responses_[meta.request_id] = stored;
+    ++writes;
+    return stored;
+  }
+
+  absl::StatusOr<Account> Get(const std::string& id) override {
+    auto it = accounts_.find(id);
+    if (it == accounts_.end() || it->second.has_delete_time()) {
+      return common::NotFound(AccountName(id));
+    }
+    return it->second;
+  }
+
+  absl::StatusOr<AccountPage> List(const AccountListQuery& query) override {
+    std::vector<std::pair<std::vector<std::string>, Account>> rows;
+    for (const auto& [id, account] : accounts_) {
+      if (account.has_delete_time()) continue;
+      std::string key = query.order == AccountOrder::kDisplayName
+                            ? account.display_name()
+                            : std::to_string(account.create_time().seconds());
+      rows.push_back({{key, id}, account});
+    }
+    std::sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
+      return query.descending ? a.first > b.first : a.first < b.first;
+    });
+    AccountPage page;
+    for (const auto& [key, account] : rows) {
+      if (query.after && (query.descending ? !(key < *query.after) : !(key > *query.after))) {
+        continue;
+      }
+      if (static_cast<int>(page.accounts.size()) > query.limit) break;
+      page.accounts.push_back(account);
+      page.keys.push_back(key);
+    }
+    return page;
+  }
+
+  absl::StatusOr<Account> Update(const std::string& id, const Mutation& mutate,
+                                 const WriteMeta& meta) override {
+    if (auto it = responses_.find(meta.request_id); !meta.request_id.empty() && it != responses_.end()) {
+      return it->second;
+    }
+    auto current = Get(id);
+    if (!current.ok()) return current.status();
+    auto next = mutate(*current);
+    if (!next.ok()) return next.status();
+    next->set_etag(std::to_string(std::stoll(current->etag()) + 1));
+    next->mutable_update_time()->set_seconds(++clock_);
+    accounts_[id] = *next;
+    if (!meta.request_id.empty()) responses_[meta.request_id] = *next;
+    ++writes;
+    return *next;
+  }
+
+  absl::StatusOr<Account> Delete(const std::string& id, const Mutation& check,
+                                 const WriteMeta& meta) override {
+    return Update(
+        id,
+        [&](const Account& current) -> absl::StatusOr<Account> {
+          auto checked = check(current);
+          if (!checked.ok()) return checked.status();
+          Account deleted = current;
+          deleted.mutable_delete_time()->set_seconds(clock_ + 1);
+          return deleted;
+        },
+        meta);
+  }
+
+  int writes = 0;
+
+ private:
+  std::map<std::string, Account> accounts_;
+  std::map<std::string, Account> responses_;
+  int64_t clock_ = 1700000000;
+};
+
+}  // namespace accord::account
