@@ -1,0 +1,57 @@
+// A two-level read-through cache for resources that carry a version (their etag).
+//
+// Level 1: a bounded in-process LRU (per replica). Level 2: Redis, shared by replicas. Level 3 is
+// the caller's Postgres read. Every entry carries the resource version, and both levels only
+// accept a write that is newer than what they hold, so a slow reader can never put an older
+// version over a newer one (the cache-aside race). Invalidate(key, version) leaves a tombstone at
+// that version, so a stale read that finishes after the invalidation is refused as well.
+// Invalidation rides the event fan-out: StreamTail listeners call Invalidate on every replica.
+//
+// When Redis is down or slow, level 2 is skipped (the circuit breaker makes that cost
+// microseconds); level 1 is served only while `fresh_source()` says invalidations are arriving
+// (the StreamTail is healthy), else the caller reads Postgres.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "accord/common/metrics.h"
+#include "accord/common/redis.h"
+
+namespace accord::common {
+
+struct CachedValue {
+  int64_t version = 0;
+  std::string bytes;  // serialized resource
+};
+
+class VersionedCache {
+ public:
+  struct Options {
+    std::string name;             // metric label and Redis key prefix, e.g. "account"
+    size_t local_capacity = 100000;
+    std::chrono::milliseconds local_ttl{60000};
+    std::chrono::seconds redis_ttl{300};
+  };
+
+  VersionedCache(Options options, RedisClient* redis, std::function<bool()> fresh_source);
+
+  // Level 1, then level 2 (filling level 1 on a hit). nullopt = miss (or a tombstone).
+  std::optional<CachedValue> Get(const std::string& key);
+  // Level 1 only; never touches the network (for the inline fast path).
+  std::optional<CachedValue> GetLocal(const std::string& key);
+  // Stores `value` in both levels unless either holds a newer version or tombstone.
+  void Put(const std::string& key, const CachedValue& value);
+  // Drops entries older than `version` and leaves a tombstone at `version` in both levels.
+  void Invalidate(const std::string& key, int64_t version);
+
+ private:
+  // ... implementation-defined members (LRU list + map under a mutex, metric counters)
+};
+
+}  // namespace accord::common

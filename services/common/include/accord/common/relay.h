@@ -1,0 +1,58 @@
+// Publishes committed outbox rows to the service's Redis Stream.
+//
+// Visibility trap: bigserial values are taken at insert time but become visible at commit, so a
+// row with a lower seq can appear after a higher one was read. A relay that remembered "last seq
+// published" would skip it forever. This relay never uses seq as a cursor: each pass selects the
+// rows still unpublished (published_at IS NULL, partial index), in seq order, locks them, stamps
+// each with the next publish_seq, XADDs them with explicit ids `<publish_seq>-0`, and commits. A
+// late-committing row is simply picked up by the next pass and gets a later publish_seq, so
+// publish_seq (the stream id, and the cursor clients resume from) only ever grows. Per resource,
+// writes serialize on the resource's row lock, so one resource's events commit, and are published,
+// in aggregate_version order.
+//
+// Exactly one relay per service is active: it holds a session advisory lock on a dedicated
+// connection; standbys retry the lock every poll interval and take over when the holder's
+// connection dies. If Redis is down the pass rolls back and the rows wait. Published rows are kept
+// for `retention` and then deleted, so subscribers can replay after Redis loses its data.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "accord/common/redis.h"
+
+namespace accord::common {
+
+struct RelayOptions {
+  std::string pg_url;
+  std::string schema;        // "account"
+  std::string stream;        // EventStreamName(service)
+  int batch_size = 500;
+  int64_t stream_maxlen = 1000000;  // approximate MAXLEN (~) trimming
+  std::chrono::milliseconds poll_interval{500};  // fallback when no NOTIFY arrives
+  std::chrono::hours retention{24 * 7};
+};
+
+class OutboxRelay {
+ public:
+  OutboxRelay(RelayOptions options, RedisClient& redis);
+  ~OutboxRelay();
+  void Start();
+  void Stop();
+  bool active() const { return active_.load(); }  // holds the advisory lock right now
+  int64_t published_total() const { return published_.load(); }
+
+ private:
+  void Run();
+  RelayOptions options_;
+  RedisClient& redis_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> active_{false};
+  std::atomic<int64_t> published_{0};
+  std::thread thread_;
+};
+
+}  // namespace accord::common
