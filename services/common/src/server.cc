@@ -122,8 +122,7 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   if (auto parsed = ParseRedisUrl(redis_url, redis_defaults); parsed.ok()) {
     s.redis = *parsed;
   } else {
-    // Recorded as a configuration error by re-reading it as a choice that cannot match.
-    config.Choice("ACCORD_REDIS_URL", redis_url, {"redis://host:port"}, "Redis URL");
+    config.AddError("ACCORD_REDIS_URL=\"" + redis_url + "\": " + std::string(parsed.status().message()));
   }
   s.jwt.algorithm = config.Choice("ACCORD_JWT_ALGORITHM", "HS256", {"HS256", "RS256", "ES256"},
                                   "token signature algorithm (pinned; tokens must match)");
@@ -135,7 +134,7 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
     if (!path.empty()) {
       FILE* file = std::fopen(path.c_str(), "rb");
       if (file == nullptr) {
-        config.Choice("ACCORD_JWT_PUBLIC_KEYS_FILE", path, {"<a readable file>"}, "");
+        config.AddError("ACCORD_JWT_PUBLIC_KEYS_FILE=\"" + path + "\" cannot be read");
       } else {
         std::string pem;
         char buffer[4096];

@@ -30,6 +30,9 @@ class ConfigReader {
   std::string Choice(const std::string& name, const std::string& default_value,
                      const std::vector<std::string>& allowed, const std::string& help);
 
+  // Records a problem found while interpreting a setting (e.g. an unparsable URL).
+  void AddError(std::string error) { errors_.push_back(std::move(error)); }
+
   // Arguments that are not --flags (e.g. the `migrate` subcommand), in order.
   const std::vector<std::string>& positional() const { return positional_; }
   // OK, or INVALID_ARGUMENT listing every bad setting and every unknown flag.
