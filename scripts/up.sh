@@ -102,7 +102,7 @@ fi
 if postgres_running "$PG_DIR"; then
   say "PostgreSQL already running on 127.0.0.1:$PG_PORT"
 else
-  port_in_use "$PG_PORT" && die "port $PG_PORT is taken by another program; set ACCORD_PG_PORT"
+  port_listening "$PG_PORT" && die "port $PG_PORT is taken by another program; set ACCORD_PG_PORT"
   say "starting PostgreSQL on 127.0.0.1:$PG_PORT (data: .accord/pg)"
   start_postgres --log "$LOG_DIR/postgres.log" "$PG_DIR" "$PG_PORT"
 fi
@@ -123,7 +123,7 @@ fi
 if redis_running "$REDIS_DIR"; then
   say "Redis already running on 127.0.0.1:$REDIS_PORT"
 else
-  port_in_use "$REDIS_PORT" && die "port $REDIS_PORT is taken by another program; set ACCORD_REDIS_PORT"
+  port_listening "$REDIS_PORT" && die "port $REDIS_PORT is taken by another program; set ACCORD_REDIS_PORT"
   say "starting Redis on 127.0.0.1:$REDIS_PORT"
   start_redis --log "$LOG_DIR/redis.log" "$REDIS_DIR" "$REDIS_PORT"
 fi
@@ -204,8 +204,8 @@ for row in "${SERVICES[@]}"; do
       continue
     fi
   fi
-  port_in_use "$grpc_port" && die "port $grpc_port (gRPC for $name) is taken by another program"
-  port_in_use "$metrics_port" && die "port $metrics_port (metrics for $name) is taken by another program"
+  port_listening "$grpc_port" && die "port $grpc_port (gRPC for $name) is taken by another program"
+  port_listening "$metrics_port" && die "port $metrics_port (metrics for $name) is taken by another program"
 
   say "migrating $name"
   printf '\n=== %s migrate ===\n' "$(date -u +%FT%TZ)" >>"$log"
@@ -242,7 +242,7 @@ if [[ -x $ACCORDCTL ]]; then
   if token=$(env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev ACCORD_JWT_AUDIENCE=accord \
     "$ACCORDCTL" token --role admin --subject dev-admin 2>&1); then
     echo
-    echo "Dev admin token (8 h):"
+    echo "Dev admin token (valid 8 h; send it as 'authorization: Bearer <token>'):"
     echo "  $token"
   else
     say "could not mint a dev token: $token"
@@ -251,7 +251,8 @@ if [[ -x $ACCORDCTL ]]; then
   echo "Use accordctl:"
   echo "  source .accord/dev.env"
   echo "  ${ACCORDCTL#"$ROOT"/} health"
-  echo "  ${ACCORDCTL#"$ROOT"/} accounts create --display-name \"Acme\""
+  echo "  ${ACCORDCTL#"$ROOT"/} accounts create --display-name \"Acme\" --type commercial"
+  echo "  ${ACCORDCTL#"$ROOT"/} accounts list --table"
 fi
 echo
 echo "Stop with scripts/down.sh (scripts/down.sh --purge also deletes .accord/)."

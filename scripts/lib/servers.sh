@@ -7,6 +7,7 @@
 #
 #   pg_bin_dir                          server binaries: $ACCORD_PG_BIN, else newest /usr/lib/postgresql/*/bin
 #   port_in_use PORT                    something is listening on (or holding) 127.0.0.1:PORT
+#   port_listening PORT                 something listens on PORT
 #   free_loopback_port                  a port on 127.0.0.1 that was free a moment ago
 #   start_postgres [--ephemeral] [--log FILE] DATA_DIR PORT
 #                                       initdb if DATA_DIR is new, then start; --ephemeral turns fsync off
@@ -88,6 +89,17 @@ port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
   fi
   return 1
+}
+
+# Something is listening on PORT (TIME_WAIT leftovers of a stopped server do not count: servers
+# bind with SO_REUSEADDR).
+port_listening() {
+  local port=$1
+  if command -v ss >/dev/null 2>&1; then
+    [[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]]
+    return
+  fi
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
 }
 
 # Picks from 15000-32767, below Linux's default ephemeral range, so outgoing connections do not

@@ -33,6 +33,42 @@ CREATE TABLE {schema}.idempotency_keys (
 );
 CREATE INDEX idempotency_keys_created_at ON {schema}.idempotency_keys (created_at);
 )sql"},
+      // The transactional outbox (outbox.h) and the relay's publish order (relay.h).
+      {"0001_common_outbox", R"sql(
+CREATE TABLE {schema}.outbox (
+  seq bigserial PRIMARY KEY,
+  event_id uuid NOT NULL UNIQUE,
+  type text NOT NULL,
+  subject text NOT NULL,
+  aggregate_version bigint NOT NULL,
+  envelope bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  publish_seq bigint UNIQUE,
+  published_at timestamptz
+);
+-- What the relay scans: only the (few) unpublished rows.
+CREATE INDEX outbox_unpublished ON {schema}.outbox (seq) WHERE published_at IS NULL;
+-- Retention deletes and time lookups.
+CREATE INDEX outbox_published_at ON {schema}.outbox (published_at);
+CREATE SEQUENCE {schema}.outbox_publish_seq;
+)sql"},
+      // Effectively-once consumption (consumer.h).
+      {"0002_common_consumers", R"sql(
+CREATE TABLE {schema}.consumed_events (
+  consumer_group text NOT NULL,
+  event_id uuid NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer_group, event_id)
+);
+-- For pruning old dedupe records.
+CREATE INDEX consumed_events_applied_at ON {schema}.consumed_events (applied_at);
+CREATE TABLE {schema}.consumer_positions (
+  consumer_group text NOT NULL,
+  subject text NOT NULL,
+  aggregate_version bigint NOT NULL,
+  PRIMARY KEY (consumer_group, subject)
+);
+)sql"},
   };
   return kCommon;
 }

@@ -51,7 +51,34 @@ class VersionedCache {
   void Invalidate(const std::string& key, int64_t version);
 
  private:
-  // ... implementation-defined members (LRU list + map under a mutex, metric counters)
+  using Clock = std::chrono::steady_clock;
+  struct Entry {
+    std::string key;
+    int64_t version = 0;
+    bool tombstone = false;
+    std::string bytes;
+    Clock::time_point expires_at;
+  };
+  enum class Kind : char { kValue = 'V', kTombstone = 'T' };
+
+  // Level 1 under mutex_; each returns whether it changed the entry.
+  bool PutLocal(const std::string& key, int64_t version, Kind kind, const std::string& bytes);
+  std::optional<CachedValue> GetLocalUnchecked(const std::string& key);
+  // Level 2: the compare-and-set script; errors are ignored (the cache only gets colder).
+  void StoreRemote(const std::string& key, int64_t version, Kind kind, const std::string& bytes);
+  std::string RedisKey(const std::string& key) const;
+  bool Fresh() const { return !fresh_source_ || fresh_source_(); }
+
+  Options options_;
+  RedisClient* redis_;
+  std::function<bool()> fresh_source_;
+  std::mutex mutex_;
+  std::list<Entry> lru_;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  Counter* local_hits_;
+  Counter* local_misses_;
+  Counter* redis_hits_;
+  Counter* redis_misses_;
 };
 
 }  // namespace accord::common

@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -23,6 +24,9 @@
 #include "accord/common/v1/event.pb.h"
 
 namespace accord::common {
+
+class Counter;
+class Gauge;
 
 struct ConsumerOptions {
   std::string stream;    // e.g. EventStreamName("account")
@@ -49,7 +53,17 @@ class EventConsumer {
   int64_t applied_total() const { return applied_.load(); }
 
  private:
+  struct Entry;
   void Run();
+  absl::Status EnsureGroup();
+  // After NOGROUP: Redis lost the group (and probably the stream); recreate it at once.
+  absl::Status Regroup(const std::string& error);
+  // Applies entries in order and acknowledges the ones done; see consumer.cc.
+  absl::Status ApplyAll(const std::vector<Entry>& entries);
+  // OK means "acknowledge": applied, already applied, stale, or never applicable.
+  absl::Status ApplyOne(const Entry& entry);
+  void MaybeUpdateLag();
+
   ConsumerOptions options_;
   PgPool& pool_;
   RedisClient& redis_;
@@ -57,6 +71,15 @@ class EventConsumer {
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> applied_{0};
   bool pending_drained_ = false;
+  bool group_ready_ = false;
+  std::string pending_cursor_ = "0";  // own pending entries are re-read from here
+  std::string claim_cursor_ = "0-0";  // XAUTOCLAIM scan position
+  std::chrono::steady_clock::time_point next_claim_{};
+  std::chrono::steady_clock::time_point next_lag_{};
+  std::string insert_consumed_sql_;
+  std::string advance_position_sql_;
+  Counter* applied_counter_ = nullptr;
+  Gauge* lag_gauge_ = nullptr;
   std::thread thread_;
 };
 

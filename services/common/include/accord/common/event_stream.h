@@ -15,6 +15,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -23,7 +25,13 @@
 #include <vector>
 
 #include "accord/common/redis.h"
+#include "accord/common/server.h"
 #include "accord/common/v1/event.pb.h"
+#include "accord/events/v1/events.grpc.pb.h"
+
+namespace pqxx {
+class connection;
+}
 
 namespace accord::common {
 
@@ -44,25 +52,86 @@ class StreamTail {
 
   StreamTail(Options options, RedisClient& redis);
   ~StreamTail();
+  // Positions the tail at the newest published event (Redis, else Postgres; retried on the
+  // thread if neither answers) and starts following.
   void Start();
+  // Returns within about `block` (the longest XREAD wait).
   void Stop();
   // Returns an id for RemoveListener. Listeners run on the tail's thread: keep them short.
   int AddListener(Listener listener);
+  // As above; `*position` is set to the publish_seq after which the listener sees every event
+  // (events up to it were handed out before the listener joined).
+  int AddListener(Listener listener, int64_t* position);
+  // After it returns the listener is not called again (unless called from a listener itself).
   void RemoveListener(int id);
   bool healthy() const { return healthy_.load(); }
   int64_t last_seq() const { return last_seq_.load(); }
+  // False until Start found where "now" is.
+  bool positioned() const { return positioned_.load(); }
 
  private:
   void Run();
+  bool Position();
+  // Delivers everything in Postgres after last_seq; false on a database error.
+  bool CatchUpFromPostgres();
+  void Deliver(std::vector<PublishedEvent> events);
+  void Sleep(std::chrono::milliseconds duration);
+
   Options options_;
   RedisClient& redis_;
   std::mutex mutex_;
+  std::condition_variable changed_;  // wakes Stop's sleeps and RemoveListener's wait
   std::vector<std::pair<int, Listener>> listeners_;
   int next_listener_id_ = 1;
+  int64_t handed_out_ = 0;          // last publish_seq given to listeners (or being given)
+  uint64_t delivery_round_ = 0;     // bumped when a batch delivery ends
+  bool delivering_ = false;
+  std::thread::id thread_id_;
+  std::unique_ptr<pqxx::connection> pg_;  // used only by the tail's thread
   std::atomic<bool> stopping_{false};
   std::atomic<bool> healthy_{false};
+  std::atomic<bool> positioned_{false};
   std::atomic<int64_t> last_seq_{0};
   std::thread thread_;
+};
+
+struct EventServiceOptions {
+  // Live events buffered per subscriber; a subscriber that falls this far behind while following
+  // live is ended with RESOURCE_EXHAUSTED (it resumes from its cursor).
+  size_t queue_capacity = 10000;
+  int replay_batch = 500;
+  // How old start_time may be (the relay's retention).
+  std::chrono::hours retention{24 * 7};
+  // How long a replay waits for an event the stream already carries to commit in Postgres.
+  std::chrono::milliseconds commit_wait{2000};
+};
+
+// accord.events.v1.EventService for the service whose outbox lives in `schema`.
+class EventServiceImpl final : public accord::events::v1::EventService::CallbackService {
+ public:
+  EventServiceImpl(common::Runtime& runtime, StreamTail& tail, std::string schema,
+                   EventServiceOptions options = {});
+  ~EventServiceImpl() override;
+
+  grpc::ServerWriteReactor<accord::events::v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const accord::events::v1::SubscribeRequest* request) override;
+
+  // Cursor <-> publish_seq (exposed for tests and tools).
+  std::string EncodeCursor(int64_t publish_seq) const;
+  absl::StatusOr<int64_t> DecodeCursor(std::string_view cursor) const;
+
+ private:
+  class Reactor;
+  struct Subscription;
+  friend class Reactor;
+
+  common::Runtime& runtime_;
+  StreamTail& tail_;
+  const std::string schema_;
+  const EventServiceOptions options_;
+  const std::string cursor_query_;
+  RpcMethod method_;
 };
 
 }  // namespace accord::common

@@ -1,0 +1,173 @@
+// accord-noop-server: the baseline for scripts/bench.sh. A unary method that does nothing, served
+//   bare (default): gRPC's callback API, no interceptors, no auth, no logging; it only counts calls
+//     in accord_rpc_requests_total (one relaxed atomic add) so the benchmark can verify them the
+//     same way as for real services;
+//   --accord-runtime: through Accord's own runtime (common::Runtime::Unary: JWT auth, request
+//     context, logging, per-method metrics, health, reflection), with every setting read from
+//     ACCORD_* like the real services. The handler finishes inline on the `fast` path, as a warm
+//     cache hit would; add --worker to hop through the worker pool as a database call does.
+#include <grpcpp/grpcpp.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accord/bench/v1/noop.grpc.pb.h"
+#include "accord/common/metrics.h"
+#include "accord/common/server.h"
+
+namespace {
+
+using accord::bench::v1::NoopRequest;
+using accord::bench::v1::NoopResponse;
+using accord::bench::v1::NoopService;
+
+constexpr const char* kUsage = R"(usage:
+  accord-noop-server [--grpc-address=127.0.0.1:PORT] [--metrics-address=127.0.0.1:PORT]
+                     [--response-bytes=N]
+  accord-noop-server --accord-runtime [--worker] [--response-bytes=N]   (ACCORD_* settings)
+Stops on SIGTERM or SIGINT.
+)";
+
+class BareNoop final : public NoopService::CallbackService {
+ public:
+  explicit BareNoop(size_t response_bytes)
+      : payload_(response_bytes, 'x'),
+        ok_(accord::common::MetricsRegistry::Global().GetCounter(
+            "accord_rpc_requests_total", "RPCs served, by method and status code",
+            {{"method", "accord.bench.v1.NoopService/Noop"}, {"code", "OK"}})) {}
+
+  grpc::ServerUnaryReactor* Noop(grpc::CallbackServerContext* context, const NoopRequest*,
+                                 NoopResponse* response) override {
+    response->set_payload(payload_);
+    ok_.Increment();
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+ private:
+  const std::string payload_;
+  accord::common::Counter& ok_;
+};
+
+class RuntimeNoop final : public NoopService::CallbackService {
+ public:
+  RuntimeNoop(accord::common::Runtime& runtime, size_t response_bytes, bool worker)
+      : runtime_(runtime),
+        payload_(response_bytes, 'x'),
+        worker_(worker),
+        method_("accord.bench.v1.NoopService", "Noop") {}
+
+  grpc::ServerUnaryReactor* Noop(grpc::CallbackServerContext* context, const NoopRequest*,
+                                 NoopResponse* response) override {
+    auto work = [this, response](const accord::common::RpcContext&) {
+      response->set_payload(payload_);
+      return absl::OkStatus();
+    };
+    if (worker_) return runtime_.Unary(context, method_, work);
+    return runtime_.Unary(
+        context, method_,
+        [this, response](const accord::common::RpcContext&) -> std::optional<absl::Status> {
+          response->set_payload(payload_);
+          return absl::OkStatus();
+        },
+        work);
+  }
+
+ private:
+  accord::common::Runtime& runtime_;
+  const std::string payload_;
+  const bool worker_;
+  accord::common::RpcMethod method_;
+};
+
+int RunBare(const std::string& grpc_address, const std::string& metrics_address,
+            size_t response_bytes) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  BareNoop service(response_bytes);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(grpc_address, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::cerr << "accord-noop-server: cannot listen on " << grpc_address << "\n";
+    return 1;
+  }
+  accord::common::MetricsHttpServer metrics(accord::common::MetricsRegistry::Global());
+  if (auto status = metrics.Start(metrics_address); !status.ok()) {
+    std::cerr << "accord-noop-server: metrics: " << status.message() << "\n";
+    return 1;
+  }
+  std::cerr << "accord-noop-server: bare, grpc port " << port << ", metrics port "
+            << metrics.port() << "\n";
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  metrics.Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool accord_runtime = false;
+  bool worker = false;
+  size_t response_bytes = 0;
+  std::string grpc_address = "127.0.0.1:50099";
+  std::string metrics_address = "127.0.0.1:9099";
+  // Our own flags are taken out; in --accord-runtime mode the rest goes to ServiceMain.
+  std::vector<char*> rest = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const std::string& prefix) { return arg.substr(prefix.size()); };
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      if (!accord_runtime) return 0;
+      rest.push_back(argv[i]);
+    } else if (arg == "--accord-runtime") {
+      accord_runtime = true;
+    } else if (arg == "--worker") {
+      worker = true;
+    } else if (arg.rfind("--response-bytes=", 0) == 0) {
+      response_bytes = std::stoul(value("--response-bytes="));
+    } else if (!accord_runtime && arg.rfind("--grpc-address=", 0) == 0) {
+      grpc_address = value("--grpc-address=");
+    } else if (!accord_runtime && arg.rfind("--metrics-address=", 0) == 0) {
+      metrics_address = value("--metrics-address=");
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  if (!accord_runtime) {
+    if (rest.size() > 1) {
+      std::cerr << "accord-noop-server: unknown argument " << rest[1] << "\n" << kUsage;
+      return 2;
+    }
+    return RunBare(grpc_address, metrics_address, response_bytes);
+  }
+
+  accord::common::ServiceDefinition definition;
+  definition.name = "bench-noop";
+  definition.schema = "bench_noop";
+  definition.migrations = []() -> const std::vector<accord::common::Migration>& {
+    static const std::vector<accord::common::Migration> kNone;
+    return kNone;
+  };
+  definition.make_services = [response_bytes, worker](accord::common::Runtime& runtime) {
+    std::vector<std::unique_ptr<grpc::Service>> services;
+    services.push_back(std::make_unique<RuntimeNoop>(runtime, response_bytes, worker));
+    return services;
+  };
+  rest.push_back(nullptr);
+  return accord::common::ServiceMain(static_cast<int>(rest.size()) - 1, rest.data(), definition);
+}

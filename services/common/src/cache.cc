@@ -1,0 +1,172 @@
+#include "accord/common/cache.h"
+
+#include <utility>
+
+namespace accord::common {
+namespace {
+
+// Level 2 value: 8-byte big-endian version, one kind byte ('V' value, 'T' tombstone), the bytes.
+constexpr size_t kHeaderSize = 9;
+
+// Compare-and-set in one round trip, so two replicas racing on the same key cannot interleave a
+// read and a write. KEYS[1] key; ARGV: version, kind, encoded value, ttl seconds. A value loses
+// to a value of the same or a newer version and to a newer tombstone; a tombstone loses to
+// anything of the same or a newer version. Versions stay far below 2^53, so Lua's doubles are
+// exact.
+constexpr char kCompareAndSetScript[] = R"lua(
+local current = redis.call('GET', KEYS[1])
+if current and string.len(current) >= 9 then
+  local held = 0
+  for i = 1, 8 do held = held * 256 + string.byte(current, i) end
+  local held_kind = string.sub(current, 9, 9)
+  local version = tonumber(ARGV[1])
+  if held > version then return 0 end
+  if held == version and (ARGV[2] == 'T' or held_kind == 'V') then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+return 1
+)lua";
+
+std::string Encode(int64_t version, char kind, const std::string& bytes) {
+  std::string out;
+  out.reserve(kHeaderSize + bytes.size());
+  const auto v = static_cast<uint64_t>(version);
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xFF));
+  out.push_back(kind);
+  out.append(bytes);
+  return out;
+}
+
+struct Decoded {
+  int64_t version = 0;
+  char kind = 0;
+  std::string bytes;
+};
+
+std::optional<Decoded> Decode(const std::string& raw) {
+  if (raw.size() < kHeaderSize) return std::nullopt;
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(raw[i]);
+  Decoded out;
+  out.version = static_cast<int64_t>(v);
+  out.kind = raw[8];
+  if (out.kind != 'V' && out.kind != 'T') return std::nullopt;
+  out.bytes = raw.substr(kHeaderSize);
+  return out;
+}
+
+Counter* RequestCounter(const std::string& cache, const char* level, const char* result) {
+  return &MetricsRegistry::Global().GetCounter(
+      "accord_cache_requests_total", "Cache lookups by cache, level and result",
+      {{"cache", cache}, {"level", level}, {"result", result}});
+}
+
+}  // namespace
+
+VersionedCache::VersionedCache(Options options, RedisClient* redis,
+                               std::function<bool()> fresh_source)
+    : options_(std::move(options)),
+      redis_(redis),
+      fresh_source_(std::move(fresh_source)),
+      local_hits_(RequestCounter(options_.name, "local", "hit")),
+      local_misses_(RequestCounter(options_.name, "local", "miss")),
+      redis_hits_(RequestCounter(options_.name, "redis", "hit")),
+      redis_misses_(RequestCounter(options_.name, "redis", "miss")) {
+  if (options_.redis_ttl.count() < 1) options_.redis_ttl = std::chrono::seconds(1);
+}
+
+std::string VersionedCache::RedisKey(const std::string& key) const {
+  return "accord:cache:" + options_.name + ":" + key;
+}
+
+std::optional<CachedValue> VersionedCache::GetLocalUnchecked(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return std::nullopt;
+  Entry& entry = *it->second;
+  // An expired entry stays (its version still refuses older writes) until evicted or replaced.
+  if (entry.tombstone || Clock::now() >= entry.expires_at) return std::nullopt;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return CachedValue{entry.version, entry.bytes};
+}
+
+std::optional<CachedValue> VersionedCache::GetLocal(const std::string& key) {
+  std::optional<CachedValue> found;
+  // Without a live invalidation feed a local entry may be stale: the caller reads Postgres.
+  if (Fresh()) found = GetLocalUnchecked(key);
+  (found ? local_hits_ : local_misses_)->Increment();
+  return found;
+}
+
+std::optional<CachedValue> VersionedCache::Get(const std::string& key) {
+  if (auto local = GetLocal(key)) return local;
+  if (redis_ == nullptr) return std::nullopt;
+  auto reply = redis_->Command({"GET", RedisKey(key)});
+  std::optional<Decoded> decoded;
+  if (reply.ok() && reply->type == RedisValue::Type::kString) decoded = Decode(reply->str);
+  if (!decoded || decoded->kind != 'V') {
+    redis_misses_->Increment();
+    // Keep what Redis knows: a tombstone there also refuses stale local writes.
+    if (decoded) PutLocal(key, decoded->version, Kind::kTombstone, {});
+    return std::nullopt;
+  }
+  redis_hits_->Increment();
+  PutLocal(key, decoded->version, Kind::kValue, decoded->bytes);
+  return CachedValue{decoded->version, std::move(decoded->bytes)};
+}
+
+void VersionedCache::Put(const std::string& key, const CachedValue& value) {
+  PutLocal(key, value.version, Kind::kValue, value.bytes);
+  // Redis decides for itself: it may hold a newer version written by another replica.
+  StoreRemote(key, value.version, Kind::kValue, value.bytes);
+}
+
+void VersionedCache::Invalidate(const std::string& key, int64_t version) {
+  PutLocal(key, version, Kind::kTombstone, {});
+  StoreRemote(key, version, Kind::kTombstone, {});
+}
+
+bool VersionedCache::PutLocal(const std::string& key, int64_t version, Kind kind,
+                              const std::string& bytes) {
+  if (options_.local_capacity == 0) return false;
+  const bool tombstone = kind == Kind::kTombstone;
+  const auto now = Clock::now();
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(key);
+  if (it != index_.end()) {
+    Entry& held = *it->second;
+    const bool expired = now >= held.expires_at;
+    if (held.version > version) return false;
+    if (held.version == version) {
+      // Same version: an invalidation adds nothing; a value replaces a tombstone (the event for
+      // v means v is current) and refreshes an expired copy of itself, but not a live one.
+      if (tombstone) return false;
+      if (!held.tombstone && !expired) return false;
+    }
+    held.version = version;
+    held.tombstone = tombstone;
+    held.bytes = bytes;
+    held.expires_at = now + options_.local_ttl;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return true;
+  }
+  lru_.push_front(Entry{key, version, tombstone, bytes, now + options_.local_ttl});
+  index_.emplace(key, lru_.begin());
+  while (lru_.size() > options_.local_capacity) {
+    index_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+  return true;
+}
+
+void VersionedCache::StoreRemote(const std::string& key, int64_t version, Kind kind,
+                                 const std::string& bytes) {
+  if (redis_ == nullptr) return;
+  // An error (or the open breaker) just leaves level 2 colder; the source of truth is Postgres.
+  (void)redis_->Command({"EVAL", kCompareAndSetScript, "1", RedisKey(key), std::to_string(version),
+                         std::string(1, static_cast<char>(kind)),
+                         Encode(version, static_cast<char>(kind), bytes),
+                         std::to_string(options_.redis_ttl.count())});
+}
+
+}  // namespace accord::common

@@ -1,0 +1,25 @@
+#include "accord/common/message_diff.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/message_differencer.h>
+
+namespace accord::common {
+
+std::vector<std::string> ChangedFields(const google::protobuf::Message& before,
+                                       const google::protobuf::Message& after,
+                                       const std::set<std::string>& ignore) {
+  std::vector<std::string> changed;
+  const auto* descriptor = before.GetDescriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    if (ignore.count(field->name())) continue;
+    google::protobuf::util::MessageDifferencer differencer;
+    std::vector<const google::protobuf::FieldDescriptor*> only = {field};
+    if (!differencer.CompareWithFields(before, after, only, only)) {
+      changed.push_back(field->name());
+    }
+  }
+  return changed;
+}
+
+}  // namespace accord::common

@@ -1,0 +1,44 @@
+#include "accord/common/outbox.h"
+
+#include <chrono>
+
+#include "accord/common/ids.h"
+
+namespace accord::common {
+
+OutboxWriter::OutboxWriter(std::string schema, std::string source_service)
+    : schema_(std::move(schema)),
+      source_(std::move(source_service)),
+      insert_sql_("INSERT INTO " + schema_ +
+                  ".outbox (event_id, type, subject, aggregate_version, envelope) "
+                  "VALUES ($1::uuid, $2, $3, $4, $5)"),
+      // Delivered at commit only, and folded with the other appends of the same transaction.
+      notify_sql_("SELECT pg_notify('accord_outbox_" + schema_ + "', '')") {}
+
+v1::EventEnvelope OutboxWriter::Append(pqxx::work& transaction, const EventSpec& spec) const {
+  v1::EventEnvelope envelope;
+  envelope.set_id(NewUuidV7());
+  envelope.set_type(spec.type);
+  envelope.set_source(source_);
+  envelope.set_subject(spec.subject);
+  envelope.set_aggregate_version(spec.aggregate_version);
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  envelope.mutable_time()->set_seconds(seconds.count());
+  envelope.mutable_time()->set_nanos(static_cast<int32_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - seconds).count()));
+  envelope.set_actor(spec.actor);
+  envelope.set_trace_id(spec.trace_id);
+  if (spec.payload != nullptr) envelope.mutable_payload()->PackFrom(*spec.payload);
+  for (const auto& path : spec.changed_fields) envelope.mutable_changed_fields()->add_paths(path);
+
+  const std::string bytes = envelope.SerializeAsString();
+  transaction.exec_params0(insert_sql_, envelope.id(), spec.type, spec.subject,
+                           spec.aggregate_version, pqxx::binarystring(bytes));
+  transaction.exec(notify_sql_);
+  return envelope;
+}
+
+std::string EventStreamName(const std::string& service) { return "accord.events." + service; }
+
+}  // namespace accord::common

@@ -1,0 +1,371 @@
+// OutboxRelay (see relay.h). Beyond the header:
+//
+// - One pass = one Postgres transaction: lock the oldest unpublished rows (FOR UPDATE, seq order),
+//   take as many publish_seq values as rows, sort them and hand them out in seq order (nextval's
+//   evaluation order inside one statement is not guaranteed), stamp the rows, XADD, COMMIT.
+//   Values burnt by a rolled-back pass leave gaps in publish_seq: ids only have to grow.
+// - The first XADD of a pass goes alone; the rest of the batch follows in one pipeline. Ids in a
+//   batch increase, so once the first is accepted the others are too, and a rejected first id
+//   ("equal or smaller than the top item": someone else wrote to the stream, or Postgres was
+//   restored from a backup older than Redis' data) leaves nothing of the batch on the stream. The
+//   relay then logs an error, rolls back and moves the sequence past the stream's last id so the
+//   next pass succeeds instead of wedging forever.
+// - At-least-once, not exactly-once, on the stream: when Redis times out mid-pipeline, or COMMIT
+//   fails after the XADDs, the rows stay unpublished and are published again under new ids. The
+//   envelope id is unchanged, so consumers dedupe (consumer.h records event ids).
+// - While Redis is failing, each retry first PINGs it, so no rows are locked and no sequence
+//   values are burnt until it answers.
+// - The session must not silently reconnect (that would drop the advisory lock unnoticed): any
+//   exception discards the pqxx::connection and a fresh one starts again as a standby.
+// - Retention runs on activation and then every 5 minutes, in batches of 5000 rows.
+// - Gauges: accord_outbox_relay_active is written only by a relay that holds or just lost the lock
+//   (a standby in the same process must not clear it); the lag gauge only by the active relay.
+#include "accord/common/relay.h"
+
+#include <algorithm>
+#include <pqxx/pqxx>
+
+#include "accord/common/log.h"
+#include "accord/common/metrics.h"
+#include "accord/common/pg.h"
+
+namespace accord::common {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kSlice = 50ms;  // longest uninterruptible wait, so Stop() returns promptly
+constexpr auto kInitialBackoff = 100ms;
+constexpr auto kMaxBackoff = 5s;
+constexpr auto kRetentionEvery = std::chrono::minutes(5);
+constexpr int kDeleteBatch = 5000;
+
+// A stable 63-bit key per schema (FNV-1a, as for migrations), distinct from the migration lock.
+long long RelayLockKey(const std::string& schema) {
+  unsigned long long hash = 1469598103934665603ULL;
+  for (unsigned char c : "accord.relay." + schema) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return static_cast<long long>(hash >> 1);
+}
+
+class Wakeup final : public pqxx::notification_receiver {
+ public:
+  Wakeup(pqxx::connection_base& connection, const std::string& channel)
+      : pqxx::notification_receiver(connection, channel) {}
+  void operator()(const std::string&, int) override { notified = true; }
+  bool notified = false;
+};
+
+bool IsIdTooSmall(const RedisValue& reply) {
+  return reply.type == RedisValue::Type::kError &&
+         reply.str.find("equal or smaller") != std::string::npos;
+}
+
+// "<ms>-<seq>" -> ms; 0 if unparsable.
+int64_t StreamIdMs(const std::string& id) {
+  try {
+    return std::stoll(id.substr(0, id.find('-')));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::string ArrayLiteral(const std::vector<int64_t>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(values[i]);
+  }
+  return out + "}";
+}
+
+enum class Pass { kEmpty, kPartial, kFull, kRedisFailed };
+
+// Everything that lives as long as one Postgres session.
+class Session {
+ public:
+  Session(const RelayOptions& options, RedisClient& redis, pqxx::connection& connection,
+          const std::atomic<bool>& stopping, std::atomic<int64_t>& published, Counter& counter,
+          Gauge& lag)
+      : options_(options),
+        redis_(redis),
+        connection_(connection),
+        stopping_(stopping),
+        published_(published),
+        counter_(counter),
+        lag_(lag),
+        table_(options.schema + ".outbox"),
+        sequence_(options.schema + ".outbox_publish_seq") {}
+
+  // Blocks until this session holds the lock (true) or the relay stops (false).
+  bool AcquireLock() {
+    const std::string sql = "SELECT pg_try_advisory_lock(" +
+                            std::to_string(RelayLockKey(options_.schema)) + ")";
+    while (!stopping_.load()) {
+      bool locked = false;
+      {
+        pqxx::nontransaction query(connection_);
+        locked = query.exec1(sql)[0].as<bool>();
+      }
+      if (locked) return true;
+      if (!Sleep(options_.poll_interval)) return false;
+    }
+    return false;
+  }
+
+  // Publishes until the relay stops; throws on any Postgres error.
+  void Publish() {
+    Wakeup wakeup(connection_, "accord_outbox_" + options_.schema);
+    auto next_retention = Clock::now();
+    while (!stopping_.load()) {
+      if (Clock::now() >= next_retention) {
+        DeleteExpired();
+        next_retention = Clock::now() + kRetentionEvery;
+      }
+      Pass pass;
+      do {
+        pass = PublishPass();
+      } while (pass == Pass::kFull && !stopping_.load());
+      UpdateLag();
+      if (pass == Pass::kRedisFailed) {
+        Sleep(std::min<std::chrono::milliseconds>(options_.poll_interval, 500ms));
+      } else {
+        WaitForNotification(wakeup);
+      }
+    }
+  }
+
+  // Sleeps in slices; false if the relay is stopping.
+  bool Sleep(std::chrono::milliseconds duration) const {
+    const auto deadline = Clock::now() + duration;
+    while (!stopping_.load()) {
+      const auto now = Clock::now();
+      if (now >= deadline) return true;
+      std::this_thread::sleep_for(std::min<Clock::duration>(deadline - now, kSlice));
+    }
+    return false;
+  }
+
+ private:
+  void WaitForNotification(Wakeup& wakeup) {
+    wakeup.notified = false;
+    const auto deadline = Clock::now() + options_.poll_interval;
+    while (!stopping_.load() && !wakeup.notified) {
+      const auto now = Clock::now();
+      if (now >= deadline) return;
+      const auto slice = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::min<Clock::duration>(deadline - now, kSlice));
+      connection_.await_notification(0, static_cast<long>(slice.count()));
+    }
+  }
+
+  Pass PublishPass() {
+    if (redis_failing_) {
+      auto ping = redis_.Command({"PING"});
+      if (!ping.ok()) return Pass::kRedisFailed;
+    }
+    pqxx::work transaction(connection_, "outbox-relay");
+    const auto rows = transaction.exec_params(
+        "SELECT seq, envelope FROM " + table_ +
+            " WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE",
+        options_.batch_size);
+    if (rows.empty()) {
+      transaction.commit();
+      redis_failing_ = false;
+      return Pass::kEmpty;
+    }
+    const int count = static_cast<int>(rows.size());
+    std::vector<int64_t> seqs;
+    std::vector<int64_t> publish_seqs;
+    for (const auto& row : rows) seqs.push_back(row[0].as<int64_t>());
+    for (const auto& row :
+         transaction.exec_params("SELECT nextval('" + sequence_ +
+                                     "') AS p FROM generate_series(1, $1) ORDER BY p",
+                                 count)) {
+      publish_seqs.push_back(row[0].as<int64_t>());
+    }
+    const auto updated = transaction.exec_params(
+        "UPDATE " + table_ +
+            " o SET publish_seq = u.p, published_at = clock_timestamp() "
+            "FROM unnest($1::bigint[], $2::bigint[]) AS u(seq, p) WHERE o.seq = u.seq",
+        ArrayLiteral(seqs), ArrayLiteral(publish_seqs));
+    if (updated.affected_rows() != rows.size()) {
+      throw std::runtime_error("outbox relay stamped " + std::to_string(updated.affected_rows()) +
+                               " rows of " + std::to_string(count));
+    }
+
+    std::vector<std::vector<std::string>> commands;
+    commands.reserve(rows.size());
+    const std::string maxlen = std::to_string(options_.stream_maxlen);
+    for (int i = 0; i < count; ++i) {
+      commands.push_back({"XADD", options_.stream, "MAXLEN", "~", maxlen,
+                          std::to_string(publish_seqs[i]) + "-0", "envelope",
+                          pqxx::binarystring(rows[i][1]).str()});
+    }
+    auto first = redis_.Command(commands.front());
+    if (!first.ok()) return RedisFailed(transaction, first.status().ToString());
+    if (IsIdTooSmall(*first)) {
+      log::Error("outbox relay: the stream already has a higher id than the next publish_seq; "
+                 "something else writes to it or the database was restored; moving the sequence "
+                 "past it",
+                 {{"stream", options_.stream},
+                  {"publish_seq", publish_seqs.front()},
+                  {"error", first->str}});
+      transaction.abort();
+      AdvanceSequencePastStream();
+      redis_failing_ = true;
+      return Pass::kRedisFailed;
+    }
+    if (first->type == RedisValue::Type::kError) return RedisFailed(transaction, first->str);
+    if (count > 1) {
+      commands.erase(commands.begin());
+      auto replies = redis_.Pipeline(commands);
+      if (!replies.ok()) return RedisFailed(transaction, replies.status().ToString());
+      for (const auto& reply : *replies) {
+        if (reply.type == RedisValue::Type::kError) return RedisFailed(transaction, reply.str);
+      }
+    }
+    transaction.commit();
+    redis_failing_ = false;
+    published_.fetch_add(count);
+    counter_.Increment(count);
+    return count >= options_.batch_size ? Pass::kFull : Pass::kPartial;
+  }
+
+  Pass RedisFailed(pqxx::work& transaction, const std::string& error) {
+    if (!redis_failing_) {
+      log::Warn("outbox relay: publishing to redis failed; will retry",
+                {{"stream", options_.stream}, {"error", error}});
+    }
+    transaction.abort();
+    redis_failing_ = true;
+    return Pass::kRedisFailed;
+  }
+
+  void AdvanceSequencePastStream() {
+    auto info = redis_.Command({"XINFO", "STREAM", options_.stream});
+    if (!info.ok() || info->type != RedisValue::Type::kArray) return;
+    int64_t last = 0;
+    for (size_t i = 0; i + 1 < info->elements.size(); i += 2) {
+      if (info->elements[i].str == "last-generated-id") last = StreamIdMs(info->elements[i + 1].str);
+    }
+    if (last <= 0) return;
+    pqxx::nontransaction query(connection_);
+    query.exec_params("SELECT setval('" + sequence_ + "', $1) FROM " + sequence_ +
+                          " WHERE last_value < $1",
+                      last);
+  }
+
+  void UpdateLag() {
+    pqxx::nontransaction query(connection_);
+    const auto rows = query.exec(
+        "SELECT EXTRACT(EPOCH FROM clock_timestamp() - created_at)::float8 FROM " + table_ +
+        " WHERE published_at IS NULL ORDER BY seq LIMIT 1");
+    lag_.Set(rows.empty() ? 0.0 : std::max(0.0, rows[0][0].as<double>()));
+  }
+
+  void DeleteExpired() {
+    const long long seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(options_.retention).count();
+    const std::string sql = "DELETE FROM " + table_ + " WHERE seq IN (SELECT seq FROM " + table_ +
+                            " WHERE published_at < now() - $1::bigint * interval '1 second' "
+                            "LIMIT " +
+                            std::to_string(kDeleteBatch) + ")";
+    size_t total = 0;
+    for (;;) {
+      pqxx::work transaction(connection_, "outbox-retention");
+      const size_t deleted = transaction.exec_params(sql, seconds).affected_rows();
+      transaction.commit();
+      total += deleted;
+      if (deleted < static_cast<size_t>(kDeleteBatch) || stopping_.load()) break;
+    }
+    if (total > 0) {
+      log::Info("outbox retention deleted published rows",
+                {{"schema", options_.schema}, {"rows", total}});
+    }
+  }
+
+  const RelayOptions& options_;
+  RedisClient& redis_;
+  pqxx::connection& connection_;
+  const std::atomic<bool>& stopping_;
+  std::atomic<int64_t>& published_;
+  Counter& counter_;
+  Gauge& lag_;
+  const std::string table_;
+  const std::string sequence_;
+  bool redis_failing_ = false;
+};
+
+}  // namespace
+
+OutboxRelay::OutboxRelay(RelayOptions options, RedisClient& redis)
+    : options_(std::move(options)), redis_(redis) {
+  if (options_.batch_size < 1) options_.batch_size = 1;
+  if (options_.poll_interval < 1ms) options_.poll_interval = 1ms;
+}
+
+OutboxRelay::~OutboxRelay() { Stop(); }
+
+void OutboxRelay::Start() {
+  if (thread_.joinable()) return;
+  stopping_.store(false);
+  thread_ = std::thread([this] { Run(); });
+}
+
+void OutboxRelay::Stop() {
+  stopping_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxRelay::Run() {
+  auto& registry = MetricsRegistry::Global();
+  const Labels labels = {{"stream", options_.stream}};
+  Counter& counter = registry.GetCounter("accord_outbox_published_total",
+                                         "Outbox events published to the stream", labels);
+  Gauge& lag = registry.GetGauge("accord_outbox_relay_lag_seconds",
+                                 "Age of the oldest unpublished outbox row (0 when none)", labels);
+  Gauge& active_gauge = registry.GetGauge(
+      "accord_outbox_relay_active", "1 while this process' relay holds the relay lock", labels);
+
+  auto backoff = std::chrono::milliseconds(kInitialBackoff);
+  while (!stopping_.load()) {
+    {
+      std::unique_ptr<pqxx::connection> connection;
+      try {
+        connection = std::make_unique<pqxx::connection>(
+            WithConnectOptions(options_.pg_url, std::chrono::seconds(2), "accord-relay"));
+        {
+          // A hung statement must not hold the lock (and the stream) forever.
+          pqxx::nontransaction setup(*connection);
+          setup.exec("SET statement_timeout = 30000");
+        }
+        Session session(options_, redis_, *connection, stopping_, published_, counter, lag);
+        if (session.AcquireLock()) {
+          backoff = kInitialBackoff;
+          active_.store(true);
+          active_gauge.Set(1);
+          log::Info("outbox relay active", {{"schema", options_.schema}, {"stream", options_.stream}});
+          session.Publish();
+        }
+      } catch (const std::exception& error) {
+        log::Warn("outbox relay: database session failed; reconnecting",
+                  {{"schema", options_.schema}, {"error", error.what()}});
+      }
+      if (active_.exchange(false)) {
+        active_gauge.Set(0);
+        log::Info("outbox relay inactive", {{"schema", options_.schema}});
+      }
+      // Closing the connection (here) releases the lock for a standby.
+    }
+    if (stopping_.load()) break;
+    const auto deadline = Clock::now() + backoff;
+    while (!stopping_.load() && Clock::now() < deadline) std::this_thread::sleep_for(kSlice);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, kMaxBackoff);
+  }
+}
+
+}  // namespace accord::common
