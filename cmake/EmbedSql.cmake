@@ -6,7 +6,7 @@ function(accord_embed_migrations target namespace dir)
   set(out "${CMAKE_CURRENT_BINARY_DIR}/${target}_migrations.cc")
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${namespace} "-DFILES=${sql_files}"
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${namespace} -DDIR=${dir}
             -P "${PROJECT_SOURCE_DIR}/cmake/EmbedSqlScript.cmake"
     DEPENDS ${sql_files} "${PROJECT_SOURCE_DIR}/cmake/EmbedSqlScript.cmake"
     COMMENT "Embedding migrations for ${target}")

@@ -1,5 +1,7 @@
-# Writes OUT: `const std::vector<accord::common::Migration>& NAMESPACE::Migrations()`.
+# Reads DIR/*.sql in name order and writes OUT: `const std::vector<accord::common::Migration>& NAMESPACE::Migrations()`.
 set(body "#include \"accord/common/migrations.h\"\n\nnamespace ${NAMESPACE} {\n\nconst std::vector<accord::common::Migration>& Migrations() {\n  static const std::vector<accord::common::Migration> kMigrations = {\n")
+file(GLOB FILES "${DIR}/*.sql")
+list(SORT FILES)
 foreach(f IN LISTS FILES)
   get_filename_component(name "${f}" NAME_WE)
   file(READ "${f}" sql)

@@ -33,6 +33,7 @@ Modes (each prints one JSON object on stdout):
            sent for the k-th request is k / N + 1, so every account must start at version 1 and
            N must be much larger than the calls in flight (connections x streams).
   get      GetAccount cycling through --names-file (distinct keys, e.g. for cold-cache reads).
+           With --once every name is requested exactly once and the run ends there.
   events   Subscribes to accord.events.v1.EventService and creates --events accounts one at a
            time (--rate per second), measuring envelope time -> subscriber receipt; then a burst
            of --burst creates from --connections threads, measuring delivered events per second.
@@ -42,6 +43,7 @@ Options:
   --streams=M      calls in flight per connection (default 8)
   --duration=S     seconds measured (default 10)   --warmup=S  seconds not measured (default 1)
   --names-file=F   one account name per line (update, get)
+  --once           get: request each name once, then stop (ignores --duration)
   --events=N --rate=R --burst=B  (events; defaults 200, 50, 1000)
   --timeout=S      per-call deadline (default 10)
 )";
@@ -141,8 +143,9 @@ struct Slot {
 class ClosedLoop {
  public:
   ClosedLoop(std::string mode, std::vector<std::string> names, std::string token,
-             std::chrono::seconds timeout)
-      : mode_(std::move(mode)),
+             std::chrono::seconds timeout, bool once)
+      : once_(once),
+        mode_(std::move(mode)),
         names_(std::move(names)),
         bearer_("Bearer " + std::move(token)),
         timeout_(timeout) {}
@@ -164,7 +167,9 @@ class ClosedLoop {
       }
     }
     active_ = static_cast<int>(slots.size());
-    for (auto& slot : slots) Issue(slot.get());
+    for (auto& slot : slots) {
+      if (!Issue(slot.get())) Retire();
+    }
     {
       std::unique_lock lock(done_mutex_);
       done_.wait(lock, [&] { return active_ == 0; });
@@ -190,8 +195,10 @@ class ClosedLoop {
   }
 
  private:
-  void Issue(Slot* slot) {
+  // Starts the slot's next call; false when --once has used every name.
+  bool Issue(Slot* slot) {
     const uint64_t k = next_.fetch_add(1);
+    if (once_ && k >= names_.size()) return false;
     auto& context = slot->contexts[slot->which];
     slot->which ^= 1;
     context = std::make_unique<grpc::ClientContext>();
@@ -212,6 +219,12 @@ class ClosedLoop {
       slot->get.set_name(name);
       slot->stub->async()->GetAccount(context.get(), &slot->get, &slot->response, done);
     }
+    return true;
+  }
+
+  void Retire() {
+    std::lock_guard lock(done_mutex_);
+    if (--active_ == 0) done_.notify_all();
   }
 
   void Completed(Slot* slot, const grpc::Status& status) {
@@ -233,14 +246,11 @@ class ClosedLoop {
       }
       last_completion_ = std::max(last_completion_, now);
     }
-    if (now < stop_at_) {
-      Issue(slot);
-      return;
-    }
-    std::lock_guard lock(done_mutex_);
-    if (--active_ == 0) done_.notify_all();
+    if (now < stop_at_ && Issue(slot)) return;
+    Retire();
   }
 
+  const bool once_;
   const std::string mode_;
   const std::vector<std::string> names_;
   const std::string bearer_;
@@ -432,13 +442,14 @@ int main(int argc, char** argv) {
   const int events = static_cast<int>(flags.Int("events", 200));
   const double rate = flags.Double("rate", 50);
   const int burst = static_cast<int>(flags.Int("burst", 1000));
+  const bool once = flags.Has("once");
   flags.Finish();
 
   if (mode == "update" || mode == "get") {
     if (names_file.empty()) flags.Fail("--names-file is required for --mode=" + mode);
     auto names = ReadLines(names_file);
     if (names.empty()) flags.Fail(names_file + " has no names");
-    ClosedLoop loop(mode, std::move(names), token, timeout);
+    ClosedLoop loop(mode, std::move(names), token, timeout, once);
     std::cout << loop.Run(target, connections, streams, warmup, duration) << std::endl;
     return 0;
   }

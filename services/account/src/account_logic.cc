@@ -7,6 +7,7 @@
 #include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/ids.h"
+#include "accord/common/money.h"
 
 namespace accord::account {
 namespace {
@@ -30,9 +31,58 @@ bool IsBlank(const std::string& text) {
 }
 
 const std::set<std::string>& UpdatablePaths() {
-  static const std::set<std::string> kPaths = {"display_name", "legal_name", "type",
-                                               "lifecycle_stage", "owner"};
+  static const std::set<std::string> kPaths = {
+      "display_name", "legal_name",      "type",          "lifecycle_stage",  "owner",
+      "tax_id",       "tier",            "industry",      "size_band",        "annual_revenue",
+      "website",      "billing_address", "shipping_address", "territory",     "labels",
+      "parent",       "external_ids"};
   return kPaths;
+}
+
+// What a sync (UpsertAccountByExternalId) owns when it sends no mask.
+const std::vector<std::string>& SyncOwnedPaths() {
+  static const std::vector<std::string> kPaths = {
+      "display_name", "legal_name",     "type",    "tax_id",          "industry",
+      "size_band",    "annual_revenue", "website", "billing_address", "shipping_address"};
+  return kPaths;
+}
+
+void CopyPath(const std::string& path, const Account& from, Account& to) {
+  if (path == "display_name") to.set_display_name(from.display_name());
+  if (path == "legal_name") to.set_legal_name(from.legal_name());
+  if (path == "type") to.set_type(from.type());
+  if (path == "lifecycle_stage") to.set_lifecycle_stage(from.lifecycle_stage());
+  if (path == "owner") to.set_owner(from.owner());
+  if (path == "tax_id") to.set_tax_id(from.tax_id());
+  if (path == "tier") to.set_tier(from.tier());
+  if (path == "industry") to.set_industry(from.industry());
+  if (path == "size_band") to.set_size_band(from.size_band());
+  if (path == "annual_revenue") {
+    if (from.has_annual_revenue()) {
+      *to.mutable_annual_revenue() = from.annual_revenue();
+    } else {
+      to.clear_annual_revenue();
+    }
+  }
+  if (path == "website") to.set_website(from.website());
+  if (path == "billing_address") {
+    if (from.has_billing_address()) {
+      *to.mutable_billing_address() = from.billing_address();
+    } else {
+      to.clear_billing_address();
+    }
+  }
+  if (path == "shipping_address") {
+    if (from.has_shipping_address()) {
+      *to.mutable_shipping_address() = from.shipping_address();
+    } else {
+      to.clear_shipping_address();
+    }
+  }
+  if (path == "territory") to.set_territory(from.territory());
+  if (path == "labels") *to.mutable_labels() = from.labels();
+  if (path == "parent") to.set_parent(from.parent());
+  if (path == "external_ids") *to.mutable_external_ids() = from.external_ids();
 }
 
 std::map<std::string, std::string> EnumValues(const google::protobuf::EnumDescriptor* descriptor,
@@ -61,6 +111,24 @@ const filter::Schema& AccountFilterSchema() {
          EnumValues(v1::LifecycleStage_descriptor(), "LIFECYCLE_STAGE_"), {}},
         {"create_time", "a.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "a.update_time", filter::FieldType::kTimestamp, {}, {}},
+        {"tier", "a.tier", filter::FieldType::kEnum,
+         EnumValues(v1::AccountTier_descriptor(), "ACCOUNT_TIER_"), {}},
+        {"size_band", "a.size_band", filter::FieldType::kEnum,
+         EnumValues(v1::SizeBand_descriptor(), "SIZE_BAND_"), {}},
+        {"industry", "a.industry", filter::FieldType::kString, {}, {}},
+        {"tax_id", "a.tax_id", filter::FieldType::kString, {}, {}},
+        {"territory", "a.territory", filter::FieldType::kString, {}, {}},
+        {"labels", "a.labels", filter::FieldType::kStringArray, {}, {}},
+        {"parent", "('accounts/' || a.parent_id::text)", filter::FieldType::kString, {}, {"=", "!="}},
+        {"external_ids",
+         "(SELECT jsonb_object_agg(e.system, e.external_id) FROM account.external_ids e "
+         "WHERE e.account_id = a.id)",
+         filter::FieldType::kStringMap, {}, {}},
+        {"team_member",
+         "ARRAY(SELECT t.member FROM account.team_members t WHERE t.account_id = a.id AND "
+         "(t.start_date IS NULL OR t.start_date <= current_date) AND "
+         "(t.end_date IS NULL OR t.end_date >= current_date))",
+         filter::FieldType::kStringArray, {}, {}},
     };
     schema.text_search_sql = "a.display_name ILIKE {} OR a.legal_name ILIKE {}";
     return schema;
@@ -94,15 +162,18 @@ absl::StatusOr<Order> ParseOrderBy(const std::string& order_by) {
   }
   if (words.size() > 2 || (words.size() == 2 && words[1] != "desc" && words[1] != "asc")) {
     return common::InvalidArgument(
-        "order_by", "expected `display_name` or `create_time`, optionally followed by ` desc`");
+        "order_by",
+        "expected `display_name`, `create_time` or `update_time`, optionally followed by ` desc`");
   }
   if (words[0] == "display_name") {
     order.field = AccountOrder::kDisplayName;
   } else if (words[0] == "create_time") {
     order.field = AccountOrder::kCreateTime;
+  } else if (words[0] == "update_time") {
+    order.field = AccountOrder::kUpdateTime;
   } else {
-    return common::InvalidArgument("order_by", "cannot order by `" + words[0] +
-                                                   "`; use display_name or create_time");
+    return common::InvalidArgument(
+        "order_by", "cannot order by `" + words[0] + "`; use display_name, create_time or update_time");
   }
   order.descending = words.size() == 2 && words[1] == "desc";
   order.canonical = words[0] + (order.descending ? " desc" : "");
@@ -113,9 +184,7 @@ absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask) {
   common::Violations violations;
   for (const auto& path : mask.paths()) {
     if (!UpdatablePaths().count(path)) {
-      violations.Add("update_mask", "`" + path +
-                                        "` cannot be updated; updatable: display_name, "
-                                        "legal_name, type, lifecycle_stage, owner");
+      violations.Add("update_mask", "`" + path + "` cannot be updated");
     }
   }
   return violations.ToStatus();
@@ -126,14 +195,36 @@ std::vector<std::string> EffectivePaths(const UpdateAccountRequest& request) {
   if (request.update_mask().paths_size() > 0) {
     return {request.update_mask().paths().begin(), request.update_mask().paths().end()};
   }
-  const Account& patch = request.account();
+  // Every updatable field the client set; name, etag and times are ignored.
+  std::vector<const google::protobuf::FieldDescriptor*> set_fields;
+  request.account().GetReflection()->ListFields(request.account(), &set_fields);
   std::vector<std::string> paths;
-  if (!patch.display_name().empty()) paths.push_back("display_name");
-  if (!patch.legal_name().empty()) paths.push_back("legal_name");
-  if (patch.type() != 0) paths.push_back("type");
-  if (patch.lifecycle_stage() != 0) paths.push_back("lifecycle_stage");
-  if (!patch.owner().empty()) paths.push_back("owner");
+  for (const auto* field : set_fields) {
+    if (UpdatablePaths().count(field->name())) paths.push_back(field->name());
+  }
   return paths;
+}
+
+absl::Status IllegalTransition(const Account& current, const Account& next) {
+  return common::FailedPrecondition(
+      "ILLEGAL_LIFECYCLE_TRANSITION",
+      "an account cannot move from " + v1::LifecycleStage_Name(current.lifecycle_stage()) +
+          " to " + v1::LifecycleStage_Name(next.lifecycle_stage()));
+}
+
+// `current` with `paths` copied from `patch`, validated as a whole.
+absl::StatusOr<Account> ApplyPaths(const Account& current, const Account& patch,
+                                   const std::vector<std::string>& paths,
+                                   const std::string& prefix) {
+  Account next = current;
+  for (const auto& path : paths) CopyPath(path, patch, next);
+  common::Violations violations;
+  ValidateAccountFields(next, prefix, violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  if (!IsAllowedTransition(current.lifecycle_stage(), next.lifecycle_stage())) {
+    return IllegalTransition(current, next);
+  }
+  return next;
 }
 
 absl::Status CheckEtag(const std::string& supplied, const Account& current) {
@@ -142,7 +233,7 @@ absl::Status CheckEtag(const std::string& supplied, const Account& current) {
 }
 
 // Collects the field violations of `status` (from a parse helper) into `violations`.
-void Merge(const absl::Status& status, common::Violations& violations) {
+void MergeViolations(const absl::Status& status, common::Violations& violations) {
   for (auto& violation : common::FieldViolationsOf(status)) {
     violations.Add(violation.field, violation.description);
   }
@@ -220,15 +311,103 @@ void ValidateAccountFields(const Account& account, const std::string& prefix,
   } else if (CodePoints(account.owner()) > kMaxOwner) {
     violations.Add(prefix + "owner", "at most 200 characters");
   }
+  if (CodePoints(account.tax_id()) > 64) violations.Add(prefix + "tax_id", "at most 64 characters");
+  if (!v1::AccountTier_IsValid(account.tier()) || account.tier() == v1::ACCOUNT_TIER_UNSPECIFIED) {
+    violations.Add(prefix + "tier", "must be STRATEGIC, KEY or STANDARD");
+  }
+  if (CodePoints(account.industry()) > 100) {
+    violations.Add(prefix + "industry", "at most 100 characters");
+  }
+  if (!v1::SizeBand_IsValid(account.size_band())) {
+    violations.Add(prefix + "size_band", "unknown size band");
+  }
+  if (account.has_annual_revenue()) {
+    if (auto status = common::ValidateMoney(account.annual_revenue(), prefix + "annual_revenue");
+        !status.ok()) {
+      for (auto& violation : common::FieldViolationsOf(status)) {
+        violations.Add(violation.field, violation.description);
+      }
+    } else if (account.annual_revenue().units() < 0 || account.annual_revenue().nanos() < 0) {
+      violations.Add(prefix + "annual_revenue", "must not be negative");
+    }
+  }
+  if (!account.website().empty() && account.website().rfind("https://", 0) != 0 &&
+      account.website().rfind("http://", 0) != 0) {
+    violations.Add(prefix + "website", "must start with https:// or http://");
+  } else if (account.website().size() > 300) {
+    violations.Add(prefix + "website", "at most 300 characters");
+  }
+  for (const char* which : {"billing_address", "shipping_address"}) {
+    const auto& address = std::string(which) == "billing_address" ? account.billing_address()
+                                                                   : account.shipping_address();
+    const std::string path = prefix + which;
+    if (address.address_lines_size() > 5) violations.Add(path + ".address_lines", "at most 5 lines");
+    for (const auto& line : address.address_lines()) {
+      if (CodePoints(line) > 200) violations.Add(path + ".address_lines", "each at most 200 characters");
+    }
+    const auto& region = address.region_code();
+    if (!region.empty() && (region.size() != 2 || !std::isupper(static_cast<unsigned char>(region[0])) ||
+                            !std::isupper(static_cast<unsigned char>(region[1])))) {
+      violations.Add(path + ".region_code", "a two-letter upper-case CLDR region code, e.g. TW");
+    }
+  }
+  if (CodePoints(account.territory()) > 100) {
+    violations.Add(prefix + "territory", "at most 100 characters");
+  }
+  if (account.labels_size() > 50) violations.Add(prefix + "labels", "at most 50 labels");
+  std::set<std::string> seen_labels;
+  for (const auto& label : account.labels()) {
+    bool ok = !label.empty() && label.size() <= 63 &&
+              std::all_of(label.begin(), label.end(), [](unsigned char c) {
+                return std::islower(c) || std::isdigit(c) || c == '-' || c == '_' || c == ':' ||
+                       c == '.';
+              });
+    if (!ok) {
+      violations.Add(prefix + "labels",
+                     "`" + label.substr(0, 63) + "`: lower-case letters, digits and -_:. only, 1-63");
+    } else if (!seen_labels.insert(label).second) {
+      violations.Add(prefix + "labels", "`" + label + "` appears twice");
+    }
+  }
+  if (!account.parent().empty()) {
+    auto parent = ParseAccountName(account.parent(), prefix + "parent");
+    if (!parent.ok()) {
+      violations.Add(prefix + "parent", "must look like accounts/{id}");
+    } else if (!account.name().empty() && account.parent() == account.name()) {
+      violations.Add(prefix + "parent", "an account cannot be its own parent");
+    }
+  }
+  if (account.external_ids_size() > 20) {
+    violations.Add(prefix + "external_ids", "at most 20 source systems");
+  }
+  for (const auto& [system, id] : account.external_ids()) {
+    bool system_ok = !system.empty() && system.size() <= 64 &&
+                     std::all_of(system.begin(), system.end(), [](unsigned char c) {
+                       return std::islower(c) || std::isdigit(c) || c == '-' || c == '_' || c == '.';
+                     });
+    if (!system_ok) {
+      violations.Add(prefix + "external_ids", "system `" + system.substr(0, 64) +
+                                                   "`: lower-case letters, digits and -_. only");
+    }
+    if (id.empty() || id.size() > 200) {
+      violations.Add(prefix + "external_ids[" + system.substr(0, 64) + "]", "1 to 200 characters");
+    }
+  }
 }
 
 bool CanCreate(const common::Principal& principal) {
   return principal.HasAny({Role::kAccountManager, Role::kAdmin, Role::kIntegration});
 }
 
-bool CanModify(const common::Principal& principal, const Account& account) {
-  if (principal.HasAny({Role::kAdmin, Role::kIntegration})) return true;
-  return principal.Has(Role::kAccountManager) && account.owner() == principal.subject;
+bool CanModify(const common::Principal& principal, const Account& account,
+               const AccountFacts& facts) {
+  if (principal.Has(Role::kAdmin)) return true;
+  return principal.Has(Role::kAccountManager) &&
+         (account.owner() == principal.subject || facts.actor_on_team);
+}
+
+bool CanSync(const common::Principal& principal) {
+  return principal.HasAny({Role::kIntegration, Role::kAdmin});
 }
 
 bool CanDelete(const common::Principal& principal, const Account& account) {
@@ -251,9 +430,11 @@ absl::StatusOr<Account> AccountLogic::Create(const common::Principal& caller,
   account.clear_create_time();
   account.clear_update_time();
   account.clear_delete_time();
+  account.clear_merged_into();
   if (account.lifecycle_stage() == v1::LIFECYCLE_STAGE_UNSPECIFIED) {
     account.set_lifecycle_stage(v1::LIFECYCLE_STAGE_PROSPECT);
   }
+  if (account.tier() == v1::ACCOUNT_TIER_UNSPECIFIED) account.set_tier(v1::ACCOUNT_TIER_STANDARD);
   if (account.owner().empty()) account.set_owner(caller.subject);
   // An account manager creates accounts it owns; only admins and sync assign other owners.
   if (!caller.HasAny({Role::kAdmin, Role::kIntegration}) && account.owner() != caller.subject) {
@@ -313,11 +494,11 @@ absl::StatusOr<Account> AccountLogic::Update(const common::Principal& caller,
                                              WriteMeta meta) {
   common::Violations violations;
   auto id = ParseAccountName(request.account().name(), "account.name");
-  Merge(id.status(), violations);
+  MergeViolations(id.status(), violations);
   if (request.etag().empty()) {
     violations.Add("etag", "required: send the etag of the account as you last read it");
   }
-  Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   ACCORD_RETURN_IF_ERROR(ValidateUpdateMask(request.update_mask()));
   const std::vector<std::string> paths = EffectivePaths(request);
@@ -327,28 +508,10 @@ absl::StatusOr<Account> AccountLogic::Update(const common::Principal& caller,
   meta.request_id = request.request_id();
   return repository_.Update(
       *id,
-      [&](const Account& current) -> absl::StatusOr<Account> {
-        if (!CanModify(caller, current)) return Denied(caller, "change " + current.name());
+      [&](const Account& current, const AccountFacts& facts) -> absl::StatusOr<Account> {
+        if (!CanModify(caller, current, facts)) return Denied(caller, "change " + current.name());
         ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current));
-        Account next = current;
-        const Account& patch = request.account();
-        for (const auto& path : paths) {
-          if (path == "display_name") next.set_display_name(patch.display_name());
-          if (path == "legal_name") next.set_legal_name(patch.legal_name());
-          if (path == "type") next.set_type(patch.type());
-          if (path == "lifecycle_stage") next.set_lifecycle_stage(patch.lifecycle_stage());
-          if (path == "owner") next.set_owner(patch.owner());
-        }
-        common::Violations field_violations;
-        ValidateAccountFields(next, "account.", field_violations);
-        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
-        if (!IsAllowedTransition(current.lifecycle_stage(), next.lifecycle_stage())) {
-          return common::FailedPrecondition(
-              "ILLEGAL_LIFECYCLE_TRANSITION",
-              "an account cannot move from " + v1::LifecycleStage_Name(current.lifecycle_stage()) +
-                  " to " + v1::LifecycleStage_Name(next.lifecycle_stage()));
-        }
-        return next;
+        return ApplyPaths(current, request.account(), paths, "account.");
       },
       meta);
 }
@@ -358,21 +521,191 @@ absl::StatusOr<Account> AccountLogic::Delete(const common::Principal& caller,
                                              WriteMeta meta) {
   common::Violations violations;
   auto id = ParseAccountName(request.name(), "name");
-  Merge(id.status(), violations);
+  MergeViolations(id.status(), violations);
   if (request.etag().empty()) {
     violations.Add("etag", "required: send the etag of the account as you last read it");
   }
-  Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   meta.request_id = request.request_id();
   return repository_.Delete(
       *id,
-      [&](const Account& current) -> absl::StatusOr<Account> {
+      [&](const Account& current, const AccountFacts&) -> absl::StatusOr<Account> {
         if (!CanDelete(caller, current)) return Denied(caller, "delete " + current.name());
         ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current));
         return current;
       },
       meta);
+}
+
+absl::StatusOr<BatchGetAccountsResponse> AccountLogic::BatchGet(
+    const common::Principal&, const BatchGetAccountsRequest& request) {
+  common::Violations violations;
+  if (request.names_size() == 0) violations.Add("names", "name at least one account");
+  if (request.names_size() > kMaxBatch) violations.Add("names", "at most 1000 names");
+  std::vector<std::string> ids;
+  for (int i = 0; i < request.names_size() && i < kMaxBatch; ++i) {
+    auto id = ParseAccountName(request.names(i), "names[" + std::to_string(i) + "]");
+    if (id.ok()) {
+      ids.push_back(*id);
+    } else {
+      MergeViolations(id.status(), violations);
+    }
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_ASSIGN_OR_RETURN(std::vector<Account> accounts, repository_.BatchGet(ids));
+  BatchGetAccountsResponse response;
+  for (auto& account : accounts) *response.add_accounts() = std::move(account);
+  return response;
+}
+
+namespace {
+
+void ValidateExternalKey(const std::string& system, const std::string& external_id,
+                         const std::string& prefix, common::Violations& violations) {
+  if (system.empty()) violations.Add(prefix + "system", "required, e.g. erp");
+  if (system.size() > 64) violations.Add(prefix + "system", "at most 64 characters");
+  if (external_id.empty()) violations.Add(prefix + "external_id", "required");
+  if (external_id.size() > 200) violations.Add(prefix + "external_id", "at most 200 characters");
+}
+
+}  // namespace
+
+absl::StatusOr<Account> AccountLogic::LookupByExternalId(
+    const common::Principal&, const LookupAccountByExternalIdRequest& request) {
+  common::Violations violations;
+  ValidateExternalKey(request.system(), request.external_id(), "", violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  return repository_.GetByExternalId(request.system(), request.external_id());
+}
+
+absl::StatusOr<UpsertAccountByExternalIdResponse> AccountLogic::UpsertByExternalId(
+    const common::Principal& caller, const UpsertAccountByExternalIdRequest& request,
+    WriteMeta meta, const std::string& field_prefix) {
+  if (!CanSync(caller)) return Denied(caller, "sync accounts through external ids");
+  common::Violations violations;
+  ValidateExternalKey(request.system(), request.external_id(), field_prefix, violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  for (const auto& path : request.update_mask().paths()) {
+    if (!UpdatablePaths().count(path) || path == "external_ids") {
+      violations.Add(field_prefix + "update_mask", "`" + path + "` cannot be synced");
+    }
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  std::vector<std::string> paths(request.update_mask().paths().begin(),
+                                 request.update_mask().paths().end());
+  if (paths.empty()) paths = SyncOwnedPaths();
+
+  Account create = request.account();
+  create.clear_name();
+  create.clear_etag();
+  create.clear_merged_into();
+  create.clear_create_time();
+  create.clear_update_time();
+  create.clear_delete_time();
+  if (create.lifecycle_stage() == v1::LIFECYCLE_STAGE_UNSPECIFIED) {
+    create.set_lifecycle_stage(v1::LIFECYCLE_STAGE_PROSPECT);
+  }
+  if (create.tier() == v1::ACCOUNT_TIER_UNSPECIFIED) create.set_tier(v1::ACCOUNT_TIER_STANDARD);
+  if (create.owner().empty()) create.set_owner(caller.subject);
+  (*create.mutable_external_ids())[request.system()] = request.external_id();
+  ValidateAccountFields(create, field_prefix + "account.", violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+
+  auto result = repository_.UpsertByExternalId(
+      request.system(), request.external_id(), create,
+      [&](const Account& current, const AccountFacts&) -> absl::StatusOr<Account> {
+        return ApplyPaths(current, request.account(), paths, field_prefix + "account.");
+      },
+      meta);
+  if (!result.ok()) return result.status();
+  UpsertAccountByExternalIdResponse response;
+  *response.mutable_account() = std::move(result->first);
+  response.set_created(result->second);
+  return response;
+}
+
+absl::StatusOr<BatchUpsertAccountsByExternalIdResponse> AccountLogic::BatchUpsertByExternalId(
+    const common::Principal& caller, const BatchUpsertAccountsByExternalIdRequest& request,
+    WriteMeta meta) {
+  if (!CanSync(caller)) return Denied(caller, "sync accounts through external ids");
+  if (request.requests_size() == 0 || request.requests_size() > kMaxBatch) {
+    return common::InvalidArgument("requests", "send 1 to 1000 items");
+  }
+  BatchUpsertAccountsByExternalIdResponse response;
+  for (int i = 0; i < request.requests_size(); ++i) {
+    auto* result = response.add_results();
+    // Each item is its own transaction: one bad row does not fail the rest.
+    auto item = UpsertByExternalId(caller, request.requests(i), meta,
+                                   "requests[" + std::to_string(i) + "].");
+    if (item.ok()) {
+      *result->mutable_response() = std::move(*item);
+      continue;
+    }
+    result->set_code(static_cast<int>(item.status().code()));
+    result->set_message(std::string(item.status().message()));
+    for (const auto& violation : common::FieldViolationsOf(item.status())) {
+      result->add_violated_fields(violation.field);
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<AccountTree> AccountLogic::GetTree(const common::Principal&,
+                                                  const GetAccountTreeRequest& request) {
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseAccountName(request.name(), "name"));
+  if (request.max_depth() < 0) return common::InvalidArgument("max_depth", "must not be negative");
+  const int depth = request.max_depth() == 0 ? kMaxTreeDepth
+                                             : std::min(request.max_depth(), kMaxTreeDepth);
+  ACCORD_ASSIGN_OR_RETURN(Account root, repository_.Get(id));
+  ACCORD_ASSIGN_OR_RETURN(std::vector<TreeRow> rows, repository_.Subtree(id, depth));
+  AccountTree tree;
+  *tree.mutable_root() = std::move(root);
+  for (auto& row : rows) {
+    auto& by_stage = (*tree.mutable_descendants_by_lifecycle_stage())[v1::LifecycleStage_Name(
+        row.account.lifecycle_stage())];
+    ++by_stage;
+    ++(*tree.mutable_descendants_by_tier())[v1::AccountTier_Name(row.account.tier())];
+    auto* node = tree.add_descendants();
+    *node->mutable_account() = std::move(row.account);
+    node->set_depth(row.depth);
+  }
+  tree.set_descendant_count(tree.descendants_size());
+  return tree;
+}
+
+absl::StatusOr<MergeAccountsResponse> AccountLogic::Merge(const common::Principal& caller,
+                                                          const MergeAccountsRequest& request,
+                                                          WriteMeta meta) {
+  common::Violations violations;
+  auto survivor_id = ParseAccountName(request.survivor(), "survivor");
+  auto duplicate_id = ParseAccountName(request.duplicate(), "duplicate");
+  MergeViolations(survivor_id.status(), violations);
+  MergeViolations(duplicate_id.status(), violations);
+  if (request.survivor_etag().empty()) violations.Add("survivor_etag", "required");
+  if (request.duplicate_etag().empty()) violations.Add("duplicate_etag", "required");
+  if (survivor_id.ok() && duplicate_id.ok() && *survivor_id == *duplicate_id) {
+    violations.Add("duplicate", "must differ from survivor");
+  }
+  MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  auto merged = repository_.Merge(
+      *survivor_id, *duplicate_id,
+      [&](const Account& survivor, const Account& duplicate, const AccountFacts& survivor_facts,
+          const AccountFacts&) -> absl::Status {
+        if (!CanModify(caller, survivor, survivor_facts) || !CanDelete(caller, duplicate)) {
+          return Denied(caller, "merge " + duplicate.name() + " into " + survivor.name());
+        }
+        ACCORD_RETURN_IF_ERROR(CheckEtag(request.survivor_etag(), survivor));
+        return CheckEtag(request.duplicate_etag(), duplicate);
+      },
+      meta);
+  if (!merged.ok()) return merged.status();
+  MergeAccountsResponse response;
+  *response.mutable_survivor() = std::move(merged->first);
+  *response.mutable_duplicate() = std::move(merged->second);
+  return response;
 }
 
 }  // namespace accord::account

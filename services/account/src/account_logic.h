@@ -21,9 +21,22 @@ using v1::LifecycleStage;
 using v1::ListAccountsRequest;
 using v1::ListAccountsResponse;
 using v1::UpdateAccountRequest;
+using v1::BatchGetAccountsRequest;
+using v1::BatchGetAccountsResponse;
+using v1::LookupAccountByExternalIdRequest;
+using v1::UpsertAccountByExternalIdRequest;
+using v1::UpsertAccountByExternalIdResponse;
+using v1::BatchUpsertAccountsByExternalIdRequest;
+using v1::BatchUpsertAccountsByExternalIdResponse;
+using v1::GetAccountTreeRequest;
+using v1::AccountTree;
+using v1::MergeAccountsRequest;
+using v1::MergeAccountsResponse;
 
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 1000;
+inline constexpr int kMaxBatch = 1000;
+inline constexpr int kMaxTreeDepth = 32;
 
 // "accounts/{uuid}" -> uuid (lower case). INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field);
@@ -36,10 +49,14 @@ bool IsAllowedTransition(LifecycleStage from, LifecycleStage to);
 void ValidateAccountFields(const Account& account, const std::string& prefix,
                            common::Violations& violations);
 
-// Who may write: account managers their own accounts, admins and integrations any.
+// Who may write. account_manager: create (owning the result), change accounts it owns or is on
+// the team of, delete accounts it owns. admin: anything. integration: create and sync through
+// external ids, never delete. Everyone else reads only.
 bool CanCreate(const common::Principal& principal);
-bool CanModify(const common::Principal& principal, const Account& account);
+bool CanModify(const common::Principal& principal, const Account& account,
+               const AccountFacts& facts);
 bool CanDelete(const common::Principal& principal, const Account& account);
+bool CanSync(const common::Principal& principal);
 
 class AccountLogic {
  public:
@@ -54,6 +71,21 @@ class AccountLogic {
                                  const UpdateAccountRequest& request, WriteMeta meta);
   absl::StatusOr<Account> Delete(const common::Principal& caller,
                                  const DeleteAccountRequest& request, WriteMeta meta);
+  absl::StatusOr<BatchGetAccountsResponse> BatchGet(const common::Principal& caller,
+                                                    const BatchGetAccountsRequest& request);
+  absl::StatusOr<Account> LookupByExternalId(const common::Principal& caller,
+                                             const LookupAccountByExternalIdRequest& request);
+  absl::StatusOr<UpsertAccountByExternalIdResponse> UpsertByExternalId(
+      const common::Principal& caller, const UpsertAccountByExternalIdRequest& request,
+      WriteMeta meta, const std::string& field_prefix = "");
+  absl::StatusOr<BatchUpsertAccountsByExternalIdResponse> BatchUpsertByExternalId(
+      const common::Principal& caller, const BatchUpsertAccountsByExternalIdRequest& request,
+      WriteMeta meta);
+  absl::StatusOr<AccountTree> GetTree(const common::Principal& caller,
+                                      const GetAccountTreeRequest& request);
+  absl::StatusOr<MergeAccountsResponse> Merge(const common::Principal& caller,
+                                              const MergeAccountsRequest& request,
+                                              WriteMeta meta);
 
  private:
   AccountRepository& repository_;

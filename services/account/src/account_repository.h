@@ -22,7 +22,7 @@ struct WriteMeta {
   std::string fingerprint;  // of the request, to refuse a request_id reused for another request
 };
 
-enum class AccountOrder { kDisplayName, kCreateTime };
+enum class AccountOrder { kDisplayName, kCreateTime, kUpdateTime };
 
 struct AccountListQuery {
   int limit = 50;  // rows to return; the repository returns up to limit + 1 to tell if more exist
@@ -42,6 +42,16 @@ struct AccountPage {
   std::vector<std::vector<std::string>> keys;
 };
 
+// What a write decision needs beyond the account itself.
+struct AccountFacts {
+  bool actor_on_team = false;  // meta.actor is an active member of the account's team
+};
+
+struct TreeRow {
+  Account account;
+  int depth = 0;
+};
+
 class AccountRepository {
  public:
   virtual ~AccountRepository() = default;
@@ -54,13 +64,37 @@ class AccountRepository {
   virtual absl::StatusOr<AccountPage> List(const AccountListQuery& query) = 0;
 
   // Loads the live account under a row lock, passes it to `mutate`, and stores what it returns
-  // with the next version. An error from `mutate` aborts the change.
-  using Mutation = std::function<absl::StatusOr<Account>(const Account& current)>;
+  // with the next version. An error from `mutate` aborts the change. `facts` tell what the
+  // storage knows about the writer (meta.actor) and the account.
+  using Mutation =
+      std::function<absl::StatusOr<Account>(const Account& current, const AccountFacts& facts)>;
   virtual absl::StatusOr<Account> Update(const std::string& id, const Mutation& mutate,
                                          const WriteMeta& meta) = 0;
   // As Update, then marks the account deleted; `check` may refuse (etag, permission).
   virtual absl::StatusOr<Account> Delete(const std::string& id, const Mutation& check,
                                          const WriteMeta& meta) = 0;
+
+  // Live accounts by id, in the order asked; NOT_FOUND naming the first one missing.
+  virtual absl::StatusOr<std::vector<Account>> BatchGet(const std::vector<std::string>& ids) = 0;
+  virtual absl::StatusOr<Account> GetByExternalId(const std::string& system,
+                                                  const std::string& external_id) = 0;
+  // Serialised per (system, external_id): creates `create` (with the external id) when no account
+  // carries it, else applies `update` to that account. Returns the account and whether it was
+  // created.
+  virtual absl::StatusOr<std::pair<Account, bool>> UpsertByExternalId(
+      const std::string& system, const std::string& external_id, const Account& create,
+      const Mutation& update, const WriteMeta& meta) = 0;
+  // The live descendants of `id` down to `max_depth` levels, depth first by display name.
+  virtual absl::StatusOr<std::vector<TreeRow>> Subtree(const std::string& id, int max_depth) = 0;
+  // Locks both accounts, lets `check` refuse (etags, permission), moves children, team, needs
+  // and external ids to the survivor and turns the duplicate into a tombstone pointing at it.
+  using MergeCheck = std::function<absl::Status(const Account& survivor, const Account& duplicate,
+                                                const AccountFacts& survivor_facts,
+                                                const AccountFacts& duplicate_facts)>;
+  virtual absl::StatusOr<std::pair<Account, Account>> Merge(const std::string& survivor_id,
+                                                            const std::string& duplicate_id,
+                                                            const MergeCheck& check,
+                                                            const WriteMeta& meta) = 0;
 };
 
 }  // namespace accord::account

@@ -73,6 +73,67 @@ grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(
   });
 }
 
+grpc::ServerUnaryReactor* AccountServiceImpl::BatchGetAccounts(
+    grpc::CallbackServerContext* context, const v1::BatchGetAccountsRequest* request,
+    v1::BatchGetAccountsResponse* response) {
+  return runtime_.Unary(context, batch_get_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(*response, logic_.BatchGet(rpc.principal, *request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::LookupAccountByExternalId(
+    grpc::CallbackServerContext* context, const v1::LookupAccountByExternalIdRequest* request,
+    v1::Account* response) {
+  return runtime_.Unary(context, lookup_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(*response, logic_.LookupByExternalId(rpc.principal, *request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::UpsertAccountByExternalId(
+    grpc::CallbackServerContext* context, const v1::UpsertAccountByExternalIdRequest* request,
+    v1::UpsertAccountByExternalIdResponse* response) {
+  return runtime_.Unary(context, upsert_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(
+        *response, logic_.UpsertByExternalId(rpc.principal, *request,
+                                             MetaFor(rpc, "UpsertAccountByExternalId", *request)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::BatchUpsertAccountsByExternalId(
+    grpc::CallbackServerContext* context,
+    const v1::BatchUpsertAccountsByExternalIdRequest* request,
+    v1::BatchUpsertAccountsByExternalIdResponse* response) {
+  return runtime_.Unary(context, batch_upsert_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(
+        *response,
+        logic_.BatchUpsertByExternalId(rpc.principal, *request,
+                                       MetaFor(rpc, "BatchUpsertAccountsByExternalId", *request)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountTree(
+    grpc::CallbackServerContext* context, const v1::GetAccountTreeRequest* request,
+    v1::AccountTree* response) {
+  return runtime_.Unary(context, tree_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(*response, logic_.GetTree(rpc.principal, *request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::MergeAccounts(
+    grpc::CallbackServerContext* context, const v1::MergeAccountsRequest* request,
+    v1::MergeAccountsResponse* response) {
+  return runtime_.Unary(context, merge_method_, [=, this](const common::RpcContext& rpc) {
+    ACCORD_ASSIGN_OR_RETURN(
+        *response, logic_.Merge(rpc.principal, *request, MetaFor(rpc, "MergeAccounts", *request)));
+    return absl::OkStatus();
+  });
+}
+
 common::ServiceDefinition AccountServiceDefinition() {
   common::ServiceDefinition definition;
   definition.name = "account";

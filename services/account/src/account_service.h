@@ -31,6 +31,25 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
   grpc::ServerUnaryReactor* DeleteAccount(grpc::CallbackServerContext* context,
                                           const v1::DeleteAccountRequest* request,
                                           v1::Account* response) override;
+  grpc::ServerUnaryReactor* BatchGetAccounts(grpc::CallbackServerContext* context,
+                                             const v1::BatchGetAccountsRequest* request,
+                                             v1::BatchGetAccountsResponse* response) override;
+  grpc::ServerUnaryReactor* LookupAccountByExternalId(
+      grpc::CallbackServerContext* context, const v1::LookupAccountByExternalIdRequest* request,
+      v1::Account* response) override;
+  grpc::ServerUnaryReactor* UpsertAccountByExternalId(
+      grpc::CallbackServerContext* context, const v1::UpsertAccountByExternalIdRequest* request,
+      v1::UpsertAccountByExternalIdResponse* response) override;
+  grpc::ServerUnaryReactor* BatchUpsertAccountsByExternalId(
+      grpc::CallbackServerContext* context,
+      const v1::BatchUpsertAccountsByExternalIdRequest* request,
+      v1::BatchUpsertAccountsByExternalIdResponse* response) override;
+  grpc::ServerUnaryReactor* GetAccountTree(grpc::CallbackServerContext* context,
+                                           const v1::GetAccountTreeRequest* request,
+                                           v1::AccountTree* response) override;
+  grpc::ServerUnaryReactor* MergeAccounts(grpc::CallbackServerContext* context,
+                                          const v1::MergeAccountsRequest* request,
+                                          v1::MergeAccountsResponse* response) override;
 
  private:
   common::Runtime& runtime_;
@@ -41,6 +60,15 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
   common::RpcMethod list_method_{"accord.account.v1.AccountService", "ListAccounts"};
   common::RpcMethod update_method_{"accord.account.v1.AccountService", "UpdateAccount"};
   common::RpcMethod delete_method_{"accord.account.v1.AccountService", "DeleteAccount"};
+  common::RpcMethod batch_get_method_{"accord.account.v1.AccountService", "BatchGetAccounts"};
+  common::RpcMethod lookup_method_{"accord.account.v1.AccountService",
+                                   "LookupAccountByExternalId"};
+  common::RpcMethod upsert_method_{"accord.account.v1.AccountService",
+                                   "UpsertAccountByExternalId"};
+  common::RpcMethod batch_upsert_method_{"accord.account.v1.AccountService",
+                                         "BatchUpsertAccountsByExternalId"};
+  common::RpcMethod tree_method_{"accord.account.v1.AccountService", "GetAccountTree"};
+  common::RpcMethod merge_method_{"accord.account.v1.AccountService", "MergeAccounts"};
 };
 
 // Everything ServiceMain (and the integration tests) need to run the account service.

@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <nlohmann/json.hpp>
+
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
 #include "account_logic.h"
@@ -11,6 +13,18 @@ namespace accord::account {
 namespace {
 
 using google::protobuf::util::TimeUtil;
+
+std::optional<std::string> OptionalText(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return field.as<std::string>();
+}
+
+template <typename Message>
+void ParseBytes(const pqxx::field& field, Message* out) {
+  if (field.is_null()) return;
+  pqxx::binarystring bytes(field);
+  out->ParseFromString(bytes.str());
+}
 
 Account RowToAccount(const pqxx::row& row) {
   Account account;
@@ -26,7 +40,75 @@ Account RowToAccount(const pqxx::row& row) {
   if (!row[9].is_null()) {
     *account.mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(row[9].as<int64_t>());
   }
+  account.set_tax_id(row[10].as<std::string>());
+  account.set_tier(static_cast<v1::AccountTier>(row[11].as<int>()));
+  account.set_industry(row[12].as<std::string>());
+  account.set_size_band(static_cast<v1::SizeBand>(row[13].as<int>()));
+  if (!row[14].is_null()) {
+    auto* revenue = account.mutable_annual_revenue();
+    revenue->set_currency_code(row[14].as<std::string>());
+    revenue->set_units(row[15].as<int64_t>());
+    revenue->set_nanos(row[16].as<int32_t>());
+  }
+  account.set_website(row[17].as<std::string>());
+  ParseBytes(row[18], account.mutable_billing_address());
+  ParseBytes(row[19], account.mutable_shipping_address());
+  account.set_territory(row[20].as<std::string>());
+  for (const auto& label : nlohmann::json::parse(row[21].as<std::string>())) {
+    account.add_labels(label.get<std::string>());
+  }
+  if (auto parent = OptionalText(row[22])) account.set_parent(AccountName(*parent));
+  if (auto merged = OptionalText(row[23])) account.set_merged_into(AccountName(*merged));
+  for (const auto& [system, id] : nlohmann::json::parse(row[24].as<std::string>()).items()) {
+    (*account.mutable_external_ids())[system] = id.get<std::string>();
+  }
   return account;
+}
+
+// A Postgres text[] literal; labels are validated to [a-z0-9-_:.] by the domain, but quote anyway.
+std::string ArrayLiteral(const google::protobuf::RepeatedPtrField<std::string>& values) {
+  std::string out = "{";
+  for (int i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ",";
+    out += "\"";
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+std::optional<std::string> IdOf(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  auto id = ParseAccountName(name, "parent");
+  if (!id.ok()) return std::nullopt;
+  return *id;
+}
+
+// bytea as Postgres hex text ("\\x0a1b..."), so that it can travel as an optional text parameter.
+std::optional<std::string> Bytes(bool present, const google::protobuf::Message& message) {
+  if (!present) return std::nullopt;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  for (unsigned char c : message.SerializeAsString()) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+// The state a live row must be in for a write: present, not deleted, not merged.
+absl::Status CheckWritable(const pqxx::result& rows, const std::string& id) {
+  if (rows.empty()) return common::NotFound(AccountName(id));
+  Account account = RowToAccount(rows[0]);
+  if (!account.merged_into().empty()) {
+    return common::WithReason(
+        common::NotFound(AccountName(id)), "ACCOUNT_MERGED", {{"merged_into", account.merged_into()}});
+  }
+  if (account.has_delete_time()) return common::NotFound(AccountName(id));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -56,23 +138,136 @@ absl::StatusOr<Account> PgAccountRepository::Write(
   return result;
 }
 
+absl::Status PgAccountRepository::SaveExternalIds(pqxx::work& transaction, const std::string& id,
+                                                  const Account& account) {
+  transaction.exec_prepared0(sql::kDeleteExternalIds.name, id);
+  for (const auto& [system, external_id] : account.external_ids()) {
+    auto owner = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
+    if (!owner.empty() && owner[0][0].as<std::string>() != id) {
+      return common::WithReason(
+          common::AlreadyExists("EXTERNAL_ID_TAKEN", "external id " + system + ":" + external_id +
+                                                         " already belongs to " +
+                                                         AccountName(owner[0][0].as<std::string>())),
+          "EXTERNAL_ID_TAKEN", {{"owner", AccountName(owner[0][0].as<std::string>())}});
+    }
+    transaction.exec_prepared0(sql::kInsertExternalId.name, system, external_id, id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PgAccountRepository::CheckParent(pqxx::work& transaction, const std::string& id,
+                                              const std::string& parent_name) {
+  auto parent_id = IdOf(parent_name);
+  if (!parent_id) return absl::OkStatus();
+  transaction.exec_prepared(sql::kLockHierarchy.name);
+  auto parent = transaction.exec_prepared(sql::kGetAccount.name, *parent_id);
+  if (parent.empty() || !parent[0][9].is_null()) {
+    return common::FailedPrecondition("PARENT_NOT_FOUND",
+                                      "parent " + parent_name + " does not exist or was deleted");
+  }
+  if (transaction.exec_prepared1(sql::kIsSelfOrDescendant.name, id, *parent_id)[0].as<bool>()) {
+    return common::FailedPrecondition(
+        "HIERARCHY_CYCLE", AccountName(id) + " cannot move under " + parent_name +
+                               ", which is the account itself or one of its descendants");
+  }
+  return absl::OkStatus();
+}
+
+void PgAccountRepository::Store(pqxx::work& transaction, const common::PreparedStatement& statement,
+                                const std::string& id, const Account& account) {
+  const bool has_revenue = account.has_annual_revenue();
+  transaction.exec_prepared0(
+      statement.name, id, account.display_name(), account.legal_name(),
+      static_cast<int>(account.type()), static_cast<int>(account.lifecycle_stage()),
+      account.owner(), account.tax_id(), static_cast<int>(account.tier()), account.industry(),
+      static_cast<int>(account.size_band()),
+      has_revenue ? std::optional<std::string>(account.annual_revenue().currency_code())
+                  : std::nullopt,
+      has_revenue ? std::optional<int64_t>(account.annual_revenue().units()) : std::nullopt,
+      has_revenue ? std::optional<int32_t>(account.annual_revenue().nanos()) : std::nullopt,
+      account.website(), Bytes(account.has_billing_address(), account.billing_address()),
+      Bytes(account.has_shipping_address(), account.shipping_address()), account.territory(),
+      ArrayLiteral(account.labels()), IdOf(account.parent()));
+}
+
+absl::StatusOr<Account> PgAccountRepository::Load(pqxx::transaction_base& transaction,
+                                                  const std::string& id) {
+  auto rows = transaction.exec_prepared(sql::kGetAccount.name, id);
+  if (rows.empty()) return common::NotFound(AccountName(id));
+  return RowToAccount(rows[0]);
+}
+
+absl::StatusOr<AccountFacts> PgAccountRepository::FactsFor(pqxx::work& transaction,
+                                                          const std::string& id,
+                                                          const std::string& actor) {
+  AccountFacts facts;
+  facts.actor_on_team =
+      transaction.exec_prepared1(sql::kActorOnTeam.name, id, actor)[0].as<bool>();
+  return facts;
+}
+
 absl::StatusOr<Account> PgAccountRepository::Create(const Account& account,
                                                     const WriteMeta& meta) {
-  return Write(meta, [&](pqxx::work& transaction, Account* out) {
-    auto row = transaction.exec_prepared1(
-        sql::kInsertAccount.name, common::NewUuidV7(), account.display_name(),
-        account.legal_name(), static_cast<int>(account.type()),
-        static_cast<int>(account.lifecycle_stage()), account.owner());
-    *out = RowToAccount(row);
-    return absl::OkStatus();
+  return Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
+    return InsertNew(transaction, account, out);
   });
+}
+
+absl::Status PgAccountRepository::InsertNew(pqxx::work& transaction, const Account& account,
+                                            Account* out) {
+  const std::string id = common::NewUuidV7();
+  ACCORD_RETURN_IF_ERROR(CheckParent(transaction, id, account.parent()));
+  Store(transaction, sql::kInsertAccount, id, account);
+  ACCORD_RETURN_IF_ERROR(SaveExternalIds(transaction, id, account));
+  ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, id));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Account> PgAccountRepository::Get(const std::string& id) {
   Account account;
   ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
     auto rows = transaction.exec_prepared(sql::kGetAccount.name, id);
-    if (rows.empty()) return common::NotFound(AccountName(id));
+    ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
+    account = RowToAccount(rows[0]);
+    return absl::OkStatus();
+  }));
+  return account;
+}
+
+absl::StatusOr<std::vector<Account>> PgAccountRepository::BatchGet(
+    const std::vector<std::string>& ids) {
+  std::vector<Account> accounts;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+    std::string array = "{";
+    for (size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + ids[i];
+    array += "}";
+    std::map<std::string, Account> found;
+    for (const auto& row : transaction.exec_prepared(sql::kBatchGetAccounts.name, array)) {
+      Account account = RowToAccount(row);
+      if (!account.has_delete_time()) found[row[0].as<std::string>()] = std::move(account);
+    }
+    for (const auto& id : ids) {
+      auto it = found.find(id);
+      if (it == found.end()) return common::NotFound(AccountName(id));
+      accounts.push_back(it->second);
+    }
+    return absl::OkStatus();
+  }));
+  return accounts;
+}
+
+absl::StatusOr<Account> PgAccountRepository::GetByExternalId(const std::string& system,
+                                                             const std::string& external_id) {
+  Account account;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+    auto owner = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
+    if (owner.empty()) {
+      return common::WithReason(
+          absl::NotFoundError("no account carries external id " + system + ":" + external_id),
+          "EXTERNAL_ID_NOT_FOUND");
+    }
+    auto rows = transaction.exec_prepared(sql::kGetAccount.name, owner[0][0].as<std::string>());
+    ACCORD_RETURN_IF_ERROR(CheckWritable(rows, owner[0][0].as<std::string>()));
     account = RowToAccount(rows[0]);
     return absl::OkStatus();
   }));
@@ -80,11 +275,13 @@ absl::StatusOr<Account> PgAccountRepository::Get(const std::string& id) {
 }
 
 absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& query) {
-  const bool by_name = query.order == AccountOrder::kDisplayName;
-  const std::string sort_column = by_name ? "a.display_name" : "a.create_time";
-  // The sort key travels in page tokens as text; create_time as exact epoch microseconds.
-  const std::string sort_key =
-      by_name ? "a.display_name" : "(extract(epoch FROM a.create_time) * 1000000)::bigint::text";
+  std::string sort_column = "a.display_name";
+  std::string sort_key = "a.display_name";
+  if (query.order != AccountOrder::kDisplayName) {
+    sort_column = query.order == AccountOrder::kCreateTime ? "a.create_time" : "a.update_time";
+    // The sort key travels in page tokens as text: exact epoch microseconds.
+    sort_key = "(extract(epoch FROM " + sort_column + ") * 1000000)::bigint::text";
+  }
   std::string statement = std::string("SELECT ") + sql::kAccountColumns + ", " + sort_key +
                           " FROM account.accounts a WHERE a.delete_time IS NULL";
   std::vector<std::string> params = query.filter_params;
@@ -93,8 +290,9 @@ absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& qu
     const std::string key_param = "$" + std::to_string(params.size() + 1);
     const std::string id_param = "$" + std::to_string(params.size() + 2) + "::uuid";
     const std::string key_value =
-        by_name ? key_param
-                : "(timestamptz 'epoch' + " + key_param + "::bigint * interval '1 microsecond')";
+        query.order == AccountOrder::kDisplayName
+            ? key_param
+            : "(timestamptz 'epoch' + " + key_param + "::bigint * interval '1 microsecond')";
     statement += " AND (" + sort_column + ", a.id) " + (query.descending ? "<" : ">") + " (" +
                  key_value + ", " + id_param + ")";
     params.push_back((*query.after)[0]);
@@ -110,24 +308,38 @@ absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& qu
     page.accounts.reserve(rows.size());
     for (const auto& row : rows) {
       page.accounts.push_back(RowToAccount(row));
-      page.keys.push_back({row[10].as<std::string>(), row[0].as<std::string>()});
+      page.keys.push_back(
+          {row[sql::kAccountColumnCount].as<std::string>(), row[0].as<std::string>()});
     }
     return absl::OkStatus();
   }));
   return page;
 }
 
+absl::Status PgAccountRepository::ApplyUpdate(pqxx::work& transaction, const std::string& id,
+                                              const Mutation& mutate, const std::string& actor,
+                                              Account* out) {
+  auto rows = transaction.exec_prepared(sql::kLockAccount.name, id);
+  ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
+  Account current = RowToAccount(rows[0]);
+  ACCORD_ASSIGN_OR_RETURN(AccountFacts facts, FactsFor(transaction, id, actor));
+  ACCORD_ASSIGN_OR_RETURN(Account next, mutate(current, facts));
+  if (next.parent() != current.parent()) {
+    ACCORD_RETURN_IF_ERROR(CheckParent(transaction, id, next.parent()));
+  }
+  Store(transaction, sql::kUpdateAccount, id, next);
+  std::map<std::string, std::string> before(current.external_ids().begin(),
+                                            current.external_ids().end());
+  std::map<std::string, std::string> after(next.external_ids().begin(), next.external_ids().end());
+  if (before != after) ACCORD_RETURN_IF_ERROR(SaveExternalIds(transaction, id, next));
+  ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, id));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Account> PgAccountRepository::Update(const std::string& id, const Mutation& mutate,
                                                     const WriteMeta& meta) {
   return Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
-    auto rows = transaction.exec_prepared(sql::kLockAccount.name, id);
-    if (rows.empty()) return common::NotFound(AccountName(id));
-    ACCORD_ASSIGN_OR_RETURN(Account next, mutate(RowToAccount(rows[0])));
-    auto row = transaction.exec_prepared1(
-        sql::kUpdateAccount.name, id, next.display_name(), next.legal_name(),
-        static_cast<int>(next.type()), static_cast<int>(next.lifecycle_stage()), next.owner());
-    *out = RowToAccount(row);
-    return absl::OkStatus();
+    return ApplyUpdate(transaction, id, mutate, meta.actor, out);
   });
 }
 
@@ -135,11 +347,100 @@ absl::StatusOr<Account> PgAccountRepository::Delete(const std::string& id, const
                                                     const WriteMeta& meta) {
   return Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
     auto rows = transaction.exec_prepared(sql::kLockAccount.name, id);
-    if (rows.empty()) return common::NotFound(AccountName(id));
-    ACCORD_RETURN_IF_ERROR(check(RowToAccount(rows[0])).status());
-    *out = RowToAccount(transaction.exec_prepared1(sql::kDeleteAccount.name, id));
+    ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
+    ACCORD_ASSIGN_OR_RETURN(AccountFacts facts, FactsFor(transaction, id, meta.actor));
+    ACCORD_RETURN_IF_ERROR(check(RowToAccount(rows[0]), facts).status());
+    transaction.exec_prepared0(sql::kDeleteAccount.name, id);
+    ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, id));
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<std::pair<Account, bool>> PgAccountRepository::UpsertByExternalId(
+    const std::string& system, const std::string& external_id, const Account& create,
+    const Mutation& update, const WriteMeta& meta) {
+  bool created = false;
+  auto account = Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
+    transaction.exec_prepared(sql::kLockExternalId.name, system, external_id);
+    auto owner = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
+    if (owner.empty()) {
+      created = true;
+      Account fresh = create;
+      (*fresh.mutable_external_ids())[system] = external_id;
+      return InsertNew(transaction, fresh, out);
+    }
+    created = false;
+    return ApplyUpdate(transaction, owner[0][0].as<std::string>(), update, meta.actor, out);
+  });
+  if (!account.ok()) return account.status();
+  return std::make_pair(*account, created);
+}
+
+absl::StatusOr<std::vector<TreeRow>> PgAccountRepository::Subtree(const std::string& id,
+                                                                  int max_depth) {
+  std::vector<TreeRow> rows;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+    for (const auto& row : transaction.exec_prepared(sql::kSubtree.name, id, max_depth)) {
+      rows.push_back({RowToAccount(row), row[sql::kAccountColumnCount].as<int>()});
+    }
+    return absl::OkStatus();
+  }));
+  return rows;
+}
+
+absl::StatusOr<std::pair<Account, Account>> PgAccountRepository::Merge(
+    const std::string& survivor_id, const std::string& duplicate_id, const MergeCheck& check,
+    const WriteMeta& meta) {
+  Account duplicate_after;
+  auto survivor_after = Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
+    // Lock in id order so that two merges of the same pair cannot deadlock.
+    transaction.exec_prepared(sql::kLockHierarchy.name);
+    const auto& first = std::min(survivor_id, duplicate_id);
+    const auto& second = std::max(survivor_id, duplicate_id);
+    auto first_rows = transaction.exec_prepared(sql::kLockAccount.name, first);
+    auto second_rows = transaction.exec_prepared(sql::kLockAccount.name, second);
+    ACCORD_RETURN_IF_ERROR(CheckWritable(first_rows, first));
+    ACCORD_RETURN_IF_ERROR(CheckWritable(second_rows, second));
+    Account survivor = RowToAccount(first == survivor_id ? first_rows[0] : second_rows[0]);
+    Account duplicate = RowToAccount(first == survivor_id ? second_rows[0] : first_rows[0]);
+    ACCORD_ASSIGN_OR_RETURN(AccountFacts survivor_facts,
+                            FactsFor(transaction, survivor_id, meta.actor));
+    ACCORD_ASSIGN_OR_RETURN(AccountFacts duplicate_facts,
+                            FactsFor(transaction, duplicate_id, meta.actor));
+    ACCORD_RETURN_IF_ERROR(check(survivor, duplicate, survivor_facts, duplicate_facts));
+    if (transaction.exec_prepared1(sql::kIsSelfOrDescendant.name, duplicate_id, survivor_id)[0]
+            .as<bool>()) {
+      return common::FailedPrecondition(
+          "HIERARCHY_CYCLE", "the survivor is a descendant of the duplicate; move it out first");
+    }
+    for (const auto& [system, id] : duplicate.external_ids()) {
+      if (survivor.external_ids().count(system)) {
+        return common::FailedPrecondition(
+            "EXTERNAL_ID_CONFLICT", "both accounts carry an id in system " + system +
+                                        "; remove one before merging");
+      }
+    }
+    transaction.exec_prepared(sql::kReparentChildren.name, duplicate_id, survivor_id);
+    transaction.exec_prepared0(sql::kMoveExternalIds.name, duplicate_id, survivor_id);
+    transaction.exec_prepared0(sql::kMoveTeam.name, duplicate_id, survivor_id);
+    transaction.exec_prepared0(sql::kMoveNeeds.name, duplicate_id, survivor_id);
+    transaction.exec_prepared0(sql::kTombstoneAccount.name, duplicate_id, survivor_id);
+    // The survivor's version moves too: its external ids (and etag) changed.
+    transaction.exec_prepared0(sql::kTouchAccount.name, survivor_id);
+    ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, survivor_id));
+    ACCORD_ASSIGN_OR_RETURN(duplicate_after, Load(transaction, duplicate_id));
+    return absl::OkStatus();
+  });
+  if (!survivor_after.ok()) return survivor_after.status();
+  if (duplicate_after.name().empty()) {
+    // A retried request: the stored response holds only the survivor.
+    auto tombstone = pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+      ACCORD_ASSIGN_OR_RETURN(duplicate_after, Load(transaction, duplicate_id));
+      return absl::OkStatus();
+    });
+    ACCORD_RETURN_IF_ERROR(tombstone);
+  }
+  return std::make_pair(*survivor_after, duplicate_after);
 }
 
 }  // namespace accord::account

@@ -17,12 +17,38 @@ class PgAccountRepository final : public AccountRepository {
                                  const WriteMeta& meta) override;
   absl::StatusOr<Account> Delete(const std::string& id, const Mutation& check,
                                  const WriteMeta& meta) override;
+  absl::StatusOr<std::vector<Account>> BatchGet(const std::vector<std::string>& ids) override;
+  absl::StatusOr<Account> GetByExternalId(const std::string& system,
+                                          const std::string& external_id) override;
+  absl::StatusOr<std::pair<Account, bool>> UpsertByExternalId(const std::string& system,
+                                                              const std::string& external_id,
+                                                              const Account& create,
+                                                              const Mutation& update,
+                                                              const WriteMeta& meta) override;
+  absl::StatusOr<std::vector<TreeRow>> Subtree(const std::string& id, int max_depth) override;
+  absl::StatusOr<std::pair<Account, Account>> Merge(const std::string& survivor_id,
+                                                    const std::string& duplicate_id,
+                                                    const MergeCheck& check,
+                                                    const WriteMeta& meta) override;
 
  private:
   // Runs `change` in a transaction, honouring meta.request_id: a repeated request returns the
   // stored response of the first one.
   absl::StatusOr<Account> Write(const WriteMeta& meta,
                                 const std::function<absl::Status(pqxx::work&, Account*)>& change);
+  absl::Status InsertNew(pqxx::work& transaction, const Account& account, Account* out);
+  absl::Status ApplyUpdate(pqxx::work& transaction, const std::string& id, const Mutation& mutate,
+                           const std::string& actor, Account* out);
+  void Store(pqxx::work& transaction, const common::PreparedStatement& statement,
+             const std::string& id, const Account& account);
+  absl::Status SaveExternalIds(pqxx::work& transaction, const std::string& id,
+                               const Account& account);
+  // Parent exists and is live, and is not `id` or below it; takes the hierarchy lock.
+  absl::Status CheckParent(pqxx::work& transaction, const std::string& id,
+                           const std::string& parent_name);
+  absl::StatusOr<Account> Load(pqxx::transaction_base& transaction, const std::string& id);
+  absl::StatusOr<AccountFacts> FactsFor(pqxx::work& transaction, const std::string& id,
+                                        const std::string& actor);
 
   common::PgPool& pool_;
   common::IdempotencyKeys idempotency_;

@@ -44,14 +44,19 @@ constexpr auto kSlice = 50ms;
 constexpr auto kInitialBackoff = 100ms;
 constexpr auto kMaxBackoff = 2s;
 constexpr auto kMaxClaimEvery = 10s;
+// Copied rather than assigned from literals: GCC 12 warns falsely (-Wrestrict) on the latter.
+const std::string kPendingStart = "0";
+const std::string kClaimStart = "0-0";
 
 bool IsNoGroup(const RedisValue& reply) {
   return reply.type == Type::kError && reply.str.rfind("NOGROUP", 0) == 0;
 }
 
 absl::Status UnexpectedReply(const std::string& command, const RedisValue& reply) {
-  return Internal("redis " + command + " answered " +
-                  (reply.type == Type::kError ? reply.str : std::string("an unexpected reply")));
+  std::string message = "redis ";
+  message.append(command).append(" answered ");
+  message.append(reply.type == Type::kError ? reply.str : "an unexpected reply");
+  return Internal(message);
 }
 
 // [[id, [field, value, ...]], ...]; a deleted pending entry comes back as [id, nil].
@@ -105,8 +110,8 @@ EventConsumer::EventConsumer(ConsumerOptions options, PgPool& pool, RedisClient&
   auto& registry = MetricsRegistry::Global();
   applied_counter_ = &registry.GetCounter("accord_consumer_applied_total",
                                           "Events applied by consumer handlers", labels);
-  lag_gauge_ = &registry.GetGauge(
-      "accord_consumer_lag", "Stream entries not yet processed by the consumer group", labels);
+  lag_gauge_ = &registry.GetGauge("accord_consumer_lag",
+                                  "Stream entries not yet processed by the consumer group", labels);
 }
 
 EventConsumer::~EventConsumer() { Stop(); }
@@ -134,10 +139,9 @@ void EventConsumer::Run() {
       continue;
     }
     if (!failing) {
-      log::Warn("event consumer poll failed; retrying",
-                {{"stream", options_.stream},
-                 {"group", options_.group},
-                 {"error", status.ToString()}});
+      log::Warn(
+          "event consumer poll failed; retrying",
+          {{"stream", options_.stream}, {"group", options_.group}, {"error", status.ToString()}});
     }
     failing = true;
     const auto deadline = Clock::now() + backoff;
@@ -155,8 +159,8 @@ absl::Status EventConsumer::EnsureGroup() {
   }
   group_ready_ = true;
   pending_drained_ = false;
-  pending_cursor_ = "0";
-  claim_cursor_ = "0-0";
+  pending_cursor_ = kPendingStart;
+  claim_cursor_ = kClaimStart;
   return absl::OkStatus();
 }
 
@@ -184,7 +188,7 @@ absl::Status EventConsumer::PollOnce() {
       return ApplyAll(entries);
     }
     pending_drained_ = true;
-    pending_cursor_ = "0";
+    pending_cursor_ = kPendingStart;
   }
 
   const auto now = Clock::now();
@@ -200,16 +204,15 @@ absl::Status EventConsumer::PollOnce() {
     // [next cursor, claimed entries, ids deleted from the stream (dropped from the PEL by Redis)]
     claim_cursor_ = reply->elements[0].str;
     if (claim_cursor_ == "0-0" || claim_cursor_.empty()) {
-      claim_cursor_ = "0-0";
-      next_claim_ =
-          now + std::clamp<Clock::duration>(options_.claim_idle / 2, 1ms, kMaxClaimEvery);
+      claim_cursor_ = kClaimStart;
+      next_claim_ = now + std::clamp<Clock::duration>(options_.claim_idle / 2, 1ms, kMaxClaimEvery);
     }
     auto entries = ParseEntries<Entry>(reply->elements[1]);
     if (!entries.empty()) return ApplyAll(entries);
   }
 
-  std::vector<std::string> args = {"XREADGROUP", "GROUP", options_.group, options_.consumer,
-                                   "COUNT",      count};
+  std::vector<std::string> args = {"XREADGROUP",      "GROUP", options_.group,
+                                   options_.consumer, "COUNT", count};
   if (options_.block.count() > 0) {
     args.push_back("BLOCK");
     args.push_back(std::to_string(options_.block.count()));
@@ -236,7 +239,7 @@ absl::Status EventConsumer::ApplyAll(const std::vector<Entry>& entries) {
     if (status.code() == absl::StatusCode::kUnavailable) {
       // The database is down: the rest of the batch would fail the same way. Re-read it later.
       pending_drained_ = false;
-      pending_cursor_ = "0";
+      pending_cursor_ = kPendingStart;
       result = status;
       break;
     }

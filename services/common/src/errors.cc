@@ -91,10 +91,16 @@ absl::Status Internal(std::string_view message) {
 }
 
 absl::Status WithReason(absl::Status status, std::string_view reason) {
+  return WithReason(std::move(status), reason, {});
+}
+
+absl::Status WithReason(absl::Status status, std::string_view reason,
+                        const std::vector<std::pair<std::string, std::string>>& metadata) {
   if (status.ok()) return status;
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));
   info.set_domain(ErrorDomain());
+  for (const auto& [key, value] : metadata) (*info.mutable_metadata())[key] = value;
   status.SetPayload(ToAbsl(kErrorInfoTypeUrl), absl::Cord(info.SerializeAsString()));
   return status;
 }
@@ -105,6 +111,15 @@ std::string ReasonOf(const absl::Status& status) {
   google::rpc::ErrorInfo info;
   if (!info.ParseFromString(std::string(*payload))) return "";
   return info.reason();
+}
+
+std::string MetadataOf(const absl::Status& status, const std::string& key) {
+  auto payload = status.GetPayload(ToAbsl(kErrorInfoTypeUrl));
+  if (!payload) return "";
+  google::rpc::ErrorInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return "";
+  auto it = info.metadata().find(key);
+  return it == info.metadata().end() ? "" : it->second;
 }
 
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {

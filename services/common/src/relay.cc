@@ -102,8 +102,8 @@ class Session {
 
   // Blocks until this session holds the lock (true) or the relay stops (false).
   bool AcquireLock() {
-    const std::string sql = "SELECT pg_try_advisory_lock(" +
-                            std::to_string(RelayLockKey(options_.schema)) + ")";
+    const std::string sql =
+        "SELECT pg_try_advisory_lock(" + std::to_string(RelayLockKey(options_.schema)) + ")";
     while (!stopping_.load()) {
       bool locked = false;
       {
@@ -168,10 +168,10 @@ class Session {
       if (!ping.ok()) return Pass::kRedisFailed;
     }
     pqxx::work transaction(connection_, "outbox-relay");
-    const auto rows = transaction.exec_params(
-        "SELECT seq, envelope FROM " + table_ +
-            " WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE",
-        options_.batch_size);
+    const auto rows =
+        transaction.exec_params("SELECT seq, envelope FROM " + table_ +
+                                    " WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE",
+                                options_.batch_size);
     if (rows.empty()) {
       transaction.commit();
       redis_failing_ = false;
@@ -181,10 +181,9 @@ class Session {
     std::vector<int64_t> seqs;
     std::vector<int64_t> publish_seqs;
     for (const auto& row : rows) seqs.push_back(row[0].as<int64_t>());
-    for (const auto& row :
-         transaction.exec_params("SELECT nextval('" + sequence_ +
-                                     "') AS p FROM generate_series(1, $1) ORDER BY p",
-                                 count)) {
+    for (const auto& row : transaction.exec_params(
+             "SELECT nextval('" + sequence_ + "') AS p FROM generate_series(1, $1) ORDER BY p",
+             count)) {
       publish_seqs.push_back(row[0].as<int64_t>());
     }
     const auto updated = transaction.exec_params(
@@ -208,12 +207,13 @@ class Session {
     auto first = redis_.Command(commands.front());
     if (!first.ok()) return RedisFailed(transaction, first.status().ToString());
     if (IsIdTooSmall(*first)) {
-      log::Error("outbox relay: the stream already has a higher id than the next publish_seq; "
-                 "something else writes to it or the database was restored; moving the sequence "
-                 "past it",
-                 {{"stream", options_.stream},
-                  {"publish_seq", publish_seqs.front()},
-                  {"error", first->str}});
+      log::Error(
+          "outbox relay: the stream already has a higher id than the next publish_seq; "
+          "something else writes to it or the database was restored; moving the sequence "
+          "past it",
+          {{"stream", options_.stream},
+           {"publish_seq", publish_seqs.front()},
+           {"error", first->str}});
       transaction.abort();
       AdvanceSequencePastStream();
       redis_failing_ = true;
@@ -229,6 +229,7 @@ class Session {
       }
     }
     transaction.commit();
+    if (redis_failing_) log::Info("outbox relay: publishing again", {{"stream", options_.stream}});
     redis_failing_ = false;
     published_.fetch_add(count);
     counter_.Increment(count);
@@ -250,20 +251,21 @@ class Session {
     if (!info.ok() || info->type != RedisValue::Type::kArray) return;
     int64_t last = 0;
     for (size_t i = 0; i + 1 < info->elements.size(); i += 2) {
-      if (info->elements[i].str == "last-generated-id") last = StreamIdMs(info->elements[i + 1].str);
+      if (info->elements[i].str == "last-generated-id")
+        last = StreamIdMs(info->elements[i + 1].str);
     }
     if (last <= 0) return;
     pqxx::nontransaction query(connection_);
-    query.exec_params("SELECT setval('" + sequence_ + "', $1) FROM " + sequence_ +
-                          " WHERE last_value < $1",
-                      last);
+    query.exec_params(
+        "SELECT setval('" + sequence_ + "', $1) FROM " + sequence_ + " WHERE last_value < $1",
+        last);
   }
 
   void UpdateLag() {
     pqxx::nontransaction query(connection_);
-    const auto rows = query.exec(
-        "SELECT EXTRACT(EPOCH FROM clock_timestamp() - created_at)::float8 FROM " + table_ +
-        " WHERE published_at IS NULL ORDER BY seq LIMIT 1");
+    const auto rows =
+        query.exec("SELECT EXTRACT(EPOCH FROM clock_timestamp() - created_at)::float8 FROM " +
+                   table_ + " WHERE published_at IS NULL ORDER BY seq LIMIT 1");
     lag_.Set(rows.empty() ? 0.0 : std::max(0.0, rows[0][0].as<double>()));
   }
 
@@ -348,7 +350,8 @@ void OutboxRelay::Run() {
           backoff = kInitialBackoff;
           active_.store(true);
           active_gauge.Set(1);
-          log::Info("outbox relay active", {{"schema", options_.schema}, {"stream", options_.stream}});
+          log::Info("outbox relay active",
+                    {{"schema", options_.schema}, {"stream", options_.stream}});
           session.Publish();
         }
       } catch (const std::exception& error) {

@@ -356,6 +356,47 @@ TEST_F(OutboxRelayTest, RedisOutageLosesNothing) {
   EXPECT_EQ(relay.published_total(), 13);
 }
 
+TEST_F(OutboxRelayTest, ANotificationWakesTheRelayBeforeThePollInterval) {
+  RelayOptions options = Options();
+  options.poll_interval = 60s;
+  OutboxRelay relay(options, *redis_);
+  relay.Start();
+  ASSERT_TRUE(WaitFor([&] { return relay.active(); }));
+  // Let it finish its first (empty) pass and settle into waiting.
+  ASSERT_TRUE(WaitFor([&] { return LagGauge().value() == 0; }));
+  AppendCommitted("things/w", 1);
+  EXPECT_TRUE(WaitFor([&] { return StreamLength() == 1; }, 10s));
+  const auto stop_started = Clock::now();
+  relay.Stop();
+  EXPECT_LT(Clock::now() - stop_started, 2s) << "Stop() must not wait out the poll interval";
+}
+
+TEST_F(OutboxRelayTest, AForeignHigherStreamIdDoesNotWedgeTheRelay) {
+  // Someone else wrote an id far above the publish sequence.
+  auto foreign = redis_->Command({"XADD", stream_, "1000000-0", "envelope", "not ours"});
+  ASSERT_TRUE(foreign.ok()) << foreign.status();
+  ASSERT_EQ(foreign->str, "1000000-0");
+
+  std::set<std::string> appended;
+  for (int i = 1; i <= 4; ++i) appended.insert(AppendCommitted("things/v", i).id());
+  OutboxRelay relay(Options(), *redis_);
+  relay.Start();
+  ASSERT_TRUE(WaitFor([&] { return Unpublished() == 0; }));
+
+  auto reply = redis_->Command({"XRANGE", stream_, "(1000000-0", "+"});
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  ASSERT_EQ(reply->elements.size(), appended.size());
+  std::set<std::string> seen;
+  for (const auto& item : reply->elements) {
+    v1::EventEnvelope envelope;
+    ASSERT_TRUE(envelope.ParseFromString(item.elements.at(1).elements.at(1).str));
+    seen.insert(envelope.id());
+  }
+  EXPECT_EQ(seen, appended);
+  EXPECT_EQ(StreamLength(), appended.size() + 1);
+  EXPECT_GT(Scalar("SELECT min(publish_seq) FROM evt.outbox"), 1000000);
+}
+
 TEST_F(OutboxRelayTest, RetentionDeletesOnlyOldPublishedRows) {
   RelayOptions options = Options();
   options.retention = std::chrono::hours(1);

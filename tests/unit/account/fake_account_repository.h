@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
@@ -70,7 +71,9 @@ class FakeAccountRepository final : public AccountRepository {
     }
     auto current = Get(id);
     if (!current.ok()) return current.status();
-    auto next = mutate(*current);
+    AccountFacts facts;
+    facts.actor_on_team = team_members.count({id, meta.actor}) > 0;
+    auto next = mutate(*current, facts);
     if (!next.ok()) return next.status();
     next->set_etag(std::to_string(std::stoll(current->etag()) + 1));
     next->mutable_update_time()->set_seconds(++clock_);
@@ -84,8 +87,8 @@ class FakeAccountRepository final : public AccountRepository {
                                  const WriteMeta& meta) override {
     return Update(
         id,
-        [&](const Account& current) -> absl::StatusOr<Account> {
-          auto checked = check(current);
+        [&](const Account& current, const AccountFacts& facts) -> absl::StatusOr<Account> {
+          auto checked = check(current, facts);
           if (!checked.ok()) return checked.status();
           Account deleted = current;
           deleted.mutable_delete_time()->set_seconds(clock_ + 1);
@@ -94,9 +97,83 @@ class FakeAccountRepository final : public AccountRepository {
         meta);
   }
 
+  absl::StatusOr<std::vector<Account>> BatchGet(const std::vector<std::string>& ids) override {
+    std::vector<Account> out;
+    for (const auto& id : ids) {
+      auto account = Get(id);
+      if (!account.ok()) return account.status();
+      out.push_back(*account);
+    }
+    return out;
+  }
+
+  absl::StatusOr<Account> GetByExternalId(const std::string& system,
+                                          const std::string& external_id) override {
+    for (const auto& [id, account] : accounts_) {
+      auto it = account.external_ids().find(system);
+      if (!account.has_delete_time() && it != account.external_ids().end() &&
+          it->second == external_id) {
+        return account;
+      }
+    }
+    return absl::NotFoundError("no account carries " + system + ":" + external_id);
+  }
+
+  absl::StatusOr<std::pair<Account, bool>> UpsertByExternalId(const std::string& system,
+                                                              const std::string& external_id,
+                                                              const Account& create,
+                                                              const Mutation& update,
+                                                              const WriteMeta& meta) override {
+    auto existing = GetByExternalId(system, external_id);
+    if (existing.ok()) {
+      auto updated = Update(IdOf(existing->name()), update, meta);
+      if (!updated.ok()) return updated.status();
+      return std::make_pair(*updated, false);
+    }
+    auto created = Create(create, meta);
+    if (!created.ok()) return created.status();
+    return std::make_pair(*created, true);
+  }
+
+  absl::StatusOr<std::vector<TreeRow>> Subtree(const std::string& id, int max_depth) override {
+    std::vector<TreeRow> rows;
+    AddChildren(AccountName(id), 1, max_depth, rows);
+    return rows;
+  }
+
+  absl::StatusOr<std::pair<Account, Account>> Merge(const std::string& survivor_id,
+                                                    const std::string& duplicate_id,
+                                                    const MergeCheck& check,
+                                                    const WriteMeta&) override {
+    auto survivor = Get(survivor_id);
+    auto duplicate = Get(duplicate_id);
+    if (!survivor.ok()) return survivor.status();
+    if (!duplicate.ok()) return duplicate.status();
+    auto status = check(*survivor, *duplicate, {}, {});
+    if (!status.ok()) return status;
+    Account tombstone = *duplicate;
+    tombstone.set_merged_into(survivor->name());
+    tombstone.mutable_delete_time()->set_seconds(++clock_);
+    accounts_[duplicate_id] = tombstone;
+    return std::make_pair(*survivor, tombstone);
+  }
+
+  std::set<std::pair<std::string, std::string>> team_members;  // (account id, subject)
   int writes = 0;
 
  private:
+  static std::string IdOf(const std::string& name) { return name.substr(std::string("accounts/").size()); }
+
+  void AddChildren(const std::string& parent, int depth, int max_depth, std::vector<TreeRow>& rows) {
+    if (depth > max_depth) return;
+    for (const auto& [id, account] : accounts_) {
+      if (account.parent() == parent && !account.has_delete_time()) {
+        rows.push_back({account, depth});
+        AddChildren(account.name(), depth + 1, max_depth, rows);
+      }
+    }
+  }
+
   std::map<std::string, Account> accounts_;
   std::map<std::string, Account> responses_;
   int64_t clock_ = 1700000000;

@@ -50,11 +50,14 @@ absl::Status Unavailable(std::string_view reason, std::string_view message);
 absl::Status Aborted(std::string_view reason, std::string_view message);
 absl::Status Internal(std::string_view message);
 
-// Attaches (or replaces) the ErrorInfo reason of any status.
+// Attaches (or replaces) the ErrorInfo reason of any status, with optional metadata.
 absl::Status WithReason(absl::Status status, std::string_view reason);
+absl::Status WithReason(absl::Status status, std::string_view reason,
+                        const std::vector<std::pair<std::string, std::string>>& metadata);
 
 // Reads back what the helpers above attached (empty when absent).
 std::string ReasonOf(const absl::Status& status);
+std::string MetadataOf(const absl::Status& status, const std::string& key);
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 
 }  // namespace accord::common

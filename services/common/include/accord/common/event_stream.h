@@ -24,14 +24,12 @@
 #include <thread>
 #include <vector>
 
+#include <pqxx/connection>
+
 #include "accord/common/redis.h"
 #include "accord/common/server.h"
 #include "accord/common/v1/event.pb.h"
 #include "accord/events/v1/events.grpc.pb.h"
-
-namespace pqxx {
-class connection;
-}
 
 namespace accord::common {
 
@@ -74,6 +72,7 @@ class StreamTail {
   bool Position();
   // Delivers everything in Postgres after last_seq; false on a database error.
   bool CatchUpFromPostgres();
+  pqxx::connection& Pg();  // opens the tail's own connection on first use
   void Deliver(std::vector<PublishedEvent> events);
   void Sleep(std::chrono::milliseconds duration);
 
@@ -109,7 +108,7 @@ struct EventServiceOptions {
 // accord.events.v1.EventService for the service whose outbox lives in `schema`.
 class EventServiceImpl final : public accord::events::v1::EventService::CallbackService {
  public:
-  EventServiceImpl(common::Runtime& runtime, StreamTail& tail, std::string schema,
+  EventServiceImpl(Runtime& runtime, StreamTail& tail, std::string schema,
                    EventServiceOptions options = {});
   ~EventServiceImpl() override;
 
@@ -124,14 +123,19 @@ class EventServiceImpl final : public accord::events::v1::EventService::Callback
  private:
   class Reactor;
   struct Subscription;
-  friend class Reactor;
 
-  common::Runtime& runtime_;
+  // Runs `task` on the worker pool; the destructor waits for such tasks (they use this object).
+  bool Submit(std::function<void()> task);
+
+  Runtime& runtime_;
   StreamTail& tail_;
   const std::string schema_;
   const EventServiceOptions options_;
   const std::string cursor_query_;
   RpcMethod method_;
+  std::mutex tasks_mutex_;
+  std::condition_variable tasks_done_;
+  int tasks_ = 0;
 };
 
 }  // namespace accord::common

@@ -1,0 +1,764 @@
+#!/usr/bin/env bash
+# Performance report with baselines measured in the same run. Builds Release (scripts/build.sh),
+# starts its own PostgreSQL and Redis on free loopback ports (data under .bench/), migrates and
+# starts the account service and the no-op baseline servers, seeds accounts, runs every scenario
+# and writes .bench/report.md and .bench/report.json. A full run takes about 6-8 minutes on 2
+# cores (plus the build); nothing it starts outlives it.
+#
+#   --smoke              every scenario for ~2 s (the ctest `bench_smoke` runs this)
+#   --no-build           use what is in the build directory (still checks packages)
+#   --keep               leave the servers running at the end (stop: scripts/bench.sh --stop)
+#   --stop               stop servers a --keep run left behind, then exit
+#   BUILD_DIR            build directory (default build)
+#   BENCH_DIR            state, logs and reports (default .bench)
+#   BENCH_DURATION       measured seconds per scenario (default 15; --smoke 2)
+#   BENCH_WARMUP         unmeasured seconds before each (default 3; --smoke 1)
+#   BENCH_CONNECTIONS    client connections (default 4)   BENCH_STREAMS  streams per connection (8)
+#   BENCH_ACCOUNTS       accounts seeded for reads and again for updates (default 10000; smoke 2000)
+#   BENCH_PG_POOL_SIZE   the service's ACCORD_PG_POOL_SIZE (default 8; pgbench uses as many)
+#   BENCH_REDIS_POOL_SIZE  the service's ACCORD_REDIS_POOL_SIZE (default 8; redis-benchmark too)
+#   BENCH_PG_DURABLE     1 fsync and synchronous_commit on, as in production (default; --smoke: 0)
+#
+# Exits 0 when the report was written and no scenario FAILED (a missed target is not a failure),
+# 1 otherwise. Scenarios and targets: scripts/bench/README-section.md.
+set -euo pipefail
+ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$ROOT"
+# shellcheck source-path=SCRIPTDIR source=lib/servers.sh
+source "$ROOT/scripts/lib/servers.sh"
+
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$ROOT/scripts/bench.sh"; }
+
+SMOKE=0 BUILD=1 KEEP=0 STOP_ONLY=0
+for arg in "$@"; do
+  case $arg in
+    --smoke) SMOKE=1 ;;
+    --no-build) BUILD=0 ;;
+    --keep) KEEP=1 ;;
+    --stop) STOP_ONLY=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "bench.sh: unknown argument $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+BUILD_DIR=${BUILD_DIR:-build}
+export BUILD_DIR
+[[ $BUILD_DIR == /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
+BENCH_DIR=${BENCH_DIR:-.bench}
+[[ $BENCH_DIR == /* ]] || BENCH_DIR="$ROOT/$BENCH_DIR"
+if ((SMOKE)); then
+  DURATION=${BENCH_DURATION:-2} WARMUP=${BENCH_WARMUP:-1} ACCOUNTS=${BENCH_ACCOUNTS:-2000}
+  EVENTS=20 EVENT_RATE=50 EVENT_BURST=200 RELAY_BACKLOG=1000
+else
+  DURATION=${BENCH_DURATION:-15} WARMUP=${BENCH_WARMUP:-3} ACCOUNTS=${BENCH_ACCOUNTS:-10000}
+  EVENTS=200 EVENT_RATE=50 EVENT_BURST=2000 RELAY_BACKLOG=20000
+fi
+CONNECTIONS=${BENCH_CONNECTIONS:-4}
+STREAMS=${BENCH_STREAMS:-8}
+PG_POOL=${BENCH_PG_POOL_SIZE:-8}
+REDIS_POOL=${BENCH_REDIS_POOL_SIZE:-8}
+PG_DURABLE=${BENCH_PG_DURABLE:-$((SMOKE ? 0 : 1))}
+LIST_FILTER='lifecycle_stage = ACTIVE AND type = COMMERCIAL'
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+
+PG_DIR="$BENCH_DIR/pg"
+REDIS_DIR="$BENCH_DIR/redis"
+LOG_DIR="$BENCH_DIR/logs"
+RUN_DIR="$BENCH_DIR/run"
+WORK="$BENCH_DIR/work"
+RESULTS="$BENCH_DIR/results"
+
+# --- stopping what we started ---------------------------------------------------------------------
+# Every process this script starts is recorded as RUN_DIR/<name>.pid (+ its binary name, to guard
+# against reused pids) and stopped here by that pid only.
+stop_recorded() {
+  local file name pid
+  for file in "$RUN_DIR"/*.pid; do
+    [[ -e $file ]] || continue
+    name=$(basename -- "$file" .pid)
+    read -r pid _ <"$file" || true
+    if _accord_pid_matches "$pid" "$(sed -n 2p "$file")"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      _accord_wait_pid_gone "$pid" 15 || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f -- "$file"
+    : "$name"
+  done
+  stop_redis "$REDIS_DIR" 2>/dev/null || true
+  stop_postgres "$PG_DIR" 2>/dev/null || true
+}
+
+if ((STOP_ONLY)); then
+  stop_recorded
+  say "stopped"
+  exit 0
+fi
+
+# --- packages and build ---------------------------------------------------------------------------
+if ((BUILD)); then
+  CMAKE_BUILD_TYPE=Release "$ROOT/scripts/build.sh"
+else
+  "$ROOT/scripts/deps.sh"
+fi
+# Tools only the benchmark needs (deps.sh installs nghttp2-client, redis-tools, postgresql).
+missing=()
+for tool in jq:jq curl:curl; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
+if ((${#missing[@]})); then
+  say "installing ${missing[*]}"
+  sudo=()
+  [[ $EUID -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "${missing[@]}" >&2
+fi
+for tool in h2load pgbench redis-benchmark redis-cli jq curl ps; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found (scripts/deps.sh installs it)"
+done
+ACCOUNT_BIN="$BUILD_DIR/services/account/accord-account"
+ACCORDCTL="$BUILD_DIR/services/accordctl/accordctl"
+FRAME="$BUILD_DIR/services/bench/accord-grpc-frame"
+NOOP="$BUILD_DIR/services/bench/accord-noop-server"
+LOAD="$BUILD_DIR/services/bench/accord-bench-load"
+for bin in "$ACCOUNT_BIN" "$ACCORDCTL" "$FRAME" "$NOOP" "$LOAD"; do
+  [[ -x $bin ]] || die "$bin is not built (run without --no-build, or build it)"
+done
+BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
+
+# shellcheck source-path=SCRIPTDIR source=bench/lib.sh
+source "$ROOT/scripts/bench/lib.sh"
+
+# --- fresh state ----------------------------------------------------------------------------------
+mkdir -p "$BENCH_DIR"
+stop_recorded  # anything a previous, interrupted run left
+rm -rf -- "$PG_DIR" "$REDIS_DIR" "$WORK" "$RESULTS" "$RUN_DIR"
+mkdir -p "$LOG_DIR" "$RUN_DIR" "$WORK" "$RESULTS"
+rm -f -- "$LOG_DIR"/*.log "$BENCH_DIR/report.md" "$BENCH_DIR/report.json"
+# The unprivileged PostgreSQL user (when we are root) must reach .bench/pg and its log.
+chmod 0711 "$BENCH_DIR"
+chmod 0755 "$LOG_DIR"
+
+# shellcheck disable=SC2317  # called through trap
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  if ((KEEP)); then
+    say "--keep: servers left running; stop them with scripts/bench.sh --stop"
+  else
+    stop_recorded
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Starts NAME (a binary plus args) in the background with ENV... and records its pid.
+#   start_process NAME LOG ENV_ARRAY_NAME BIN ARGS...
+start_process() {
+  local name=$1 log=$2 env_name=$3 bin=$4
+  shift 4
+  local -n env_ref=$env_name
+  env "${env_ref[@]}" "$bin" "$@" </dev/null >>"$log" 2>&1 &
+  local pid=$!
+  printf '%s\n%s\n' "$pid" "$(basename -- "$bin")" >"$RUN_DIR/$name.pid"
+  echo "$pid"
+}
+
+wait_grpc_healthy() {  # PORT PID LOG: until grpc.health.v1 answers SERVING
+  local port=$1 pid=$2 log=$3 deadline=$((SECONDS + 60))
+  until "$ACCORDCTL" health --service account --addr "127.0.0.1:$port" >/dev/null 2>&1; do
+    if ! _accord_pid_alive "$pid"; then
+      tail -n 30 "$log" >&2 || true
+      die "process $pid exited during start-up (log: $log)"
+    fi
+    ((SECONDS < deadline)) || die "not healthy after 60 s on port $port (log: $log)"
+    sleep 0.2
+  done
+}
+
+wait_port() {  # PORT PID LOG: until the port accepts connections
+  local port=$1 pid=$2 log=$3 deadline=$((SECONDS + 30))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    _accord_pid_alive "$pid" || { tail -n 30 "$log" >&2; die "process $pid exited (log: $log)"; }
+    ((SECONDS < deadline)) || die "port $port not open after 30 s (log: $log)"
+    sleep 0.1
+  done
+}
+
+start_with_retries() {  # FUNCTION DIR: prints the port
+  local what=$1 dir=$2 attempt port
+  for attempt in 1 2 3; do
+    port=$(free_loopback_port)
+    if "$what" "$dir" "$port" >&2; then
+      printf '%s\n' "$port"
+      return 0
+    fi
+    say "attempt $attempt to start $what on port $port failed"
+  done
+  return 1
+}
+
+# --- PostgreSQL and Redis -------------------------------------------------------------------------
+start_bench_postgres() {
+  if ((PG_DURABLE)); then
+    start_postgres --log "$LOG_DIR/postgres.log" "$@"
+  else
+    start_postgres --ephemeral --log "$LOG_DIR/postgres.log" "$@"
+  fi
+}
+start_bench_redis() { start_redis --log "$LOG_DIR/redis.log" "$@"; }
+say "starting PostgreSQL and Redis (data: ${BENCH_DIR#"$ROOT"/})"
+PG_PORT=$(start_with_retries start_bench_postgres "$PG_DIR") || die "PostgreSQL did not start"
+REDIS_PORT=$(start_with_retries start_bench_redis "$REDIS_DIR") || die "Redis did not start"
+PG_POSTMASTER=$(head -n 1 "$PG_DIR/postmaster.pid")
+REDIS_PID=$(redis_pid "$REDIS_DIR")
+PG_BIN=$(pg_bin_dir)
+psql_db() {
+  "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"
+}
+psql_db -d postgres -c "CREATE DATABASE accord" >/dev/null
+PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/accord"
+REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+
+# --- services -------------------------------------------------------------------------------------
+JWT_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+PAGE_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+service_env() {  # GRPC_PORT METRICS_PORT: the ACCORD_* settings, as scripts/up.sh sets them
+  SERVICE_ENV=(
+    "ACCORD_GRPC_ADDRESS=127.0.0.1:$1"
+    "ACCORD_METRICS_ADDRESS=127.0.0.1:$2"
+    "ACCORD_PG_URL=$PG_URL"
+    "ACCORD_REDIS_URL=$REDIS_URL"
+    "ACCORD_PG_POOL_SIZE=$PG_POOL"
+    "ACCORD_REDIS_POOL_SIZE=$REDIS_POOL"
+    "ACCORD_JWT_ALGORITHM=HS256"
+    "ACCORD_JWT_SECRET=$JWT_SECRET"
+    "ACCORD_JWT_ISSUER=accord-dev"
+    "ACCORD_JWT_AUDIENCE=accord"
+    "ACCORD_PAGE_TOKEN_SECRET=$PAGE_SECRET"
+    "ACCORD_LOG_LEVEL=info"
+    "ACCORD_DRAIN_DELAY_MS=0"
+  )
+}
+declare -A GRPC_PORT METRICS_PORT PID IDLE_RSS
+
+# Starts a service-like process NAME and waits for it; fills GRPC_PORT/METRICS_PORT/PID/IDLE_RSS.
+launch() {  # NAME health|port BIN ARGS...
+  local name=$1 check=$2 bin=$3
+  shift 3
+  local g m log="$LOG_DIR/$name.log" pid
+  g=$(free_loopback_port)
+  m=$(free_loopback_port)
+  while [[ $m == "$g" ]]; do m=$(free_loopback_port); done
+  service_env "$g" "$m"
+  local args=("$@")
+  if [[ $name == noop-bare ]]; then
+    args+=("--grpc-address=127.0.0.1:$g" "--metrics-address=127.0.0.1:$m")
+  fi
+  pid=$(start_process "$name" "$log" SERVICE_ENV "$bin" "${args[@]}")
+  if [[ $check == health ]]; then
+    wait_grpc_healthy "$g" "$pid" "$log"
+  else
+    wait_port "$g" "$pid" "$log"
+  fi
+  GRPC_PORT[$name]=$g METRICS_PORT[$name]=$m PID[$name]=$pid
+  sleep 1  # settle: idle RSS after start-up, before any load
+  IDLE_RSS[$name]=$(proc_rss_kb "$pid")
+}
+
+stop_named() {  # NAME: stop one recorded process (SIGTERM; the services drain)
+  local file="$RUN_DIR/$1.pid" pid
+  [[ -f $file ]] || return 0
+  read -r pid _ <"$file"
+  if _accord_pid_matches "$pid" "$(sed -n 2p "$file")"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    _accord_wait_pid_gone "$pid" 20 || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f -- "$file"
+}
+
+say "migrating the account schema"
+service_env 0 0
+env "${SERVICE_ENV[@]}" "$ACCOUNT_BIN" migrate </dev/null >>"$LOG_DIR/account.log" 2>&1 \
+  || { tail -n 20 "$LOG_DIR/account.log" >&2; die "account migrate failed"; }
+
+say "seeding $ACCOUNTS accounts for reads and $ACCOUNTS for updates"
+psql_db -d accord -f "$ROOT/scripts/bench/sql/setup.sql" >/dev/null
+psql_db -d accord -v accounts="$ACCOUNTS" -f "$ROOT/scripts/bench/sql/seed.sql" >/dev/null
+HAS_OUTBOX=$(psql_db -d accord -tAc "SELECT to_regclass('account.outbox') IS NOT NULL")
+for ((i = ACCOUNTS + 1; i <= 2 * ACCOUNTS; i++)); do
+  printf 'accounts/00000000-0000-7000-8000-%012x\n' "$i"
+done >"$WORK/update-names.txt"
+for ((i = 1; i <= ACCOUNTS; i++)); do
+  printf 'accounts/00000000-0000-7000-8000-%012x\n' "$i"
+done >"$WORK/read-names.txt"
+GET_NAME=$(printf 'accounts/00000000-0000-7000-8000-%012x' 42)
+
+say "starting the account service and the no-op baselines"
+launch account health "$ACCOUNT_BIN"
+launch noop-bare port "$NOOP" --response-bytes=0
+TOKEN=$(env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev ACCORD_JWT_AUDIENCE=accord \
+  "$ACCORDCTL" token --role admin --subject bench --ttl 2h)
+
+# Frames for h2load. The no-op answers with as many bytes as a real Account, measured here.
+"$FRAME" --type=get --name="$GET_NAME" --out="$WORK/get.bin"
+"$FRAME" --type=list --page-size=50 --filter="$LIST_FILTER" --out="$WORK/list.bin"
+"$FRAME" --type=create --display-name="Bench Account" --org-type=1 --out="$WORK/create.bin"
+H2_HEADERS=(-H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $TOKEN")
+probe=$(h2load -n 1 -c 1 -m 1 -t 1 --data="$WORK/get.bin" "${H2_HEADERS[@]}" \
+  "http://127.0.0.1:${GRPC_PORT[account]}/accord.account.v1.AccountService/GetAccount" 2>&1)
+RESPONSE_BYTES=$(sed -nE 's/^traffic:.* \(([0-9]+)\) data$/\1/p' <<<"$probe")
+[[ $RESPONSE_BYTES =~ ^[0-9]+$ && $RESPONSE_BYTES -gt 5 ]] \
+  || die "could not read an account through GetAccount: $probe"
+ACCOUNT_BYTES=$((RESPONSE_BYTES - 5))  # minus the gRPC length prefix
+# Payload filler: the NoopResponse field costs 1 tag byte and 1-2 length bytes.
+NOOP_PAYLOAD=$((ACCOUNT_BYTES > 130 ? ACCOUNT_BYTES - 3 : ACCOUNT_BYTES - 2))
+REQUEST_BYTES=$(($(stat -c %s "$WORK/get.bin") - 5))
+"$FRAME" --type=noop --payload-bytes=$((REQUEST_BYTES > 2 ? REQUEST_BYTES - 2 : 0)) \
+  --out="$WORK/noop.bin"
+stop_named noop-bare
+launch noop-bare port "$NOOP" --response-bytes="$NOOP_PAYLOAD"
+launch noop-runtime health "$NOOP" --accord-runtime --response-bytes="$NOOP_PAYLOAD"
+launch noop-runtime-worker health "$NOOP" --accord-runtime --worker --response-bytes="$NOOP_PAYLOAD"
+
+# --- scenario runners -----------------------------------------------------------------------------
+# Each writes RESULTS/<name>.json. Scenario status: OK, FAILED (with reason) or NOT_AVAILABLE.
+SCENARIO_ORDER=()
+
+not_available() {  # NAME TITLE REASON
+  SCENARIO_ORDER+=("$1")
+  jq -n --arg name "$1" --arg title "$2" --arg reason "$3" \
+    '{name: $name, title: $title, status: "NOT_AVAILABLE", reason: $reason}' >"$RESULTS/$1.json"
+  say "$1: not available: $3"
+}
+
+# Verdict from the server's own counters: FAILED if any non-OK call, or fewer OK calls than the
+# client reports done.
+server_verdict() {  # BEFORE_JSON AFTER_JSON CLIENT_DONE
+  jq -n --argjson b "$1" --argjson a "$2" --argjson done "$3" '
+    ([$a | keys[] ] | unique) as $codes
+    | (reduce $codes[] as $c ({}; . + {($c): (($a[$c] // 0) - ($b[$c] // 0))})) as $d
+    | ($d | with_entries(select(.key != "OK" and .value > 0))) as $bad
+    | { ok: ($d.OK // 0), non_ok: $bad,
+        reasons: ([ (if ($bad | length) > 0 then "server counted non-OK calls: \($bad | tostring)" else empty end),
+                    (if ($d.OK // 0) < $done then "server counted \($d.OK // 0) OK calls but the client finished \($done)" else empty end),
+                    (if $done == 0 then "no request completed" else empty end) ]) }'
+}
+
+# Waits until METHOD's counters on SERVICE stop moving (calls cancelled when a client stopped are
+# recorded when their handler finishes, a moment later); prints them.
+settled_codes() {  # SERVICE METHOD
+  local previous current i
+  previous=$(rpc_codes "${METRICS_PORT[$1]}" "$2")
+  for ((i = 0; i < 50; i++)); do
+    sleep 0.1
+    current=$(rpc_codes "${METRICS_PORT[$1]}" "$2")
+    [[ $current == "$previous" ]] && break
+    previous=$current
+  done
+  printf '%s\n' "$current"
+}
+
+# h2load against SERVICE's METHOD with FRAME. The warm-up runs for a duration (-D) and also sizes
+# the measured run, which sends a fixed number of requests (-n): every one of them completes, so
+# the server's counters must show exactly that many OK calls and nothing else. (A -D run would
+# cancel the calls in flight when it stops, which the server rightly counts as CANCELLED.)
+run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
+  local name=$1 title=$2 service=$3 method=$4 frame=$5
+  local out="$WORK/$name.h2load.txt" log="$WORK/$name.h2load.log" before after snap
+  local url="http://127.0.0.1:${GRPC_PORT[$service]}/$method" warm_rate requests warm_before
+  SCENARIO_ORDER+=("$name")
+  SERVICE_PID=${PID[$service]}
+  warm_before=$(rpc_codes "${METRICS_PORT[$service]}" "$method")
+  h2load -D "$WARMUP" -c "$CONNECTIONS" -m "$STREAMS" -t 1 --data="$frame" "${H2_HEADERS[@]}" \
+    "$url" >"$out.warmup" 2>&1 || true
+  warm_rate=$(h2load_json "$out.warmup" | jq '.rps | floor')
+  requests=$(((warm_rate * DURATION > 20 * CONNECTIONS * STREAMS) ? warm_rate * DURATION : 20 * CONNECTIONS * STREAMS))
+  say "$name: h2load -c $CONNECTIONS -m $STREAMS -n $requests (${WARMUP}s warm-up at $warm_rate/s)"
+  rm -f -- "$log"
+  before=$(settled_codes "$service" "$method")
+  snapshot_begin
+  set +e
+  ( h2load -n "$requests" -c "$CONNECTIONS" -m "$STREAMS" -t 1 \
+      --data="$frame" "${H2_HEADERS[@]}" --log-file="$log" "$url" >"$out" 2>&1
+    echo "exit $?" >>"$out"
+    times >"$out.times" )
+  set -e
+  snap=$(snapshot_end)
+  after=$(settled_codes "$service" "$method")
+  local client latency verdict
+  client=$(h2load_json "$out")
+  latency=$(latency_json 3 "$log")
+  verdict=$(server_verdict "$before" "$after" "$(jq .done <<<"$client")")
+  jq -n --arg name "$name" --arg title "$title" --arg service "$service" --arg method "$method" \
+    --argjson client "$client" --argjson latency "$latency" --argjson verdict "$verdict" \
+    --argjson snap "$snap" --argjson c "$CONNECTIONS" --argjson m "$STREAMS" \
+    --argjson d "$DURATION" --argjson w "$WARMUP" --argjson n "$requests" \
+    --argjson warm "$(server_verdict "$warm_before" "$before" 0)" \
+    --argjson client_cpu "$(times_children_seconds "$out.times")" \
+    --argjson rss "$(proc_rss_kb "${PID[$service]}")" --argjson hwm "$(proc_hwm_kb "${PID[$service]}")" \
+    --arg exit "$(sed -n 's/^exit //p' "$out")" '
+    ([ $verdict.reasons[],
+       (if $exit != "0" then "h2load exited \($exit)" else empty end),
+       (if ($client.failed + $client.errored + $client.timeout) > 0 then "h2load: \($client.failed) failed, \($client.errored) errored, \($client.timeout) timeout" else empty end),
+       (if $client.status_other > 0 then "h2load: \($client.status_other) non-2xx HTTP responses" else empty end),
+       (if $client.done != $n then "h2load finished \($client.done) of \($n) requests" else empty end) ]) as $reasons
+    | { name: $name, title: $title, driver: "h2load", service: $service, method: $method,
+        connections: $c, streams_per_connection: $m, in_flight: ($c * $m),
+        warmup_seconds: $w, requests: $n, duration_seconds: $snap.wall_seconds,
+        warmup_non_ok_calls: $warm.non_ok,
+        status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
+        qps: $client.rps, requests_done: $client.done, latency_us: $latency,
+        server_ok_calls: $verdict.ok, server_non_ok_calls: $verdict.non_ok,
+        cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.service_cpu_seconds / $verdict.ok else null end),
+        postgres_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.postgres_cpu_seconds / $verdict.ok else null end),
+        client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
+        resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$RESULTS/$name.json"
+  report_line "$name"
+}
+
+# accord-bench-load (closed loop, varying requests) against SERVICE.
+run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
+  local name=$1 title=$2 service=$3 method=$4 mode=$5 names=$6
+  shift 6
+  local out="$WORK/$name.load.json" before after snap
+  SCENARIO_ORDER+=("$name")
+  say "$name: accord-bench-load --mode=$mode -c $CONNECTIONS -m $STREAMS $*"
+  SERVICE_PID=${PID[$service]}
+  before=$(rpc_codes "${METRICS_PORT[$service]}" "$method")
+  snapshot_begin
+  set +e
+  ( "$LOAD" --mode="$mode" --target="127.0.0.1:${GRPC_PORT[$service]}" --token="$TOKEN" \
+      --connections="$CONNECTIONS" --streams="$STREAMS" --names-file="$names" "$@" \
+      >"$out" 2>"$out.err"
+    echo "$?" >"$out.exit"
+    times >"$out.times" )
+  set -e
+  snap=$(snapshot_end)
+  after=$(rpc_codes "${METRICS_PORT[$service]}" "$method")
+  local result verdict
+  result=$(jq -c . "$out" 2>/dev/null) || result='{"calls_total":0,"measured_ok":0,"qps":0,"codes":{},"latency_us":{}}'
+  verdict=$(server_verdict "$before" "$after" "$(jq '.calls_total // 0' <<<"$result")")
+  jq -n --arg name "$name" --arg title "$title" --arg service "$service" --arg method "$method" \
+    --argjson r "$result" --argjson verdict "$verdict" --argjson snap "$snap" \
+    --argjson c "$CONNECTIONS" --argjson m "$STREAMS" --argjson client_cpu "$(times_children_seconds "$out.times")" \
+    --arg exit "$(cat "$out.exit")" --arg err "$(tail -c 300 "$out.err")" \
+    --argjson rss "$(proc_rss_kb "${PID[$service]}")" --argjson hwm "$(proc_hwm_kb "${PID[$service]}")" \
+    --argjson extra "$(printf '%s\n' "$@" | jq -Rn '[inputs]')" '
+    ([ $verdict.reasons[],
+       (if $exit != "0" then "accord-bench-load exited \($exit): \($err)" else empty end),
+       (($r.codes // {}) | to_entries[] | select(.key != "OK") | "client saw \(.value) \(.key) (first: \($r.first_error))") ]) as $reasons
+    | { name: $name, title: $title, driver: "accord-bench-load", driver_args: $extra,
+        service: $service, method: $method,
+        connections: $c, streams_per_connection: $m, in_flight: ($c * $m),
+        duration_seconds: $r.measured_seconds,
+        status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
+        qps: $r.qps, requests_done: $r.calls_total, latency_us: $r.latency_us,
+        server_ok_calls: $verdict.ok, server_non_ok_calls: $verdict.non_ok,
+        cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.service_cpu_seconds / $verdict.ok else null end),
+        postgres_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.postgres_cpu_seconds / $verdict.ok else null end),
+        client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
+        resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$RESULTS/$name.json"
+  report_line "$name"
+}
+
+# pgbench with one of scripts/bench/sql/*.sql (+ outbox.sql when this build has an outbox).
+run_pgbench() {  # NAME TITLE SCRIPT [SCENARIO whose outbox row to repeat]
+  local name=$1 title=$2 script=$3 outbox=${4:-}
+  local sql="$WORK/$name.sql" out="$WORK/$name.pgbench.txt" snap
+  SCENARIO_ORDER+=("$name")
+  cp "$ROOT/scripts/bench/sql/$script" "$sql"
+  local args=(-n -M prepared -c "$PG_POOL" -j 2 -D accounts="$ACCOUNTS")
+  if [[ $script != read.sql ]]; then
+    if [[ -n $outbox ]]; then
+      cat "$ROOT/scripts/bench/sql/outbox.sql" >>"$sql"
+      args+=(-D "event_type=$(sed -n 1p "$WORK/$outbox.outbox")"
+        -D "event_subject=$(sed -n 2p "$WORK/$outbox.outbox")"
+        -D "event_envelope=$(sed -n 3p "$WORK/$outbox.outbox")")
+    fi
+    cat "$ROOT/scripts/bench/sql/commit.sql" >>"$sql"
+  fi
+  args+=(-f "$sql" -h 127.0.0.1 -p "$PG_PORT" -U postgres accord)
+  say "$name: pgbench -M prepared -c $PG_POOL -j 2, ${WARMUP}s warm-up + ${DURATION}s"
+  pgbench "${args[@]}" -T "$WARMUP" >/dev/null 2>&1 || true
+  rm -f -- "$WORK/$name".log*
+  SERVICE_PID=""
+  snapshot_begin
+  set +e
+  ( cd "$WORK" && pgbench "${args[@]}" -T "$DURATION" -l --log-prefix="$name.log" >"$out" 2>&1
+    echo "exit $?" >>"$out"
+    times >"$out.times" )
+  set -e
+  snap=$(snapshot_end)
+  local client latency
+  client=$(pgbench_json "$out")
+  latency=$(latency_json 3 "$WORK/$name".log*)
+  jq -n --arg name "$name" --arg title "$title" --argjson client "$client" \
+    --argjson latency "$latency" --argjson snap "$snap" --argjson pool "$PG_POOL" \
+    --argjson d "$DURATION" --arg exit "$(sed -n 's/^exit //p' "$out")" \
+    --arg outbox "$([[ -n $outbox ]] && echo yes || echo no)" \
+    --arg tail "$(tail -n 3 "$out")" \
+    --argjson client_cpu "$(times_children_seconds "$out.times")" '
+    ([ (if $exit != "0" then "pgbench exited \($exit): \($tail)" else empty end),
+       (if $client.failed > 0 then "pgbench: \($client.failed) failed transactions" else empty end),
+       (if $client.processed == 0 then "no transaction completed" else empty end) ]) as $reasons
+    | { name: $name, title: $title, driver: "pgbench", connections: $pool, threads: 2,
+        duration_seconds: $d, includes_outbox_insert: ($outbox == "yes"),
+        status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
+        qps: $client.tps, requests_done: $client.processed, latency_us: $latency,
+        postgres_cpu_us_per_request: (if $client.processed > 0 then 1e6 * $snap.postgres_cpu_seconds / $client.processed else null end),
+        client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
+        resources: $snap }' >"$RESULTS/$name.json"
+  report_line "$name"
+}
+
+run_redis_benchmark() {  # NAME TITLE
+  local name=$1 title=$2 out="$WORK/$1.redis.csv" snap requests
+  SCENARIO_ORDER+=("$name")
+  # redis-benchmark has no duration flag: a request count sized to the scenario duration.
+  requests=$((SMOKE ? 50000 : 600000))
+  say "$name: redis-benchmark GET -c $REDIS_POOL -n $requests -d $ACCOUNT_BYTES"
+  # The keys first (SET), then the measured GETs of values as large as a cached account.
+  redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$REDIS_POOL" -n "$ACCOUNTS" -r "$ACCOUNTS" \
+    -d "$ACCOUNT_BYTES" -t set -q >/dev/null 2>&1 || true
+  SERVICE_PID=""
+  snapshot_begin
+  set +e
+  ( redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$REDIS_POOL" -n "$requests" -r "$ACCOUNTS" \
+      -d "$ACCOUNT_BYTES" -t get --csv >"$out" 2>&1
+    echo "$?" >"$out.exit"
+    times >"$out.times" )
+  set -e
+  snap=$(snapshot_end)
+  local client
+  client=$(redis_benchmark_json "$out")
+  jq -n --arg name "$name" --arg title "$title" --argjson client "$client" --argjson snap "$snap" \
+    --argjson c "$REDIS_POOL" --argjson n "$requests" --arg exit "$(cat "$out.exit")" \
+    --argjson client_cpu "$(times_children_seconds "$out.times")" '
+    ([ (if $exit != "0" then "redis-benchmark exited \($exit)" else empty end),
+       (if $client.rps == 0 then "no GET result in redis-benchmark output" else empty end) ]) as $reasons
+    | { name: $name, title: $title, driver: "redis-benchmark", connections: $c, requests: $n,
+        duration_seconds: $snap.wall_seconds,
+        status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
+        qps: $client.rps, requests_done: $n,
+        latency_us: { p50: (($client.p50_ms // 0) * 1000 | floor), p99: (($client.p99_ms // 0) * 1000 | floor),
+                      max: (($client.max_ms // 0) * 1000 | floor), mean: (($client.avg_ms // 0) * 1000 | floor) },
+        redis_cpu_us_per_request: (1e6 * $snap.redis_cpu_seconds / $n),
+        client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
+        resources: $snap }' >"$RESULTS/$name.json"
+  report_line "$name"
+}
+
+report_line() {
+  jq -r '"[bench] \(.name): \(.status)  \(.qps // 0 | floor) /s  p50 \(.latency_us.p50 // "-") us  p99 \(.latency_us.p99 // "-") us\(if (.reasons // []) | length > 0 then "  (" + (.reasons | join("; ")) + ")" else "" end)"' \
+    "$RESULTS/$1.json" >&2
+}
+
+# --- scenarios ------------------------------------------------------------------------------------
+ACCOUNT_SVC=accord.account.v1.AccountService
+NOOP_METHOD=accord.bench.v1.NoopService/Noop
+
+run_h2load noop-bare "No-op, bare gRPC callback server" noop-bare "$NOOP_METHOD" "$WORK/noop.bin"
+run_h2load noop-runtime "No-op through Accord's runtime (auth, logging, metrics; inline)" \
+  noop-runtime "$NOOP_METHOD" "$WORK/noop.bin"
+run_h2load noop-runtime-worker "No-op through Accord's runtime via the worker pool" \
+  noop-runtime-worker "$NOOP_METHOD" "$WORK/noop.bin"
+run_h2load get-warm "GetAccount, one account, repeated (warm)" account "$ACCOUNT_SVC/GetAccount" \
+  "$WORK/get.bin"
+
+# A cache shows itself in the service's metrics or as keys in Redis besides the event streams.
+CACHE_EVIDENCE=""
+if curl -sf --max-time 5 "http://127.0.0.1:${METRICS_PORT[account]}/metrics" \
+  | grep -v '^#' | grep -qi 'cache'; then
+  CACHE_EVIDENCE="cache metrics on /metrics"
+fi
+cache_keys=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --scan 2>/dev/null | grep -cv '^accord\.events\.' || true)
+if ((cache_keys > 0)); then
+  CACHE_EVIDENCE="${CACHE_EVIDENCE:+$CACHE_EVIDENCE, }$cache_keys non-stream keys in Redis"
+fi
+
+if [[ -n $CACHE_EVIDENCE ]]; then
+  say "cache detected ($CACHE_EVIDENCE): measuring cold reads over $ACCOUNTS distinct accounts"
+  restart_account() {
+    stop_named account
+    launch account health "$ACCOUNT_BIN"
+  }
+  # Postgres level: a fresh process (empty level 1) and no cache keys in Redis; every account
+  # is read once, so every read misses both levels.
+  restart_account
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --scan 2>/dev/null | grep -v '^accord\.events\.' \
+    | xargs -r -n 500 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" DEL >/dev/null || true
+  run_load get-postgres "GetAccount, cache cold: each account once, both levels empty" account \
+    "$ACCOUNT_SVC/GetAccount" get "$WORK/read-names.txt" --once --warmup=0 --duration=600
+  # Redis level: a fresh process again (empty level 1); Redis holds what the pass above filled.
+  restart_account
+  run_load get-redis "GetAccount, level 1 cold, Redis warm: each account once" account \
+    "$ACCOUNT_SVC/GetAccount" get "$WORK/read-names.txt" --once --warmup=0 --duration=600
+else
+  not_available get-redis "GetAccount from Redis (level 1 cold)" "no cache in this build"
+fi
+
+run_h2load list "ListAccounts, page_size 50, filter '$LIST_FILTER'" account \
+  "$ACCOUNT_SVC/ListAccounts" "$WORK/list.bin"
+# pgbench repeats a mutation's outbox insert only if the service was seen writing one per call.
+outbox_rows() {
+  if [[ $HAS_OUTBOX == t ]]; then
+    psql_db -d accord -tAc "SELECT count(*) FROM account.outbox"
+  else
+    echo 0
+  fi
+}
+# Prints SCENARIO if the service appended an outbox row per OK call during it, and keeps the
+# newest such row's type, subject and envelope for pgbench (WORK/SCENARIO.outbox).
+writes_outbox() {  # SCENARIO ROWS_BEFORE
+  local ok rows
+  ok=$(jq '.server_ok_calls // 0' "$RESULTS/$1.json")
+  rows=$(($(outbox_rows) - $2))
+  if ((ok > 0 && rows >= ok)); then
+    psql_db -d accord -tA -F $'\n' -c "SELECT type, subject, '\\x' || encode(envelope, 'hex')
+      FROM account.outbox ORDER BY seq DESC LIMIT 1" >"$WORK/$1.outbox"
+    echo "$1"
+  fi
+  return 0
+}
+rows=$(outbox_rows)
+run_h2load create "CreateAccount (no request_id)" account "$ACCOUNT_SVC/CreateAccount" \
+  "$WORK/create.bin"
+CREATE_OUTBOX=$(writes_outbox create "$rows")
+rows=$(outbox_rows)
+run_load update "UpdateAccount (display_name), round robin over $ACCOUNTS seeded accounts" account \
+  "$ACCOUNT_SVC/UpdateAccount" update "$WORK/update-names.txt" \
+  --warmup="$WARMUP" --duration="$DURATION"
+UPDATE_OUTBOX=$(writes_outbox update "$rows")
+
+# Event stream: delivery latency and end-to-end throughput, then the relay on its own.
+events_out="$WORK/events.json"
+SCENARIO_ORDER+=(events)
+say "events: $EVENTS paced creates at $EVENT_RATE/s, then a burst of $EVENT_BURST"
+SERVICE_PID=${PID[account]}
+snapshot_begin
+set +e
+"$LOAD" --mode=events --target="127.0.0.1:${GRPC_PORT[account]}" --token="$TOKEN" \
+  --connections="$CONNECTIONS" --events="$EVENTS" --rate="$EVENT_RATE" --burst="$EVENT_BURST" \
+  --timeout=30 >"$events_out" 2>"$events_out.err"
+events_exit=$?
+set -e
+snap=$(snapshot_end)
+if ! jq -e . "$events_out" >/dev/null 2>&1; then
+  echo '{"available":true,"error":"no output"}' >"$events_out"
+fi
+jq -n --argjson r "$(cat "$events_out")" --argjson snap "$snap" --arg exit "$events_exit" \
+  --arg err "$(tail -c 300 "$events_out.err")" '
+  if ($r.available | not) then
+    { name: "events", title: "Event delivery (commit -> subscriber)", status: "NOT_AVAILABLE",
+      reason: "EventService.Subscribe is not served by this build (\($r.reason))" }
+  else
+    ([ (if $exit != "0" then "accord-bench-load exited \($exit): \($err)" else empty end),
+       (if ($r.error // "") != "" then $r.error else empty end),
+       (if ($r.missing // 0) > 0 then "\($r.missing) of \($r.latency_events) events never reached the subscriber" else empty end),
+       (if ($r.burst_failures // 0) > 0 then "\($r.burst_failures) burst creates failed" else empty end),
+       (if ($r.burst_delivered // 0) < (($r.burst // 0) - ($r.burst_failures // 0)) then "only \($r.burst_delivered) of \($r.burst) burst events delivered" else empty end) ]) as $reasons
+    | { name: "events", title: "Event delivery (envelope time -> subscriber), paced creates",
+        driver: "accord-bench-load --mode=events",
+        status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
+        latency_us: $r.latency_us, latency_events: $r.latency_events,
+        burst: $r.burst, burst_create_rate: $r.burst_create_rate,
+        qps: $r.burst_delivery_rate, burst_delivery_seconds: $r.burst_delivery_seconds,
+        resources: $snap }
+  end' >"$RESULTS/events.json"
+report_line events
+
+if [[ $(jq -r .status "$RESULTS/events.json") == OK && $HAS_OUTBOX == t ]]; then
+  # Relay drain: one transaction appends a backlog (copies of the newest real event row); the
+  # rate is backlog / time until no row is unpublished.
+  SCENARIO_ORDER+=(relay-drain)
+  say "relay-drain: backlog of $RELAY_BACKLOG outbox rows"
+  SERVICE_PID=${PID[account]}
+  snapshot_begin
+  drain_error=""
+  if ! psql_db -d accord -c "INSERT INTO account.outbox (event_id, type, subject, aggregate_version, envelope)
+      SELECT gen_random_uuid(), o.type, o.subject, o.aggregate_version, o.envelope
+      FROM (SELECT * FROM account.outbox ORDER BY seq DESC LIMIT 1) o, generate_series(1, $RELAY_BACKLOG)" \
+      >"$WORK/relay.txt" 2>&1; then
+    drain_error="backlog insert failed: $(tail -n 2 "$WORK/relay.txt")"
+  fi
+  t0=$(date +%s.%N)
+  deadline=$((SECONDS + 120))
+  while [[ -z $drain_error ]]; do
+    left=$(psql_db -d accord -tAc "SELECT count(*) FROM account.outbox WHERE published_at IS NULL")
+    [[ $left == 0 ]] && break
+    ((SECONDS < deadline)) || { drain_error="$left rows still unpublished after 120 s"; break; }
+    sleep 0.05
+  done
+  t1=$(date +%s.%N)
+  snap=$(snapshot_end)
+  jq -n --arg err "$drain_error" --argjson n "$RELAY_BACKLOG" --argjson t0 "$t0" --argjson t1 "$t1" \
+    --argjson snap "$snap" '
+    { name: "relay-drain", title: "Outbox relay drain (backlog published to Redis)",
+      driver: "psql backlog + poll", status: (if $err == "" then "OK" else "FAILED" end),
+      reasons: (if $err == "" then [] else [$err] end), requests_done: $n,
+      qps: (if $err == "" then $n / ($t1 - $t0) else 0 end), duration_seconds: ($t1 - $t0),
+      resources: $snap }' >"$RESULTS/relay-drain.json"
+  report_line relay-drain
+else
+  not_available relay-drain "Outbox relay drain" \
+    "$([[ $HAS_OUTBOX == t ]] && echo "the event stream is not served by this build" || echo "no account.outbox table in this build")"
+fi
+
+# --- baselines: the same SQL through pgbench, Redis through redis-benchmark -----------------------
+run_pgbench pgbench-read "pgbench: GetAccount's SELECT by primary key" read.sql
+run_pgbench pgbench-create "pgbench: CreateAccount's transaction" create.sql "$CREATE_OUTBOX"
+run_pgbench pgbench-update "pgbench: UpdateAccount's transaction" update.sql "$UPDATE_OUTBOX"
+run_redis_benchmark redis-get "redis-benchmark: GET of an account-sized value"
+
+# --- report ---------------------------------------------------------------------------------------
+for name in account noop-bare noop-runtime noop-runtime-worker; do
+  [[ -n ${PID[$name]:-} ]] || continue
+  jq -n --arg name "$name" --argjson idle "${IDLE_RSS[$name]}" \
+    --argjson peak "$(proc_hwm_kb "${PID[$name]}")" '{name: $name, idle_rss_kb: $idle, peak_rss_kb: $peak}'
+done | jq -s . >"$WORK/processes.json"
+printf '%s\n' "${SCENARIO_ORDER[@]}" | jq -Rn '[inputs]' >"$WORK/order.json"
+
+pg_version=$("$PG_BIN/postgres" --version | head -n 1)
+jq -n \
+  --arg date "$(date -u +%FT%TZ)" \
+  --arg mode "$( ((SMOKE)) && echo smoke || echo full)" \
+  --arg host "$(hostname)" \
+  --argjson nproc "$(nproc)" \
+  --arg cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+  --arg mem "$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)" \
+  --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  --arg commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  --arg dirty "$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -c . || true)" \
+  --arg build_type "${BUILD_TYPE:-unknown}" \
+  --arg gxx "$(g++ --version 2>/dev/null | head -n 1)" \
+  --arg grpc "$(dpkg-query -W -f='${Version}' libgrpc++-dev 2>/dev/null || echo unknown)" \
+  --arg protobuf "$(dpkg-query -W -f='${Version}' libprotobuf-dev 2>/dev/null || echo unknown)" \
+  --arg pqxx "$(dpkg-query -W -f='${Version}' libpqxx-dev 2>/dev/null || echo unknown)" \
+  --arg postgres "$pg_version" \
+  --arg redis "$(redis-server --version | head -n 1)" \
+  --arg h2load "$(h2load --version | head -n 1)" \
+  --arg pgbench "$(pgbench --version | head -n 1)" \
+  --argjson duration "$DURATION" --argjson warmup "$WARMUP" --argjson accounts "$ACCOUNTS" \
+  --argjson connections "$CONNECTIONS" --argjson streams "$STREAMS" \
+  --argjson pg_pool "$PG_POOL" --argjson redis_pool "$REDIS_POOL" \
+  --argjson durable "$PG_DURABLE" --arg has_outbox "$HAS_OUTBOX" \
+  --arg cache "${CACHE_EVIDENCE}" --argjson account_bytes "$ACCOUNT_BYTES" \
+  --arg list_filter "$LIST_FILTER" \
+  --argjson order "$(cat "$WORK/order.json")" \
+  --argjson processes "$(cat "$WORK/processes.json")" \
+  --slurpfile scenarios <(cat "$RESULTS"/*.json) \
+  -f "$ROOT/scripts/bench/report.jq" >"$BENCH_DIR/report.json"
+"$ROOT/scripts/bench/render.sh" "$BENCH_DIR/report.json" >"$BENCH_DIR/report.md"
+
+say "report: ${BENCH_DIR#"$ROOT"/}/report.md and report.json"
+jq -r '.summary.lines[]' "$BENCH_DIR/report.json" >&2
+if jq -e '.summary.failed | length > 0' "$BENCH_DIR/report.json" >/dev/null; then
+  say "FAILED scenarios: $(jq -r '.summary.failed | join(", ")' "$BENCH_DIR/report.json")"
+  exit 1
+fi
+exit 0

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Renders report.json (from scripts/bench.sh) as Markdown on stdout: missed targets first, then
+# ratios, scenarios, processes and the run's facts.
+#   scripts/bench/render.sh .bench/report.json > .bench/report.md
+set -euo pipefail
+[[ $# -eq 1 && -f $1 ]] || { echo "usage: render.sh REPORT.json" >&2; exit 2; }
+jq -r '
+  def n0: if . == null then "-" else (. | floor | tostring) end;
+  def n2: if . == null then "-" else ((. * 100 | round) / 100 | tostring) end;
+  def us: if . == null or . == 0 then "-" elif . >= 10000 then "\(. / 1000 | floor) ms" else "\(. | floor) µs" end;
+  def pct: if . == null then "-" else "\(. | floor)%" end;
+  def cell: tostring | gsub("\\|"; "\\|") | gsub("\n"; " ");
+
+  "# Accord performance report (\(.mode))",
+  "",
+  "\(.generated_at) · commit \(.build.commit)\(if .build.uncommitted_files > 0 then " + \(.build.uncommitted_files) uncommitted files" else "" end) · \(.build.cmake_build_type) build · \(.machine.nproc) cores (\(.machine.cpu_model)), \(.machine.memory)",
+  (if .build.cmake_build_type != "Release" then "\n**Warning: not a Release build; the numbers mean little.**" else empty end),
+  (if .mode == "smoke" then "\n**Smoke run: each scenario ran for \(.settings.duration_seconds) s. It shows the harness works, not how fast Accord is.**" else empty end),
+  "",
+  "## Missed targets",
+  "",
+  (if (.ratios | map(select(.status == "MISSED")) | length) == 0 then "None." else
+    (.ratios[] | select(.status == "MISSED") |
+      "- **\(.title)**: \(.value | n2) (target ≥ \(.target)). \(.numerator) \(.numerator_qps | n0)/s vs \(.denominator) \(.denominator_qps | n0)/s; service CPU \(.evidence.numerator.cpu_us_per_request | n0) µs/request, PostgreSQL CPU \(.evidence.numerator.postgres_cpu_us_per_request | n0) µs/request, p99 \(.evidence.numerator.p99_us | us) vs \(.evidence.denominator.p99_us | us). Saturation: \(.evidence.numerator.saturation); baseline: \(.evidence.denominator.saturation). \(.note).")
+  end),
+  (if (.summary.failed | length) > 0 then "\n**FAILED scenarios** (a ratio involving them is invalid): \(.summary.failed | join(", "))" else empty end),
+  "",
+  "## Ratios (same run)",
+  "",
+  "| ratio | value | target | status | Accord /s | baseline /s | note |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+  (.ratios[] | "| \(.title) | \(.value | n2) | \(if .target then "≥ \(.target)" else "-" end) | \(.status)\(if .reason then ": " + (.reason | cell) else "" end) | \(.numerator_qps | n0) | \(.denominator_qps | n0) | \(.note | cell) |"),
+  "",
+  "## Scenarios",
+  "",
+  "Latency is measured by the client (h2load per-request log, accord-bench-load, pgbench per-transaction log, redis-benchmark). CPU per request is the process'"'"'s utime+stime delta over the calls its own counters saw (warm-up included). CPU % is of one core; machine % is of all \(.machine.nproc) cores.",
+  "",
+  "| scenario | driver | conns × streams | /s | p50 | p99 | service CPU/req | PG or Redis CPU/req | service CPU | PG CPU | client CPU | machine | status |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  (.scenarios[] |
+    if .status == "NOT_AVAILABLE" then
+      "| \(.name): \(.title | cell) | - | - | - | - | - | - | - | - | - | - | - | not available: \(.reason | cell) |"
+    else
+      "| \(.name): \(.title | cell) | \(.driver) | \(if .in_flight then "\(.connections) × \(.streams_per_connection)" elif .connections then "\(.connections)\(if .threads then " (-j \(.threads))" else "" end)" else "-" end) | \(.qps | n0) | \(.latency_us.p50 | us) | \(.latency_us.p99 | us) | \(.cpu_us_per_request | us) | \((.postgres_cpu_us_per_request // .redis_cpu_us_per_request) | us) | \(.resources.service_cpu_pct | if . == 0 then "-" else pct end) | \(.resources.postgres_cpu_pct | pct) | \(.client_cpu_pct | pct) | \(.resources.machine_busy_pct | pct) | \(.status)\(if (.reasons // []) | length > 0 then ": " + (.reasons | join("; ") | cell) else "" end) |"
+    end),
+  "",
+  "## Memory per process",
+  "",
+  "| process | idle RSS | peak RSS (VmHWM) |",
+  "| --- | --- | --- |",
+  (.processes[] | "| \(.name) | \(.idle_rss_kb / 1024 | n2) MiB | \(.peak_rss_kb / 1024 | n2) MiB |"),
+  "",
+  "## Not available in this build",
+  "",
+  (if (.summary.not_available | length) == 0 then "Nothing." else (.summary.not_available[] | "- \(.)") end),
+  "",
+  "## Run",
+  "",
+  "- Machine: \(.machine.host), \(.machine.nproc) cores, \(.machine.cpu_model), \(.machine.memory); load average at the end \(.machine.load_average_at_end)",
+  "- Versions: \(.versions.gxx); gRPC \(.versions.grpc); Protobuf \(.versions.protobuf); libpqxx \(.versions.libpqxx); \(.versions.postgres); \(.versions.redis); \(.versions.h2load); \(.versions.pgbench)",
+  "- Load: \(.settings.connections) connections × \(.settings.streams_per_connection) streams for gRPC scenarios (h2load -t 1); \(.settings.warmup_seconds) s warm-up + \(.settings.duration_seconds) s measured each",
+  "- Service: ACCORD_PG_POOL_SIZE=\(.settings.service_pg_pool_size) (pgbench -c \(.settings.service_pg_pool_size) -j 2 -M prepared), ACCORD_REDIS_POOL_SIZE=\(.settings.service_redis_pool_size) (redis-benchmark -c \(.settings.service_redis_pool_size)); ACCORD_LOG_LEVEL=info",
+  "- Data: \(.settings.accounts_seeded) accounts for reads and lists, \(.settings.accounts_seeded) more for updates; list filter `\(.settings.list_filter)`; an Account response is \(.settings.account_response_bytes) bytes and the no-op answers with as many",
+  "- PostgreSQL: \(if .settings.postgres_durable then "fsync and synchronous_commit on" else "fsync and synchronous_commit off (ephemeral)" end); outbox table: \(if .settings.outbox_table then "yes" else "no" end); cache: \(if .settings.cache_detected then "detected (\(.settings.cache_evidence))" else "not detected" end)",
+  "- Everything (client, service, PostgreSQL, Redis) shares this machine'"'"'s cores, so absolute numbers are lower than on separate hosts; ratios compare runs made under the same conditions minutes apart."
+' "$1"

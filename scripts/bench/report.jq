@@ -1,0 +1,90 @@
+# Builds report.json from the per-scenario results ($scenarios) and the run's facts (--arg/--argjson
+# from scripts/bench.sh). Ratios compare QPS of an Accord scenario with its same-run baseline.
+
+def by_name: reduce $scenarios[] as $s ({}; . + {($s.name): $s});
+
+# Which side ran out of CPU, from the scenario's resource snapshot (percent of one core; the
+# machine figure is percent of all cores).
+def saturation:
+  if .resources == null then null
+  else .resources as $r
+  | [ (if ($r.machine_busy_pct // 0) >= 90 then "machine CPU saturated (\($r.machine_busy_pct | floor)% of \($nproc) cores busy: client, service and servers share them)" else empty end),
+      (if ($r.service_cpu_pct // 0) >= 90 then "service at \($r.service_cpu_pct | floor)% of a core" else empty end),
+      (if ($r.postgres_cpu_pct // 0) >= 90 then "PostgreSQL at \($r.postgres_cpu_pct | floor)% of a core" else empty end),
+      (if ($r.redis_cpu_pct // 0) >= 90 then "Redis at \($r.redis_cpu_pct | floor)% of a core" else empty end),
+      (if (.client_cpu_pct // 0) >= 90 then "load generator at \(.client_cpu_pct | floor)% of a core" else empty end) ]
+    | if length == 0 then "no CPU saturated (machine \($r.machine_busy_pct // 0 | floor)% busy): latency-bound (round trips, pool or lock waits)" else join("; ") end
+  end;
+
+(by_name) as $s
+| ($scenarios | map(. + {saturation: saturation})) as $all
+| ($all | reduce .[] as $x ({}; . + {($x.name): $x})) as $s
+| ($cache != "") as $has_cache
+| def ratio($id; $title; $num; $den; $target; $note):
+    ($s[$num]) as $n | ($s[$den]) as $d
+    | { id: $id, title: $title, numerator: $num, denominator: $den, target: $target, note: $note }
+      + if $n == null or $d == null then {status: "NOT_AVAILABLE", reason: "scenario not run"}
+        elif $n.status == "NOT_AVAILABLE" then {status: "NOT_AVAILABLE", reason: "\($num): \($n.reason)"}
+        elif $d.status == "NOT_AVAILABLE" then {status: "NOT_AVAILABLE", reason: "\($den): \($d.reason)"}
+        elif $n.status != "OK" or $d.status != "OK" then {status: "INVALID", reason: "a scenario FAILED: \([$n, $d] | map(select(.status != "OK") | .name) | join(", "))"}
+        elif ($d.qps // 0) <= 0 then {status: "INVALID", reason: "baseline measured 0/s"}
+        else ($n.qps / $d.qps) as $v
+          | { value: $v, numerator_qps: $n.qps, denominator_qps: $d.qps,
+              status: (if $target == null then "INFO" elif $v >= $target then "MET" else "MISSED" end),
+              evidence: { ratio: $v,
+                          numerator: {qps: $n.qps, p99_us: $n.latency_us.p99, cpu_us_per_request: $n.cpu_us_per_request,
+                                      postgres_cpu_us_per_request: $n.postgres_cpu_us_per_request, saturation: $n.saturation},
+                          denominator: {qps: $d.qps, p99_us: $d.latency_us.p99, cpu_us_per_request: ($d.cpu_us_per_request // $d.postgres_cpu_us_per_request // $d.redis_cpu_us_per_request),
+                                        saturation: $d.saturation} } }
+        end;
+  [ ratio("get_warm_vs_noop"; "GetAccount (warm cache) / bare no-op"; "get-warm"; "noop-bare"; 0.85;
+          (if $has_cache then "warm: one account read repeatedly, served from the cache"
+           else "no cache in this build: every GetAccount reads PostgreSQL" end)),
+    ratio("get_redis_vs_redis"; "GetAccount from Redis (level 1 cold) / redis-benchmark GET"; "get-redis"; "redis-get"; 0.6;
+          "each account read once after a restart; Redis filled by the Postgres pass"),
+    (if $has_cache then
+       ratio("get_postgres_vs_pgbench"; "GetAccount from PostgreSQL (cache cold) / pgbench read"; "get-postgres"; "pgbench-read"; 0.7;
+             "each account read once with both cache levels empty")
+     else
+       ratio("get_postgres_vs_pgbench"; "GetAccount from PostgreSQL / pgbench read"; "get-warm"; "pgbench-read"; 0.7;
+             "no cache in this build, so the warm GetAccount scenario is the PostgreSQL case")
+     end),
+    ratio("create_vs_pgbench"; "CreateAccount / pgbench of the same transaction"; "create"; "pgbench-create"; 0.8;
+          (if $s["pgbench-create"].includes_outbox_insert then "both write the account and its outbox row"
+           else "the service wrote no outbox row per create in this build, so neither side does" end)),
+    ratio("update_vs_pgbench"; "UpdateAccount / pgbench of the same transaction"; "update"; "pgbench-update"; 0.8;
+          ("the service is driven by accord-bench-load (each call needs the account's current etag); "
+           + (if $s["pgbench-update"].includes_outbox_insert then "both write the outbox row"
+              else "the service wrote no outbox row per update in this build, so neither side does" end))),
+    ratio("runtime_vs_noop"; "No-op through Accord's runtime (inline) / bare no-op"; "noop-runtime"; "noop-bare"; null;
+          "cost of auth, request context, logging and metrics"),
+    ratio("runtime_worker_vs_noop"; "No-op through the runtime's worker pool / bare no-op"; "noop-runtime-worker"; "noop-bare"; null;
+          "adds the hop to the worker pool that every database call takes") ] as $ratios
+| ($order | map($s[.]) | map(select(. != null))) as $ordered
+| ($ordered | map(select(.status == "FAILED") | .name)) as $failed
+| ($ratios | map(select(.status == "MISSED"))) as $missed
+| {
+    generated_at: $date, mode: $mode,
+    machine: { host: $host, nproc: $nproc, cpu_model: $cpu, memory: $mem, load_average_at_end: $load },
+    build: { commit: $commit, uncommitted_files: ($dirty | tonumber? // 0), cmake_build_type: $build_type },
+    versions: { gxx: $gxx, grpc: $grpc, protobuf: $protobuf, libpqxx: $pqxx, postgres: $postgres,
+                redis: $redis, h2load: $h2load, pgbench: $pgbench },
+    settings: { duration_seconds: $duration, warmup_seconds: $warmup, accounts_seeded: $accounts,
+                connections: $connections, streams_per_connection: $streams,
+                service_pg_pool_size: $pg_pool, service_redis_pool_size: $redis_pool,
+                postgres_durable: ($durable == 1), outbox_table: ($has_outbox == "t"),
+                cache_detected: $has_cache, cache_evidence: $cache,
+                account_response_bytes: $account_bytes, list_filter: $list_filter },
+    processes: $processes,
+    ratios: $ratios,
+    scenarios: $ordered,
+    summary: {
+      failed: $failed,
+      missed: ($missed | map(.id)),
+      not_available: (($ordered | map(select(.status == "NOT_AVAILABLE") | "\(.name): \(.reason)"))),
+      lines: ([ "scenarios: \($ordered | map(select(.status == "OK")) | length) OK, \($failed | length) FAILED, \($ordered | map(select(.status == "NOT_AVAILABLE")) | length) not available" ]
+              + ($ratios | map("\(.title): " + (if .value != null then "\(.value * 100 | round / 100)" else "-" end)
+                                 + (if .target != null then " (target >= \(.target)) " else " " end) + .status
+                                 + (if .reason then " — \(.reason)" else "" end))))
+    }
+  }

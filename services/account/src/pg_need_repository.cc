@@ -1,0 +1,195 @@
+#include "pg_need_repository.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+
+#include "accord/common/errors.h"
+#include "accord/common/ids.h"
+#include "account_logic.h"
+#include "need_logic.h"
+#include "need_sql.h"
+#include "pg_account_access.h"
+#include "team_sql.h"
+
+namespace accord::account {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// "$n": the n-th bind parameter.
+std::string Placeholder(size_t n) { return absl::StrCat("$", n); }
+
+Need RowToNeed(const pqxx::row& row) {
+  Need need;
+  need.set_name(NeedName(row[1].as<std::string>(), row[0].as<std::string>()));
+  need.set_title(row[2].as<std::string>());
+  need.set_description(row[3].as<std::string>());
+  need.set_source(static_cast<v1::NeedSource>(row[4].as<int>()));
+  need.set_priority(static_cast<v1::NeedPriority>(row[5].as<int>()));
+  need.set_status(static_cast<v1::NeedStatus>(row[6].as<int>()));
+  need.set_due_date(row[7].as<std::string>());
+  need.set_owner(row[8].as<std::string>());
+  need.set_etag(row[9].as<std::string>());
+  *need.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[10].as<int64_t>());
+  *need.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row[11].as<int64_t>());
+  if (!row[12].is_null()) {
+    *need.mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(row[12].as<int64_t>());
+  }
+  return need;
+}
+
+}  // namespace
+
+PgNeedRepository::PgNeedRepository(common::PgPool& pool) : pool_(pool), idempotency_("account") {}
+
+absl::StatusOr<Need> PgNeedRepository::Write(
+    const WriteMeta& meta, const std::function<absl::Status(pqxx::work&, Need*)>& change) {
+  Need result;
+  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& transaction) -> absl::Status {
+    if (!meta.request_id.empty()) {
+      ACCORD_ASSIGN_OR_RETURN(
+          auto previous,
+          idempotency_.Claim(transaction, meta.request_id, meta.method, meta.fingerprint));
+      if (previous) {
+        if (!result.ParseFromString(*previous)) return common::Internal("corrupt stored response");
+        return absl::OkStatus();
+      }
+    }
+    ACCORD_RETURN_IF_ERROR(change(transaction, &result));
+    if (!meta.request_id.empty()) {
+      idempotency_.Store(transaction, meta.request_id, result.SerializeAsString());
+    }
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<Need> PgNeedRepository::Create(const std::string& account_id, const Need& need,
+                                              const std::string& subject,
+                                              const CreateCheck& check, const WriteMeta& meta) {
+  return Write(meta, [&](pqxx::work& transaction, Need* out) -> absl::Status {
+    ACCORD_ASSIGN_OR_RETURN(
+        AccountAccessFacts facts,
+        LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kShare));
+    ACCORD_RETURN_IF_ERROR(check(facts));
+    auto row = transaction.exec_prepared1(
+        sql::kInsertNeed.name, common::NewUuidV7(), account_id, need.title(), need.description(),
+        static_cast<int>(need.source()), static_cast<int>(need.priority()),
+        static_cast<int>(need.status()), need.due_date(), need.owner());
+    *out = RowToNeed(row);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Need> PgNeedRepository::Get(const std::string& account_id,
+                                           const std::string& need_id) {
+  Need need;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+    auto rows = transaction.exec_prepared(sql::kGetNeed.name, account_id, need_id);
+    if (rows.empty()) return common::NotFound(NeedName(account_id, need_id));
+    need = RowToNeed(rows[0]);
+    return absl::OkStatus();
+  }));
+  return need;
+}
+
+absl::StatusOr<NeedPage> PgNeedRepository::List(const NeedListQuery& query) {
+  // Each order's column, its text form for page tokens, and how a token's text is read back.
+  std::string sort_column, sort_key, key_cast;
+  switch (query.order) {
+    case NeedOrder::kDueDate:
+      // Needs without a due date sort last ascending (first descending).
+      sort_column = "COALESCE(n.due_date, 'infinity'::date)";
+      sort_key = sort_column + "::text";
+      key_cast = "::date";
+      break;
+    case NeedOrder::kPriority:
+      sort_column = "n.priority";
+      sort_key = "n.priority::text";
+      key_cast = "::smallint";
+      break;
+    case NeedOrder::kCreateTime:
+      sort_column = "n.create_time";
+      sort_key = "(extract(epoch FROM n.create_time) * 1000000)::bigint::text";
+      break;
+  }
+  std::string statement = std::string("SELECT ") + sql::kNeedColumns + ", " + sort_key +
+                          " FROM account.needs n JOIN account.accounts a ON a.id = n.account_id "
+                          "WHERE n.delete_time IS NULL AND a.delete_time IS NULL";
+  std::vector<std::string> params = query.filter_params;
+  if (!query.filter_sql.empty()) statement += " AND " + query.filter_sql;
+  if (query.account_id) {
+    params.push_back(*query.account_id);
+    statement += " AND n.account_id = " + Placeholder(params.size()) + "::uuid";
+  }
+  if (query.after) {
+    const std::string key_param = Placeholder(params.size() + 1);
+    const std::string id_param = Placeholder(params.size() + 2) + "::uuid";
+    const std::string key_value =
+        query.order == NeedOrder::kCreateTime
+            ? "(timestamptz 'epoch' + " + key_param + "::bigint * interval '1 microsecond')"
+            : key_param + key_cast;
+    statement += " AND (" + sort_column + ", n.id) " + (query.descending ? "<" : ">") + " (" +
+                 key_value + ", " + id_param + ")";
+    params.push_back((*query.after)[0]);
+    params.push_back((*query.after)[1]);
+  }
+  const char* direction = query.descending ? " DESC" : " ASC";
+  statement += " ORDER BY " + sort_column + direction + ", n.id" + direction + " LIMIT " +
+               std::to_string(query.limit + 1);
+
+  NeedPage page;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+    if (query.account_id &&
+        transaction.exec_prepared(sql::kAccountIsLive.name, *query.account_id).empty()) {
+      return common::NotFound(AccountName(*query.account_id));
+    }
+    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+    page.needs.reserve(rows.size());
+    for (const auto& row : rows) {
+      page.needs.push_back(RowToNeed(row));
+      page.keys.push_back({row[13].as<std::string>(), row[0].as<std::string>()});
+    }
+    return absl::OkStatus();
+  }));
+  return page;
+}
+
+absl::StatusOr<Need> PgNeedRepository::Update(const std::string& account_id,
+                                              const std::string& need_id,
+                                              const std::string& subject, const Mutation& mutate,
+                                              const WriteMeta& meta) {
+  return Write(meta, [&](pqxx::work& transaction, Need* out) -> absl::Status {
+    ACCORD_ASSIGN_OR_RETURN(
+        AccountAccessFacts facts,
+        LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kShare));
+    auto rows = transaction.exec_prepared(sql::kLockNeed.name, account_id, need_id);
+    if (rows.empty()) return common::NotFound(NeedName(account_id, need_id));
+    ACCORD_ASSIGN_OR_RETURN(Need next, mutate(facts, RowToNeed(rows[0])));
+    auto row = transaction.exec_prepared1(
+        sql::kUpdateNeed.name, account_id, need_id, next.title(), next.description(),
+        static_cast<int>(next.source()), static_cast<int>(next.priority()),
+        static_cast<int>(next.status()), next.due_date(), next.owner());
+    *out = RowToNeed(row);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Need> PgNeedRepository::Delete(const std::string& account_id,
+                                              const std::string& need_id,
+                                              const std::string& subject, const Mutation& check,
+                                              const WriteMeta& meta) {
+  return Write(meta, [&](pqxx::work& transaction, Need* out) -> absl::Status {
+    ACCORD_ASSIGN_OR_RETURN(
+        AccountAccessFacts facts,
+        LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kShare));
+    auto rows = transaction.exec_prepared(sql::kLockNeed.name, account_id, need_id);
+    if (rows.empty()) return common::NotFound(NeedName(account_id, need_id));
+    ACCORD_RETURN_IF_ERROR(check(facts, RowToNeed(rows[0])).status());
+    *out = RowToNeed(transaction.exec_prepared1(sql::kDeleteNeed.name, account_id, need_id));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace accord::account

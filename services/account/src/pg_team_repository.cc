@@ -1,0 +1,191 @@
+#include "pg_team_repository.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+
+#include "accord/common/errors.h"
+#include "accord/common/ids.h"
+#include "account_logic.h"
+#include "pg_account_access.h"
+#include "team_logic.h"
+#include "team_sql.h"
+
+namespace accord::account {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// "$n": the n-th bind parameter.
+std::string Placeholder(size_t n) { return absl::StrCat("$", n); }
+
+TeamMember RowToTeamMember(const pqxx::row& row) {
+  TeamMember member;
+  member.set_name(TeamMemberName(row[1].as<std::string>(), row[0].as<std::string>()));
+  member.set_member(row[2].as<std::string>());
+  member.set_role(static_cast<v1::TeamRole>(row[3].as<int>()));
+  member.set_start_date(row[4].as<std::string>());
+  member.set_end_date(row[5].as<std::string>());
+  member.set_note(row[6].as<std::string>());
+  member.set_etag(row[7].as<std::string>());
+  *member.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[8].as<int64_t>());
+  *member.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row[9].as<int64_t>());
+  member.set_active(row[10].as<bool>());
+  return member;
+}
+
+std::vector<TeamMember> MembershipsOf(pqxx::work& transaction, const std::string& account_id,
+                                      const std::string& member, const std::string& except_id) {
+  std::vector<TeamMember> memberships;
+  for (const auto& row :
+       transaction.exec_prepared(sql::kMembershipsOfMember.name, account_id, member, except_id)) {
+    memberships.push_back(RowToTeamMember(row));
+  }
+  return memberships;
+}
+
+}  // namespace
+
+PgTeamRepository::PgTeamRepository(common::PgPool& pool) : pool_(pool), idempotency_("account") {}
+
+absl::StatusOr<TeamMember> PgTeamRepository::Write(
+    const WriteMeta& meta, const std::function<absl::Status(pqxx::work&, TeamMember*)>& change) {
+  TeamMember result;
+  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& transaction) -> absl::Status {
+    if (!meta.request_id.empty()) {
+      ACCORD_ASSIGN_OR_RETURN(
+          auto previous,
+          idempotency_.Claim(transaction, meta.request_id, meta.method, meta.fingerprint));
+      if (previous) {
+        if (!result.ParseFromString(*previous)) return common::Internal("corrupt stored response");
+        return absl::OkStatus();
+      }
+    }
+    ACCORD_RETURN_IF_ERROR(change(transaction, &result));
+    if (!meta.request_id.empty()) {
+      idempotency_.Store(transaction, meta.request_id, result.SerializeAsString());
+    }
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<TeamMember> PgTeamRepository::Create(const std::string& account_id,
+                                                    const TeamMember& member,
+                                                    const std::string& subject,
+                                                    const CreateCheck& check,
+                                                    const WriteMeta& meta) {
+  return Write(meta, [&](pqxx::work& transaction, TeamMember* out) -> absl::Status {
+    ACCORD_ASSIGN_OR_RETURN(
+        AccountAccessFacts facts,
+        LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kUpdate));
+    ACCORD_RETURN_IF_ERROR(check(facts, MembershipsOf(transaction, account_id, member.member(), "")));
+    auto row = transaction.exec_prepared1(
+        sql::kInsertTeamMember.name, common::NewUuidV7(), account_id, member.member(),
+        static_cast<int>(member.role()), member.start_date(), member.end_date(), member.note());
+    *out = RowToTeamMember(row);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<TeamMember> PgTeamRepository::Get(const std::string& account_id,
+                                                 const std::string& member_id) {
+  TeamMember member;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+    auto rows = transaction.exec_prepared(sql::kGetTeamMember.name, account_id, member_id);
+    if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));
+    member = RowToTeamMember(rows[0]);
+    return absl::OkStatus();
+  }));
+  return member;
+}
+
+absl::StatusOr<TeamPage> PgTeamRepository::List(const TeamListQuery& query) {
+  const bool by_member = query.order == TeamOrder::kMember;
+  const std::string sort_column = by_member ? "t.member" : "t.create_time";
+  // The sort key travels in page tokens as text; create_time as exact epoch microseconds.
+  const std::string sort_key =
+      by_member ? "t.member" : "(extract(epoch FROM t.create_time) * 1000000)::bigint::text";
+  std::string statement = std::string("SELECT ") + sql::kTeamMemberColumns + ", " + sort_key +
+                          " FROM account.team_members t JOIN account.accounts a ON a.id = "
+                          "t.account_id WHERE a.delete_time IS NULL";
+  std::vector<std::string> params = query.filter_params;
+  if (!query.filter_sql.empty()) statement += " AND " + query.filter_sql;
+  if (query.account_id) {
+    params.push_back(*query.account_id);
+    statement += " AND t.account_id = " + Placeholder(params.size()) + "::uuid";
+  }
+  if (query.after) {
+    const std::string key_param = Placeholder(params.size() + 1);
+    const std::string id_param = Placeholder(params.size() + 2) + "::uuid";
+    const std::string key_value =
+        by_member ? key_param
+                  : "(timestamptz 'epoch' + " + key_param + "::bigint * interval '1 microsecond')";
+    statement += " AND (" + sort_column + ", t.id) " + (query.descending ? "<" : ">") + " (" +
+                 key_value + ", " + id_param + ")";
+    params.push_back((*query.after)[0]);
+    params.push_back((*query.after)[1]);
+  }
+  const char* direction = query.descending ? " DESC" : " ASC";
+  statement += " ORDER BY " + sort_column + direction + ", t.id" + direction + " LIMIT " +
+               std::to_string(query.limit + 1);
+
+  TeamPage page;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+    if (query.account_id &&
+        transaction.exec_prepared(sql::kAccountIsLive.name, *query.account_id).empty()) {
+      return common::NotFound(AccountName(*query.account_id));
+    }
+    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+    page.team_members.reserve(rows.size());
+    for (const auto& row : rows) {
+      page.team_members.push_back(RowToTeamMember(row));
+      page.keys.push_back({row[11].as<std::string>(), row[0].as<std::string>()});
+    }
+    return absl::OkStatus();
+  }));
+  return page;
+}
+
+absl::StatusOr<TeamMember> PgTeamRepository::Update(const std::string& account_id,
+                                                    const std::string& member_id,
+                                                    const std::string& subject,
+                                                    const Mutation& mutate,
+                                                    const WriteMeta& meta) {
+  return Write(meta, [&](pqxx::work& transaction, TeamMember* out) -> absl::Status {
+    ACCORD_ASSIGN_OR_RETURN(
+        AccountAccessFacts facts,
+        LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kUpdate));
+    auto rows = transaction.exec_prepared(sql::kLockTeamMember.name, account_id, member_id);
+    if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));
+    const TeamMember current = RowToTeamMember(rows[0]);
+    ACCORD_ASSIGN_OR_RETURN(
+        TeamMember next,
+        mutate(facts, current, MembershipsOf(transaction, account_id, current.member(), member_id)));
+    auto row = transaction.exec_prepared1(sql::kUpdateTeamMember.name, account_id, member_id,
+                                          static_cast<int>(next.role()), next.start_date(),
+                                          next.end_date(), next.note());
+    *out = RowToTeamMember(row);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PgTeamRepository::Delete(const std::string& account_id,
+                                      const std::string& member_id, const std::string& subject,
+                                      const DeleteCheck& check, const WriteMeta& meta) {
+  return Write(meta,
+               [&](pqxx::work& transaction, TeamMember*) -> absl::Status {
+                 ACCORD_ASSIGN_OR_RETURN(
+                     AccountAccessFacts facts,
+                     LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kUpdate));
+                 auto rows =
+                     transaction.exec_prepared(sql::kLockTeamMember.name, account_id, member_id);
+                 if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));
+                 ACCORD_RETURN_IF_ERROR(check(facts, RowToTeamMember(rows[0])));
+                 transaction.exec_prepared0(sql::kDeleteTeamMember.name, account_id, member_id);
+                 return absl::OkStatus();
+               })
+      .status();
+}
+
+}  // namespace accord::account

@@ -1,0 +1,278 @@
+#include "team_logic.h"
+
+#include <algorithm>
+#include <set>
+
+#include "accord/common/filter.h"
+#include "accord/common/idempotency.h"
+#include "account_logic.h"
+
+namespace accord::account {
+namespace {
+
+namespace filter = common::filter;
+
+constexpr size_t kMaxMember = 200;
+constexpr size_t kMaxNote = 2000;
+
+const std::set<std::string>& UpdatablePaths() {
+  static const std::set<std::string> kPaths = {"role", "start_date", "end_date", "note"};
+  return kPaths;
+}
+
+// Filterable fields of a membership, over the row alias `t` used by the repository's List query.
+const filter::Schema& TeamFilterSchema() {
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"member", "t.member", filter::FieldType::kString, {}, {}},
+        {"role", "t.role", filter::FieldType::kEnum,
+         FilterEnumValues(v1::TeamRole_descriptor(), "TEAM_ROLE_"), {}},
+        {"active", kTeamMemberActiveSql, filter::FieldType::kBool, {}, {}},
+        {"start_date", "to_char(t.start_date, 'YYYY-MM-DD')", filter::FieldType::kString, {}, {"=", "!="}},
+        {"end_date", "to_char(t.end_date, 'YYYY-MM-DD')", filter::FieldType::kString, {}, {"=", "!="}},
+        {"create_time", "t.create_time", filter::FieldType::kTimestamp, {}, {}},
+        {"update_time", "t.update_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    return schema;
+  }();
+  return kSchema;
+}
+
+absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask) {
+  common::Violations violations;
+  for (const auto& path : mask.paths()) {
+    if (path == "member") {
+      violations.Add("update_mask",
+                     "`member` cannot be changed; end this membership and create another");
+    } else if (!UpdatablePaths().count(path)) {
+      violations.Add("update_mask",
+                     "`" + path + "` cannot be updated; updatable: role, start_date, end_date, note");
+    }
+  }
+  return violations.ToStatus();
+}
+
+// AIP-134: without a mask, every updatable field the client set (non-default) is replaced.
+std::vector<std::string> EffectivePaths(const UpdateTeamMemberRequest& request) {
+  if (request.update_mask().paths_size() > 0) {
+    return {request.update_mask().paths().begin(), request.update_mask().paths().end()};
+  }
+  const TeamMember& patch = request.team_member();
+  std::vector<std::string> paths;
+  if (patch.role() != 0) paths.push_back("role");
+  if (!patch.start_date().empty()) paths.push_back("start_date");
+  if (!patch.end_date().empty()) paths.push_back("end_date");
+  if (!patch.note().empty()) paths.push_back("note");
+  return paths;
+}
+
+absl::Status CheckEtag(const std::string& supplied, const TeamMember& current) {
+  if (supplied != current.etag()) return common::EtagMismatch(current.name());
+  return absl::OkStatus();
+}
+
+std::string Period(const TeamMember& member) {
+  return (member.start_date().empty() ? "the beginning" : member.start_date()) + " to " +
+         (member.end_date().empty() ? "open end" : member.end_date());
+}
+
+// One person holds one role on an account at most once at any day.
+absl::Status CheckNoOverlap(const TeamMember& candidate, const std::vector<TeamMember>& others) {
+  for (const TeamMember& other : others) {
+    if (other.role() == candidate.role() && PeriodsOverlap(candidate, other)) {
+      return common::AlreadyExists(
+          "OVERLAPPING_MEMBERSHIP",
+          candidate.member() + " already holds " + v1::TeamRole_Name(candidate.role()) +
+              " on this account from " + Period(other) + " (" + other.name() + ")");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ChildName> ParseTeamMemberName(std::string_view name, const std::string& field) {
+  return ParseChildName(name, kTeamMembersCollection, field);
+}
+
+std::string TeamMemberName(std::string_view account_id, std::string_view member_id) {
+  return ChildResourceName(account_id, kTeamMembersCollection, member_id);
+}
+
+void ValidateTeamMemberFields(const TeamMember& member, const std::string& prefix,
+                              common::Violations& violations) {
+  if (member.member().empty() || IsBlank(member.member())) {
+    violations.Add(prefix + "member", "required: the subject of the person");
+  } else if (CodePoints(member.member()) > kMaxMember) {
+    violations.Add(prefix + "member", "at most 200 characters");
+  }
+  if (member.role() == v1::TEAM_ROLE_UNSPECIFIED) {
+    violations.Add(prefix + "role",
+                   "required: OWNER, SALES, SERVICE, BILLING, TECHNICAL or EXECUTIVE_SPONSOR");
+  } else if (!v1::TeamRole_IsValid(member.role())) {
+    violations.Add(prefix + "role", "unknown team role " + std::to_string(member.role()));
+  }
+  const size_t before = violations.items().size();
+  ValidateOptionalDate(member.start_date(), prefix + "start_date", violations);
+  ValidateOptionalDate(member.end_date(), prefix + "end_date", violations);
+  if (violations.items().size() == before && !member.start_date().empty() &&
+      !member.end_date().empty() && member.end_date() < member.start_date()) {
+    violations.Add(prefix + "end_date", "must not be before start_date " + member.start_date());
+  }
+  if (CodePoints(member.note()) > kMaxNote) {
+    violations.Add(prefix + "note", "at most 2000 characters");
+  }
+}
+
+bool PeriodsOverlap(const TeamMember& a, const TeamMember& b) {
+  // ISO dates order as text; an empty start is the beginning of time, an empty end its end.
+  auto starts_by = [](const TeamMember& x, const TeamMember& y) {
+    return x.start_date().empty() || y.end_date().empty() || x.start_date() <= y.end_date();
+  };
+  return starts_by(a, b) && starts_by(b, a);
+}
+
+absl::Status CheckTeamWriteAccess(const common::Principal& caller,
+                                  const AccountAccessFacts& facts) {
+  return CheckAccountWriteAccess(caller, facts, IntegrationWrites::kDenied,
+                                 "change the team of " + facts.account);
+}
+
+TeamLogic::TeamLogic(TeamRepository& repository, const common::PageTokenCodec& page_tokens)
+    : repository_(repository), page_tokens_(page_tokens) {}
+
+absl::StatusOr<TeamMember> TeamLogic::Create(const common::Principal& caller,
+                                             const CreateTeamMemberRequest& request,
+                                             WriteMeta meta) {
+  common::Violations violations;
+  auto account_id = ParseAccountName(request.parent(), "parent");
+  MergeViolations(account_id.status(), violations);
+  MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  TeamMember member = request.team_member();
+  member.clear_name();
+  member.clear_etag();
+  member.clear_create_time();
+  member.clear_update_time();
+  member.clear_active();
+  ValidateTeamMemberFields(member, "team_member.", violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return repository_.Create(
+      *account_id, member, caller.subject,
+      [&](const AccountAccessFacts& facts, const std::vector<TeamMember>& others) {
+        ACCORD_RETURN_IF_ERROR(CheckTeamWriteAccess(caller, facts));
+        return CheckNoOverlap(member, others);
+      },
+      meta);
+}
+
+absl::StatusOr<TeamMember> TeamLogic::Get(const common::Principal&,
+                                          const GetTeamMemberRequest& request) {
+  ACCORD_ASSIGN_OR_RETURN(ChildName name, ParseTeamMemberName(request.name(), "name"));
+  return repository_.Get(name.account_id, name.id);
+}
+
+absl::StatusOr<ListTeamMembersResponse> TeamLogic::List(const common::Principal&,
+                                                        const ListTeamMembersRequest& request) {
+  common::Violations violations;
+  auto account_id = ParseListParent(request.parent(), "parent");
+  MergeViolations(account_id.status(), violations);
+  if (request.page_size() < 0) violations.Add("page_size", "must not be negative");
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_ASSIGN_OR_RETURN(OrderBy order, ParseOrderBy(request.order_by(), {"member", "create_time"}));
+  ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
+                          filter::Compile(request.filter(), TeamFilterSchema()));
+
+  TeamListQuery query;
+  query.account_id = *account_id;
+  query.limit = request.page_size() == 0 ? kDefaultPageSize
+                                         : std::min(request.page_size(), kMaxPageSize);
+  query.order = order.field == "member" ? TeamOrder::kMember : TeamOrder::kCreateTime;
+  query.descending = order.descending;
+  query.filter_sql = std::move(compiled.where);
+  query.filter_params = std::move(compiled.params);
+  const std::string fingerprint =
+      request.parent() + "\n" + request.filter() + "\n" + order.canonical;
+  if (!request.page_token().empty()) {
+    ACCORD_ASSIGN_OR_RETURN(common::PageCursor cursor,
+                            page_tokens_.Decode(request.page_token(), fingerprint));
+    if (cursor.last_key.size() != 2) {
+      return common::InvalidArgument("page_token", "not a token for this list");
+    }
+    query.after = cursor.last_key;
+  }
+  ACCORD_ASSIGN_OR_RETURN(TeamPage page, repository_.List(query));
+
+  ListTeamMembersResponse response;
+  const size_t returned = std::min(page.team_members.size(), static_cast<size_t>(query.limit));
+  for (size_t i = 0; i < returned; ++i) {
+    *response.add_team_members() = std::move(page.team_members[i]);
+  }
+  if (page.team_members.size() > returned && returned > 0) {
+    response.set_next_page_token(page_tokens_.Encode({fingerprint, page.keys[returned - 1]}));
+  }
+  return response;
+}
+
+absl::StatusOr<TeamMember> TeamLogic::Update(const common::Principal& caller,
+                                             const UpdateTeamMemberRequest& request,
+                                             WriteMeta meta) {
+  common::Violations violations;
+  auto name = ParseTeamMemberName(request.team_member().name(), "team_member.name");
+  MergeViolations(name.status(), violations);
+  if (request.etag().empty()) {
+    violations.Add("etag", "required: send the etag of the team member as you last read it");
+  }
+  MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_RETURN_IF_ERROR(ValidateUpdateMask(request.update_mask()));
+  const std::vector<std::string> paths = EffectivePaths(request);
+  if (paths.empty()) {
+    return common::InvalidArgument("update_mask", "names no field to change");
+  }
+  meta.request_id = request.request_id();
+  return repository_.Update(
+      name->account_id, name->id, caller.subject,
+      [&](const AccountAccessFacts& facts, const TeamMember& current,
+          const std::vector<TeamMember>& others) -> absl::StatusOr<TeamMember> {
+        ACCORD_RETURN_IF_ERROR(CheckTeamWriteAccess(caller, facts));
+        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current));
+        TeamMember next = current;
+        const TeamMember& patch = request.team_member();
+        for (const auto& path : paths) {
+          if (path == "role") next.set_role(patch.role());
+          if (path == "start_date") next.set_start_date(patch.start_date());
+          if (path == "end_date") next.set_end_date(patch.end_date());
+          if (path == "note") next.set_note(patch.note());
+        }
+        common::Violations field_violations;
+        ValidateTeamMemberFields(next, "team_member.", field_violations);
+        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
+        ACCORD_RETURN_IF_ERROR(CheckNoOverlap(next, others));
+        return next;
+      },
+      meta);
+}
+
+absl::Status TeamLogic::Delete(const common::Principal& caller,
+                               const DeleteTeamMemberRequest& request, WriteMeta meta) {
+  common::Violations violations;
+  auto name = ParseTeamMemberName(request.name(), "name");
+  MergeViolations(name.status(), violations);
+  if (request.etag().empty()) {
+    violations.Add("etag", "required: send the etag of the team member as you last read it");
+  }
+  MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return repository_.Delete(
+      name->account_id, name->id, caller.subject,
+      [&](const AccountAccessFacts& facts, const TeamMember& current) {
+        ACCORD_RETURN_IF_ERROR(CheckTeamWriteAccess(caller, facts));
+        return CheckEtag(request.etag(), current);
+      },
+      meta);
+}
+
+}  // namespace accord::account

@@ -1,0 +1,161 @@
+// VersionedCache level 2 against a real Redis shared by two "replicas" (two cache instances with
+// their own level 1), including the cache-aside race and a dead Redis.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "accord/common/cache.h"
+#include "support/servers.h"
+
+namespace accord::common {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// "prefix" + number, appended (GCC 12 warns falsely on `"literal" + std::to_string(n)`).
+std::string Numbered(std::string prefix, long long number) {
+  prefix += std::to_string(number);
+  return prefix;
+}
+
+class CacheRedisTest : public ::testing::Test {
+ protected:
+  CacheRedisTest() : redis_(Options()) {}
+
+  RedisOptions Options() const {
+    auto options = ParseRedisUrl(server_.url());
+    EXPECT_TRUE(options.ok()) << options.status();
+    return options.ok() ? *options : RedisOptions{};
+  }
+
+  static VersionedCache::Options CacheOptions() {
+    VersionedCache::Options options;
+    options.name = "account";
+    options.local_capacity = 1000;
+    options.redis_ttl = std::chrono::seconds(30);
+    return options;
+  }
+
+  accord::testing::ScopedRedisServer server_;
+  RedisClient redis_;
+};
+
+TEST_F(CacheRedisTest, AReplicaReadsWhatAnotherOneStored) {
+  VersionedCache a(CacheOptions(), &redis_, nullptr);
+  VersionedCache b(CacheOptions(), &redis_, nullptr);
+  a.Put("accounts/1", {4, "v4"});
+  auto got = b.Get("accounts/1");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->version, 4);
+  EXPECT_EQ(got->bytes, "v4");
+  // The level 2 hit filled b's level 1.
+  EXPECT_TRUE(b.GetLocal("accounts/1").has_value());
+
+  auto ttl = redis_.Command({"TTL", "accord:cache:account:accounts/1"});
+  ASSERT_TRUE(ttl.ok()) << ttl.status();
+  EXPECT_GT(ttl->integer, 0);
+  EXPECT_LE(ttl->integer, 30);
+}
+
+TEST_F(CacheRedisTest, ASlowReaderOnAnotherReplicaCannotOverwriteANewerVersion) {
+  VersionedCache a(CacheOptions(), &redis_, nullptr);
+  VersionedCache b(CacheOptions(), &redis_, nullptr);
+  // Replica A read and stored v2; replica B's reader had read v1 earlier and stores it now.
+  a.Put("accounts/2", {2, "v2"});
+  b.Put("accounts/2", {1, "v1"});  // b's level 1 accepts it (it knew nothing), Redis refuses
+
+  VersionedCache c(CacheOptions(), &redis_, nullptr);  // a third replica, cold
+  auto got = c.Get("accounts/2");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(got->bytes, "v2");
+
+  // After B's level 1 entry is gone (restart, eviction), B reads v2 from Redis too.
+  VersionedCache b_restarted(CacheOptions(), &redis_, nullptr);
+  got = b_restarted.Get("accounts/2");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->version, 2);
+}
+
+TEST_F(CacheRedisTest, AnInvalidationOnOneReplicaRefusesStaleWritesOnAll) {
+  VersionedCache a(CacheOptions(), &redis_, nullptr);
+  VersionedCache b(CacheOptions(), &redis_, nullptr);
+  a.Put("accounts/3", {2, "v2"});
+  a.Invalidate("accounts/3", 3);  // the event for v3, seen by A's tail
+  b.Put("accounts/3", {2, "v2 late"});
+
+  VersionedCache cold(CacheOptions(), &redis_, nullptr);
+  EXPECT_FALSE(cold.Get("accounts/3").has_value());
+  // The tombstone travelled to the cold replica's level 1 as well.
+  cold.Put("accounts/3", {2, "v2 later"});
+  EXPECT_FALSE(cold.GetLocal("accounts/3").has_value());
+
+  b.Put("accounts/3", {3, "v3"});
+  auto got = cold.Get("accounts/3");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->bytes, "v3");
+  // A newer tombstone replaces a value, a same-version one does not.
+  a.Invalidate("accounts/3", 3);
+  EXPECT_TRUE(VersionedCache(CacheOptions(), &redis_, nullptr).Get("accounts/3").has_value());
+  a.Invalidate("accounts/3", 4);
+  EXPECT_FALSE(VersionedCache(CacheOptions(), &redis_, nullptr).Get("accounts/3").has_value());
+}
+
+TEST_F(CacheRedisTest, RacingWritersLeaveTheNewestVersion) {
+  constexpr int kThreads = 4;
+  constexpr int kVersions = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      VersionedCache replica(CacheOptions(), &redis_, nullptr);
+      // Each replica writes the versions in a different order.
+      for (int i = 0; i < kVersions; ++i) {
+        int version = (t % 2 == 0) ? i + 1 : kVersions - i;
+        replica.Put("accounts/race", {version, Numbered("v", version)});
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  auto got = VersionedCache(CacheOptions(), &redis_, nullptr).Get("accounts/race");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->version, kVersions);
+  EXPECT_EQ(got->bytes, Numbered("v", kVersions));
+}
+
+TEST_F(CacheRedisTest, ADeadRedisMeansFastMisses) {
+  VersionedCache a(CacheOptions(), &redis_, nullptr);
+  a.Put("accounts/4", {1, "v1"});
+  server_.Kill();
+
+  VersionedCache cold(CacheOptions(), &redis_, nullptr);
+  const auto start = Clock::now();
+  Clock::duration slowest{};
+  for (int i = 0; i < 100; ++i) {
+    const auto call = Clock::now();
+    EXPECT_FALSE(cold.Get("accounts/4").has_value());
+    cold.Put(Numbered("accounts/other", i), {1, "x"});
+    slowest = std::max(slowest, Clock::now() - call);
+  }
+  // No call waits longer than one connect/command timeout; the breaker makes the rest free.
+  const auto limit = redis_.options().connect_timeout + redis_.options().command_timeout;
+  EXPECT_LT(slowest, limit);
+  EXPECT_LT(Clock::now() - start, 2 * limit + 500ms);
+  // Level 1 keeps working without Redis.
+  EXPECT_TRUE(a.Get("accounts/4").has_value());
+
+  // Once Redis is back (empty), the cache fills again after the breaker's open window.
+  server_.Start();
+  std::this_thread::sleep_for(redis_.options().breaker_open_duration + 100ms);
+  bool stored = false;
+  for (int attempt = 0; attempt < 20 && !stored; ++attempt) {
+    cold.Put("accounts/5", {1, "v1"});
+    stored = VersionedCache(CacheOptions(), &redis_, nullptr).Get("accounts/5").has_value();
+    if (!stored) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(stored);
+}
+
+}  // namespace
+}  // namespace accord::common
