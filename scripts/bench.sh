@@ -308,6 +308,8 @@ TOKEN=$(env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev ACCORD_
 "$FRAME" --type=get --name="$GET_NAME" --out="$WORK/get.bin"
 "$FRAME" --type=list --page-size=50 --filter="$LIST_FILTER" --out="$WORK/list.bin"
 "$FRAME" --type=create --display-name="Bench Account" --org-type=1 --out="$WORK/create.bin"
+ACCOUNT_SVC=accord.account.v1.AccountService
+NOOP_METHOD=accord.bench.v1.NoopService/Noop
 H2_HEADERS=(-H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $TOKEN")
 probe=$(h2load -n 1 -c 1 -m 1 -t 1 --data="$WORK/get.bin" "${H2_HEADERS[@]}" \
   "http://127.0.0.1:${GRPC_PORT[account]}/accord.account.v1.AccountService/GetAccount" 2>&1)
@@ -324,6 +326,40 @@ stop_named noop-bare
 launch noop-bare port "$NOOP" --response-bytes="$NOOP_PAYLOAD"
 launch noop-runtime health "$NOOP" --accord-runtime --response-bytes="$NOOP_PAYLOAD"
 launch noop-runtime-worker health "$NOOP" --accord-runtime --worker --response-bytes="$NOOP_PAYLOAD"
+
+# --- the SQL the service runs, captured for pgbench -------------------------------------------------
+# One probe call per mutation/read with log_statement=all; pgbench-from-log.pl turns the probe's
+# transaction into a pgbench script, so the baselines replay exactly this build's statements.
+capture_pgbench() {  # NAME FRAME METHOD MARKER SEEDED_ID SEEDED_EXPR [\set LINE]
+  local name=$1 frame=$2 method=$3 marker=$4 seeded=$5 expr=$6 set_line=${7:-}
+  local pglog="$LOG_DIR/postgres.log" offset
+  psql_db -d postgres -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+  sleep 0.5
+  offset=$(stat -c %s "$pglog")
+  h2load -n 1 -c 1 -m 1 -t 1 --data="$frame" "${H2_HEADERS[@]}" \
+    "http://127.0.0.1:${GRPC_PORT[account]}/$method" >"$WORK/$name.probe.txt" 2>&1 || true
+  sleep 0.5
+  psql_db -d postgres -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
+  tail -c +$((offset + 1)) "$pglog" >"$WORK/$name.probe.log"
+  perl "$ROOT/scripts/bench/pgbench-from-log.pl" "$WORK/$name.probe.log" "$marker" "$seeded" \
+    "$expr" "$WORK/$name.body.sql" "$WORK/$name.defines" \
+    || die "could not derive the pgbench script for $name (probe log: $WORK/$name.probe.log)"
+  { [[ -z $set_line ]] || echo "$set_line"; cat "$WORK/$name.body.sql"; } >"$WORK/$name.sql"
+}
+seeded_id() { printf '00000000-0000-7000-8000-%012x' "$1"; }
+say "capturing the SQL of GetAccount, CreateAccount and UpdateAccount for pgbench"
+capture_pgbench pgbench-read "$WORK/get.bin" "$ACCOUNT_SVC/GetAccount" "$(seeded_id 42)" \
+  "$(seeded_id 42)" 'public.bench_id(:i)' '\set i random(1, :accounts)'
+PROBE_NAME="bench-probe-$RANDOM$RANDOM"
+"$FRAME" --type=create --display-name="$PROBE_NAME" --org-type=1 --out="$WORK/probe-create.bin"
+capture_pgbench pgbench-create "$WORK/probe-create.bin" "$ACCOUNT_SVC/CreateAccount" \
+  "$PROBE_NAME" none none
+PROBE_UPDATE=$(seeded_id $((2 * ACCOUNTS + 1)))
+"$FRAME" --type=update --name="accounts/$PROBE_UPDATE" --etag=1 --display-name="Bench Updated" \
+  --out="$WORK/probe-update.bin"
+capture_pgbench pgbench-update "$WORK/probe-update.bin" "$ACCOUNT_SVC/UpdateAccount" \
+  "$PROBE_UPDATE" "$PROBE_UPDATE" 'public.bench_id(:i)' \
+  '\set i random(:accounts + 1, 2 * :accounts)'
 
 # --- scenario runners -----------------------------------------------------------------------------
 # Each writes RESULTS/<name>.json. Scenario status: OK, FAILED (with reason) or NOT_AVAILABLE.
@@ -466,22 +502,13 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
   report_line "$name"
 }
 
-# pgbench with one of scripts/bench/sql/*.sql (+ outbox.sql when this build has an outbox).
-run_pgbench() {  # NAME TITLE SCRIPT [SCENARIO whose outbox row to repeat]
-  local name=$1 title=$2 script=$3 outbox=${4:-}
-  local sql="$WORK/$name.sql" out="$WORK/$name.pgbench.txt" snap
+# pgbench with the script capture_pgbench derived for NAME.
+run_pgbench() {  # NAME TITLE
+  local name=$1 title=$2
+  local sql="$WORK/$name.sql" out="$WORK/$name.pgbench.txt" snap line
   SCENARIO_ORDER+=("$name")
-  cp "$ROOT/scripts/bench/sql/$script" "$sql"
   local args=(-n -M prepared -c "$PG_POOL" -j 2 -D accounts="$ACCOUNTS")
-  if [[ $script != read.sql ]]; then
-    if [[ -n $outbox ]]; then
-      cat "$ROOT/scripts/bench/sql/outbox.sql" >>"$sql"
-      args+=(-D "event_type=$(sed -n 1p "$WORK/$outbox.outbox")"
-        -D "event_subject=$(sed -n 2p "$WORK/$outbox.outbox")"
-        -D "event_envelope=$(sed -n 3p "$WORK/$outbox.outbox")")
-    fi
-    cat "$ROOT/scripts/bench/sql/commit.sql" >>"$sql"
-  fi
+  while IFS= read -r line; do args+=(-D "$line"); done <"$WORK/$name.defines"
   args+=(-f "$sql" -h 127.0.0.1 -p "$PG_PORT" -U postgres accord)
   say "$name: pgbench -M prepared -c $PG_POOL -j 2, ${WARMUP}s warm-up + ${DURATION}s"
   pgbench "${args[@]}" -T "$WARMUP" >/dev/null 2>&1 || true
@@ -500,14 +527,15 @@ run_pgbench() {  # NAME TITLE SCRIPT [SCENARIO whose outbox row to repeat]
   jq -n --arg name "$name" --arg title "$title" --argjson client "$client" \
     --argjson latency "$latency" --argjson snap "$snap" --argjson pool "$PG_POOL" \
     --argjson d "$DURATION" --arg exit "$(sed -n 's/^exit //p' "$out")" \
-    --arg outbox "$([[ -n $outbox ]] && echo yes || echo no)" \
+    --arg outbox "$(grep -qi 'outbox' "$sql" && echo yes || echo no)" \
+    --arg script "${sql#"$ROOT"/}" \
     --arg tail "$(tail -n 3 "$out")" \
     --argjson client_cpu "$(times_children_seconds "$out.times")" '
     ([ (if $exit != "0" then "pgbench exited \($exit): \($tail)" else empty end),
        (if $client.failed > 0 then "pgbench: \($client.failed) failed transactions" else empty end),
        (if $client.processed == 0 then "no transaction completed" else empty end) ]) as $reasons
     | { name: $name, title: $title, driver: "pgbench", connections: $pool, threads: 2,
-        duration_seconds: $d, includes_outbox_insert: ($outbox == "yes"),
+        duration_seconds: $d, includes_outbox_insert: ($outbox == "yes"), script: $script,
         status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
         qps: $client.tps, requests_done: $client.processed, latency_us: $latency,
         postgres_cpu_us_per_request: (if $client.processed > 0 then 1e6 * $snap.postgres_cpu_seconds / $client.processed else null end),
@@ -559,8 +587,6 @@ report_line() {
 }
 
 # --- scenarios ------------------------------------------------------------------------------------
-ACCOUNT_SVC=accord.account.v1.AccountService
-NOOP_METHOD=accord.bench.v1.NoopService/Noop
 
 run_h2load noop-bare "No-op, bare gRPC callback server" noop-bare "$NOOP_METHOD" "$WORK/noop.bin"
 run_h2load noop-runtime "No-op through Accord's runtime (auth, logging, metrics; inline)" \
@@ -604,36 +630,11 @@ fi
 
 run_h2load list "ListAccounts, page_size 50, filter '$LIST_FILTER'" account \
   "$ACCOUNT_SVC/ListAccounts" "$WORK/list.bin"
-# pgbench repeats a mutation's outbox insert only if the service was seen writing one per call.
-outbox_rows() {
-  if [[ $HAS_OUTBOX == t ]]; then
-    psql_db -d accord -tAc "SELECT count(*) FROM account.outbox"
-  else
-    echo 0
-  fi
-}
-# Prints SCENARIO if the service appended an outbox row per OK call during it, and keeps the
-# newest such row's type, subject and envelope for pgbench (WORK/SCENARIO.outbox).
-writes_outbox() {  # SCENARIO ROWS_BEFORE
-  local ok rows
-  ok=$(jq '.server_ok_calls // 0' "$RESULTS/$1.json")
-  rows=$(($(outbox_rows) - $2))
-  if ((ok > 0 && rows >= ok)); then
-    psql_db -d accord -tA -F $'\n' -c "SELECT type, subject, '\\x' || encode(envelope, 'hex')
-      FROM account.outbox ORDER BY seq DESC LIMIT 1" >"$WORK/$1.outbox"
-    echo "$1"
-  fi
-  return 0
-}
-rows=$(outbox_rows)
 run_h2load create "CreateAccount (no request_id)" account "$ACCOUNT_SVC/CreateAccount" \
   "$WORK/create.bin"
-CREATE_OUTBOX=$(writes_outbox create "$rows")
-rows=$(outbox_rows)
 run_load update "UpdateAccount (display_name), round robin over $ACCOUNTS seeded accounts" account \
   "$ACCOUNT_SVC/UpdateAccount" update "$WORK/update-names.txt" \
   --warmup="$WARMUP" --duration="$DURATION"
-UPDATE_OUTBOX=$(writes_outbox update "$rows")
 
 # Event stream: delivery latency and end-to-end throughput, then the relay on its own.
 events_out="$WORK/events.json"
@@ -710,9 +711,9 @@ else
 fi
 
 # --- baselines: the same SQL through pgbench, Redis through redis-benchmark -----------------------
-run_pgbench pgbench-read "pgbench: GetAccount's SELECT by primary key" read.sql
-run_pgbench pgbench-create "pgbench: CreateAccount's transaction" create.sql "$CREATE_OUTBOX"
-run_pgbench pgbench-update "pgbench: UpdateAccount's transaction" update.sql "$UPDATE_OUTBOX"
+run_pgbench pgbench-read "pgbench: GetAccount's transaction (random seeded account)"
+run_pgbench pgbench-create "pgbench: CreateAccount's transaction"
+run_pgbench pgbench-update "pgbench: UpdateAccount's transaction (random seeded account)"
 run_redis_benchmark redis-get "redis-benchmark: GET of an account-sized value"
 
 # --- report ---------------------------------------------------------------------------------------

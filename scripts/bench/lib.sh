@@ -50,7 +50,7 @@ rpc_codes() {
 latency_json() {
   local col=$1
   shift
-  awk -v c="$col" '{ print $c }' "$@" 2>/dev/null | sort -n | awk '
+  { awk -v c="$col" '{ print $c }' "$@" 2>/dev/null || true; } | sort -n | awk '
     { v[NR] = $1; sum += $1 }
     END {
       if (NR == 0) { print "{\"count\":0,\"p50\":0,\"p90\":0,\"p99\":0,\"max\":0,\"mean\":0}"; exit }

@@ -47,15 +47,14 @@ def saturation:
              "each account read once with both cache levels empty")
      else
        ratio("get_postgres_vs_pgbench"; "GetAccount from PostgreSQL / pgbench read"; "get-warm"; "pgbench-read"; 0.7;
-             "no cache in this build, so the warm GetAccount scenario is the PostgreSQL case")
+             "no cache in this build, so the warm GetAccount scenario is the PostgreSQL case; pgbench replays the service's read transaction")
      end),
     ratio("create_vs_pgbench"; "CreateAccount / pgbench of the same transaction"; "create"; "pgbench-create"; 0.8;
-          (if $s["pgbench-create"].includes_outbox_insert then "both write the account and its outbox row"
-           else "the service wrote no outbox row per create in this build, so neither side does" end)),
+          ("pgbench replays the statements the service ran for a probe create"
+           + (if $s["pgbench-create"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end))),
     ratio("update_vs_pgbench"; "UpdateAccount / pgbench of the same transaction"; "update"; "pgbench-update"; 0.8;
-          ("the service is driven by accord-bench-load (each call needs the account's current etag); "
-           + (if $s["pgbench-update"].includes_outbox_insert then "both write the outbox row"
-              else "the service wrote no outbox row per update in this build, so neither side does" end))),
+          ("the service is driven by accord-bench-load (each call needs the account's current etag); pgbench replays the statements the service ran for a probe update"
+           + (if $s["pgbench-update"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end))),
     ratio("runtime_vs_noop"; "No-op through Accord's runtime (inline) / bare no-op"; "noop-runtime"; "noop-bare"; null;
           "cost of auth, request context, logging and metrics"),
     ratio("runtime_worker_vs_noop"; "No-op through the runtime's worker pool / bare no-op"; "noop-runtime-worker"; "noop-bare"; null;

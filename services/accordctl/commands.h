@@ -9,5 +9,8 @@ namespace accord::accordctl {
 void RegisterHealthCommands(Registry& registry);
 void RegisterTokenCommands(Registry& registry);
 void RegisterAccountCommands(Registry& registry);
+void RegisterTeamCommands(Registry& registry);
+void RegisterNeedCommands(Registry& registry);
+void RegisterEventCommands(Registry& registry);
 
 }  // namespace accord::accordctl

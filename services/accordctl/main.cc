@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
   RegisterHealthCommands(registry);
   RegisterTokenCommands(registry);
   RegisterAccountCommands(registry);
+  RegisterTeamCommands(registry);
+  RegisterNeedCommands(registry);
+  RegisterEventCommands(registry);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   int code = registry.Run(args, std::cout, std::cerr);

@@ -87,9 +87,9 @@ int main(int argc, char** argv) {
   flags.Finish();
 
   const uint32_t length = static_cast<uint32_t>(bytes.size());
-  const char header[5] = {0, static_cast<char>((length >> 24) & 0xff),
-                          static_cast<char>((length >> 16) & 0xff),
-                          static_cast<char>((length >> 8) & 0xff), static_cast<char>(length & 0xff)};
+  const char header[5] = {
+      0, static_cast<char>((length >> 24) & 0xff), static_cast<char>((length >> 16) & 0xff),
+      static_cast<char>((length >> 8) & 0xff), static_cast<char>(length & 0xff)};
   std::ofstream file(out, std::ios::binary | std::ios::trunc);
   file.write(header, sizeof(header));
   file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

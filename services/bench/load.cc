@@ -26,7 +26,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace v1 = accord::account::v1;
 
-constexpr const char* kUsage = R"(usage: accord-bench-load --mode=MODE --target=HOST:PORT --token=JWT [options]
+constexpr const char* kUsage =
+    R"(usage: accord-bench-load --mode=MODE --target=HOST:PORT --token=JWT [options]
 
 Modes (each prints one JSON object on stdout):
   update   UpdateAccount (display_name) on the accounts in --names-file, round robin; the etag
@@ -324,8 +325,8 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
     std::unique_lock lock(shared.mutex);
     shared.changed.wait_for(lock, std::chrono::milliseconds(1500), [&] { return shared.finished; });
     if (shared.finished) {
-      std::string reason = CodeName(shared.status.error_code()) + ": " +
-                           shared.status.error_message();
+      std::string reason =
+          CodeName(shared.status.error_code()) + ": " + shared.status.error_message();
       lock.unlock();
       reading.join();
       return "{\"mode\":\"events\",\"available\":false,\"reason\":\"" + JsonEscape(reason) + "\"}";

@@ -108,8 +108,8 @@ int RunBare(const std::string& grpc_address, const std::string& metrics_address,
     std::cerr << "accord-noop-server: metrics: " << status.message() << "\n";
     return 1;
   }
-  std::cerr << "accord-noop-server: bare, grpc port " << port << ", metrics port "
-            << metrics.port() << "\n";
+  std::cerr << "accord-noop-server: bare, grpc port " << port << ", metrics port " << metrics.port()
+            << "\n";
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

@@ -1,11 +1,13 @@
--- Helpers for seeding and pgbench, in the bench database's public schema (never in a service's
--- schema). bench_id(i): the deterministic id of seeded account i. bench_new_id(): a time-ordered
--- (UUIDv7-like) id, as the service generates for a create, so inserts hit the primary key's
--- right edge the same way.
+-- Helpers for seeding and for the generated pgbench scripts, in the bench database's public
+-- schema (never in a service's schema).
+-- bench_id(i): the deterministic id of seeded account i.
 CREATE OR REPLACE FUNCTION public.bench_id(i integer) RETURNS uuid
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid $$;
-CREATE OR REPLACE FUNCTION public.bench_new_id() RETURNS uuid
-  LANGUAGE sql VOLATILE
-  AS $$ SELECT (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000000)::bigint), 16, '0')
-                || substr(md5(random()::text), 1, 16))::uuid $$;
+-- bench_v7(r): a fresh id for a pgbench transaction, time-ordered like the service's UUIDv7 ids:
+-- the transaction's start time (now() is fixed for the whole transaction, so every statement of
+-- it gets the same id for the same r) followed by the random r.
+CREATE OR REPLACE FUNCTION public.bench_v7(r bigint) RETURNS uuid
+  LANGUAGE sql STABLE
+  AS $$ SELECT (lpad(to_hex((extract(epoch FROM now()) * 1000000)::bigint), 16, '0')
+                || lpad(to_hex(r), 16, '0'))::uuid $$;

@@ -506,6 +506,7 @@ absl::StatusOr<Account> AccountLogic::Update(const common::Principal& caller,
     return common::InvalidArgument("update_mask", "names no field to change");
   }
   meta.request_id = request.request_id();
+  meta.may_move = std::find(paths.begin(), paths.end(), "parent") != paths.end();
   return repository_.Update(
       *id,
       [&](const Account& current, const AccountFacts& facts) -> absl::StatusOr<Account> {
@@ -595,6 +596,7 @@ absl::StatusOr<UpsertAccountByExternalIdResponse> AccountLogic::UpsertByExternal
   std::vector<std::string> paths(request.update_mask().paths().begin(),
                                  request.update_mask().paths().end());
   if (paths.empty()) paths = SyncOwnedPaths();
+  meta.may_move = std::find(paths.begin(), paths.end(), "parent") != paths.end();
 
   Account create = request.account();
   create.clear_name();

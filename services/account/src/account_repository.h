@@ -20,6 +20,9 @@ struct WriteMeta {
   std::string method;       // e.g. "CreateAccount", scopes the request_id
   std::string request_id;   // empty: not idempotent
   std::string fingerprint;  // of the request, to refuse a request_id reused for another request
+  // The write may move the account in the hierarchy: the hierarchy lock is then taken before
+  // any row lock, so that racing moves queue instead of deadlocking.
+  bool may_move = false;
 };
 
 enum class AccountOrder { kDisplayName, kCreateTime, kUpdateTime };

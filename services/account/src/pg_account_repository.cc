@@ -6,6 +6,7 @@
 
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
+#include "accord/common/message_diff.h"
 #include "account_logic.h"
 #include "account_sql.h"
 
@@ -59,7 +60,9 @@ Account RowToAccount(const pqxx::row& row) {
   }
   if (auto parent = OptionalText(row[22])) account.set_parent(AccountName(*parent));
   if (auto merged = OptionalText(row[23])) account.set_merged_into(AccountName(*merged));
-  for (const auto& [system, id] : nlohmann::json::parse(row[24].as<std::string>()).items()) {
+  // Kept in a local: items() of a temporary would dangle inside the loop.
+  const auto external_ids = nlohmann::json::parse(row[24].as<std::string>());
+  for (const auto& [system, id] : external_ids.items()) {
     (*account.mutable_external_ids())[system] = id.get<std::string>();
   }
   return account;
@@ -113,8 +116,28 @@ absl::Status CheckWritable(const pqxx::result& rows, const std::string& id) {
 
 }  // namespace
 
+constexpr char kAccountCreated[] = "accord.account.v1.AccountCreated";
+constexpr char kAccountUpdated[] = "accord.account.v1.AccountUpdated";
+constexpr char kAccountDeleted[] = "accord.account.v1.AccountDeleted";
+constexpr char kAccountMerged[] = "accord.account.v1.AccountMerged";
+
 PgAccountRepository::PgAccountRepository(common::PgPool& pool)
-    : pool_(pool), idempotency_("account") {}
+    : pool_(pool), idempotency_("account"), outbox_("account", "account") {}
+
+void PgAccountRepository::Emit(pqxx::work& transaction, const char* type, const Account* before,
+                               const Account& after, const WriteMeta& meta) {
+  common::EventSpec spec;
+  spec.type = type;
+  spec.subject = after.name();
+  spec.aggregate_version = std::stoll(after.etag());
+  spec.actor = meta.actor;
+  spec.trace_id = meta.trace_id;
+  spec.payload = &after;
+  if (before != nullptr) {
+    spec.changed_fields = common::ChangedFields(*before, after, {"etag", "update_time"});
+  }
+  outbox_.Append(transaction, spec);
+}
 
 absl::StatusOr<Account> PgAccountRepository::Write(
     const WriteMeta& meta, const std::function<absl::Status(pqxx::work&, Account*)>& change) {
@@ -209,7 +232,9 @@ absl::StatusOr<AccountFacts> PgAccountRepository::FactsFor(pqxx::work& transacti
 absl::StatusOr<Account> PgAccountRepository::Create(const Account& account,
                                                     const WriteMeta& meta) {
   return Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
-    return InsertNew(transaction, account, out);
+    ACCORD_RETURN_IF_ERROR(InsertNew(transaction, account, out));
+    Emit(transaction, kAccountCreated, nullptr, *out, meta);
+    return absl::OkStatus();
   });
 }
 
@@ -318,7 +343,7 @@ absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& qu
 
 absl::Status PgAccountRepository::ApplyUpdate(pqxx::work& transaction, const std::string& id,
                                               const Mutation& mutate, const std::string& actor,
-                                              Account* out) {
+                                              Account* out, Account* before) {
   auto rows = transaction.exec_prepared(sql::kLockAccount.name, id);
   ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
   Account current = RowToAccount(rows[0]);
@@ -328,18 +353,23 @@ absl::Status PgAccountRepository::ApplyUpdate(pqxx::work& transaction, const std
     ACCORD_RETURN_IF_ERROR(CheckParent(transaction, id, next.parent()));
   }
   Store(transaction, sql::kUpdateAccount, id, next);
-  std::map<std::string, std::string> before(current.external_ids().begin(),
-                                            current.external_ids().end());
-  std::map<std::string, std::string> after(next.external_ids().begin(), next.external_ids().end());
-  if (before != after) ACCORD_RETURN_IF_ERROR(SaveExternalIds(transaction, id, next));
+  std::map<std::string, std::string> old_ids(current.external_ids().begin(),
+                                             current.external_ids().end());
+  std::map<std::string, std::string> new_ids(next.external_ids().begin(), next.external_ids().end());
+  if (old_ids != new_ids) ACCORD_RETURN_IF_ERROR(SaveExternalIds(transaction, id, next));
   ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, id));
+  *before = std::move(current);
   return absl::OkStatus();
 }
 
 absl::StatusOr<Account> PgAccountRepository::Update(const std::string& id, const Mutation& mutate,
                                                     const WriteMeta& meta) {
   return Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
-    return ApplyUpdate(transaction, id, mutate, meta.actor, out);
+    if (meta.may_move) transaction.exec_prepared(sql::kLockHierarchy.name);
+    Account before;
+    ACCORD_RETURN_IF_ERROR(ApplyUpdate(transaction, id, mutate, meta.actor, out, &before));
+    Emit(transaction, kAccountUpdated, &before, *out, meta);
+    return absl::OkStatus();
   });
 }
 
@@ -349,9 +379,11 @@ absl::StatusOr<Account> PgAccountRepository::Delete(const std::string& id, const
     auto rows = transaction.exec_prepared(sql::kLockAccount.name, id);
     ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
     ACCORD_ASSIGN_OR_RETURN(AccountFacts facts, FactsFor(transaction, id, meta.actor));
-    ACCORD_RETURN_IF_ERROR(check(RowToAccount(rows[0]), facts).status());
+    Account before = RowToAccount(rows[0]);
+    ACCORD_RETURN_IF_ERROR(check(before, facts).status());
     transaction.exec_prepared0(sql::kDeleteAccount.name, id);
     ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, id));
+    Emit(transaction, kAccountDeleted, &before, *out, meta);
     return absl::OkStatus();
   });
 }
@@ -367,10 +399,20 @@ absl::StatusOr<std::pair<Account, bool>> PgAccountRepository::UpsertByExternalId
       created = true;
       Account fresh = create;
       (*fresh.mutable_external_ids())[system] = external_id;
-      return InsertNew(transaction, fresh, out);
+      ACCORD_RETURN_IF_ERROR(InsertNew(transaction, fresh, out));
+      Emit(transaction, kAccountCreated, nullptr, *out, meta);
+      return absl::OkStatus();
     }
     created = false;
-    return ApplyUpdate(transaction, owner[0][0].as<std::string>(), update, meta.actor, out);
+    if (meta.may_move) transaction.exec_prepared(sql::kLockHierarchy.name);
+    Account before;
+    ACCORD_RETURN_IF_ERROR(ApplyUpdate(transaction, owner[0][0].as<std::string>(), update,
+                                       meta.actor, out, &before));
+    // A sync that changes nothing leaves no event behind.
+    if (!common::ChangedFields(before, *out, {"etag", "update_time"}).empty()) {
+      Emit(transaction, kAccountUpdated, &before, *out, meta);
+    }
+    return absl::OkStatus();
   });
   if (!account.ok()) return account.status();
   return std::make_pair(*account, created);
@@ -420,7 +462,8 @@ absl::StatusOr<std::pair<Account, Account>> PgAccountRepository::Merge(
                                         "; remove one before merging");
       }
     }
-    transaction.exec_prepared(sql::kReparentChildren.name, duplicate_id, survivor_id);
+    auto moved_children =
+        transaction.exec_prepared(sql::kReparentChildren.name, duplicate_id, survivor_id);
     transaction.exec_prepared0(sql::kMoveExternalIds.name, duplicate_id, survivor_id);
     transaction.exec_prepared0(sql::kMoveTeam.name, duplicate_id, survivor_id);
     transaction.exec_prepared0(sql::kMoveNeeds.name, duplicate_id, survivor_id);
@@ -429,6 +472,25 @@ absl::StatusOr<std::pair<Account, Account>> PgAccountRepository::Merge(
     transaction.exec_prepared0(sql::kTouchAccount.name, survivor_id);
     ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, survivor_id));
     ACCORD_ASSIGN_OR_RETURN(duplicate_after, Load(transaction, duplicate_id));
+    // Other services learn of the merge, and of every account whose state it changed.
+    v1::AccountMerged merged;
+    merged.set_survivor(survivor.name());
+    merged.set_duplicate(duplicate.name());
+    common::EventSpec spec;
+    spec.type = kAccountMerged;
+    spec.subject = duplicate.name();
+    spec.aggregate_version = std::stoll(duplicate_after.etag());
+    spec.actor = meta.actor;
+    spec.trace_id = meta.trace_id;
+    spec.payload = &merged;
+    outbox_.Append(transaction, spec);
+    Emit(transaction, kAccountUpdated, &survivor, *out, meta);
+    for (const auto& child : moved_children) {
+      ACCORD_ASSIGN_OR_RETURN(Account moved, Load(transaction, child[0].as<std::string>()));
+      Account before_move = moved;
+      before_move.set_parent(duplicate.name());
+      Emit(transaction, kAccountUpdated, &before_move, moved, meta);
+    }
     return absl::OkStatus();
   });
   if (!survivor_after.ok()) return survivor_after.status();

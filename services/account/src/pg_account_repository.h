@@ -1,6 +1,7 @@
 #pragma once
 
 #include "accord/common/idempotency.h"
+#include "accord/common/outbox.h"
 #include "accord/common/pg.h"
 #include "account_repository.h"
 
@@ -37,8 +38,9 @@ class PgAccountRepository final : public AccountRepository {
   absl::StatusOr<Account> Write(const WriteMeta& meta,
                                 const std::function<absl::Status(pqxx::work&, Account*)>& change);
   absl::Status InsertNew(pqxx::work& transaction, const Account& account, Account* out);
+  // Applies `mutate` and stores the result in *out; *before receives the state it replaced.
   absl::Status ApplyUpdate(pqxx::work& transaction, const std::string& id, const Mutation& mutate,
-                           const std::string& actor, Account* out);
+                           const std::string& actor, Account* out, Account* before);
   void Store(pqxx::work& transaction, const common::PreparedStatement& statement,
              const std::string& id, const Account& account);
   absl::Status SaveExternalIds(pqxx::work& transaction, const std::string& id,
@@ -49,9 +51,14 @@ class PgAccountRepository final : public AccountRepository {
   absl::StatusOr<Account> Load(pqxx::transaction_base& transaction, const std::string& id);
   absl::StatusOr<AccountFacts> FactsFor(pqxx::work& transaction, const std::string& id,
                                         const std::string& actor);
+  // Appends the event of a change to the outbox, in the change's transaction. `before` is null
+  // for creations; changed fields are computed from the two states.
+  void Emit(pqxx::work& transaction, const char* type, const Account* before, const Account& after,
+            const WriteMeta& meta);
 
   common::PgPool& pool_;
   common::IdempotencyKeys idempotency_;
+  common::OutboxWriter outbox_;
 };
 
 }  // namespace accord::account

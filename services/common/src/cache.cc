@@ -31,7 +31,8 @@ std::string Encode(int64_t version, char kind, const std::string& bytes) {
   std::string out;
   out.reserve(kHeaderSize + bytes.size());
   const auto v = static_cast<uint64_t>(version);
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xFF));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xFF));
   out.push_back(kind);
   out.append(bytes);
   return out;

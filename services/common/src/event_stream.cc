@@ -155,8 +155,8 @@ bool StreamTail::Position() {
   // Postgres too: after Redis lost its data the stream may be behind what was published.
   try {
     pqxx::nontransaction query(Pg());
-    auto row = query.exec1("SELECT coalesce(max(publish_seq), 0) FROM " +
-                           OutboxTable(options_.schema));
+    auto row =
+        query.exec1("SELECT coalesce(max(publish_seq), 0) FROM " + OutboxTable(options_.schema));
     position = std::max(position, row[0].as<int64_t>());
   } catch (const std::exception& error) {
     pg_.reset();
@@ -261,7 +261,7 @@ void StreamTail::Run() {
   bool reachable = false;  // Redis answered since the last failure
   bool catch_up = true;    // Postgres may hold events this tail has not seen on the stream
   auto next_run_id_check = Clock::now();
-  std::string read_from;   // XREAD position: the last entry id seen
+  std::string read_from;  // XREAD position: the last entry id seen
   auto lost_redis = [&] {
     if (reachable || healthy_.load()) {
       log::Warn("stream tail: redis unreachable; following the outbox in Postgres",
@@ -409,22 +409,22 @@ struct EventServiceImpl::Subscription {
   std::string type_prefix;
   std::string subject_prefix;
   StartKind start_kind = StartKind::kNow;
-  int64_t start_seq = 0;          // kCursor
-  std::string start_time;         // kTime, RFC 3339
+  int64_t start_seq = 0;   // kCursor
+  std::string start_time;  // kTime, RFC 3339
 
   std::mutex mutex;
-  Reactor* reactor = nullptr;     // null once gRPC called OnDone
+  Reactor* reactor = nullptr;  // null once gRPC called OnDone
   Phase phase = Phase::kSetup;
-  int64_t scanned = 0;            // highest publish_seq already handled (sent or filtered out)
-  int64_t target = 0;             // replay must reach this before following live
-  std::deque<PublishedEvent> live;           // matching live events, in order
-  std::deque<ev::SubscribeResponse> ready;   // replayed, waiting to be written
-  ev::SubscribeResponse outgoing;            // the write in flight
+  int64_t scanned = 0;              // highest publish_seq already handled (sent or filtered out)
+  int64_t target = 0;               // replay must reach this before following live
+  std::deque<PublishedEvent> live;  // matching live events, in order
+  std::deque<ev::SubscribeResponse> ready;  // replayed, waiting to be written
+  ev::SubscribeResponse outgoing;           // the write in flight
   bool writing = false;
   bool fetching = false;
-  bool finished = false;          // Finish was (or is being) called
+  bool finished = false;  // Finish was (or is being) called
   bool pause_before_fetch = false;
-  int64_t waited_for = -1;        // the target a commit wait started for
+  int64_t waited_for = -1;  // the target a commit wait started for
   Clock::time_point wait_until;
   std::optional<absl::Status> pending_finish;
   absl::Status final_status;
@@ -534,11 +534,11 @@ absl::StatusOr<int64_t> EventServiceImpl::Subscription::ResolveStart(int64_t pos
       start = start_seq;
       return absl::OkStatus();
     }
-    auto row = transaction.exec_params1(
-        "SELECT (SELECT min(publish_seq) FROM " + table +
-            " WHERE published_at >= $1::timestamptz), "
-            "(SELECT coalesce(max(publish_seq), 0) FROM " + table + ")",
-        start_time);
+    auto row = transaction.exec_params1("SELECT (SELECT min(publish_seq) FROM " + table +
+                                            " WHERE published_at >= $1::timestamptz), "
+                                            "(SELECT coalesce(max(publish_seq), 0) FROM " +
+                                            table + ")",
+                                        start_time);
     // Nothing published since then: everything from now on qualifies.
     start = row[0].is_null() ? row[1].as<int64_t>() : row[0].as<int64_t>() - 1;
     return absl::OkStatus();
@@ -622,7 +622,8 @@ void EventServiceImpl::Subscription::Fetch(const std::shared_ptr<Subscription>& 
           log::Error("events: undecodable outbox envelope; skipped", {{"publish_seq", seq}});
           continue;
         }
-        if (self->Matches(envelope)) self->ready.push_back(self->Response(seq, std::move(envelope)));
+        if (self->Matches(envelope))
+          self->ready.push_back(self->Response(seq, std::move(envelope)));
       }
       if (rows.size() < static_cast<size_t>(service.options_.replay_batch)) {
         if (self->scanned >= self->target) {
@@ -724,18 +725,18 @@ absl::Status EventServiceImpl::Reactor::Begin(grpc::CallbackServerContext* conte
         violations.Add("start_time", "is in the future; omit it to start from now");
         break;
       }
-      const auto oldest = now - TimeUtil::SecondsToDuration(
-                                    std::chrono::duration_cast<std::chrono::seconds>(
-                                        service_.options_.retention)
-                                        .count());
+      const auto oldest =
+          now - TimeUtil::SecondsToDuration(
+                    std::chrono::duration_cast<std::chrono::seconds>(service_.options_.retention)
+                        .count());
       if (time < oldest) {
         ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-        return WithReason(absl::OutOfRangeError("start_time is older than the event retention "
-                                                "window (" +
-                                                std::to_string(service_.options_.retention.count()) +
-                                                "h); the oldest accepted is " +
-                                                TimeUtil::ToString(oldest)),
-                          "START_TIME_OUT_OF_RETENTION");
+        return WithReason(
+            absl::OutOfRangeError("start_time is older than the event retention "
+                                  "window (" +
+                                  std::to_string(service_.options_.retention.count()) +
+                                  "h); the oldest accepted is " + TimeUtil::ToString(oldest)),
+            "START_TIME_OUT_OF_RETENTION");
       }
       sub_->start_kind = Subscription::StartKind::kTime;
       sub_->start_time = TimeUtil::ToString(time);
@@ -791,11 +792,11 @@ void EventServiceImpl::Reactor::OnDone() {
   if (listener_id > 0) service_.tail_.RemoveListener(listener_id);
   const auto elapsed = Clock::now() - started_;
   service_.method_.Record(static_cast<grpc::StatusCode>(status.code()), elapsed);
-  nlohmann::json fields = {{"method", service_.method_.name()},
-                           {"code", absl::StatusCodeToString(status.code())},
-                           {"events", sent},
-                           {"elapsed_ms",
-                            std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()}};
+  nlohmann::json fields = {
+      {"method", service_.method_.name()},
+      {"code", absl::StatusCodeToString(status.code())},
+      {"events", sent},
+      {"elapsed_ms", std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()}};
   if (!principal_.empty()) fields["principal"] = principal_;
   if (!status.ok()) fields["error"] = std::string(status.message());
   log::Info("events subscription ended", std::move(fields));

@@ -27,6 +27,11 @@ absl::Status StatusFromPgException(const std::exception& error) {
     return Unavailable("COMMIT_OUTCOME_UNKNOWN",
                        "the connection broke during commit; retry with the same request_id");
   }
+  // libpqxx 6 derives these from pqxx::failure, not sql_error, so they are matched by type.
+  if (dynamic_cast<const pqxx::serialization_failure*>(&error) != nullptr ||
+      dynamic_cast<const pqxx::deadlock_detected*>(&error) != nullptr) {
+    return Aborted("CONCURRENT_MODIFICATION", "a concurrent change conflicted; retry");
+  }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error); sql != nullptr) {
     const std::string state = sql->sqlstate();
     if (state == "23505") return AlreadyExists("ALREADY_EXISTS", FirstLine(sql->what()));

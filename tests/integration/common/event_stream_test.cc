@@ -2,10 +2,9 @@
 // OutboxWriter and published by OutboxRelay. Redis is private to each test (it gets killed).
 #include "accord/common/event_stream.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-
-#include <google/protobuf/util/time_util.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -174,9 +173,8 @@ class EventStreamTest : public ::testing::Test {
     ServiceDefinition definition;
     definition.name = kSchema;
     definition.schema = kSchema;
-    auto runtime =
-        Runtime::Create(accord::testing::TestSettings(definition, db_.url(), redis_server_.url()),
-                        {});
+    auto runtime = Runtime::Create(
+        accord::testing::TestSettings(definition, db_.url(), redis_server_.url()), {});
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
     tail_ = std::make_unique<StreamTail>(TailOptions(), runtime_->redis());
@@ -189,8 +187,8 @@ class EventStreamTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_TRUE(server_ != nullptr);
     ASSERT_GT(port, 0);
-    stub_ = ev::EventService::NewStub(grpc::CreateChannel(
-        Numbered("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    stub_ = ev::EventService::NewStub(
+        grpc::CreateChannel(Numbered("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   }
 
   // Appends `count` events, one transaction each; returns their ids in commit order.
@@ -220,7 +218,8 @@ class EventStreamTest : public ::testing::Test {
     pqxx::connection connection(db_.url());
     pqxx::nontransaction query(connection);
     return query
-        .exec1(std::string("SELECT count(*) FROM ") + kSchema + ".outbox WHERE published_at IS NULL")[0]
+        .exec1(std::string("SELECT count(*) FROM ") + kSchema +
+               ".outbox WHERE published_at IS NULL")[0]
         .as<int64_t>();
   }
 
@@ -228,9 +227,7 @@ class EventStreamTest : public ::testing::Test {
     return Eventually([&] { return Unpublished() == 0; });
   }
 
-  static std::string Token(Role role) {
-    return accord::testing::TokenFor("subscriber", {role});
-  }
+  static std::string Token(Role role) { return accord::testing::TokenFor("subscriber", {role}); }
 
   ev::SubscribeRequest Since(google::protobuf::Timestamp time) {
     ev::SubscribeRequest request;

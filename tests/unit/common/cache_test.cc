@@ -34,8 +34,8 @@ CachedValue Value(int64_t version, std::string bytes) { return {version, std::mo
 
 double Requests(const std::string& cache, const std::string& level, const std::string& result) {
   return MetricsRegistry::Global()
-      .GetCounter("accord_cache_requests_total", "", {{"cache", cache}, {"level", level},
-                                                      {"result", result}})
+      .GetCounter("accord_cache_requests_total", "",
+                  {{"cache", cache}, {"level", level}, {"result", result}})
       .value();
 }
 

@@ -33,7 +33,7 @@ struct CachedValue {
 class VersionedCache {
  public:
   struct Options {
-    std::string name;             // metric label and Redis key prefix, e.g. "account"
+    std::string name;  // metric label and Redis key prefix, e.g. "account"
     size_t local_capacity = 100000;
     std::chrono::milliseconds local_ttl{60000};
     std::chrono::seconds redis_ttl{300};

@@ -20,11 +20,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <pqxx/connection>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <pqxx/connection>
 
 #include "accord/common/redis.h"
 #include "accord/common/server.h"
@@ -82,8 +81,8 @@ class StreamTail {
   std::condition_variable changed_;  // wakes Stop's sleeps and RemoveListener's wait
   std::vector<std::pair<int, Listener>> listeners_;
   int next_listener_id_ = 1;
-  int64_t handed_out_ = 0;          // last publish_seq given to listeners (or being given)
-  uint64_t delivery_round_ = 0;     // bumped when a batch delivery ends
+  int64_t handed_out_ = 0;       // last publish_seq given to listeners (or being given)
+  uint64_t delivery_round_ = 0;  // bumped when a batch delivery ends
   bool delivering_ = false;
   std::thread::id thread_id_;
   std::unique_ptr<pqxx::connection> pg_;  // used only by the tail's thread

@@ -1,0 +1,128 @@
+#!/usr/bin/perl
+# Turns the statements the service ran for one probe call (PostgreSQL log with
+# log_statement=all) into a pgbench script, so the baseline runs exactly this build's SQL.
+#
+#   pgbench-from-log.pl LOG MARKER SEEDED_ID SEEDED_EXPR OUT_SQL OUT_DEFINES
+#
+# Picks the transaction (BEGIN .. COMMIT on one backend) whose statements or parameters contain
+# MARKER, and writes each statement on its own line:
+#   - prepared/extended statements (`execute NAME: SQL` + `DETAIL: parameters: $1 = '...'`): the
+#     SQL with every $n replaced: NULL stays NULL; SEEDED_ID (the probe's account) becomes
+#     SEEDED_EXPR (e.g. public.bench_id(:i), so pgbench spreads over the seeded accounts); any
+#     other UUID becomes a fresh time-ordered id per transaction (public.bench_v7(:uN), the same
+#     expression wherever the same UUID appeared); an empty string the literal ''; everything else
+#     a pgbench variable defined in OUT_DEFINES (`name=value` lines for pgbench -D) with the
+#     captured value;
+#   - simple statements as they were, except `BEGIN; SET TRANSACTION modes` which becomes the
+#     equivalent single `BEGIN modes` (pgbench -M prepared cannot send two statements at once).
+# Perl because it is Essential on Debian (perl-base), unlike python3.
+use strict;
+use warnings;
+
+die "usage: pgbench-from-log.pl LOG MARKER SEEDED_ID SEEDED_EXPR OUT_SQL OUT_DEFINES\n" unless @ARGV == 6;
+my ($log, $marker, $seeded, $seeded_expr, $out_sql, $out_defines) = @ARGV;
+$seeded = lc $seeded;
+
+open my $in, '<', $log or die "cannot read $log: $!\n";
+my @entries;
+my $last;
+while (my $line = <$in>) {
+  chomp $line;
+  if ($line =~ /^\S+ \S+ \S+ \[(\d+)\] (\w+):  (.*)$/) {
+    my ($pid, $level, $text) = ($1, $2, $3);
+    if ($level eq 'LOG' && $text =~ /^statement: (.*)$/) {
+      $last = {pid => $pid, kind => 'statement', sql => $1};
+      push @entries, $last;
+    } elsif ($level eq 'LOG' && $text =~ /^execute (\S+): (.*)$/) {
+      $last = {pid => $pid, kind => 'execute', name => $1, sql => $2};
+      push @entries, $last;
+    } elsif ($level eq 'DETAIL' && $text =~ /^parameters: (.*)$/ && $last && $last->{pid} eq $pid) {
+      $last->{params} = $1;
+      $last->{in_params} = 1;
+    } else {
+      $last = undef;
+    }
+  } elsif ($last) {
+    # A continuation line of a multi-line statement or parameter list.
+    if ($last->{in_params}) { $last->{params} .= "\n$line"; } else { $last->{sql} .= "\n$line"; }
+  }
+}
+close $in;
+
+# Transactions per backend, in log order.
+my (%open, @blocks);
+for my $entry (@entries) {
+  my $pid = $entry->{pid};
+  if ($entry->{kind} eq 'statement' && $entry->{sql} =~ /^\s*(BEGIN|START TRANSACTION)\b/i) {
+    $open{$pid} = [$entry];
+    next;
+  }
+  next unless $open{$pid};
+  push @{$open{$pid}}, $entry;
+  if ($entry->{kind} eq 'statement' && $entry->{sql} =~ /^\s*(COMMIT|END|ROLLBACK)\b/i) {
+    push @blocks, delete $open{$pid};
+  }
+}
+my ($block) = grep {
+  grep { index($_->{sql}, $marker) >= 0 || index($_->{params} // '', $marker) >= 0 } @$_
+} @blocks;
+die "no transaction containing '$marker' in $log\n" unless $block;
+die "the probe's transaction rolled back\n" if $block->[-1]{sql} =~ /^\s*ROLLBACK/i;
+
+my $uuid_re = qr/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+my (%fresh, @defines, @lines);
+my $statement_index = 0;
+
+# The pgbench text standing for parameter $n (value from %$values) of statement $index.
+sub substitute {
+  my ($n, $values, $index) = @_;
+  die "statement $index uses \$$n without a captured value\n" unless exists $values->{$n};
+  my $v = $values->{$n};
+  return 'NULL' unless defined $v;
+  return $seeded_expr if $v =~ $uuid_re && lc($v) eq $seeded;
+  if ($v =~ $uuid_re) {
+    my $key = lc $v;
+    $fresh{$key} = 'u' . (scalar(keys %fresh) + 1) unless exists $fresh{$key};
+    return "public.bench_v7(:$fresh{$key})";
+  }
+  # pgbench -D refuses an empty value: an empty string goes in as a literal.
+  return "''" if $v eq '';
+  die "parameter \$$n of statement $index spans lines; cannot pass it to pgbench -D\n" if $v =~ /\n/;
+  my $name = "p${index}_$n";
+  push @defines, "$name=$v";
+  return ":$name";
+}
+for my $entry (@$block) {
+  $statement_index++;
+  my $sql = $entry->{sql};
+  if ($entry->{kind} eq 'statement') {
+    if ($sql =~ /^\s*BEGIN\s*;\s*SET\s+TRANSACTION\s+(.*?)\s*;?\s*$/is) {
+      $sql = "BEGIN $1";
+    }
+    $sql =~ s/\s*;\s*$//;
+    die "cannot replay a multi-statement query: $sql\n" if $sql =~ /;/;
+    push @lines, "$sql;";
+    next;
+  }
+  my %values;
+  my $params = $entry->{params} // '';
+  while ($params =~ /\$(\d+) = (NULL|'((?:[^']|'')*)')/gs) {
+    my ($n, $raw, $quoted) = ($1, $2, $3);
+    if ($raw eq 'NULL') { $values{$n} = undef; }
+    else { (my $v = $quoted) =~ s/''/'/g; $values{$n} = $v; }
+  }
+  $sql =~ s{\$(\d+)\b}{substitute($1, \%values, $statement_index)}ge;
+  $sql =~ s/\s*;\s*$//;
+  push @lines, "$sql;";
+}
+
+open my $out, '>', $out_sql or die "cannot write $out_sql: $!\n";
+print $out "-- Generated by scripts/bench/pgbench-from-log.pl from one probe call of the service.\n";
+for my $var (sort { $fresh{$a} cmp $fresh{$b} } keys %fresh) {
+  print $out "\\set $fresh{$var} random(1, 1099511627775)\n";
+}
+print $out "$_\n" for @lines;
+close $out;
+open my $defs, '>', $out_defines or die "cannot write $out_defines: $!\n";
+print $defs "$_\n" for @defines;
+close $defs;
