@@ -34,6 +34,12 @@ constexpr EnumName kStages[] = {
     {"churned", v1::LIFECYCLE_STAGE_CHURNED},
 };
 
+constexpr EnumName kTiers[] = {
+    {"strategic", v1::ACCOUNT_TIER_STRATEGIC},
+    {"key", v1::ACCOUNT_TIER_KEY},
+    {"standard", v1::ACCOUNT_TIER_STANDARD},
+};
+
 template <size_t N>
 std::string Choices(const EnumName (&names)[N]) {
   std::string out;
@@ -90,6 +96,82 @@ std::vector<FlagSpec> WithRpcFlags(std::vector<FlagSpec> flags) {
   return flags;
 }
 
+// Applies the profile flags shared by create, update and upsert; adds each to `mask` if given.
+// Returns a usage error message, or "" when all flags parsed.
+std::string ApplyProfileFlags(const Invocation& inv, v1::Account* account,
+                              google::protobuf::FieldMask* mask) {
+  auto mark = [&](const char* path) {
+    if (mask != nullptr) mask->add_paths(path);
+  };
+  if (auto value = inv.args.Get("tier")) {
+    auto tier = ParseEnum(kTiers, *value);
+    if (!tier) return "bad --tier '" + *value + "' (" + Choices(kTiers) + ")";
+    account->set_tier(static_cast<v1::AccountTier>(*tier));
+    mark("tier");
+  }
+  if (auto value = inv.args.Get("territory")) {
+    account->set_territory(*value);
+    mark("territory");
+  }
+  if (auto value = inv.args.Get("industry")) {
+    account->set_industry(*value);
+    mark("industry");
+  }
+  if (auto value = inv.args.Get("website")) {
+    account->set_website(*value);
+    mark("website");
+  }
+  if (auto value = inv.args.Get("tax-id")) {
+    account->set_tax_id(*value);
+    mark("tax_id");
+  }
+  if (inv.args.Has("label")) {
+    for (const auto& label : inv.args.GetAll("label")) account->add_labels(label);
+    mark("labels");
+  }
+  if (auto value = inv.args.Get("parent")) {
+    if (!value->empty()) {
+      auto parent = AccountName(*value);
+      if (!parent) return "bad --parent '" + *value + "' (accounts/ID, ID, or \"\" for none)";
+      account->set_parent(*parent);
+    }
+    mark("parent");
+  }
+  if (inv.args.Has("external-id")) {
+    for (const auto& pair : inv.args.GetAll("external-id")) {
+      auto eq = pair.find('=');
+      if (eq == std::string::npos || eq == 0) return "bad --external-id '" + pair + "' (SYSTEM=ID)";
+      (*account->mutable_external_ids())[pair.substr(0, eq)] = pair.substr(eq + 1);
+    }
+    mark("external_ids");
+  }
+  return "";
+}
+
+std::vector<FlagSpec> ProfileFlags() {
+  return {
+      {"tier", "TIER", "Account tier: " + Choices(kTiers) + "."},
+      {"territory", "T", "Sales territory."},
+      {"industry", "I", "Industry."},
+      {"website", "URL", "Web site (https://...)."},
+      {"tax-id", "ID", "Tax registration number."},
+      {"label", "L", "A label (repeat for several; replaces all labels).", true},
+      {"parent", "NAME", "Parent account (accounts/ID; \"\" for none)."},
+      {"external-id", "SYSTEM=ID", "Id in a source system (repeat; replaces all).", true},
+  };
+}
+
+std::vector<FlagSpec> Concat(std::vector<FlagSpec> a, const std::vector<FlagSpec>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+template <typename Response>
+int PrintMessage(const Invocation& inv, const Response& response) {
+  inv.out << ToJson(response, /*pretty=*/true) << "\n";
+  return kExitOk;
+}
+
 int PrintAccount(const Invocation& inv, const v1::Account& account) {
   inv.out << ToJson(account, /*pretty=*/true) << "\n";
   return kExitOk;
@@ -108,6 +190,9 @@ int RunCreate(const Invocation& inv) {
     account->set_type(static_cast<OrganizationType>(*type));
   }
   account->set_owner(inv.args.GetOr("owner", ""));
+  if (auto error = ApplyProfileFlags(inv, account, nullptr); !error.empty()) {
+    return inv.UsageError(error);
+  }
   request.set_request_id(inv.args.GetOr("request-id", ""));
 
   auto client = Connect(inv);
@@ -237,10 +322,11 @@ int RunUpdate(const Invocation& inv) {
     account->set_owner(*value);
     mask->add_paths("owner");
   }
+  if (auto error = ApplyProfileFlags(inv, account, mask); !error.empty()) {
+    return inv.UsageError(error);
+  }
   if (mask->paths_size() == 0) {
-    return inv.UsageError(
-        "nothing to update: give at least one of --display-name, --legal-name, --type, "
-        "--lifecycle-stage, --owner");
+    return inv.UsageError("nothing to update: give at least one field flag (see --help)");
   }
   request.set_etag(*etag);
   request.set_request_id(inv.args.GetOr("request-id", ""));
@@ -273,6 +359,92 @@ int RunDelete(const Invocation& inv) {
   return PrintAccount(inv, response);
 }
 
+int RunTree(const Invocation& inv) {
+  auto name = AccountName(inv.args.positional()[0]);
+  if (!name) return inv.UsageError("bad account name (accounts/ID or ID)");
+  v1::GetAccountTreeRequest request;
+  request.set_name(*name);
+  if (auto text = inv.args.Get("max-depth")) {
+    auto depth = ParseInt(*text, 0, 32);
+    if (!depth) return inv.UsageError("bad --max-depth '" + *text + "' (0-32)");
+    request.set_max_depth(static_cast<int32_t>(*depth));
+  }
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  auto context = client->call.NewContext();
+  v1::AccountTree response;
+  grpc::Status status = client->stub->GetAccountTree(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  if (!inv.args.Bool("table")) return PrintMessage(inv, response);
+  inv.out << response.root().display_name() << "  (" << response.root().name() << ")\n";
+  for (const auto& node : response.descendants()) {
+    inv.out << std::string(2 * node.depth(), ' ') << node.account().display_name() << "  ("
+            << node.account().name() << ", "
+            << EnumText(kStages, node.account().lifecycle_stage()) << ")\n";
+  }
+  inv.out << response.descendant_count() << " descendants\n";
+  return kExitOk;
+}
+
+int RunMerge(const Invocation& inv) {
+  auto survivor = AccountName(inv.args.positional()[0]);
+  auto duplicate = AccountName(inv.args.positional()[1]);
+  if (!survivor || !duplicate) return inv.UsageError("bad account name (accounts/ID or ID)");
+  auto survivor_etag = inv.args.Get("survivor-etag");
+  auto duplicate_etag = inv.args.Get("duplicate-etag");
+  if (!survivor_etag || !duplicate_etag) {
+    return inv.UsageError("--survivor-etag and --duplicate-etag are required");
+  }
+  v1::MergeAccountsRequest request;
+  request.set_survivor(*survivor);
+  request.set_duplicate(*duplicate);
+  request.set_survivor_etag(*survivor_etag);
+  request.set_duplicate_etag(*duplicate_etag);
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  auto context = client->call.NewContext();
+  v1::MergeAccountsResponse response;
+  grpc::Status status = client->stub->MergeAccounts(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return PrintMessage(inv, response);
+}
+
+int RunLookup(const Invocation& inv) {
+  v1::LookupAccountByExternalIdRequest request;
+  request.set_system(inv.args.GetOr("system", ""));
+  request.set_external_id(inv.args.GetOr("external-id", ""));
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  auto context = client->call.NewContext();
+  v1::Account response;
+  grpc::Status status = client->stub->LookupAccountByExternalId(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return PrintAccount(inv, response);
+}
+
+int RunUpsert(const Invocation& inv) {
+  v1::UpsertAccountByExternalIdRequest request;
+  request.set_system(inv.args.GetOr("system", ""));
+  request.set_external_id(inv.args.GetOr("external-id", ""));
+  v1::Account* account = request.mutable_account();
+  account->set_display_name(inv.args.GetOr("display-name", ""));
+  account->set_legal_name(inv.args.GetOr("legal-name", ""));
+  if (auto text = inv.args.Get("type")) {
+    auto type = ParseEnum(kTypes, *text);
+    if (!type) return inv.UsageError("bad --type '" + *text + "' (" + Choices(kTypes) + ")");
+    account->set_type(static_cast<OrganizationType>(*type));
+  }
+  account->set_owner(inv.args.GetOr("owner", ""));
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  auto context = client->call.NewContext();
+  v1::UpsertAccountByExternalIdResponse response;
+  grpc::Status status = client->stub->UpsertAccountByExternalId(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return PrintMessage(inv, response);
+}
+
 }  // namespace
 
 void RegisterAccountCommands(Registry& registry) {
@@ -287,14 +459,64 @@ void RegisterAccountCommands(Registry& registry) {
       .synopsis = "--display-name NAME",
       .summary = "Create an account; prints it as JSON.",
       .description = "The owner defaults to the caller and the lifecycle stage to prospect.",
-      .flags = WithRpcFlags({
+      .flags = WithRpcFlags(Concat({
           {"display-name", "NAME", "How the account manager refers to the customer (required)."},
           {"legal-name", "NAME", "Registered legal name."},
           {"type", "TYPE", "Kind of organization: " + types + "."},
           {"owner", "SUBJECT", "Owning account manager (default: the caller)."},
           request_id,
-      }),
+      }, ProfileFlags())),
       .run = RunCreate,
+  });
+  registry.Add({
+      .path = {"accounts", "tree"},
+      .synopsis = "NAME [--table]",
+      .summary = "An account and all its descendants, with roll-ups by stage and tier.",
+      .flags = WithRpcFlags({
+          {"max-depth", "N", "Levels below the account (0 = all, at most 32)."},
+          {"table", "", "Print an indented outline instead of JSON."},
+      }),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunTree,
+  });
+  registry.Add({
+      .path = {"accounts", "merge"},
+      .synopsis = "SURVIVOR DUPLICATE --survivor-etag E --duplicate-etag E",
+      .summary = "Fold a duplicate account into the survivor; the duplicate becomes a tombstone.",
+      .description = "Children, team, needs and external ids move to the survivor.",
+      .flags = WithRpcFlags({
+          {"survivor-etag", "ETAG", "The survivor's etag (required)."},
+          {"duplicate-etag", "ETAG", "The duplicate's etag (required)."},
+          request_id,
+      }),
+      .min_positional = 2,
+      .max_positional = 2,
+      .run = RunMerge,
+  });
+  registry.Add({
+      .path = {"accounts", "lookup"},
+      .synopsis = "--system S --external-id ID",
+      .summary = "The account that carries an id of a source system.",
+      .flags = WithRpcFlags({
+          {"system", "S", "Source system, e.g. erp."},
+          {"external-id", "ID", "Id in that system."},
+      }),
+      .run = RunLookup,
+  });
+  registry.Add({
+      .path = {"accounts", "upsert"},
+      .synopsis = "--system S --external-id ID --display-name N",
+      .summary = "Sync: create or update the account carrying an external id (integration role).",
+      .flags = WithRpcFlags({
+          {"system", "S", "Source system, e.g. erp."},
+          {"external-id", "ID", "Id in that system."},
+          {"display-name", "NAME", "Display name."},
+          {"legal-name", "NAME", "Legal name."},
+          {"type", "TYPE", "Kind of organization: " + types + "."},
+          {"owner", "SUBJECT", "Owner, when the sync creates the account."},
+      }),
+      .run = RunUpsert,
   });
   registry.Add({
       .path = {"accounts", "get"},
@@ -326,7 +548,7 @@ void RegisterAccountCommands(Registry& registry) {
       .summary = "Change fields of an account; only the flags given are updated.",
       .description = "The update_mask is built from the field flags given. A stale etag fails\n"
                      "with ABORTED: get the account again and retry with its new etag.",
-      .flags = WithRpcFlags({
+      .flags = WithRpcFlags(Concat({
           {"etag", "ETAG", "The etag last read (required)."},
           {"display-name", "NAME", "New display name."},
           {"legal-name", "NAME", "New legal name (\"\" clears it)."},
@@ -334,7 +556,7 @@ void RegisterAccountCommands(Registry& registry) {
           {"lifecycle-stage", "STAGE", "New lifecycle stage: " + stages + "."},
           {"owner", "SUBJECT", "New owning account manager."},
           request_id,
-      }),
+      }, ProfileFlags())),
       .min_positional = 1,
       .max_positional = 1,
       .run = RunUpdate,
