@@ -2,7 +2,7 @@
 # Performance report with baselines measured in the same run. Builds Release (scripts/build.sh),
 # starts its own PostgreSQL and Redis on free loopback ports (data under .bench/), migrates and
 # starts the account service and the no-op baseline servers, seeds accounts, runs every scenario
-# and writes .bench/report.md and .bench/report.json. A full run takes about 6-8 minutes on 2
+# and writes .bench/report.md and .bench/report.json. A full run takes about 4-5 minutes on 2
 # cores (plus the build); nothing it starts outlives it.
 #
 #   --smoke              every scenario for ~2 s (the ctest `bench_smoke` runs this)
@@ -599,7 +599,7 @@ run_h2load get-warm "GetAccount, one account, repeated (warm)" account "$ACCOUNT
 # A cache shows itself in the service's metrics or as keys in Redis besides the event streams.
 CACHE_EVIDENCE=""
 if curl -sf --max-time 5 "http://127.0.0.1:${METRICS_PORT[account]}/metrics" \
-  | grep -v '^#' | grep -qi 'cache'; then
+  | grep -v '^#' | grep -iE '^[a-z_:]*cache' | grep -qviE 'token|jwt|auth'; then
   CACHE_EVIDENCE="cache metrics on /metrics"
 fi
 cache_keys=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --scan 2>/dev/null | grep -cv '^accord\.events\.' || true)

@@ -7,7 +7,7 @@ set -euo pipefail
 jq -r '
   def n0: if . == null then "-" else (. | floor | tostring) end;
   def n2: if . == null then "-" else ((. * 100 | round) / 100 | tostring) end;
-  def us: if . == null or . == 0 then "-" elif . >= 10000 then "\(. / 1000 | floor) ms" else "\(. | floor) µs" end;
+  def us: if . == null then "-" elif . < 1 then "<1 µs" elif . >= 10000 then "\(. / 1000 | floor) ms" else "\(. | floor) µs" end;
   def pct: if . == null then "-" else "\(. | floor)%" end;
   def cell: tostring | gsub("\\|"; "\\|") | gsub("\n"; " ");
 
@@ -33,7 +33,7 @@ jq -r '
   "",
   "## Scenarios",
   "",
-  "Latency is measured by the client (h2load per-request log, accord-bench-load, pgbench per-transaction log, redis-benchmark). CPU per request is the process'"'"'s utime+stime delta over the calls its own counters saw (warm-up included). CPU % is of one core; machine % is of all \(.machine.nproc) cores.",
+  "Latency is measured by the client (h2load per-request log, accord-bench-load, pgbench per-transaction log, redis-benchmark). CPU per request is the process'"'"'s utime+stime delta over the calls its own counters saw (warm-up included). CPU % is of one core; machine % is of all \(.machine.nproc) cores and counts everything running on the machine, not only this benchmark.",
   "",
   "| scenario | driver | conns × streams | /s | p50 | p99 | service CPU/req | PG or Redis CPU/req | service CPU | PG CPU | client CPU | machine | status |",
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -13,8 +13,8 @@ namespace v1 = ::accord::account::v1;
 using cli::EnumName;
 
 constexpr EnumName kSources[] = {
-    {"meeting", v1::NEED_SOURCE_MEETING}, {"call", v1::NEED_SOURCE_CALL},
-    {"survey", v1::NEED_SOURCE_SURVEY},   {"case", v1::NEED_SOURCE_CASE},
+    {"meeting", v1::NEED_SOURCE_MEETING},   {"call", v1::NEED_SOURCE_CALL},
+    {"survey", v1::NEED_SOURCE_SURVEY},     {"case", v1::NEED_SOURCE_CASE},
     {"forecast", v1::NEED_SOURCE_FORECAST},
 };
 
@@ -107,10 +107,10 @@ std::vector<FlagSpec> FieldFlags(bool create) {
       {"title", "TEXT", create ? "What the customer needs (required)." : "New title."},
       {"description", "TEXT", create ? "More detail." : "New description."},
       {"source", "SOURCE", "Where it was heard: " + cli::Choices(kSources) + "."},
-      {"priority", "PRIORITY",
-       cli::Choices(kPriorities) + (create ? " (default medium)." : ".")},
+      {"priority", "PRIORITY", cli::Choices(kPriorities) + (create ? " (default medium)." : ".")},
       {"status", "STATUS", cli::Choices(kStatuses) + (create ? " (default open)." : ".")},
-      {"due-date", "YYYY-MM-DD", create ? "When it should be met." : "New due date (\"\" clears it)."},
+      {"due-date", "YYYY-MM-DD",
+       create ? "When it should be met." : "New due date (\"\" clears it)."},
       {"owner", "SUBJECT", create ? "Who follows it up (default: the caller)." : "New owner."},
   };
 }
@@ -262,9 +262,9 @@ void RegisterNeedCommands(Registry& registry) {
       .description = "Filter fields: title, status, priority, source, owner, due_date; a bare\n"
                      "word searches title and description. Without --all, prints one page and,\n"
                      "on stderr, the token of the next one.",
-      .flags = cli::ListFlags(
-          "create_time (default), due_date or priority, optionally \" desc\".",
-          "Print aligned columns: name, title, status, priority, due date, owner."),
+      .flags =
+          cli::ListFlags("create_time (default), due_date or priority, optionally \" desc\".",
+                         "Print aligned columns: name, title, status, priority, due date, owner."),
       .min_positional = 1,
       .max_positional = 1,
       .run = RunList,

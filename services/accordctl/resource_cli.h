@@ -2,6 +2,8 @@
 // enum flags, resource names given in full or short, aligned tables and paging through lists.
 #pragma once
 
+#include <grpcpp/support/status.h>
+
 #include <algorithm>
 #include <cctype>
 #include <functional>
@@ -11,8 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <grpcpp/support/status.h>
 
 #include "command.h"
 #include "rpc.h"
@@ -99,7 +99,8 @@ inline void PrintTable(std::ostream& os, const std::vector<std::vector<std::stri
 }
 
 // The flags of every `list` command.
-inline std::vector<FlagSpec> ListFlags(const std::string& order_help, const std::string& table_help) {
+inline std::vector<FlagSpec> ListFlags(const std::string& order_help,
+                                       const std::string& table_help) {
   return WithRpcFlags({
       {"filter", "F", "Filter expression (see README \"Filtering\")."},
       {"order-by", "O", order_help},

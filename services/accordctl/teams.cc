@@ -105,8 +105,7 @@ int RunList(const Invocation& inv) {
           std::string* next_page_token) {
         auto context = client->call.NewContext();
         v1::ListTeamMembersResponse response;
-        grpc::Status status =
-            client->stub->ListTeamMembers(context.get(), page_request, &response);
+        grpc::Status status = client->stub->ListTeamMembers(context.get(), page_request, &response);
         items->assign(response.team_members().begin(), response.team_members().end());
         *next_page_token = response.next_page_token();
         return status;

@@ -7,8 +7,8 @@ namespace accord::account {
 using common::Role;
 
 absl::Status CheckAccountWriteAccess(const common::Principal& caller,
-                                     const AccountAccessFacts& facts,
-                                     IntegrationWrites integration, std::string_view action) {
+                                     const AccountAccessFacts& facts, IntegrationWrites integration,
+                                     std::string_view action) {
   if (caller.Has(Role::kAdmin)) return absl::OkStatus();
   if (caller.Has(Role::kAccountManager) &&
       (facts.owner == caller.subject || facts.is_active_team_member)) {
@@ -17,8 +17,7 @@ absl::Status CheckAccountWriteAccess(const common::Principal& caller,
   if (integration == IntegrationWrites::kAllowed && caller.Has(Role::kIntegration)) {
     return absl::OkStatus();
   }
-  const std::string what =
-      action.empty() ? "write to " + facts.account : std::string(action);
+  const std::string what = action.empty() ? "write to " + facts.account : std::string(action);
   return common::PermissionDenied("NOT_ALLOWED", caller.subject + " may not " + what);
 }
 

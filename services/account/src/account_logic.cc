@@ -453,6 +453,14 @@ absl::StatusOr<Account> AccountLogic::Get(const common::Principal&,
   return repository_.Get(id);
 }
 
+std::optional<absl::StatusOr<Account>> AccountLogic::GetWithoutIo(
+    const common::Principal&, const GetAccountRequest& request) {
+  auto id = ParseAccountName(request.name(), "name");
+  if (!id.ok()) return absl::StatusOr<Account>(id.status());
+  if (auto account = repository_.PeekLocal(*id)) return absl::StatusOr<Account>(*account);
+  return std::nullopt;
+}
+
 absl::StatusOr<ListAccountsResponse> AccountLogic::List(const common::Principal&,
                                                         const ListAccountsRequest& request) {
   common::Violations violations;
@@ -705,8 +713,8 @@ absl::StatusOr<MergeAccountsResponse> AccountLogic::Merge(const common::Principa
       meta);
   if (!merged.ok()) return merged.status();
   MergeAccountsResponse response;
-  *response.mutable_survivor() = std::move(merged->first);
-  *response.mutable_duplicate() = std::move(merged->second);
+  *response.mutable_survivor() = std::move(merged->survivor);
+  *response.mutable_duplicate() = std::move(merged->duplicate);
   return response;
 }
 

@@ -65,6 +65,10 @@ class AccountLogic {
   absl::StatusOr<Account> Create(const common::Principal& caller,
                                  const CreateAccountRequest& request, WriteMeta meta);
   absl::StatusOr<Account> Get(const common::Principal& caller, const GetAccountRequest& request);
+  // Get answered without I/O when possible (a bad name, or an account held in process);
+  // nullopt means "call Get".
+  std::optional<absl::StatusOr<Account>> GetWithoutIo(const common::Principal& caller,
+                                                      const GetAccountRequest& request);
   absl::StatusOr<ListAccountsResponse> List(const common::Principal& caller,
                                             const ListAccountsRequest& request);
   absl::StatusOr<Account> Update(const common::Principal& caller,

@@ -50,6 +50,12 @@ struct AccountFacts {
   bool actor_on_team = false;  // meta.actor is an active member of the account's team
 };
 
+struct MergeResult {
+  Account survivor;
+  Account duplicate;  // the tombstone
+  std::vector<Account> moved_children;  // now under the survivor
+};
+
 struct TreeRow {
   Account account;
   int depth = 0;
@@ -64,6 +70,8 @@ class AccountRepository {
   virtual absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) = 0;
   // NOT_FOUND for a missing or deleted account.
   virtual absl::StatusOr<Account> Get(const std::string& id) = 0;
+  // A live account this process already holds, answered without any I/O; nullopt otherwise.
+  virtual std::optional<Account> PeekLocal(const std::string& id) { return std::nullopt; }
   virtual absl::StatusOr<AccountPage> List(const AccountListQuery& query) = 0;
 
   // Loads the live account under a row lock, passes it to `mutate`, and stores what it returns
@@ -94,7 +102,7 @@ class AccountRepository {
   using MergeCheck = std::function<absl::Status(const Account& survivor, const Account& duplicate,
                                                 const AccountFacts& survivor_facts,
                                                 const AccountFacts& duplicate_facts)>;
-  virtual absl::StatusOr<std::pair<Account, Account>> Merge(const std::string& survivor_id,
+  virtual absl::StatusOr<MergeResult> Merge(const std::string& survivor_id,
                                                             const std::string& duplicate_id,
                                                             const MergeCheck& check,
                                                             const WriteMeta& meta) = 0;

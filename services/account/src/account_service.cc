@@ -3,6 +3,7 @@
 #include "accord/common/errors.h"
 #include "accord/common/idempotency.h"
 #include "account_sql.h"
+#include "team_need_services.h"
 
 namespace accord::account {
 
@@ -23,7 +24,10 @@ WriteMeta MetaFor(const common::RpcContext& rpc, const char* method,
 }  // namespace
 
 AccountServiceImpl::AccountServiceImpl(common::Runtime& runtime)
-    : runtime_(runtime), repository_(runtime.pg()), logic_(repository_, runtime.page_tokens()) {}
+    : runtime_(runtime),
+      storage_(runtime.pg()),
+      repository_(storage_, runtime.cache()),
+      logic_(repository_, runtime.page_tokens()) {}
 
 grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
     grpc::CallbackServerContext* context, const v1::CreateAccountRequest* request,
@@ -38,10 +42,20 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* context,
                                                          const v1::GetAccountRequest* request,
                                                          v1::Account* response) {
-  return runtime_.Unary(context, get_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(*response, logic_.Get(rpc.principal, *request));
-    return absl::OkStatus();
-  });
+  // A cached account is answered on gRPC's thread; anything else goes to a worker.
+  return runtime_.Unary(
+      context, get_method_,
+      [=, this](const common::RpcContext& rpc) -> std::optional<absl::Status> {
+        auto done = logic_.GetWithoutIo(rpc.principal, *request);
+        if (!done) return std::nullopt;
+        if (!done->ok()) return done->status();
+        *response = std::move(**done);
+        return absl::OkStatus();
+      },
+      [=, this](const common::RpcContext& rpc) {
+        ACCORD_ASSIGN_OR_RETURN(*response, logic_.Get(rpc.principal, *request));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(
@@ -142,9 +156,11 @@ common::ServiceDefinition AccountServiceDefinition() {
   definition.default_metrics_port = 9091;
   definition.migrations = [] -> const std::vector<common::Migration>& { return Migrations(); };
   definition.statements = sql::AllStatements();
+  AddTeamAndNeedStatements(definition.statements);
   definition.make_services = [](common::Runtime& runtime) {
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<AccountServiceImpl>(runtime));
+    AddTeamAndNeedServices(runtime, services);
     return services;
   };
   return definition;

@@ -8,6 +8,7 @@
 #include "accord/account/v1/account.grpc.pb.h"
 #include "accord/common/server.h"
 #include "account_logic.h"
+#include "caching_account_repository.h"
 #include "pg_account_repository.h"
 
 namespace accord::account {
@@ -53,7 +54,8 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
 
  private:
   common::Runtime& runtime_;
-  PgAccountRepository repository_;
+  PgAccountRepository storage_;
+  CachingAccountRepository repository_;
   AccountLogic logic_;
   common::RpcMethod create_method_{"accord.account.v1.AccountService", "CreateAccount"};
   common::RpcMethod get_method_{"accord.account.v1.AccountService", "GetAccount"};

@@ -29,13 +29,26 @@ const filter::Schema& NeedFilterSchema() {
     schema.fields = {
         {"title", "n.title", filter::FieldType::kString, {}, {}},
         {"owner", "n.owner", filter::FieldType::kString, {}, {}},
-        {"status", "n.status", filter::FieldType::kEnum,
-         FilterEnumValues(v1::NeedStatus_descriptor(), "NEED_STATUS_"), {}},
-        {"priority", "n.priority", filter::FieldType::kEnum,
-         FilterEnumValues(v1::NeedPriority_descriptor(), "NEED_PRIORITY_"), {}},
-        {"source", "n.source", filter::FieldType::kEnum,
-         FilterEnumValues(v1::NeedSource_descriptor(), "NEED_SOURCE_"), {}},
-        {"due_date", "to_char(n.due_date, 'YYYY-MM-DD')", filter::FieldType::kString, {}, {"=", "!="}},
+        {"status",
+         "n.status",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::NeedStatus_descriptor(), "NEED_STATUS_"),
+         {}},
+        {"priority",
+         "n.priority",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::NeedPriority_descriptor(), "NEED_PRIORITY_"),
+         {}},
+        {"source",
+         "n.source",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::NeedSource_descriptor(), "NEED_SOURCE_"),
+         {}},
+        {"due_date",
+         "to_char(n.due_date, 'YYYY-MM-DD')",
+         filter::FieldType::kString,
+         {},
+         {"=", "!="}},
         {"create_time", "n.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "n.update_time", filter::FieldType::kTimestamp, {}, {}},
     };
@@ -120,7 +133,8 @@ void ValidateNeedFields(const Need& need, const std::string& prefix,
   if (!v1::NeedSource_IsValid(need.source())) {
     violations.Add(prefix + "source", "unknown need source " + std::to_string(need.source()));
   }
-  if (need.priority() == v1::NEED_PRIORITY_UNSPECIFIED || !v1::NeedPriority_IsValid(need.priority())) {
+  if (need.priority() == v1::NEED_PRIORITY_UNSPECIFIED ||
+      !v1::NeedPriority_IsValid(need.priority())) {
     violations.Add(prefix + "priority", "must be LOW, MEDIUM, HIGH or CRITICAL");
   }
   if (need.status() == v1::NEED_STATUS_UNSPECIFIED || !v1::NeedStatus_IsValid(need.status())) {
@@ -178,15 +192,15 @@ absl::StatusOr<ListNeedsResponse> NeedLogic::List(const common::Principal&,
   MergeViolations(account_id.status(), violations);
   if (request.page_size() < 0) violations.Add("page_size", "must not be negative");
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  ACCORD_ASSIGN_OR_RETURN(OrderBy order,
-                          ParseOrderBy(request.order_by(), {"create_time", "due_date", "priority"}));
+  ACCORD_ASSIGN_OR_RETURN(
+      OrderBy order, ParseOrderBy(request.order_by(), {"create_time", "due_date", "priority"}));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
                           filter::Compile(request.filter(), NeedFilterSchema()));
 
   NeedListQuery query;
   query.account_id = *account_id;
-  query.limit = request.page_size() == 0 ? kDefaultPageSize
-                                         : std::min(request.page_size(), kMaxPageSize);
+  query.limit =
+      request.page_size() == 0 ? kDefaultPageSize : std::min(request.page_size(), kMaxPageSize);
   query.order = order.field == "due_date"   ? NeedOrder::kDueDate
                 : order.field == "priority" ? NeedOrder::kPriority
                                             : NeedOrder::kCreateTime;
@@ -250,10 +264,10 @@ absl::StatusOr<Need> NeedLogic::Update(const common::Principal& caller,
         ValidateNeedFields(next, "need.", field_violations);
         ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
         if (!IsAllowedStatusTransition(current.status(), next.status())) {
-          return common::FailedPrecondition(
-              "ILLEGAL_STATUS_TRANSITION",
-              "a need cannot move from " + v1::NeedStatus_Name(current.status()) + " to " +
-                  v1::NeedStatus_Name(next.status()));
+          return common::FailedPrecondition("ILLEGAL_STATUS_TRANSITION",
+                                            "a need cannot move from " +
+                                                v1::NeedStatus_Name(current.status()) + " to " +
+                                                v1::NeedStatus_Name(next.status()));
         }
         return next;
       },

@@ -42,8 +42,7 @@ void ValidateNeedFields(const Need& need, const std::string& prefix,
 
 // Needs may be changed by admins, by account managers who own the account or are on its team,
 // and by integrations (sync from other systems).
-absl::Status CheckNeedWriteAccess(const common::Principal& caller,
-                                  const AccountAccessFacts& facts);
+absl::Status CheckNeedWriteAccess(const common::Principal& caller, const AccountAccessFacts& facts);
 
 class NeedLogic {
  public:

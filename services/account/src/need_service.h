@@ -17,8 +17,7 @@ class NeedServiceImpl final : public v1::AccountNeedService::CallbackService {
                                        const v1::CreateNeedRequest* request,
                                        v1::Need* response) override;
   grpc::ServerUnaryReactor* GetNeed(grpc::CallbackServerContext* context,
-                                    const v1::GetNeedRequest* request,
-                                    v1::Need* response) override;
+                                    const v1::GetNeedRequest* request, v1::Need* response) override;
   grpc::ServerUnaryReactor* ListNeeds(grpc::CallbackServerContext* context,
                                       const v1::ListNeedsRequest* request,
                                       v1::ListNeedsResponse* response) override;

@@ -8,11 +8,11 @@
 namespace accord::account::sql {
 
 // Columns in the order RowToNeed reads them. Dates travel as "YYYY-MM-DD" text, '' for none.
-#define ACCORD_NEED_COLUMNS                                                                 \
+#define ACCORD_NEED_COLUMNS                                                                  \
   "n.id::text, n.account_id::text, n.title, n.description, n.source, n.priority, n.status, " \
-  "COALESCE(to_char(n.due_date, 'YYYY-MM-DD'), ''), n.owner, n.version, "                   \
-  "(extract(epoch FROM n.create_time) * 1000000)::bigint, "                                 \
-  "(extract(epoch FROM n.update_time) * 1000000)::bigint, "                                 \
+  "COALESCE(to_char(n.due_date, 'YYYY-MM-DD'), ''), n.owner, n.version, "                    \
+  "(extract(epoch FROM n.create_time) * 1000000)::bigint, "                                  \
+  "(extract(epoch FROM n.update_time) * 1000000)::bigint, "                                  \
   "(extract(epoch FROM n.delete_time) * 1000000)::bigint"
 
 inline constexpr const char* kNeedColumns = ACCORD_NEED_COLUMNS;

@@ -2,9 +2,8 @@
 // write transaction, under a lock on the account row.
 #pragma once
 
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "account_access.h"

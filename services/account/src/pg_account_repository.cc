@@ -430,10 +430,11 @@ absl::StatusOr<std::vector<TreeRow>> PgAccountRepository::Subtree(const std::str
   return rows;
 }
 
-absl::StatusOr<std::pair<Account, Account>> PgAccountRepository::Merge(
+absl::StatusOr<MergeResult> PgAccountRepository::Merge(
     const std::string& survivor_id, const std::string& duplicate_id, const MergeCheck& check,
     const WriteMeta& meta) {
   Account duplicate_after;
+  std::vector<Account> moved;
   auto survivor_after = Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
     // Lock in id order so that two merges of the same pair cannot deadlock.
     transaction.exec_prepared(sql::kLockHierarchy.name);
@@ -486,10 +487,11 @@ absl::StatusOr<std::pair<Account, Account>> PgAccountRepository::Merge(
     outbox_.Append(transaction, spec);
     Emit(transaction, kAccountUpdated, &survivor, *out, meta);
     for (const auto& child : moved_children) {
-      ACCORD_ASSIGN_OR_RETURN(Account moved, Load(transaction, child[0].as<std::string>()));
-      Account before_move = moved;
+      ACCORD_ASSIGN_OR_RETURN(Account child_after, Load(transaction, child[0].as<std::string>()));
+      Account before_move = child_after;
       before_move.set_parent(duplicate.name());
-      Emit(transaction, kAccountUpdated, &before_move, moved, meta);
+      Emit(transaction, kAccountUpdated, &before_move, child_after, meta);
+      moved.push_back(std::move(child_after));
     }
     return absl::OkStatus();
   });
@@ -502,7 +504,7 @@ absl::StatusOr<std::pair<Account, Account>> PgAccountRepository::Merge(
     });
     ACCORD_RETURN_IF_ERROR(tombstone);
   }
-  return std::make_pair(*survivor_after, duplicate_after);
+  return MergeResult{*survivor_after, duplicate_after, std::move(moved)};
 }
 
 }  // namespace accord::account

@@ -27,7 +27,7 @@ class PgAccountRepository final : public AccountRepository {
                                                               const Mutation& update,
                                                               const WriteMeta& meta) override;
   absl::StatusOr<std::vector<TreeRow>> Subtree(const std::string& id, int max_depth) override;
-  absl::StatusOr<std::pair<Account, Account>> Merge(const std::string& survivor_id,
+  absl::StatusOr<MergeResult> Merge(const std::string& survivor_id,
                                                     const std::string& duplicate_id,
                                                     const MergeCheck& check,
                                                     const WriteMeta& meta) override;

@@ -3,7 +3,6 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
-
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
 #include "account_logic.h"
@@ -48,9 +47,8 @@ absl::StatusOr<Need> PgNeedRepository::Write(
   Need result;
   ACCORD_RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& transaction) -> absl::Status {
     if (!meta.request_id.empty()) {
-      ACCORD_ASSIGN_OR_RETURN(
-          auto previous,
-          idempotency_.Claim(transaction, meta.request_id, meta.method, meta.fingerprint));
+      ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
+                                                                meta.method, meta.fingerprint));
       if (previous) {
         if (!result.ParseFromString(*previous)) return common::Internal("corrupt stored response");
         return absl::OkStatus();
@@ -66,8 +64,8 @@ absl::StatusOr<Need> PgNeedRepository::Write(
 }
 
 absl::StatusOr<Need> PgNeedRepository::Create(const std::string& account_id, const Need& need,
-                                              const std::string& subject,
-                                              const CreateCheck& check, const WriteMeta& meta) {
+                                              const std::string& subject, const CreateCheck& check,
+                                              const WriteMeta& meta) {
   return Write(meta, [&](pqxx::work& transaction, Need* out) -> absl::Status {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,

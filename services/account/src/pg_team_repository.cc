@@ -3,7 +3,6 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
-
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
 #include "account_logic.h"
@@ -53,9 +52,8 @@ absl::StatusOr<TeamMember> PgTeamRepository::Write(
   TeamMember result;
   ACCORD_RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& transaction) -> absl::Status {
     if (!meta.request_id.empty()) {
-      ACCORD_ASSIGN_OR_RETURN(
-          auto previous,
-          idempotency_.Claim(transaction, meta.request_id, meta.method, meta.fingerprint));
+      ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
+                                                                meta.method, meta.fingerprint));
       if (previous) {
         if (!result.ParseFromString(*previous)) return common::Internal("corrupt stored response");
         return absl::OkStatus();
@@ -79,7 +77,8 @@ absl::StatusOr<TeamMember> PgTeamRepository::Create(const std::string& account_i
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kUpdate));
-    ACCORD_RETURN_IF_ERROR(check(facts, MembershipsOf(transaction, account_id, member.member(), "")));
+    ACCORD_RETURN_IF_ERROR(
+        check(facts, MembershipsOf(transaction, account_id, member.member(), "")));
     auto row = transaction.exec_prepared1(
         sql::kInsertTeamMember.name, common::NewUuidV7(), account_id, member.member(),
         static_cast<int>(member.role()), member.start_date(), member.end_date(), member.note());
@@ -150,8 +149,7 @@ absl::StatusOr<TeamPage> PgTeamRepository::List(const TeamListQuery& query) {
 absl::StatusOr<TeamMember> PgTeamRepository::Update(const std::string& account_id,
                                                     const std::string& member_id,
                                                     const std::string& subject,
-                                                    const Mutation& mutate,
-                                                    const WriteMeta& meta) {
+                                                    const Mutation& mutate, const WriteMeta& meta) {
   return Write(meta, [&](pqxx::work& transaction, TeamMember* out) -> absl::Status {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
@@ -159,9 +157,9 @@ absl::StatusOr<TeamMember> PgTeamRepository::Update(const std::string& account_i
     auto rows = transaction.exec_prepared(sql::kLockTeamMember.name, account_id, member_id);
     if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));
     const TeamMember current = RowToTeamMember(rows[0]);
-    ACCORD_ASSIGN_OR_RETURN(
-        TeamMember next,
-        mutate(facts, current, MembershipsOf(transaction, account_id, current.member(), member_id)));
+    ACCORD_ASSIGN_OR_RETURN(TeamMember next, mutate(facts, current,
+                                                    MembershipsOf(transaction, account_id,
+                                                                  current.member(), member_id)));
     auto row = transaction.exec_prepared1(sql::kUpdateTeamMember.name, account_id, member_id,
                                           static_cast<int>(next.role()), next.start_date(),
                                           next.end_date(), next.note());
@@ -170,14 +168,14 @@ absl::StatusOr<TeamMember> PgTeamRepository::Update(const std::string& account_i
   });
 }
 
-absl::Status PgTeamRepository::Delete(const std::string& account_id,
-                                      const std::string& member_id, const std::string& subject,
-                                      const DeleteCheck& check, const WriteMeta& meta) {
+absl::Status PgTeamRepository::Delete(const std::string& account_id, const std::string& member_id,
+                                      const std::string& subject, const DeleteCheck& check,
+                                      const WriteMeta& meta) {
   return Write(meta,
                [&](pqxx::work& transaction, TeamMember*) -> absl::Status {
-                 ACCORD_ASSIGN_OR_RETURN(
-                     AccountAccessFacts facts,
-                     LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kUpdate));
+                 ACCORD_ASSIGN_OR_RETURN(AccountAccessFacts facts,
+                                         LoadAccountAccessFacts(transaction, account_id, subject,
+                                                                AccountLock::kUpdate));
                  auto rows =
                      transaction.exec_prepared(sql::kLockTeamMember.name, account_id, member_id);
                  if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));

@@ -26,11 +26,22 @@ const filter::Schema& TeamFilterSchema() {
     filter::Schema schema;
     schema.fields = {
         {"member", "t.member", filter::FieldType::kString, {}, {}},
-        {"role", "t.role", filter::FieldType::kEnum,
-         FilterEnumValues(v1::TeamRole_descriptor(), "TEAM_ROLE_"), {}},
+        {"role",
+         "t.role",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::TeamRole_descriptor(), "TEAM_ROLE_"),
+         {}},
         {"active", kTeamMemberActiveSql, filter::FieldType::kBool, {}, {}},
-        {"start_date", "to_char(t.start_date, 'YYYY-MM-DD')", filter::FieldType::kString, {}, {"=", "!="}},
-        {"end_date", "to_char(t.end_date, 'YYYY-MM-DD')", filter::FieldType::kString, {}, {"=", "!="}},
+        {"start_date",
+         "to_char(t.start_date, 'YYYY-MM-DD')",
+         filter::FieldType::kString,
+         {},
+         {"=", "!="}},
+        {"end_date",
+         "to_char(t.end_date, 'YYYY-MM-DD')",
+         filter::FieldType::kString,
+         {},
+         {"=", "!="}},
         {"create_time", "t.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "t.update_time", filter::FieldType::kTimestamp, {}, {}},
     };
@@ -46,8 +57,9 @@ absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask) {
       violations.Add("update_mask",
                      "`member` cannot be changed; end this membership and create another");
     } else if (!UpdatablePaths().count(path)) {
-      violations.Add("update_mask",
-                     "`" + path + "` cannot be updated; updatable: role, start_date, end_date, note");
+      violations.Add(
+          "update_mask",
+          "`" + path + "` cannot be updated; updatable: role, start_date, end_date, note");
     }
   }
   return violations.ToStatus();
@@ -180,14 +192,15 @@ absl::StatusOr<ListTeamMembersResponse> TeamLogic::List(const common::Principal&
   MergeViolations(account_id.status(), violations);
   if (request.page_size() < 0) violations.Add("page_size", "must not be negative");
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  ACCORD_ASSIGN_OR_RETURN(OrderBy order, ParseOrderBy(request.order_by(), {"member", "create_time"}));
+  ACCORD_ASSIGN_OR_RETURN(OrderBy order,
+                          ParseOrderBy(request.order_by(), {"member", "create_time"}));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
                           filter::Compile(request.filter(), TeamFilterSchema()));
 
   TeamListQuery query;
   query.account_id = *account_id;
-  query.limit = request.page_size() == 0 ? kDefaultPageSize
-                                         : std::min(request.page_size(), kMaxPageSize);
+  query.limit =
+      request.page_size() == 0 ? kDefaultPageSize : std::min(request.page_size(), kMaxPageSize);
   query.order = order.field == "member" ? TeamOrder::kMember : TeamOrder::kCreateTime;
   query.descending = order.descending;
   query.filter_sql = std::move(compiled.where);

@@ -40,8 +40,7 @@ bool PeriodsOverlap(const TeamMember& a, const TeamMember& b);
 
 // The team may be changed by admins, and by account managers who own the account or are on its
 // team; not by integrations.
-absl::Status CheckTeamWriteAccess(const common::Principal& caller,
-                                  const AccountAccessFacts& facts);
+absl::Status CheckTeamWriteAccess(const common::Principal& caller, const AccountAccessFacts& facts);
 
 class TeamLogic {
  public:

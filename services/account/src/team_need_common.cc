@@ -48,8 +48,7 @@ absl::StatusOr<ChildName> ParseChildName(std::string_view name, std::string_view
   }
   const std::string account_id = Lower(rest.substr(0, slash));
   rest = rest.substr(slash + 1);
-  if (rest.substr(0, collection.size()) != collection ||
-      rest.substr(collection.size(), 1) != "/") {
+  if (rest.substr(0, collection.size()) != collection || rest.substr(collection.size(), 1) != "/") {
     return common::InvalidArgument(field, "must look like " + example);
   }
   const std::string id = Lower(rest.substr(collection.size() + 1));
@@ -134,8 +133,8 @@ absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
     return order;
   }
   if (words.size() > 2 || (words.size() == 2 && words[1] != "desc" && words[1] != "asc")) {
-    return common::InvalidArgument("order_by", "expected one of " + choices +
-                                                   ", optionally followed by ` desc`");
+    return common::InvalidArgument(
+        "order_by", "expected one of " + choices + ", optionally followed by ` desc`");
   }
   if (std::find(fields.begin(), fields.end(), words[0]) == fields.end()) {
     return common::InvalidArgument("order_by",

@@ -57,9 +57,9 @@ class TeamRepository {
   // Stores a new membership of account `account_id` (name, etag and times are assigned here)
   // once `check` agrees. With a request_id already used, returns the first call's result and
   // stores nothing. `subject` is the caller, for the access facts.
-  virtual absl::StatusOr<TeamMember> Create(const std::string& account_id,
-                                            const TeamMember& member, const std::string& subject,
-                                            const CreateCheck& check, const WriteMeta& meta) = 0;
+  virtual absl::StatusOr<TeamMember> Create(const std::string& account_id, const TeamMember& member,
+                                            const std::string& subject, const CreateCheck& check,
+                                            const WriteMeta& meta) = 0;
   // NOT_FOUND (naming the membership) when it is missing or its account is deleted.
   virtual absl::StatusOr<TeamMember> Get(const std::string& account_id,
                                          const std::string& member_id) = 0;
@@ -69,9 +69,9 @@ class TeamRepository {
   // Loads the membership, passes it (with the access facts and the person's other memberships
   // on the account, this one excluded) to `mutate`, and stores what it returns with the next
   // version. An error from `mutate` aborts the change.
-  using Mutation = std::function<absl::StatusOr<TeamMember>(
-      const AccountAccessFacts& facts, const TeamMember& current,
-      const std::vector<TeamMember>& others)>;
+  using Mutation = std::function<absl::StatusOr<TeamMember>(const AccountAccessFacts& facts,
+                                                            const TeamMember& current,
+                                                            const std::vector<TeamMember>& others)>;
   virtual absl::StatusOr<TeamMember> Update(const std::string& account_id,
                                             const std::string& member_id,
                                             const std::string& subject, const Mutation& mutate,

@@ -12,9 +12,9 @@ namespace accord::account::sql {
 // ---- Access facts of a live account for one caller ($1 account id, $2 the caller's subject).
 // Locking the account row serialises the writes under it and keeps owner, team and existence
 // fixed until commit: FOR UPDATE where the team itself changes, FOR SHARE otherwise.
-#define ACCORD_ACCOUNT_ACCESS_SELECT                                                           \
-  "SELECT a.owner, EXISTS (SELECT 1 FROM account.team_members t WHERE t.account_id = a.id "   \
-  "AND t.member = $2 AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL                                       \
+#define ACCORD_ACCOUNT_ACCESS_SELECT                                                        \
+  "SELECT a.owner, EXISTS (SELECT 1 FROM account.team_members t WHERE t.account_id = a.id " \
+  "AND t.member = $2 AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL                                    \
   ") FROM account.accounts a WHERE a.id = $1::uuid AND a.delete_time IS NULL"
 
 inline constexpr common::PreparedStatement kAccountAccessForUpdate{
@@ -30,11 +30,11 @@ inline constexpr common::PreparedStatement kAccountIsLive{
 // ---- Team members. Dates travel as "YYYY-MM-DD" text, '' for none.
 
 // Columns in the order RowToTeamMember reads them.
-#define ACCORD_TEAM_MEMBER_COLUMNS                                                          \
-  "t.id::text, t.account_id::text, t.member, t.role, "                                      \
-  "COALESCE(to_char(t.start_date, 'YYYY-MM-DD'), ''), "                                     \
-  "COALESCE(to_char(t.end_date, 'YYYY-MM-DD'), ''), t.note, t.version, "                    \
-  "(extract(epoch FROM t.create_time) * 1000000)::bigint, "                                 \
+#define ACCORD_TEAM_MEMBER_COLUMNS                                       \
+  "t.id::text, t.account_id::text, t.member, t.role, "                   \
+  "COALESCE(to_char(t.start_date, 'YYYY-MM-DD'), ''), "                  \
+  "COALESCE(to_char(t.end_date, 'YYYY-MM-DD'), ''), t.note, t.version, " \
+  "(extract(epoch FROM t.create_time) * 1000000)::bigint, "              \
   "(extract(epoch FROM t.update_time) * 1000000)::bigint, " ACCORD_TEAM_MEMBER_ACTIVE_SQL
 
 inline constexpr const char* kTeamMemberColumns = ACCORD_TEAM_MEMBER_COLUMNS;

@@ -111,9 +111,25 @@ std::optional<CachedValue> VersionedCache::Get(const std::string& key) {
     if (decoded) PutLocal(key, decoded->version, Kind::kTombstone, {});
     return std::nullopt;
   }
+  // Redis may lag what this replica already learned from an event (the writer's Put failed):
+  // a copy older than the local tombstone is stale.
+  if (LocalVersion(key) > decoded->version) {
+    redis_misses_->Increment();
+    return std::nullopt;
+  }
   redis_hits_->Increment();
   PutLocal(key, decoded->version, Kind::kValue, decoded->bytes);
   return CachedValue{decoded->version, std::move(decoded->bytes)};
+}
+
+int64_t VersionedCache::LocalVersion(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(key);
+  return it == index_.end() ? 0 : it->second->version;
+}
+
+void VersionedCache::InvalidateLocal(const std::string& key, int64_t version) {
+  PutLocal(key, version, Kind::kTombstone, {});
 }
 
 void VersionedCache::Put(const std::string& key, const CachedValue& value) {

@@ -8,7 +8,11 @@
 #include <ctime>
 #include <iostream>
 
+#include "accord/common/cache.h"
 #include "accord/common/errors.h"
+#include "accord/common/event_stream.h"
+#include "accord/common/outbox.h"
+#include "accord/common/relay.h"
 #include "accord/common/grpc_status.h"
 #include "accord/common/ids.h"
 #include "accord/common/log.h"
@@ -174,6 +178,17 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   s.shutdown_deadline =
       config.Millis("ACCORD_SHUTDOWN_DEADLINE_MS", std::chrono::milliseconds(10000),
                     "in-flight calls get this long to finish at shutdown");
+  s.event_retention = std::chrono::hours(config.Int(
+      "ACCORD_EVENT_RETENTION_HOURS", 24 * 7, 1, 24 * 90,
+      "published events kept in Postgres for replay (Redis loss, slow subscribers)"));
+  s.stream_maxlen = config.Int("ACCORD_STREAM_MAXLEN", 1000000, 1000, 100000000,
+                               "approximate length the Redis event stream is trimmed to");
+  s.cache_local_entries = static_cast<size_t>(config.Int(
+      "ACCORD_CACHE_LOCAL_ENTRIES", 100000, 0, 10000000, "in-process cache capacity (0 = off)"));
+  s.cache_local_ttl = config.Millis("ACCORD_CACHE_LOCAL_TTL_MS", std::chrono::milliseconds(60000),
+                                    "how long an in-process cache entry is served");
+  s.cache_redis_ttl = std::chrono::seconds(
+      config.Int("ACCORD_CACHE_REDIS_TTL_S", 300, 1, 86400, "how long Redis keeps a cached entry"));
   s.max_message_bytes = config.Int("ACCORD_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 1024,
                                    256 * 1024 * 1024, "largest gRPC message accepted or sent");
   return s;
@@ -202,7 +217,18 @@ Runtime::Runtime(ServiceSettings settings)
     : settings_(std::move(settings)), page_tokens_(settings_.page_token_secret) {}
 
 Runtime::~Runtime() {
+  // Subscribers go first (they listen to the tail), then the readers and the relay.
+  event_service_.reset();
+  if (tail_) tail_->Stop();
+  if (relay_) relay_->Stop();
   if (workers_) workers_->Shutdown();
+}
+
+void Runtime::StartBackground() {
+  if (background_started_) return;
+  background_started_ = true;
+  tail_->Start();
+  relay_->Start();
 }
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
@@ -214,6 +240,37 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
   runtime->pg_ = std::make_unique<PgPool>(runtime->settings_.pg, std::move(statements));
   runtime->redis_ = std::make_unique<RedisClient>(runtime->settings_.redis);
   runtime->workers_ = std::make_unique<WorkerPool>(runtime->settings_.worker_threads, 100000);
+
+  const ServiceSettings& config = runtime->settings_;
+  const std::string stream = EventStreamName(config.service_name);
+  RelayOptions relay;
+  relay.pg_url = config.pg.url;
+  relay.schema = config.schema;
+  relay.stream = stream;
+  relay.stream_maxlen = config.stream_maxlen;
+  relay.retention = config.event_retention;
+  runtime->relay_ = std::make_unique<OutboxRelay>(relay, *runtime->redis_);
+  StreamTail::Options tail;
+  tail.pg_url = config.pg.url;
+  tail.schema = config.schema;
+  tail.stream = stream;
+  runtime->tail_ = std::make_unique<StreamTail>(tail, *runtime->redis_);
+  VersionedCache::Options cache;
+  cache.name = config.service_name;
+  cache.local_capacity = config.cache_local_entries;
+  cache.local_ttl = config.cache_local_ttl;
+  cache.redis_ttl = config.cache_redis_ttl;
+  StreamTail* tail_ptr = runtime->tail_.get();
+  runtime->cache_ = std::make_unique<VersionedCache>(cache, runtime->redis_.get(),
+                                                     [tail_ptr] { return tail_ptr->healthy(); });
+  VersionedCache* cache_ptr = runtime->cache_.get();
+  runtime->tail_->AddListener([cache_ptr](const PublishedEvent& event) {
+    cache_ptr->InvalidateLocal(event.envelope.subject(), event.envelope.aggregate_version());
+  });
+  EventServiceOptions events;
+  events.retention = config.event_retention;
+  runtime->event_service_ = std::make_unique<EventServiceImpl>(*runtime, *runtime->tail_,
+                                                                config.schema, events);
   return runtime;
 }
 
@@ -309,6 +366,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.SetMaxReceiveMessageSize(settings.max_message_bytes);
   builder.SetMaxSendMessageSize(settings.max_message_bytes);
   for (auto* service : services) builder.RegisterService(service);
+  builder.RegisterService(&runtime.event_service());
+  runtime.StartBackground();
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return absl::UnavailableError("cannot listen on " + settings.grpc_address);

@@ -21,22 +21,21 @@ namespace {
 
 using common::Role;
 using ::testing::Contains;
+using testing::ContextAs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
-using testing::ContextAs;
 using testing::ReasonOf;
+using ::testing::StartsWith;
 using testing::ViolatedFields;
 
 // The account service with the team and need services, whether or not
 // AccountServiceDefinition() registers them itself yet.
 common::ServiceDefinition AccountWithTeamsAndNeeds() {
   common::ServiceDefinition definition = AccountServiceDefinition();
-  const bool registered =
-      std::any_of(definition.statements.begin(), definition.statements.end(),
-                  [](const common::PreparedStatement& statement) {
-                    return std::string(statement.name) == "team_member_insert";
-                  });
+  const bool registered = std::any_of(definition.statements.begin(), definition.statements.end(),
+                                      [](const common::PreparedStatement& statement) {
+                                        return std::string(statement.name) == "team_member_insert";
+                                      });
   if (registered) return definition;
   AddTeamAndNeedStatements(definition.statements);
   definition.make_services = [make_accounts = definition.make_services](common::Runtime& runtime) {
@@ -70,8 +69,8 @@ class TeamNeedApiTest : public ::testing::Test {
     request.mutable_account()->set_display_name(display_name);
     request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_COMMERCIAL);
     v1::Account account;
-    auto status =
-        accounts_->CreateAccount(ContextAs(owner, {Role::kAccountManager}).get(), request, &account);
+    auto status = accounts_->CreateAccount(ContextAs(owner, {Role::kAccountManager}).get(), request,
+                                           &account);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return account;
   }
@@ -176,8 +175,8 @@ TEST_F(TeamNeedApiTest, TeamMemberCreateGetUpdateDelete) {
   update.mutable_update_mask()->add_paths("end_date");
   update.set_etag(created.etag());
   v1::TeamMember updated;
-  status = teams_->UpdateTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), update,
-                                    &updated);
+  status =
+      teams_->UpdateTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), update, &updated);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(updated.end_date(), "2024-01-31");
   EXPECT_EQ(updated.note(), "covers the north");
@@ -185,15 +184,15 @@ TEST_F(TeamNeedApiTest, TeamMemberCreateGetUpdateDelete) {
   EXPECT_NE(updated.etag(), created.etag());
 
   // Stale etag: ABORTED; end before start: the field, with its full path.
-  status = teams_->UpdateTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), update,
-                                    &updated);
+  status =
+      teams_->UpdateTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), update, &updated);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_EQ(ReasonOf(status), "ETAG_MISMATCH");
   update.set_etag(updated.etag());
   update.mutable_team_member()->set_end_date("2023-12-31");
   v1::TeamMember ignored;
-  status = teams_->UpdateTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), update,
-                                    &ignored);
+  status =
+      teams_->UpdateTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), update, &ignored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), ElementsAre("team_member.end_date"));
 
@@ -201,12 +200,12 @@ TEST_F(TeamNeedApiTest, TeamMemberCreateGetUpdateDelete) {
   remove.set_name(created.name());
   remove.set_etag(created.etag());
   google::protobuf::Empty empty;
-  status = teams_->DeleteTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), remove,
-                                    &empty);
+  status =
+      teams_->DeleteTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), remove, &empty);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
   remove.set_etag(updated.etag());
-  status = teams_->DeleteTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), remove,
-                                    &empty);
+  status =
+      teams_->DeleteTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), remove, &empty);
   ASSERT_TRUE(status.ok()) << status.error_message();
   status = teams_->GetTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), get, &fetched);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
@@ -235,8 +234,8 @@ TEST_F(TeamNeedApiTest, OverlappingMembershipIsAlreadyExists) {
   update.mutable_team_member()->set_end_date("");
   update.mutable_update_mask()->add_paths("end_date");
   update.set_etag(out.etag());
-  status = teams_->UpdateTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), update,
-                                    &out);
+  status =
+      teams_->UpdateTeamMember(ContextAs("alice", {Role::kAccountManager}).get(), update, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
 }
 
@@ -300,8 +299,7 @@ TEST_F(TeamNeedApiTest, SalesAssistantMayReadButNotWrite) {
   v1::Need need;
   ASSERT_TRUE(AddNeed("alice", Role::kAccountManager, account.name(), NeedTitled("x"), &need).ok());
   v1::Need ignored;
-  auto status =
-      AddNeed("sam", Role::kSalesAssistant, account.name(), NeedTitled("mine"), &ignored);
+  auto status = AddNeed("sam", Role::kSalesAssistant, account.name(), NeedTitled("mine"), &ignored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(ReasonOf(status), "NOT_ALLOWED");
   v1::TeamMember member;
@@ -361,9 +359,9 @@ TEST_F(TeamNeedApiTest, IdempotentCreates) {
   v1::Account account = CreateAccount("alice", "Hooli");
   const std::string need_request = common::NewUuidV7();
   v1::Need first, second;
-  ASSERT_TRUE(AddNeed("alice", Role::kAccountManager, account.name(), NeedTitled("x"), &first,
-                      need_request)
-                  .ok());
+  ASSERT_TRUE(
+      AddNeed("alice", Role::kAccountManager, account.name(), NeedTitled("x"), &first, need_request)
+          .ok());
   ASSERT_TRUE(AddNeed("alice", Role::kAccountManager, account.name(), NeedTitled("x"), &second,
                       need_request)
                   .ok());
@@ -416,7 +414,8 @@ TEST_F(TeamNeedApiTest, NeedStatusRulesAndSoftDelete) {
   bad.mutable_need()->set_due_date("2024-02-30");
   status = needs_->CreateNeed(ContextAs("alice", {Role::kAccountManager}).get(), bad, &ignored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(ViolatedFields(status), ::testing::UnorderedElementsAre("need.title", "need.due_date"));
+  EXPECT_THAT(ViolatedFields(status),
+              ::testing::UnorderedElementsAre("need.title", "need.due_date"));
 
   v1::DeleteNeedRequest remove;
   remove.set_name(need.name());
@@ -443,9 +442,12 @@ TEST_F(TeamNeedApiTest, NeedsPageFilterAndOrder) {
     std::string due;
   };
   const std::vector<Row> rows = {
-      {"n1", v1::NEED_PRIORITY_LOW, "2030-03-01"},     {"n2", v1::NEED_PRIORITY_HIGH, ""},
-      {"n3", v1::NEED_PRIORITY_CRITICAL, "2030-01-01"}, {"n4", v1::NEED_PRIORITY_HIGH, "2030-02-01"},
-      {"n5", v1::NEED_PRIORITY_MEDIUM, ""},            {"n6", v1::NEED_PRIORITY_LOW, "2030-01-15"},
+      {"n1", v1::NEED_PRIORITY_LOW, "2030-03-01"},
+      {"n2", v1::NEED_PRIORITY_HIGH, ""},
+      {"n3", v1::NEED_PRIORITY_CRITICAL, "2030-01-01"},
+      {"n4", v1::NEED_PRIORITY_HIGH, "2030-02-01"},
+      {"n5", v1::NEED_PRIORITY_MEDIUM, ""},
+      {"n6", v1::NEED_PRIORITY_LOW, "2030-01-15"},
       {"n7", v1::NEED_PRIORITY_HIGH, "2030-01-01"},
   };
   for (const auto& row : rows) {
@@ -491,7 +493,8 @@ TEST_F(TeamNeedApiTest, NeedsPageFilterAndOrder) {
   first.set_parent(acme.name());
   first.set_page_size(2);
   v1::ListNeedsResponse page;
-  ASSERT_TRUE(needs_->ListNeeds(ContextAs("sam", {Role::kSalesAssistant}).get(), first, &page).ok());
+  ASSERT_TRUE(
+      needs_->ListNeeds(ContextAs("sam", {Role::kSalesAssistant}).get(), first, &page).ok());
   ASSERT_FALSE(page.next_page_token().empty());
   first.set_page_token(page.next_page_token());
   first.set_parent(globex.name());

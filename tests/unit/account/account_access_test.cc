@@ -57,8 +57,7 @@ TEST(AccountWriteAccessTest, OneRuleForEveryRoleAndFact) {
 
 TEST(AccountWriteAccessTest, MessageNamesCallerAndAction) {
   AccountAccessFacts facts{"accounts/a", "someone-else", false};
-  absl::Status status =
-      CheckAccountWriteAccess(As("pat", {Role::kSalesAssistant}), facts);
+  absl::Status status = CheckAccountWriteAccess(As("pat", {Role::kSalesAssistant}), facts);
   EXPECT_EQ(std::string(status.message()), "pat may not write to accounts/a");
   status = CheckAccountWriteAccess(As("pat", {Role::kSalesAssistant}), facts,
                                    IntegrationWrites::kDenied, "rename accounts/a");

@@ -141,7 +141,7 @@ class FakeAccountRepository final : public AccountRepository {
     return rows;
   }
 
-  absl::StatusOr<std::pair<Account, Account>> Merge(const std::string& survivor_id,
+  absl::StatusOr<MergeResult> Merge(const std::string& survivor_id,
                                                     const std::string& duplicate_id,
                                                     const MergeCheck& check,
                                                     const WriteMeta&) override {
@@ -155,7 +155,7 @@ class FakeAccountRepository final : public AccountRepository {
     tombstone.set_merged_into(survivor->name());
     tombstone.mutable_delete_time()->set_seconds(++clock_);
     accounts_[duplicate_id] = tombstone;
-    return std::make_pair(*survivor, tombstone);
+    return MergeResult{*survivor, tombstone, {}};
   }
 
   std::set<std::pair<std::string, std::string>> team_members;  // (account id, subject)

@@ -82,10 +82,10 @@ TEST(NeedStatusTest, AllowedAndIllegalTransitions) {
   const NeedStatus all[] = {NEED_STATUS_OPEN, NEED_STATUS_PLANNED, NEED_STATUS_MET,
                             NEED_STATUS_DROPPED};
   const std::set<std::pair<NeedStatus, NeedStatus>> allowed = {
-      {NEED_STATUS_OPEN, NEED_STATUS_PLANNED},    {NEED_STATUS_OPEN, NEED_STATUS_MET},
-      {NEED_STATUS_OPEN, NEED_STATUS_DROPPED},    {NEED_STATUS_PLANNED, NEED_STATUS_OPEN},
-      {NEED_STATUS_PLANNED, NEED_STATUS_MET},     {NEED_STATUS_PLANNED, NEED_STATUS_DROPPED},
-      {NEED_STATUS_MET, NEED_STATUS_OPEN},        {NEED_STATUS_DROPPED, NEED_STATUS_OPEN},
+      {NEED_STATUS_OPEN, NEED_STATUS_PLANNED}, {NEED_STATUS_OPEN, NEED_STATUS_MET},
+      {NEED_STATUS_OPEN, NEED_STATUS_DROPPED}, {NEED_STATUS_PLANNED, NEED_STATUS_OPEN},
+      {NEED_STATUS_PLANNED, NEED_STATUS_MET},  {NEED_STATUS_PLANNED, NEED_STATUS_DROPPED},
+      {NEED_STATUS_MET, NEED_STATUS_OPEN},     {NEED_STATUS_DROPPED, NEED_STATUS_OPEN},
   };
   for (NeedStatus from : all) {
     for (NeedStatus to : all) {
@@ -104,9 +104,9 @@ TEST(NeedNameTest, ParsesOnlyCanonicalNames) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->account_id, account);
   EXPECT_EQ(parsed->id, need);
-  for (const std::string& bad : {std::string("accounts/") + account + "/teamMembers/" + need,
-                                 std::string("accounts/") + account + "/needs/' OR 1=1 --",
-                                 std::string("needs/") + need}) {
+  for (const std::string& bad :
+       {std::string("accounts/") + account + "/teamMembers/" + need,
+        std::string("accounts/") + account + "/needs/' OR 1=1 --", std::string("needs/") + need}) {
     EXPECT_THAT(Fields(ParseNeedName(bad, "name").status()), ElementsAre("name")) << bad;
   }
 }
@@ -133,9 +133,8 @@ TEST_F(NeedLogicTest, CreateValidatesEveryFieldWithFullPaths) {
   auto result = Create(alice_, need);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Fields(result.status()),
-              UnorderedElementsAre("need.title", "need.description", "need.source",
-                                   "need.priority", "need.status", "need.due_date",
-                                   "need.owner"));
+              UnorderedElementsAre("need.title", "need.description", "need.source", "need.priority",
+                                   "need.status", "need.due_date", "need.owner"));
   result = Create(alice_, NeedTitled(std::string(201, 't')));
   EXPECT_THAT(Fields(result.status()), ElementsAre("need.title"));
   // Length limits count characters, not bytes.
@@ -247,8 +246,7 @@ TEST_F(NeedLogicTest, DeleteIsSoftAndChecksEtagAndPermission) {
   request.set_etag("42");
   EXPECT_EQ(logic_.Delete(alice_, request, {}).status().code(), absl::StatusCode::kAborted);
   request.set_etag(created->etag());
-  EXPECT_EQ(logic_.Delete(bob_, request, {}).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(logic_.Delete(bob_, request, {}).status().code(), absl::StatusCode::kPermissionDenied);
   auto deleted = logic_.Delete(As("sync", {Role::kIntegration}), request, {});
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_TRUE(deleted->has_delete_time());

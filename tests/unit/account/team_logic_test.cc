@@ -147,10 +147,10 @@ TEST_F(TeamLogicTest, CreateValidatesEveryFieldWithFullPaths) {
   member.set_note(std::string(2001, 'n'));
   auto result = Create(alice_, member);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(Fields(result.status()),
-              UnorderedElementsAre("team_member.member", "team_member.role",
-                                   "team_member.start_date", "team_member.end_date",
-                                   "team_member.note"));
+  EXPECT_THAT(
+      Fields(result.status()),
+      UnorderedElementsAre("team_member.member", "team_member.role", "team_member.start_date",
+                           "team_member.end_date", "team_member.note"));
 
   result = Create(alice_, Member("carol", v1::TEAM_ROLE_UNSPECIFIED, "2024-05-02", "2024-05-01"));
   EXPECT_THAT(Fields(result.status()),
@@ -166,7 +166,8 @@ TEST_F(TeamLogicTest, CreateValidatesEveryFieldWithFullPaths) {
 }
 
 TEST_F(TeamLogicTest, LeapDaysAndSameDayPeriodsAreValid) {
-  EXPECT_TRUE(Create(alice_, Member("carol", v1::TEAM_ROLE_SALES, "2024-02-29", "2024-02-29")).ok());
+  EXPECT_TRUE(
+      Create(alice_, Member("carol", v1::TEAM_ROLE_SALES, "2024-02-29", "2024-02-29")).ok());
   auto result = Create(alice_, Member("dave", v1::TEAM_ROLE_SALES, "2023-02-29"));
   EXPECT_THAT(Fields(result.status()), ElementsAre("team_member.start_date"));
 }
@@ -176,14 +177,12 @@ TEST_F(TeamLogicTest, WritePermissionsFollowOwnershipAndTeam) {
   auto denied = Create(bob_, Member("carol", v1::TEAM_ROLE_SALES));
   EXPECT_EQ(denied.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(common::ReasonOf(denied.status()), "NOT_ALLOWED");
-  EXPECT_EQ(Create(As("sam", {Role::kSalesAssistant}), Member("x", v1::TEAM_ROLE_SALES))
-                .status()
-                .code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Create(As("sync", {Role::kIntegration}), Member("x", v1::TEAM_ROLE_SALES))
-                .status()
-                .code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      Create(As("sam", {Role::kSalesAssistant}), Member("x", v1::TEAM_ROLE_SALES)).status().code(),
+      absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      Create(As("sync", {Role::kIntegration}), Member("x", v1::TEAM_ROLE_SALES)).status().code(),
+      absl::StatusCode::kPermissionDenied);
 
   // bob joins the team: an active member may change the team.
   ASSERT_TRUE(Create(alice_, Member("bob", v1::TEAM_ROLE_SALES, "2024-01-01")).ok());
@@ -212,7 +211,8 @@ TEST_F(TeamLogicTest, OneMembershipPerPersonAndRoleAtATime) {
   EXPECT_EQ(common::ReasonOf(duplicate.status()), "OVERLAPPING_MEMBERSHIP");
   // Another role, an earlier non-overlapping period, or another account are fine.
   EXPECT_TRUE(Create(alice_, Member("carol", v1::TEAM_ROLE_BILLING)).ok());
-  EXPECT_TRUE(Create(alice_, Member("carol", v1::TEAM_ROLE_SALES, "2023-01-01", "2023-12-31")).ok());
+  EXPECT_TRUE(
+      Create(alice_, Member("carol", v1::TEAM_ROLE_SALES, "2023-01-01", "2023-12-31")).ok());
   const std::string other = accounts_.Add("alice");
   EXPECT_TRUE(Create(alice_, Member("carol", v1::TEAM_ROLE_SALES), other).ok());
 }

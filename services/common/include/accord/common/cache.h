@@ -49,6 +49,9 @@ class VersionedCache {
   void Put(const std::string& key, const CachedValue& value);
   // Drops entries older than `version` and leaves a tombstone at `version` in both levels.
   void Invalidate(const std::string& key, int64_t version);
+  // Level 1 only: what every replica does when the event for `version` arrives (the writer has
+  // already put that version into Redis).
+  void InvalidateLocal(const std::string& key, int64_t version);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -64,6 +67,8 @@ class VersionedCache {
   // Level 1 under mutex_; each returns whether it changed the entry.
   bool PutLocal(const std::string& key, int64_t version, Kind kind, const std::string& bytes);
   std::optional<CachedValue> GetLocalUnchecked(const std::string& key);
+  // The version level 1 knows for `key` (value or tombstone, live or expired); 0 when none.
+  int64_t LocalVersion(const std::string& key);
   // Level 2: the compare-and-set script; errors are ignored (the cache only gets colder).
   void StoreRemote(const std::string& key, int64_t version, Kind kind, const std::string& bytes);
   std::string RedisKey(const std::string& key) const;

@@ -33,6 +33,11 @@
 
 namespace accord::common {
 
+class OutboxRelay;
+class StreamTail;
+class EventServiceImpl;
+class VersionedCache;
+
 struct ServiceSettings {
   std::string service_name;  // "account"
   std::string schema;        // Postgres schema, "account"
@@ -49,6 +54,11 @@ struct ServiceSettings {
   std::chrono::milliseconds drain_delay{2000};
   std::chrono::milliseconds shutdown_deadline{10000};
   int max_message_bytes = 4 * 1024 * 1024;
+  std::chrono::hours event_retention{24 * 7};
+  int64_t stream_maxlen = 1000000;
+  size_t cache_local_entries = 100000;
+  std::chrono::milliseconds cache_local_ttl{60000};
+  std::chrono::seconds cache_redis_ttl{300};
 };
 
 // Reads every ACCORD_* setting shared by the services (see README "Configuration").
@@ -88,6 +98,13 @@ class Runtime {
   const PageTokenCodec& page_tokens() const { return page_tokens_; }
   const JwtVerifier& verifier() const { return *verifier_; }
   WorkerPool& workers() { return *workers_; }
+  // The service's events as published (see event_stream.h) and its read cache, keyed by
+  // resource name; every event of the service invalidates its subject in the local level.
+  StreamTail& event_tail() { return *tail_; }
+  VersionedCache& cache() { return *cache_; }
+  EventServiceImpl& event_service() { return *event_service_; }
+  // Starts the outbox relay and the stream tail (GrpcServer::Start calls it).
+  void StartBackground();
 
   // Authenticates from the call's metadata (authorization, x-request-id, traceparent).
   absl::StatusOr<RpcContext> Authenticate(const grpc::ServerContextBase& context) const;
@@ -111,6 +128,11 @@ class Runtime {
   std::unique_ptr<JwtVerifier> verifier_;
   PageTokenCodec page_tokens_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<OutboxRelay> relay_;
+  std::unique_ptr<StreamTail> tail_;
+  std::unique_ptr<VersionedCache> cache_;
+  std::unique_ptr<EventServiceImpl> event_service_;
+  bool background_started_ = false;
 };
 
 // A started gRPC server plus its metrics endpoint and health monitor.

@@ -1,0 +1,105 @@
+#include "caching_account_repository.h"
+
+#include "account_logic.h"
+
+namespace accord::account {
+namespace {
+
+std::optional<Account> Decode(const std::optional<common::CachedValue>& cached) {
+  if (!cached) return std::nullopt;
+  Account account;
+  if (!account.ParseFromString(cached->bytes)) return std::nullopt;
+  return account;
+}
+
+}  // namespace
+
+CachingAccountRepository::CachingAccountRepository(AccountRepository& inner,
+                                                   common::VersionedCache& cache)
+    : inner_(inner), cache_(cache) {}
+
+void CachingAccountRepository::Remember(const Account& account) {
+  // Deleted and merged accounts are cached too: their version keeps older copies out, and Get
+  // answers for them from the repository (NOT_FOUND, with where a merged account went).
+  cache_.Put(account.name(), {std::stoll(account.etag()), account.SerializeAsString()});
+}
+
+std::optional<Account> CachingAccountRepository::PeekLocal(const std::string& id) {
+  auto account = Decode(cache_.GetLocal(AccountName(id)));
+  if (!account || account->has_delete_time()) return std::nullopt;
+  return account;
+}
+
+absl::StatusOr<Account> CachingAccountRepository::Get(const std::string& id) {
+  if (auto account = Decode(cache_.Get(AccountName(id)));
+      account && !account->has_delete_time()) {
+    return *account;
+  }
+  auto account = inner_.Get(id);
+  if (account.ok()) Remember(*account);
+  return account;
+}
+
+absl::StatusOr<Account> CachingAccountRepository::Create(const Account& account,
+                                                         const WriteMeta& meta) {
+  auto created = inner_.Create(account, meta);
+  if (created.ok()) Remember(*created);
+  return created;
+}
+
+absl::StatusOr<Account> CachingAccountRepository::Update(const std::string& id,
+                                                         const Mutation& mutate,
+                                                         const WriteMeta& meta) {
+  auto updated = inner_.Update(id, mutate, meta);
+  if (updated.ok()) Remember(*updated);
+  return updated;
+}
+
+absl::StatusOr<Account> CachingAccountRepository::Delete(const std::string& id,
+                                                         const Mutation& check,
+                                                         const WriteMeta& meta) {
+  auto deleted = inner_.Delete(id, check, meta);
+  if (deleted.ok()) Remember(*deleted);
+  return deleted;
+}
+
+absl::StatusOr<std::pair<Account, bool>> CachingAccountRepository::UpsertByExternalId(
+    const std::string& system, const std::string& external_id, const Account& create,
+    const Mutation& update, const WriteMeta& meta) {
+  auto result = inner_.UpsertByExternalId(system, external_id, create, update, meta);
+  if (result.ok()) Remember(result->first);
+  return result;
+}
+
+absl::StatusOr<MergeResult> CachingAccountRepository::Merge(
+    const std::string& survivor_id, const std::string& duplicate_id, const MergeCheck& check,
+    const WriteMeta& meta) {
+  auto result = inner_.Merge(survivor_id, duplicate_id, check, meta);
+  if (result.ok()) {
+    Remember(result->survivor);
+    Remember(result->duplicate);
+    for (const auto& child : result->moved_children) Remember(child);
+  }
+  return result;
+}
+
+absl::StatusOr<AccountPage> CachingAccountRepository::List(const AccountListQuery& query) {
+  return inner_.List(query);
+}
+
+absl::StatusOr<std::vector<Account>> CachingAccountRepository::BatchGet(
+    const std::vector<std::string>& ids) {
+  return inner_.BatchGet(ids);
+}
+
+absl::StatusOr<Account> CachingAccountRepository::GetByExternalId(const std::string& system,
+                                                                  const std::string& external_id) {
+  return inner_.GetByExternalId(system, external_id);
+}
+
+absl::StatusOr<std::vector<TreeRow>> CachingAccountRepository::Subtree(const std::string& id,
+                                                                      int max_depth) {
+  return inner_.Subtree(id, max_depth);
+}
+
+}  // namespace accord::account
