@@ -4,6 +4,8 @@
 #include <set>
 
 #include "accord/common/errors.h"
+#include "account_access.h"
+#include "team_repository.h"
 #include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/ids.h"
@@ -125,9 +127,7 @@ const filter::Schema& AccountFilterSchema() {
          "WHERE e.account_id = a.id)",
          filter::FieldType::kStringMap, {}, {}},
         {"team_member",
-         "ARRAY(SELECT t.member FROM account.team_members t WHERE t.account_id = a.id AND "
-         "(t.start_date IS NULL OR t.start_date <= current_date) AND "
-         "(t.end_date IS NULL OR t.end_date >= current_date))",
+         "ARRAY(SELECT t.member FROM account.team_members t WHERE t.account_id = a.id AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL ")",
          filter::FieldType::kStringArray, {}, {}},
     };
     schema.text_search_sql = "a.display_name ILIKE {} OR a.legal_name ILIKE {}";
@@ -401,9 +401,9 @@ bool CanCreate(const common::Principal& principal) {
 
 bool CanModify(const common::Principal& principal, const Account& account,
                const AccountFacts& facts) {
-  if (principal.Has(Role::kAdmin)) return true;
-  return principal.Has(Role::kAccountManager) &&
-         (account.owner() == principal.subject || facts.actor_on_team);
+  // The one rule for everything written to an account (see account_access.h).
+  return CheckAccountWriteAccess(principal, {account.name(), account.owner(), facts.actor_on_team})
+      .ok();
 }
 
 bool CanSync(const common::Principal& principal) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "accord/common/pg.h"
+#include "team_repository.h"
 
 namespace accord::account::sql {
 
@@ -119,8 +120,7 @@ namespace accord::account::sql {
 inline constexpr common::PreparedStatement kActorOnTeam{
     "account_actor_on_team",
     "SELECT EXISTS (SELECT 1 FROM account.team_members t WHERE t.account_id = $1::uuid AND "
-    "t.member = $2 AND (t.start_date IS NULL OR t.start_date <= current_date) AND "
-    "(t.end_date IS NULL OR t.end_date >= current_date))"};
+    "t.member = $2 AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL ")"};
 
 inline constexpr common::PreparedStatement kMoveTeam{
     "account_move_team",
