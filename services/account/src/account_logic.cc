@@ -262,6 +262,17 @@ absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::s
 
 std::string AccountName(std::string_view id) { return std::string(kNamePrefix) + std::string(id); }
 
+absl::Status CheckMove(const std::string& account_name,
+                       const std::vector<std::string>& new_parent_ancestry) {
+  if (std::find(new_parent_ancestry.begin(), new_parent_ancestry.end(), account_name) ==
+      new_parent_ancestry.end()) {
+    return absl::OkStatus();
+  }
+  return common::FailedPrecondition(
+      "HIERARCHY_CYCLE", account_name + " cannot move under " + new_parent_ancestry.front() +
+                             ", which is the account itself or one of its descendants");
+}
+
 bool IsAllowedTransition(LifecycleStage from, LifecycleStage to) {
   using enum v1::LifecycleStage;
   if (from == to) return true;

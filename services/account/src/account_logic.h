@@ -42,6 +42,12 @@ inline constexpr int kMaxTreeDepth = 32;
 absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field);
 std::string AccountName(std::string_view id);
 
+// Whether `account` may move under the account whose ancestry (itself first, then its parent,
+// and so on up) is `new_parent_ancestry`: not when the account is in that chain, since it would
+// then be its own ancestor. FAILED_PRECONDITION, reason HIERARCHY_CYCLE.
+absl::Status CheckMove(const std::string& account_name,
+                       const std::vector<std::string>& new_parent_ancestry);
+
 // Whether a lifecycle stage may change from `from` to `to` (the same stage always may).
 bool IsAllowedTransition(LifecycleStage from, LifecycleStage to);
 

@@ -87,12 +87,13 @@ inline constexpr common::PreparedStatement kLockExternalId{
     "account_lock_external_id",
     "SELECT pg_advisory_xact_lock(hashtext('accord.account.external:' || $1 || ':' || $2))"};
 
-// True when $2 is $1 or one of its descendants (then $1 may not move under $2).
-inline constexpr common::PreparedStatement kIsSelfOrDescendant{
-    "account_is_self_or_descendant",
-    "WITH RECURSIVE up(id, depth) AS (SELECT $2::uuid, 0 UNION ALL SELECT a.parent_id, "
+// $1 and its ancestors, nearest first (bounded, so a corrupt loop cannot run forever); the
+// domain decides whether a move under $1 would close a cycle (see CheckMove).
+inline constexpr common::PreparedStatement kAncestry{
+    "account_ancestry",
+    "WITH RECURSIVE up(id, depth) AS (SELECT $1::uuid, 0 UNION ALL SELECT a.parent_id, "
     "up.depth + 1 FROM account.accounts a JOIN up ON a.id = up.id WHERE a.parent_id IS NOT NULL "
-    "AND up.depth < 64) SELECT EXISTS (SELECT 1 FROM up WHERE id = $1::uuid)"};
+    "AND up.depth < 64) SELECT id::text FROM up ORDER BY depth"};
 
 inline constexpr common::PreparedStatement kSubtree{
     "account_subtree",
@@ -122,6 +123,16 @@ inline constexpr common::PreparedStatement kActorOnTeam{
     "SELECT EXISTS (SELECT 1 FROM account.team_members t WHERE t.account_id = $1::uuid AND "
     "t.member = $2 AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL ")"};
 
+// Before a merge moves the duplicate's team: memberships that would overlap one the survivor
+// already has (same person, same role, overlapping dates) are dropped; the survivor's stays.
+inline constexpr common::PreparedStatement kDropOverlappingTeam{
+    "account_drop_overlapping_team",
+    "DELETE FROM account.team_members d WHERE d.account_id = $1::uuid AND EXISTS (SELECT 1 FROM "
+    "account.team_members s WHERE s.account_id = $2::uuid AND s.member = d.member AND "
+    "s.role = d.role AND daterange(coalesce(s.start_date, '-infinity'), coalesce(s.end_date, "
+    "'infinity'), '[]') && daterange(coalesce(d.start_date, '-infinity'), "
+    "coalesce(d.end_date, 'infinity'), '[]'))"};
+
 inline constexpr common::PreparedStatement kMoveTeam{
     "account_move_team",
     "UPDATE account.team_members SET account_id = $2::uuid WHERE account_id = $1::uuid"};
@@ -138,8 +149,9 @@ inline std::vector<common::PreparedStatement> AllStatements() {
   return {kInsertAccount,      kGetAccount,       kLockAccount,       kBatchGetAccounts,
           kUpdateAccount,      kDeleteAccount,    kTombstoneAccount,  kFindByExternalId,
           kDeleteExternalIds,  kInsertExternalId, kLockHierarchy,     kLockExternalId,
-          kIsSelfOrDescendant, kSubtree,          kReparentChildren,  kMoveExternalIds,
-          kActorOnTeam,        kMoveTeam,         kMoveNeeds,         kTouchAccount};
+          kAncestry,          kSubtree,          kReparentChildren,  kMoveExternalIds,
+          kActorOnTeam,        kMoveTeam,         kMoveNeeds,         kTouchAccount,
+          kDropOverlappingTeam};
 }
 
 }  // namespace accord::account::sql

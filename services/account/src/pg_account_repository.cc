@@ -114,6 +114,14 @@ absl::Status CheckWritable(const pqxx::result& rows, const std::string& id) {
   return absl::OkStatus();
 }
 
+std::vector<std::string> Ancestry(pqxx::work& transaction, const std::string& id) {
+  std::vector<std::string> names;
+  for (const auto& row : transaction.exec_prepared(sql::kAncestry.name, id)) {
+    names.push_back(AccountName(row[0].as<std::string>()));
+  }
+  return names;
+}
+
 }  // namespace
 
 constexpr char kAccountCreated[] = "accord.account.v1.AccountCreated";
@@ -188,12 +196,7 @@ absl::Status PgAccountRepository::CheckParent(pqxx::work& transaction, const std
     return common::FailedPrecondition("PARENT_NOT_FOUND",
                                       "parent " + parent_name + " does not exist or was deleted");
   }
-  if (transaction.exec_prepared1(sql::kIsSelfOrDescendant.name, id, *parent_id)[0].as<bool>()) {
-    return common::FailedPrecondition(
-        "HIERARCHY_CYCLE", AccountName(id) + " cannot move under " + parent_name +
-                               ", which is the account itself or one of its descendants");
-  }
-  return absl::OkStatus();
+  return CheckMove(AccountName(id), Ancestry(transaction, *parent_id));
 }
 
 void PgAccountRepository::Store(pqxx::work& transaction, const common::PreparedStatement& statement,
@@ -451,8 +454,7 @@ absl::StatusOr<MergeResult> PgAccountRepository::Merge(
     ACCORD_ASSIGN_OR_RETURN(AccountFacts duplicate_facts,
                             FactsFor(transaction, duplicate_id, meta.actor));
     ACCORD_RETURN_IF_ERROR(check(survivor, duplicate, survivor_facts, duplicate_facts));
-    if (transaction.exec_prepared1(sql::kIsSelfOrDescendant.name, duplicate_id, survivor_id)[0]
-            .as<bool>()) {
+    if (!CheckMove(duplicate.name(), Ancestry(transaction, survivor_id)).ok()) {
       return common::FailedPrecondition(
           "HIERARCHY_CYCLE", "the survivor is a descendant of the duplicate; move it out first");
     }
@@ -466,6 +468,7 @@ absl::StatusOr<MergeResult> PgAccountRepository::Merge(
     auto moved_children =
         transaction.exec_prepared(sql::kReparentChildren.name, duplicate_id, survivor_id);
     transaction.exec_prepared0(sql::kMoveExternalIds.name, duplicate_id, survivor_id);
+    transaction.exec_prepared0(sql::kDropOverlappingTeam.name, duplicate_id, survivor_id);
     transaction.exec_prepared0(sql::kMoveTeam.name, duplicate_id, survivor_id);
     transaction.exec_prepared0(sql::kMoveNeeds.name, duplicate_id, survivor_id);
     transaction.exec_prepared0(sql::kTombstoneAccount.name, duplicate_id, survivor_id);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "accord/account/v1/account.grpc.pb.h"
+#include "accord/account/v1/team.grpc.pb.h"
 #include "accord/common/errors.h"
 #include "accord/common/grpc_status.h"
 #include "accord/common/ids.h"
@@ -389,6 +390,34 @@ TEST_F(AccountProfileTest, MergeMovesEverythingAndLeavesATombstone) {
   ASSERT_TRUE(envelope.payload().UnpackTo(&payload));
   EXPECT_EQ(payload.survivor(), survivor_in.name());
   EXPECT_EQ(envelope.actor(), "alice");
+}
+
+TEST_F(AccountProfileTest, MergeKeepsOneMembershipWhereTeamsOverlap) {
+  auto teams = v1::AccountTeamService::NewStub(harness_.channel());
+  v1::Account survivor = Named("Keeper");
+  v1::Account duplicate = Named("Keeper (dup)");
+  for (const auto& account : {survivor, duplicate}) {
+    v1::CreateTeamMemberRequest create;
+    create.set_parent(account.name());
+    create.mutable_team_member()->set_member("carol");
+    create.mutable_team_member()->set_role(v1::TEAM_ROLE_SALES);
+    v1::TeamMember member;
+    auto status = teams->CreateTeamMember(ContextAs("root", {Role::kAdmin}).get(), create, &member);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  v1::MergeAccountsRequest merge;
+  merge.set_survivor(survivor.name());
+  merge.set_survivor_etag(Fetch(survivor.name()).etag());
+  merge.set_duplicate(duplicate.name());
+  merge.set_duplicate_etag(Fetch(duplicate.name()).etag());
+  v1::MergeAccountsResponse merged;
+  auto status = stub_->MergeAccounts(ContextAs("root", {Role::kAdmin}).get(), merge, &merged);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  v1::ListTeamMembersRequest list;
+  list.set_parent(survivor.name());
+  v1::ListTeamMembersResponse members;
+  ASSERT_TRUE(teams->ListTeamMembers(ContextAs("root", {Role::kAdmin}).get(), list, &members).ok());
+  EXPECT_EQ(members.team_members_size(), 1) << "carol holds the sales role once";
 }
 
 TEST_F(AccountProfileTest, EveryMutationLeavesOneEventInVersionOrder) {

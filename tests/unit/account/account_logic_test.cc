@@ -221,3 +221,37 @@ TEST_F(AccountLogicTest, ListValidatesPagingAndOrder) {
 
 }  // namespace
 }  // namespace accord::account
+
+namespace accord::account {
+namespace {
+
+TEST(HierarchyTest, MoveUnderOwnDescendantIsACycle) {
+  // Ancestry of the new parent, nearest first: branch -> region -> group.
+  const std::vector<std::string> branch_ancestry = {"accounts/branch", "accounts/region",
+                                                    "accounts/group"};
+  EXPECT_TRUE(CheckMove("accounts/other", branch_ancestry).ok());
+  for (const char* moving : {"accounts/group", "accounts/region", "accounts/branch"}) {
+    auto status = CheckMove(moving, branch_ancestry);
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << moving;
+    EXPECT_EQ(common::ReasonOf(status), "HIERARCHY_CYCLE") << moving;
+  }
+  EXPECT_TRUE(CheckMove("accounts/group", {"accounts/top"}).ok());
+}
+
+TEST(HierarchyTest, AnAccountCannotBeItsOwnParent) {
+  Account account;
+  account.set_name("accounts/0190a5d8-7c3e-7abc-8def-0123456789ab");
+  account.set_parent(account.name());
+  account.set_display_name("Loop");
+  account.set_type(common::v1::ORGANIZATION_TYPE_COMMERCIAL);
+  account.set_lifecycle_stage(v1::LIFECYCLE_STAGE_ACTIVE);
+  account.set_tier(v1::ACCOUNT_TIER_KEY);
+  account.set_owner("alice");
+  common::Violations violations;
+  ValidateAccountFields(account, "account.", violations);
+  ASSERT_EQ(violations.items().size(), 1u);
+  EXPECT_EQ(violations.items()[0].field, "account.parent");
+}
+
+}  // namespace
+}  // namespace accord::account
