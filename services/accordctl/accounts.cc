@@ -7,6 +7,7 @@
 
 #include "accord/account/v1/account.grpc.pb.h"
 #include "commands.h"
+#include "resource_cli.h"
 #include "rpc.h"
 
 namespace accord::accordctl {
@@ -15,10 +16,11 @@ namespace {
 namespace v1 = ::accord::account::v1;
 using ::accord::common::v1::OrganizationType;
 
-struct EnumName {
-  const char* text;
-  int value;
-};
+using cli::Choices;
+using cli::EnumName;
+using cli::EnumText;
+using cli::ParseEnum;
+using cli::WithRpcFlags;
 
 constexpr EnumName kTypes[] = {
     {"commercial", common::v1::ORGANIZATION_TYPE_COMMERCIAL},
@@ -40,42 +42,10 @@ constexpr EnumName kTiers[] = {
     {"standard", v1::ACCOUNT_TIER_STANDARD},
 };
 
-template <size_t N>
-std::string Choices(const EnumName (&names)[N]) {
-  std::string out;
-  for (const auto& name : names) {
-    if (!out.empty()) out += "|";
-    out += name.text;
-  }
-  return out;
-}
-
-// Accepts "non-profit", "non_profit" or "NON-PROFIT".
-template <size_t N>
-std::optional<int> ParseEnum(const EnumName (&names)[N], std::string text) {
-  for (auto& c : text) {
-    c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  for (const auto& name : names) {
-    if (text == name.text) return name.value;
-  }
-  return std::nullopt;
-}
-
-template <size_t N>
-std::string EnumText(const EnumName (&names)[N], int value) {
-  for (const auto& name : names) {
-    if (name.value == value) return name.text;
-  }
-  return value == 0 ? "-" : std::to_string(value);
-}
-
-// "accounts/ID" or a bare "ID" -> "accounts/ID"; nullopt for anything else.
+// "accounts/ID" or a bare "ID" -> "accounts/ID"; nullopt for anything else ("-" included).
 std::optional<std::string> AccountName(const std::string& text) {
-  constexpr std::string_view kPrefix = "accounts/";
-  std::string id = text.rfind(kPrefix, 0) == 0 ? text.substr(kPrefix.size()) : text;
-  if (id.empty() || id.find('/') != std::string::npos) return std::nullopt;
-  return std::string(kPrefix) + id;
+  if (text == "-" || text == "accounts/-") return std::nullopt;
+  return cli::ParentName(text);
 }
 
 struct Client {
@@ -91,10 +61,6 @@ std::optional<Client> Connect(const Invocation& inv) {
   return client;
 }
 
-std::vector<FlagSpec> WithRpcFlags(std::vector<FlagSpec> flags) {
-  for (auto& flag : RpcFlags()) flags.push_back(std::move(flag));
-  return flags;
-}
 
 // Applies the profile flags shared by create, update and upsert; adds each to `mask` if given.
 // Returns a usage error message, or "" when all flags parsed.

@@ -1,4 +1,4 @@
-// Helpers shared by the commands of resources that live under an account (teams, needs):
+// Helpers shared by the resource commands (accounts, teams, needs):
 // enum flags, resource names given in full or short, aligned tables and paging through lists.
 #pragma once
 
