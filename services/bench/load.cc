@@ -36,7 +36,7 @@ Modes (each prints one JSON object on stdout):
   get      GetAccount cycling through --names-file (distinct keys, e.g. for cold-cache reads).
            With --once every name is requested exactly once and the run ends there.
   events   Subscribes to accord.events.v1.EventService and creates --events accounts one at a
-           time (--rate per second), measuring envelope time -> subscriber receipt; then a burst
+           time (--rate per second, paced from --connections threads), measuring envelope time -> subscriber receipt; then a burst
            of --burst creates from --connections threads, measuring delivered events per second.
 
 Options:
@@ -333,7 +333,6 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
     }
   }
 
-  auto account_stub = v1::AccountService::NewStub(NewChannel(target, 1001));
   auto create = [&](v1::AccountService::Stub& stub, const std::string& display_name,
                     std::string* name) {
     grpc::ClientContext context;
@@ -348,22 +347,46 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
     return status;
   };
 
-  // Phase 1: latency at a low, paced rate.
+  // Phase 1: latency at a paced rate (open loop: each of --connections threads starts its share
+  // of the creates on a fixed schedule, so the rate does not depend on one call's latency).
   std::vector<std::string> names;
   std::string error;
-  const auto interval = std::chrono::microseconds(static_cast<int64_t>(1e6 / std::max(rate, 1.0)));
-  auto next = Clock::now();
-  for (int i = 0; i < events && error.empty(); ++i) {
-    std::string name;
-    grpc::Status status = create(*account_stub, "Bench Event " + std::to_string(i), &name);
-    if (!status.ok()) {
-      error = "CreateAccount: " + CodeName(status.error_code()) + ": " + status.error_message();
-      break;
+  std::mutex phase1_mutex;
+  const int pacers = std::max(1, std::min(threads, events));
+  const auto interval = std::chrono::microseconds(
+      static_cast<int64_t>(1e6 * pacers / std::max(rate, 1.0)));
+  const int64_t paced_start = WallMicros();
+  {
+    std::vector<std::thread> pacing;
+    for (int t = 0; t < pacers; ++t) {
+      pacing.emplace_back([&, t] {
+        auto stub = v1::AccountService::NewStub(NewChannel(target, 1001 + t));
+        // Threads start staggered by interval / pacers, so together they create at --rate.
+        auto next = Clock::now() + interval * t / pacers;
+        for (int i = t; i < events; i += pacers) {
+          std::this_thread::sleep_until(next);
+          next += interval;
+          {
+            std::lock_guard lock(phase1_mutex);
+            if (!error.empty()) return;
+          }
+          std::string name;
+          grpc::Status status = create(*stub, "Bench Event " + std::to_string(i), &name);
+          std::lock_guard lock(phase1_mutex);
+          if (!status.ok()) {
+            if (error.empty()) {
+              error = "CreateAccount: " + CodeName(status.error_code()) + ": " +
+                      status.error_message();
+            }
+            return;
+          }
+          names.push_back(name);
+        }
+      });
     }
-    names.push_back(name);
-    next += interval;
-    std::this_thread::sleep_until(next);
+    for (auto& thread : pacing) thread.join();
   }
+  const double paced_seconds = static_cast<double>(WallMicros() - paced_start) / 1e6;
   std::vector<int64_t> latencies;
   int64_t missing = 0;
   {
@@ -418,6 +441,8 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
   std::ostringstream out;
   out << "{\"mode\":\"events\",\"available\":true,\"error\":\"" << JsonEscape(error)
       << "\",\"latency_events\":" << names.size() << ",\"missing\":" << missing
+      << ",\"paced_rate_target\":" << rate << ",\"paced_rate\":"
+      << (paced_seconds > 0 ? static_cast<double>(names.size()) / paced_seconds : 0)
       << ",\"latency_us\":" << LatencyJson(latencies) << ",\"burst\":" << burst
       << ",\"burst_failures\":" << burst_failures.load() << ",\"burst_delivered\":" << delivered
       << ",\"burst_create_seconds\":" << create_seconds

@@ -4,24 +4,11 @@
 #include "accord/common/idempotency.h"
 #include "account_sql.h"
 #include "team_need_services.h"
+#include "write_meta.h"
 
 namespace accord::account {
 
 const std::vector<common::Migration>& Migrations();  // generated from migrations/*.sql
-
-namespace {
-
-WriteMeta MetaFor(const common::RpcContext& rpc, const char* method,
-                  const google::protobuf::Message& request) {
-  WriteMeta meta;
-  meta.actor = rpc.principal.subject;
-  meta.trace_id = rpc.trace_id;
-  meta.method = method;
-  meta.fingerprint = common::IdempotencyKeys::Fingerprint(request);
-  return meta;
-}
-
-}  // namespace
 
 AccountServiceImpl::AccountServiceImpl(common::Runtime& runtime)
     : runtime_(runtime),
@@ -29,14 +16,13 @@ AccountServiceImpl::AccountServiceImpl(common::Runtime& runtime)
       repository_(storage_, runtime.cache()),
       logic_(repository_, runtime.page_tokens()) {}
 
-grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
-    grpc::CallbackServerContext* context, const v1::CreateAccountRequest* request,
-    v1::Account* response) {
-  return runtime_.Unary(context, create_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(
-        *response, logic_.Create(rpc.principal, *request, MetaFor(rpc, "CreateAccount", *request)));
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServerContext* context,
+                                                            const v1::CreateAccountRequest* request,
+                                                            v1::Account* response) {
+  return runtime_.Respond(
+      context, create_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.Create(rpc.principal, *request, MetaFor(rpc, "CreateAccount", *request));
+      });
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* context,
@@ -58,94 +44,85 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
       });
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(
-    grpc::CallbackServerContext* context, const v1::ListAccountsRequest* request,
-    v1::ListAccountsResponse* response) {
-  return runtime_.Unary(context, list_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(*response, logic_.List(rpc.principal, *request));
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerContext* context,
+                                                           const v1::ListAccountsRequest* request,
+                                                           v1::ListAccountsResponse* response) {
+  return runtime_.Respond(
+      context, list_method_, response,
+      [=, this](const common::RpcContext& rpc) { return logic_.List(rpc.principal, *request); });
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(
-    grpc::CallbackServerContext* context, const v1::UpdateAccountRequest* request,
-    v1::Account* response) {
-  return runtime_.Unary(context, update_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(
-        *response, logic_.Update(rpc.principal, *request, MetaFor(rpc, "UpdateAccount", *request)));
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServerContext* context,
+                                                            const v1::UpdateAccountRequest* request,
+                                                            v1::Account* response) {
+  return runtime_.Respond(
+      context, update_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.Update(rpc.principal, *request, MetaFor(rpc, "UpdateAccount", *request));
+      });
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(
-    grpc::CallbackServerContext* context, const v1::DeleteAccountRequest* request,
-    v1::Account* response) {
-  return runtime_.Unary(context, delete_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(
-        *response, logic_.Delete(rpc.principal, *request, MetaFor(rpc, "DeleteAccount", *request)));
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(grpc::CallbackServerContext* context,
+                                                            const v1::DeleteAccountRequest* request,
+                                                            v1::Account* response) {
+  return runtime_.Respond(
+      context, delete_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.Delete(rpc.principal, *request, MetaFor(rpc, "DeleteAccount", *request));
+      });
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::BatchGetAccounts(
     grpc::CallbackServerContext* context, const v1::BatchGetAccountsRequest* request,
     v1::BatchGetAccountsResponse* response) {
-  return runtime_.Unary(context, batch_get_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(*response, logic_.BatchGet(rpc.principal, *request));
-    return absl::OkStatus();
-  });
+  return runtime_.Respond(context, batch_get_method_, response,
+                          [=, this](const common::RpcContext& rpc) {
+                            return logic_.BatchGet(rpc.principal, *request);
+                          });
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::LookupAccountByExternalId(
     grpc::CallbackServerContext* context, const v1::LookupAccountByExternalIdRequest* request,
     v1::Account* response) {
-  return runtime_.Unary(context, lookup_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(*response, logic_.LookupByExternalId(rpc.principal, *request));
-    return absl::OkStatus();
-  });
+  return runtime_.Respond(context, lookup_method_, response,
+                          [=, this](const common::RpcContext& rpc) {
+                            return logic_.LookupByExternalId(rpc.principal, *request);
+                          });
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::UpsertAccountByExternalId(
     grpc::CallbackServerContext* context, const v1::UpsertAccountByExternalIdRequest* request,
     v1::UpsertAccountByExternalIdResponse* response) {
-  return runtime_.Unary(context, upsert_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(
-        *response, logic_.UpsertByExternalId(rpc.principal, *request,
-                                             MetaFor(rpc, "UpsertAccountByExternalId", *request)));
-    return absl::OkStatus();
-  });
+  return runtime_.Respond(
+      context, upsert_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.UpsertByExternalId(rpc.principal, *request,
+                                         MetaFor(rpc, "UpsertAccountByExternalId", *request));
+      });
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::BatchUpsertAccountsByExternalId(
-    grpc::CallbackServerContext* context,
-    const v1::BatchUpsertAccountsByExternalIdRequest* request,
+    grpc::CallbackServerContext* context, const v1::BatchUpsertAccountsByExternalIdRequest* request,
     v1::BatchUpsertAccountsByExternalIdResponse* response) {
-  return runtime_.Unary(context, batch_upsert_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(
-        *response,
-        logic_.BatchUpsertByExternalId(rpc.principal, *request,
-                                       MetaFor(rpc, "BatchUpsertAccountsByExternalId", *request)));
-    return absl::OkStatus();
-  });
+  return runtime_.Respond(
+      context, batch_upsert_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.BatchUpsertByExternalId(
+            rpc.principal, *request, MetaFor(rpc, "BatchUpsertAccountsByExternalId", *request));
+      });
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountTree(
     grpc::CallbackServerContext* context, const v1::GetAccountTreeRequest* request,
     v1::AccountTree* response) {
-  return runtime_.Unary(context, tree_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(*response, logic_.GetTree(rpc.principal, *request));
-    return absl::OkStatus();
-  });
+  return runtime_.Respond(
+      context, tree_method_, response,
+      [=, this](const common::RpcContext& rpc) { return logic_.GetTree(rpc.principal, *request); });
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::MergeAccounts(
-    grpc::CallbackServerContext* context, const v1::MergeAccountsRequest* request,
-    v1::MergeAccountsResponse* response) {
-  return runtime_.Unary(context, merge_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(
-        *response, logic_.Merge(rpc.principal, *request, MetaFor(rpc, "MergeAccounts", *request)));
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* AccountServiceImpl::MergeAccounts(grpc::CallbackServerContext* context,
+                                                            const v1::MergeAccountsRequest* request,
+                                                            v1::MergeAccountsResponse* response) {
+  return runtime_.Respond(
+      context, merge_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.Merge(rpc.principal, *request, MetaFor(rpc, "MergeAccounts", *request));
+      });
 }
 
 common::ServiceDefinition AccountServiceDefinition() {

@@ -2,71 +2,53 @@
 
 #include "accord/common/errors.h"
 #include "accord/common/idempotency.h"
+#include "write_meta.h"
 
 namespace accord::account {
-namespace {
-
-WriteMeta MetaFor(const common::RpcContext& rpc, const char* method,
-                  const google::protobuf::Message& request) {
-  WriteMeta meta;
-  meta.actor = rpc.principal.subject;
-  meta.trace_id = rpc.trace_id;
-  meta.method = method;
-  meta.fingerprint = common::IdempotencyKeys::Fingerprint(request);
-  return meta;
-}
-
-}  // namespace
-
 NeedServiceImpl::NeedServiceImpl(common::Runtime& runtime)
     : runtime_(runtime), repository_(runtime.pg()), logic_(repository_, runtime.page_tokens()) {}
 
 grpc::ServerUnaryReactor* NeedServiceImpl::CreateNeed(grpc::CallbackServerContext* context,
                                                       const v1::CreateNeedRequest* request,
                                                       v1::Need* response) {
-  return runtime_.Unary(context, create_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(
-        *response, logic_.Create(rpc.principal, *request, MetaFor(rpc, "CreateNeed", *request)));
-    return absl::OkStatus();
-  });
+  return runtime_.Respond(
+      context, create_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.Create(rpc.principal, *request, MetaFor(rpc, "CreateNeed", *request));
+      });
 }
 
 grpc::ServerUnaryReactor* NeedServiceImpl::GetNeed(grpc::CallbackServerContext* context,
                                                    const v1::GetNeedRequest* request,
                                                    v1::Need* response) {
-  return runtime_.Unary(context, get_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(*response, logic_.Get(rpc.principal, *request));
-    return absl::OkStatus();
+  return runtime_.Respond(context, get_method_, response, [=, this](const common::RpcContext& rpc) {
+    return logic_.Get(rpc.principal, *request);
   });
 }
 
 grpc::ServerUnaryReactor* NeedServiceImpl::ListNeeds(grpc::CallbackServerContext* context,
                                                      const v1::ListNeedsRequest* request,
                                                      v1::ListNeedsResponse* response) {
-  return runtime_.Unary(context, list_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(*response, logic_.List(rpc.principal, *request));
-    return absl::OkStatus();
-  });
+  return runtime_.Respond(
+      context, list_method_, response,
+      [=, this](const common::RpcContext& rpc) { return logic_.List(rpc.principal, *request); });
 }
 
 grpc::ServerUnaryReactor* NeedServiceImpl::UpdateNeed(grpc::CallbackServerContext* context,
                                                       const v1::UpdateNeedRequest* request,
                                                       v1::Need* response) {
-  return runtime_.Unary(context, update_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(
-        *response, logic_.Update(rpc.principal, *request, MetaFor(rpc, "UpdateNeed", *request)));
-    return absl::OkStatus();
-  });
+  return runtime_.Respond(
+      context, update_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.Update(rpc.principal, *request, MetaFor(rpc, "UpdateNeed", *request));
+      });
 }
 
 grpc::ServerUnaryReactor* NeedServiceImpl::DeleteNeed(grpc::CallbackServerContext* context,
                                                       const v1::DeleteNeedRequest* request,
                                                       v1::Need* response) {
-  return runtime_.Unary(context, delete_method_, [=, this](const common::RpcContext& rpc) {
-    ACCORD_ASSIGN_OR_RETURN(
-        *response, logic_.Delete(rpc.principal, *request, MetaFor(rpc, "DeleteNeed", *request)));
-    return absl::OkStatus();
-  });
+  return runtime_.Respond(
+      context, delete_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.Delete(rpc.principal, *request, MetaFor(rpc, "DeleteNeed", *request));
+      });
 }
 
 }  // namespace accord::account

@@ -115,7 +115,19 @@ class Runtime {
   // Authenticates, runs `work` on the worker pool, records metrics and finishes the call.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, RpcMethod& method,
                                   Work work);
-  // As above, but first runs `fast` inline; when it returns a status the call finishes with it.
+  // The common case: `produce(rpc)` returns the response (absl::StatusOr) or the error.
+  template <typename Response, typename Produce>
+  grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context, RpcMethod& method,
+                                    Response* response, Produce produce) {
+    return Unary(context, method, [response, produce](const RpcContext& rpc) -> absl::Status {
+      auto result = produce(rpc);
+      if (!result.ok()) return result.status();
+      *response = std::move(*result);
+      return absl::OkStatus();
+    });
+  }
+  // As Unary above, but first runs `fast` inline; when it returns a status the call finishes
+  // with it.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, RpcMethod& method,
                                   FastWork fast, Work work);
 
