@@ -48,10 +48,10 @@ BENCH_DIR=${BENCH_DIR:-.bench}
 [[ $BENCH_DIR == /* ]] || BENCH_DIR="$ROOT/$BENCH_DIR"
 if ((SMOKE)); then
   DURATION=${BENCH_DURATION:-2} WARMUP=${BENCH_WARMUP:-1} ACCOUNTS=${BENCH_ACCOUNTS:-2000}
-  EVENTS=20 EVENT_RATE=50 EVENT_BURST=200 RELAY_BACKLOG=1000
+  EVENTS=20 EVENT_RATE=50 EVENT_SECONDS=2 EVENT_BURST=200 RELAY_BACKLOG=1000
 else
   DURATION=${BENCH_DURATION:-15} WARMUP=${BENCH_WARMUP:-3} ACCOUNTS=${BENCH_ACCOUNTS:-10000}
-  EVENTS=200 EVENT_RATE=50 EVENT_BURST=2000 RELAY_BACKLOG=20000
+  EVENTS=200 EVENT_RATE=50 EVENT_SECONDS=10 EVENT_BURST=2000 RELAY_BACKLOG=20000
 fi
 CONNECTIONS=${BENCH_CONNECTIONS:-4}
 STREAMS=${BENCH_STREAMS:-8}
@@ -242,8 +242,10 @@ service_env() {  # GRPC_PORT METRICS_PORT: the ACCORD_* settings, as scripts/up.
     "ACCORD_PAGE_TOKEN_SECRET=$PAGE_SECRET"
     "ACCORD_LOG_LEVEL=info"
     "ACCORD_DRAIN_DELAY_MS=0"
+    "${EXTRA_SERVICE_ENV[@]}"
   )
 }
+EXTRA_SERVICE_ENV=()  # extra ACCORD_* settings for the next launch
 declare -A GRPC_PORT METRICS_PORT PID IDLE_RSS
 
 # Starts a service-like process NAME and waits for it; fills GRPC_PORT/METRICS_PORT/PID/IDLE_RSS.
@@ -348,8 +350,14 @@ capture_pgbench() {  # NAME FRAME METHOD MARKER SEEDED_ID SEEDED_EXPR [\set LINE
 }
 seeded_id() { printf '00000000-0000-7000-8000-%012x' "$1"; }
 say "capturing the SQL of GetAccount, CreateAccount and UpdateAccount for pgbench"
-capture_pgbench pgbench-read "$WORK/get.bin" "$ACCOUNT_SVC/GetAccount" "$(seeded_id 42)" \
-  "$(seeded_id 42)" 'public.bench_id(:i)' '\set i random(1, :accounts)'
+# GetAccount is answered from the service's cache once an account was read (the size probe above
+# read account 42): the probe reads a seeded account nothing has read yet, with its Redis key
+# deleted, so neither cache level can answer it and PostgreSQL sees the read's own SQL.
+PROBE_READ=$(seeded_id 43)
+redis-cli -h 127.0.0.1 -p "$REDIS_PORT" DEL "accord:cache:account:accounts/$PROBE_READ" >/dev/null
+"$FRAME" --type=get --name="accounts/$PROBE_READ" --out="$WORK/probe-get.bin"
+capture_pgbench pgbench-read "$WORK/probe-get.bin" "$ACCOUNT_SVC/GetAccount" "$PROBE_READ" \
+  "$PROBE_READ" 'public.bench_id(:i)' '\set i random(1, :accounts)'
 PROBE_NAME="bench-probe-$RANDOM$RANDOM"
 "$FRAME" --type=create --display-name="$PROBE_NAME" --org-type=1 --out="$WORK/probe-create.bin"
 capture_pgbench pgbench-create "$WORK/probe-create.bin" "$ACCOUNT_SVC/CreateAccount" \
@@ -417,6 +425,8 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
   say "$name: h2load -c $CONNECTIONS -m $STREAMS -n $requests (${WARMUP}s warm-up at $warm_rate/s)"
   rm -f -- "$log"
   before=$(settled_codes "$service" "$method")
+  local cache_before cache_after
+  cache_before=$(cache_counts "${METRICS_PORT[$service]}")
   snapshot_begin
   set +e
   ( h2load -n "$requests" -c "$CONNECTIONS" -m "$STREAMS" -t 1 \
@@ -426,6 +436,7 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
   set -e
   snap=$(snapshot_end)
   after=$(settled_codes "$service" "$method")
+  cache_after=$(cache_counts "${METRICS_PORT[$service]}")
   local client latency verdict
   client=$(h2load_json "$out")
   latency=$(latency_json 3 "$log")
@@ -437,6 +448,7 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
     --argjson warm "$(server_verdict "$warm_before" "$before" 0)" \
     --argjson client_cpu "$(times_children_seconds "$out.times")" \
     --argjson rss "$(proc_rss_kb "${PID[$service]}")" --argjson hwm "$(proc_hwm_kb "${PID[$service]}")" \
+    --argjson cb "$cache_before" --argjson ca "$cache_after" \
     --arg exit "$(sed -n 's/^exit //p' "$out")" '
     ([ $verdict.reasons[],
        (if $exit != "0" then "h2load exited \($exit)" else empty end),
@@ -453,6 +465,7 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
         cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.service_cpu_seconds / $verdict.ok else null end),
         postgres_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.postgres_cpu_seconds / $verdict.ok else null end),
         client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
+        cache_requests: ($cb | with_entries(.value = ($ca[.key] - .value))),
         resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$RESULTS/$name.json"
   report_line "$name"
 }
@@ -466,6 +479,8 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
   say "$name: accord-bench-load --mode=$mode -c $CONNECTIONS -m $STREAMS $*"
   SERVICE_PID=${PID[$service]}
   before=$(rpc_codes "${METRICS_PORT[$service]}" "$method")
+  local cache_before cache_after
+  cache_before=$(cache_counts "${METRICS_PORT[$service]}")
   snapshot_begin
   set +e
   ( "$LOAD" --mode="$mode" --target="127.0.0.1:${GRPC_PORT[$service]}" --token="$TOKEN" \
@@ -476,6 +491,7 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
   set -e
   snap=$(snapshot_end)
   after=$(rpc_codes "${METRICS_PORT[$service]}" "$method")
+  cache_after=$(cache_counts "${METRICS_PORT[$service]}")
   local result verdict
   result=$(jq -c . "$out" 2>/dev/null) || result='{"calls_total":0,"measured_ok":0,"qps":0,"codes":{},"latency_us":{}}'
   verdict=$(server_verdict "$before" "$after" "$(jq '.calls_total // 0' <<<"$result")")
@@ -484,6 +500,7 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
     --argjson c "$CONNECTIONS" --argjson m "$STREAMS" --argjson client_cpu "$(times_children_seconds "$out.times")" \
     --arg exit "$(cat "$out.exit")" --arg err "$(tail -c 300 "$out.err")" \
     --argjson rss "$(proc_rss_kb "${PID[$service]}")" --argjson hwm "$(proc_hwm_kb "${PID[$service]}")" \
+    --argjson cb "$cache_before" --argjson ca "$cache_after" \
     --argjson extra "$(printf '%s\n' "$@" | jq -Rn '[inputs]')" '
     ([ $verdict.reasons[],
        (if $exit != "0" then "accord-bench-load exited \($exit): \($err)" else empty end),
@@ -498,6 +515,7 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
         cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.service_cpu_seconds / $verdict.ok else null end),
         postgres_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.postgres_cpu_seconds / $verdict.ok else null end),
         client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
+        cache_requests: ($cb | with_entries(.value = ($ca[.key] - .value))),
         resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$RESULTS/$name.json"
   report_line "$name"
 }
@@ -607,25 +625,52 @@ if ((cache_keys > 0)); then
   CACHE_EVIDENCE="${CACHE_EVIDENCE:+$CACHE_EVIDENCE, }$cache_keys non-stream keys in Redis"
 fi
 
+# A GetAccount scenario measures a cache level only if the service's own cache counters show that
+# level answered (nearly) every call; otherwise it FAILED (its ratio would describe another path).
+expect_level() {  # NAME local|redis|postgres
+  local file="$RESULTS/$1.json"
+  jq --arg level "$2" '
+    (.server_ok_calls // 0) as $calls | (.cache_requests // {}) as $c
+    | (if $level == "local" then ($c.local_hit // 0)
+       elif $level == "redis" then ($c.redis_hit // 0)
+       else ($c.redis_miss // 0) end) as $served
+    | . + {cache_level: $level, cache_level_share: (if $calls > 0 then $served / $calls else 0 end)}
+    | if $calls > 0 and $served < 0.9 * $calls then
+        .status = "FAILED"
+        | .reasons += ["only \($served) of \($calls) calls were answered by the \($level) level (cache counters: \($c | tostring))"]
+      else . end' "$file" >"$file.tmp"
+  mv -- "$file.tmp" "$file"
+  jq -r '"[bench] \(.name): \(.cache_level) level answered \(.cache_level_share * 1000 | round / 10)% of calls (\(.cache_requests | tostring))"' "$file" >&2
+}
+
 if [[ -n $CACHE_EVIDENCE ]]; then
-  say "cache detected ($CACHE_EVIDENCE): measuring cold reads over $ACCOUNTS distinct accounts"
-  restart_account() {
+  expect_level get-warm local
+  say "cache detected ($CACHE_EVIDENCE): measuring the Redis and PostgreSQL levels over $ACCOUNTS distinct accounts"
+  restart_account() {  # [ENV...]: a fresh process (empty local level) with extra settings
+    EXTRA_SERVICE_ENV=("$@")
     stop_named account
     launch account health "$ACCOUNT_BIN"
+    EXTRA_SERVICE_ENV=()
   }
-  # Postgres level: a fresh process (empty level 1) and no cache keys in Redis; every account
-  # is read once, so every read misses both levels.
+  # PostgreSQL level: a fresh process (empty local level) and no cache keys in Redis; every
+  # account is read once, so every read misses both levels.
   restart_account
-  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --scan 2>/dev/null | grep -v '^accord\.events\.' \
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --scan --pattern 'accord:cache:*' 2>/dev/null \
     | xargs -r -n 500 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" DEL >/dev/null || true
   run_load get-postgres "GetAccount, cache cold: each account once, both levels empty" account \
     "$ACCOUNT_SVC/GetAccount" get "$WORK/read-names.txt" --once --warmup=0 --duration=600
-  # Redis level: a fresh process again (empty level 1); Redis holds what the pass above filled.
+  expect_level get-postgres postgres
+  # Redis level: the local level switched off (ACCORD_CACHE_LOCAL_ENTRIES=0); Redis holds every
+  # account the pass above read, so a round robin over them is answered by Redis alone.
+  restart_account ACCORD_CACHE_LOCAL_ENTRIES=0
+  run_load get-redis "GetAccount from Redis (local level off), round robin over $ACCOUNTS accounts" \
+    account "$ACCOUNT_SVC/GetAccount" get "$WORK/read-names.txt" \
+    --warmup="$WARMUP" --duration="$DURATION"
+  expect_level get-redis redis
+  # Back to the default configuration for the remaining scenarios.
   restart_account
-  run_load get-redis "GetAccount, level 1 cold, Redis warm: each account once" account \
-    "$ACCOUNT_SVC/GetAccount" get "$WORK/read-names.txt" --once --warmup=0 --duration=600
 else
-  not_available get-redis "GetAccount from Redis (level 1 cold)" "no cache in this build"
+  not_available get-redis "GetAccount from Redis (local level off)" "no cache in this build"
 fi
 
 run_h2load list "ListAccounts, page_size 50, filter '$LIST_FILTER'" account \
@@ -639,7 +684,15 @@ run_load update "UpdateAccount (display_name), round robin over $ACCOUNTS seeded
 # Event stream: delivery latency and end-to-end throughput, then the relay on its own.
 events_out="$WORK/events.json"
 SCENARIO_ORDER+=(events)
-say "events: $EVENTS paced creates at $EVENT_RATE/s, then a burst of $EVENT_BURST"
+# Delivery latency at half the maximum create rate (the create scenario's QPS): creates paced
+# open-loop from $CONNECTIONS threads for about EVENT_SECONDS, then a burst as fast as they go.
+CREATE_QPS=$(jq -r 'if .status == "OK" then .qps else 0 end | floor' "$RESULTS/create.json")
+if ((CREATE_QPS >= 2)); then
+  EVENT_RATE=$((CREATE_QPS / 2))
+  EVENTS=$((EVENT_RATE * EVENT_SECONDS))
+  ((EVENTS >= 20)) || EVENTS=20
+fi
+say "events: $EVENTS creates paced at $EVENT_RATE/s (half of create's ${CREATE_QPS}/s), then a burst of $EVENT_BURST"
 SERVICE_PID=${PID[account]}
 snapshot_begin
 set +e
@@ -663,10 +716,11 @@ jq -n --argjson r "$(cat "$events_out")" --argjson snap "$snap" --arg exit "$eve
        (if ($r.missing // 0) > 0 then "\($r.missing) of \($r.latency_events) events never reached the subscriber" else empty end),
        (if ($r.burst_failures // 0) > 0 then "\($r.burst_failures) burst creates failed" else empty end),
        (if ($r.burst_delivered // 0) < (($r.burst // 0) - ($r.burst_failures // 0)) then "only \($r.burst_delivered) of \($r.burst) burst events delivered" else empty end) ]) as $reasons
-    | { name: "events", title: "Event delivery (envelope time -> subscriber), paced creates",
+    | { name: "events", title: "Event delivery (envelope time -> subscriber), creates paced at half the max create rate",
         driver: "accord-bench-load --mode=events",
         status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
         latency_us: $r.latency_us, latency_events: $r.latency_events,
+        paced_rate_target: $r.paced_rate_target, paced_rate: $r.paced_rate,
         burst: $r.burst, burst_create_rate: $r.burst_create_rate,
         qps: $r.burst_delivery_rate, burst_delivery_seconds: $r.burst_delivery_seconds,
         resources: $snap }

@@ -137,3 +137,15 @@ redis_benchmark_json() {
     $1 == "GET" { printf "{\"rps\":%s,\"avg_ms\":%s,\"p50_ms\":%s,\"p99_ms\":%s,\"max_ms\":%s}\n", $2, $3, $5, $7, $8; found = 1 }
     END { if (!found) print "{\"rps\":0}" }'
 }
+
+# The service's accord_cache_requests_total{cache="account"} as JSON
+# {"local_hit": n, "local_miss": n, "redis_hit": n, "redis_miss": n} (absent series count 0).
+cache_counts() {
+  local port=$1 text
+  text=$(curl -sf --max-time 5 "http://127.0.0.1:$port/metrics") || text=""
+  { grep '^accord_cache_requests_total{' <<<"$text" | grep -F 'cache="account"' || true; } \
+    | awk '{ l = $0; r = $0; sub(/^.*level="/, "", l); sub(/".*$/, "", l)
+             sub(/^.*result="/, "", r); sub(/".*$/, "", r); print l "_" r, $NF }' \
+    | jq -Rn '{local_hit: 0, local_miss: 0, redis_hit: 0, redis_miss: 0}
+              + ([inputs | split(" ") | select(length == 2) | {(.[0]): (.[1] | tonumber)}] | add // {})'
+}

@@ -44,6 +44,11 @@ jq -r '
       "| \(.name): \(.title | cell) | \(.driver) | \(if .in_flight then "\(.connections) × \(.streams_per_connection)" elif .connections then "\(.connections)\(if .threads then " (-j \(.threads))" else "" end)" else "-" end) | \(.qps | n0) | \(.latency_us.p50 | us) | \(.latency_us.p99 | us) | \(.cpu_us_per_request | us) | \((.postgres_cpu_us_per_request // .redis_cpu_us_per_request) | us) | \(.resources.service_cpu_pct | if . == 0 then "-" else pct end) | \(.resources.postgres_cpu_pct | pct) | \(.client_cpu_pct | pct) | \(.resources.machine_busy_pct | pct) | \(.status)\(if (.reasons // []) | length > 0 then ": " + (.reasons | join("; ") | cell) else "" end) |"
     end),
   "",
+  (.scenarios[] | select(.name == "events" and .status != "NOT_AVAILABLE") |
+    "Events: \(.latency_events // 0) creates paced at \(.paced_rate | n0)/s (asked \(.paced_rate_target | n0)/s, half the create scenario'"'"'s rate); delivery envelope time → subscriber p50 \(.latency_us.p50 | us), p99 \(.latency_us.p99 | us); burst of \(.burst) creates at \(.burst_create_rate | n0)/s delivered at \(.qps | n0)/s.", ""),
+  (.scenarios[] | select(.name == "get-warm" or .name == "get-redis" or .name == "get-postgres") | select(.cache_level) |
+    "Cache level of \(.name): \(.cache_level) answered \(.cache_level_share * 100 | floor)% of calls (\(.cache_requests | tostring))."),
+  "",
   "## Memory per process",
   "",
   "| process | idle RSS | peak RSS (VmHWM) |",

@@ -40,8 +40,8 @@ def saturation:
   [ ratio("get_warm_vs_noop"; "GetAccount (warm cache) / bare no-op"; "get-warm"; "noop-bare"; 0.85;
           (if $has_cache then "warm: one account read repeatedly, served from the cache"
            else "no cache in this build: every GetAccount reads PostgreSQL" end)),
-    ratio("get_redis_vs_redis"; "GetAccount from Redis (level 1 cold) / redis-benchmark GET"; "get-redis"; "redis-get"; 0.6;
-          "each account read once after a restart; Redis filled by the Postgres pass"),
+    ratio("get_redis_vs_redis"; "GetAccount from Redis (local level off) / redis-benchmark GET"; "get-redis"; "redis-get"; 0.6;
+          "ACCORD_CACHE_LOCAL_ENTRIES=0, round robin over the seeded accounts (Redis filled by the Postgres pass); the service's cache counters confirm Redis answered"),
     (if $has_cache then
        ratio("get_postgres_vs_pgbench"; "GetAccount from PostgreSQL (cache cold) / pgbench read"; "get-postgres"; "pgbench-read"; 0.7;
              "each account read once with both cache levels empty")
@@ -55,6 +55,8 @@ def saturation:
     ratio("update_vs_pgbench"; "UpdateAccount / pgbench of the same transaction"; "update"; "pgbench-update"; 0.8;
           ("the service is driven by accord-bench-load (each call needs the account's current etag); pgbench replays the statements the service ran for a probe update"
            + (if $s["pgbench-update"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end))),
+    ratio("relay_drain_vs_create"; "Outbox relay drain rate / CreateAccount rate"; "relay-drain"; "create"; null;
+          "the relay publishing a backlog vs the fastest rate creates add events; below 1 means a sustained create load outruns the relay"),
     ratio("runtime_vs_noop"; "No-op through Accord's runtime (inline) / bare no-op"; "noop-runtime"; "noop-bare"; null;
           "cost of auth, request context, logging and metrics"),
     ratio("runtime_worker_vs_noop"; "No-op through the runtime's worker pool / bare no-op"; "noop-runtime-worker"; "noop-bare"; null;
