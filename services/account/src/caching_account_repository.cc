@@ -25,7 +25,8 @@ void CachingAccountRepository::Remember(const Account& account) {
 }
 
 std::optional<Account> CachingAccountRepository::PeekLocal(const std::string& id) {
-  auto account = Decode(cache_.GetLocal(AccountName(id)));
+  // The repository's Get follows a miss here and counts it.
+  auto account = Decode(cache_.GetLocal(AccountName(id), /*count_miss=*/false));
   if (!account || account->has_delete_time()) return std::nullopt;
   return account;
 }

@@ -91,11 +91,15 @@ std::optional<CachedValue> VersionedCache::GetLocalUnchecked(const std::string& 
   return CachedValue{entry.version, entry.bytes};
 }
 
-std::optional<CachedValue> VersionedCache::GetLocal(const std::string& key) {
+std::optional<CachedValue> VersionedCache::GetLocal(const std::string& key, bool count_miss) {
   std::optional<CachedValue> found;
   // Without a live invalidation feed a local entry may be stale: the caller reads Postgres.
   if (Fresh()) found = GetLocalUnchecked(key);
-  (found ? local_hits_ : local_misses_)->Increment();
+  if (found) {
+    local_hits_->Increment();
+  } else if (count_miss) {
+    local_misses_->Increment();
+  }
   return found;
 }
 

@@ -44,7 +44,8 @@ class VersionedCache {
   // Level 1, then level 2 (filling level 1 on a hit). nullopt = miss (or a tombstone).
   std::optional<CachedValue> Get(const std::string& key);
   // Level 1 only; never touches the network (for the inline fast path).
-  std::optional<CachedValue> GetLocal(const std::string& key);
+  // `count_miss` false: a probe that a full Get will follow, so the miss is counted only once.
+  std::optional<CachedValue> GetLocal(const std::string& key, bool count_miss = true);
   // Stores `value` in both levels unless either holds a newer version or tombstone.
   void Put(const std::string& key, const CachedValue& value);
   // Drops entries older than `version` and leaves a tombstone at `version` in both levels.
