@@ -80,6 +80,8 @@ ScopedRequestContext::~ScopedRequestContext() { current_context = std::move(prev
 
 const RequestContext& CurrentRequestContext() { return current_context; }
 
+bool DebugEnabled() { return Logger().should_log(spdlog::level::debug); }
+
 void Debug(std::string_view message, nlohmann::json fields) {
   Write(spdlog::level::debug, "debug", message, std::move(fields));
 }

@@ -65,6 +65,14 @@ const char* CodeName(grpc::StatusCode code) {
 
 void LogOutcome(const RpcMethod& method, const RpcContext* rpc, const absl::Status& status,
                 std::chrono::steady_clock::duration elapsed) {
+  // Successful calls are logged at debug only; skip building their fields otherwise.
+  const bool routine = status.code() != absl::StatusCode::kInternal &&
+                       status.code() != absl::StatusCode::kUnknown &&
+                       status.code() != absl::StatusCode::kDataLoss &&
+                       status.code() != absl::StatusCode::kUnavailable &&
+                       status.code() != absl::StatusCode::kPermissionDenied &&
+                       status.code() != absl::StatusCode::kUnauthenticated;
+  if (routine && !log::DebugEnabled()) return;
   nlohmann::json fields = {
       {"method", method.name()},
       {"code", CodeName(static_cast<grpc::StatusCode>(status.code()))},

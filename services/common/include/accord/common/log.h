@@ -29,6 +29,9 @@ class ScopedRequestContext {
 };
 const RequestContext& CurrentRequestContext();
 
+// Whether debug lines are written; hot paths check it before building their fields.
+bool DebugEnabled();
+
 void Debug(std::string_view message, nlohmann::json fields = nlohmann::json::object());
 void Info(std::string_view message, nlohmann::json fields = nlohmann::json::object());
 void Warn(std::string_view message, nlohmann::json fields = nlohmann::json::object());
