@@ -4,12 +4,13 @@
 #include <set>
 
 #include "accord/common/errors.h"
-#include "account_access.h"
-#include "team_repository.h"
 #include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/ids.h"
 #include "accord/common/money.h"
+#include "accord/common/paging.h"
+#include "account_access.h"
+#include "team_repository.h"
 
 namespace accord::account {
 namespace {
@@ -33,11 +34,23 @@ bool IsBlank(const std::string& text) {
 }
 
 const std::set<std::string>& UpdatablePaths() {
-  static const std::set<std::string> kPaths = {
-      "display_name", "legal_name",      "type",          "lifecycle_stage",  "owner",
-      "tax_id",       "tier",            "industry",      "size_band",        "annual_revenue",
-      "website",      "billing_address", "shipping_address", "territory",     "labels",
-      "parent",       "external_ids"};
+  static const std::set<std::string> kPaths = {"display_name",
+                                               "legal_name",
+                                               "type",
+                                               "lifecycle_stage",
+                                               "owner",
+                                               "tax_id",
+                                               "tier",
+                                               "industry",
+                                               "size_band",
+                                               "annual_revenue",
+                                               "website",
+                                               "billing_address",
+                                               "shipping_address",
+                                               "territory",
+                                               "labels",
+                                               "parent",
+                                               "external_ids"};
   return kPaths;
 }
 
@@ -107,28 +120,49 @@ const filter::Schema& AccountFilterSchema() {
         {"display_name", "a.display_name", filter::FieldType::kString, {}, {}},
         {"legal_name", "a.legal_name", filter::FieldType::kString, {}, {}},
         {"owner", "a.owner", filter::FieldType::kString, {}, {}},
-        {"type", "a.type", filter::FieldType::kEnum,
-         EnumValues(common::v1::OrganizationType_descriptor(), "ORGANIZATION_TYPE_"), {}},
-        {"lifecycle_stage", "a.lifecycle_stage", filter::FieldType::kEnum,
-         EnumValues(v1::LifecycleStage_descriptor(), "LIFECYCLE_STAGE_"), {}},
+        {"type",
+         "a.type",
+         filter::FieldType::kEnum,
+         EnumValues(common::v1::OrganizationType_descriptor(), "ORGANIZATION_TYPE_"),
+         {}},
+        {"lifecycle_stage",
+         "a.lifecycle_stage",
+         filter::FieldType::kEnum,
+         EnumValues(v1::LifecycleStage_descriptor(), "LIFECYCLE_STAGE_"),
+         {}},
         {"create_time", "a.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "a.update_time", filter::FieldType::kTimestamp, {}, {}},
-        {"tier", "a.tier", filter::FieldType::kEnum,
-         EnumValues(v1::AccountTier_descriptor(), "ACCOUNT_TIER_"), {}},
-        {"size_band", "a.size_band", filter::FieldType::kEnum,
-         EnumValues(v1::SizeBand_descriptor(), "SIZE_BAND_"), {}},
+        {"tier",
+         "a.tier",
+         filter::FieldType::kEnum,
+         EnumValues(v1::AccountTier_descriptor(), "ACCOUNT_TIER_"),
+         {}},
+        {"size_band",
+         "a.size_band",
+         filter::FieldType::kEnum,
+         EnumValues(v1::SizeBand_descriptor(), "SIZE_BAND_"),
+         {}},
         {"industry", "a.industry", filter::FieldType::kString, {}, {}},
         {"tax_id", "a.tax_id", filter::FieldType::kString, {}, {}},
         {"territory", "a.territory", filter::FieldType::kString, {}, {}},
         {"labels", "a.labels", filter::FieldType::kStringArray, {}, {}},
-        {"parent", "('accounts/' || a.parent_id::text)", filter::FieldType::kString, {}, {"=", "!="}},
+        {"parent",
+         "('accounts/' || a.parent_id::text)",
+         filter::FieldType::kString,
+         {},
+         {"=", "!="}},
         {"external_ids",
          "(SELECT jsonb_object_agg(e.system, e.external_id) FROM account.external_ids e "
          "WHERE e.account_id = a.id)",
-         filter::FieldType::kStringMap, {}, {}},
+         filter::FieldType::kStringMap,
+         {},
+         {}},
         {"team_member",
-         "ARRAY(SELECT t.member FROM account.team_members t WHERE t.account_id = a.id AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL ")",
-         filter::FieldType::kStringArray, {}, {}},
+         "ARRAY(SELECT t.member FROM account.team_members t WHERE t.account_id = a.id "
+         "AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL ")",
+         filter::FieldType::kStringArray,
+         {},
+         {}},
     };
     schema.text_search_sql = "a.display_name ILIKE {} OR a.legal_name ILIKE {}";
     return schema;
@@ -173,7 +207,8 @@ absl::StatusOr<Order> ParseOrderBy(const std::string& order_by) {
     order.field = AccountOrder::kUpdateTime;
   } else {
     return common::InvalidArgument(
-        "order_by", "cannot order by `" + words[0] + "`; use display_name, create_time or update_time");
+        "order_by",
+        "cannot order by `" + words[0] + "`; use display_name, create_time or update_time");
   }
   order.descending = words.size() == 2 && words[1] == "desc";
   order.canonical = words[0] + (order.descending ? " desc" : "");
@@ -206,10 +241,10 @@ std::vector<std::string> EffectivePaths(const UpdateAccountRequest& request) {
 }
 
 absl::Status IllegalTransition(const Account& current, const Account& next) {
-  return common::FailedPrecondition(
-      "ILLEGAL_LIFECYCLE_TRANSITION",
-      "an account cannot move from " + v1::LifecycleStage_Name(current.lifecycle_stage()) +
-          " to " + v1::LifecycleStage_Name(next.lifecycle_stage()));
+  return common::FailedPrecondition("ILLEGAL_LIFECYCLE_TRANSITION",
+                                    "an account cannot move from " +
+                                        v1::LifecycleStage_Name(current.lifecycle_stage()) +
+                                        " to " + v1::LifecycleStage_Name(next.lifecycle_stage()));
 }
 
 // `current` with `paths` copied from `patch`, validated as a whole.
@@ -240,8 +275,8 @@ void MergeViolations(const absl::Status& status, common::Violations& violations)
 }
 
 absl::Status Denied(const common::Principal& caller, std::string_view action) {
-  return common::PermissionDenied(
-      "NOT_ALLOWED", std::string(caller.subject) + " may not " + std::string(action));
+  return common::PermissionDenied("NOT_ALLOWED",
+                                  std::string(caller.subject) + " may not " + std::string(action));
 }
 
 }  // namespace
@@ -350,15 +385,18 @@ void ValidateAccountFields(const Account& account, const std::string& prefix,
   }
   for (const char* which : {"billing_address", "shipping_address"}) {
     const auto& address = std::string(which) == "billing_address" ? account.billing_address()
-                                                                   : account.shipping_address();
+                                                                  : account.shipping_address();
     const std::string path = prefix + which;
-    if (address.address_lines_size() > 5) violations.Add(path + ".address_lines", "at most 5 lines");
+    if (address.address_lines_size() > 5)
+      violations.Add(path + ".address_lines", "at most 5 lines");
     for (const auto& line : address.address_lines()) {
-      if (CodePoints(line) > 200) violations.Add(path + ".address_lines", "each at most 200 characters");
+      if (CodePoints(line) > 200)
+        violations.Add(path + ".address_lines", "each at most 200 characters");
     }
     const auto& region = address.region_code();
-    if (!region.empty() && (region.size() != 2 || !std::isupper(static_cast<unsigned char>(region[0])) ||
-                            !std::isupper(static_cast<unsigned char>(region[1])))) {
+    if (!region.empty() &&
+        (region.size() != 2 || !std::isupper(static_cast<unsigned char>(region[0])) ||
+         !std::isupper(static_cast<unsigned char>(region[1])))) {
       violations.Add(path + ".region_code", "a two-letter upper-case CLDR region code, e.g. TW");
     }
   }
@@ -368,14 +406,14 @@ void ValidateAccountFields(const Account& account, const std::string& prefix,
   if (account.labels_size() > 50) violations.Add(prefix + "labels", "at most 50 labels");
   std::set<std::string> seen_labels;
   for (const auto& label : account.labels()) {
-    bool ok = !label.empty() && label.size() <= 63 &&
-              std::all_of(label.begin(), label.end(), [](unsigned char c) {
-                return std::islower(c) || std::isdigit(c) || c == '-' || c == '_' || c == ':' ||
-                       c == '.';
-              });
+    bool ok =
+        !label.empty() && label.size() <= 63 &&
+        std::all_of(label.begin(), label.end(), [](unsigned char c) {
+          return std::islower(c) || std::isdigit(c) || c == '-' || c == '_' || c == ':' || c == '.';
+        });
     if (!ok) {
-      violations.Add(prefix + "labels",
-                     "`" + label.substr(0, 63) + "`: lower-case letters, digits and -_:. only, 1-63");
+      violations.Add(prefix + "labels", "`" + label.substr(0, 63) +
+                                            "`: lower-case letters, digits and -_:. only, 1-63");
     } else if (!seen_labels.insert(label).second) {
       violations.Add(prefix + "labels", "`" + label + "` appears twice");
     }
@@ -392,13 +430,14 @@ void ValidateAccountFields(const Account& account, const std::string& prefix,
     violations.Add(prefix + "external_ids", "at most 20 source systems");
   }
   for (const auto& [system, id] : account.external_ids()) {
-    bool system_ok = !system.empty() && system.size() <= 64 &&
-                     std::all_of(system.begin(), system.end(), [](unsigned char c) {
-                       return std::islower(c) || std::isdigit(c) || c == '-' || c == '_' || c == '.';
-                     });
+    bool system_ok =
+        !system.empty() && system.size() <= 64 &&
+        std::all_of(system.begin(), system.end(), [](unsigned char c) {
+          return std::islower(c) || std::isdigit(c) || c == '-' || c == '_' || c == '.';
+        });
     if (!system_ok) {
       violations.Add(prefix + "external_ids", "system `" + system.substr(0, 64) +
-                                                   "`: lower-case letters, digits and -_. only");
+                                                  "`: lower-case letters, digits and -_. only");
     }
     if (id.empty() || id.size() > 200) {
       violations.Add(prefix + "external_ids[" + system.substr(0, 64) + "]", "1 to 200 characters");
@@ -426,13 +465,11 @@ bool CanDelete(const common::Principal& principal, const Account& account) {
   return principal.Has(Role::kAccountManager) && account.owner() == principal.subject;
 }
 
-AccountLogic::AccountLogic(AccountRepository& repository,
-                           const common::PageTokenCodec& page_tokens)
+AccountLogic::AccountLogic(AccountRepository& repository, const common::PageTokenCodec& page_tokens)
     : repository_(repository), page_tokens_(page_tokens) {}
 
 absl::StatusOr<Account> AccountLogic::Create(const common::Principal& caller,
-                                             const CreateAccountRequest& request,
-                                             WriteMeta meta) {
+                                             const CreateAccountRequest& request, WriteMeta meta) {
   if (!CanCreate(caller)) return Denied(caller, "create accounts");
   ACCORD_RETURN_IF_ERROR(common::IdempotencyKeys::Validate(request.request_id()));
   Account account = request.account();
@@ -474,43 +511,31 @@ std::optional<absl::StatusOr<Account>> AccountLogic::GetWithoutIo(
 
 absl::StatusOr<ListAccountsResponse> AccountLogic::List(const common::Principal&,
                                                         const ListAccountsRequest& request) {
-  common::Violations violations;
-  if (request.page_size() < 0) violations.Add("page_size", "must not be negative");
-  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   ACCORD_ASSIGN_OR_RETURN(Order order, ParseOrderBy(request.order_by()));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
                           filter::Compile(request.filter(), AccountFilterSchema()));
-
+  ACCORD_ASSIGN_OR_RETURN(common::PageStart start,
+                          common::StartPage(page_tokens_, request.page_size(), request.page_token(),
+                                            request.filter() + "\n" + order.canonical));
   AccountListQuery query;
-  query.limit = request.page_size() == 0 ? kDefaultPageSize
-                                         : std::min(request.page_size(), kMaxPageSize);
+  query.limit = start.limit;
+  query.after = start.after;
   query.order = order.field;
   query.descending = order.descending;
   query.filter_sql = std::move(compiled.where);
   query.filter_params = std::move(compiled.params);
-  const std::string fingerprint = request.filter() + "\n" + order.canonical;
-  if (!request.page_token().empty()) {
-    ACCORD_ASSIGN_OR_RETURN(common::PageCursor cursor,
-                            page_tokens_.Decode(request.page_token(), fingerprint));
-    if (cursor.last_key.size() != 2) {
-      return common::InvalidArgument("page_token", "not a token for this list");
-    }
-    query.after = cursor.last_key;
-  }
   ACCORD_ASSIGN_OR_RETURN(AccountPage page, repository_.List(query));
 
   ListAccountsResponse response;
-  const size_t returned = std::min(page.accounts.size(), static_cast<size_t>(query.limit));
+  const size_t returned = common::RowsToReturn(start, page.accounts.size());
   for (size_t i = 0; i < returned; ++i) *response.add_accounts() = std::move(page.accounts[i]);
-  if (page.accounts.size() > returned && returned > 0) {
-    response.set_next_page_token(page_tokens_.Encode({fingerprint, page.keys[returned - 1]}));
-  }
+  response.set_next_page_token(
+      common::NextPageToken(page_tokens_, start, page.accounts.size(), page.keys));
   return response;
 }
 
 absl::StatusOr<Account> AccountLogic::Update(const common::Principal& caller,
-                                             const UpdateAccountRequest& request,
-                                             WriteMeta meta) {
+                                             const UpdateAccountRequest& request, WriteMeta meta) {
   common::Violations violations;
   auto id = ParseAccountName(request.account().name(), "account.name");
   MergeViolations(id.status(), violations);
@@ -537,8 +562,7 @@ absl::StatusOr<Account> AccountLogic::Update(const common::Principal& caller,
 }
 
 absl::StatusOr<Account> AccountLogic::Delete(const common::Principal& caller,
-                                             const DeleteAccountRequest& request,
-                                             WriteMeta meta) {
+                                             const DeleteAccountRequest& request, WriteMeta meta) {
   common::Violations violations;
   auto id = ParseAccountName(request.name(), "name");
   MergeViolations(id.status(), violations);
@@ -676,8 +700,8 @@ absl::StatusOr<AccountTree> AccountLogic::GetTree(const common::Principal&,
                                                   const GetAccountTreeRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseAccountName(request.name(), "name"));
   if (request.max_depth() < 0) return common::InvalidArgument("max_depth", "must not be negative");
-  const int depth = request.max_depth() == 0 ? kMaxTreeDepth
-                                             : std::min(request.max_depth(), kMaxTreeDepth);
+  const int depth =
+      request.max_depth() == 0 ? kMaxTreeDepth : std::min(request.max_depth(), kMaxTreeDepth);
   ACCORD_ASSIGN_OR_RETURN(Account root, repository_.Get(id));
   ACCORD_ASSIGN_OR_RETURN(std::vector<TreeRow> rows, repository_.Subtree(id, depth));
   AccountTree tree;

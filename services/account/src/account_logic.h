@@ -33,8 +33,6 @@ using v1::AccountTree;
 using v1::MergeAccountsRequest;
 using v1::MergeAccountsResponse;
 
-inline constexpr int kDefaultPageSize = 50;
-inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kMaxBatch = 1000;
 inline constexpr int kMaxTreeDepth = 32;
 

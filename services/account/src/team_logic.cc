@@ -5,6 +5,7 @@
 
 #include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
+#include "accord/common/paging.h"
 #include "account_logic.h"
 
 namespace accord::account {
@@ -199,32 +200,25 @@ absl::StatusOr<ListTeamMembersResponse> TeamLogic::List(const common::Principal&
 
   TeamListQuery query;
   query.account_id = *account_id;
-  query.limit =
-      request.page_size() == 0 ? kDefaultPageSize : std::min(request.page_size(), kMaxPageSize);
+  ACCORD_ASSIGN_OR_RETURN(
+      common::PageStart start,
+      common::StartPage(page_tokens_, request.page_size(), request.page_token(),
+                        request.parent() + "\n" + request.filter() + "\n" + order.canonical));
+  query.limit = start.limit;
+  query.after = start.after;
   query.order = order.field == "member" ? TeamOrder::kMember : TeamOrder::kCreateTime;
   query.descending = order.descending;
   query.filter_sql = std::move(compiled.where);
   query.filter_params = std::move(compiled.params);
-  const std::string fingerprint =
-      request.parent() + "\n" + request.filter() + "\n" + order.canonical;
-  if (!request.page_token().empty()) {
-    ACCORD_ASSIGN_OR_RETURN(common::PageCursor cursor,
-                            page_tokens_.Decode(request.page_token(), fingerprint));
-    if (cursor.last_key.size() != 2) {
-      return common::InvalidArgument("page_token", "not a token for this list");
-    }
-    query.after = cursor.last_key;
-  }
   ACCORD_ASSIGN_OR_RETURN(TeamPage page, repository_.List(query));
 
   ListTeamMembersResponse response;
-  const size_t returned = std::min(page.team_members.size(), static_cast<size_t>(query.limit));
+  const size_t returned = common::RowsToReturn(start, page.team_members.size());
   for (size_t i = 0; i < returned; ++i) {
     *response.add_team_members() = std::move(page.team_members[i]);
   }
-  if (page.team_members.size() > returned && returned > 0) {
-    response.set_next_page_token(page_tokens_.Encode({fingerprint, page.keys[returned - 1]}));
-  }
+  response.set_next_page_token(
+      common::NextPageToken(page_tokens_, start, page.team_members.size(), page.keys));
   return response;
 }
 
