@@ -107,8 +107,8 @@ absl::Status CheckWritable(const pqxx::result& rows, const std::string& id) {
   if (rows.empty()) return common::NotFound(AccountName(id));
   Account account = RowToAccount(rows[0]);
   if (!account.merged_into().empty()) {
-    return common::WithReason(
-        common::NotFound(AccountName(id)), "ACCOUNT_MERGED", {{"merged_into", account.merged_into()}});
+    return common::WithReason(common::NotFound(AccountName(id)), "ACCOUNT_MERGED",
+                              {{"merged_into", account.merged_into()}});
   }
   if (account.has_delete_time()) return common::NotFound(AccountName(id));
   return absl::OkStatus();
@@ -152,9 +152,8 @@ absl::StatusOr<Account> PgAccountRepository::Write(
   Account result;
   ACCORD_RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& transaction) -> absl::Status {
     if (!meta.request_id.empty()) {
-      ACCORD_ASSIGN_OR_RETURN(
-          auto previous,
-          idempotency_.Claim(transaction, meta.request_id, meta.method, meta.fingerprint));
+      ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
+                                                                meta.method, meta.fingerprint));
       if (previous) {
         if (!result.ParseFromString(*previous)) return common::Internal("corrupt stored response");
         return absl::OkStatus();
@@ -176,9 +175,10 @@ absl::Status PgAccountRepository::SaveExternalIds(pqxx::work& transaction, const
     auto owner = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
     if (!owner.empty() && owner[0][0].as<std::string>() != id) {
       return common::WithReason(
-          common::AlreadyExists("EXTERNAL_ID_TAKEN", "external id " + system + ":" + external_id +
-                                                         " already belongs to " +
-                                                         AccountName(owner[0][0].as<std::string>())),
+          common::AlreadyExists("EXTERNAL_ID_TAKEN",
+                                "external id " + system + ":" + external_id +
+                                    " already belongs to " +
+                                    AccountName(owner[0][0].as<std::string>())),
           "EXTERNAL_ID_TAKEN", {{"owner", AccountName(owner[0][0].as<std::string>())}});
     }
     transaction.exec_prepared0(sql::kInsertExternalId.name, system, external_id, id);
@@ -224,16 +224,14 @@ absl::StatusOr<Account> PgAccountRepository::Load(pqxx::transaction_base& transa
 }
 
 absl::StatusOr<AccountFacts> PgAccountRepository::FactsFor(pqxx::work& transaction,
-                                                          const std::string& id,
-                                                          const std::string& actor) {
+                                                           const std::string& id,
+                                                           const std::string& actor) {
   AccountFacts facts;
-  facts.actor_on_team =
-      transaction.exec_prepared1(sql::kActorOnTeam.name, id, actor)[0].as<bool>();
+  facts.actor_on_team = transaction.exec_prepared1(sql::kActorOnTeam.name, id, actor)[0].as<bool>();
   return facts;
 }
 
-absl::StatusOr<Account> PgAccountRepository::Create(const Account& account,
-                                                    const WriteMeta& meta) {
+absl::StatusOr<Account> PgAccountRepository::Create(const Account& account, const WriteMeta& meta) {
   return Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
     ACCORD_RETURN_IF_ERROR(InsertNew(transaction, account, out));
     Emit(transaction, kAccountCreated, nullptr, *out, meta);
@@ -303,32 +301,18 @@ absl::StatusOr<Account> PgAccountRepository::GetByExternalId(const std::string& 
 }
 
 absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& query) {
-  std::string sort_column = "a.display_name";
+  common::KeysetOrder order{"a.display_name", "a.id", "{}", query.descending};
   std::string sort_key = "a.display_name";
   if (query.order != AccountOrder::kDisplayName) {
-    sort_column = query.order == AccountOrder::kCreateTime ? "a.create_time" : "a.update_time";
-    // The sort key travels in page tokens as text: exact epoch microseconds.
-    sort_key = "(extract(epoch FROM " + sort_column + ") * 1000000)::bigint::text";
+    order.column = query.order == AccountOrder::kCreateTime ? "a.create_time" : "a.update_time";
+    order.key_from_text = common::kMicrosToTimestamptz;
+    sort_key = common::MicrosText(order.column);
   }
   std::string statement = std::string("SELECT ") + sql::kAccountColumns + ", " + sort_key +
                           " FROM account.accounts a WHERE a.delete_time IS NULL";
   std::vector<std::string> params = query.filter_params;
   if (!query.filter_sql.empty()) statement += " AND " + query.filter_sql;
-  if (query.after) {
-    const std::string key_param = "$" + std::to_string(params.size() + 1);
-    const std::string id_param = "$" + std::to_string(params.size() + 2) + "::uuid";
-    const std::string key_value =
-        query.order == AccountOrder::kDisplayName
-            ? key_param
-            : "(timestamptz 'epoch' + " + key_param + "::bigint * interval '1 microsecond')";
-    statement += " AND (" + sort_column + ", a.id) " + (query.descending ? "<" : ">") + " (" +
-                 key_value + ", " + id_param + ")";
-    params.push_back((*query.after)[0]);
-    params.push_back((*query.after)[1]);
-  }
-  const char* direction = query.descending ? " DESC" : " ASC";
-  statement += " ORDER BY " + sort_column + direction + ", a.id" + direction + " LIMIT " +
-               std::to_string(query.limit + 1);
+  common::AppendKeyset(statement, params, order, query.after, query.limit);
 
   AccountPage page;
   ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
@@ -358,7 +342,8 @@ absl::Status PgAccountRepository::ApplyUpdate(pqxx::work& transaction, const std
   Store(transaction, sql::kUpdateAccount, id, next);
   std::map<std::string, std::string> old_ids(current.external_ids().begin(),
                                              current.external_ids().end());
-  std::map<std::string, std::string> new_ids(next.external_ids().begin(), next.external_ids().end());
+  std::map<std::string, std::string> new_ids(next.external_ids().begin(),
+                                             next.external_ids().end());
   if (old_ids != new_ids) ACCORD_RETURN_IF_ERROR(SaveExternalIds(transaction, id, next));
   ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, id));
   *before = std::move(current);
@@ -409,8 +394,8 @@ absl::StatusOr<std::pair<Account, bool>> PgAccountRepository::UpsertByExternalId
     created = false;
     if (meta.may_move) transaction.exec_prepared(sql::kLockHierarchy.name);
     Account before;
-    ACCORD_RETURN_IF_ERROR(ApplyUpdate(transaction, owner[0][0].as<std::string>(), update,
-                                       meta.actor, out, &before));
+    ACCORD_RETURN_IF_ERROR(
+        ApplyUpdate(transaction, owner[0][0].as<std::string>(), update, meta.actor, out, &before));
     // A sync that changes nothing leaves no event behind.
     if (!common::ChangedFields(before, *out, {"etag", "update_time"}).empty()) {
       Emit(transaction, kAccountUpdated, &before, *out, meta);
@@ -433,9 +418,10 @@ absl::StatusOr<std::vector<TreeRow>> PgAccountRepository::Subtree(const std::str
   return rows;
 }
 
-absl::StatusOr<MergeResult> PgAccountRepository::Merge(
-    const std::string& survivor_id, const std::string& duplicate_id, const MergeCheck& check,
-    const WriteMeta& meta) {
+absl::StatusOr<MergeResult> PgAccountRepository::Merge(const std::string& survivor_id,
+                                                       const std::string& duplicate_id,
+                                                       const MergeCheck& check,
+                                                       const WriteMeta& meta) {
   Account duplicate_after;
   std::vector<Account> moved;
   auto survivor_after = Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
@@ -461,8 +447,8 @@ absl::StatusOr<MergeResult> PgAccountRepository::Merge(
     for (const auto& [system, id] : duplicate.external_ids()) {
       if (survivor.external_ids().count(system)) {
         return common::FailedPrecondition(
-            "EXTERNAL_ID_CONFLICT", "both accounts carry an id in system " + system +
-                                        "; remove one before merging");
+            "EXTERNAL_ID_CONFLICT",
+            "both accounts carry an id in system " + system + "; remove one before merging");
       }
     }
     auto moved_children =

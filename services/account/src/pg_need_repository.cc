@@ -109,7 +109,7 @@ absl::StatusOr<NeedPage> PgNeedRepository::List(const NeedListQuery& query) {
       break;
     case NeedOrder::kCreateTime:
       sort_column = "n.create_time";
-      sort_key = "(extract(epoch FROM n.create_time) * 1000000)::bigint::text";
+      sort_key = common::MicrosText("n.create_time");
       break;
   }
   std::string statement = std::string("SELECT ") + sql::kNeedColumns + ", " + sort_key +
@@ -121,21 +121,11 @@ absl::StatusOr<NeedPage> PgNeedRepository::List(const NeedListQuery& query) {
     params.push_back(*query.account_id);
     statement += " AND n.account_id = " + Placeholder(params.size()) + "::uuid";
   }
-  if (query.after) {
-    const std::string key_param = Placeholder(params.size() + 1);
-    const std::string id_param = Placeholder(params.size() + 2) + "::uuid";
-    const std::string key_value =
-        query.order == NeedOrder::kCreateTime
-            ? "(timestamptz 'epoch' + " + key_param + "::bigint * interval '1 microsecond')"
-            : key_param + key_cast;
-    statement += " AND (" + sort_column + ", n.id) " + (query.descending ? "<" : ">") + " (" +
-                 key_value + ", " + id_param + ")";
-    params.push_back((*query.after)[0]);
-    params.push_back((*query.after)[1]);
-  }
-  const char* direction = query.descending ? " DESC" : " ASC";
-  statement += " ORDER BY " + sort_column + direction + ", n.id" + direction + " LIMIT " +
-               std::to_string(query.limit + 1);
+  const common::KeysetOrder order{
+      sort_column, "n.id",
+      query.order == NeedOrder::kCreateTime ? common::kMicrosToTimestamptz : "{}" + key_cast,
+      query.descending};
+  common::AppendKeyset(statement, params, order, query.after, query.limit);
 
   NeedPage page;
   ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {

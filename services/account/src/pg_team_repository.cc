@@ -101,10 +101,10 @@ absl::StatusOr<TeamMember> PgTeamRepository::Get(const std::string& account_id,
 
 absl::StatusOr<TeamPage> PgTeamRepository::List(const TeamListQuery& query) {
   const bool by_member = query.order == TeamOrder::kMember;
-  const std::string sort_column = by_member ? "t.member" : "t.create_time";
-  // The sort key travels in page tokens as text; create_time as exact epoch microseconds.
-  const std::string sort_key =
-      by_member ? "t.member" : "(extract(epoch FROM t.create_time) * 1000000)::bigint::text";
+  const common::KeysetOrder order{by_member ? "t.member" : "t.create_time", "t.id",
+                                  by_member ? "{}" : common::kMicrosToTimestamptz,
+                                  query.descending};
+  const std::string sort_key = by_member ? "t.member" : common::MicrosText("t.create_time");
   std::string statement = std::string("SELECT ") + sql::kTeamMemberColumns + ", " + sort_key +
                           " FROM account.team_members t JOIN account.accounts a ON a.id = "
                           "t.account_id WHERE a.delete_time IS NULL";
@@ -114,20 +114,7 @@ absl::StatusOr<TeamPage> PgTeamRepository::List(const TeamListQuery& query) {
     params.push_back(*query.account_id);
     statement += " AND t.account_id = " + Placeholder(params.size()) + "::uuid";
   }
-  if (query.after) {
-    const std::string key_param = Placeholder(params.size() + 1);
-    const std::string id_param = Placeholder(params.size() + 2) + "::uuid";
-    const std::string key_value =
-        by_member ? key_param
-                  : "(timestamptz 'epoch' + " + key_param + "::bigint * interval '1 microsecond')";
-    statement += " AND (" + sort_column + ", t.id) " + (query.descending ? "<" : ">") + " (" +
-                 key_value + ", " + id_param + ")";
-    params.push_back((*query.after)[0]);
-    params.push_back((*query.after)[1]);
-  }
-  const char* direction = query.descending ? " DESC" : " ASC";
-  statement += " ORDER BY " + sort_column + direction + ", t.id" + direction + " LIMIT " +
-               std::to_string(query.limit + 1);
+  common::AppendKeyset(statement, params, order, query.after, query.limit);
 
   TeamPage page;
   ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {

@@ -78,10 +78,34 @@ std::string WithConnectOptions(const std::string& url, std::chrono::seconds conn
   return out;
 }
 
+std::string MicrosText(const std::string& column) {
+  return "(extract(epoch FROM " + column + ") * 1000000)::bigint::text";
+}
+
+void AppendKeyset(std::string& statement, std::vector<std::string>& params,
+                  const KeysetOrder& order, const std::optional<std::vector<std::string>>& after,
+                  int limit) {
+  if (after) {
+    const std::string key_param = "$" + std::to_string(params.size() + 1);
+    const std::string id_param = "$" + std::to_string(params.size() + 2) + "::uuid";
+    std::string key_value = order.key_from_text;
+    if (auto at = key_value.find("{}"); at != std::string::npos) {
+      key_value.replace(at, 2, key_param);
+    }
+    statement += " AND (" + order.column + ", " + order.id_column + ") " +
+                 (order.descending ? "<" : ">") + " (" + key_value + ", " + id_param + ")";
+    params.push_back((*after)[0]);
+    params.push_back((*after)[1]);
+  }
+  const char* direction = order.descending ? " DESC" : " ASC";
+  statement += " ORDER BY " + order.column + direction + ", " + order.id_column + direction +
+               " LIMIT " + std::to_string(limit + 1);
+}
+
 PgPool::PgPool(PgOptions options, std::vector<PreparedStatement> statements)
     : options_(std::move(options)),
-      conninfo_(WithConnectOptions(options_.url, options_.connect_timeout,
-                                   options_.application_name)),
+      conninfo_(
+          WithConnectOptions(options_.url, options_.connect_timeout, options_.application_name)),
       statements_(std::move(statements)) {}
 
 PgPool::~PgPool() = default;
@@ -99,9 +123,8 @@ std::unique_ptr<pqxx::connection> PgPool::Connect() {
 absl::Status PgPool::Acquire(std::unique_ptr<pqxx::connection>* out) {
   std::unique_lock lock(mutex_);
   ++waiting_;
-  bool ready = available_.wait_for(lock, options_.acquire_timeout, [&] {
-    return !idle_.empty() || open_ < options_.pool_size;
-  });
+  bool ready = available_.wait_for(lock, options_.acquire_timeout,
+                                   [&] { return !idle_.empty() || open_ < options_.pool_size; });
   --waiting_;
   if (!ready) {
     return Unavailable("DATABASE_POOL_EXHAUSTED",

@@ -11,10 +11,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/status/status.h"
 
@@ -47,6 +47,28 @@ absl::Status StatusFromPgException(const std::exception& error);
 // Adds connect_timeout and application_name to a libpq URL or keyword/value string.
 std::string WithConnectOptions(const std::string& url, std::chrono::seconds connect_timeout,
                                const std::string& application_name);
+
+// Keyset paging in SQL, shared by every List: rows after the previous page's last (sort key, id),
+// in a stable order, one more than the page so the caller knows whether another page follows.
+struct KeysetOrder {
+  std::string column;     // what rows are ordered by, e.g. "a.display_name"
+  std::string id_column;  // the tie-breaker, e.g. "a.id" (a uuid)
+  // The token's key text back into SQL; "{}" stands for its placeholder, e.g. "{}::date".
+  std::string key_from_text = "{}";
+  bool descending = false;
+};
+
+// Sort keys of timestamps travel as exact epoch microseconds: select them with
+// `MicrosText(column)` and read them back with kMicrosToTimestamptz.
+inline constexpr char kMicrosToTimestamptz[] =
+    "(timestamptz 'epoch' + {}::bigint * interval '1 microsecond')";
+std::string MicrosText(const std::string& column);
+
+// Appends "AND (column, id) >|< (key, id)" when `after` is set (binding both in `params`), then
+// "ORDER BY column, id LIMIT limit + 1".
+void AppendKeyset(std::string& statement, std::vector<std::string>& params,
+                  const KeysetOrder& order, const std::optional<std::vector<std::string>>& after,
+                  int limit);
 
 class PgPool {
  public:
