@@ -4,8 +4,8 @@
 #
 #   pgbench-from-log.pl LOG MARKER SEEDED_ID SEEDED_EXPR OUT_SQL OUT_DEFINES
 #
-# Picks the transaction (BEGIN .. COMMIT on one backend) whose statements or parameters contain
-# MARKER, and writes each statement on its own line:
+# Picks the transaction (BEGIN .. COMMIT on one backend, or a single statement run outside a
+# transaction block) whose statements or parameters contain MARKER, and writes each statement on its own line:
 #   - prepared/extended statements (`execute NAME: SQL` + `DETAIL: parameters: $1 = '...'`): the
 #     SQL with every $n replaced: NULL stays NULL; SEEDED_ID (the probe's account) becomes
 #     SEEDED_EXPR (e.g. public.bench_id(:i), so pgbench spreads over the seeded accounts); any
@@ -49,7 +49,7 @@ while (my $line = <$in>) {
 }
 close $in;
 
-# Transactions per backend, in log order.
+# Transactions per backend, in log order; a statement outside BEGIN .. COMMIT is one of its own.
 my (%open, @blocks);
 for my $entry (@entries) {
   my $pid = $entry->{pid};
@@ -57,7 +57,10 @@ for my $entry (@entries) {
     $open{$pid} = [$entry];
     next;
   }
-  next unless $open{$pid};
+  unless ($open{$pid}) {
+    push @blocks, [$entry];
+    next;
+  }
   push @{$open{$pid}}, $entry;
   if ($entry->{kind} eq 'statement' && $entry->{sql} =~ /^\s*(COMMIT|END|ROLLBACK)\b/i) {
     push @blocks, delete $open{$pid};

@@ -1,5 +1,9 @@
 # Builds report.json from the per-scenario results ($scenarios) and the run's facts (--arg/--argjson
 # from scripts/bench.sh). Ratios compare QPS of an Accord scenario with its same-run baseline.
+# A GetAccount ratio also gets a ceiling: the same ratio for a no-op served through the same
+# runtime path (inline, or via the worker pool), i.e. the best a call doing no work at all reached
+# against the same baseline in this run. A target above its ceiling cannot be met on this machine
+# by this measurement.
 
 def by_name: reduce $scenarios[] as $s ({}; . + {($s.name): $s});
 
@@ -20,7 +24,26 @@ def saturation:
 | ($scenarios | map(. + {saturation: saturation})) as $all
 | ($all | reduce .[] as $x ({}; . + {($x.name): $x})) as $s
 | ($cache != "") as $has_cache
-| def ratio($id; $title; $num; $den; $target; $note):
+# The ceiling of a ratio whose denominator is $den: $ceil is null (no ceiling applies) or
+# {numerator: a no-op scenario, path: what that no-op stands for}. ceiling stays null, with a
+# ceiling_reason, when either scenario did not run, was not available, FAILED or measured 0/s.
+| def ceiling($den; $ceil):
+    { ceiling: null, ceiling_basis: null, ceiling_numerator: ($ceil.numerator // null),
+      ceiling_numerator_qps: null, ceiling_reason: null, value_of_ceiling: null }
+    + if $ceil == null then {}
+      else ($s[$ceil.numerator]) as $cn | ($s[$den]) as $cd
+        | if $cn == null or $cd == null then
+            {ceiling_reason: "\([[$ceil.numerator, $cn], [$den, $cd]] | map(select(.[1] == null) | .[0]) | join(", ")) not run"}
+          elif $cn.status != "OK" or $cd.status != "OK" then
+            {ceiling_reason: ([$cn, $cd] | map(select(.status != "OK") | "\(.name) \(.status)") | join(", "))}
+          elif ($cn.qps // 0) <= 0 or ($cd.qps // 0) <= 0 then
+            {ceiling_reason: ([$cn, $cd] | map(select((.qps // 0) <= 0) | "\(.name) measured 0/s") | join(", "))}
+          else
+            { ceiling: ($cn.qps / $cd.qps), ceiling_numerator_qps: $cn.qps,
+              ceiling_basis: "\($ceil.numerator) \($cn.qps | floor)/s ÷ \($den) \($cd.qps | floor)/s: \($ceil.path)" }
+          end
+      end;
+  def ratio($id; $title; $num; $den; $target; $note; $ceil):
     ($s[$num]) as $n | ($s[$den]) as $d
     | { id: $id, title: $title, numerator: $num, denominator: $den, target: $target, note: $note }
       + if $n == null or $d == null then {status: "NOT_AVAILABLE", reason: "scenario not run"}
@@ -36,31 +59,38 @@ def saturation:
                                       postgres_cpu_us_per_request: $n.postgres_cpu_us_per_request, saturation: $n.saturation},
                           denominator: {qps: $d.qps, p99_us: $d.latency_us.p99, cpu_us_per_request: ($d.cpu_us_per_request // $d.postgres_cpu_us_per_request // $d.redis_cpu_us_per_request),
                                         saturation: $d.saturation} } }
-        end;
-  [ ratio("get_warm_vs_noop"; "GetAccount (warm cache) / bare no-op"; "get-warm"; "noop-bare"; 0.85;
+        end
+      + ceiling($den; $ceil)
+      | if .value != null and .ceiling != null and .ceiling > 0 then . + {value_of_ceiling: (.value / .ceiling)} else . end;
+  # The runtime paths a GetAccount can take: answered from the in-process cache on gRPC's thread,
+  # or (anything that needs Redis or PostgreSQL) handed to the worker pool.
+  {numerator: "noop-runtime", path: "a GetAccount that did nothing but the runtime's inline path with its auth, request context, logging and metrics"} as $inline
+  | {numerator: "noop-runtime-worker", path: "a GetAccount that did nothing but the worker-pool hop, on top of the runtime's auth, request context, logging and metrics"} as $worker
+  | [ ratio("get_warm_vs_noop"; "GetAccount (warm cache) / bare no-op"; "get-warm"; "noop-bare"; 0.85;
           (if $has_cache then "warm: one account read repeatedly, served from the cache"
-           else "no cache in this build: every GetAccount reads PostgreSQL" end)),
+           else "no cache in this build: every GetAccount reads PostgreSQL" end);
+          (if $has_cache then $inline else $worker end)),
     ratio("get_redis_vs_redis"; "GetAccount from Redis (local level off) / redis-benchmark GET"; "get-redis"; "redis-get"; 0.6;
-          "ACCORD_CACHE_LOCAL_ENTRIES=0, round robin over the seeded accounts (Redis filled by the Postgres pass); the service's cache counters confirm Redis answered"),
+          "ACCORD_CACHE_LOCAL_ENTRIES=0, round robin over the seeded accounts (Redis filled by the Postgres pass); the service's cache counters confirm Redis answered"; $worker),
     (if $has_cache then
        ratio("get_postgres_vs_pgbench"; "GetAccount from PostgreSQL (cache cold) / pgbench read"; "get-postgres"; "pgbench-read"; 0.7;
-             "each account read once with both cache levels empty")
+             "each account read once with both cache levels empty"; $worker)
      else
        ratio("get_postgres_vs_pgbench"; "GetAccount from PostgreSQL / pgbench read"; "get-warm"; "pgbench-read"; 0.7;
-             "no cache in this build, so the warm GetAccount scenario is the PostgreSQL case; pgbench replays the service's read transaction")
+             "no cache in this build, so the warm GetAccount scenario is the PostgreSQL case; pgbench replays the service's read transaction"; $worker)
      end),
     ratio("create_vs_pgbench"; "CreateAccount / pgbench of the same transaction"; "create"; "pgbench-create"; 0.8;
           ("pgbench replays the statements the service ran for a probe create"
-           + (if $s["pgbench-create"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end))),
+           + (if $s["pgbench-create"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end)); null),
     ratio("update_vs_pgbench"; "UpdateAccount / pgbench of the same transaction"; "update"; "pgbench-update"; 0.8;
           ("the service is driven by accord-bench-load (each call needs the account's current etag); pgbench replays the statements the service ran for a probe update"
-           + (if $s["pgbench-update"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end))),
+           + (if $s["pgbench-update"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end)); null),
     ratio("relay_drain_vs_create"; "Outbox relay drain rate / CreateAccount rate"; "relay-drain"; "create"; null;
-          "the relay publishing a backlog vs the fastest rate creates add events; below 1 means a sustained create load outruns the relay"),
+          "the relay publishing a backlog vs the fastest rate creates add events; below 1 means a sustained create load outruns the relay"; null),
     ratio("runtime_vs_noop"; "No-op through Accord's runtime (inline) / bare no-op"; "noop-runtime"; "noop-bare"; null;
-          "cost of auth, request context, logging and metrics"),
+          "cost of auth, request context, logging and metrics"; null),
     ratio("runtime_worker_vs_noop"; "No-op through the runtime's worker pool / bare no-op"; "noop-runtime-worker"; "noop-bare"; null;
-          "adds the hop to the worker pool that every database call takes") ] as $ratios
+          "adds the hop to the worker pool that every database call takes"; null) ] as $ratios
 | ($order | map($s[.]) | map(select(. != null))) as $ordered
 | ($ordered | map(select(.status == "FAILED") | .name)) as $failed
 | ($ratios | map(select(.status == "MISSED"))) as $missed
@@ -85,7 +115,7 @@ def saturation:
       not_available: (($ordered | map(select(.status == "NOT_AVAILABLE") | "\(.name): \(.reason)"))),
       lines: ([ "scenarios: \($ordered | map(select(.status == "OK")) | length) OK, \($failed | length) FAILED, \($ordered | map(select(.status == "NOT_AVAILABLE")) | length) not available" ]
               + ($ratios | map("\(.title): " + (if .value != null then "\(.value * 100 | round / 100)" else "-" end)
-                                 + (if .target != null then " (target >= \(.target)) " else " " end) + .status
+                                 + (if .target != null then " (target >= \(.target)" + (if .ceiling != null then ", ceiling \(.ceiling * 100 | round / 100)" else "" end) + ") " else " " end) + .status
                                  + (if .reason then " — \(.reason)" else "" end))))
     }
   }

@@ -26,19 +26,24 @@ inline constexpr int kAccountColumnCount = 25;
 // $1 id, then the profile in the order of kUpdateAccount's $2..$20.
 inline constexpr common::PreparedStatement kInsertAccount{
     "account_insert",
-    "INSERT INTO account.accounts (id, display_name, legal_name, type, lifecycle_stage, owner, "
+    "INSERT INTO account.accounts AS a (id, display_name, legal_name, type, lifecycle_stage, owner, "
     "tax_id, tier, industry, size_band, revenue_currency, revenue_units, revenue_nanos, website, "
     "billing_address, shipping_address, territory, labels, parent_id) VALUES ($1::uuid, $2, $3, "
-    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::bytea, $16::bytea, $17, $18::text[], $19::uuid)"};
+    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::bytea, $16::bytea, $17, $18::text[], $19::uuid) "
+    "RETURNING " ACCORD_ACCOUNT_COLUMNS};
 
 // Any state, deleted and merged included: the caller decides what a tombstone means.
 inline constexpr common::PreparedStatement kGetAccount{
     "account_get",
     "SELECT " ACCORD_ACCOUNT_COLUMNS " FROM account.accounts a WHERE a.id = $1::uuid"};
 
+// $1 id, $2 the writer: the live row, locked, plus (column kAccountColumnCount) whether the
+// writer is an active member of the account's team, which the access rule needs; one round trip.
 inline constexpr common::PreparedStatement kLockAccount{
     "account_lock",
-    "SELECT " ACCORD_ACCOUNT_COLUMNS " FROM account.accounts a WHERE a.id = $1::uuid FOR UPDATE"};
+    "SELECT " ACCORD_ACCOUNT_COLUMNS ", EXISTS (SELECT 1 FROM account.team_members t WHERE "
+    "t.account_id = a.id AND t.member = $2 AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL
+    ") FROM account.accounts a WHERE a.id = $1::uuid FOR UPDATE"};
 
 inline constexpr common::PreparedStatement kBatchGetAccounts{
     "account_batch_get", "SELECT " ACCORD_ACCOUNT_COLUMNS
@@ -46,11 +51,12 @@ inline constexpr common::PreparedStatement kBatchGetAccounts{
 
 inline constexpr common::PreparedStatement kUpdateAccount{
     "account_update",
-    "UPDATE account.accounts SET display_name = $2, legal_name = $3, type = $4, "
+    "UPDATE account.accounts AS a SET display_name = $2, legal_name = $3, type = $4, "
     "lifecycle_stage = $5, owner = $6, tax_id = $7, tier = $8, industry = $9, size_band = $10, "
     "revenue_currency = $11, revenue_units = $12, revenue_nanos = $13, website = $14, "
     "billing_address = $15::bytea, shipping_address = $16::bytea, territory = $17, labels = $18::text[], "
-    "parent_id = $19::uuid, version = version + 1, update_time = now() WHERE id = $1::uuid"};
+    "parent_id = $19::uuid, version = version + 1, update_time = now() WHERE a.id = $1::uuid "
+    "RETURNING " ACCORD_ACCOUNT_COLUMNS};
 
 inline constexpr common::PreparedStatement kDeleteAccount{
     "account_delete",
@@ -118,11 +124,6 @@ inline constexpr common::PreparedStatement kMoveExternalIds{
 namespace accord::account::sql {
 
 // Tables of the team and needs migration (0003): used by write checks and merges.
-inline constexpr common::PreparedStatement kActorOnTeam{
-    "account_actor_on_team",
-    "SELECT EXISTS (SELECT 1 FROM account.team_members t WHERE t.account_id = $1::uuid AND "
-    "t.member = $2 AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL ")"};
-
 // Before a merge moves the duplicate's team: memberships that would overlap one the survivor
 // already has (same person, same role, overlapping dates) are dropped; the survivor's stays.
 inline constexpr common::PreparedStatement kDropOverlappingTeam{
@@ -150,7 +151,7 @@ inline std::vector<common::PreparedStatement> AllStatements() {
           kUpdateAccount,      kDeleteAccount,    kTombstoneAccount,  kFindByExternalId,
           kDeleteExternalIds,  kInsertExternalId, kLockHierarchy,     kLockExternalId,
           kAncestry,          kSubtree,          kReparentChildren,  kMoveExternalIds,
-          kActorOnTeam,        kMoveTeam,         kMoveNeeds,         kTouchAccount,
+          kMoveTeam,         kMoveNeeds,         kTouchAccount,
           kDropOverlappingTeam};
 }
 

@@ -199,10 +199,11 @@ absl::Status PgAccountRepository::CheckParent(pqxx::work& transaction, const std
   return CheckMove(AccountName(id), Ancestry(transaction, *parent_id));
 }
 
-void PgAccountRepository::Store(pqxx::work& transaction, const common::PreparedStatement& statement,
-                                const std::string& id, const Account& account) {
+Account PgAccountRepository::Store(pqxx::work& transaction,
+                                   const common::PreparedStatement& statement,
+                                   const std::string& id, const Account& account) {
   const bool has_revenue = account.has_annual_revenue();
-  transaction.exec_prepared0(
+  const pqxx::row row = transaction.exec_prepared1(
       statement.name, id, account.display_name(), account.legal_name(),
       static_cast<int>(account.type()), static_cast<int>(account.lifecycle_stage()),
       account.owner(), account.tax_id(), static_cast<int>(account.tier()), account.industry(),
@@ -214,6 +215,11 @@ void PgAccountRepository::Store(pqxx::work& transaction, const common::PreparedS
       account.website(), Bytes(account.has_billing_address(), account.billing_address()),
       Bytes(account.has_shipping_address(), account.shipping_address()), account.territory(),
       ArrayLiteral(account.labels()), IdOf(account.parent()));
+  Account stored = RowToAccount(row);
+  // RETURNING saw the external ids as they were before this statement; SaveExternalIds writes
+  // exactly these.
+  *stored.mutable_external_ids() = account.external_ids();
+  return stored;
 }
 
 absl::StatusOr<Account> PgAccountRepository::Load(pqxx::transaction_base& transaction,
@@ -223,11 +229,9 @@ absl::StatusOr<Account> PgAccountRepository::Load(pqxx::transaction_base& transa
   return RowToAccount(rows[0]);
 }
 
-absl::StatusOr<AccountFacts> PgAccountRepository::FactsFor(pqxx::work& transaction,
-                                                           const std::string& id,
-                                                           const std::string& actor) {
+AccountFacts PgAccountRepository::FactsFrom(const pqxx::row& locked) {
   AccountFacts facts;
-  facts.actor_on_team = transaction.exec_prepared1(sql::kActorOnTeam.name, id, actor)[0].as<bool>();
+  facts.actor_on_team = locked[sql::kAccountColumnCount].as<bool>();
   return facts;
 }
 
@@ -243,49 +247,52 @@ absl::Status PgAccountRepository::InsertNew(pqxx::work& transaction, const Accou
                                             Account* out) {
   const std::string id = common::NewUuidV7();
   ACCORD_RETURN_IF_ERROR(CheckParent(transaction, id, account.parent()));
-  Store(transaction, sql::kInsertAccount, id, account);
-  ACCORD_RETURN_IF_ERROR(SaveExternalIds(transaction, id, account));
-  ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, id));
-  return absl::OkStatus();
+  *out = Store(transaction, sql::kInsertAccount, id, account);
+  if (account.external_ids().empty()) return absl::OkStatus();  // a new id owns none yet
+  return SaveExternalIds(transaction, id, account);
 }
 
 absl::StatusOr<Account> PgAccountRepository::Get(const std::string& id) {
   Account account;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
-    auto rows = transaction.exec_prepared(sql::kGetAccount.name, id);
-    ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
-    account = RowToAccount(rows[0]);
-    return absl::OkStatus();
-  }));
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_prepared(sql::kGetAccount.name, id);
+        ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
+        account = RowToAccount(rows[0]);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
   return account;
 }
 
 absl::StatusOr<std::vector<Account>> PgAccountRepository::BatchGet(
     const std::vector<std::string>& ids) {
   std::vector<Account> accounts;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
-    std::string array = "{";
-    for (size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + ids[i];
-    array += "}";
-    std::map<std::string, Account> found;
-    for (const auto& row : transaction.exec_prepared(sql::kBatchGetAccounts.name, array)) {
-      Account account = RowToAccount(row);
-      if (!account.has_delete_time()) found[row[0].as<std::string>()] = std::move(account);
-    }
-    for (const auto& id : ids) {
-      auto it = found.find(id);
-      if (it == found.end()) return common::NotFound(AccountName(id));
-      accounts.push_back(it->second);
-    }
-    return absl::OkStatus();
-  }));
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        std::string array = "{";
+        for (size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + ids[i];
+        array += "}";
+        std::map<std::string, Account> found;
+        for (const auto& row : transaction.exec_prepared(sql::kBatchGetAccounts.name, array)) {
+          Account account = RowToAccount(row);
+          if (!account.has_delete_time()) found[row[0].as<std::string>()] = std::move(account);
+        }
+        for (const auto& id : ids) {
+          auto it = found.find(id);
+          if (it == found.end()) return common::NotFound(AccountName(id));
+          accounts.push_back(it->second);
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
   return accounts;
 }
 
 absl::StatusOr<Account> PgAccountRepository::GetByExternalId(const std::string& system,
                                                              const std::string& external_id) {
   Account account;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
     auto owner = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
     if (owner.empty()) {
       return common::WithReason(
@@ -315,37 +322,37 @@ absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& qu
   common::AppendKeyset(statement, params, order, query.after, query.limit);
 
   AccountPage page;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
-    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
-    page.accounts.reserve(rows.size());
-    for (const auto& row : rows) {
-      page.accounts.push_back(RowToAccount(row));
-      page.keys.push_back(
-          {row[sql::kAccountColumnCount].as<std::string>(), row[0].as<std::string>()});
-    }
-    return absl::OkStatus();
-  }));
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+        page.accounts.reserve(rows.size());
+        for (const auto& row : rows) {
+          page.accounts.push_back(RowToAccount(row));
+          page.keys.push_back(
+              {row[sql::kAccountColumnCount].as<std::string>(), row[0].as<std::string>()});
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
   return page;
 }
 
 absl::Status PgAccountRepository::ApplyUpdate(pqxx::work& transaction, const std::string& id,
                                               const Mutation& mutate, const std::string& actor,
                                               Account* out, Account* before) {
-  auto rows = transaction.exec_prepared(sql::kLockAccount.name, id);
+  auto rows = transaction.exec_prepared(sql::kLockAccount.name, id, actor);
   ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
   Account current = RowToAccount(rows[0]);
-  ACCORD_ASSIGN_OR_RETURN(AccountFacts facts, FactsFor(transaction, id, actor));
-  ACCORD_ASSIGN_OR_RETURN(Account next, mutate(current, facts));
+  ACCORD_ASSIGN_OR_RETURN(Account next, mutate(current, FactsFrom(rows[0])));
   if (next.parent() != current.parent()) {
     ACCORD_RETURN_IF_ERROR(CheckParent(transaction, id, next.parent()));
   }
-  Store(transaction, sql::kUpdateAccount, id, next);
+  *out = Store(transaction, sql::kUpdateAccount, id, next);
   std::map<std::string, std::string> old_ids(current.external_ids().begin(),
                                              current.external_ids().end());
   std::map<std::string, std::string> new_ids(next.external_ids().begin(),
                                              next.external_ids().end());
   if (old_ids != new_ids) ACCORD_RETURN_IF_ERROR(SaveExternalIds(transaction, id, next));
-  ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, id));
   *before = std::move(current);
   return absl::OkStatus();
 }
@@ -364,11 +371,10 @@ absl::StatusOr<Account> PgAccountRepository::Update(const std::string& id, const
 absl::StatusOr<Account> PgAccountRepository::Delete(const std::string& id, const Mutation& check,
                                                     const WriteMeta& meta) {
   return Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
-    auto rows = transaction.exec_prepared(sql::kLockAccount.name, id);
+    auto rows = transaction.exec_prepared(sql::kLockAccount.name, id, meta.actor);
     ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
-    ACCORD_ASSIGN_OR_RETURN(AccountFacts facts, FactsFor(transaction, id, meta.actor));
     Account before = RowToAccount(rows[0]);
-    ACCORD_RETURN_IF_ERROR(check(before, facts).status());
+    ACCORD_RETURN_IF_ERROR(check(before, FactsFrom(rows[0])).status());
     transaction.exec_prepared0(sql::kDeleteAccount.name, id);
     ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, id));
     Emit(transaction, kAccountDeleted, &before, *out, meta);
@@ -409,12 +415,14 @@ absl::StatusOr<std::pair<Account, bool>> PgAccountRepository::UpsertByExternalId
 absl::StatusOr<std::vector<TreeRow>> PgAccountRepository::Subtree(const std::string& id,
                                                                   int max_depth) {
   std::vector<TreeRow> rows;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
-    for (const auto& row : transaction.exec_prepared(sql::kSubtree.name, id, max_depth)) {
-      rows.push_back({RowToAccount(row), row[sql::kAccountColumnCount].as<int>()});
-    }
-    return absl::OkStatus();
-  }));
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row : transaction.exec_prepared(sql::kSubtree.name, id, max_depth)) {
+          rows.push_back({RowToAccount(row), row[sql::kAccountColumnCount].as<int>()});
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
   return rows;
 }
 
@@ -429,16 +437,16 @@ absl::StatusOr<MergeResult> PgAccountRepository::Merge(const std::string& surviv
     transaction.exec_prepared(sql::kLockHierarchy.name);
     const auto& first = std::min(survivor_id, duplicate_id);
     const auto& second = std::max(survivor_id, duplicate_id);
-    auto first_rows = transaction.exec_prepared(sql::kLockAccount.name, first);
-    auto second_rows = transaction.exec_prepared(sql::kLockAccount.name, second);
+    auto first_rows = transaction.exec_prepared(sql::kLockAccount.name, first, meta.actor);
+    auto second_rows = transaction.exec_prepared(sql::kLockAccount.name, second, meta.actor);
     ACCORD_RETURN_IF_ERROR(CheckWritable(first_rows, first));
     ACCORD_RETURN_IF_ERROR(CheckWritable(second_rows, second));
     Account survivor = RowToAccount(first == survivor_id ? first_rows[0] : second_rows[0]);
     Account duplicate = RowToAccount(first == survivor_id ? second_rows[0] : first_rows[0]);
-    ACCORD_ASSIGN_OR_RETURN(AccountFacts survivor_facts,
-                            FactsFor(transaction, survivor_id, meta.actor));
-    ACCORD_ASSIGN_OR_RETURN(AccountFacts duplicate_facts,
-                            FactsFor(transaction, duplicate_id, meta.actor));
+    const AccountFacts survivor_facts =
+        FactsFrom(first == survivor_id ? first_rows[0] : second_rows[0]);
+    const AccountFacts duplicate_facts =
+        FactsFrom(first == survivor_id ? second_rows[0] : first_rows[0]);
     ACCORD_RETURN_IF_ERROR(check(survivor, duplicate, survivor_facts, duplicate_facts));
     if (!CheckMove(duplicate.name(), Ancestry(transaction, survivor_id)).ok()) {
       return common::FailedPrecondition(
@@ -487,10 +495,12 @@ absl::StatusOr<MergeResult> PgAccountRepository::Merge(const std::string& surviv
   if (!survivor_after.ok()) return survivor_after.status();
   if (duplicate_after.name().empty()) {
     // A retried request: the stored response holds only the survivor.
-    auto tombstone = pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
-      ACCORD_ASSIGN_OR_RETURN(duplicate_after, Load(transaction, duplicate_id));
-      return absl::OkStatus();
-    });
+    auto tombstone = pool_.Read(
+        [&](pqxx::transaction_base& transaction) -> absl::Status {
+          ACCORD_ASSIGN_OR_RETURN(duplicate_after, Load(transaction, duplicate_id));
+          return absl::OkStatus();
+        },
+        common::ReadScope::kOneStatement);
     ACCORD_RETURN_IF_ERROR(tombstone);
   }
   return MergeResult{*survivor_after, duplicate_after, std::move(moved)};

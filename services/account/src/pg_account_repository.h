@@ -27,10 +27,8 @@ class PgAccountRepository final : public AccountRepository {
                                                               const Mutation& update,
                                                               const WriteMeta& meta) override;
   absl::StatusOr<std::vector<TreeRow>> Subtree(const std::string& id, int max_depth) override;
-  absl::StatusOr<MergeResult> Merge(const std::string& survivor_id,
-                                                    const std::string& duplicate_id,
-                                                    const MergeCheck& check,
-                                                    const WriteMeta& meta) override;
+  absl::StatusOr<MergeResult> Merge(const std::string& survivor_id, const std::string& duplicate_id,
+                                    const MergeCheck& check, const WriteMeta& meta) override;
 
  private:
   // Runs `change` in a transaction, honouring meta.request_id: a repeated request returns the
@@ -41,16 +39,18 @@ class PgAccountRepository final : public AccountRepository {
   // Applies `mutate` and stores the result in *out; *before receives the state it replaced.
   absl::Status ApplyUpdate(pqxx::work& transaction, const std::string& id, const Mutation& mutate,
                            const std::string& actor, Account* out, Account* before);
-  void Store(pqxx::work& transaction, const common::PreparedStatement& statement,
-             const std::string& id, const Account& account);
+  // Inserts or updates the account's row (statement kInsertAccount or kUpdateAccount) and
+  // returns it as stored.
+  Account Store(pqxx::work& transaction, const common::PreparedStatement& statement,
+                const std::string& id, const Account& account);
   absl::Status SaveExternalIds(pqxx::work& transaction, const std::string& id,
                                const Account& account);
   // Parent exists and is live, and is not `id` or below it; takes the hierarchy lock.
   absl::Status CheckParent(pqxx::work& transaction, const std::string& id,
                            const std::string& parent_name);
   absl::StatusOr<Account> Load(pqxx::transaction_base& transaction, const std::string& id);
-  absl::StatusOr<AccountFacts> FactsFor(pqxx::work& transaction, const std::string& id,
-                                        const std::string& actor);
+  // The access facts kLockAccount reads along with the row.
+  static AccountFacts FactsFrom(const pqxx::row& locked);
   // Appends the event of a change to the outbox, in the change's transaction. `before` is null
   // for creations; changed fields are computed from the two states.
   void Emit(pqxx::work& transaction, const char* type, const Account* before, const Account& after,

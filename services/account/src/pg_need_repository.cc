@@ -83,12 +83,14 @@ absl::StatusOr<Need> PgNeedRepository::Create(const std::string& account_id, con
 absl::StatusOr<Need> PgNeedRepository::Get(const std::string& account_id,
                                            const std::string& need_id) {
   Need need;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
-    auto rows = transaction.exec_prepared(sql::kGetNeed.name, account_id, need_id);
-    if (rows.empty()) return common::NotFound(NeedName(account_id, need_id));
-    need = RowToNeed(rows[0]);
-    return absl::OkStatus();
-  }));
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_prepared(sql::kGetNeed.name, account_id, need_id);
+        if (rows.empty()) return common::NotFound(NeedName(account_id, need_id));
+        need = RowToNeed(rows[0]);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
   return need;
 }
 
@@ -128,7 +130,7 @@ absl::StatusOr<NeedPage> PgNeedRepository::List(const NeedListQuery& query) {
   common::AppendKeyset(statement, params, order, query.after, query.limit);
 
   NeedPage page;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
     if (query.account_id &&
         transaction.exec_prepared(sql::kAccountIsLive.name, *query.account_id).empty()) {
       return common::NotFound(AccountName(*query.account_id));

@@ -90,12 +90,14 @@ absl::StatusOr<TeamMember> PgTeamRepository::Create(const std::string& account_i
 absl::StatusOr<TeamMember> PgTeamRepository::Get(const std::string& account_id,
                                                  const std::string& member_id) {
   TeamMember member;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
-    auto rows = transaction.exec_prepared(sql::kGetTeamMember.name, account_id, member_id);
-    if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));
-    member = RowToTeamMember(rows[0]);
-    return absl::OkStatus();
-  }));
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_prepared(sql::kGetTeamMember.name, account_id, member_id);
+        if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));
+        member = RowToTeamMember(rows[0]);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
   return member;
 }
 
@@ -117,7 +119,7 @@ absl::StatusOr<TeamPage> PgTeamRepository::List(const TeamListQuery& query) {
   common::AppendKeyset(statement, params, order, query.after, query.limit);
 
   TeamPage page;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::read_transaction& transaction) -> absl::Status {
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
     if (query.account_id &&
         transaction.exec_prepared(sql::kAccountIsLive.name, *query.account_id).empty()) {
       return common::NotFound(AccountName(*query.account_id));

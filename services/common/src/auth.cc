@@ -398,10 +398,9 @@ absl::StatusOr<Principal> JwtVerifier::VerifyUncached(std::string_view token, in
 absl::StatusOr<Principal> JwtVerifier::Verify(std::string_view token, int64_t now) const {
   if (token.empty()) return Unauthenticated("MISSING_TOKEN", "a bearer token is required");
   if (token.size() > kMaxTokenSize) return Malformed("the token is too large");
-  const std::string key(token);
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
-    if (auto it = cache_.find(key); it != cache_.end()) {
+    if (auto it = cache_.find(token); it != cache_.end()) {
       // A remembered signature is not a remembered validity window.
       absl::Status times = CheckTimes(it->second.expires_at, it->second.not_before, now);
       if (!times.ok()) {
@@ -418,7 +417,7 @@ absl::StatusOr<Principal> JwtVerifier::Verify(std::string_view token, int64_t no
   std::lock_guard<std::mutex> lock(cache_mutex_);
   // Crude bound; a full clear costs one signature check per active client.
   if (cache_.size() >= kMaxCacheEntries) cache_.clear();
-  cache_.insert_or_assign(key, CachedPrincipal{*principal, exp, nbf});
+  cache_.insert_or_assign(std::string(token), CachedPrincipal{*principal, exp, nbf});
   return principal;
 }
 

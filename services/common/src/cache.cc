@@ -1,6 +1,9 @@
 #include "accord/common/cache.h"
 
+#include <openssl/sha.h>
+
 #include <utility>
+#include <vector>
 
 namespace accord::common {
 namespace {
@@ -26,6 +29,21 @@ end
 redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
 return 1
 )lua";
+
+// The script's SHA-1 in lower-case hex, as EVALSHA and SCRIPT LOAD name it.
+std::string ScriptSha1Hex() {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(kCompareAndSetScript),
+       sizeof(kCompareAndSetScript) - 1, digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * SHA_DIGEST_LENGTH);
+  for (unsigned char byte : digest) {
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0x0F]);
+  }
+  return out;
+}
 
 std::string Encode(int64_t version, char kind, const std::string& bytes) {
   std::string out;
@@ -69,6 +87,7 @@ VersionedCache::VersionedCache(Options options, RedisClient* redis,
     : options_(std::move(options)),
       redis_(redis),
       fresh_source_(std::move(fresh_source)),
+      script_sha_(ScriptSha1Hex()),
       local_hits_(RequestCounter(options_.name, "local", "hit")),
       local_misses_(RequestCounter(options_.name, "local", "miss")),
       redis_hits_(RequestCounter(options_.name, "redis", "hit")),
@@ -183,11 +202,25 @@ bool VersionedCache::PutLocal(const std::string& key, int64_t version, Kind kind
 void VersionedCache::StoreRemote(const std::string& key, int64_t version, Kind kind,
                                  const std::string& bytes) {
   if (redis_ == nullptr) return;
-  // An error (or the open breaker) just leaves level 2 colder; the source of truth is Postgres.
-  (void)redis_->Command({"EVAL", kCompareAndSetScript, "1", RedisKey(key), std::to_string(version),
-                         std::string(1, static_cast<char>(kind)),
-                         Encode(version, static_cast<char>(kind), bytes),
-                         std::to_string(options_.redis_ttl.count())});
+  // EVALSHA spares Redis hashing and looking up the script text on every call. An error (or the
+  // open breaker) just leaves level 2 colder; the source of truth is Postgres.
+  std::vector<std::string> args = {"EVALSHA",
+                                   script_sha_,
+                                   "1",
+                                   RedisKey(key),
+                                   std::to_string(version),
+                                   std::string(1, static_cast<char>(kind)),
+                                   Encode(version, static_cast<char>(kind), bytes),
+                                   std::to_string(options_.redis_ttl.count())};
+  auto reply = redis_->Command(args);
+  // NOSCRIPT: the script cache was flushed (SCRIPT FLUSH, a restart, a failover). EVAL runs the
+  // same call once and caches the script again for the next EVALSHA.
+  if (reply.ok() && reply->type == RedisValue::Type::kError &&
+      reply->str.compare(0, 8, "NOSCRIPT") == 0) {
+    args[0] = "EVAL";
+    args[1] = kCompareAndSetScript;
+    (void)redis_->Command(args);
+  }
 }
 
 }  // namespace accord::common

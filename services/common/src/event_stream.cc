@@ -520,7 +520,7 @@ absl::StatusOr<int64_t> EventServiceImpl::Subscription::ResolveStart(int64_t pos
   if (start_kind == StartKind::kNow) return position;
   const std::string table = OutboxTable(service.schema_);
   int64_t start = 0;
-  absl::Status status = service.runtime_.pg().Read([&](pqxx::read_transaction& transaction) {
+  absl::Status status = service.runtime_.pg().Read([&](pqxx::transaction_base& transaction) {
     if (start_kind == StartKind::kCursor) {
       // Retention deletes the oldest published rows. If the oldest left is beyond the event
       // after the cursor, events the client has not seen may be gone.
@@ -591,17 +591,19 @@ void EventServiceImpl::Subscription::Fetch(const std::shared_ptr<Subscription>& 
   }
   if (pause) std::this_thread::sleep_for(kCommitPoll);
   std::vector<std::pair<int64_t, std::string>> rows;
-  absl::Status status = service.runtime_.pg().Read([&](pqxx::read_transaction& transaction) {
-    auto result = transaction.exec_params(
-        "SELECT publish_seq, envelope FROM " + OutboxTable(service.schema_) +
-            " WHERE publish_seq > $1 ORDER BY publish_seq LIMIT $2",
-        from, service.options_.replay_batch);
-    rows.reserve(result.size());
-    for (const auto& row : result) {
-      rows.emplace_back(row[0].as<int64_t>(), pqxx::binarystring(row[1]).str());
-    }
-    return absl::OkStatus();
-  });
+  absl::Status status = service.runtime_.pg().Read(
+      [&](pqxx::transaction_base& transaction) {
+        auto result = transaction.exec_params(
+            "SELECT publish_seq, envelope FROM " + OutboxTable(service.schema_) +
+                " WHERE publish_seq > $1 ORDER BY publish_seq LIMIT $2",
+            from, service.options_.replay_batch);
+        rows.reserve(result.size());
+        for (const auto& row : result) {
+          rows.emplace_back(row[0].as<int64_t>(), pqxx::binarystring(row[1]).str());
+        }
+        return absl::OkStatus();
+      },
+      ReadScope::kOneStatement);
 
   Action action;
   {

@@ -5,28 +5,42 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <stdexcept>
 
 namespace accord::common {
 namespace {
 
-void RandomBytes(unsigned char* out, int size) {
-  // An id generator that silently degrades to a predictable source is worse than a crash.
-  if (RAND_bytes(out, size) != 1) throw std::runtime_error("RAND_bytes failed");
-}
+// Random bits come from OpenSSL's CSPRNG in blocks, one buffer per thread: a call of
+// RAND_bytes costs about a microsecond and takes a lock, which every request paid (twice: request
+// and trace ids) when ids drew their randomness one by one.
+class RandomBuffer {
+ public:
+  uint64_t NextU64() {
+    if (position_ + 8 > sizeof(bytes_)) Refill();
+    uint64_t value = 0;
+    for (int i = 0; i < 8; ++i) value = (value << 8) | bytes_[position_++];
+    return value;
+  }
+
+ private:
+  void Refill() {
+    // An id generator that silently degrades to a predictable source is worse than a crash.
+    if (RAND_bytes(bytes_, sizeof(bytes_)) != 1) throw std::runtime_error("RAND_bytes failed");
+    position_ = 0;
+  }
+  unsigned char bytes_[512];
+  size_t position_ = sizeof(bytes_);
+};
 
 uint64_t RandomU64() {
-  unsigned char bytes[8];
-  RandomBytes(bytes, sizeof(bytes));
-  uint64_t value = 0;
-  for (unsigned char byte : bytes) value = (value << 8) | byte;
-  return value;
+  thread_local RandomBuffer buffer;
+  return buffer.NextU64();
 }
 
 // RFC 9562 method 3 ("monotonic random"): within one millisecond the 74 random bits (12 of
-// rand_a, 62 of rand_b) act as a counter that grows by a random step, so ids from this process
-// sort in creation order and stay unguessable.
+// rand_a, 62 of rand_b) act as a counter that grows by a random step, so ids from one thread
+// sort in creation order and stay unguessable. One generator per thread, so no lock: ids made
+// concurrently on two threads have no order to keep beyond their millisecond.
 class Generator {
  public:
   std::array<unsigned char, 16> Next() {
@@ -34,7 +48,6 @@ class Generator {
     const uint64_t wall_ms =
         static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 
-    std::lock_guard<std::mutex> lock(mutex_);
     if (wall_ms > last_ms_) {
       last_ms_ = wall_ms;
       // Top bit of rand_a left clear so the counter has room to grow before it overflows.
@@ -67,15 +80,14 @@ class Generator {
 
  private:
   static constexpr uint64_t kLoMask = (uint64_t{1} << 62) - 1;
-  std::mutex mutex_;
   uint64_t last_ms_ = 0;
   uint16_t hi_ = 0;  // 12 bits (rand_a)
   uint64_t lo_ = 0;  // 62 bits (rand_b)
 };
 
-Generator& TheGenerator() {
-  static Generator* generator = new Generator();  // never destroyed: usable during shutdown
-  return *generator;
+Generator& ThisThreadsGenerator() {
+  thread_local Generator generator;
+  return generator;
 }
 
 bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
@@ -84,7 +96,7 @@ bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'
 
 std::string NewUuidV7() {
   static constexpr char kHex[] = "0123456789abcdef";
-  const auto bytes = TheGenerator().Next();
+  const auto bytes = ThisThreadsGenerator().Next();
   std::string out;
   out.reserve(36);
   for (size_t i = 0; i < bytes.size(); ++i) {

@@ -9,11 +9,14 @@ namespace accord::common {
 OutboxWriter::OutboxWriter(std::string schema, std::string source_service)
     : schema_(std::move(schema)),
       source_(std::move(source_service)),
-      insert_sql_("INSERT INTO " + schema_ +
+      statement_name_("accord_outbox_append_" + schema_),
+      // The row and the NOTIFY that wakes the relay, in one round trip. The notification is
+      // delivered at commit only, and folded with the other appends of the same transaction.
+      append_sql_("WITH appended AS (INSERT INTO " + schema_ +
                   ".outbox (event_id, type, subject, aggregate_version, envelope) "
-                  "VALUES ($1::uuid, $2, $3, $4, $5)"),
-      // Delivered at commit only, and folded with the other appends of the same transaction.
-      notify_sql_("SELECT pg_notify('accord_outbox_" + schema_ + "', '')") {}
+                  "VALUES ($1::uuid, $2, $3, $4, $5) RETURNING 1) "
+                  "SELECT pg_notify('accord_outbox_" +
+                  schema_ + "', '') FROM appended") {}
 
 v1::EventEnvelope OutboxWriter::Append(pqxx::work& transaction, const EventSpec& spec) const {
   v1::EventEnvelope envelope;
@@ -33,9 +36,10 @@ v1::EventEnvelope OutboxWriter::Append(pqxx::work& transaction, const EventSpec&
   for (const auto& path : spec.changed_fields) envelope.mutable_changed_fields()->add_paths(path);
 
   const std::string bytes = envelope.SerializeAsString();
-  transaction.exec_params0(insert_sql_, envelope.id(), spec.type, spec.subject,
-                           spec.aggregate_version, pqxx::binarystring(bytes));
-  transaction.exec(notify_sql_);
+  // Prepared on each connection at its first append (registering is a map lookup afterwards).
+  transaction.conn().prepare(statement_name_, append_sql_);
+  transaction.exec_prepared(statement_name_, envelope.id(), spec.type, spec.subject,
+                            spec.aggregate_version, pqxx::binarystring(bytes));
   return envelope;
 }
 

@@ -197,16 +197,22 @@ absl::Status PgPool::Transact(const std::function<absl::Status(pqxx::work&)>& fn
   }
 }
 
-absl::Status PgPool::Read(const std::function<absl::Status(pqxx::read_transaction&)>& fn) {
+absl::Status PgPool::Read(const std::function<absl::Status(pqxx::transaction_base&)>& fn,
+                          ReadScope scope) {
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<pqxx::connection> connection;
     ACCORD_RETURN_IF_ERROR(Acquire(&connection));
     absl::Status status;
     bool broken = false;
     try {
-      pqxx::read_transaction transaction(*connection);
-      status = fn(transaction);
-      if (status.ok()) transaction.commit();
+      if (scope == ReadScope::kOneStatement) {
+        pqxx::nontransaction statement(*connection);
+        status = fn(statement);
+      } else {
+        pqxx::read_transaction transaction(*connection);
+        status = fn(transaction);
+        if (status.ok()) transaction.commit();
+      }
     } catch (const pqxx::broken_connection& error) {
       status = StatusFromPgException(error);
       broken = true;

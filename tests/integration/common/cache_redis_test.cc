@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
 
 #include "accord/common/cache.h"
@@ -36,6 +37,16 @@ class CacheRedisTest : public ::testing::Test {
     options.local_capacity = 1000;
     options.redis_ttl = std::chrono::seconds(30);
     return options;
+  }
+
+  // How often `command` ran since the last CONFIG RESETSTAT (INFO commandstats); -1 on error.
+  long long Calls(const std::string& command) {
+    auto info = redis_.Command({"INFO", "commandstats"});
+    if (!info.ok() || info->type != RedisValue::Type::kString) return -1;
+    const std::string field = "cmdstat_" + command + ":calls=";
+    const size_t at = info->str.find(field);
+    if (at == std::string::npos) return 0;
+    return std::stoll(info->str.substr(at + field.size()));
   }
 
   accord::testing::ScopedRedisServer server_;
@@ -101,6 +112,46 @@ TEST_F(CacheRedisTest, AnInvalidationOnOneReplicaRefusesStaleWritesOnAll) {
   EXPECT_TRUE(VersionedCache(CacheOptions(), &redis_, nullptr).Get("accounts/3").has_value());
   a.Invalidate("accounts/3", 4);
   EXPECT_FALSE(VersionedCache(CacheOptions(), &redis_, nullptr).Get("accounts/3").has_value());
+}
+
+TEST_F(CacheRedisTest, AFlushedScriptCacheFallsBackToEvalOnceThenUsesEvalshaAgain) {
+  VersionedCache a(CacheOptions(), &redis_, nullptr);
+  VersionedCache b(CacheOptions(), &redis_, nullptr);
+  a.Put("accounts/6", {1, "v1"});
+  // What a Redis restart or failover does to the script cache.
+  auto flushed = redis_.Command({"SCRIPT", "FLUSH"});
+  ASSERT_TRUE(flushed.ok()) << flushed.status();
+  ASSERT_NE(flushed->type, RedisValue::Type::kError) << flushed->str;
+  auto reset = redis_.Command({"CONFIG", "RESETSTAT"});
+  ASSERT_TRUE(reset.ok()) << reset.status();
+
+  // EVALSHA answers NOSCRIPT; the same call goes out once more as EVAL and is stored.
+  a.Put("accounts/6", {2, "v2"});
+  EXPECT_EQ(Calls("evalsha"), 1);
+  EXPECT_EQ(Calls("eval"), 1);
+  auto raw = redis_.Command({"GET", "accord:cache:account:accounts/6"});
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  ASSERT_EQ(raw->type, RedisValue::Type::kString);
+  EXPECT_EQ(raw->str, std::string("\0\0\0\0\0\0\0\x02V", 9) + "v2");
+  auto got = VersionedCache(CacheOptions(), &redis_, nullptr).Get("accounts/6");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(got->bytes, "v2");
+
+  // EVAL cached the script again: the next writes are EVALSHA alone and still compare-and-set.
+  b.Put("accounts/6", {1, "v1 late"});
+  EXPECT_EQ(Calls("evalsha"), 2);
+  EXPECT_EQ(Calls("eval"), 1);
+  got = VersionedCache(CacheOptions(), &redis_, nullptr).Get("accounts/6");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(got->bytes, "v2");
+
+  // A tombstone goes through the same path.
+  b.Invalidate("accounts/6", 3);
+  EXPECT_EQ(Calls("evalsha"), 3);
+  EXPECT_EQ(Calls("eval"), 1);
+  EXPECT_FALSE(VersionedCache(CacheOptions(), &redis_, nullptr).Get("accounts/6").has_value());
 }
 
 TEST_F(CacheRedisTest, RacingWritersLeaveTheNewestVersion) {

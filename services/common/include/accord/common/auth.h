@@ -85,7 +85,12 @@ class JwtVerifier {
     int64_t not_before;
   };
   mutable std::mutex cache_mutex_;
-  mutable std::unordered_map<std::string, CachedPrincipal> cache_;
+  // Looked up by the token's string_view: a hit copies nothing but the principal.
+  struct TokenHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view token) const { return std::hash<std::string_view>{}(token); }
+  };
+  mutable std::unordered_map<std::string, CachedPrincipal, TokenHash, std::equal_to<>> cache_;
 };
 
 // Signs claims with HS256: dev tokens (accordctl, scripts) and tests.

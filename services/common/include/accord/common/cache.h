@@ -70,7 +70,8 @@ class VersionedCache {
   std::optional<CachedValue> GetLocalUnchecked(const std::string& key);
   // The version level 1 knows for `key` (value or tombstone, live or expired); 0 when none.
   int64_t LocalVersion(const std::string& key);
-  // Level 2: the compare-and-set script; errors are ignored (the cache only gets colder).
+  // Level 2: the compare-and-set script by EVALSHA, falling back to EVAL once on NOSCRIPT; errors
+  // are ignored (the cache only gets colder).
   void StoreRemote(const std::string& key, int64_t version, Kind kind, const std::string& bytes);
   std::string RedisKey(const std::string& key) const;
   bool Fresh() const { return !fresh_source_ || fresh_source_(); }
@@ -78,6 +79,7 @@ class VersionedCache {
   Options options_;
   RedisClient* redis_;
   std::function<bool()> fresh_source_;
+  std::string script_sha_;  // SHA-1 hex of the compare-and-set script, for EVALSHA
   std::mutex mutex_;
   std::list<Entry> lru_;  // most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;

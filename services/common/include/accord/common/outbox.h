@@ -8,8 +8,9 @@
 //   envelope bytea               serialized accord.common.v1.EventEnvelope
 //   created_at timestamptz       commit-ish time of the change
 //   publish_seq bigint UNIQUE NULL   assigned by the relay when published, strictly increasing in
-//                                    publish order; also the Redis Stream entry id `<publish_seq>-0`
-//                                    and the position carried by public event cursors
+//                                    publish order; also the Redis Stream entry id
+//                                    `<publish_seq>-0` and the position carried by public event
+//                                    cursors
 //   published_at timestamptz NULL
 // Sequence {schema}.outbox_publish_seq feeds publish_seq. Appending also NOTIFYs channel
 // `accord_outbox_{schema}` (delivered at commit) so the relay wakes at once.
@@ -44,8 +45,8 @@ class OutboxWriter {
  private:
   std::string schema_;
   std::string source_;
-  std::string insert_sql_;
-  std::string notify_sql_;
+  std::string statement_name_;
+  std::string append_sql_;
 };
 
 // "accord.events.<service>": the Redis Stream a service publishes to.

@@ -70,6 +70,14 @@ void AppendKeyset(std::string& statement, std::vector<std::string>& params,
                   const KeysetOrder& order, const std::optional<std::vector<std::string>>& after,
                   int limit);
 
+// How much of the database a read sees at once.
+enum class ReadScope {
+  // Several statements, one snapshot: a read-only transaction (BEGIN ... COMMIT).
+  kSnapshot,
+  // One statement, which is its own snapshot: no transaction block, so one round trip, not three.
+  kOneStatement,
+};
+
 class PgPool {
  public:
   PgPool(PgOptions options, std::vector<PreparedStatement> statements);
@@ -81,8 +89,10 @@ class PgPool {
   // returns its status. A serialization failure or deadlock reruns `fn` from the start up to
   // `retries` times, so `fn` must not have side effects outside the transaction.
   absl::Status Transact(const std::function<absl::Status(pqxx::work&)>& fn, int retries = 2);
-  // Runs `fn` in a read-only transaction.
-  absl::Status Read(const std::function<absl::Status(pqxx::read_transaction&)>& fn);
+  // Runs `fn` in a read-only transaction, or (kOneStatement) outside a transaction block when `fn`
+  // runs a single statement.
+  absl::Status Read(const std::function<absl::Status(pqxx::transaction_base&)>& fn,
+                    ReadScope scope = ReadScope::kSnapshot);
   // Round trip to the server on a connection of its own, so a busy pool never makes a healthy
   // database look down; UNAVAILABLE when it cannot be reached.
   absl::Status Ping();
