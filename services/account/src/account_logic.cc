@@ -505,7 +505,8 @@ std::optional<absl::StatusOr<Account>> AccountLogic::GetWithoutIo(
     const common::Principal&, const GetAccountRequest& request) {
   auto id = ParseAccountName(request.name(), "name");
   if (!id.ok()) return absl::StatusOr<Account>(id.status());
-  if (auto account = repository_.PeekLocal(*id)) return absl::StatusOr<Account>(*account);
+  if (auto account = repository_.PeekLocal(*id))
+    return absl::StatusOr<Account>(std::move(*account));
   return std::nullopt;
 }
 

@@ -131,7 +131,7 @@ common::ServiceDefinition AccountServiceDefinition() {
   definition.schema = "account";
   definition.default_grpc_port = 50051;
   definition.default_metrics_port = 9091;
-  definition.migrations = [] -> const std::vector<common::Migration>& { return Migrations(); };
+  definition.migrations = []() -> const std::vector<common::Migration>& { return Migrations(); };
   definition.statements = sql::AllStatements();
   AddTeamAndNeedStatements(definition.statements);
   definition.make_services = [](common::Runtime& runtime) {

@@ -26,14 +26,23 @@ void CachingAccountRepository::Remember(const Account& account) {
 
 std::optional<Account> CachingAccountRepository::PeekLocal(const std::string& id) {
   // The repository's Get follows a miss here and counts it.
-  auto account = Decode(cache_.GetLocal(AccountName(id), /*count_miss=*/false));
-  if (!account || account->has_delete_time()) return std::nullopt;
+  const auto decoded = cache_.GetLocalDecoded(
+      AccountName(id),
+      [](const std::string& bytes) -> std::shared_ptr<const void> {
+        auto account = std::make_shared<Account>();
+        if (!account->ParseFromString(bytes)) return nullptr;
+        return account;
+      },
+      /*count_miss=*/false);
+  if (!decoded) return std::nullopt;
+  // Only accounts are cached under account names, so the decoder above made this object.
+  const auto& account = *static_cast<const Account*>(decoded.get());
+  if (account.has_delete_time()) return std::nullopt;
   return account;
 }
 
 absl::StatusOr<Account> CachingAccountRepository::Get(const std::string& id) {
-  if (auto account = Decode(cache_.Get(AccountName(id)));
-      account && !account->has_delete_time()) {
+  if (auto account = Decode(cache_.Get(AccountName(id))); account && !account->has_delete_time()) {
     return *account;
   }
   auto account = inner_.Get(id);
@@ -72,9 +81,10 @@ absl::StatusOr<std::pair<Account, bool>> CachingAccountRepository::UpsertByExter
   return result;
 }
 
-absl::StatusOr<MergeResult> CachingAccountRepository::Merge(
-    const std::string& survivor_id, const std::string& duplicate_id, const MergeCheck& check,
-    const WriteMeta& meta) {
+absl::StatusOr<MergeResult> CachingAccountRepository::Merge(const std::string& survivor_id,
+                                                            const std::string& duplicate_id,
+                                                            const MergeCheck& check,
+                                                            const WriteMeta& meta) {
   auto result = inner_.Merge(survivor_id, duplicate_id, check, meta);
   if (result.ok()) {
     Remember(result->survivor);
@@ -99,7 +109,7 @@ absl::StatusOr<Account> CachingAccountRepository::GetByExternalId(const std::str
 }
 
 absl::StatusOr<std::vector<TreeRow>> CachingAccountRepository::Subtree(const std::string& id,
-                                                                      int max_depth) {
+                                                                       int max_depth) {
   return inner_.Subtree(id, max_depth);
 }
 

@@ -122,6 +122,29 @@ std::optional<CachedValue> VersionedCache::GetLocal(const std::string& key, bool
   return found;
 }
 
+std::shared_ptr<const void> VersionedCache::GetLocalDecoded(const std::string& key,
+                                                            const Decoder& decode,
+                                                            bool count_miss) {
+  std::shared_ptr<const void> found;
+  if (Fresh()) {
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(key);
+    if (it != index_.end() && !it->second->tombstone && Clock::now() < it->second->expires_at) {
+      Entry& entry = *it->second;
+      // Decoded under the lock so that a version is decoded once, not once per racing reader.
+      if (!entry.decoded) entry.decoded = decode(entry.bytes);
+      found = entry.decoded;
+      if (found) lru_.splice(lru_.begin(), lru_, it->second);
+    }
+  }
+  if (found) {
+    local_hits_->Increment();
+  } else if (count_miss) {
+    local_misses_->Increment();
+  }
+  return found;
+}
+
 std::optional<CachedValue> VersionedCache::Get(const std::string& key) {
   if (auto local = GetLocal(key)) return local;
   if (redis_ == nullptr) return std::nullopt;
@@ -186,11 +209,12 @@ bool VersionedCache::PutLocal(const std::string& key, int64_t version, Kind kind
     held.version = version;
     held.tombstone = tombstone;
     held.bytes = bytes;
+    held.decoded.reset();
     held.expires_at = now + options_.local_ttl;
     lru_.splice(lru_.begin(), lru_, it->second);
     return true;
   }
-  lru_.push_front(Entry{key, version, tombstone, bytes, now + options_.local_ttl});
+  lru_.push_front(Entry{key, version, tombstone, bytes, now + options_.local_ttl, nullptr});
   index_.emplace(key, lru_.begin());
   while (lru_.size() > options_.local_capacity) {
     index_.erase(lru_.back().key);

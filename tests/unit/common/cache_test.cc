@@ -200,5 +200,62 @@ TEST(VersionedCacheTest, UnreachableRedisIsAFastMiss) {
   EXPECT_EQ(cache.Get("k7")->bytes, "x");
 }
 
+// A decoder that counts its calls and decodes bytes into a string of their own.
+struct CountingDecoder {
+  int calls = 0;
+  VersionedCache::Decoder decoder() {
+    return [this](const std::string& bytes) -> std::shared_ptr<const void> {
+      ++calls;
+      if (bytes == "corrupt") return nullptr;
+      return std::make_shared<const std::string>("decoded:" + bytes);
+    };
+  }
+};
+
+std::string AsText(const std::shared_ptr<const void>& decoded) {
+  return decoded ? *static_cast<const std::string*>(decoded.get()) : "<miss>";
+}
+
+TEST(VersionedCacheTest, GetLocalDecodedDecodesEachVersionOnce) {
+  VersionedCache cache(Small("unit_decoded"), nullptr, nullptr);
+  CountingDecoder counting;
+  const auto decode = counting.decoder();
+  EXPECT_EQ(AsText(cache.GetLocalDecoded("k", decode)), "<miss>");
+  EXPECT_EQ(counting.calls, 0);
+
+  cache.Put("k", Value(1, "v1"));
+  EXPECT_EQ(AsText(cache.GetLocalDecoded("k", decode)), "decoded:v1");
+  EXPECT_EQ(AsText(cache.GetLocalDecoded("k", decode)), "decoded:v1");
+  EXPECT_EQ(counting.calls, 1);
+
+  // A newer version replaces the bytes, so the next read decodes again.
+  cache.Put("k", Value(2, "v2"));
+  EXPECT_EQ(AsText(cache.GetLocalDecoded("k", decode)), "decoded:v2");
+  EXPECT_EQ(counting.calls, 2);
+  EXPECT_EQ(Requests("unit_decoded", "local", "hit"), 3);
+  EXPECT_EQ(Requests("unit_decoded", "local", "miss"), 1);
+}
+
+TEST(VersionedCacheTest, GetLocalDecodedMissesOnTombstonesStaleFeedsAndUndecodableBytes) {
+  std::atomic<bool> fresh{true};
+  VersionedCache cache(Small("unit_decoded_miss"), nullptr, [&] { return fresh.load(); });
+  CountingDecoder counting;
+  const auto decode = counting.decoder();
+  cache.Put("k", Value(1, "v1"));
+  cache.InvalidateLocal("k", 2);
+  EXPECT_EQ(AsText(cache.GetLocalDecoded("k", decode)), "<miss>");
+
+  cache.Put("j", Value(1, "v1"));
+  fresh = false;  // no invalidations arriving: level 1 must not answer
+  EXPECT_EQ(AsText(cache.GetLocalDecoded("j", decode)), "<miss>");
+  fresh = true;
+  EXPECT_EQ(AsText(cache.GetLocalDecoded("j", decode)), "decoded:v1");
+
+  cache.Put("c", Value(1, "corrupt"));
+  EXPECT_EQ(AsText(cache.GetLocalDecoded("c", decode, /*count_miss=*/false)), "<miss>");
+  EXPECT_EQ(Requests("unit_decoded_miss", "local", "miss"), 2);
+  EXPECT_EQ(Requests("unit_decoded_miss", "local", "hit"), 1);
+}
+
 }  // namespace
 }  // namespace accord::common

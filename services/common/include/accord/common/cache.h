@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -46,6 +47,13 @@ class VersionedCache {
   // Level 1 only; never touches the network (for the inline fast path).
   // `count_miss` false: a probe that a full Get will follow, so the miss is counted only once.
   std::optional<CachedValue> GetLocal(const std::string& key, bool count_miss = true);
+  // As GetLocal, but returns what `decode(bytes)` made of the entry (e.g. a parsed message),
+  // decoding once per stored version and sharing the result with later hits, so a hot entry is
+  // not parsed again on every read. A null result from `decode` counts as a miss. All keys that
+  // reach one decode must hold the same kind of resource (callers cast the pointer back).
+  using Decoder = std::function<std::shared_ptr<const void>(const std::string& bytes)>;
+  std::shared_ptr<const void> GetLocalDecoded(const std::string& key, const Decoder& decode,
+                                              bool count_miss = true);
   // Stores `value` in both levels unless either holds a newer version or tombstone.
   void Put(const std::string& key, const CachedValue& value);
   // Drops entries older than `version` and leaves a tombstone at `version` in both levels.
@@ -62,6 +70,7 @@ class VersionedCache {
     bool tombstone = false;
     std::string bytes;
     Clock::time_point expires_at;
+    std::shared_ptr<const void> decoded;  // GetLocalDecoded's result for these bytes, once made
   };
   enum class Kind : char { kValue = 'V', kTombstone = 'T' };
 
