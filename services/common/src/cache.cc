@@ -184,6 +184,10 @@ void VersionedCache::Put(const std::string& key, const CachedValue& value) {
   StoreRemote(key, value.version, Kind::kValue, value.bytes);
 }
 
+void VersionedCache::PutLocalOnly(const std::string& key, const CachedValue& value) {
+  PutLocal(key, value.version, Kind::kValue, value.bytes);
+}
+
 void VersionedCache::Invalidate(const std::string& key, int64_t version) {
   PutLocal(key, version, Kind::kTombstone, {});
   StoreRemote(key, version, Kind::kTombstone, {});

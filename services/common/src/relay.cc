@@ -1,10 +1,10 @@
 // OutboxRelay (see relay.h). Beyond the header:
 //
-// - One pass = one Postgres transaction: read the oldest unpublished rows (seq order; no FOR
-//   UPDATE: the session's advisory lock already makes this relay the only writer of stamps, and
-//   row locks would cost a heap write and WAL per event),
-//   take as many publish_seq values as rows, sort them and hand them out in seq order (nextval's
-//   evaluation order inside one statement is not guaranteed), stamp the rows, XADD, COMMIT.
+// - One pass = one Postgres transaction: one statement reads the oldest unpublished rows (seq
+//   order; no FOR UPDATE: the session's advisory lock already makes this relay the only writer
+//   of stamps, and row locks would cost a heap write and WAL per event), takes as many
+//   publish_seq values as rows, sorts them and hands them out in seq order (nextval's evaluation
+//   order inside one statement is not guaranteed) and stamps the rows; then XADD, COMMIT.
 //   Values burnt by a rolled-back pass leave gaps in publish_seq: ids only have to grow.
 // - The first XADD of a pass goes alone; the rest of the batch follows in one pipeline. Ids in a
 //   batch increase, so once the first is accepted the others are too, and a rejected first id
@@ -50,9 +50,7 @@ constexpr auto kRetentionEvery = std::chrono::minutes(5);
 constexpr int kDeleteBatch = 5000;
 constexpr auto kLagEvery = 1s;
 // Statements prepared on the relay's session.
-constexpr char kLockBatch[] = "relay_lock_batch";
-constexpr char kTakePublishSeqs[] = "relay_take_publish_seqs";
-constexpr char kStamp[] = "relay_stamp";
+constexpr char kStampBatch[] = "relay_stamp_batch";
 constexpr char kOldestUnpublished[] = "relay_oldest_unpublished";
 
 // A stable 63-bit key per schema (FNV-1a, as for migrations), distinct from the migration lock.
@@ -87,15 +85,6 @@ int64_t StreamIdMs(const std::string& id) {
   }
 }
 
-std::string ArrayLiteral(const std::vector<int64_t>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += std::to_string(values[i]);
-  }
-  return out + "}";
-}
-
 enum class Pass { kEmpty, kPartial, kFull, kRedisFailed };
 
 // Everything that lives as long as one Postgres session.
@@ -113,14 +102,23 @@ class Session {
         lag_(lag),
         table_(options.schema + ".outbox"),
         sequence_(options.schema + ".outbox_publish_seq") {
-    connection_.prepare(kLockBatch, "SELECT seq, envelope FROM " + table_ +
-                                        " WHERE published_at IS NULL ORDER BY seq LIMIT $1");
-    connection_.prepare(kTakePublishSeqs, "SELECT nextval('" + sequence_ +
-                                              "') AS p FROM generate_series(1, $1) ORDER BY p");
-    connection_.prepare(kStamp, "UPDATE " + table_ +
-                                    " o SET publish_seq = u.p, published_at = clock_timestamp() "
-                                    "FROM unnest($1::bigint[], $2::bigint[]) AS u(seq, p) "
-                                    "WHERE o.seq = u.seq");
+    // The oldest unpublished rows in seq order, paired with as many fresh publish_seq values in
+    // increasing order (nextval's evaluation order within a statement is not guaranteed, so the
+    // values are sorted and matched by rank), stamped, and returned in seq order.
+    const std::string batch =
+        "SELECT seq, envelope FROM " + table_ + " WHERE published_at IS NULL ORDER BY seq LIMIT $1";
+    const std::string draw = "SELECT nextval('" + sequence_ + "') AS p FROM batch";
+    const std::string stamp = "UPDATE " + table_ +
+                              " o SET publish_seq = taken.p, published_at = clock_timestamp() "
+                              "FROM batch JOIN taken USING (n) WHERE o.seq = batch.seq "
+                              "RETURNING o.seq";
+    std::string sql = "WITH batch AS MATERIALIZED (SELECT seq, envelope, row_number() OVER ";
+    sql += "(ORDER BY seq) AS n FROM (" + batch + ") unpublished), ";
+    sql += "taken AS MATERIALIZED (SELECT p, row_number() OVER (ORDER BY p) AS n FROM (";
+    sql += draw + ") drawn), stamped AS (" + stamp + ") ";
+    sql += "SELECT batch.seq, taken.p, batch.envelope, (SELECT count(*) FROM stamped) ";
+    sql += "FROM batch JOIN taken USING (n) ORDER BY batch.seq";
+    connection_.prepare(kStampBatch, sql);
     connection_.prepare(kOldestUnpublished,
                         "SELECT EXTRACT(EPOCH FROM clock_timestamp() - created_at)::float8 FROM " +
                             table_ + " WHERE published_at IS NULL ORDER BY seq LIMIT 1");
@@ -194,25 +192,22 @@ class Session {
       if (!ping.ok()) return Pass::kRedisFailed;
     }
     pqxx::work transaction(connection_, "outbox-relay");
-    const auto rows = transaction.exec_prepared(kLockBatch, options_.batch_size);
+    // Reads, numbers and stamps the batch in one statement: columns seq, publish_seq, envelope,
+    // and how many rows the stamp touched.
+    const auto rows = transaction.exec_prepared(kStampBatch, options_.batch_size);
     if (rows.empty()) {
       transaction.commit();
       redis_failing_ = false;
       return Pass::kEmpty;
     }
     const int count = static_cast<int>(rows.size());
-    std::vector<int64_t> seqs;
-    std::vector<int64_t> publish_seqs;
-    for (const auto& row : rows) seqs.push_back(row[0].as<int64_t>());
-    for (const auto& row : transaction.exec_prepared(kTakePublishSeqs, count)) {
-      publish_seqs.push_back(row[0].as<int64_t>());
-    }
-    const auto updated =
-        transaction.exec_prepared(kStamp, ArrayLiteral(seqs), ArrayLiteral(publish_seqs));
-    if (updated.affected_rows() != rows.size()) {
-      throw std::runtime_error("outbox relay stamped " + std::to_string(updated.affected_rows()) +
+    if (rows[0][3].as<int64_t>() != count) {
+      throw std::runtime_error("outbox relay stamped " + rows[0][3].as<std::string>() +
                                " rows of " + std::to_string(count));
     }
+    std::vector<int64_t> publish_seqs;
+    publish_seqs.reserve(rows.size());
+    for (const auto& row : rows) publish_seqs.push_back(row[1].as<int64_t>());
 
     std::vector<std::vector<std::string>> commands;
     commands.reserve(rows.size());
@@ -220,7 +215,7 @@ class Session {
     for (int i = 0; i < count; ++i) {
       commands.push_back({"XADD", options_.stream, "MAXLEN", "~", maxlen,
                           std::to_string(publish_seqs[i]) + "-0", "envelope",
-                          pqxx::binarystring(rows[i][1]).str()});
+                          pqxx::binarystring(rows[i][2]).str()});
     }
     auto first = redis_.Command(commands.front());
     if (!first.ok()) return RedisFailed(transaction, first.status().ToString());

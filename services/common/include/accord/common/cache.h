@@ -56,6 +56,9 @@ class VersionedCache {
                                               bool count_miss = true);
   // Stores `value` in both levels unless either holds a newer version or tombstone.
   void Put(const std::string& key, const CachedValue& value);
+  // Level 1 only, for a resource just created: level 2 cannot hold anything for a new key, so
+  // there is nothing to overwrite, and the first reader on another replica fills it.
+  void PutLocalOnly(const std::string& key, const CachedValue& value);
   // Drops entries older than `version` and leaves a tombstone at `version` in both levels.
   void Invalidate(const std::string& key, int64_t version);
   // Level 1 only: what every replica does when the event for `version` arrives (the writer has
