@@ -108,16 +108,19 @@ class Session {
     const std::string batch =
         "SELECT seq, envelope FROM " + table_ + " WHERE published_at IS NULL ORDER BY seq LIMIT $1";
     const std::string draw = "SELECT nextval('" + sequence_ + "') AS p FROM batch";
+    // The stamp finds its rows through the primary key (= ANY of an array) whatever the planner
+    // thinks of joining a CTE against a table that holds days of published events.
     const std::string stamp = "UPDATE " + table_ +
-                              " o SET publish_seq = taken.p, published_at = clock_timestamp() "
-                              "FROM batch JOIN taken USING (n) WHERE o.seq = batch.seq "
-                              "RETURNING o.seq";
+                              " o SET publish_seq = pairs.p, published_at = clock_timestamp() "
+                              "FROM pairs WHERE o.seq = pairs.seq AND "
+                              "o.seq = ANY (ARRAY(SELECT seq FROM pairs)) RETURNING o.seq";
     std::string sql = "WITH batch AS MATERIALIZED (SELECT seq, envelope, row_number() OVER ";
     sql += "(ORDER BY seq) AS n FROM (" + batch + ") unpublished), ";
     sql += "taken AS MATERIALIZED (SELECT p, row_number() OVER (ORDER BY p) AS n FROM (";
-    sql += draw + ") drawn), stamped AS (" + stamp + ") ";
-    sql += "SELECT batch.seq, taken.p, batch.envelope, (SELECT count(*) FROM stamped) ";
-    sql += "FROM batch JOIN taken USING (n) ORDER BY batch.seq";
+    sql += draw + ") drawn), ";
+    sql += "pairs AS MATERIALIZED (SELECT batch.seq, taken.p, batch.envelope FROM batch JOIN ";
+    sql += "taken USING (n)), stamped AS (" + stamp + ") ";
+    sql += "SELECT seq, p, envelope, (SELECT count(*) FROM stamped) FROM pairs ORDER BY seq";
     connection_.prepare(kStampBatch, sql);
     connection_.prepare(kOldestUnpublished,
                         "SELECT EXTRACT(EPOCH FROM clock_timestamp() - created_at)::float8 FROM " +
