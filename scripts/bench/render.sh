@@ -30,7 +30,9 @@ jq -r '
   "",
   "## Missed targets",
   "",
-  (if (.ratios | map(select(.status == "MISSED")) | length) == 0 then "None." else
+  (if ((.ratios + .latency_targets) | map(select(.status == "MISSED")) | length) == 0 then "None." else
+    (.latency_targets[] | select(.status == "MISSED") |
+      "- **\(.title)**: \(.value_us | us) (target < \(.target_us | us)), p50 \(.p50_us | us); from the envelope time (taken inside the transaction, so it adds the commit'"'"'s own fsync) p50 \(.envelope_p50_us | us), p99 \(.envelope_p99_us | us); creates paced at \(.paced_rate | n0)/s. Saturation: \(.saturation). The path: commit, NOTIFY, the relay'"'"'s pass (one statement, then XADD and an asynchronous COMMIT), the stream tail'"'"'s XREAD, the subscriber'"'"'s gRPC write; every hop is a thread wake-up on a machine whose cores the load also uses."),
     (.ratios[] | select(.status == "MISSED") |
       "- **\(.title)**: \(.target as $t | .value | n2t($t)) (target ≥ \(.target)).\(ceiling_sentence) \(.numerator) \(.numerator_qps | n0)/s vs \(.denominator) \(.denominator_qps | n0)/s; service CPU \(.evidence.numerator.cpu_us_per_request | n0) µs/request, PostgreSQL CPU \(.evidence.numerator.postgres_cpu_us_per_request | n0) µs/request, p99 \(.evidence.numerator.p99_us | us) vs \(.evidence.denominator.p99_us | us). Saturation: \(.evidence.numerator.saturation); baseline: \(.evidence.denominator.saturation). \(.note).")
   end),
@@ -43,6 +45,12 @@ jq -r '
   "| ratio | value | target | ceiling | status | Accord /s | baseline /s | note |",
   "| --- | --- | --- | --- | --- | --- | --- | --- |",
   (.ratios[] | "| \(.title) | \(.value | n2) | \(if .target then "≥ \(.target)" else "-" end) | \(.target as $t | .ceiling | n2t($t))\(if .ceiling_reason then " (" + (.ceiling_reason | cell) + ")" else "" end) | \(.status)\(if .reason then ": " + (.reason | cell) else "" end) | \(.numerator_qps | n0) | \(.denominator_qps | n0) | \(.note | cell) |"),
+  "",
+  "Latency targets:",
+  "",
+  "| target | value | p50 | target | status |",
+  "| --- | --- | --- | --- | --- |",
+  (.latency_targets[] | "| \(.title) | \(.value_us | us) | \(.p50_us | us) | < \(.target_us | us) | \(.status)\(if .reason then ": " + (.reason | cell) else "" end) |"),
   "",
   "## Scenarios",
   "",
@@ -58,7 +66,7 @@ jq -r '
     end),
   "",
   (.scenarios[] | select(.name == "events" and .status != "NOT_AVAILABLE") |
-    "Events: \(.latency_events // 0) creates paced at \(.paced_rate | n0)/s (asked \(.paced_rate_target | n0)/s, half the create scenario'"'"'s rate); delivery envelope time → subscriber p50 \(.latency_us.p50 | us), p99 \(.latency_us.p99 | us); burst of \(.burst) creates at \(.burst_create_rate | n0)/s delivered at \(.qps | n0)/s.", ""),
+    "Events: \(.latency_events // 0) creates paced at \(.paced_rate | n0)/s (asked \(.paced_rate_target | n0)/s, half the create scenario'"'"'s rate); delivery \(.latency_from // "envelope") → subscriber p50 \(.latency_us.p50 | us), p99 \(.latency_us.p99 | us) (from the envelope time: p50 \(.envelope_latency_us.p50 // .latency_us.p50 | us), p99 \(.envelope_latency_us.p99 // .latency_us.p99 | us)); burst of \(.burst) creates at \(.burst_create_rate | n0)/s delivered at \(.qps | n0)/s.", ""),
   (.scenarios[] | select(.name == "get-warm" or .name == "get-redis" or .name == "get-postgres") | select(.cache_level) |
     "Cache level of \(.name): \(.cache_level) answered \(.cache_level_share * 100 | floor)% of calls (\(.cache_requests | tostring))."),
   "",

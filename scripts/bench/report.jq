@@ -85,12 +85,26 @@ def saturation:
     ratio("update_vs_pgbench"; "UpdateAccount / pgbench of the same transaction"; "update"; "pgbench-update"; 0.8;
           ("the service is driven by accord-bench-load (each call needs the account's current etag); pgbench replays the statements the service ran for a probe update"
            + (if $s["pgbench-update"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end)); null),
-    ratio("relay_drain_vs_create"; "Outbox relay drain rate / CreateAccount rate"; "relay-drain"; "create"; null;
+    ratio("relay_drain_vs_create"; "Outbox relay drain rate / CreateAccount rate"; "relay-drain"; "create"; 2;
           "the relay publishing a backlog vs the fastest rate creates add events; below 1 means a sustained create load outruns the relay"; null),
     ratio("runtime_vs_noop"; "No-op through Accord's runtime (inline) / bare no-op"; "noop-runtime"; "noop-bare"; null;
           "cost of auth, request context, logging and metrics"; null),
     ratio("runtime_worker_vs_noop"; "No-op through the runtime's worker pool / bare no-op"; "noop-runtime-worker"; "noop-bare"; null;
           "adds the hop to the worker pool that every database call takes"; null) ] as $ratios
+# Latency targets: event delivery p99 from commit (or, without commit timestamps, from the envelope
+# time, which is earlier) to the subscriber, at half the maximum create rate.
+| ($s["events"]) as $ev
+| [ { id: "event_delivery_p99", target_us: 5000 }
+    + if $ev == null then {title: "Event delivery p99", status: "NOT_AVAILABLE", reason: "scenario not run"}
+      elif $ev.status == "NOT_AVAILABLE" then {title: "Event delivery p99", status: "NOT_AVAILABLE", reason: $ev.reason}
+      elif $ev.status != "OK" then {title: "Event delivery p99", status: "INVALID", reason: "the events scenario FAILED"}
+      else
+        { title: "Event delivery p99 (\($ev.latency_from) → subscriber)",
+          value_us: $ev.latency_us.p99, p50_us: $ev.latency_us.p50,
+          envelope_p50_us: $ev.envelope_latency_us.p50, envelope_p99_us: $ev.envelope_latency_us.p99,
+          paced_rate: $ev.paced_rate, saturation: $ev.saturation,
+          status: (if $ev.latency_us.p99 == null then "INVALID" elif $ev.latency_us.p99 < 5000 then "MET" else "MISSED" end) }
+      end ] as $latency_targets
 | ($order | map($s[.]) | map(select(. != null))) as $ordered
 | ($ordered | map(select(.status == "FAILED") | .name)) as $failed
 | ($ratios | map(select(.status == "MISSED"))) as $missed
@@ -108,14 +122,17 @@ def saturation:
                 account_response_bytes: $account_bytes, list_filter: $list_filter },
     processes: $processes,
     ratios: $ratios,
+    latency_targets: $latency_targets,
     scenarios: $ordered,
     summary: {
       failed: $failed,
-      missed: ($missed | map(.id)),
+      missed: (($missed | map(.id)) + ($latency_targets | map(select(.status == "MISSED") | .id))),
       not_available: (($ordered | map(select(.status == "NOT_AVAILABLE") | "\(.name): \(.reason)"))),
       lines: ([ "scenarios: \($ordered | map(select(.status == "OK")) | length) OK, \($failed | length) FAILED, \($ordered | map(select(.status == "NOT_AVAILABLE")) | length) not available" ]
               + ($ratios | map("\(.title): " + (if .value != null then "\(.value * 100 | round / 100)" else "-" end)
                                  + (if .target != null then " (target >= \(.target)" + (if .ceiling != null then ", ceiling \(.ceiling * 100 | round / 100)" else "" end) + ") " else " " end) + .status
-                                 + (if .reason then " — \(.reason)" else "" end))))
+                                 + (if .reason then " — \(.reason)" else "" end)))
+              + ($latency_targets | map("\(.title): " + (if .value_us != null then "\(.value_us / 1000 * 100 | round / 100) ms" else "-" end)
+                                        + " (target < \(.target_us / 1000) ms) \(.status)" + (if .reason then " — \(.reason)" else "" end))))
     }
   }

@@ -46,6 +46,7 @@ Options:
   --names-file=F   one account name per line (update, get)
   --once           get: request each name once, then stop (ignores --duration)
   --events=N --rate=R --burst=B  (events; defaults 200, 50, 1000)
+  --receipts-file=F  events: write "<account name>\t<receipt wall clock, us>" per paced event
   --timeout=S      per-call deadline (default 10)
 )";
 
@@ -274,7 +275,8 @@ int64_t WallMicros() {
 }
 
 std::string RunEvents(const std::string& target, const std::string& token, int events, double rate,
-                      int burst, int threads, std::chrono::seconds timeout) {
+                      int burst, int threads, std::chrono::seconds timeout,
+                      const std::string& receipts_file) {
   using accord::events::v1::EventService;
   auto channel = NewChannel(target, 1000);
   auto events_stub = EventService::NewStub(channel);
@@ -284,6 +286,7 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
     std::mutex mutex;
     std::condition_variable changed;
     std::map<std::string, int64_t> latency_by_subject;  // envelope time -> receipt, us
+    std::map<std::string, int64_t> receipt_by_subject;  // wall clock of the receipt, us
     std::vector<int64_t> receipt_us;                    // wall clock of every receipt
     int64_t received = 0;
     bool finished = false;
@@ -304,6 +307,7 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
           google::protobuf::util::TimeUtil::TimestampToMicroseconds(response.event().time());
       std::lock_guard lock(shared.mutex);
       shared.latency_by_subject[response.event().subject()] = now - appended;
+      shared.receipt_by_subject[response.event().subject()] = now;
       shared.receipt_us.push_back(now);
       ++shared.received;
       shared.changed.notify_all();
@@ -353,8 +357,8 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
   std::string error;
   std::mutex phase1_mutex;
   const int pacers = std::max(1, std::min(threads, events));
-  const auto interval = std::chrono::microseconds(
-      static_cast<int64_t>(1e6 * pacers / std::max(rate, 1.0)));
+  const auto interval =
+      std::chrono::microseconds(static_cast<int64_t>(1e6 * pacers / std::max(rate, 1.0)));
   const int64_t paced_start = WallMicros();
   {
     std::vector<std::thread> pacing;
@@ -375,8 +379,8 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
           std::lock_guard lock(phase1_mutex);
           if (!status.ok()) {
             if (error.empty()) {
-              error = "CreateAccount: " + CodeName(status.error_code()) + ": " +
-                      status.error_message();
+              error =
+                  "CreateAccount: " + CodeName(status.error_code()) + ": " + status.error_message();
             }
             return;
           }
@@ -396,12 +400,16 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
                return shared.latency_by_subject.count(n) > 0;
              });
     });
+    std::ofstream receipts;
+    if (!receipts_file.empty()) receipts.open(receipts_file);
     for (const auto& name : names) {
       auto it = shared.latency_by_subject.find(name);
       if (it == shared.latency_by_subject.end()) {
         ++missing;
       } else {
         latencies.push_back(it->second);
+        // For the commit -> receipt latency, which needs the database's commit timestamps.
+        if (receipts.is_open()) receipts << name << '\t' << shared.receipt_by_subject[name] << '\n';
       }
     }
   }
@@ -465,6 +473,7 @@ int main(int argc, char** argv) {
   const double warmup = flags.Double("warmup", 1);
   const auto timeout = std::chrono::seconds(flags.Int("timeout", 10));
   const std::string names_file = flags.Get("names-file");
+  const std::string receipts_file = flags.Get("receipts-file");
   const int events = static_cast<int>(flags.Int("events", 200));
   const double rate = flags.Double("rate", 50);
   const int burst = static_cast<int>(flags.Int("burst", 1000));
@@ -480,7 +489,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (mode == "events") {
-    std::cout << RunEvents(target, token, events, rate, burst, connections, timeout) << std::endl;
+    std::cout << RunEvents(target, token, events, rate, burst, connections, timeout, receipts_file)
+              << std::endl;
     return 0;
   }
   flags.Fail("unknown --mode " + mode);
