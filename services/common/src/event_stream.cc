@@ -314,13 +314,18 @@ void StreamTail::Run() {
                 {{"stream", options_.stream}, {"from", read_from}});
     }
 
-    auto reply = redis_.BlockingCommand({"XREAD", "COUNT", std::to_string(kReadCount), "BLOCK",
-                                         block_ms, "STREAMS", options_.stream, read_from},
-                                        options_.block);
-    if (!reply.ok()) {
+    // INFO rides in the same pipeline: it runs right after XREAD on the same connection, which
+    // cannot outlive a restart, so its run_id names the instance that answered the XREAD (see the
+    // note at the top) without a round trip of its own.
+    auto replies = redis_.Pipeline({{"XREAD", "COUNT", std::to_string(kReadCount), "BLOCK",
+                                     block_ms, "STREAMS", options_.stream, read_from},
+                                    {"INFO", "server"}},
+                                   options_.block);
+    if (!replies.ok() || replies->size() != 2) {
       lost_redis();
       continue;
     }
+    const RedisValue* reply = &(*replies)[0];
     if (reply->type == RedisValue::Type::kError) {
       log::Error("stream tail: XREAD failed", {{"stream", options_.stream}, {"error", reply->str}});
       healthy_.store(false);
@@ -334,8 +339,7 @@ void StreamTail::Run() {
     if (entries.empty()) continue;
 
     // Were these read from the instance we know? (See the note at the top.)
-    auto info = redis_.Command({"INFO", "server"});
-    std::optional<std::string> id = info.ok() ? RunIdOf(*info) : std::nullopt;
+    std::optional<std::string> id = RunIdOf((*replies)[1]);
     if (!id) {
       lost_redis();
       continue;

@@ -357,7 +357,8 @@ absl::StatusOr<RedisValue> RedisClient::Run(
 }
 
 absl::StatusOr<std::vector<RedisValue>> RedisClient::Pipeline(
-    const std::vector<std::vector<std::string>>& commands) {
+    const std::vector<std::vector<std::string>>& commands,
+    std::optional<std::chrono::milliseconds> blocking_timeout) {
   if (commands.empty()) return std::vector<RedisValue>{};
   for (const auto& command : commands) {
     if (command.empty())
@@ -370,6 +371,15 @@ absl::StatusOr<std::vector<RedisValue>> RedisClient::Pipeline(
     return acquired.status();
   }
   std::unique_ptr<Connection> connection = *std::move(acquired);
+  // As in Run: the socket waits out the server's own block timeout plus command_timeout.
+  if (blocking_timeout.has_value() &&
+      redisSetTimeout(connection->ctx, ToTimeval(options_.command_timeout + *blocking_timeout)) !=
+          REDIS_OK) {
+    absl::Status status = IoError(connection->ctx, "set timeout");
+    breaker_.RecordFailure();
+    Release(std::move(connection));
+    return status;
+  }
   for (const auto& command : commands) {
     ArgvView argv(command);
     // Only buffers locally; the first redisGetReply flushes everything in one write.
@@ -396,6 +406,10 @@ absl::StatusOr<std::vector<RedisValue>> RedisClient::Pipeline(
     values.push_back(Convert(reply.get()));
   }
   breaker_.RecordSuccess();
+  if (blocking_timeout.has_value() &&
+      redisSetTimeout(connection->ctx, ToTimeval(options_.command_timeout)) != REDIS_OK) {
+    connection->ctx->err = REDIS_ERR_OTHER;  // would keep the long timeout: drop it instead
+  }
   Release(std::move(connection));
   return values;
 }

@@ -149,6 +149,29 @@ TEST_F(RedisClientTest, BlockingCommandOutlivesCommandTimeoutAndRestoresIt) {
   EXPECT_EQ(ping->str, "PONG");
 }
 
+TEST_F(RedisClientTest, BlockingPipelineRunsTheNextCommandAfterTheWaitAndRestoresTheTimeout) {
+  RedisOptions options = Options();
+  options.command_timeout = 100ms;
+  options.pool_size = 1;  // so the next command reuses the same connection
+  RedisClient client(options);
+
+  auto start = Clock::now();
+  auto replies =
+      client.Pipeline({{"BLPOP", "empty-list", "0.3"}, {"RPUSH", "after-wait", "x"}}, 300ms);
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  ASSERT_EQ(replies->size(), 2u);
+  EXPECT_TRUE((*replies)[0].is_nil());
+  EXPECT_EQ((*replies)[1].integer, 1);
+  EXPECT_GE(Clock::now() - start, 250ms);
+
+  // The plain command timeout is back on the reused connection.
+  start = Clock::now();
+  auto timed_out = client.Pipeline({{"BLPOP", "empty-list", "2"}});
+  ASSERT_FALSE(timed_out.ok());
+  EXPECT_EQ(timed_out.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_LT(Clock::now() - start, 1500ms);
+}
+
 TEST_F(RedisClientTest, PoolExhaustionIsUnavailableButNotARedisFailure) {
   RedisOptions options = Options();
   options.command_timeout = 100ms;

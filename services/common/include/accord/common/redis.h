@@ -78,9 +78,12 @@ class RedisClient {
   // command timed out; a Redis error reply (e.g. NOGROUP) is returned as a kError value, not
   // as a failed status, because callers act on it.
   absl::StatusOr<RedisValue> Command(const std::vector<std::string>& args);
-  // Several commands in one round trip on one connection.
+  // Several commands in one round trip on one connection. `blocking_timeout` (as for
+  // BlockingCommand) when one of them blocks, e.g. XREAD BLOCK followed by what must run after it
+  // on the same server.
   absl::StatusOr<std::vector<RedisValue>> Pipeline(
-      const std::vector<std::vector<std::string>>& commands);
+      const std::vector<std::vector<std::string>>& commands,
+      std::optional<std::chrono::milliseconds> blocking_timeout = std::nullopt);
   // Like Command, but with its own timeout (for blocking reads such as XREAD BLOCK).
   absl::StatusOr<RedisValue> BlockingCommand(const std::vector<std::string>& args,
                                              std::chrono::milliseconds timeout);
