@@ -32,6 +32,13 @@ RedisOptions OptionsFor(const std::string& url) {
 class RedisClientTest : public ::testing::Test {
  protected:
   RedisOptions Options() const { return OptionsFor(server_.url()); }
+  // A 100 ms command timeout and one connection, so the next command reuses the same connection.
+  RedisOptions ShortTimeoutOneConnection() const {
+    RedisOptions options = Options();
+    options.command_timeout = 100ms;
+    options.pool_size = 1;
+    return options;
+  }
 
   accord::testing::ScopedRedisServer server_;
 };
@@ -124,10 +131,7 @@ TEST_F(RedisClientTest, ErrorReplyIsAValueNotAFailure) {
 }
 
 TEST_F(RedisClientTest, BlockingCommandOutlivesCommandTimeoutAndRestoresIt) {
-  RedisOptions options = Options();
-  options.command_timeout = 100ms;
-  options.pool_size = 1;  // so the next command reuses the same connection
-  RedisClient client(options);
+  RedisClient client(ShortTimeoutOneConnection());
 
   auto start = Clock::now();
   auto popped = client.BlockingCommand({"BLPOP", "empty-list", "0.3"}, 300ms);
@@ -150,10 +154,7 @@ TEST_F(RedisClientTest, BlockingCommandOutlivesCommandTimeoutAndRestoresIt) {
 }
 
 TEST_F(RedisClientTest, BlockingPipelineRunsTheNextCommandAfterTheWaitAndRestoresTheTimeout) {
-  RedisOptions options = Options();
-  options.command_timeout = 100ms;
-  options.pool_size = 1;  // so the next command reuses the same connection
-  RedisClient client(options);
+  RedisClient client(ShortTimeoutOneConnection());
 
   auto start = Clock::now();
   auto replies =
