@@ -9,13 +9,20 @@
 
 namespace accord::account {
 
-inline WriteMeta MetaFor(const common::RpcContext& rpc, const char* method,
-                         const google::protobuf::Message& request) {
+template <typename Request>
+WriteMeta MetaFor(const common::RpcContext& rpc, const char* method, const Request& request) {
   WriteMeta meta;
   meta.actor = rpc.principal.subject;
   meta.trace_id = rpc.trace_id;
   meta.method = method;
-  meta.fingerprint = common::IdempotencyKeys::Fingerprint(request);
+  // Only a request that can be retried (it carries a request_id) is ever compared with a stored
+  // one; hashing the others would be wasted work on every write. (Upserts by external id have no
+  // request_id: they are idempotent by their key.)
+  if constexpr (requires { request.request_id(); }) {
+    if (!request.request_id().empty()) {
+      meta.fingerprint = common::IdempotencyKeys::Fingerprint(request);
+    }
+  }
   return meta;
 }
 

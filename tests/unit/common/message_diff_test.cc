@@ -25,5 +25,23 @@ TEST(MessageDiffTest, NamesOnlyChangedFieldsAndHonoursIgnore) {
               ::testing::ElementsAre("display_name", "lifecycle_stage", "update_time", "etag"));
 }
 
+TEST(MessageDiffTest, ComparesRepeatedMapAndNestedFieldsByValue) {
+  account::v1::Account before;
+  before.add_labels("key");
+  (*before.mutable_external_ids())["crm"] = "42";
+  before.mutable_billing_address()->set_locality("Lyon");
+  account::v1::Account after = before;
+  // Rebuilt, equal values are no change.
+  after.clear_external_ids();
+  (*after.mutable_external_ids())["crm"] = "42";
+  EXPECT_TRUE(ChangedFields(before, after).empty());
+
+  after.add_labels("strategic");
+  (*after.mutable_external_ids())["erp"] = "7";
+  after.mutable_billing_address()->set_locality("Paris");
+  EXPECT_THAT(ChangedFields(before, after),
+              ::testing::UnorderedElementsAre("labels", "external_ids", "billing_address"));
+}
+
 }  // namespace
 }  // namespace accord::common
