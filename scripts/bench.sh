@@ -619,6 +619,10 @@ run_h2load noop-runtime-worker "No-op through Accord's runtime via the worker po
   noop-runtime-worker "$NOOP_METHOD" "$WORK/noop.bin"
 run_h2load get-warm "GetAccount, one account, repeated (warm)" account "$ACCOUNT_SVC/GetAccount" \
   "$WORK/get.bin"
+# The bare no-op again: this machine's speed drifts over minutes (its cores are shared), so the
+# ratios over the bare no-op take the mean of a run before and a run after what they compare.
+run_h2load noop-bare-again "No-op, bare gRPC callback server, again after get-warm" noop-bare \
+  "$NOOP_METHOD" "$WORK/noop.bin"
 
 # A cache shows itself in the service's metrics or as keys in Redis besides the event streams.
 CACHE_EVIDENCE=""

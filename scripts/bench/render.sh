@@ -44,7 +44,7 @@ jq -r '
   "",
   "| ratio | value | target | ceiling | status | Accord /s | baseline /s | note |",
   "| --- | --- | --- | --- | --- | --- | --- | --- |",
-  (.ratios[] | "| \(.title) | \(.value | n2) | \(if .target then "≥ \(.target)" else "-" end) | \(.target as $t | .ceiling | n2t($t))\(if .ceiling_reason then " (" + (.ceiling_reason | cell) + ")" else "" end) | \(.status)\(if .reason then ": " + (.reason | cell) else "" end) | \(.numerator_qps | n0) | \(.denominator_qps | n0) | \(.note | cell) |"),
+  (.ratios[] | "| \(.title) | \(.value | n2) | \(if .target then "≥ \(.target)" else "-" end) | \(.target as $t | .ceiling | n2t($t))\(if .ceiling_reason then " (" + (.ceiling_reason | cell) + ")" else "" end) | \(.status)\(if .reason then ": " + (.reason | cell) else "" end) | \(.numerator_qps | n0) | \(.denominator_qps | n0)\(if .baseline_runs then " (mean of \(.baseline_runs | map(n0) | join(" and ")))" else "" end) | \(.note | cell) |"),
   "",
   "Latency targets:",
   "",

@@ -23,6 +23,13 @@ def saturation:
 (by_name) as $s
 | ($scenarios | map(. + {saturation: saturation})) as $all
 | ($all | reduce .[] as $x ({}; . + {($x.name): $x})) as $s
+| $s as $runs
+# The bare no-op ran before and after the scenarios compared with it: ratios use the mean of the
+# two runs (both are listed under scenarios, and the ratio keeps them as baseline_runs).
+| (if ($s["noop-bare"].status // "") == "OK" and ($s["noop-bare-again"].status // "") == "OK" then
+     $s + {"noop-bare": ($s["noop-bare"] + {qps_runs: [$s["noop-bare"].qps, $s["noop-bare-again"].qps],
+                                            qps: (($s["noop-bare"].qps + $s["noop-bare-again"].qps) / 2)})}
+   else $s end) as $s
 | ($cache != "") as $has_cache
 # The ceiling of a ratio whose denominator is $den: $ceil is null (no ceiling applies) or
 # {numerator: a no-op scenario, path: what that no-op stands for}. ceiling stays null, with a
@@ -52,7 +59,7 @@ def saturation:
         elif $n.status != "OK" or $d.status != "OK" then {status: "INVALID", reason: "a scenario FAILED: \([$n, $d] | map(select(.status != "OK") | .name) | join(", "))"}
         elif ($d.qps // 0) <= 0 then {status: "INVALID", reason: "baseline measured 0/s"}
         else ($n.qps / $d.qps) as $v
-          | { value: $v, numerator_qps: $n.qps, denominator_qps: $d.qps,
+          | { value: $v, numerator_qps: $n.qps, denominator_qps: $d.qps, baseline_runs: ($d.qps_runs // null),
               status: (if $target == null then "INFO" elif $v >= $target then "MET" else "MISSED" end),
               evidence: { ratio: $v,
                           numerator: {qps: $n.qps, p99_us: $n.latency_us.p99, cpu_us_per_request: $n.cpu_us_per_request,
@@ -105,7 +112,7 @@ def saturation:
           paced_rate: $ev.paced_rate, saturation: $ev.saturation,
           status: (if $ev.latency_us.p99 == null then "INVALID" elif $ev.latency_us.p99 < 5000 then "MET" else "MISSED" end) }
       end ] as $latency_targets
-| ($order | map($s[.]) | map(select(. != null))) as $ordered
+| ($order | map($runs[.]) | map(select(. != null))) as $ordered
 | ($ordered | map(select(.status == "FAILED") | .name)) as $failed
 | ($ratios | map(select(.status == "MISSED"))) as $missed
 | {
