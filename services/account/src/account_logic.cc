@@ -501,12 +501,13 @@ absl::StatusOr<Account> AccountLogic::Get(const common::Principal&,
   return repository_.Get(id);
 }
 
-std::optional<absl::StatusOr<Account>> AccountLogic::GetWithoutIo(
+std::optional<absl::StatusOr<std::string>> AccountLogic::GetEncodedWithoutIo(
     const common::Principal&, const GetAccountRequest& request) {
   auto id = ParseAccountName(request.name(), "name");
-  if (!id.ok()) return absl::StatusOr<Account>(id.status());
-  if (auto account = repository_.PeekLocal(*id))
-    return absl::StatusOr<Account>(std::move(*account));
+  if (!id.ok()) return absl::StatusOr<std::string>(id.status());
+  if (auto bytes = repository_.PeekLocalEncoded(*id)) {
+    return absl::StatusOr<std::string>(std::move(*bytes));
+  }
   return std::nullopt;
 }
 

@@ -14,24 +14,24 @@
 
 namespace accord::account {
 
+using v1::AccountTree;
+using v1::BatchGetAccountsRequest;
+using v1::BatchGetAccountsResponse;
+using v1::BatchUpsertAccountsByExternalIdRequest;
+using v1::BatchUpsertAccountsByExternalIdResponse;
 using v1::CreateAccountRequest;
 using v1::DeleteAccountRequest;
 using v1::GetAccountRequest;
+using v1::GetAccountTreeRequest;
 using v1::LifecycleStage;
 using v1::ListAccountsRequest;
 using v1::ListAccountsResponse;
-using v1::UpdateAccountRequest;
-using v1::BatchGetAccountsRequest;
-using v1::BatchGetAccountsResponse;
 using v1::LookupAccountByExternalIdRequest;
-using v1::UpsertAccountByExternalIdRequest;
-using v1::UpsertAccountByExternalIdResponse;
-using v1::BatchUpsertAccountsByExternalIdRequest;
-using v1::BatchUpsertAccountsByExternalIdResponse;
-using v1::GetAccountTreeRequest;
-using v1::AccountTree;
 using v1::MergeAccountsRequest;
 using v1::MergeAccountsResponse;
+using v1::UpdateAccountRequest;
+using v1::UpsertAccountByExternalIdRequest;
+using v1::UpsertAccountByExternalIdResponse;
 
 inline constexpr int kMaxBatch = 1000;
 inline constexpr int kMaxTreeDepth = 32;
@@ -69,10 +69,10 @@ class AccountLogic {
   absl::StatusOr<Account> Create(const common::Principal& caller,
                                  const CreateAccountRequest& request, WriteMeta meta);
   absl::StatusOr<Account> Get(const common::Principal& caller, const GetAccountRequest& request);
-  // Get answered without I/O when possible (a bad name, or an account held in process);
-  // nullopt means "call Get".
-  std::optional<absl::StatusOr<Account>> GetWithoutIo(const common::Principal& caller,
-                                                      const GetAccountRequest& request);
+  // Get answered without I/O when possible (a bad name, or an account held in process), as the
+  // serialized Account; nullopt means "call Get".
+  std::optional<absl::StatusOr<std::string>> GetEncodedWithoutIo(const common::Principal& caller,
+                                                                 const GetAccountRequest& request);
   absl::StatusOr<ListAccountsResponse> List(const common::Principal& caller,
                                             const ListAccountsRequest& request);
   absl::StatusOr<Account> Update(const common::Principal& caller,
@@ -92,8 +92,7 @@ class AccountLogic {
   absl::StatusOr<AccountTree> GetTree(const common::Principal& caller,
                                       const GetAccountTreeRequest& request);
   absl::StatusOr<MergeAccountsResponse> Merge(const common::Principal& caller,
-                                              const MergeAccountsRequest& request,
-                                              WriteMeta meta);
+                                              const MergeAccountsRequest& request, WriteMeta meta);
 
  private:
   AccountRepository& repository_;

@@ -52,7 +52,7 @@ struct AccountFacts {
 
 struct MergeResult {
   Account survivor;
-  Account duplicate;  // the tombstone
+  Account duplicate;                    // the tombstone
   std::vector<Account> moved_children;  // now under the survivor
 };
 
@@ -70,8 +70,11 @@ class AccountRepository {
   virtual absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) = 0;
   // NOT_FOUND for a missing or deleted account.
   virtual absl::StatusOr<Account> Get(const std::string& id) = 0;
-  // A live account this process already holds, answered without any I/O; nullopt otherwise.
-  virtual std::optional<Account> PeekLocal(const std::string& id) { return std::nullopt; }
+  // A live account this process already holds, as its serialized Account, answered without any
+  // I/O (so a hot read is neither parsed nor re-serialized); nullopt otherwise.
+  virtual std::optional<std::string> PeekLocalEncoded(const std::string& id) {
+    return std::nullopt;
+  }
   virtual absl::StatusOr<AccountPage> List(const AccountListQuery& query) = 0;
 
   // Loads the live account under a row lock, passes it to `mutate`, and stores what it returns
@@ -103,9 +106,8 @@ class AccountRepository {
                                                 const AccountFacts& survivor_facts,
                                                 const AccountFacts& duplicate_facts)>;
   virtual absl::StatusOr<MergeResult> Merge(const std::string& survivor_id,
-                                                            const std::string& duplicate_id,
-                                                            const MergeCheck& check,
-                                                            const WriteMeta& meta) = 0;
+                                            const std::string& duplicate_id,
+                                            const MergeCheck& check, const WriteMeta& meta) = 0;
 };
 
 }  // namespace accord::account

@@ -25,21 +25,48 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
       });
 }
 
+namespace {
+
+absl::StatusOr<v1::GetAccountRequest> ParseGetAccountRequest(const grpc::ByteBuffer& bytes) {
+  v1::GetAccountRequest request;
+  std::vector<grpc::Slice> slices;
+  std::string data;
+  if (bytes.Dump(&slices).ok()) {
+    for (const auto& slice : slices) {
+      data.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    if (request.ParseFromString(data)) return request;
+  }
+  return common::InvalidArgument("request", "is not an encoded GetAccountRequest");
+}
+
+void SetBytes(grpc::ByteBuffer* out, const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  *out = grpc::ByteBuffer(&slice, 1);
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* context,
-                                                         const v1::GetAccountRequest* request,
-                                                         v1::Account* response) {
-  // A cached account is answered on gRPC's thread; anything else goes to a worker.
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  // A cached account is answered on gRPC's thread with its stored encoding; anything else goes
+  // to a worker. (The request buffer lives until the call finishes.)
   return runtime_.Unary(
       context, get_method_,
       [=, this](const common::RpcContext& rpc) -> std::optional<absl::Status> {
-        auto done = logic_.GetWithoutIo(rpc.principal, *request);
+        auto parsed = ParseGetAccountRequest(*request);
+        if (!parsed.ok()) return parsed.status();
+        auto done = logic_.GetEncodedWithoutIo(rpc.principal, *parsed);
         if (!done) return std::nullopt;
         if (!done->ok()) return done->status();
-        *response = std::move(**done);
+        SetBytes(response, **done);
         return absl::OkStatus();
       },
       [=, this](const common::RpcContext& rpc) {
-        ACCORD_ASSIGN_OR_RETURN(*response, logic_.Get(rpc.principal, *request));
+        ACCORD_ASSIGN_OR_RETURN(v1::GetAccountRequest parsed, ParseGetAccountRequest(*request));
+        ACCORD_ASSIGN_OR_RETURN(Account account, logic_.Get(rpc.principal, parsed));
+        SetBytes(response, account.SerializeAsString());
         return absl::OkStatus();
       });
 }

@@ -13,7 +13,10 @@
 
 namespace accord::account {
 
-class AccountServiceImpl final : public v1::AccountService::CallbackService {
+// GetAccount is served on raw bytes (a cache hit answers with the cached encoding itself); every
+// other method on messages.
+class AccountServiceImpl final : public v1::AccountService::WithRawCallbackMethod_GetAccount<
+                                     v1::AccountService::CallbackService> {
  public:
   explicit AccountServiceImpl(common::Runtime& runtime);
 
@@ -21,8 +24,8 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
                                           const v1::CreateAccountRequest* request,
                                           v1::Account* response) override;
   grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* context,
-                                       const v1::GetAccountRequest* request,
-                                       v1::Account* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListAccounts(grpc::CallbackServerContext* context,
                                          const v1::ListAccountsRequest* request,
                                          v1::ListAccountsResponse* response) override;
@@ -63,10 +66,8 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
   common::RpcMethod update_method_{"accord.account.v1.AccountService", "UpdateAccount"};
   common::RpcMethod delete_method_{"accord.account.v1.AccountService", "DeleteAccount"};
   common::RpcMethod batch_get_method_{"accord.account.v1.AccountService", "BatchGetAccounts"};
-  common::RpcMethod lookup_method_{"accord.account.v1.AccountService",
-                                   "LookupAccountByExternalId"};
-  common::RpcMethod upsert_method_{"accord.account.v1.AccountService",
-                                   "UpsertAccountByExternalId"};
+  common::RpcMethod lookup_method_{"accord.account.v1.AccountService", "LookupAccountByExternalId"};
+  common::RpcMethod upsert_method_{"accord.account.v1.AccountService", "UpsertAccountByExternalId"};
   common::RpcMethod batch_upsert_method_{"accord.account.v1.AccountService",
                                          "BatchUpsertAccountsByExternalId"};
   common::RpcMethod tree_method_{"accord.account.v1.AccountService", "GetAccountTree"};

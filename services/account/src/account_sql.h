@@ -9,15 +9,15 @@
 namespace accord::account::sql {
 
 // Columns in the order RowToAccount reads them.
-#define ACCORD_ACCOUNT_COLUMNS                                                                 \
-  "a.id::text, a.display_name, a.legal_name, a.type, a.lifecycle_stage, a.owner, a.version, "  \
-  "(extract(epoch FROM a.create_time) * 1000000)::bigint, "                                    \
-  "(extract(epoch FROM a.update_time) * 1000000)::bigint, "                                    \
-  "(extract(epoch FROM a.delete_time) * 1000000)::bigint, "                                    \
-  "a.tax_id, a.tier, a.industry, a.size_band, a.revenue_currency, a.revenue_units, "           \
-  "a.revenue_nanos, a.website, a.billing_address, a.shipping_address, a.territory, "           \
-  "array_to_json(a.labels)::text, a.parent_id::text, a.merged_into::text, "                    \
-  "(SELECT coalesce(json_object_agg(e.system, e.external_id), '{}')::text "                    \
+#define ACCORD_ACCOUNT_COLUMNS                                                                \
+  "a.id::text, a.display_name, a.legal_name, a.type, a.lifecycle_stage, a.owner, a.version, " \
+  "(extract(epoch FROM a.create_time) * 1000000)::bigint, "                                   \
+  "(extract(epoch FROM a.update_time) * 1000000)::bigint, "                                   \
+  "(extract(epoch FROM a.delete_time) * 1000000)::bigint, "                                   \
+  "a.tax_id, a.tier, a.industry, a.size_band, a.revenue_currency, a.revenue_units, "          \
+  "a.revenue_nanos, a.website, a.billing_address, a.shipping_address, a.territory, "          \
+  "array_to_json(a.labels)::text, a.parent_id::text, a.merged_into::text, "                   \
+  "(SELECT coalesce(json_object_agg(e.system, e.external_id), '{}')::text "                   \
   "FROM account.external_ids e WHERE e.account_id = a.id)"
 
 inline constexpr const char* kAccountColumns = ACCORD_ACCOUNT_COLUMNS;
@@ -26,11 +26,11 @@ inline constexpr int kAccountColumnCount = 25;
 // $1 id, then the profile in the order of kUpdateAccount's $2..$20.
 inline constexpr common::PreparedStatement kInsertAccount{
     "account_insert",
-    "INSERT INTO account.accounts AS a (id, display_name, legal_name, type, lifecycle_stage, owner, "
-    "tax_id, tier, industry, size_band, revenue_currency, revenue_units, revenue_nanos, website, "
-    "billing_address, shipping_address, territory, labels, parent_id) VALUES ($1::uuid, $2, $3, "
-    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::bytea, $16::bytea, $17, $18::text[], $19::uuid) "
-    "RETURNING " ACCORD_ACCOUNT_COLUMNS};
+    "INSERT INTO account.accounts AS a (id, display_name, legal_name, type, lifecycle_stage, "
+    "owner, tax_id, tier, industry, size_band, revenue_currency, revenue_units, revenue_nanos, "
+    "website, billing_address, shipping_address, territory, labels, parent_id) VALUES ($1::uuid, "
+    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::bytea, $16::bytea, $17, "
+    "$18::text[], $19::uuid) RETURNING " ACCORD_ACCOUNT_COLUMNS};
 
 // Any state, deleted and merged included: the caller decides what a tombstone means.
 inline constexpr common::PreparedStatement kGetAccount{
@@ -40,23 +40,23 @@ inline constexpr common::PreparedStatement kGetAccount{
 // $1 id, $2 the writer: the live row, locked, plus (column kAccountColumnCount) whether the
 // writer is an active member of the account's team, which the access rule needs; one round trip.
 inline constexpr common::PreparedStatement kLockAccount{
-    "account_lock",
-    "SELECT " ACCORD_ACCOUNT_COLUMNS ", EXISTS (SELECT 1 FROM account.team_members t WHERE "
-    "t.account_id = a.id AND t.member = $2 AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL
-    ") FROM account.accounts a WHERE a.id = $1::uuid FOR UPDATE"};
+    "account_lock", "SELECT " ACCORD_ACCOUNT_COLUMNS
+                    ", EXISTS (SELECT 1 FROM account.team_members t WHERE "
+                    "t.account_id = a.id AND t.member = $2 AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL
+                    ") FROM account.accounts a WHERE a.id = $1::uuid FOR UPDATE"};
 
 inline constexpr common::PreparedStatement kBatchGetAccounts{
-    "account_batch_get", "SELECT " ACCORD_ACCOUNT_COLUMNS
-                         " FROM account.accounts a WHERE a.id = ANY($1::uuid[])"};
+    "account_batch_get",
+    "SELECT " ACCORD_ACCOUNT_COLUMNS " FROM account.accounts a WHERE a.id = ANY($1::uuid[])"};
 
 inline constexpr common::PreparedStatement kUpdateAccount{
     "account_update",
     "UPDATE account.accounts AS a SET display_name = $2, legal_name = $3, type = $4, "
     "lifecycle_stage = $5, owner = $6, tax_id = $7, tier = $8, industry = $9, size_band = $10, "
     "revenue_currency = $11, revenue_units = $12, revenue_nanos = $13, website = $14, "
-    "billing_address = $15::bytea, shipping_address = $16::bytea, territory = $17, labels = $18::text[], "
-    "parent_id = $19::uuid, version = version + 1, update_time = now() WHERE a.id = $1::uuid "
-    "RETURNING " ACCORD_ACCOUNT_COLUMNS};
+    "billing_address = $15::bytea, shipping_address = $16::bytea, territory = $17, "
+    "labels = $18::text[], parent_id = $19::uuid, version = version + 1, update_time = now() "
+    "WHERE a.id = $1::uuid RETURNING " ACCORD_ACCOUNT_COLUMNS};
 
 inline constexpr common::PreparedStatement kDeleteAccount{
     "account_delete",
@@ -147,12 +147,11 @@ inline constexpr common::PreparedStatement kMoveNeeds{
 namespace accord::account::sql {
 
 inline std::vector<common::PreparedStatement> AllStatements() {
-  return {kInsertAccount,      kGetAccount,       kLockAccount,       kBatchGetAccounts,
-          kUpdateAccount,      kDeleteAccount,    kTombstoneAccount,  kFindByExternalId,
-          kDeleteExternalIds,  kInsertExternalId, kLockHierarchy,     kLockExternalId,
-          kAncestry,          kSubtree,          kReparentChildren,  kMoveExternalIds,
-          kMoveTeam,         kMoveNeeds,         kTouchAccount,
-          kDropOverlappingTeam};
+  return {kInsertAccount,     kGetAccount,       kLockAccount,      kBatchGetAccounts,
+          kUpdateAccount,     kDeleteAccount,    kTombstoneAccount, kFindByExternalId,
+          kDeleteExternalIds, kInsertExternalId, kLockHierarchy,    kLockExternalId,
+          kAncestry,          kSubtree,          kReparentChildren, kMoveExternalIds,
+          kMoveTeam,          kMoveNeeds,        kTouchAccount,     kDropOverlappingTeam};
 }
 
 }  // namespace accord::account::sql

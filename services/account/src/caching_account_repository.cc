@@ -24,21 +24,21 @@ void CachingAccountRepository::Remember(const Account& account) {
   cache_.Put(account.name(), {std::stoll(account.etag()), account.SerializeAsString()});
 }
 
-std::optional<Account> CachingAccountRepository::PeekLocal(const std::string& id) {
+std::optional<std::string> CachingAccountRepository::PeekLocalEncoded(const std::string& id) {
   // The repository's Get follows a miss here and counts it.
+  std::string bytes;
   const auto decoded = cache_.GetLocalDecoded(
       AccountName(id),
-      [](const std::string& bytes) -> std::shared_ptr<const void> {
+      [](const std::string& stored) -> std::shared_ptr<const void> {
         auto account = std::make_shared<Account>();
-        if (!account->ParseFromString(bytes)) return nullptr;
+        if (!account->ParseFromString(stored)) return nullptr;
         return account;
       },
-      /*count_miss=*/false);
+      /*count_miss=*/false, &bytes);
   if (!decoded) return std::nullopt;
   // Only accounts are cached under account names, so the decoder above made this object.
-  const auto& account = *static_cast<const Account*>(decoded.get());
-  if (account.has_delete_time()) return std::nullopt;
-  return account;
+  if (static_cast<const Account*>(decoded.get())->has_delete_time()) return std::nullopt;
+  return bytes;
 }
 
 absl::StatusOr<Account> CachingAccountRepository::Get(const std::string& id) {

@@ -15,7 +15,7 @@ class CachingAccountRepository final : public AccountRepository {
 
   absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) override;
   absl::StatusOr<Account> Get(const std::string& id) override;
-  std::optional<Account> PeekLocal(const std::string& id) override;
+  std::optional<std::string> PeekLocalEncoded(const std::string& id) override;
   absl::StatusOr<AccountPage> List(const AccountListQuery& query) override;
   absl::StatusOr<Account> Update(const std::string& id, const Mutation& mutate,
                                  const WriteMeta& meta) override;
@@ -30,10 +30,8 @@ class CachingAccountRepository final : public AccountRepository {
                                                               const Mutation& update,
                                                               const WriteMeta& meta) override;
   absl::StatusOr<std::vector<TreeRow>> Subtree(const std::string& id, int max_depth) override;
-  absl::StatusOr<MergeResult> Merge(const std::string& survivor_id,
-                                                    const std::string& duplicate_id,
-                                                    const MergeCheck& check,
-                                                    const WriteMeta& meta) override;
+  absl::StatusOr<MergeResult> Merge(const std::string& survivor_id, const std::string& duplicate_id,
+                                    const MergeCheck& check, const WriteMeta& meta) override;
 
  private:
   void Remember(const Account& account);

@@ -123,8 +123,8 @@ std::optional<CachedValue> VersionedCache::GetLocal(const std::string& key, bool
 }
 
 std::shared_ptr<const void> VersionedCache::GetLocalDecoded(const std::string& key,
-                                                            const Decoder& decode,
-                                                            bool count_miss) {
+                                                            const Decoder& decode, bool count_miss,
+                                                            std::string* bytes) {
   std::shared_ptr<const void> found;
   if (Fresh()) {
     std::lock_guard lock(mutex_);
@@ -134,7 +134,10 @@ std::shared_ptr<const void> VersionedCache::GetLocalDecoded(const std::string& k
       // Decoded under the lock so that a version is decoded once, not once per racing reader.
       if (!entry.decoded) entry.decoded = decode(entry.bytes);
       found = entry.decoded;
-      if (found) lru_.splice(lru_.begin(), lru_, it->second);
+      if (found) {
+        lru_.splice(lru_.begin(), lru_, it->second);
+        if (bytes != nullptr) *bytes = entry.bytes;
+      }
     }
   }
   if (found) {

@@ -1,9 +1,12 @@
 // The account slice end to end: a real gRPC channel to an in-process account service backed by a
 // fresh database on the shared test Postgres.
 #include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -18,8 +21,8 @@ namespace {
 
 using common::Role;
 using ::testing::Contains;
-using ::testing::ElementsAre;
 using testing::ContextAs;
+using ::testing::ElementsAre;
 using testing::ReasonOf;
 using testing::ViolatedFields;
 
@@ -56,7 +59,8 @@ TEST_F(AccountApiTest, CreateGetUpdateDeleteRoundTrip) {
   v1::GetAccountRequest get;
   get.set_name(created.name());
   v1::Account fetched;
-  ASSERT_TRUE(stub_->GetAccount(ContextAs("bob", {Role::kSalesAssistant}).get(), get, &fetched).ok());
+  ASSERT_TRUE(
+      stub_->GetAccount(ContextAs("bob", {Role::kSalesAssistant}).get(), get, &fetched).ok());
   EXPECT_EQ(fetched.SerializeAsString(), created.SerializeAsString());
 
   v1::UpdateAccountRequest update;
@@ -67,8 +71,8 @@ TEST_F(AccountApiTest, CreateGetUpdateDeleteRoundTrip) {
   update.mutable_update_mask()->add_paths("lifecycle_stage");
   update.set_etag(created.etag());
   v1::Account updated;
-  auto status = stub_->UpdateAccount(ContextAs("alice", {Role::kAccountManager}).get(), update,
-                                     &updated);
+  auto status =
+      stub_->UpdateAccount(ContextAs("alice", {Role::kAccountManager}).get(), update, &updated);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(updated.display_name(), "Acme Wholesale Ltd");
   EXPECT_EQ(updated.lifecycle_stage(), v1::LIFECYCLE_STAGE_ACTIVE);
@@ -78,7 +82,8 @@ TEST_F(AccountApiTest, CreateGetUpdateDeleteRoundTrip) {
   remove.set_name(created.name());
   remove.set_etag(updated.etag());
   v1::Account deleted;
-  status = stub_->DeleteAccount(ContextAs("alice", {Role::kAccountManager}).get(), remove, &deleted);
+  status =
+      stub_->DeleteAccount(ContextAs("alice", {Role::kAccountManager}).get(), remove, &deleted);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_TRUE(deleted.has_delete_time());
 
@@ -116,7 +121,8 @@ TEST_F(AccountApiTest, StaleEtagIsAborted) {
   v1::DeleteAccountRequest remove;
   remove.set_name(created.name());
   remove.set_etag(created.etag());
-  status = stub_->DeleteAccount(ContextAs("alice", {Role::kAccountManager}).get(), remove, &ignored);
+  status =
+      stub_->DeleteAccount(ContextAs("alice", {Role::kAccountManager}).get(), remove, &ignored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
 }
 
@@ -132,8 +138,8 @@ TEST_F(AccountApiTest, IdempotentCreateUnderConcurrentRetries) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kRetries; ++i) {
     threads.emplace_back([&, i] {
-      statuses[i] = stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(),
-                                         request, &results[i]);
+      statuses[i] = stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request,
+                                         &results[i]);
     });
   }
   for (auto& thread : threads) thread.join();
@@ -154,8 +160,8 @@ TEST_F(AccountApiTest, IdempotentCreateUnderConcurrentRetries) {
   v1::CreateAccountRequest other = request;
   other.mutable_account()->set_display_name("Initrode");
   v1::Account ignored;
-  auto status = stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), other,
-                                     &ignored);
+  auto status =
+      stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), other, &ignored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), Contains("request_id"));
 }
@@ -165,15 +171,16 @@ TEST_F(AccountApiTest, InvalidArgumentNamesTheField) {
   request.mutable_account()->set_display_name(std::string(201, 'x'));
   request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_GOVERNMENT);
   v1::Account ignored;
-  auto status = stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request,
-                                     &ignored);
+  auto status =
+      stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request, &ignored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), ElementsAre("account.display_name"));
 
   request.mutable_account()->set_display_name("Ok");
   request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_UNSPECIFIED);
   request.set_request_id("not-a-uuid");
-  status = stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request, &ignored);
+  status =
+      stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request, &ignored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), Contains("request_id"));
 
@@ -190,6 +197,43 @@ TEST_F(AccountApiTest, InvalidArgumentNamesTheField) {
   status = stub_->GetAccount(ContextAs("alice", {Role::kAdmin}).get(), get, &fetched);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), ElementsAre("name"));
+}
+
+TEST_F(AccountApiTest, GetAccountAnswersRawBytesAsTheSameAccountAndRefusesGarbage) {
+  // GetAccount is served on raw bytes: a cached hit returns the stored encoding. Whatever the
+  // path, the client reads the same Account the write returned.
+  const v1::Account created = CreateAs("alice", "Raw Bytes Ltd");
+  v1::GetAccountRequest get;
+  get.set_name(created.name());
+  for (int read = 0; read < 2; ++read) {  // the first may fill the cache, the second hits it
+    v1::Account fetched;
+    auto status = stub_->GetAccount(ContextAs("alice", {Role::kAdmin}).get(), get, &fetched);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(fetched.SerializeAsString(), created.SerializeAsString());
+  }
+
+  // Bytes that are no GetAccountRequest at all (a truncated length-delimited field).
+  grpc::GenericStub generic(harness_.channel());
+  const std::string garbage = "\x0a\x05ab";
+  grpc::Slice slice(garbage);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer reply;
+  auto context = ContextAs("alice", {Role::kAdmin});
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  grpc::Status status;
+  generic.UnaryCall(context.get(), "/accord.account.v1.AccountService/GetAccount",
+                    grpc::StubOptions(), &request, &reply, [&](grpc::Status result) {
+                      std::lock_guard lock(mutex);
+                      status = result;
+                      done = true;
+                      done_cv.notify_all();
+                    });
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(done_cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; }));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("request"));
 }
 
 TEST_F(AccountApiTest, UnauthenticatedWithoutAValidToken) {
@@ -257,8 +301,8 @@ TEST_F(AccountApiTest, ListPagesInOrderAndRejectsEditedTokens) {
   std::string first_token;
   do {
     v1::ListAccountsResponse page;
-    auto status = stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request,
-                                      &page);
+    auto status =
+        stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request, &page);
     ASSERT_TRUE(status.ok()) << status.error_message();
     for (const auto& account : page.accounts()) seen.push_back(account.display_name());
     if (first_token.empty()) first_token = page.next_page_token();
@@ -274,8 +318,8 @@ TEST_F(AccountApiTest, ListPagesInOrderAndRejectsEditedTokens) {
   token[token.size() / 2] = token[token.size() / 2] == 'a' ? 'b' : 'a';
   tampered.set_page_token(token);
   v1::ListAccountsResponse page;
-  auto status = stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), tampered,
-                                    &page);
+  auto status =
+      stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), tampered, &page);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), ElementsAre("page_token"));
 
@@ -294,8 +338,8 @@ TEST_F(AccountApiTest, ListFiltersAndOrdersByCreateTime) {
   request.set_filter("owner = \"alice\" AND display_name:trading");
   request.set_order_by("create_time");
   v1::ListAccountsResponse page;
-  auto status = stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request,
-                                    &page);
+  auto status =
+      stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request, &page);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(page.accounts_size(), 2);
   EXPECT_EQ(page.accounts(0).display_name(), "Alpha Trading");

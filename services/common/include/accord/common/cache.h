@@ -52,8 +52,9 @@ class VersionedCache {
   // not parsed again on every read. A null result from `decode` counts as a miss. All keys that
   // reach one decode must hold the same kind of resource (callers cast the pointer back).
   using Decoder = std::function<std::shared_ptr<const void>(const std::string& bytes)>;
+  // `bytes`, when given, receives the entry's bytes on a hit.
   std::shared_ptr<const void> GetLocalDecoded(const std::string& key, const Decoder& decode,
-                                              bool count_miss = true);
+                                              bool count_miss = true, std::string* bytes = nullptr);
   // Stores `value` in both levels unless either holds a newer version or tombstone.
   void Put(const std::string& key, const CachedValue& value);
   // Level 1 only, for a resource just created: level 2 cannot hold anything for a new key, so
