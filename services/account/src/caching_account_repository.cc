@@ -12,6 +12,11 @@ std::optional<Account> Decode(const std::optional<common::CachedValue>& cached) 
   return account;
 }
 
+// The cache entry of an account: versioned by its etag.
+common::CachedValue ValueOf(const Account& account) {
+  return {std::stoll(account.etag()), account.SerializeAsString()};
+}
+
 }  // namespace
 
 CachingAccountRepository::CachingAccountRepository(AccountRepository& inner,
@@ -21,7 +26,7 @@ CachingAccountRepository::CachingAccountRepository(AccountRepository& inner,
 void CachingAccountRepository::Remember(const Account& account) {
   // Deleted and merged accounts are cached too: their version keeps older copies out, and Get
   // answers for them from the repository (NOT_FOUND, with where a merged account went).
-  cache_.Put(account.name(), {std::stoll(account.etag()), account.SerializeAsString()});
+  cache_.Put(account.name(), ValueOf(account));
 }
 
 std::optional<std::string> CachingAccountRepository::PeekLocalEncoded(const std::string& id) {
@@ -54,10 +59,7 @@ absl::StatusOr<Account> CachingAccountRepository::Create(const Account& account,
                                                          const WriteMeta& meta) {
   auto created = inner_.Create(account, meta);
   // A new id has nothing in Redis to overwrite: one round trip saved on every create.
-  if (created.ok()) {
-    cache_.PutLocalOnly(created->name(),
-                        {std::stoll(created->etag()), created->SerializeAsString()});
-  }
+  if (created.ok()) cache_.PutLocalOnly(created->name(), ValueOf(*created));
   return created;
 }
 

@@ -7,6 +7,7 @@
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
 #include "accord/common/message_diff.h"
+#include "accord/common/page_token.h"
 #include "account_logic.h"
 #include "account_sql.h"
 
@@ -93,13 +94,7 @@ std::optional<std::string> IdOf(const std::string& name) {
 // bytea as Postgres hex text ("\\x0a1b..."), so that it can travel as an optional text parameter.
 std::optional<std::string> Bytes(bool present, const google::protobuf::Message& message) {
   if (!present) return std::nullopt;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\\x";
-  for (unsigned char c : message.SerializeAsString()) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
+  return "\\x" + common::LowerHex(message.SerializeAsString());
 }
 
 // The state a live row must be in for a write: present, not deleted, not merged.

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "accord/common/page_token.h"
+
 namespace accord::common {
 namespace {
 
@@ -35,14 +37,7 @@ std::string ScriptSha1Hex() {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(kCompareAndSetScript),
        sizeof(kCompareAndSetScript) - 1, digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * SHA_DIGEST_LENGTH);
-  for (unsigned char byte : digest) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0x0F]);
-  }
-  return out;
+  return LowerHex({reinterpret_cast<const char*>(digest), sizeof(digest)});
 }
 
 std::string Encode(int64_t version, char kind, const std::string& bytes) {

@@ -312,6 +312,24 @@ absl::StatusOr<RedisValue> RedisClient::Command(const std::vector<std::string>& 
   return Run(args, std::nullopt);
 }
 
+bool RedisClient::WidenTimeout(Connection& connection,
+                               std::optional<std::chrono::milliseconds> blocking) const {
+  // For a blocking command the server answers (nil) when its own block timeout ends, so the
+  // socket only times out if Redis is unresponsive for a whole command_timeout beyond that:
+  // a genuine failure, not one caused by the long wait.
+  return !blocking.has_value() ||
+         redisSetTimeout(connection.ctx, ToTimeval(options_.command_timeout + *blocking)) ==
+             REDIS_OK;
+}
+
+void RedisClient::RestoreTimeout(Connection& connection,
+                                 std::optional<std::chrono::milliseconds> blocking) const {
+  if (blocking.has_value() &&
+      redisSetTimeout(connection.ctx, ToTimeval(options_.command_timeout)) != REDIS_OK) {
+    connection.ctx->err = REDIS_ERR_OTHER;  // would keep the long timeout: drop it instead
+  }
+}
+
 absl::StatusOr<RedisValue> RedisClient::BlockingCommand(const std::vector<std::string>& args,
                                                         std::chrono::milliseconds timeout) {
   return Run(args, timeout);
@@ -335,23 +353,13 @@ absl::StatusOr<RedisValue> RedisClient::Run(
     Release(std::move(connection));
     return status;
   };
-  // For a blocking command the server answers (nil) when its own block timeout ends, so the
-  // socket only times out if Redis is unresponsive for a whole command_timeout beyond that:
-  // a genuine failure, not one caused by the long wait.
-  if (extra_timeout.has_value() &&
-      redisSetTimeout(connection->ctx, ToTimeval(options_.command_timeout + *extra_timeout)) !=
-          REDIS_OK) {
-    return fail("set timeout");
-  }
+  if (!WidenTimeout(*connection, extra_timeout)) return fail("set timeout");
   ArgvView argv(args);
   ReplyPtr reply(static_cast<redisReply*>(
       redisCommandArgv(connection->ctx, argv.argc(), argv.argv.data(), argv.argvlen.data())));
   if (reply == nullptr) return fail("command");
   breaker_.RecordSuccess();
-  if (extra_timeout.has_value() &&
-      redisSetTimeout(connection->ctx, ToTimeval(options_.command_timeout)) != REDIS_OK) {
-    connection->ctx->err = REDIS_ERR_OTHER;  // would keep the long timeout: drop it instead
-  }
+  RestoreTimeout(*connection, extra_timeout);
   Release(std::move(connection));
   return Convert(reply.get());
 }
@@ -371,10 +379,7 @@ absl::StatusOr<std::vector<RedisValue>> RedisClient::Pipeline(
     return acquired.status();
   }
   std::unique_ptr<Connection> connection = *std::move(acquired);
-  // As in Run: the socket waits out the server's own block timeout plus command_timeout.
-  if (blocking_timeout.has_value() &&
-      redisSetTimeout(connection->ctx, ToTimeval(options_.command_timeout + *blocking_timeout)) !=
-          REDIS_OK) {
+  if (!WidenTimeout(*connection, blocking_timeout)) {
     absl::Status status = IoError(connection->ctx, "set timeout");
     breaker_.RecordFailure();
     Release(std::move(connection));
@@ -406,10 +411,7 @@ absl::StatusOr<std::vector<RedisValue>> RedisClient::Pipeline(
     values.push_back(Convert(reply.get()));
   }
   breaker_.RecordSuccess();
-  if (blocking_timeout.has_value() &&
-      redisSetTimeout(connection->ctx, ToTimeval(options_.command_timeout)) != REDIS_OK) {
-    connection->ctx->err = REDIS_ERR_OTHER;  // would keep the long timeout: drop it instead
-  }
+  RestoreTimeout(*connection, blocking_timeout);
   Release(std::move(connection));
   return values;
 }

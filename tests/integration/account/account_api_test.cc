@@ -214,7 +214,8 @@ TEST_F(AccountApiTest, GetAccountAnswersRawBytesAsTheSameAccountAndRefusesGarbag
 
   // Bytes that are no GetAccountRequest at all (a truncated length-delimited field).
   grpc::GenericStub generic(harness_.channel());
-  const std::string garbage = "\x0a\x05ab";
+  // Field 1 (name) announces 5 bytes and carries 2.
+  const std::string garbage = {'\x0a', '\x05', 'a', 'b'};
   grpc::Slice slice(garbage);
   grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer reply;

@@ -22,6 +22,11 @@ void ExpectPageTokenInvalid(const absl::Status& status) {
   EXPECT_FALSE(violations[0].description.empty());
 }
 
+TEST(EncodingTest, LowerHexWritesTwoDigitsPerByte) {
+  EXPECT_EQ(LowerHex(std::string("\x00\x0f\xa0\xff", 4)), "000fa0ff");
+  EXPECT_EQ(LowerHex(""), "");
+}
+
 TEST(PageTokenTest, RoundTrip) {
   PageTokenCodec codec(kSecret);
   PageCursor cursor{kQuery, {"Acme GmbH", "01890a5d-ac96-774b-bcce-b302099a8057"}};

@@ -33,5 +33,7 @@ class PageTokenCodec {
 std::string Base64UrlEncode(std::string_view bytes);
 absl::StatusOr<std::string> Base64UrlDecode(std::string_view text);
 std::string HmacSha256(std::string_view key, std::string_view data);
+// Lower-case hex, two digits per byte.
+std::string LowerHex(std::string_view bytes);
 
 }  // namespace accord::common

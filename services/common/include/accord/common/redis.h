@@ -101,6 +101,12 @@ class RedisClient {
   absl::StatusOr<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> connection);
   absl::StatusOr<std::unique_ptr<Connection>> Connect() const;
+  // Around a call that may block (`blocking` set): the socket timeout widened by the server-side
+  // wait, then back to command_timeout (a connection that cannot be reset is dropped).
+  bool WidenTimeout(Connection& connection,
+                    std::optional<std::chrono::milliseconds> blocking) const;
+  void RestoreTimeout(Connection& connection,
+                      std::optional<std::chrono::milliseconds> blocking) const;
 
   RedisOptions options_;
   CircuitBreaker breaker_;
