@@ -501,6 +501,16 @@ absl::StatusOr<Account> AccountLogic::Get(const common::Principal&,
   return repository_.Get(id);
 }
 
+void AccountLogic::GetAsync(const common::Principal&, const GetAccountRequest& request,
+                            AccountRepository::GetCallback done) {
+  auto id = ParseAccountName(request.name(), "name");
+  if (!id.ok()) {
+    done(id.status());
+    return;
+  }
+  repository_.GetAsync(*id, std::move(done));
+}
+
 std::optional<absl::StatusOr<std::string>> AccountLogic::GetEncodedWithoutIo(
     const common::Principal&, const GetAccountRequest& request) {
   auto id = ParseAccountName(request.name(), "name");

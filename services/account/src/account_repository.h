@@ -70,6 +70,20 @@ class AccountRepository {
   virtual absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) = 0;
   // NOT_FOUND for a missing or deleted account.
   virtual absl::StatusOr<Account> Get(const std::string& id) = 0;
+  // Get for many distinct ids at once: one result per id, in order, each what Get would answer.
+  // A failed status means none could be read (the database is down, say). This default asks Get
+  // for each; storage overrides it with one round trip.
+  virtual absl::StatusOr<std::vector<absl::StatusOr<Account>>> GetMany(
+      const std::vector<std::string>& ids) {
+    std::vector<absl::StatusOr<Account>> results;
+    results.reserve(ids.size());
+    for (const auto& id : ids) results.push_back(Get(id));
+    return results;
+  }
+  // As Get, answering through `done` exactly once, maybe later and on another thread: concurrent
+  // calls may be gathered into one GetMany. This default answers at once, on the caller's thread.
+  using GetCallback = std::function<void(absl::StatusOr<Account>)>;
+  virtual void GetAsync(const std::string& id, GetCallback done) { done(Get(id)); }
   // A live account this process already holds, as its serialized Account, answered without any
   // I/O (so a hot read is neither parsed nor re-serialized); nullopt otherwise.
   virtual std::optional<std::string> PeekLocalEncoded(const std::string& id) {

@@ -13,7 +13,7 @@ const std::vector<common::Migration>& Migrations();  // generated from migration
 AccountServiceImpl::AccountServiceImpl(common::Runtime& runtime)
     : runtime_(runtime),
       storage_(runtime.pg()),
-      repository_(storage_, runtime.cache()),
+      repository_(storage_, runtime.cache(), runtime.settings().read_batch_threads),
       logic_(repository_, runtime.page_tokens()) {}
 
 grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServerContext* context,
@@ -50,9 +50,10 @@ void SetBytes(grpc::ByteBuffer* out, const std::string& bytes) {
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* context,
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
-  // A cached account is answered on gRPC's thread with its stored encoding; anything else goes
-  // to a worker. (The request buffer lives until the call finishes.)
-  return runtime_.Unary(
+  // A cached account is answered on gRPC's thread with its stored encoding; a miss joins the
+  // repository's gathered reads, whose thread finishes the call. (The request buffer lives until
+  // the call finishes.)
+  return runtime_.UnaryDeferred(
       context, get_method_,
       [=, this](const common::RpcContext& rpc) -> std::optional<absl::Status> {
         auto parsed = ParseGetAccountRequest(*request);
@@ -63,11 +64,15 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
         SetBytes(response, **done);
         return absl::OkStatus();
       },
-      [=, this](const common::RpcContext& rpc) {
-        ACCORD_ASSIGN_OR_RETURN(v1::GetAccountRequest parsed, ParseGetAccountRequest(*request));
-        ACCORD_ASSIGN_OR_RETURN(Account account, logic_.Get(rpc.principal, parsed));
-        SetBytes(response, account.SerializeAsString());
-        return absl::OkStatus();
+      [=, this](std::shared_ptr<const common::RpcContext> rpc, common::Runtime::Completion done) {
+        auto parsed = ParseGetAccountRequest(*request);
+        if (!parsed.ok()) return done(parsed.status());
+        logic_.GetAsync(rpc->principal, *parsed,
+                        [response, done = std::move(done)](absl::StatusOr<Account> account) {
+                          if (!account.ok()) return done(account.status());
+                          SetBytes(response, account->SerializeAsString());
+                          done(absl::OkStatus());
+                        });
       });
 }
 

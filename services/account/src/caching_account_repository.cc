@@ -20,8 +20,13 @@ common::CachedValue ValueOf(const Account& account) {
 }  // namespace
 
 CachingAccountRepository::CachingAccountRepository(AccountRepository& inner,
-                                                   common::VersionedCache& cache)
-    : inner_(inner), cache_(cache) {}
+                                                   common::VersionedCache& cache,
+                                                   int read_batch_threads)
+    : inner_(inner),
+      cache_(cache),
+      loader_(std::make_unique<common::BatchLoader<Account>>(
+          common::BatchLoader<Account>::Options{.name = "account", .threads = read_batch_threads},
+          [this](const std::vector<std::string>& ids) { return GetMany(ids); })) {}
 
 void CachingAccountRepository::Remember(const Account& account) {
   // Deleted and merged accounts are cached too: their version keeps older copies out, and Get
@@ -53,6 +58,44 @@ absl::StatusOr<Account> CachingAccountRepository::Get(const std::string& id) {
   auto account = inner_.Get(id);
   if (account.ok()) Remember(*account);
   return account;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<Account>>> CachingAccountRepository::GetMany(
+    const std::vector<std::string>& ids) {
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (const auto& id : ids) keys.push_back(AccountName(id));
+  const auto cached = cache_.GetMany(keys);
+  std::vector<absl::StatusOr<Account>> results(ids.size());
+  std::vector<size_t> missed;
+  std::vector<std::string> missed_ids;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (auto account = Decode(cached[i]); account && !account->has_delete_time()) {
+      results[i] = std::move(*account);
+    } else {
+      missed.push_back(i);
+      missed_ids.push_back(ids[i]);
+    }
+  }
+  if (missed.empty()) return results;
+  auto loaded = inner_.GetMany(missed_ids);
+  // Cache hits stand even when the database fails; only the misses carry its error.
+  if (!loaded.ok()) {
+    for (size_t i : missed) results[i] = loaded.status();
+    return results;
+  }
+  std::vector<std::pair<std::string, common::CachedValue>> fill;
+  for (size_t n = 0; n < missed.size(); ++n) {
+    auto& account = (*loaded)[n];
+    if (account.ok()) fill.emplace_back(account->name(), ValueOf(*account));
+    results[missed[n]] = std::move(account);
+  }
+  cache_.PutMany(fill);
+  return results;
+}
+
+void CachingAccountRepository::GetAsync(const std::string& id, GetCallback done) {
+  loader_->Load(id, std::move(done));
 }
 
 absl::StatusOr<Account> CachingAccountRepository::Create(const Account& account,

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
@@ -98,15 +99,30 @@ std::optional<std::string> Bytes(bool present, const google::protobuf::Message& 
 }
 
 // The state a live row must be in for a write: present, not deleted, not merged.
-absl::Status CheckWritable(const pqxx::result& rows, const std::string& id) {
-  if (rows.empty()) return common::NotFound(AccountName(id));
-  Account account = RowToAccount(rows[0]);
+// NOT_FOUND for a merged (naming where it went) or deleted account.
+absl::Status CheckLive(const Account& account, const std::string& id) {
   if (!account.merged_into().empty()) {
     return common::WithReason(common::NotFound(AccountName(id)), "ACCOUNT_MERGED",
                               {{"merged_into", account.merged_into()}});
   }
   if (account.has_delete_time()) return common::NotFound(AccountName(id));
   return absl::OkStatus();
+}
+
+absl::Status CheckWritable(const pqxx::result& rows, const std::string& id) {
+  if (rows.empty()) return common::NotFound(AccountName(id));
+  return CheckLive(RowToAccount(rows[0]), id);
+}
+
+// A uuid[] parameter in Postgres' array text form.
+std::string UuidArray(const std::vector<std::string>& ids) {
+  std::string array = "{";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) array += ',';
+    array += ids[i];
+  }
+  array += '}';
+  return array;
 }
 
 std::vector<std::string> Ancestry(pqxx::work& transaction, const std::string& id) {
@@ -265,11 +281,9 @@ absl::StatusOr<std::vector<Account>> PgAccountRepository::BatchGet(
   std::vector<Account> accounts;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        std::string array = "{";
-        for (size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + ids[i];
-        array += "}";
         std::map<std::string, Account> found;
-        for (const auto& row : transaction.exec_prepared(sql::kBatchGetAccounts.name, array)) {
+        for (const auto& row :
+             transaction.exec_prepared(sql::kBatchGetAccounts.name, UuidArray(ids))) {
           Account account = RowToAccount(row);
           if (!account.has_delete_time()) found[row[0].as<std::string>()] = std::move(account);
         }
@@ -282,6 +296,34 @@ absl::StatusOr<std::vector<Account>> PgAccountRepository::BatchGet(
       },
       common::ReadScope::kOneStatement));
   return accounts;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<Account>>> PgAccountRepository::GetMany(
+    const std::vector<std::string>& ids) {
+  std::vector<absl::StatusOr<Account>> results;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        std::unordered_map<std::string, Account> found;
+        for (const auto& row :
+             transaction.exec_prepared(sql::kBatchGetAccounts.name, UuidArray(ids))) {
+          found.emplace(row[0].as<std::string>(), RowToAccount(row));
+        }
+        results.clear();  // a retried attempt starts over
+        results.reserve(ids.size());
+        for (const auto& id : ids) {
+          auto it = found.find(id);
+          if (it == found.end()) {
+            results.emplace_back(common::NotFound(AccountName(id)));
+          } else if (auto live = CheckLive(it->second, id); !live.ok()) {
+            results.emplace_back(live);
+          } else {
+            results.emplace_back(std::move(it->second));
+          }
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return results;
 }
 
 absl::StatusOr<Account> PgAccountRepository::GetByExternalId(const std::string& system,

@@ -19,6 +19,8 @@ class PgAccountRepository final : public AccountRepository {
   absl::StatusOr<Account> Delete(const std::string& id, const Mutation& check,
                                  const WriteMeta& meta) override;
   absl::StatusOr<std::vector<Account>> BatchGet(const std::vector<std::string>& ids) override;
+  absl::StatusOr<std::vector<absl::StatusOr<Account>>> GetMany(
+      const std::vector<std::string>& ids) override;
   absl::StatusOr<Account> GetByExternalId(const std::string& system,
                                           const std::string& external_id) override;
   absl::StatusOr<std::pair<Account, bool>> UpsertByExternalId(const std::string& system,

@@ -11,11 +11,11 @@
 #include "accord/common/cache.h"
 #include "accord/common/errors.h"
 #include "accord/common/event_stream.h"
-#include "accord/common/outbox.h"
-#include "accord/common/relay.h"
 #include "accord/common/grpc_status.h"
 #include "accord/common/ids.h"
 #include "accord/common/log.h"
+#include "accord/common/outbox.h"
+#include "accord/common/relay.h"
 
 namespace accord::common {
 namespace {
@@ -106,17 +106,17 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
                                     int default_grpc_port, int default_metrics_port) {
   ServiceSettings s;
   s.service_name = service_name;
-  s.grpc_address = config.String("ACCORD_GRPC_ADDRESS",
-                                 "0.0.0.0:" + std::to_string(default_grpc_port),
-                                 "host:port the gRPC API listens on (port 0 picks a free one)");
+  s.grpc_address =
+      config.String("ACCORD_GRPC_ADDRESS", "0.0.0.0:" + std::to_string(default_grpc_port),
+                    "host:port the gRPC API listens on (port 0 picks a free one)");
   s.metrics_address =
       config.String("ACCORD_METRICS_ADDRESS", "0.0.0.0:" + std::to_string(default_metrics_port),
                     "host:port serving Prometheus metrics at /metrics");
   s.pg.url = config.RequiredString("ACCORD_PG_URL", "PostgreSQL connection URL");
   s.pg.pool_size = config.Int("ACCORD_PG_POOL_SIZE", 8, 1, 512, "database connections per process");
-  s.pg.statement_timeout = config.Millis("ACCORD_PG_STATEMENT_TIMEOUT_MS",
-                                         std::chrono::milliseconds(5000),
-                                         "longest a single SQL statement may run");
+  s.pg.statement_timeout =
+      config.Millis("ACCORD_PG_STATEMENT_TIMEOUT_MS", std::chrono::milliseconds(5000),
+                    "longest a single SQL statement may run");
   s.pg.acquire_timeout =
       config.Millis("ACCORD_PG_ACQUIRE_TIMEOUT_MS", std::chrono::milliseconds(2000),
                     "longest a request waits for a free database connection");
@@ -134,7 +134,8 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   if (auto parsed = ParseRedisUrl(redis_url, redis_defaults); parsed.ok()) {
     s.redis = *parsed;
   } else {
-    config.AddError("ACCORD_REDIS_URL=\"" + redis_url + "\": " + std::string(parsed.status().message()));
+    config.AddError("ACCORD_REDIS_URL=\"" + redis_url +
+                    "\": " + std::string(parsed.status().message()));
   }
   s.jwt.algorithm = config.Choice("ACCORD_JWT_ALGORITHM", "HS256", {"HS256", "RS256", "ES256"},
                                   "token signature algorithm (pinned; tokens must match)");
@@ -177,6 +178,8 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
       config.Bool("ACCORD_MIGRATE_ON_START", false, "apply migrations before serving");
   s.log_level = config.Choice("ACCORD_LOG_LEVEL", "info", {"debug", "info", "warn", "error"},
                               "least severe level logged");
+  s.read_batch_threads = config.Int("ACCORD_READ_BATCH_THREADS", 4, 1, 256,
+                                    "threads that fetch gathered point reads (cache misses)");
   s.worker_threads = config.Int("ACCORD_WORKER_THREADS", 16, 1, 1024,
                                 "threads running handlers that may block on the database");
   s.health_interval = config.Millis("ACCORD_HEALTH_INTERVAL_MS", std::chrono::milliseconds(1000),
@@ -186,9 +189,9 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   s.shutdown_deadline =
       config.Millis("ACCORD_SHUTDOWN_DEADLINE_MS", std::chrono::milliseconds(10000),
                     "in-flight calls get this long to finish at shutdown");
-  s.event_retention = std::chrono::hours(config.Int(
-      "ACCORD_EVENT_RETENTION_HOURS", 24 * 7, 1, 24 * 90,
-      "published events kept in Postgres for replay (Redis loss, slow subscribers)"));
+  s.event_retention = std::chrono::hours(
+      config.Int("ACCORD_EVENT_RETENTION_HOURS", 24 * 7, 1, 24 * 90,
+                 "published events kept in Postgres for replay (Redis loss, slow subscribers)"));
   s.stream_maxlen = config.Int("ACCORD_STREAM_MAXLEN", 1000000, 1000, 100000000,
                                "approximate length the Redis event stream is trimmed to");
   s.cache_local_entries = static_cast<size_t>(config.Int(
@@ -210,9 +213,9 @@ RpcMethod::RpcMethod(std::string_view service, std::string_view method)
         "accord_rpc_requests_total", "RPCs served, by method and status code",
         {{"method", name_}, {"code", CodeName(static_cast<grpc::StatusCode>(code))}});
   }
-  latency_ = &registry.GetHistogram("accord_rpc_latency_seconds",
-                                    "RPC latency from receipt to finish, by method",
-                                    {{"method", name_}});
+  latency_ =
+      &registry.GetHistogram("accord_rpc_latency_seconds",
+                             "RPC latency from receipt to finish, by method", {{"method", name_}});
 }
 
 void RpcMethod::Record(grpc::StatusCode code, std::chrono::steady_clock::duration elapsed) {
@@ -277,8 +280,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
   });
   EventServiceOptions events;
   events.retention = config.event_retention;
-  runtime->event_service_ = std::make_unique<EventServiceImpl>(*runtime, *runtime->tail_,
-                                                                config.schema, events);
+  runtime->event_service_ =
+      std::make_unique<EventServiceImpl>(*runtime, *runtime->tail_, config.schema, events);
   return runtime;
 }
 
@@ -308,10 +311,43 @@ grpc::ServerUnaryReactor* Runtime::Unary(grpc::CallbackServerContext* context, R
 
 grpc::ServerUnaryReactor* Runtime::Unary(grpc::CallbackServerContext* context, RpcMethod& method,
                                          FastWork fast, Work work) {
-  const auto start = std::chrono::steady_clock::now();
+  return UnaryDeferred(
+      context, method, std::move(fast),
+      [this, work = std::move(work), context, &method](std::shared_ptr<const RpcContext> rpc,
+                                                       Completion done) mutable {
+        // `start` runs once per call, so the work moves into the task. A refused task is dropped
+        // unrun, so the refusal answers through a copy of the completion.
+        Completion refused = done;
+        auto task = [rpc = std::move(rpc), work = std::move(work), done = std::move(done), context,
+                     &method]() {
+          log::ScopedRequestContext scope({rpc->request_id, rpc->trace_id});
+          absl::Status status;
+          if (context->IsCancelled()) {
+            status = absl::CancelledError("the call was cancelled before it ran");
+          } else {
+            try {
+              status = work(*rpc);
+            } catch (const std::exception& error) {
+              log::Error("unhandled exception",
+                         {{"method", method.name()}, {"error", error.what()}});
+              status = Internal("unexpected error");
+            }
+          }
+          done(status);
+        };
+        if (!workers_->Submit(std::move(task))) {
+          refused(absl::ResourceExhaustedError("the server is overloaded; retry with backoff"));
+        }
+      });
+}
+
+grpc::ServerUnaryReactor* Runtime::UnaryDeferred(grpc::CallbackServerContext* context,
+                                                 RpcMethod& method, FastWork fast,
+                                                 DeferredWork start) {
+  const auto start_time = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [reactor, &method, start](const RpcContext* rpc, const absl::Status& status) {
-    auto elapsed = std::chrono::steady_clock::now() - start;
+  auto finish = [reactor, &method, start_time](const RpcContext* rpc, const absl::Status& status) {
+    auto elapsed = std::chrono::steady_clock::now() - start_time;
     LogOutcome(method, rpc, status, elapsed);
     grpc::Status grpc_status = ToGrpcStatus(status);
     method.Record(grpc_status.error_code(), elapsed);
@@ -336,23 +372,15 @@ grpc::ServerUnaryReactor* Runtime::Unary(grpc::CallbackServerContext* context, R
       return reactor;
     }
   }
-  auto task = [rpc = std::move(*rpc), work = std::move(work), finish, context, &method]() {
-    log::ScopedRequestContext scope({rpc.request_id, rpc.trace_id});
-    absl::Status status;
-    if (context->IsCancelled()) {
-      status = absl::CancelledError("the call was cancelled before it ran");
-    } else {
-      try {
-        status = work(rpc);
-      } catch (const std::exception& error) {
-        log::Error("unhandled exception", {{"method", method.name()}, {"error", error.what()}});
-        status = Internal("unexpected error");
-      }
-    }
-    finish(&rpc, status);
-  };
-  if (!workers_->Submit(task)) {
-    finish(nullptr, absl::ResourceExhaustedError("the server is overloaded; retry with backoff"));
+  // The completion owns the request context, since it may run after this returns.
+  auto owned = std::make_shared<const RpcContext>(std::move(*rpc));
+  Completion done = [owned, finish](const absl::Status& status) { finish(owned.get(), status); };
+  try {
+    start(owned, done);
+  } catch (const std::exception& error) {
+    // `start` queues work and should not throw; if it did, it has not answered either.
+    log::Error("unhandled exception", {{"method", method.name()}, {"error", error.what()}});
+    done(Internal("unexpected error"));
   }
   return reactor;
 }
@@ -395,16 +423,16 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   auto& queued = registry.GetGauge("accord_worker_queue_depth", "calls waiting for a worker",
                                    {{"service", settings.service_name}});
   // The registry outlives this server (tests start several), so the hook checks it is still here.
-  registry.AddCollectHook([target = server->hook_target_, &pool_open, &pool_in_use, &pool_waiting,
-                           &queued] {
-    Runtime* runtime = target->load();
-    if (runtime == nullptr) return;
-    auto stats = runtime->pg().stats();
-    pool_open.Set(stats.size);
-    pool_in_use.Set(stats.in_use);
-    pool_waiting.Set(stats.waiting);
-    queued.Set(static_cast<double>(runtime->workers().queued()));
-  });
+  registry.AddCollectHook(
+      [target = server->hook_target_, &pool_open, &pool_in_use, &pool_waiting, &queued] {
+        Runtime* runtime = target->load();
+        if (runtime == nullptr) return;
+        auto stats = runtime->pg().stats();
+        pool_open.Set(stats.size);
+        pool_in_use.Set(stats.in_use);
+        pool_waiting.Set(stats.waiting);
+        queued.Set(static_cast<double>(runtime->workers().queued()));
+      });
   server->server_->GetHealthCheckService()->SetServingStatus(false);
   server->monitor_ = std::thread([raw = server.get()] { raw->MonitorHealth(); });
   return server;
@@ -474,9 +502,8 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
 
   ConfigReader config(argc, argv);
   bool help = config.Bool("ACCORD_HELP", false, "print this help and exit");
-  ServiceSettings settings = ReadServiceSettings(config, definition.name,
-                                                 definition.default_grpc_port,
-                                                 definition.default_metrics_port);
+  ServiceSettings settings = ReadServiceSettings(
+      config, definition.name, definition.default_grpc_port, definition.default_metrics_port);
   settings.schema = definition.schema;
   const std::string command = config.positional().empty() ? "serve" : config.positional()[0];
   if (help) {

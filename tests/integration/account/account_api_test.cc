@@ -12,6 +12,7 @@
 
 #include "accord/account/v1/account.grpc.pb.h"
 #include "accord/common/ids.h"
+#include "accord/common/metrics.h"
 #include "account_service.h"
 #include "support/servers.h"
 #include "support/service_harness.h"
@@ -235,6 +236,104 @@ TEST_F(AccountApiTest, GetAccountAnswersRawBytesAsTheSameAccountAndRefusesGarbag
   ASSERT_TRUE(done_cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; }));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), ElementsAre("request"));
+}
+
+TEST_F(AccountApiTest, ConcurrentColdReadsOnAnotherReplicaEachAnswerTheirOwnAccount) {
+  // A second replica starts with an empty local level, and Redis holds nothing for these new
+  // accounts: every read below misses both levels and is gathered with the others into batched
+  // Postgres reads. Each call must still get exactly its own answer.
+  constexpr int kLive = 24;
+  std::vector<v1::Account> live;
+  for (int i = 0; i < kLive; ++i) live.push_back(CreateAs("alice", "Cold " + std::to_string(i)));
+  const v1::Account deleted = CreateAs("alice", "Cold deleted");
+  {
+    v1::DeleteAccountRequest remove;
+    remove.set_name(deleted.name());
+    remove.set_etag(deleted.etag());
+    v1::Account ignored;
+    ASSERT_TRUE(
+        stub_->DeleteAccount(ContextAs("alice", {Role::kAccountManager}).get(), remove, &ignored)
+            .ok());
+  }
+  const v1::Account survivor = CreateAs("alice", "Cold survivor");
+  const v1::Account duplicate = CreateAs("alice", "Cold duplicate");
+  {
+    v1::MergeAccountsRequest merge;
+    merge.set_survivor(survivor.name());
+    merge.set_survivor_etag(survivor.etag());
+    merge.set_duplicate(duplicate.name());
+    merge.set_duplicate_etag(duplicate.etag());
+    v1::MergeAccountsResponse merged;
+    auto status =
+        stub_->MergeAccounts(ContextAs("alice", {Role::kAccountManager}).get(), merge, &merged);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  const std::string missing = "accounts/" + common::NewUuidV7();
+
+  testing::ServiceHarness replica(AccountServiceDefinition(), database_.url(),
+                                  testing::SharedRedisUrl());
+  auto replica_stub = v1::AccountService::NewStub(replica.channel());
+  std::vector<std::string> names;
+  for (const auto& account : live) names.push_back(account.name());
+  names.push_back(deleted.name());
+  names.push_back(duplicate.name());
+  names.push_back(missing);
+
+  struct Call {
+    std::unique_ptr<grpc::ClientContext> context;
+    v1::GetAccountRequest request;
+    v1::Account response;
+    grpc::Status status;
+  };
+  std::vector<Call> calls(names.size());
+  std::mutex mutex;
+  std::condition_variable all_done;
+  size_t finished = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    calls[i].context = ContextAs("bob", {Role::kSalesAssistant});
+    calls[i].request.set_name(names[i]);
+    replica_stub->async()->GetAccount(calls[i].context.get(), &calls[i].request, &calls[i].response,
+                                      [&, i](grpc::Status status) {
+                                        std::lock_guard lock(mutex);
+                                        calls[i].status = std::move(status);
+                                        ++finished;
+                                        all_done.notify_all();
+                                      });
+  }
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(all_done.wait_for(lock, std::chrono::seconds(20),
+                                  [&] { return finished == names.size(); }));
+  }
+  for (int i = 0; i < kLive; ++i) {
+    ASSERT_TRUE(calls[i].status.ok()) << names[i] << ": " << calls[i].status.error_message();
+    EXPECT_EQ(calls[i].response.SerializeAsString(), live[i].SerializeAsString()) << names[i];
+  }
+  EXPECT_EQ(calls[kLive].status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReasonOf(calls[kLive].status), "RESOURCE_NOT_FOUND");
+  EXPECT_EQ(calls[kLive + 1].status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReasonOf(calls[kLive + 1].status), "ACCOUNT_MERGED");
+  EXPECT_EQ(calls[kLive + 2].status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReasonOf(calls[kLive + 2].status), "RESOURCE_NOT_FOUND");
+
+  // The live accounts went to Redis on the way: a third replica reads them without Postgres.
+  testing::ServiceHarness third(AccountServiceDefinition(), database_.url(),
+                                testing::SharedRedisUrl());
+  auto third_stub = v1::AccountService::NewStub(third.channel());
+  auto redis_hits = [] {
+    return common::MetricsRegistry::Global()
+        .GetCounter("accord_cache_requests_total", "",
+                    {{"cache", "account"}, {"level", "redis"}, {"result", "hit"}})
+        .value();
+  };
+  const double hits_before = redis_hits();
+  v1::GetAccountRequest get;
+  get.set_name(live[0].name());
+  v1::Account fetched;
+  ASSERT_TRUE(
+      third_stub->GetAccount(ContextAs("bob", {Role::kSalesAssistant}).get(), get, &fetched).ok());
+  EXPECT_EQ(fetched.SerializeAsString(), live[0].SerializeAsString());
+  EXPECT_EQ(redis_hits() - hits_before, 1);
 }
 
 TEST_F(AccountApiTest, UnauthenticatedWithoutAValidToken) {

@@ -154,6 +154,66 @@ TEST_F(CacheRedisTest, AFlushedScriptCacheFallsBackToEvalOnceThenUsesEvalshaAgai
   EXPECT_FALSE(VersionedCache(CacheOptions(), &redis_, nullptr).Get("accounts/6").has_value());
 }
 
+TEST_F(CacheRedisTest, GetManyAnswersEachKeyFromTheLevelThatHoldsItInOneRedisCall) {
+  VersionedCache writer(CacheOptions(), &redis_, nullptr);
+  writer.Put("accounts/m1", {1, "m1"});  // Redis only (for the reader below)
+  writer.Invalidate("accounts/m3", 5);   // a tombstone in Redis
+  VersionedCache reader(CacheOptions(), &redis_, nullptr);
+  reader.PutLocalOnly("accounts/m2", {2, "m2"});  // level 1 only
+  auto reset = redis_.Command({"CONFIG", "RESETSTAT"});
+  ASSERT_TRUE(reset.ok()) << reset.status();
+
+  const auto got = reader.GetMany({"accounts/m1", "accounts/m2", "accounts/m3", "accounts/m4"});
+  ASSERT_EQ(got.size(), 4u);
+  ASSERT_TRUE(got[0].has_value());
+  EXPECT_EQ(got[0]->version, 1);
+  EXPECT_EQ(got[0]->bytes, "m1");
+  ASSERT_TRUE(got[1].has_value());
+  EXPECT_EQ(got[1]->bytes, "m2");
+  EXPECT_FALSE(got[2].has_value());  // tombstone
+  EXPECT_FALSE(got[3].has_value());  // never stored
+  // The level-1 hit stayed local; the other three went out as one MGET.
+  EXPECT_EQ(Calls("mget"), 1);
+  EXPECT_EQ(Calls("get"), 0);
+  // The Redis hit filled level 1, and the tombstone there refuses an older local write.
+  EXPECT_TRUE(reader.GetLocal("accounts/m1").has_value());
+  reader.PutLocalOnly("accounts/m3", {4, "stale"});
+  EXPECT_FALSE(reader.GetLocal("accounts/m3").has_value());
+}
+
+TEST_F(CacheRedisTest, PutManyPipelinesCompareAndSetWritesAndSurvivesAFlushedScriptCache) {
+  VersionedCache newer(CacheOptions(), &redis_, nullptr);
+  newer.Put("accounts/p2", {9, "p2 v9"});
+  auto flushed = redis_.Command({"SCRIPT", "FLUSH"});
+  ASSERT_TRUE(flushed.ok()) << flushed.status();
+  auto reset = redis_.Command({"CONFIG", "RESETSTAT"});
+  ASSERT_TRUE(reset.ok()) << reset.status();
+
+  VersionedCache a(CacheOptions(), &redis_, nullptr);
+  a.PutMany({{"accounts/p1", {1, "p1 v1"}},
+             {"accounts/p2", {3, "p2 v3"}},
+             {"accounts/p3", {2, "p3 v2"}}});
+  // Every EVALSHA met NOSCRIPT and was sent again as EVAL.
+  EXPECT_EQ(Calls("evalsha"), 3);
+  EXPECT_EQ(Calls("eval"), 3);
+
+  VersionedCache cold(CacheOptions(), &redis_, nullptr);
+  const auto got = cold.GetMany({"accounts/p1", "accounts/p2", "accounts/p3"});
+  ASSERT_EQ(got.size(), 3u);
+  ASSERT_TRUE(got[0].has_value());
+  EXPECT_EQ(got[0]->bytes, "p1 v1");
+  ASSERT_TRUE(got[1].has_value());
+  EXPECT_EQ(got[1]->version, 9);  // the older write lost to the newer version
+  EXPECT_EQ(got[1]->bytes, "p2 v9");
+  ASSERT_TRUE(got[2].has_value());
+  EXPECT_EQ(got[2]->bytes, "p3 v2");
+
+  // The script is cached again: the next batch is EVALSHA alone.
+  a.PutMany({{"accounts/p1", {2, "p1 v2"}}, {"accounts/p3", {3, "p3 v3"}}});
+  EXPECT_EQ(Calls("evalsha"), 5);
+  EXPECT_EQ(Calls("eval"), 3);
+}
+
 TEST_F(CacheRedisTest, RacingWritersLeaveTheNewestVersion) {
   constexpr int kThreads = 4;
   constexpr int kVersions = 200;
@@ -193,8 +253,12 @@ TEST_F(CacheRedisTest, ADeadRedisMeansFastMisses) {
   const auto limit = redis_.options().connect_timeout + redis_.options().command_timeout;
   EXPECT_LT(slowest, limit);
   EXPECT_LT(Clock::now() - start, 2 * limit + 500ms);
-  // Level 1 keeps working without Redis.
+  // Level 1 keeps working without Redis, for one key or many.
   EXPECT_TRUE(a.Get("accounts/4").has_value());
+  const auto many = a.GetMany({"accounts/4", "accounts/missing"});
+  ASSERT_EQ(many.size(), 2u);
+  EXPECT_TRUE(many[0].has_value());
+  EXPECT_FALSE(many[1].has_value());
 
   // Once Redis is back (empty), the cache fills again after the breaker's open window.
   server_.Start();

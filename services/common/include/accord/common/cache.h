@@ -20,6 +20,8 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "accord/common/metrics.h"
 #include "accord/common/redis.h"
@@ -44,6 +46,9 @@ class VersionedCache {
 
   // Level 1, then level 2 (filling level 1 on a hit). nullopt = miss (or a tombstone).
   std::optional<CachedValue> Get(const std::string& key);
+  // Get for many keys: level 1 for each, then one MGET for all that missed. One result per key,
+  // in the order given.
+  std::vector<std::optional<CachedValue>> GetMany(const std::vector<std::string>& keys);
   // Level 1 only; never touches the network (for the inline fast path).
   // `count_miss` false: a probe that a full Get will follow, so the miss is counted only once.
   std::optional<CachedValue> GetLocal(const std::string& key, bool count_miss = true);
@@ -57,6 +62,8 @@ class VersionedCache {
                                               bool count_miss = true, std::string* bytes = nullptr);
   // Stores `value` in both levels unless either holds a newer version or tombstone.
   void Put(const std::string& key, const CachedValue& value);
+  // Put for many entries, the level-2 writes pipelined in one round trip.
+  void PutMany(const std::vector<std::pair<std::string, CachedValue>>& entries);
   // Level 1 only, for a resource just created: level 2 cannot hold anything for a new key, so
   // there is nothing to overwrite, and the first reader on another replica fills it.
   void PutLocalOnly(const std::string& key, const CachedValue& value);
@@ -83,9 +90,18 @@ class VersionedCache {
   std::optional<CachedValue> GetLocalUnchecked(const std::string& key);
   // The version level 1 knows for `key` (value or tombstone, live or expired); 0 when none.
   int64_t LocalVersion(const std::string& key);
+  // What a level-2 GET answered for `key`, counted, and copied into level 1 on a hit.
+  std::optional<CachedValue> AcceptRemote(const std::string& key,
+                                          const absl::StatusOr<RedisValue>& reply);
   // Level 2: the compare-and-set script by EVALSHA, falling back to EVAL once on NOSCRIPT; errors
   // are ignored (the cache only gets colder).
-  void StoreRemote(const std::string& key, int64_t version, Kind kind, const std::string& bytes);
+  struct RemoteWrite {
+    const std::string& key;
+    int64_t version;
+    Kind kind;
+    const std::string& bytes;
+  };
+  void StoreRemote(const std::vector<RemoteWrite>& writes);
   std::string RedisKey(const std::string& key) const;
   bool Fresh() const { return !fresh_source_ || fresh_source_(); }
 

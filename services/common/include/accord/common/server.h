@@ -50,6 +50,7 @@ struct ServiceSettings {
   bool migrate_on_start = false;
   std::string log_level = "info";
   int worker_threads = 16;
+  int read_batch_threads = 4;
   std::chrono::milliseconds health_interval{1000};
   std::chrono::milliseconds drain_delay{2000};
   std::chrono::milliseconds shutdown_deadline{10000};
@@ -111,6 +112,11 @@ class Runtime {
 
   using Work = std::function<absl::Status(const RpcContext&)>;
   using FastWork = std::function<std::optional<absl::Status>(const RpcContext&)>;
+  // Finishes the call with the status; call it exactly once, from any thread.
+  using Completion = std::function<void(const absl::Status&)>;
+  // Starts the call's work on gRPC's thread without blocking (queues it somewhere, e.g. a
+  // BatchLoader) and answers through the completion.
+  using DeferredWork = std::function<void(std::shared_ptr<const RpcContext>, Completion)>;
 
   // Authenticates, runs `work` on the worker pool, records metrics and finishes the call.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, RpcMethod& method,
@@ -130,6 +136,10 @@ class Runtime {
   // with it.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, RpcMethod& method,
                                   FastWork fast, Work work);
+  // As Unary with `fast`, but a call that `fast` does not finish is handed to `start` instead
+  // of the worker pool.
+  grpc::ServerUnaryReactor* UnaryDeferred(grpc::CallbackServerContext* context, RpcMethod& method,
+                                          FastWork fast, DeferredWork start);
 
  private:
   explicit Runtime(ServiceSettings settings);
