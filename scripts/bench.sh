@@ -14,7 +14,7 @@
 #   BENCH_DURATION       measured seconds per scenario (default 15; --smoke 2)
 #   BENCH_WARMUP         unmeasured seconds before each (default 3; --smoke 1)
 #   BENCH_CONNECTIONS    client connections (default 4)   BENCH_STREAMS  streams per connection (8)
-#   BENCH_ACCOUNTS       accounts seeded for reads and again for updates (default 10000; smoke 2000)
+#   BENCH_ACCOUNTS       accounts seeded for reads and again for updates (default 50000; smoke 2000)
 #   BENCH_PG_POOL_SIZE   the service's ACCORD_PG_POOL_SIZE (default 8; pgbench uses as many)
 #   BENCH_REDIS_POOL_SIZE  the service's ACCORD_REDIS_POOL_SIZE (default 8; redis-benchmark too)
 #   BENCH_PG_DURABLE     1 fsync and synchronous_commit on, as in production (default; --smoke: 0)
@@ -50,7 +50,7 @@ if ((SMOKE)); then
   DURATION=${BENCH_DURATION:-2} WARMUP=${BENCH_WARMUP:-1} ACCOUNTS=${BENCH_ACCOUNTS:-2000}
   EVENTS=20 EVENT_RATE=50 EVENT_SECONDS=2 EVENT_BURST=200 RELAY_BACKLOG=1000
 else
-  DURATION=${BENCH_DURATION:-15} WARMUP=${BENCH_WARMUP:-3} ACCOUNTS=${BENCH_ACCOUNTS:-10000}
+  DURATION=${BENCH_DURATION:-15} WARMUP=${BENCH_WARMUP:-3} ACCOUNTS=${BENCH_ACCOUNTS:-50000}
   EVENTS=200 EVENT_RATE=50 EVENT_SECONDS=10 EVENT_BURST=2000 RELAY_BACKLOG=20000
 fi
 CONNECTIONS=${BENCH_CONNECTIONS:-4}
@@ -617,6 +617,11 @@ run_h2load noop-runtime "No-op through Accord's runtime (auth, logging, metrics;
   noop-runtime "$NOOP_METHOD" "$WORK/noop.bin"
 run_h2load noop-runtime-worker "No-op through Accord's runtime via the worker pool" \
   noop-runtime-worker "$NOOP_METHOD" "$WORK/noop.bin"
+# The same client as the Redis and PostgreSQL reads below (accord-bench-load, distinct names),
+# against the inline no-op: what those scenarios could reach if the service did no work at all.
+run_load noop-runtime-load "No-op through Accord's runtime (inline), driven by accord-bench-load with GetAccount requests" \
+  noop-runtime "$NOOP_METHOD" get "$WORK/read-names.txt" --method="/$NOOP_METHOD" \
+  --warmup="$WARMUP" --duration="$DURATION"
 run_h2load get-warm "GetAccount, one account, repeated (warm)" account "$ACCOUNT_SVC/GetAccount" \
   "$WORK/get.bin"
 # The bare no-op again: this machine's speed drifts over minutes (its cores are shared), so the

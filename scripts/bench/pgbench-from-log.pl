@@ -10,7 +10,8 @@
 #     SQL with every $n replaced: NULL stays NULL; SEEDED_ID (the probe's account) becomes
 #     SEEDED_EXPR (e.g. public.bench_id(:i), so pgbench spreads over the seeded accounts); any
 #     other UUID becomes a fresh time-ordered id per transaction (public.bench_v7(:uN), the same
-#     expression wherever the same UUID appeared); an empty string the literal ''; everything else
+#     expression wherever the same UUID appeared); a uuid[] (`{id,...}`) an ARRAY[...] of those
+#     expressions; an empty string the literal ''; everything else
 #     a pgbench variable defined in OUT_DEFINES (`name=value` lines for pgbench -D) with the
 #     captured value;
 #   - simple statements as they were, except `BEGIN; SET TRANSACTION modes` which becomes the
@@ -76,17 +77,30 @@ my $uuid_re = qr/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 my (%fresh, @defines, @lines);
 my $statement_index = 0;
 
+# The pgbench text standing for a UUID parameter: the seeded account's expression, or a fresh
+# time-ordered id per transaction (the same one wherever the same UUID appeared).
+sub uuid_expr {
+  my ($v) = @_;
+  return $seeded_expr if lc($v) eq $seeded;
+  my $key = lc $v;
+  $fresh{$key} = 'u' . (scalar(keys %fresh) + 1) unless exists $fresh{$key};
+  return "public.bench_v7(:$fresh{$key})";
+}
+
 # The pgbench text standing for parameter $n (value from %$values) of statement $index.
 sub substitute {
   my ($n, $values, $index) = @_;
   die "statement $index uses \$$n without a captured value\n" unless exists $values->{$n};
   my $v = $values->{$n};
   return 'NULL' unless defined $v;
-  return $seeded_expr if $v =~ $uuid_re && lc($v) eq $seeded;
-  if ($v =~ $uuid_re) {
-    my $key = lc $v;
-    $fresh{$key} = 'u' . (scalar(keys %fresh) + 1) unless exists $fresh{$key};
-    return "public.bench_v7(:$fresh{$key})";
+  return uuid_expr($v) if $v =~ $uuid_re;
+  # A uuid[] in array text form (`{a,b}`, as the service's batched reads send): an ARRAY of the
+  # same expressions, so a one-key batch still reads a random seeded account.
+  if ($v =~ /^\{([^{}]*)\}$/) {
+    my @items = split /,/, $1;
+    if (@items && !grep { $_ !~ $uuid_re } @items) {
+      return 'ARRAY[' . join(', ', map { uuid_expr($_) } @items) . ']';
+    }
   }
   # pgbench -D refuses an empty value: an empty string goes in as a literal.
   return "''" if $v eq '';

@@ -40,7 +40,7 @@ jq -r '
   "",
   "## Ratios (same run)",
   "",
-  "Ceiling: the same ratio for a no-op served through the runtime path the GetAccount takes (inline on gRPC'"'"'s thread for a cache hit, the worker pool for anything reading Redis or PostgreSQL), over the same baseline, in this run. A call doing no work at all reached that much; a target above it cannot be met on this machine by this measurement.",
+  "Ceiling: the same ratio for a no-op served through the runtime path the GetAccount takes (inline on gRPC'"'"'s thread: a cache hit is answered there, and a miss waits for a batch read by a loader thread, one hop per batch; a build without a cache uses the worker pool), over the same baseline, in this run. A call doing no work at all reached that much; a target above it cannot be met on this machine by this measurement.",
   "",
   "| ratio | value | target | ceiling | status | Accord /s | baseline /s | note |",
   "| --- | --- | --- | --- | --- | --- | --- | --- |",

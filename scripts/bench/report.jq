@@ -1,7 +1,7 @@
 # Builds report.json from the per-scenario results ($scenarios) and the run's facts (--arg/--argjson
 # from scripts/bench.sh). Ratios compare QPS of an Accord scenario with its same-run baseline.
 # A GetAccount ratio also gets a ceiling: the same ratio for a no-op served through the same
-# runtime path (inline, or via the worker pool), i.e. the best a call doing no work at all reached
+# runtime path (inline, or via the worker pool for a build without a cache), i.e. the best a call doing no work at all reached
 # against the same baseline in this run. A target above its ceiling cannot be met on this machine
 # by this measurement.
 
@@ -69,19 +69,21 @@ def saturation:
         end
       + ceiling($den; $ceil)
       | if .value != null and .ceiling != null and .ceiling > 0 then . + {value_of_ceiling: (.value / .ceiling)} else . end;
-  # The runtime paths a GetAccount can take: answered from the in-process cache on gRPC's thread,
-  # or (anything that needs Redis or PostgreSQL) handed to the worker pool.
+  # The runtime paths a GetAccount can take: everything starts on gRPC's thread (answered there
+  # from the in-process cache); a miss joins a batch that a loader thread reads from Redis and
+  # PostgreSQL for many calls at once. A build without a cache hands every call to the worker pool.
   {numerator: "noop-runtime", path: "a GetAccount that did nothing but the runtime's inline path with its auth, request context, logging and metrics"} as $inline
+  | {numerator: "noop-runtime-load", path: "a GetAccount that did nothing but the runtime's inline path, driven by the same client as this scenario (accord-bench-load, which costs more CPU per call than h2load)"} as $inline_same_client
   | {numerator: "noop-runtime-worker", path: "a GetAccount that did nothing but the worker-pool hop, on top of the runtime's auth, request context, logging and metrics"} as $worker
   | [ ratio("get_warm_vs_noop"; "GetAccount (warm cache) / bare no-op"; "get-warm"; "noop-bare"; 0.85;
           (if $has_cache then "warm: one account read repeatedly, served from the cache"
            else "no cache in this build: every GetAccount reads PostgreSQL" end);
           (if $has_cache then $inline else $worker end)),
     ratio("get_redis_vs_redis"; "GetAccount from Redis (local level off) / redis-benchmark GET"; "get-redis"; "redis-get"; 0.6;
-          "ACCORD_CACHE_LOCAL_ENTRIES=0, round robin over the seeded accounts (Redis filled by the Postgres pass); the service's cache counters confirm Redis answered"; $worker),
+          "ACCORD_CACHE_LOCAL_ENTRIES=0, round robin over the seeded accounts (Redis filled by the Postgres pass); the service's cache counters confirm Redis answered"; $inline_same_client),
     (if $has_cache then
        ratio("get_postgres_vs_pgbench"; "GetAccount from PostgreSQL (cache cold) / pgbench read"; "get-postgres"; "pgbench-read"; 0.7;
-             "each account read once with both cache levels empty"; $worker)
+             "each account read once with both cache levels empty"; $inline_same_client)
      else
        ratio("get_postgres_vs_pgbench"; "GetAccount from PostgreSQL / pgbench read"; "get-warm"; "pgbench-read"; 0.7;
              "no cache in this build, so the warm GetAccount scenario is the PostgreSQL case; pgbench replays the service's read transaction"; $worker)
@@ -96,6 +98,8 @@ def saturation:
           "the relay publishing a backlog vs the fastest rate creates add events; below 1 means a sustained create load outruns the relay"; null),
     ratio("runtime_vs_noop"; "No-op through Accord's runtime (inline) / bare no-op"; "noop-runtime"; "noop-bare"; null;
           "cost of auth, request context, logging and metrics"; null),
+    ratio("runtime_load_vs_noop"; "No-op through the runtime (inline), driven by accord-bench-load / bare no-op (h2load)"; "noop-runtime-load"; "noop-bare"; null;
+          "what the heavier client of the Redis and PostgreSQL reads leaves of the machine"; null),
     ratio("runtime_worker_vs_noop"; "No-op through the runtime's worker pool / bare no-op"; "noop-runtime-worker"; "noop-bare"; null;
           "adds the hop to the worker pool that every database call takes"; null) ] as $ratios
 # Latency targets: event delivery p99 from commit (or, without commit timestamps, from the envelope

@@ -1,6 +1,7 @@
 // accord-bench-load: closed-loop gRPC load for what h2load cannot do with one fixed request body,
 // and the event-stream measurements. Prints one JSON object on stdout. See --help.
 #include <google/protobuf/util/time_util.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -44,6 +45,8 @@ Options:
   --streams=M      calls in flight per connection (default 8)
   --duration=S     seconds measured (default 10)   --warmup=S  seconds not measured (default 1)
   --names-file=F   one account name per line (update, get)
+  --method=/S/M    get: send the same GetAccountRequests to this method instead (raw bytes, e.g.
+                   a no-op server's method, to measure what this client and path cost alone)
   --once           get: request each name once, then stop (ignores --duration)
   --events=N --rate=R --burst=B  (events; defaults 200, 50, 1000)
   --receipts-file=F  events: write "<account name>\t<receipt wall clock, us>" per paced event
@@ -134,6 +137,8 @@ std::vector<std::string> ReadLines(const std::string& path) {
 // One closed-loop caller: issues its next call from the previous call's completion.
 struct Slot {
   v1::AccountService::Stub* stub = nullptr;
+  grpc::GenericStub* generic = nullptr;  // --method
+  grpc::ByteBuffer raw_request, raw_response;
   std::unique_ptr<grpc::ClientContext> contexts[2];  // the previous call's stays alive one more
   int which = 0;
   v1::UpdateAccountRequest update;
@@ -145,9 +150,10 @@ struct Slot {
 class ClosedLoop {
  public:
   ClosedLoop(std::string mode, std::vector<std::string> names, std::string token,
-             std::chrono::seconds timeout, bool once)
+             std::chrono::seconds timeout, bool once, std::string method)
       : once_(once),
         mode_(std::move(mode)),
+        method_(std::move(method)),
         names_(std::move(names)),
         bearer_("Bearer " + std::move(token)),
         timeout_(timeout) {}
@@ -155,8 +161,11 @@ class ClosedLoop {
   std::string Run(const std::string& target, int connections, int streams, double warmup_s,
                   double duration_s) {
     std::vector<std::unique_ptr<v1::AccountService::Stub>> stubs;
+    std::vector<std::unique_ptr<grpc::GenericStub>> generics;
     for (int c = 0; c < connections; ++c) {
-      stubs.push_back(v1::AccountService::NewStub(NewChannel(target, c)));
+      auto channel = NewChannel(target, c);
+      stubs.push_back(v1::AccountService::NewStub(channel));
+      generics.push_back(std::make_unique<grpc::GenericStub>(channel));
     }
     start_ = Clock::now();
     measure_from_ = start_ + std::chrono::microseconds(static_cast<int64_t>(warmup_s * 1e6));
@@ -166,6 +175,7 @@ class ClosedLoop {
       for (int s = 0; s < streams; ++s) {
         slots.push_back(std::make_unique<Slot>());
         slots.back()->stub = stubs[c].get();
+        slots.back()->generic = generics[c].get();
       }
     }
     active_ = static_cast<int>(slots.size());
@@ -217,6 +227,13 @@ class ClosedLoop {
       }
       slot->update.set_etag(std::to_string(k / names_.size() + 1));
       slot->stub->async()->UpdateAccount(context.get(), &slot->update, &slot->response, done);
+    } else if (!method_.empty()) {
+      slot->get.set_name(name);
+      const std::string bytes = slot->get.SerializeAsString();
+      grpc::Slice slice(bytes);
+      slot->raw_request = grpc::ByteBuffer(&slice, 1);
+      slot->generic->UnaryCall(context.get(), method_, grpc::StubOptions(), &slot->raw_request,
+                               &slot->raw_response, done);
     } else {
       slot->get.set_name(name);
       slot->stub->async()->GetAccount(context.get(), &slot->get, &slot->response, done);
@@ -254,6 +271,7 @@ class ClosedLoop {
 
   const bool once_;
   const std::string mode_;
+  const std::string method_;
   const std::vector<std::string> names_;
   const std::string bearer_;
   const std::chrono::seconds timeout_;
@@ -478,13 +496,15 @@ int main(int argc, char** argv) {
   const double rate = flags.Double("rate", 50);
   const int burst = static_cast<int>(flags.Int("burst", 1000));
   const bool once = flags.Has("once");
+  const std::string method = flags.Get("method");
   flags.Finish();
 
   if (mode == "update" || mode == "get") {
     if (names_file.empty()) flags.Fail("--names-file is required for --mode=" + mode);
     auto names = ReadLines(names_file);
     if (names.empty()) flags.Fail(names_file + " has no names");
-    ClosedLoop loop(mode, std::move(names), token, timeout, once);
+    if (!method.empty() && mode != "get") flags.Fail("--method applies to --mode=get only");
+    ClosedLoop loop(mode, std::move(names), token, timeout, once, method);
     std::cout << loop.Run(target, connections, streams, warmup, duration) << std::endl;
     return 0;
   }
