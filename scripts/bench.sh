@@ -535,6 +535,8 @@ run_pgbench() {  # NAME TITLE
   while IFS= read -r line; do args+=(-D "$line"); done <"$WORK/$name.defines"
   args+=(-f "$sql" -h 127.0.0.1 -p "$PG_PORT" -U postgres accord)
   say "$name: pgbench -M prepared -c $PG_POOL -j 2, ${WARMUP}s warm-up + ${DURATION}s"
+  # The service's session settings (see PgPool::Connect), so both sides plan alike.
+  local -x PGOPTIONS="-c plan_cache_mode=force_generic_plan"
   pgbench "${args[@]}" -T "$WARMUP" >/dev/null 2>&1 || true
   rm -f -- "$WORK/$name".log*
   SERVICE_PID=""

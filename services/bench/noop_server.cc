@@ -120,6 +120,7 @@ int RunBare(const std::string& grpc_address, const std::string& metrics_address,
 }  // namespace
 
 int main(int argc, char** argv) {
+  accord::common::DisableMutexDeadlockDetection();
   bool accord_runtime = false;
   bool worker = false;
   size_t response_bytes = 0;

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "absl/synchronization/mutex.h"
 #include "accord/common/cache.h"
 #include "accord/common/errors.h"
 #include "accord/common/event_stream.h"
@@ -491,7 +492,12 @@ GrpcServer::~GrpcServer() {
   StopBackground();
 }
 
+void DisableMutexDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
 int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
+  DisableMutexDeadlockDetection();
   // Termination signals are blocked in every thread and collected by sigwait below, so the
   // drain runs on an ordinary thread rather than in a signal handler.
   sigset_t signals;

@@ -197,6 +197,12 @@ struct ServiceDefinition {
   std::function<std::vector<std::unique_ptr<grpc::Service>>(Runtime&)> make_services;
 };
 
+// Turns off abseil's mutex deadlock detection for this process. Debian builds abseil without
+// NDEBUG, which leaves detection on: every absl::Mutex lock inside gRPC then updates a global
+// lock graph (about 4% of a service's CPU under load). ServiceMain calls it first thing; the
+// benchmark's bare gRPC baseline calls it too, so that both sides run the same gRPC.
+void DisableMutexDeadlockDetection();
+
 // `<binary> [serve|migrate] [--flag=value ...]`: the whole life of a service process.
 int ServiceMain(int argc, char** argv, const ServiceDefinition& definition);
 
