@@ -90,7 +90,7 @@ absl::StatusOr<std::vector<absl::StatusOr<Account>>> CachingAccountRepository::G
     if (account.ok()) fill.emplace_back(account->name(), ValueOf(*account));
     results[missed[n]] = std::move(account);
   }
-  cache_.PutMany(fill);
+  cache_.FillMany(fill);
   return results;
 }
 

@@ -209,17 +209,22 @@ void VersionedCache::InvalidateLocal(const std::string& key, int64_t version) {
 void VersionedCache::Put(const std::string& key, const CachedValue& value) {
   PutLocal(key, value.version, Kind::kValue, value.bytes);
   // Redis decides for itself: it may hold a newer version written by another replica.
-  StoreRemote({{key, value.version, Kind::kValue, value.bytes}});
+  StoreRemote(key, value.version, Kind::kValue, value.bytes);
 }
 
-void VersionedCache::PutMany(const std::vector<std::pair<std::string, CachedValue>>& entries) {
-  std::vector<RemoteWrite> writes;
-  writes.reserve(entries.size());
+void VersionedCache::FillMany(const std::vector<std::pair<std::string, CachedValue>>& entries) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(entries.size());
+  const std::string ttl = std::to_string(options_.redis_ttl.count());
   for (const auto& [key, value] : entries) {
     PutLocal(key, value.version, Kind::kValue, value.bytes);
-    writes.push_back({key, value.version, Kind::kValue, value.bytes});
+    // Plain SET NX, not the compare-and-set script: it refuses whatever the script would refuse
+    // (anything held) and costs Redis no script run per key.
+    commands.push_back(
+        {"SET", RedisKey(key), Encode(value.version, 'V', value.bytes), "NX", "EX", ttl});
   }
-  StoreRemote(writes);
+  if (redis_ == nullptr || commands.empty()) return;
+  (void)redis_->Pipeline(commands);  // an error leaves level 2 colder, nothing worse
 }
 
 void VersionedCache::PutLocalOnly(const std::string& key, const CachedValue& value) {
@@ -228,8 +233,7 @@ void VersionedCache::PutLocalOnly(const std::string& key, const CachedValue& val
 
 void VersionedCache::Invalidate(const std::string& key, int64_t version) {
   PutLocal(key, version, Kind::kTombstone, {});
-  static const std::string kNoBytes;
-  StoreRemote({{key, version, Kind::kTombstone, kNoBytes}});
+  StoreRemote(key, version, Kind::kTombstone, {});
 }
 
 bool VersionedCache::PutLocal(const std::string& key, int64_t version, Kind kind,
@@ -266,43 +270,27 @@ bool VersionedCache::PutLocal(const std::string& key, int64_t version, Kind kind
   return true;
 }
 
-void VersionedCache::StoreRemote(const std::vector<RemoteWrite>& writes) {
-  if (redis_ == nullptr || writes.empty()) return;
+void VersionedCache::StoreRemote(const std::string& key, int64_t version, Kind kind,
+                                 const std::string& bytes) {
+  if (redis_ == nullptr) return;
   // EVALSHA spares Redis hashing and looking up the script text on every call. An error (or the
   // open breaker) just leaves level 2 colder; the source of truth is Postgres.
-  std::vector<std::vector<std::string>> commands;
-  commands.reserve(writes.size());
-  for (const auto& write : writes) {
-    const char kind = static_cast<char>(write.kind);
-    commands.push_back({"EVALSHA", script_sha_, "1", RedisKey(write.key),
-                        std::to_string(write.version), std::string(1, kind),
-                        Encode(write.version, kind, write.bytes),
-                        std::to_string(options_.redis_ttl.count())});
-  }
-  absl::StatusOr<std::vector<RedisValue>> replies;
-  if (commands.size() == 1) {
-    auto reply = redis_->Command(commands[0]);
-    if (!reply.ok()) return;
-    replies = std::vector<RedisValue>{std::move(*reply)};
-  } else {
-    replies = redis_->Pipeline(commands);
-    if (!replies.ok()) return;
-  }
+  std::vector<std::string> args = {"EVALSHA",
+                                   script_sha_,
+                                   "1",
+                                   RedisKey(key),
+                                   std::to_string(version),
+                                   std::string(1, static_cast<char>(kind)),
+                                   Encode(version, static_cast<char>(kind), bytes),
+                                   std::to_string(options_.redis_ttl.count())};
+  auto reply = redis_->Command(args);
   // NOSCRIPT: the script cache was flushed (SCRIPT FLUSH, a restart, a failover). EVAL runs the
-  // same calls once and caches the script again for the next EVALSHA.
-  std::vector<std::vector<std::string>> retries;
-  for (size_t i = 0; i < replies->size() && i < commands.size(); ++i) {
-    const RedisValue& reply = (*replies)[i];
-    if (reply.type == RedisValue::Type::kError && reply.str.compare(0, 8, "NOSCRIPT") == 0) {
-      commands[i][0] = "EVAL";
-      commands[i][1] = kCompareAndSetScript;
-      retries.push_back(std::move(commands[i]));
-    }
-  }
-  if (retries.size() == 1) {
-    (void)redis_->Command(retries[0]);
-  } else if (!retries.empty()) {
-    (void)redis_->Pipeline(retries);
+  // same call once and caches the script again for the next EVALSHA.
+  if (reply.ok() && reply->type == RedisValue::Type::kError &&
+      reply->str.compare(0, 8, "NOSCRIPT") == 0) {
+    args[0] = "EVAL";
+    args[1] = kCompareAndSetScript;
+    (void)redis_->Command(args);
   }
 }
 

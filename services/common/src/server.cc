@@ -179,7 +179,7 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
       config.Bool("ACCORD_MIGRATE_ON_START", false, "apply migrations before serving");
   s.log_level = config.Choice("ACCORD_LOG_LEVEL", "info", {"debug", "info", "warn", "error"},
                               "least severe level logged");
-  s.read_batch_threads = config.Int("ACCORD_READ_BATCH_THREADS", 4, 1, 256,
+  s.read_batch_threads = config.Int("ACCORD_READ_BATCH_THREADS", 2, 1, 256,
                                     "threads that fetch gathered point reads (cache misses)");
   s.worker_threads = config.Int("ACCORD_WORKER_THREADS", 16, 1, 1024,
                                 "threads running handlers that may block on the database");

@@ -62,8 +62,10 @@ class VersionedCache {
                                               bool count_miss = true, std::string* bytes = nullptr);
   // Stores `value` in both levels unless either holds a newer version or tombstone.
   void Put(const std::string& key, const CachedValue& value);
-  // Put for many entries, the level-2 writes pipelined in one round trip.
-  void PutMany(const std::vector<std::pair<std::string, CachedValue>>& entries);
+  // What a reader stores after reading the source: level 1 as Put does, and level 2 only where
+  // Redis holds nothing for the key (SET NX, pipelined in one round trip). A fill never replaces
+  // what Redis holds: a writer's newer version or tombstone stays, and an older copy expires.
+  void FillMany(const std::vector<std::pair<std::string, CachedValue>>& entries);
   // Level 1 only, for a resource just created: level 2 cannot hold anything for a new key, so
   // there is nothing to overwrite, and the first reader on another replica fills it.
   void PutLocalOnly(const std::string& key, const CachedValue& value);
@@ -95,13 +97,7 @@ class VersionedCache {
                                           const absl::StatusOr<RedisValue>& reply);
   // Level 2: the compare-and-set script by EVALSHA, falling back to EVAL once on NOSCRIPT; errors
   // are ignored (the cache only gets colder).
-  struct RemoteWrite {
-    const std::string& key;
-    int64_t version;
-    Kind kind;
-    const std::string& bytes;
-  };
-  void StoreRemote(const std::vector<RemoteWrite>& writes);
+  void StoreRemote(const std::string& key, int64_t version, Kind kind, const std::string& bytes);
   std::string RedisKey(const std::string& key) const;
   bool Fresh() const { return !fresh_source_ || fresh_source_(); }
 
