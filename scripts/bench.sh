@@ -721,18 +721,35 @@ events_exit=$?
 set -e
 snap=$(snapshot_end)
 # Commit -> receipt per paced event: the created account row's commit timestamp (its xmin is the
-# creating transaction; nothing updates these accounts) against the subscriber's wall clock.
+# creating transaction; nothing updates these accounts) against the subscriber's wall clock. The
+# outbox row's published_at (the relay's stamp, taken during its statement) splits the path in
+# two: commit -> the relay's pass, and the relay's pass -> the subscriber.
 commit_latency=null
 if [[ -s $receipts ]]; then
   commit_latency=$(psql_db -d accord -tA 2>"$WORK/events.commit.err" <<SQL || echo null
 CREATE TEMP TABLE receipts (name text, receipt_us bigint);
 \copy receipts FROM '$receipts'
+CREATE TEMP TABLE hops AS
+SELECT r.receipt_us - c.commit_us AS total, s.stamp_us - c.commit_us AS to_relay,
+       r.receipt_us - s.stamp_us AS from_relay
+FROM receipts r
+JOIN account.accounts a ON a.id = substr(r.name, 10)::uuid
+CROSS JOIN LATERAL (SELECT (extract(epoch FROM pg_xact_commit_timestamp(a.xmin)) * 1e6)::bigint AS commit_us) c
+LEFT JOIN LATERAL (SELECT (extract(epoch FROM o.published_at) * 1e6)::bigint AS stamp_us
+                   FROM account.outbox o
+                   WHERE o.subject = r.name AND o.type = 'accord.account.v1.AccountCreated'
+                   LIMIT 1) s ON true;
 SELECT json_build_object('count', count(*),
-    'p50', percentile_disc(0.5) WITHIN GROUP (ORDER BY d),
-    'p90', percentile_disc(0.9) WITHIN GROUP (ORDER BY d),
-    'p99', percentile_disc(0.99) WITHIN GROUP (ORDER BY d), 'max', max(d))
-FROM (SELECT r.receipt_us - (extract(epoch FROM pg_xact_commit_timestamp(a.xmin)) * 1e6)::bigint AS d
-      FROM receipts r JOIN account.accounts a ON a.id = substr(r.name, 10)::uuid) delivered;
+    'p50', percentile_disc(0.5) WITHIN GROUP (ORDER BY total),
+    'p90', percentile_disc(0.9) WITHIN GROUP (ORDER BY total),
+    'p99', percentile_disc(0.99) WITHIN GROUP (ORDER BY total), 'max', max(total),
+    'commit_to_relay', json_build_object(
+        'p50', percentile_disc(0.5) WITHIN GROUP (ORDER BY to_relay),
+        'p99', percentile_disc(0.99) WITHIN GROUP (ORDER BY to_relay)),
+    'relay_to_subscriber', json_build_object(
+        'p50', percentile_disc(0.5) WITHIN GROUP (ORDER BY from_relay),
+        'p99', percentile_disc(0.99) WITHIN GROUP (ORDER BY from_relay)))
+FROM hops;
 SQL
   )
   jq -e '.count > 0' <<<"$commit_latency" >/dev/null 2>&1 || commit_latency=null

@@ -113,6 +113,8 @@ def saturation:
         { title: "Event delivery p99 (\($ev.latency_from) → subscriber)",
           value_us: $ev.latency_us.p99, p50_us: $ev.latency_us.p50,
           envelope_p50_us: $ev.envelope_latency_us.p50, envelope_p99_us: $ev.envelope_latency_us.p99,
+          commit_to_relay_us: ($ev.commit_latency_us.commit_to_relay // null),
+          relay_to_subscriber_us: ($ev.commit_latency_us.relay_to_subscriber // null),
           paced_rate: $ev.paced_rate, saturation: $ev.saturation,
           status: (if $ev.latency_us.p99 == null then "INVALID" elif $ev.latency_us.p99 < 5000 then "MET" else "MISSED" end) }
       end ] as $latency_targets
