@@ -69,7 +69,8 @@ std::optional<std::string> ConfigReader::Lookup(const std::string& name) {
 
 std::string ConfigReader::String(const std::string& name, const std::string& default_value,
                                  const std::string& help) {
-  usage_.push_back(name + " (" + FlagNameFor(name) + ") default \"" + default_value + "\": " + help);
+  usage_.push_back(name + " (" + FlagNameFor(name) + ") default \"" + default_value +
+                   "\": " + help);
   return Lookup(name).value_or(default_value);
 }
 

@@ -178,7 +178,7 @@ pqxx::connection& StreamTail::Pg() {
     auto connection = std::make_unique<pqxx::connection>(
         WithConnectOptions(options_.pg_url, std::chrono::seconds(2), "accord-stream-tail"));
     pqxx::nontransaction setup(*connection);
-    setup.exec("SET statement_timeout = 10000");
+    setup.exec(SessionSettingsSql(std::chrono::seconds(10)));
     pg_ = std::move(connection);
   }
   return *pg_;

@@ -12,7 +12,8 @@ IdempotencyKeys::IdempotencyKeys(std::string schema)
                   "ON CONFLICT (request_id) DO NOTHING"),
       select_sql_("SELECT method, fingerprint, response FROM " + schema +
                   ".idempotency_keys WHERE request_id = $1"),
-      store_sql_("UPDATE " + schema + ".idempotency_keys SET response = $2 WHERE request_id = $1") {}
+      store_sql_("UPDATE " + schema + ".idempotency_keys SET response = $2 WHERE request_id = $1") {
+}
 
 absl::Status IdempotencyKeys::Validate(std::string_view request_id, const std::string& field) {
   if (request_id.empty() || IsUuid(request_id)) return absl::OkStatus();
@@ -33,8 +34,8 @@ std::string IdempotencyKeys::Fingerprint(const google::protobuf::Message& reques
 absl::StatusOr<std::optional<std::string>> IdempotencyKeys::Claim(
     pqxx::work& transaction, std::string_view request_id, std::string_view method,
     std::string_view fingerprint) const {
-  auto inserted = transaction.exec_params(insert_sql_, std::string(request_id),
-                                          std::string(method), std::string(fingerprint));
+  auto inserted = transaction.exec_params(insert_sql_, std::string(request_id), std::string(method),
+                                          std::string(fingerprint));
   if (inserted.affected_rows() == 1) return std::nullopt;
   auto rows = transaction.exec_params(select_sql_, std::string(request_id));
   if (rows.empty()) return Aborted("REQUEST_IN_FLIGHT", "retry the request");

@@ -89,7 +89,8 @@ absl::StatusOr<std::vector<std::string>> ApplyMigrations(const std::string& pg_u
                                                          const std::vector<Migration>& migrations) {
   std::vector<std::string> applied;
   try {
-    pqxx::connection connection(WithConnectOptions(pg_url, std::chrono::seconds(5), "accord-migrate"));
+    pqxx::connection connection(
+        WithConnectOptions(pg_url, std::chrono::seconds(5), "accord-migrate"));
     const long long key = AdvisoryKey(schema);
     {
       pqxx::nontransaction session(connection);
@@ -123,9 +124,9 @@ absl::StatusOr<std::vector<std::string>> ApplyMigrations(const std::string& pg_u
       pqxx::work step(connection);
       step.exec0("SET LOCAL search_path TO " + step.quote_name(schema) + ", public");
       step.exec(migration.sql);
-      step.exec_params0("INSERT INTO " + step.quote_name(schema) +
-                            ".schema_migrations (version) VALUES ($1)",
-                        migration.version);
+      step.exec_params0(
+          "INSERT INTO " + step.quote_name(schema) + ".schema_migrations (version) VALUES ($1)",
+          migration.version);
       step.commit();
       applied.push_back(migration.version);
       log::Info("migration applied", {{"schema", schema}, {"version", migration.version}});

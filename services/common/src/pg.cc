@@ -110,16 +110,16 @@ PgPool::PgPool(PgOptions options, std::vector<PreparedStatement> statements)
 
 PgPool::~PgPool() = default;
 
+std::string SessionSettingsSql(std::chrono::milliseconds statement_timeout) {
+  return "SET statement_timeout = " + std::to_string(statement_timeout.count()) +
+         "; SET plan_cache_mode = force_generic_plan";
+}
+
 std::unique_ptr<pqxx::connection> PgPool::Connect() {
   auto connection = std::make_unique<pqxx::connection>(conninfo_);
   {
     pqxx::nontransaction setup(*connection);
-    // The services' prepared statements are point reads and writes whose best plan does not
-    // depend on the parameter values. Left to choose, Postgres keeps planning some of them anew
-    // on every execution: a uuid[] parameter makes every custom plan look cheaper than the
-    // generic one, and the batched account read then cost three times the database CPU.
-    setup.exec0("SET statement_timeout = " + std::to_string(options_.statement_timeout.count()) +
-                "; SET plan_cache_mode = force_generic_plan");
+    setup.exec0(SessionSettingsSql(options_.statement_timeout));
   }
   for (const auto& statement : statements_) connection->prepare(statement.name, statement.sql);
   return connection;

@@ -371,7 +371,7 @@ void OutboxRelay::Run() {
         {
           // A hung statement must not hold the lock (and the stream) forever.
           pqxx::nontransaction setup(*connection);
-          setup.exec("SET statement_timeout = 30000");
+          setup.exec(SessionSettingsSql(std::chrono::seconds(30)));
           // Stamps need no fsync of their own (see the top of this file).
           setup.exec("SET synchronous_commit = off");
         }

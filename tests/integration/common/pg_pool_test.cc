@@ -45,6 +45,23 @@ class PgPoolTest : public ::testing::Test {
   std::unique_ptr<PgPool> pool_;
 };
 
+TEST_F(PgPoolTest, SessionsRunWithTheStatementTimeoutAndGenericPlans) {
+  std::string timeout, plan_mode;
+  absl::Status status = pool_->Read(
+      [&](pqxx::transaction_base& transaction) {
+        auto row = transaction.exec1(
+            "SELECT (SELECT setting FROM pg_settings WHERE name = 'statement_timeout'), "  // ms
+            "current_setting('plan_cache_mode')");
+        timeout = row[0].as<std::string>();
+        plan_mode = row[1].as<std::string>();
+        return absl::OkStatus();
+      },
+      ReadScope::kOneStatement);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(timeout, std::to_string(PgOptions{}.statement_timeout.count()));
+  EXPECT_EQ(plan_mode, "force_generic_plan");
+}
+
 TEST_F(PgPoolTest, SnapshotReadRunsInAReadOnlyTransactionAndOneStatementReadOutsideOne) {
   EXPECT_EQ(ReadOnlySetting(ReadScope::kSnapshot), "on");
   EXPECT_EQ(ReadOnlySetting(ReadScope::kOneStatement), "off");

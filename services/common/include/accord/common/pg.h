@@ -48,6 +48,13 @@ absl::Status StatusFromPgException(const std::exception& error);
 std::string WithConnectOptions(const std::string& url, std::chrono::seconds connect_timeout,
                                const std::string& application_name);
 
+// What every Accord session runs first: the statement timeout, and generic plans for prepared
+// statements. The services' statements are point reads and writes whose best plan does not depend
+// on the parameter values; left to choose, Postgres keeps planning some of them anew on every
+// execution (a uuid[] parameter made every custom plan look cheaper: the batched account read
+// cost three times the database CPU, and the relay's stamp statement was planned on every pass).
+std::string SessionSettingsSql(std::chrono::milliseconds statement_timeout);
+
 // Keyset paging in SQL, shared by every List: rows after the previous page's last (sort key, id),
 // in a stable order, one more than the page so the caller knows whether another page follows.
 struct KeysetOrder {
