@@ -109,24 +109,24 @@ class Session {
     // Arrays carry the batch from step to step, so every join is a walk over two arrays or a
     // primary-key probe per row, whatever the planner believes about the outbox. (A table that is
     // never analyzed looks empty; joining CTEs by row number then planned as nested loops, and a
-    // 500-row pass took 230 ms instead of 14.)
-    const std::string batch =
-        "SELECT array_agg(seq ORDER BY seq) AS seqs, array_agg(envelope ORDER BY seq) AS envelopes "
-        "FROM (SELECT seq, envelope FROM " +
-        table_ + " WHERE published_at IS NULL ORDER BY seq LIMIT $1) unpublished";
+    // 500-row pass took 230 ms instead of 14.) The envelopes come back from the UPDATE itself.
+    const std::string batch = "SELECT array_agg(seq ORDER BY seq) AS seqs FROM (SELECT seq FROM " +
+                              table_ +
+                              " WHERE published_at IS NULL ORDER BY seq LIMIT $1) unpublished";
     const std::string drawn = "SELECT array_agg(p ORDER BY p) AS ps FROM (SELECT nextval('" +
                               sequence_ +
                               "') AS p FROM batch, generate_series(1, cardinality(batch.seqs))) d";
     const std::string pairs =
-        "SELECT s.seq, s.p, s.envelope FROM batch, drawn, "
-        "unnest(batch.seqs, drawn.ps, batch.envelopes) AS s(seq, p, envelope)";
-    const std::string stamp = "UPDATE " + table_ +
-                              " o SET publish_seq = pairs.p, published_at = clock_timestamp() "
-                              "FROM pairs WHERE o.seq = pairs.seq RETURNING o.seq";
+        "SELECT s.seq, s.p FROM batch, drawn, unnest(batch.seqs, drawn.ps) AS s(seq, p)";
+    const std::string stamp =
+        "UPDATE " + table_ +
+        " o SET publish_seq = pairs.p, published_at = clock_timestamp() "
+        "FROM pairs WHERE o.seq = pairs.seq RETURNING o.seq, pairs.p, o.envelope";
+    // Columns: seq, publish_seq, envelope, and how many rows the batch held (all must be stamped).
     std::string sql = "WITH batch AS MATERIALIZED (" + batch + "), drawn AS MATERIALIZED (" +
                       drawn + "), pairs AS MATERIALIZED (" + pairs + "), stamped AS (" + stamp +
-                      ") SELECT seq, p, envelope, (SELECT count(*) FROM stamped) FROM pairs "
-                      "ORDER BY seq";
+                      ") SELECT seq, p, envelope, (SELECT cardinality(seqs) FROM batch) "
+                      "FROM stamped ORDER BY seq";
     connection_.prepare(kStampBatch, sql);
     connection_.prepare(kOldestUnpublished,
                         "SELECT EXTRACT(EPOCH FROM clock_timestamp() - created_at)::float8 FROM " +
@@ -202,7 +202,7 @@ class Session {
     }
     pqxx::work transaction(connection_, "outbox-relay");
     // Reads, numbers and stamps the batch in one statement: columns seq, publish_seq, envelope,
-    // and how many rows the stamp touched.
+    // and how many rows the batch held; one row per stamped event.
     const auto rows = transaction.exec_prepared(kStampBatch, options_.batch_size);
     if (rows.empty()) {
       transaction.commit();
@@ -211,8 +211,8 @@ class Session {
     }
     const int count = static_cast<int>(rows.size());
     if (rows[0][3].as<int64_t>() != count) {
-      throw std::runtime_error("outbox relay stamped " + rows[0][3].as<std::string>() +
-                               " rows of " + std::to_string(count));
+      throw std::runtime_error("outbox relay stamped " + std::to_string(count) + " rows of " +
+                               rows[0][3].as<std::string>());
     }
     std::vector<int64_t> publish_seqs;
     publish_seqs.reserve(rows.size());
@@ -296,24 +296,38 @@ class Session {
     lag_.Set(rows.empty() ? 0.0 : std::max(0.0, rows[0][0].as<double>()));
   }
 
+  // What retention deletes: rows of `table` whose `time_column` is older than `keep`.
+  struct Expiring {
+    const char* table;
+    const char* time_column;
+    std::chrono::hours keep;
+  };
+
+  // The lock holder deletes for every replica, in batches so that no statement holds many locks
+  // or runs long; rows are picked by ctid, which works for any primary key.
   void DeleteExpired() {
-    const long long seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(options_.retention).count();
-    const std::string sql = "DELETE FROM " + table_ + " WHERE seq IN (SELECT seq FROM " + table_ +
-                            " WHERE published_at < now() - $1::bigint * interval '1 second' "
-                            "LIMIT " +
-                            std::to_string(kDeleteBatch) + ")";
-    size_t total = 0;
-    for (;;) {
-      pqxx::work transaction(connection_, "outbox-retention");
-      const size_t deleted = transaction.exec_params(sql, seconds).affected_rows();
-      transaction.commit();
-      total += deleted;
-      if (deleted < static_cast<size_t>(kDeleteBatch) || stopping_.load()) break;
-    }
-    if (total > 0) {
-      log::Info("outbox retention deleted published rows",
-                {{"schema", options_.schema}, {"rows", total}});
+    const Expiring expiring[] = {
+        {"outbox", "published_at", options_.retention},
+        {"consumed_events", "applied_at", options_.retention},
+        {"idempotency_keys", "created_at", options_.idempotency_retention}};
+    for (const auto& [table, time_column, keep] : expiring) {
+      const std::string qualified = options_.schema + "." + table;
+      const std::string sql = "DELETE FROM " + qualified +
+                              " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + qualified + " WHERE " +
+                              time_column + " < now() - $1::bigint * interval '1 hour' LIMIT " +
+                              std::to_string(kDeleteBatch) + "))";
+      size_t total = 0;
+      for (;;) {
+        pqxx::work transaction(connection_, "retention");
+        const size_t deleted = transaction.exec_params(sql, keep.count()).affected_rows();
+        transaction.commit();
+        total += deleted;
+        if (deleted < static_cast<size_t>(kDeleteBatch) || stopping_.load()) break;
+      }
+      if (total > 0) {
+        log::Info("retention deleted expired rows",
+                  {{"table", qualified}, {"rows", total}, {"kept_hours", keep.count()}});
+      }
     }
   }
 

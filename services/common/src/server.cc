@@ -193,6 +193,9 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   s.event_retention = std::chrono::hours(
       config.Int("ACCORD_EVENT_RETENTION_HOURS", 24 * 7, 1, 24 * 90,
                  "published events kept in Postgres for replay (Redis loss, slow subscribers)"));
+  s.idempotency_retention = std::chrono::hours(
+      config.Int("ACCORD_IDEMPOTENCY_RETENTION_HOURS", 24, 1, 24 * 90,
+                 "how long a retried request_id returns the first call's result"));
   s.stream_maxlen = config.Int("ACCORD_STREAM_MAXLEN", 1000000, 1000, 100000000,
                                "approximate length the Redis event stream is trimmed to");
   s.cache_local_entries = static_cast<size_t>(config.Int(
@@ -261,6 +264,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
   relay.stream = stream;
   relay.stream_maxlen = config.stream_maxlen;
   relay.retention = config.event_retention;
+  relay.idempotency_retention = config.idempotency_retention;
   runtime->relay_ = std::make_unique<OutboxRelay>(relay, *runtime->redis_);
   StreamTail::Options tail;
   tail.pg_url = config.pg.url;

@@ -397,7 +397,7 @@ TEST_F(OutboxRelayTest, AForeignHigherStreamIdDoesNotWedgeTheRelay) {
   EXPECT_GT(Scalar("SELECT min(publish_seq) FROM evt.outbox"), 1000000);
 }
 
-TEST_F(OutboxRelayTest, RetentionDeletesOnlyOldPublishedRows) {
+TEST_F(OutboxRelayTest, RetentionDeletesOnlyExpiredRowsEachAfterItsOwnWindow) {
   RelayOptions options = Options();
   options.retention = std::chrono::hours(1);
   std::vector<std::string> published;
@@ -418,10 +418,27 @@ TEST_F(OutboxRelayTest, RetentionDeletesOnlyOldPublishedRows) {
   AppendCommitted("things/z", 8);
   Exec("UPDATE evt.outbox SET created_at = now() - interval '3 hours' WHERE published_at IS NULL");
 
+  // Dedupe records and idempotency keys, old and recent, each kept for its own window.
+  options.idempotency_retention = std::chrono::hours(2);
+  Exec(
+      "INSERT INTO evt.consumed_events (consumer_group, event_id, applied_at) VALUES "
+      "('g', gen_random_uuid(), now() - interval '90 minutes'), "
+      "('g', gen_random_uuid(), now() - interval '10 minutes')");
+  Exec(
+      "INSERT INTO evt.idempotency_keys (request_id, method, fingerprint, created_at) VALUES "
+      "('old', 'M', 'f', now() - interval '3 hours'), "
+      "('recent', 'M', 'f', now() - interval '90 minutes')");
+
   // A relay runs retention as soon as it becomes active.
   OutboxRelay relay(options, *redis_);
   relay.Start();
   ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM evt.outbox") == 5; }));
+  ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM evt.idempotency_keys") == 1; }));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM evt.idempotency_keys WHERE request_id = 'recent'"), 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM evt.consumed_events"), 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM evt.consumed_events "
+                   "WHERE applied_at > now() - interval '1 hour'"),
+            1);
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(Scalar("SELECT count(*) FROM evt.outbox WHERE event_id = '" + published[i] + "'"),
               i < 3 ? 0 : 1)

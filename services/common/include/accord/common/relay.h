@@ -28,12 +28,17 @@ namespace accord::common {
 
 struct RelayOptions {
   std::string pg_url;
-  std::string schema;        // "account"
-  std::string stream;        // EventStreamName(service)
+  std::string schema;  // "account"
+  std::string stream;  // EventStreamName(service)
   int batch_size = 500;
-  int64_t stream_maxlen = 1000000;  // approximate MAXLEN (~) trimming
+  int64_t stream_maxlen = 1000000;               // approximate MAXLEN (~) trimming
   std::chrono::milliseconds poll_interval{500};  // fallback when no NOTIFY arrives
+  // Published outbox rows, and the consumers' dedupe records (consumed_events: a redelivered
+  // event is never older than its producer's retention, and consumer_positions still refuses an
+  // older version after its record is gone), are deleted after this long.
   std::chrono::hours retention{24 * 7};
+  // Idempotency keys: how long a retried request_id still returns the first call's result.
+  std::chrono::hours idempotency_retention{24};
 };
 
 class OutboxRelay {

@@ -56,6 +56,7 @@ struct ServiceSettings {
   std::chrono::milliseconds shutdown_deadline{10000};
   int max_message_bytes = 4 * 1024 * 1024;
   std::chrono::hours event_retention{24 * 7};
+  std::chrono::hours idempotency_retention{24};
   int64_t stream_maxlen = 1000000;
   size_t cache_local_entries = 100000;
   std::chrono::milliseconds cache_local_ttl{60000};
