@@ -297,6 +297,8 @@ env "${SERVICE_ENV[@]}" "$ACCOUNT_BIN" migrate </dev/null >>"$LOG_DIR/account.lo
 say "seeding $ACCOUNTS accounts for reads and $ACCOUNTS for updates"
 psql_db -d accord -f "$ROOT/scripts/bench/sql/setup.sql" >/dev/null
 psql_db -d accord -v accounts="$ACCOUNTS" -f "$ROOT/scripts/bench/sql/seed.sql" >/dev/null
+# Autovacuum would otherwise visit the freshly seeded tables in the middle of some scenario.
+psql_db -d accord -c "VACUUM (ANALYZE) account.accounts" >/dev/null
 HAS_OUTBOX=$(psql_db -d accord -tAc "SELECT to_regclass('account.outbox') IS NOT NULL")
 for ((i = ACCOUNTS + 1; i <= 2 * ACCOUNTS; i++)); do
   printf 'accounts/00000000-0000-7000-8000-%012x\n' "$i"
@@ -692,8 +694,13 @@ fi
 
 run_h2load list "ListAccounts, page_size 50, filter '$LIST_FILTER'" account \
   "$ACCOUNT_SVC/ListAccounts" "$WORK/list.bin"
+# Every write scenario, the service's and pgbench's alike, starts right after a checkpoint, so a
+# checkpoint's full-page writes fall on both sides the same way rather than on whichever ran then.
+checkpoint() { psql_db -d accord -c CHECKPOINT >/dev/null; }
+checkpoint
 run_h2load create "CreateAccount (no request_id)" account "$ACCOUNT_SVC/CreateAccount" \
   "$WORK/create.bin"
+checkpoint
 run_load update "UpdateAccount (display_name), round robin over $ACCOUNTS seeded accounts" account \
   "$ACCOUNT_SVC/UpdateAccount" update "$WORK/update-names.txt" \
   --warmup="$WARMUP" --duration="$DURATION"
@@ -820,7 +827,9 @@ fi
 
 # --- baselines: the same SQL through pgbench, Redis through redis-benchmark -----------------------
 run_pgbench pgbench-read "pgbench: GetAccount's transaction (random seeded account)"
+checkpoint
 run_pgbench pgbench-create "pgbench: CreateAccount's transaction"
+checkpoint
 run_pgbench pgbench-update "pgbench: UpdateAccount's transaction (random seeded account)"
 run_redis_benchmark redis-get "redis-benchmark: GET of an account-sized value"
 
