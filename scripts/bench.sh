@@ -694,13 +694,8 @@ fi
 
 run_h2load list "ListAccounts, page_size 50, filter '$LIST_FILTER'" account \
   "$ACCOUNT_SVC/ListAccounts" "$WORK/list.bin"
-# Every write scenario, the service's and pgbench's alike, starts right after a checkpoint, so a
-# checkpoint's full-page writes fall on both sides the same way rather than on whichever ran then.
-checkpoint() { psql_db -d accord -c CHECKPOINT >/dev/null; }
-checkpoint
 run_h2load create "CreateAccount (no request_id)" account "$ACCOUNT_SVC/CreateAccount" \
   "$WORK/create.bin"
-checkpoint
 run_load update "UpdateAccount (display_name), round robin over $ACCOUNTS seeded accounts" account \
   "$ACCOUNT_SVC/UpdateAccount" update "$WORK/update-names.txt" \
   --warmup="$WARMUP" --duration="$DURATION"
@@ -827,9 +822,7 @@ fi
 
 # --- baselines: the same SQL through pgbench, Redis through redis-benchmark -----------------------
 run_pgbench pgbench-read "pgbench: GetAccount's transaction (random seeded account)"
-checkpoint
 run_pgbench pgbench-create "pgbench: CreateAccount's transaction"
-checkpoint
 run_pgbench pgbench-update "pgbench: UpdateAccount's transaction (random seeded account)"
 run_redis_benchmark redis-get "redis-benchmark: GET of an account-sized value"
 
