@@ -92,6 +92,15 @@ Loader::Options OneThread(size_t max_batch = 128, size_t max_queue = 1000) {
   return {.name = "test", .threads = 1, .max_batch = max_batch, .max_queue = max_queue};
 }
 
+// Starts a fetch of `key` that stays in flight until fetch.Release(), so later loads queue.
+::testing::AssertionResult HoldAFetchInFlight(RecordingFetch& fetch, Loader& loader,
+                                              Results& results, const std::string& key) {
+  fetch.Hold();
+  loader.Load(key, results.For(key));
+  if (!fetch.WaitForBatches(1)) return ::testing::AssertionFailure() << "the fetch never started";
+  return ::testing::AssertionSuccess();
+}
+
 TEST(BatchLoaderTest, AnIdleLoaderFetchesALoneKeyAtOnce) {
   RecordingFetch fetch;
   Loader loader(OneThread(), std::ref(fetch));
@@ -108,9 +117,7 @@ TEST(BatchLoaderTest, KeysThatQueueBehindAFetchGoOutTogetherInTheNextOne) {
   RecordingFetch fetch;
   Loader loader(OneThread(), std::ref(fetch));
   Results results;
-  fetch.Hold();
-  loader.Load("first", results.For("first"));
-  ASSERT_TRUE(fetch.WaitForBatches(1));
+  ASSERT_TRUE(HoldAFetchInFlight(fetch, loader, results, "first"));
   // The only thread is busy: these wait, and the same key twice is fetched once.
   for (const char* key : {"b", "c", "missing-d", "b"}) loader.Load(key, results.For(key));
   fetch.Release();
@@ -136,9 +143,7 @@ TEST(BatchLoaderTest, ABatchTakesAtMostMaxBatchKeys) {
   RecordingFetch fetch;
   Loader loader(OneThread(/*max_batch=*/2), std::ref(fetch));
   Results results;
-  fetch.Hold();
-  loader.Load("k0", results.For("k0"));
-  ASSERT_TRUE(fetch.WaitForBatches(1));
+  ASSERT_TRUE(HoldAFetchInFlight(fetch, loader, results, "k0"));
   for (const char* key : {"k1", "k2", "k3"}) loader.Load(key, results.For(key));
   fetch.Release();
   ASSERT_TRUE(results.Wait(4));
@@ -180,9 +185,7 @@ TEST(BatchLoaderTest, AFullQueueRefusesAtOnceWithResourceExhausted) {
   RecordingFetch fetch;
   Loader loader(OneThread(/*max_batch=*/128, /*max_queue=*/1), std::ref(fetch));
   Results results;
-  fetch.Hold();
-  loader.Load("in-flight", results.For("in-flight"));
-  ASSERT_TRUE(fetch.WaitForBatches(1));
+  ASSERT_TRUE(HoldAFetchInFlight(fetch, loader, results, "in-flight"));
   loader.Load("queued", results.For("queued"));
   loader.Load("refused", results.For("refused"));
   ASSERT_TRUE(results.Wait(1));
@@ -196,9 +199,7 @@ TEST(BatchLoaderTest, ShutdownAnswersWhatIsQueuedAndRefusesLaterLoads) {
   RecordingFetch fetch;
   Loader loader(OneThread(), std::ref(fetch));
   Results results;
-  fetch.Hold();
-  loader.Load("a", results.For("a"));
-  ASSERT_TRUE(fetch.WaitForBatches(1));
+  ASSERT_TRUE(HoldAFetchInFlight(fetch, loader, results, "a"));
   loader.Load("b", results.For("b"));
   auto stopped = std::async(std::launch::async, [&] { loader.Shutdown(); });
   // Shutdown waits for the fetch in flight and the queued key.
