@@ -70,13 +70,17 @@ Account RowToAccount(const pqxx::row& row) {
   return account;
 }
 
-// A Postgres text[] literal; labels are validated to [a-z0-9-_:.] by the domain, but quote anyway.
-std::string ArrayLiteral(const google::protobuf::RepeatedPtrField<std::string>& values) {
+// A Postgres array literal (text[], uuid[], ...) of `values`, each quoted. Labels are validated to
+// [a-z0-9-_:.] and ids are UUIDs, but quote anyway.
+template <typename Strings>
+std::string ArrayLiteral(const Strings& values) {
   std::string out = "{";
-  for (int i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ",";
+  bool first = true;
+  for (const std::string& value : values) {
+    if (!first) out += ",";
+    first = false;
     out += "\"";
-    for (char c : values[i]) {
+    for (char c : value) {
       if (c == '"' || c == '\\') out += '\\';
       out += c;
     }
@@ -98,7 +102,6 @@ std::optional<std::string> Bytes(bool present, const google::protobuf::Message& 
   return "\\x" + common::LowerHex(message.SerializeAsString());
 }
 
-// The state a live row must be in for a write: present, not deleted, not merged.
 // NOT_FOUND for a merged (naming where it went) or deleted account.
 absl::Status CheckLive(const Account& account, const std::string& id) {
   if (!account.merged_into().empty()) {
@@ -109,20 +112,10 @@ absl::Status CheckLive(const Account& account, const std::string& id) {
   return absl::OkStatus();
 }
 
+// The state a live row must be in for a write: present, not deleted, not merged.
 absl::Status CheckWritable(const pqxx::result& rows, const std::string& id) {
   if (rows.empty()) return common::NotFound(AccountName(id));
   return CheckLive(RowToAccount(rows[0]), id);
-}
-
-// A uuid[] parameter in Postgres' array text form.
-std::string UuidArray(const std::vector<std::string>& ids) {
-  std::string array = "{";
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) array += ',';
-    array += ids[i];
-  }
-  array += '}';
-  return array;
 }
 
 std::vector<std::string> Ancestry(pqxx::work& transaction, const std::string& id) {
@@ -278,23 +271,14 @@ absl::StatusOr<Account> PgAccountRepository::Get(const std::string& id) {
 
 absl::StatusOr<std::vector<Account>> PgAccountRepository::BatchGet(
     const std::vector<std::string>& ids) {
+  ACCORD_ASSIGN_OR_RETURN(auto results, GetMany(ids));
   std::vector<Account> accounts;
-  ACCORD_RETURN_IF_ERROR(pool_.Read(
-      [&](pqxx::transaction_base& transaction) -> absl::Status {
-        std::map<std::string, Account> found;
-        for (const auto& row :
-             transaction.exec_prepared(sql::kBatchGetAccounts.name, UuidArray(ids))) {
-          Account account = RowToAccount(row);
-          if (!account.has_delete_time()) found[row[0].as<std::string>()] = std::move(account);
-        }
-        for (const auto& id : ids) {
-          auto it = found.find(id);
-          if (it == found.end()) return common::NotFound(AccountName(id));
-          accounts.push_back(it->second);
-        }
-        return absl::OkStatus();
-      },
-      common::ReadScope::kOneStatement));
+  accounts.reserve(results.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    // All or nothing: plain NOT_FOUND for the first id that is missing, deleted or merged.
+    if (!results[i].ok()) return common::NotFound(AccountName(ids[i]));
+    accounts.push_back(std::move(*results[i]));
+  }
   return accounts;
 }
 
@@ -305,7 +289,7 @@ absl::StatusOr<std::vector<absl::StatusOr<Account>>> PgAccountRepository::GetMan
       [&](pqxx::transaction_base& transaction) -> absl::Status {
         std::unordered_map<std::string, Account> found;
         for (const auto& row :
-             transaction.exec_prepared(sql::kBatchGetAccounts.name, UuidArray(ids))) {
+             transaction.exec_prepared(sql::kBatchGetAccounts.name, ArrayLiteral(ids))) {
           found.emplace(row[0].as<std::string>(), RowToAccount(row));
         }
         results.clear();  // a retried attempt starts over
@@ -317,7 +301,7 @@ absl::StatusOr<std::vector<absl::StatusOr<Account>>> PgAccountRepository::GetMan
           } else if (auto live = CheckLive(it->second, id); !live.ok()) {
             results.emplace_back(live);
           } else {
-            results.emplace_back(std::move(it->second));
+            results.emplace_back(it->second);  // copied: an id may be asked twice
           }
         }
         return absl::OkStatus();
