@@ -334,8 +334,12 @@ REQUEST_BYTES=$(($(stat -c %s "$WORK/get.bin") - 5))
   --out="$WORK/noop.bin"
 stop_named noop-bare
 launch noop-bare port "$NOOP" --response-bytes="$NOOP_PAYLOAD"
+# The runtime no-ops get the tables every service has (outbox included), so their relay and
+# stream tail idle as a real service's do instead of failing and reconnecting.
+EXTRA_SERVICE_ENV=(ACCORD_MIGRATE_ON_START=true)
 launch noop-runtime health "$NOOP" --accord-runtime --response-bytes="$NOOP_PAYLOAD"
 launch noop-runtime-worker health "$NOOP" --accord-runtime --worker --response-bytes="$NOOP_PAYLOAD"
+EXTRA_SERVICE_ENV=()
 
 # --- the SQL the service runs, captured for pgbench -------------------------------------------------
 # One probe call per mutation/read with log_statement=all; pgbench-from-log.pl turns the probe's

@@ -374,9 +374,13 @@ void OutboxRelay::Run() {
                                  "Age of the oldest unpublished outbox row (0 when none)", labels);
   Gauge& active_gauge = registry.GetGauge(
       "accord_outbox_relay_active", "1 while this process' relay holds the relay lock", labels);
+  Counter& failures = registry.GetCounter(
+      "accord_outbox_relay_session_failures_total",
+      "Relay database sessions that ended in an error (each is followed by a reconnect)", labels);
 
   auto backoff = std::chrono::milliseconds(kInitialBackoff);
   while (!stopping_.load()) {
+    const auto session_began = Clock::now();
     {
       std::unique_ptr<pqxx::connection> connection;
       try {
@@ -391,7 +395,6 @@ void OutboxRelay::Run() {
         }
         Session session(options_, redis_, *connection, stopping_, published_, counter, lag);
         if (session.AcquireLock()) {
-          backoff = kInitialBackoff;
           active_.store(true);
           active_gauge.Set(1);
           log::Info("outbox relay active",
@@ -399,6 +402,7 @@ void OutboxRelay::Run() {
           session.Publish();
         }
       } catch (const std::exception& error) {
+        failures.Increment();
         log::Warn("outbox relay: database session failed; reconnecting",
                   {{"schema", options_.schema}, {"error", error.what()}});
       }
@@ -409,6 +413,10 @@ void OutboxRelay::Run() {
       // Closing the connection (here) releases the lock for a standby.
     }
     if (stopping_.load()) break;
+    // Only a session that lasted earns a quick reconnect. One that fails as soon as it holds the
+    // lock (a missing table, a revoked grant) would otherwise reconnect ten times a second
+    // forever, and every connection costs the database a backend process.
+    if (Clock::now() - session_began >= kMaxBackoff) backoff = kInitialBackoff;
     const auto deadline = Clock::now() + backoff;
     while (!stopping_.load() && Clock::now() < deadline) std::this_thread::sleep_for(kSlice);
     backoff = std::min<std::chrono::milliseconds>(backoff * 2, kMaxBackoff);

@@ -371,6 +371,23 @@ TEST_F(OutboxRelayTest, ANotificationWakesTheRelayBeforeThePollInterval) {
   EXPECT_LT(Clock::now() - stop_started, 2s) << "Stop() must not wait out the poll interval";
 }
 
+TEST_F(OutboxRelayTest, ASessionThatFailsAtOnceBacksOffInsteadOfReconnectingInALoop) {
+  RelayOptions options = Options();
+  options.schema = "no_outbox_here";  // never migrated: the relay gets its lock, then fails
+  Counter& failures = MetricsRegistry::Global().GetCounter(
+      "accord_outbox_relay_session_failures_total", "", {{"stream", stream_}});
+  const double before = failures.value();
+  OutboxRelay relay(options, *redis_);
+  relay.Start();
+  std::this_thread::sleep_for(1600ms);
+  relay.Stop();
+  const double failed = failures.value() - before;
+  EXPECT_GE(failed, 2) << "it keeps retrying";
+  // Retries 100, 200, 400 and 800 ms apart fit at most five sessions in 1.6 s; a backoff that
+  // reset whenever the lock was taken would reconnect about every 100 ms (over a dozen).
+  EXPECT_LE(failed, 5);
+}
+
 TEST_F(OutboxRelayTest, AForeignHigherStreamIdDoesNotWedgeTheRelay) {
   // Someone else wrote an id far above the publish sequence.
   auto foreign = redis_->Command({"XADD", stream_, "1000000-0", "envelope", "not ours"});
