@@ -123,7 +123,8 @@ ACCORDCTL="$BUILD_DIR/services/accordctl/accordctl"
 FRAME="$BUILD_DIR/services/bench/accord-grpc-frame"
 NOOP="$BUILD_DIR/services/bench/accord-noop-server"
 LOAD="$BUILD_DIR/services/bench/accord-bench-load"
-for bin in "$ACCOUNT_BIN" "$ACCORDCTL" "$FRAME" "$NOOP" "$LOAD"; do
+H2LOAD="$BUILD_DIR/services/bench/accord-bench-h2load"
+for bin in "$ACCOUNT_BIN" "$ACCORDCTL" "$FRAME" "$NOOP" "$LOAD" "$H2LOAD"; do
   [[ -x $bin ]] || die "$bin is not built (run without --no-build, or build it)"
 done
 BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
@@ -381,6 +382,15 @@ capture_pgbench pgbench-update "$WORK/probe-update.bin" "$ACCOUNT_SVC/UpdateAcco
   "$PROBE_UPDATE" "$PROBE_UPDATE" 'public.bench_id(:i)' \
   '\set i random(:accounts + 1, 2 * :accounts)'
 
+# What the machine does with everything started and no load: a background cost (a process
+# reconnecting in a loop, say) would otherwise hide inside every scenario's CPU per request.
+say "idle check: 3 s with every process started and no load"
+SERVICE_PID=${PID[account]}
+snapshot_begin
+sleep 3
+IDLE_SNAPSHOT=$(snapshot_end)
+say "idle: $(jq -r '"machine \(.machine_busy_pct | round)% busy, PostgreSQL \(.postgres_cpu_pct | round)% of a core, account \(.service_cpu_pct | round)%"' <<<"$IDLE_SNAPSHOT")"
+
 # --- scenario runners -----------------------------------------------------------------------------
 # Each writes RESULTS/<name>.json. Scenario status: OK, FAILED (with reason) or NOT_AVAILABLE.
 SCENARIO_ORDER=()
@@ -482,20 +492,21 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
   report_line "$name"
 }
 
-# accord-bench-load (closed loop, varying requests) against SERVICE.
+# accord-bench-h2load (h2load's way: one thread, HTTP/2 frames, but a different request per call;
+# closed loop) against SERVICE.
 run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
   local name=$1 title=$2 service=$3 method=$4 mode=$5 names=$6
   shift 6
   local out="$WORK/$name.load.json" before after snap
   SCENARIO_ORDER+=("$name")
-  say "$name: accord-bench-load --mode=$mode -c $CONNECTIONS -m $STREAMS $*"
+  say "$name: accord-bench-h2load --mode=$mode -c $CONNECTIONS -m $STREAMS $*"
   SERVICE_PID=${PID[$service]}
   before=$(rpc_codes "${METRICS_PORT[$service]}" "$method")
   local cache_before cache_after
   cache_before=$(cache_counts "${METRICS_PORT[$service]}")
   snapshot_begin
   set +e
-  ( "$LOAD" --mode="$mode" --target="127.0.0.1:${GRPC_PORT[$service]}" --token="$TOKEN" \
+  ( "$H2LOAD" --mode="$mode" --target="127.0.0.1:${GRPC_PORT[$service]}" --token="$TOKEN" \
       --connections="$CONNECTIONS" --streams="$STREAMS" --names-file="$names" "$@" \
       >"$out" 2>"$out.err"
     echo "$?" >"$out.exit"
@@ -515,9 +526,9 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
     --argjson cb "$cache_before" --argjson ca "$cache_after" \
     --argjson extra "$(printf '%s\n' "$@" | jq -Rn '[inputs]')" '
     ([ $verdict.reasons[],
-       (if $exit != "0" then "accord-bench-load exited \($exit): \($err)" else empty end),
+       (if $exit != "0" then "accord-bench-h2load exited \($exit): \($err)" else empty end),
        (($r.codes // {}) | to_entries[] | select(.key != "OK") | "client saw \(.value) \(.key) (first: \($r.first_error))") ]) as $reasons
-    | { name: $name, title: $title, driver: "accord-bench-load", driver_args: $extra,
+    | { name: $name, title: $title, driver: "accord-bench-h2load", driver_args: $extra,
         service: $service, method: $method,
         connections: $c, streams_per_connection: $m, in_flight: ($c * $m),
         duration_seconds: $r.measured_seconds,
@@ -625,9 +636,9 @@ run_h2load noop-runtime "No-op through Accord's runtime (auth, logging, metrics;
   noop-runtime "$NOOP_METHOD" "$WORK/noop.bin"
 run_h2load noop-runtime-worker "No-op through Accord's runtime via the worker pool" \
   noop-runtime-worker "$NOOP_METHOD" "$WORK/noop.bin"
-# The same client as the Redis and PostgreSQL reads below (accord-bench-load, distinct names),
+# The same client as the Redis and PostgreSQL reads below (accord-bench-h2load, distinct names),
 # against the inline no-op: what those scenarios could reach if the service did no work at all.
-run_load noop-runtime-load "No-op through Accord's runtime (inline), driven by accord-bench-load with GetAccount requests" \
+run_load noop-runtime-load "No-op through Accord's runtime (inline), driven by accord-bench-h2load with GetAccount requests" \
   noop-runtime "$NOOP_METHOD" get "$WORK/read-names.txt" --method="/$NOOP_METHOD" \
   --warmup="$WARMUP" --duration="$DURATION"
 run_h2load get-warm "GetAccount, one account, repeated (warm)" account "$ACCOUNT_SVC/GetAccount" \
@@ -866,6 +877,7 @@ jq -n \
   --arg list_filter "$LIST_FILTER" \
   --argjson order "$(cat "$WORK/order.json")" \
   --argjson processes "$(cat "$WORK/processes.json")" \
+  --argjson idle "$IDLE_SNAPSHOT" \
   --slurpfile scenarios <(cat "$RESULTS"/*.json) \
   -f "$ROOT/scripts/bench/report.jq" >"$BENCH_DIR/report.json"
 "$ROOT/scripts/bench/render.sh" "$BENCH_DIR/report.json" >"$BENCH_DIR/report.md"

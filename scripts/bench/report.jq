@@ -73,7 +73,7 @@ def saturation:
   # from the in-process cache); a miss joins a batch that a loader thread reads from Redis and
   # PostgreSQL for many calls at once. A build without a cache hands every call to the worker pool.
   {numerator: "noop-runtime", path: "a GetAccount that did nothing but the runtime's inline path with its auth, request context, logging and metrics"} as $inline
-  | {numerator: "noop-runtime-load", path: "a GetAccount that did nothing but the runtime's inline path, driven by the same client as this scenario (accord-bench-load, which costs more CPU per call than h2load)"} as $inline_same_client
+  | {numerator: "noop-runtime-load", path: "a GetAccount that did nothing but the runtime's inline path, driven by the same client as this scenario (accord-bench-h2load: h2load's way, with a different request per call)"} as $inline_same_client
   | {numerator: "noop-runtime-worker", path: "a GetAccount that did nothing but the worker-pool hop, on top of the runtime's auth, request context, logging and metrics"} as $worker
   | [ ratio("get_warm_vs_noop"; "GetAccount (warm cache) / bare no-op"; "get-warm"; "noop-bare"; 0.85;
           (if $has_cache then "warm: one account read repeatedly, served from the cache"
@@ -92,14 +92,14 @@ def saturation:
           ("pgbench replays the statements the service ran for a probe create"
            + (if $s["pgbench-create"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end)); null),
     ratio("update_vs_pgbench"; "UpdateAccount / pgbench of the same transaction"; "update"; "pgbench-update"; 0.8;
-          ("the service is driven by accord-bench-load (each call needs the account's current etag); pgbench replays the statements the service ran for a probe update"
+          ("the service is driven by accord-bench-h2load (each call needs the account's current etag); pgbench replays the statements the service ran for a probe update"
            + (if $s["pgbench-update"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end)); null),
     ratio("relay_drain_vs_create"; "Outbox relay drain rate / CreateAccount rate"; "relay-drain"; "create"; 2;
           "the relay publishing a backlog vs the fastest rate creates add events; below 1 means a sustained create load outruns the relay"; null),
     ratio("runtime_vs_noop"; "No-op through Accord's runtime (inline) / bare no-op"; "noop-runtime"; "noop-bare"; null;
           "cost of auth, request context, logging and metrics"; null),
-    ratio("runtime_load_vs_noop"; "No-op through the runtime (inline), driven by accord-bench-load / bare no-op (h2load)"; "noop-runtime-load"; "noop-bare"; null;
-          "what the heavier client of the Redis and PostgreSQL reads leaves of the machine"; null),
+    ratio("runtime_load_vs_noop"; "No-op through the runtime (inline), driven by accord-bench-h2load / bare no-op (h2load)"; "noop-runtime-load"; "noop-bare"; null;
+          "what the client of the Redis and PostgreSQL reads (distinct names per call) leaves of the machine"; null),
     ratio("runtime_worker_vs_noop"; "No-op through the runtime's worker pool / bare no-op"; "noop-runtime-worker"; "noop-bare"; null;
           "adds the hop to the worker pool that every database call takes"; null) ] as $ratios
 # Latency targets: event delivery p99 from commit (or, without commit timestamps, from the envelope
@@ -123,7 +123,8 @@ def saturation:
 | ($ratios | map(select(.status == "MISSED"))) as $missed
 | {
     generated_at: $date, mode: $mode,
-    machine: { host: $host, nproc: $nproc, cpu_model: $cpu, memory: $mem, load_average_at_end: $load },
+    machine: { host: $host, nproc: $nproc, cpu_model: $cpu, memory: $mem, load_average_at_end: $load,
+               idle: $idle },
     build: { commit: $commit, uncommitted_files: ($dirty | tonumber? // 0), cmake_build_type: $build_type },
     versions: { gxx: $gxx, grpc: $grpc, protobuf: $protobuf, libpqxx: $pqxx, postgres: $postgres,
                 redis: $redis, h2load: $h2load, pgbench: $pgbench },
