@@ -1,7 +1,7 @@
-// accord-bench-h2load: accord-bench-load's get and update modes at h2load's cost. One thread, one
-// epoll loop, one libnghttp2 client session per TCP connection, gRPC frames encoded up front (get)
-// or into reused buffers (update). Prints one JSON object on stdout, the same as
-// accord-bench-load's. See --help.
+// accord-bench-h2load: closed-loop unary load with a different request per call, at h2load's cost.
+// One thread, one epoll loop, one libnghttp2 client session per TCP connection, gRPC frames
+// encoded up front (get) or into reused buffers (update). Prints one JSON object on stdout. See
+// --help.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +32,7 @@
 
 #include "accord/account/v1/account.pb.h"
 #include "bench_args.h"
+#include "bench_report.h"
 
 namespace {
 
@@ -41,8 +42,9 @@ namespace v1 = accord::account::v1;
 constexpr const char* kUsage =
     R"(usage: accord-bench-h2load --mode=MODE --target=HOST:PORT --token=JWT [options]
 
-accord-bench-load's get and update modes from one thread (epoll, libnghttp2, pre-encoded gRPC
-frames), so the client costs about what h2load does. Prints one JSON object on stdout.
+Closed-loop GetAccount or UpdateAccount load with a different request per call, which h2load
+(one fixed body) cannot send, at h2load's cost: one thread, epoll, libnghttp2, gRPC messages
+encoded up front. Prints one JSON object on stdout.
 
 Modes:
   update   UpdateAccount (display_name) on the accounts in --names-file, round robin; the etag
@@ -66,19 +68,15 @@ A connection that fails is not reopened: its calls in flight count as UNAVAILABL
 streams stop, so a run against a server that goes away ends early (see codes and first_error).
 )";
 
-constexpr const char* kCodeNames[] = {
-    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
-    "DATA_LOSS", "UNAUTHENTICATED"};
-constexpr int kCodeCount = 17;
-constexpr int kOk = 0, kUnknown = 2, kDeadlineExceeded = 4, kUnimplemented = 12, kInternal = 13,
-              kUnavailable = 14, kPermissionDenied = 7, kUnauthenticated = 16;
-
-// Like accord-bench-load's CodeName: numbers outside the known codes are UNKNOWN.
-int CodeIndex(long code) {
-  return code >= 0 && code < kCodeCount ? static_cast<int>(code) : kUnknown;
-}
+using accord::bench::CodeIndex;
+using accord::bench::JsonEscape;
+using accord::bench::kCodeCount;
+using accord::bench::kCodeNames;
+using accord::bench::LatencyJson;
+using accord::bench::ReadLines;
+constexpr int kOk = 0, kUnknown = accord::bench::kUnknownCode, kDeadlineExceeded = 4,
+              kUnimplemented = 12, kInternal = 13, kUnavailable = 14, kPermissionDenied = 7,
+              kUnauthenticated = 16;
 
 // gRPC's mapping of a non-200 HTTP status (doc/http-grpc-status-mapping.md).
 int CodeForHttpStatus(int status) {
@@ -99,48 +97,6 @@ int CodeForHttpStatus(int status) {
     default:
       return kUnknown;
   }
-}
-
-std::string JsonEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-int64_t Percentile(std::vector<int64_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t index = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(index, sorted.size() - 1)];
-}
-
-std::string LatencyJson(std::vector<int64_t> values) {
-  std::sort(values.begin(), values.end());
-  double sum = 0;
-  for (auto v : values) sum += static_cast<double>(v);
-  std::ostringstream out;
-  out << "{\"count\":" << values.size() << ",\"p50\":" << Percentile(values, 0.50)
-      << ",\"p90\":" << Percentile(values, 0.90) << ",\"p99\":" << Percentile(values, 0.99)
-      << ",\"max\":" << (values.empty() ? 0 : values.back())
-      << ",\"mean\":" << (values.empty() ? 0 : static_cast<int64_t>(sum / values.size())) << "}";
-  return out.str();
-}
-
-std::vector<std::string> ReadLines(const std::string& path) {
-  std::ifstream file(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(file, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
 }
 
 // grpc-message is percent-encoded (gRPC's PROTOCOL-HTTP2.md).
