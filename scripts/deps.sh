@@ -11,7 +11,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libhiredis-dev libspdlog-dev nlohmann-json3-dev libssl-dev openssl
   libgtest-dev libgmock-dev googletest
-  libnghttp2-dev
+  libgoogle-perftools-dev libnghttp2-dev
   # servers and clients for local runs and tests (PostgreSQL binaries: /usr/lib/postgresql/15/bin)
   postgresql-15 redis-server redis-tools nghttp2-client
 )
