@@ -18,7 +18,7 @@ class CachingAccountRepository final : public AccountRepository {
  public:
   // `read_batch_threads`: how many gathered reads may be in flight at once.
   CachingAccountRepository(AccountRepository& inner, common::VersionedCache& cache,
-                           int read_batch_threads = 2);
+                           int read_batch_threads = 1);
 
   absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) override;
   absl::StatusOr<Account> Get(const std::string& id) override;

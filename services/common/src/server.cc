@@ -179,7 +179,10 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
       config.Bool("ACCORD_MIGRATE_ON_START", false, "apply migrations before serving");
   s.log_level = config.Choice("ACCORD_LOG_LEVEL", "info", {"debug", "info", "warn", "error"},
                               "least severe level logged");
-  s.read_batch_threads = config.Int("ACCORD_READ_BATCH_THREADS", 2, 1, 256,
+  // One by default: while it fetches, misses pile up into the next batch, and bigger batches
+  // cost the database and Redis less per read (measured on 2 cores: cold reads 10-40% faster,
+  // PostgreSQL CPU per read 13 against 19 us, than with two). More help when fetches are slow.
+  s.read_batch_threads = config.Int("ACCORD_READ_BATCH_THREADS", 1, 1, 256,
                                     "threads that fetch gathered point reads (cache misses)");
   s.worker_threads = config.Int("ACCORD_WORKER_THREADS", 16, 1, 1024,
                                 "threads running handlers that may block on the database");

@@ -50,7 +50,7 @@ struct ServiceSettings {
   bool migrate_on_start = false;
   std::string log_level = "info";
   int worker_threads = 16;
-  int read_batch_threads = 2;
+  int read_batch_threads = 1;
   std::chrono::milliseconds health_interval{1000};
   std::chrono::milliseconds drain_delay{2000};
   std::chrono::milliseconds shutdown_deadline{10000};
