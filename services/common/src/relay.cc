@@ -1,8 +1,9 @@
 // OutboxRelay (see relay.h). Beyond the header:
 //
-// - One pass = one Postgres transaction: one statement reads the oldest unpublished rows (seq
-//   order; no FOR UPDATE: the session's advisory lock already makes this relay the only writer
-//   of stamps, and row locks would cost a heap write and WAL per event), takes as many
+// - One pass = one Postgres transaction, begun in the same round trip as its first statement: one
+//   statement reads the oldest unpublished rows (seq order; no FOR UPDATE: the session's advisory
+//   lock already makes this relay the only writer of stamps, and row locks would cost a heap
+//   write and WAL per event), takes as many
 //   publish_seq values as rows, sorts them and hands them out in seq order (nextval's evaluation
 //   order inside one statement is not guaranteed) and stamps the rows; then XADD, COMMIT.
 //   Values burnt by a rolled-back pass leave gaps in publish_seq: ids only have to grow.
@@ -31,6 +32,7 @@
 #include "accord/common/relay.h"
 
 #include <algorithm>
+#include <optional>
 #include <pqxx/pqxx>
 
 #include "accord/common/log.h"
@@ -88,6 +90,34 @@ int64_t StreamIdMs(const std::string& id) {
 enum class Pass { kEmpty, kPartial, kFull, kRedisFailed };
 
 // Everything that lives as long as one Postgres session.
+// One pass's transaction with BEGIN sent in the same round trip as the stamp statement (pqxx::work
+// would spend a round trip of its own on BEGIN, and every round trip on a busy machine is a
+// wake-up on the path from a commit to the subscribers). The stamp is prepared with SQL PREPARE
+// when the session starts, so EXECUTE runs it without planning it again. An exception leaves the
+// transaction open, but the session then drops the connection, which rolls it back.
+class PassTransaction {
+ public:
+  explicit PassTransaction(pqxx::connection& connection) {
+    query_.emplace(connection, "outbox-relay");
+  }
+
+  pqxx::result BeginWithStamp(int batch_size) {
+    return query_->exec("BEGIN; EXECUTE " + std::string(kStampBatch) + "(" +
+                        std::to_string(batch_size) + ")");
+  }
+  // Both end the pass, so the connection can take the next statement object.
+  void commit() { Finish("COMMIT"); }
+  void abort() { Finish("ROLLBACK"); }
+
+ private:
+  void Finish(const char* sql) {
+    query_->exec(sql);
+    query_.reset();
+  }
+
+  std::optional<pqxx::nontransaction> query_;
+};
+
 class Session {
  public:
   Session(const RelayOptions& options, RedisClient& redis, pqxx::connection& connection,
@@ -127,7 +157,10 @@ class Session {
                       drawn + "), pairs AS MATERIALIZED (" + pairs + "), stamped AS (" + stamp +
                       ") SELECT seq, p, envelope, (SELECT cardinality(seqs) FROM batch) "
                       "FROM stamped ORDER BY seq";
-    connection_.prepare(kStampBatch, sql);
+    // Prepared by SQL, not by libpqxx (which prepares on first use): the pass runs it with
+    // EXECUTE in the same round trip as its BEGIN.
+    pqxx::nontransaction(connection_, "outbox-relay-prepare")
+        .exec("PREPARE " + std::string(kStampBatch) + "(bigint) AS " + sql);
     connection_.prepare(kOldestUnpublished,
                         "SELECT EXTRACT(EPOCH FROM clock_timestamp() - created_at)::float8 FROM " +
                             table_ + " WHERE published_at IS NULL ORDER BY seq LIMIT 1");
@@ -200,10 +233,10 @@ class Session {
       auto ping = redis_.Command({"PING"});
       if (!ping.ok()) return Pass::kRedisFailed;
     }
-    pqxx::work transaction(connection_, "outbox-relay");
+    PassTransaction transaction(connection_);
     // Reads, numbers and stamps the batch in one statement: columns seq, publish_seq, envelope,
     // and how many rows the batch held; one row per stamped event.
-    const auto rows = transaction.exec_prepared(kStampBatch, options_.batch_size);
+    const auto rows = transaction.BeginWithStamp(options_.batch_size);
     if (rows.empty()) {
       transaction.commit();
       redis_failing_ = false;
@@ -258,7 +291,7 @@ class Session {
     return count >= options_.batch_size ? Pass::kFull : Pass::kPartial;
   }
 
-  Pass RedisFailed(pqxx::work& transaction, const std::string& error) {
+  Pass RedisFailed(PassTransaction& transaction, const std::string& error) {
     if (!redis_failing_) {
       log::Warn("outbox relay: publishing to redis failed; will retry",
                 {{"stream", options_.stream}, {"error", error}});
