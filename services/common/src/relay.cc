@@ -3,9 +3,9 @@
 // - One pass = one Postgres transaction, begun in the same round trip as its first statement: one
 //   statement reads the oldest unpublished rows (seq order; no FOR UPDATE: the session's advisory
 //   lock already makes this relay the only writer of stamps, and row locks would cost a heap
-//   write and WAL per event), takes as many
-//   publish_seq values as rows, sorts them and hands them out in seq order (nextval's evaluation
-//   order inside one statement is not guaranteed) and stamps the rows; then XADD, COMMIT.
+//   write and WAL per event), takes as many publish_seq values as rows, sorts them and hands them
+//   out in seq order (nextval's evaluation order inside one statement is not guaranteed) and
+//   stamps the rows; then XADD, COMMIT.
 //   Values burnt by a rolled-back pass leave gaps in publish_seq: ids only have to grow.
 // - The first XADD of a pass goes alone; the rest of the batch follows in one pipeline. Ids in a
 //   batch increase, so once the first is accepted the others are too, and a rejected first id
@@ -89,7 +89,6 @@ int64_t StreamIdMs(const std::string& id) {
 
 enum class Pass { kEmpty, kPartial, kFull, kRedisFailed };
 
-// Everything that lives as long as one Postgres session.
 // One pass's transaction with BEGIN sent in the same round trip as the stamp statement (pqxx::work
 // would spend a round trip of its own on BEGIN, and every round trip on a busy machine is a
 // wake-up on the path from a commit to the subscribers). The stamp is prepared with SQL PREPARE
@@ -118,6 +117,7 @@ class PassTransaction {
   std::optional<pqxx::nontransaction> query_;
 };
 
+// Everything that lives as long as one Postgres session.
 class Session {
  public:
   Session(const RelayOptions& options, RedisClient& redis, pqxx::connection& connection,
