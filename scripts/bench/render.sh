@@ -15,7 +15,7 @@ jq -r '
   # The ceiling sentence of a missed GetAccount target (empty when no ceiling applies).
   def ceiling_sentence:
     if .ceiling != null and .ceiling < .target then
-      " **Not reachable here:** the target is above what a call doing no work at all reaches through the same runtime path in this run, ceiling \(.target as $t | .ceiling | n2t($t)) (\(.ceiling_basis)), so it cannot be met on this machine by this measurement."
+      " **Not reachable here:** the target is above what a call doing none of the work of the service reaches through the same runtime path in this run, ceiling \(.target as $t | .ceiling | n2t($t)) (\(.ceiling_basis)), so it cannot be met on this machine by this measurement."
     elif .ceiling != null then
       " Reachable by this measurement: ceiling \(.target as $t | .ceiling | n2t($t)) (\(.ceiling_basis)) is at or above the target; the scenario reaches \(.value_of_ceiling * 100 | floor)% of the ceiling (\(.numerator) \(.numerator_qps | n0)/s vs \(.ceiling_numerator) \(.ceiling_numerator_qps | n0)/s)."
     elif .ceiling_reason != null then
@@ -40,7 +40,7 @@ jq -r '
   "",
   "## Ratios (same run)",
   "",
-  "Ceiling: the same ratio for a no-op served through the runtime path the GetAccount takes (inline on gRPC'"'"'s thread: a cache hit is answered there, and a miss waits for a batch read by a loader thread, one hop per batch; a build without a cache uses the worker pool), over the same baseline, in this run. A call doing no work at all reached that much; a target above it cannot be met on this machine by this measurement.",
+  "Ceiling: the same ratio for a no-op served through the runtime path the GetAccount takes, over the same baseline, in this run: inline on gRPC'"'"'s thread for the warm read (a cache hit is answered there) and the cold read (a looser bound); for the Redis read, deferred to a batch loader that makes one MGET per batch of the same cache entries and answers them undecoded; the worker pool for a build without a cache. A call doing none of the work of the service reached that much; a target above it cannot be met on this machine by this measurement.",
   "",
   "| ratio | value | target | ceiling | status | Accord /s | baseline /s | note |",
   "| --- | --- | --- | --- | --- | --- | --- | --- |",
