@@ -97,7 +97,12 @@ std::string OutboxTable(const std::string& schema) { return schema + ".outbox"; 
 // StreamTail
 
 StreamTail::StreamTail(Options options, RedisClient& redis)
-    : options_(std::move(options)), redis_(redis) {
+    : options_(std::move(options)),
+      redis_(redis),
+      offered_(MetricsRegistry::Global().GetCounter(
+          "accord_stream_tail_offered_total",
+          "Events handed to listeners straight from this process's relay, without XREAD",
+          {{"stream", options_.stream}})) {
   if (options_.block < 10ms) options_.block = 10ms;  // BLOCK 0 would mean "forever"
 }
 
@@ -135,7 +140,7 @@ int StreamTail::AddListener(Listener listener, int64_t* position) {
 void StreamTail::RemoveListener(int id) {
   std::unique_lock lock(mutex_);
   std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
-  if (!delivering_ || std::this_thread::get_id() == thread_id_) return;
+  if (!delivering_ || std::this_thread::get_id() == delivering_thread_) return;
   const uint64_t round = delivery_round_;
   changed_.wait(lock, [&] { return !delivering_ || delivery_round_ != round; });
 }
@@ -223,7 +228,22 @@ bool StreamTail::CatchUpFromPostgres() {
   }
 }
 
+void StreamTail::Offer(std::vector<PublishedEvent> events) {
+  if (events.empty() || !positioned_.load()) return;
+  std::lock_guard delivery(delivery_mutex_);
+  // The stream may already have handed out the first few.
+  std::erase_if(events, [&](const PublishedEvent& e) { return e.publish_seq <= last_seq_.load(); });
+  if (events.empty() || events.front().publish_seq != last_seq_.load() + 1) return;
+  offered_.Increment(static_cast<double>(events.size()));
+  DeliverLocked(std::move(events));
+}
+
 void StreamTail::Deliver(std::vector<PublishedEvent> events) {
+  std::lock_guard delivery(delivery_mutex_);
+  DeliverLocked(std::move(events));
+}
+
+void StreamTail::DeliverLocked(std::vector<PublishedEvent> events) {
   std::erase_if(events, [&](const PublishedEvent& e) { return e.publish_seq <= last_seq_.load(); });
   if (events.empty()) return;
   std::vector<std::pair<int, Listener>> snapshot;
@@ -231,6 +251,7 @@ void StreamTail::Deliver(std::vector<PublishedEvent> events) {
     std::lock_guard lock(mutex_);
     snapshot = listeners_;
     delivering_ = true;
+    delivering_thread_ = std::this_thread::get_id();
     handed_out_ = events.back().publish_seq;
   }
   for (const auto& event : events) {
@@ -252,10 +273,6 @@ void StreamTail::Deliver(std::vector<PublishedEvent> events) {
 }
 
 void StreamTail::Run() {
-  {
-    std::lock_guard lock(mutex_);
-    thread_id_ = std::this_thread::get_id();
-  }
   const auto block_ms = std::to_string(options_.block.count());
   std::string run_id;
   bool reachable = false;  // Redis answered since the last failure

@@ -251,13 +251,15 @@ class Session {
     publish_seqs.reserve(rows.size());
     for (const auto& row : rows) publish_seqs.push_back(row[1].as<int64_t>());
 
+    std::vector<std::string> envelopes;
+    envelopes.reserve(rows.size());
+    for (const auto& row : rows) envelopes.push_back(pqxx::binarystring(row[2]).str());
     std::vector<std::vector<std::string>> commands;
     commands.reserve(rows.size());
     const std::string maxlen = std::to_string(options_.stream_maxlen);
     for (int i = 0; i < count; ++i) {
       commands.push_back({"XADD", options_.stream, "MAXLEN", "~", maxlen,
-                          std::to_string(publish_seqs[i]) + "-0", "envelope",
-                          pqxx::binarystring(rows[i][2]).str()});
+                          std::to_string(publish_seqs[i]) + "-0", "envelope", envelopes[i]});
     }
     auto first = redis_.Command(commands.front());
     if (!first.ok()) return RedisFailed(transaction, first.status().ToString());
@@ -282,6 +284,16 @@ class Session {
       for (const auto& reply : *replies) {
         if (reply.type == RedisValue::Type::kError) return RedisFailed(transaction, reply.str);
       }
+    }
+    // The stream carries them now, so this process's tail may have them before the COMMIT's
+    // round trip (the stream tail would, too).
+    if (options_.on_published) {
+      std::vector<std::pair<int64_t, std::string>> published;
+      published.reserve(count);
+      for (int i = 0; i < count; ++i) {
+        published.emplace_back(publish_seqs[i], std::move(envelopes[i]));
+      }
+      options_.on_published(published);
     }
     transaction.commit();
     if (redis_failing_) log::Info("outbox relay: publishing again", {{"stream", options_.stream}});

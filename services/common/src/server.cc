@@ -235,10 +235,11 @@ Runtime::Runtime(ServiceSettings settings)
     : settings_(std::move(settings)), page_tokens_(settings_.page_token_secret) {}
 
 Runtime::~Runtime() {
-  // Subscribers go first (they listen to the tail), then the readers and the relay.
+  // Subscribers go first (they listen to the tail), then the relay (it offers to the tail) and
+  // the tail.
   event_service_.reset();
-  if (tail_) tail_->Stop();
   if (relay_) relay_->Stop();
+  if (tail_) tail_->Stop();
   if (workers_) workers_->Shutdown();
 }
 
@@ -268,6 +269,20 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
   relay.stream_maxlen = config.stream_maxlen;
   relay.retention = config.event_retention;
   relay.idempotency_retention = config.idempotency_retention;
+  // This process's listeners get what its relay published without waiting for XREAD.
+  Runtime* self = runtime.get();
+  relay.on_published = [self](const std::vector<std::pair<int64_t, std::string>>& published) {
+    std::vector<PublishedEvent> events;
+    events.reserve(published.size());
+    for (const auto& [publish_seq, envelope] : published) {
+      PublishedEvent event;
+      event.publish_seq = publish_seq;
+      // One the relay cannot parse is left to the stream tail, which logs and skips it.
+      if (!event.envelope.ParseFromString(envelope)) return;
+      events.push_back(std::move(event));
+    }
+    self->tail_->Offer(std::move(events));
+  };
   runtime->relay_ = std::make_unique<OutboxRelay>(relay, *runtime->redis_);
   StreamTail::Options tail;
   tail.pg_url = config.pg.url;

@@ -327,6 +327,86 @@ TEST_F(EventStreamTest, TailStartsFromNowAndStopsListening) {
   EXPECT_FALSE(tail.healthy());
 }
 
+// An event that exists only in the test (not in the outbox, not on the stream).
+PublishedEvent Fabricated(int64_t publish_seq) {
+  PublishedEvent event;
+  event.publish_seq = publish_seq;
+  event.envelope.set_id(Numbered("offered-", publish_seq));
+  return event;
+}
+
+TEST_F(EventStreamTest, OfferHandsOutOnlyWhatDirectlyFollowsAndNothingTwice) {
+  Write(3);
+  ASSERT_TRUE(AllPublished());
+  RedisClient redis(*ParseRedisUrl(redis_server_.url()));
+  StreamTail tail(TailOptions(), redis);
+  Collected collected;
+  tail.AddListener([&](const PublishedEvent& event) { collected.Add(event); });
+  tail.Start();
+  ASSERT_EQ(tail.last_seq(), 3);
+
+  // A gap (4 unknown): left to the stream, which does not have 5, so nothing arrives.
+  tail.Offer({Fabricated(5)});
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(collected.size(), 0u);
+  // Directly following: handed out at once, though the stream never carried them.
+  tail.Offer({Fabricated(4), Fabricated(5)});
+  ASSERT_EQ(collected.size(), 2u);
+  EXPECT_EQ(IdsOf(collected.snapshot()), (std::vector<std::string>{"offered-4", "offered-5"}));
+  EXPECT_EQ(tail.last_seq(), 5);
+  // Offered again (a relay's retry, or the stream after the offer): not handed out twice.
+  tail.Offer({Fabricated(5)});
+  tail.Offer({Fabricated(4), Fabricated(5)});
+  EXPECT_EQ(collected.size(), 2u);
+  tail.Stop();
+}
+
+TEST_F(EventStreamTest, TheRelaysOwnTailGetsEachEventOnceInOrderFromTwoRacingPaths) {
+  // This test's relay offers to a tail in its own process, as Runtime wires them; the stream
+  // brings the same events, and whichever path comes first hands each one out.
+  relay_->Stop();
+  RedisClient redis(*ParseRedisUrl(redis_server_.url()));
+  StreamTail tail(TailOptions(), redis);
+  Collected collected;
+  tail.AddListener([&](const PublishedEvent& event) { collected.Add(event); });
+  tail.Start();
+  ASSERT_TRUE(Eventually([&] { return tail.healthy(); }));
+  RelayOptions options;
+  options.pg_url = db_.url();
+  options.schema = kSchema;
+  options.stream = EventStreamName(kSchema);
+  options.poll_interval = 100ms;
+  Collected hooked;  // what the relay offered
+  options.on_published = [&](const std::vector<std::pair<int64_t, std::string>>& published) {
+    std::vector<PublishedEvent> events;
+    for (const auto& [publish_seq, envelope] : published) {
+      PublishedEvent event;
+      event.publish_seq = publish_seq;
+      EXPECT_TRUE(event.envelope.ParseFromString(envelope));
+      hooked.Add(event);
+      events.push_back(std::move(event));
+    }
+    tail.Offer(std::move(events));
+  };
+  OutboxRelay relay(options, *relay_redis_);
+  relay.Start();
+
+  std::vector<std::string> written;
+  for (int round = 0; round < 20; ++round) {
+    for (auto& id : Write(3)) written.push_back(id);
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(Eventually([&] { return collected.size() >= written.size(); }));
+  std::this_thread::sleep_for(300ms);  // a second copy would arrive now
+
+  EXPECT_EQ(IdsOf(hooked.snapshot()), written);
+  auto events = collected.snapshot();
+  EXPECT_EQ(IdsOf(events), written);
+  ExpectIncreasingSeqs(events);
+  relay.Stop();
+  tail.Stop();
+}
+
 TEST_F(EventStreamTest, TailFillsTheGapFromPostgresWhenRedisLosesItsData) {
   RedisClient redis(*ParseRedisUrl(redis_server_.url()));
   StreamTail tail(TailOptions(), redis);

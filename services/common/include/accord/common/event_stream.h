@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "accord/common/metrics.h"
 #include "accord/common/redis.h"
 #include "accord/common/server.h"
 #include "accord/common/v1/event.pb.h"
@@ -61,6 +62,12 @@ class StreamTail {
   int AddListener(Listener listener, int64_t* position);
   // After it returns the listener is not called again (unless called from a listener itself).
   void RemoveListener(int id);
+  // Events the relay in this process just put on the stream, in stream order. Those not handed
+  // out yet go to the listeners at once when the first of them directly follows the last one
+  // handed out, which saves the wait for XREAD; after a gap (publish_seq values a rolled-back pass
+  // burnt, or events of another replica's relay not read yet) they are left to the stream, which
+  // carries them too. Either way each publish_seq reaches the listeners once, in order.
+  void Offer(std::vector<PublishedEvent> events);
   bool healthy() const { return healthy_.load(); }
   int64_t last_seq() const { return last_seq_.load(); }
   // False until Start found where "now" is.
@@ -73,10 +80,14 @@ class StreamTail {
   bool CatchUpFromPostgres();
   pqxx::connection& Pg();  // opens the tail's own connection on first use
   void Deliver(std::vector<PublishedEvent> events);
+  // Deliver with delivery_mutex_ held.
+  void DeliverLocked(std::vector<PublishedEvent> events);
   void Sleep(std::chrono::milliseconds duration);
 
   Options options_;
   RedisClient& redis_;
+  // Held for a whole delivery: the tail's thread and the relay's (Offer) take turns.
+  std::mutex delivery_mutex_;
   std::mutex mutex_;
   std::condition_variable changed_;  // wakes Stop's sleeps and RemoveListener's wait
   std::vector<std::pair<int, Listener>> listeners_;
@@ -84,12 +95,13 @@ class StreamTail {
   int64_t handed_out_ = 0;       // last publish_seq given to listeners (or being given)
   uint64_t delivery_round_ = 0;  // bumped when a batch delivery ends
   bool delivering_ = false;
-  std::thread::id thread_id_;
+  std::thread::id delivering_thread_;     // the thread running listeners while delivering_
   std::unique_ptr<pqxx::connection> pg_;  // used only by the tail's thread
   std::atomic<bool> stopping_{false};
   std::atomic<bool> healthy_{false};
   std::atomic<bool> positioned_{false};
   std::atomic<int64_t> last_seq_{0};
+  Counter& offered_;  // events handed out through Offer
   std::thread thread_;
 };
 

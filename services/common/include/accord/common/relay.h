@@ -18,9 +18,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "accord/common/redis.h"
 
@@ -39,6 +42,11 @@ struct RelayOptions {
   std::chrono::hours retention{24 * 7};
   // Idempotency keys: how long a retried request_id still returns the first call's result.
   std::chrono::hours idempotency_retention{24};
+  // Called on the relay's thread once a pass's events are on the stream (before its COMMIT, as
+  // the stream shows them), in stream order: (publish_seq, encoded envelope). The process's own
+  // stream tail takes them from here without waiting for its XREAD (StreamTail::Offer). Keep it
+  // short: the next pass waits.
+  std::function<void(const std::vector<std::pair<int64_t, std::string>>&)> on_published;
 };
 
 class OutboxRelay {
