@@ -90,7 +90,8 @@ absl::StatusOr<std::vector<absl::StatusOr<Account>>> CachingAccountRepository::G
     if (account.ok()) fill.emplace_back(account->name(), ValueOf(*account));
     results[missed[n]] = std::move(account);
   }
-  cache_.FillMany(fill);
+  // The calls waiting for this batch need not wait for Redis to take the copies as well.
+  cache_.FillManyInBackground(fill);
   return results;
 }
 

@@ -3,7 +3,7 @@
 // events then invalidate older copies on every other replica). Versions are the accounts' etags,
 // so a slow reader can never put an older account over a newer one. GetAsync gathers concurrent
 // misses into one GetMany: one MGET, one Postgres statement and one pipelined write-back for the
-// whole batch.
+// whole batch, which a background thread sends while the batch's calls are answered.
 #pragma once
 
 #include <memory>

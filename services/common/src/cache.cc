@@ -2,6 +2,8 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -86,8 +88,21 @@ VersionedCache::VersionedCache(Options options, RedisClient* redis,
       local_hits_(RequestCounter(options_.name, "local", "hit")),
       local_misses_(RequestCounter(options_.name, "local", "miss")),
       redis_hits_(RequestCounter(options_.name, "redis", "hit")),
-      redis_misses_(RequestCounter(options_.name, "redis", "miss")) {
+      redis_misses_(RequestCounter(options_.name, "redis", "miss")),
+      fills_dropped_(&MetricsRegistry::Global().GetCounter(
+          "accord_cache_fills_dropped_total",
+          "Level-2 fills dropped because the background fill queue was full",
+          {{"cache", options_.name}})) {
   if (options_.redis_ttl.count() < 1) options_.redis_ttl = std::chrono::seconds(1);
+}
+
+VersionedCache::~VersionedCache() {
+  {
+    std::lock_guard lock(fill_mutex_);
+    fill_stopping_ = true;
+  }
+  fill_ready_.notify_all();
+  if (fill_thread_.joinable()) fill_thread_.join();
 }
 
 std::string VersionedCache::RedisKey(const std::string& key) const {
@@ -212,7 +227,8 @@ void VersionedCache::Put(const std::string& key, const CachedValue& value) {
   StoreRemote(key, value.version, Kind::kValue, value.bytes);
 }
 
-void VersionedCache::FillMany(const std::vector<std::pair<std::string, CachedValue>>& entries) {
+std::vector<std::vector<std::string>> VersionedCache::FillLocal(
+    const std::vector<std::pair<std::string, CachedValue>>& entries) {
   std::vector<std::vector<std::string>> commands;
   commands.reserve(entries.size());
   const std::string ttl = std::to_string(options_.redis_ttl.count());
@@ -223,8 +239,51 @@ void VersionedCache::FillMany(const std::vector<std::pair<std::string, CachedVal
     commands.push_back(
         {"SET", RedisKey(key), Encode(value.version, 'V', value.bytes), "NX", "EX", ttl});
   }
+  return commands;
+}
+
+void VersionedCache::FillMany(const std::vector<std::pair<std::string, CachedValue>>& entries) {
+  auto commands = FillLocal(entries);
   if (redis_ == nullptr || commands.empty()) return;
   (void)redis_->Pipeline(commands);  // an error leaves level 2 colder, nothing worse
+}
+
+void VersionedCache::FillManyInBackground(
+    const std::vector<std::pair<std::string, CachedValue>>& entries) {
+  auto commands = FillLocal(entries);
+  if (redis_ == nullptr || commands.empty()) return;
+  {
+    std::lock_guard lock(fill_mutex_);
+    if (fill_stopping_) return;
+    if (fill_queue_.size() + commands.size() > kMaxQueuedFills) {
+      fills_dropped_->Increment(static_cast<double>(commands.size()));
+      return;
+    }
+    for (auto& command : commands) fill_queue_.push_back(std::move(command));
+    if (!fill_thread_.joinable()) fill_thread_ = std::thread([this] { RunFills(); });
+  }
+  fill_ready_.notify_one();
+}
+
+void VersionedCache::RunFills() {
+  // One pipeline per wake-up takes whatever queued meanwhile, in chunks that keep each round
+  // trip's buffers small.
+  constexpr size_t kChunk = 1000;
+  for (;;) {
+    std::vector<std::vector<std::string>> commands;
+    {
+      std::unique_lock lock(fill_mutex_);
+      fill_ready_.wait(lock, [&] { return fill_stopping_ || !fill_queue_.empty(); });
+      if (fill_stopping_) return;  // what is queued is dropped: level 2 only gets colder
+      commands.swap(fill_queue_);
+    }
+    for (size_t start = 0; start < commands.size(); start += kChunk) {
+      const size_t end = std::min(commands.size(), start + kChunk);
+      std::vector<std::vector<std::string>> chunk(std::make_move_iterator(commands.begin() + start),
+                                                  std::make_move_iterator(commands.begin() + end));
+      (void)redis_->Pipeline(chunk);  // an error leaves level 2 colder, nothing worse
+    }
+  }
 }
 
 void VersionedCache::PutLocalOnly(const std::string& key, const CachedValue& value) {

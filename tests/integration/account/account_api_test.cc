@@ -316,7 +316,18 @@ TEST_F(AccountApiTest, ConcurrentColdReadsOnAnotherReplicaEachAnswerTheirOwnAcco
   EXPECT_EQ(calls[kLive + 2].status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(ReasonOf(calls[kLive + 2].status), "RESOURCE_NOT_FOUND");
 
-  // The live accounts went to Redis on the way: a third replica reads them without Postgres.
+  // The live accounts went to Redis on the way (in the background, so wait for it): a third
+  // replica reads them without Postgres.
+  common::RedisClient redis(*common::ParseRedisUrl(testing::SharedRedisUrl()));
+  const auto filled_by = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  auto in_redis = [&] {
+    auto reply = redis.Command({"EXISTS", "accord:cache:account:" + live[0].name()});
+    return reply.ok() && reply->integer == 1;
+  };
+  while (!in_redis() && std::chrono::steady_clock::now() < filled_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(in_redis());
   testing::ServiceHarness third(AccountServiceDefinition(), database_.url(),
                                 testing::SharedRedisUrl());
   auto third_stub = v1::AccountService::NewStub(third.channel());

@@ -212,6 +212,56 @@ TEST_F(CacheRedisTest, FillManyStoresOnlyWhereRedisHoldsNothingInOneRoundTrip) {
   EXPECT_LE(ttl->integer, 30);
 }
 
+TEST_F(CacheRedisTest, BackgroundFillsAnswerLevelOneAtOnceAndReachRedisSoonWithoutOverwriting) {
+  VersionedCache writer(CacheOptions(), &redis_, nullptr);
+  writer.Put("accounts/b2", {9, "b2 v9"});  // a writer's newer version
+  VersionedCache reader(CacheOptions(), &redis_, nullptr);
+  reader.FillManyInBackground({{"accounts/b1", {1, "b1 v1"}}, {"accounts/b2", {3, "b2 v3"}}});
+  EXPECT_TRUE(reader.GetLocal("accounts/b1").has_value());  // level 1 took them at once
+
+  const auto deadline = Clock::now() + 5s;
+  std::optional<CachedValue> filled;
+  while (Clock::now() < deadline && !filled) {
+    VersionedCache cold(CacheOptions(), &redis_, nullptr);
+    filled = cold.Get("accounts/b1");
+    if (!filled) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(filled.has_value()) << "the background fill never reached Redis";
+  EXPECT_EQ(filled->bytes, "b1 v1");
+  VersionedCache cold(CacheOptions(), &redis_, nullptr);
+  auto newer = cold.Get("accounts/b2");
+  ASSERT_TRUE(newer.has_value());
+  EXPECT_EQ(newer->version, 9);  // the late fill did not replace the newer version
+}
+
+TEST_F(CacheRedisTest, BackgroundFillsBeyondTheQueueAreDroppedAndCounted) {
+  // Redis holds writes (CLIENT PAUSE), so the fill thread waits in its first pipeline while the
+  // queue fills up behind it; its client waits longer than the pause lasts.
+  RedisOptions patient = Options();
+  patient.command_timeout = 5s;
+  RedisClient reader_redis(patient);
+  VersionedCache reader(CacheOptions(), &reader_redis, nullptr);
+  auto& dropped = MetricsRegistry::Global().GetCounter("accord_cache_fills_dropped_total", "",
+                                                       {{"cache", "account"}});
+  const double dropped_before = dropped.value();
+  auto batch_of = [](int n) {
+    std::vector<std::pair<std::string, CachedValue>> batch;
+    for (int i = 0; i < 1000; ++i)
+      batch.push_back({Numbered(Numbered("accounts/q", n) + "-", i), {1, "q"}});
+    return batch;
+  };
+  auto pause = redis_.Command({"CLIENT", "PAUSE", "3000", "WRITE"});
+  ASSERT_TRUE(pause.ok()) << pause.status();
+  reader.FillManyInBackground(batch_of(0));
+  std::this_thread::sleep_for(200ms);  // the fill thread is waiting for Redis now
+  const int queued = static_cast<int>(VersionedCache::kMaxQueuedFills / 1000);
+  for (int n = 1; n <= queued + 2; ++n) reader.FillManyInBackground(batch_of(n));
+  EXPECT_GE(dropped.value() - dropped_before, 2000);
+  EXPECT_TRUE(reader.GetLocal(Numbered("accounts/q", queued + 2) + "-999").has_value())
+      << "level 1 takes a fill even when level 2 drops it";
+  ASSERT_TRUE(redis_.Command({"CLIENT", "UNPAUSE"}).ok());
+}
+
 TEST_F(CacheRedisTest, RacingWritersLeaveTheNewestVersion) {
   constexpr int kThreads = 4;
   constexpr int kVersions = 200;

@@ -13,12 +13,14 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -43,6 +45,9 @@ class VersionedCache {
   };
 
   VersionedCache(Options options, RedisClient* redis, std::function<bool()> fresh_source);
+  ~VersionedCache();
+  VersionedCache(const VersionedCache&) = delete;
+  VersionedCache& operator=(const VersionedCache&) = delete;
 
   // Level 1, then level 2 (filling level 1 on a hit). nullopt = miss (or a tombstone).
   std::optional<CachedValue> Get(const std::string& key);
@@ -66,6 +71,12 @@ class VersionedCache {
   // Redis holds nothing for the key (SET NX, pipelined in one round trip). A fill never replaces
   // what Redis holds: a writer's newer version or tombstone stays, and an older copy expires.
   void FillMany(const std::vector<std::pair<std::string, CachedValue>>& entries);
+  // As FillMany, but level 2 is written by a background thread, so a reader that answers many
+  // calls at once does not wait for the round trip: a late fill is no different from a slow
+  // reader's (SET NX refuses it wherever Redis already holds something). Fills queue up to
+  // kMaxQueuedFills keys; beyond that they are dropped (counted): level 2 only gets colder.
+  void FillManyInBackground(const std::vector<std::pair<std::string, CachedValue>>& entries);
+  static constexpr size_t kMaxQueuedFills = 50000;
   // Level 1 only, for a resource just created: level 2 cannot hold anything for a new key, so
   // there is nothing to overwrite, and the first reader on another replica fills it.
   void PutLocalOnly(const std::string& key, const CachedValue& value);
@@ -99,6 +110,10 @@ class VersionedCache {
   // are ignored (the cache only gets colder).
   void StoreRemote(const std::string& key, int64_t version, Kind kind, const std::string& bytes);
   std::string RedisKey(const std::string& key) const;
+  // Level 1 takes the entries; returns the SET NX commands that fill level 2.
+  std::vector<std::vector<std::string>> FillLocal(
+      const std::vector<std::pair<std::string, CachedValue>>& entries);
+  void RunFills();  // the background fill thread
   bool Fresh() const { return !fresh_source_ || fresh_source_(); }
 
   Options options_;
@@ -112,6 +127,13 @@ class VersionedCache {
   Counter* local_misses_;
   Counter* redis_hits_;
   Counter* redis_misses_;
+  Counter* fills_dropped_;
+  // FillManyInBackground's queue and thread (started on first use).
+  std::mutex fill_mutex_;
+  std::condition_variable fill_ready_;
+  std::vector<std::vector<std::string>> fill_queue_;
+  bool fill_stopping_ = false;
+  std::thread fill_thread_;
 };
 
 }  // namespace accord::common
