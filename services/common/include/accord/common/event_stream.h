@@ -6,7 +6,9 @@
 // Redis is unreachable, or came back with a different run_id (it lost its data), it fills the gap
 // from Postgres (outbox rows by publish_seq, kept for the retention window) before following the
 // stream again, so listeners never miss a published event; `healthy()` is false while it cannot
-// follow the live stream (cache users then treat local entries as stale).
+// follow the live stream (cache users then treat local entries as stale). In the replica whose
+// relay is active, the relay also offers what it just put on the stream (Offer), and whichever of
+// the two paths comes first hands an event out.
 //
 // EventServiceImpl: accord.events.v1.EventService for one service. A subscriber first registers
 // with the tail (buffering live events), replays from Postgres from its start position, then
