@@ -238,6 +238,18 @@ void StreamTail::Offer(std::vector<PublishedEvent> events) {
   DeliverLocked(std::move(events));
 }
 
+void StreamTail::OfferEncoded(const std::vector<std::pair<int64_t, std::string>>& published) {
+  std::vector<PublishedEvent> events;
+  events.reserve(published.size());
+  for (const auto& [publish_seq, envelope] : published) {
+    PublishedEvent event;
+    event.publish_seq = publish_seq;
+    if (!event.envelope.ParseFromString(envelope)) return;
+    events.push_back(std::move(event));
+  }
+  Offer(std::move(events));
+}
+
 void StreamTail::Deliver(std::vector<PublishedEvent> events) {
   std::lock_guard delivery(delivery_mutex_);
   DeliverLocked(std::move(events));

@@ -272,16 +272,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
   // This process's listeners get what its relay published without waiting for XREAD.
   Runtime* self = runtime.get();
   relay.on_published = [self](const std::vector<std::pair<int64_t, std::string>>& published) {
-    std::vector<PublishedEvent> events;
-    events.reserve(published.size());
-    for (const auto& [publish_seq, envelope] : published) {
-      PublishedEvent event;
-      event.publish_seq = publish_seq;
-      // One the relay cannot parse is left to the stream tail, which logs and skips it.
-      if (!event.envelope.ParseFromString(envelope)) return;
-      events.push_back(std::move(event));
-    }
-    self->tail_->Offer(std::move(events));
+    self->tail_->OfferEncoded(published);
   };
   runtime->relay_ = std::make_unique<OutboxRelay>(relay, *runtime->redis_);
   StreamTail::Options tail;

@@ -378,15 +378,13 @@ TEST_F(EventStreamTest, TheRelaysOwnTailGetsEachEventOnceInOrderFromTwoRacingPat
   options.poll_interval = 100ms;
   Collected hooked;  // what the relay offered
   options.on_published = [&](const std::vector<std::pair<int64_t, std::string>>& published) {
-    std::vector<PublishedEvent> events;
     for (const auto& [publish_seq, envelope] : published) {
       PublishedEvent event;
       event.publish_seq = publish_seq;
       EXPECT_TRUE(event.envelope.ParseFromString(envelope));
       hooked.Add(event);
-      events.push_back(std::move(event));
     }
-    tail.Offer(std::move(events));
+    tail.OfferEncoded(published);
   };
   OutboxRelay relay(options, *relay_redis_);
   relay.Start();

@@ -70,6 +70,9 @@ class StreamTail {
   // burnt, or events of another replica's relay not read yet) they are left to the stream, which
   // carries them too. Either way each publish_seq reaches the listeners once, in order.
   void Offer(std::vector<PublishedEvent> events);
+  // Offer for what RelayOptions::on_published receives: (publish_seq, encoded envelope). An
+  // offer holding an envelope that does not parse is left to the stream (which logs and skips it).
+  void OfferEncoded(const std::vector<std::pair<int64_t, std::string>>& published);
   bool healthy() const { return healthy_.load(); }
   int64_t last_seq() const { return last_seq_.load(); }
   // False until Start found where "now" is.
