@@ -20,6 +20,7 @@
 
 #include "accord/bench/v1/noop.grpc.pb.h"
 #include "accord/common/batch_loader.h"
+#include "accord/common/cache.h"
 #include "accord/common/metrics.h"
 #include "accord/common/server.h"
 
@@ -113,7 +114,9 @@ class RuntimeNoop final : public NoopService::CallbackService {
   absl::StatusOr<std::vector<Loader::Result>> FetchCached(const std::vector<std::string>& names) {
     std::vector<std::string> command = {"MGET"};
     command.reserve(names.size() + 1);
-    for (const auto& name : names) command.push_back("accord:cache:account:" + name);
+    for (const auto& name : names) {
+      command.push_back(accord::common::VersionedCache::RedisKeyFor("account", name));
+    }
     auto reply = runtime_.redis().Command(command);
     if (!reply.ok()) return reply.status();
     if (reply->type != accord::common::RedisValue::Type::kArray ||

@@ -105,8 +105,12 @@ VersionedCache::~VersionedCache() {
   if (fill_thread_.joinable()) fill_thread_.join();
 }
 
+std::string VersionedCache::RedisKeyFor(const std::string& cache_name, const std::string& key) {
+  return "accord:cache:" + cache_name + ":" + key;
+}
+
 std::string VersionedCache::RedisKey(const std::string& key) const {
-  return "accord:cache:" + options_.name + ":" + key;
+  return RedisKeyFor(options_.name, key);
 }
 
 std::optional<CachedValue> VersionedCache::GetLocalUnchecked(const std::string& key) {

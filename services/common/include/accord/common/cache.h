@@ -46,6 +46,8 @@ class VersionedCache {
 
   VersionedCache(Options options, RedisClient* redis, std::function<bool()> fresh_source);
   ~VersionedCache();
+  // The Redis key under which the cache named `cache_name` keeps `key`.
+  static std::string RedisKeyFor(const std::string& cache_name, const std::string& key);
   VersionedCache(const VersionedCache&) = delete;
   VersionedCache& operator=(const VersionedCache&) = delete;
 
