@@ -13,6 +13,9 @@
 #   BENCH_DIR            state, logs and reports (default .bench)
 #   BENCH_DURATION       measured seconds per scenario (default 15; --smoke 2)
 #   BENCH_WARMUP         unmeasured seconds before each (default 3; --smoke 1)
+#   BENCH_ROUNDS         rounds a ratio's scenarios take turns in (default 3; --smoke 2): each
+#                        round runs them one after the other for BENCH_DURATION / BENCH_ROUNDS s,
+#                        and a ratio is the median of its rounds' ratios
 #   BENCH_CONNECTIONS    client connections (default 4)   BENCH_STREAMS  streams per connection (8)
 #   BENCH_ACCOUNTS       accounts seeded for reads and again for updates (default 50000; smoke 2000)
 #   BENCH_PG_POOL_SIZE   the service's ACCORD_PG_POOL_SIZE (default 8; pgbench uses as many)
@@ -53,6 +56,8 @@ else
   DURATION=${BENCH_DURATION:-15} WARMUP=${BENCH_WARMUP:-3} ACCOUNTS=${BENCH_ACCOUNTS:-50000}
   EVENTS=200 EVENT_RATE=50 EVENT_SECONDS=10 EVENT_BURST=2000 RELAY_BACKLOG=20000
 fi
+ROUNDS=${BENCH_ROUNDS:-$((SMOKE ? 2 : 3))}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: BENCH_ROUNDS must be a positive integer" >&2; exit 2; }
 CONNECTIONS=${BENCH_CONNECTIONS:-4}
 STREAMS=${BENCH_STREAMS:-8}
 PG_POOL=${BENCH_PG_POOL_SIZE:-8}
@@ -136,7 +141,7 @@ source "$ROOT/scripts/bench/lib.sh"
 mkdir -p "$BENCH_DIR"
 stop_recorded  # anything a previous, interrupted run left
 rm -rf -- "$PG_DIR" "$REDIS_DIR" "$WORK" "$RESULTS" "$RUN_DIR"
-mkdir -p "$LOG_DIR" "$RUN_DIR" "$WORK" "$RESULTS"
+mkdir -p "$LOG_DIR" "$RUN_DIR" "$WORK" "$RESULTS" "$RESULTS/rounds"
 rm -f -- "$LOG_DIR"/*.log "$BENCH_DIR/report.md" "$BENCH_DIR/report.json"
 # The unprivileged PostgreSQL user (when we are root) must reach .bench/pg and its log.
 chmod 0711 "$BENCH_DIR"
@@ -382,7 +387,7 @@ PROBE_UPDATE=$(seeded_id $((2 * ACCOUNTS + 1)))
   --out="$WORK/probe-update.bin"
 capture_pgbench pgbench-update "$WORK/probe-update.bin" "$ACCOUNT_SVC/UpdateAccount" \
   "$PROBE_UPDATE" "$PROBE_UPDATE" 'public.bench_id(:i)' \
-  '\set i random(:accounts + 1, 2 * :accounts)'
+  '\set i random(:lo, :hi)'
 
 # What the machine does with everything started and no load: a background cost (a process
 # reconnecting in a loop, say) would otherwise hide inside every scenario's CPU per request.
@@ -394,8 +399,57 @@ IDLE_SNAPSHOT=$(snapshot_end)
 say "idle: $(jq -r '"machine \(.machine_busy_pct | round)% busy, PostgreSQL \(.postgres_cpu_pct | round)% of a core, account \(.service_cpu_pct | round)%"' <<<"$IDLE_SNAPSHOT")"
 
 # --- scenario runners -----------------------------------------------------------------------------
-# Each writes RESULTS/<name>.json. Scenario status: OK, FAILED (with reason) or NOT_AVAILABLE.
+# Each writes RESULTS/<name>.json (in a round: RESULTS/rounds/<name>.<round>.json, which
+# merge_rounds sums up). Scenario status: OK, FAILED (with reason) or NOT_AVAILABLE.
 SCENARIO_ORDER=()
+
+# Rounds. This machine's speed drifts by tens of percent within a minute (its cores are shared),
+# so one run of a scenario and one of its baseline can land on different sides of a slowdown. The
+# scenarios a ratio compares therefore take turns: round after round, each runs for
+# DURATION / ROUNDS seconds right after the other, and the report takes the median of the rounds'
+# ratios. Outside rounds (ROUND=0) a scenario runs once for DURATION.
+ROUND=0 MEASURE=$DURATION WARM=$WARMUP
+begin_round() {  # N: the first round warms up for WARMUP, the later ones (already warm) for 1 s
+  ROUND=$1
+  MEASURE=$((DURATION / ROUNDS > 0 ? DURATION / ROUNDS : 1))
+  WARM=$((ROUND == 1 || WARMUP < 1 ? WARMUP : 1))
+  say "round $ROUND of $ROUNDS (${MEASURE}s each)"
+}
+end_rounds() { ROUND=0 MEASURE=$DURATION WARM=$WARMUP; }
+result_file() { if ((ROUND > 0)); then echo "$RESULTS/rounds/$1.$ROUND.json"; else echo "$RESULTS/$1.json"; fi; }
+work_file() { if ((ROUND > 0)); then echo "$WORK/$1.r$ROUND"; else echo "$WORK/$1"; fi; }
+register_scenario() { ((ROUND > 1)) || SCENARIO_ORDER+=("$1"); }
+
+# Lines slice R of ROUNDS of FILE (the rounds of a scenario that uses each account once get
+# disjoint accounts); the whole file outside rounds.
+names_slice() {  # FILE
+  if ((ROUND == 0)); then echo "$1"; return; fi
+  local lines per
+  lines=$(wc -l <"$1")
+  per=$(((lines + ROUNDS - 1) / ROUNDS))
+  awk -v from=$(((ROUND - 1) * per + 1)) -v to=$((ROUND * per)) 'NR >= from && NR <= to' "$1" \
+    >"$1.r$ROUND"
+  echo "$1.r$ROUND"
+}
+
+# RESULTS/rounds/<name>.*.json -> RESULTS/<name>.json for each NAME (scripts/bench/merge-rounds.jq),
+# with the latency percentiles recomputed over every round's raw latencies where the driver keeps
+# them.
+merge_rounds() {  # NAME...
+  local name files column latency raw
+  for name; do
+    files=("$RESULTS/rounds/$name".*.json)
+    column=$(jq -s -r 'map(.latency_source.column // "none") | unique | if length == 1 then .[0] else "none" end' "${files[@]}")
+    latency=null
+    if [[ $column != none ]]; then
+      mapfile -t raw < <(jq -r '.latency_source.files[]' "${files[@]}")
+      latency=$(latency_json "$column" "${raw[@]}")
+    fi
+    jq -s --argjson latency "$latency" -f "$ROOT/scripts/bench/merge-rounds.jq" "${files[@]}" \
+      >"$RESULTS/$name.json"
+    report_line "$RESULTS/$name.json"
+  done
+}
 
 not_available() {  # NAME TITLE REASON
   SCENARIO_ORDER+=("$1")
@@ -437,16 +491,17 @@ settled_codes() {  # SERVICE METHOD
 # cancel the calls in flight when it stops, which the server rightly counts as CANCELLED.)
 run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
   local name=$1 title=$2 service=$3 method=$4 frame=$5
-  local out="$WORK/$name.h2load.txt" log="$WORK/$name.h2load.log" before after snap
+  local out log before after snap
+  out="$(work_file "$name").h2load.txt" log="$(work_file "$name").h2load.log"
   local url="http://127.0.0.1:${GRPC_PORT[$service]}/$method" warm_rate requests warm_before
-  SCENARIO_ORDER+=("$name")
+  register_scenario "$name"
   SERVICE_PID=${PID[$service]}
   warm_before=$(rpc_codes "${METRICS_PORT[$service]}" "$method")
-  h2load -D "$WARMUP" -c "$CONNECTIONS" -m "$STREAMS" -t 1 --data="$frame" "${H2_HEADERS[@]}" \
+  h2load -D "$WARM" -c "$CONNECTIONS" -m "$STREAMS" -t 1 --data="$frame" "${H2_HEADERS[@]}" \
     "$url" >"$out.warmup" 2>&1 || true
   warm_rate=$(h2load_json "$out.warmup" | jq '.rps | floor')
-  requests=$(((warm_rate * DURATION > 20 * CONNECTIONS * STREAMS) ? warm_rate * DURATION : 20 * CONNECTIONS * STREAMS))
-  say "$name: h2load -c $CONNECTIONS -m $STREAMS -n $requests (${WARMUP}s warm-up at $warm_rate/s)"
+  requests=$(((warm_rate * MEASURE > 20 * CONNECTIONS * STREAMS) ? warm_rate * MEASURE : 20 * CONNECTIONS * STREAMS))
+  say "$name: h2load -c $CONNECTIONS -m $STREAMS -n $requests (${WARM}s warm-up at $warm_rate/s)"
   rm -f -- "$log"
   before=$(settled_codes "$service" "$method")
   local cache_before cache_after
@@ -468,7 +523,7 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
   jq -n --arg name "$name" --arg title "$title" --arg service "$service" --arg method "$method" \
     --argjson client "$client" --argjson latency "$latency" --argjson verdict "$verdict" \
     --argjson snap "$snap" --argjson c "$CONNECTIONS" --argjson m "$STREAMS" \
-    --argjson d "$DURATION" --argjson w "$WARMUP" --argjson n "$requests" \
+    --argjson round "$ROUND" --argjson w "$WARM" --argjson n "$requests" --arg log "$log" \
     --argjson warm "$(server_verdict "$warm_before" "$before" 0)" \
     --argjson client_cpu "$(times_children_seconds "$out.times")" \
     --argjson rss "$(proc_rss_kb "${PID[$service]}")" --argjson hwm "$(proc_hwm_kb "${PID[$service]}")" \
@@ -479,9 +534,10 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
        (if ($client.failed + $client.errored + $client.timeout) > 0 then "h2load: \($client.failed) failed, \($client.errored) errored, \($client.timeout) timeout" else empty end),
        (if $client.status_other > 0 then "h2load: \($client.status_other) non-2xx HTTP responses" else empty end),
        (if $client.done != $n then "h2load finished \($client.done) of \($n) requests" else empty end) ]) as $reasons
-    | { name: $name, title: $title, driver: "h2load", service: $service, method: $method,
+    | { name: $name, round: $round, title: $title, driver: "h2load", service: $service, method: $method,
         connections: $c, streams_per_connection: $m, in_flight: ($c * $m),
         warmup_seconds: $w, requests: $n, duration_seconds: $snap.wall_seconds,
+        latency_source: {files: [$log], column: 3},
         warmup_non_ok_calls: $warm.non_ok,
         status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
         qps: $client.rps, requests_done: $client.done, latency_us: $latency,
@@ -490,17 +546,20 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
         postgres_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.postgres_cpu_seconds / $verdict.ok else null end),
         client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
         cache_requests: ($cb | with_entries(.value = ($ca[.key] - .value))),
-        resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$RESULTS/$name.json"
-  report_line "$name"
+        resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$(result_file "$name")"
+  report_line "$(result_file "$name")"
 }
 
 # accord-bench-h2load (h2load's way: one thread, HTTP/2 frames, but a different request per call;
-# closed loop) against SERVICE.
+# closed loop) against SERVICE. Runs for WARM + MEASURE seconds unless EXTRA_ARGS say otherwise
+# (--once).
 run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
   local name=$1 title=$2 service=$3 method=$4 mode=$5 names=$6
   shift 6
-  local out="$WORK/$name.load.json" before after snap
-  SCENARIO_ORDER+=("$name")
+  local out before after snap latencies
+  out="$(work_file "$name").load.json" latencies="$(work_file "$name").latencies"
+  [[ " $* " == *" --duration="* ]] || set -- "$@" --warmup="$WARM" --duration="$MEASURE"
+  register_scenario "$name"
   say "$name: accord-bench-h2load --mode=$mode -c $CONNECTIONS -m $STREAMS $*"
   SERVICE_PID=${PID[$service]}
   before=$(rpc_codes "${METRICS_PORT[$service]}" "$method")
@@ -509,8 +568,8 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
   snapshot_begin
   set +e
   ( "$H2LOAD" --mode="$mode" --target="127.0.0.1:${GRPC_PORT[$service]}" --token="$TOKEN" \
-      --connections="$CONNECTIONS" --streams="$STREAMS" --names-file="$names" "$@" \
-      >"$out" 2>"$out.err"
+      --connections="$CONNECTIONS" --streams="$STREAMS" --names-file="$names" \
+      --latency-file="$latencies" "$@" >"$out" 2>"$out.err"
     echo "$?" >"$out.exit"
     times >"$out.times" )
   set -e
@@ -526,12 +585,13 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
     --arg exit "$(cat "$out.exit")" --arg err "$(tail -c 300 "$out.err")" \
     --argjson rss "$(proc_rss_kb "${PID[$service]}")" --argjson hwm "$(proc_hwm_kb "${PID[$service]}")" \
     --argjson cb "$cache_before" --argjson ca "$cache_after" \
+    --argjson round "$ROUND" --arg latencies "$latencies" \
     --argjson extra "$(printf '%s\n' "$@" | jq -Rn '[inputs]')" '
     ([ $verdict.reasons[],
        (if $exit != "0" then "accord-bench-h2load exited \($exit): \($err)" else empty end),
        (($r.codes // {}) | to_entries[] | select(.key != "OK") | "client saw \(.value) \(.key) (first: \($r.first_error))") ]) as $reasons
-    | { name: $name, title: $title, driver: "accord-bench-h2load", driver_args: $extra,
-        service: $service, method: $method,
+    | { name: $name, round: $round, title: $title, driver: "accord-bench-h2load", driver_args: $extra,
+        service: $service, method: $method, latency_source: {files: [$latencies], column: 1},
         connections: $c, streams_per_connection: $m, in_flight: ($c * $m),
         duration_seconds: $r.measured_seconds,
         status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
@@ -541,37 +601,42 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
         postgres_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.postgres_cpu_seconds / $verdict.ok else null end),
         client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
         cache_requests: ($cb | with_entries(.value = ($ca[.key] - .value))),
-        resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$RESULTS/$name.json"
-  report_line "$name"
+        resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$(result_file "$name")"
+  report_line "$(result_file "$name")"
 }
 
-# pgbench with the script capture_pgbench derived for NAME.
-run_pgbench() {  # NAME TITLE
+# pgbench with the script capture_pgbench derived for NAME; DEFINEs (VAR=VALUE) are passed as -D.
+run_pgbench() {  # NAME TITLE [DEFINE...]
   local name=$1 title=$2
-  local sql="$WORK/$name.sql" out="$WORK/$name.pgbench.txt" snap line
-  SCENARIO_ORDER+=("$name")
+  shift 2
+  local sql="$WORK/$name.sql" out prefix snap line
+  out="$(work_file "$name").pgbench.txt" prefix="$(basename -- "$(work_file "$name")").log"
+  register_scenario "$name"
   local args=(-n -M prepared -c "$PG_POOL" -j 2 -D accounts="$ACCOUNTS")
   while IFS= read -r line; do args+=(-D "$line"); done <"$WORK/$name.defines"
+  for line; do args+=(-D "$line"); done
   args+=(-f "$sql" -h 127.0.0.1 -p "$PG_PORT" -U postgres accord)
-  say "$name: pgbench -M prepared -c $PG_POOL -j 2, ${WARMUP}s warm-up + ${DURATION}s"
+  say "$name: pgbench -M prepared -c $PG_POOL -j 2, ${WARM}s warm-up + ${MEASURE}s${*:+ ($*)}"
   # The service's session settings (see PgPool::Connect), so both sides plan alike.
   local -x PGOPTIONS="-c plan_cache_mode=force_generic_plan"
-  pgbench "${args[@]}" -T "$WARMUP" >/dev/null 2>&1 || true
-  rm -f -- "$WORK/$name".log*
+  pgbench "${args[@]}" -T "$WARM" >/dev/null 2>&1 || true
+  rm -f -- "$WORK/$prefix".*
   SERVICE_PID=""
   snapshot_begin
   set +e
-  ( cd "$WORK" && pgbench "${args[@]}" -T "$DURATION" -l --log-prefix="$name.log" >"$out" 2>&1
+  ( cd "$WORK" && pgbench "${args[@]}" -T "$MEASURE" -l --log-prefix="$prefix" >"$out" 2>&1
     echo "exit $?" >>"$out"
     times >"$out.times" )
   set -e
   snap=$(snapshot_end)
-  local client latency
+  local client latency logs
   client=$(pgbench_json "$out")
-  latency=$(latency_json 3 "$WORK/$name".log*)
+  logs=("$WORK/$prefix".*)
+  latency=$(latency_json 3 "${logs[@]}")
   jq -n --arg name "$name" --arg title "$title" --argjson client "$client" \
     --argjson latency "$latency" --argjson snap "$snap" --argjson pool "$PG_POOL" \
-    --argjson d "$DURATION" --arg exit "$(sed -n 's/^exit //p' "$out")" \
+    --argjson round "$ROUND" --argjson logs "$(printf '%s\n' "${logs[@]}" | jq -Rn '[inputs]')" \
+    --arg exit "$(sed -n 's/^exit //p' "$out")" \
     --arg outbox "$(grep -qi 'outbox' "$sql" && echo yes || echo no)" \
     --arg script "${sql#"$ROOT"/}" \
     --arg tail "$(tail -n 3 "$out")" \
@@ -579,25 +644,33 @@ run_pgbench() {  # NAME TITLE
     ([ (if $exit != "0" then "pgbench exited \($exit): \($tail)" else empty end),
        (if $client.failed > 0 then "pgbench: \($client.failed) failed transactions" else empty end),
        (if $client.processed == 0 then "no transaction completed" else empty end) ]) as $reasons
-    | { name: $name, title: $title, driver: "pgbench", connections: $pool, threads: 2,
-        duration_seconds: $d, includes_outbox_insert: ($outbox == "yes"), script: $script,
+    | { name: $name, round: $round, title: $title, driver: "pgbench", connections: $pool, threads: 2,
+        duration_seconds: $snap.wall_seconds, includes_outbox_insert: ($outbox == "yes"), script: $script,
+        latency_source: {files: $logs, column: 3},
         status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
         qps: $client.tps, requests_done: $client.processed, latency_us: $latency,
         postgres_cpu_us_per_request: (if $client.processed > 0 then 1e6 * $snap.postgres_cpu_seconds / $client.processed else null end),
         client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
-        resources: $snap }' >"$RESULTS/$name.json"
-  report_line "$name"
+        resources: $snap }' >"$(result_file "$name")"
+  report_line "$(result_file "$name")"
 }
 
 run_redis_benchmark() {  # NAME TITLE
-  local name=$1 title=$2 out="$WORK/$1.redis.csv" snap requests
-  SCENARIO_ORDER+=("$name")
-  # redis-benchmark has no duration flag: a request count sized to the scenario duration.
-  requests=$((SMOKE ? 50000 : 600000))
+  local name=$1 title=$2 out snap requests previous
+  out="$(work_file "$1").redis.csv"
+  register_scenario "$name"
+  # redis-benchmark has no duration flag: a request count sized to MEASURE seconds, from the
+  # previous round's rate once there is one (40000/s before).
+  previous="$RESULTS/rounds/$name.$((ROUND - 1)).json"
+  if ((ROUND > 1)) && [[ -f $previous ]]; then
+    requests=$(jq --argjson s "$MEASURE" '[.qps * $s, 10000] | max | floor' "$previous")
+  else
+    requests=$((40000 * MEASURE))
+  fi
   say "$name: redis-benchmark GET -c $REDIS_POOL -n $requests -d $ACCOUNT_BYTES"
   # The keys first (SET), then the measured GETs of values as large as a cached account.
-  redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$REDIS_POOL" -n "$ACCOUNTS" -r "$ACCOUNTS" \
-    -d "$ACCOUNT_BYTES" -t set -q >/dev/null 2>&1 || true
+  ((ROUND > 1)) || redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$REDIS_POOL" -n "$ACCOUNTS" \
+    -r "$ACCOUNTS" -d "$ACCOUNT_BYTES" -t set -q >/dev/null 2>&1 || true
   SERVICE_PID=""
   snapshot_begin
   set +e
@@ -611,10 +684,11 @@ run_redis_benchmark() {  # NAME TITLE
   client=$(redis_benchmark_json "$out")
   jq -n --arg name "$name" --arg title "$title" --argjson client "$client" --argjson snap "$snap" \
     --argjson c "$REDIS_POOL" --argjson n "$requests" --arg exit "$(cat "$out.exit")" \
+    --argjson round "$ROUND" \
     --argjson client_cpu "$(times_children_seconds "$out.times")" '
     ([ (if $exit != "0" then "redis-benchmark exited \($exit)" else empty end),
        (if $client.rps == 0 then "no GET result in redis-benchmark output" else empty end) ]) as $reasons
-    | { name: $name, title: $title, driver: "redis-benchmark", connections: $c, requests: $n,
+    | { name: $name, round: $round, title: $title, driver: "redis-benchmark", connections: $c, requests: $n,
         duration_seconds: $snap.wall_seconds,
         status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
         qps: $client.rps, requests_done: $n,
@@ -622,36 +696,38 @@ run_redis_benchmark() {  # NAME TITLE
                       max: (($client.max_ms // 0) * 1000 | floor), mean: (($client.avg_ms // 0) * 1000 | floor) },
         redis_cpu_us_per_request: (1e6 * $snap.redis_cpu_seconds / $n),
         client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
-        resources: $snap }' >"$RESULTS/$name.json"
-  report_line "$name"
+        resources: $snap }' >"$(result_file "$name")"
+  report_line "$(result_file "$name")"
 }
 
-report_line() {
-  jq -r '"[bench] \(.name): \(.status)  \(.qps // 0 | floor) /s  p50 \(.latency_us.p50 // "-") us  p99 \(.latency_us.p99 // "-") us\(if (.reasons // []) | length > 0 then "  (" + (.reasons | join("; ")) + ")" else "" end)"' \
-    "$RESULTS/$1.json" >&2
+report_line() {  # RESULT_FILE
+  jq -r '"[bench] \(.name)\(if (.round // 0) > 0 then " (round \(.round))" elif .rounds then " (\(.rounds | length) rounds)" else "" end): \(.status)  \(.qps // 0 | floor) /s  p50 \(.latency_us.p50 // "-") us  p99 \(.latency_us.p99 // "-") us\(if (.reasons // []) | length > 0 then "  (" + (.reasons | join("; ")) + ")" else "" end)"' \
+    "$1" >&2
 }
 
 # --- scenarios ------------------------------------------------------------------------------------
-# Each baseline runs right after the scenario it is compared with (pgbench after the cold read,
-# the create and the update; redis-benchmark after the Redis read): this machine's speed drifts
-# over minutes, and baselines measured together at the end once moved a ratio by 0.4.
+# A ratio's scenarios take turns in rounds (see begin_round): the warm read with the bare and the
+# runtime no-op; the cold read with pgbench's read; the Redis read with its no-op ceiling and
+# redis-benchmark; the create and the update each with pgbench's transaction. Baselines measured
+# together at the end of a run once moved a ratio by 0.4; a single run each, side by side, still
+# moved them by 0.15.
 
-run_h2load noop-bare "No-op, bare gRPC callback server" noop-bare "$NOOP_METHOD" "$WORK/noop.bin"
-run_h2load noop-runtime "No-op through Accord's runtime (auth, logging, metrics; inline)" \
-  noop-runtime "$NOOP_METHOD" "$WORK/noop.bin"
+for ((round = 1; round <= ROUNDS; round++)); do
+  begin_round "$round"
+  run_h2load noop-bare "No-op, bare gRPC callback server" noop-bare "$NOOP_METHOD" "$WORK/noop.bin"
+  run_h2load noop-runtime "No-op through Accord's runtime (auth, logging, metrics; inline)" \
+    noop-runtime "$NOOP_METHOD" "$WORK/noop.bin"
+  run_h2load get-warm "GetAccount, one account, repeated (warm)" account "$ACCOUNT_SVC/GetAccount" \
+    "$WORK/get.bin"
+done
+end_rounds
+merge_rounds noop-bare noop-runtime get-warm
 run_h2load noop-runtime-worker "No-op through Accord's runtime via the worker pool" \
   noop-runtime-worker "$NOOP_METHOD" "$WORK/noop.bin"
 # The same client as the Redis and PostgreSQL reads below (accord-bench-h2load, distinct names),
 # against the inline no-op: what those scenarios could reach if the service did no work at all.
 run_load noop-runtime-load "No-op through Accord's runtime (inline), driven by accord-bench-h2load with GetAccount requests" \
-  noop-runtime "$NOOP_METHOD" get "$WORK/read-names.txt" --method="/$NOOP_METHOD" \
-  --warmup="$WARMUP" --duration="$DURATION"
-run_h2load get-warm "GetAccount, one account, repeated (warm)" account "$ACCOUNT_SVC/GetAccount" \
-  "$WORK/get.bin"
-# The bare no-op again: this machine's speed drifts over minutes (its cores are shared), so the
-# ratios over the bare no-op take the mean of a run before and a run after what they compare.
-run_h2load noop-bare-again "No-op, bare gRPC callback server, again after get-warm" noop-bare \
-  "$NOOP_METHOD" "$WORK/noop.bin"
+  noop-runtime "$NOOP_METHOD" get "$WORK/read-names.txt" --method="/$NOOP_METHOD"
 
 # A cache shows itself in the service's metrics or as keys in Redis besides the event streams.
 CACHE_EVIDENCE=""
@@ -692,28 +768,38 @@ if [[ -n $CACHE_EVIDENCE ]]; then
     EXTRA_SERVICE_ENV=()
   }
   # PostgreSQL level: a fresh process (empty local level) and no cache keys in Redis; every
-  # account is read once, so every read misses both levels.
+  # account is read once (each round reads its own slice of them), so every read misses both
+  # levels.
   restart_account
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --scan --pattern 'accord:cache:*' 2>/dev/null \
     | xargs -r -n 500 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" DEL >/dev/null || true
-  run_load get-postgres "GetAccount, cache cold: each account once, both levels empty" account \
-    "$ACCOUNT_SVC/GetAccount" get "$WORK/read-names.txt" --once --warmup=0 --duration=600
+  for ((round = 1; round <= ROUNDS; round++)); do
+    begin_round "$round"
+    run_load get-postgres "GetAccount, cache cold: each account once, both levels empty" account \
+      "$ACCOUNT_SVC/GetAccount" get "$(names_slice "$WORK/read-names.txt")" --once --warmup=0 \
+      --duration=600
+    run_pgbench pgbench-read "pgbench: GetAccount's transaction (random seeded account)"
+  done
+  end_rounds
+  merge_rounds get-postgres pgbench-read
   expect_level get-postgres postgres
-  run_pgbench pgbench-read "pgbench: GetAccount's transaction (random seeded account)"
   # Redis level: the local level switched off (ACCORD_CACHE_LOCAL_ENTRIES=0); Redis holds every
-  # account the pass above read, so a round robin over them is answered by Redis alone.
+  # account the passes above read, so a round robin over them is answered by Redis alone.
   restart_account ACCORD_CACHE_LOCAL_ENTRIES=0
-  run_load get-redis "GetAccount from Redis (local level off), round robin over $ACCOUNTS accounts" \
-    account "$ACCOUNT_SVC/GetAccount" get "$WORK/read-names.txt" \
-    --warmup="$WARMUP" --duration="$DURATION"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    begin_round "$round"
+    run_load get-redis "GetAccount from Redis (local level off), round robin over $ACCOUNTS accounts" \
+      account "$ACCOUNT_SVC/GetAccount" get "$WORK/read-names.txt"
+    # The Redis-level path without its work, on the same cache entries (they are filled now):
+    # the gathered-read hop and one MGET per batch, the bytes answered undecoded. Its ratio over
+    # redis-benchmark is the ceiling of the Redis-level GetAccount.
+    run_load noop-runtime-redis "No-op deferred to a batch loader: one MGET per batch of the same accounts' cache entries, answered undecoded" \
+      noop-runtime-redis "$NOOP_METHOD" get "$WORK/read-names.txt" --method="/$NOOP_METHOD"
+    run_redis_benchmark redis-get "redis-benchmark: GET of an account-sized value"
+  done
+  end_rounds
+  merge_rounds get-redis noop-runtime-redis redis-get
   expect_level get-redis redis
-  # The Redis-level path without its work, on the same cache entries (they are filled now): the
-  # gathered-read hop and one MGET per batch, the bytes answered undecoded. Its ratio over
-  # redis-benchmark is the ceiling of the Redis-level GetAccount.
-  run_load noop-runtime-redis "No-op deferred to a batch loader: one MGET per batch of the same accounts' cache entries, answered undecoded" \
-    noop-runtime-redis "$NOOP_METHOD" get "$WORK/read-names.txt" --method="/$NOOP_METHOD" \
-    --warmup="$WARMUP" --duration="$DURATION"
-  run_redis_benchmark redis-get "redis-benchmark: GET of an account-sized value"
   # Back to the default configuration for the remaining scenarios.
   restart_account
 else
@@ -726,13 +812,32 @@ fi
 
 run_h2load list "ListAccounts, page_size 50, filter '$LIST_FILTER'" account \
   "$ACCOUNT_SVC/ListAccounts" "$WORK/list.bin"
-run_h2load create "CreateAccount (no request_id)" account "$ACCOUNT_SVC/CreateAccount" \
-  "$WORK/create.bin"
-run_pgbench pgbench-create "pgbench: CreateAccount's transaction"
-run_load update "UpdateAccount (display_name), round robin over $ACCOUNTS seeded accounts" account \
-  "$ACCOUNT_SVC/UpdateAccount" update "$WORK/update-names.txt" \
-  --warmup="$WARMUP" --duration="$DURATION"
-run_pgbench pgbench-update "pgbench: UpdateAccount's transaction (random seeded account)"
+for ((round = 1; round <= ROUNDS; round++)); do
+  begin_round "$round"
+  run_h2load create "CreateAccount (no request_id)" account "$ACCOUNT_SVC/CreateAccount" \
+    "$WORK/create.bin"
+  run_pgbench pgbench-create "pgbench: CreateAccount's transaction"
+done
+end_rounds
+merge_rounds create pgbench-create
+# Every account an update round sends starts at version 1 (accord-bench-h2load's etags count from
+# there), so each round updates its own slice of the accounts, and pgbench updates the same slice
+# after it.
+update_slice_ids() {  # the seeded ids of this round's slice, as pgbench defines lo=... hi=...
+  local per=$(((ACCOUNTS + ROUNDS - 1) / ROUNDS))
+  local lo=$((ACCOUNTS + (ROUND - 1) * per + 1)) hi=$((ACCOUNTS + ROUND * per))
+  echo "lo=$lo" "hi=$((hi < 2 * ACCOUNTS ? hi : 2 * ACCOUNTS))"
+}
+for ((round = 1; round <= ROUNDS; round++)); do
+  begin_round "$round"
+  run_load update "UpdateAccount (display_name), round robin over a round's share of $ACCOUNTS seeded accounts" \
+    account "$ACCOUNT_SVC/UpdateAccount" update "$(names_slice "$WORK/update-names.txt")"
+  # shellcheck disable=SC2046  # two words: lo=... hi=...
+  run_pgbench pgbench-update "pgbench: UpdateAccount's transaction (random seeded account)" \
+    $(update_slice_ids)
+done
+end_rounds
+merge_rounds update pgbench-update
 
 # Event stream: delivery latency and end-to-end throughput, then the relay on its own.
 events_out="$WORK/events.json"
@@ -771,10 +876,13 @@ SELECT r.receipt_us - c.commit_us AS total, s.stamp_us - c.commit_us AS to_relay
 FROM receipts r
 JOIN account.accounts a ON a.id = substr(r.name, 10)::uuid
 CROSS JOIN LATERAL (SELECT (extract(epoch FROM pg_xact_commit_timestamp(a.xmin)) * 1e6)::bigint AS commit_us) c
-LEFT JOIN LATERAL (SELECT (extract(epoch FROM o.published_at) * 1e6)::bigint AS stamp_us
-                   FROM account.outbox o
-                   WHERE o.subject = r.name AND o.type = 'accord.account.v1.AccountCreated'
-                   LIMIT 1) s ON true;
+-- One pass over the outbox (a hash join): it holds every scenario's events and has no index on
+-- subject, so a lookup per receipt would scan it once per receipt.
+LEFT JOIN (SELECT DISTINCT ON (o.subject) o.subject,
+                  (extract(epoch FROM o.published_at) * 1e6)::bigint AS stamp_us
+           FROM account.outbox o
+           WHERE o.type = 'accord.account.v1.AccountCreated'
+           ORDER BY o.subject, o.seq) s ON s.subject = r.name;
 SELECT json_build_object('count', count(*),
     'p50', percentile_disc(0.5) WITHIN GROUP (ORDER BY total),
     'p90', percentile_disc(0.9) WITHIN GROUP (ORDER BY total),
@@ -815,7 +923,7 @@ jq -n --argjson r "$(cat "$events_out")" --argjson snap "$snap" --arg exit "$eve
         qps: $r.burst_delivery_rate, burst_delivery_seconds: $r.burst_delivery_seconds,
         resources: $snap }
   end' >"$RESULTS/events.json"
-report_line events
+report_line "$RESULTS/events.json"
 
 if [[ $(jq -r .status "$RESULTS/events.json") == OK && $HAS_OUTBOX == t ]]; then
   # Relay drain: one transaction appends a backlog (copies of the newest real event row); the
@@ -848,7 +956,7 @@ if [[ $(jq -r .status "$RESULTS/events.json") == OK && $HAS_OUTBOX == t ]]; then
       reasons: (if $err == "" then [] else [$err] end), requests_done: $n,
       qps: (if $err == "" then $n / ($t1 - $t0) else 0 end), duration_seconds: ($t1 - $t0),
       resources: $snap }' >"$RESULTS/relay-drain.json"
-  report_line relay-drain
+  report_line "$RESULTS/relay-drain.json"
 else
   not_available relay-drain "Outbox relay drain" \
     "$([[ $HAS_OUTBOX == t ]] && echo "the event stream is not served by this build" || echo "no account.outbox table in this build")"
@@ -884,6 +992,7 @@ jq -n \
   --arg h2load "$(h2load --version | head -n 1)" \
   --arg pgbench "$(pgbench --version | head -n 1)" \
   --argjson duration "$DURATION" --argjson warmup "$WARMUP" --argjson accounts "$ACCOUNTS" \
+  --argjson rounds "$ROUNDS" --argjson round_seconds "$((DURATION / ROUNDS > 0 ? DURATION / ROUNDS : 1))" \
   --argjson connections "$CONNECTIONS" --argjson streams "$STREAMS" \
   --argjson pg_pool "$PG_POOL" --argjson redis_pool "$REDIS_POOL" \
   --argjson durable "$PG_DURABLE" --arg has_outbox "$HAS_OUTBOX" \

@@ -12,12 +12,14 @@ jq -r '
   def cell: tostring | gsub("\\|"; "\\|") | gsub("\n"; " ");
   # A ratio next to its target: two decimals, three when two would round onto the target.
   def n2t($t): if . == null then "-" elif $t != null and . != $t and ((. * 100 | round) / 100) == $t then ((. * 1000 | round) / 1000 | tostring) else n2 end;
+  # The rounds a median was taken over, e.g. " (rounds 0.88, 0.91, 0.95)".
+  def rounds_note($t): if (. // []) | length > 1 then " (rounds \(map(n2t($t)) | join(", ")))" else "" end;
   # The ceiling sentence of a missed GetAccount target (empty when no ceiling applies).
   def ceiling_sentence:
     if .ceiling != null and .ceiling < .target then
-      " **Not reachable here:** the target is above what a call doing none of the work of the service reaches through the same runtime path in this run, ceiling \(.target as $t | .ceiling | n2t($t)) (\(.ceiling_basis)), so it cannot be met on this machine by this measurement."
+      " **Not reachable here:** the target is above what a call doing none of the work of the service reaches through the same runtime path in this run, ceiling \(.target as $t | .ceiling | n2t($t))\(.target as $t | .ceiling_rounds | rounds_note($t)) (\(.ceiling_basis)), so it cannot be met on this machine by this measurement."
     elif .ceiling != null then
-      " Reachable by this measurement: ceiling \(.target as $t | .ceiling | n2t($t)) (\(.ceiling_basis)) is at or above the target; the scenario reaches \(.value_of_ceiling * 100 | floor)% of the ceiling (\(.numerator) \(.numerator_qps | n0)/s vs \(.ceiling_numerator) \(.ceiling_numerator_qps | n0)/s)."
+      " Reachable by this measurement: ceiling \(.target as $t | .ceiling | n2t($t))\(.target as $t | .ceiling_rounds | rounds_note($t)) (\(.ceiling_basis)) is at or above the target; the scenario reaches \(.value_of_ceiling * 100 | floor)% of the ceiling (\(.numerator) \(.numerator_qps | n0)/s vs \(.ceiling_numerator) \(.ceiling_numerator_qps | n0)/s)."
     elif .ceiling_reason != null then
       " Ceiling not measured (\(.ceiling_reason))."
     else "" end;
@@ -34,17 +36,19 @@ jq -r '
     (.latency_targets[] | select(.status == "MISSED") |
       "- **\(.title)**: \(.value_us | us) (target < \(.target_us | us)), p50 \(.p50_us | us); from the envelope time (taken inside the transaction, so it adds the commit'"'"'s own fsync) p50 \(.envelope_p50_us | us), p99 \(.envelope_p99_us | us); creates paced at \(.paced_rate | n0)/s.\(if .commit_to_relay_us.p99 != null then " Split at the relay'"'"'s stamp (the outbox row'"'"'s published_at): commit → relay p50 \(.commit_to_relay_us.p50 | us), p99 \(.commit_to_relay_us.p99 | us); relay → subscriber p50 \(.relay_to_subscriber_us.p50 | us), p99 \(.relay_to_subscriber_us.p99 | us)." else "" end) Saturation: \(.saturation). The path: commit, NOTIFY, the relay'"'"'s pass (one statement, then XADD and an asynchronous COMMIT), the hand-over to the stream tail of the relay'"'"'s own process (or the tail'"'"'s XREAD, whichever comes first), the subscriber'"'"'s gRPC write; every hop is a thread wake-up on a machine whose cores the load also uses."),
     (.ratios[] | select(.status == "MISSED") |
-      "- **\(.title)**: \(.target as $t | .value | n2t($t)) (target ≥ \(.target)).\(ceiling_sentence) \(.numerator) \(.numerator_qps | n0)/s vs \(.denominator) \(.denominator_qps | n0)/s; service CPU \(.evidence.numerator.cpu_us_per_request | n0) µs/request, PostgreSQL CPU \(.evidence.numerator.postgres_cpu_us_per_request | n0) µs/request, p99 \(.evidence.numerator.p99_us | us) vs \(.evidence.denominator.p99_us | us). Saturation: \(.evidence.numerator.saturation); baseline: \(.evidence.denominator.saturation). \(.note).")
+      "- **\(.title)**: \(.target as $t | .value | n2t($t))\(.target as $t | .rounds | rounds_note($t)) (target ≥ \(.target)).\(ceiling_sentence) \(.numerator) \(.numerator_qps | n0)/s vs \(.denominator) \(.denominator_qps | n0)/s; service CPU \(.evidence.numerator.cpu_us_per_request | n0) µs/request, PostgreSQL CPU \(.evidence.numerator.postgres_cpu_us_per_request | n0) µs/request, p99 \(.evidence.numerator.p99_us | us) vs \(.evidence.denominator.p99_us | us). Saturation: \(.evidence.numerator.saturation); baseline: \(.evidence.denominator.saturation). \(.note).")
   end),
   (if (.summary.failed | length) > 0 then "\n**FAILED scenarios** (a ratio involving them is invalid): \(.summary.failed | join(", "))" else empty end),
   "",
   "## Ratios (same run)",
   "",
+  "Each ratio whose scenarios took turns in rounds is the median of the rounds'"'"' ratios (listed after it): every round ran the scenario and its baseline seconds apart, so a slowdown of the shared machine moves one round, not the verdict.",
+  "",
   "Ceiling: the same ratio for a no-op served through the runtime path the GetAccount takes, over the same baseline, in this run: inline on gRPC'"'"'s thread for the warm read (a cache hit is answered there) and the cold read (a looser bound); for the Redis read, deferred to a batch loader that makes one MGET per batch of the same cache entries and answers them undecoded; the worker pool for a build without a cache. A call doing none of the work of the service reached that much; a target above it cannot be met on this machine by this measurement.",
   "",
   "| ratio | value | target | ceiling | status | Accord /s | baseline /s | note |",
   "| --- | --- | --- | --- | --- | --- | --- | --- |",
-  (.ratios[] | "| \(.title) | \(.value | n2) | \(if .target then "≥ \(.target)" else "-" end) | \(.target as $t | .ceiling | n2t($t))\(if .ceiling_reason then " (" + (.ceiling_reason | cell) + ")" else "" end) | \(.status)\(if .reason then ": " + (.reason | cell) else "" end) | \(.numerator_qps | n0) | \(.denominator_qps | n0)\(if .baseline_runs then " (mean of \(.baseline_runs | map(n0) | join(" and ")))" else "" end) | \(.note | cell) |"),
+  (.ratios[] | "| \(.title) | \(.target as $t | .value | n2t($t))\(.target as $t | .rounds | rounds_note($t)) | \(if .target then "≥ \(.target)" else "-" end) | \(.target as $t | .ceiling | n2t($t))\(.target as $t | .ceiling_rounds | rounds_note($t))\(if .ceiling_reason then " (" + (.ceiling_reason | cell) + ")" else "" end) | \(.status)\(if .reason then ": " + (.reason | cell) else "" end) | \(.numerator_qps | n0) | \(.denominator_qps | n0) | \(.note | cell) |"),
   "",
   "Latency targets:",
   "",
@@ -85,7 +89,7 @@ jq -r '
   "- Machine: \(.machine.host), \(.machine.nproc) cores, \(.machine.cpu_model), \(.machine.memory); load average at the end \(.machine.load_average_at_end)",
   (.machine.idle as $i | "- Idle before the scenarios (3 s, every process started, no load): machine \($i.machine_busy_pct | round)% busy, PostgreSQL \($i.postgres_cpu_pct | round)% of a core, the account service \($i.service_cpu_pct | round)%, Redis \($i.redis_cpu_pct | round)%\(if $i.machine_busy_pct > 10 or $i.postgres_cpu_pct > 3 then " (a background load that every scenario below carries)" else "" end)"),
   "- Versions: \(.versions.gxx); gRPC \(.versions.grpc); Protobuf \(.versions.protobuf); libpqxx \(.versions.libpqxx); \(.versions.postgres); \(.versions.redis); \(.versions.h2load); \(.versions.pgbench)",
-  "- Load: \(.settings.connections) connections × \(.settings.streams_per_connection) streams for gRPC scenarios (h2load -t 1); \(.settings.warmup_seconds) s warm-up + \(.settings.duration_seconds) s measured each",
+  "- Load: \(.settings.connections) connections × \(.settings.streams_per_connection) streams for gRPC scenarios (h2load -t 1); \(.settings.warmup_seconds) s warm-up + \(.settings.duration_seconds) s measured each; scenarios compared in a ratio take turns in \(.settings.rounds) rounds of \(.settings.round_seconds) s (warm-up \(.settings.warmup_seconds) s in the first round, 1 s after), the others run once",
   "- Service: ACCORD_PG_POOL_SIZE=\(.settings.service_pg_pool_size) (pgbench -c \(.settings.service_pg_pool_size) -j 2 -M prepared), ACCORD_REDIS_POOL_SIZE=\(.settings.service_redis_pool_size) (redis-benchmark -c \(.settings.service_redis_pool_size)); ACCORD_LOG_LEVEL=info",
   "- Data: \(.settings.accounts_seeded) accounts for reads and lists, \(.settings.accounts_seeded) more for updates; list filter `\(.settings.list_filter)`; an Account response is \(.settings.account_response_bytes) bytes and the no-op answers with as many",
   "- PostgreSQL: \(if .settings.postgres_durable then "fsync and synchronous_commit on" else "fsync and synchronous_commit off (ephemeral)" end); outbox table: \(if .settings.outbox_table then "yes" else "no" end); cache: \(if .settings.cache_detected then "detected (\(.settings.cache_evidence))" else "not detected" end)",

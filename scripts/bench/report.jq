@@ -1,5 +1,7 @@
 # Builds report.json from the per-scenario results ($scenarios) and the run's facts (--arg/--argjson
-# from scripts/bench.sh). Ratios compare QPS of an Accord scenario with its same-run baseline.
+# from scripts/bench.sh). Ratios compare QPS of an Accord scenario with its same-run baseline. When
+# both took turns in rounds (each scenario's `rounds`), a ratio is the median of the rounds'
+# ratios, each of two runs made seconds apart; otherwise it is the ratio of the two rates.
 # A GetAccount ratio also gets a ceiling: the same ratio for a no-op served through the same
 # runtime path (inline; deferred to a batch loader with one Redis MGET per batch for the Redis
 # level; via the worker pool for a build without a cache), i.e. the best a call doing none of the
@@ -21,22 +23,28 @@ def saturation:
     | if length == 0 then "no CPU saturated (machine \($r.machine_busy_pct // 0 | floor)% busy): latency-bound (round trips, pool or lock waits)" else join("; ") end
   end;
 
+def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
+                   else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+
+# $a / $b of two OK scenarios with a positive rate: per round and their median when both ran in as
+# many rounds, else the ratio of their rates.
+def rate_ratio($a; $b):
+  if ($a.rounds | length) > 0 and ($a.rounds | length) == ($b.rounds | length)
+     and all($b.rounds[]; (.qps // 0) > 0) then
+    [range(0; $a.rounds | length) as $i | ($a.rounds[$i].qps // 0) / $b.rounds[$i].qps] as $each
+    | {value: ($each | median), rounds: $each}
+  else {value: ($a.qps / $b.qps), rounds: null} end;
+
 (by_name) as $s
 | ($scenarios | map(. + {saturation: saturation})) as $all
 | ($all | reduce .[] as $x ({}; . + {($x.name): $x})) as $s
 | $s as $runs
-# The bare no-op ran before and after the scenarios compared with it: ratios use the mean of the
-# two runs (both are listed under scenarios, and the ratio keeps them as baseline_runs).
-| (if ($s["noop-bare"].status // "") == "OK" and ($s["noop-bare-again"].status // "") == "OK" then
-     $s + {"noop-bare": ($s["noop-bare"] + {qps_runs: [$s["noop-bare"].qps, $s["noop-bare-again"].qps],
-                                            qps: (($s["noop-bare"].qps + $s["noop-bare-again"].qps) / 2)})}
-   else $s end) as $s
 | ($cache != "") as $has_cache
 # The ceiling of a ratio whose denominator is $den: $ceil is null (no ceiling applies) or
 # {numerator: a no-op scenario, path: what that no-op stands for}. ceiling stays null, with a
 # ceiling_reason, when either scenario did not run, was not available, FAILED or measured 0/s.
 | def ceiling($den; $ceil):
-    { ceiling: null, ceiling_basis: null, ceiling_numerator: ($ceil.numerator // null),
+    { ceiling: null, ceiling_rounds: null, ceiling_basis: null, ceiling_numerator: ($ceil.numerator // null),
       ceiling_numerator_qps: null, ceiling_reason: null, value_of_ceiling: null }
     + if $ceil == null then {}
       else ($s[$ceil.numerator]) as $cn | ($s[$den]) as $cd
@@ -46,9 +54,9 @@ def saturation:
             {ceiling_reason: ([$cn, $cd] | map(select(.status != "OK") | "\(.name) \(.status)") | join(", "))}
           elif ($cn.qps // 0) <= 0 or ($cd.qps // 0) <= 0 then
             {ceiling_reason: ([$cn, $cd] | map(select((.qps // 0) <= 0) | "\(.name) measured 0/s") | join(", "))}
-          else
-            { ceiling: ($cn.qps / $cd.qps), ceiling_numerator_qps: $cn.qps,
-              ceiling_basis: "\($ceil.numerator) \($cn.qps | floor)/s ÷ \($den) \($cd.qps | floor)/s: \($ceil.path)" }
+          else rate_ratio($cn; $cd) as $r
+            | { ceiling: $r.value, ceiling_rounds: $r.rounds, ceiling_numerator_qps: $cn.qps,
+                ceiling_basis: "\($ceil.numerator) \($cn.qps | floor)/s ÷ \($den) \($cd.qps | floor)/s\(if $r.rounds then ", median of \($r.rounds | length) rounds" else "" end): \($ceil.path)" }
           end
       end;
   def ratio($id; $title; $num; $den; $target; $note; $ceil):
@@ -59,8 +67,8 @@ def saturation:
         elif $d.status == "NOT_AVAILABLE" then {status: "NOT_AVAILABLE", reason: "\($den): \($d.reason)"}
         elif $n.status != "OK" or $d.status != "OK" then {status: "INVALID", reason: "a scenario FAILED: \([$n, $d] | map(select(.status != "OK") | .name) | join(", "))"}
         elif ($d.qps // 0) <= 0 then {status: "INVALID", reason: "baseline measured 0/s"}
-        else ($n.qps / $d.qps) as $v
-          | { value: $v, numerator_qps: $n.qps, denominator_qps: $d.qps, baseline_runs: ($d.qps_runs // null),
+        else rate_ratio($n; $d) as $r | $r.value as $v
+          | { value: $v, rounds: $r.rounds, numerator_qps: $n.qps, denominator_qps: $d.qps,
               status: (if $target == null then "INFO" elif $v >= $target then "MET" else "MISSED" end),
               evidence: { ratio: $v,
                           numerator: {qps: $n.qps, p99_us: $n.latency_us.p99, cpu_us_per_request: $n.cpu_us_per_request,
@@ -133,6 +141,7 @@ def saturation:
     versions: { gxx: $gxx, grpc: $grpc, protobuf: $protobuf, libpqxx: $pqxx, postgres: $postgres,
                 redis: $redis, h2load: $h2load, pgbench: $pgbench },
     settings: { duration_seconds: $duration, warmup_seconds: $warmup, accounts_seeded: $accounts,
+                rounds: $rounds, round_seconds: $round_seconds,
                 connections: $connections, streams_per_connection: $streams,
                 service_pg_pool_size: $pg_pool, service_redis_pool_size: $redis_pool,
                 postgres_durable: ($durable == 1), outbox_table: ($has_outbox == "t"),

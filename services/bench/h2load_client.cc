@@ -61,6 +61,8 @@ Options:
   --method=/S/M    get: send the same GetAccountRequests to this method instead (raw bytes, e.g.
                    a no-op server's method, to measure what this client and path cost alone)
   --once           get: request each name once, then stop (ignores --duration)
+  --latency-file=F also write every measured OK call's latency (microseconds, one per line) to F,
+                   so the latencies of several runs can be summarised together
   --timeout=S      per-call deadline (default 10; sent as grpc-timeout, and a call still open
                    after it is cancelled and counted as DEADLINE_EXCEEDED)
 
@@ -356,8 +358,16 @@ class Load {
       first = false;
     }
     out << "},\"first_error\":\"" << JsonEscape(first_error_)
-        << "\",\"latency_us\":" << LatencyJson(std::move(latencies_us_)) << "}";
+        << "\",\"latency_us\":" << LatencyJson(latencies_us_) << "}";
     return out.str();
+  }
+
+  // The measured OK calls' latencies, one per line, in completion order.
+  bool WriteLatencies(const std::string& path) const {
+    std::ofstream file(path);
+    for (int64_t latency : latencies_us_) file << latency << '\n';
+    file.flush();
+    return static_cast<bool>(file);
   }
 
  private:
@@ -681,6 +691,7 @@ int main(int argc, char** argv) {
   const std::string names_file = flags.Get("names-file");
   const bool once = flags.Has("once");
   const std::string method = flags.Get("method");
+  const std::string latency_file = flags.Get("latency-file");
   flags.Finish();
 
   if (mode != "get" && mode != "update") {
@@ -716,5 +727,9 @@ int main(int argc, char** argv) {
   }
   std::cout << load.Run(static_cast<int>(connections), static_cast<int>(streams), warmup, duration)
             << std::endl;
+  if (!latency_file.empty() && !load.WriteLatencies(latency_file)) {
+    std::cerr << "accord-bench-h2load: cannot write " << latency_file << "\n";
+    return 1;
+  }
   return 0;
 }
