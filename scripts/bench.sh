@@ -2,7 +2,7 @@
 # Performance report with baselines measured in the same run. Builds Release (scripts/build.sh),
 # starts its own PostgreSQL and Redis on free loopback ports (data under .bench/), migrates and
 # starts the account service and the no-op baseline servers, seeds accounts, runs every scenario
-# and writes .bench/report.md and .bench/report.json. A full run takes about 4-5 minutes on 2
+# and writes .bench/report.md and .bench/report.json. A full run takes about 6 minutes on 2
 # cores (plus the build); nothing it starts outlives it.
 #
 #   --smoke              every scenario for ~2 s (the ctest `bench_smoke` runs this)
