@@ -347,6 +347,7 @@ launch noop-runtime health "$NOOP" --accord-runtime --response-bytes="$NOOP_PAYL
 launch noop-runtime-worker health "$NOOP" --accord-runtime --worker --response-bytes="$NOOP_PAYLOAD"
 launch noop-runtime-redis health "$NOOP" --accord-runtime --deferred-redis \
   --response-bytes="$NOOP_PAYLOAD"
+launch noop-runtime-pg health "$NOOP" --accord-runtime --deferred-pg --response-bytes="$NOOP_PAYLOAD"
 EXTRA_SERVICE_ENV=()
 
 # --- the SQL the service runs, captured for pgbench -------------------------------------------------
@@ -775,13 +776,20 @@ if [[ -n $CACHE_EVIDENCE ]]; then
     | xargs -r -n 500 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" DEL >/dev/null || true
   for ((round = 1; round <= ROUNDS; round++)); do
     begin_round "$round"
-    run_load get-postgres "GetAccount, cache cold: each account once, both levels empty" account \
-      "$ACCOUNT_SVC/GetAccount" get "$(names_slice "$WORK/read-names.txt")" --once --warmup=0 \
+    slice=$(names_slice "$WORK/read-names.txt")
+    # The PostgreSQL-level path without its work, on this round's accounts just before the
+    # service reads them (so its MGET misses too): the gathered-read hop, one MGET and the
+    # service's own SELECT per batch, the rows left undecoded. Its ratio over pgbench's read is
+    # the ceiling of the cold GetAccount.
+    run_load noop-runtime-pg "No-op deferred to a batch loader: one MGET (a miss) and the service's own SELECT per batch of the same accounts, answered undecoded" \
+      noop-runtime-pg "$NOOP_METHOD" get "$slice" --method="/$NOOP_METHOD" --once --warmup=0 \
       --duration=600
+    run_load get-postgres "GetAccount, cache cold: each account once, both levels empty" account \
+      "$ACCOUNT_SVC/GetAccount" get "$slice" --once --warmup=0 --duration=600
     run_pgbench pgbench-read "pgbench: GetAccount's transaction (random seeded account)"
   done
   end_rounds
-  merge_rounds get-postgres pgbench-read
+  merge_rounds noop-runtime-pg get-postgres pgbench-read
   expect_level get-postgres postgres
   # Redis level: the local level switched off (ACCORD_CACHE_LOCAL_ENTRIES=0); Redis holds every
   # account the passes above read, so a round robin over them is answered by Redis alone.
@@ -806,6 +814,8 @@ else
   not_available get-redis "GetAccount from Redis (local level off)" "no cache in this build"
   not_available noop-runtime-redis "No-op deferred to a batch loader with one MGET per batch" \
     "no cache in this build, so no cache entries to read"
+  not_available noop-runtime-pg "No-op deferred to a batch loader with one MGET and one SELECT per batch" \
+    "no cache in this build, so no gathered reads"
   run_pgbench pgbench-read "pgbench: GetAccount's transaction (random seeded account)"
   run_redis_benchmark redis-get "redis-benchmark: GET of an account-sized value"
 fi
@@ -964,7 +974,7 @@ fi
 
 
 # --- report ---------------------------------------------------------------------------------------
-for name in account noop-bare noop-runtime noop-runtime-worker noop-runtime-redis; do
+for name in account noop-bare noop-runtime noop-runtime-worker noop-runtime-redis noop-runtime-pg; do
   [[ -n ${PID[$name]:-} ]] || continue
   jq -n --arg name "$name" --argjson idle "${IDLE_RSS[$name]}" \
     --argjson peak "$(proc_hwm_kb "${PID[$name]}")" '{name: $name, idle_rss_kb: $idle, peak_rss_kb: $peak}'

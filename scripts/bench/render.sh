@@ -44,7 +44,7 @@ jq -r '
   "",
   "Each ratio whose scenarios took turns in rounds is the median of the rounds'"'"' ratios (listed after it): every round ran the scenario and its baseline seconds apart, so a slowdown of the shared machine moves one round, not the verdict.",
   "",
-  "Ceiling: the same ratio for a no-op served through the runtime path the GetAccount takes, over the same baseline, in this run: inline on gRPC'"'"'s thread for the warm read (a cache hit is answered there) and the cold read (a looser bound); for the Redis read, deferred to a batch loader that makes one MGET per batch of the same cache entries and answers them undecoded; the worker pool for a build without a cache. A call doing none of the work of the service reached that much; a target above it cannot be met on this machine by this measurement.",
+  "Ceiling: the same ratio for a no-op served through the runtime path the GetAccount takes, over the same baseline, in this run: inline on gRPC'"'"'s thread for the warm read (a cache hit is answered there); for the Redis read, deferred to a batch loader that makes one MGET per batch of the same cache entries and answers them undecoded; for the cold read, the same loader making that MGET (it misses) and the service'"'"'s own SELECT per batch of the same accounts, the rows undecoded; the worker pool for a build without a cache. A call doing none of the work of the service reached that much; a target above it cannot be met on this machine by this measurement.",
   "",
   "| ratio | value | target | ceiling | status | Accord /s | baseline /s | note |",
   "| --- | --- | --- | --- | --- | --- | --- | --- |",
