@@ -92,6 +92,11 @@ VersionedCache::VersionedCache(Options options, RedisClient* redis,
       fills_dropped_(&MetricsRegistry::Global().GetCounter(
           "accord_cache_fills_dropped_total",
           "Level-2 fills dropped because the background fill queue was full",
+          {{"cache", options_.name}})),
+      fill_round_trips_(&MetricsRegistry::Global().GetCounter(
+          "accord_cache_fill_round_trips_total",
+          "Pipelines the background fill thread sent to Redis (fills per round trip: divide "
+          "the fills by this)",
           {{"cache", options_.name}})) {
   if (options_.redis_ttl.count() < 1) options_.redis_ttl = std::chrono::seconds(1);
 }
@@ -256,6 +261,7 @@ void VersionedCache::FillManyInBackground(
     const std::vector<std::pair<std::string, CachedValue>>& entries) {
   auto commands = FillLocal(entries);
   if (redis_ == nullptr || commands.empty()) return;
+  bool wake = false;
   {
     std::lock_guard lock(fill_mutex_);
     if (fill_stopping_) return;
@@ -265,27 +271,34 @@ void VersionedCache::FillManyInBackground(
     }
     for (auto& command : commands) fill_queue_.push_back(std::move(command));
     if (!fill_thread_.joinable()) fill_thread_ = std::thread([this] { RunFills(); });
+    // While the thread lingers or writes it is not woken for every batch: only a full chunk
+    // calls it early.
+    wake = fill_idle_ || fill_queue_.size() >= kFillChunk;
   }
-  fill_ready_.notify_one();
+  if (wake) fill_ready_.notify_one();
 }
 
 void VersionedCache::RunFills() {
-  // One pipeline per wake-up takes whatever queued meanwhile, in chunks that keep each round
+  // One pipeline per gathering takes whatever queued meanwhile, in chunks that keep each round
   // trip's buffers small.
-  constexpr size_t kChunk = 1000;
   for (;;) {
     std::vector<std::vector<std::string>> commands;
     {
       std::unique_lock lock(fill_mutex_);
+      fill_idle_ = true;
       fill_ready_.wait(lock, [&] { return fill_stopping_ || !fill_queue_.empty(); });
+      fill_idle_ = false;
+      fill_ready_.wait_for(lock, kFillLinger,
+                           [&] { return fill_stopping_ || fill_queue_.size() >= kFillChunk; });
       if (fill_stopping_) return;  // what is queued is dropped: level 2 only gets colder
       commands.swap(fill_queue_);
     }
-    for (size_t start = 0; start < commands.size(); start += kChunk) {
-      const size_t end = std::min(commands.size(), start + kChunk);
+    for (size_t start = 0; start < commands.size(); start += kFillChunk) {
+      const size_t end = std::min(commands.size(), start + kFillChunk);
       std::vector<std::vector<std::string>> chunk(std::make_move_iterator(commands.begin() + start),
                                                   std::make_move_iterator(commands.begin() + end));
       (void)redis_->Pipeline(chunk);  // an error leaves level 2 colder, nothing worse
+      fill_round_trips_->Increment();
     }
   }
 }

@@ -234,6 +234,50 @@ TEST_F(CacheRedisTest, BackgroundFillsAnswerLevelOneAtOnceAndReachRedisSoonWitho
   EXPECT_EQ(newer->version, 9);  // the late fill did not replace the newer version
 }
 
+TEST_F(CacheRedisTest, BackgroundFillsOfABurstShareRoundTrips) {
+  VersionedCache reader(CacheOptions(), &redis_, nullptr);
+  auto& round_trips = MetricsRegistry::Global().GetCounter("accord_cache_fill_round_trips_total",
+                                                           "", {{"cache", "account"}});
+  const double round_trips_before = round_trips.value();
+  // A burst of small batches half a millisecond apart, as a loader answering read after read
+  // makes them. Without the linger each would be a round trip of its own (the thread wakes and
+  // writes well within half a millisecond).
+  constexpr int kBatches = 20;
+  const auto burst_start = Clock::now();
+  for (int n = 0; n < kBatches; ++n) {
+    std::vector<std::pair<std::string, CachedValue>> batch;
+    for (int i = 0; i < 10; ++i) {
+      batch.push_back({Numbered(Numbered("accounts/g", n) + "-", i), {1, "g"}});
+    }
+    reader.FillManyInBackground(batch);
+    std::this_thread::sleep_for(500us);
+  }
+  const auto burst = Clock::now() - burst_start;
+  const std::string last = Numbered(Numbered("accounts/g", kBatches - 1) + "-", 9);
+  const auto deadline = Clock::now() + 5s;
+  std::optional<CachedValue> filled;
+  while (Clock::now() < deadline && (!filled || round_trips.value() == round_trips_before)) {
+    filled = VersionedCache(CacheOptions(), &redis_, nullptr).Get(last);
+    std::this_thread::sleep_for(2ms);
+  }
+  ASSERT_TRUE(filled.has_value()) << "the burst's fills never reached Redis";
+  for (int n = 0; n < kBatches; ++n) {
+    EXPECT_TRUE(VersionedCache(CacheOptions(), &redis_, nullptr)
+                    .Get(Numbered(Numbered("accounts/g", n) + "-", 0))
+                    .has_value())
+        << "batch " << n;
+  }
+  // One round trip per linger the burst lasted, and one more for its tail; a slow machine that
+  // stretches the burst allows more.
+  const double used = round_trips.value() - round_trips_before;
+  const double allowed =
+      std::min<double>(kBatches - 1, static_cast<double>(burst / VersionedCache::kFillLinger) + 2);
+  EXPECT_GE(used, 1);
+  EXPECT_LE(used, allowed) << "the burst lasted "
+                           << std::chrono::duration<double, std::milli>(burst).count()
+                           << " ms; its batches did not share round trips";
+}
+
 TEST_F(CacheRedisTest, BackgroundFillsBeyondTheQueueAreDroppedAndCounted) {
   // Redis holds writes (CLIENT PAUSE), so the fill thread waits in its first pipeline while the
   // queue fills up behind it; its client waits longer than the pause lasts.

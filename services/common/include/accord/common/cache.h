@@ -76,9 +76,14 @@ class VersionedCache {
   // As FillMany, but level 2 is written by a background thread, so a reader that answers many
   // calls at once does not wait for the round trip: a late fill is no different from a slow
   // reader's (SET NX refuses it wherever Redis already holds something). Fills queue up to
-  // kMaxQueuedFills keys; beyond that they are dropped (counted): level 2 only gets colder.
+  // kMaxQueuedFills keys; beyond that they are dropped (counted): level 2 only gets colder. The
+  // thread gathers what arrives within kFillLinger of a first fill (or until kFillChunk keys
+  // wait) into one pipeline, so a burst of reads costs it and Redis a wake-up and a round trip per
+  // gathering rather than per batch.
   void FillManyInBackground(const std::vector<std::pair<std::string, CachedValue>>& entries);
   static constexpr size_t kMaxQueuedFills = 50000;
+  static constexpr size_t kFillChunk = 1000;
+  static constexpr std::chrono::milliseconds kFillLinger{5};
   // Level 1 only, for a resource just created: level 2 cannot hold anything for a new key, so
   // there is nothing to overwrite, and the first reader on another replica fills it.
   void PutLocalOnly(const std::string& key, const CachedValue& value);
@@ -130,11 +135,13 @@ class VersionedCache {
   Counter* redis_hits_;
   Counter* redis_misses_;
   Counter* fills_dropped_;
+  Counter* fill_round_trips_;
   // FillManyInBackground's queue and thread (started on first use).
   std::mutex fill_mutex_;
   std::condition_variable fill_ready_;
   std::vector<std::vector<std::string>> fill_queue_;
   bool fill_stopping_ = false;
+  bool fill_idle_ = false;  // the thread waits for a first fill (producers must wake it)
   std::thread fill_thread_;
 };
 
