@@ -266,6 +266,38 @@ TEST_F(OutboxRelayTest, LateCommittingRowIsPublishedAfterLaterOnes) {
   EXPECT_GT(publish_seqs.at(early.id()), publish_seqs.at(late.id()));
 }
 
+// Passes read above a floor (the highest seq published a second ago) so that they skip the index
+// entries of published rows; a row below it that commits late must still be published, by a sweep.
+TEST_F(OutboxRelayTest, ARowCommittedLongAfterLaterOnesIsStillPublished) {
+  OutboxRelay relay(Options(), *redis_);
+  relay.Start();
+
+  pqxx::connection slow_connection(db_.url());
+  auto slow = std::make_unique<pqxx::work>(slow_connection);
+  const v1::EventEnvelope early = Append(*slow, "things/slow", 1);
+  std::set<std::string> later;
+  for (int i = 1; i <= 3; ++i) later.insert(AppendCommitted("things/fast", i).id());
+  ASSERT_TRUE(WaitFor([&] { return StreamLength() == 3; }));
+  // Well past the floor's lag, with more rows published meanwhile, so the floor is above `early`.
+  std::this_thread::sleep_for(1500ms);
+  later.insert(AppendCommitted("things/fast", 4).id());
+  ASSERT_TRUE(WaitFor([&] { return StreamLength() == 4; }));
+
+  slow->commit();
+  slow.reset();
+  const auto committed = Clock::now();
+  ASSERT_TRUE(WaitFor([&] { return Unpublished() == 0 && StreamLength() == 5; }));
+  // A sweep runs every second.
+  EXPECT_LT(Clock::now() - committed, 3s);
+  const auto events = ReadStream();
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events.back().envelope.id(), early.id());
+  std::set<std::string> before;
+  for (size_t i = 0; i + 1 < events.size(); ++i) before.insert(events[i].envelope.id());
+  EXPECT_EQ(before, later);
+  EXPECT_EQ(relay.published_total(), 5);
+}
+
 TEST_F(OutboxRelayTest, OnlyOneRelayIsActiveAndTheStandbyTakesOver) {
   auto first = std::make_unique<OutboxRelay>(Options(), *redis_);
   auto second = std::make_unique<OutboxRelay>(Options(), *redis_);
