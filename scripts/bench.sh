@@ -882,6 +882,17 @@ if ((CREATE_QPS >= 2)); then
 fi
 say "events: $EVENTS creates paced at $EVENT_RATE/s (half of create's ${CREATE_QPS}/s), then a burst of $EVENT_BURST"
 SERVICE_PID=${PID[account]}
+# Beside the paced creates, PostgreSQL's own commit: a one-row UPDATE in autocommit, durable like
+# the service's, paced by pgbench. Event latency runs from the commit record's timestamp, which is
+# taken before the commit's WAL flush, so it includes what this probe measures (the flush and a
+# round trip) at the same moments.
+PROBE_RATE=100 PROBE_SECONDS=$((EVENT_SECONDS > 2 ? EVENT_SECONDS - 1 : 1))
+probe_prefix=commit-probe.log probe_out="$WORK/commit-probe.txt"
+rm -f -- "$WORK/$probe_prefix".*
+( cd "$WORK" && exec pgbench -n -c 1 -j 1 -R "$PROBE_RATE" -T "$PROBE_SECONDS" \
+    -f "$ROOT/scripts/bench/sql/commit-probe.sql" -l --log-prefix="$probe_prefix" \
+    -h 127.0.0.1 -p "$PG_PORT" -U postgres accord >"$probe_out" 2>&1 ) &
+probe_pid=$!
 snapshot_begin
 set +e
 receipts="$WORK/events.receipts.tsv"
@@ -889,8 +900,23 @@ receipts="$WORK/events.receipts.tsv"
   --connections="$CONNECTIONS" --events="$EVENTS" --rate="$EVENT_RATE" --burst="$EVENT_BURST" \
   --timeout=30 --receipts-file="$receipts" >"$events_out" 2>"$events_out.err"
 events_exit=$?
+wait "$probe_pid"
+probe_exit=$?
 set -e
 snap=$(snapshot_end)
+# pgbench's per-transaction log with --rate: the 3rd column counts from the scheduled start, the
+# last one is how late the start was (pgbench's own wake-up), which is not the commit's.
+probe_logs=("$WORK/$probe_prefix".*)
+probe_latency=$(awk '{ print $3 - $NF }' "${probe_logs[@]}" 2>/dev/null >"$WORK/commit-probe.latencies"
+  latency_json 1 "$WORK/commit-probe.latencies")
+commit_probe=$(jq -n --argjson latency "$probe_latency" --argjson client "$(pgbench_json "$probe_out")" \
+  --arg exit "$probe_exit" --argjson rate "$PROBE_RATE" --arg tail "$(tail -n 2 "$probe_out")" '
+  { sql: "UPDATE public.bench_commit_probe SET n = n + 1 WHERE id = 1 (autocommit)",
+    rate: $rate, latency_us: $latency, failed: $client.failed,
+    error: (if $exit != "0" then "commit probe (pgbench) exited \($exit): \($tail)"
+            elif $latency.count == 0 then "commit probe: no commit completed"
+            elif $client.failed > 0 then "commit probe: \($client.failed) failed commits"
+            else null end) }')
 # Commit -> receipt per paced event: the created account row's commit timestamp (its xmin is the
 # creating transaction; nothing updates these accounts) against the subscriber's wall clock. The
 # outbox row's published_at (the relay's stamp, taken during its statement) splits the path in
@@ -932,7 +958,8 @@ if ! jq -e . "$events_out" >/dev/null 2>&1; then
   echo '{"available":true,"error":"no output"}' >"$events_out"
 fi
 jq -n --argjson r "$(cat "$events_out")" --argjson snap "$snap" --arg exit "$events_exit" \
-  --arg err "$(tail -c 300 "$events_out.err")" --argjson commit "$commit_latency" '
+  --arg err "$(tail -c 300 "$events_out.err")" --argjson commit "$commit_latency" \
+  --argjson probe "$commit_probe" '
   if ($r.available | not) then
     { name: "events", title: "Event delivery (commit -> subscriber)", status: "NOT_AVAILABLE",
       reason: "EventService.Subscribe is not served by this build (\($r.reason))" }
@@ -941,13 +968,15 @@ jq -n --argjson r "$(cat "$events_out")" --argjson snap "$snap" --arg exit "$eve
        (if ($r.error // "") != "" then $r.error else empty end),
        (if ($r.missing // 0) > 0 then "\($r.missing) of \($r.latency_events) events never reached the subscriber" else empty end),
        (if ($r.burst_failures // 0) > 0 then "\($r.burst_failures) burst creates failed" else empty end),
-       (if ($r.burst_delivered // 0) < (($r.burst // 0) - ($r.burst_failures // 0)) then "only \($r.burst_delivered) of \($r.burst) burst events delivered" else empty end) ]) as $reasons
+       (if ($r.burst_delivered // 0) < (($r.burst // 0) - ($r.burst_failures // 0)) then "only \($r.burst_delivered) of \($r.burst) burst events delivered" else empty end),
+       ($probe.error // empty) ]) as $reasons
     | { name: "events",
         title: "Event delivery (\(if $commit != null then "commit" else "envelope time" end) -> subscriber), creates paced at half the max create rate",
         driver: "accord-bench-load --mode=events",
         status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
         latency_us: ($commit // $r.latency_us), latency_from: (if $commit != null then "commit" else "envelope" end),
         envelope_latency_us: $r.latency_us, commit_latency_us: $commit, latency_events: $r.latency_events,
+        commit_probe: $probe,
         paced_rate_target: $r.paced_rate_target, paced_rate: $r.paced_rate,
         burst: $r.burst, burst_create_rate: $r.burst_create_rate,
         qps: $r.burst_delivery_rate, burst_delivery_seconds: $r.burst_delivery_seconds,

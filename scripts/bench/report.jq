@@ -130,6 +130,7 @@ def rate_ratio($a; $b):
           envelope_p50_us: $ev.envelope_latency_us.p50, envelope_p99_us: $ev.envelope_latency_us.p99,
           commit_to_relay_us: ($ev.commit_latency_us.commit_to_relay // null),
           relay_to_subscriber_us: ($ev.commit_latency_us.relay_to_subscriber // null),
+          commit_probe_us: ($ev.commit_probe.latency_us // null), commit_probe_rate: ($ev.commit_probe.rate // null),
           paced_rate: $ev.paced_rate, saturation: $ev.saturation,
           status: (if $ev.latency_us.p99 == null then "INVALID" elif $ev.latency_us.p99 < 5000 then "MET" else "MISSED" end) }
       end ] as $latency_targets

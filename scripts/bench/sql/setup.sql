@@ -11,3 +11,6 @@ CREATE OR REPLACE FUNCTION public.bench_v7(r bigint) RETURNS uuid
   LANGUAGE sql STABLE
   AS $$ SELECT (lpad(to_hex((extract(epoch FROM now()) * 1000000)::bigint), 16, '0')
                 || lpad(to_hex(r), 16, '0'))::uuid $$;
+-- One row that the events scenario's commit probe updates (see bench.sh).
+CREATE TABLE IF NOT EXISTS public.bench_commit_probe (id integer PRIMARY KEY, n bigint NOT NULL);
+INSERT INTO public.bench_commit_probe VALUES (1, 0) ON CONFLICT DO NOTHING;
