@@ -501,14 +501,14 @@ absl::StatusOr<Account> AccountLogic::Get(const common::Principal&,
   return repository_.Get(id);
 }
 
-void AccountLogic::GetAsync(const common::Principal&, const GetAccountRequest& request,
-                            AccountRepository::GetCallback done) {
+void AccountLogic::GetEncodedAsync(const common::Principal&, const GetAccountRequest& request,
+                                   AccountRepository::GetEncodedCallback done) {
   auto id = ParseAccountName(request.name(), "name");
   if (!id.ok()) {
     done(id.status());
     return;
   }
-  repository_.GetAsync(*id, std::move(done));
+  repository_.GetEncodedAsync(*id, std::move(done));
 }
 
 std::optional<absl::StatusOr<std::string>> AccountLogic::GetEncodedWithoutIo(

@@ -70,12 +70,13 @@ class AccountLogic {
                                  const CreateAccountRequest& request, WriteMeta meta);
   absl::StatusOr<Account> Get(const common::Principal& caller, const GetAccountRequest& request);
   // Get answered without I/O when possible (a bad name, or an account held in process), as the
-  // serialized Account; nullopt means "call Get" (or GetAsync).
+  // serialized Account; nullopt means "call Get" (or GetEncodedAsync).
   std::optional<absl::StatusOr<std::string>> GetEncodedWithoutIo(const common::Principal& caller,
                                                                  const GetAccountRequest& request);
-  // Get answering through `done`, maybe later on another thread (see AccountRepository::GetAsync).
-  void GetAsync(const common::Principal& caller, const GetAccountRequest& request,
-                AccountRepository::GetCallback done);
+  // Get answering through `done` with the serialized Account, maybe later on another thread (see
+  // AccountRepository::GetEncodedAsync).
+  void GetEncodedAsync(const common::Principal& caller, const GetAccountRequest& request,
+                       AccountRepository::GetEncodedCallback done);
   absl::StatusOr<ListAccountsResponse> List(const common::Principal& caller,
                                             const ListAccountsRequest& request);
   absl::StatusOr<Account> Update(const common::Principal& caller,

@@ -80,10 +80,16 @@ class AccountRepository {
     for (const auto& id : ids) results.push_back(Get(id));
     return results;
   }
-  // As Get, answering through `done` exactly once, maybe later and on another thread: concurrent
-  // calls may be gathered into one GetMany. This default answers at once, on the caller's thread.
-  using GetCallback = std::function<void(absl::StatusOr<Account>)>;
-  virtual void GetAsync(const std::string& id, GetCallback done) { done(Get(id)); }
+  // As Get, answering through `done` exactly once with the serialized Account, maybe later and
+  // on another thread: concurrent calls may be gathered into one fetch. Serialized, because that
+  // is what a cache holds and what the caller sends. This default answers at once, on the
+  // caller's thread.
+  using GetEncodedCallback = std::function<void(absl::StatusOr<std::string>)>;
+  virtual void GetEncodedAsync(const std::string& id, GetEncodedCallback done) {
+    auto account = Get(id);
+    if (!account.ok()) return done(account.status());
+    done(account->SerializeAsString());
+  }
   // A live account this process already holds, as its serialized Account, answered without any
   // I/O (so a hot read is neither parsed nor re-serialized); nullopt otherwise.
   virtual std::optional<std::string> PeekLocalEncoded(const std::string& id) {

@@ -67,12 +67,13 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
       [=, this](std::shared_ptr<const common::RpcContext> rpc, common::Runtime::Completion done) {
         auto parsed = ParseGetAccountRequest(*request);
         if (!parsed.ok()) return done(parsed.status());
-        logic_.GetAsync(rpc->principal, *parsed,
-                        [response, done = std::move(done)](absl::StatusOr<Account> account) {
-                          if (!account.ok()) return done(account.status());
-                          SetBytes(response, account->SerializeAsString());
-                          done(absl::OkStatus());
-                        });
+        logic_.GetEncodedAsync(
+            rpc->principal, *parsed,
+            [response, done = std::move(done)](absl::StatusOr<std::string> account) {
+              if (!account.ok()) return done(account.status());
+              SetBytes(response, *account);
+              done(absl::OkStatus());
+            });
       });
 }
 

@@ -12,6 +12,12 @@ std::optional<Account> Decode(const std::optional<common::CachedValue>& cached) 
   return account;
 }
 
+// Deleted and merged accounts are cached too, but answered from the repository.
+bool HoldsLiveAccount(const std::optional<common::CachedValue>& cached) {
+  const auto account = Decode(cached);
+  return account && !account->has_delete_time();
+}
+
 // The cache entry of an account: versioned by its etag.
 common::CachedValue ValueOf(const Account& account) {
   return {std::stoll(account.etag()), account.SerializeAsString()};
@@ -24,9 +30,10 @@ CachingAccountRepository::CachingAccountRepository(AccountRepository& inner,
                                                    int read_batch_threads)
     : inner_(inner),
       cache_(cache),
-      loader_(std::make_unique<common::BatchLoader<Account>>(
-          common::BatchLoader<Account>::Options{.name = "account", .threads = read_batch_threads},
-          [this](const std::vector<std::string>& ids) { return GetMany(ids); })) {}
+      loader_(std::make_unique<common::BatchLoader<std::string>>(
+          common::BatchLoader<std::string>::Options{.name = "account",
+                                                    .threads = read_batch_threads},
+          [this](const std::vector<std::string>& ids) { return GetManyEncoded(ids); })) {}
 
 void CachingAccountRepository::Remember(const Account& account) {
   // Deleted and merged accounts are cached too: their version keeps older copies out, and Get
@@ -62,16 +69,35 @@ absl::StatusOr<Account> CachingAccountRepository::Get(const std::string& id) {
 
 absl::StatusOr<std::vector<absl::StatusOr<Account>>> CachingAccountRepository::GetMany(
     const std::vector<std::string>& ids) {
+  auto encoded = GetManyEncoded(ids);
+  if (!encoded.ok()) return encoded.status();
+  std::vector<absl::StatusOr<Account>> results;
+  results.reserve(encoded->size());
+  for (auto& bytes : *encoded) {
+    Account account;
+    if (!bytes.ok()) {
+      results.emplace_back(bytes.status());
+    } else if (!account.ParseFromString(*bytes)) {
+      results.emplace_back(absl::InternalError("a cached account could not be decoded"));
+    } else {
+      results.emplace_back(std::move(account));
+    }
+  }
+  return results;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<std::string>>> CachingAccountRepository::GetManyEncoded(
+    const std::vector<std::string>& ids) {
   std::vector<std::string> keys;
   keys.reserve(ids.size());
   for (const auto& id : ids) keys.push_back(AccountName(id));
-  const auto cached = cache_.GetMany(keys);
-  std::vector<absl::StatusOr<Account>> results(ids.size());
+  auto cached = cache_.GetMany(keys);
+  std::vector<absl::StatusOr<std::string>> results(ids.size());
   std::vector<size_t> missed;
   std::vector<std::string> missed_ids;
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (auto account = Decode(cached[i]); account && !account->has_delete_time()) {
-      results[i] = std::move(*account);
+    if (HoldsLiveAccount(cached[i])) {
+      results[i] = std::move(cached[i]->bytes);
     } else {
       missed.push_back(i);
       missed_ids.push_back(ids[i]);
@@ -85,17 +111,23 @@ absl::StatusOr<std::vector<absl::StatusOr<Account>>> CachingAccountRepository::G
     return results;
   }
   std::vector<std::pair<std::string, common::CachedValue>> fill;
+  fill.reserve(missed.size());
   for (size_t n = 0; n < missed.size(); ++n) {
-    auto& account = (*loaded)[n];
-    if (account.ok()) fill.emplace_back(account->name(), ValueOf(*account));
-    results[missed[n]] = std::move(account);
+    const auto& account = (*loaded)[n];
+    if (!account.ok()) {
+      results[missed[n]] = account.status();
+      continue;
+    }
+    common::CachedValue value = ValueOf(*account);
+    results[missed[n]] = value.bytes;
+    fill.emplace_back(account->name(), std::move(value));
   }
   // The calls waiting for this batch need not wait for Redis to take the copies as well.
   cache_.FillManyInBackground(fill);
   return results;
 }
 
-void CachingAccountRepository::GetAsync(const std::string& id, GetCallback done) {
+void CachingAccountRepository::GetEncodedAsync(const std::string& id, GetEncodedCallback done) {
   loader_->Load(id, std::move(done));
 }
 

@@ -1,9 +1,11 @@
 // Read-through caching around the account repository. Get is served from the in-process cache,
 // then Redis, then Postgres; writes store the new version in both levels right after commit (the
 // events then invalidate older copies on every other replica). Versions are the accounts' etags,
-// so a slow reader can never put an older account over a newer one. GetAsync gathers concurrent
-// misses into one GetMany: one MGET, one Postgres statement and one pipelined write-back for the
-// whole batch, which a background thread sends while the batch's calls are answered.
+// so a slow reader can never put an older account over a newer one. GetEncodedAsync gathers
+// concurrent misses into one fetch: one MGET, one Postgres statement and one pipelined write-back
+// for the whole batch, which a background thread sends while the batch's calls are answered. It
+// answers with the bytes Redis held, or with the encoding it also writes back: an account is
+// encoded once on its way through.
 #pragma once
 
 #include <memory>
@@ -24,7 +26,7 @@ class CachingAccountRepository final : public AccountRepository {
   absl::StatusOr<Account> Get(const std::string& id) override;
   absl::StatusOr<std::vector<absl::StatusOr<Account>>> GetMany(
       const std::vector<std::string>& ids) override;
-  void GetAsync(const std::string& id, GetCallback done) override;
+  void GetEncodedAsync(const std::string& id, GetEncodedCallback done) override;
   std::optional<std::string> PeekLocalEncoded(const std::string& id) override;
   absl::StatusOr<AccountPage> List(const AccountListQuery& query) override;
   absl::StatusOr<Account> Update(const std::string& id, const Mutation& mutate,
@@ -45,11 +47,14 @@ class CachingAccountRepository final : public AccountRepository {
 
  private:
   void Remember(const Account& account);
+  // GetMany's work, answering each live account serialized.
+  absl::StatusOr<std::vector<absl::StatusOr<std::string>>> GetManyEncoded(
+      const std::vector<std::string>& ids);
 
   AccountRepository& inner_;
   common::VersionedCache& cache_;
   // Last, so that it stops (finishing what it holds) before the members it uses go.
-  std::unique_ptr<common::BatchLoader<Account>> loader_;
+  std::unique_ptr<common::BatchLoader<std::string>> loader_;
 };
 
 }  // namespace accord::account

@@ -287,10 +287,15 @@ absl::StatusOr<std::vector<absl::StatusOr<Account>>> PgAccountRepository::GetMan
   std::vector<absl::StatusOr<Account>> results;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        std::unordered_map<std::string, Account> found;
+        // Each row with how many of `ids` still ask for it: the last one takes it, the others
+        // copy it (an id may be asked twice).
+        std::unordered_map<std::string, std::pair<Account, size_t>> found;
         for (const auto& row :
              transaction.exec_prepared(sql::kBatchGetAccounts.name, ArrayLiteral(ids))) {
-          found.emplace(row[0].as<std::string>(), RowToAccount(row));
+          found.emplace(row[0].as<std::string>(), std::make_pair(RowToAccount(row), size_t{0}));
+        }
+        for (const auto& id : ids) {
+          if (auto it = found.find(id); it != found.end()) ++it->second.second;
         }
         results.clear();  // a retried attempt starts over
         results.reserve(ids.size());
@@ -298,10 +303,12 @@ absl::StatusOr<std::vector<absl::StatusOr<Account>>> PgAccountRepository::GetMan
           auto it = found.find(id);
           if (it == found.end()) {
             results.emplace_back(common::NotFound(AccountName(id)));
-          } else if (auto live = CheckLive(it->second, id); !live.ok()) {
+          } else if (auto live = CheckLive(it->second.first, id); !live.ok()) {
             results.emplace_back(live);
+          } else if (--it->second.second == 0) {
+            results.emplace_back(std::move(it->second.first));
           } else {
-            results.emplace_back(it->second);  // copied: an id may be asked twice
+            results.emplace_back(it->second.first);
           }
         }
         return absl::OkStatus();
