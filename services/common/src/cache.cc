@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "accord/common/page_token.h"
+#include "accord/common/thread_name.h"
 
 namespace accord::common {
 namespace {
@@ -279,6 +280,7 @@ void VersionedCache::FillManyInBackground(
 }
 
 void VersionedCache::RunFills() {
+  NameCurrentThread("fill-" + options_.name);
   // One pipeline per gathering takes whatever queued meanwhile, in chunks that keep each round
   // trip's buffers small.
   for (;;) {

@@ -26,6 +26,7 @@
 #include "accord/common/ids.h"
 #include "accord/common/log.h"
 #include "accord/common/metrics.h"
+#include "accord/common/thread_name.h"
 
 namespace accord::common {
 
@@ -128,6 +129,7 @@ void EventConsumer::Stop() {
 }
 
 void EventConsumer::Run() {
+  NameCurrentThread("event-consumer");
   auto backoff = std::chrono::milliseconds(kInitialBackoff);
   bool failing = false;
   while (!stopping_.load()) {

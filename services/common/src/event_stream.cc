@@ -29,6 +29,7 @@
 #include "accord/common/grpc_status.h"
 #include "accord/common/log.h"
 #include "accord/common/pg.h"
+#include "accord/common/thread_name.h"
 
 namespace accord::common {
 namespace {
@@ -285,6 +286,7 @@ void StreamTail::DeliverLocked(std::vector<PublishedEvent> events) {
 }
 
 void StreamTail::Run() {
+  NameCurrentThread("stream-tail");
   const auto block_ms = std::to_string(options_.block.count());
   std::string run_id;
   bool reachable = false;  // Redis answered since the last failure

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "accord/common/errors.h"
+#include "accord/common/thread_name.h"
 
 namespace accord::common {
 
@@ -418,6 +419,7 @@ void MetricsHttpServer::Stop() {
 }
 
 void MetricsHttpServer::Serve() {
+  NameCurrentThread("metrics-http");
   while (!stopping_.load()) {
     pollfd pfd{};
     pfd.fd = listen_fd_;

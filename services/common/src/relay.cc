@@ -48,6 +48,7 @@
 #include "accord/common/log.h"
 #include "accord/common/metrics.h"
 #include "accord/common/pg.h"
+#include "accord/common/thread_name.h"
 
 namespace accord::common {
 namespace {
@@ -464,6 +465,7 @@ void OutboxRelay::Stop() {
 }
 
 void OutboxRelay::Run() {
+  NameCurrentThread("outbox-relay");
   auto& registry = MetricsRegistry::Global();
   const Labels labels = {{"stream", options_.stream}};
   Counter& counter = registry.GetCounter("accord_outbox_published_total",

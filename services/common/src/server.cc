@@ -17,6 +17,7 @@
 #include "accord/common/log.h"
 #include "accord/common/outbox.h"
 #include "accord/common/relay.h"
+#include "accord/common/thread_name.h"
 
 namespace accord::common {
 namespace {
@@ -453,6 +454,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
 }
 
 void GrpcServer::MonitorHealth() {
+  NameCurrentThread("health-monitor");
   bool last = false;
   bool first = true;
   while (!stop_monitor_.load()) {

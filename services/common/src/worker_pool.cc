@@ -1,5 +1,7 @@
 #include "accord/common/worker_pool.h"
 
+#include "accord/common/thread_name.h"
+
 namespace accord::common {
 
 WorkerPool::WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
@@ -38,6 +40,7 @@ size_t WorkerPool::queued() const {
 }
 
 void WorkerPool::Run() {
+  NameCurrentThread("worker");
   for (;;) {
     std::function<void()> task;
     {

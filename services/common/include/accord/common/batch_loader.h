@@ -24,6 +24,7 @@
 #include "accord/common/errors.h"
 #include "accord/common/log.h"
 #include "accord/common/metrics.h"
+#include "accord/common/thread_name.h"
 
 namespace accord::common {
 
@@ -102,6 +103,7 @@ class BatchLoader {
   };
 
   void Run() {
+    NameCurrentThread("load-" + options_.name);
     for (;;) {
       std::vector<Waiting> batch;
       {
