@@ -552,6 +552,7 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
         server_ok_calls: $verdict.ok, server_non_ok_calls: $verdict.non_ok,
         cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.service_cpu_seconds / $verdict.ok else null end),
         postgres_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.postgres_cpu_seconds / $verdict.ok else null end),
+        redis_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.redis_cpu_seconds / $verdict.ok else null end),
         client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
         cache_requests: ($cb | with_entries(.value = ($ca[.key] - .value))),
         resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$(result_file "$name")"
@@ -607,6 +608,7 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
         server_ok_calls: $verdict.ok, server_non_ok_calls: $verdict.non_ok,
         cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.service_cpu_seconds / $verdict.ok else null end),
         postgres_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.postgres_cpu_seconds / $verdict.ok else null end),
+        redis_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.redis_cpu_seconds / $verdict.ok else null end),
         client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
         cache_requests: ($cb | with_entries(.value = ($ca[.key] - .value))),
         resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$(result_file "$name")"
@@ -871,6 +873,20 @@ checkpoint
 
 # Event stream: delivery latency and end-to-end throughput, then the relay on its own.
 events_out="$WORK/events.json"
+# The write scenarios (and their pgbench baselines, whose rows the relay publishes too) may have
+# left the relay a backlog; the paced creates must not queue behind it.
+unpublished() { psql_db -d accord -tAc "SELECT count(*) FROM account.outbox WHERE published_at IS NULL"; }
+relay_backlog=0 relay_idle_wait=0
+if [[ $HAS_OUTBOX == t ]]; then
+  relay_backlog=$(unpublished)
+  wait_started=$(date +%s.%N)
+  for ((tries = 0; tries < 600; tries++)); do
+    [[ $(unpublished) == 0 ]] && break
+    sleep 0.1
+  done
+  relay_idle_wait=$(jq -n --argjson a "$wait_started" --argjson b "$(date +%s.%N)" '$b - $a')
+  say "events: the relay had $relay_backlog rows to publish before them (waited ${relay_idle_wait%.*} s)"
+fi
 SCENARIO_ORDER+=(events)
 # Delivery latency at half the maximum create rate (the create scenario's QPS): creates paced
 # open-loop from $CONNECTIONS threads for about EVENT_SECONDS, then a burst as fast as they go.
@@ -959,7 +975,7 @@ if ! jq -e . "$events_out" >/dev/null 2>&1; then
 fi
 jq -n --argjson r "$(cat "$events_out")" --argjson snap "$snap" --arg exit "$events_exit" \
   --arg err "$(tail -c 300 "$events_out.err")" --argjson commit "$commit_latency" \
-  --argjson probe "$commit_probe" '
+  --argjson probe "$commit_probe" --argjson backlog "$relay_backlog" --argjson idle_wait "$relay_idle_wait" '
   if ($r.available | not) then
     { name: "events", title: "Event delivery (commit -> subscriber)", status: "NOT_AVAILABLE",
       reason: "EventService.Subscribe is not served by this build (\($r.reason))" }
@@ -976,7 +992,7 @@ jq -n --argjson r "$(cat "$events_out")" --argjson snap "$snap" --arg exit "$eve
         status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
         latency_us: ($commit // $r.latency_us), latency_from: (if $commit != null then "commit" else "envelope" end),
         envelope_latency_us: $r.latency_us, commit_latency_us: $commit, latency_events: $r.latency_events,
-        commit_probe: $probe,
+        commit_probe: $probe, relay_backlog_before: $backlog, relay_idle_wait_seconds: $idle_wait,
         paced_rate_target: $r.paced_rate_target, paced_rate: $r.paced_rate,
         burst: $r.burst, burst_create_rate: $r.burst_create_rate,
         qps: $r.burst_delivery_rate, burst_delivery_seconds: $r.burst_delivery_seconds,
@@ -1001,7 +1017,7 @@ if [[ $(jq -r .status "$RESULTS/events.json") == OK && $HAS_OUTBOX == t ]]; then
   t0=$(date +%s.%N)
   deadline=$((SECONDS + 120))
   while [[ -z $drain_error ]]; do
-    left=$(psql_db -d accord -tAc "SELECT count(*) FROM account.outbox WHERE published_at IS NULL")
+    left=$(unpublished)
     [[ $left == 0 ]] && break
     ((SECONDS < deadline)) || { drain_error="$left rows still unpublished after 120 s"; break; }
     sleep 0.05
