@@ -259,6 +259,10 @@ service_env() {  # GRPC_PORT METRICS_PORT: the ACCORD_* settings, as scripts/up.
 }
 EXTRA_SERVICE_ENV=()  # extra ACCORD_* settings for the next launch
 declare -A GRPC_PORT METRICS_PORT PID IDLE_RSS
+# The cache whose counters a process's scenarios report (default: account). The cold read's
+# ceiling fills the no-op's own cache, named after its service definition.
+declare -A CACHE_NAME=([noop-runtime-pg-fill]=bench-noop)
+FILL_KEYS='accord:cache:bench-noop:*'
 
 # Starts a service-like process NAME and waits for it; fills GRPC_PORT/METRICS_PORT/PID/IDLE_RSS.
 launch() {  # NAME health|port BIN ARGS...
@@ -355,6 +359,8 @@ launch noop-runtime-worker health "$NOOP" --accord-runtime --worker --response-b
 launch noop-runtime-redis health "$NOOP" --accord-runtime --deferred-redis \
   --response-bytes="$NOOP_PAYLOAD"
 launch noop-runtime-pg health "$NOOP" --accord-runtime --deferred-pg --response-bytes="$NOOP_PAYLOAD"
+launch noop-runtime-pg-fill health "$NOOP" --accord-runtime --deferred-pg-fill \
+  --response-bytes="$NOOP_PAYLOAD"
 EXTRA_SERVICE_ENV=()
 
 # --- the SQL the service runs, captured for pgbench -------------------------------------------------
@@ -513,7 +519,7 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
   rm -f -- "$log"
   before=$(settled_codes "$service" "$method")
   local cache_before cache_after
-  cache_before=$(cache_counts "${METRICS_PORT[$service]}")
+  cache_before=$(cache_counts "${METRICS_PORT[$service]}" "${CACHE_NAME[$service]:-account}")
   snapshot_begin
   set +e
   ( h2load -n "$requests" -c "$CONNECTIONS" -m "$STREAMS" -t 1 \
@@ -523,7 +529,7 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
   set -e
   snap=$(snapshot_end)
   after=$(settled_codes "$service" "$method")
-  cache_after=$(cache_counts "${METRICS_PORT[$service]}")
+  cache_after=$(cache_counts "${METRICS_PORT[$service]}" "${CACHE_NAME[$service]:-account}")
   local client latency verdict
   client=$(h2load_json "$out")
   latency=$(latency_json 3 "$log")
@@ -573,7 +579,7 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
   SERVICE_PID=${PID[$service]}
   before=$(rpc_codes "${METRICS_PORT[$service]}" "$method")
   local cache_before cache_after
-  cache_before=$(cache_counts "${METRICS_PORT[$service]}")
+  cache_before=$(cache_counts "${METRICS_PORT[$service]}" "${CACHE_NAME[$service]:-account}")
   snapshot_begin
   set +e
   ( "$H2LOAD" --mode="$mode" --target="127.0.0.1:${GRPC_PORT[$service]}" --token="$TOKEN" \
@@ -584,7 +590,7 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
   set -e
   snap=$(snapshot_end)
   after=$(rpc_codes "${METRICS_PORT[$service]}" "$method")
-  cache_after=$(cache_counts "${METRICS_PORT[$service]}")
+  cache_after=$(cache_counts "${METRICS_PORT[$service]}" "${CACHE_NAME[$service]:-account}")
   local result verdict
   result=$(jq -c . "$out" 2>/dev/null) || result='{"calls_total":0,"measured_ok":0,"qps":0,"codes":{},"latency_us":{}}'
   verdict=$(server_verdict "$before" "$after" "$(jq '.calls_total // 0' <<<"$result")")
@@ -768,6 +774,24 @@ expect_level() {  # NAME local|redis|postgres
   jq -r '"[bench] \(.name): \(.cache_level) level answered \(.cache_level_share * 1000 | round / 10)% of calls (\(.cache_requests | tostring))"' "$file" >&2
 }
 
+count_keys() {  # KEY_PATTERN
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --scan --pattern "$1" 2>/dev/null | wc -l
+}
+# NAME KEY_PATTERN KEYS_BEFORE: FAILED unless NAME's calls added a key for 90% of them.
+expect_filled() {
+  local file="$RESULTS/$1.json" keys
+  keys=$(($(count_keys "$2") - $3))
+  jq --argjson keys "$keys" --arg pattern "$2" '
+    (.server_ok_calls // 0) as $calls
+    | . + {cache_filled_keys: $keys}
+    | if $calls > 0 and $keys < 0.9 * $calls then
+        .status = "FAILED"
+        | .reasons += ["its write-back added \($keys) keys matching \($pattern) in \($calls) calls"]
+      else . end' "$file" >"$file.tmp"
+  mv -- "$file.tmp" "$file"
+  say "$1: its calls added $keys keys matching $2"
+}
+
 if [[ -n $CACHE_EVIDENCE ]]; then
   expect_level get-warm local
   say "cache detected ($CACHE_EVIDENCE): measuring the Redis and PostgreSQL levels over $ACCOUNTS distinct accounts"
@@ -788,12 +812,14 @@ if [[ -n $CACHE_EVIDENCE ]]; then
   # (their connections open and their statements get planned, as every other scenario's warm-up
   # allows). Reads leave those accounts' versions alone.
   head -n $((ACCOUNTS < 5000 ? ACCOUNTS : 5000)) "$WORK/update-names.txt" >"$WORK/cold-warmup-names.txt"
-  for target in "noop-runtime-pg /$NOOP_METHOD" "account /$ACCOUNT_SVC/GetAccount"; do
+  for target in "noop-runtime-pg /$NOOP_METHOD" "noop-runtime-pg-fill /$NOOP_METHOD" \
+    "account /$ACCOUNT_SVC/GetAccount"; do
     read -r service method <<<"$target"
     "$H2LOAD" --mode=get --target="127.0.0.1:${GRPC_PORT[$service]}" --token="$TOKEN" \
       --connections="$CONNECTIONS" --streams="$STREAMS" --names-file="$WORK/cold-warmup-names.txt" \
       --method="$method" --once --warmup=0 --duration=600 >"$WORK/cold-warmup.$service.json" 2>&1 || true
   done
+  fill_keys_before=$(count_keys "$FILL_KEYS")
   for ((round = 1; round <= ROUNDS; round++)); do
     begin_round "$round"
     slice=$(names_slice "$WORK/read-names.txt")
@@ -804,13 +830,25 @@ if [[ -n $CACHE_EVIDENCE ]]; then
     run_load noop-runtime-pg "No-op deferred to a batch loader: one MGET (a miss) and the service's own SELECT per batch of the same accounts, answered undecoded" \
       noop-runtime-pg "$NOOP_METHOD" get "$slice" --method="/$NOOP_METHOD" --once --warmup=0 \
       --duration=600
+    # The same path with the cache's work a cold read also does: the lookup through the no-op's
+    # own cache (in-process level, then MGET) and the write-back of every row to both levels
+    # (SET NX on Redis from the background fill thread). Its keys are the no-op's own, so the
+    # service's reads below still miss. Its ratio over pgbench's read is the ceiling of the cold
+    # GetAccount; the one without the write-back shows what the write-back costs.
+    run_load noop-runtime-pg-fill "No-op deferred to a batch loader: the cache lookup (a miss), the service's own SELECT and the cache write-back per batch of the same accounts, answered undecoded" \
+      noop-runtime-pg-fill "$NOOP_METHOD" get "$slice" --method="/$NOOP_METHOD" --once --warmup=0 \
+      --duration=600
     run_load get-postgres "GetAccount, cache cold: each account once, both levels empty" account \
       "$ACCOUNT_SVC/GetAccount" get "$slice" --once --warmup=0 --duration=600
     run_pgbench pgbench-read "pgbench: GetAccount's transaction (random seeded account)"
   done
   end_rounds
-  merge_rounds noop-runtime-pg get-postgres pgbench-read
+  merge_rounds noop-runtime-pg noop-runtime-pg-fill get-postgres pgbench-read
   expect_level get-postgres postgres
+  # The ceiling must have done the cache work it stands for: every lookup missed, and its
+  # write-back left an entry for each account it read.
+  expect_level noop-runtime-pg-fill postgres
+  expect_filled noop-runtime-pg-fill "$FILL_KEYS" "$fill_keys_before"
   # Redis level: the local level switched off (ACCORD_CACHE_LOCAL_ENTRIES=0); Redis holds every
   # account the passes above read, so a round robin over them is answered by Redis alone.
   restart_account ACCORD_CACHE_LOCAL_ENTRIES=0
@@ -835,6 +873,8 @@ else
   not_available noop-runtime-redis "No-op deferred to a batch loader with one MGET per batch" \
     "no cache in this build, so no cache entries to read"
   not_available noop-runtime-pg "No-op deferred to a batch loader with one MGET and one SELECT per batch" \
+    "no cache in this build, so no gathered reads"
+  not_available noop-runtime-pg-fill "No-op deferred to a batch loader with the cache lookup, one SELECT and the write-back per batch" \
     "no cache in this build, so no gathered reads"
   run_pgbench pgbench-read "pgbench: GetAccount's transaction (random seeded account)"
   run_redis_benchmark redis-get "redis-benchmark: GET of an account-sized value"
@@ -1039,7 +1079,8 @@ fi
 
 
 # --- report ---------------------------------------------------------------------------------------
-for name in account noop-bare noop-runtime noop-runtime-worker noop-runtime-redis noop-runtime-pg; do
+for name in account noop-bare noop-runtime noop-runtime-worker noop-runtime-redis noop-runtime-pg \
+  noop-runtime-pg-fill; do
   [[ -n ${PID[$name]:-} ]] || continue
   jq -n --arg name "$name" --argjson idle "${IDLE_RSS[$name]}" \
     --argjson peak "$(proc_hwm_kb "${PID[$name]}")" '{name: $name, idle_rss_kb: $idle, peak_rss_kb: $peak}'

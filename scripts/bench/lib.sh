@@ -138,12 +138,12 @@ redis_benchmark_json() {
     END { if (!found) print "{\"rps\":0}" }'
 }
 
-# The service's accord_cache_requests_total{cache="account"} as JSON
+# A process's accord_cache_requests_total{cache=CACHE} (default: account) as JSON
 # {"local_hit": n, "local_miss": n, "redis_hit": n, "redis_miss": n} (absent series count 0).
-cache_counts() {
-  local port=$1 text
+cache_counts() {  # METRICS_PORT [CACHE]
+  local port=$1 cache=${2:-account} text
   text=$(curl -sf --max-time 5 "http://127.0.0.1:$port/metrics") || text=""
-  { grep '^accord_cache_requests_total{' <<<"$text" | grep -F 'cache="account"' || true; } \
+  { grep '^accord_cache_requests_total{' <<<"$text" | grep -F "cache=\"$cache\"" || true; } \
     | awk '{ l = $0; r = $0; sub(/^.*level="/, "", l); sub(/".*$/, "", l)
              sub(/^.*result="/, "", r); sub(/".*$/, "", r); print l "_" r, $NF }' \
     | jq -Rn '{local_hit: 0, local_miss: 0, redis_hit: 0, redis_miss: 0}

@@ -10,7 +10,12 @@
 //     a BatchLoader (as many threads as ACCORD_READ_BATCH_THREADS) whose fetch is one MGET of the
 //     account cache keys named in the requests, and answers with the stored bytes undecoded; or
 //     --deferred-pg for the PostgreSQL level's path: the same loader, whose fetch is that MGET and
-//     then the account service's own batched SELECT of the accounts, the rows left undecoded.
+//     then the account service's own batched SELECT of the accounts, the rows left undecoded; or
+//     --deferred-pg-fill for that path with the cache's work a cold read also does: the misses
+//     looked up through the runtime's own VersionedCache (in-process level, then its MGET) and
+//     each row's version written back to both levels (FillManyInBackground, SET NX on Redis),
+//     with a value as large as the account's encoding. Its cache is the no-op's own
+//     ("bench-noop"), so the account service's cold reads still miss afterwards.
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,7 +24,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "accord/bench/v1/noop.grpc.pb.h"
@@ -38,7 +44,8 @@ using accord::bench::v1::NoopService;
 constexpr const char* kUsage = R"(usage:
   accord-noop-server [--grpc-address=127.0.0.1:PORT] [--metrics-address=127.0.0.1:PORT]
                      [--response-bytes=N]
-  accord-noop-server --accord-runtime [--worker | --deferred-redis | --deferred-pg]
+  accord-noop-server --accord-runtime
+                     [--worker | --deferred-redis | --deferred-pg | --deferred-pg-fill]
                      [--response-bytes=N]
                      (ACCORD_* settings)
 Stops on SIGTERM or SIGINT.
@@ -67,7 +74,11 @@ class BareNoop final : public NoopService::CallbackService {
 };
 
 // How the runtime no-op answers.
-enum class RuntimePath { kInline, kWorker, kDeferredRedis, kDeferredPg };
+enum class RuntimePath { kInline, kWorker, kDeferredRedis, kDeferredPg, kDeferredPgFill };
+
+bool Deferred(RuntimePath path) {
+  return path != RuntimePath::kInline && path != RuntimePath::kWorker;
+}
 
 class RuntimeNoop final : public NoopService::CallbackService {
  public:
@@ -76,7 +87,7 @@ class RuntimeNoop final : public NoopService::CallbackService {
         payload_(response_bytes, 'x'),
         path_(path),
         method_("accord.bench.v1.NoopService", "Noop") {
-    if (path_ == RuntimePath::kDeferredRedis || path_ == RuntimePath::kDeferredPg) {
+    if (Deferred(path_)) {
       loader_ = std::make_unique<Loader>(
           Loader::Options{.name = "noop", .threads = runtime.settings().read_batch_threads},
           [this](const std::vector<std::string>& names) {
@@ -94,7 +105,7 @@ class RuntimeNoop final : public NoopService::CallbackService {
       return absl::OkStatus();
     };
     if (path_ == RuntimePath::kWorker) return runtime_.Unary(context, method_, work);
-    if (path_ == RuntimePath::kDeferredRedis || path_ == RuntimePath::kDeferredPg) {
+    if (Deferred(path_)) {
       return runtime_.UnaryDeferred(
           context, method_, nullptr,
           [this, request, response](std::shared_ptr<const accord::common::RpcContext>,
@@ -136,11 +147,16 @@ class RuntimeNoop final : public NoopService::CallbackService {
   }
 
   // A cold GetAccount's batch without its work: the MGET that misses, then the account service's
-  // own SELECT of the batch; the rows are not decoded. A name with no row fails its call, so a run
-  // against the wrong database cannot pass for a fast one.
+  // own SELECT of the batch; the rows are not decoded. With kDeferredPgFill the lookup and the
+  // write-back go through the runtime's cache as the service's do. A name with no row fails its
+  // call, so a run against the wrong database cannot pass for a fast one.
   absl::StatusOr<std::vector<Loader::Result>> FetchStored(const std::vector<std::string>& names) {
-    auto cached = GetCached(names);
-    if (!cached.ok()) return cached.status();
+    const bool fill = path_ == RuntimePath::kDeferredPgFill;
+    if (fill) {
+      runtime_.cache().GetMany(names);
+    } else if (auto cached = GetCached(names); !cached.ok()) {
+      return cached.status();
+    }
     constexpr std::string_view kPrefix = "accounts/";
     std::string ids = "{";
     for (const auto& name : names) {
@@ -151,13 +167,14 @@ class RuntimeNoop final : public NoopService::CallbackService {
       ids += name.substr(kPrefix.size());
     }
     ids += '}';
-    std::unordered_set<std::string> found;
+    std::unordered_map<std::string, int64_t> found;  // id -> version
     auto status = runtime_.pg().Read(
         [&](pqxx::transaction_base& transaction) {
           found.clear();
           for (const auto& row :
                transaction.exec_prepared(accord::account::sql::kBatchGetAccounts.name, ids)) {
-            found.insert(row[0].as<std::string>());
+            found.emplace(row[0].as<std::string>(),
+                          fill ? std::stoll(row[kVersionColumn].c_str()) : 0);
           }
           return absl::OkStatus();
         },
@@ -165,13 +182,17 @@ class RuntimeNoop final : public NoopService::CallbackService {
     if (!status.ok()) return status;
     std::vector<Loader::Result> results;
     results.reserve(names.size());
+    std::vector<std::pair<std::string, accord::common::CachedValue>> written_back;
     for (const auto& name : names) {
-      if (found.count(name.substr(kPrefix.size())) == 0) {
+      auto row = found.find(name.substr(kPrefix.size()));
+      if (row == found.end()) {
         results.emplace_back(absl::NotFoundError("no row for " + name));
       } else {
         results.emplace_back(payload_);
+        if (fill) written_back.push_back({name, {row->second, payload_}});
       }
     }
+    if (fill) runtime_.cache().FillManyInBackground(written_back);
     return results;
   }
 
@@ -197,7 +218,9 @@ class RuntimeNoop final : public NoopService::CallbackService {
   const std::string payload_;
   const RuntimePath path_;
   accord::common::RpcMethod method_;
-  std::unique_ptr<Loader> loader_;  // kDeferredRedis only
+  std::unique_ptr<Loader> loader_;  // the deferred paths only
+  // a.version in account_sql.h's column list: the version a fill carries.
+  static constexpr int kVersionColumn = 6;
 };
 
 int RunBare(const std::string& grpc_address, const std::string& metrics_address,
@@ -258,6 +281,8 @@ int main(int argc, char** argv) {
       path = RuntimePath::kDeferredRedis;
     } else if (arg == "--deferred-pg") {
       path = RuntimePath::kDeferredPg;
+    } else if (arg == "--deferred-pg-fill") {
+      path = RuntimePath::kDeferredPgFill;
     } else if (arg.rfind("--response-bytes=", 0) == 0) {
       response_bytes = std::stoul(value("--response-bytes="));
     } else if (!accord_runtime && arg.rfind("--grpc-address=", 0) == 0) {
@@ -284,7 +309,7 @@ int main(int argc, char** argv) {
     return kNone;
   };
   // Only the PostgreSQL-level no-op reads the account schema (scripts/bench.sh migrates it first).
-  if (path == RuntimePath::kDeferredPg) {
+  if (path == RuntimePath::kDeferredPg || path == RuntimePath::kDeferredPgFill) {
     definition.statements = {accord::account::sql::kBatchGetAccounts};
   }
   definition.make_services = [response_bytes, path](accord::common::Runtime& runtime) {
