@@ -361,6 +361,7 @@ launch noop-runtime-redis health "$NOOP" --accord-runtime --deferred-redis \
 launch noop-runtime-pg health "$NOOP" --accord-runtime --deferred-pg --response-bytes="$NOOP_PAYLOAD"
 launch noop-runtime-pg-fill health "$NOOP" --accord-runtime --deferred-pg-fill \
   --response-bytes="$NOOP_PAYLOAD"
+launch noop-runtime-events health "$NOOP" --accord-runtime --outbox --response-bytes="$NOOP_PAYLOAD"
 EXTRA_SERVICE_ENV=()
 
 # --- the SQL the service runs, captured for pgbench -------------------------------------------------
@@ -973,27 +974,28 @@ commit_probe=$(jq -n --argjson latency "$probe_latency" --argjson client "$(pgbe
             elif $latency.count == 0 then "commit probe: no commit completed"
             elif $client.failed > 0 then "commit probe: \($client.failed) failed commits"
             else null end) }')
-# Commit -> receipt per paced event: the created account row's commit timestamp (its xmin is the
-# creating transaction; nothing updates these accounts) against the subscriber's wall clock. The
-# outbox row's published_at (the relay's stamp, taken during its statement) splits the path in
-# two: commit -> the relay's pass, and the relay's pass -> the subscriber.
-commit_latency=null
-if [[ -s $receipts ]]; then
-  commit_latency=$(psql_db -d accord -tA 2>"$WORK/events.commit.err" <<SQL || echo null
+# Commit -> receipt per paced event: the commit timestamp of the row the write created (its xmin
+# is the creating transaction; nothing updates these rows; the outbox row cannot serve, since the
+# relay's stamp gives it a new xmin) against the subscriber's wall clock. The outbox row's
+# published_at (the relay's stamp, taken during its statement) splits the path in two: commit ->
+# the relay's pass, and the relay's pass -> the subscriber. Prints JSON, or null.
+commit_latency_json() {  # RECEIPTS ROW_JOIN OUTBOX_TABLE EVENT_TYPE ERROR_FILE
+  local receipts=$1 row_join=$2 outbox=$3 type=$4 error_file=$5 json
+  json=$(psql_db -d accord -tA 2>"$error_file" <<SQL || echo null
 CREATE TEMP TABLE receipts (name text, receipt_us bigint);
 \copy receipts FROM '$receipts'
 CREATE TEMP TABLE hops AS
 SELECT r.receipt_us - c.commit_us AS total, s.stamp_us - c.commit_us AS to_relay,
        r.receipt_us - s.stamp_us AS from_relay
 FROM receipts r
-JOIN account.accounts a ON a.id = substr(r.name, 10)::uuid
+JOIN $row_join
 CROSS JOIN LATERAL (SELECT (extract(epoch FROM pg_xact_commit_timestamp(a.xmin)) * 1e6)::bigint AS commit_us) c
 -- One pass over the outbox (a hash join): it holds every scenario's events and has no index on
 -- subject, so a lookup per receipt would scan it once per receipt.
 LEFT JOIN (SELECT DISTINCT ON (o.subject) o.subject,
                   (extract(epoch FROM o.published_at) * 1e6)::bigint AS stamp_us
-           FROM account.outbox o
-           WHERE o.type = 'accord.account.v1.AccountCreated'
+           FROM $outbox o
+           WHERE o.type = '$type'
            ORDER BY o.subject, o.seq) s ON s.subject = r.name;
 SELECT json_build_object('count', count(*),
     'p50', percentile_disc(0.5) WITHIN GROUP (ORDER BY total),
@@ -1008,7 +1010,13 @@ SELECT json_build_object('count', count(*),
 FROM hops;
 SQL
   )
-  jq -e '.count > 0' <<<"$commit_latency" >/dev/null 2>&1 || commit_latency=null
+  jq -e '.count > 0' <<<"$json" >/dev/null 2>&1 || json=null
+  printf '%s\n' "$json"
+}
+commit_latency=null
+if [[ -s $receipts ]]; then
+  commit_latency=$(commit_latency_json "$receipts" "account.accounts a ON a.id = substr(r.name, 10)::uuid" \
+    account.outbox accord.account.v1.AccountCreated "$WORK/events.commit.err")
 fi
 if ! jq -e . "$events_out" >/dev/null 2>&1; then
   echo '{"available":true,"error":"no output"}' >"$events_out"
@@ -1039,6 +1047,49 @@ jq -n --argjson r "$(cat "$events_out")" --argjson snap "$snap" --arg exit "$eve
         resources: $snap }
   end' >"$RESULTS/events.json"
 report_line "$RESULTS/events.json"
+
+# The event path's floor, right after the events and at their rate: accord-noop-server --outbox
+# commits, per call, a transaction shaped like CreateAccount's with nothing in it (one trivial row
+# and its event, through the worker pool, the same outbox append and NOTIFY), and its own relay,
+# stream tail and event service deliver the event to a subscriber, timed from the commit as the
+# events are. What it reaches is what delivery costs on this machine at that moment without any
+# of the service's work; a p99 above the target there shows the target out of reach.
+if [[ $(jq -r .status "$RESULTS/events.json") == OK && -n ${PID[noop-runtime-events]:-} ]]; then
+  SCENARIO_ORDER+=(events-floor)
+  say "events-floor: $EVENTS no-op writes paced at $EVENT_RATE/s, each committing a trivial row and its event"
+  SERVICE_PID=${PID[noop-runtime-events]}
+  floor_receipts="$WORK/events-floor.receipts.tsv" floor_out="$WORK/events-floor.load.json"
+  snapshot_begin
+  set +e
+  "$LOAD" --mode=events --write=noop --target="127.0.0.1:${GRPC_PORT[noop-runtime-events]}" \
+    --token="$TOKEN" --connections="$CONNECTIONS" --events="$EVENTS" --rate="$EVENT_RATE" --burst=0 \
+    --timeout=30 --receipts-file="$floor_receipts" >"$floor_out" 2>"$floor_out.err"
+  floor_exit=$?
+  set -e
+  snap=$(snapshot_end)
+  floor_latency=null
+  if [[ -s $floor_receipts ]]; then
+    floor_latency=$(commit_latency_json "$floor_receipts" "public.bench_event_floor a ON a.subject = r.name" \
+      bench_noop_events.outbox accord.bench.v1.NoopWritten "$WORK/events-floor.commit.err")
+  fi
+  jq -e . "$floor_out" >/dev/null 2>&1 || echo '{"available":true,"error":"no output"}' >"$floor_out"
+  jq -n --argjson r "$(cat "$floor_out")" --argjson snap "$snap" --arg exit "$floor_exit" \
+    --arg err "$(tail -c 300 "$floor_out.err")" --argjson commit "$floor_latency" '
+    ([ (if $exit != "0" then "accord-bench-load exited \($exit): \($err)" else empty end),
+       (if ($r.available // true) | not then "EventService.Subscribe: \($r.reason)" else empty end),
+       (if ($r.error // "") != "" then $r.error else empty end),
+       (if ($r.missing // 0) > 0 then "\($r.missing) of \($r.latency_events) events never reached the subscriber" else empty end),
+       (if $commit == null then "no commit timestamps for its events (track_commit_timestamp, or the join)" else empty end) ]) as $reasons
+    | { name: "events-floor",
+        title: "Event delivery floor (commit -> subscriber): no-op writes of a trivial row and its event, at the events rate",
+        driver: "accord-bench-load --mode=events --write=noop",
+        status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
+        latency_us: $commit, latency_from: "commit", envelope_latency_us: $r.latency_us,
+        commit_latency_us: $commit, latency_events: $r.latency_events,
+        paced_rate_target: $r.paced_rate_target, paced_rate: $r.paced_rate, resources: $snap }' \
+    >"$RESULTS/events-floor.json"
+  report_line "$RESULTS/events-floor.json"
+fi
 
 if [[ $(jq -r .status "$RESULTS/events.json") == OK && $HAS_OUTBOX == t ]]; then
   # Relay drain: one transaction appends a backlog (copies of the newest real event row); the
@@ -1080,7 +1131,7 @@ fi
 
 # --- report ---------------------------------------------------------------------------------------
 for name in account noop-bare noop-runtime noop-runtime-worker noop-runtime-redis noop-runtime-pg \
-  noop-runtime-pg-fill; do
+  noop-runtime-pg-fill noop-runtime-events; do
   [[ -n ${PID[$name]:-} ]] || continue
   jq -n --arg name "$name" --argjson idle "${IDLE_RSS[$name]}" \
     --argjson peak "$(proc_hwm_kb "${PID[$name]}")" '{name: $name, idle_rss_kb: $idle, peak_rss_kb: $peak}'

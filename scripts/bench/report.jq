@@ -127,6 +127,7 @@ def rate_ratio($a; $b):
 # Latency targets: event delivery p99 from commit (or, without commit timestamps, from the envelope
 # time, which is earlier) to the subscriber, at half the maximum create rate.
 | ($s["events"]) as $ev
+| ($s["events-floor"]) as $floor
 | [ { id: "event_delivery_p99", target_us: 5000 }
     + if $ev == null then {title: "Event delivery p99", status: "NOT_AVAILABLE", reason: "scenario not run"}
       elif $ev.status == "NOT_AVAILABLE" then {title: "Event delivery p99", status: "NOT_AVAILABLE", reason: $ev.reason}
@@ -140,6 +141,15 @@ def rate_ratio($a; $b):
           commit_probe_us: ($ev.commit_probe.latency_us // null), commit_probe_rate: ($ev.commit_probe.rate // null),
           paced_rate: $ev.paced_rate, saturation: $ev.saturation,
           status: (if $ev.latency_us.p99 == null then "INVALID" elif $ev.latency_us.p99 < 5000 then "MET" else "MISSED" end) }
+        # The floor: the same delivery for a write with no work of the service's (events-floor).
+        + if $floor == null then {floor_reason: "the floor scenario did not run"}
+          elif $floor.status != "OK" then {floor_reason: "the floor scenario FAILED: \($floor.reasons | join("; "))"}
+          else { floor_p50_us: $floor.latency_us.p50, floor_p99_us: $floor.latency_us.p99,
+                 floor_paced_rate: $floor.paced_rate,
+                 floor_commit_to_relay_us: ($floor.commit_latency_us.commit_to_relay // null),
+                 floor_relay_to_subscriber_us: ($floor.commit_latency_us.relay_to_subscriber // null),
+                 floor_below_target: ($floor.latency_us.p99 < 5000) }
+          end
       end ] as $latency_targets
 | ($order | map($runs[.]) | map(select(. != null))) as $ordered
 | ($ordered | map(select(.status == "FAILED") | .name)) as $failed
@@ -171,6 +181,6 @@ def rate_ratio($a; $b):
                                  + (if .target != null then " (target >= \(.target)" + (if .ceiling != null then ", ceiling \(.ceiling * 100 | round / 100)" else "" end) + ") " else " " end) + .status
                                  + (if .reason then " — \(.reason)" else "" end)))
               + ($latency_targets | map("\(.title): " + (if .value_us != null then "\(.value_us / 1000 * 100 | round / 100) ms" else "-" end)
-                                        + " (target < \(.target_us / 1000) ms) \(.status)" + (if .reason then " — \(.reason)" else "" end))))
+                                        + " (target < \(.target_us / 1000) ms" + (if .floor_p99_us != null then ", floor \(.floor_p99_us / 1000 * 100 | round / 100) ms" else "" end) + ") \(.status)" + (if .reason then " — \(.reason)" else "" end))))
     }
   }

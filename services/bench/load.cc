@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "accord/account/v1/account.grpc.pb.h"
+#include "accord/bench/v1/noop.grpc.pb.h"
 #include "accord/events/v1/events.grpc.pb.h"
 #include "bench_args.h"
 #include "bench_report.h"
@@ -38,6 +39,9 @@ second. Prints one JSON object on stdout. (Closed-loop GetAccount and UpdateAcco
 accord-bench-h2load.)
 
 Options:
+  --write=account  what each write is: CreateAccount (default), or `noop` for
+                   accord.bench.v1.NoopService/Noop on an `accord-noop-server --outbox`, a write
+                   that only appends its event (the answer names the event's subject)
   --connections=C  threads, each with its own HTTP/2 connection (default 4)
   --events=N --rate=R --burst=B  (defaults 200, 50, 1000)
   --receipts-file=F  write "<account name>\t<receipt wall clock, us>" per paced event
@@ -64,8 +68,51 @@ int64_t WallMicros() {
       .count();
 }
 
-std::string RunEvents(const std::string& target, const std::string& token, int events, double rate,
-                      int burst, int threads, std::chrono::seconds timeout,
+// One connection's writes, each of which makes one event: a CreateAccount, or the no-op that only
+// appends an event (its answer carries the event's subject).
+class Writer {
+ public:
+  Writer(const std::string& target, int index, bool noop, const std::string& bearer,
+         std::chrono::seconds timeout)
+      : bearer_(bearer), timeout_(timeout) {
+    auto channel = NewChannel(target, index);
+    if (noop) {
+      noop_ = accord::bench::v1::NoopService::NewStub(channel);
+    } else {
+      accounts_ = v1::AccountService::NewStub(channel);
+    }
+  }
+
+  // `subject`, when given, receives the subject of the event the write made.
+  grpc::Status Write(const std::string& label, std::string* subject) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", bearer_);
+    context.set_deadline(std::chrono::system_clock::now() + timeout_);
+    if (noop_) {
+      accord::bench::v1::NoopRequest request;
+      accord::bench::v1::NoopResponse response;
+      grpc::Status status = noop_->Noop(&context, request, &response);
+      if (status.ok() && subject != nullptr) *subject = response.payload();
+      return status;
+    }
+    v1::CreateAccountRequest request;
+    request.mutable_account()->set_display_name(label);
+    request.mutable_account()->set_type(accord::common::v1::ORGANIZATION_TYPE_COMMERCIAL);
+    v1::Account account;
+    grpc::Status status = accounts_->CreateAccount(&context, request, &account);
+    if (status.ok() && subject != nullptr) *subject = account.name();
+    return status;
+  }
+
+ private:
+  const std::string bearer_;
+  const std::chrono::seconds timeout_;
+  std::unique_ptr<v1::AccountService::Stub> accounts_;
+  std::unique_ptr<accord::bench::v1::NoopService::Stub> noop_;
+};
+
+std::string RunEvents(const std::string& target, const std::string& token, bool noop, int events,
+                      double rate, int burst, int threads, std::chrono::seconds timeout,
                       const std::string& receipts_file) {
   using accord::events::v1::EventService;
   auto channel = NewChannel(target, 1000);
@@ -86,7 +133,7 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
   grpc::ClientContext subscribe_context;
   subscribe_context.AddMetadata("authorization", bearer);
   accord::events::v1::SubscribeRequest request;
-  request.set_type_prefix("accord.account.v1.Account");
+  request.set_type_prefix(noop ? "accord.bench.v1.Noop" : "accord.account.v1.Account");
   std::unique_ptr<grpc::ClientReader<accord::events::v1::SubscribeResponse>> reader =
       events_stub->Subscribe(&subscribe_context, request);
   std::thread reading([&] {
@@ -127,20 +174,6 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
     }
   }
 
-  auto create = [&](v1::AccountService::Stub& stub, const std::string& display_name,
-                    std::string* name) {
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", bearer);
-    context.set_deadline(std::chrono::system_clock::now() + timeout);
-    v1::CreateAccountRequest create_request;
-    create_request.mutable_account()->set_display_name(display_name);
-    create_request.mutable_account()->set_type(accord::common::v1::ORGANIZATION_TYPE_COMMERCIAL);
-    v1::Account account;
-    grpc::Status status = stub.CreateAccount(&context, create_request, &account);
-    if (status.ok() && name != nullptr) *name = account.name();
-    return status;
-  };
-
   // Phase 1: latency at a paced rate (open loop: each of --connections threads starts its share
   // of the creates on a fixed schedule, so the rate does not depend on one call's latency).
   std::vector<std::string> names;
@@ -154,7 +187,7 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
     std::vector<std::thread> pacing;
     for (int t = 0; t < pacers; ++t) {
       pacing.emplace_back([&, t] {
-        auto stub = v1::AccountService::NewStub(NewChannel(target, 1001 + t));
+        Writer writer(target, 1001 + t, noop, bearer, timeout);
         // Threads start staggered by interval / pacers, so together they create at --rate.
         auto next = Clock::now() + interval * t / pacers;
         for (int i = t; i < events; i += pacers) {
@@ -165,12 +198,12 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
             if (!error.empty()) return;
           }
           std::string name;
-          grpc::Status status = create(*stub, "Bench Event " + std::to_string(i), &name);
+          grpc::Status status = writer.Write("Bench Event " + std::to_string(i), &name);
           std::lock_guard lock(phase1_mutex);
           if (!status.ok()) {
             if (error.empty()) {
-              error =
-                  "CreateAccount: " + CodeName(status.error_code()) + ": " + status.error_message();
+              error = std::string(noop ? "Noop" : "CreateAccount") + ": " +
+                      CodeName(status.error_code()) + ": " + status.error_message();
             }
             return;
           }
@@ -216,9 +249,9 @@ std::string RunEvents(const std::string& target, const std::string& token, int e
   std::vector<std::thread> creators;
   for (int t = 0; t < threads && error.empty(); ++t) {
     creators.emplace_back([&, t] {
-      auto stub = v1::AccountService::NewStub(NewChannel(target, 2000 + t));
+      Writer writer(target, 2000 + t, noop, bearer, timeout);
       for (int i = next_index++; i < burst; i = next_index++) {
-        if (!create(*stub, "Bench Burst " + std::to_string(i), nullptr).ok()) ++burst_failures;
+        if (!writer.Write("Bench Burst " + std::to_string(i), nullptr).ok()) ++burst_failures;
       }
     });
   }
@@ -263,10 +296,15 @@ int main(int argc, char** argv) {
   const int events = static_cast<int>(flags.Int("events", 200));
   const double rate = flags.Double("rate", 50);
   const int burst = static_cast<int>(flags.Int("burst", 1000));
+  const std::string write = flags.Get("write");
   flags.Finish();
   if (mode != "events")
     flags.Fail("unknown --mode " + mode + " (get and update: accord-bench-h2load)");
-  std::cout << RunEvents(target, token, events, rate, burst, connections, timeout, receipts_file)
+  if (!write.empty() && write != "account" && write != "noop") {
+    flags.Fail("unknown --write " + write + " (account or noop)");
+  }
+  std::cout << RunEvents(target, token, write == "noop", events, rate, burst, connections, timeout,
+                         receipts_file)
             << std::endl;
   return 0;
 }

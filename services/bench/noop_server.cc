@@ -15,7 +15,12 @@
 //     looked up through the runtime's own VersionedCache (in-process level, then its MGET) and
 //     each row's version written back to both levels (FillManyInBackground, SET NX on Redis),
 //     with a value as large as the account's encoding. Its cache is the no-op's own
-//     ("bench-noop"), so the account service's cold reads still miss afterwards.
+//     ("bench-noop"), so the account service's cold reads still miss afterwards; or
+//     --outbox for the event path's floor: each call hops through the worker pool, as a write
+//     does, and commits a transaction shaped like CreateAccount's with trivial content: one row
+//     (public.bench_event_floor, made by scripts/bench/sql/setup.sql) and its event (type
+//     accord.bench.v1.NoopWritten, an account-sized payload) in the no-op's own outbox; its relay
+//     and stream tail then publish it like any service's. The answer's payload is the subject.
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,7 +36,9 @@
 #include "accord/bench/v1/noop.grpc.pb.h"
 #include "accord/common/batch_loader.h"
 #include "accord/common/cache.h"
+#include "accord/common/ids.h"
 #include "accord/common/metrics.h"
+#include "accord/common/outbox.h"
 #include "accord/common/server.h"
 #include "account_sql.h"
 
@@ -45,7 +52,8 @@ constexpr const char* kUsage = R"(usage:
   accord-noop-server [--grpc-address=127.0.0.1:PORT] [--metrics-address=127.0.0.1:PORT]
                      [--response-bytes=N]
   accord-noop-server --accord-runtime
-                     [--worker | --deferred-redis | --deferred-pg | --deferred-pg-fill]
+                     [--worker | --deferred-redis | --deferred-pg | --deferred-pg-fill |
+                      --outbox]
                      [--response-bytes=N]
                      (ACCORD_* settings)
 Stops on SIGTERM or SIGINT.
@@ -74,11 +82,23 @@ class BareNoop final : public NoopService::CallbackService {
 };
 
 // How the runtime no-op answers.
-enum class RuntimePath { kInline, kWorker, kDeferredRedis, kDeferredPg, kDeferredPgFill };
+enum class RuntimePath { kInline, kWorker, kDeferredRedis, kDeferredPg, kDeferredPgFill, kOutbox };
 
 bool Deferred(RuntimePath path) {
-  return path != RuntimePath::kInline && path != RuntimePath::kWorker;
+  return path == RuntimePath::kDeferredRedis || path == RuntimePath::kDeferredPg ||
+         path == RuntimePath::kDeferredPgFill;
 }
+
+// The no-ops' service name and schema (their runtime migrates the tables every service has, the
+// outbox among them). The event floor has its own, so that its relay (one per schema) runs in its
+// own process, beside its stream tail, as a service's does.
+constexpr char kNoopName[] = "bench-noop";
+constexpr char kNoopSchema[] = "bench_noop";
+constexpr char kEventFloorName[] = "bench-noop-events";
+constexpr char kEventFloorSchema[] = "bench_noop_events";
+// The row an --outbox write commits beside its event; its xmin dates the commit.
+constexpr accord::common::PreparedStatement kInsertFloorRow{
+    "bench_event_floor_insert", "INSERT INTO public.bench_event_floor (subject) VALUES ($1)"};
 
 class RuntimeNoop final : public NoopService::CallbackService {
  public:
@@ -105,6 +125,11 @@ class RuntimeNoop final : public NoopService::CallbackService {
       return absl::OkStatus();
     };
     if (path_ == RuntimePath::kWorker) return runtime_.Unary(context, method_, work);
+    if (path_ == RuntimePath::kOutbox) {
+      return runtime_.Unary(context, method_, [this, response](const accord::common::RpcContext&) {
+        return AppendEvent(response);
+      });
+    }
     if (Deferred(path_)) {
       return runtime_.UnaryDeferred(
           context, method_, nullptr,
@@ -129,6 +154,25 @@ class RuntimeNoop final : public NoopService::CallbackService {
 
  private:
   using Loader = accord::common::BatchLoader<std::string>;
+
+  // A write with a trivial row and its event, in as many round trips as CreateAccount's.
+  absl::Status AppendEvent(NoopResponse* response) {
+    accord::common::EventSpec spec;
+    spec.type = "accord.bench.v1.NoopWritten";
+    spec.subject = "noops/" + accord::common::NewUuidV7();
+    spec.aggregate_version = 1;
+    spec.actor = "bench";
+    NoopResponse payload;
+    payload.set_payload(payload_);
+    spec.payload = &payload;
+    auto status = runtime_.pg().Transact([&](pqxx::work& transaction) {
+      transaction.exec_prepared(kInsertFloorRow.name, spec.subject);
+      outbox_.Append(transaction, spec);
+      return absl::OkStatus();
+    });
+    if (status.ok()) response->set_payload(spec.subject);
+    return status;
+  }
 
   // One MGET of the account cache keys of `names`.
   absl::StatusOr<accord::common::RedisValue> GetCached(const std::vector<std::string>& names) {
@@ -219,6 +263,7 @@ class RuntimeNoop final : public NoopService::CallbackService {
   const RuntimePath path_;
   accord::common::RpcMethod method_;
   std::unique_ptr<Loader> loader_;  // the deferred paths only
+  const accord::common::OutboxWriter outbox_{kEventFloorSchema, kEventFloorName};
   // a.version in account_sql.h's column list: the version a fill carries.
   static constexpr int kVersionColumn = 6;
 };
@@ -283,6 +328,8 @@ int main(int argc, char** argv) {
       path = RuntimePath::kDeferredPg;
     } else if (arg == "--deferred-pg-fill") {
       path = RuntimePath::kDeferredPgFill;
+    } else if (arg == "--outbox") {
+      path = RuntimePath::kOutbox;
     } else if (arg.rfind("--response-bytes=", 0) == 0) {
       response_bytes = std::stoul(value("--response-bytes="));
     } else if (!accord_runtime && arg.rfind("--grpc-address=", 0) == 0) {
@@ -302,15 +349,19 @@ int main(int argc, char** argv) {
   }
 
   accord::common::ServiceDefinition definition;
-  definition.name = "bench-noop";
-  definition.schema = "bench_noop";
+  const bool event_floor = path == RuntimePath::kOutbox;
+  definition.name = event_floor ? kEventFloorName : kNoopName;
+  definition.schema = event_floor ? kEventFloorSchema : kNoopSchema;
   definition.migrations = []() -> const std::vector<accord::common::Migration>& {
     static const std::vector<accord::common::Migration> kNone;
     return kNone;
   };
-  // Only the PostgreSQL-level no-op reads the account schema (scripts/bench.sh migrates it first).
+  // The PostgreSQL-level no-ops read the account schema (scripts/bench.sh migrates it first); the
+  // event floor writes a bench table (scripts/bench/sql/setup.sql).
   if (path == RuntimePath::kDeferredPg || path == RuntimePath::kDeferredPgFill) {
     definition.statements = {accord::account::sql::kBatchGetAccounts};
+  } else if (path == RuntimePath::kOutbox) {
+    definition.statements = {kInsertFloorRow};
   }
   definition.make_services = [response_bytes, path](accord::common::Runtime& runtime) {
     std::vector<std::unique_ptr<grpc::Service>> services;

@@ -14,3 +14,6 @@ CREATE OR REPLACE FUNCTION public.bench_v7(r bigint) RETURNS uuid
 -- One row that the events scenario's commit probe updates (see bench.sh).
 CREATE TABLE IF NOT EXISTS public.bench_commit_probe (id integer PRIMARY KEY, n bigint NOT NULL);
 INSERT INTO public.bench_commit_probe VALUES (1, 0) ON CONFLICT DO NOTHING;
+-- The event path's floor (accord-noop-server --outbox): the row each of its writes commits beside
+-- its event, whose commit timestamp (xmin) times the delivery, as a created account's does.
+CREATE TABLE IF NOT EXISTS public.bench_event_floor (subject text PRIMARY KEY);
