@@ -937,43 +937,6 @@ if ((CREATE_QPS >= 2)); then
   EVENTS=$((EVENT_RATE * EVENT_SECONDS))
   ((EVENTS >= 20)) || EVENTS=20
 fi
-say "events: $EVENTS creates paced at $EVENT_RATE/s (half of create's ${CREATE_QPS}/s), then a burst of $EVENT_BURST"
-SERVICE_PID=${PID[account]}
-# Beside the paced creates, PostgreSQL's own commit: a one-row UPDATE in autocommit, durable like
-# the service's, paced by pgbench. Event latency runs from the commit record's timestamp, which is
-# taken before the commit's WAL flush, so it includes what this probe measures (the flush and a
-# round trip) at the same moments.
-PROBE_RATE=100 PROBE_SECONDS=$((EVENT_SECONDS > 2 ? EVENT_SECONDS - 1 : 1))
-probe_prefix=commit-probe.log probe_out="$WORK/commit-probe.txt"
-rm -f -- "$WORK/$probe_prefix".*
-( cd "$WORK" && exec pgbench -n -c 1 -j 1 -R "$PROBE_RATE" -T "$PROBE_SECONDS" \
-    -f "$ROOT/scripts/bench/sql/commit-probe.sql" -l --log-prefix="$probe_prefix" \
-    -h 127.0.0.1 -p "$PG_PORT" -U postgres accord >"$probe_out" 2>&1 ) &
-probe_pid=$!
-snapshot_begin
-set +e
-receipts="$WORK/events.receipts.tsv"
-"$LOAD" --mode=events --target="127.0.0.1:${GRPC_PORT[account]}" --token="$TOKEN" \
-  --connections="$CONNECTIONS" --events="$EVENTS" --rate="$EVENT_RATE" --burst="$EVENT_BURST" \
-  --timeout=30 --receipts-file="$receipts" >"$events_out" 2>"$events_out.err"
-events_exit=$?
-wait "$probe_pid"
-probe_exit=$?
-set -e
-snap=$(snapshot_end)
-# pgbench's per-transaction log with --rate: the 3rd column counts from the scheduled start, the
-# last one is how late the start was (pgbench's own wake-up), which is not the commit's.
-probe_logs=("$WORK/$probe_prefix".*)
-probe_latency=$(awk '{ print $3 - $NF }' "${probe_logs[@]}" 2>/dev/null >"$WORK/commit-probe.latencies"
-  latency_json 1 "$WORK/commit-probe.latencies")
-commit_probe=$(jq -n --argjson latency "$probe_latency" --argjson client "$(pgbench_json "$probe_out")" \
-  --arg exit "$probe_exit" --argjson rate "$PROBE_RATE" --arg tail "$(tail -n 2 "$probe_out")" '
-  { sql: "UPDATE public.bench_commit_probe SET n = n + 1 WHERE id = 1 (autocommit)",
-    rate: $rate, latency_us: $latency, failed: $client.failed,
-    error: (if $exit != "0" then "commit probe (pgbench) exited \($exit): \($tail)"
-            elif $latency.count == 0 then "commit probe: no commit completed"
-            elif $client.failed > 0 then "commit probe: \($client.failed) failed commits"
-            else null end) }')
 # Commit -> receipt per paced event: the commit timestamp of the row the write created (its xmin
 # is the creating transaction; nothing updates these rows; the outbox row cannot serve, since the
 # relay's stamp gives it a new xmin) against the subscriber's wall clock. The outbox row's
@@ -1013,6 +976,84 @@ SQL
   jq -e '.count > 0' <<<"$json" >/dev/null 2>&1 || json=null
   printf '%s\n' "$json"
 }
+# The event path's floor, at the events' rate: accord-noop-server --outbox commits, per call, a
+# transaction shaped like CreateAccount's with nothing in it (one trivial row and its event,
+# through the worker pool, the same outbox append and NOTIFY), and its own relay, stream tail and
+# event service deliver the event to a subscriber, timed from the commit as the events are. What
+# it reaches is what delivery costs on this machine at that moment without the service's work.
+# It runs just before the events and just after them, so that one slowdown of the shared machine
+# cannot make it alone; the lower p99 of the two stands (commit_latency_json: above).
+event_floor_run() {  # before|after: writes $WORK/events-floor.<run>.result.json
+  local run=$1 out="$WORK/events-floor.$1.load.json" receipts="$WORK/events-floor.$1.receipts.tsv"
+  local exit_code commit=null snap
+  say "events-floor ($run the events): $EVENTS no-op writes paced at $EVENT_RATE/s, each a trivial row and its event"
+  SERVICE_PID=${PID[noop-runtime-events]}
+  snapshot_begin
+  set +e
+  "$LOAD" --mode=events --write=noop --target="127.0.0.1:${GRPC_PORT[noop-runtime-events]}" \
+    --token="$TOKEN" --connections="$CONNECTIONS" --events="$EVENTS" --rate="$EVENT_RATE" --burst=0 \
+    --timeout=30 --receipts-file="$receipts" >"$out" 2>"$out.err"
+  exit_code=$?
+  set -e
+  snap=$(snapshot_end)
+  if [[ -s $receipts ]]; then
+    commit=$(commit_latency_json "$receipts" "public.bench_event_floor a ON a.subject = r.name" \
+      bench_noop_events.outbox accord.bench.v1.NoopWritten "$WORK/events-floor.$run.commit.err")
+  fi
+  jq -e . "$out" >/dev/null 2>&1 || echo '{"available":true,"error":"no output"}' >"$out"
+  jq -n --arg run "$run" --argjson r "$(cat "$out")" --argjson snap "$snap" --arg exit "$exit_code" \
+    --arg err "$(tail -c 300 "$out.err")" --argjson commit "$commit" '
+    { run: $run, load: $r, commit: $commit, snap: $snap,
+      reasons: [ (if $exit != "0" then "\($run): accord-bench-load exited \($exit): \($err)" else empty end),
+                 (if ($r.available // true) | not then "\($run): EventService.Subscribe: \($r.reason)" else empty end),
+                 (if ($r.error // "") != "" then "\($run): \($r.error)" else empty end),
+                 (if ($r.missing // 0) > 0 then "\($run): \($r.missing) of \($r.latency_events) events never reached the subscriber" else empty end),
+                 (if $commit == null then "\($run): no commit timestamps for its events" else empty end) ] }' \
+    >"$WORK/events-floor.$run.result.json"
+  jq -r '"[bench] events-floor (\(.run)): p50 \(.commit.p50 // "-") us  p99 \(.commit.p99 // "-") us"' \
+    "$WORK/events-floor.$run.result.json" >&2
+}
+rm -f -- "$WORK"/events-floor.*.result.json
+FLOOR=0
+[[ -n ${PID[noop-runtime-events]:-} ]] && FLOOR=1
+if ((FLOOR)); then event_floor_run before; fi
+say "events: $EVENTS creates paced at $EVENT_RATE/s (half of create's ${CREATE_QPS}/s), then a burst of $EVENT_BURST"
+SERVICE_PID=${PID[account]}
+# Beside the paced creates, PostgreSQL's own commit: a one-row UPDATE in autocommit, durable like
+# the service's, paced by pgbench. Event latency runs from the commit record's timestamp, which is
+# taken before the commit's WAL flush, so it includes what this probe measures (the flush and a
+# round trip) at the same moments.
+PROBE_RATE=100 PROBE_SECONDS=$((EVENT_SECONDS > 2 ? EVENT_SECONDS - 1 : 1))
+probe_prefix=commit-probe.log probe_out="$WORK/commit-probe.txt"
+rm -f -- "$WORK/$probe_prefix".*
+( cd "$WORK" && exec pgbench -n -c 1 -j 1 -R "$PROBE_RATE" -T "$PROBE_SECONDS" \
+    -f "$ROOT/scripts/bench/sql/commit-probe.sql" -l --log-prefix="$probe_prefix" \
+    -h 127.0.0.1 -p "$PG_PORT" -U postgres accord >"$probe_out" 2>&1 ) &
+probe_pid=$!
+snapshot_begin
+set +e
+receipts="$WORK/events.receipts.tsv"
+"$LOAD" --mode=events --target="127.0.0.1:${GRPC_PORT[account]}" --token="$TOKEN" \
+  --connections="$CONNECTIONS" --events="$EVENTS" --rate="$EVENT_RATE" --burst="$EVENT_BURST" \
+  --timeout=30 --receipts-file="$receipts" >"$events_out" 2>"$events_out.err"
+events_exit=$?
+wait "$probe_pid"
+probe_exit=$?
+set -e
+snap=$(snapshot_end)
+# pgbench's per-transaction log with --rate: the 3rd column counts from the scheduled start, the
+# last one is how late the start was (pgbench's own wake-up), which is not the commit's.
+probe_logs=("$WORK/$probe_prefix".*)
+probe_latency=$(awk '{ print $3 - $NF }' "${probe_logs[@]}" 2>/dev/null >"$WORK/commit-probe.latencies"
+  latency_json 1 "$WORK/commit-probe.latencies")
+commit_probe=$(jq -n --argjson latency "$probe_latency" --argjson client "$(pgbench_json "$probe_out")" \
+  --arg exit "$probe_exit" --argjson rate "$PROBE_RATE" --arg tail "$(tail -n 2 "$probe_out")" '
+  { sql: "UPDATE public.bench_commit_probe SET n = n + 1 WHERE id = 1 (autocommit)",
+    rate: $rate, latency_us: $latency, failed: $client.failed,
+    error: (if $exit != "0" then "commit probe (pgbench) exited \($exit): \($tail)"
+            elif $latency.count == 0 then "commit probe: no commit completed"
+            elif $client.failed > 0 then "commit probe: \($client.failed) failed commits"
+            else null end) }')
 commit_latency=null
 if [[ -s $receipts ]]; then
   commit_latency=$(commit_latency_json "$receipts" "account.accounts a ON a.id = substr(r.name, 10)::uuid" \
@@ -1048,45 +1089,24 @@ jq -n --argjson r "$(cat "$events_out")" --argjson snap "$snap" --arg exit "$eve
   end' >"$RESULTS/events.json"
 report_line "$RESULTS/events.json"
 
-# The event path's floor, right after the events and at their rate: accord-noop-server --outbox
-# commits, per call, a transaction shaped like CreateAccount's with nothing in it (one trivial row
-# and its event, through the worker pool, the same outbox append and NOTIFY), and its own relay,
-# stream tail and event service deliver the event to a subscriber, timed from the commit as the
-# events are. What it reaches is what delivery costs on this machine at that moment without any
-# of the service's work; a p99 above the target there shows the target out of reach.
-if [[ $(jq -r .status "$RESULTS/events.json") == OK && -n ${PID[noop-runtime-events]:-} ]]; then
+if ((FLOOR)); then event_floor_run after; fi
+# The floor's result: of its run before and its run after the events, the one with the lower p99
+# (the more conservative floor: a target is called unreachable only if both runs miss it).
+if [[ -f $WORK/events-floor.before.result.json ]]; then
   SCENARIO_ORDER+=(events-floor)
-  say "events-floor: $EVENTS no-op writes paced at $EVENT_RATE/s, each committing a trivial row and its event"
-  SERVICE_PID=${PID[noop-runtime-events]}
-  floor_receipts="$WORK/events-floor.receipts.tsv" floor_out="$WORK/events-floor.load.json"
-  snapshot_begin
-  set +e
-  "$LOAD" --mode=events --write=noop --target="127.0.0.1:${GRPC_PORT[noop-runtime-events]}" \
-    --token="$TOKEN" --connections="$CONNECTIONS" --events="$EVENTS" --rate="$EVENT_RATE" --burst=0 \
-    --timeout=30 --receipts-file="$floor_receipts" >"$floor_out" 2>"$floor_out.err"
-  floor_exit=$?
-  set -e
-  snap=$(snapshot_end)
-  floor_latency=null
-  if [[ -s $floor_receipts ]]; then
-    floor_latency=$(commit_latency_json "$floor_receipts" "public.bench_event_floor a ON a.subject = r.name" \
-      bench_noop_events.outbox accord.bench.v1.NoopWritten "$WORK/events-floor.commit.err")
-  fi
-  jq -e . "$floor_out" >/dev/null 2>&1 || echo '{"available":true,"error":"no output"}' >"$floor_out"
-  jq -n --argjson r "$(cat "$floor_out")" --argjson snap "$snap" --arg exit "$floor_exit" \
-    --arg err "$(tail -c 300 "$floor_out.err")" --argjson commit "$floor_latency" '
-    ([ (if $exit != "0" then "accord-bench-load exited \($exit): \($err)" else empty end),
-       (if ($r.available // true) | not then "EventService.Subscribe: \($r.reason)" else empty end),
-       (if ($r.error // "") != "" then $r.error else empty end),
-       (if ($r.missing // 0) > 0 then "\($r.missing) of \($r.latency_events) events never reached the subscriber" else empty end),
-       (if $commit == null then "no commit timestamps for its events (track_commit_timestamp, or the join)" else empty end) ]) as $reasons
+  jq -s '
+    (map(.reasons) | add) as $reasons
+    | (map(select(.commit != null)) | sort_by(.commit.p99)) as $measured
+    | (if ($measured | length) > 0 then $measured[0] else .[0] end) as $best
     | { name: "events-floor",
-        title: "Event delivery floor (commit -> subscriber): no-op writes of a trivial row and its event, at the events rate",
+        title: "Event delivery floor (commit -> subscriber): no-op writes of a trivial row and its event, at the events rate, just before and just after them (the lower p99)",
         driver: "accord-bench-load --mode=events --write=noop",
         status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
-        latency_us: $commit, latency_from: "commit", envelope_latency_us: $r.latency_us,
-        commit_latency_us: $commit, latency_events: $r.latency_events,
-        paced_rate_target: $r.paced_rate_target, paced_rate: $r.paced_rate, resources: $snap }' \
+        latency_us: $best.commit, latency_from: "commit", envelope_latency_us: $best.load.latency_us,
+        commit_latency_us: $best.commit, latency_events: $best.load.latency_events,
+        chosen_run: $best.run, runs: map({run, p50_us: .commit.p50, p99_us: .commit.p99, paced_rate: .load.paced_rate}),
+        paced_rate_target: $best.load.paced_rate_target, paced_rate: $best.load.paced_rate,
+        resources: $best.snap }' "$WORK/events-floor.before.result.json" "$WORK/events-floor.after.result.json" \
     >"$RESULTS/events-floor.json"
   report_line "$RESULTS/events-floor.json"
 fi
