@@ -976,6 +976,34 @@ SQL
   jq -e '.count > 0' <<<"$json" >/dev/null 2>&1 || json=null
   printf '%s\n' "$json"
 }
+# The commit probe: pgbench commits a one-row UPDATE in autocommit at PROBE_RATE/s, durable like
+# the service's writes, beside the paced events (and beside the floor's runs, so that both run
+# under the same load). Event latency runs from the commit record's timestamp, which is taken
+# before the commit's WAL flush, so it includes what this probe measures (the flush and a round
+# trip) at the same moments.
+PROBE_RATE=100 PROBE_SECONDS=$((EVENT_SECONDS > 2 ? EVENT_SECONDS - 1 : 1))
+commit_probe_start() {  # NAME: starts it in the background; sets probe_pid
+  rm -f -- "$WORK/$1.log".*
+  ( cd "$WORK" && exec pgbench -n -c 1 -j 1 -R "$PROBE_RATE" -T "$PROBE_SECONDS" \
+      -f "$ROOT/scripts/bench/sql/commit-probe.sql" -l --log-prefix="$1.log" \
+      -h 127.0.0.1 -p "$PG_PORT" -U postgres accord >"$WORK/$1.txt" 2>&1 ) &
+  probe_pid=$!
+}
+commit_probe_result() {  # NAME EXIT_STATUS: its latency and errors as JSON
+  local logs=("$WORK/$1.log".*) latency
+  # pgbench's per-transaction log with --rate: the 3rd column counts from the scheduled start,
+  # the last one is how late the start was (pgbench's own wake-up), which is not the commit's.
+  latency=$(awk '{ print $3 - $NF }' "${logs[@]}" 2>/dev/null >"$WORK/$1.latencies"
+    latency_json 1 "$WORK/$1.latencies")
+  jq -n --argjson latency "$latency" --argjson client "$(pgbench_json "$WORK/$1.txt")" \
+    --arg exit "$2" --argjson rate "$PROBE_RATE" --arg tail "$(tail -n 2 "$WORK/$1.txt")" '
+    { sql: "UPDATE public.bench_commit_probe SET n = n + 1 WHERE id = 1 (autocommit)",
+      rate: $rate, latency_us: $latency, failed: $client.failed,
+      error: (if $exit != "0" then "commit probe (pgbench) exited \($exit): \($tail)"
+              elif $latency.count == 0 then "commit probe: no commit completed"
+              elif $client.failed > 0 then "commit probe: \($client.failed) failed commits"
+              else null end) }'
+}
 # The event path's floor, at the events' rate: accord-noop-server --outbox commits, per call, a
 # transaction shaped like CreateAccount's with nothing in it (one trivial row and its event,
 # through the worker pool, the same outbox append and NOTIFY), and its own relay, stream tail and
@@ -985,30 +1013,35 @@ SQL
 # cannot make it alone; the lower p99 of the two stands (commit_latency_json: above).
 event_floor_run() {  # before|after: writes $WORK/events-floor.<run>.result.json
   local run=$1 out="$WORK/events-floor.$1.load.json" receipts="$WORK/events-floor.$1.receipts.tsv"
-  local exit_code commit=null snap
+  local exit_code commit=null snap probe probe_exit
   say "events-floor ($run the events): $EVENTS no-op writes paced at $EVENT_RATE/s, each a trivial row and its event"
   SERVICE_PID=${PID[noop-runtime-events]}
+  commit_probe_start "events-floor.$run.probe"
   snapshot_begin
   set +e
   "$LOAD" --mode=events --write=noop --target="127.0.0.1:${GRPC_PORT[noop-runtime-events]}" \
     --token="$TOKEN" --connections="$CONNECTIONS" --events="$EVENTS" --rate="$EVENT_RATE" --burst=0 \
     --timeout=30 --receipts-file="$receipts" >"$out" 2>"$out.err"
   exit_code=$?
+  wait "$probe_pid"
+  probe_exit=$?
   set -e
   snap=$(snapshot_end)
+  probe=$(commit_probe_result "events-floor.$run.probe" "$probe_exit")
   if [[ -s $receipts ]]; then
     commit=$(commit_latency_json "$receipts" "public.bench_event_floor a ON a.subject = r.name" \
       bench_noop_events.outbox accord.bench.v1.NoopWritten "$WORK/events-floor.$run.commit.err")
   fi
   jq -e . "$out" >/dev/null 2>&1 || echo '{"available":true,"error":"no output"}' >"$out"
   jq -n --arg run "$run" --argjson r "$(cat "$out")" --argjson snap "$snap" --arg exit "$exit_code" \
-    --arg err "$(tail -c 300 "$out.err")" --argjson commit "$commit" '
-    { run: $run, load: $r, commit: $commit, snap: $snap,
+    --arg err "$(tail -c 300 "$out.err")" --argjson commit "$commit" --argjson probe "$probe" '
+    { run: $run, load: $r, commit: $commit, snap: $snap, commit_probe: $probe,
       reasons: [ (if $exit != "0" then "\($run): accord-bench-load exited \($exit): \($err)" else empty end),
                  (if ($r.available // true) | not then "\($run): EventService.Subscribe: \($r.reason)" else empty end),
                  (if ($r.error // "") != "" then "\($run): \($r.error)" else empty end),
                  (if ($r.missing // 0) > 0 then "\($run): \($r.missing) of \($r.latency_events) events never reached the subscriber" else empty end),
-                 (if $commit == null then "\($run): no commit timestamps for its events" else empty end) ] }' \
+                 (if $commit == null then "\($run): no commit timestamps for its events" else empty end),
+                 (if $probe.error then "\($run): \($probe.error)" else empty end) ] }' \
     >"$WORK/events-floor.$run.result.json"
   jq -r '"[bench] events-floor (\(.run)): p50 \(.commit.p50 // "-") us  p99 \(.commit.p99 // "-") us"' \
     "$WORK/events-floor.$run.result.json" >&2
@@ -1019,17 +1052,8 @@ FLOOR=0
 if ((FLOOR)); then event_floor_run before; fi
 say "events: $EVENTS creates paced at $EVENT_RATE/s (half of create's ${CREATE_QPS}/s), then a burst of $EVENT_BURST"
 SERVICE_PID=${PID[account]}
-# Beside the paced creates, PostgreSQL's own commit: a one-row UPDATE in autocommit, durable like
-# the service's, paced by pgbench. Event latency runs from the commit record's timestamp, which is
-# taken before the commit's WAL flush, so it includes what this probe measures (the flush and a
-# round trip) at the same moments.
-PROBE_RATE=100 PROBE_SECONDS=$((EVENT_SECONDS > 2 ? EVENT_SECONDS - 1 : 1))
-probe_prefix=commit-probe.log probe_out="$WORK/commit-probe.txt"
-rm -f -- "$WORK/$probe_prefix".*
-( cd "$WORK" && exec pgbench -n -c 1 -j 1 -R "$PROBE_RATE" -T "$PROBE_SECONDS" \
-    -f "$ROOT/scripts/bench/sql/commit-probe.sql" -l --log-prefix="$probe_prefix" \
-    -h 127.0.0.1 -p "$PG_PORT" -U postgres accord >"$probe_out" 2>&1 ) &
-probe_pid=$!
+# Beside the paced creates, PostgreSQL's own commit (the commit probe, above).
+commit_probe_start commit-probe
 snapshot_begin
 set +e
 receipts="$WORK/events.receipts.tsv"
@@ -1041,19 +1065,7 @@ wait "$probe_pid"
 probe_exit=$?
 set -e
 snap=$(snapshot_end)
-# pgbench's per-transaction log with --rate: the 3rd column counts from the scheduled start, the
-# last one is how late the start was (pgbench's own wake-up), which is not the commit's.
-probe_logs=("$WORK/$probe_prefix".*)
-probe_latency=$(awk '{ print $3 - $NF }' "${probe_logs[@]}" 2>/dev/null >"$WORK/commit-probe.latencies"
-  latency_json 1 "$WORK/commit-probe.latencies")
-commit_probe=$(jq -n --argjson latency "$probe_latency" --argjson client "$(pgbench_json "$probe_out")" \
-  --arg exit "$probe_exit" --argjson rate "$PROBE_RATE" --arg tail "$(tail -n 2 "$probe_out")" '
-  { sql: "UPDATE public.bench_commit_probe SET n = n + 1 WHERE id = 1 (autocommit)",
-    rate: $rate, latency_us: $latency, failed: $client.failed,
-    error: (if $exit != "0" then "commit probe (pgbench) exited \($exit): \($tail)"
-            elif $latency.count == 0 then "commit probe: no commit completed"
-            elif $client.failed > 0 then "commit probe: \($client.failed) failed commits"
-            else null end) }')
+commit_probe=$(commit_probe_result commit-probe "$probe_exit")
 commit_latency=null
 if [[ -s $receipts ]]; then
   commit_latency=$(commit_latency_json "$receipts" "account.accounts a ON a.id = substr(r.name, 10)::uuid" \
@@ -1104,7 +1116,9 @@ if [[ -f $WORK/events-floor.before.result.json ]]; then
         status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
         latency_us: $best.commit, latency_from: "commit", envelope_latency_us: $best.load.latency_us,
         commit_latency_us: $best.commit, latency_events: $best.load.latency_events,
-        chosen_run: $best.run, runs: map({run, p50_us: .commit.p50, p99_us: .commit.p99, paced_rate: .load.paced_rate}),
+        chosen_run: $best.run, commit_probe: $best.commit_probe,
+        runs: map({run, p50_us: .commit.p50, p99_us: .commit.p99, paced_rate: .load.paced_rate,
+                   commit_probe_p99_us: .commit_probe.latency_us.p99}),
         paced_rate_target: $best.load.paced_rate_target, paced_rate: $best.load.paced_rate,
         resources: $best.snap }' "$WORK/events-floor.before.result.json" "$WORK/events-floor.after.result.json" \
     >"$RESULTS/events-floor.json"
