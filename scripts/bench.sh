@@ -1004,6 +1004,23 @@ commit_probe_result() {  # NAME EXIT_STATUS: its latency and errors as JSON
               elif $client.failed > 0 then "commit probe: \($client.failed) failed commits"
               else null end) }'
 }
+# Runs accord-bench-load ARGS... (stdout to OUT) with the commit probe NAME beside it. Sets
+# load_exit, probe_json (commit_probe_result's) and load_snap (the resources of SERVICE_PID).
+events_with_probe() {  # NAME OUT ARGS...
+  local name=$1 out=$2 probe_exit
+  shift 2
+  commit_probe_start "$name"
+  snapshot_begin
+  set +e
+  "$LOAD" --mode=events --token="$TOKEN" --connections="$CONNECTIONS" --timeout=30 "$@" \
+    >"$out" 2>"$out.err"
+  load_exit=$?
+  wait "$probe_pid"
+  probe_exit=$?
+  set -e
+  load_snap=$(snapshot_end)
+  probe_json=$(commit_probe_result "$name" "$probe_exit")
+}
 # The event path's floor, at the events' rate: accord-noop-server --outbox commits, per call, a
 # transaction shaped like CreateAccount's with nothing in it (one trivial row and its event,
 # through the worker pool, the same outbox append and NOTIFY), and its own relay, stream tail and
@@ -1013,21 +1030,13 @@ commit_probe_result() {  # NAME EXIT_STATUS: its latency and errors as JSON
 # cannot make it alone; the lower p99 of the two stands (commit_latency_json: above).
 event_floor_run() {  # before|after: writes $WORK/events-floor.<run>.result.json
   local run=$1 out="$WORK/events-floor.$1.load.json" receipts="$WORK/events-floor.$1.receipts.tsv"
-  local exit_code commit=null snap probe probe_exit
+  local exit_code commit=null snap probe
   say "events-floor ($run the events): $EVENTS no-op writes paced at $EVENT_RATE/s, each a trivial row and its event"
   SERVICE_PID=${PID[noop-runtime-events]}
-  commit_probe_start "events-floor.$run.probe"
-  snapshot_begin
-  set +e
-  "$LOAD" --mode=events --write=noop --target="127.0.0.1:${GRPC_PORT[noop-runtime-events]}" \
-    --token="$TOKEN" --connections="$CONNECTIONS" --events="$EVENTS" --rate="$EVENT_RATE" --burst=0 \
-    --timeout=30 --receipts-file="$receipts" >"$out" 2>"$out.err"
-  exit_code=$?
-  wait "$probe_pid"
-  probe_exit=$?
-  set -e
-  snap=$(snapshot_end)
-  probe=$(commit_probe_result "events-floor.$run.probe" "$probe_exit")
+  events_with_probe "events-floor.$run.probe" "$out" --write=noop \
+    --target="127.0.0.1:${GRPC_PORT[noop-runtime-events]}" --events="$EVENTS" --rate="$EVENT_RATE" \
+    --burst=0 --receipts-file="$receipts"
+  exit_code=$load_exit snap=$load_snap probe=$probe_json
   if [[ -s $receipts ]]; then
     commit=$(commit_latency_json "$receipts" "public.bench_event_floor a ON a.subject = r.name" \
       bench_noop_events.outbox accord.bench.v1.NoopWritten "$WORK/events-floor.$run.commit.err")
@@ -1053,19 +1062,10 @@ if ((FLOOR)); then event_floor_run before; fi
 say "events: $EVENTS creates paced at $EVENT_RATE/s (half of create's ${CREATE_QPS}/s), then a burst of $EVENT_BURST"
 SERVICE_PID=${PID[account]}
 # Beside the paced creates, PostgreSQL's own commit (the commit probe, above).
-commit_probe_start commit-probe
-snapshot_begin
-set +e
 receipts="$WORK/events.receipts.tsv"
-"$LOAD" --mode=events --target="127.0.0.1:${GRPC_PORT[account]}" --token="$TOKEN" \
-  --connections="$CONNECTIONS" --events="$EVENTS" --rate="$EVENT_RATE" --burst="$EVENT_BURST" \
-  --timeout=30 --receipts-file="$receipts" >"$events_out" 2>"$events_out.err"
-events_exit=$?
-wait "$probe_pid"
-probe_exit=$?
-set -e
-snap=$(snapshot_end)
-commit_probe=$(commit_probe_result commit-probe "$probe_exit")
+events_with_probe commit-probe "$events_out" --target="127.0.0.1:${GRPC_PORT[account]}" \
+  --events="$EVENTS" --rate="$EVENT_RATE" --burst="$EVENT_BURST" --receipts-file="$receipts"
+events_exit=$load_exit snap=$load_snap commit_probe=$probe_json
 commit_latency=null
 if [[ -s $receipts ]]; then
   commit_latency=$(commit_latency_json "$receipts" "account.accounts a ON a.id = substr(r.name, 10)::uuid" \
