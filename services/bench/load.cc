@@ -41,10 +41,10 @@ accord-bench-h2load.)
 Options:
   --write=account  what each write is: CreateAccount (default), or `noop` for
                    accord.bench.v1.NoopService/Noop on an `accord-noop-server --outbox`, a write
-                   that only appends its event (the answer names the event's subject)
+                   of a trivial row and its event (the answer names the event's subject)
   --connections=C  threads, each with its own HTTP/2 connection (default 4)
   --events=N --rate=R --burst=B  (defaults 200, 50, 1000)
-  --receipts-file=F  write "<account name>\t<receipt wall clock, us>" per paced event
+  --receipts-file=F  write "<event subject>\t<receipt wall clock, us>" per paced event
   --timeout=S      per-call deadline, and how long to wait for deliveries (default 10)
 )";
 
