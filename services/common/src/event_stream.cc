@@ -41,6 +41,12 @@ namespace ev = ::accord::events::v1;
 constexpr int kCatchUpBatch = 1000;
 constexpr int kReadCount = 500;
 constexpr auto kRunIdCheckEvery = 5s;
+// While the relay in this process offers events, the tail reads the stream this often (for events
+// that did not come through an offer: another replica's relay took over), and offers count as
+// flowing for kOffersFresh after the last one. Failing over to another replica's relay therefore
+// delays its first events by up to kOfferedCheckEvery, for kOffersFresh.
+constexpr auto kOfferedCheckEvery = 100ms;
+constexpr auto kOffersFresh = 1s;
 constexpr auto kCommitPoll = 25ms;
 constexpr size_t kMaxPrefix = 512;
 
@@ -103,7 +109,10 @@ StreamTail::StreamTail(Options options, RedisClient& redis)
       offered_(MetricsRegistry::Global().GetCounter(
           "accord_stream_tail_offered_total",
           "Events handed to listeners straight from this process's relay, without XREAD",
-          {{"stream", options_.stream}})) {
+          {{"stream", options_.stream}})),
+      reads_(MetricsRegistry::Global().GetCounter("accord_stream_tail_reads_total",
+                                                  "XREADs the stream tail issued",
+                                                  {{"stream", options_.stream}})) {
   if (options_.block < 10ms) options_.block = 10ms;  // BLOCK 0 would mean "forever"
 }
 
@@ -122,6 +131,7 @@ void StreamTail::Stop() {
     stopping_.store(true);
   }
   changed_.notify_all();
+  offer_left_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -231,12 +241,38 @@ bool StreamTail::CatchUpFromPostgres() {
 
 void StreamTail::Offer(std::vector<PublishedEvent> events) {
   if (events.empty() || !positioned_.load()) return;
-  std::lock_guard delivery(delivery_mutex_);
+  std::unique_lock delivery(delivery_mutex_);
   // The stream may already have handed out the first few.
   std::erase_if(events, [&](const PublishedEvent& e) { return e.publish_seq <= last_seq_.load(); });
-  if (events.empty() || events.front().publish_seq != last_seq_.load() + 1) return;
+  if (events.empty()) return;
+  if (events.front().publish_seq != last_seq_.load() + 1) {
+    delivery.unlock();
+    LeaveOfferToStream();
+    return;
+  }
+  last_offer_ns_.store(Clock::now().time_since_epoch().count());
   offered_.Increment(static_cast<double>(events.size()));
   DeliverLocked(std::move(events));
+}
+
+void StreamTail::LeaveOfferToStream() {
+  {
+    std::lock_guard lock(mutex_);
+    offer_left_pending_ = true;
+  }
+  offer_left_.notify_all();
+}
+
+bool StreamTail::FollowingOffers() const {
+  const int64_t last = last_offer_ns_.load();
+  return last != 0 && Clock::now().time_since_epoch().count() - last <
+                          std::chrono::duration_cast<Clock::duration>(kOffersFresh).count();
+}
+
+void StreamTail::WaitForOfferLeftToStream(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  offer_left_.wait_for(lock, timeout, [&] { return stopping_.load() || offer_left_pending_; });
+  offer_left_pending_ = false;
 }
 
 void StreamTail::OfferEncoded(const std::vector<std::pair<int64_t, std::string>>& published) {
@@ -245,7 +281,10 @@ void StreamTail::OfferEncoded(const std::vector<std::pair<int64_t, std::string>>
   for (const auto& [publish_seq, envelope] : published) {
     PublishedEvent event;
     event.publish_seq = publish_seq;
-    if (!event.envelope.ParseFromString(envelope)) return;
+    if (!event.envelope.ParseFromString(envelope)) {
+      LeaveOfferToStream();
+      return;
+    }
     events.push_back(std::move(event));
   }
   Offer(std::move(events));
@@ -336,6 +375,13 @@ void StreamTail::Run() {
       }
       catch_up = false;
     }
+    // Offers hand the events out already: a look at the stream now and then (or when an offer
+    // was left to it) finds what did not come that way, without a wake-up per event.
+    const bool following_offers = FollowingOffers();
+    if (following_offers) {
+      WaitForOfferLeftToStream(kOfferedCheckEvery);
+      if (stopping_.load()) break;
+    }
     const int64_t last = last_seq_.load();
     if (read_from.empty() || SeqOfStreamId(read_from) < last) {
       read_from = std::to_string(last) + "-0";
@@ -348,10 +394,11 @@ void StreamTail::Run() {
     // INFO rides in the same pipeline: it runs right after XREAD on the same connection, which
     // cannot outlive a restart, so its run_id names the instance that answered the XREAD (see the
     // note at the top) without a round trip of its own.
-    auto replies = redis_.Pipeline({{"XREAD", "COUNT", std::to_string(kReadCount), "BLOCK",
-                                     block_ms, "STREAMS", options_.stream, read_from},
-                                    {"INFO", "server"}},
-                                   options_.block);
+    std::vector<std::string> xread = {"XREAD", "COUNT", std::to_string(kReadCount)};
+    if (!following_offers) xread.insert(xread.end(), {"BLOCK", block_ms});
+    xread.insert(xread.end(), {"STREAMS", options_.stream, read_from});
+    reads_.Increment();
+    auto replies = redis_.Pipeline({std::move(xread), {"INFO", "server"}}, options_.block);
     if (!replies.ok() || replies->size() != 2) {
       lost_redis();
       continue;

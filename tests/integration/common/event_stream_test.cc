@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "accord/account/v1/account.pb.h"
+#include "accord/common/metrics.h"
 #include "accord/common/migrations.h"
 #include "accord/common/outbox.h"
 #include "accord/common/relay.h"
@@ -402,6 +403,54 @@ TEST_F(EventStreamTest, TheRelaysOwnTailGetsEachEventOnceInOrderFromTwoRacingPat
   EXPECT_EQ(IdsOf(events), written);
   ExpectIncreasingSeqs(events);
   relay.Stop();
+  tail.Stop();
+}
+
+TEST_F(EventStreamTest, WhileItsRelayOffersEventsTheTailStopsReadingEachOneBackYetMissesNone) {
+  relay_->Stop();
+  RedisClient redis(*ParseRedisUrl(redis_server_.url()));
+  StreamTail tail(TailOptions(), redis);
+  Collected collected;
+  tail.AddListener([&](const PublishedEvent& event) { collected.Add(event); });
+  tail.Start();
+  ASSERT_TRUE(Eventually([&] { return tail.healthy(); }));
+  RelayOptions options;
+  options.pg_url = db_.url();
+  options.schema = kSchema;
+  options.stream = EventStreamName(kSchema);
+  options.poll_interval = 100ms;
+  options.on_published = [&](const std::vector<std::pair<int64_t, std::string>>& published) {
+    tail.OfferEncoded(published);
+  };
+  auto relay = std::make_unique<OutboxRelay>(options, *relay_redis_);
+  relay->Start();
+  Counter& reads = MetricsRegistry::Global().GetCounter("accord_stream_tail_reads_total",
+                                                        "XREADs the stream tail issued",
+                                                        {{"stream", EventStreamName(kSchema)}});
+
+  auto written = Write(1);
+  ASSERT_TRUE(Eventually([&] { return collected.size() == 1; }));
+  // 40 events, one every 10 ms: a tail blocked on XREAD would wake and read for each.
+  const double reads_before = reads.value();
+  for (int i = 0; i < 40; ++i) {
+    for (auto& id : Write(1)) written.push_back(id);
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(Eventually([&] { return collected.size() == written.size(); }));
+  EXPECT_LT(reads.value() - reads_before, 20);
+  EXPECT_EQ(IdsOf(collected.snapshot()), written);
+
+  // Another replica's relay takes over: its events come only through the stream, and still
+  // arrive while this tail's offers count as flowing.
+  relay->Stop();
+  relay.reset();
+  const int64_t next = tail.last_seq() + 1;
+  PublishedEvent foreign = Fabricated(next);
+  auto added = redis.Command({"XADD", EventStreamName(kSchema), Numbered("", next) + "-0",
+                              "envelope", foreign.envelope.SerializeAsString()});
+  ASSERT_TRUE(added.ok()) << added.status();
+  ASSERT_TRUE(Eventually([&] { return collected.size() == written.size() + 1; }, 2s));
+  EXPECT_EQ(collected.snapshot().back().envelope.id(), foreign.envelope.id());
   tail.Stop();
 }
 

@@ -8,7 +8,10 @@
 // stream again, so listeners never miss a published event; `healthy()` is false while it cannot
 // follow the live stream (cache users then treat local entries as stale). In the replica whose
 // relay is active, the relay also offers what it just put on the stream (Offer), and whichever of
-// the two paths comes first hands an event out.
+// the two paths comes first hands an event out. While offers arrive, the tail stops blocking on
+// XREAD (which would wake it, and cost Redis a read, once per event only to find the event handed
+// out already) and looks at the stream only every 100 ms, or at once when an offer was left to
+// the stream; a second without offers puts it back on XREAD.
 //
 // EventServiceImpl: accord.events.v1.EventService for one service. A subscriber first registers
 // with the tail (buffering live events), replays from Postgres from its start position, then
@@ -88,6 +91,11 @@ class StreamTail {
   // Deliver with delivery_mutex_ held.
   void DeliverLocked(std::vector<PublishedEvent> events);
   void Sleep(std::chrono::milliseconds duration);
+  // True while this process's relay hands events out through Offer.
+  bool FollowingOffers() const;
+  // Waits until an offer was left to the stream, the tail stops, or `timeout` passes.
+  void WaitForOfferLeftToStream(std::chrono::milliseconds timeout);
+  void LeaveOfferToStream();
 
   Options options_;
   RedisClient& redis_;
@@ -95,6 +103,11 @@ class StreamTail {
   std::mutex delivery_mutex_;
   std::mutex mutex_;
   std::condition_variable changed_;  // wakes Stop's sleeps and RemoveListener's wait
+  // Wakes the tail when an offer is left to the stream (its own, so that deliveries, which notify
+  // changed_, do not wake the tail once per event).
+  std::condition_variable offer_left_;
+  bool offer_left_pending_ = false;        // guarded by mutex_
+  std::atomic<int64_t> last_offer_ns_{0};  // steady clock; 0: never
   std::vector<std::pair<int, Listener>> listeners_;
   int next_listener_id_ = 1;
   int64_t handed_out_ = 0;       // last publish_seq given to listeners (or being given)
@@ -107,6 +120,7 @@ class StreamTail {
   std::atomic<bool> positioned_{false};
   std::atomic<int64_t> last_seq_{0};
   Counter& offered_;  // events handed out through Offer
+  Counter& reads_;    // XREADs issued
   std::thread thread_;
 };
 
