@@ -18,6 +18,7 @@
 #include "accord/common/metrics.h"
 #include "accord/common/migrations.h"
 #include "accord/common/outbox.h"
+#include "accord/common/pg.h"
 #include "accord/common/redis.h"
 #include "accord/common/relay.h"
 #include "support/servers.h"
@@ -153,6 +154,22 @@ class OutboxRelayTest : public ::testing::Test {
   std::string stream_;
   OutboxWriter writer_{kSchema, "test"};
 };
+
+// The relay prepares its pass once per session, with the generic plans every Accord session
+// asks for, so the plan made for a fresh outbox (empty, never analyzed) stays in use while the
+// table grows: it must not read the whole outbox.
+TEST_F(OutboxRelayTest, APassPlannedOnAFreshOutboxReadsOnlyItsBatchByKey) {
+  pqxx::connection connection(db_.url());
+  pqxx::nontransaction session(connection);
+  session.exec(SessionSettingsSql(std::chrono::milliseconds(5000)));
+  session.exec("PREPARE pass(bigint, bigint) AS " + OutboxStampBatchSql(kSchema));
+  std::string plan;
+  for (const auto& row : session.exec("EXPLAIN EXECUTE pass(500, 0)")) {
+    plan += row[0].as<std::string>() + "\n";
+  }
+  EXPECT_NE(plan.find("Update on outbox"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
+}
 
 TEST_F(OutboxRelayTest, AppendWritesTheEnvelopeAndNotifies) {
   pqxx::connection listener(db_.url());

@@ -49,6 +49,11 @@ struct RelayOptions {
   std::function<void(const std::vector<std::pair<int64_t, std::string>>&)> on_published;
 };
 
+// The statement one relay pass runs (prepared once per session; exposed for tests): it reads the
+// oldest unpublished rows of `schema`.outbox above $2, at most $1, numbers them with publish_seq
+// and stamps them. Columns: seq, publish_seq, envelope, and how many rows the batch held.
+std::string OutboxStampBatchSql(const std::string& schema);
+
 class OutboxRelay {
  public:
   OutboxRelay(RelayOptions options, RedisClient& redis);
