@@ -69,6 +69,16 @@ CREATE TABLE {schema}.consumer_positions (
   PRIMARY KEY (consumer_group, subject)
 );
 )sql"},
+      // The outbox is a queue: every event leaves a dead row version behind (the relay's stamp),
+      // and its unpublished-rows index keeps an entry for each until VACUUM, which the relay's
+      // sweeps (relay.cc, once a second) walk. Measured with 1 000 000 of them: the first sweep
+      // took 464 ms and every later one 5-14 ms, against 0.2-0.8 ms after a VACUUM. Autovacuum's
+      // default waits for dead rows to make up a fifth of the table, which retention keeps at days
+      // of events, so it is told to come after a fixed number instead.
+      {"0003_common_outbox_vacuum", R"sql(
+ALTER TABLE {schema}.outbox SET (autovacuum_vacuum_scale_factor = 0,
+                                 autovacuum_vacuum_threshold = 20000);
+)sql"},
   };
   return kCommon;
 }

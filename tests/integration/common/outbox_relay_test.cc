@@ -155,6 +155,20 @@ class OutboxRelayTest : public ::testing::Test {
   OutboxWriter writer_{kSchema, "test"};
 };
 
+// Retention keeps days of events in the outbox, so autovacuum's default (a fifth of the table
+// dead) would leave the relay's sweeps walking millions of dead index entries.
+TEST_F(OutboxRelayTest, AutovacuumVisitsTheOutboxAfterAFixedNumberOfDeadRows) {
+  pqxx::connection connection(db_.url());
+  pqxx::nontransaction query(connection);
+  const auto options =
+      query
+          .exec1("SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = '" +
+                 std::string(kSchema) + ".outbox'::regclass")[0]
+          .as<std::string>();
+  EXPECT_NE(options.find("autovacuum_vacuum_scale_factor=0"), std::string::npos) << options;
+  EXPECT_NE(options.find("autovacuum_vacuum_threshold=20000"), std::string::npos) << options;
+}
+
 // The relay prepares its pass once per session, with the generic plans every Accord session
 // asks for, so the plan made for a fresh outbox (empty, never analyzed) stays in use while the
 // table grows: it must not read the whole outbox.
