@@ -1066,8 +1066,7 @@ FLOOR=0
 [[ -n ${PID[noop-runtime-events]:-} ]] && FLOOR=1
 if ((FLOOR)); then
   # Unmeasured warm-up, as every other scenario has: the account service has taken writes all run
-  # long, the floor's process and tables none, and its first writes were the slowest (p99 8-10 ms
-  # against 3-4 ms a minute later).
+  # long, the floor's process and tables none.
   warm_events=$((EVENT_RATE * WARMUP > 20 ? EVENT_RATE * WARMUP : 20))
   "$LOAD" --mode=events --write=noop --target="127.0.0.1:${GRPC_PORT[noop-runtime-events]}" \
     --token="$TOKEN" --connections="$CONNECTIONS" --events="$warm_events" --rate="$EVENT_RATE" \
