@@ -562,6 +562,7 @@ run_h2load() {  # NAME TITLE SERVICE METHOD FRAME
         cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.service_cpu_seconds / $verdict.ok else null end),
         postgres_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.postgres_cpu_seconds / $verdict.ok else null end),
         redis_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.redis_cpu_seconds / $verdict.ok else null end),
+        context_switches_per_request: (if $verdict.ok > 0 then $snap.service_context_switches / $verdict.ok else null end),
         client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
         cache_requests: ($cb | with_entries(.value = ($ca[.key] - .value))),
         resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$(result_file "$name")"
@@ -618,6 +619,7 @@ run_load() {  # NAME TITLE SERVICE METHOD MODE NAMES_FILE [EXTRA_ARGS...]
         cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.service_cpu_seconds / $verdict.ok else null end),
         postgres_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.postgres_cpu_seconds / $verdict.ok else null end),
         redis_cpu_us_per_request: (if $verdict.ok > 0 then 1e6 * $snap.redis_cpu_seconds / $verdict.ok else null end),
+        context_switches_per_request: (if $verdict.ok > 0 then $snap.service_context_switches / $verdict.ok else null end),
         client_cpu_pct: (100 * $client_cpu / $snap.wall_seconds),
         cache_requests: ($cb | with_entries(.value = ($ca[.key] - .value))),
         resources: $snap, rss_kb: $rss, peak_rss_kb: $hwm }' >"$(result_file "$name")"

@@ -27,6 +27,13 @@ pg_cluster_cpu_ticks() {
   echo "$total"
 }
 
+# Context switches of all of PID's threads (voluntary + involuntary): /proc/PID/status counts the
+# main thread's only. Threads that exited are not counted; the services' threads live as long as
+# they do.
+proc_context_switches() {
+  cat "/proc/$1/task/"*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'
+}
+
 # "busy total" ticks of the whole machine, from the first line of /proc/stat.
 machine_ticks() {
   awk '/^cpu / { total = 0; for (i = 2; i <= NF; i++) total += $i; print total - $5 - $6, total; exit }' /proc/stat
@@ -73,8 +80,11 @@ times_children_seconds() {
 # empty), PG_POSTMASTER and REDIS_PID.
 snapshot_begin() {
   SNAP_T0=$(date +%s.%N)
-  SNAP_SVC0=0
-  [[ -n ${SERVICE_PID:-} ]] && SNAP_SVC0=$(proc_cpu_ticks "$SERVICE_PID")
+  SNAP_SVC0=0 SNAP_SWITCHES0=0
+  if [[ -n ${SERVICE_PID:-} ]]; then
+    SNAP_SVC0=$(proc_cpu_ticks "$SERVICE_PID")
+    SNAP_SWITCHES0=$(proc_context_switches "$SERVICE_PID")
+  fi
   SNAP_PG0=$(pg_cluster_cpu_ticks "$PG_POSTMASTER")
   SNAP_REDIS0=$(proc_cpu_ticks "$REDIS_PID")
   read -r SNAP_BUSY0 SNAP_TOTAL0 < <(machine_ticks)
@@ -82,20 +92,23 @@ snapshot_begin() {
 
 # Prints a JSON object: wall seconds, CPU seconds and % of one core per process, machine busy %.
 snapshot_end() {
-  local t1 svc1=0 pg1 redis1 busy1 total1
+  local t1 svc1=0 switches1=0 pg1 redis1 busy1 total1
   t1=$(date +%s.%N)
-  [[ -n ${SERVICE_PID:-} ]] && svc1=$(proc_cpu_ticks "$SERVICE_PID")
+  if [[ -n ${SERVICE_PID:-} ]]; then
+    svc1=$(proc_cpu_ticks "$SERVICE_PID")
+    switches1=$(proc_context_switches "$SERVICE_PID")
+  fi
   pg1=$(pg_cluster_cpu_ticks "$PG_POSTMASTER")
   redis1=$(proc_cpu_ticks "$REDIS_PID")
   read -r busy1 total1 < <(machine_ticks)
   jq -n --argjson t0 "$SNAP_T0" --argjson t1 "$t1" --argjson hz "$CLK_TCK" \
     --argjson svc "$((svc1 - SNAP_SVC0))" --argjson pg "$((pg1 - SNAP_PG0))" \
-    --argjson redis "$((redis1 - SNAP_REDIS0))" \
+    --argjson redis "$((redis1 - SNAP_REDIS0))" --argjson switches "$((switches1 - SNAP_SWITCHES0))" \
     --argjson busy "$((busy1 - SNAP_BUSY0))" --argjson total "$((total1 - SNAP_TOTAL0))" '
     ($t1 - $t0) as $wall
     | { wall_seconds: $wall,
         service_cpu_seconds: ($svc / $hz), postgres_cpu_seconds: ($pg / $hz),
-        redis_cpu_seconds: ($redis / $hz),
+        redis_cpu_seconds: ($redis / $hz), service_context_switches: $switches,
         service_cpu_pct: (100 * $svc / $hz / $wall), postgres_cpu_pct: (100 * $pg / $hz / $wall),
         redis_cpu_pct: (100 * $redis / $hz / $wall),
         machine_busy_pct: (if $total > 0 then 100 * $busy / $total else 0 end) }'

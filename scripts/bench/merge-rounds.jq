@@ -32,6 +32,7 @@ sort_by(.round) as $rounds
       service_cpu_seconds: total(.resources.service_cpu_seconds),
       postgres_cpu_seconds: total(.resources.postgres_cpu_seconds),
       redis_cpu_seconds: total(.resources.redis_cpu_seconds),
+      service_context_switches: total(.resources.service_context_switches // 0),
       service_cpu_pct: (if $wall > 0 then 100 * total(.resources.service_cpu_seconds) / $wall else 0 end),
       postgres_cpu_pct: (if $wall > 0 then 100 * total(.resources.postgres_cpu_seconds) / $wall else 0 end),
       redis_cpu_pct: (if $wall > 0 then 100 * total(.resources.redis_cpu_seconds) / $wall else 0 end),
@@ -46,6 +47,9 @@ sort_by(.round) as $rounds
 | if $first.cache_requests != null then .cache_requests = sum_by_key(.cache_requests) else . end
 | if $first.cpu_us_per_request != null then
     .cpu_us_per_request = (if $calls > 0 then 1e6 * .resources.service_cpu_seconds / $calls else null end)
+  else . end
+| if $first.context_switches_per_request != null then
+    .context_switches_per_request = (if $calls > 0 then .resources.service_context_switches / $calls else null end)
   else . end
 | if $first.postgres_cpu_us_per_request != null then
     .postgres_cpu_us_per_request = (if $calls > 0 then 1e6 * .resources.postgres_cpu_seconds / $calls else null end)

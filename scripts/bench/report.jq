@@ -77,7 +77,8 @@ def rate_ratio($a; $b):
               evidence: { ratio: $v,
                           numerator: {qps: $n.qps, p99_us: $n.latency_us.p99, cpu_us_per_request: $n.cpu_us_per_request,
                                       postgres_cpu_us_per_request: $n.postgres_cpu_us_per_request,
-                                      redis_cpu_us_per_request: $n.redis_cpu_us_per_request, saturation: $n.saturation},
+                                      redis_cpu_us_per_request: $n.redis_cpu_us_per_request,
+                                      context_switches_per_request: $n.context_switches_per_request, saturation: $n.saturation},
                           denominator: {qps: $d.qps, p99_us: $d.latency_us.p99, cpu_us_per_request: ($d.cpu_us_per_request // $d.postgres_cpu_us_per_request // $d.redis_cpu_us_per_request),
                                         saturation: $d.saturation} } }
         end
