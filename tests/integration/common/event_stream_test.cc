@@ -146,12 +146,7 @@ class EventStreamTest : public ::testing::Test {
     ASSERT_TRUE(relay_redis.ok());
     // The relay has its own client, as it would in another replica.
     relay_redis_ = std::make_unique<RedisClient>(*relay_redis);
-    RelayOptions relay;
-    relay.pg_url = db_.url();
-    relay.schema = kSchema;
-    relay.stream = EventStreamName(kSchema);
-    relay.poll_interval = 100ms;
-    relay_ = std::make_unique<OutboxRelay>(relay, *relay_redis_);
+    relay_ = std::make_unique<OutboxRelay>(RelayOptionsForTest(), *relay_redis_);
     relay_->Start();
   }
 
@@ -163,6 +158,22 @@ class EventStreamTest : public ::testing::Test {
     tail_.reset();
     if (relay_) relay_->Stop();
     runtime_.reset();
+  }
+
+  RelayOptions RelayOptionsForTest() const {
+    RelayOptions relay;
+    relay.pg_url = db_.url();
+    relay.schema = kSchema;
+    relay.stream = EventStreamName(kSchema);
+    relay.poll_interval = 100ms;
+    return relay;
+  }
+
+  // Starts `tail` handing every event to `collected`; false if it never follows the stream.
+  static bool FollowInto(StreamTail& tail, Collected& collected) {
+    tail.AddListener([&](const PublishedEvent& event) { collected.Add(event); });
+    tail.Start();
+    return Eventually([&] { return tail.healthy(); });
   }
 
   StreamTail::Options TailOptions() const {
@@ -369,14 +380,8 @@ TEST_F(EventStreamTest, TheRelaysOwnTailGetsEachEventOnceInOrderFromTwoRacingPat
   RedisClient redis(*ParseRedisUrl(redis_server_.url()));
   StreamTail tail(TailOptions(), redis);
   Collected collected;
-  tail.AddListener([&](const PublishedEvent& event) { collected.Add(event); });
-  tail.Start();
-  ASSERT_TRUE(Eventually([&] { return tail.healthy(); }));
-  RelayOptions options;
-  options.pg_url = db_.url();
-  options.schema = kSchema;
-  options.stream = EventStreamName(kSchema);
-  options.poll_interval = 100ms;
+  ASSERT_TRUE(FollowInto(tail, collected));
+  RelayOptions options = RelayOptionsForTest();
   Collected hooked;  // what the relay offered
   options.on_published = [&](const std::vector<std::pair<int64_t, std::string>>& published) {
     for (const auto& [publish_seq, envelope] : published) {
@@ -411,14 +416,8 @@ TEST_F(EventStreamTest, WhileItsRelayOffersEventsTheTailStopsReadingEachOneBackY
   RedisClient redis(*ParseRedisUrl(redis_server_.url()));
   StreamTail tail(TailOptions(), redis);
   Collected collected;
-  tail.AddListener([&](const PublishedEvent& event) { collected.Add(event); });
-  tail.Start();
-  ASSERT_TRUE(Eventually([&] { return tail.healthy(); }));
-  RelayOptions options;
-  options.pg_url = db_.url();
-  options.schema = kSchema;
-  options.stream = EventStreamName(kSchema);
-  options.poll_interval = 100ms;
+  ASSERT_TRUE(FollowInto(tail, collected));
+  RelayOptions options = RelayOptionsForTest();
   options.on_published = [&](const std::vector<std::pair<int64_t, std::string>>& published) {
     tail.OfferEncoded(published);
   };
