@@ -331,7 +331,8 @@ void StreamTail::Run() {
   bool reachable = false;  // Redis answered since the last failure
   bool catch_up = true;    // Postgres may hold events this tail has not seen on the stream
   auto next_run_id_check = Clock::now();
-  std::string read_from;  // XREAD position: the last entry id seen
+  std::string read_from;         // XREAD position: the last entry id seen
+  bool stream_has_more = false;  // the last XREAD returned a full batch
   auto lost_redis = [&] {
     if (reachable || healthy_.load()) {
       log::Warn("stream tail: redis unreachable; following the outbox in Postgres",
@@ -377,8 +378,9 @@ void StreamTail::Run() {
     }
     // Offers hand the events out already: a look at the stream now and then (or when an offer
     // was left to it) finds what did not come that way, without a wake-up per event.
+    // A read that filled its batch leaves more behind: read on at once.
     const bool following_offers = FollowingOffers();
-    if (following_offers) {
+    if (following_offers && !stream_has_more) {
       WaitForOfferLeftToStream(kOfferedCheckEvery);
       if (stopping_.load()) break;
     }
@@ -394,6 +396,7 @@ void StreamTail::Run() {
     // INFO rides in the same pipeline: it runs right after XREAD on the same connection, which
     // cannot outlive a restart, so its run_id names the instance that answered the XREAD (see the
     // note at the top) without a round trip of its own.
+    stream_has_more = false;  // until this read says otherwise
     std::vector<std::string> xread = {"XREAD", "COUNT", std::to_string(kReadCount)};
     if (!following_offers) xread.insert(xread.end(), {"BLOCK", block_ms});
     xread.insert(xread.end(), {"STREAMS", options_.stream, read_from});
@@ -414,6 +417,7 @@ void StreamTail::Run() {
     const RedisValue& stream = reply->elements[0];
     if (stream.type != RedisValue::Type::kArray || stream.elements.size() < 2) continue;
     auto entries = EntriesOf(stream.elements[1]);
+    stream_has_more = entries.size() >= static_cast<size_t>(kReadCount);
     if (entries.empty()) continue;
 
     // Were these read from the instance we know? (See the note at the top.)
