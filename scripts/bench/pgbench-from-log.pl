@@ -40,15 +40,72 @@ while (my $line = <$in>) {
     } elsif ($level eq 'DETAIL' && $text =~ /^parameters: (.*)$/ && $last && $last->{pid} eq $pid) {
       $last->{params} = $1;
       $last->{in_params} = 1;
+    } elsif ($level eq 'DETAIL' && $text =~ /^prepare: (.*)$/ && $last && $last->{pid} eq $pid) {
+      # The text of the first statement an `EXECUTE name(...)` in $last names.
+      $last->{prepared} = $1;
+      $last->{in_prepared} = 1;
     } else {
       $last = undef;
     }
   } elsif ($last) {
     # A continuation line of a multi-line statement or parameter list.
-    if ($last->{in_params}) { $last->{params} .= "\n$line"; } else { $last->{sql} .= "\n$line"; }
+    if ($last->{in_params}) { $last->{params} .= "\n$line"; }
+    elsif ($last->{in_prepared}) { $last->{prepared} .= "\n$line"; }
+    else { $last->{sql} .= "\n$line"; }
   }
 }
 close $in;
+
+# A simple query may carry several statements: the service sends BEGIN with its first prepared
+# statement (`BEGIN;EXECUTE name('literal',...)`) and its last writes with COMMIT
+# (`EXECUTE name(...);COMMIT`). Each becomes an entry of its own, an EXECUTE one like a logged
+# `execute NAME` with its parameters, so the replay runs the same statements.
+my %prepared_sql;  # statement name -> text, from the `DETAIL: prepare:` lines
+for my $entry (@entries) {
+  next unless $entry->{kind} eq 'statement' && defined $entry->{prepared};
+  next unless $entry->{sql} =~ /\bEXECUTE\s+(\w+)/i;
+  my $name = $1;
+  (my $text = $entry->{prepared}) =~ s/^\s*PREPARE\s+\w+(?:\s*\([^)]*\))?\s+AS\s+//is;
+  $prepared_sql{$name} //= $text;
+}
+sub split_statements {
+  my ($sql) = @_;
+  my (@pieces, $piece);
+  $piece = '';
+  while ($sql =~ /\G('(?:[^']|'')*'|[^';]+|;)/gc) {
+    if ($1 eq ';') { push @pieces, $piece; $piece = ''; } else { $piece .= $1; }
+  }
+  die "unbalanced quotes in: $sql\n" if (pos($sql) // 0) != length $sql;
+  push @pieces, $piece;
+  return grep { /\S/ } @pieces;
+}
+@entries = map {
+  my $entry = $_;
+  if ($entry->{kind} ne 'statement' || $entry->{sql} !~ /\bEXECUTE\b/i) {
+    ($entry);
+  } else {
+    map {
+      if (/^\s*EXECUTE\s+(\w+)\s*(?:\((.*)\))?\s*$/is) {
+        my ($name, $args) = ($1, $2 // '');
+        my (%values, $n);
+        while ($args =~ /\G\s*(NULL|-?[0-9][0-9.]*|'((?:[^']|'')*)')\s*(?:,|$)/gcis) {
+          $n++;
+          if (uc $1 eq 'NULL') { $values{$n} = undef; }
+          elsif (defined $2) { (my $v = $2) =~ s/''/'/g; $values{$n} = $v; }
+          else { $values{$n} = $1; }
+        }
+        # Reported only if the probe's transaction holds it (other sessions' lines do not matter).
+        my $error = !exists $prepared_sql{$name} ? "no prepared text for statement $name in the log"
+          : (pos($args) // 0) != length $args ? "cannot read the arguments of EXECUTE $name($args)"
+          : undef;
+        +{pid => $entry->{pid}, kind => 'execute', name => $name, sql => $prepared_sql{$name} // '',
+          values => \%values, literal => $_, error => $error};
+      } else {
+        +{pid => $entry->{pid}, kind => 'statement', sql => $_};
+      }
+    } split_statements($entry->{sql});
+  }
+} @entries;
 
 # Transactions per backend, in log order; a statement outside BEGIN .. COMMIT is one of its own.
 my (%open, @blocks);
@@ -68,7 +125,10 @@ for my $entry (@entries) {
   }
 }
 my ($block) = grep {
-  grep { index($_->{sql}, $marker) >= 0 || index($_->{params} // '', $marker) >= 0 } @$_
+  grep {
+    index($_->{sql}, $marker) >= 0 || index($_->{params} // '', $marker) >= 0
+      || index($_->{literal} // '', $marker) >= 0
+  } @$_
 } @blocks;
 die "no transaction containing '$marker' in $log\n" unless $block;
 die "the probe's transaction rolled back\n" if $block->[-1]{sql} =~ /^\s*ROLLBACK/i;
@@ -110,6 +170,7 @@ sub substitute {
   return ":$name";
 }
 for my $entry (@$block) {
+  die "$entry->{error}\n" if $entry->{error};
   $statement_index++;
   my $sql = $entry->{sql};
   if ($entry->{kind} eq 'statement') {
@@ -121,7 +182,7 @@ for my $entry (@$block) {
     push @lines, "$sql;";
     next;
   }
-  my %values;
+  my %values = %{$entry->{values} // {}};
   my $params = $entry->{params} // '';
   while ($params =~ /\$(\d+) = (NULL|'((?:[^']|'')*)')/gs) {
     my ($n, $raw, $quoted) = ($1, $2, $3);

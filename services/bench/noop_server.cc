@@ -165,7 +165,7 @@ class RuntimeNoop final : public NoopService::CallbackService {
     NoopResponse payload;
     payload.set_payload(payload_);
     spec.payload = &payload;
-    auto status = runtime_.pg().Transact([&](pqxx::work& transaction) {
+    auto status = runtime_.pg().Transact([&](accord::common::WriteTransaction& transaction) {
       transaction.exec_prepared(kInsertFloorRow.name, spec.subject);
       outbox_.Append(transaction, spec);
       return absl::OkStatus();

@@ -6,7 +6,7 @@
 
 namespace accord::account {
 
-absl::StatusOr<AccountAccessFacts> LoadAccountAccessFacts(pqxx::work& transaction,
+absl::StatusOr<AccountAccessFacts> LoadAccountAccessFacts(common::WriteTransaction& transaction,
                                                           const std::string& account_id,
                                                           const std::string& subject,
                                                           AccountLock lock) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "accord/common/pg.h"
 #include "account_access.h"
 
 namespace accord::account {
@@ -17,7 +18,7 @@ enum class AccountLock {
 
 // The facts for `subject` on live account `account_id`; NOT_FOUND naming the account when it is
 // missing or deleted. Needs the statements of sql::TeamStatements() prepared.
-absl::StatusOr<AccountAccessFacts> LoadAccountAccessFacts(pqxx::work& transaction,
+absl::StatusOr<AccountAccessFacts> LoadAccountAccessFacts(common::WriteTransaction& transaction,
                                                           const std::string& account_id,
                                                           const std::string& subject,
                                                           AccountLock lock);

@@ -118,12 +118,25 @@ absl::Status CheckWritable(const pqxx::result& rows, const std::string& id) {
   return CheckLive(RowToAccount(rows[0]), id);
 }
 
-std::vector<std::string> Ancestry(pqxx::work& transaction, const std::string& id) {
+std::vector<std::string> Ancestry(common::WriteTransaction& transaction, const std::string& id) {
   std::vector<std::string> names;
   for (const auto& row : transaction.exec_prepared(sql::kAncestry.name, id)) {
     names.push_back(AccountName(row[0].as<std::string>()));
   }
   return names;
+}
+
+// An event about `account`, at its new version, carrying `payload`.
+common::EventSpec AccountEvent(const char* type, const Account& account,
+                               const google::protobuf::Message& payload, const WriteMeta& meta) {
+  common::EventSpec spec;
+  spec.type = type;
+  spec.subject = account.name();
+  spec.aggregate_version = std::stoll(account.etag());
+  spec.actor = meta.actor;
+  spec.trace_id = meta.trace_id;
+  spec.payload = &payload;
+  return spec;
 }
 
 }  // namespace
@@ -136,15 +149,9 @@ constexpr char kAccountMerged[] = "accord.account.v1.AccountMerged";
 PgAccountRepository::PgAccountRepository(common::PgPool& pool)
     : pool_(pool), idempotency_("account"), outbox_("account", "account") {}
 
-void PgAccountRepository::Emit(pqxx::work& transaction, const char* type, const Account* before,
-                               const Account& after, const WriteMeta& meta) {
-  common::EventSpec spec;
-  spec.type = type;
-  spec.subject = after.name();
-  spec.aggregate_version = std::stoll(after.etag());
-  spec.actor = meta.actor;
-  spec.trace_id = meta.trace_id;
-  spec.payload = &after;
+void PgAccountRepository::Emit(common::WriteTransaction& transaction, const char* type,
+                               const Account* before, const Account& after, const WriteMeta& meta) {
+  common::EventSpec spec = AccountEvent(type, after, after, meta);
   if (before != nullptr) {
     spec.changed_fields = common::ChangedFields(*before, after, {"etag", "update_time"});
   }
@@ -152,9 +159,10 @@ void PgAccountRepository::Emit(pqxx::work& transaction, const char* type, const 
 }
 
 absl::StatusOr<Account> PgAccountRepository::Write(
-    const WriteMeta& meta, const std::function<absl::Status(pqxx::work&, Account*)>& change) {
+    const WriteMeta& meta,
+    const std::function<absl::Status(common::WriteTransaction&, Account*)>& change) {
   Account result;
-  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& transaction) -> absl::Status {
+  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
     if (!meta.request_id.empty()) {
       ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
                                                                 meta.method, meta.fingerprint));
@@ -172,8 +180,8 @@ absl::StatusOr<Account> PgAccountRepository::Write(
   return result;
 }
 
-absl::Status PgAccountRepository::SaveExternalIds(pqxx::work& transaction, const std::string& id,
-                                                  const Account& account) {
+absl::Status PgAccountRepository::SaveExternalIds(common::WriteTransaction& transaction,
+                                                  const std::string& id, const Account& account) {
   transaction.exec_prepared0(sql::kDeleteExternalIds.name, id);
   for (const auto& [system, external_id] : account.external_ids()) {
     auto owner = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
@@ -190,7 +198,8 @@ absl::Status PgAccountRepository::SaveExternalIds(pqxx::work& transaction, const
   return absl::OkStatus();
 }
 
-absl::Status PgAccountRepository::CheckParent(pqxx::work& transaction, const std::string& id,
+absl::Status PgAccountRepository::CheckParent(common::WriteTransaction& transaction,
+                                              const std::string& id,
                                               const std::string& parent_name) {
   auto parent_id = IdOf(parent_name);
   if (!parent_id) return absl::OkStatus();
@@ -203,7 +212,7 @@ absl::Status PgAccountRepository::CheckParent(pqxx::work& transaction, const std
   return CheckMove(AccountName(id), Ancestry(transaction, *parent_id));
 }
 
-Account PgAccountRepository::Store(pqxx::work& transaction,
+Account PgAccountRepository::Store(common::WriteTransaction& transaction,
                                    const common::PreparedStatement& statement,
                                    const std::string& id, const Account& account) {
   const bool has_revenue = account.has_annual_revenue();
@@ -240,15 +249,15 @@ AccountFacts PgAccountRepository::FactsFrom(const pqxx::row& locked) {
 }
 
 absl::StatusOr<Account> PgAccountRepository::Create(const Account& account, const WriteMeta& meta) {
-  return Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
+  return Write(meta, [&](common::WriteTransaction& transaction, Account* out) -> absl::Status {
     ACCORD_RETURN_IF_ERROR(InsertNew(transaction, account, out));
     Emit(transaction, kAccountCreated, nullptr, *out, meta);
     return absl::OkStatus();
   });
 }
 
-absl::Status PgAccountRepository::InsertNew(pqxx::work& transaction, const Account& account,
-                                            Account* out) {
+absl::Status PgAccountRepository::InsertNew(common::WriteTransaction& transaction,
+                                            const Account& account, Account* out) {
   const std::string id = common::NewUuidV7();
   ACCORD_RETURN_IF_ERROR(CheckParent(transaction, id, account.parent()));
   *out = Store(transaction, sql::kInsertAccount, id, account);
@@ -365,9 +374,10 @@ absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& qu
   return page;
 }
 
-absl::Status PgAccountRepository::ApplyUpdate(pqxx::work& transaction, const std::string& id,
-                                              const Mutation& mutate, const std::string& actor,
-                                              Account* out, Account* before) {
+absl::Status PgAccountRepository::ApplyUpdate(common::WriteTransaction& transaction,
+                                              const std::string& id, const Mutation& mutate,
+                                              const std::string& actor, Account* out,
+                                              Account* before) {
   auto rows = transaction.exec_prepared(sql::kLockAccount.name, id, actor);
   ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
   Account current = RowToAccount(rows[0]);
@@ -387,7 +397,7 @@ absl::Status PgAccountRepository::ApplyUpdate(pqxx::work& transaction, const std
 
 absl::StatusOr<Account> PgAccountRepository::Update(const std::string& id, const Mutation& mutate,
                                                     const WriteMeta& meta) {
-  return Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
+  return Write(meta, [&](common::WriteTransaction& transaction, Account* out) -> absl::Status {
     if (meta.may_move) transaction.exec_prepared(sql::kLockHierarchy.name);
     Account before;
     ACCORD_RETURN_IF_ERROR(ApplyUpdate(transaction, id, mutate, meta.actor, out, &before));
@@ -398,13 +408,13 @@ absl::StatusOr<Account> PgAccountRepository::Update(const std::string& id, const
 
 absl::StatusOr<Account> PgAccountRepository::Delete(const std::string& id, const Mutation& check,
                                                     const WriteMeta& meta) {
-  return Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
+  return Write(meta, [&](common::WriteTransaction& transaction, Account* out) -> absl::Status {
     auto rows = transaction.exec_prepared(sql::kLockAccount.name, id, meta.actor);
     ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
     Account before = RowToAccount(rows[0]);
     ACCORD_RETURN_IF_ERROR(check(before, FactsFrom(rows[0])).status());
     transaction.exec_prepared0(sql::kDeleteAccount.name, id);
-    ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, id));
+    ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction.Begun(), id));
     Emit(transaction, kAccountDeleted, &before, *out, meta);
     return absl::OkStatus();
   });
@@ -414,28 +424,29 @@ absl::StatusOr<std::pair<Account, bool>> PgAccountRepository::UpsertByExternalId
     const std::string& system, const std::string& external_id, const Account& create,
     const Mutation& update, const WriteMeta& meta) {
   bool created = false;
-  auto account = Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
-    transaction.exec_prepared(sql::kLockExternalId.name, system, external_id);
-    auto owner = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
-    if (owner.empty()) {
-      created = true;
-      Account fresh = create;
-      (*fresh.mutable_external_ids())[system] = external_id;
-      ACCORD_RETURN_IF_ERROR(InsertNew(transaction, fresh, out));
-      Emit(transaction, kAccountCreated, nullptr, *out, meta);
-      return absl::OkStatus();
-    }
-    created = false;
-    if (meta.may_move) transaction.exec_prepared(sql::kLockHierarchy.name);
-    Account before;
-    ACCORD_RETURN_IF_ERROR(
-        ApplyUpdate(transaction, owner[0][0].as<std::string>(), update, meta.actor, out, &before));
-    // A sync that changes nothing leaves no event behind.
-    if (!common::ChangedFields(before, *out, {"etag", "update_time"}).empty()) {
-      Emit(transaction, kAccountUpdated, &before, *out, meta);
-    }
-    return absl::OkStatus();
-  });
+  auto account =
+      Write(meta, [&](common::WriteTransaction& transaction, Account* out) -> absl::Status {
+        transaction.exec_prepared(sql::kLockExternalId.name, system, external_id);
+        auto owner = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
+        if (owner.empty()) {
+          created = true;
+          Account fresh = create;
+          (*fresh.mutable_external_ids())[system] = external_id;
+          ACCORD_RETURN_IF_ERROR(InsertNew(transaction, fresh, out));
+          Emit(transaction, kAccountCreated, nullptr, *out, meta);
+          return absl::OkStatus();
+        }
+        created = false;
+        if (meta.may_move) transaction.exec_prepared(sql::kLockHierarchy.name);
+        Account before;
+        ACCORD_RETURN_IF_ERROR(ApplyUpdate(transaction, owner[0][0].as<std::string>(), update,
+                                           meta.actor, out, &before));
+        // A sync that changes nothing leaves no event behind.
+        if (!common::ChangedFields(before, *out, {"etag", "update_time"}).empty()) {
+          Emit(transaction, kAccountUpdated, &before, *out, meta);
+        }
+        return absl::OkStatus();
+      });
   if (!account.ok()) return account.status();
   return std::make_pair(*account, created);
 }
@@ -460,66 +471,62 @@ absl::StatusOr<MergeResult> PgAccountRepository::Merge(const std::string& surviv
                                                        const WriteMeta& meta) {
   Account duplicate_after;
   std::vector<Account> moved;
-  auto survivor_after = Write(meta, [&](pqxx::work& transaction, Account* out) -> absl::Status {
-    // Lock in id order so that two merges of the same pair cannot deadlock.
-    transaction.exec_prepared(sql::kLockHierarchy.name);
-    const auto& first = std::min(survivor_id, duplicate_id);
-    const auto& second = std::max(survivor_id, duplicate_id);
-    auto first_rows = transaction.exec_prepared(sql::kLockAccount.name, first, meta.actor);
-    auto second_rows = transaction.exec_prepared(sql::kLockAccount.name, second, meta.actor);
-    ACCORD_RETURN_IF_ERROR(CheckWritable(first_rows, first));
-    ACCORD_RETURN_IF_ERROR(CheckWritable(second_rows, second));
-    Account survivor = RowToAccount(first == survivor_id ? first_rows[0] : second_rows[0]);
-    Account duplicate = RowToAccount(first == survivor_id ? second_rows[0] : first_rows[0]);
-    const AccountFacts survivor_facts =
-        FactsFrom(first == survivor_id ? first_rows[0] : second_rows[0]);
-    const AccountFacts duplicate_facts =
-        FactsFrom(first == survivor_id ? second_rows[0] : first_rows[0]);
-    ACCORD_RETURN_IF_ERROR(check(survivor, duplicate, survivor_facts, duplicate_facts));
-    if (!CheckMove(duplicate.name(), Ancestry(transaction, survivor_id)).ok()) {
-      return common::FailedPrecondition(
-          "HIERARCHY_CYCLE", "the survivor is a descendant of the duplicate; move it out first");
-    }
-    for (const auto& [system, id] : duplicate.external_ids()) {
-      if (survivor.external_ids().count(system)) {
-        return common::FailedPrecondition(
-            "EXTERNAL_ID_CONFLICT",
-            "both accounts carry an id in system " + system + "; remove one before merging");
-      }
-    }
-    auto moved_children =
-        transaction.exec_prepared(sql::kReparentChildren.name, duplicate_id, survivor_id);
-    transaction.exec_prepared0(sql::kMoveExternalIds.name, duplicate_id, survivor_id);
-    transaction.exec_prepared0(sql::kDropOverlappingTeam.name, duplicate_id, survivor_id);
-    transaction.exec_prepared0(sql::kMoveTeam.name, duplicate_id, survivor_id);
-    transaction.exec_prepared0(sql::kMoveNeeds.name, duplicate_id, survivor_id);
-    transaction.exec_prepared0(sql::kTombstoneAccount.name, duplicate_id, survivor_id);
-    // The survivor's version moves too: its external ids (and etag) changed.
-    transaction.exec_prepared0(sql::kTouchAccount.name, survivor_id);
-    ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction, survivor_id));
-    ACCORD_ASSIGN_OR_RETURN(duplicate_after, Load(transaction, duplicate_id));
-    // Other services learn of the merge, and of every account whose state it changed.
-    v1::AccountMerged merged;
-    merged.set_survivor(survivor.name());
-    merged.set_duplicate(duplicate.name());
-    common::EventSpec spec;
-    spec.type = kAccountMerged;
-    spec.subject = duplicate.name();
-    spec.aggregate_version = std::stoll(duplicate_after.etag());
-    spec.actor = meta.actor;
-    spec.trace_id = meta.trace_id;
-    spec.payload = &merged;
-    outbox_.Append(transaction, spec);
-    Emit(transaction, kAccountUpdated, &survivor, *out, meta);
-    for (const auto& child : moved_children) {
-      ACCORD_ASSIGN_OR_RETURN(Account child_after, Load(transaction, child[0].as<std::string>()));
-      Account before_move = child_after;
-      before_move.set_parent(duplicate.name());
-      Emit(transaction, kAccountUpdated, &before_move, child_after, meta);
-      moved.push_back(std::move(child_after));
-    }
-    return absl::OkStatus();
-  });
+  auto survivor_after =
+      Write(meta, [&](common::WriteTransaction& transaction, Account* out) -> absl::Status {
+        // Lock in id order so that two merges of the same pair cannot deadlock.
+        transaction.exec_prepared(sql::kLockHierarchy.name);
+        const auto& first = std::min(survivor_id, duplicate_id);
+        const auto& second = std::max(survivor_id, duplicate_id);
+        auto first_rows = transaction.exec_prepared(sql::kLockAccount.name, first, meta.actor);
+        auto second_rows = transaction.exec_prepared(sql::kLockAccount.name, second, meta.actor);
+        ACCORD_RETURN_IF_ERROR(CheckWritable(first_rows, first));
+        ACCORD_RETURN_IF_ERROR(CheckWritable(second_rows, second));
+        Account survivor = RowToAccount(first == survivor_id ? first_rows[0] : second_rows[0]);
+        Account duplicate = RowToAccount(first == survivor_id ? second_rows[0] : first_rows[0]);
+        const AccountFacts survivor_facts =
+            FactsFrom(first == survivor_id ? first_rows[0] : second_rows[0]);
+        const AccountFacts duplicate_facts =
+            FactsFrom(first == survivor_id ? second_rows[0] : first_rows[0]);
+        ACCORD_RETURN_IF_ERROR(check(survivor, duplicate, survivor_facts, duplicate_facts));
+        if (!CheckMove(duplicate.name(), Ancestry(transaction, survivor_id)).ok()) {
+          return common::FailedPrecondition(
+              "HIERARCHY_CYCLE",
+              "the survivor is a descendant of the duplicate; move it out first");
+        }
+        for (const auto& [system, id] : duplicate.external_ids()) {
+          if (survivor.external_ids().count(system)) {
+            return common::FailedPrecondition(
+                "EXTERNAL_ID_CONFLICT",
+                "both accounts carry an id in system " + system + "; remove one before merging");
+          }
+        }
+        auto moved_children =
+            transaction.exec_prepared(sql::kReparentChildren.name, duplicate_id, survivor_id);
+        transaction.exec_prepared0(sql::kMoveExternalIds.name, duplicate_id, survivor_id);
+        transaction.exec_prepared0(sql::kDropOverlappingTeam.name, duplicate_id, survivor_id);
+        transaction.exec_prepared0(sql::kMoveTeam.name, duplicate_id, survivor_id);
+        transaction.exec_prepared0(sql::kMoveNeeds.name, duplicate_id, survivor_id);
+        transaction.exec_prepared0(sql::kTombstoneAccount.name, duplicate_id, survivor_id);
+        // The survivor's version moves too: its external ids (and etag) changed.
+        transaction.exec_prepared0(sql::kTouchAccount.name, survivor_id);
+        ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction.Begun(), survivor_id));
+        ACCORD_ASSIGN_OR_RETURN(duplicate_after, Load(transaction.Begun(), duplicate_id));
+        // Other services learn of the merge, and of every account whose state it changed.
+        v1::AccountMerged merged;
+        merged.set_survivor(survivor.name());
+        merged.set_duplicate(duplicate.name());
+        outbox_.Append(transaction, AccountEvent(kAccountMerged, duplicate_after, merged, meta));
+        Emit(transaction, kAccountUpdated, &survivor, *out, meta);
+        for (const auto& child : moved_children) {
+          ACCORD_ASSIGN_OR_RETURN(Account child_after,
+                                  Load(transaction.Begun(), child[0].as<std::string>()));
+          Account before_move = child_after;
+          before_move.set_parent(duplicate.name());
+          Emit(transaction, kAccountUpdated, &before_move, child_after, meta);
+          moved.push_back(std::move(child_after));
+        }
+        return absl::OkStatus();
+      });
   if (!survivor_after.ok()) return survivor_after.status();
   if (duplicate_after.name().empty()) {
     // A retried request: the stored response holds only the survivor.

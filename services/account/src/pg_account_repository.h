@@ -35,28 +35,31 @@ class PgAccountRepository final : public AccountRepository {
  private:
   // Runs `change` in a transaction, honouring meta.request_id: a repeated request returns the
   // stored response of the first one.
-  absl::StatusOr<Account> Write(const WriteMeta& meta,
-                                const std::function<absl::Status(pqxx::work&, Account*)>& change);
-  absl::Status InsertNew(pqxx::work& transaction, const Account& account, Account* out);
+  absl::StatusOr<Account> Write(
+      const WriteMeta& meta,
+      const std::function<absl::Status(common::WriteTransaction&, Account*)>& change);
+  absl::Status InsertNew(common::WriteTransaction& transaction, const Account& account,
+                         Account* out);
   // Applies `mutate` and stores the result in *out; *before receives the state it replaced.
-  absl::Status ApplyUpdate(pqxx::work& transaction, const std::string& id, const Mutation& mutate,
-                           const std::string& actor, Account* out, Account* before);
+  absl::Status ApplyUpdate(common::WriteTransaction& transaction, const std::string& id,
+                           const Mutation& mutate, const std::string& actor, Account* out,
+                           Account* before);
   // Inserts or updates the account's row (statement kInsertAccount or kUpdateAccount) and
   // returns it as stored.
-  Account Store(pqxx::work& transaction, const common::PreparedStatement& statement,
+  Account Store(common::WriteTransaction& transaction, const common::PreparedStatement& statement,
                 const std::string& id, const Account& account);
-  absl::Status SaveExternalIds(pqxx::work& transaction, const std::string& id,
+  absl::Status SaveExternalIds(common::WriteTransaction& transaction, const std::string& id,
                                const Account& account);
   // Parent exists and is live, and is not `id` or below it; takes the hierarchy lock.
-  absl::Status CheckParent(pqxx::work& transaction, const std::string& id,
+  absl::Status CheckParent(common::WriteTransaction& transaction, const std::string& id,
                            const std::string& parent_name);
   absl::StatusOr<Account> Load(pqxx::transaction_base& transaction, const std::string& id);
   // The access facts kLockAccount reads along with the row.
   static AccountFacts FactsFrom(const pqxx::row& locked);
   // Appends the event of a change to the outbox, in the change's transaction. `before` is null
   // for creations; changed fields are computed from the two states.
-  void Emit(pqxx::work& transaction, const char* type, const Account* before, const Account& after,
-            const WriteMeta& meta);
+  void Emit(common::WriteTransaction& transaction, const char* type, const Account* before,
+            const Account& after, const WriteMeta& meta);
 
   common::PgPool& pool_;
   common::IdempotencyKeys idempotency_;

@@ -43,9 +43,10 @@ Need RowToNeed(const pqxx::row& row) {
 PgNeedRepository::PgNeedRepository(common::PgPool& pool) : pool_(pool), idempotency_("account") {}
 
 absl::StatusOr<Need> PgNeedRepository::Write(
-    const WriteMeta& meta, const std::function<absl::Status(pqxx::work&, Need*)>& change) {
+    const WriteMeta& meta,
+    const std::function<absl::Status(common::WriteTransaction&, Need*)>& change) {
   Need result;
-  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& transaction) -> absl::Status {
+  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
     if (!meta.request_id.empty()) {
       ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
                                                                 meta.method, meta.fingerprint));
@@ -66,7 +67,7 @@ absl::StatusOr<Need> PgNeedRepository::Write(
 absl::StatusOr<Need> PgNeedRepository::Create(const std::string& account_id, const Need& need,
                                               const std::string& subject, const CreateCheck& check,
                                               const WriteMeta& meta) {
-  return Write(meta, [&](pqxx::work& transaction, Need* out) -> absl::Status {
+  return Write(meta, [&](common::WriteTransaction& transaction, Need* out) -> absl::Status {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kShare));
@@ -150,7 +151,7 @@ absl::StatusOr<Need> PgNeedRepository::Update(const std::string& account_id,
                                               const std::string& need_id,
                                               const std::string& subject, const Mutation& mutate,
                                               const WriteMeta& meta) {
-  return Write(meta, [&](pqxx::work& transaction, Need* out) -> absl::Status {
+  return Write(meta, [&](common::WriteTransaction& transaction, Need* out) -> absl::Status {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kShare));
@@ -170,7 +171,7 @@ absl::StatusOr<Need> PgNeedRepository::Delete(const std::string& account_id,
                                               const std::string& need_id,
                                               const std::string& subject, const Mutation& check,
                                               const WriteMeta& meta) {
-  return Write(meta, [&](pqxx::work& transaction, Need* out) -> absl::Status {
+  return Write(meta, [&](common::WriteTransaction& transaction, Need* out) -> absl::Status {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kShare));

@@ -25,8 +25,9 @@ class PgNeedRepository final : public NeedRepository {
  private:
   // Runs `change` in a transaction, honouring meta.request_id: a repeated request returns the
   // stored response of the first one.
-  absl::StatusOr<Need> Write(const WriteMeta& meta,
-                             const std::function<absl::Status(pqxx::work&, Need*)>& change);
+  absl::StatusOr<Need> Write(
+      const WriteMeta& meta,
+      const std::function<absl::Status(common::WriteTransaction&, Need*)>& change);
 
   common::PgPool& pool_;
   common::IdempotencyKeys idempotency_;

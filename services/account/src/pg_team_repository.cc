@@ -33,8 +33,9 @@ TeamMember RowToTeamMember(const pqxx::row& row) {
   return member;
 }
 
-std::vector<TeamMember> MembershipsOf(pqxx::work& transaction, const std::string& account_id,
-                                      const std::string& member, const std::string& except_id) {
+std::vector<TeamMember> MembershipsOf(common::WriteTransaction& transaction,
+                                      const std::string& account_id, const std::string& member,
+                                      const std::string& except_id) {
   std::vector<TeamMember> memberships;
   for (const auto& row :
        transaction.exec_prepared(sql::kMembershipsOfMember.name, account_id, member, except_id)) {
@@ -48,9 +49,10 @@ std::vector<TeamMember> MembershipsOf(pqxx::work& transaction, const std::string
 PgTeamRepository::PgTeamRepository(common::PgPool& pool) : pool_(pool), idempotency_("account") {}
 
 absl::StatusOr<TeamMember> PgTeamRepository::Write(
-    const WriteMeta& meta, const std::function<absl::Status(pqxx::work&, TeamMember*)>& change) {
+    const WriteMeta& meta,
+    const std::function<absl::Status(common::WriteTransaction&, TeamMember*)>& change) {
   TeamMember result;
-  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& transaction) -> absl::Status {
+  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
     if (!meta.request_id.empty()) {
       ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
                                                                 meta.method, meta.fingerprint));
@@ -73,7 +75,7 @@ absl::StatusOr<TeamMember> PgTeamRepository::Create(const std::string& account_i
                                                     const std::string& subject,
                                                     const CreateCheck& check,
                                                     const WriteMeta& meta) {
-  return Write(meta, [&](pqxx::work& transaction, TeamMember* out) -> absl::Status {
+  return Write(meta, [&](common::WriteTransaction& transaction, TeamMember* out) -> absl::Status {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kUpdate));
@@ -139,7 +141,7 @@ absl::StatusOr<TeamMember> PgTeamRepository::Update(const std::string& account_i
                                                     const std::string& member_id,
                                                     const std::string& subject,
                                                     const Mutation& mutate, const WriteMeta& meta) {
-  return Write(meta, [&](pqxx::work& transaction, TeamMember* out) -> absl::Status {
+  return Write(meta, [&](common::WriteTransaction& transaction, TeamMember* out) -> absl::Status {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kUpdate));
@@ -161,7 +163,7 @@ absl::Status PgTeamRepository::Delete(const std::string& account_id, const std::
                                       const std::string& subject, const DeleteCheck& check,
                                       const WriteMeta& meta) {
   return Write(meta,
-               [&](pqxx::work& transaction, TeamMember*) -> absl::Status {
+               [&](common::WriteTransaction& transaction, TeamMember*) -> absl::Status {
                  ACCORD_ASSIGN_OR_RETURN(AccountAccessFacts facts,
                                          LoadAccountAccessFacts(transaction, account_id, subject,
                                                                 AccountLock::kUpdate));

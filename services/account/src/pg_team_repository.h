@@ -27,7 +27,8 @@ class PgTeamRepository final : public TeamRepository {
   // Runs `change` in a transaction, honouring meta.request_id: a repeated request returns the
   // stored response of the first one.
   absl::StatusOr<TeamMember> Write(
-      const WriteMeta& meta, const std::function<absl::Status(pqxx::work&, TeamMember*)>& change);
+      const WriteMeta& meta,
+      const std::function<absl::Status(common::WriteTransaction&, TeamMember*)>& change);
 
   common::PgPool& pool_;
   common::IdempotencyKeys idempotency_;

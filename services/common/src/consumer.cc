@@ -276,7 +276,7 @@ absl::Status EventConsumer::ApplyOne(const Entry& entry) {
   }
 
   bool applied = false;
-  absl::Status status = pool_.Transact([&](pqxx::work& transaction) -> absl::Status {
+  absl::Status status = pool_.Transact([&](WriteTransaction& transaction) -> absl::Status {
     applied = false;
     if (transaction.exec_params(insert_consumed_sql_, options_.group, envelope.id())
             .affected_rows() == 0) {

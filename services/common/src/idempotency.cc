@@ -7,7 +7,9 @@
 namespace accord::common {
 
 IdempotencyKeys::IdempotencyKeys(std::string schema)
-    : insert_sql_("INSERT INTO " + schema +
+    : insert_name_("accord_idempotency_claim_" + schema),
+      store_name_("accord_idempotency_store_" + schema),
+      insert_sql_("INSERT INTO " + schema +
                   ".idempotency_keys (request_id, method, fingerprint) VALUES ($1, $2, $3) "
                   "ON CONFLICT (request_id) DO NOTHING"),
       select_sql_("SELECT method, fingerprint, response FROM " + schema +
@@ -32,10 +34,12 @@ std::string IdempotencyKeys::Fingerprint(const google::protobuf::Message& reques
 }
 
 absl::StatusOr<std::optional<std::string>> IdempotencyKeys::Claim(
-    pqxx::work& transaction, std::string_view request_id, std::string_view method,
+    WriteTransaction& transaction, std::string_view request_id, std::string_view method,
     std::string_view fingerprint) const {
-  auto inserted = transaction.exec_params(insert_sql_, std::string(request_id), std::string(method),
-                                          std::string(fingerprint));
+  // Usually a write's first statement, so a prepared one: it carries the transaction's BEGIN.
+  transaction.conn().prepare(insert_name_, insert_sql_);
+  auto inserted = transaction.exec_prepared(insert_name_, std::string(request_id),
+                                            std::string(method), std::string(fingerprint));
   if (inserted.affected_rows() == 1) return std::nullopt;
   auto rows = transaction.exec_params(select_sql_, std::string(request_id));
   if (rows.empty()) return Aborted("REQUEST_IN_FLIGHT", "retry the request");
@@ -48,9 +52,11 @@ absl::StatusOr<std::optional<std::string>> IdempotencyKeys::Claim(
   return std::optional<std::string>(response.str());
 }
 
-void IdempotencyKeys::Store(pqxx::work& transaction, std::string_view request_id,
+void IdempotencyKeys::Store(WriteTransaction& transaction, std::string_view request_id,
                             const std::string& response) const {
-  transaction.exec_params0(store_sql_, std::string(request_id), pqxx::binarystring(response));
+  transaction.conn().prepare(store_name_, store_sql_);
+  transaction.exec_prepared_at_commit(store_name_, std::string(request_id),
+                                      pqxx::binarystring(response));
 }
 
 }  // namespace accord::common

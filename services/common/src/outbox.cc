@@ -18,7 +18,7 @@ OutboxWriter::OutboxWriter(std::string schema, std::string source_service)
                   "SELECT pg_notify('accord_outbox_" +
                   schema_ + "', '') FROM appended") {}
 
-v1::EventEnvelope OutboxWriter::Append(pqxx::work& transaction, const EventSpec& spec) const {
+v1::EventEnvelope OutboxWriter::Envelope(const EventSpec& spec) const {
   v1::EventEnvelope envelope;
   envelope.set_id(NewUuidV7());
   envelope.set_type(spec.type);
@@ -34,12 +34,18 @@ v1::EventEnvelope OutboxWriter::Append(pqxx::work& transaction, const EventSpec&
   envelope.set_trace_id(spec.trace_id);
   if (spec.payload != nullptr) envelope.mutable_payload()->PackFrom(*spec.payload);
   for (const auto& path : spec.changed_fields) envelope.mutable_changed_fields()->add_paths(path);
+  return envelope;
+}
 
+v1::EventEnvelope OutboxWriter::Append(WriteTransaction& transaction, const EventSpec& spec) const {
+  v1::EventEnvelope envelope = Envelope(spec);
   const std::string bytes = envelope.SerializeAsString();
   // Prepared on each connection at its first append (registering is a map lookup afterwards).
   transaction.conn().prepare(statement_name_, append_sql_);
-  transaction.exec_prepared(statement_name_, envelope.id(), spec.type, spec.subject,
-                            spec.aggregate_version, pqxx::binarystring(bytes));
+  // Nothing reads its result, and the row is the last thing a write adds: it travels with COMMIT,
+  // which also keeps the outbox sequence value taken to the instant before the commit.
+  transaction.exec_prepared_at_commit(statement_name_, envelope.id(), spec.type, spec.subject,
+                                      spec.aggregate_version, pqxx::binarystring(bytes));
   return envelope;
 }
 

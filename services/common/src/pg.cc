@@ -167,7 +167,103 @@ void PgPool::Release(std::unique_ptr<pqxx::connection> connection, bool broken) 
   available_.notify_one();
 }
 
-absl::Status PgPool::Transact(const std::function<absl::Status(pqxx::work&)>& fn, int retries) {
+WriteTransaction::WriteTransaction(pqxx::connection_base& connection)
+    : pqxx::internal::namedclass("WriteTransaction"), pqxx::transaction_base(connection) {
+  // Nascent until its first statement: that statement's activate() or BeginWith begins it.
+}
+
+WriteTransaction::~WriteTransaction() { End(); }
+
+pqxx::transaction_base& WriteTransaction::Begun() {
+  if (!begun_) Begin();
+  return *this;
+}
+
+pqxx::result WriteTransaction::BeginWith(const std::string& statement,
+                                         const pqxx::internal::params& params) {
+  std::string query = "BEGIN;" + ExecuteSql(statement, params);
+  begin_in_query_ = true;
+  Begin();
+  begin_in_query_ = false;
+  return direct_exec(query.c_str());
+}
+
+std::string WriteTransaction::ExecuteSql(const std::string& statement,
+                                         const pqxx::internal::params& params) {
+  // EXECUTE names the statement on the server, which libpqxx otherwise prepares lazily.
+  conn().prepare_now(statement);
+  std::string sql = "EXECUTE " + statement;
+  if (params.nonnulls.empty()) return sql;  // "name()" is a syntax error
+  sql += "(";
+  size_t text = 0;
+  size_t binary = 0;
+  for (size_t i = 0; i < params.nonnulls.size(); ++i) {
+    if (i > 0) sql += ",";
+    if (params.binaries[i]) {
+      const auto& bytes = params.bin_strings[binary++];
+      sql += "'" + conn().esc_raw(bytes.data(), bytes.size()) + "'";
+    } else if (params.nonnulls[i]) {
+      sql += "'" + conn().esc(params.strings[text++]) + "'";
+    } else {
+      sql += "NULL";
+    }
+  }
+  return sql + ")";
+}
+
+const pqxx::result& WriteTransaction::ExpectRows(const std::string& statement, size_t rows,
+                                                 const pqxx::result& result) {
+  if (result.size() != rows) {
+    throw pqxx::unexpected_rows("prepared statement " + statement + " returned " +
+                                std::to_string(result.size()) + " rows, expected " +
+                                std::to_string(rows));
+  }
+  return result;
+}
+
+void WriteTransaction::commit() {
+  if (!begun_ && !at_commit_.empty()) {
+    at_commit_.insert(0, "BEGIN;");
+    begin_in_query_ = true;
+    Begin();
+    begin_in_query_ = false;
+  }
+  transaction_base::commit();
+}
+
+void WriteTransaction::do_begin() {
+  begun_ = true;
+  if (!begin_in_query_) direct_exec("BEGIN");
+}
+
+pqxx::result WriteTransaction::do_exec(const char query[]) { return direct_exec(query); }
+
+void WriteTransaction::do_commit() {
+  const std::string query = std::move(at_commit_) + "COMMIT";
+  at_commit_.clear();
+  try {
+    direct_exec(query.c_str());
+  } catch (const pqxx::broken_connection& error) {
+    throw pqxx::in_doubt_error(std::string("connection lost while committing: ") + error.what());
+  } catch (...) {
+    // A deferred statement failed, so COMMIT never ran and the transaction is still open, aborted.
+    // (transaction_base::commit marks the transaction aborted without calling do_abort.)
+    try {
+      direct_exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // The connection is unusable: the pool drops it, and the server rolls back.
+    }
+    throw;
+  }
+}
+
+void WriteTransaction::do_abort() {
+  at_commit_.clear();
+  if (begun_) direct_exec("ROLLBACK");
+}
+
+absl::Status PgPool::Transact(const std::function<absl::Status(WriteTransaction&)>& fn,
+                              int retries) {
   // A pooled connection may have died while idle (e.g. the server restarted): nothing was
   // committed on it, so one more try on a fresh connection is safe.
   bool reconnected = false;
@@ -178,7 +274,7 @@ absl::Status PgPool::Transact(const std::function<absl::Status(pqxx::work&)>& fn
     bool broken = false;
     bool retryable = false;
     try {
-      pqxx::work transaction(*connection);
+      WriteTransaction transaction(*connection);
       status = fn(transaction);
       if (status.ok()) transaction.commit();
       // An error status leaves the transaction to roll back in its destructor.

@@ -80,7 +80,7 @@ class EventConsumerTest : public ::testing::Test {
   }
 
   static EventConsumer::Handler RecordEffect() {
-    return [](pqxx::work& transaction, const v1::EventEnvelope& event) {
+    return [](WriteTransaction& transaction, const v1::EventEnvelope& event) {
       transaction.exec_params0(
           "INSERT INTO evt.effects (event_id, subject, version) VALUES ($1::uuid, $2, $3)",
           event.id(), event.subject(), event.aggregate_version());
@@ -188,7 +188,7 @@ TEST_F(EventConsumerTest, AppliesEachEventOnceAndAcknowledges) {
 TEST_F(EventConsumerTest, HandlerErrorLeavesTheEntryPendingForARetry) {
   int calls = 0;
   auto consumer =
-      MakeConsumer("c1", 100ms, [&](pqxx::work& transaction, const v1::EventEnvelope& event) {
+      MakeConsumer("c1", 100ms, [&](WriteTransaction& transaction, const v1::EventEnvelope& event) {
         if (++calls == 1) {
           // Its writes must roll back with the failure.
           transaction.exec_params0("INSERT INTO evt.effects VALUES ($1::uuid, 'failed', 0)",
@@ -298,7 +298,7 @@ TEST_F(EventConsumerTest, AppliesWhatTheRelayPublishes) {
   std::set<std::string> ids;
   for (int i = 1; i <= 5; ++i) {
     ASSERT_TRUE(pool_
-                    ->Transact([&](pqxx::work& transaction) {
+                    ->Transact([&](WriteTransaction& transaction) {
                       EventSpec spec;
                       spec.type = "accord.test.v1.ThingUpdated";
                       spec.subject = "things/e2e";

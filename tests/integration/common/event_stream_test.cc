@@ -219,7 +219,7 @@ class EventStreamTest : public ::testing::Test {
       spec.aggregate_version = version_;
       spec.actor = "tester";
       spec.payload = &account;
-      pqxx::work transaction(connection);
+      WriteTransaction transaction(connection);
       ids.push_back(writer.Append(transaction, spec).id());
       transaction.commit();
     }
@@ -286,7 +286,7 @@ TEST_F(EventStreamTest, TailDeliversEveryEventOnceInOrder) {
         account::v1::Account account;
         account.set_name(Numbered("accounts/w", w));
         EventSpec spec{kUpdated, account.name(), i + 1, "tester", "", &account, {}};
-        pqxx::work transaction(connection);
+        WriteTransaction transaction(connection);
         std::string id = writer.Append(transaction, spec).id();
         transaction.commit();
         std::lock_guard lock(written_mutex);
@@ -674,7 +674,7 @@ TEST_F(EventStreamTest, ASlowSubscriberIsToldToResumeAndLosesNothing) {
   {
     OutboxWriter writer(kSchema, "account");
     pqxx::connection connection(db_.url());
-    pqxx::work transaction(connection);
+    WriteTransaction transaction(connection);
     account::v1::Account account;
     account.set_name("accounts/burst");
     for (int i = 0; i < 200; ++i) {

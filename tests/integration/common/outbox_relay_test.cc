@@ -69,22 +69,41 @@ class OutboxRelayTest : public ::testing::Test {
     return options;
   }
 
-  v1::EventEnvelope Append(pqxx::work& transaction, const std::string& subject, int64_t version) {
+  // The test's event for `subject` at `version`, whose payload names both.
+  struct TestEvent {
     google::protobuf::StringValue payload;
-    payload.set_value(subject + "@" + std::to_string(version));
     EventSpec spec;
-    spec.type = "accord.test.v1.ThingUpdated";
-    spec.subject = subject;
-    spec.aggregate_version = version;
-    spec.actor = "users/tester";
-    spec.payload = &payload;
-    spec.changed_fields = {"value"};
-    return writer_.Append(transaction, spec);
+    TestEvent(const std::string& subject, int64_t version) {
+      payload.set_value(subject + "@" + std::to_string(version));
+      spec.type = "accord.test.v1.ThingUpdated";
+      spec.subject = subject;
+      spec.aggregate_version = version;
+      spec.actor = "users/tester";
+      spec.payload = &payload;
+      spec.changed_fields = {"value"};
+    }
+  };
+
+  v1::EventEnvelope Append(WriteTransaction& transaction, const std::string& subject,
+                           int64_t version) {
+    const TestEvent event(subject, version);
+    return writer_.Append(transaction, event.spec);
+  }
+
+  // Inserts the row at once (Append defers it to COMMIT), so that a test can hold it uncommitted
+  // while later rows commit.
+  v1::EventEnvelope AppendInFlight(pqxx::work& transaction, const std::string& subject,
+                                   int64_t version) {
+    const TestEvent event(subject, version);
+    const v1::EventEnvelope envelope = writer_.Envelope(event.spec);
+    transaction.exec_params(writer_.append_sql(), envelope.id(), event.spec.type, subject, version,
+                            pqxx::binarystring(envelope.SerializeAsString()));
+    return envelope;
   }
 
   v1::EventEnvelope AppendCommitted(const std::string& subject, int64_t version) {
     pqxx::connection connection(db_.url());
-    pqxx::work transaction(connection);
+    WriteTransaction transaction(connection);
     v1::EventEnvelope envelope = Append(transaction, subject, version);
     transaction.commit();
     return envelope;
@@ -273,7 +292,7 @@ TEST_F(OutboxRelayTest, LateCommittingRowIsPublishedAfterLaterOnes) {
   // T1 inserts first (lower seq) but commits last.
   pqxx::connection slow_connection(db_.url());
   auto slow = std::make_unique<pqxx::work>(slow_connection);
-  const v1::EventEnvelope early = Append(*slow, "things/slow", 1);
+  const v1::EventEnvelope early = AppendInFlight(*slow, "things/slow", 1);
   const v1::EventEnvelope late = AppendCommitted("things/fast", 1);
 
   ASSERT_TRUE(WaitFor([&] { return StreamLength() == 1; }));
@@ -305,7 +324,7 @@ TEST_F(OutboxRelayTest, ARowCommittedLongAfterLaterOnesIsStillPublished) {
 
   pqxx::connection slow_connection(db_.url());
   auto slow = std::make_unique<pqxx::work>(slow_connection);
-  const v1::EventEnvelope early = Append(*slow, "things/slow", 1);
+  const v1::EventEnvelope early = AppendInFlight(*slow, "things/slow", 1);
   std::set<std::string> later;
   for (int i = 1; i <= 3; ++i) later.insert(AppendCommitted("things/fast", i).id());
   ASSERT_TRUE(WaitFor([&] { return StreamLength() == 3; }));

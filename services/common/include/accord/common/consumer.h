@@ -12,11 +12,10 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <pqxx/pqxx>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/status/status.h"
 #include "accord/common/pg.h"
@@ -42,7 +41,7 @@ class EventConsumer {
  public:
   // The handler runs inside the transaction that records the event; returning an error rolls
   // both back and leaves the entry pending for a retry.
-  using Handler = std::function<absl::Status(pqxx::work&, const v1::EventEnvelope&)>;
+  using Handler = std::function<absl::Status(WriteTransaction&, const v1::EventEnvelope&)>;
 
   EventConsumer(ConsumerOptions options, PgPool& pool, RedisClient& redis, Handler handler);
   ~EventConsumer();

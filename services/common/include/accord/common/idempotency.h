@@ -4,14 +4,15 @@
 // created by the common migrations.
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 
-#include <google/protobuf/message.h>
-#include <pqxx/pqxx>
-
 #include "absl/status/statusor.h"
+#include "accord/common/pg.h"
 
 namespace accord::common {
 
@@ -20,7 +21,8 @@ class IdempotencyKeys {
   explicit IdempotencyKeys(std::string schema);
 
   // Validates request_id (empty, or a UUID) as field `field`.
-  static absl::Status Validate(std::string_view request_id, const std::string& field = "request_id");
+  static absl::Status Validate(std::string_view request_id,
+                               const std::string& field = "request_id");
   // Fingerprint of a request, ignoring nothing: callers clear request_id first if it is inside.
   static std::string Fingerprint(const google::protobuf::Message& request);
 
@@ -28,14 +30,18 @@ class IdempotencyKeys {
   // nullopt when this call claimed it (then Store must be called before commit). Blocks while a
   // concurrent call holding the same id is in flight. Reuse with another request is
   // INVALID_ARGUMENT.
-  absl::StatusOr<std::optional<std::string>> Claim(pqxx::work& transaction,
+  absl::StatusOr<std::optional<std::string>> Claim(WriteTransaction& transaction,
                                                    std::string_view request_id,
                                                    std::string_view method,
                                                    std::string_view fingerprint) const;
-  void Store(pqxx::work& transaction, std::string_view request_id,
+  // Keeps the response, in the transaction's COMMIT round trip.
+  void Store(WriteTransaction& transaction, std::string_view request_id,
              const std::string& response) const;
 
  private:
+  // Statement names, prepared on each connection at first use.
+  std::string insert_name_;
+  std::string store_name_;
   std::string insert_sql_;
   std::string select_sql_;
   std::string store_sql_;

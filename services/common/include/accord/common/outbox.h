@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/common/pg.h"
 #include "accord/common/v1/event.pb.h"
 
 namespace accord::common {
@@ -39,8 +40,15 @@ struct EventSpec {
 class OutboxWriter {
  public:
   OutboxWriter(std::string schema, std::string source_service);
-  // Builds the envelope (new UUIDv7 id, now) and inserts it; returns the envelope written.
-  v1::EventEnvelope Append(pqxx::work& transaction, const EventSpec& spec) const;
+  // Builds the envelope (new UUIDv7 id, now) and inserts it when the transaction commits, in
+  // COMMIT's round trip; returns the envelope written.
+  v1::EventEnvelope Append(WriteTransaction& transaction, const EventSpec& spec) const;
+  // The envelope Append writes for `spec`.
+  v1::EventEnvelope Envelope(const EventSpec& spec) const;
+  // The append statement; its parameters: event id, type, subject, aggregate version and the
+  // serialized envelope (bytea). For callers that must insert at once, such as tests that hold a
+  // row uncommitted.
+  const std::string& append_sql() const { return append_sql_; }
 
  private:
   std::string schema_;
