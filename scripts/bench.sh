@@ -381,9 +381,14 @@ capture_pgbench() {  # NAME FRAME METHOD MARKER SEEDED_ID SEEDED_EXPR [\set LINE
   psql_db -d postgres -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
   tail -c +$((offset + 1)) "$pglog" >"$WORK/$name.probe.log"
   perl "$ROOT/scripts/bench/pgbench-from-log.pl" "$WORK/$name.probe.log" "$marker" "$seeded" \
-    "$expr" "$WORK/$name.body.sql" "$WORK/$name.defines" \
+    "$expr" "$WORK/$name.body.sql" "$WORK/$name.defines" "$WORK/$name-rt.body.sql" \
     || die "could not derive the pgbench script for $name (probe log: $WORK/$name.probe.log)"
-  { [[ -z $set_line ]] || echo "$set_line"; cat "$WORK/$name.body.sql"; } >"$WORK/$name.sql"
+  # NAME.sql sends one statement per round trip; NAME-rt.sql pipelines them as the service does.
+  local variant
+  for variant in "$name" "$name-rt"; do
+    { [[ -z $set_line ]] || echo "$set_line"; cat "$WORK/$variant.body.sql"; } >"$WORK/$variant.sql"
+  done
+  cp -- "$WORK/$name.defines" "$WORK/$name-rt.defines"
 }
 seeded_id() { printf '00000000-0000-7000-8000-%012x' "$1"; }
 say "capturing the SQL of GetAccount, CreateAccount and UpdateAccount for pgbench"
@@ -893,9 +898,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
   run_h2load create "CreateAccount (no request_id)" account "$ACCOUNT_SVC/CreateAccount" \
     "$WORK/create.bin"
   run_pgbench pgbench-create "pgbench: CreateAccount's transaction"
+  run_pgbench pgbench-create-rt "pgbench: CreateAccount's transaction in the service's round trips (pipelined)"
 done
 end_rounds
-merge_rounds create pgbench-create
+merge_rounds create pgbench-create pgbench-create-rt
 # Every account an update round sends starts at version 1 (accord-bench-h2load's etags count from
 # there), so each round updates its own slice of the accounts, and pgbench updates the same slice
 # after it.
@@ -911,9 +917,12 @@ for ((round = 1; round <= ROUNDS; round++)); do
   # shellcheck disable=SC2046  # two words: lo=... hi=...
   run_pgbench pgbench-update "pgbench: UpdateAccount's transaction (random seeded account)" \
     $(update_slice_ids)
+  # shellcheck disable=SC2046
+  run_pgbench pgbench-update-rt "pgbench: UpdateAccount's transaction in the service's round trips (pipelined)" \
+    $(update_slice_ids)
 done
 end_rounds
-merge_rounds update pgbench-update
+merge_rounds update pgbench-update pgbench-update-rt
 # The writes above left the accounts and the outbox (which the relay stamps) full of dead rows,
 # and autovacuum would visit them within its minute's nap, inside the event runs below: vacuumed
 # here instead, before their checkpoint.

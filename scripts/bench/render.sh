@@ -23,7 +23,10 @@ jq -r '
       " Reachable by this measurement: ceiling \(.target as $t | .ceiling | n2t($t))\(.target as $t | .ceiling_rounds | rounds_note($t)) (\(.ceiling_basis)) is at or above the target; the scenario reaches \(.value_of_ceiling * 100 | floor)% of the ceiling (\(.numerator) \(.numerator_qps | n0)/s vs \(.ceiling_numerator) \(.ceiling_numerator_qps | n0)/s)."
     elif .ceiling_reason != null then
       " Ceiling not measured (\(.ceiling_reason))."
-    else "" end;
+    else "" end
+    + if .grpc_bound != null and .grpc_bound < .target then
+        " Nor could any other design: the bare gRPC no-op, with no Accord code at all, reaches only \(.target as $t | .grpc_bound | n2t($t)) of this baseline (\(.grpc_bound_basis))."
+      else "" end;
 
   "# Accord performance report (\(.mode))",
   "",

@@ -63,6 +63,16 @@ def rate_ratio($a; $b):
                 ceiling_basis: "\($ceil.numerator) \($cn.qps | floor)/s ÷ \($den) \($cd.qps | floor)/s\(if $r.rounds then ", median of \($r.rounds | length) rounds" else "" end): \($ceil.path)" }
           end
       end;
+  # The gRPC limit over a read's baseline: the bare no-op (no Accord code at all) over $den.
+  # No gRPC service, whatever its design, serves more of $den's rate on this machine.
+  def grpc_bound($num; $den):
+    ($s["noop-bare"]) as $b | ($s[$den]) as $d
+    | if ($den == "redis-get" or $den == "pgbench-read") and $num != "noop-bare"
+         and $b.status == "OK" and $d.status == "OK" and ($b.qps // 0) > 0 and ($d.qps // 0) > 0
+      then rate_ratio($b; $d) as $r
+        | {grpc_bound: $r.value,
+           grpc_bound_basis: "noop-bare \($b.qps | floor)/s ÷ \($den) \($d.qps | floor)/s\(if $r.rounds then ", median of \($r.rounds | length) rounds measured at different times" else "" end)"}
+      else {grpc_bound: null} end;
   def ratio($id; $title; $num; $den; $target; $note; $ceil):
     ($s[$num]) as $n | ($s[$den]) as $d
     | { id: $id, title: $title, numerator: $num, denominator: $den, target: $target, note: $note }
@@ -83,6 +93,7 @@ def rate_ratio($a; $b):
                                         saturation: $d.saturation} } }
         end
       + ceiling($den; $ceil)
+      + grpc_bound($num; $den)
       | if .value != null and .ceiling != null and .ceiling > 0 then . + {value_of_ceiling: (.value / .ceiling)} else . end;
   # The runtime paths a GetAccount can take: everything starts on gRPC's thread (answered there
   # from the in-process cache); a miss joins a batch that a loader thread reads from Redis and
@@ -111,6 +122,10 @@ def rate_ratio($a; $b):
     ratio("update_vs_pgbench"; "UpdateAccount / pgbench of the same transaction"; "update"; "pgbench-update"; 0.8;
           ("the service is driven by accord-bench-h2load (each call needs the account's current etag); pgbench replays the statements the service ran for a probe update"
            + (if $s["pgbench-update"].includes_outbox_insert then ", outbox insert included" else "; this build wrote no outbox row" end)); null),
+    ratio("create_vs_pgbench_rt"; "CreateAccount / pgbench of the same transaction in the service's round trips"; "create"; "pgbench-create-rt"; null;
+          "pgbench pipelines the statements as the service sends them (BEGIN with the first, the outbox insert with COMMIT), where the target's pgbench sends one per round trip: the service's own cost with round trips equal"; null),
+    ratio("update_vs_pgbench_rt"; "UpdateAccount / pgbench of the same transaction in the service's round trips"; "update"; "pgbench-update-rt"; null;
+          "pgbench pipelines the statements as the service sends them (BEGIN with the locking read, the outbox insert with COMMIT), where the target's pgbench sends one per round trip: the service's own cost with round trips equal"; null),
     ratio("relay_drain_vs_create"; "Outbox relay drain rate / CreateAccount rate"; "relay-drain"; "create"; 2;
           "the relay publishing a backlog vs the fastest rate creates add events; below 1 means a sustained create load outruns the relay"; null),
     ratio("runtime_vs_noop"; "No-op through Accord's runtime (inline) / bare no-op"; "noop-runtime"; "noop-bare"; null;
@@ -123,6 +138,8 @@ def rate_ratio($a; $b):
           "what the gathered-read hop and the Redis and PostgreSQL round trips leave of pgbench's rate, with no work of the service's own"; null),
     ratio("runtime_pg_fill_vs_pgbench"; "No-op deferred with the cache lookup, the service's SELECT and the cache write-back per batch / pgbench read"; "noop-runtime-pg-fill"; "pgbench-read"; null;
           "the line above plus the cache's work a cold read does (the in-process lookup and the write-back to both levels); the difference between the two is what filling the cache costs"; null),
+    ratio("grpc_vs_redis"; "Bare gRPC no-op / redis-benchmark GET"; "noop-bare"; "redis-get"; null;
+          "the gRPC limit over Redis's on this machine: no gRPC service, whatever its design, serves a larger share of redis-benchmark's rate (the two were measured in different rounds)"; null),
     ratio("runtime_worker_vs_noop"; "No-op through the runtime's worker pool / bare no-op"; "noop-runtime-worker"; "noop-bare"; null;
           "adds the hop to the worker pool that every database call takes"; null) ] as $ratios
 # Latency targets: event delivery p99 from commit (or, without commit timestamps, from the envelope
