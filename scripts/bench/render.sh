@@ -25,7 +25,7 @@ jq -r '
       " Ceiling not measured (\(.ceiling_reason))."
     else "" end
     + if .grpc_bound != null and .grpc_bound < .target then
-        " Nor could any other design: the bare gRPC no-op, with no Accord code at all, reaches only \(.target as $t | .grpc_bound | n2t($t)) of this baseline (\(.grpc_bound_basis))."
+        " Nor could any other design: the bare gRPC no-op, with no Accord code at all and the same connections and streams, reaches only \(.target as $t | .grpc_bound | n2t($t)) of this baseline (\(.grpc_bound_basis))."
       else "" end;
 
   "# Accord performance report (\(.mode))",
