@@ -49,7 +49,7 @@ struct ServiceSettings {
   std::string page_token_secret;
   bool migrate_on_start = false;
   std::string log_level = "info";
-  int worker_threads = 16;
+  int worker_threads = 8;  // ACCORD_WORKER_THREADS defaults to the pool size
   int read_batch_threads = 1;
   std::chrono::milliseconds health_interval{1000};
   std::chrono::milliseconds drain_delay{2000};
