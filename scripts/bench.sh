@@ -23,7 +23,7 @@
 #   BENCH_PG_DURABLE     1 fsync and synchronous_commit on, as in production (default; --smoke: 0)
 #
 # Exits 0 when the report was written and no scenario FAILED (a missed target is not a failure),
-# 1 otherwise. Scenarios and targets: scripts/bench/README-section.md.
+# 1 otherwise. Scenarios, targets and method: docs/performance.md.
 set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$ROOT"
