@@ -103,7 +103,7 @@ fi
 
 # --- packages and build ---------------------------------------------------------------------------
 if ((BUILD)); then
-  CMAKE_BUILD_TYPE=Release "$ROOT/scripts/build.sh"
+  CMAKE_BUILD_TYPE=Release ACCORD_BUILD_BENCH=ON "$ROOT/scripts/build.sh"
 else
   "$ROOT/scripts/deps.sh"
 fi

@@ -3,6 +3,8 @@
 #   BUILD_DIR         build directory (default: build, relative to the repository root)
 #   CMAKE_BUILD_TYPE  default Release
 #   JOBS              parallel compile jobs (default: nproc)
+#   ACCORD_BUILD_BENCH=ON   also the benchmark tools (scripts/bench.sh and scripts/test.sh set it)
+#   ACCORD_SANITIZE=ON      AddressSanitizer and UndefinedBehaviorSanitizer (use another BUILD_DIR)
 set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$ROOT"
@@ -10,5 +12,6 @@ cd "$ROOT"
 "$ROOT/scripts/deps.sh"
 
 BUILD_DIR=${BUILD_DIR:-build}
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}"
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" \
+  -DACCORD_BUILD_BENCH="${ACCORD_BUILD_BENCH:-OFF}" -DACCORD_SANITIZE="${ACCORD_SANITIZE:-OFF}"
 cmake --build "$BUILD_DIR" -j"${JOBS:-$(nproc)}"
