@@ -20,7 +20,6 @@ namespace {
 using common::Role;
 namespace filter = common::filter;
 
-constexpr std::string_view kNamePrefix = "accounts/";
 constexpr size_t kMaxDisplayName = 200;
 constexpr size_t kMaxLegalName = 300;
 constexpr size_t kMaxOwner = 200;
@@ -232,33 +231,6 @@ absl::Status Denied(const common::Principal& caller, std::string_view action) {
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field) {
-  if (name.empty()) return common::InvalidArgument(field, "required, e.g. accounts/{id}");
-  if (name.substr(0, kNamePrefix.size()) != kNamePrefix) {
-    return common::InvalidArgument(field, "must look like accounts/{id}");
-  }
-  std::string id(name.substr(kNamePrefix.size()));
-  std::transform(id.begin(), id.end(), id.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (!common::IsUuid(id)) {
-    return common::InvalidArgument(field, "the id after accounts/ must be a UUID");
-  }
-  return id;
-}
-
-std::string AccountName(std::string_view id) { return std::string(kNamePrefix) + std::string(id); }
-
-absl::Status CheckMove(const std::string& account_name,
-                       const std::vector<std::string>& new_parent_ancestry) {
-  if (std::find(new_parent_ancestry.begin(), new_parent_ancestry.end(), account_name) ==
-      new_parent_ancestry.end()) {
-    return absl::OkStatus();
-  }
-  return common::FailedPrecondition(
-      "HIERARCHY_CYCLE", account_name + " cannot move under " + new_parent_ancestry.front() +
-                             ", which is the account itself or one of its descendants");
-}
 
 bool IsAllowedTransition(LifecycleStage from, LifecycleStage to) {
   using enum v1::LifecycleStage;

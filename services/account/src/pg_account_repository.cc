@@ -9,12 +9,11 @@
 #include "accord/common/ids.h"
 #include "accord/common/message_diff.h"
 #include "accord/common/page_token.h"
-#include "account_logic.h"
+#include "account_hierarchy.h"
 #include "account_sql.h"
-#include "need_logic.h"
 #include "pg_need_repository.h"
 #include "pg_team_repository.h"
-#include "team_logic.h"
+#include "resource_names.h"
 
 namespace accord::account {
 namespace {

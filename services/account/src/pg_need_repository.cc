@@ -5,10 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
-#include "account_logic.h"
-#include "need_logic.h"
 #include "need_sql.h"
 #include "pg_account_access.h"
+#include "resource_names.h"
 #include "team_sql.h"
 
 namespace accord::account {

@@ -5,9 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
-#include "account_logic.h"
 #include "pg_account_access.h"
-#include "team_logic.h"
+#include "resource_names.h"
 #include "team_sql.h"
 
 namespace accord::account {

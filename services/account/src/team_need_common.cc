@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "accord/common/ids.h"
-#include "account_logic.h"
+#include "resource_names.h"
 
 namespace accord::account {
 namespace {
