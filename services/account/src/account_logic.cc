@@ -161,9 +161,9 @@ struct Order {
 };
 
 absl::StatusOr<Order> ParseOrderBy(const std::string& order_by) {
-  ACCORD_ASSIGN_OR_RETURN(common::OrderBy parsed,
-                          common::ParseOrderBy(order_by, {"display_name", "create_time",
-                                                          "update_time"}));
+  ACCORD_ASSIGN_OR_RETURN(
+      common::OrderBy parsed,
+      common::ParseOrderBy(order_by, {"display_name", "create_time", "update_time"}));
   Order order;
   order.field = parsed.field == "create_time"   ? AccountOrder::kCreateTime
                 : parsed.field == "update_time" ? AccountOrder::kUpdateTime
