@@ -4,9 +4,11 @@
 #include <set>
 
 #include "accord/common/errors.h"
+#include "accord/common/fields.h"
 #include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/ids.h"
+#include "accord/common/list_query.h"
 #include "accord/common/money.h"
 #include "accord/common/paging.h"
 #include "account_access.h"
@@ -18,20 +20,14 @@ namespace {
 using common::Role;
 namespace filter = common::filter;
 
-constexpr std::string_view kNamePrefix = "accounts/";
 constexpr size_t kMaxDisplayName = 200;
 constexpr size_t kMaxLegalName = 300;
 constexpr size_t kMaxOwner = 200;
 
-size_t CodePoints(const std::string& text) {
-  return static_cast<size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-bool IsBlank(const std::string& text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](unsigned char c) { return std::isspace(c) != 0; });
-}
+using common::CodePoints;
+using common::FilterEnumValues;
+using common::IsBlank;
+using common::MergeViolations;
 
 const std::set<std::string>& UpdatablePaths() {
   static const std::set<std::string> kPaths = {"display_name",
@@ -100,18 +96,6 @@ void CopyPath(const std::string& path, const Account& from, Account& to) {
   if (path == "external_ids") *to.mutable_external_ids() = from.external_ids();
 }
 
-std::map<std::string, std::string> EnumValues(const google::protobuf::EnumDescriptor* descriptor,
-                                              const std::string& prefix) {
-  std::map<std::string, std::string> values;
-  for (int i = 0; i < descriptor->value_count(); ++i) {
-    const auto* value = descriptor->value(i);
-    if (value->number() == 0) continue;
-    values[value->name()] = std::to_string(value->number());
-    values[value->name().substr(prefix.size())] = std::to_string(value->number());
-  }
-  return values;
-}
-
 // Filterable fields of an account, over the row alias `a` used by the repository's List query.
 const filter::Schema& AccountFilterSchema() {
   static const filter::Schema kSchema = [] {
@@ -123,24 +107,24 @@ const filter::Schema& AccountFilterSchema() {
         {"type",
          "a.type",
          filter::FieldType::kEnum,
-         EnumValues(common::v1::OrganizationType_descriptor(), "ORGANIZATION_TYPE_"),
+         FilterEnumValues(common::v1::OrganizationType_descriptor(), "ORGANIZATION_TYPE_"),
          {}},
         {"lifecycle_stage",
          "a.lifecycle_stage",
          filter::FieldType::kEnum,
-         EnumValues(v1::LifecycleStage_descriptor(), "LIFECYCLE_STAGE_"),
+         FilterEnumValues(v1::LifecycleStage_descriptor(), "LIFECYCLE_STAGE_"),
          {}},
         {"create_time", "a.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "a.update_time", filter::FieldType::kTimestamp, {}, {}},
         {"tier",
          "a.tier",
          filter::FieldType::kEnum,
-         EnumValues(v1::AccountTier_descriptor(), "ACCOUNT_TIER_"),
+         FilterEnumValues(v1::AccountTier_descriptor(), "ACCOUNT_TIER_"),
          {}},
         {"size_band",
          "a.size_band",
          filter::FieldType::kEnum,
-         EnumValues(v1::SizeBand_descriptor(), "SIZE_BAND_"),
+         FilterEnumValues(v1::SizeBand_descriptor(), "SIZE_BAND_"),
          {}},
         {"industry", "a.industry", filter::FieldType::kString, {}, {}},
         {"tax_id", "a.tax_id", filter::FieldType::kString, {}, {}},
@@ -177,41 +161,15 @@ struct Order {
 };
 
 absl::StatusOr<Order> ParseOrderBy(const std::string& order_by) {
-  std::string text = order_by;
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::vector<std::string> words;
-  size_t at = 0;
-  while (at < text.size()) {
-    while (at < text.size() && text[at] == ' ') ++at;
-    size_t end = text.find(' ', at);
-    if (end == std::string::npos) end = text.size();
-    if (end > at) words.push_back(text.substr(at, end - at));
-    at = end;
-  }
+  ACCORD_ASSIGN_OR_RETURN(
+      common::OrderBy parsed,
+      common::ParseOrderBy(order_by, {"display_name", "create_time", "update_time"}));
   Order order;
-  if (words.empty()) {
-    order.canonical = "display_name";
-    return order;
-  }
-  if (words.size() > 2 || (words.size() == 2 && words[1] != "desc" && words[1] != "asc")) {
-    return common::InvalidArgument(
-        "order_by",
-        "expected `display_name`, `create_time` or `update_time`, optionally followed by ` desc`");
-  }
-  if (words[0] == "display_name") {
-    order.field = AccountOrder::kDisplayName;
-  } else if (words[0] == "create_time") {
-    order.field = AccountOrder::kCreateTime;
-  } else if (words[0] == "update_time") {
-    order.field = AccountOrder::kUpdateTime;
-  } else {
-    return common::InvalidArgument(
-        "order_by",
-        "cannot order by `" + words[0] + "`; use display_name, create_time or update_time");
-  }
-  order.descending = words.size() == 2 && words[1] == "desc";
-  order.canonical = words[0] + (order.descending ? " desc" : "");
+  order.field = parsed.field == "create_time"   ? AccountOrder::kCreateTime
+                : parsed.field == "update_time" ? AccountOrder::kUpdateTime
+                                                : AccountOrder::kDisplayName;
+  order.descending = parsed.descending;
+  order.canonical = parsed.canonical;
   return order;
 }
 
@@ -267,46 +225,12 @@ absl::Status CheckEtag(const std::string& supplied, const Account& current) {
   return absl::OkStatus();
 }
 
-// Collects the field violations of `status` (from a parse helper) into `violations`.
-void MergeViolations(const absl::Status& status, common::Violations& violations) {
-  for (auto& violation : common::FieldViolationsOf(status)) {
-    violations.Add(violation.field, violation.description);
-  }
-}
-
 absl::Status Denied(const common::Principal& caller, std::string_view action) {
   return common::PermissionDenied("NOT_ALLOWED",
                                   std::string(caller.subject) + " may not " + std::string(action));
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field) {
-  if (name.empty()) return common::InvalidArgument(field, "required, e.g. accounts/{id}");
-  if (name.substr(0, kNamePrefix.size()) != kNamePrefix) {
-    return common::InvalidArgument(field, "must look like accounts/{id}");
-  }
-  std::string id(name.substr(kNamePrefix.size()));
-  std::transform(id.begin(), id.end(), id.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (!common::IsUuid(id)) {
-    return common::InvalidArgument(field, "the id after accounts/ must be a UUID");
-  }
-  return id;
-}
-
-std::string AccountName(std::string_view id) { return std::string(kNamePrefix) + std::string(id); }
-
-absl::Status CheckMove(const std::string& account_name,
-                       const std::vector<std::string>& new_parent_ancestry) {
-  if (std::find(new_parent_ancestry.begin(), new_parent_ancestry.end(), account_name) ==
-      new_parent_ancestry.end()) {
-    return absl::OkStatus();
-  }
-  return common::FailedPrecondition(
-      "HIERARCHY_CYCLE", account_name + " cannot move under " + new_parent_ancestry.front() +
-                             ", which is the account itself or one of its descendants");
-}
 
 bool IsAllowedTransition(LifecycleStage from, LifecycleStage to) {
   using enum v1::LifecycleStage;

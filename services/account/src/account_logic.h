@@ -10,7 +10,9 @@
 #include "accord/common/auth.h"
 #include "accord/common/errors.h"
 #include "accord/common/page_token.h"
+#include "account_hierarchy.h"
 #include "account_repository.h"
+#include "resource_names.h"
 
 namespace accord::account {
 
@@ -35,16 +37,6 @@ using v1::UpsertAccountByExternalIdResponse;
 
 inline constexpr int kMaxBatch = 1000;
 inline constexpr int kMaxTreeDepth = 32;
-
-// "accounts/{uuid}" -> uuid (lower case). INVALID_ARGUMENT naming `field` otherwise.
-absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field);
-std::string AccountName(std::string_view id);
-
-// Whether `account` may move under the account whose ancestry (itself first, then its parent,
-// and so on up) is `new_parent_ancestry`: not when the account is in that chain, since it would
-// then be its own ancestor. FAILED_PRECONDITION, reason HIERARCHY_CYCLE.
-absl::Status CheckMove(const std::string& account_name,
-                       const std::vector<std::string>& new_parent_ancestry);
 
 // Whether a lifecycle stage may change from `from` to `to` (the same stage always may).
 bool IsAllowedTransition(LifecycleStage from, LifecycleStage to);

@@ -8,22 +8,15 @@
 
 #include "absl/status/statusor.h"
 #include "accord/account/v1/account.pb.h"
+#include "accord/common/write_meta.h"
 
 namespace accord::account {
 
 using v1::Account;
 
-// Who is writing and how to retry: stamped on the change (and its event).
-struct WriteMeta {
-  std::string actor;
-  std::string trace_id;
-  std::string method;       // e.g. "CreateAccount", scopes the request_id
-  std::string request_id;   // empty: not idempotent
-  std::string fingerprint;  // of the request, to refuse a request_id reused for another request
-  // The write may move the account in the hierarchy: the hierarchy lock is then taken before
-  // any row lock, so that racing moves queue instead of deadlocking.
-  bool may_move = false;
-};
+// Who is writing and how to retry: stamped on the change (and its event). may_move: the write
+// may move the account in the hierarchy, so the hierarchy lock is taken before any row lock.
+using WriteMeta = common::WriteMeta;
 
 enum class AccountOrder { kDisplayName, kCreateTime, kUpdateTime };
 

@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "accord/common/pg.h"
+#include "need_sql.h"
 #include "team_repository.h"
+#include "team_sql.h"
 
 namespace accord::account::sql {
 
@@ -126,21 +128,25 @@ namespace accord::account::sql {
 // Tables of the team and needs migration (0003): used by write checks and merges.
 // Before a merge moves the duplicate's team: memberships that would overlap one the survivor
 // already has (same person, same role, overlapping dates) are dropped; the survivor's stays.
+// Each returns the rows it changed, for the merge's events; a move renames the membership or
+// need, so its version moves too.
 inline constexpr common::PreparedStatement kDropOverlappingTeam{
     "account_drop_overlapping_team",
-    "DELETE FROM account.team_members d WHERE d.account_id = $1::uuid AND EXISTS (SELECT 1 FROM "
-    "account.team_members s WHERE s.account_id = $2::uuid AND s.member = d.member AND "
-    "s.role = d.role AND daterange(coalesce(s.start_date, '-infinity'), coalesce(s.end_date, "
-    "'infinity'), '[]') && daterange(coalesce(d.start_date, '-infinity'), "
-    "coalesce(d.end_date, 'infinity'), '[]'))"};
+    "DELETE FROM account.team_members t WHERE t.account_id = $1::uuid AND EXISTS (SELECT 1 FROM "
+    "account.team_members s WHERE s.account_id = $2::uuid AND s.member = t.member AND "
+    "s.role = t.role AND daterange(coalesce(s.start_date, '-infinity'), coalesce(s.end_date, "
+    "'infinity'), '[]') && daterange(coalesce(t.start_date, '-infinity'), "
+    "coalesce(t.end_date, 'infinity'), '[]')) RETURNING " ACCORD_TEAM_MEMBER_COLUMNS};
 
 inline constexpr common::PreparedStatement kMoveTeam{
     "account_move_team",
-    "UPDATE account.team_members SET account_id = $2::uuid WHERE account_id = $1::uuid"};
+    "UPDATE account.team_members AS t SET account_id = $2::uuid, version = t.version + 1, "
+    "update_time = now() WHERE t.account_id = $1::uuid RETURNING " ACCORD_TEAM_MEMBER_COLUMNS};
 
 inline constexpr common::PreparedStatement kMoveNeeds{
     "account_move_needs",
-    "UPDATE account.needs SET account_id = $2::uuid WHERE account_id = $1::uuid"};
+    "UPDATE account.needs AS n SET account_id = $2::uuid, version = n.version + 1, "
+    "update_time = now() WHERE n.account_id = $1::uuid RETURNING " ACCORD_NEED_COLUMNS};
 
 }  // namespace accord::account::sql
 

@@ -99,10 +99,6 @@ absl::StatusOr<ChildName> ParseNeedName(std::string_view name, const std::string
   return ParseChildName(name, kNeedsCollection, field);
 }
 
-std::string NeedName(std::string_view account_id, std::string_view need_id) {
-  return ChildResourceName(account_id, kNeedsCollection, need_id);
-}
-
 bool IsAllowedStatusTransition(NeedStatus from, NeedStatus to) {
   using enum v1::NeedStatus;
   if (from == to) return true;

@@ -13,6 +13,7 @@
 #include "accord/common/page_token.h"
 #include "account_access.h"
 #include "need_repository.h"
+#include "resource_names.h"
 #include "team_need_common.h"
 
 namespace accord::account {
@@ -27,11 +28,8 @@ using v1::NeedSource;
 using v1::NeedStatus;
 using v1::UpdateNeedRequest;
 
-inline constexpr std::string_view kNeedsCollection = "needs";
-
 // "accounts/{a}/needs/{n}" -> {a, n}. INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<ChildName> ParseNeedName(std::string_view name, const std::string& field);
-std::string NeedName(std::string_view account_id, std::string_view need_id);
 
 // Whether a need's status may change from `from` to `to` (the same status always may).
 bool IsAllowedStatusTransition(NeedStatus from, NeedStatus to);

@@ -1,7 +1,7 @@
 #include "pg_account_access.h"
 
 #include "accord/common/errors.h"
-#include "account_logic.h"
+#include "resource_names.h"
 #include "team_sql.h"
 
 namespace accord::account {

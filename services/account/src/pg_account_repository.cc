@@ -9,8 +9,11 @@
 #include "accord/common/ids.h"
 #include "accord/common/message_diff.h"
 #include "accord/common/page_token.h"
-#include "account_logic.h"
+#include "account_hierarchy.h"
 #include "account_sql.h"
+#include "pg_need_repository.h"
+#include "pg_team_repository.h"
+#include "resource_names.h"
 
 namespace accord::account {
 namespace {
@@ -126,18 +129,8 @@ std::vector<std::string> Ancestry(common::WriteTransaction& transaction, const s
   return names;
 }
 
-// An event about `account`, at its new version, carrying `payload`.
-common::EventSpec AccountEvent(const char* type, const Account& account,
-                               const google::protobuf::Message& payload, const WriteMeta& meta) {
-  common::EventSpec spec;
-  spec.type = type;
-  spec.subject = account.name();
-  spec.aggregate_version = std::stoll(account.etag());
-  spec.actor = meta.actor;
-  spec.trace_id = meta.trace_id;
-  spec.payload = &payload;
-  return spec;
-}
+// What an account write's change returns: the account and the events of the change.
+using AccountWrite = absl::StatusOr<common::Written<Account>>;
 
 }  // namespace
 
@@ -147,38 +140,7 @@ constexpr char kAccountDeleted[] = "accord.account.v1.AccountDeleted";
 constexpr char kAccountMerged[] = "accord.account.v1.AccountMerged";
 
 PgAccountRepository::PgAccountRepository(common::PgPool& pool)
-    : pool_(pool), idempotency_("account"), outbox_("account", "account") {}
-
-void PgAccountRepository::Emit(common::WriteTransaction& transaction, const char* type,
-                               const Account* before, const Account& after, const WriteMeta& meta) {
-  common::EventSpec spec = AccountEvent(type, after, after, meta);
-  if (before != nullptr) {
-    spec.changed_fields = common::ChangedFields(*before, after, {"etag", "update_time"});
-  }
-  outbox_.Append(transaction, spec);
-}
-
-absl::StatusOr<Account> PgAccountRepository::Write(
-    const WriteMeta& meta,
-    const std::function<absl::Status(common::WriteTransaction&, Account*)>& change) {
-  Account result;
-  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
-    if (!meta.request_id.empty()) {
-      ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
-                                                                meta.method, meta.fingerprint));
-      if (previous) {
-        if (!result.ParseFromString(*previous)) return common::Internal("corrupt stored response");
-        return absl::OkStatus();
-      }
-    }
-    ACCORD_RETURN_IF_ERROR(change(transaction, &result));
-    if (!meta.request_id.empty()) {
-      idempotency_.Store(transaction, meta.request_id, result.SerializeAsString());
-    }
-    return absl::OkStatus();
-  }));
-  return result;
-}
+    : pool_(pool), write_(pool, "account", "account") {}
 
 absl::Status PgAccountRepository::SaveExternalIds(common::WriteTransaction& transaction,
                                                   const std::string& id, const Account& account) {
@@ -249,10 +211,11 @@ AccountFacts PgAccountRepository::FactsFrom(const pqxx::row& locked) {
 }
 
 absl::StatusOr<Account> PgAccountRepository::Create(const Account& account, const WriteMeta& meta) {
-  return Write(meta, [&](common::WriteTransaction& transaction, Account* out) -> absl::Status {
-    ACCORD_RETURN_IF_ERROR(InsertNew(transaction, account, out));
-    Emit(transaction, kAccountCreated, nullptr, *out, meta);
-    return absl::OkStatus();
+  return write_.Run<Account>(meta, [&](common::WriteTransaction& transaction) -> AccountWrite {
+    Account created;
+    ACCORD_RETURN_IF_ERROR(InsertNew(transaction, account, &created));
+    common::Event event = common::ResourceEvent(kAccountCreated, created);
+    return common::Written<Account>(std::move(created), std::move(event));
   });
 }
 
@@ -397,26 +360,26 @@ absl::Status PgAccountRepository::ApplyUpdate(common::WriteTransaction& transact
 
 absl::StatusOr<Account> PgAccountRepository::Update(const std::string& id, const Mutation& mutate,
                                                     const WriteMeta& meta) {
-  return Write(meta, [&](common::WriteTransaction& transaction, Account* out) -> absl::Status {
+  return write_.Run<Account>(meta, [&](common::WriteTransaction& transaction) -> AccountWrite {
     if (meta.may_move) transaction.exec_prepared(sql::kLockHierarchy.name);
-    Account before;
-    ACCORD_RETURN_IF_ERROR(ApplyUpdate(transaction, id, mutate, meta.actor, out, &before));
-    Emit(transaction, kAccountUpdated, &before, *out, meta);
-    return absl::OkStatus();
+    Account before, after;
+    ACCORD_RETURN_IF_ERROR(ApplyUpdate(transaction, id, mutate, meta.actor, &after, &before));
+    common::Event event = common::ResourceEvent(kAccountUpdated, after, &before);
+    return common::Written<Account>(std::move(after), std::move(event));
   });
 }
 
 absl::StatusOr<Account> PgAccountRepository::Delete(const std::string& id, const Mutation& check,
                                                     const WriteMeta& meta) {
-  return Write(meta, [&](common::WriteTransaction& transaction, Account* out) -> absl::Status {
+  return write_.Run<Account>(meta, [&](common::WriteTransaction& transaction) -> AccountWrite {
     auto rows = transaction.exec_prepared(sql::kLockAccount.name, id, meta.actor);
     ACCORD_RETURN_IF_ERROR(CheckWritable(rows, id));
     Account before = RowToAccount(rows[0]);
     ACCORD_RETURN_IF_ERROR(check(before, FactsFrom(rows[0])).status());
     transaction.exec_prepared0(sql::kDeleteAccount.name, id);
-    ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction.Begun(), id));
-    Emit(transaction, kAccountDeleted, &before, *out, meta);
-    return absl::OkStatus();
+    ACCORD_ASSIGN_OR_RETURN(Account deleted, Load(transaction.Begun(), id));
+    common::Event event = common::ResourceEvent(kAccountDeleted, deleted, &before);
+    return common::Written<Account>(std::move(deleted), std::move(event));
   });
 }
 
@@ -425,27 +388,28 @@ absl::StatusOr<std::pair<Account, bool>> PgAccountRepository::UpsertByExternalId
     const Mutation& update, const WriteMeta& meta) {
   bool created = false;
   auto account =
-      Write(meta, [&](common::WriteTransaction& transaction, Account* out) -> absl::Status {
+      write_.Run<Account>(meta, [&](common::WriteTransaction& transaction) -> AccountWrite {
         transaction.exec_prepared(sql::kLockExternalId.name, system, external_id);
         auto owner = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
         if (owner.empty()) {
           created = true;
           Account fresh = create;
           (*fresh.mutable_external_ids())[system] = external_id;
-          ACCORD_RETURN_IF_ERROR(InsertNew(transaction, fresh, out));
-          Emit(transaction, kAccountCreated, nullptr, *out, meta);
-          return absl::OkStatus();
+          Account stored;
+          ACCORD_RETURN_IF_ERROR(InsertNew(transaction, fresh, &stored));
+          common::Event event = common::ResourceEvent(kAccountCreated, stored);
+          return common::Written<Account>(std::move(stored), std::move(event));
         }
         created = false;
         if (meta.may_move) transaction.exec_prepared(sql::kLockHierarchy.name);
-        Account before;
+        Account before, after;
         ACCORD_RETURN_IF_ERROR(ApplyUpdate(transaction, owner[0][0].as<std::string>(), update,
-                                           meta.actor, out, &before));
+                                           meta.actor, &after, &before));
+        common::Event event = common::ResourceEvent(kAccountUpdated, after, &before);
         // A sync that changes nothing leaves no event behind.
-        if (!common::ChangedFields(before, *out, {"etag", "update_time"}).empty()) {
-          Emit(transaction, kAccountUpdated, &before, *out, meta);
-        }
-        return absl::OkStatus();
+        if (event.changed_fields.empty())
+          return common::Written<Account>::Unchanged(std::move(after));
+        return common::Written<Account>(std::move(after), std::move(event));
       });
   if (!account.ok()) return account.status();
   return std::make_pair(*account, created);
@@ -472,7 +436,8 @@ absl::StatusOr<MergeResult> PgAccountRepository::Merge(const std::string& surviv
   Account duplicate_after;
   std::vector<Account> moved;
   auto survivor_after =
-      Write(meta, [&](common::WriteTransaction& transaction, Account* out) -> absl::Status {
+      write_.Run<Account>(meta, [&](common::WriteTransaction& transaction) -> AccountWrite {
+        moved.clear();  // a retried attempt starts over
         // Lock in id order so that two merges of the same pair cannot deadlock.
         transaction.exec_prepared(sql::kLockHierarchy.name);
         const auto& first = std::min(survivor_id, duplicate_id);
@@ -503,29 +468,54 @@ absl::StatusOr<MergeResult> PgAccountRepository::Merge(const std::string& surviv
         auto moved_children =
             transaction.exec_prepared(sql::kReparentChildren.name, duplicate_id, survivor_id);
         transaction.exec_prepared0(sql::kMoveExternalIds.name, duplicate_id, survivor_id);
-        transaction.exec_prepared0(sql::kDropOverlappingTeam.name, duplicate_id, survivor_id);
-        transaction.exec_prepared0(sql::kMoveTeam.name, duplicate_id, survivor_id);
-        transaction.exec_prepared0(sql::kMoveNeeds.name, duplicate_id, survivor_id);
+        auto dropped_team =
+            transaction.exec_prepared(sql::kDropOverlappingTeam.name, duplicate_id, survivor_id);
+        auto moved_team = transaction.exec_prepared(sql::kMoveTeam.name, duplicate_id, survivor_id);
+        auto moved_needs =
+            transaction.exec_prepared(sql::kMoveNeeds.name, duplicate_id, survivor_id);
         transaction.exec_prepared0(sql::kTombstoneAccount.name, duplicate_id, survivor_id);
         // The survivor's version moves too: its external ids (and etag) changed.
         transaction.exec_prepared0(sql::kTouchAccount.name, survivor_id);
-        ACCORD_ASSIGN_OR_RETURN(*out, Load(transaction.Begun(), survivor_id));
+        ACCORD_ASSIGN_OR_RETURN(Account survivor_now, Load(transaction.Begun(), survivor_id));
         ACCORD_ASSIGN_OR_RETURN(duplicate_after, Load(transaction.Begun(), duplicate_id));
-        // Other services learn of the merge, and of every account whose state it changed.
+        // Other services learn of the merge, and of every resource whose state it changed: the
+        // survivor, each child account moved under it, each membership dropped as a duplicate
+        // of one the survivor has, and each membership and need moved (which renames it).
+        std::vector<common::Event> events;
         v1::AccountMerged merged;
         merged.set_survivor(survivor.name());
         merged.set_duplicate(duplicate.name());
-        outbox_.Append(transaction, AccountEvent(kAccountMerged, duplicate_after, merged, meta));
-        Emit(transaction, kAccountUpdated, &survivor, *out, meta);
+        events.push_back(common::MakeEvent(kAccountMerged, duplicate_after.name(),
+                                           std::stoll(duplicate_after.etag()), merged));
+        events.push_back(common::ResourceEvent(kAccountUpdated, survivor_now, &survivor));
         for (const auto& child : moved_children) {
           ACCORD_ASSIGN_OR_RETURN(Account child_after,
                                   Load(transaction.Begun(), child[0].as<std::string>()));
           Account before_move = child_after;
           before_move.set_parent(duplicate.name());
-          Emit(transaction, kAccountUpdated, &before_move, child_after, meta);
+          events.push_back(common::ResourceEvent(kAccountUpdated, child_after, &before_move));
           moved.push_back(std::move(child_after));
         }
-        return absl::OkStatus();
+        for (const auto& row : dropped_team) {
+          // Gone for good: the last state, at the version its removal would have had.
+          const TeamMember last = TeamMemberFromRow(row);
+          events.push_back(common::MakeEvent(kTeamMemberDeleted, last.name(),
+                                             std::stoll(last.etag()) + 1, last));
+        }
+        for (const auto& row : moved_team) {
+          const TeamMember after = TeamMemberFromRow(row);
+          TeamMember before_move = after;
+          before_move.set_name(TeamMemberName(duplicate_id, row[0].as<std::string>()));
+          events.push_back(common::ResourceEvent(kTeamMemberUpdated, after, &before_move));
+        }
+        for (const auto& row : moved_needs) {
+          const Need after = NeedFromRow(row);
+          if (after.has_delete_time()) continue;  // a deleted need is no resource anymore
+          Need before_move = after;
+          before_move.set_name(NeedName(duplicate_id, row[0].as<std::string>()));
+          events.push_back(common::ResourceEvent(kNeedUpdated, after, &before_move));
+        }
+        return common::Written<Account>(std::move(survivor_now), std::move(events));
       });
   if (!survivor_after.ok()) return survivor_after.status();
   if (duplicate_after.name().empty()) {

@@ -1,8 +1,7 @@
 #pragma once
 
-#include "accord/common/idempotency.h"
-#include "accord/common/outbox.h"
 #include "accord/common/pg.h"
+#include "accord/common/write.h"
 #include "account_repository.h"
 
 namespace accord::account {
@@ -33,11 +32,6 @@ class PgAccountRepository final : public AccountRepository {
                                     const MergeCheck& check, const WriteMeta& meta) override;
 
  private:
-  // Runs `change` in a transaction, honouring meta.request_id: a repeated request returns the
-  // stored response of the first one.
-  absl::StatusOr<Account> Write(
-      const WriteMeta& meta,
-      const std::function<absl::Status(common::WriteTransaction&, Account*)>& change);
   absl::Status InsertNew(common::WriteTransaction& transaction, const Account& account,
                          Account* out);
   // Applies `mutate` and stores the result in *out; *before receives the state it replaced.
@@ -56,14 +50,9 @@ class PgAccountRepository final : public AccountRepository {
   absl::StatusOr<Account> Load(pqxx::transaction_base& transaction, const std::string& id);
   // The access facts kLockAccount reads along with the row.
   static AccountFacts FactsFrom(const pqxx::row& locked);
-  // Appends the event of a change to the outbox, in the change's transaction. `before` is null
-  // for creations; changed fields are computed from the two states.
-  void Emit(common::WriteTransaction& transaction, const char* type, const Account* before,
-            const Account& after, const WriteMeta& meta);
 
   common::PgPool& pool_;
-  common::IdempotencyKeys idempotency_;
-  common::OutboxWriter outbox_;
+  common::IdempotentWrite write_;
 };
 
 }  // namespace accord::account

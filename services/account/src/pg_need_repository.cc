@@ -5,10 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
-#include "account_logic.h"
-#include "need_logic.h"
 #include "need_sql.h"
 #include "pg_account_access.h"
+#include "resource_names.h"
 #include "team_sql.h"
 
 namespace accord::account {
@@ -19,7 +18,9 @@ using google::protobuf::util::TimeUtil;
 // "$n": the n-th bind parameter.
 std::string Placeholder(size_t n) { return absl::StrCat("$", n); }
 
-Need RowToNeed(const pqxx::row& row) {
+}  // namespace
+
+Need NeedFromRow(const pqxx::row& row) {
   Need need;
   need.set_name(NeedName(row[1].as<std::string>(), row[0].as<std::string>()));
   need.set_title(row[2].as<std::string>());
@@ -38,36 +39,19 @@ Need RowToNeed(const pqxx::row& row) {
   return need;
 }
 
+namespace {
+
+using NeedWrite = absl::StatusOr<common::Written<Need>>;
+
 }  // namespace
 
-PgNeedRepository::PgNeedRepository(common::PgPool& pool) : pool_(pool), idempotency_("account") {}
-
-absl::StatusOr<Need> PgNeedRepository::Write(
-    const WriteMeta& meta,
-    const std::function<absl::Status(common::WriteTransaction&, Need*)>& change) {
-  Need result;
-  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
-    if (!meta.request_id.empty()) {
-      ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
-                                                                meta.method, meta.fingerprint));
-      if (previous) {
-        if (!result.ParseFromString(*previous)) return common::Internal("corrupt stored response");
-        return absl::OkStatus();
-      }
-    }
-    ACCORD_RETURN_IF_ERROR(change(transaction, &result));
-    if (!meta.request_id.empty()) {
-      idempotency_.Store(transaction, meta.request_id, result.SerializeAsString());
-    }
-    return absl::OkStatus();
-  }));
-  return result;
-}
+PgNeedRepository::PgNeedRepository(common::PgPool& pool)
+    : pool_(pool), write_(pool, "account", "account") {}
 
 absl::StatusOr<Need> PgNeedRepository::Create(const std::string& account_id, const Need& need,
                                               const std::string& subject, const CreateCheck& check,
                                               const WriteMeta& meta) {
-  return Write(meta, [&](common::WriteTransaction& transaction, Need* out) -> absl::Status {
+  return write_.Run<Need>(meta, [&](common::WriteTransaction& transaction) -> NeedWrite {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kShare));
@@ -76,8 +60,9 @@ absl::StatusOr<Need> PgNeedRepository::Create(const std::string& account_id, con
         sql::kInsertNeed.name, common::NewUuidV7(), account_id, need.title(), need.description(),
         static_cast<int>(need.source()), static_cast<int>(need.priority()),
         static_cast<int>(need.status()), need.due_date(), need.owner());
-    *out = RowToNeed(row);
-    return absl::OkStatus();
+    Need created = NeedFromRow(row);
+    common::Event event = common::ResourceEvent(kNeedCreated, created);
+    return common::Written<Need>(std::move(created), std::move(event));
   });
 }
 
@@ -88,7 +73,7 @@ absl::StatusOr<Need> PgNeedRepository::Get(const std::string& account_id,
       [&](pqxx::transaction_base& transaction) -> absl::Status {
         auto rows = transaction.exec_prepared(sql::kGetNeed.name, account_id, need_id);
         if (rows.empty()) return common::NotFound(NeedName(account_id, need_id));
-        need = RowToNeed(rows[0]);
+        need = NeedFromRow(rows[0]);
         return absl::OkStatus();
       },
       common::ReadScope::kOneStatement));
@@ -139,7 +124,7 @@ absl::StatusOr<NeedPage> PgNeedRepository::List(const NeedListQuery& query) {
     auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
     page.needs.reserve(rows.size());
     for (const auto& row : rows) {
-      page.needs.push_back(RowToNeed(row));
+      page.needs.push_back(NeedFromRow(row));
       page.keys.push_back({row[13].as<std::string>(), row[0].as<std::string>()});
     }
     return absl::OkStatus();
@@ -151,19 +136,21 @@ absl::StatusOr<Need> PgNeedRepository::Update(const std::string& account_id,
                                               const std::string& need_id,
                                               const std::string& subject, const Mutation& mutate,
                                               const WriteMeta& meta) {
-  return Write(meta, [&](common::WriteTransaction& transaction, Need* out) -> absl::Status {
+  return write_.Run<Need>(meta, [&](common::WriteTransaction& transaction) -> NeedWrite {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kShare));
     auto rows = transaction.exec_prepared(sql::kLockNeed.name, account_id, need_id);
     if (rows.empty()) return common::NotFound(NeedName(account_id, need_id));
-    ACCORD_ASSIGN_OR_RETURN(Need next, mutate(facts, RowToNeed(rows[0])));
+    const Need current = NeedFromRow(rows[0]);
+    ACCORD_ASSIGN_OR_RETURN(Need next, mutate(facts, current));
     auto row = transaction.exec_prepared1(
         sql::kUpdateNeed.name, account_id, need_id, next.title(), next.description(),
         static_cast<int>(next.source()), static_cast<int>(next.priority()),
         static_cast<int>(next.status()), next.due_date(), next.owner());
-    *out = RowToNeed(row);
-    return absl::OkStatus();
+    Need updated = NeedFromRow(row);
+    common::Event event = common::ResourceEvent(kNeedUpdated, updated, &current);
+    return common::Written<Need>(std::move(updated), std::move(event));
   });
 }
 
@@ -171,15 +158,18 @@ absl::StatusOr<Need> PgNeedRepository::Delete(const std::string& account_id,
                                               const std::string& need_id,
                                               const std::string& subject, const Mutation& check,
                                               const WriteMeta& meta) {
-  return Write(meta, [&](common::WriteTransaction& transaction, Need* out) -> absl::Status {
+  return write_.Run<Need>(meta, [&](common::WriteTransaction& transaction) -> NeedWrite {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kShare));
     auto rows = transaction.exec_prepared(sql::kLockNeed.name, account_id, need_id);
     if (rows.empty()) return common::NotFound(NeedName(account_id, need_id));
-    ACCORD_RETURN_IF_ERROR(check(facts, RowToNeed(rows[0])).status());
-    *out = RowToNeed(transaction.exec_prepared1(sql::kDeleteNeed.name, account_id, need_id));
-    return absl::OkStatus();
+    const Need current = NeedFromRow(rows[0]);
+    ACCORD_RETURN_IF_ERROR(check(facts, current).status());
+    Need deleted =
+        NeedFromRow(transaction.exec_prepared1(sql::kDeleteNeed.name, account_id, need_id));
+    common::Event event = common::ResourceEvent(kNeedDeleted, deleted, &current);
+    return common::Written<Need>(std::move(deleted), std::move(event));
   });
 }
 

@@ -1,10 +1,21 @@
 #pragma once
 
-#include "accord/common/idempotency.h"
+#include <pqxx/pqxx>
+
 #include "accord/common/pg.h"
+#include "accord/common/write.h"
 #include "need_repository.h"
 
 namespace accord::account {
+
+// Event types of needs; the payload is the Need after the change (with delete_time for a
+// deletion).
+inline constexpr char kNeedCreated[] = "accord.account.v1.NeedCreated";
+inline constexpr char kNeedUpdated[] = "accord.account.v1.NeedUpdated";
+inline constexpr char kNeedDeleted[] = "accord.account.v1.NeedDeleted";
+
+// A need from a row of ACCORD_NEED_COLUMNS (need_sql.h).
+Need NeedFromRow(const pqxx::row& row);
 
 class PgNeedRepository final : public NeedRepository {
  public:
@@ -23,14 +34,8 @@ class PgNeedRepository final : public NeedRepository {
                               const WriteMeta& meta) override;
 
  private:
-  // Runs `change` in a transaction, honouring meta.request_id: a repeated request returns the
-  // stored response of the first one.
-  absl::StatusOr<Need> Write(
-      const WriteMeta& meta,
-      const std::function<absl::Status(common::WriteTransaction&, Need*)>& change);
-
   common::PgPool& pool_;
-  common::IdempotencyKeys idempotency_;
+  common::IdempotentWrite write_;
 };
 
 }  // namespace accord::account

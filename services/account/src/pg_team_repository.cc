@@ -5,9 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
-#include "account_logic.h"
 #include "pg_account_access.h"
-#include "team_logic.h"
+#include "resource_names.h"
 #include "team_sql.h"
 
 namespace accord::account {
@@ -18,7 +17,9 @@ using google::protobuf::util::TimeUtil;
 // "$n": the n-th bind parameter.
 std::string Placeholder(size_t n) { return absl::StrCat("$", n); }
 
-TeamMember RowToTeamMember(const pqxx::row& row) {
+}  // namespace
+
+TeamMember TeamMemberFromRow(const pqxx::row& row) {
   TeamMember member;
   member.set_name(TeamMemberName(row[1].as<std::string>(), row[0].as<std::string>()));
   member.set_member(row[2].as<std::string>());
@@ -33,49 +34,32 @@ TeamMember RowToTeamMember(const pqxx::row& row) {
   return member;
 }
 
+namespace {
+
+using TeamWrite = absl::StatusOr<common::Written<TeamMember>>;
+
 std::vector<TeamMember> MembershipsOf(common::WriteTransaction& transaction,
                                       const std::string& account_id, const std::string& member,
                                       const std::string& except_id) {
   std::vector<TeamMember> memberships;
   for (const auto& row :
        transaction.exec_prepared(sql::kMembershipsOfMember.name, account_id, member, except_id)) {
-    memberships.push_back(RowToTeamMember(row));
+    memberships.push_back(TeamMemberFromRow(row));
   }
   return memberships;
 }
 
 }  // namespace
 
-PgTeamRepository::PgTeamRepository(common::PgPool& pool) : pool_(pool), idempotency_("account") {}
-
-absl::StatusOr<TeamMember> PgTeamRepository::Write(
-    const WriteMeta& meta,
-    const std::function<absl::Status(common::WriteTransaction&, TeamMember*)>& change) {
-  TeamMember result;
-  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
-    if (!meta.request_id.empty()) {
-      ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
-                                                                meta.method, meta.fingerprint));
-      if (previous) {
-        if (!result.ParseFromString(*previous)) return common::Internal("corrupt stored response");
-        return absl::OkStatus();
-      }
-    }
-    ACCORD_RETURN_IF_ERROR(change(transaction, &result));
-    if (!meta.request_id.empty()) {
-      idempotency_.Store(transaction, meta.request_id, result.SerializeAsString());
-    }
-    return absl::OkStatus();
-  }));
-  return result;
-}
+PgTeamRepository::PgTeamRepository(common::PgPool& pool)
+    : pool_(pool), write_(pool, "account", "account") {}
 
 absl::StatusOr<TeamMember> PgTeamRepository::Create(const std::string& account_id,
                                                     const TeamMember& member,
                                                     const std::string& subject,
                                                     const CreateCheck& check,
                                                     const WriteMeta& meta) {
-  return Write(meta, [&](common::WriteTransaction& transaction, TeamMember* out) -> absl::Status {
+  return write_.Run<TeamMember>(meta, [&](common::WriteTransaction& transaction) -> TeamWrite {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kUpdate));
@@ -84,8 +68,9 @@ absl::StatusOr<TeamMember> PgTeamRepository::Create(const std::string& account_i
     auto row = transaction.exec_prepared1(
         sql::kInsertTeamMember.name, common::NewUuidV7(), account_id, member.member(),
         static_cast<int>(member.role()), member.start_date(), member.end_date(), member.note());
-    *out = RowToTeamMember(row);
-    return absl::OkStatus();
+    TeamMember created = TeamMemberFromRow(row);
+    common::Event event = common::ResourceEvent(kTeamMemberCreated, created);
+    return common::Written<TeamMember>(std::move(created), std::move(event));
   });
 }
 
@@ -96,7 +81,7 @@ absl::StatusOr<TeamMember> PgTeamRepository::Get(const std::string& account_id,
       [&](pqxx::transaction_base& transaction) -> absl::Status {
         auto rows = transaction.exec_prepared(sql::kGetTeamMember.name, account_id, member_id);
         if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));
-        member = RowToTeamMember(rows[0]);
+        member = TeamMemberFromRow(rows[0]);
         return absl::OkStatus();
       },
       common::ReadScope::kOneStatement));
@@ -129,7 +114,7 @@ absl::StatusOr<TeamPage> PgTeamRepository::List(const TeamListQuery& query) {
     auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
     page.team_members.reserve(rows.size());
     for (const auto& row : rows) {
-      page.team_members.push_back(RowToTeamMember(row));
+      page.team_members.push_back(TeamMemberFromRow(row));
       page.keys.push_back({row[11].as<std::string>(), row[0].as<std::string>()});
     }
     return absl::OkStatus();
@@ -141,39 +126,46 @@ absl::StatusOr<TeamMember> PgTeamRepository::Update(const std::string& account_i
                                                     const std::string& member_id,
                                                     const std::string& subject,
                                                     const Mutation& mutate, const WriteMeta& meta) {
-  return Write(meta, [&](common::WriteTransaction& transaction, TeamMember* out) -> absl::Status {
+  return write_.Run<TeamMember>(meta, [&](common::WriteTransaction& transaction) -> TeamWrite {
     ACCORD_ASSIGN_OR_RETURN(
         AccountAccessFacts facts,
         LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kUpdate));
     auto rows = transaction.exec_prepared(sql::kLockTeamMember.name, account_id, member_id);
     if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));
-    const TeamMember current = RowToTeamMember(rows[0]);
+    const TeamMember current = TeamMemberFromRow(rows[0]);
     ACCORD_ASSIGN_OR_RETURN(TeamMember next, mutate(facts, current,
                                                     MembershipsOf(transaction, account_id,
                                                                   current.member(), member_id)));
     auto row = transaction.exec_prepared1(sql::kUpdateTeamMember.name, account_id, member_id,
                                           static_cast<int>(next.role()), next.start_date(),
                                           next.end_date(), next.note());
-    *out = RowToTeamMember(row);
-    return absl::OkStatus();
+    TeamMember updated = TeamMemberFromRow(row);
+    common::Event event = common::ResourceEvent(kTeamMemberUpdated, updated, &current);
+    return common::Written<TeamMember>(std::move(updated), std::move(event));
   });
 }
 
 absl::Status PgTeamRepository::Delete(const std::string& account_id, const std::string& member_id,
                                       const std::string& subject, const DeleteCheck& check,
                                       const WriteMeta& meta) {
-  return Write(meta,
-               [&](common::WriteTransaction& transaction, TeamMember*) -> absl::Status {
-                 ACCORD_ASSIGN_OR_RETURN(AccountAccessFacts facts,
-                                         LoadAccountAccessFacts(transaction, account_id, subject,
-                                                                AccountLock::kUpdate));
-                 auto rows =
-                     transaction.exec_prepared(sql::kLockTeamMember.name, account_id, member_id);
-                 if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));
-                 ACCORD_RETURN_IF_ERROR(check(facts, RowToTeamMember(rows[0])));
-                 transaction.exec_prepared0(sql::kDeleteTeamMember.name, account_id, member_id);
-                 return absl::OkStatus();
-               })
+  return write_
+      .Run<TeamMember>(
+          meta,
+          [&](common::WriteTransaction& transaction) -> TeamWrite {
+            ACCORD_ASSIGN_OR_RETURN(
+                AccountAccessFacts facts,
+                LoadAccountAccessFacts(transaction, account_id, subject, AccountLock::kUpdate));
+            auto rows = transaction.exec_prepared(sql::kLockTeamMember.name, account_id, member_id);
+            if (rows.empty()) return common::NotFound(TeamMemberName(account_id, member_id));
+            TeamMember last = TeamMemberFromRow(rows[0]);
+            ACCORD_RETURN_IF_ERROR(check(facts, last));
+            transaction.exec_prepared0(sql::kDeleteTeamMember.name, account_id, member_id);
+            // The row is gone: the event carries its last state, at the version its removal
+            // would have had.
+            common::Event event = common::MakeEvent(kTeamMemberDeleted, last.name(),
+                                                    std::stoll(last.etag()) + 1, last);
+            return common::Written<TeamMember>(std::move(last), std::move(event));
+          })
       .status();
 }
 

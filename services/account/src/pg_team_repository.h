@@ -1,10 +1,21 @@
 #pragma once
 
-#include "accord/common/idempotency.h"
+#include <pqxx/pqxx>
+
 #include "accord/common/pg.h"
+#include "accord/common/write.h"
 #include "team_repository.h"
 
 namespace accord::account {
+
+// Event types of team memberships; the payload is the TeamMember after the change (its last
+// state for a deletion).
+inline constexpr char kTeamMemberCreated[] = "accord.account.v1.TeamMemberCreated";
+inline constexpr char kTeamMemberUpdated[] = "accord.account.v1.TeamMemberUpdated";
+inline constexpr char kTeamMemberDeleted[] = "accord.account.v1.TeamMemberDeleted";
+
+// A membership from a row of ACCORD_TEAM_MEMBER_COLUMNS (team_sql.h).
+TeamMember TeamMemberFromRow(const pqxx::row& row);
 
 class PgTeamRepository final : public TeamRepository {
  public:
@@ -24,14 +35,8 @@ class PgTeamRepository final : public TeamRepository {
                       const WriteMeta& meta) override;
 
  private:
-  // Runs `change` in a transaction, honouring meta.request_id: a repeated request returns the
-  // stored response of the first one.
-  absl::StatusOr<TeamMember> Write(
-      const WriteMeta& meta,
-      const std::function<absl::Status(common::WriteTransaction&, TeamMember*)>& change);
-
   common::PgPool& pool_;
-  common::IdempotencyKeys idempotency_;
+  common::IdempotentWrite write_;
 };
 
 }  // namespace accord::account

@@ -109,10 +109,6 @@ absl::StatusOr<ChildName> ParseTeamMemberName(std::string_view name, const std::
   return ParseChildName(name, kTeamMembersCollection, field);
 }
 
-std::string TeamMemberName(std::string_view account_id, std::string_view member_id) {
-  return ChildResourceName(account_id, kTeamMembersCollection, member_id);
-}
-
 void ValidateTeamMemberFields(const TeamMember& member, const std::string& prefix,
                               common::Violations& violations) {
   if (member.member().empty() || IsBlank(member.member())) {

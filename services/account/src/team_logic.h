@@ -12,6 +12,7 @@
 #include "accord/common/errors.h"
 #include "accord/common/page_token.h"
 #include "account_access.h"
+#include "resource_names.h"
 #include "team_need_common.h"
 #include "team_repository.h"
 
@@ -25,11 +26,8 @@ using v1::ListTeamMembersResponse;
 using v1::TeamRole;
 using v1::UpdateTeamMemberRequest;
 
-inline constexpr std::string_view kTeamMembersCollection = "teamMembers";
-
 // "accounts/{a}/teamMembers/{m}" -> {a, m}. INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<ChildName> ParseTeamMemberName(std::string_view name, const std::string& field);
-std::string TeamMemberName(std::string_view account_id, std::string_view member_id);
 
 // Field checks shared by create and update; `prefix` is the request's path to the membership.
 void ValidateTeamMemberFields(const TeamMember& member, const std::string& prefix,

@@ -10,9 +10,10 @@ IdempotencyKeys::IdempotencyKeys(std::string schema)
     : insert_name_("accord_idempotency_claim_" + schema),
       store_name_("accord_idempotency_store_" + schema),
       insert_sql_("INSERT INTO " + schema +
-                  ".idempotency_keys (request_id, method, fingerprint) VALUES ($1, $2, $3) "
+                  ".idempotency_keys (request_id, method, fingerprint, subject) "
+                  "VALUES ($1, $2, $3, $4) "
                   "ON CONFLICT (request_id) DO NOTHING"),
-      select_sql_("SELECT method, fingerprint, response FROM " + schema +
+      select_sql_("SELECT method, fingerprint, subject, response FROM " + schema +
                   ".idempotency_keys WHERE request_id = $1"),
       store_sql_("UPDATE " + schema + ".idempotency_keys SET response = $2 WHERE request_id = $1") {
 }
@@ -33,22 +34,27 @@ std::string IdempotencyKeys::Fingerprint(const google::protobuf::Message& reques
   return Base64UrlEncode(HmacSha256("accord.idempotency", bytes));
 }
 
-absl::StatusOr<std::optional<std::string>> IdempotencyKeys::Claim(
-    WriteTransaction& transaction, std::string_view request_id, std::string_view method,
-    std::string_view fingerprint) const {
+absl::StatusOr<std::optional<std::string>> IdempotencyKeys::Claim(WriteTransaction& transaction,
+                                                                  std::string_view request_id,
+                                                                  std::string_view method,
+                                                                  std::string_view fingerprint,
+                                                                  std::string_view subject) const {
   // Usually a write's first statement, so a prepared one: it carries the transaction's BEGIN.
   transaction.conn().prepare(insert_name_, insert_sql_);
-  auto inserted = transaction.exec_prepared(insert_name_, std::string(request_id),
-                                            std::string(method), std::string(fingerprint));
+  auto inserted =
+      transaction.exec_prepared(insert_name_, std::string(request_id), std::string(method),
+                                std::string(fingerprint), std::string(subject));
   if (inserted.affected_rows() == 1) return std::nullopt;
   auto rows = transaction.exec_params(select_sql_, std::string(request_id));
   if (rows.empty()) return Aborted("REQUEST_IN_FLIGHT", "retry the request");
   const auto& row = rows[0];
-  if (row[0].as<std::string>() != method || row[1].as<std::string>() != fingerprint) {
+  // A key claimed before subjects were recorded (NULL) has no provable owner and is refused too.
+  if (row[0].as<std::string>() != method || row[1].as<std::string>() != fingerprint ||
+      row[2].is_null() || row[2].as<std::string>() != subject) {
     return InvalidArgument("request_id", "was already used for a different request");
   }
-  if (row[2].is_null()) return Aborted("REQUEST_IN_FLIGHT", "retry the request");
-  pqxx::binarystring response(row[2]);
+  if (row[3].is_null()) return Aborted("REQUEST_IN_FLIGHT", "retry the request");
+  pqxx::binarystring response(row[3]);
   return std::optional<std::string>(response.str());
 }
 

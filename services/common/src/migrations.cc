@@ -79,6 +79,11 @@ CREATE TABLE {schema}.consumer_positions (
 ALTER TABLE {schema}.outbox SET (autovacuum_vacuum_scale_factor = 0,
                                  autovacuum_vacuum_threshold = 20000);
 )sql"},
+      // Who claimed a request id: a stored response answers only its owner (idempotency.h).
+      // Keys claimed before this column existed stay NULL and are answered to nobody.
+      {"0004_common_idempotency_subject", R"sql(
+ALTER TABLE {schema}.idempotency_keys ADD COLUMN subject text;
+)sql"},
   };
   return kCommon;
 }

@@ -16,6 +16,7 @@
 // `accord_outbox_{schema}` (delivered at commit) so the relay wakes at once.
 #pragma once
 
+#include <google/protobuf/any.pb.h>
 #include <google/protobuf/message.h>
 
 #include <pqxx/pqxx>
@@ -37,12 +38,25 @@ struct EventSpec {
   std::vector<std::string> changed_fields;             // updates only
 };
 
+// An event whose payload is packed already and owned by it: what the write path (write.h) collects
+// from a change before the change's transaction commits. Actor and trace id are the writer's.
+struct Event {
+  std::string type;     // "accord.account.v1.TeamMemberCreated"
+  std::string subject;  // "accounts/0190.../teamMembers/0190..."
+  int64_t aggregate_version = 0;
+  google::protobuf::Any payload;            // the resource after the change
+  std::vector<std::string> changed_fields;  // updates only
+};
+
 class OutboxWriter {
  public:
   OutboxWriter(std::string schema, std::string source_service);
   // Builds the envelope (new UUIDv7 id, now) and inserts it when the transaction commits, in
   // COMMIT's round trip; returns the envelope written.
   v1::EventEnvelope Append(WriteTransaction& transaction, const EventSpec& spec) const;
+  // As above for an owned event, whose payload moves into the envelope.
+  v1::EventEnvelope Append(WriteTransaction& transaction, Event event, const std::string& actor,
+                           const std::string& trace_id) const;
   // The envelope Append writes for `spec`.
   v1::EventEnvelope Envelope(const EventSpec& spec) const;
   // The append statement; its parameters: event id, type, subject, aggregate version and the
@@ -51,6 +65,10 @@ class OutboxWriter {
   const std::string& append_sql() const { return append_sql_; }
 
  private:
+  // A new envelope with its id, source and time.
+  v1::EventEnvelope NewEnvelope() const;
+  void Insert(WriteTransaction& transaction, const v1::EventEnvelope& envelope) const;
+
   std::string schema_;
   std::string source_;
   std::string statement_name_;

@@ -1,0 +1,46 @@
+#include "accord/common/write.h"
+
+#include "accord/common/message_diff.h"
+
+namespace accord::common {
+
+Event MakeEvent(std::string type, std::string subject, int64_t version,
+                const google::protobuf::Message& payload, const google::protobuf::Message* before) {
+  Event event;
+  event.type = std::move(type);
+  event.subject = std::move(subject);
+  event.aggregate_version = version;
+  event.payload.PackFrom(payload);
+  if (before != nullptr) {
+    event.changed_fields = ChangedFields(*before, payload, {"etag", "update_time"});
+  }
+  return event;
+}
+
+IdempotentWrite::IdempotentWrite(PgPool& pool, const std::string& schema,
+                                 const std::string& source_service)
+    : pool_(pool), idempotency_(schema), outbox_(schema, source_service) {}
+
+absl::StatusOr<std::optional<std::string>> IdempotentWrite::Claim(WriteTransaction& transaction,
+                                                                  const WriteMeta& meta) const {
+  if (meta.request_id.empty()) return std::nullopt;
+  return idempotency_.Claim(transaction, meta.request_id, meta.method, meta.fingerprint,
+                            meta.actor);
+}
+
+absl::Status IdempotentWrite::Finish(WriteTransaction& transaction, const WriteMeta& meta,
+                                     std::vector<Event>& events, bool unchanged,
+                                     const google::protobuf::Message& response) const {
+  if (events.empty() && !unchanged) {
+    return Internal(meta.method + " wrote a change without an event");
+  }
+  for (auto& event : events) {
+    outbox_.Append(transaction, std::move(event), meta.actor, meta.trace_id);
+  }
+  if (!meta.request_id.empty()) {
+    idempotency_.Store(transaction, meta.request_id, response.SerializeAsString());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace accord::common
