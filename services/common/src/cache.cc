@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,13 +36,27 @@ redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
 return 1
 )lua";
 
-// The script's SHA-1 in lower-case hex, as EVALSHA and SCRIPT LOAD name it.
-std::string ScriptSha1Hex() {
+// The relay's repair (VersionedCache::RepairCommand). KEYS[1] key; ARGV: version, encoded
+// tombstone, ttl seconds. Only an entry older than the event's version is replaced: nothing is
+// written for a key no reader cached, and the writer's copy of the same version stays.
+constexpr char kRepairScript[] = R"lua(
+local current = redis.call('GET', KEYS[1])
+if not current or string.len(current) < 9 then return 0 end
+local held = 0
+for i = 1, 8 do held = held * 256 + string.byte(current, i) end
+if held >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+)lua";
+
+// A script's SHA-1 in lower-case hex, as EVALSHA and SCRIPT LOAD name it.
+std::string Sha1Hex(std::string_view script) {
   unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(kCompareAndSetScript),
-       sizeof(kCompareAndSetScript) - 1, digest);
+  SHA1(reinterpret_cast<const unsigned char*>(script.data()), script.size(), digest);
   return LowerHex({reinterpret_cast<const char*>(digest), sizeof(digest)});
 }
+
+std::string ScriptSha1Hex() { return Sha1Hex(kCompareAndSetScript); }
 
 std::string Encode(int64_t version, char kind, const std::string& bytes) {
   std::string out;
@@ -109,6 +124,24 @@ VersionedCache::~VersionedCache() {
   }
   fill_ready_.notify_all();
   if (fill_thread_.joinable()) fill_thread_.join();
+}
+
+const std::string& VersionedCache::RepairScript() {
+  static const std::string script = kRepairScript;
+  return script;
+}
+
+std::vector<std::string> VersionedCache::RepairCommand(const std::string& cache_name,
+                                                       const std::string& key, int64_t version,
+                                                       std::chrono::seconds tombstone_ttl) {
+  static const std::string sha = Sha1Hex(kRepairScript);
+  return {"EVALSHA",
+          sha,
+          "1",
+          RedisKeyFor(cache_name, key),
+          std::to_string(version),
+          Encode(version, 'T', {}),
+          std::to_string(std::max<int64_t>(1, tombstone_ttl.count()))};
 }
 
 std::string VersionedCache::RedisKeyFor(const std::string& cache_name, const std::string& key) {
