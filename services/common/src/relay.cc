@@ -18,8 +18,10 @@
 //   same publish_seq values, reads the range back (XRANGE) and XADDs only the ids the stream
 //   lacks: an id the stream holds with the same envelope is the earlier XADD, which Redis ran
 //   after the client gave up on it. Without this, the rows went out again under new ids and the
-//   stream held both copies. Only a relay that dies between the failure and the retry still
-//   leaves a stray copy; the envelope id is unchanged, so consumers dedupe (consumer.h).
+//   stream held both copies. A session starts by adopting entries above the highest committed
+//   publish_seq whose events are unpublished (AdoptStrayEntries), for a relay that died before
+//   its retry. The envelope id is unchanged either way, so consumers dedupe what is left
+//   (consumer.h).
 // - The cache repair (VersionedCache::RepairCommand) of every event of a pass rides in the round
 //   trip of its first XADD, ahead of it: a pass whose XADD went through repaired them all. The
 //   script is loaded once per session and again after every failure (Redis may have restarted).
@@ -30,8 +32,8 @@
 //   exception discards the pqxx::connection and a fresh one starts again as a standby.
 // - The relay's session commits asynchronously (synchronous_commit off): stamping rows as
 //   published needs no fsync of its own, which would otherwise double the commits a write load
-//   costs. A crash can lose the last ~200 ms of stamps; those rows are published again (the
-//   at-least-once case above) and the sequence is moved past the stream as after a restore.
+//   costs. A crash can lose the last ~200 ms of stamps; the next session adopts their entries
+//   (above) and moves the sequence past the stream as after a restore.
 // - The pass's statements are prepared once per session, and the lag gauge is read at most once
 //   a second (it is 0 without a query whenever a pass finds nothing to publish).
 // - Where a pass starts reading. Publishing a row moves it out of the partial index of unpublished

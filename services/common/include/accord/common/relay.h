@@ -16,8 +16,11 @@
 // else, under the same publish_seq values: an entry the stream already holds (same id, same
 // envelope) counts as published, and a late arrival of the first XADD is refused by Redis as not
 // above the top. The stream thus only ever holds the publication Postgres commits, and each event
-// reaches a subscriber once. (The unconfirmed batch lives in the process: a relay that dies
-// between the failure and the retry leaves the stray entry to the consumers' dedupe by event id.)
+// reaches a subscriber once. The unconfirmed batch lives in the process; for a relay that died
+// before its retry (or whose last stamps a Postgres crash lost), the next relay session first
+// adopts the stream's entries above the highest committed publish_seq as the publications of
+// their still unpublished events. Only an XADD still in flight from a relay that lost its session
+// while another took over can leave a second copy (same event id: consumers dedupe).
 //
 // Before a pass's XADDs, the same round trip repairs the service's Redis cache entries of the
 // events' subjects (VersionedCache::RepairCommand), so once an event is on the stream no Redis
