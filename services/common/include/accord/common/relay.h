@@ -69,8 +69,10 @@ struct RelayOptions {
   // Empty: the service of `stream` ("accord.events.<service>"), which is the name the runtime
   // gives its cache; "-": none.
   std::string cache_name;
-  // How long a repair's tombstone refuses fills (see VersionedCache::RepairCommand).
-  std::chrono::seconds cache_tombstone_ttl{10};
+  // How long a repair's tombstone refuses fills and older compare-and-sets still in flight (see
+  // VersionedCache::RepairCommand): far longer than any of them waits, and as short as that, since
+  // the key is a miss for every replica until it expires (unless the writer's own copy lands).
+  std::chrono::seconds cache_tombstone_ttl{60};
 };
 
 // The statement one relay pass runs (prepared once per session; exposed for tests): it reads the
