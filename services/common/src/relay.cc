@@ -386,17 +386,19 @@ class Session {
             envelope};
   }
 
-  // The cache repair of each row's subject at its version (columns `subject` and `version`).
+  // The cache repair of the rows' subjects at their versions (columns `subject` and `version`):
+  // none, or one command.
   std::vector<std::vector<std::string>> Repairs(const pqxx::result& rows, int subject,
                                                 int version) const {
     std::vector<std::vector<std::string>> commands;
-    if (options_.cache_name == "-") return commands;
-    commands.reserve(rows.size() + 1);
+    if (options_.cache_name == "-" || rows.empty()) return commands;
+    std::vector<std::pair<std::string, int64_t>> keys;
+    keys.reserve(rows.size());
     for (const auto& row : rows) {
-      commands.push_back(
-          VersionedCache::RepairCommand(options_.cache_name, row[subject].as<std::string>(),
-                                        row[version].as<int64_t>(), options_.cache_tombstone_ttl));
+      keys.emplace_back(row[subject].as<std::string>(), row[version].as<int64_t>());
     }
+    commands.push_back(
+        VersionedCache::RepairCommand(options_.cache_name, keys, options_.cache_tombstone_ttl));
     return commands;
   }
 
