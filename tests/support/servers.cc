@@ -382,6 +382,14 @@ void ScopedRedisServer::Start() {
   pid_ = ReadRedisPid(dir_);
 }
 
+void ScopedRedisServer::Pause() {
+  if (pid_ <= 0 || kill(pid_, SIGSTOP) != 0) FailTest("cannot stop Redis");
+}
+
+void ScopedRedisServer::Resume() {
+  if (pid_ <= 0 || kill(pid_, SIGCONT) != 0) FailTest("cannot resume Redis");
+}
+
 std::string ScopedRedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
 
 }  // namespace accord::testing

@@ -64,6 +64,10 @@ class ScopedRedisServer {
   ~ScopedRedisServer();
   void Kill();
   void Start();
+  // SIGSTOP / SIGCONT: a stalled Redis keeps its connections and data, and runs what it received
+  // meanwhile once resumed.
+  void Pause();
+  void Resume();
   std::string url() const;  // redis://127.0.0.1:port
   int port() const { return port_; }
 

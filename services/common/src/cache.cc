@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,13 +36,34 @@ redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
 return 1
 )lua";
 
-// The script's SHA-1 in lower-case hex, as EVALSHA and SCRIPT LOAD name it.
-std::string ScriptSha1Hex() {
+// The relay's repair (VersionedCache::RepairCommand). KEYS: the entries; ARGV[1] ttl seconds,
+// then for each key its version and encoded tombstone. Only an entry older than the event's
+// version is replaced: nothing is written for a key no reader cached, and the writer's copy of
+// the same version stays. Returns how many entries it replaced.
+constexpr char kRepairScript[] = R"lua(
+local replaced = 0
+for k = 1, #KEYS do
+  local current = redis.call('GET', KEYS[k])
+  if current and string.len(current) >= 9 then
+    local held = 0
+    for i = 1, 8 do held = held * 256 + string.byte(current, i) end
+    if held < tonumber(ARGV[2 * k]) then
+      redis.call('SET', KEYS[k], ARGV[2 * k + 1], 'EX', ARGV[1])
+      replaced = replaced + 1
+    end
+  end
+end
+return replaced
+)lua";
+
+// A script's SHA-1 in lower-case hex, as EVALSHA and SCRIPT LOAD name it.
+std::string Sha1Hex(std::string_view script) {
   unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(kCompareAndSetScript),
-       sizeof(kCompareAndSetScript) - 1, digest);
+  SHA1(reinterpret_cast<const unsigned char*>(script.data()), script.size(), digest);
   return LowerHex({reinterpret_cast<const char*>(digest), sizeof(digest)});
 }
+
+std::string ScriptSha1Hex() { return Sha1Hex(kCompareAndSetScript); }
 
 std::string Encode(int64_t version, char kind, const std::string& bytes) {
   std::string out;
@@ -109,6 +131,29 @@ VersionedCache::~VersionedCache() {
   }
   fill_ready_.notify_all();
   if (fill_thread_.joinable()) fill_thread_.join();
+}
+
+const std::string& VersionedCache::RepairScript() {
+  static const std::string script = kRepairScript;
+  return script;
+}
+
+std::vector<std::string> VersionedCache::RepairCommand(
+    const std::string& cache_name, const std::vector<std::pair<std::string, int64_t>>& keys,
+    std::chrono::seconds tombstone_ttl) {
+  static const std::string sha = Sha1Hex(kRepairScript);
+  std::vector<std::string> command;
+  command.reserve(4 + 3 * keys.size());
+  command.push_back("EVALSHA");
+  command.push_back(sha);
+  command.push_back(std::to_string(keys.size()));
+  for (const auto& [key, version] : keys) command.push_back(RedisKeyFor(cache_name, key));
+  command.push_back(std::to_string(std::max<int64_t>(1, tombstone_ttl.count())));
+  for (const auto& [key, version] : keys) {
+    command.push_back(std::to_string(version));
+    command.push_back(Encode(version, 'T', {}));
+  }
+  return command;
 }
 
 std::string VersionedCache::RedisKeyFor(const std::string& cache_name, const std::string& key) {

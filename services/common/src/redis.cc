@@ -364,6 +364,25 @@ absl::StatusOr<RedisValue> RedisClient::Run(
   return Convert(reply.get());
 }
 
+absl::Status RedisClient::Probe() {
+  auto acquired = Acquire();
+  if (!acquired.ok()) {
+    if (ReasonOf(acquired.status()) != "REDIS_POOL_EXHAUSTED") breaker_.RecordFailure();
+    return acquired.status();
+  }
+  std::unique_ptr<Connection> connection = *std::move(acquired);
+  ReplyPtr reply(static_cast<redisReply*>(redisCommand(connection->ctx, "PING")));
+  if (reply == nullptr) {
+    absl::Status status = IoError(connection->ctx, "ping");
+    breaker_.RecordFailure();
+    Release(std::move(connection));
+    return status;
+  }
+  breaker_.RecordSuccess();
+  Release(std::move(connection));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<RedisValue>> RedisClient::Pipeline(
     const std::vector<std::vector<std::string>>& commands,
     std::optional<std::chrono::milliseconds> blocking_timeout) {

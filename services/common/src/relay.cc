@@ -13,17 +13,27 @@
 //   restored from a backup older than Redis' data) leaves nothing of the batch on the stream. The
 //   relay then logs an error, rolls back and moves the sequence past the stream's last id so the
 //   next pass succeeds instead of wedging forever.
-// - At-least-once, not exactly-once, on the stream: when Redis times out mid-pipeline, or COMMIT
-//   fails after the XADDs, the rows stay unpublished and are published again under new ids. The
-//   envelope id is unchanged, so consumers dedupe (consumer.h records event ids).
-// - While Redis is failing, each retry first PINGs it, so no rows are locked and no sequence
-//   values are burnt until it answers.
+// - A pass that fails after sending XADDs (a timeout, an error mid-pipeline, a failed COMMIT)
+//   leaves its (seq, publish_seq) pairs unconfirmed, and the next pass stamps those rows with the
+//   same publish_seq values, reads the range back (XRANGE) and XADDs only the ids the stream
+//   lacks: an id the stream holds with the same envelope is the earlier XADD, which Redis ran
+//   after the client gave up on it. Without this, the rows went out again under new ids and the
+//   stream held both copies. A session starts by adopting entries above the highest committed
+//   publish_seq whose events are unpublished (AdoptStrayEntries), for a relay that died before
+//   its retry. The envelope id is unchanged either way, so consumers dedupe what is left
+//   (consumer.h).
+// - The cache repair (VersionedCache::RepairCommand) of every event of a pass rides in the round
+//   trip of its first XADD, ahead of it: a pass whose XADD went through repaired them all. The
+//   script is loaded once per session and again after every failure (Redis may have restarted).
+// - While Redis is failing, each retry first probes it (past the circuit breaker, every 100 ms),
+//   so no rows are locked and no sequence values are burnt until it answers, and the repairs go
+//   out as soon as it does.
 // - The session must not silently reconnect (that would drop the advisory lock unnoticed): any
 //   exception discards the pqxx::connection and a fresh one starts again as a standby.
 // - The relay's session commits asynchronously (synchronous_commit off): stamping rows as
 //   published needs no fsync of its own, which would otherwise double the commits a write load
-//   costs. A crash can lose the last ~200 ms of stamps; those rows are published again (the
-//   at-least-once case above) and the sequence is moved past the stream as after a restore.
+//   costs. A crash can lose the last ~200 ms of stamps; the next session adopts their entries
+//   (above) and moves the sequence past the stream as after a restore.
 // - The pass's statements are prepared once per session, and the lag gauge is read at most once
 //   a second (it is 0 without a query whenever a pass finds nothing to publish).
 // - Where a pass starts reading. Publishing a row moves it out of the partial index of unpublished
@@ -41,14 +51,19 @@
 #include "accord/common/relay.h"
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
+#include <map>
 #include <optional>
 #include <pqxx/pqxx>
 
+#include "accord/common/cache.h"
 #include "accord/common/log.h"
 #include "accord/common/metrics.h"
+#include "accord/common/outbox.h"
 #include "accord/common/pg.h"
 #include "accord/common/thread_name.h"
+#include "accord/common/v1/event.pb.h"
 
 namespace accord::common {
 namespace {
@@ -66,6 +81,9 @@ constexpr auto kLagEvery = 1s;
 constexpr auto kFloorLag = 1s;
 constexpr auto kFloorMarkEvery = 10ms;  // granularity of the floor's history
 constexpr auto kSweepEvery = 1s;
+// While Redis fails: how often the relay probes it. This bounds how long after Redis answers
+// again a stale cache entry can still be read (see relay.h).
+constexpr auto kFailingRetry = 100ms;
 // Statements prepared on the relay's session.
 constexpr char kStampBatch[] = "relay_stamp_batch";
 constexpr char kOldestUnpublished[] = "relay_oldest_unpublished";
@@ -115,6 +133,7 @@ class PassTransaction {
     query_.emplace(connection, "outbox-relay");
   }
 
+  pqxx::result BeginWith(const std::string& sql) { return query_->exec("BEGIN; " + sql); }
   pqxx::result BeginWithStamp(int batch_size, int64_t floor) {
     return query_->exec("BEGIN; EXECUTE " + std::string(kStampBatch) + "(" +
                         std::to_string(batch_size) + ", " + std::to_string(floor) + ")");
@@ -162,12 +181,13 @@ std::string OutboxStampBatchSql(const std::string& schema) {
       "UPDATE " + table +
       " o SET publish_seq = pairs.p, published_at = clock_timestamp() FROM pairs "
       "WHERE o.seq = pairs.seq AND o.seq = ANY((SELECT seqs FROM batch)::bigint[]) "
-      "RETURNING o.seq, pairs.p, o.envelope";
-  // Columns: seq, publish_seq, envelope, and how many rows the batch held (all must be stamped).
+      "RETURNING o.seq, pairs.p, o.envelope, o.subject, o.aggregate_version";
+  // Columns: seq, publish_seq, envelope, how many rows the batch held (all must be stamped),
+  // subject, aggregate_version.
   return "WITH batch AS MATERIALIZED (" + batch + "), drawn AS MATERIALIZED (" + drawn +
          "), pairs AS MATERIALIZED (" + pairs + "), stamped AS (" + stamp +
-         ") SELECT seq, p, envelope, (SELECT cardinality(seqs) FROM batch) "
-         "FROM stamped ORDER BY seq";
+         ") SELECT seq, p, envelope, (SELECT cardinality(seqs) FROM batch), subject, "
+         "aggregate_version FROM stamped ORDER BY seq";
 }
 
 namespace {
@@ -177,7 +197,7 @@ class Session {
  public:
   Session(const RelayOptions& options, RedisClient& redis, pqxx::connection& connection,
           const std::atomic<bool>& stopping, std::atomic<int64_t>& published, Counter& counter,
-          Gauge& lag)
+          Gauge& lag, std::vector<std::pair<int64_t, int64_t>>& unconfirmed)
       : options_(options),
         redis_(redis),
         connection_(connection),
@@ -185,6 +205,7 @@ class Session {
         published_(published),
         counter_(counter),
         lag_(lag),
+        unconfirmed_(unconfirmed),
         table_(options.schema + ".outbox"),
         sequence_(options.schema + ".outbox_publish_seq") {
     // Prepared by SQL, not by libpqxx (which prepares on first use): the pass runs it with
@@ -229,7 +250,7 @@ class Session {
       } while (pass == Pass::kFull && !stopping_.load());
       UpdateLag(pass);
       if (pass == Pass::kRedisFailed) {
-        Sleep(std::min<std::chrono::milliseconds>(options_.poll_interval, 500ms));
+        Sleep(std::min<std::chrono::milliseconds>(options_.poll_interval, kFailingRetry));
       } else {
         WaitForNotification(wakeup);
       }
@@ -262,12 +283,15 @@ class Session {
 
   Pass PublishPass() {
     if (redis_failing_) {
-      auto ping = redis_.Command({"PING"});
-      if (!ping.ok()) return Pass::kRedisFailed;
+      if (!redis_.Probe().ok()) return Pass::kRedisFailed;
+      script_loaded_ = false;
     }
+    if (!script_loaded_ && !LoadRepairScript()) return Pass::kRedisFailed;
+    if (adopt_pending_ && !AdoptStrayEntries()) return Pass::kRedisFailed;
+    if (!unconfirmed_.empty()) return RetryUnconfirmed();
     PassTransaction transaction(connection_);
     // Reads, numbers and stamps the batch in one statement: columns seq, publish_seq, envelope,
-    // and how many rows the batch held; one row per stamped event.
+    // how many rows the batch held, subject and aggregate_version; one row per stamped event.
     if (!sweeping_ && Clock::now() >= next_sweep_) sweeping_ = true;
     const auto rows = transaction.BeginWithStamp(options_.batch_size, sweeping_ ? 0 : Floor());
     if (rows.empty()) {
@@ -290,14 +314,21 @@ class Session {
     for (const auto& row : rows) envelopes.push_back(pqxx::binarystring(row[2]).str());
     std::vector<std::vector<std::string>> commands;
     commands.reserve(rows.size());
-    const std::string maxlen = std::to_string(options_.stream_maxlen);
-    for (int i = 0; i < count; ++i) {
-      commands.push_back({"XADD", options_.stream, "MAXLEN", "~", maxlen,
-                          std::to_string(publish_seqs[i]) + "-0", "envelope", envelopes[i]});
-    }
-    auto first = redis_.Command(commands.front());
-    if (!first.ok()) return RedisFailed(transaction, first.status().ToString());
+    for (int i = 0; i < count; ++i) commands.push_back(Xadd(publish_seqs[i], envelopes[i]));
+    // The repairs, then the first XADD, in one round trip.
+    auto first_trip = Repairs(rows, 4, 5);
+    const size_t repairs = first_trip.size();
+    first_trip.push_back(commands.front());
+    // From here on Redis may run the XADDs even if this pass fails.
+    unconfirmed_.clear();
+    for (int i = 0; i < count; ++i)
+      unconfirmed_.emplace_back(rows[i][0].as<int64_t>(), publish_seqs[i]);
+    auto first_replies = redis_.Pipeline(first_trip);
+    if (!first_replies.ok()) return RedisFailed(transaction, first_replies.status().ToString());
+    if (auto error = RepairError(*first_replies, repairs)) return RedisFailed(transaction, *error);
+    const RedisValue* first = &first_replies->back();
     if (IsIdTooSmall(*first)) {
+      unconfirmed_.clear();  // refused: none of the batch is on the stream
       log::Error(
           "outbox relay: the stream already has a higher id than the next publish_seq; "
           "something else writes to it or the database was restored; moving the sequence "
@@ -310,7 +341,10 @@ class Session {
       redis_failing_ = true;
       return Pass::kRedisFailed;
     }
-    if (first->type == RedisValue::Type::kError) return RedisFailed(transaction, first->str);
+    if (first->type == RedisValue::Type::kError) {
+      unconfirmed_.clear();  // refused, and the rest was not sent
+      return RedisFailed(transaction, first->str);
+    }
     if (count > 1) {
       commands.erase(commands.begin());
       auto replies = redis_.Pipeline(commands);
@@ -330,6 +364,7 @@ class Session {
       options_.on_published(published);
     }
     transaction.commit();
+    unconfirmed_.clear();
     if (redis_failing_) log::Info("outbox relay: publishing again", {{"stream", options_.stream}});
     redis_failing_ = false;
     published_.fetch_add(count);
@@ -338,6 +373,259 @@ class Session {
     if (count >= options_.batch_size) return Pass::kFull;
     EndSweep();
     return Pass::kPartial;
+  }
+
+  std::vector<std::string> Xadd(int64_t publish_seq, const std::string& envelope) const {
+    return {"XADD",
+            options_.stream,
+            "MAXLEN",
+            "~",
+            std::to_string(options_.stream_maxlen),
+            std::to_string(publish_seq) + "-0",
+            "envelope",
+            envelope};
+  }
+
+  // The cache repair of the rows' subjects at their versions (columns `subject` and `version`):
+  // none, or one command.
+  std::vector<std::vector<std::string>> Repairs(const pqxx::result& rows, int subject,
+                                                int version) const {
+    std::vector<std::vector<std::string>> commands;
+    if (options_.cache_name == "-" || rows.empty()) return commands;
+    std::vector<std::pair<std::string, int64_t>> keys;
+    keys.reserve(rows.size());
+    for (const auto& row : rows) {
+      keys.emplace_back(row[subject].as<std::string>(), row[version].as<int64_t>());
+    }
+    commands.push_back(
+        VersionedCache::RepairCommand(options_.cache_name, keys, options_.cache_tombstone_ttl));
+    return commands;
+  }
+
+  // The first error among the first `count` replies (the repairs), if any.
+  std::optional<std::string> RepairError(const std::vector<RedisValue>& replies, size_t count) {
+    for (size_t i = 0; i < count && i < replies.size(); ++i) {
+      if (replies[i].type != RedisValue::Type::kError) continue;
+      // NOSCRIPT: Redis lost its scripts (a restart, SCRIPT FLUSH); the next pass loads it.
+      script_loaded_ = false;
+      return "cache repair: " + replies[i].str;
+    }
+    return std::nullopt;
+  }
+
+  bool LoadRepairScript() {
+    if (options_.cache_name == "-") {
+      script_loaded_ = true;
+      return true;
+    }
+    auto loaded = redis_.Command({"SCRIPT", "LOAD", VersionedCache::RepairScript()});
+    if (!loaded.ok() || loaded->type == RedisValue::Type::kError) {
+      if (!redis_failing_) {
+        log::Warn("outbox relay: loading the cache repair script failed; will retry",
+                  {{"stream", options_.stream},
+                   {"error", loaded.ok() ? loaded->str : loaded.status().ToString()}});
+      }
+      redis_failing_ = true;
+      return false;
+    }
+    script_loaded_ = true;
+    return true;
+  }
+
+  // Publishes the unconfirmed batch again under its own ids (see the top of this file).
+  Pass RetryUnconfirmed() {
+    std::string seqs = "{";
+    std::string ids = "{";
+    for (size_t i = 0; i < unconfirmed_.size(); ++i) {
+      if (i > 0) {
+        seqs += ',';
+        ids += ',';
+      }
+      seqs += std::to_string(unconfirmed_[i].first);
+      ids += std::to_string(unconfirmed_[i].second);
+    }
+    seqs += '}';
+    ids += '}';
+    // Rows another relay published meanwhile are left as they are.
+    const std::string sql =
+        "WITH pairs AS (SELECT * FROM unnest('" + seqs + "'::bigint[], '" + ids +
+        "'::bigint[]) AS u(seq, p)), stamped AS (UPDATE " + table_ +
+        " o SET publish_seq = pairs.p, published_at = clock_timestamp() FROM pairs "
+        "WHERE o.seq = pairs.seq AND o.published_at IS NULL "
+        "RETURNING o.seq, pairs.p, o.envelope, o.subject, o.aggregate_version) "
+        "SELECT seq, p, envelope, subject, aggregate_version FROM stamped ORDER BY seq";
+    PassTransaction transaction(connection_);
+    const auto rows = transaction.BeginWith(sql);
+    if (rows.empty()) {
+      transaction.commit();
+      unconfirmed_.clear();
+      return Pass::kFull;  // go on with an ordinary pass at once
+    }
+    const int count = static_cast<int>(rows.size());
+    std::vector<int64_t> publish_seqs;
+    std::vector<std::string> envelopes;
+    for (const auto& row : rows) {
+      publish_seqs.push_back(row[1].as<int64_t>());
+      envelopes.push_back(pqxx::binarystring(row[2]).str());
+    }
+    auto trip = Repairs(rows, 3, 4);
+    const size_t repairs = trip.size();
+    trip.push_back({"XRANGE", options_.stream, std::to_string(publish_seqs.front()) + "-0",
+                    std::to_string(publish_seqs.back()) + "-0"});
+    auto replies = redis_.Pipeline(trip);
+    if (!replies.ok()) return RedisFailed(transaction, replies.status().ToString());
+    if (auto error = RepairError(*replies, repairs)) return RedisFailed(transaction, *error);
+    const auto held = StreamEnvelopes(replies->back());
+    std::vector<std::vector<std::string>> missing;
+    std::vector<int> missing_rows;
+    for (int i = 0; i < count; ++i) {
+      auto found = held.find(publish_seqs[i]);
+      if (found == held.end()) {
+        missing.push_back(Xadd(publish_seqs[i], envelopes[i]));
+        missing_rows.push_back(i);
+      } else if (found->second != envelopes[i]) {
+        return Conflict(transaction, publish_seqs[i]);
+      }
+    }
+    if (!missing.empty()) {
+      auto added = redis_.Pipeline(missing);
+      if (!added.ok()) return RedisFailed(transaction, added.status().ToString());
+      for (size_t n = 0; n < added->size(); ++n) {
+        const RedisValue& reply = (*added)[n];
+        if (reply.type != RedisValue::Type::kError) continue;
+        const int i = missing_rows[n];
+        if (!IsIdTooSmall(reply)) return RedisFailed(transaction, reply.str);
+        // The earlier XADD may have arrived between the XRANGE and this one.
+        const std::string id = std::to_string(publish_seqs[i]) + "-0";
+        auto again = redis_.Command({"XRANGE", options_.stream, id, id});
+        if (!again.ok()) return RedisFailed(transaction, again.status().ToString());
+        const auto entry = StreamEnvelopes(*again);
+        auto found = entry.find(publish_seqs[i]);
+        if (found == entry.end() || found->second != envelopes[i]) {
+          return Conflict(transaction, publish_seqs[i]);
+        }
+      }
+    }
+    if (options_.on_published) {
+      std::vector<std::pair<int64_t, std::string>> published;
+      published.reserve(count);
+      for (int i = 0; i < count; ++i) published.emplace_back(publish_seqs[i], envelopes[i]);
+      options_.on_published(published);
+    }
+    transaction.commit();
+    unconfirmed_.clear();
+    log::Info("outbox relay: published a batch again under its first ids",
+              {{"stream", options_.stream},
+               {"events", count},
+               {"already_on_stream", count - static_cast<int>(missing.size())}});
+    redis_failing_ = false;
+    published_.fetch_add(count);
+    counter_.Increment(count);
+    MarkPublished(rows[count - 1][0].as<int64_t>());
+    return Pass::kFull;
+  }
+
+  // Once per session, before its first pass: entries above the highest publish_seq Postgres
+  // committed were put there by a relay that never committed them (it died between its XADD and
+  // its retry, or Postgres lost its last stamps in a crash). An entry whose event is still
+  // unpublished becomes its publication, under the entry's id, rather than being followed by a
+  // second copy. False when Redis failed (the next pass tries again).
+  bool AdoptStrayEntries() {
+    int64_t committed = 0;
+    {
+      pqxx::nontransaction query(connection_, "outbox-relay-adopt");
+      committed =
+          query.exec1("SELECT COALESCE(max(publish_seq), 0) FROM " + table_)[0].as<int64_t>();
+    }
+    // Appended piecewise: `"(" + std::string` trips a GCC 12 -Wrestrict false positive.
+    std::string above = "(";
+    above.append(std::to_string(committed)).append("-0");
+    auto reply = redis_.Command({"XREVRANGE", options_.stream, "+", above, "COUNT",
+                                 std::to_string(options_.batch_size * 2)});
+    if (!reply.ok()) {
+      redis_failing_ = true;
+      return false;
+    }
+    adopt_pending_ = false;
+    std::string event_ids = "{";
+    std::string publish_seqs = "{";
+    for (const auto& [publish_seq, bytes] : StreamEnvelopes(*reply)) {
+      v1::EventEnvelope envelope;
+      if (!envelope.ParseFromString(bytes) || !LooksLikeUuid(envelope.id())) continue;
+      if (event_ids.size() > 1) {
+        event_ids += ',';
+        publish_seqs += ',';
+      }
+      event_ids += envelope.id();
+      publish_seqs += std::to_string(publish_seq);
+    }
+    if (event_ids.size() == 1) return true;
+    event_ids += '}';
+    publish_seqs += '}';
+    pqxx::work transaction(connection_, "outbox-relay-adopt");
+    const auto rows = transaction.exec_params(
+        "WITH stamped AS (UPDATE " + table_ +
+            " o SET publish_seq = u.p, published_at = clock_timestamp() "
+            "FROM unnest($1::uuid[], $2::bigint[]) AS u(event_id, p) "
+            "WHERE o.event_id = u.event_id AND o.published_at IS NULL "
+            "RETURNING o.seq, u.p, o.envelope) SELECT seq, p, envelope FROM stamped ORDER BY p",
+        event_ids, publish_seqs);
+    transaction.commit();
+    if (!rows.empty()) {
+      log::Warn("outbox relay: adopted entries an earlier relay left on the stream uncommitted",
+                {{"stream", options_.stream},
+                 {"events", rows.size()},
+                 {"first_publish_seq", rows[0][1].as<int64_t>()}});
+      if (options_.on_published) {
+        std::vector<std::pair<int64_t, std::string>> published;
+        for (const auto& row : rows) {
+          published.emplace_back(row[1].as<int64_t>(), pqxx::binarystring(row[2]).str());
+        }
+        options_.on_published(published);
+      }
+      published_.fetch_add(static_cast<int64_t>(rows.size()));
+      counter_.Increment(static_cast<double>(rows.size()));
+    }
+    // New ids must go above the entries, adopted or not.
+    AdvanceSequencePastStream();
+    return true;
+  }
+
+  static bool LooksLikeUuid(const std::string& text) {
+    if (text.size() != 36) return false;
+    for (char c : text) {
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '-') return false;
+    }
+    return true;
+  }
+
+  // publish_seq -> envelope of the entries in an XRANGE reply.
+  static std::map<int64_t, std::string> StreamEnvelopes(const RedisValue& reply) {
+    std::map<int64_t, std::string> out;
+    if (reply.type != RedisValue::Type::kArray) return out;
+    for (const auto& entry : reply.elements) {
+      if (entry.type != RedisValue::Type::kArray || entry.elements.size() < 2) continue;
+      const int64_t seq = StreamIdMs(entry.elements[0].str);
+      const auto& fields = entry.elements[1].elements;
+      for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+        if (fields[i].str == "envelope") out[seq] = fields[i + 1].str;
+      }
+    }
+    return out;
+  }
+
+  // The stream holds something else under an id of the unconfirmed batch: someone else writes
+  // to it. As for a foreign higher id: give the ids up and move the sequence past the stream.
+  Pass Conflict(PassTransaction& transaction, int64_t publish_seq) {
+    log::Error(
+        "outbox relay: the stream holds another entry under an id of a batch being published "
+        "again; something else writes to it; moving the sequence past it",
+        {{"stream", options_.stream}, {"publish_seq", publish_seq}});
+    transaction.abort();
+    unconfirmed_.clear();
+    AdvanceSequencePastStream();
+    redis_failing_ = true;
+    return Pass::kRedisFailed;
   }
 
   // The lowest seq a pass that is not a sweep reads above.
@@ -448,9 +736,12 @@ class Session {
   std::atomic<int64_t>& published_;
   Counter& counter_;
   Gauge& lag_;
+  std::vector<std::pair<int64_t, int64_t>>& unconfirmed_;
   const std::string table_;
   const std::string sequence_;
   bool redis_failing_ = false;
+  bool script_loaded_ = false;
+  bool adopt_pending_ = true;
   Clock::time_point next_lag_read_{};
   // Where passes start reading (see the top of this file). A session starts with a sweep.
   bool sweeping_ = true;
@@ -465,6 +756,12 @@ OutboxRelay::OutboxRelay(RelayOptions options, RedisClient& redis)
     : options_(std::move(options)), redis_(redis) {
   if (options_.batch_size < 1) options_.batch_size = 1;
   if (options_.poll_interval < 1ms) options_.poll_interval = 1ms;
+  if (options_.cache_name.empty()) {
+    const std::string prefix = EventStreamName("");
+    options_.cache_name = options_.stream.compare(0, prefix.size(), prefix) == 0
+                              ? options_.stream.substr(prefix.size())
+                              : "-";
+  }
 }
 
 OutboxRelay::~OutboxRelay() { Stop(); }
@@ -509,7 +806,8 @@ void OutboxRelay::Run() {
           // Stamps need no fsync of their own (see the top of this file).
           setup.exec("SET synchronous_commit = off");
         }
-        Session session(options_, redis_, *connection, stopping_, published_, counter, lag);
+        Session session(options_, redis_, *connection, stopping_, published_, counter, lag,
+                        unconfirmed_);
         if (session.AcquireLock()) {
           active_.store(true);
           active_gauge.Set(1);

@@ -90,8 +90,22 @@ class VersionedCache {
   // Drops entries older than `version` and leaves a tombstone at `version` in both levels.
   void Invalidate(const std::string& key, int64_t version);
   // Level 1 only: what every replica does when the event for `version` arrives (the writer has
-  // already put that version into Redis).
+  // already put that version into Redis, or the relay repaired level 2: see below).
   void InvalidateLocal(const std::string& key, int64_t version);
+
+  // Level-2 repair, run by the outbox relay for every event before the event goes on the stream.
+  // A writer's compare-and-set can time out or be skipped by the circuit breaker, and a fill
+  // never replaces what Redis holds, so without it an older version would stay in Redis for the
+  // whole Redis TTL. For each (key, version), the command replaces an entry older than
+  // `version` by a tombstone at `version` that lives `tombstone_ttl` (long enough to refuse any
+  // fill still in flight from a read that started before the commit; a reader then fills the
+  // current version); an absent, current or newer entry is left alone, so the writer's own copy,
+  // which normally got there first, stays warm. One script run for all the keys, since a relay
+  // pass repairs hundreds. EVALSHA: on NOSCRIPT, SCRIPT LOAD RepairScript() and send it again.
+  static std::vector<std::string> RepairCommand(
+      const std::string& cache_name, const std::vector<std::pair<std::string, int64_t>>& keys,
+      std::chrono::seconds tombstone_ttl);
+  static const std::string& RepairScript();
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -88,6 +88,11 @@ class RedisClient {
   absl::StatusOr<RedisValue> BlockingCommand(const std::vector<std::string>& args,
                                              std::chrono::milliseconds timeout);
 
+  // PING past the circuit breaker, for a background thread that must learn as soon as Redis
+  // answers again rather than when the breaker next lets a call through; its success closes the
+  // breaker for every caller, its failure keeps it open.
+  absl::Status Probe();
+
   CircuitBreaker::State breaker_state() const { return breaker_.state(); }
   const RedisOptions& options() const { return options_; }
 
