@@ -21,4 +21,14 @@ absl::Status CheckAccountWriteAccess(const common::Principal& caller,
   return common::PermissionDenied("NOT_ALLOWED", caller.subject + " may not " + what);
 }
 
+absl::Status CheckOwnerChange(const common::Principal& caller, std::string_view account,
+                              std::string_view current_owner, std::string_view next_owner) {
+  if (next_owner == current_owner) return absl::OkStatus();
+  if (caller.HasAny({Role::kAdmin, Role::kIntegration})) return absl::OkStatus();
+  return common::PermissionDenied(
+      "OWNER_CHANGE", caller.subject + " may not change the owner of " +
+                          (account.empty() ? std::string("an account") : std::string(account)) +
+                          "; only admin and integration may assign owners");
+}
+
 }  // namespace accord::account

@@ -30,4 +30,12 @@ absl::Status CheckAccountWriteAccess(const common::Principal& caller,
                                      IntegrationWrites integration = IntegrationWrites::kDenied,
                                      std::string_view action = "");
 
+// The rule for `owner`, which grants what no other fact grants (delete, merge away): admin and
+// integration may name any owner; anyone else may not change it, not even the owner itself
+// (handing an account over is an admin's or the sync's decision). `current_owner` is the stored
+// value read under the row lock; CreateAccount passes the caller as the current owner, so an
+// account manager may create only accounts it owns. PERMISSION_DENIED, reason OWNER_CHANGE.
+absl::Status CheckOwnerChange(const common::Principal& caller, std::string_view account,
+                              std::string_view current_owner, std::string_view next_owner);
+
 }  // namespace accord::account

@@ -409,7 +409,7 @@ absl::StatusOr<Account> AccountLogic::Create(const common::Principal& caller,
   if (account.tier() == v1::ACCOUNT_TIER_UNSPECIFIED) account.set_tier(v1::ACCOUNT_TIER_STANDARD);
   if (account.owner().empty()) account.set_owner(caller.subject);
   // An account manager creates accounts it owns; only admins and sync assign other owners.
-  if (!caller.HasAny({Role::kAdmin, Role::kIntegration}) && account.owner() != caller.subject) {
+  if (!CheckOwnerChange(caller, "", caller.subject, account.owner()).ok()) {
     return Denied(caller, "create an account owned by someone else");
   }
   common::Violations violations;
@@ -492,7 +492,12 @@ absl::StatusOr<Account> AccountLogic::Update(const common::Principal& caller,
       [&](const Account& current, const AccountFacts& facts) -> absl::StatusOr<Account> {
         if (!CanModify(caller, current, facts)) return Denied(caller, "change " + current.name());
         ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current));
-        return ApplyPaths(current, request.account(), paths, "account.");
+        ACCORD_ASSIGN_OR_RETURN(Account next,
+                                ApplyPaths(current, request.account(), paths, "account."));
+        // Field rules, against the row as locked (see account.proto): the owner grants delete.
+        ACCORD_RETURN_IF_ERROR(
+            CheckOwnerChange(caller, current.name(), current.owner(), next.owner()));
+        return next;
       },
       meta);
 }

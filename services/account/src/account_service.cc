@@ -2,6 +2,7 @@
 
 #include "accord/common/errors.h"
 #include "accord/common/idempotency.h"
+#include "accord/common/request_guard.h"
 #include "account_sql.h"
 #include "team_need_services.h"
 #include "write_meta.h"
@@ -27,17 +28,13 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
 
 namespace {
 
-absl::StatusOr<v1::GetAccountRequest> ParseGetAccountRequest(const grpc::ByteBuffer& bytes) {
+// GetAccount is served on raw bytes, so it parses (and is checked) here rather than in the
+// runtime's request guard.
+absl::StatusOr<v1::GetAccountRequest> ParseGetAccountRequest(const grpc::ByteBuffer& bytes,
+                                                             const common::RpcMethod& method) {
   v1::GetAccountRequest request;
-  std::vector<grpc::Slice> slices;
-  std::string data;
-  if (bytes.Dump(&slices).ok()) {
-    for (const auto& slice : slices) {
-      data.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-    if (request.ParseFromString(data)) return request;
-  }
-  return common::InvalidArgument("request", "is not an encoded GetAccountRequest");
+  ACCORD_RETURN_IF_ERROR(common::ParseRequest(bytes, request, method));
+  return request;
 }
 
 void SetBytes(grpc::ByteBuffer* out, const std::string& bytes) {
@@ -56,7 +53,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
   return runtime_.UnaryDeferred(
       context, get_method_,
       [=, this](const common::RpcContext& rpc) -> std::optional<absl::Status> {
-        auto parsed = ParseGetAccountRequest(*request);
+        auto parsed = ParseGetAccountRequest(*request, get_method_);
         if (!parsed.ok()) return parsed.status();
         auto done = logic_.GetEncodedWithoutIo(rpc.principal, *parsed);
         if (!done) return std::nullopt;
@@ -65,7 +62,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
         return absl::OkStatus();
       },
       [=, this](std::shared_ptr<const common::RpcContext> rpc, common::Runtime::Completion done) {
-        auto parsed = ParseGetAccountRequest(*request);
+        auto parsed = ParseGetAccountRequest(*request, get_method_);
         if (!parsed.ok()) return done(parsed.status());
         logic_.GetEncodedAsync(
             rpc->principal, *parsed,

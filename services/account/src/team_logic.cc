@@ -148,6 +148,31 @@ absl::Status CheckTeamWriteAccess(const common::Principal& caller,
                                  "change the team of " + facts.account);
 }
 
+absl::Status CheckMembershipChange(const common::Principal& caller, const AccountAccessFacts& facts,
+                                   const TeamMember* before, const TeamMember* after) {
+  ACCORD_RETURN_IF_ERROR(CheckTeamWriteAccess(caller, facts));
+  if (caller.Has(common::Role::kAdmin) || facts.owner == caller.subject) return absl::OkStatus();
+  // What is left is a team member who does not own the account. A membership grants write
+  // access, so such a member may bring colleagues in and out, but not touch its own membership
+  // (extend or widen its own access) nor the owner role on the team.
+  for (const TeamMember* membership : {before, after}) {
+    if (membership == nullptr) continue;
+    if (membership->member() == caller.subject) {
+      return common::PermissionDenied("TEAM_SELF_CHANGE",
+                                      caller.subject +
+                                          " may not change its own membership of the team of " +
+                                          facts.account + "; ask the account's owner");
+    }
+    if (membership->role() == v1::TEAM_ROLE_OWNER) {
+      return common::PermissionDenied(
+          "TEAM_OWNER_ROLE", caller.subject +
+                                 " may not give or change the owner role on the team of " +
+                                 facts.account + "; only the account's owner or an admin may");
+    }
+  }
+  return absl::OkStatus();
+}
+
 TeamLogic::TeamLogic(TeamRepository& repository, const common::PageTokenCodec& page_tokens)
     : repository_(repository), page_tokens_(page_tokens) {}
 
@@ -170,7 +195,7 @@ absl::StatusOr<TeamMember> TeamLogic::Create(const common::Principal& caller,
   return repository_.Create(
       *account_id, member, caller.subject,
       [&](const AccountAccessFacts& facts, const std::vector<TeamMember>& others) {
-        ACCORD_RETURN_IF_ERROR(CheckTeamWriteAccess(caller, facts));
+        ACCORD_RETURN_IF_ERROR(CheckMembershipChange(caller, facts, nullptr, &member));
         return CheckNoOverlap(member, others);
       },
       meta);
@@ -252,6 +277,7 @@ absl::StatusOr<TeamMember> TeamLogic::Update(const common::Principal& caller,
         common::Violations field_violations;
         ValidateTeamMemberFields(next, "team_member.", field_violations);
         ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
+        ACCORD_RETURN_IF_ERROR(CheckMembershipChange(caller, facts, &current, &next));
         ACCORD_RETURN_IF_ERROR(CheckNoOverlap(next, others));
         return next;
       },
@@ -272,7 +298,7 @@ absl::Status TeamLogic::Delete(const common::Principal& caller,
   return repository_.Delete(
       name->account_id, name->id, caller.subject,
       [&](const AccountAccessFacts& facts, const TeamMember& current) {
-        ACCORD_RETURN_IF_ERROR(CheckTeamWriteAccess(caller, facts));
+        ACCORD_RETURN_IF_ERROR(CheckMembershipChange(caller, facts, &current, nullptr));
         return CheckEtag(request.etag(), current);
       },
       meta);

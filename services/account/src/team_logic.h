@@ -39,6 +39,12 @@ bool PeriodsOverlap(const TeamMember& a, const TeamMember& b);
 // The team may be changed by admins, and by account managers who own the account or are on its
 // team; not by integrations.
 absl::Status CheckTeamWriteAccess(const common::Principal& caller, const AccountAccessFacts& facts);
+// The rule for changing one membership (`before` absent on create, `after` absent on delete),
+// checked under the account row's lock: CheckTeamWriteAccess, and then, for a team member who
+// does not own the account, neither its own membership nor one in TEAM_ROLE_OWNER (see
+// team.proto).
+absl::Status CheckMembershipChange(const common::Principal& caller, const AccountAccessFacts& facts,
+                                   const TeamMember* before, const TeamMember* after);
 
 class TeamLogic {
  public:

@@ -226,6 +226,14 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(JwtOptions opti
                            "must be HS256, RS256 or ES256, got \"" + options.algorithm + "\"");
   }
   if (options.leeway.count() < 0) return InvalidArgument("jwt.leeway", "must not be negative");
+  // An empty issuer or audience would accept tokens minted for anyone by anyone holding a key;
+  // that must be asked for explicitly.
+  if (options.issuer.empty() && !options.allow_any_issuer) {
+    return InvalidArgument("jwt.issuer", "is required (or opt out with allow_any_issuer)");
+  }
+  if (options.audience.empty() && !options.allow_any_audience) {
+    return InvalidArgument("jwt.audience", "is required (or opt out with allow_any_audience)");
+  }
   std::unique_ptr<JwtVerifier> verifier(new JwtVerifier(std::move(options)));
   const JwtOptions& opts = verifier->options_;
   if (opts.algorithm == "HS256") {

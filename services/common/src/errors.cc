@@ -1,5 +1,9 @@
 #include "accord/common/errors.h"
 
+#include <google/protobuf/duration.pb.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "absl/strings/cord.h"
 #include "google/rpc/error_details.pb.h"
 
@@ -103,6 +107,40 @@ absl::Status WithReason(absl::Status status, std::string_view reason,
   for (const auto& [key, value] : metadata) (*info.mutable_metadata())[key] = value;
   status.SetPayload(ToAbsl(kErrorInfoTypeUrl), absl::Cord(info.SerializeAsString()));
   return status;
+}
+
+// google.rpc.RetryInfo is `google.protobuf.Duration retry_delay = 1;`. Written by hand so that
+// the vendored google/rpc protos need not grow for one field.
+absl::Status WithRetryDelay(absl::Status status, std::chrono::milliseconds delay) {
+  if (status.ok()) return status;
+  google::protobuf::Duration duration;
+  duration.set_seconds(delay.count() / 1000);
+  duration.set_nanos(static_cast<int32_t>((delay.count() % 1000) * 1000000));
+  std::string encoded;
+  {
+    google::protobuf::io::StringOutputStream stream(&encoded);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.WriteTag(0x0a);  // field 1, length-delimited
+    out.WriteVarint32(static_cast<uint32_t>(duration.ByteSizeLong()));
+    duration.SerializeToCodedStream(&out);
+  }
+  status.SetPayload(ToAbsl(kRetryInfoTypeUrl), absl::Cord(encoded));
+  return status;
+}
+
+std::optional<std::chrono::milliseconds> RetryDelayOf(const absl::Status& status) {
+  auto payload = status.GetPayload(ToAbsl(kRetryInfoTypeUrl));
+  if (!payload) return std::nullopt;
+  std::string bytes(*payload);
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  uint32_t length = 0;
+  if (in.ReadTag() != 0x0a || !in.ReadVarint32(&length)) return std::nullopt;
+  std::string inner;
+  if (!in.ReadString(&inner, static_cast<int>(length))) return std::nullopt;
+  google::protobuf::Duration duration;
+  if (!duration.ParseFromString(inner)) return std::nullopt;
+  return std::chrono::milliseconds(duration.seconds() * 1000 + duration.nanos() / 1000000);
 }
 
 std::string ReasonOf(const absl::Status& status) {

@@ -17,10 +17,13 @@
 #include "accord/common/log.h"
 #include "accord/common/outbox.h"
 #include "accord/common/relay.h"
+#include "accord/common/request_guard.h"
 #include "accord/common/thread_name.h"
 
 namespace accord::common {
 namespace {
+
+constexpr size_t kMaxAuthorizationBytes = 8 * 1024;
 
 std::string_view MetadataValue(const grpc::ServerContextBase& context, std::string_view key) {
   const auto& metadata = context.client_metadata();
@@ -174,6 +177,23 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   }
   s.jwt.issuer = config.String("ACCORD_JWT_ISSUER", "accord-dev", "required token issuer (iss)");
   s.jwt.audience = config.String("ACCORD_JWT_AUDIENCE", "accord", "required token audience (aud)");
+  s.jwt.allow_any_issuer =
+      config.Bool("ACCORD_JWT_ALLOW_ANY_ISSUER", false,
+                  "accept tokens of any issuer when ACCORD_JWT_ISSUER is empty");
+  s.jwt.allow_any_audience =
+      config.Bool("ACCORD_JWT_ALLOW_ANY_AUDIENCE", false,
+                  "accept tokens for any audience when ACCORD_JWT_AUDIENCE is empty");
+  // An empty value would silently switch its check off.
+  if (s.jwt.issuer.empty() && !s.jwt.allow_any_issuer) {
+    config.AddError(
+        "ACCORD_JWT_ISSUER is empty, which would accept tokens of any issuer; set it, or set "
+        "ACCORD_JWT_ALLOW_ANY_ISSUER=true to mean that");
+  }
+  if (s.jwt.audience.empty() && !s.jwt.allow_any_audience) {
+    config.AddError(
+        "ACCORD_JWT_AUDIENCE is empty, which would accept tokens meant for any audience; set it, "
+        "or set ACCORD_JWT_ALLOW_ANY_AUDIENCE=true to mean that");
+  }
   s.page_token_secret =
       config.RequiredString("ACCORD_PAGE_TOKEN_SECRET", "secret that signs page tokens");
   s.migrate_on_start =
@@ -211,6 +231,10 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
                                     "how long an in-process cache entry is served");
   s.cache_redis_ttl = std::chrono::seconds(
       config.Int("ACCORD_CACHE_REDIS_TTL_S", 300, 1, 86400, "how long Redis keeps a cached entry"));
+  s.max_metadata_bytes =
+      config.Int("ACCORD_MAX_METADATA_BYTES", 64 * 1024, 16 * 1024, 1024 * 1024,
+                 "largest header block (all metadata of one call) accepted; a larger one closes "
+                 "the client's connection");
   s.max_message_bytes = config.Int("ACCORD_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 1024,
                                    256 * 1024 * 1024, "largest gRPC message accepted or sent");
   return s;
@@ -316,8 +340,23 @@ absl::StatusOr<RpcContext> Runtime::Authenticate(const grpc::ServerContextBase& 
   if (header.empty()) {
     return Unauthenticated("MISSING_TOKEN", "send `authorization: Bearer <JWT>` metadata");
   }
+  // Real tokens are a few hundred bytes; a huge one is refused before any parsing.
+  if (header.size() > kMaxAuthorizationBytes) {
+    return Unauthenticated("TOKEN_TOO_LARGE",
+                           "the authorization header has " + std::to_string(header.size()) +
+                               " bytes; at most " + std::to_string(kMaxAuthorizationBytes) +
+                               " are accepted");
+  }
   auto principal = verifier_->VerifyAuthorizationHeader(header, std::time(nullptr));
   if (!principal.ok()) return principal.status();
+  // Every rule grants by role, and a few grant to "anyone authenticated": a token with no role
+  // this service knows must not fall through to those.
+  if (principal->roles.empty()) {
+    return PermissionDenied("NO_KNOWN_ROLE",
+                            "the token carries no role this service knows; ask for one of "
+                            "account_manager, sales_assistant, service_agent, "
+                            "service_supervisor, pricing_manager, integration, admin");
+  }
   rpc.principal = std::move(*principal);
   return rpc;
 }
@@ -353,7 +392,37 @@ grpc::ServerUnaryReactor* Runtime::Unary(grpc::CallbackServerContext* context, R
           }
           done(status);
         };
-        if (!workers_->Submit(std::move(task))) {
+        // The wait for a worker is bounded like the wait for a connection, from the moment the
+        // call is queued, and never outlasts the caller's own deadline: a call still queued then
+        // is answered without being started.
+        const auto queued_at = WorkerPool::Clock::now();
+        const auto bound = settings_.pg.acquire_timeout;
+        auto deadline = queued_at + bound;
+        bool callers_deadline = false;
+        const auto call_deadline = context->deadline();
+        if (call_deadline != std::chrono::system_clock::time_point::max()) {
+          const auto left = call_deadline - std::chrono::system_clock::now();
+          const auto by_caller =
+              queued_at + std::chrono::duration_cast<WorkerPool::Clock::duration>(left);
+          if (by_caller <= deadline) {
+            deadline = by_caller;
+            callers_deadline = true;
+          }
+        }
+        auto expired = [refused, callers_deadline, bound] {
+          if (callers_deadline) {
+            refused(absl::DeadlineExceededError(
+                "the call's deadline passed while it waited for a worker; it was not started"));
+            return;
+          }
+          const auto retry = std::min<std::chrono::milliseconds>(bound, std::chrono::seconds(1));
+          refused(WithRetryDelay(
+              Unavailable("WORKERS_BUSY", "every worker stayed busy for " +
+                                              std::to_string(bound.count()) +
+                                              " ms; the call was not started: retry with backoff"),
+              retry));
+        };
+        if (!workers_->Submit(std::move(task), deadline, std::move(expired))) {
           refused(absl::ResourceExhaustedError("the server is overloaded; retry with backoff"));
         }
       });
@@ -419,7 +488,18 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
                            &server->port_);
   builder.SetMaxReceiveMessageSize(settings.max_message_bytes);
   builder.SetMaxSendMessageSize(settings.max_message_bytes);
-  for (auto* service : services) builder.RegisterService(service);
+  // gRPC 1.51 answers a header block above this limit by closing the whole connection, failing
+  // every call on it; it has no per-call (soft) limit. So the limit sits far above any header a
+  // client needs (its default is 8 KiB), and what Accord refuses below it (an oversized token)
+  // it refuses per call, in Authenticate.
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, settings.max_metadata_bytes);
+  // Every method first passes the request guard (request_guard.h): unparsable bodies and control
+  // characters are refused, counted and logged there, whatever the handler does.
+  for (auto* service : services) {
+    GuardService(*service, runtime);
+    builder.RegisterService(service);
+  }
+  GuardService(runtime.event_service(), runtime);
   builder.RegisterService(&runtime.event_service());
   runtime.StartBackground();
   server->server_ = builder.BuildAndStart();

@@ -33,7 +33,7 @@ std::string_view RoleName(Role role);
 
 struct Principal {
   std::string subject;
-  std::vector<Role> roles;
+  std::vector<Role> roles;  // known roles only; the runtime refuses a principal with none
   std::vector<std::string> territories;
   bool Has(Role role) const;
   bool HasAny(std::initializer_list<Role> roles) const;
@@ -43,8 +43,12 @@ struct JwtOptions {
   std::string algorithm = "HS256";  // HS256, RS256 or ES256
   std::string hs256_secret;
   std::vector<std::string> public_keys_pem;  // RS256/ES256: any of these may verify
+  // Both are required: an empty one would switch its check off, so Create refuses it unless the
+  // matching allow_any_* opt-out is set (ACCORD_JWT_ALLOW_ANY_ISSUER / _AUDIENCE).
   std::string issuer;
   std::string audience;
+  bool allow_any_issuer = false;
+  bool allow_any_audience = false;
   std::chrono::seconds leeway{30};
 };
 
@@ -60,7 +64,8 @@ struct TokenClaims {
 
 class JwtVerifier {
  public:
-  // Fails on an unknown algorithm, a missing secret, or an unparsable key.
+  // Fails on an unknown algorithm, a missing secret, an unparsable key, or an empty issuer or
+  // audience without its opt-out.
   static absl::StatusOr<std::unique_ptr<JwtVerifier>> Create(JwtOptions options);
   ~JwtVerifier();
 

@@ -4,6 +4,8 @@
 // standard `grpc-status-details-bin` trailer.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,6 +17,7 @@ namespace accord::common {
 
 inline constexpr std::string_view kBadRequestTypeUrl = "type.googleapis.com/google.rpc.BadRequest";
 inline constexpr std::string_view kErrorInfoTypeUrl = "type.googleapis.com/google.rpc.ErrorInfo";
+inline constexpr std::string_view kRetryInfoTypeUrl = "type.googleapis.com/google.rpc.RetryInfo";
 
 // The ErrorInfo domain stamped on errors, e.g. "account.accord". Set once at start-up.
 void SetErrorDomain(std::string domain);
@@ -55,7 +58,11 @@ absl::Status WithReason(absl::Status status, std::string_view reason);
 absl::Status WithReason(absl::Status status, std::string_view reason,
                         const std::vector<std::pair<std::string, std::string>>& metadata);
 
+// Attaches a google.rpc.RetryInfo: how long a client should wait before retrying.
+absl::Status WithRetryDelay(absl::Status status, std::chrono::milliseconds delay);
+
 // Reads back what the helpers above attached (empty when absent).
+std::optional<std::chrono::milliseconds> RetryDelayOf(const absl::Status& status);
 std::string ReasonOf(const absl::Status& status);
 std::string MetadataOf(const absl::Status& status, const std::string& key);
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
@@ -63,9 +70,9 @@ std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 }  // namespace accord::common
 
 // Early-return helpers in the Abseil idiom.
-#define ACCORD_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::absl::Status accord_status_ = (expr);     \
+#define ACCORD_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status accord_status_ = (expr);          \
     if (!accord_status_.ok()) return accord_status_; \
   } while (0)
 

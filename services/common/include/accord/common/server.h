@@ -55,6 +55,8 @@ struct ServiceSettings {
   std::chrono::milliseconds drain_delay{2000};
   std::chrono::milliseconds shutdown_deadline{10000};
   int max_message_bytes = 4 * 1024 * 1024;
+  // Largest header block (all metadata of one call) the server accepts; see README "Security".
+  int max_metadata_bytes = 64 * 1024;
   std::chrono::hours event_retention{24 * 7};
   std::chrono::hours idempotency_retention{24};
   int64_t stream_maxlen = 1000000;

@@ -1,10 +1,17 @@
 // A fixed set of threads for work that may block (database calls), so that gRPC's own callback
 // threads are never held across I/O.
+//
+// A task may carry a deadline for its wait in the queue: when every worker is stuck (say behind
+// a lock in the database), a queued call must not wait without bound. A timer thread hands a
+// task whose deadline passed to its `expired` callback instead, and a worker never starts such a
+// task; exactly one of the two runs.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -13,6 +20,8 @@ namespace accord::common {
 
 class WorkerPool {
  public:
+  using Clock = std::chrono::steady_clock;
+
   WorkerPool(int threads, size_t max_queue);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
@@ -21,18 +30,41 @@ class WorkerPool {
   // False when the queue is full or the pool is shutting down; the caller must then answer the
   // request itself (RESOURCE_EXHAUSTED / UNAVAILABLE).
   bool Submit(std::function<void()> task);
-  // Runs what is queued, then joins the threads.
+  // As above, but if no worker has started `task` by `deadline`, `expired` runs instead (on the
+  // pool's timer thread, or on the worker that found it too late). `expired` must not block.
+  bool Submit(std::function<void()> task, Clock::time_point deadline,
+              std::function<void()> expired);
+  // Runs what is queued (expiring what is late), then joins the threads.
   void Shutdown();
+  // Tasks waiting for a worker.
   size_t queued() const;
 
  private:
+  struct Entry {
+    std::function<void()> task;
+    std::function<void()> expired;
+    Clock::time_point deadline = Clock::time_point::max();
+    bool taken = false;  // under mutex_: a worker or the timer claimed it
+  };
+  struct Later {
+    bool operator()(const std::shared_ptr<Entry>& a, const std::shared_ptr<Entry>& b) const {
+      return a->deadline > b->deadline;
+    }
+  };
   void Run();
+  void RunTimer();
+
   const size_t max_queue_;
   mutable std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<std::function<void()>> tasks_;
+  std::condition_variable timer_wake_;
+  std::deque<std::shared_ptr<Entry>> tasks_;
+  // Min-heap by deadline of the entries that have one (claimed ones are dropped lazily).
+  std::vector<std::shared_ptr<Entry>> deadlines_;
+  size_t waiting_ = 0;  // entries in tasks_ not yet claimed
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+  std::thread timer_;
 };
 
 }  // namespace accord::common

@@ -1,0 +1,33 @@
+// The request guard: what the runtime does to every method of every service it serves before the
+// service's handler sees the request.
+//
+// gRPC's callback API parses the request before any handler runs, and a body it cannot parse
+// (not protobuf, or invalid UTF-8 in a proto3 string) ends the call with a bare UNIMPLEMENTED,
+// in no metric and no log. GrpcServer::Start wraps each method's handler so that:
+//  - a body that does not parse answers INVALID_ARGUMENT (reason MALFORMED_REQUEST);
+//  - a parsed request with control characters in its text answers INVALID_ARGUMENT (reason
+//    CONTROL_CHARACTER, validation.h);
+// both after authentication (an unauthenticated caller learns only that), counted in
+// accord_rpc_requests_total and accord_rpc_refused_requests_total{method,reason} and logged at
+// warn level. Methods served on raw bytes (ByteBuffer) parse for themselves with ParseRequest.
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+
+namespace accord::common {
+
+class Runtime;
+class RpcMethod;
+
+// Wraps every callback method of `service`; a method already wrapped is left as it is.
+void GuardService(grpc::Service& service, Runtime& runtime);
+
+// For methods served on raw bytes: parses `bytes` into `message` and checks its text as the
+// guard does, counting and logging a refusal under `method`.
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes, google::protobuf::Message& message,
+                          const RpcMethod& method);
+
+}  // namespace accord::common
