@@ -15,15 +15,19 @@ absl::Status PgAccessLog::Append(const Caller& caller, const std::vector<AccessR
       fields += ",";
     }
     ids += records[i].contact_id;
-    std::string joined;
-    for (const auto& field : records[i].fields) joined += (joined.empty() ? "" : ",") + field;
-    fields += "\"" + joined + "\"";
+    fields += '"';
+    for (size_t f = 0; f < records[i].fields.size(); ++f) {
+      if (f > 0) fields += ',';
+      fields += records[i].fields[f];
+    }
+    fields += '"';
   }
   ids += "}";
   fields += "}";
   std::string roles;
   for (auto role : caller.principal.roles) {
-    roles += (roles.empty() ? "" : ",") + std::string(common::RoleName(role));
+    if (!roles.empty()) roles += ',';
+    roles += common::RoleName(role);
   }
   return pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
     transaction.exec_prepared0(sql::kAppendAccessLog.name, caller.principal.subject, roles,

@@ -21,7 +21,7 @@ absl::StatusOr<std::vector<Contact>> ContactPresenter::Present(const Caller& cal
     }
     out.push_back(std::move(record.contact));
   }
-  ACCORD_RETURN_IF_ERROR(log_.Append(caller, shown));
+  if (!shown.empty()) ACCORD_RETURN_IF_ERROR(log_.Append(caller, shown));
   return out;
 }
 

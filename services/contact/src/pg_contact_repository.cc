@@ -76,6 +76,12 @@ absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher
   if (!personal.ParseFromString(opened))
     return common::Internal("corrupt personal data of " + name);
   contact.MergeFrom(personal);
+  // Split across the two columns, an unset address or accessibility comes back as an empty
+  // message; present it unset, as it was sent.
+  if (contact.has_address() && contact.address().ByteSizeLong() == 0) contact.clear_address();
+  if (contact.has_accessibility() && contact.accessibility().ByteSizeLong() == 0) {
+    contact.clear_accessibility();
+  }
   contact.set_name(name);
   contact.set_etag(at(4).as<std::string>());
   *contact.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(at(5).as<int64_t>());

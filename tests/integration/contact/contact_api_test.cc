@@ -46,7 +46,7 @@ TEST_F(ContactApiTest, BadInputNamesEveryFieldAndWritesNothing) {
   EXPECT_THAT(
       ViolatedFields(status),
       UnorderedElementsAre("request_id", "contact.emails[0].address", "contact.phones[0].number",
-                           "contact.time_zone", "contact.preferred_language", "contact.labels[0]"));
+                           "contact.time_zone", "contact.preferred_language", "contact.labels[1]"));
   EXPECT_THAT(status.error_message(), ::testing::HasSubstr("not-an-email"));
   EXPECT_TRUE(RowsOf("contact.contacts").empty());
 
@@ -163,7 +163,7 @@ TEST_F(ContactApiTest, LookupByEmailOrPhoneInAnyNotation) {
   Create([&] {
     v1::Contact other = Ada();
     other.mutable_emails(0)->set_address("someone.else@example.com");
-    other.mutable_phones(0)->set_number("+44 113 496 0000");
+    other.mutable_phones(0)->set_number("+44 20 7946 0123");
     return other;
   }());
   v1::LookupContactsRequest lookup;
