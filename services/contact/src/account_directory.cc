@@ -9,6 +9,9 @@ namespace accord::contact {
 namespace {
 
 constexpr size_t kMaxCachedAnswers = 100000;
+constexpr std::chrono::seconds kDownFor{1};
+
+int64_t Now() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
 
 // Why the account service did not answer, as this service's error.
 absl::Status CalleeFailure(const grpc::Status& status, const std::string& account) {
@@ -56,9 +59,21 @@ std::vector<std::string> GrpcAccountDirectory::IdempotentMethods() {
           "accord.account.v1.AccountTeamService/ListTeamMembers"};
 }
 
+absl::Status GrpcAccountDirectory::NoteFailure(absl::Status status) {
+  if (absl::IsUnavailable(status)) {
+    down_until_.store(Now() + std::chrono::nanoseconds(kDownFor).count());
+  }
+  return status;
+}
+
 absl::StatusOr<account::v1::Account> GrpcAccountDirectory::GetAccount(
     const common::CallIdentity& identity, const std::string& account_id) {
   const std::string name = AccountName(account_id);
+  if (Now() < down_until_.load()) {
+    return common::Unavailable("ACCOUNT_SERVICE_UNAVAILABLE",
+                               "the account service did not answer a moment ago; cannot check " +
+                                   name + " now, try again");
+  }
   account::v1::GetAccountRequest request;
   request.set_name(name);
   account::v1::Account account;
@@ -76,7 +91,7 @@ absl::StatusOr<account::v1::Account> GrpcAccountDirectory::GetAccount(
     }
     return common::WithReason(common::NotFound(name), "ACCOUNT_NOT_FOUND", {{"account", name}});
   }
-  return CalleeFailure(status, name);
+  return NoteFailure(CalleeFailure(status, name));
 }
 
 absl::Status GrpcAccountDirectory::CheckRelatable(const common::CallIdentity& identity,
@@ -124,7 +139,7 @@ absl::StatusOr<bool> GrpcAccountDirectory::Manages(const common::CallIdentity& i
     account::v1::ListTeamMembersResponse response;
     auto context = client_.NewContext(identity);
     const grpc::Status status = teams_->ListTeamMembers(context.get(), request, &response);
-    if (!status.ok()) return CalleeFailure(status, AccountName(account_id));
+    if (!status.ok()) return NoteFailure(CalleeFailure(status, AccountName(account_id)));
     manages = response.team_members_size() > 0;
   }
   std::lock_guard lock(mutex_);

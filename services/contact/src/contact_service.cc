@@ -12,7 +12,13 @@ Caller CallerOf(const grpc::ServerContextBase& context, const common::RpcContext
   caller.method = method;
   const auto& metadata = context.client_metadata();
   if (auto it = metadata.find("x-access-reason"); it != metadata.end()) {
-    caller.access_reason = std::string(it->second.data(), std::min<size_t>(it->second.size(), 500));
+    size_t length = std::min<size_t>(it->second.size(), 500);
+    // Cut on a character boundary: the log column is UTF-8 text.
+    while (length > 0 && length < it->second.size() &&
+           (static_cast<unsigned char>(it->second.data()[length]) & 0xC0) == 0x80) {
+      --length;
+    }
+    caller.access_reason = std::string(it->second.data(), length);
   }
   return caller;
 }
