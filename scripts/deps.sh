@@ -12,6 +12,9 @@ PACKAGES=(
   libpqxx-dev libhiredis-dev libspdlog-dev nlohmann-json3-dev libssl-dev openssl
   libgtest-dev libgmock-dev googletest
   libgoogle-perftools-dev libnghttp2-dev
+  # contact service: libsodium seals personal data and keys the lookup hash, libphonenumber
+  # normalises phones to E.164, ICU knows the IANA time zones (libphonenumber needs it too)
+  libsodium-dev libphonenumber-dev libicu-dev
   # servers and clients for local runs and tests (PostgreSQL binaries: /usr/lib/postgresql/15/bin)
   postgresql-15 redis-server redis-tools nghttp2-client
 )

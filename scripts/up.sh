@@ -72,10 +72,23 @@ saved_value() {
   [[ -f $DEV_ENV ]] && sed -n "s/^export $1=//p" "$DEV_ENV" | tail -n 1
   return 0
 }
+random_base64() {
+  if command -v openssl >/dev/null 2>&1; then
+    openssl rand -base64 32
+  else
+    head -c 32 /dev/urandom | base64
+  fi
+}
 JWT_SECRET=$(saved_value ACCORD_JWT_SECRET)
 PAGE_TOKEN_SECRET=$(saved_value ACCORD_PAGE_TOKEN_SECRET)
 [[ -n $JWT_SECRET ]] || JWT_SECRET=$(random_hex)
 [[ -n $PAGE_TOKEN_SECRET ]] || PAGE_TOKEN_SECRET=$(random_hex)
+# Dev keys of the contact service's personal data, generated once and kept: losing them loses
+# the contacts' personal fields. Production mounts its own (README "Contact service").
+CONTACT_PII_KEYS=$(saved_value ACCORD_CONTACT_PII_KEYS)
+CONTACT_BLIND_INDEX_KEY=$(saved_value ACCORD_CONTACT_BLIND_INDEX_KEY)
+[[ -n $CONTACT_PII_KEYS ]] || CONTACT_PII_KEYS="dev1:$(random_base64)"
+[[ -n $CONTACT_BLIND_INDEX_KEY ]] || CONTACT_BLIND_INDEX_KEY=$(random_base64)
 PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/accord"
 REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 (
@@ -89,6 +102,8 @@ export ACCORD_JWT_AUDIENCE=accord
 export ACCORD_PAGE_TOKEN_SECRET=$PAGE_TOKEN_SECRET
 export ACCORD_PG_URL=$PG_URL
 export ACCORD_REDIS_URL=$REDIS_URL
+export ACCORD_CONTACT_PII_KEYS=$CONTACT_PII_KEYS
+export ACCORD_CONTACT_BLIND_INDEX_KEY=$CONTACT_BLIND_INDEX_KEY
 EOF
   mv -f "$DEV_ENV.tmp" "$DEV_ENV"
 )
@@ -190,6 +205,15 @@ for row in "${SERVICES[@]}"; do
     "ACCORD_PAGE_TOKEN_SECRET=$PAGE_TOKEN_SECRET"
     "ACCORD_LOG_LEVEL=${ACCORD_LOG_LEVEL:-info}"
   )
+  case $name in
+    contact)
+      service_env+=(
+        "ACCORD_CONTACT_PII_KEYS=$CONTACT_PII_KEYS"
+        "ACCORD_CONTACT_BLIND_INDEX_KEY=$CONTACT_BLIND_INDEX_KEY"
+        "ACCORD_ACCOUNT_ADDRESS=dns:///127.0.0.1:50051"
+      )
+      ;;
+  esac
   (umask 077 && printf '%s\n' "${service_env[@]}" >"$RUN_DIR/$name.env.new")
 
   if pid=$(service_pid "$name"); then
@@ -253,6 +277,7 @@ if [[ -x $ACCORDCTL ]]; then
   echo "  ${ACCORDCTL#"$ROOT"/} health"
   echo "  ${ACCORDCTL#"$ROOT"/} accounts create --display-name \"Acme\" --type commercial"
   echo "  ${ACCORDCTL#"$ROOT"/} accounts list --table"
+  echo "  ${ACCORDCTL#"$ROOT"/} contacts create --given-name Ada --family-name Lovelace --email ada@example.com"
 fi
 echo
 echo "Stop with scripts/down.sh (scripts/down.sh --purge also deletes .accord/)."

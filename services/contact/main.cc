@@ -1,0 +1,26 @@
+#include <iostream>
+#include <string_view>
+
+#include "contact_service.h"
+
+int main(int argc, char** argv) {
+  // `migrate` and `--help` need only the shared settings: the personal-data keys are read for
+  // serving alone, so a migration job never holds them.
+  bool keys_needed = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "migrate" || arg == "--help" || arg.rfind("--help=", 0) == 0) keys_needed = false;
+  }
+  accord::contact::ContactSettings settings;
+  if (keys_needed) {
+    accord::common::ConfigReader config(1, argv);  // environment only (flags are ServiceMain's)
+    auto read = accord::contact::ReadContactSettings(config);
+    if (!read.ok()) {
+      std::cerr << "accord-contact: " << read.status().message() << "\n";
+      return 2;
+    }
+    settings = std::move(*read);
+  }
+  return accord::common::ServiceMain(
+      argc, argv, accord::contact::ContactServiceDefinition(std::move(settings)));
+}

@@ -1,0 +1,45 @@
+// What the contact service's gRPC services share: the cipher, the write path, the account
+// directory, the access rules and the access log. Built once per process.
+#pragma once
+
+#include <memory>
+
+#include "access_log.h"
+#include "accord/common/server.h"
+#include "account_directory.h"
+#include "contact_access.h"
+#include "contact_presenter.h"
+#include "contact_settings.h"
+#include "pii_cipher.h"
+#include "write_path.h"
+
+namespace accord::contact {
+
+struct ContactComponents {
+  ContactComponents(common::Runtime& runtime, const ContactSettings& settings, PiiCipher cipher)
+      : runtime(runtime),
+        settings(settings),
+        cipher(std::move(cipher)),
+        writes(runtime.pg(), this->cipher),
+        accounts(
+            std::make_unique<GrpcAccountDirectory>(settings.account, settings.access_cache_ttl)),
+        access(*accounts),
+        access_log(runtime.pg()),
+        presenter(access, access_log) {}
+
+  common::Runtime& runtime;
+  ContactSettings settings;
+  PiiCipher cipher;
+  WritePath writes;
+  std::unique_ptr<AccountDirectory> accounts;
+  ContactAccess access;
+  PgAccessLog access_log;
+  ContactPresenter presenter;
+};
+
+// The caller of the RPC being served, for the logic: who, on whose behalf to call other
+// services, and the reason given for reading personal data (x-access-reason, at most 500 bytes).
+Caller CallerOf(const grpc::ServerContextBase& context, const common::RpcContext& rpc,
+                const char* method);
+
+}  // namespace accord::contact

@@ -1,0 +1,35 @@
+#include <stdexcept>
+
+#include "contact_service.h"
+#include "contact_sql.h"
+#include "relation_service.h"
+#include "relation_sql.h"
+
+namespace accord::contact {
+
+const std::vector<common::Migration>& Migrations();  // generated from migrations/*.sql
+
+common::ServiceDefinition ContactServiceDefinition(ContactSettings settings) {
+  common::ServiceDefinition definition;
+  definition.name = "contact";
+  definition.schema = "contact";
+  definition.default_grpc_port = 50052;
+  definition.default_metrics_port = 9092;
+  definition.migrations = []() -> const std::vector<common::Migration>& { return Migrations(); };
+  definition.statements = sql::ContactStatements();
+  for (const auto& statement : sql::RelationStatements())
+    definition.statements.push_back(statement);
+  definition.make_services = [settings = std::move(settings)](common::Runtime& runtime) {
+    auto cipher = PiiCipher::Create(settings.keys);
+    // main() validated the keys already; this guards definitions built some other way.
+    if (!cipher.ok()) throw std::runtime_error(std::string(cipher.status().message()));
+    auto components = std::make_shared<ContactComponents>(runtime, settings, std::move(*cipher));
+    std::vector<std::unique_ptr<grpc::Service>> services;
+    services.push_back(std::make_unique<ContactServiceImpl>(components));
+    services.push_back(std::make_unique<RelationServiceImpl>(components));
+    return services;
+  };
+  return definition;
+}
+
+}  // namespace accord::contact

@@ -1,0 +1,443 @@
+#include "contact_fields.h"
+
+#include <phonenumbers/phonenumberutil.h>
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "accord/common/ids.h"
+
+namespace accord::contact {
+namespace {
+
+using i18n::phonenumbers::PhoneNumberUtil;
+
+constexpr std::string_view kContactsPrefix = "contacts/";
+constexpr std::string_view kAccountsPrefix = "accounts/";
+
+absl::StatusOr<std::string> ParseName(std::string_view name, std::string_view prefix,
+                                      const std::string& field) {
+  const std::string example = std::string(prefix) + "{uuid}";
+  if (name.empty()) return common::InvalidArgument(field, "required, e.g. " + example);
+  if (name.substr(0, prefix.size()) != prefix) {
+    return common::InvalidArgument(field, "must look like " + example);
+  }
+  std::string id = Lower(name.substr(prefix.size()));
+  if (!common::IsUuid(id))
+    return common::InvalidArgument(field, "the id in " + example + " must be a UUID");
+  return id;
+}
+
+bool IsLabel(std::string_view label) {
+  return !label.empty() && label.size() <= 64 &&
+         std::all_of(label.begin(), label.end(), [](unsigned char c) {
+           return std::islower(c) || std::isdigit(c) || c == '-' || c == '_' || c == ':' ||
+                  c == '.';
+         });
+}
+
+bool IsAlnum(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0; });
+}
+
+void CheckText(const std::string& value, size_t max, const std::string& field,
+               common::Violations& violations) {
+  if (CodePoints(value) > max) {
+    violations.Add(field, "at most " + std::to_string(max) + " characters");
+  }
+}
+
+std::vector<std::string> Words(const std::string& text) {
+  std::vector<std::string> words;
+  size_t at = 0;
+  while (at < text.size()) {
+    while (at < text.size() && text[at] == ' ') ++at;
+    size_t end = text.find(' ', at);
+    if (end == std::string::npos) end = text.size();
+    if (end > at) words.push_back(text.substr(at, end - at));
+    at = end;
+  }
+  return words;
+}
+
+}  // namespace
+
+std::string ContactName(std::string_view id) {
+  return std::string(kContactsPrefix) + std::string(id);
+}
+
+absl::StatusOr<std::string> ParseContactName(std::string_view name, const std::string& field) {
+  return ParseName(name, kContactsPrefix, field);
+}
+
+std::string AccountName(std::string_view id) {
+  return std::string(kAccountsPrefix) + std::string(id);
+}
+
+absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field) {
+  return ParseName(name, kAccountsPrefix, field);
+}
+
+absl::StatusOr<std::string> NormalizeEmail(std::string_view email) {
+  if (email.size() > 254) return absl::InvalidArgumentError("longer than 254 characters");
+  const size_t at = email.rfind('@');
+  if (at == std::string_view::npos || email.find('@') != at) {
+    return absl::InvalidArgumentError("must contain exactly one @, as in name@example.com");
+  }
+  const std::string_view local = email.substr(0, at);
+  const std::string_view domain = email.substr(at + 1);
+  if (local.empty() || local.size() > 64) {
+    return absl::InvalidArgumentError("the part before @ must be 1 to 64 characters");
+  }
+  static const std::string kLocalSpecials = "!#$%&'*+/=?^_`{|}~.-";
+  for (unsigned char c : local) {
+    if (!std::isalnum(c) && kLocalSpecials.find(static_cast<char>(c)) == std::string::npos) {
+      return absl::InvalidArgumentError(std::string("the part before @ may not contain `") +
+                                        static_cast<char>(c) + "`");
+    }
+  }
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) {
+    return absl::InvalidArgumentError("dots before @ may not lead, trail or repeat");
+  }
+  if (domain.find('.') == std::string_view::npos) {
+    return absl::InvalidArgumentError("the domain after @ needs a dot, as in example.com");
+  }
+  size_t start = 0;
+  while (start <= domain.size()) {
+    size_t end = domain.find('.', start);
+    if (end == std::string_view::npos) end = domain.size();
+    const std::string_view label = domain.substr(start, end - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
+        !std::all_of(label.begin(), label.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '-'; })) {
+      return absl::InvalidArgumentError("the domain after @ is not a valid host name");
+    }
+    start = end + 1;
+  }
+  return Lower(email);
+}
+
+bool IsPhoneRegion(std::string_view region) {
+  std::set<std::string> regions;
+  PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
+  return regions.count(std::string(region)) > 0;
+}
+
+absl::StatusOr<std::string> NormalizePhone(std::string_view number, std::string_view region) {
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  i18n::phonenumbers::PhoneNumber parsed;
+  const auto error = util.Parse(std::string(number), std::string(region), &parsed);
+  switch (error) {
+    case PhoneNumberUtil::NO_PARSING_ERROR:
+      break;
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+      return absl::InvalidArgumentError(
+          "has no valid country code; write it as +<country code> <number> or give the "
+          "contact's address a region_code (read in region " +
+          std::string(region) + ")");
+    case PhoneNumberUtil::TOO_SHORT_NSN:
+    case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+      return absl::InvalidArgumentError("is too short to be a phone number");
+    case PhoneNumberUtil::TOO_LONG_NSN:
+      return absl::InvalidArgumentError("is too long to be a phone number");
+    default:
+      return absl::InvalidArgumentError("is not a phone number");
+  }
+  if (!util.IsValidNumber(parsed)) {
+    return absl::InvalidArgumentError("is not a valid number in its country (read in region " +
+                                      std::string(region) + ")");
+  }
+  std::string e164;
+  util.Format(parsed, PhoneNumberUtil::E164, &e164);
+  return e164;
+}
+
+bool IsTimeZone(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  icu::UnicodeString canonical;
+  UBool is_system = false;
+  UErrorCode error = U_ZERO_ERROR;
+  icu::TimeZone::getCanonicalID(icu::UnicodeString::fromUTF8(std::string(name)), canonical,
+                                is_system, error);
+  // Custom ids such as "GMT+05:00" parse too; only ids of the tz database are accepted.
+  return U_SUCCESS(error) && is_system;
+}
+
+bool IsLanguageTag(std::string_view tag) {
+  if (tag.empty() || tag.size() > 35) return false;
+  size_t start = 0;
+  bool first = true;
+  while (start <= tag.size()) {
+    size_t end = tag.find('-', start);
+    if (end == std::string_view::npos) end = tag.size();
+    const std::string_view part = tag.substr(start, end - start);
+    if (first) {
+      if (part.size() < 2 || part.size() > 3 ||
+          !std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isalpha(c); })) {
+        return false;
+      }
+    } else if (part.empty() || part.size() > 8 || !IsAlnum(part)) {
+      return false;
+    }
+    first = false;
+    start = end + 1;
+  }
+  return true;
+}
+
+bool IsUnset(const common::v1::Date& date) {
+  return date.year() == 0 && date.month() == 0 && date.day() == 0;
+}
+
+bool IsValidDate(const common::v1::Date& date) {
+  if (IsUnset(date)) return true;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int year = date.year(), month = date.month(), day = date.day();
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
+std::string DateText(const common::v1::Date& date) {
+  if (IsUnset(date)) return "";
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02d", date.year(), date.month(), date.day());
+  return text;
+}
+
+common::v1::Date DateFromText(std::string_view text) {
+  common::v1::Date date;
+  if (text.size() == 10) {
+    date.set_year(std::stoi(std::string(text.substr(0, 4))));
+    date.set_month(std::stoi(std::string(text.substr(5, 2))));
+    date.set_day(std::stoi(std::string(text.substr(8, 2))));
+  }
+  return date;
+}
+
+void NormalizeAndValidate(Contact& contact, const std::string& prefix,
+                          const std::string& default_region, common::Violations& violations) {
+  if (IsBlank(contact.given_name()) && IsBlank(contact.family_name())) {
+    violations.Add(prefix + "family_name", "required: give a family name or a given name");
+  }
+  CheckText(contact.given_name(), kMaxNameLength, prefix + "given_name", violations);
+  CheckText(contact.family_name(), kMaxNameLength, prefix + "family_name", violations);
+  CheckText(contact.job_title(), kMaxTextLength, prefix + "job_title", violations);
+  CheckText(contact.department(), kMaxTextLength, prefix + "department", violations);
+  CheckText(contact.notes(), kMaxNotesLength, prefix + "notes", violations);
+  CheckText(contact.accessibility().needs(), kMaxNeedsLength, prefix + "accessibility.needs",
+            violations);
+  CheckText(contact.owner(), kMaxTextLength, prefix + "owner", violations);
+  if (IsBlank(contact.owner())) violations.Add(prefix + "owner", "required");
+
+  const auto& address = contact.address();
+  if (address.address_lines_size() > 5) {
+    violations.Add(prefix + "address.address_lines", "at most 5 lines");
+  }
+  for (int i = 0; i < address.address_lines_size(); ++i) {
+    CheckText(address.address_lines(i), 200,
+              prefix + "address.address_lines[" + std::to_string(i) + "]", violations);
+  }
+  CheckText(address.locality(), 100, prefix + "address.locality", violations);
+  CheckText(address.administrative_area(), 100, prefix + "address.administrative_area", violations);
+  CheckText(address.postal_code(), 20, prefix + "address.postal_code", violations);
+  std::string region = default_region;
+  if (!address.region_code().empty()) {
+    if (!IsPhoneRegion(address.region_code())) {
+      violations.Add(prefix + "address.region_code",
+                     "must be an upper-case ISO 3166 alpha-2 code, e.g. GB");
+    } else {
+      region = address.region_code();
+    }
+  }
+
+  if (contact.emails_size() > kMaxEmails) {
+    violations.Add(prefix + "emails", "at most " + std::to_string(kMaxEmails) + " emails");
+  }
+  std::set<std::string> emails;
+  for (int i = 0; i < contact.emails_size(); ++i) {
+    auto* email = contact.mutable_emails(i);
+    const std::string field = prefix + "emails[" + std::to_string(i) + "]";
+    CheckText(email->label(), 50, field + ".label", violations);
+    auto normalized = NormalizeEmail(email->address());
+    if (!normalized.ok()) {
+      violations.Add(field + ".address", "`" + email->address().substr(0, 254) + "` " +
+                                             std::string(normalized.status().message()));
+      continue;
+    }
+    email->set_address(*normalized);
+    if (!emails.insert(*normalized).second) {
+      violations.Add(field + ".address", "`" + *normalized + "` is listed twice");
+    }
+  }
+  if (contact.phones_size() > kMaxPhones) {
+    violations.Add(prefix + "phones", "at most " + std::to_string(kMaxPhones) + " phones");
+  }
+  std::set<std::string> phones;
+  for (int i = 0; i < contact.phones_size(); ++i) {
+    auto* phone = contact.mutable_phones(i);
+    const std::string field = prefix + "phones[" + std::to_string(i) + "]";
+    CheckText(phone->label(), 50, field + ".label", violations);
+    if (phone->number().size() > 40) {
+      violations.Add(field + ".number", "at most 40 characters");
+      continue;
+    }
+    auto normalized = NormalizePhone(phone->number(), region);
+    if (!normalized.ok()) {
+      violations.Add(field + ".number",
+                     "`" + phone->number() + "` " + std::string(normalized.status().message()));
+      continue;
+    }
+    phone->set_number(*normalized);
+    if (!phones.insert(*normalized).second) {
+      violations.Add(field + ".number", "`" + *normalized + "` is listed twice");
+    }
+  }
+
+  if (!common::v1::CommunicationChannel_IsValid(contact.preferred_channel())) {
+    violations.Add(prefix + "preferred_channel",
+                   "unknown channel " + std::to_string(contact.preferred_channel()));
+  }
+  if (!contact.preferred_language().empty() && !IsLanguageTag(contact.preferred_language())) {
+    violations.Add(prefix + "preferred_language", "must be a BCP 47 tag such as en or pt-BR");
+  }
+  if (!contact.time_zone().empty() && !IsTimeZone(contact.time_zone())) {
+    violations.Add(prefix + "time_zone",
+                   "`" + contact.time_zone().substr(0, 64) +
+                       "` is not an IANA time zone name such as Europe/Paris");
+  }
+  if (!v1::CustomerKind_IsValid(contact.customer_kind())) {
+    violations.Add(prefix + "customer_kind",
+                   "unknown customer kind " + std::to_string(contact.customer_kind()));
+  }
+  if (contact.status() == v1::CONTACT_STATUS_UNSPECIFIED ||
+      !v1::ContactStatus_IsValid(contact.status())) {
+    violations.Add(prefix + "status", "must be ACTIVE or LEFT_ORGANIZATION");
+  }
+  if (contact.labels_size() > kMaxLabels) {
+    violations.Add(prefix + "labels", "at most " + std::to_string(kMaxLabels) + " labels");
+  }
+  for (int i = 0; i < contact.labels_size(); ++i) {
+    if (!IsLabel(contact.labels(i))) {
+      violations.Add(prefix + "labels[" + std::to_string(i) + "]",
+                     "1 to 64 characters of a-z, 0-9, -, _, : and .");
+    }
+  }
+  if (contact.external_ids_size() > kMaxExternalIds) {
+    violations.Add(prefix + "external_ids",
+                   "at most " + std::to_string(kMaxExternalIds) + " systems");
+  }
+  for (const auto& [system, id] : contact.external_ids()) {
+    if (!IsLabel(system) || system.size() > 50) {
+      violations.Add(prefix + "external_ids", "system `" + system.substr(0, 50) +
+                                                  "` must be 1 to 50 characters of a-z, 0-9, "
+                                                  "-, _, : and .");
+    }
+    if (id.empty() || IsBlank(id) || CodePoints(id) > 200) {
+      violations.Add(prefix + "external_ids." + system.substr(0, 50),
+                     "must be 1 to 200 characters, not blank");
+    }
+  }
+}
+
+Contact TakePersonal(Contact& contact) {
+  Contact personal;
+  personal.set_given_name(contact.given_name());
+  personal.set_family_name(contact.family_name());
+  *personal.mutable_emails() = contact.emails();
+  *personal.mutable_phones() = contact.phones();
+  *personal.mutable_address()->mutable_address_lines() = contact.address().address_lines();
+  personal.set_notes(contact.notes());
+  personal.mutable_accessibility()->set_needs(contact.accessibility().needs());
+  contact.clear_given_name();
+  contact.clear_family_name();
+  contact.clear_emails();
+  contact.clear_phones();
+  if (contact.has_address()) contact.mutable_address()->clear_address_lines();
+  contact.clear_notes();
+  if (contact.has_accessibility()) contact.mutable_accessibility()->clear_needs();
+  return personal;
+}
+
+void MaskPersonal(Contact& contact) {
+  TakePersonal(contact);
+  contact.set_personal_data_masked(true);
+}
+
+std::vector<std::string> PersonalFieldsPresent(const Contact& contact) {
+  std::vector<std::string> fields;
+  if (!contact.given_name().empty()) fields.push_back("given_name");
+  if (!contact.family_name().empty()) fields.push_back("family_name");
+  if (contact.emails_size() > 0) fields.push_back("emails");
+  if (contact.phones_size() > 0) fields.push_back("phones");
+  if (contact.address().address_lines_size() > 0) fields.push_back("address.address_lines");
+  if (!contact.notes().empty()) fields.push_back("notes");
+  if (!contact.accessibility().needs().empty()) fields.push_back("accessibility.needs");
+  return fields;
+}
+
+size_t CodePoints(std::string_view text) {
+  return static_cast<size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+bool IsBlank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return std::isspace(c) != 0; });
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::map<std::string, std::string> FilterEnumValues(
+    const google::protobuf::EnumDescriptor* descriptor, std::string_view prefix) {
+  std::map<std::string, std::string> values;
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    const auto* value = descriptor->value(i);
+    if (value->number() == 0) continue;
+    values[value->name()] = std::to_string(value->number());
+    values[value->name().substr(prefix.size())] = std::to_string(value->number());
+  }
+  return values;
+}
+
+absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
+                                     const std::vector<std::string>& fields) {
+  std::string choices;
+  for (const auto& field : fields) choices += (choices.empty() ? "" : ", ") + field;
+  const std::vector<std::string> words = Words(Lower(order_by));
+  OrderBy order;
+  if (words.empty()) {
+    order.field = fields.front();
+    order.canonical = order.field;
+    return order;
+  }
+  if (words.size() > 2 || (words.size() == 2 && words[1] != "desc" && words[1] != "asc")) {
+    return common::InvalidArgument(
+        "order_by", "expected one of " + choices + ", optionally followed by ` desc`");
+  }
+  if (std::find(fields.begin(), fields.end(), words[0]) == fields.end()) {
+    return common::InvalidArgument("order_by",
+                                   "cannot order by `" + words[0] + "`; use one of " + choices);
+  }
+  order.field = words[0];
+  order.descending = words.size() == 2 && words[1] == "desc";
+  order.canonical = order.field + (order.descending ? " desc" : "");
+  return order;
+}
+
+void MergeViolations(const absl::Status& status, common::Violations& violations) {
+  for (auto& violation : common::FieldViolationsOf(status)) {
+    violations.Add(violation.field, violation.description);
+  }
+}
+
+}  // namespace accord::contact

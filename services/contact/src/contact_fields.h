@@ -1,0 +1,87 @@
+// Pure rules about a contact's fields: names of resources, validation and normalisation of
+// emails (lower case), phones (E.164 via libphonenumber), time zones (IANA, via ICU), languages,
+// labels and external ids, and which fields are personal. No gRPC or database types.
+#pragma once
+
+#include <google/protobuf/descriptor.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "accord/common/errors.h"
+#include "accord/common/v1/date.pb.h"
+#include "accord/contact/v1/contact.pb.h"
+
+namespace accord::contact {
+
+using v1::Contact;
+
+inline constexpr size_t kMaxNameLength = 200;
+inline constexpr size_t kMaxTextLength = 200;
+inline constexpr size_t kMaxNotesLength = 4000;
+inline constexpr size_t kMaxNeedsLength = 2000;
+inline constexpr int kMaxEmails = 10;
+inline constexpr int kMaxPhones = 10;
+inline constexpr int kMaxLabels = 50;
+inline constexpr int kMaxExternalIds = 20;
+
+// `contacts/{uuid}` <-> id.
+std::string ContactName(std::string_view id);
+absl::StatusOr<std::string> ParseContactName(std::string_view name, const std::string& field);
+// `accounts/{uuid}` <-> id.
+std::string AccountName(std::string_view id);
+absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field);
+
+// Lower-cased address when `email` is a plausible mailbox (local@domain.tld, RFC 5321 sizes);
+// otherwise the reason it is not.
+absl::StatusOr<std::string> NormalizeEmail(std::string_view email);
+// E.164 form of `number`, read in `region` (ISO 3166 alpha-2) unless it has a country code;
+// otherwise the reason it is not a valid number.
+absl::StatusOr<std::string> NormalizePhone(std::string_view number, std::string_view region);
+// Whether `name` is an IANA time zone id known to ICU's tz database (e.g. "Europe/Paris").
+bool IsTimeZone(std::string_view name);
+// A well-formed BCP 47 tag in its common shape: language[-script][-region][-variant...].
+bool IsLanguageTag(std::string_view tag);
+// Whether `region` is an ISO 3166 alpha-2 code libphonenumber knows.
+bool IsPhoneRegion(std::string_view region);
+
+// Normalises emails and phones in place and checks every field, adding violations under
+// `prefix` (e.g. "contact."). Phones without a country code use the address's region, else
+// `default_region`.
+void NormalizeAndValidate(Contact& contact, const std::string& prefix,
+                          const std::string& default_region, common::Violations& violations);
+
+// A date that is either unset (all zero) or a real day of the years 1-9999.
+bool IsValidDate(const common::v1::Date& date);
+bool IsUnset(const common::v1::Date& date);
+std::string DateText(const common::v1::Date& date);  // "YYYY-MM-DD", "" when unset
+common::v1::Date DateFromText(std::string_view text);
+
+// Personal fields: names, emails, phones, address lines, notes, accessibility needs.
+// Moves them out of `contact` into the returned message (the rest stays).
+Contact TakePersonal(Contact& contact);
+// Clears them and marks the contact masked.
+void MaskPersonal(Contact& contact);
+// The personal fields that hold a value, by field path, for the access log.
+std::vector<std::string> PersonalFieldsPresent(const Contact& contact);
+
+// Shared small helpers (they move to services/common with the service kit).
+size_t CodePoints(std::string_view text);
+bool IsBlank(std::string_view text);
+std::string Lower(std::string_view text);
+std::map<std::string, std::string> FilterEnumValues(
+    const google::protobuf::EnumDescriptor* descriptor, std::string_view prefix);
+struct OrderBy {
+  std::string field;
+  bool descending = false;
+  std::string canonical;
+};
+absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
+                                     const std::vector<std::string>& fields);
+void MergeViolations(const absl::Status& status, common::Violations& violations);
+
+}  // namespace accord::contact

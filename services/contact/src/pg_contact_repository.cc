@@ -1,0 +1,344 @@
+#include "pg_contact_repository.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "accord/common/errors.h"
+#include "accord/common/ids.h"
+#include "accord/common/message_diff.h"
+#include "accord/common/page_token.h"
+#include "contact_fields.h"
+#include "contact_sql.h"
+
+namespace accord::contact {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+std::string BytesParam(std::string_view bytes) { return "\\x" + common::LowerHex(bytes); }
+
+std::string ArrayLiteral(const google::protobuf::RepeatedPtrField<std::string>& values) {
+  std::string out = "{";
+  for (int i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ",";
+    out += "\"";
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+std::vector<std::string> Split(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    parts.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+// The non-personal remainder of a contact, as stored in `attributes`.
+std::string Attributes(Contact contact) {
+  TakePersonal(contact);
+  contact.clear_name();
+  contact.clear_etag();
+  contact.clear_create_time();
+  contact.clear_update_time();
+  contact.clear_delete_time();
+  contact.clear_personal_data_masked();
+  return contact.SerializeAsString();
+}
+
+}  // namespace
+
+absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher& cipher,
+                                           int first) {
+  const auto at = [&](int i) { return row[first + i]; };
+  const std::string id = at(0).as<std::string>();
+  const std::string name = ContactName(id);
+  ContactRecord record;
+  Contact& contact = record.contact;
+  if (!contact.ParseFromString(pqxx::binarystring(at(3)).str())) {
+    return common::Internal("corrupt attributes of " + name);
+  }
+  ACCORD_ASSIGN_OR_RETURN(
+      std::string opened,
+      cipher.Open(Sealed{at(2).as<std::string>(), pqxx::binarystring(at(1)).str()}, name));
+  Contact personal;
+  if (!personal.ParseFromString(opened))
+    return common::Internal("corrupt personal data of " + name);
+  contact.MergeFrom(personal);
+  // Split across the two columns, an unset address or accessibility comes back as an empty
+  // message; present it unset, as it was sent.
+  if (contact.has_address() && contact.address().ByteSizeLong() == 0) contact.clear_address();
+  if (contact.has_accessibility() && contact.accessibility().ByteSizeLong() == 0) {
+    contact.clear_accessibility();
+  }
+  contact.set_name(name);
+  contact.set_etag(at(4).as<std::string>());
+  *contact.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(at(5).as<int64_t>());
+  *contact.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(at(6).as<int64_t>());
+  if (!at(7).is_null()) {
+    *contact.mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(at(7).as<int64_t>());
+  }
+  record.facts.owner = contact.owner();
+  record.facts.account_ids = Split(at(8).as<std::string>());
+  return record;
+}
+
+PgContactRepository::PgContactRepository(common::PgPool& pool, const PiiCipher& cipher,
+                                         WritePath& writes)
+    : pool_(pool), cipher_(cipher), writes_(writes) {}
+
+ChangeEvent PgContactRepository::Event(const char* type, const ContactRecord& record,
+                                       const Contact* before) const {
+  auto payload = std::make_shared<Contact>(record.contact);
+  MaskPersonal(*payload);
+  ChangeEvent event;
+  event.type = type;
+  event.subject = record.contact.name();
+  event.version = std::stoll(record.contact.etag());
+  if (before != nullptr) {
+    event.changed_fields =
+        common::ChangedFields(*before, record.contact, {"etag", "update_time", "delete_time"});
+  }
+  event.payload = std::move(payload);
+  return event;
+}
+
+absl::Status PgContactRepository::SaveExternalIds(common::WriteTransaction& transaction,
+                                                  const std::string& id, const Contact& contact) {
+  transaction.exec_prepared0(sql::kDeleteExternalIds.name, id);
+  for (const auto& [system, external_id] : contact.external_ids()) {
+    auto owner = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
+    if (!owner.empty()) {
+      const std::string other = ContactName(owner[0][0].as<std::string>());
+      return common::WithReason(
+          common::AlreadyExists("EXTERNAL_ID_TAKEN", "external id " + system + ":" + external_id +
+                                                         " already belongs to " + other),
+          "EXTERNAL_ID_TAKEN", {{"owner", other}});
+    }
+    transaction.exec_prepared0(sql::kInsertExternalId.name, system, external_id, id);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ContactRecord> PgContactRepository::Store(common::WriteTransaction& transaction,
+                                                         const std::string& id,
+                                                         const Contact& contact, bool insert) {
+  Contact personal_source = contact;
+  const Contact personal = TakePersonal(personal_source);
+  const Sealed sealed = cipher_.Seal(personal.SerializeAsString(), ContactName(id));
+  nlohmann::json external_ids = nlohmann::json::object();
+  for (const auto& [system, external_id] : contact.external_ids())
+    external_ids[system] = external_id;
+  const auto& statement = insert ? sql::kInsertContact : sql::kUpdateContact;
+  auto row = transaction.exec_prepared1(
+      statement.name, id, BytesParam(sealed.bytes), sealed.key_id, BytesParam(Attributes(contact)),
+      contact.job_title(), contact.department(), contact.owner(),
+      static_cast<int>(contact.status()), static_cast<int>(contact.customer_kind()),
+      static_cast<int>(contact.preferred_channel()), contact.time_zone(),
+      ArrayLiteral(contact.labels()), external_ids.dump());
+  // The blind index: one keyed hash per email and phone, rewritten with the contact.
+  transaction.exec_prepared0(sql::kDeleteLookups.name, id);
+  for (const auto& email : contact.emails()) {
+    transaction.exec_prepared0(sql::kInsertLookup.name, static_cast<int>(LookupKind::kEmail),
+                               BytesParam(cipher_.BlindIndex("email", email.address())), id);
+  }
+  for (const auto& phone : contact.phones()) {
+    transaction.exec_prepared0(sql::kInsertLookup.name, static_cast<int>(LookupKind::kPhone),
+                               BytesParam(cipher_.BlindIndex("phone", phone.number())), id);
+  }
+  ACCORD_RETURN_IF_ERROR(SaveExternalIds(transaction, id, contact));
+  return RowToContact(row, cipher_);
+}
+
+absl::StatusOr<ContactRecord> PgContactRepository::Create(const Contact& contact,
+                                                          const WriteMeta& meta) {
+  ContactRecord record;
+  ACCORD_ASSIGN_OR_RETURN(
+      Contact stored,
+      writes_.Run<Contact>(
+          meta,
+          [&](common::WriteTransaction& transaction, Contact* out) -> absl::StatusOr<ChangeEvent> {
+            ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, common::NewUuidV7(), contact, true));
+            *out = record.contact;
+            return Event(kContactCreated, record, nullptr);
+          }));
+  record.contact = std::move(stored);
+  record.facts.owner = record.contact.owner();
+  return record;
+}
+
+absl::StatusOr<ContactRecord> PgContactRepository::Get(const std::string& id) {
+  std::optional<pqxx::result> rows;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        rows = transaction.exec_prepared(sql::kGetContact.name, id);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  if (rows->empty()) return common::NotFound(ContactName(id));
+  return RowToContact((*rows)[0], cipher_);
+}
+
+absl::StatusOr<ContactPage> PgContactRepository::List(const ContactListQuery& query) {
+  const std::string column =
+      query.order == ContactOrder::kUpdateTime ? "c.update_time" : "c.create_time";
+  std::string statement = std::string("SELECT ") + sql::kContactColumns + ", " +
+                          common::MicrosText(column) +
+                          " FROM contact.contacts c WHERE c.delete_time IS NULL";
+  std::vector<std::string> params = query.filter_params;
+  if (!query.filter_sql.empty()) statement += " AND " + query.filter_sql;
+  const common::KeysetOrder order{column, "c.id", common::kMicrosToTimestamptz, query.descending};
+  common::AppendKeyset(statement, params, order, query.after, query.limit);
+  std::optional<pqxx::result> rows;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  ContactPage page;
+  for (const auto& row : *rows) {
+    ACCORD_ASSIGN_OR_RETURN(ContactRecord record, RowToContact(row, cipher_));
+    page.contacts.push_back(std::move(record));
+    page.keys.push_back(
+        {row[sql::kContactColumnCount].as<std::string>(), row[0].as<std::string>()});
+  }
+  return page;
+}
+
+absl::StatusOr<ContactRecord> PgContactRepository::Update(const std::string& id,
+                                                          const Mutation& mutate,
+                                                          const WriteMeta& meta) {
+  ContactRecord record;
+  ACCORD_ASSIGN_OR_RETURN(
+      Contact stored,
+      writes_.Run<Contact>(
+          meta,
+          [&](common::WriteTransaction& transaction, Contact* out) -> absl::StatusOr<ChangeEvent> {
+            auto rows = transaction.exec_prepared(sql::kLockContact.name, id);
+            if (rows.empty()) return common::NotFound(ContactName(id));
+            ACCORD_ASSIGN_OR_RETURN(ContactRecord current, RowToContact(rows[0], cipher_));
+            ACCORD_ASSIGN_OR_RETURN(Contact next, mutate(current.contact));
+            ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, id, next, false));
+            *out = record.contact;
+            return Event(kContactUpdated, record, &current.contact);
+          }));
+  record.contact = std::move(stored);
+  record.facts.owner = record.contact.owner();
+  return record;
+}
+
+absl::StatusOr<ContactRecord> PgContactRepository::Delete(const std::string& id,
+                                                          const Mutation& check,
+                                                          const WriteMeta& meta) {
+  ContactRecord record;
+  ACCORD_ASSIGN_OR_RETURN(
+      Contact stored,
+      writes_.Run<Contact>(
+          meta,
+          [&](common::WriteTransaction& transaction, Contact* out) -> absl::StatusOr<ChangeEvent> {
+            auto rows = transaction.exec_prepared(sql::kLockContact.name, id);
+            if (rows.empty()) return common::NotFound(ContactName(id));
+            ACCORD_ASSIGN_OR_RETURN(ContactRecord current, RowToContact(rows[0], cipher_));
+            ACCORD_RETURN_IF_ERROR(check(current.contact).status());
+            auto row = transaction.exec_prepared1(sql::kDeleteContact.name, id);
+            // A deleted contact is found by no lookup, and its external ids may be reused.
+            transaction.exec_prepared0(sql::kDeleteLookups.name, id);
+            transaction.exec_prepared0(sql::kDeleteExternalIds.name, id);
+            ACCORD_ASSIGN_OR_RETURN(record, RowToContact(row, cipher_));
+            *out = record.contact;
+            return Event(kContactDeleted, record, nullptr);
+          }));
+  record.contact = std::move(stored);
+  record.facts.owner = record.contact.owner();
+  return record;
+}
+
+absl::StatusOr<std::vector<ContactRecord>> PgContactRepository::Lookup(LookupKind kind,
+                                                                       const std::string& value) {
+  const std::string digest =
+      cipher_.BlindIndex(kind == LookupKind::kEmail ? "email" : "phone", value);
+  std::optional<pqxx::result> rows;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        rows = transaction.exec_prepared(sql::kLookup.name, static_cast<int>(kind),
+                                         BytesParam(digest));
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  std::vector<ContactRecord> records;
+  for (const auto& row : *rows) {
+    ACCORD_ASSIGN_OR_RETURN(ContactRecord record, RowToContact(row, cipher_));
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+absl::StatusOr<ContactRecord> PgContactRepository::LookupByExternalId(
+    const std::string& system, const std::string& external_id) {
+  std::optional<pqxx::result> rows;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
+    auto found = transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
+    if (found.empty()) return absl::OkStatus();
+    rows = transaction.exec_prepared(sql::kGetContact.name, found[0][0].as<std::string>());
+    return absl::OkStatus();
+  }));
+  if (!rows || rows->empty()) {
+    return common::WithReason(
+        absl::NotFoundError("no contact carries external id " + system + ":" + external_id),
+        "NOT_FOUND");
+  }
+  return RowToContact((*rows)[0], cipher_);
+}
+
+absl::StatusOr<ContactRepository::Upserted> PgContactRepository::Upsert(
+    const std::string& system, const std::string& external_id, const Build& build,
+    const WriteMeta& meta) {
+  ContactRecord record;
+  bool created = false;
+  ACCORD_ASSIGN_OR_RETURN(
+      Contact stored,
+      writes_.Run<Contact>(
+          meta,
+          [&](common::WriteTransaction& transaction, Contact* out) -> absl::StatusOr<ChangeEvent> {
+            transaction.exec_prepared(sql::kLockExternalId.name, system, external_id);
+            auto found =
+                transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
+            if (found.empty()) {
+              ACCORD_ASSIGN_OR_RETURN(Contact next, build(nullptr));
+              ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, common::NewUuidV7(), next, true));
+              created = true;
+              *out = record.contact;
+              return Event(kContactCreated, record, nullptr);
+            }
+            const std::string id = found[0][0].as<std::string>();
+            auto rows = transaction.exec_prepared(sql::kLockContact.name, id);
+            if (rows.empty()) return common::Internal("external id points at a deleted contact");
+            ACCORD_ASSIGN_OR_RETURN(ContactRecord current, RowToContact(rows[0], cipher_));
+            ACCORD_ASSIGN_OR_RETURN(Contact next, build(&current.contact));
+            if (common::ChangedFields(current.contact, next).empty()) {
+              record = std::move(current);
+              *out = record.contact;
+              return ChangeEvent{};
+            }
+            ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, id, next, false));
+            *out = record.contact;
+            return Event(kContactUpdated, record, &current.contact);
+          }));
+  record.contact = std::move(stored);
+  record.facts.owner = record.contact.owner();
+  return Upserted{std::move(record), created};
+}
+
+}  // namespace accord::contact

@@ -1,0 +1,52 @@
+// ContactRepository over PostgreSQL (schema `contact`), sealing personal fields with PiiCipher.
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include "accord/common/pg.h"
+#include "contact_repository.h"
+#include "pii_cipher.h"
+#include "write_path.h"
+
+namespace accord::contact {
+
+inline constexpr char kContactCreated[] = "accord.contact.v1.ContactCreated";
+inline constexpr char kContactUpdated[] = "accord.contact.v1.ContactUpdated";
+inline constexpr char kContactDeleted[] = "accord.contact.v1.ContactDeleted";
+
+// Reads one row of sql::kContactColumns starting at column `first`, opening the personal fields.
+absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher& cipher,
+                                           int first = 0);
+
+class PgContactRepository final : public ContactRepository {
+ public:
+  PgContactRepository(common::PgPool& pool, const PiiCipher& cipher, WritePath& writes);
+
+  absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta& meta) override;
+  absl::StatusOr<ContactRecord> Get(const std::string& id) override;
+  absl::StatusOr<ContactPage> List(const ContactListQuery& query) override;
+  absl::StatusOr<ContactRecord> Update(const std::string& id, const Mutation& mutate,
+                                       const WriteMeta& meta) override;
+  absl::StatusOr<ContactRecord> Delete(const std::string& id, const Mutation& check,
+                                       const WriteMeta& meta) override;
+  absl::StatusOr<std::vector<ContactRecord>> Lookup(LookupKind kind,
+                                                    const std::string& value) override;
+  absl::StatusOr<ContactRecord> LookupByExternalId(const std::string& system,
+                                                   const std::string& external_id) override;
+  absl::StatusOr<Upserted> Upsert(const std::string& system, const std::string& external_id,
+                                  const Build& build, const WriteMeta& meta) override;
+
+ private:
+  // Inserts or rewrites the row of `contact` (with its lookups and external ids).
+  absl::StatusOr<ContactRecord> Store(common::WriteTransaction& transaction, const std::string& id,
+                                      const Contact& contact, bool insert);
+  absl::Status SaveExternalIds(common::WriteTransaction& transaction, const std::string& id,
+                               const Contact& contact);
+  ChangeEvent Event(const char* type, const ContactRecord& record, const Contact* before) const;
+
+  common::PgPool& pool_;
+  const PiiCipher& cipher_;
+  WritePath& writes_;
+};
+
+}  // namespace accord::contact

@@ -1,0 +1,37 @@
+// RelationRepository over PostgreSQL (schema `contact`).
+#pragma once
+
+#include "accord/common/pg.h"
+#include "pii_cipher.h"
+#include "relation_repository.h"
+#include "write_path.h"
+
+namespace accord::contact {
+
+inline constexpr char kRelationCreated[] = "accord.contact.v1.AccountRelationCreated";
+inline constexpr char kRelationUpdated[] = "accord.contact.v1.AccountRelationUpdated";
+inline constexpr char kRelationDeleted[] = "accord.contact.v1.AccountRelationDeleted";
+
+class PgRelationRepository final : public RelationRepository {
+ public:
+  PgRelationRepository(common::PgPool& pool, const PiiCipher& cipher, WritePath& writes);
+
+  absl::StatusOr<AccountRelation> Create(const std::string& contact_id,
+                                         const AccountRelation& relation,
+                                         const WriteMeta& meta) override;
+  absl::StatusOr<AccountRelation> Get(const std::string& contact_id,
+                                      const std::string& id) override;
+  absl::StatusOr<RelationPage> List(const RelationListQuery& query) override;
+  absl::StatusOr<AccountRelation> Update(const std::string& contact_id, const std::string& id,
+                                         const Mutation& mutate, const WriteMeta& meta) override;
+  absl::StatusOr<AccountRelation> Delete(const std::string& contact_id, const std::string& id,
+                                         const Mutation& check, const WriteMeta& meta) override;
+  absl::StatusOr<std::vector<KeyContactRow>> KeyContacts(const std::string& account_id) override;
+
+ private:
+  common::PgPool& pool_;
+  const PiiCipher& cipher_;
+  WritePath& writes_;
+};
+
+}  // namespace accord::contact
