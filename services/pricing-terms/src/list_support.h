@@ -20,13 +20,10 @@ struct PreparedList {
 };
 
 // `scope` is what else shapes the result (the parent), bound into the page token.
-inline absl::StatusOr<PreparedList> PrepareList(const common::PageTokenCodec& tokens,
-                                                int page_size, const std::string& page_token,
-                                                const std::string& filter,
-                                                const std::string& order_by,
-                                                const common::filter::Schema& schema,
-                                                const std::vector<std::string>& orders,
-                                                const std::string& scope) {
+inline absl::StatusOr<PreparedList> PrepareList(
+    const common::PageTokenCodec& tokens, int page_size, const std::string& page_token,
+    const std::string& filter, const std::string& order_by, const common::filter::Schema& schema,
+    const std::vector<std::string>& orders, const std::string& scope) {
   if (page_size < 0) return common::InvalidArgument("page_size", "must not be negative");
   ACCORD_ASSIGN_OR_RETURN(OrderBy order, ParseOrderBy(order_by, orders));
   ACCORD_ASSIGN_OR_RETURN(common::filter::SqlFilter compiled,

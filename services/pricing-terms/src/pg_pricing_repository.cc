@@ -88,8 +88,8 @@ absl::StatusOr<Page<T>> RunList(
     statement += absl::StrCat(" AND ", parent_column, " = $", params.size(), "::uuid");
   }
   common::AppendKeyset(statement, params,
-                       common::KeysetOrder{sort->second.column, "r.id",
-                                           sort->second.key_from_text, query.descending},
+                       common::KeysetOrder{sort->second.column, "r.id", sort->second.key_from_text,
+                                           query.descending},
                        query.after, query.limit);
   Page<T> page;
   ACCORD_RETURN_IF_ERROR(pool.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
@@ -176,12 +176,11 @@ absl::StatusOr<PriceList> PgPricingRepository::UpdatePriceList(const std::string
         if (rows.empty()) return common::NotFound(PriceListName(id));
         const PriceList current = Decode<PriceList>(rows[0]);
         ACCORD_ASSIGN_OR_RETURN(PriceList next, mutate(current));
-        *out = Decode<PriceList>(transaction.exec_prepared1(sql::kUpdateList.name, id,
-                                                            next.display_name(),
-                                                            static_cast<int>(next.status()),
-                                                            Body(next)));
-        writer_.Emit(transaction, "PriceListUpdated", out->name(), Version(out->etag()), *out,
-                     meta, common::ChangedFields(current, *out, {"etag", "update_time"}));
+        *out = Decode<PriceList>(
+            transaction.exec_prepared1(sql::kUpdateList.name, id, next.display_name(),
+                                       static_cast<int>(next.status()), Body(next)));
+        writer_.Emit(transaction, "PriceListUpdated", out->name(), Version(out->etag()), *out, meta,
+                     common::ChangedFields(current, *out, {"etag", "update_time"}));
         return absl::OkStatus();
       });
 }
@@ -230,8 +229,9 @@ absl::StatusOr<BatchUpsertPriceListItemsResponse> PgPricingRepository::UpsertIte
     const std::vector<int>& row_index, BatchUpsertPriceListItemsResponse response,
     const ListCheck& check, const WriteMeta& meta) {
   return writer_.Write<BatchUpsertPriceListItemsResponse>(
-      meta, [&](common::WriteTransaction& transaction,
-                BatchUpsertPriceListItemsResponse* out) -> absl::Status {
+      meta,
+      [&](common::WriteTransaction& transaction,
+          BatchUpsertPriceListItemsResponse* out) -> absl::Status {
         *out = response;
         auto locked = transaction.exec_prepared(sql::kLockList.name, price_list_id);
         if (locked.empty()) return common::NotFound(PriceListName(price_list_id));
@@ -249,8 +249,8 @@ absl::StatusOr<BatchUpsertPriceListItemsResponse> PgPricingRepository::UpsertIte
         // One new version of the list, and one event, for the whole batch.
         const PriceList list =
             Decode<PriceList>(transaction.exec_prepared1(sql::kBumpList.name, price_list_id));
-        writer_.Emit(transaction, "PriceListItemsUpserted", list.name(), Version(list.etag()),
-                     *out, meta);
+        writer_.Emit(transaction, "PriceListItemsUpserted", list.name(), Version(list.etag()), *out,
+                     meta);
         return absl::OkStatus();
       });
 }
@@ -296,8 +296,8 @@ absl::StatusOr<TradingTerms> PgPricingRepository::UpdateTerms(const std::string&
         if (rows.empty()) return common::NotFound(TermsResourceName(account_id, id));
         const TradingTerms current = Decode<TradingTerms>(rows[0]);
         std::vector<TradingTerms> in_force;
-        for (const auto& row : transaction.exec_prepared(sql::kLockTermsInForce.name, account_id,
-                                                         id)) {
+        for (const auto& row :
+             transaction.exec_prepared(sql::kLockTermsInForce.name, account_id, id)) {
           in_force.push_back(Decode<TradingTerms>(row));
         }
         ACCORD_ASSIGN_OR_RETURN(TermsChange change, mutate(current, in_force));

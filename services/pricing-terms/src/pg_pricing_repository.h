@@ -21,15 +21,14 @@ class PgPricingRepository final : public PricingRepository {
   absl::StatusOr<PriceListItem> GetItem(const std::string& price_list_id,
                                         const std::string& sku) override;
   absl::StatusOr<Page<PriceListItem>> ListItems(const ListQuery& query) override;
-  absl::StatusOr<std::vector<PriceListItem>> GetItems(const std::string& price_list_id,
-                                                      const std::vector<std::string>& skus) override;
+  absl::StatusOr<std::vector<PriceListItem>> GetItems(
+      const std::string& price_list_id, const std::vector<std::string>& skus) override;
   absl::StatusOr<BatchUpsertPriceListItemsResponse> UpsertItems(
       const std::string& price_list_id, const std::vector<PriceListItem>& rows,
       const std::vector<int>& row_index, BatchUpsertPriceListItemsResponse response,
       const ListCheck& check, const WriteMeta& meta) override;
 
-  absl::StatusOr<TradingTerms> CreateTerms(const std::string& account_id,
-                                           const TradingTerms& terms,
+  absl::StatusOr<TradingTerms> CreateTerms(const std::string& account_id, const TradingTerms& terms,
                                            const WriteMeta& meta) override;
   absl::StatusOr<TradingTerms> GetTerms(const std::string& account_id,
                                         const std::string& id) override;

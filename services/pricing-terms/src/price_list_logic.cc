@@ -26,10 +26,16 @@ const filter::Schema& PriceListFilterSchema() {
     schema.fields = {
         {"display_name", "r.display_name", filter::FieldType::kString, {}, {}},
         {"currency_code", "r.currency_code", filter::FieldType::kString, {}, {}},
-        {"status", "r.status", filter::FieldType::kEnum,
-         FilterEnumValues(v1::PriceListStatus_descriptor(), "PRICE_LIST_STATUS_"), {}},
-        {"base_price_list", "('priceLists/' || r.base_price_list_id::text)",
-         filter::FieldType::kString, {}, {"=", "!="}},
+        {"status",
+         "r.status",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::PriceListStatus_descriptor(), "PRICE_LIST_STATUS_"),
+         {}},
+        {"base_price_list",
+         "('priceLists/' || r.base_price_list_id::text)",
+         filter::FieldType::kString,
+         {},
+         {"=", "!="}},
         {"author", "r.author", filter::FieldType::kString, {}, {}},
         {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "r.update_time", filter::FieldType::kTimestamp, {}, {}},
@@ -105,8 +111,8 @@ absl::Status CheckApprovesTerms(const common::Principal& caller) {
 }
 
 absl::Status CheckWritesQuotes(const common::Principal& caller) {
-  if (caller.HasAny({Role::kAccountManager, Role::kSalesAssistant, Role::kPricingManager,
-                     Role::kAdmin})) {
+  if (caller.HasAny(
+          {Role::kAccountManager, Role::kSalesAssistant, Role::kPricingManager, Role::kAdmin})) {
     return absl::OkStatus();
   }
   return Denied(caller,
@@ -160,10 +166,9 @@ void ValidatePriceListFields(const PriceList& list, const std::string& prefix,
     violations.Add(prefix + "valid_until", "must not be before valid_from");
   }
   if (!list.base_price_list().empty()) {
-    MergeViolations(ParseTopName(list.base_price_list(), "priceLists",
-                                 prefix + "base_price_list")
-                        .status(),
-                    violations);
+    MergeViolations(
+        ParseTopName(list.base_price_list(), "priceLists", prefix + "base_price_list").status(),
+        violations);
   }
   if (list.adjustment_bps() <= -10000 || list.adjustment_bps() > 100000) {
     violations.Add(prefix + "adjustment_bps", "must be above -10000 and at most 100000");
@@ -174,7 +179,8 @@ void ValidatePriceListFields(const PriceList& list, const std::string& prefix,
     const std::string field = prefix + "rounding_step";
     common::Violations step;
     ValidateAmount(list.rounding_step(), field, list.currency_code(), step);
-    for (const auto& violation : step.items()) violations.Add(violation.field, violation.description);
+    for (const auto& violation : step.items())
+      violations.Add(violation.field, violation.description);
     if (step.empty()) {
       const common::Int128 nanos = common::ToNanos(list.rounding_step());
       const int64_t minor = MinorUnitNanos(list.currency_code());
@@ -258,11 +264,10 @@ absl::StatusOr<PriceList> PriceListLogic::Create(const common::Principal& caller
       }
       ACCORD_RETURN_IF_ERROR(base.status());
       if (base->currency_code() != list.currency_code()) {
-        return common::WithReason(
-            common::InvalidArgument("price_list.base_price_list",
-                                    next + " is in " + base->currency_code() + ", not " +
-                                        list.currency_code()),
-            "CURRENCY_MISMATCH");
+        return common::WithReason(common::InvalidArgument("price_list.base_price_list",
+                                                          next + " is in " + base->currency_code() +
+                                                              ", not " + list.currency_code()),
+                                  "CURRENCY_MISMATCH");
       }
       next = base->base_price_list();
     }
@@ -279,11 +284,10 @@ absl::StatusOr<PriceList> PriceListLogic::Get(const common::Principal&,
 
 absl::StatusOr<v1::ListPriceListsResponse> PriceListLogic::List(
     const common::Principal&, const v1::ListPriceListsRequest& request) {
-  ACCORD_ASSIGN_OR_RETURN(
-      PreparedList prepared,
-      PrepareList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
-                  request.order_by(), PriceListFilterSchema(), {"create_time", "display_name"},
-                  "priceLists"));
+  ACCORD_ASSIGN_OR_RETURN(PreparedList prepared,
+                          PrepareList(page_tokens_, request.page_size(), request.page_token(),
+                                      request.filter(), request.order_by(), PriceListFilterSchema(),
+                                      {"create_time", "display_name"}, "priceLists"));
   ACCORD_ASSIGN_OR_RETURN(Page<PriceList> page, repository_.ListPriceLists(prepared.query));
   v1::ListPriceListsResponse response;
   response.set_next_page_token(
@@ -340,9 +344,9 @@ absl::StatusOr<PriceList> PriceListLogic::Update(const common::Principal& caller
         ACCORD_RETURN_IF_ERROR(invalid.ToStatus());
         if (!IsAllowedPriceListTransition(current.status(), next.status())) {
           return common::FailedPrecondition(
-              "ILLEGAL_STATUS_TRANSITION",
-              "a price list cannot go from " + v1::PriceListStatus_Name(current.status()) +
-                  " to " + v1::PriceListStatus_Name(next.status()));
+              "ILLEGAL_STATUS_TRANSITION", "a price list cannot go from " +
+                                               v1::PriceListStatus_Name(current.status()) + " to " +
+                                               v1::PriceListStatus_Name(next.status()));
         }
         return next;
       },
@@ -359,11 +363,10 @@ absl::StatusOr<v1::ListPriceListItemsResponse> PriceListLogic::ListItems(
     const common::Principal&, const v1::ListPriceListItemsRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(std::string list_id,
                           ParseTopName(request.parent(), "priceLists", "parent"));
-  ACCORD_ASSIGN_OR_RETURN(
-      PreparedList prepared,
-      PrepareList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
-                  request.order_by(), ItemFilterSchema(), {"sku", "product_name", "update_time"},
-                  request.parent()));
+  ACCORD_ASSIGN_OR_RETURN(PreparedList prepared,
+                          PrepareList(page_tokens_, request.page_size(), request.page_token(),
+                                      request.filter(), request.order_by(), ItemFilterSchema(),
+                                      {"sku", "product_name", "update_time"}, request.parent()));
   prepared.query.parent_id = list_id;
   ACCORD_ASSIGN_OR_RETURN(Page<PriceListItem> page, repository_.ListItems(prepared.query));
   v1::ListPriceListItemsResponse response;

@@ -214,9 +214,9 @@ bool InWindow(const Date& day, const Date& from, const Date& until) {
 }
 
 int MinorUnitDigits(std::string_view currency) {
-  static const std::vector<std::string_view> kZero = {"BIF", "CLP", "DJF", "GNF", "ISK",
-                                                      "JPY", "KMF", "KRW", "PYG", "RWF",
-                                                      "UGX", "VND", "VUV", "XAF", "XOF", "XPF"};
+  static const std::vector<std::string_view> kZero = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
+                                                      "KMF", "KRW", "PYG", "RWF", "UGX", "VND",
+                                                      "VUV", "XAF", "XOF", "XPF"};
   static const std::vector<std::string_view> kThree = {"BHD", "IQD", "JOD", "KWD",
                                                        "LYD", "OMR", "TND"};
   if (std::find(kZero.begin(), kZero.end(), currency) != kZero.end()) return 0;
@@ -242,9 +242,9 @@ void ValidateAmount(const Money& money, const std::string& field, const std::str
     return;
   }
   if (!currency.empty() && money.currency_code() != currency) {
-    violations.Add(field + ".currency_code",
-                   "must be " + currency + " (the price list's currency), not " +
-                       money.currency_code());
+    violations.Add(
+        field + ".currency_code",
+        "must be " + currency + " (the price list's currency), not " + money.currency_code());
   }
   if (money.units() < 0 || money.nanos() < 0) {
     violations.Add(field, "must not be negative");

@@ -90,14 +90,13 @@ class LinePricer {
     auto base = ListPrice(index + 1, sku, quantity, line);
     if (!base) return std::nullopt;
     const int64_t bps = list.adjustment_bps();
-    const Int128 step = IsMoneySet(list.rounding_step())
-                            ? common::ToNanos(list.rounding_step())
-                            : static_cast<Int128>(minor_);
+    const Int128 step = IsMoneySet(list.rounding_step()) ? common::ToNanos(list.rounding_step())
+                                                         : static_cast<Int128>(minor_);
     const Int128 numerator = base->nanos * (kBpsScale + bps);
     const Int128 to_the_nano = DivideHalfEven(numerator, kBpsScale);
     AddStep(line, v1::PRICING_STEP_KIND_BASE_LIST_ADJUSTMENT,
-            list.name() + " derives from " + inputs_.lists[index + 1].name() + " " +
-                Percent(bps) + ": " + Show(currency_, to_the_nano),
+            list.name() + " derives from " + inputs_.lists[index + 1].name() + " " + Percent(bps) +
+                ": " + Show(currency_, to_the_nano),
             list.name(), currency_, to_the_nano, static_cast<int32_t>(bps));
     const Int128 rounded = ApplyBps(base->nanos, bps, step);
     if (numerator % (kBpsScale * step) != 0) {
@@ -128,8 +127,8 @@ class LinePricer {
         const bool scope = !rule.sku().empty() ? rule.sku() == item.sku()
                                                : CategoryCovers(rule.category(), item.category());
         if (!scope) continue;
-        const int64_t rank = !rule.sku().empty() ? 1000 : static_cast<int64_t>(
-                                                              CategoryDepth(rule.category()));
+        const int64_t rank =
+            !rule.sku().empty() ? 1000 : static_cast<int64_t>(CategoryDepth(rule.category()));
         const int64_t min_quantity = std::max<int64_t>(1, rule.min_quantity());
         matches.push_back({i, &rule, rank, min_quantity, quantity >= min_quantity});
       }
@@ -226,10 +225,10 @@ absl::StatusOr<QuotePricing> ComputeQuote(const PricingInputs& inputs,
   if (inputs.terms && IsMoneySet(inputs.terms->minimum_order_value()) &&
       inputs.terms->minimum_order_value().currency_code() != currency) {
     return common::WithReason(
-        common::InvalidArgument("trading_terms", inputs.terms->name() + " has amounts in " +
-                                                     inputs.terms->minimum_order_value()
-                                                         .currency_code() +
-                                                     " but its price list is in " + currency),
+        common::InvalidArgument("trading_terms",
+                                inputs.terms->name() + " has amounts in " +
+                                    inputs.terms->minimum_order_value().currency_code() +
+                                    " but its price list is in " + currency),
         "CURRENCY_MISMATCH");
   }
 

@@ -74,27 +74,22 @@ class TermsLogic {
   TermsLogic(PricingRepository& repository, const common::PageTokenCodec& page_tokens);
 
   absl::StatusOr<TradingTerms> Create(const common::Principal& caller,
-                                      const v1::CreateTradingTermsRequest& request,
-                                      WriteMeta meta);
+                                      const v1::CreateTradingTermsRequest& request, WriteMeta meta);
   absl::StatusOr<TradingTerms> Get(const common::Principal& caller,
                                    const v1::GetTradingTermsRequest& request);
   absl::StatusOr<v1::ListTradingTermsResponse> List(const common::Principal& caller,
                                                     const v1::ListTradingTermsRequest& request);
   absl::StatusOr<TradingTerms> Update(const common::Principal& caller,
-                                      const v1::UpdateTradingTermsRequest& request,
-                                      WriteMeta meta);
+                                      const v1::UpdateTradingTermsRequest& request, WriteMeta meta);
   absl::StatusOr<TradingTerms> Submit(const common::Principal& caller,
-                                      const v1::SubmitTradingTermsRequest& request,
-                                      WriteMeta meta);
+                                      const v1::SubmitTradingTermsRequest& request, WriteMeta meta);
   absl::StatusOr<TradingTerms> Approve(const common::Principal& caller,
                                        const v1::ApproveTradingTermsRequest& request,
                                        WriteMeta meta);
   absl::StatusOr<TradingTerms> Reject(const common::Principal& caller,
-                                      const v1::RejectTradingTermsRequest& request,
-                                      WriteMeta meta);
+                                      const v1::RejectTradingTermsRequest& request, WriteMeta meta);
   absl::StatusOr<TradingTerms> Expire(const common::Principal& caller,
-                                      const v1::ExpireTradingTermsRequest& request,
-                                      WriteMeta meta);
+                                      const v1::ExpireTradingTermsRequest& request, WriteMeta meta);
 
  private:
   // The price list the terms refer to, as a violation on `field` when it is missing.
@@ -119,8 +114,7 @@ class QuoteLogic {
                                const v1::UpdateQuoteRequest& request, WriteMeta meta);
   absl::StatusOr<Sale> CreateSale(const common::Principal& caller,
                                   const v1::CreateSaleRequest& request, WriteMeta meta);
-  absl::StatusOr<Sale> GetSale(const common::Principal& caller,
-                               const v1::GetSaleRequest& request);
+  absl::StatusOr<Sale> GetSale(const common::Principal& caller, const v1::GetSaleRequest& request);
   absl::StatusOr<v1::ListSalesResponse> ListSales(const common::Principal& caller,
                                                   const v1::ListSalesRequest& request);
 

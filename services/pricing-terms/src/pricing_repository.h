@@ -29,7 +29,7 @@ using v1::TradingTerms;
 // "display_name", "sku", ...), validated by the logic.
 struct ListQuery {
   std::optional<std::string> parent_id;  // the price list or account; nullopt: every one
-  int limit = 50;  // rows to return; the repository returns up to limit + 1
+  int limit = 50;                        // rows to return; the repository returns up to limit + 1
   std::string order;
   bool descending = false;
   // A compiled filter (see filter.h) over the table's row alias `r`, $N numbered from 1.

@@ -36,22 +36,22 @@ std::map<std::string, std::unique_ptr<common::RpcMethod>> MakeMethods(
 }  // namespace
 
 // A read: the logic's answer, no write metadata.
-#define ACCORD_READ(Service, RpcName, Request, Response, Call)                                  \
-  grpc::ServerUnaryReactor* Service::RpcName(grpc::CallbackServerContext* context,              \
+#define ACCORD_READ(Service, RpcName, Request, Response, Call)                                 \
+  grpc::ServerUnaryReactor* Service::RpcName(grpc::CallbackServerContext* context,             \
                                              const v1::Request* request, Response* response) { \
-    return runtime_.Respond(context, Method(#RpcName), response,                                \
-                            [=, this](const common::RpcContext& rpc) {                          \
-                              return logic_.Call(rpc.principal, *request);                      \
-                            });                                                                 \
+    return runtime_.Respond(context, Method(#RpcName), response,                               \
+                            [=, this](const common::RpcContext& rpc) {                         \
+                              return logic_.Call(rpc.principal, *request);                     \
+                            });                                                                \
   }
 // A write: stamped with who, the trace and the request's fingerprint.
-#define ACCORD_WRITE(Service, RpcName, Request, Response, Call)                                 \
-  grpc::ServerUnaryReactor* Service::RpcName(grpc::CallbackServerContext* context,              \
+#define ACCORD_WRITE(Service, RpcName, Request, Response, Call)                                \
+  grpc::ServerUnaryReactor* Service::RpcName(grpc::CallbackServerContext* context,             \
                                              const v1::Request* request, Response* response) { \
-    return runtime_.Respond(                                                                    \
-        context, Method(#RpcName), response, [=, this](const common::RpcContext& rpc) {         \
-          return logic_.Call(rpc.principal, *request, MetaFor(rpc, #RpcName, *request));        \
-        });                                                                                     \
+    return runtime_.Respond(                                                                   \
+        context, Method(#RpcName), response, [=, this](const common::RpcContext& rpc) {        \
+          return logic_.Call(rpc.principal, *request, MetaFor(rpc, #RpcName, *request));       \
+        });                                                                                    \
   }
 
 PriceListServiceImpl::PriceListServiceImpl(common::Runtime& runtime)
@@ -59,7 +59,8 @@ PriceListServiceImpl::PriceListServiceImpl(common::Runtime& runtime)
       repository_(runtime.pg()),
       logic_(repository_, runtime.page_tokens()),
       methods_(
-          MakeMethods(v1::PriceList::descriptor()->file()->FindServiceByName("PriceListService"))) {}
+          MakeMethods(v1::PriceList::descriptor()->file()->FindServiceByName("PriceListService"))) {
+}
 
 common::RpcMethod& PriceListServiceImpl::Method(const char* name) { return *methods_.at(name); }
 
@@ -82,14 +83,11 @@ TradingTermsServiceImpl::TradingTermsServiceImpl(common::Runtime& runtime)
       methods_(MakeMethods(
           v1::TradingTerms::descriptor()->file()->FindServiceByName("TradingTermsService"))) {}
 
-common::RpcMethod& TradingTermsServiceImpl::Method(const char* name) {
-  return *methods_.at(name);
-}
+common::RpcMethod& TradingTermsServiceImpl::Method(const char* name) { return *methods_.at(name); }
 
 ACCORD_WRITE(TradingTermsServiceImpl, CreateTradingTerms, CreateTradingTermsRequest,
              v1::TradingTerms, Create)
-ACCORD_READ(TradingTermsServiceImpl, GetTradingTerms, GetTradingTermsRequest, v1::TradingTerms,
-            Get)
+ACCORD_READ(TradingTermsServiceImpl, GetTradingTerms, GetTradingTermsRequest, v1::TradingTerms, Get)
 ACCORD_READ(TradingTermsServiceImpl, ListTradingTerms, ListTradingTermsRequest,
             v1::ListTradingTermsResponse, List)
 ACCORD_WRITE(TradingTermsServiceImpl, UpdateTradingTerms, UpdateTradingTermsRequest,

@@ -17,8 +17,8 @@
 namespace accord::pricing {
 
 // Declares a unary callback handler.
-#define ACCORD_PRICING_RPC(Method, Request, Response)                          \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,       \
+#define ACCORD_PRICING_RPC(Method, Request, Response)                    \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
                                    const v1::Request* request, Response* response) override
 
 class PriceListServiceImpl final : public v1::PriceListService::CallbackService {
@@ -29,8 +29,7 @@ class PriceListServiceImpl final : public v1::PriceListService::CallbackService 
   ACCORD_PRICING_RPC(ListPriceLists, ListPriceListsRequest, v1::ListPriceListsResponse);
   ACCORD_PRICING_RPC(UpdatePriceList, UpdatePriceListRequest, v1::PriceList);
   ACCORD_PRICING_RPC(GetPriceListItem, GetPriceListItemRequest, v1::PriceListItem);
-  ACCORD_PRICING_RPC(ListPriceListItems, ListPriceListItemsRequest,
-                     v1::ListPriceListItemsResponse);
+  ACCORD_PRICING_RPC(ListPriceListItems, ListPriceListItemsRequest, v1::ListPriceListItemsResponse);
   ACCORD_PRICING_RPC(BatchUpsertPriceListItems, BatchUpsertPriceListItemsRequest,
                      v1::BatchUpsertPriceListItemsResponse);
 

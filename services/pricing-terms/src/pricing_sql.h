@@ -11,9 +11,9 @@ namespace accord::pricing::sql {
 // Every statement returns, in order: id, parent id ('' for top-level resources), body, version,
 // create_time and update_time in epoch microseconds.
 #define ACCORD_PRICING_MICROS(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
-#define ACCORD_PRICING_COLUMNS(parent)                                              \
-  "r.id::text, " parent ", r.body, r.version, " ACCORD_PRICING_MICROS("r.create_time") \
-  ", " ACCORD_PRICING_MICROS("r.update_time")
+#define ACCORD_PRICING_COLUMNS(parent)                                 \
+  "r.id::text, " parent ", r.body, r.version, " ACCORD_PRICING_MICROS( \
+      "r.create_time") ", " ACCORD_PRICING_MICROS("r.update_time")
 
 #define ACCORD_LIST_COLUMNS ACCORD_PRICING_COLUMNS("''")
 #define ACCORD_ITEM_COLUMNS ACCORD_PRICING_COLUMNS("r.price_list_id::text")
@@ -88,10 +88,9 @@ inline constexpr common::PreparedStatement kUpdateTerms{
     "version = r.version + 1, update_time = now() "
     "WHERE r.account_id = $1::uuid AND r.id = $2::uuid RETURNING " ACCORD_TERMS_COLUMNS};
 inline constexpr common::PreparedStatement kTermsInForce{
-    "pricing_terms_in_force",
-    "SELECT " ACCORD_TERMS_COLUMNS
-    " FROM pricing_terms.trading_terms r WHERE r.account_id = $1::uuid "
-    "AND r.status IN (3, 4, 5) AND r.validity @> $2::date"};
+    "pricing_terms_in_force", "SELECT " ACCORD_TERMS_COLUMNS
+                              " FROM pricing_terms.trading_terms r WHERE r.account_id = $1::uuid "
+                              "AND r.status IN (3, 4, 5) AND r.validity @> $2::date"};
 
 inline constexpr common::PreparedStatement kInsertQuote{
     "pricing_quote_insert",
@@ -101,8 +100,8 @@ inline constexpr common::PreparedStatement kGetQuote{
     "pricing_quote_get",
     "SELECT " ACCORD_LIST_COLUMNS " FROM pricing_terms.quotes r WHERE r.id = $1::uuid"};
 inline constexpr common::PreparedStatement kLockQuote{
-    "pricing_quote_lock", "SELECT " ACCORD_LIST_COLUMNS
-                          " FROM pricing_terms.quotes r WHERE r.id = $1::uuid FOR UPDATE"};
+    "pricing_quote_lock",
+    "SELECT " ACCORD_LIST_COLUMNS " FROM pricing_terms.quotes r WHERE r.id = $1::uuid FOR UPDATE"};
 inline constexpr common::PreparedStatement kUpdateQuote{
     "pricing_quote_update",
     "UPDATE pricing_terms.quotes AS r SET status = $2, body = $3, version = r.version + 1, "
@@ -121,11 +120,10 @@ inline constexpr common::PreparedStatement kSaleOfQuote{
     "SELECT r.id::text FROM pricing_terms.sales r WHERE r.quote_id = $1::uuid"};
 
 inline std::vector<common::PreparedStatement> AllStatements() {
-  return {kInsertList,  kGetList,       kLockList,     kUpdateList,       kBumpList,
-          kGetItem,     kGetItems,      kUpsertItem,   kInsertTerms,      kGetTerms,
-          kLockTerms,   kLockTermsInForce, kUpdateTerms, kTermsInForce,   kInsertQuote,
-          kGetQuote,    kLockQuote,     kUpdateQuote,  kInsertSale,       kGetSale,
-          kSaleOfQuote};
+  return {kInsertList,  kGetList,      kLockList,    kUpdateList, kBumpList,  kGetItem,
+          kGetItems,    kUpsertItem,   kInsertTerms, kGetTerms,   kLockTerms, kLockTermsInForce,
+          kUpdateTerms, kTermsInForce, kInsertQuote, kGetQuote,   kLockQuote, kUpdateQuote,
+          kInsertSale,  kGetSale,      kSaleOfQuote};
 }
 
 }  // namespace accord::pricing::sql

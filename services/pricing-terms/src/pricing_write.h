@@ -33,24 +33,26 @@ class PricingWriter {
       const WriteMeta& meta,
       const std::function<absl::Status(common::WriteTransaction&, Result*)>& change) {
     Result result;
-    ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
-      result.Clear();
-      if (!meta.request_id.empty()) {
-        ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
-                                                                  meta.method, meta.fingerprint));
-        if (previous) {
-          if (!result.ParseFromString(*previous)) {
-            return common::Internal("corrupt stored response");
+    ACCORD_RETURN_IF_ERROR(
+        pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
+          result.Clear();
+          if (!meta.request_id.empty()) {
+            ACCORD_ASSIGN_OR_RETURN(
+                auto previous,
+                idempotency_.Claim(transaction, meta.request_id, meta.method, meta.fingerprint));
+            if (previous) {
+              if (!result.ParseFromString(*previous)) {
+                return common::Internal("corrupt stored response");
+              }
+              return absl::OkStatus();
+            }
+          }
+          ACCORD_RETURN_IF_ERROR(change(transaction, &result));
+          if (!meta.request_id.empty()) {
+            idempotency_.Store(transaction, meta.request_id, result.SerializeAsString());
           }
           return absl::OkStatus();
-        }
-      }
-      ACCORD_RETURN_IF_ERROR(change(transaction, &result));
-      if (!meta.request_id.empty()) {
-        idempotency_.Store(transaction, meta.request_id, result.SerializeAsString());
-      }
-      return absl::OkStatus();
-    }));
+        }));
     return result;
   }
 

@@ -17,10 +17,16 @@ const filter::Schema& QuoteFilterSchema() {
   static const filter::Schema kSchema = [] {
     filter::Schema schema;
     schema.fields = {
-        {"account", "('accounts/' || r.account_id::text)", filter::FieldType::kString, {},
+        {"account",
+         "('accounts/' || r.account_id::text)",
+         filter::FieldType::kString,
+         {},
          {"=", "!="}},
-        {"status", "r.status", filter::FieldType::kEnum,
-         FilterEnumValues(v1::QuoteStatus_descriptor(), "QUOTE_STATUS_"), {}},
+        {"status",
+         "r.status",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::QuoteStatus_descriptor(), "QUOTE_STATUS_"),
+         {}},
         {"author", "r.author", filter::FieldType::kString, {}, {}},
         {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "r.update_time", filter::FieldType::kTimestamp, {}, {}},
@@ -34,12 +40,18 @@ const filter::Schema& SaleFilterSchema() {
   static const filter::Schema kSchema = [] {
     filter::Schema schema;
     schema.fields = {
-        {"account", "('accounts/' || r.account_id::text)", filter::FieldType::kString, {},
+        {"account",
+         "('accounts/' || r.account_id::text)",
+         filter::FieldType::kString,
+         {},
          {"=", "!="}},
         {"quote", "('quotes/' || r.quote_id::text)", filter::FieldType::kString, {}, {"=", "!="}},
         {"agent", "r.agent", filter::FieldType::kString, {}, {}},
-        {"payment_method", "r.payment_method", filter::FieldType::kEnum,
-         FilterEnumValues(v1::PaymentMethod_descriptor(), "PAYMENT_METHOD_"), {}},
+        {"payment_method",
+         "r.payment_method",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::PaymentMethod_descriptor(), "PAYMENT_METHOD_"),
+         {}},
         {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
     };
     return schema;
@@ -87,8 +99,7 @@ void ValidateQuoteLines(const google::protobuf::RepeatedPtrField<QuoteLine>& lin
 QuoteLogic::QuoteLogic(PricingRepository& repository, const common::PageTokenCodec& page_tokens)
     : repository_(repository), page_tokens_(page_tokens) {}
 
-absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_id,
-                                                    const Date& day,
+absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_id, const Date& day,
                                                     const std::string& fallback_list_id,
                                                     const std::vector<QuoteLine>& lines) {
   PricingInputs inputs;
@@ -116,13 +127,13 @@ absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_i
     if (depth == 0 && (list->status() == v1::PRICE_LIST_STATUS_DRAFT ||
                        !InWindow(day, list->valid_from(), list->valid_until()))) {
       return common::FailedPrecondition(
-          "PRICE_LIST_NOT_IN_FORCE", list->name() + " is not in force on " + DateText(day) +
-                                         " (it is " + v1::PriceListStatus_Name(list->status()) +
-                                         ", valid from " + DateText(list->valid_from()) +
-                                         (IsDateSet(list->valid_until())
-                                              ? " to " + DateText(list->valid_until())
+          "PRICE_LIST_NOT_IN_FORCE",
+          list->name() + " is not in force on " + DateText(day) + " (it is " +
+              v1::PriceListStatus_Name(list->status()) + ", valid from " +
+              DateText(list->valid_from()) +
+              (IsDateSet(list->valid_until()) ? " to " + DateText(list->valid_until())
                                               : std::string()) +
-                                         ")");
+              ")");
     }
     // Only the SKUs no list below carries are looked up in a base list.
     if (!wanted.empty()) {
@@ -260,17 +271,16 @@ absl::StatusOr<Quote> QuoteLogic::Update(const common::Principal& caller,
         ValidateText(next.note(), "quote.note", 2000, false, invalid);
         ACCORD_RETURN_IF_ERROR(invalid.ToStatus());
         if (!IsAllowedQuoteTransition(current.status(), next.status())) {
-          return common::FailedPrecondition(
-              "ILLEGAL_STATUS_TRANSITION", "a quote cannot go from " +
-                                               v1::QuoteStatus_Name(current.status()) + " to " +
-                                               v1::QuoteStatus_Name(next.status()));
+          return common::FailedPrecondition("ILLEGAL_STATUS_TRANSITION",
+                                            "a quote cannot go from " +
+                                                v1::QuoteStatus_Name(current.status()) + " to " +
+                                                v1::QuoteStatus_Name(next.status()));
         }
         if (next.status() == v1::QUOTE_STATUS_ACCEPTED &&
             current.status() != v1::QUOTE_STATUS_ACCEPTED &&
             CompareDates(today, next.expire_date()) > 0) {
           return common::FailedPrecondition(
-              "QUOTE_EXPIRED",
-              current.name() + " expired on " + DateText(next.expire_date()));
+              "QUOTE_EXPIRED", current.name() + " expired on " + DateText(next.expire_date()));
         }
         return next;
       },
@@ -278,8 +288,7 @@ absl::StatusOr<Quote> QuoteLogic::Update(const common::Principal& caller,
 }
 
 absl::StatusOr<Sale> QuoteLogic::CreateSale(const common::Principal& caller,
-                                            const v1::CreateSaleRequest& request,
-                                            WriteMeta meta) {
+                                            const v1::CreateSaleRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckRecordsSales(caller));
   common::Violations violations;
   const Sale& input = request.sale();

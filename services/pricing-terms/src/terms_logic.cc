@@ -15,10 +15,16 @@ const filter::Schema& TermsFilterSchema() {
   static const filter::Schema kSchema = [] {
     filter::Schema schema;
     schema.fields = {
-        {"status", "r.status", filter::FieldType::kEnum,
-         FilterEnumValues(v1::TradingTermsStatus_descriptor(), "TRADING_TERMS_STATUS_"), {}},
-        {"price_list", "('priceLists/' || r.price_list_id::text)", filter::FieldType::kString,
-         {}, {"=", "!="}},
+        {"status",
+         "r.status",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::TradingTermsStatus_descriptor(), "TRADING_TERMS_STATUS_"),
+         {}},
+        {"price_list",
+         "('priceLists/' || r.price_list_id::text)",
+         filter::FieldType::kString,
+         {},
+         {"=", "!="}},
         {"author", "r.author", filter::FieldType::kString, {}, {}},
         {"approver", "r.approver", filter::FieldType::kString, {}, {}},
         {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
@@ -53,10 +59,10 @@ std::vector<std::string> EffectivePaths(const v1::UpdateTradingTermsRequest& req
 }
 
 absl::Status IllegalTransition(const TradingTerms& terms, v1::TradingTermsStatus to) {
-  return common::FailedPrecondition(
-      "ILLEGAL_STATUS_TRANSITION", terms.name() + " cannot go from " +
-                                       v1::TradingTermsStatus_Name(terms.status()) + " to " +
-                                       v1::TradingTermsStatus_Name(to));
+  return common::FailedPrecondition("ILLEGAL_STATUS_TRANSITION",
+                                    terms.name() + " cannot go from " +
+                                        v1::TradingTermsStatus_Name(terms.status()) + " to " +
+                                        v1::TradingTermsStatus_Name(to));
 }
 
 // Checks shared by the transition methods: name, etag present, request id.
@@ -187,11 +193,10 @@ absl::StatusOr<v1::ListTradingTermsResponse> TermsLogic::List(
     const common::Principal&, const v1::ListTradingTermsRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(auto account,
                           ParseAccountParent(request.parent(), "parent", /*allow_all=*/true));
-  ACCORD_ASSIGN_OR_RETURN(
-      PreparedList prepared,
-      PrepareList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
-                  request.order_by(), TermsFilterSchema(), {"create_time", "valid_from"},
-                  request.parent()));
+  ACCORD_ASSIGN_OR_RETURN(PreparedList prepared,
+                          PrepareList(page_tokens_, request.page_size(), request.page_token(),
+                                      request.filter(), request.order_by(), TermsFilterSchema(),
+                                      {"create_time", "valid_from"}, request.parent()));
   prepared.query.parent_id = account;
   ACCORD_ASSIGN_OR_RETURN(Page<TradingTerms> page, repository_.ListTerms(prepared.query));
   v1::ListTradingTermsResponse response;
@@ -223,7 +228,8 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
   // A new price list is read before the write (lists' currencies never change).
   std::optional<PriceList> new_list;
   if (std::find(paths.begin(), paths.end(), "price_list") != paths.end()) {
-    ACCORD_ASSIGN_OR_RETURN(new_list, LoadPriceList(patch.price_list(), "trading_terms.price_list"));
+    ACCORD_ASSIGN_OR_RETURN(new_list,
+                            LoadPriceList(patch.price_list(), "trading_terms.price_list"));
   }
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
@@ -232,10 +238,10 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
           const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
         if (current.status() != v1::TRADING_TERMS_STATUS_DRAFT) {
-          return common::FailedPrecondition(
-              "TERMS_NOT_DRAFT", current.name() + " is " +
-                                     v1::TradingTermsStatus_Name(current.status()) +
-                                     "; only DRAFT terms change");
+          return common::FailedPrecondition("TERMS_NOT_DRAFT",
+                                            current.name() + " is " +
+                                                v1::TradingTermsStatus_Name(current.status()) +
+                                                "; only DRAFT terms change");
         }
         TermsChange change{current, {}, "TradingTermsUpdated"};
         TradingTerms& next = change.next;
