@@ -12,5 +12,8 @@ void RegisterAccountCommands(Registry& registry);
 void RegisterTeamCommands(Registry& registry);
 void RegisterNeedCommands(Registry& registry);
 void RegisterEventCommands(Registry& registry);
+void RegisterPriceListCommands(Registry& registry);
+void RegisterTradingTermsCommands(Registry& registry);
+void RegisterQuoteCommands(Registry& registry);
 
 }  // namespace accord::accordctl

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   RegisterTeamCommands(registry);
   RegisterNeedCommands(registry);
   RegisterEventCommands(registry);
+  RegisterPriceListCommands(registry);
+  RegisterTradingTermsCommands(registry);
+  RegisterQuoteCommands(registry);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   int code = registry.Run(args, std::cout, std::cerr);
