@@ -35,6 +35,25 @@ CREATE TABLE price_list_items (
   update_time timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (price_list_id, sku)
 );
+-- Every version of every list and item, stamped with the time it took effect (its transaction's
+-- start), so that a quote for a past day prices from the lists and items as they stood then.
+CREATE TABLE price_list_history (
+  price_list_id uuid NOT NULL REFERENCES price_lists (id),
+  version bigint NOT NULL,
+  valid_since timestamptz NOT NULL DEFAULT now(),
+  body bytea NOT NULL,
+  PRIMARY KEY (price_list_id, version)
+);
+CREATE TABLE price_list_item_history (
+  price_list_id uuid NOT NULL,
+  sku text NOT NULL,
+  version bigint NOT NULL,
+  valid_since timestamptz NOT NULL DEFAULT now(),
+  body bytea NOT NULL,
+  PRIMARY KEY (price_list_id, sku, version),
+  FOREIGN KEY (price_list_id, sku) REFERENCES price_list_items (price_list_id, sku)
+);
+
 CREATE INDEX price_list_items_by_product_name ON price_list_items (price_list_id, product_name, id);
 CREATE INDEX price_list_items_by_update_time ON price_list_items (price_list_id, update_time, id);
 

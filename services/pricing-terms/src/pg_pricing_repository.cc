@@ -122,6 +122,17 @@ absl::StatusOr<T> GetOne(common::PgPool& pool, const char* statement, const std:
 
 std::string UntilText(const Date& until) { return DateText(until); }
 
+// The first instant after `day` (UTC), as timestamptz text.
+std::string EndOfDay(const Date& day) {
+  return DateText(CivilFromDays(DaysFromCivil(day) + 1)) + "T00:00:00Z";
+}
+
+// Keeps the list's new version in its history, in COMMIT's round trip.
+void RecordListVersion(common::WriteTransaction& transaction, const PriceList& list) {
+  transaction.exec_prepared_at_commit(sql::kListHistory.name, IdOf(list.name()),
+                                      Version(list.etag()), Body(list));
+}
+
 // Postgres array literal of SKUs (their alphabet needs no escaping, quoted all the same).
 std::string TextArray(const std::vector<std::string>& values) {
   std::string out = "{";
@@ -150,6 +161,7 @@ absl::StatusOr<PriceList> PgPricingRepository::CreatePriceList(const PriceList& 
         *out = Decode<PriceList>(transaction.exec_prepared1(
             sql::kInsertList.name, common::NewUuidV7(), list.display_name(), list.currency_code(),
             static_cast<int>(list.status()), base_id, list.author(), Body(list)));
+        RecordListVersion(transaction, *out);
         writer_.Emit(transaction, "PriceListCreated", out->name(), Version(out->etag()), *out,
                      meta);
         return absl::OkStatus();
@@ -179,6 +191,7 @@ absl::StatusOr<PriceList> PgPricingRepository::UpdatePriceList(const std::string
         *out = Decode<PriceList>(
             transaction.exec_prepared1(sql::kUpdateList.name, id, next.display_name(),
                                        static_cast<int>(next.status()), Body(next)));
+        RecordListVersion(transaction, *out);
         writer_.Emit(transaction, "PriceListUpdated", out->name(), Version(out->etag()), *out, meta,
                      common::ChangedFields(current, *out, {"etag", "update_time"}));
         return absl::OkStatus();
@@ -209,19 +222,25 @@ absl::StatusOr<Page<PriceListItem>> PgPricingRepository::ListItems(const ListQue
       });
 }
 
-absl::StatusOr<std::vector<PriceListItem>> PgPricingRepository::GetItems(
-    const std::string& price_list_id, const std::vector<std::string>& skus) {
+absl::StatusOr<std::vector<PriceListItem>> PgPricingRepository::GetItemsAsOf(
+    const std::string& price_list_id, const std::vector<std::string>& skus, const Date& day) {
   std::vector<PriceListItem> items;
   ACCORD_RETURN_IF_ERROR(writer_.pool().Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        for (const auto& row :
-             transaction.exec_prepared(sql::kGetItems.name, price_list_id, TextArray(skus))) {
+        for (const auto& row : transaction.exec_prepared(sql::kItemsAsOf.name, price_list_id,
+                                                         TextArray(skus), EndOfDay(day))) {
           items.push_back(Decode<PriceListItem>(row));
         }
         return absl::OkStatus();
       },
       common::ReadScope::kOneStatement));
   return items;
+}
+
+absl::StatusOr<PriceList> PgPricingRepository::GetPriceListAsOf(const std::string& id,
+                                                                const Date& day) {
+  return GetOne<PriceList>(writer_.pool(), sql::kListAsOf.name, PriceListName(id), id,
+                           EndOfDay(day));
 }
 
 absl::StatusOr<BatchUpsertPriceListItemsResponse> PgPricingRepository::UpsertItems(
@@ -249,6 +268,7 @@ absl::StatusOr<BatchUpsertPriceListItemsResponse> PgPricingRepository::UpsertIte
         // One new version of the list, and one event, for the whole batch.
         const PriceList list =
             Decode<PriceList>(transaction.exec_prepared1(sql::kBumpList.name, price_list_id));
+        RecordListVersion(transaction, list);
         writer_.Emit(transaction, "PriceListItemsUpserted", list.name(), Version(list.etag()), *out,
                      meta);
         return absl::OkStatus();

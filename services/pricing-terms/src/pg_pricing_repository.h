@@ -21,8 +21,10 @@ class PgPricingRepository final : public PricingRepository {
   absl::StatusOr<PriceListItem> GetItem(const std::string& price_list_id,
                                         const std::string& sku) override;
   absl::StatusOr<Page<PriceListItem>> ListItems(const ListQuery& query) override;
-  absl::StatusOr<std::vector<PriceListItem>> GetItems(
-      const std::string& price_list_id, const std::vector<std::string>& skus) override;
+  absl::StatusOr<std::vector<PriceListItem>> GetItemsAsOf(const std::string& price_list_id,
+                                                          const std::vector<std::string>& skus,
+                                                          const Date& day) override;
+  absl::StatusOr<PriceList> GetPriceListAsOf(const std::string& id, const Date& day) override;
   absl::StatusOr<BatchUpsertPriceListItemsResponse> UpsertItems(
       const std::string& price_list_id, const std::vector<PriceListItem>& rows,
       const std::vector<int>& row_index, BatchUpsertPriceListItemsResponse response,

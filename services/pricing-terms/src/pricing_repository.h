@@ -72,9 +72,12 @@ class PricingRepository {
                                                 const std::string& sku) = 0;
   // parent_id is the price list (NOT_FOUND naming it when missing).
   virtual absl::StatusOr<Page<PriceListItem>> ListItems(const ListQuery& query) = 0;
-  // The items of `skus` the list carries (missing ones are simply absent).
-  virtual absl::StatusOr<std::vector<PriceListItem>> GetItems(
-      const std::string& price_list_id, const std::vector<std::string>& skus) = 0;
+  // The items of `skus` the list carried at the end of `day` (UTC), as they were then; missing
+  // ones are simply absent.
+  virtual absl::StatusOr<std::vector<PriceListItem>> GetItemsAsOf(
+      const std::string& price_list_id, const std::vector<std::string>& skus, const Date& day) = 0;
+  // The list as it was at the end of `day` (UTC); NOT_FOUND when it did not exist yet.
+  virtual absl::StatusOr<PriceList> GetPriceListAsOf(const std::string& id, const Date& day) = 0;
   // Locks the list, runs `check` on it, then upserts every `rows[i]` (keyed by sku) and bumps
   // the list's version once (one event for the batch). Fills results[row_index[i]] of
   // `response` with the stored item and `created`; returns the response.

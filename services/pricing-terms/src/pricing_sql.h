@@ -49,19 +49,39 @@ inline constexpr common::PreparedStatement kGetItem{
     "pricing_item_get", "SELECT " ACCORD_ITEM_COLUMNS
                         " FROM pricing_terms.price_list_items r "
                         "WHERE r.price_list_id = $1::uuid AND r.sku = $2"};
-inline constexpr common::PreparedStatement kGetItems{
-    "pricing_item_get_many", "SELECT " ACCORD_ITEM_COLUMNS
-                             " FROM pricing_terms.price_list_items r "
-                             "WHERE r.price_list_id = $1::uuid AND r.sku = ANY($2::text[])"};
-// The last column tells a new row (xmax 0) from an updated one.
+// Upserts and records the version in the item's history; the last column tells a new row
+// (xmax 0) from an updated one.
 inline constexpr common::PreparedStatement kUpsertItem{
     "pricing_item_upsert",
-    "INSERT INTO pricing_terms.price_list_items AS r (price_list_id, sku, id, product_name, "
-    "category, unit, body) VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, $7) "
+    "WITH r AS (INSERT INTO pricing_terms.price_list_items AS i (price_list_id, sku, id, "
+    "product_name, category, unit, body) VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, $7) "
     "ON CONFLICT (price_list_id, sku) DO UPDATE SET product_name = EXCLUDED.product_name, "
     "category = EXCLUDED.category, unit = EXCLUDED.unit, body = EXCLUDED.body, "
-    "version = r.version + 1, update_time = now() "
-    "RETURNING " ACCORD_ITEM_COLUMNS ", (r.xmax = 0)"};
+    "version = i.version + 1, update_time = now() RETURNING i.*, (i.xmax = 0) AS created), "
+    "h AS (INSERT INTO pricing_terms.price_list_item_history (price_list_id, sku, version, body) "
+    "SELECT price_list_id, sku, version, body FROM r) "
+    "SELECT " ACCORD_ITEM_COLUMNS ", r.created FROM r"};
+
+// The versions in force at an instant ($3, exclusive): what a quote for a past day reads.
+inline constexpr common::PreparedStatement kItemsAsOf{
+    "pricing_items_as_of",
+    "SELECT DISTINCT ON (h.sku) i.id::text, h.price_list_id::text, h.body, h.version, "
+    ACCORD_PRICING_MICROS("i.create_time") ", " ACCORD_PRICING_MICROS("h.valid_since")
+    " FROM pricing_terms.price_list_item_history h JOIN pricing_terms.price_list_items i "
+    "ON i.price_list_id = h.price_list_id AND i.sku = h.sku "
+    "WHERE h.price_list_id = $1::uuid AND h.sku = ANY($2::text[]) "
+    "AND h.valid_since < $3::timestamptz ORDER BY h.sku, h.version DESC"};
+inline constexpr common::PreparedStatement kListAsOf{
+    "pricing_list_as_of",
+    "SELECT h.price_list_id::text, '', h.body, h.version, "
+    ACCORD_PRICING_MICROS("l.create_time") ", " ACCORD_PRICING_MICROS("h.valid_since")
+    " FROM pricing_terms.price_list_history h JOIN pricing_terms.price_lists l "
+    "ON l.id = h.price_list_id WHERE h.price_list_id = $1::uuid "
+    "AND h.valid_since < $2::timestamptz ORDER BY h.version DESC LIMIT 1"};
+inline constexpr common::PreparedStatement kListHistory{
+    "pricing_list_history",
+    "INSERT INTO pricing_terms.price_list_history (price_list_id, version, body) "
+    "VALUES ($1::uuid, $2, $3)"};
 
 inline constexpr common::PreparedStatement kInsertTerms{
     "pricing_terms_insert",
@@ -120,10 +140,10 @@ inline constexpr common::PreparedStatement kSaleOfQuote{
     "SELECT r.id::text FROM pricing_terms.sales r WHERE r.quote_id = $1::uuid"};
 
 inline std::vector<common::PreparedStatement> AllStatements() {
-  return {kInsertList,  kGetList,      kLockList,    kUpdateList, kBumpList,  kGetItem,
-          kGetItems,    kUpsertItem,   kInsertTerms, kGetTerms,   kLockTerms, kLockTermsInForce,
-          kUpdateTerms, kTermsInForce, kInsertQuote, kGetQuote,   kLockQuote, kUpdateQuote,
-          kInsertSale,  kGetSale,      kSaleOfQuote};
+  return {kInsertList,   kGetList,     kLockList,  kUpdateList, kBumpList,         kGetItem,
+          kUpsertItem,   kInsertTerms, kGetTerms,  kLockTerms,  kLockTermsInForce, kUpdateTerms,
+          kTermsInForce, kInsertQuote, kGetQuote,  kLockQuote,  kUpdateQuote,      kInsertSale,
+          kGetSale,      kSaleOfQuote, kItemsAsOf, kListAsOf,   kListHistory};
 }
 
 }  // namespace accord::pricing::sql

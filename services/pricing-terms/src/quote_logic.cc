@@ -119,9 +119,12 @@ absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_i
   for (const auto& line : lines) wanted.insert(line.sku());
   for (int depth = 0; !list_id.empty(); ++depth) {
     if (depth >= kMaxChain) return common::Internal("price list chain too long");
-    auto list = repository_.GetPriceList(list_id);
-    if (depth == 0 && absl::IsNotFound(list.status()) && !inputs.terms) {
-      return common::InvalidArgument("price_list", "no price list " + PriceListName(list_id));
+    // Lists and items as they stood at the end of the day: a quote for a past day prices from
+    // what was in force then, not from today's prices.
+    auto list = repository_.GetPriceListAsOf(list_id, day);
+    if (absl::IsNotFound(list.status())) {
+      return common::FailedPrecondition(
+          "PRICE_LIST_NOT_IN_FORCE", PriceListName(list_id) + " did not exist on " + DateText(day));
     }
     ACCORD_RETURN_IF_ERROR(list.status());
     if (depth == 0 && (list->status() == v1::PRICE_LIST_STATUS_DRAFT ||
@@ -137,8 +140,8 @@ absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_i
     }
     // Only the SKUs no list below carries are looked up in a base list.
     if (!wanted.empty()) {
-      ACCORD_ASSIGN_OR_RETURN(auto items,
-                              repository_.GetItems(list_id, {wanted.begin(), wanted.end()}));
+      ACCORD_ASSIGN_OR_RETURN(
+          auto items, repository_.GetItemsAsOf(list_id, {wanted.begin(), wanted.end()}, day));
       auto& by_sku = inputs.items[list->name()];
       for (auto& item : items) {
         wanted.erase(item.sku());

@@ -21,9 +21,9 @@ namespace {
 using common::MakeMoney;
 using common::Role;
 using ::testing::Contains;
+using testing::ContextAs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::ContextAs;
 using testing::ReasonOf;
 using testing::ViolatedFields;
 
@@ -32,9 +32,7 @@ auto AsPricing(const std::string& who = "pia") { return ContextAs(who, {Role::kP
 auto AsAccountManager() { return ContextAs("amy", {Role::kAccountManager}); }
 auto AsSales() { return ContextAs("sam", {Role::kSalesAssistant}); }
 
-Money Eur(int64_t units, int32_t cents = 0) {
-  return MakeMoney("EUR", units, cents * 10'000'000);
-}
+Money Eur(int64_t units, int32_t cents = 0) { return MakeMoney("EUR", units, cents * 10'000'000); }
 
 class PricingApiTest : public ::testing::Test {
  protected:
@@ -133,8 +131,8 @@ class PricingApiTest : public ::testing::Test {
     return out;
   }
 
-  grpc::Status Approve(const v1::TradingTerms& terms, v1::TradingTerms* out,
-                       bool supersede = false, const std::string& who = "pete") {
+  grpc::Status Approve(const v1::TradingTerms& terms, v1::TradingTerms* out, bool supersede = false,
+                       const std::string& who = "pete") {
     v1::ApproveTradingTermsRequest request;
     request.set_name(terms.name());
     request.set_etag(terms.etag());
@@ -169,6 +167,18 @@ class PricingApiTest : public ::testing::Test {
     if (IsDateSet(day)) *request.mutable_price_date() = day;
     request.set_price_list(price_list);
     return quotes_->PriceQuote(AsSales().get(), request, out);
+  }
+
+  // Quotes for a past day read the lists and items as they stood then. Tests that price past
+  // days write their lists now, so they move the history back as if it had been written on
+  // 1 January 2026.
+  void BackdateHistory() {
+    pqxx::connection connection(database_.url());
+    pqxx::work transaction(connection);
+    transaction.exec0("UPDATE pricing_terms.price_list_history SET valid_since = '2026-01-01Z'");
+    transaction.exec0(
+        "UPDATE pricing_terms.price_list_item_history SET valid_since = '2026-01-01Z'");
+    transaction.commit();
   }
 
   std::vector<std::string> OutboxTypes() {
@@ -247,11 +257,9 @@ TEST_F(PricingApiTest, PriceListBadInputAndPermissions) {
   v1::PriceList out;
   auto status = lists_->CreatePriceList(AsPricing().get(), request, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(ViolatedFields(status),
-              ::testing::UnorderedElementsAre("price_list.display_name",
-                                              "price_list.currency_code",
-                                              "price_list.valid_from",
-                                              "price_list.adjustment_bps"));
+  EXPECT_THAT(ViolatedFields(status), ::testing::UnorderedElementsAre(
+                                          "price_list.display_name", "price_list.currency_code",
+                                          "price_list.valid_from", "price_list.adjustment_bps"));
 
   request.mutable_price_list()->set_display_name("x");
   request.mutable_price_list()->set_currency_code("EUR");
@@ -292,9 +300,9 @@ TEST_F(PricingApiTest, BatchUpsertReportsEachRowAndIsIdempotent) {
   EXPECT_EQ(response.results(3).status().code(), 3);  // the SKU appears earlier in the batch
 
   // The retry returns the first answer and writes nothing.
-  auto retried = Upsert(list.name(), {Item("DRILL-1", "tools/power/drills", Eur(129, 90)),
-                                      bad_currency, no_name,
-                                      Item("DRILL-1", "tools/power/drills", Eur(1))},
+  auto retried = Upsert(list.name(),
+                        {Item("DRILL-1", "tools/power/drills", Eur(129, 90)), bad_currency, no_name,
+                         Item("DRILL-1", "tools/power/drills", Eur(1))},
                         nullptr, request_id);
   EXPECT_EQ(retried.SerializeAsString(), response.SerializeAsString());
 
@@ -425,11 +433,10 @@ TEST_F(PricingApiTest, TermsBadInputIsNamedField) {
   auto status = terms_->CreateTradingTerms(AsAccountManager().get(), request, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status),
-              ::testing::UnorderedElementsAre("trading_terms.discount_rules[1]",
-                                              "trading_terms.discount_rules[2].category",
-                                              "trading_terms.discount_rules[2].discount_bps",
-                                              "trading_terms.payment_net_days",
-                                              "trading_terms.valid_from"));
+              ::testing::UnorderedElementsAre(
+                  "trading_terms.discount_rules[1]", "trading_terms.discount_rules[2].category",
+                  "trading_terms.discount_rules[2].discount_bps", "trading_terms.payment_net_days",
+                  "trading_terms.valid_from"));
 
   // Amounts in another currency than the list's.
   terms->clear_discount_rules();
@@ -496,6 +503,7 @@ TEST_F(PricingApiTest, QuoteExplainsEveryStepAndUsesTermsInForceThatDay) {
   v1::TradingTerms terms =
       ActiveTerms(trade.name(), MakeDate(2026, 3, 1), MakeDate(2026, 12, 31),
                   {CategoryRule("tools", 500), CategoryRule("tools/power/drills", 1000)});
+  BackdateHistory();
 
   v1::QuotePricing pricing;
   auto status = Price({{"DRILL-1", 2}, {"SAW-1", 1}}, &pricing, MakeDate(2026, 6, 1));
@@ -509,10 +517,10 @@ TEST_F(PricingApiTest, QuoteExplainsEveryStepAndUsesTermsInForceThatDay) {
   EXPECT_EQ(common::FormatMoney(drill.line_total()), "EUR 162.00");
   std::vector<v1::PricingStepKind> kinds;
   for (const auto& step : drill.explanation()) kinds.push_back(step.kind());
-  EXPECT_THAT(kinds, ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE,
-                                 v1::PRICING_STEP_KIND_BASE_LIST_ADJUSTMENT,
-                                 v1::PRICING_STEP_KIND_DISCOUNT,
-                                 v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED));
+  EXPECT_THAT(
+      kinds,
+      ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_BASE_LIST_ADJUSTMENT,
+                  v1::PRICING_STEP_KIND_DISCOUNT, v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED));
   EXPECT_EQ(drill.explanation(0).source(), base.name() + "/items/DRILL-1");
   EXPECT_EQ(drill.explanation(2).rule_index(), 1);
   // SAW-1: Trade's own 40.00, then tools -5% = 38.00.
@@ -634,9 +642,9 @@ TEST_F(PricingApiTest, SavedQuoteStaysFrozenAndIsSoldOnce) {
   EXPECT_EQ(std::count(types.begin(), types.end(), "accord.pricing.v1.SaleRecorded"), 2);
 
   // Integration may read but not sell.
-  EXPECT_EQ(quotes_->CreateSale(ContextAs("erp", {Role::kIntegration}).get(), direct, &sale)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      quotes_->CreateSale(ContextAs("erp", {Role::kIntegration}).get(), direct, &sale).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(PricingApiTest, ExpiredQuoteCannotBeAccepted) {
@@ -647,6 +655,7 @@ TEST_F(PricingApiTest, ExpiredQuoteCannotBeAccepted) {
   *create.mutable_quote()->mutable_expire_date() = MakeDate(2026, 1, 20);
   *create.mutable_price_date() = MakeDate(2026, 1, 10);
   create.set_price_list(list.name());
+  BackdateHistory();
   auto* line = create.add_lines();
   line->set_sku("A");
   line->set_quantity(1);
@@ -669,6 +678,102 @@ TEST_F(PricingApiTest, ExpiredQuoteCannotBeAccepted) {
   v1::ListQuotesResponse listed;
   ASSERT_TRUE(quotes_->ListQuotes(AsSales().get(), list_request, &listed).ok());
   EXPECT_EQ(listed.quotes_size(), 1);
+}
+
+TEST_F(PricingApiTest, GetItemAndExpireTermsAndGetSale) {
+  v1::PriceList list = CreateList("Base");
+  Upsert(list.name(), {Item("DRILL-1", "tools/power/drills", Eur(100))});
+  v1::GetPriceListItemRequest get_item;
+  get_item.set_name(list.name() + "/items/DRILL-1");
+  v1::PriceListItem item;
+  ASSERT_TRUE(lists_->GetPriceListItem(AsSales().get(), get_item, &item).ok());
+  EXPECT_EQ(item.product_name(), "Product DRILL-1");
+  get_item.set_name(list.name() + "/items/NOPE");
+  EXPECT_EQ(lists_->GetPriceListItem(AsSales().get(), get_item, &item).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  get_item.set_name(list.name() + "/items/bad sku");
+  EXPECT_THAT(ViolatedFields(lists_->GetPriceListItem(AsSales().get(), get_item, &item)),
+              ElementsAre("name"));
+
+  v1::TradingTerms active = ActiveTerms(list.name(), MakeDate(2026, 1, 1));
+  BackdateHistory();
+  v1::ExpireTradingTermsRequest expire;
+  expire.set_name(active.name());
+  expire.set_etag(active.etag());
+  v1::TradingTerms expired;
+  EXPECT_THAT(ViolatedFields(terms_->ExpireTradingTerms(AsPricing().get(), expire, &expired)),
+              ElementsAre("last_day"));
+  *expire.mutable_last_day() = MakeDate(2025, 12, 31);
+  EXPECT_EQ(terms_->ExpireTradingTerms(AsPricing().get(), expire, &expired).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  *expire.mutable_last_day() = MakeDate(2026, 3, 31);
+  EXPECT_EQ(terms_->ExpireTradingTerms(AsAccountManager().get(), expire, &expired).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(terms_->ExpireTradingTerms(AsPricing().get(), expire, &expired).ok());
+  EXPECT_EQ(expired.status(), v1::TRADING_TERMS_STATUS_EXPIRED);
+  EXPECT_EQ(DateText(expired.valid_until()), "2026-03-31");
+
+  // Expired terms still price the days they were in force, and only those.
+  v1::QuotePricing pricing;
+  ASSERT_TRUE(Price({{"DRILL-1", 1}}, &pricing, MakeDate(2026, 3, 31)).ok());
+  EXPECT_EQ(pricing.trading_terms(), active.name());
+  EXPECT_EQ(ReasonOf(Price({{"DRILL-1", 1}}, &pricing, MakeDate(2026, 4, 1))), "NO_TERMS_IN_FORCE");
+
+  v1::CreateSaleRequest direct;
+  direct.mutable_sale()->set_account(account_);
+  direct.mutable_sale()->set_payment_method(v1::PAYMENT_METHOD_BANK_TRANSFER);
+  direct.mutable_sale()->mutable_delivery()->set_method(v1::DELIVERY_METHOD_DROP_SHIP);
+  *direct.mutable_sale()->mutable_delivery()->mutable_requested_date() = MakeDate(2026, 3, 15);
+  *direct.mutable_price_date() = MakeDate(2026, 3, 1);
+  auto* line = direct.add_lines();
+  line->set_sku("DRILL-1");
+  line->set_quantity(2);
+  direct.set_request_id(common::NewUuidV7());
+  v1::Sale sale, retried;
+  ASSERT_TRUE(quotes_->CreateSale(AsSales().get(), direct, &sale).ok());
+  // The same request_id: the same sale, nothing new.
+  ASSERT_TRUE(quotes_->CreateSale(AsSales().get(), direct, &retried).ok());
+  EXPECT_EQ(retried.name(), sale.name());
+  v1::GetSaleRequest get_sale;
+  get_sale.set_name(sale.name());
+  v1::Sale read;
+  ASSERT_TRUE(quotes_->GetSale(ContextAs("erp", {Role::kIntegration}).get(), get_sale, &read).ok());
+  EXPECT_EQ(common::FormatMoney(read.pricing().total()), "EUR 200.00");
+  EXPECT_EQ(DateText(read.delivery().requested_date()), "2026-03-15");
+
+  v1::CreateSaleRequest bad;
+  bad.mutable_sale()->set_account("accounts/x");
+  auto invalid = quotes_->CreateSale(AsSales().get(), bad, &sale);
+  EXPECT_THAT(ViolatedFields(invalid),
+              ::testing::UnorderedElementsAre("sale.account", "sale.payment_method",
+                                              "sale.delivery.method", "lines"));
+}
+
+TEST_F(PricingApiTest, PastDayIsPricedFromTheItemsInForceThatDay) {
+  v1::PriceList list = CreateList("Base");
+  Upsert(list.name(), {Item("DRILL-1", "tools/power/drills", Eur(100))});
+  ActiveTerms(list.name(), MakeDate(2026, 1, 1));
+  {
+    // As if the list and the first price had been written on 1 February.
+    pqxx::connection connection(database_.url());
+    pqxx::work transaction(connection);
+    transaction.exec0("UPDATE pricing_terms.price_list_history SET valid_since = '2026-02-01Z'");
+    transaction.exec0(
+        "UPDATE pricing_terms.price_list_item_history SET valid_since = '2026-02-01Z'");
+    transaction.commit();
+  }
+  Upsert(list.name(), {Item("DRILL-1", "tools/power/drills", Eur(120)),
+                       Item("SAW-1", "tools/power/saws", Eur(50))});
+  v1::QuotePricing pricing;
+  ASSERT_TRUE(Price({{"DRILL-1", 1}}, &pricing, MakeDate(2026, 6, 1)).ok());
+  EXPECT_EQ(common::FormatMoney(pricing.total()), "EUR 100.00");
+  ASSERT_TRUE(Price({{"DRILL-1", 1}}, &pricing).ok());
+  EXPECT_EQ(common::FormatMoney(pricing.total()), "EUR 120.00");
+  // SAW-1 was not in the list yet in June; and the list did not exist in January.
+  auto missing = Price({{"SAW-1", 1}}, &pricing, MakeDate(2026, 6, 1));
+  EXPECT_EQ(ReasonOf(missing), "ITEM_NOT_FOUND");
+  auto before = Price({{"DRILL-1", 1}}, &pricing, MakeDate(2026, 1, 15));
+  EXPECT_EQ(ReasonOf(before), "PRICE_LIST_NOT_IN_FORCE");
 }
 
 }  // namespace
