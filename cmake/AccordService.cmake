@@ -1,16 +1,20 @@
 # One way to add a service. In services/<name>/CMakeLists.txt:
 #
-#   accord_add_service(<name> [LIBS <libraries the service needs beyond accord_common>...])
+#   accord_add_service(<name> [ID <id>] [LIBS <libraries the service needs beyond accord_common>...])
 #
 # expects services/<name>/{main.cc,src/*.cc,migrations/*.sql} and creates
-#   accord_<name>   a static library of src/*.cc (everything but main), with the migrations
-#                   embedded as accord::<name>::Migrations() (a '-' in the name becomes '_')
+#   accord_<id>     a static library of src/*.cc (everything but main), with the migrations
+#                   embedded as accord::<id>::Migrations()
 #   accord-<name>   the server binary (main.cc), linked with tcmalloc
-# and records the service so tests/CMakeLists.txt builds unit_<name> and integration_<name>
-# from tests/unit/<name>/*_test.cc and tests/integration/<name>/*_test.cc.
+# and records the service so tests/CMakeLists.txt builds unit_<id> and integration_<id> from
+# tests/unit/<id>/*_test.cc and tests/integration/<id>/*_test.cc. <id> defaults to the name with
+# '-' turned into '_'.
 function(accord_add_service name)
-  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "ID" "LIBS" ${ARGN})
   string(REPLACE "-" "_" id "${name}")
+  if(ARG_ID)
+    set(id "${ARG_ID}")
+  endif()
   set(library accord_${id})
   file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cc")
   add_library(${library} STATIC ${sources})
@@ -24,5 +28,5 @@ function(accord_add_service name)
   target_link_libraries(accord-${name} PRIVATE ${library})
   accord_use_server_allocator(accord-${name})
 
-  set_property(GLOBAL APPEND PROPERTY ACCORD_SERVICES ${name})
+  set_property(GLOBAL APPEND PROPERTY ACCORD_SERVICES ${id})
 endfunction()

@@ -278,6 +278,7 @@ if [[ -x $ACCORDCTL ]]; then
   echo "  ${ACCORDCTL#"$ROOT"/} accounts create --display-name \"Acme\" --type commercial"
   echo "  ${ACCORDCTL#"$ROOT"/} accounts list --table"
   echo "  ${ACCORDCTL#"$ROOT"/} contacts create --given-name Ada --family-name Lovelace --email ada@example.com"
+  echo "  ${ACCORDCTL#"$ROOT"/} price-lists list --table"
 fi
 echo
 echo "Stop with scripts/down.sh (scripts/down.sh --purge also deletes .accord/)."

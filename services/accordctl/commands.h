@@ -13,5 +13,8 @@ void RegisterTeamCommands(Registry& registry);
 void RegisterNeedCommands(Registry& registry);
 void RegisterEventCommands(Registry& registry);
 void RegisterContactCommands(Registry& registry);
+void RegisterPriceListCommands(Registry& registry);
+void RegisterTradingTermsCommands(Registry& registry);
+void RegisterQuoteCommands(Registry& registry);
 
 }  // namespace accord::accordctl

@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   RegisterNeedCommands(registry);
   RegisterEventCommands(registry);
   RegisterContactCommands(registry);
+  RegisterPriceListCommands(registry);
+  RegisterTradingTermsCommands(registry);
+  RegisterQuoteCommands(registry);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   int code = registry.Run(args, std::cout, std::cerr);

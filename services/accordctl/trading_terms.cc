@@ -1,0 +1,321 @@
+// `accordctl terms ...`: the TradingTermsService (accord.pricing.v1).
+#include <ostream>
+
+#include "accord/pricing/v1/price_list.grpc.pb.h"
+#include "accord/pricing/v1/trading_terms.grpc.pb.h"
+#include "commands.h"
+#include "pricing_cli.h"
+#include "resource_cli.h"
+#include "rpc.h"
+
+namespace accord::accordctl {
+namespace {
+
+namespace v1 = ::accord::pricing::v1;
+using cli::EnumName;
+using pricing_cli::Named;
+
+constexpr EnumName kStatuses[] = {
+    {"draft", v1::TRADING_TERMS_STATUS_DRAFT},
+    {"pending-approval", v1::TRADING_TERMS_STATUS_PENDING_APPROVAL},
+    {"active", v1::TRADING_TERMS_STATUS_ACTIVE},
+    {"expired", v1::TRADING_TERMS_STATUS_EXPIRED},
+    {"superseded", v1::TRADING_TERMS_STATUS_SUPERSEDED},
+};
+
+constexpr char kBadName[] = "bad terms name (accounts/ID/tradingTerms/ID)";
+
+struct Client {
+  CallOptions call;
+  std::unique_ptr<v1::TradingTermsService::Stub> stub;
+  std::unique_ptr<v1::PriceListService::Stub> lists;
+};
+
+std::optional<Client> Connect(const Invocation& inv) {
+  auto call = pricing_cli::Call(inv);
+  if (!call) return std::nullopt;
+  Client client{std::move(*call), nullptr, nullptr};
+  auto channel = client.call.NewChannel();
+  client.stub = v1::TradingTermsService::NewStub(channel);
+  client.lists = v1::PriceListService::NewStub(channel);
+  return client;
+}
+
+int Finish(const Invocation& inv, const grpc::Status& status, const v1::TradingTerms& terms) {
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  inv.out << ToJson(terms, /*pretty=*/true) << "\n";
+  return kExitOk;
+}
+
+// "category=tools/power:5" or "sku=DRILL-1:10@50" (percent off, from a quantity).
+std::optional<v1::DiscountRule> ParseRule(const std::string& text) {
+  const size_t equals = text.find('=');
+  const size_t colon = text.rfind(':');
+  if (equals == std::string::npos || colon == std::string::npos || colon < equals) {
+    return std::nullopt;
+  }
+  v1::DiscountRule rule;
+  const std::string scope = text.substr(0, equals);
+  const std::string value = text.substr(equals + 1, colon - equals - 1);
+  if (scope == "sku") {
+    rule.set_sku(value);
+  } else if (scope == "category") {
+    rule.set_category(value);
+  } else {
+    return std::nullopt;
+  }
+  std::string percent = text.substr(colon + 1);
+  if (const size_t at = percent.find('@'); at != std::string::npos) {
+    auto from = ParseInt(percent.substr(at + 1), 0, 1'000'000'000);
+    if (!from) return std::nullopt;
+    rule.set_min_quantity(*from);
+    percent = percent.substr(0, at);
+  }
+  auto bps = pricing_cli::ParsePercentBps(percent);
+  if (!bps) return std::nullopt;
+  rule.set_discount_bps(*bps);
+  return rule;
+}
+
+int RunCreate(const Invocation& inv) {
+  auto parent = cli::ParentName(inv.args.positional()[0]);
+  if (!parent || *parent == "accounts/-") return inv.UsageError("bad account (accounts/ID or ID)");
+  if (!inv.args.Has("price-list")) return inv.UsageError("--price-list is required");
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  v1::CreateTradingTermsRequest request;
+  request.set_parent(*parent);
+  auto* terms = request.mutable_trading_terms();
+  terms->set_price_list(Named("priceLists", *inv.args.Get("price-list")));
+  for (const auto& text : inv.args.GetAll("rule")) {
+    auto rule = ParseRule(text);
+    if (!rule) {
+      return inv.UsageError("bad --rule '" + text +
+                            "' (category=PATH:PERCENT or sku=SKU:PERCENT, optionally @MIN_QTY)");
+    }
+    *terms->add_discount_rules() = *rule;
+  }
+  if (auto days = inv.args.Get("net-days")) {
+    auto value = ParseInt(*days, 0, 365);
+    if (!value) return inv.UsageError("bad --net-days '" + *days + "' (0 to 365)");
+    terms->set_payment_net_days(static_cast<int32_t>(*value));
+  }
+  for (const char* flag : {"valid-from", "valid-until"}) {
+    if (auto text = inv.args.Get(flag)) {
+      auto date = pricing_cli::ParseDate(*text);
+      if (!date) return inv.UsageError(std::string("bad --") + flag + " (YYYY-MM-DD)");
+      *(std::string(flag) == "valid-from" ? terms->mutable_valid_from()
+                                          : terms->mutable_valid_until()) = *date;
+    }
+  }
+  if (inv.args.Has("minimum-order") || inv.args.Has("credit-limit")) {
+    // Amounts are in the price list's currency.
+    v1::GetPriceListRequest get;
+    get.set_name(terms->price_list());
+    v1::PriceList list;
+    auto context = client->call.NewContext();
+    grpc::Status status = client->lists->GetPriceList(context.get(), get, &list);
+    if (!status.ok()) return ReportRpcError(status, inv.err);
+    if (auto text = inv.args.Get("minimum-order")) {
+      auto money = pricing_cli::ParseAmount(*text, list.currency_code());
+      if (!money) return inv.UsageError("bad --minimum-order '" + *text + "'");
+      *terms->mutable_minimum_order_value() = *money;
+    }
+    if (auto text = inv.args.Get("credit-limit")) {
+      auto money = pricing_cli::ParseAmount(*text, list.currency_code());
+      if (!money) return inv.UsageError("bad --credit-limit '" + *text + "'");
+      *terms->mutable_credit_limit() = *money;
+    }
+  }
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  v1::TradingTerms response;
+  auto context = client->call.NewContext();
+  return Finish(inv, client->stub->CreateTradingTerms(context.get(), request, &response), response);
+}
+
+int RunGet(const Invocation& inv) {
+  auto name = cli::ChildName(inv.args.positional()[0], "tradingTerms");
+  if (!name) return inv.UsageError(kBadName);
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  v1::GetTradingTermsRequest request;
+  request.set_name(*name);
+  v1::TradingTerms response;
+  auto context = client->call.NewContext();
+  return Finish(inv, client->stub->GetTradingTerms(context.get(), request, &response), response);
+}
+
+int RunList(const Invocation& inv) {
+  auto parent = cli::ParentName(inv.args.positional()[0]);
+  if (!parent) return inv.UsageError("bad account (accounts/ID, ID, or - for every account)");
+  v1::ListTradingTermsRequest request;
+  request.set_parent(*parent);
+  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  return cli::RunListPages<v1::ListTradingTermsRequest, v1::TradingTerms>(
+      inv, request,
+      [&](const v1::ListTradingTermsRequest& page_request, std::vector<v1::TradingTerms>* items,
+          std::string* next_page_token) {
+        auto context = client->call.NewContext();
+        v1::ListTradingTermsResponse response;
+        grpc::Status status =
+            client->stub->ListTradingTerms(context.get(), page_request, &response);
+        items->assign(response.trading_terms().begin(), response.trading_terms().end());
+        *next_page_token = response.next_page_token();
+        return status;
+      },
+      {"NAME", "STATUS", "PRICE LIST", "FROM", "UNTIL", "RULES", "AUTHOR", "APPROVER"},
+      [](const v1::TradingTerms& terms) -> std::vector<std::string> {
+        return {terms.name(),
+                cli::EnumText(kStatuses, terms.status()),
+                terms.price_list(),
+                pricing_cli::DateText(terms.valid_from()),
+                pricing_cli::DateText(terms.valid_until()),
+                std::to_string(terms.discount_rules_size()),
+                terms.author(),
+                terms.approver().empty() ? "-" : terms.approver()};
+      });
+}
+
+// submit, approve, reject and expire: NAME --etag ETAG and what each needs.
+int RunTransition(const Invocation& inv, const std::string& verb) {
+  auto name = cli::ChildName(inv.args.positional()[0], "tradingTerms");
+  if (!name) return inv.UsageError(kBadName);
+  auto etag = inv.args.Get("etag");
+  if (!etag) return inv.UsageError("--etag is required (from get or list)");
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  const std::string request_id = inv.args.GetOr("request-id", "");
+  v1::TradingTerms response;
+  auto context = client->call.NewContext();
+  grpc::Status status;
+  if (verb == "submit") {
+    v1::SubmitTradingTermsRequest request;
+    request.set_name(*name);
+    request.set_etag(*etag);
+    request.set_request_id(request_id);
+    status = client->stub->SubmitTradingTerms(context.get(), request, &response);
+  } else if (verb == "approve") {
+    v1::ApproveTradingTermsRequest request;
+    request.set_name(*name);
+    request.set_etag(*etag);
+    request.set_supersede_current(inv.args.Bool("supersede"));
+    request.set_request_id(request_id);
+    status = client->stub->ApproveTradingTerms(context.get(), request, &response);
+  } else if (verb == "reject") {
+    v1::RejectTradingTermsRequest request;
+    request.set_name(*name);
+    request.set_etag(*etag);
+    request.set_reason(inv.args.GetOr("reason", ""));
+    request.set_request_id(request_id);
+    status = client->stub->RejectTradingTerms(context.get(), request, &response);
+  } else {
+    v1::ExpireTradingTermsRequest request;
+    request.set_name(*name);
+    request.set_etag(*etag);
+    auto day = pricing_cli::ParseDate(inv.args.GetOr("last-day", ""));
+    if (!day) return inv.UsageError("--last-day YYYY-MM-DD is required");
+    *request.mutable_last_day() = *day;
+    request.set_request_id(request_id);
+    status = client->stub->ExpireTradingTerms(context.get(), request, &response);
+  }
+  return Finish(inv, status, response);
+}
+
+}  // namespace
+
+void RegisterTradingTermsCommands(Registry& registry) {
+  const FlagSpec request_id{"request-id", "UUID",
+                            "Idempotency key: a retry with the same id changes nothing twice."};
+  const FlagSpec etag{"etag", "ETAG", "The etag last read (required)."};
+  registry.AddGroup("terms", "Trading terms of accounts (accord.pricing.v1.TradingTermsService).");
+  registry.Add({
+      .path = {"terms", "create"},
+      .synopsis = "ACCOUNT --price-list LIST --valid-from YYYY-MM-DD",
+      .summary = "Draft trading terms for an account; prints them as JSON.",
+      .description =
+          "--rule category=tools/power:5 or --rule sku=DRILL-1:10@50 (repeatable): percent\n"
+          "off for a category prefix or a SKU, optionally from a quantity. Precedence: a SKU\n"
+          "rule beats category rules, a longer category beats a shorter, then the largest\n"
+          "quantity reached. Amounts are in the price list's currency.",
+      .flags = cli::WithRpcFlags({
+          {"price-list", "LIST", "priceLists/ID or ID (required)."},
+          {"rule", "SCOPE=VALUE:PERCENT[@QTY]", "A discount rule.", /*repeated=*/true},
+          {"net-days", "DAYS", "Payment terms: due this many days after invoice."},
+          {"minimum-order", "AMOUNT", "Minimum order value."},
+          {"credit-limit", "AMOUNT", "Credit limit."},
+          {"valid-from", "YYYY-MM-DD", "First day (required)."},
+          {"valid-until", "YYYY-MM-DD", "Last day (default: open-ended)."},
+          request_id,
+      }),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunCreate,
+  });
+  registry.Add({
+      .path = {"terms", "get"},
+      .synopsis = "NAME",
+      .summary = "Show trading terms as JSON (NAME is accounts/ID/tradingTerms/ID).",
+      .flags = cli::WithRpcFlags({}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunGet,
+  });
+  registry.Add({
+      .path = {"terms", "list"},
+      .synopsis = "ACCOUNT",
+      .summary = "List trading terms (ACCOUNT - for every account): JSON lines, or a table.",
+      .description = "Filter fields: status, price_list, author, approver, create_time,\n"
+                     "update_time.",
+      .flags = cli::ListFlags("create_time (default) or valid_from, optionally \" desc\".",
+                              "Print aligned columns."),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunList,
+  });
+  registry.Add({
+      .path = {"terms", "submit"},
+      .synopsis = "NAME --etag ETAG",
+      .summary = "Submit draft terms for approval.",
+      .flags = cli::WithRpcFlags({etag, request_id}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = [](const Invocation& inv) { return RunTransition(inv, "submit"); },
+  });
+  registry.Add({
+      .path = {"terms", "approve"},
+      .synopsis = "NAME --etag ETAG [--supersede]",
+      .summary = "Approve pending terms (pricing_manager or admin; never their author).",
+      .description = "Terms overlapping the account's terms in force are refused\n"
+                     "(TERMS_OVERLAP) unless --supersede ends those the day before.",
+      .flags =
+          cli::WithRpcFlags({etag,
+                             {"supersede", "", "End the current terms the day before these start."},
+                             request_id}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = [](const Invocation& inv) { return RunTransition(inv, "approve"); },
+  });
+  registry.Add({
+      .path = {"terms", "reject"},
+      .synopsis = "NAME --etag ETAG --reason TEXT",
+      .summary = "Send pending terms back to draft, with a reason.",
+      .flags = cli::WithRpcFlags({etag, {"reason", "TEXT", "Why (required)."}, request_id}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = [](const Invocation& inv) { return RunTransition(inv, "reject"); },
+  });
+  registry.Add({
+      .path = {"terms", "expire"},
+      .synopsis = "NAME --etag ETAG --last-day YYYY-MM-DD",
+      .summary = "End active terms on a day.",
+      .flags = cli::WithRpcFlags(
+          {etag, {"last-day", "YYYY-MM-DD", "The last day they apply (required)."}, request_id}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = [](const Invocation& inv) { return RunTransition(inv, "expire"); },
+  });
+}
+
+}  // namespace accord::accordctl

@@ -1,0 +1,445 @@
+#include "pg_pricing_repository.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "accord/common/errors.h"
+#include "accord/common/ids.h"
+#include "accord/common/message_diff.h"
+#include "pricing_sql.h"
+
+namespace accord::pricing {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Row layout of every statement: id, parent id, body, version, create and update micros.
+template <typename T>
+T Decode(const pqxx::row& row) {
+  T message;
+  message.ParseFromString(pqxx::binarystring(row[2]).str());
+  const std::string id = row[0].as<std::string>();
+  const std::string parent = row[1].as<std::string>();
+  if constexpr (std::is_same_v<T, PriceList>) {
+    message.set_name(PriceListName(id));
+  } else if constexpr (std::is_same_v<T, PriceListItem>) {
+    message.set_name(ItemResourceName(parent, message.sku()));
+  } else if constexpr (std::is_same_v<T, TradingTerms>) {
+    message.set_name(TermsResourceName(parent, id));
+  } else if constexpr (std::is_same_v<T, Quote>) {
+    message.set_name(QuoteName(id));
+  } else {
+    message.set_name(SaleName(id));
+  }
+  message.set_etag(row[3].as<std::string>());
+  *message.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[4].as<int64_t>());
+  if constexpr (requires { message.mutable_update_time(); }) {
+    *message.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row[5].as<int64_t>());
+  }
+  return message;
+}
+
+// What is stored: the message less what the columns carry.
+template <typename T>
+pqxx::binarystring Body(const T& message) {
+  T copy = message;
+  copy.clear_name();
+  copy.clear_etag();
+  copy.clear_create_time();
+  if constexpr (requires { copy.clear_update_time(); }) copy.clear_update_time();
+  return pqxx::binarystring(copy.SerializeAsString());
+}
+
+int64_t Version(const std::string& etag) { return std::stoll(etag); }
+
+// "accounts/{id}" -> id (names were validated by the logic).
+std::string IdOf(const std::string& name) {
+  const size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+struct SortSpec {
+  std::string column;    // what rows are ordered by
+  std::string key_text;  // its text form, for page tokens
+  std::string key_from_text;
+};
+
+SortSpec TimeSort(const std::string& column) {
+  return {column, common::MicrosText(column), common::kMicrosToTimestamptz};
+}
+SortSpec TextSort(const std::string& column) { return {column, column, "{}"}; }
+
+template <typename T>
+absl::StatusOr<Page<T>> RunList(
+    common::PgPool& pool, const char* columns, const std::string& table,
+    const std::string& parent_column, const std::map<std::string, SortSpec>& sorts,
+    const ListQuery& query,
+    const std::function<absl::Status(pqxx::transaction_base&)>& parent_check = nullptr) {
+  auto sort = sorts.find(query.order);
+  if (sort == sorts.end()) return common::Internal("unknown order " + query.order);
+  std::string statement = absl::StrCat("SELECT ", columns, ", ", sort->second.key_text, " FROM ",
+                                       table, " r WHERE true");
+  std::vector<std::string> params = query.filter_params;
+  if (!query.filter_sql.empty()) statement += " AND " + query.filter_sql;
+  if (query.parent_id) {
+    params.push_back(*query.parent_id);
+    statement += absl::StrCat(" AND ", parent_column, " = $", params.size(), "::uuid");
+  }
+  common::AppendKeyset(statement, params,
+                       common::KeysetOrder{sort->second.column, "r.id", sort->second.key_from_text,
+                                           query.descending},
+                       query.after, query.limit);
+  Page<T> page;
+  ACCORD_RETURN_IF_ERROR(pool.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
+    if (parent_check) ACCORD_RETURN_IF_ERROR(parent_check(transaction));
+    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+    for (const auto& row : rows) {
+      page.items.push_back(Decode<T>(row));
+      page.keys.push_back({row[6].as<std::string>(), row[0].as<std::string>()});
+    }
+    return absl::OkStatus();
+  }));
+  return page;
+}
+
+template <typename T>
+absl::StatusOr<T> GetOne(common::PgPool& pool, const char* statement, const std::string& missing,
+                         const std::string& a, const std::string& b = "") {
+  T out;
+  ACCORD_RETURN_IF_ERROR(pool.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = b.empty() ? transaction.exec_prepared(statement, a)
+                              : transaction.exec_prepared(statement, a, b);
+        if (rows.empty()) return common::NotFound(missing);
+        out = Decode<T>(rows[0]);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return out;
+}
+
+std::string UntilText(const Date& until) { return DateText(until); }
+
+// The first instant after `day` (UTC), as timestamptz text.
+std::string EndOfDay(const Date& day) {
+  return DateText(CivilFromDays(DaysFromCivil(day) + 1)) + "T00:00:00Z";
+}
+
+// Keeps the list's new version in its history, in COMMIT's round trip.
+void RecordListVersion(common::WriteTransaction& transaction, const PriceList& list) {
+  transaction.exec_prepared_at_commit(sql::kListHistory.name, IdOf(list.name()),
+                                      Version(list.etag()), Body(list));
+}
+
+// Postgres array literal of SKUs (their alphabet needs no escaping, quoted all the same).
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ",";
+    out += "\"" + values[i] + "\"";
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+PgPricingRepository::PgPricingRepository(common::PgPool& pool) : writer_(pool) {}
+
+// --- price lists -----------------------------------------------------------------------------
+
+absl::StatusOr<PriceList> PgPricingRepository::CreatePriceList(const PriceList& list,
+                                                               const WriteMeta& meta) {
+  return writer_.Write<PriceList>(
+      meta, [&](common::WriteTransaction& transaction, PriceList* out) -> absl::Status {
+        const std::string base_id =
+            list.base_price_list().empty() ? "" : IdOf(list.base_price_list());
+        if (!base_id.empty() && transaction.exec_prepared(sql::kGetList.name, base_id).empty()) {
+          return common::NotFound(list.base_price_list());
+        }
+        *out = Decode<PriceList>(transaction.exec_prepared1(
+            sql::kInsertList.name, common::NewUuidV7(), list.display_name(), list.currency_code(),
+            static_cast<int>(list.status()), base_id, list.author(), Body(list)));
+        RecordListVersion(transaction, *out);
+        writer_.Emit(transaction, "PriceListCreated", out->name(), Version(out->etag()), *out,
+                     meta);
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<PriceList> PgPricingRepository::GetPriceList(const std::string& id) {
+  return GetOne<PriceList>(writer_.pool(), sql::kGetList.name, PriceListName(id), id);
+}
+
+absl::StatusOr<Page<PriceList>> PgPricingRepository::ListPriceLists(const ListQuery& query) {
+  static const std::map<std::string, SortSpec> kSorts = {
+      {"create_time", TimeSort("r.create_time")}, {"display_name", TextSort("r.display_name")}};
+  return RunList<PriceList>(writer_.pool(), sql::kListColumns, "pricing_terms.price_lists", "",
+                            kSorts, query);
+}
+
+absl::StatusOr<PriceList> PgPricingRepository::UpdatePriceList(const std::string& id,
+                                                               const PriceListMutation& mutate,
+                                                               const WriteMeta& meta) {
+  return writer_.Write<PriceList>(
+      meta, [&](common::WriteTransaction& transaction, PriceList* out) -> absl::Status {
+        auto rows = transaction.exec_prepared(sql::kLockList.name, id);
+        if (rows.empty()) return common::NotFound(PriceListName(id));
+        const PriceList current = Decode<PriceList>(rows[0]);
+        ACCORD_ASSIGN_OR_RETURN(PriceList next, mutate(current));
+        *out = Decode<PriceList>(
+            transaction.exec_prepared1(sql::kUpdateList.name, id, next.display_name(),
+                                       static_cast<int>(next.status()), Body(next)));
+        RecordListVersion(transaction, *out);
+        writer_.Emit(transaction, "PriceListUpdated", out->name(), Version(out->etag()), *out, meta,
+                     common::ChangedFields(current, *out, {"etag", "update_time"}));
+        return absl::OkStatus();
+      });
+}
+
+// --- items -----------------------------------------------------------------------------------
+
+absl::StatusOr<PriceListItem> PgPricingRepository::GetItem(const std::string& price_list_id,
+                                                           const std::string& sku) {
+  return GetOne<PriceListItem>(writer_.pool(), sql::kGetItem.name,
+                               ItemResourceName(price_list_id, sku), price_list_id, sku);
+}
+
+absl::StatusOr<Page<PriceListItem>> PgPricingRepository::ListItems(const ListQuery& query) {
+  static const std::map<std::string, SortSpec> kSorts = {
+      {"sku", TextSort("r.sku")},
+      {"product_name", TextSort("r.product_name")},
+      {"update_time", TimeSort("r.update_time")}};
+  const std::string list_id = query.parent_id.value_or("");
+  return RunList<PriceListItem>(
+      writer_.pool(), sql::kItemColumns, "pricing_terms.price_list_items", "r.price_list_id",
+      kSorts, query, [&](pqxx::transaction_base& transaction) -> absl::Status {
+        if (transaction.exec_prepared(sql::kGetList.name, list_id).empty()) {
+          return common::NotFound(PriceListName(list_id));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<std::vector<PriceListItem>> PgPricingRepository::GetItemsAsOf(
+    const std::string& price_list_id, const std::vector<std::string>& skus, const Date& day) {
+  std::vector<PriceListItem> items;
+  ACCORD_RETURN_IF_ERROR(writer_.pool().Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row : transaction.exec_prepared(sql::kItemsAsOf.name, price_list_id,
+                                                         TextArray(skus), EndOfDay(day))) {
+          items.push_back(Decode<PriceListItem>(row));
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return items;
+}
+
+absl::StatusOr<PriceList> PgPricingRepository::GetPriceListAsOf(const std::string& id,
+                                                                const Date& day) {
+  return GetOne<PriceList>(writer_.pool(), sql::kListAsOf.name, PriceListName(id), id,
+                           EndOfDay(day));
+}
+
+absl::StatusOr<BatchUpsertPriceListItemsResponse> PgPricingRepository::UpsertItems(
+    const std::string& price_list_id, const std::vector<PriceListItem>& rows,
+    const std::vector<int>& row_index, BatchUpsertPriceListItemsResponse response,
+    const ListCheck& check, const WriteMeta& meta) {
+  return writer_.Write<BatchUpsertPriceListItemsResponse>(
+      meta,
+      [&](common::WriteTransaction& transaction,
+          BatchUpsertPriceListItemsResponse* out) -> absl::Status {
+        *out = response;
+        auto locked = transaction.exec_prepared(sql::kLockList.name, price_list_id);
+        if (locked.empty()) return common::NotFound(PriceListName(price_list_id));
+        ACCORD_RETURN_IF_ERROR(check(Decode<PriceList>(locked[0])));
+        if (rows.empty()) return absl::OkStatus();
+        for (size_t i = 0; i < rows.size(); ++i) {
+          const PriceListItem& item = rows[i];
+          auto row = transaction.exec_prepared1(sql::kUpsertItem.name, price_list_id, item.sku(),
+                                                common::NewUuidV7(), item.product_name(),
+                                                item.category(), item.unit(), Body(item));
+          auto* result = out->mutable_results(row_index[i]);
+          *result->mutable_item() = Decode<PriceListItem>(row);
+          result->set_created(row[6].as<bool>());
+        }
+        // One new version of the list, and one event, for the whole batch.
+        const PriceList list =
+            Decode<PriceList>(transaction.exec_prepared1(sql::kBumpList.name, price_list_id));
+        RecordListVersion(transaction, list);
+        writer_.Emit(transaction, "PriceListItemsUpserted", list.name(), Version(list.etag()), *out,
+                     meta);
+        return absl::OkStatus();
+      });
+}
+
+// --- trading terms ---------------------------------------------------------------------------
+
+absl::StatusOr<TradingTerms> PgPricingRepository::CreateTerms(const std::string& account_id,
+                                                              const TradingTerms& terms,
+                                                              const WriteMeta& meta) {
+  return writer_.Write<TradingTerms>(
+      meta, [&](common::WriteTransaction& transaction, TradingTerms* out) -> absl::Status {
+        *out = Decode<TradingTerms>(transaction.exec_prepared1(
+            sql::kInsertTerms.name, common::NewUuidV7(), account_id, IdOf(terms.price_list()),
+            static_cast<int>(terms.status()), terms.author(), DateText(terms.valid_from()),
+            UntilText(terms.valid_until()), Body(terms)));
+        writer_.Emit(transaction, "TradingTermsCreated", out->name(), Version(out->etag()), *out,
+                     meta);
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<TradingTerms> PgPricingRepository::GetTerms(const std::string& account_id,
+                                                           const std::string& id) {
+  return GetOne<TradingTerms>(writer_.pool(), sql::kGetTerms.name,
+                              TermsResourceName(account_id, id), account_id, id);
+}
+
+absl::StatusOr<Page<TradingTerms>> PgPricingRepository::ListTerms(const ListQuery& query) {
+  static const std::map<std::string, SortSpec> kSorts = {
+      {"create_time", TimeSort("r.create_time")},
+      {"valid_from", {"lower(r.validity)", "lower(r.validity)::text", "{}::date"}}};
+  return RunList<TradingTerms>(writer_.pool(), sql::kTermsColumns, "pricing_terms.trading_terms",
+                               "r.account_id", kSorts, query);
+}
+
+absl::StatusOr<TradingTerms> PgPricingRepository::UpdateTerms(const std::string& account_id,
+                                                              const std::string& id,
+                                                              const TermsMutation& mutate,
+                                                              const WriteMeta& meta) {
+  return writer_.Write<TradingTerms>(
+      meta, [&](common::WriteTransaction& transaction, TradingTerms* out) -> absl::Status {
+        auto rows = transaction.exec_prepared(sql::kLockTerms.name, account_id, id);
+        if (rows.empty()) return common::NotFound(TermsResourceName(account_id, id));
+        const TradingTerms current = Decode<TradingTerms>(rows[0]);
+        std::vector<TradingTerms> in_force;
+        for (const auto& row :
+             transaction.exec_prepared(sql::kLockTermsInForce.name, account_id, id)) {
+          in_force.push_back(Decode<TradingTerms>(row));
+        }
+        ACCORD_ASSIGN_OR_RETURN(TermsChange change, mutate(current, in_force));
+        auto store = [&](const TradingTerms& terms) {
+          return Decode<TradingTerms>(transaction.exec_prepared1(
+              sql::kUpdateTerms.name, account_id, IdOf(terms.name()), IdOf(terms.price_list()),
+              static_cast<int>(terms.status()), terms.approver(), DateText(terms.valid_from()),
+              UntilText(terms.valid_until()), Body(terms)));
+        };
+        try {
+          // Others first: superseded terms end before the new ones begin.
+          for (const auto& other : change.others) {
+            const TradingTerms stored = store(other);
+            writer_.Emit(transaction, "TradingTermsSuperseded", stored.name(),
+                         Version(stored.etag()), stored, meta, {"status", "valid_until"});
+          }
+          *out = store(change.next);
+        } catch (const pqxx::sql_error& error) {
+          if (error.sqlstate() == "23P01") {
+            return common::FailedPrecondition(
+                "TERMS_OVERLAP", "the validity of " + current.name() +
+                                     " overlaps terms already in force for the account");
+          }
+          throw;
+        }
+        writer_.Emit(transaction, change.event, out->name(), Version(out->etag()), *out, meta,
+                     common::ChangedFields(current, *out, {"etag", "update_time"}));
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<std::optional<TradingTerms>> PgPricingRepository::FindTermsInForce(
+    const std::string& account_id, const Date& day) {
+  std::optional<TradingTerms> terms;
+  ACCORD_RETURN_IF_ERROR(writer_.pool().Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_prepared(sql::kTermsInForce.name, account_id, DateText(day));
+        if (!rows.empty()) terms = Decode<TradingTerms>(rows[0]);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return terms;
+}
+
+// --- quotes ----------------------------------------------------------------------------------
+
+absl::StatusOr<Quote> PgPricingRepository::CreateQuote(const Quote& quote, const WriteMeta& meta) {
+  return writer_.Write<Quote>(
+      meta, [&](common::WriteTransaction& transaction, Quote* out) -> absl::Status {
+        *out = Decode<Quote>(transaction.exec_prepared1(
+            sql::kInsertQuote.name, common::NewUuidV7(), IdOf(quote.account()),
+            static_cast<int>(quote.status()), quote.author(), Body(quote)));
+        writer_.Emit(transaction, "QuoteCreated", out->name(), Version(out->etag()), *out, meta);
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<Quote> PgPricingRepository::GetQuote(const std::string& id) {
+  return GetOne<Quote>(writer_.pool(), sql::kGetQuote.name, QuoteName(id), id);
+}
+
+absl::StatusOr<Page<Quote>> PgPricingRepository::ListQuotes(const ListQuery& query) {
+  static const std::map<std::string, SortSpec> kSorts = {
+      {"create_time", TimeSort("r.create_time")}};
+  return RunList<Quote>(writer_.pool(), sql::kListColumns, "pricing_terms.quotes", "r.account_id",
+                        kSorts, query);
+}
+
+absl::StatusOr<Quote> PgPricingRepository::UpdateQuote(const std::string& id,
+                                                       const QuoteMutation& mutate,
+                                                       const WriteMeta& meta) {
+  return writer_.Write<Quote>(
+      meta, [&](common::WriteTransaction& transaction, Quote* out) -> absl::Status {
+        auto rows = transaction.exec_prepared(sql::kLockQuote.name, id);
+        if (rows.empty()) return common::NotFound(QuoteName(id));
+        const Quote current = Decode<Quote>(rows[0]);
+        ACCORD_ASSIGN_OR_RETURN(Quote next, mutate(current));
+        *out = Decode<Quote>(transaction.exec_prepared1(
+            sql::kUpdateQuote.name, id, static_cast<int>(next.status()), Body(next)));
+        writer_.Emit(transaction, "QuoteUpdated", out->name(), Version(out->etag()), *out, meta,
+                     common::ChangedFields(current, *out, {"etag", "update_time"}));
+        return absl::OkStatus();
+      });
+}
+
+// --- sales -----------------------------------------------------------------------------------
+
+absl::StatusOr<Sale> PgPricingRepository::CreateSale(const Sale& sale,
+                                                     const SaleFromQuote& from_quote,
+                                                     const WriteMeta& meta) {
+  return writer_.Write<Sale>(
+      meta, [&](common::WriteTransaction& transaction, Sale* out) -> absl::Status {
+        Sale to_store = sale;
+        std::string quote_id;
+        if (!sale.quote().empty()) {
+          quote_id = IdOf(sale.quote());
+          // The quote's row lock serialises racing sales of one quote.
+          auto rows = transaction.exec_prepared(sql::kLockQuote.name, quote_id);
+          if (rows.empty()) return common::NotFound(sale.quote());
+          if (!transaction.exec_prepared(sql::kSaleOfQuote.name, quote_id).empty()) {
+            return common::FailedPrecondition("QUOTE_ALREADY_SOLD",
+                                              sale.quote() + " has already been sold");
+          }
+          ACCORD_ASSIGN_OR_RETURN(to_store, from_quote(Decode<Quote>(rows[0])));
+        }
+        *out = Decode<Sale>(transaction.exec_prepared1(
+            sql::kInsertSale.name, common::NewUuidV7(), IdOf(to_store.account()), quote_id,
+            to_store.agent(), static_cast<int>(to_store.payment_method()), Body(to_store)));
+        writer_.Emit(transaction, "SaleRecorded", out->name(), Version(out->etag()), *out, meta);
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<Sale> PgPricingRepository::GetSale(const std::string& id) {
+  return GetOne<Sale>(writer_.pool(), sql::kGetSale.name, SaleName(id), id);
+}
+
+absl::StatusOr<Page<Sale>> PgPricingRepository::ListSales(const ListQuery& query) {
+  static const std::map<std::string, SortSpec> kSorts = {
+      {"create_time", TimeSort("r.create_time")}};
+  return RunList<Sale>(writer_.pool(), sql::kListColumns, "pricing_terms.sales", "r.account_id",
+                       kSorts, query);
+}
+
+}  // namespace accord::pricing

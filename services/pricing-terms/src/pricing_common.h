@@ -1,0 +1,121 @@
+// Helpers shared by the pricing-terms domain: resource names, calendar dates (accord.common.v1.
+// Date), currencies' minor units, order_by, filter enums and who is writing. Pure functions; no
+// gRPC or database types.
+#pragma once
+
+#include <google/protobuf/descriptor.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "accord/common/errors.h"
+#include "accord/common/money.h"
+#include "accord/common/v1/date.pb.h"
+
+namespace accord::pricing {
+
+using common::v1::Date;
+using common::v1::Money;
+
+// Who is writing and how a retry is recognised: stamped on the change and its event.
+struct WriteMeta {
+  std::string actor;
+  std::string trace_id;
+  std::string method;       // e.g. "CreatePriceList", scopes the request_id
+  std::string request_id;   // empty: not idempotent
+  std::string fingerprint;  // of the request, to refuse a request_id reused for another request
+};
+
+// `<collection>/{uuid}` -> the id; INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<std::string> ParseTopName(std::string_view name, std::string_view collection,
+                                         const std::string& field);
+// `priceLists/{uuid}/items/{sku}` -> {list id, sku}.
+struct ItemName {
+  std::string price_list_id;
+  std::string sku;
+};
+absl::StatusOr<ItemName> ParseItemName(std::string_view name, const std::string& field);
+// `accounts/{uuid}/tradingTerms/{uuid}` -> {account id, terms id}.
+struct TermsName {
+  std::string account_id;
+  std::string id;
+};
+absl::StatusOr<TermsName> ParseTermsName(std::string_view name, const std::string& field);
+// `accounts/{uuid}` -> the id; with `allow_all`, `accounts/-` -> nullopt (AIP-159).
+absl::StatusOr<std::optional<std::string>> ParseAccountParent(std::string_view name,
+                                                              const std::string& field,
+                                                              bool allow_all);
+
+std::string PriceListName(std::string_view id);
+std::string ItemResourceName(std::string_view price_list_id, std::string_view sku);
+std::string TermsResourceName(std::string_view account_id, std::string_view id);
+std::string AccountName(std::string_view id);
+std::string QuoteName(std::string_view id);
+std::string SaleName(std::string_view id);
+
+// 1 to 64 of A-Z a-z 0-9 . _ -.
+bool IsValidSku(std::string_view sku);
+// Lower-case segments of [a-z0-9_-], joined by "/", 1 to 8 segments.
+bool IsValidCategory(std::string_view category);
+// Whether `prefix` covers `category` by whole segments ("tools/power" covers
+// "tools/power/drills", not "tools/powerful").
+bool CategoryCovers(std::string_view prefix, std::string_view category);
+size_t CategoryDepth(std::string_view category);
+
+// Dates. A Date with all fields zero is "not set".
+bool IsDateSet(const Date& date);
+bool IsValidDate(const Date& date);
+// Adds a violation unless the date is unset (when optional) or a real day of years 1-9999.
+void ValidateDate(const Date& date, const std::string& field, bool required,
+                  common::Violations& violations);
+// Days since 1970-01-01 (negative before), and back.
+int64_t DaysFromCivil(const Date& date);
+Date CivilFromDays(int64_t days);
+int CompareDates(const Date& a, const Date& b);  // -1, 0, 1
+std::string DateText(const Date& date);          // "YYYY-MM-DD", "" when unset
+Date MakeDate(int year, int month, int day);
+Date TodayUtc();
+// Whether `day` is in [from, until], until unset meaning open-ended.
+bool InWindow(const Date& day, const Date& from, const Date& until);
+
+// Decimal places of the currency's minor unit: 0 (JPY, KRW, ...), 3 (BHD, KWD, ...), else 2.
+int MinorUnitDigits(std::string_view currency);
+// The minor unit in nanos (10^(9 - digits)).
+int64_t MinorUnitNanos(std::string_view currency);
+// A money field: valid, in `currency` when given, at least zero, at most 10^12 units (so that
+// no product of a price and a quantity overflows 128 bits), in whole nanos of course.
+void ValidateAmount(const Money& money, const std::string& field, const std::string& currency,
+                    common::Violations& violations);
+bool IsMoneySet(const Money& money);
+
+// Unicode code points in UTF-8 text, and whether it is only whitespace.
+size_t CodePoints(const std::string& text);
+bool IsBlank(const std::string& text);
+// Adds "required" / "at most N characters" violations.
+void ValidateText(const std::string& text, const std::string& field, size_t max, bool required,
+                  common::Violations& violations);
+
+// Copies the field violations of `status` into `violations` (or the whole status as one
+// violation on `field` when it carries none).
+void MergeViolations(const absl::Status& status, common::Violations& violations,
+                     const std::string& field = "");
+
+// A parsed order_by: one of `fields`, optionally followed by ` asc` or ` desc`.
+struct OrderBy {
+  std::string field;
+  bool descending = false;
+  std::string canonical;
+};
+absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
+                                     const std::vector<std::string>& fields);
+
+// Name -> stored number of every value of an enum but zero, long and short names.
+std::map<std::string, std::string> FilterEnumValues(
+    const google::protobuf::EnumDescriptor* descriptor, std::string_view prefix);
+
+}  // namespace accord::pricing

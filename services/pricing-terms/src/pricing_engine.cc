@@ -1,0 +1,309 @@
+#include "pricing_engine.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "accord/common/errors.h"
+
+namespace accord::pricing {
+namespace {
+
+using common::Int128;
+using v1::DiscountRule;
+using v1::PricedLine;
+using v1::PricingStep;
+
+constexpr int64_t kBpsScale = 10000;
+
+std::string Percent(int64_t bps) {
+  const int64_t magnitude = bps < 0 ? -bps : bps;
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%s%lld.%02lld%%", bps < 0 ? "-" : "",
+                static_cast<long long>(magnitude / 100), static_cast<long long>(magnitude % 100));
+  return buffer;
+}
+
+// Money for display in an explanation; values here are bounded well inside the Money range.
+Money ToMoney(const std::string& currency, Int128 nanos) {
+  auto money = common::FromNanos(currency, nanos);
+  return money.ok() ? *money : common::MakeMoney(currency, 0);
+}
+
+std::string Show(const std::string& currency, Int128 nanos) {
+  return common::FormatMoney(ToMoney(currency, nanos));
+}
+
+void AddStep(PricedLine& line, v1::PricingStepKind kind, std::string description,
+             std::string source, const std::string& currency, Int128 nanos, int32_t bps = 0,
+             int32_t rule_index = 0) {
+  PricingStep* step = line.add_explanation();
+  step->set_kind(kind);
+  step->set_description(std::move(description));
+  step->set_source(std::move(source));
+  *step->mutable_unit_price() = ToMoney(currency, nanos);
+  step->set_bps(bps);
+  step->set_rule_index(rule_index);
+}
+
+struct Resolved {
+  Int128 nanos = 0;
+  const PriceListItem* item = nullptr;
+};
+
+class LinePricer {
+ public:
+  LinePricer(const PricingInputs& inputs, const std::string& currency)
+      : inputs_(inputs), currency_(currency), minor_(MinorUnitNanos(currency)) {}
+
+  // The list price of `sku` in lists[index] for `quantity`, with its steps; nullopt when no list
+  // from `index` up carries the SKU.
+  std::optional<Resolved> ListPrice(size_t index, const std::string& sku, int64_t quantity,
+                                    PricedLine& line) const {
+    const PriceList& list = inputs_.lists[index];
+    auto items = inputs_.items.find(list.name());
+    if (items != inputs_.items.end()) {
+      auto found = items->second.find(sku);
+      if (found != items->second.end()) {
+        const PriceListItem& item = found->second;
+        Int128 price = common::ToNanos(item.unit_price());
+        AddStep(line, v1::PRICING_STEP_KIND_LIST_PRICE,
+                "unit price of " + item.name() + ": " + Show(currency_, price), item.name(),
+                currency_, price);
+        const v1::QuantityBreak* best = nullptr;
+        for (const auto& quantity_break : item.quantity_breaks()) {
+          if (quantity_break.min_quantity() <= quantity &&
+              (best == nullptr || quantity_break.min_quantity() > best->min_quantity())) {
+            best = &quantity_break;
+          }
+        }
+        if (best != nullptr) {
+          price = common::ToNanos(best->unit_price());
+          AddStep(line, v1::PRICING_STEP_KIND_QUANTITY_BREAK,
+                  "quantity break from " + std::to_string(best->min_quantity()) + " " +
+                      item.unit() + ": " + Show(currency_, price),
+                  item.name(), currency_, price);
+        }
+        return Resolved{price, &item};
+      }
+    }
+    if (index + 1 >= inputs_.lists.size()) return std::nullopt;
+    auto base = ListPrice(index + 1, sku, quantity, line);
+    if (!base) return std::nullopt;
+    const int64_t bps = list.adjustment_bps();
+    const Int128 step = IsMoneySet(list.rounding_step()) ? common::ToNanos(list.rounding_step())
+                                                         : static_cast<Int128>(minor_);
+    const Int128 numerator = base->nanos * (kBpsScale + bps);
+    const Int128 to_the_nano = DivideHalfEven(numerator, kBpsScale);
+    AddStep(line, v1::PRICING_STEP_KIND_BASE_LIST_ADJUSTMENT,
+            list.name() + " derives from " + inputs_.lists[index + 1].name() + " " + Percent(bps) +
+                ": " + Show(currency_, to_the_nano),
+            list.name(), currency_, to_the_nano, static_cast<int32_t>(bps));
+    const Int128 rounded = ApplyBps(base->nanos, bps, step);
+    if (numerator % (kBpsScale * step) != 0) {
+      AddStep(line, v1::PRICING_STEP_KIND_ROUNDING,
+              "rounded half-even to a multiple of " + Show(currency_, step) + " (" + list.name() +
+                  "): " + Show(currency_, rounded),
+              list.name(), currency_, rounded);
+    }
+    return Resolved{rounded, base->item};
+  }
+
+  // Applies the winning discount rule (if any) and the final rounding; returns the net price.
+  Int128 Discount(Int128 list_price, const PriceListItem& item, int64_t quantity,
+                  PricedLine& line) const {
+    Int128 exact_numerator = list_price * kBpsScale;
+    if (inputs_.terms) {
+      const TradingTerms& terms = *inputs_.terms;
+      struct Match {
+        int index;
+        const DiscountRule* rule;
+        int64_t rank;  // SKU rules outrank any category depth
+        int64_t min_quantity;
+        bool reached;
+      };
+      std::vector<Match> matches;
+      for (int i = 0; i < terms.discount_rules_size(); ++i) {
+        const DiscountRule& rule = terms.discount_rules(i);
+        const bool scope = !rule.sku().empty() ? rule.sku() == item.sku()
+                                               : CategoryCovers(rule.category(), item.category());
+        if (!scope) continue;
+        const int64_t rank =
+            !rule.sku().empty() ? 1000 : static_cast<int64_t>(CategoryDepth(rule.category()));
+        const int64_t min_quantity = std::max<int64_t>(1, rule.min_quantity());
+        matches.push_back({i, &rule, rank, min_quantity, quantity >= min_quantity});
+      }
+      const Match* winner = nullptr;
+      for (const auto& match : matches) {
+        if (!match.reached) continue;
+        if (winner == nullptr || match.rank > winner->rank ||
+            (match.rank == winner->rank && match.min_quantity > winner->min_quantity)) {
+          winner = &match;
+        }
+      }
+      if (winner != nullptr) {
+        const int64_t bps = winner->rule->discount_bps();
+        exact_numerator = list_price * (kBpsScale - bps);
+        AddStep(line, v1::PRICING_STEP_KIND_DISCOUNT,
+                "discount rule " + RuleText(winner->index, *winner->rule) + " of " + terms.name() +
+                    ": " + Percent(-bps) + " = " +
+                    Show(currency_, DivideHalfEven(exact_numerator, kBpsScale)),
+                terms.name(), currency_, DivideHalfEven(exact_numerator, kBpsScale),
+                static_cast<int32_t>(bps), winner->index);
+      }
+      for (const auto& match : matches) {
+        if (&match == winner) continue;
+        std::string why;
+        if (!match.reached) {
+          why = "quantity " + std::to_string(quantity) + " is below its min_quantity " +
+                std::to_string(match.min_quantity);
+        } else {
+          why = "outranked by discount_rules[" + std::to_string(winner->index) + "] (" +
+                (match.rank < winner->rank ? std::string("more specific scope")
+                                           : std::string("larger min_quantity reached")) +
+                ")";
+        }
+        AddStep(line, v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED,
+                "discount rule " + RuleText(match.index, *match.rule) + " not applied: " + why,
+                terms.name(), currency_, list_price,
+                static_cast<int32_t>(match.rule->discount_bps()), match.index);
+      }
+    }
+    const Int128 rounded = DivideHalfEven(exact_numerator, kBpsScale * minor_) * minor_;
+    if (exact_numerator % (kBpsScale * minor_) != 0) {
+      AddStep(line, v1::PRICING_STEP_KIND_ROUNDING,
+              "net unit price rounded half-even to the minor unit " + Show(currency_, minor_) +
+                  ": " + Show(currency_, rounded),
+              "", currency_, rounded);
+    }
+    return rounded;
+  }
+
+ private:
+  static std::string RuleText(int index, const DiscountRule& rule) {
+    std::string text = "discount_rules[" + std::to_string(index) + "] (";
+    text += !rule.sku().empty() ? "sku " + rule.sku() : "category " + rule.category();
+    text += ", " + Percent(rule.discount_bps());
+    if (rule.min_quantity() > 1) text += ", from " + std::to_string(rule.min_quantity());
+    return text + ")";
+  }
+
+  const PricingInputs& inputs_;
+  const std::string& currency_;
+  int64_t minor_;
+};
+
+}  // namespace
+
+Int128 DivideHalfEven(Int128 num, Int128 den) {
+  Int128 quotient = num / den;
+  const Int128 remainder = num % den;
+  const Int128 twice = (remainder < 0 ? -remainder : remainder) * 2;
+  const bool odd = quotient % 2 != 0;
+  if (twice > den || (twice == den && odd)) quotient += num < 0 ? -1 : 1;
+  return quotient;
+}
+
+Int128 RoundHalfEven(Int128 nanos, Int128 step) { return DivideHalfEven(nanos, step) * step; }
+
+Int128 ApplyBps(Int128 nanos, int64_t bps, Int128 step) {
+  return DivideHalfEven(nanos * (kBpsScale + bps), kBpsScale * step) * step;
+}
+
+absl::StatusOr<QuotePricing> ComputeQuote(const PricingInputs& inputs,
+                                          const std::vector<QuoteLine>& lines) {
+  if (inputs.lists.empty()) return common::Internal("no price list to quote from");
+  const PriceList& list = inputs.lists.front();
+  const std::string& currency = list.currency_code();
+  for (const auto& base : inputs.lists) {
+    if (base.currency_code() != currency) {
+      return common::WithReason(
+          common::InvalidArgument("price_list", base.name() + " is in " + base.currency_code() +
+                                                    " but " + list.name() + " in " + currency),
+          "CURRENCY_MISMATCH");
+    }
+  }
+  if (inputs.terms && IsMoneySet(inputs.terms->minimum_order_value()) &&
+      inputs.terms->minimum_order_value().currency_code() != currency) {
+    return common::WithReason(
+        common::InvalidArgument("trading_terms",
+                                inputs.terms->name() + " has amounts in " +
+                                    inputs.terms->minimum_order_value().currency_code() +
+                                    " but its price list is in " + currency),
+        "CURRENCY_MISMATCH");
+  }
+
+  QuotePricing pricing;
+  pricing.set_account(inputs.account);
+  *pricing.mutable_price_date() = inputs.price_date;
+  pricing.set_price_list(list.name());
+  pricing.set_currency_code(currency);
+  if (inputs.terms) {
+    pricing.set_trading_terms(inputs.terms->name());
+    pricing.set_payment_net_days(inputs.terms->payment_net_days());
+    if (IsMoneySet(inputs.terms->minimum_order_value())) {
+      *pricing.mutable_minimum_order_value() = inputs.terms->minimum_order_value();
+    }
+    if (IsMoneySet(inputs.terms->credit_limit())) {
+      *pricing.mutable_credit_limit() = inputs.terms->credit_limit();
+    }
+  }
+
+  LinePricer pricer(inputs, currency);
+  common::Violations missing;
+  common::Violations mismatched;
+  Int128 total = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const QuoteLine& request = lines[i];
+    const std::string field = "lines[" + std::to_string(i) + "]";
+    PricedLine line;
+    line.set_index(static_cast<int32_t>(i));
+    line.set_sku(request.sku());
+    line.set_quantity(request.quantity());
+    auto resolved = pricer.ListPrice(0, request.sku(), request.quantity(), line);
+    if (!resolved) {
+      missing.Add(field + ".sku", "no item " + request.sku() + " in " + list.name() +
+                                      (inputs.lists.size() > 1 ? " or its base lists" : ""));
+      continue;
+    }
+    const PriceListItem& item = *resolved->item;
+    bool same_currency = item.unit_price().currency_code() == currency;
+    for (const auto& quantity_break : item.quantity_breaks()) {
+      same_currency = same_currency && quantity_break.unit_price().currency_code() == currency;
+    }
+    if (!same_currency) {
+      mismatched.Add(field + ".sku", item.name() + " is priced in " +
+                                         item.unit_price().currency_code() + ", not " + currency);
+      continue;
+    }
+    line.set_product_name(item.product_name());
+    line.set_category(item.category());
+    line.set_unit(item.unit());
+    *line.mutable_list_unit_price() = ToMoney(currency, resolved->nanos);
+    const Int128 net = pricer.Discount(resolved->nanos, item, request.quantity(), line);
+    *line.mutable_unit_price() = ToMoney(currency, net);
+    auto line_total = common::FromNanos(currency, net * request.quantity());
+    if (!line_total.ok()) {
+      return common::WithReason(
+          common::InvalidArgument(field + ".quantity", "the line total does not fit in Money"),
+          "MONEY_OVERFLOW");
+    }
+    *line.mutable_line_total() = *line_total;
+    total += net * request.quantity();
+    *pricing.add_lines() = std::move(line);
+  }
+  if (!missing.empty()) return common::WithReason(missing.ToStatus(), "ITEM_NOT_FOUND");
+  if (!mismatched.empty()) return common::WithReason(mismatched.ToStatus(), "CURRENCY_MISMATCH");
+  auto order_total = common::FromNanos(currency, total);
+  if (!order_total.ok()) {
+    return common::WithReason(common::InvalidArgument("lines", "the order total does not fit"),
+                              "MONEY_OVERFLOW");
+  }
+  *pricing.mutable_total() = *order_total;
+  pricing.set_minimum_order_met(true);
+  if (pricing.has_minimum_order_value()) {
+    pricing.set_minimum_order_met(total >= common::ToNanos(pricing.minimum_order_value()));
+  }
+  return pricing;
+}
+
+}  // namespace accord::pricing

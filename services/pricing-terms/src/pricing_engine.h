@@ -1,0 +1,66 @@
+// The explainable quote: a pure computation from a price list chain, the account's terms and
+// the basket. No I/O; every rule of precedence and every rounding point lives here.
+//
+// Per line:
+//   1. List price: the item of the terms' price list, else of its base list (and so on up the
+//      chain). The item's quantity break with the largest min_quantity not above the quantity
+//      replaces its unit price.
+//   2. Base-list adjustment: a price taken from a base list is multiplied by
+//      (10000 + adjustment_bps) / 10000 of each derived list on the way down and rounded
+//      half-even once per list, to that list's rounding step (default the minor unit).
+//   3. Discount: one rule of the terms applies (precedence: SKU over category; a longer category
+//      prefix over a shorter; then the largest min_quantity reached). The list price is
+//      multiplied by (10000 - discount_bps) / 10000.
+//   4. Rounding: the net unit price is rounded half-even to the currency's minor unit.
+//   5. Line total = net unit price x quantity, exact; order total = sum of line totals, exact.
+// All arithmetic is on 128-bit integers of nanos; never floating point.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "accord/common/money.h"
+#include "accord/pricing/v1/price_list.pb.h"
+#include "accord/pricing/v1/quote.pb.h"
+#include "accord/pricing/v1/trading_terms.pb.h"
+#include "pricing_common.h"
+
+namespace accord::pricing {
+
+using v1::PriceList;
+using v1::PriceListItem;
+using v1::QuoteLine;
+using v1::QuotePricing;
+using v1::TradingTerms;
+
+// a x num / den rounded half to even; den > 0.
+common::Int128 DivideHalfEven(common::Int128 num, common::Int128 den);
+// `nanos` rounded half-even to a multiple of `step` nanos (step > 0).
+common::Int128 RoundHalfEven(common::Int128 nanos, common::Int128 step);
+// nanos x (10000 + bps) / 10000 rounded half-even to a multiple of `step`.
+common::Int128 ApplyBps(common::Int128 nanos, int64_t bps, common::Int128 step);
+
+// Everything a quote reads, loaded beforehand.
+struct PricingInputs {
+  std::string account;  // accounts/{id}
+  Date price_date;
+  // The account's terms in force on price_date, if any.
+  std::optional<TradingTerms> terms;
+  // The price list and its bases: lists[0] is the list used; lists[i + 1] is lists[i]'s base.
+  std::vector<PriceList> lists;
+  // Items by list name, then SKU (only the SKUs of the basket need be present).
+  std::map<std::string, std::map<std::string, PriceListItem>> items;
+};
+
+// Prices the basket. Lines must already be validated (SKU shape, quantity 1..10^9). A SKU no
+// list of the chain carries is INVALID_ARGUMENT (reason ITEM_NOT_FOUND) naming every such
+// `lines[i].sku`; amounts in another currency than the list's are INVALID_ARGUMENT (reason
+// CURRENCY_MISMATCH); a total past the Money range is OUT_OF_RANGE (MONEY_OVERFLOW) naming the
+// line.
+absl::StatusOr<QuotePricing> ComputeQuote(const PricingInputs& inputs,
+                                          const std::vector<QuoteLine>& lines);
+
+}  // namespace accord::pricing

@@ -1,0 +1,132 @@
+// The pricing-terms domain: validation, permissions, status rules, update masks, paging, and
+// the assembly of a quote's inputs. Pure logic over messages and a repository; no gRPC types,
+// so it is unit-tested against a fake.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "accord/common/auth.h"
+#include "accord/common/page_token.h"
+#include "accord/pricing/v1/price_list.pb.h"
+#include "accord/pricing/v1/quote.pb.h"
+#include "accord/pricing/v1/trading_terms.pb.h"
+#include "google/rpc/status.pb.h"
+#include "pricing_engine.h"
+#include "pricing_repository.h"
+
+namespace accord::pricing {
+
+// Who may do what (see the protos' service comments).
+absl::Status CheckManagesPriceLists(const common::Principal& caller);
+absl::Status CheckUpsertsItems(const common::Principal& caller);
+absl::Status CheckDraftsTerms(const common::Principal& caller);
+absl::Status CheckApprovesTerms(const common::Principal& caller);
+absl::Status CheckWritesQuotes(const common::Principal& caller);
+absl::Status CheckRecordsSales(const common::Principal& caller);
+
+bool IsAllowedPriceListTransition(v1::PriceListStatus from, v1::PriceListStatus to);
+bool IsAllowedQuoteTransition(v1::QuoteStatus from, v1::QuoteStatus to);
+
+// Field checks; `prefix` is the request's path to the message ("price_list.").
+void ValidatePriceListFields(const PriceList& list, const std::string& prefix,
+                             common::Violations& violations);
+// `currency` is the list's.
+void ValidateItemFields(const PriceListItem& item, const std::string& prefix,
+                        const std::string& currency, common::Violations& violations);
+// `currency` is the price list's ("" when it is not known yet).
+void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
+                         const std::string& currency, common::Violations& violations);
+void ValidateQuoteLines(const google::protobuf::RepeatedPtrField<QuoteLine>& lines,
+                        common::Violations& violations, bool required = true);
+
+// An absl status as the google.rpc.Status of a batch row.
+google::rpc::Status ToRpcStatus(const absl::Status& status);
+
+class PriceListLogic {
+ public:
+  PriceListLogic(PricingRepository& repository, const common::PageTokenCodec& page_tokens);
+
+  absl::StatusOr<PriceList> Create(const common::Principal& caller,
+                                   const v1::CreatePriceListRequest& request, WriteMeta meta);
+  absl::StatusOr<PriceList> Get(const common::Principal& caller,
+                                const v1::GetPriceListRequest& request);
+  absl::StatusOr<v1::ListPriceListsResponse> List(const common::Principal& caller,
+                                                  const v1::ListPriceListsRequest& request);
+  absl::StatusOr<PriceList> Update(const common::Principal& caller,
+                                   const v1::UpdatePriceListRequest& request, WriteMeta meta);
+  absl::StatusOr<PriceListItem> GetItem(const common::Principal& caller,
+                                        const v1::GetPriceListItemRequest& request);
+  absl::StatusOr<v1::ListPriceListItemsResponse> ListItems(
+      const common::Principal& caller, const v1::ListPriceListItemsRequest& request);
+  absl::StatusOr<v1::BatchUpsertPriceListItemsResponse> BatchUpsertItems(
+      const common::Principal& caller, const v1::BatchUpsertPriceListItemsRequest& request,
+      WriteMeta meta);
+
+ private:
+  PricingRepository& repository_;
+  const common::PageTokenCodec& page_tokens_;
+};
+
+class TermsLogic {
+ public:
+  TermsLogic(PricingRepository& repository, const common::PageTokenCodec& page_tokens);
+
+  absl::StatusOr<TradingTerms> Create(const common::Principal& caller,
+                                      const v1::CreateTradingTermsRequest& request, WriteMeta meta);
+  absl::StatusOr<TradingTerms> Get(const common::Principal& caller,
+                                   const v1::GetTradingTermsRequest& request);
+  absl::StatusOr<v1::ListTradingTermsResponse> List(const common::Principal& caller,
+                                                    const v1::ListTradingTermsRequest& request);
+  absl::StatusOr<TradingTerms> Update(const common::Principal& caller,
+                                      const v1::UpdateTradingTermsRequest& request, WriteMeta meta);
+  absl::StatusOr<TradingTerms> Submit(const common::Principal& caller,
+                                      const v1::SubmitTradingTermsRequest& request, WriteMeta meta);
+  absl::StatusOr<TradingTerms> Approve(const common::Principal& caller,
+                                       const v1::ApproveTradingTermsRequest& request,
+                                       WriteMeta meta);
+  absl::StatusOr<TradingTerms> Reject(const common::Principal& caller,
+                                      const v1::RejectTradingTermsRequest& request, WriteMeta meta);
+  absl::StatusOr<TradingTerms> Expire(const common::Principal& caller,
+                                      const v1::ExpireTradingTermsRequest& request, WriteMeta meta);
+
+ private:
+  // The price list the terms refer to, as a violation on `field` when it is missing.
+  absl::StatusOr<PriceList> LoadPriceList(const std::string& name, const std::string& field);
+
+  PricingRepository& repository_;
+  const common::PageTokenCodec& page_tokens_;
+};
+
+class QuoteLogic {
+ public:
+  QuoteLogic(PricingRepository& repository, const common::PageTokenCodec& page_tokens);
+
+  absl::StatusOr<QuotePricing> Price(const common::Principal& caller,
+                                     const v1::PriceQuoteRequest& request);
+  absl::StatusOr<Quote> Create(const common::Principal& caller,
+                               const v1::CreateQuoteRequest& request, WriteMeta meta);
+  absl::StatusOr<Quote> Get(const common::Principal& caller, const v1::GetQuoteRequest& request);
+  absl::StatusOr<v1::ListQuotesResponse> List(const common::Principal& caller,
+                                              const v1::ListQuotesRequest& request);
+  absl::StatusOr<Quote> Update(const common::Principal& caller,
+                               const v1::UpdateQuoteRequest& request, WriteMeta meta);
+  absl::StatusOr<Sale> CreateSale(const common::Principal& caller,
+                                  const v1::CreateSaleRequest& request, WriteMeta meta);
+  absl::StatusOr<Sale> GetSale(const common::Principal& caller, const v1::GetSaleRequest& request);
+  absl::StatusOr<v1::ListSalesResponse> ListSales(const common::Principal& caller,
+                                                  const v1::ListSalesRequest& request);
+
+  // Loads what a quote of `account_id` on `day` reads (terms in force, the list chain, the
+  // basket's items) and computes it. `fallback_list_id` is used without terms.
+  absl::StatusOr<QuotePricing> PriceLines(const std::string& account_id, const Date& day,
+                                          const std::string& fallback_list_id,
+                                          const std::vector<QuoteLine>& lines);
+
+ private:
+  PricingRepository& repository_;
+  const common::PageTokenCodec& page_tokens_;
+};
+
+}  // namespace accord::pricing

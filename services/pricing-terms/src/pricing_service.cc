@@ -1,0 +1,142 @@
+#include "pricing_service.h"
+
+#include "accord/common/idempotency.h"
+#include "pricing_sql.h"
+#include "pricing_write.h"
+
+namespace accord::pricing {
+
+const std::vector<common::Migration>& Migrations();  // generated from migrations/*.sql
+
+namespace {
+
+template <typename Request>
+WriteMeta MetaFor(const common::RpcContext& rpc, const char* method, const Request& request) {
+  WriteMeta meta;
+  meta.actor = rpc.principal.subject;
+  meta.trace_id = rpc.trace_id;
+  meta.method = method;
+  // Only a retryable request (one with a request_id) is ever compared with a stored one.
+  if (!request.request_id().empty()) {
+    meta.fingerprint = common::IdempotencyKeys::Fingerprint(request);
+  }
+  return meta;
+}
+
+std::map<std::string, std::unique_ptr<common::RpcMethod>> MakeMethods(
+    const google::protobuf::ServiceDescriptor* service) {
+  std::map<std::string, std::unique_ptr<common::RpcMethod>> methods;
+  for (int i = 0; i < service->method_count(); ++i) {
+    const std::string& name = service->method(i)->name();
+    methods[name] = std::make_unique<common::RpcMethod>(service->full_name(), name);
+  }
+  return methods;
+}
+
+}  // namespace
+
+// A read: the logic's answer, no write metadata.
+#define ACCORD_READ(Service, RpcName, Request, Response, Call)                                 \
+  grpc::ServerUnaryReactor* Service::RpcName(grpc::CallbackServerContext* context,             \
+                                             const v1::Request* request, Response* response) { \
+    return runtime_.Respond(context, Method(#RpcName), response,                               \
+                            [=, this](const common::RpcContext& rpc) {                         \
+                              return logic_.Call(rpc.principal, *request);                     \
+                            });                                                                \
+  }
+// A write: stamped with who, the trace and the request's fingerprint.
+#define ACCORD_WRITE(Service, RpcName, Request, Response, Call)                                \
+  grpc::ServerUnaryReactor* Service::RpcName(grpc::CallbackServerContext* context,             \
+                                             const v1::Request* request, Response* response) { \
+    return runtime_.Respond(                                                                   \
+        context, Method(#RpcName), response, [=, this](const common::RpcContext& rpc) {        \
+          return logic_.Call(rpc.principal, *request, MetaFor(rpc, #RpcName, *request));       \
+        });                                                                                    \
+  }
+
+PriceListServiceImpl::PriceListServiceImpl(common::Runtime& runtime)
+    : runtime_(runtime),
+      repository_(runtime.pg()),
+      logic_(repository_, runtime.page_tokens()),
+      methods_(
+          MakeMethods(v1::PriceList::descriptor()->file()->FindServiceByName("PriceListService"))) {
+}
+
+common::RpcMethod& PriceListServiceImpl::Method(const char* name) { return *methods_.at(name); }
+
+ACCORD_WRITE(PriceListServiceImpl, CreatePriceList, CreatePriceListRequest, v1::PriceList, Create)
+ACCORD_READ(PriceListServiceImpl, GetPriceList, GetPriceListRequest, v1::PriceList, Get)
+ACCORD_READ(PriceListServiceImpl, ListPriceLists, ListPriceListsRequest, v1::ListPriceListsResponse,
+            List)
+ACCORD_WRITE(PriceListServiceImpl, UpdatePriceList, UpdatePriceListRequest, v1::PriceList, Update)
+ACCORD_READ(PriceListServiceImpl, GetPriceListItem, GetPriceListItemRequest, v1::PriceListItem,
+            GetItem)
+ACCORD_READ(PriceListServiceImpl, ListPriceListItems, ListPriceListItemsRequest,
+            v1::ListPriceListItemsResponse, ListItems)
+ACCORD_WRITE(PriceListServiceImpl, BatchUpsertPriceListItems, BatchUpsertPriceListItemsRequest,
+             v1::BatchUpsertPriceListItemsResponse, BatchUpsertItems)
+
+TradingTermsServiceImpl::TradingTermsServiceImpl(common::Runtime& runtime)
+    : runtime_(runtime),
+      repository_(runtime.pg()),
+      logic_(repository_, runtime.page_tokens()),
+      methods_(MakeMethods(
+          v1::TradingTerms::descriptor()->file()->FindServiceByName("TradingTermsService"))) {}
+
+common::RpcMethod& TradingTermsServiceImpl::Method(const char* name) { return *methods_.at(name); }
+
+ACCORD_WRITE(TradingTermsServiceImpl, CreateTradingTerms, CreateTradingTermsRequest,
+             v1::TradingTerms, Create)
+ACCORD_READ(TradingTermsServiceImpl, GetTradingTerms, GetTradingTermsRequest, v1::TradingTerms, Get)
+ACCORD_READ(TradingTermsServiceImpl, ListTradingTerms, ListTradingTermsRequest,
+            v1::ListTradingTermsResponse, List)
+ACCORD_WRITE(TradingTermsServiceImpl, UpdateTradingTerms, UpdateTradingTermsRequest,
+             v1::TradingTerms, Update)
+ACCORD_WRITE(TradingTermsServiceImpl, SubmitTradingTerms, SubmitTradingTermsRequest,
+             v1::TradingTerms, Submit)
+ACCORD_WRITE(TradingTermsServiceImpl, ApproveTradingTerms, ApproveTradingTermsRequest,
+             v1::TradingTerms, Approve)
+ACCORD_WRITE(TradingTermsServiceImpl, RejectTradingTerms, RejectTradingTermsRequest,
+             v1::TradingTerms, Reject)
+ACCORD_WRITE(TradingTermsServiceImpl, ExpireTradingTerms, ExpireTradingTermsRequest,
+             v1::TradingTerms, Expire)
+
+QuoteServiceImpl::QuoteServiceImpl(common::Runtime& runtime)
+    : runtime_(runtime),
+      repository_(runtime.pg()),
+      logic_(repository_, runtime.page_tokens()),
+      methods_(MakeMethods(v1::Quote::descriptor()->file()->FindServiceByName("QuoteService"))) {}
+
+common::RpcMethod& QuoteServiceImpl::Method(const char* name) { return *methods_.at(name); }
+
+ACCORD_READ(QuoteServiceImpl, PriceQuote, PriceQuoteRequest, v1::QuotePricing, Price)
+ACCORD_WRITE(QuoteServiceImpl, CreateQuote, CreateQuoteRequest, v1::Quote, Create)
+ACCORD_READ(QuoteServiceImpl, GetQuote, GetQuoteRequest, v1::Quote, Get)
+ACCORD_READ(QuoteServiceImpl, ListQuotes, ListQuotesRequest, v1::ListQuotesResponse, List)
+ACCORD_WRITE(QuoteServiceImpl, UpdateQuote, UpdateQuoteRequest, v1::Quote, Update)
+ACCORD_WRITE(QuoteServiceImpl, CreateSale, CreateSaleRequest, v1::Sale, CreateSale)
+ACCORD_READ(QuoteServiceImpl, GetSale, GetSaleRequest, v1::Sale, GetSale)
+ACCORD_READ(QuoteServiceImpl, ListSales, ListSalesRequest, v1::ListSalesResponse, ListSales)
+
+#undef ACCORD_READ
+#undef ACCORD_WRITE
+
+common::ServiceDefinition PricingTermsServiceDefinition() {
+  common::ServiceDefinition definition;
+  definition.name = kServiceName;
+  definition.schema = kSchema;
+  definition.default_grpc_port = 50053;
+  definition.default_metrics_port = 9093;
+  definition.migrations = []() -> const std::vector<common::Migration>& { return Migrations(); };
+  definition.statements = sql::AllStatements();
+  definition.make_services = [](common::Runtime& runtime) {
+    std::vector<std::unique_ptr<grpc::Service>> services;
+    services.push_back(std::make_unique<PriceListServiceImpl>(runtime));
+    services.push_back(std::make_unique<TradingTermsServiceImpl>(runtime));
+    services.push_back(std::make_unique<QuoteServiceImpl>(runtime));
+    return services;
+  };
+  return definition;
+}
+
+}  // namespace accord::pricing

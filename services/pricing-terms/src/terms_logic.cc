@@ -1,0 +1,401 @@
+#include <google/protobuf/util/time_util.h>
+
+#include <set>
+
+#include "accord/common/idempotency.h"
+#include "list_support.h"
+#include "pricing_logic.h"
+
+namespace accord::pricing {
+namespace {
+
+namespace filter = common::filter;
+
+const filter::Schema& TermsFilterSchema() {
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"status",
+         "r.status",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::TradingTermsStatus_descriptor(), "TRADING_TERMS_STATUS_"),
+         {}},
+        {"price_list",
+         "('priceLists/' || r.price_list_id::text)",
+         filter::FieldType::kString,
+         {},
+         {"=", "!="}},
+        {"author", "r.author", filter::FieldType::kString, {}, {}},
+        {"approver", "r.approver", filter::FieldType::kString, {}, {}},
+        {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
+        {"update_time", "r.update_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    return schema;
+  }();
+  return kSchema;
+}
+
+const std::set<std::string>& UpdatablePaths() {
+  static const std::set<std::string> kPaths = {
+      "price_list",   "discount_rules", "payment_net_days", "minimum_order_value",
+      "credit_limit", "valid_from",     "valid_until"};
+  return kPaths;
+}
+
+std::vector<std::string> EffectivePaths(const v1::UpdateTradingTermsRequest& request) {
+  if (request.update_mask().paths_size() > 0) {
+    return {request.update_mask().paths().begin(), request.update_mask().paths().end()};
+  }
+  const TradingTerms& patch = request.trading_terms();
+  std::vector<std::string> paths;
+  if (!patch.price_list().empty()) paths.push_back("price_list");
+  if (patch.discount_rules_size() > 0) paths.push_back("discount_rules");
+  if (patch.payment_net_days() != 0) paths.push_back("payment_net_days");
+  if (patch.has_minimum_order_value()) paths.push_back("minimum_order_value");
+  if (patch.has_credit_limit()) paths.push_back("credit_limit");
+  if (patch.has_valid_from()) paths.push_back("valid_from");
+  if (patch.has_valid_until()) paths.push_back("valid_until");
+  return paths;
+}
+
+absl::Status IllegalTransition(const TradingTerms& terms, v1::TradingTermsStatus to) {
+  return common::FailedPrecondition("ILLEGAL_STATUS_TRANSITION",
+                                    terms.name() + " cannot go from " +
+                                        v1::TradingTermsStatus_Name(terms.status()) + " to " +
+                                        v1::TradingTermsStatus_Name(to));
+}
+
+// Checks shared by the transition methods: name, etag present, request id.
+absl::StatusOr<TermsName> ParseTransition(const std::string& name, const std::string& etag,
+                                          const std::string& request_id,
+                                          common::Violations& violations) {
+  auto parsed = ParseTermsName(name, "name");
+  MergeViolations(parsed.status(), violations);
+  MergeViolations(common::IdempotencyKeys::Validate(request_id), violations);
+  if (etag.empty()) violations.Add("etag", "required: the etag last read");
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  return parsed;
+}
+
+}  // namespace
+
+void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
+                         const std::string& currency, common::Violations& violations) {
+  if (terms.price_list().empty()) {
+    violations.Add(prefix + "price_list", "required, e.g. priceLists/{id}");
+  } else {
+    MergeViolations(ParseTopName(terms.price_list(), "priceLists", prefix + "price_list").status(),
+                    violations);
+  }
+  if (terms.discount_rules_size() > 200) violations.Add(prefix + "discount_rules", "at most 200");
+  std::set<std::pair<std::string, int64_t>> scopes;
+  for (int i = 0; i < terms.discount_rules_size() && i < 200; ++i) {
+    const auto& rule = terms.discount_rules(i);
+    const std::string field = prefix + "discount_rules[" + std::to_string(i) + "]";
+    const bool has_sku = !rule.sku().empty();
+    const bool has_category = !rule.category().empty();
+    if (has_sku == has_category) {
+      violations.Add(field, "set exactly one of sku and category");
+    } else if (has_sku && !IsValidSku(rule.sku())) {
+      violations.Add(field + ".sku", "must be 1 to 64 of A-Z a-z 0-9 . _ -");
+    } else if (has_category && !IsValidCategory(rule.category())) {
+      violations.Add(field + ".category",
+                     "must be lower-case segments joined by /, e.g. tools/power");
+    }
+    if (rule.discount_bps() < 1 || rule.discount_bps() > 10000) {
+      violations.Add(field + ".discount_bps", "must be 1 to 10000 (0.01% to 100%)");
+    }
+    if (rule.min_quantity() < 0 || rule.min_quantity() > 1'000'000'000) {
+      violations.Add(field + ".min_quantity", "must be 0 to 1000000000");
+    }
+    // Two rules of one scope and threshold would make the precedence a coin toss.
+    const auto key = std::make_pair(has_sku ? "sku:" + rule.sku() : "category:" + rule.category(),
+                                    std::max<int64_t>(1, rule.min_quantity()));
+    if (has_sku != has_category && !scopes.insert(key).second) {
+      violations.Add(field, "another rule has the same scope and min_quantity");
+    }
+  }
+  if (terms.payment_net_days() < 0 || terms.payment_net_days() > 365) {
+    violations.Add(prefix + "payment_net_days", "must be 0 to 365");
+  }
+  if (terms.has_minimum_order_value()) {
+    ValidateAmount(terms.minimum_order_value(), prefix + "minimum_order_value", currency,
+                   violations);
+  }
+  if (terms.has_credit_limit()) {
+    ValidateAmount(terms.credit_limit(), prefix + "credit_limit", currency, violations);
+  }
+  ValidateDate(terms.valid_from(), prefix + "valid_from", true, violations);
+  ValidateDate(terms.valid_until(), prefix + "valid_until", false, violations);
+  if (IsValidDate(terms.valid_from()) && IsValidDate(terms.valid_until()) &&
+      CompareDates(terms.valid_until(), terms.valid_from()) < 0) {
+    violations.Add(prefix + "valid_until", "must not be before valid_from");
+  }
+}
+
+TermsLogic::TermsLogic(PricingRepository& repository, const common::PageTokenCodec& page_tokens)
+    : repository_(repository), page_tokens_(page_tokens) {}
+
+absl::StatusOr<PriceList> TermsLogic::LoadPriceList(const std::string& name,
+                                                    const std::string& field) {
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseTopName(name, "priceLists", field));
+  auto list = repository_.GetPriceList(id);
+  if (absl::IsNotFound(list.status())) {
+    return common::InvalidArgument(field, "no price list " + name);
+  }
+  ACCORD_RETURN_IF_ERROR(list.status());
+  if (list->status() == v1::PRICE_LIST_STATUS_RETIRED) {
+    return common::InvalidArgument(field, name + " is retired");
+  }
+  return list;
+}
+
+absl::StatusOr<TradingTerms> TermsLogic::Create(const common::Principal& caller,
+                                                const v1::CreateTradingTermsRequest& request,
+                                                WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
+  common::Violations violations;
+  auto account = ParseAccountParent(request.parent(), "parent", /*allow_all=*/false);
+  MergeViolations(account.status(), violations);
+  MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  TradingTerms terms = request.trading_terms();
+  ValidateTermsFields(terms, "trading_terms.", "", violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_ASSIGN_OR_RETURN(PriceList list,
+                          LoadPriceList(terms.price_list(), "trading_terms.price_list"));
+  // Amounts must be in the list's currency: checked again now that it is known.
+  ValidateTermsFields(terms, "trading_terms.", list.currency_code(), violations);
+  if (!violations.empty()) {
+    return common::WithReason(violations.ToStatus(), "CURRENCY_MISMATCH");
+  }
+  terms.clear_name();
+  terms.clear_etag();
+  terms.clear_create_time();
+  terms.clear_update_time();
+  terms.clear_approver();
+  terms.clear_approve_time();
+  terms.clear_rejection_reason();
+  terms.set_price_list(list.name());
+  terms.set_currency_code(list.currency_code());
+  terms.set_status(v1::TRADING_TERMS_STATUS_DRAFT);
+  terms.set_author(caller.subject);
+  meta.request_id = request.request_id();
+  return repository_.CreateTerms(**account, terms, meta);
+}
+
+absl::StatusOr<TradingTerms> TermsLogic::Get(const common::Principal&,
+                                             const v1::GetTradingTermsRequest& request) {
+  ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTermsName(request.name(), "name"));
+  return repository_.GetTerms(name.account_id, name.id);
+}
+
+absl::StatusOr<v1::ListTradingTermsResponse> TermsLogic::List(
+    const common::Principal&, const v1::ListTradingTermsRequest& request) {
+  ACCORD_ASSIGN_OR_RETURN(auto account,
+                          ParseAccountParent(request.parent(), "parent", /*allow_all=*/true));
+  ACCORD_ASSIGN_OR_RETURN(PreparedList prepared,
+                          PrepareList(page_tokens_, request.page_size(), request.page_token(),
+                                      request.filter(), request.order_by(), TermsFilterSchema(),
+                                      {"create_time", "valid_from"}, request.parent()));
+  prepared.query.parent_id = account;
+  ACCORD_ASSIGN_OR_RETURN(Page<TradingTerms> page, repository_.ListTerms(prepared.query));
+  v1::ListTradingTermsResponse response;
+  response.set_next_page_token(
+      FinishList(page_tokens_, prepared, page, response.mutable_trading_terms()));
+  return response;
+}
+
+absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
+                                                const v1::UpdateTradingTermsRequest& request,
+                                                WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
+  common::Violations violations;
+  auto name = ParseTermsName(request.trading_terms().name(), "trading_terms.name");
+  MergeViolations(name.status(), violations);
+  MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  if (request.etag().empty()) violations.Add("etag", "required: the etag last read");
+  const std::vector<std::string> paths = EffectivePaths(request);
+  for (const auto& path : paths) {
+    if (!UpdatablePaths().count(path)) {
+      violations.Add("update_mask", "`" + path +
+                                        "` cannot be updated; updatable: price_list, "
+                                        "discount_rules, payment_net_days, minimum_order_value, "
+                                        "credit_limit, valid_from, valid_until");
+    }
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  const TradingTerms& patch = request.trading_terms();
+  // A new price list is read before the write (lists' currencies never change).
+  std::optional<PriceList> new_list;
+  if (std::find(paths.begin(), paths.end(), "price_list") != paths.end()) {
+    ACCORD_ASSIGN_OR_RETURN(new_list,
+                            LoadPriceList(patch.price_list(), "trading_terms.price_list"));
+  }
+  meta.request_id = request.request_id();
+  return repository_.UpdateTerms(
+      name->account_id, name->id,
+      [&](const TradingTerms& current,
+          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+        if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
+        if (current.status() != v1::TRADING_TERMS_STATUS_DRAFT) {
+          return common::FailedPrecondition("TERMS_NOT_DRAFT",
+                                            current.name() + " is " +
+                                                v1::TradingTermsStatus_Name(current.status()) +
+                                                "; only DRAFT terms change");
+        }
+        TermsChange change{current, {}, "TradingTermsUpdated"};
+        TradingTerms& next = change.next;
+        for (const auto& path : paths) {
+          if (path == "price_list") {
+            next.set_price_list(new_list->name());
+            next.set_currency_code(new_list->currency_code());
+          }
+          if (path == "discount_rules") *next.mutable_discount_rules() = patch.discount_rules();
+          if (path == "payment_net_days") next.set_payment_net_days(patch.payment_net_days());
+          if (path == "minimum_order_value") {
+            *next.mutable_minimum_order_value() = patch.minimum_order_value();
+          }
+          if (path == "credit_limit") *next.mutable_credit_limit() = patch.credit_limit();
+          if (path == "valid_from") *next.mutable_valid_from() = patch.valid_from();
+          if (path == "valid_until") *next.mutable_valid_until() = patch.valid_until();
+        }
+        if (next.has_minimum_order_value() && !IsMoneySet(next.minimum_order_value())) {
+          next.clear_minimum_order_value();
+        }
+        if (next.has_credit_limit() && !IsMoneySet(next.credit_limit())) next.clear_credit_limit();
+        if (next.has_valid_until() && !IsDateSet(next.valid_until())) next.clear_valid_until();
+        common::Violations invalid;
+        ValidateTermsFields(next, "trading_terms.", next.currency_code(), invalid);
+        ACCORD_RETURN_IF_ERROR(invalid.ToStatus());
+        return change;
+      },
+      meta);
+}
+
+absl::StatusOr<TradingTerms> TermsLogic::Submit(const common::Principal& caller,
+                                                const v1::SubmitTradingTermsRequest& request,
+                                                WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
+  common::Violations violations;
+  ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTransition(request.name(), request.etag(),
+                                                          request.request_id(), violations));
+  meta.request_id = request.request_id();
+  return repository_.UpdateTerms(
+      name.account_id, name.id,
+      [&](const TradingTerms& current,
+          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+        if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
+        if (current.status() != v1::TRADING_TERMS_STATUS_DRAFT) {
+          return IllegalTransition(current, v1::TRADING_TERMS_STATUS_PENDING_APPROVAL);
+        }
+        TermsChange change{current, {}, "TradingTermsSubmitted"};
+        change.next.set_status(v1::TRADING_TERMS_STATUS_PENDING_APPROVAL);
+        return change;
+      },
+      meta);
+}
+
+absl::StatusOr<TradingTerms> TermsLogic::Approve(const common::Principal& caller,
+                                                 const v1::ApproveTradingTermsRequest& request,
+                                                 WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
+  common::Violations violations;
+  ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTransition(request.name(), request.etag(),
+                                                          request.request_id(), violations));
+  meta.request_id = request.request_id();
+  return repository_.UpdateTerms(
+      name.account_id, name.id,
+      [&](const TradingTerms& current,
+          const std::vector<TradingTerms>& in_force) -> absl::StatusOr<TermsChange> {
+        if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
+        // Four eyes: whoever drafted terms cannot confirm them.
+        if (current.author() == caller.subject) {
+          return common::PermissionDenied(
+              "SELF_APPROVAL", caller.subject + " drafted " + current.name() +
+                                   " and may not approve it; another pricing_manager must");
+        }
+        if (current.status() != v1::TRADING_TERMS_STATUS_PENDING_APPROVAL) {
+          return IllegalTransition(current, v1::TRADING_TERMS_STATUS_ACTIVE);
+        }
+        TermsChange change{current, {}, "TradingTermsApproved"};
+        change.next.set_status(v1::TRADING_TERMS_STATUS_ACTIVE);
+        change.next.set_approver(caller.subject);
+        *change.next.mutable_approve_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+        if (request.supersede_current()) {
+          const Date day_before = CivilFromDays(DaysFromCivil(current.valid_from()) - 1);
+          for (const auto& other : in_force) {
+            // Only the ACTIVE terms that started earlier and still run can be cut short; any
+            // other overlap is left for the database to refuse.
+            if (other.status() != v1::TRADING_TERMS_STATUS_ACTIVE) continue;
+            if (CompareDates(other.valid_from(), current.valid_from()) >= 0) continue;
+            if (IsDateSet(other.valid_until()) &&
+                CompareDates(other.valid_until(), current.valid_from()) < 0) {
+              continue;
+            }
+            TradingTerms superseded = other;
+            superseded.set_status(v1::TRADING_TERMS_STATUS_SUPERSEDED);
+            *superseded.mutable_valid_until() = day_before;
+            change.others.push_back(std::move(superseded));
+          }
+        }
+        return change;
+      },
+      meta);
+}
+
+absl::StatusOr<TradingTerms> TermsLogic::Reject(const common::Principal& caller,
+                                                const v1::RejectTradingTermsRequest& request,
+                                                WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
+  common::Violations violations;
+  ValidateText(request.reason(), "reason", 1000, true, violations);
+  ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTransition(request.name(), request.etag(),
+                                                          request.request_id(), violations));
+  meta.request_id = request.request_id();
+  return repository_.UpdateTerms(
+      name.account_id, name.id,
+      [&](const TradingTerms& current,
+          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+        if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
+        if (current.status() != v1::TRADING_TERMS_STATUS_PENDING_APPROVAL) {
+          return IllegalTransition(current, v1::TRADING_TERMS_STATUS_DRAFT);
+        }
+        TermsChange change{current, {}, "TradingTermsRejected"};
+        change.next.set_status(v1::TRADING_TERMS_STATUS_DRAFT);
+        change.next.set_rejection_reason(request.reason());
+        return change;
+      },
+      meta);
+}
+
+absl::StatusOr<TradingTerms> TermsLogic::Expire(const common::Principal& caller,
+                                                const v1::ExpireTradingTermsRequest& request,
+                                                WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
+  common::Violations violations;
+  ValidateDate(request.last_day(), "last_day", true, violations);
+  ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTransition(request.name(), request.etag(),
+                                                          request.request_id(), violations));
+  meta.request_id = request.request_id();
+  return repository_.UpdateTerms(
+      name.account_id, name.id,
+      [&](const TradingTerms& current,
+          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+        if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
+        if (current.status() != v1::TRADING_TERMS_STATUS_ACTIVE) {
+          return IllegalTransition(current, v1::TRADING_TERMS_STATUS_EXPIRED);
+        }
+        if (CompareDates(request.last_day(), current.valid_from()) < 0 ||
+            (IsDateSet(current.valid_until()) &&
+             CompareDates(request.last_day(), current.valid_until()) > 0)) {
+          return common::InvalidArgument("last_day", "must lie within the terms' validity");
+        }
+        TermsChange change{current, {}, "TradingTermsExpired"};
+        change.next.set_status(v1::TRADING_TERMS_STATUS_EXPIRED);
+        *change.next.mutable_valid_until() = request.last_day();
+        return change;
+      },
+      meta);
+}
+
+}  // namespace accord::pricing

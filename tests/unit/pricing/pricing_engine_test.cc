@@ -1,0 +1,390 @@
+// The explainable quote as a pure computation: rounding points, precedence, breaks, base-list
+// derivation and currency checks, each checked against its explanation.
+#include "pricing_engine.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "accord/common/errors.h"
+
+namespace accord::pricing {
+namespace {
+
+using common::MakeMoney;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kList[] = "priceLists/0190a000-0000-7000-8000-000000000001";
+constexpr char kBase[] = "priceLists/0190a000-0000-7000-8000-000000000002";
+constexpr char kTerms[] =
+    "accounts/0190a000-0000-7000-8000-0000000000aa/tradingTerms/"
+    "0190a000-0000-7000-8000-0000000000bb";
+
+// "12.34" in `currency` (cents: 2 digits, or as many as written).
+Money Eur(int64_t units, int32_t cents, const std::string& currency = "EUR") {
+  return MakeMoney(currency, units, cents * 10'000'000);
+}
+
+PriceList List(const std::string& name, const std::string& currency = "EUR") {
+  PriceList list;
+  list.set_name(name);
+  list.set_currency_code(currency);
+  list.set_status(v1::PRICE_LIST_STATUS_ACTIVE);
+  *list.mutable_valid_from() = MakeDate(2026, 1, 1);
+  return list;
+}
+
+PriceListItem Item(const std::string& list, const std::string& sku, const std::string& category,
+                   Money price) {
+  PriceListItem item;
+  item.set_name(list + "/items/" + sku);
+  item.set_sku(sku);
+  item.set_product_name("Product " + sku);
+  item.set_category(category);
+  item.set_unit("each");
+  *item.mutable_unit_price() = price;
+  return item;
+}
+
+void AddBreak(PriceListItem& item, int64_t from, Money price) {
+  auto* quantity_break = item.add_quantity_breaks();
+  quantity_break->set_min_quantity(from);
+  *quantity_break->mutable_unit_price() = price;
+}
+
+v1::DiscountRule SkuRule(const std::string& sku, int bps, int64_t from = 0) {
+  v1::DiscountRule rule;
+  rule.set_sku(sku);
+  rule.set_discount_bps(bps);
+  rule.set_min_quantity(from);
+  return rule;
+}
+
+v1::DiscountRule CategoryRule(const std::string& category, int bps, int64_t from = 0) {
+  v1::DiscountRule rule;
+  rule.set_category(category);
+  rule.set_discount_bps(bps);
+  rule.set_min_quantity(from);
+  return rule;
+}
+
+QuoteLine Line(const std::string& sku, int64_t quantity) {
+  QuoteLine line;
+  line.set_sku(sku);
+  line.set_quantity(quantity);
+  return line;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest() {
+    inputs_.account = "accounts/0190a000-0000-7000-8000-0000000000aa";
+    inputs_.price_date = MakeDate(2026, 6, 1);
+    inputs_.lists.push_back(List(kList));
+  }
+
+  void Put(const PriceListItem& item, const std::string& list = kList) {
+    inputs_.items[list][item.sku()] = item;
+  }
+
+  TradingTerms& Terms() {
+    if (!inputs_.terms) {
+      inputs_.terms.emplace();
+      inputs_.terms->set_name(kTerms);
+      inputs_.terms->set_price_list(kList);
+    }
+    return *inputs_.terms;
+  }
+
+  v1::PricedLine PriceOne(const std::string& sku, int64_t quantity) {
+    auto pricing = ComputeQuote(inputs_, {Line(sku, quantity)});
+    EXPECT_TRUE(pricing.ok()) << pricing.status();
+    if (!pricing.ok()) return {};
+    return pricing->lines(0);
+  }
+
+  static std::vector<v1::PricingStepKind> Kinds(const v1::PricedLine& line) {
+    std::vector<v1::PricingStepKind> kinds;
+    for (const auto& step : line.explanation()) kinds.push_back(step.kind());
+    return kinds;
+  }
+
+  PricingInputs inputs_;
+};
+
+TEST(RoundingTest, DivideHalfEvenRoundsTiesToEven) {
+  EXPECT_EQ(DivideHalfEven(25, 10), 2);
+  EXPECT_EQ(DivideHalfEven(35, 10), 4);
+  EXPECT_EQ(DivideHalfEven(15, 10), 2);
+  EXPECT_EQ(DivideHalfEven(26, 10), 3);
+  EXPECT_EQ(DivideHalfEven(24, 10), 2);
+  EXPECT_EQ(DivideHalfEven(-25, 10), -2);
+  EXPECT_EQ(DivideHalfEven(-35, 10), -4);
+  EXPECT_EQ(DivideHalfEven(-26, 10), -3);
+  EXPECT_EQ(DivideHalfEven(0, 10), 0);
+}
+
+TEST(RoundingTest, ApplyBpsRoundsOnceToTheStep) {
+  const common::Int128 cent = 10'000'000;
+  // 10.00 - 3.70% = 9.63, to a step of 0.05: 192.6 steps -> 193 -> 9.65.
+  EXPECT_EQ(ApplyBps(10'000'000'000, -370, 5 * cent), 9'650'000'000);
+  // 0.25 + 10% = 0.275 -> 0.28 (7 is odd: up); 0.35 + 10% = 0.385 -> 0.38 (8 is even).
+  EXPECT_EQ(ApplyBps(250'000'000, 1000, cent), 280'000'000);
+  EXPECT_EQ(ApplyBps(350'000'000, 1000, cent), 380'000'000);
+}
+
+TEST_F(EngineTest, ListPriceOnlyWithoutTerms) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(129, 90)));
+  auto pricing = ComputeQuote(inputs_, {Line("DRILL-1", 3)});
+  ASSERT_TRUE(pricing.ok()) << pricing.status();
+  EXPECT_EQ(pricing->price_list(), kList);
+  EXPECT_EQ(pricing->trading_terms(), "");
+  ASSERT_EQ(pricing->lines_size(), 1);
+  const auto& line = pricing->lines(0);
+  EXPECT_THAT(Kinds(line), ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE));
+  EXPECT_EQ(line.explanation(0).source(), std::string(kList) + "/items/DRILL-1");
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 129.90");
+  EXPECT_EQ(common::FormatMoney(line.line_total()), "EUR 389.70");
+  EXPECT_EQ(common::FormatMoney(pricing->total()), "EUR 389.70");
+  EXPECT_TRUE(pricing->minimum_order_met());
+}
+
+TEST_F(EngineTest, LargestQuantityBreakReachedApplies) {
+  auto item = Item(kList, "SCREW", "fasteners/screws", Eur(1, 0));
+  AddBreak(item, 100, Eur(0, 80));
+  AddBreak(item, 10, Eur(0, 90));
+  AddBreak(item, 1000, Eur(0, 70));
+  Put(item);
+  EXPECT_EQ(common::FormatMoney(PriceOne("SCREW", 9).unit_price()), "EUR 1.00");
+  EXPECT_EQ(common::FormatMoney(PriceOne("SCREW", 10).unit_price()), "EUR 0.90");
+  const auto line = PriceOne("SCREW", 999);
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 0.80");
+  EXPECT_THAT(Kinds(line),
+              ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_QUANTITY_BREAK));
+  EXPECT_THAT(line.explanation(1).description(), HasSubstr("quantity break from 100"));
+  EXPECT_EQ(common::FormatMoney(line.line_total()), "EUR 799.20");
+}
+
+TEST_F(EngineTest, SkuRuleBeatsCategoryRules) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  *Terms().add_discount_rules() = CategoryRule("tools", 1000);
+  *Terms().add_discount_rules() = SkuRule("DRILL-1", 500);
+  *Terms().add_discount_rules() = CategoryRule("tools/power/drills", 2000);
+  const auto line = PriceOne("DRILL-1", 1);
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 95.00");
+  ASSERT_THAT(Kinds(line),
+              ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_DISCOUNT,
+                          v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED,
+                          v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED));
+  EXPECT_EQ(line.explanation(1).rule_index(), 1);
+  EXPECT_EQ(line.explanation(1).source(), kTerms);
+  EXPECT_EQ(line.explanation(1).bps(), 500);
+  EXPECT_THAT(line.explanation(2).description(), HasSubstr("outranked by discount_rules[1]"));
+}
+
+TEST_F(EngineTest, LongerCategoryPrefixBeatsShorter) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  Put(Item(kList, "SAW-1", "tools/power/saws", Eur(100, 0)));
+  Put(Item(kList, "HAMMER", "tools/hand", Eur(100, 0)));
+  *Terms().add_discount_rules() = CategoryRule("tools", 1000);
+  *Terms().add_discount_rules() = CategoryRule("tools/power", 1500);
+  *Terms().add_discount_rules() = CategoryRule("tools/power/drills", 2000);
+  EXPECT_EQ(common::FormatMoney(PriceOne("DRILL-1", 1).unit_price()), "EUR 80.00");
+  EXPECT_EQ(common::FormatMoney(PriceOne("SAW-1", 1).unit_price()), "EUR 85.00");
+  EXPECT_EQ(common::FormatMoney(PriceOne("HAMMER", 1).unit_price()), "EUR 90.00");
+}
+
+TEST_F(EngineTest, CategoryPrefixMatchesWholeSegmentsOnly) {
+  Put(Item(kList, "X", "toolshed/sheds", Eur(100, 0)));
+  *Terms().add_discount_rules() = CategoryRule("tools", 1000);
+  const auto line = PriceOne("X", 1);
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 100.00");
+  EXPECT_THAT(Kinds(line), ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE));
+}
+
+TEST_F(EngineTest, WithinOneScopeTheLargestQuantityReachedWins) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  *Terms().add_discount_rules() = SkuRule("DRILL-1", 500);
+  *Terms().add_discount_rules() = SkuRule("DRILL-1", 800, 50);
+  *Terms().add_discount_rules() = SkuRule("DRILL-1", 1200, 200);
+  EXPECT_EQ(common::FormatMoney(PriceOne("DRILL-1", 49).unit_price()), "EUR 95.00");
+  const auto line = PriceOne("DRILL-1", 50);
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 92.00");
+  // The 200+ rule is explained as not reached, the 5% one as outranked.
+  bool not_reached = false, outranked = false;
+  for (const auto& step : line.explanation()) {
+    if (step.kind() != v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED) continue;
+    if (step.rule_index() == 2)
+      not_reached = step.description().find("below its min_quantity") != std::string::npos;
+    if (step.rule_index() == 0)
+      outranked = step.description().find("outranked") != std::string::npos;
+  }
+  EXPECT_TRUE(not_reached);
+  EXPECT_TRUE(outranked);
+  EXPECT_EQ(common::FormatMoney(PriceOne("DRILL-1", 200).unit_price()), "EUR 88.00");
+}
+
+TEST_F(EngineTest, SkuRuleWinsEvenBelowAQuantityCategoryRuleWouldNot) {
+  // Scope first, then quantity: a reached SKU rule beats a reached, larger category rule.
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  *Terms().add_discount_rules() = CategoryRule("tools", 3000, 10);
+  *Terms().add_discount_rules() = SkuRule("DRILL-1", 100);
+  EXPECT_EQ(common::FormatMoney(PriceOne("DRILL-1", 10).unit_price()), "EUR 99.00");
+}
+
+TEST_F(EngineTest, NetPriceRoundsHalfEvenToTheMinorUnit) {
+  Put(Item(kList, "A", "x", Eur(0, 25)));
+  Put(Item(kList, "B", "x", Eur(0, 35)));
+  *Terms().add_discount_rules() = CategoryRule("x", 1000);
+  // 0.25 - 10% = 0.225 -> 0.22; 0.35 - 10% = 0.315 -> 0.32.
+  const auto a = PriceOne("A", 1);
+  EXPECT_EQ(common::FormatMoney(a.unit_price()), "EUR 0.22");
+  EXPECT_EQ(Kinds(a).back(), v1::PRICING_STEP_KIND_ROUNDING);
+  EXPECT_EQ(common::FormatMoney(a.explanation(1).unit_price()), "EUR 0.225");
+  EXPECT_EQ(common::FormatMoney(PriceOne("B", 1).unit_price()), "EUR 0.32");
+}
+
+TEST_F(EngineTest, LineTotalIsRoundedUnitTimesQuantity) {
+  Put(Item(kList, "A", "x", Eur(0, 25)));
+  *Terms().add_discount_rules() = CategoryRule("x", 1000);
+  // Rounded per unit (0.22), then multiplied: never 0.225 x 1000 = 225.00.
+  EXPECT_EQ(common::FormatMoney(PriceOne("A", 1000).line_total()), "EUR 220.00");
+}
+
+TEST_F(EngineTest, ZeroDecimalCurrencyRoundsToWholeUnits) {
+  inputs_.lists[0].set_currency_code("JPY");
+  Put(Item(kList, "A", "x", MakeMoney("JPY", 1001)));
+  *Terms().add_discount_rules() = CategoryRule("x", 500);
+  // 1001 - 5% = 950.95 -> 951.
+  const auto line = PriceOne("A", 1);
+  EXPECT_EQ(line.unit_price().units(), 951);
+  EXPECT_EQ(line.unit_price().nanos(), 0);
+}
+
+TEST_F(EngineTest, DerivedListAdjustsBasePriceAndRoundsToItsStep) {
+  inputs_.lists[0].set_base_price_list(kBase);
+  inputs_.lists[0].set_adjustment_bps(-370);
+  *inputs_.lists[0].mutable_rounding_step() = Eur(0, 5);
+  inputs_.lists.push_back(List(kBase));
+  Put(Item(kBase, "DRILL-1", "tools/power/drills", Eur(10, 0)), kBase);
+  const auto line = PriceOne("DRILL-1", 1);
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 9.65");
+  EXPECT_EQ(common::FormatMoney(line.list_unit_price()), "EUR 9.65");
+  ASSERT_THAT(Kinds(line), ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE,
+                                       v1::PRICING_STEP_KIND_BASE_LIST_ADJUSTMENT,
+                                       v1::PRICING_STEP_KIND_ROUNDING));
+  EXPECT_EQ(line.explanation(0).source(), std::string(kBase) + "/items/DRILL-1");
+  EXPECT_EQ(common::FormatMoney(line.explanation(1).unit_price()), "EUR 9.63");
+  EXPECT_EQ(line.explanation(1).bps(), -370);
+}
+
+TEST_F(EngineTest, BreakOfTheBaseItemIsAdjustedToo) {
+  inputs_.lists[0].set_base_price_list(kBase);
+  inputs_.lists[0].set_adjustment_bps(1000);
+  inputs_.lists.push_back(List(kBase));
+  auto item = Item(kBase, "A", "x", Eur(10, 0));
+  AddBreak(item, 10, Eur(8, 0));
+  Put(item, kBase);
+  const auto line = PriceOne("A", 10);
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 8.80");
+  EXPECT_THAT(Kinds(line),
+              ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_QUANTITY_BREAK,
+                          v1::PRICING_STEP_KIND_BASE_LIST_ADJUSTMENT));
+}
+
+TEST_F(EngineTest, OwnItemOfDerivedListOverridesTheBase) {
+  inputs_.lists[0].set_base_price_list(kBase);
+  inputs_.lists[0].set_adjustment_bps(-1000);
+  inputs_.lists.push_back(List(kBase));
+  Put(Item(kBase, "A", "x", Eur(10, 0)), kBase);
+  Put(Item(kList, "A", "x", Eur(7, 0)));
+  const auto line = PriceOne("A", 1);
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 7.00");
+  EXPECT_THAT(Kinds(line), ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE));
+}
+
+TEST_F(EngineTest, DiscountAppliesAfterTheBaseAdjustment) {
+  inputs_.lists[0].set_base_price_list(kBase);
+  inputs_.lists[0].set_adjustment_bps(-1000);
+  inputs_.lists.push_back(List(kBase));
+  Put(Item(kBase, "A", "x", Eur(10, 0)), kBase);
+  *Terms().add_discount_rules() = CategoryRule("x", 500);
+  // 10.00 -> 9.00 (list) -> 8.55 (discount).
+  const auto line = PriceOne("A", 1);
+  EXPECT_EQ(common::FormatMoney(line.list_unit_price()), "EUR 9.00");
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 8.55");
+}
+
+TEST_F(EngineTest, MissingSkusAreNamedByLine) {
+  Put(Item(kList, "A", "x", Eur(1, 0)));
+  auto pricing =
+      ComputeQuote(inputs_, {Line("A", 1), Line("NOPE", 1), Line("A", 2), Line("GONE", 1)});
+  ASSERT_FALSE(pricing.ok());
+  EXPECT_EQ(pricing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(common::ReasonOf(pricing.status()), "ITEM_NOT_FOUND");
+  const auto violations = common::FieldViolationsOf(pricing.status());
+  ASSERT_EQ(violations.size(), 2u);
+  EXPECT_EQ(violations[0].field, "lines[1].sku");
+  EXPECT_EQ(violations[1].field, "lines[3].sku");
+}
+
+TEST_F(EngineTest, BaseListInAnotherCurrencyIsRefused) {
+  inputs_.lists[0].set_base_price_list(kBase);
+  inputs_.lists.push_back(List(kBase, "USD"));
+  Put(Item(kBase, "A", "x", Eur(1, 0, "USD")), kBase);
+  auto pricing = ComputeQuote(inputs_, {Line("A", 1)});
+  ASSERT_FALSE(pricing.ok());
+  EXPECT_EQ(common::ReasonOf(pricing.status()), "CURRENCY_MISMATCH");
+}
+
+TEST_F(EngineTest, ItemInAnotherCurrencyIsRefused) {
+  Put(Item(kList, "A", "x", Eur(1, 0, "USD")));
+  auto pricing = ComputeQuote(inputs_, {Line("A", 1)});
+  ASSERT_FALSE(pricing.ok());
+  EXPECT_EQ(common::ReasonOf(pricing.status()), "CURRENCY_MISMATCH");
+  EXPECT_EQ(common::FieldViolationsOf(pricing.status())[0].field, "lines[0].sku");
+}
+
+TEST_F(EngineTest, TermsWithAmountsInAnotherCurrencyAreRefused) {
+  Put(Item(kList, "A", "x", Eur(1, 0)));
+  *Terms().mutable_minimum_order_value() = Eur(100, 0, "USD");
+  auto pricing = ComputeQuote(inputs_, {Line("A", 1)});
+  ASSERT_FALSE(pricing.ok());
+  EXPECT_EQ(common::ReasonOf(pricing.status()), "CURRENCY_MISMATCH");
+}
+
+TEST_F(EngineTest, MinimumOrderValueIsChecked) {
+  Put(Item(kList, "A", "x", Eur(10, 0)));
+  *Terms().mutable_minimum_order_value() = Eur(50, 0);
+  Terms().set_payment_net_days(30);
+  auto below = ComputeQuote(inputs_, {Line("A", 4)});
+  ASSERT_TRUE(below.ok());
+  EXPECT_FALSE(below->minimum_order_met());
+  EXPECT_EQ(below->payment_net_days(), 30);
+  EXPECT_EQ(below->trading_terms(), kTerms);
+  auto at = ComputeQuote(inputs_, {Line("A", 2), Line("A", 3)});
+  ASSERT_TRUE(at.ok());
+  EXPECT_TRUE(at->minimum_order_met());
+  EXPECT_EQ(common::FormatMoney(at->total()), "EUR 50.00");
+}
+
+TEST_F(EngineTest, OverflowingLineTotalNamesTheLine) {
+  Put(Item(kList, "A", "x", MakeMoney("EUR", 999'999'999'999)));
+  auto pricing = ComputeQuote(inputs_, {Line("A", 1'000'000'000)});
+  ASSERT_FALSE(pricing.ok());
+  EXPECT_EQ(common::ReasonOf(pricing.status()), "MONEY_OVERFLOW");
+  EXPECT_EQ(common::FieldViolationsOf(pricing.status())[0].field, "lines[0].quantity");
+}
+
+TEST_F(EngineTest, SameInputSameOutput) {
+  Put(Item(kList, "A", "x/y", Eur(3, 33)));
+  *Terms().add_discount_rules() = CategoryRule("x", 333);
+  *Terms().add_discount_rules() = CategoryRule("x/y", 777, 5);
+  auto first = ComputeQuote(inputs_, {Line("A", 7), Line("A", 1)});
+  auto second = ComputeQuote(inputs_, {Line("A", 7), Line("A", 1)});
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->SerializeAsString(), second->SerializeAsString());
+}
+
+}  // namespace
+}  // namespace accord::pricing

@@ -1,0 +1,281 @@
+// The pricing logic against an in-memory repository: permissions, the terms lifecycle and its
+// four-eyes rule, superseding, the quote lifecycle, sales from quotes, batch rows.
+#include "pricing_logic.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "accord/common/errors.h"
+#include "fake_pricing_repository.h"
+
+namespace accord::pricing {
+namespace {
+
+using common::Role;
+using ::testing::ElementsAre;
+
+constexpr char kAccount[] = "accounts/0190a000-0000-7000-8000-0000000000aa";
+
+common::Principal As(const std::string& subject, std::vector<Role> roles) {
+  common::Principal principal;
+  principal.subject = subject;
+  principal.roles = std::move(roles);
+  return principal;
+}
+
+std::vector<std::string> Fields(const absl::Status& status) {
+  std::vector<std::string> fields;
+  for (const auto& violation : common::FieldViolationsOf(status)) fields.push_back(violation.field);
+  return fields;
+}
+
+class PricingLogicTest : public ::testing::Test {
+ protected:
+  PricingLogicTest()
+      : tokens_("test-secret"),
+        lists_(repository_, tokens_),
+        terms_(repository_, tokens_),
+        quotes_(repository_, tokens_) {
+    v1::CreatePriceListRequest create;
+    create.mutable_price_list()->set_display_name("Base");
+    create.mutable_price_list()->set_currency_code("EUR");
+    *create.mutable_price_list()->mutable_valid_from() = MakeDate(2026, 1, 1);
+    auto list = lists_.Create(pia_, create, {});
+    EXPECT_TRUE(list.ok()) << list.status();
+    list_ = *list;
+    v1::UpdatePriceListRequest activate;
+    activate.mutable_price_list()->set_name(list_.name());
+    activate.mutable_price_list()->set_status(v1::PRICE_LIST_STATUS_ACTIVE);
+    activate.set_etag(list_.etag());
+    list_ = *lists_.Update(pia_, activate, {});
+    v1::BatchUpsertPriceListItemsRequest upsert;
+    upsert.set_parent(list_.name());
+    auto* item = upsert.add_items();
+    item->set_sku("DRILL-1");
+    item->set_product_name("Drill");
+    item->set_category("tools/power/drills");
+    item->set_unit("each");
+    *item->mutable_unit_price() = common::MakeMoney("EUR", 100);
+    EXPECT_TRUE(lists_.BatchUpsertItems(erp_, upsert, {}).ok());
+  }
+
+  TradingTerms Draft(const Date& from, const Date& until = {}) {
+    v1::CreateTradingTermsRequest request;
+    request.set_parent(kAccount);
+    request.mutable_trading_terms()->set_price_list(list_.name());
+    *request.mutable_trading_terms()->mutable_valid_from() = from;
+    if (IsDateSet(until)) *request.mutable_trading_terms()->mutable_valid_until() = until;
+    auto* rule = request.mutable_trading_terms()->add_discount_rules();
+    rule->set_category("tools");
+    rule->set_discount_bps(1000);
+    auto terms = terms_.Create(amy_, request, {});
+    EXPECT_TRUE(terms.ok()) << terms.status();
+    return *terms;
+  }
+
+  absl::StatusOr<TradingTerms> Submit(const TradingTerms& terms) {
+    v1::SubmitTradingTermsRequest request;
+    request.set_name(terms.name());
+    request.set_etag(terms.etag());
+    return terms_.Submit(amy_, request, {});
+  }
+
+  absl::StatusOr<TradingTerms> Approve(const TradingTerms& terms, const common::Principal& who,
+                                       bool supersede = false) {
+    v1::ApproveTradingTermsRequest request;
+    request.set_name(terms.name());
+    request.set_etag(terms.etag());
+    request.set_supersede_current(supersede);
+    return terms_.Approve(who, request, {});
+  }
+
+  testing::FakePricingRepository repository_;
+  common::PageTokenCodec tokens_;
+  PriceListLogic lists_;
+  TermsLogic terms_;
+  QuoteLogic quotes_;
+  PriceList list_;
+  common::Principal pia_ = As("pia", {Role::kPricingManager});
+  common::Principal pete_ = As("pete", {Role::kPricingManager});
+  common::Principal amy_ = As("amy", {Role::kAccountManager});
+  common::Principal sam_ = As("sam", {Role::kSalesAssistant});
+  common::Principal erp_ = As("erp", {Role::kIntegration});
+  common::Principal agent_ = As("ann", {Role::kServiceAgent});
+};
+
+TEST_F(PricingLogicTest, RolesAreEnforced) {
+  v1::CreatePriceListRequest create;
+  for (const auto& who : {amy_, sam_, erp_, agent_}) {
+    EXPECT_TRUE(absl::IsPermissionDenied(lists_.Create(who, create, {}).status()));
+  }
+  v1::BatchUpsertPriceListItemsRequest upsert;
+  for (const auto& who : {amy_, sam_, agent_}) {
+    EXPECT_TRUE(absl::IsPermissionDenied(lists_.BatchUpsertItems(who, upsert, {}).status()));
+  }
+  v1::CreateTradingTermsRequest terms;
+  for (const auto& who : {sam_, erp_, agent_}) {
+    EXPECT_TRUE(absl::IsPermissionDenied(terms_.Create(who, terms, {}).status()));
+  }
+  v1::CreateQuoteRequest quote;
+  for (const auto& who : {erp_, agent_}) {
+    EXPECT_TRUE(absl::IsPermissionDenied(quotes_.Create(who, quote, {}).status()));
+  }
+  v1::CreateSaleRequest sale;
+  for (const auto& who : {pia_, erp_, agent_}) {
+    EXPECT_TRUE(absl::IsPermissionDenied(quotes_.CreateSale(who, sale, {}).status()));
+  }
+  // Every role reads.
+  v1::GetPriceListRequest get;
+  get.set_name(list_.name());
+  EXPECT_TRUE(lists_.Get(agent_, get).ok());
+}
+
+TEST_F(PricingLogicTest, AuthorCannotApproveAndNothingChanges) {
+  auto pending = Submit(Draft(MakeDate(2026, 1, 1)));
+  ASSERT_TRUE(pending.ok());
+  auto self = Approve(*pending, As("amy", {Role::kPricingManager, Role::kAccountManager}));
+  EXPECT_TRUE(absl::IsPermissionDenied(self.status()));
+  EXPECT_EQ(common::ReasonOf(self.status()), "SELF_APPROVAL");
+  EXPECT_EQ(repository_.terms_[pending->name()].status(),
+            v1::TRADING_TERMS_STATUS_PENDING_APPROVAL);
+  auto approved = Approve(*pending, pete_);
+  ASSERT_TRUE(approved.ok());
+  EXPECT_EQ(approved->approver(), "pete");
+  EXPECT_EQ(repository_.last_event_, "TradingTermsApproved");
+}
+
+TEST_F(PricingLogicTest, SupersedingCutsOnlyEarlierActiveTerms) {
+  auto first = Approve(*Submit(Draft(MakeDate(2026, 1, 1))), pete_);
+  ASSERT_TRUE(first.ok());
+  auto second = Submit(Draft(MakeDate(2026, 7, 1), MakeDate(2026, 12, 31)));
+  ASSERT_TRUE(second.ok());
+  auto approved = Approve(*second, pete_, /*supersede=*/true);
+  ASSERT_TRUE(approved.ok());
+  const auto& old = repository_.terms_[first->name()];
+  EXPECT_EQ(old.status(), v1::TRADING_TERMS_STATUS_SUPERSEDED);
+  EXPECT_EQ(DateText(old.valid_until()), "2026-06-30");
+  // Terms starting the same day or later are not cut (the database would refuse the overlap).
+  auto third = Submit(Draft(MakeDate(2026, 7, 1)));
+  ASSERT_TRUE(third.ok());
+  ASSERT_TRUE(Approve(*third, pete_, /*supersede=*/true).ok());
+  EXPECT_EQ(repository_.terms_[approved->name()].status(), v1::TRADING_TERMS_STATUS_ACTIVE);
+}
+
+TEST_F(PricingLogicTest, TransitionsAndEtags) {
+  TradingTerms draft = Draft(MakeDate(2026, 1, 1));
+  v1::SubmitTradingTermsRequest submit;
+  submit.set_name(draft.name());
+  submit.set_etag("41");
+  EXPECT_TRUE(absl::IsAborted(terms_.Submit(amy_, submit, {}).status()));
+  submit.clear_etag();
+  EXPECT_THAT(Fields(terms_.Submit(amy_, submit, {}).status()), ElementsAre("etag"));
+  auto pending = Submit(draft);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(common::ReasonOf(Submit(*pending).status()), "ILLEGAL_STATUS_TRANSITION");
+  v1::ExpireTradingTermsRequest expire;
+  expire.set_name(pending->name());
+  expire.set_etag(pending->etag());
+  *expire.mutable_last_day() = MakeDate(2026, 2, 1);
+  EXPECT_EQ(common::ReasonOf(terms_.Expire(pia_, expire, {}).status()),
+            "ILLEGAL_STATUS_TRANSITION");
+}
+
+TEST_F(PricingLogicTest, QuoteLifecycleAndSaleFromQuote) {
+  ASSERT_TRUE(Approve(*Submit(Draft(MakeDate(2026, 1, 1))), pete_).ok());
+  v1::CreateQuoteRequest create;
+  create.mutable_quote()->set_account(kAccount);
+  *create.mutable_quote()->mutable_expire_date() = MakeDate(2026, 3, 1);
+  *create.mutable_price_date() = MakeDate(2026, 2, 1);
+  auto* line = create.add_lines();
+  line->set_sku("DRILL-1");
+  line->set_quantity(3);
+  auto quote = quotes_.Create(sam_, create, {});
+  ASSERT_TRUE(quote.ok()) << quote.status();
+  EXPECT_EQ(common::FormatMoney(quote->pricing().total()), "EUR 270.00");
+  EXPECT_EQ(quote->author(), "sam");
+
+  v1::CreateSaleRequest sell;
+  sell.mutable_sale()->set_account(kAccount);
+  sell.mutable_sale()->set_quote(quote->name());
+  sell.mutable_sale()->set_payment_method(v1::PAYMENT_METHOD_INVOICE);
+  sell.mutable_sale()->mutable_delivery()->set_method(v1::DELIVERY_METHOD_SHIP);
+  EXPECT_EQ(common::ReasonOf(quotes_.CreateSale(sam_, sell, {}).status()), "QUOTE_NOT_ACCEPTED");
+
+  v1::UpdateQuoteRequest update;
+  update.mutable_quote()->set_name(quote->name());
+  update.mutable_quote()->set_status(v1::QUOTE_STATUS_SENT);
+  update.set_etag(quote->etag());
+  auto sent = quotes_.Update(sam_, update, {});
+  ASSERT_TRUE(sent.ok());
+  // Accepting compares today with expire_date: move it out so the test does not depend on
+  // the clock.
+  update.mutable_quote()->set_status(v1::QUOTE_STATUS_ACCEPTED);
+  *update.mutable_quote()->mutable_expire_date() = MakeDate(9999, 1, 1);
+  update.mutable_update_mask()->add_paths("status");
+  update.mutable_update_mask()->add_paths("expire_date");
+  update.set_etag(sent->etag());
+  auto accepted = quotes_.Update(sam_, update, {});
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+
+  sell.mutable_sale()->set_account("accounts/0190a000-0000-7000-8000-0000000000bb");
+  EXPECT_THAT(Fields(quotes_.CreateSale(sam_, sell, {}).status()), ElementsAre("sale.account"));
+  sell.mutable_sale()->set_account(kAccount);
+  auto sale = quotes_.CreateSale(sam_, sell, {});
+  ASSERT_TRUE(sale.ok()) << sale.status();
+  EXPECT_EQ(sale->pricing().SerializeAsString(), quote->pricing().SerializeAsString());
+  EXPECT_EQ(sale->agent(), "sam");
+  EXPECT_EQ(common::ReasonOf(quotes_.CreateSale(sam_, sell, {}).status()), "QUOTE_ALREADY_SOLD");
+}
+
+TEST_F(PricingLogicTest, BatchRowsFailAloneAndRetiredListsRefuseAll) {
+  v1::BatchUpsertPriceListItemsRequest upsert;
+  upsert.set_parent(list_.name());
+  auto* good = upsert.add_items();
+  good->set_sku("SAW-1");
+  good->set_product_name("Saw");
+  good->set_unit("each");
+  *good->mutable_unit_price() = common::MakeMoney("EUR", 50);
+  auto* bad = upsert.add_items();
+  *bad = *good;
+  bad->set_sku("HAMMER");
+  *bad->mutable_unit_price() = common::MakeMoney("USD", 5);
+  auto response = lists_.BatchUpsertItems(erp_, upsert, {});
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->upserted_count(), 1);
+  EXPECT_TRUE(response->results(0).created());
+  EXPECT_EQ(response->results(1).status().code(), 3);
+  EXPECT_EQ(repository_.items_[list_.name()].count("HAMMER"), 0u);
+
+  v1::UpdatePriceListRequest retire;
+  retire.mutable_price_list()->set_name(list_.name());
+  retire.mutable_price_list()->set_status(v1::PRICE_LIST_STATUS_RETIRED);
+  retire.set_etag(repository_.lists_[list_.name()].etag());
+  ASSERT_TRUE(lists_.Update(pia_, retire, {}).ok());
+  EXPECT_EQ(common::ReasonOf(lists_.BatchUpsertItems(erp_, upsert, {}).status()),
+            "PRICE_LIST_RETIRED");
+  // Terms cannot be drafted against a retired list.
+  v1::CreateTradingTermsRequest request;
+  request.set_parent(kAccount);
+  request.mutable_trading_terms()->set_price_list(list_.name());
+  *request.mutable_trading_terms()->mutable_valid_from() = MakeDate(2026, 1, 1);
+  EXPECT_THAT(Fields(terms_.Create(amy_, request, {}).status()),
+              ElementsAre("trading_terms.price_list"));
+}
+
+TEST_F(PricingLogicTest, DerivedListMustShareTheBaseCurrency) {
+  v1::CreatePriceListRequest create;
+  create.mutable_price_list()->set_display_name("US");
+  create.mutable_price_list()->set_currency_code("USD");
+  *create.mutable_price_list()->mutable_valid_from() = MakeDate(2026, 1, 1);
+  create.mutable_price_list()->set_base_price_list(list_.name());
+  auto refused = lists_.Create(pia_, create, {});
+  EXPECT_EQ(common::ReasonOf(refused.status()), "CURRENCY_MISMATCH");
+  EXPECT_THAT(Fields(refused.status()), ElementsAre("price_list.base_price_list"));
+  create.mutable_price_list()->set_currency_code("EUR");
+  *create.mutable_price_list()->mutable_rounding_step() = common::MakeMoney("EUR", 0, 1000);
+  EXPECT_THAT(Fields(lists_.Create(pia_, create, {}).status()),
+              ElementsAre("price_list.rounding_step"));
+}
+
+}  // namespace
+}  // namespace accord::pricing
