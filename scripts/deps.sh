@@ -12,6 +12,9 @@ PACKAGES=(
   libpqxx-dev libhiredis-dev libspdlog-dev nlohmann-json3-dev libssl-dev openssl
   libgtest-dev libgmock-dev googletest
   libgoogle-perftools-dev libnghttp2-dev
+  # service-quality: business-hours arithmetic in IANA time zones (date/tz.h, reads the system
+  # /usr/share/zoneinfo from tzdata: Debian builds it with USE_OS_TZDB)
+  libhowardhinnant-date-dev tzdata
   # servers and clients for local runs and tests (PostgreSQL binaries: /usr/lib/postgresql/15/bin)
   postgresql-15 redis-server redis-tools nghttp2-client
 )
