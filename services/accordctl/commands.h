@@ -12,5 +12,6 @@ void RegisterAccountCommands(Registry& registry);
 void RegisterTeamCommands(Registry& registry);
 void RegisterNeedCommands(Registry& registry);
 void RegisterEventCommands(Registry& registry);
+void RegisterQualityCommands(Registry& registry);
 
 }  // namespace accord::accordctl

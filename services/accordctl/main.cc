@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   RegisterTeamCommands(registry);
   RegisterNeedCommands(registry);
   RegisterEventCommands(registry);
+  RegisterQualityCommands(registry);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   int code = registry.Run(args, std::cout, std::cerr);
