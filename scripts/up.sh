@@ -253,6 +253,7 @@ if [[ -x $ACCORDCTL ]]; then
   echo "  ${ACCORDCTL#"$ROOT"/} health"
   echo "  ${ACCORDCTL#"$ROOT"/} accounts create --display-name \"Acme\" --type commercial"
   echo "  ${ACCORDCTL#"$ROOT"/} accounts list --table"
+  echo "  ${ACCORDCTL#"$ROOT"/} cases list --as service_supervisor --table"
 fi
 echo
 echo "Stop with scripts/down.sh (scripts/down.sh --purge also deletes .accord/)."

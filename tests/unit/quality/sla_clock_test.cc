@@ -7,6 +7,8 @@
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "quality_logic.h"
 
 namespace accord::quality {
@@ -134,6 +136,68 @@ TEST(SlaClockTest, ReopeningStartsANewCycle) {
   EXPECT_EQ(record.clock_start, Berlin(9, 16));
   EXPECT_EQ(record.deadlines.resolution_due, Berlin(10, 16));  // 1 h Wednesday + 7 h Thursday
   EXPECT_FALSE(record.deadlines.first_response_due);           // answered in the first cycle
+}
+
+}  // namespace
+}  // namespace accord::quality
+
+namespace accord::quality {
+namespace {
+
+// A sweep context over an in-memory sla_events table.
+struct FakeEvents {
+  std::set<std::string> keys;
+  SweepContext Context() {
+    SweepContext context;
+    context.record = [this](const std::string& id, const char* target, const char* kind,
+                            int cycle) -> absl::StatusOr<bool> {
+      return keys.insert(id + "/" + target + "/" + kind + "/" + std::to_string(cycle)).second;
+    };
+    return context;
+  }
+};
+
+TEST(SweepCaseTest, BreachWarnsRecordsAndEscalatesOnce) {
+  const auto calendar = Office();
+  CaseRecord record = Opened(calendar);
+  record.value.set_escalation_level(v1::ESCALATION_LEVEL_AGENT);
+  FakeEvents events;
+  auto context = events.Context();
+  // 10:30 Monday: the first-response warning and breach are due.
+  auto change = SweepCase(record, context, Berlin(7, 10, 30));
+  ASSERT_TRUE(change.ok());
+  ASSERT_TRUE(change->has_value());
+  const CaseChange& first = **change;
+  EXPECT_EQ(first.next.recorded, kFirstResponseWarning | kFirstResponseBreach);
+  EXPECT_EQ(first.next.value.status(), v1::CASE_STATUS_ESCALATED);
+  EXPECT_EQ(first.next.value.escalation_level(), v1::ESCALATION_LEVEL_SUPERVISOR);
+  ASSERT_EQ(first.events.size(), 3u);  // warning, breach, escalation
+  EXPECT_EQ(first.events[0].type, "accord.quality.v1.SlaWarning");
+  EXPECT_EQ(first.events[1].type, "accord.quality.v1.SlaBreached");
+  EXPECT_EQ(first.events[2].type, "accord.quality.v1.CaseEscalated");
+  EXPECT_EQ(first.timeline.size(), 3u);
+  EXPECT_EQ(first.next.next_check, Berlin(7, 15, 24));
+
+  // Another sweeper that read the case before the first committed finds the events recorded:
+  // it marks them done and adds nothing.
+  auto again = SweepCase(record, context, Berlin(7, 10, 30));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE((*again)->events.empty());
+  EXPECT_TRUE((*again)->timeline.empty());
+  EXPECT_EQ((*again)->next.value.escalation_level(), v1::ESCALATION_LEVEL_AGENT);
+}
+
+TEST(SweepCaseTest, PausedCasesAreLeftAlone) {
+  const auto calendar = Office();
+  CaseRecord record = Opened(calendar);
+  record.value.set_status(v1::CASE_STATUS_WAITING_ON_CUSTOMER);
+  FakeEvents events;
+  auto context = events.Context();
+  auto change = SweepCase(record, context, Berlin(8, 10));
+  ASSERT_TRUE(change.ok());
+  EXPECT_TRUE((*change)->events.empty());
+  EXPECT_FALSE((*change)->next.next_check);
+  EXPECT_TRUE(events.keys.empty());
 }
 
 }  // namespace
