@@ -15,6 +15,9 @@ PACKAGES=(
   # contact service: libsodium seals personal data and keys the lookup hash, libphonenumber
   # normalises phones to E.164, ICU knows the IANA time zones (libphonenumber needs it too)
   libsodium-dev libphonenumber-dev libicu-dev
+  # service-quality: business-hours arithmetic in IANA time zones (date/tz.h, reads the system
+  # /usr/share/zoneinfo from tzdata: Debian builds it with USE_OS_TZDB)
+  libhowardhinnant-date-dev tzdata
   # servers and clients for local runs and tests (PostgreSQL binaries: /usr/lib/postgresql/15/bin)
   postgresql-15 redis-server redis-tools nghttp2-client
 )

@@ -279,6 +279,7 @@ if [[ -x $ACCORDCTL ]]; then
   echo "  ${ACCORDCTL#"$ROOT"/} accounts list --table"
   echo "  ${ACCORDCTL#"$ROOT"/} contacts create --given-name Ada --family-name Lovelace --email ada@example.com"
   echo "  ${ACCORDCTL#"$ROOT"/} price-lists list --table"
+  echo "  ${ACCORDCTL#"$ROOT"/} cases list --as service_supervisor --table"
 fi
 echo
 echo "Stop with scripts/down.sh (scripts/down.sh --purge also deletes .accord/)."

@@ -16,5 +16,6 @@ void RegisterContactCommands(Registry& registry);
 void RegisterPriceListCommands(Registry& registry);
 void RegisterTradingTermsCommands(Registry& registry);
 void RegisterQuoteCommands(Registry& registry);
+void RegisterQualityCommands(Registry& registry);
 
 }  // namespace accord::accordctl

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   RegisterPriceListCommands(registry);
   RegisterTradingTermsCommands(registry);
   RegisterQuoteCommands(registry);
+  RegisterQualityCommands(registry);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   int code = registry.Run(args, std::cout, std::cerr);

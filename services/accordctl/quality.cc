@@ -1,0 +1,836 @@
+// `accordctl cases|calendars|sla-policies|surveys|report ...`: service-quality
+// (accord.quality.v1).
+#include <google/protobuf/util/time_util.h>
+
+#include <cstdio>
+#include <map>
+#include <ostream>
+
+#include "accord/quality/v1/case.grpc.pb.h"
+#include "accord/quality/v1/report.grpc.pb.h"
+#include "accord/quality/v1/sla.grpc.pb.h"
+#include "accord/quality/v1/survey.grpc.pb.h"
+#include "commands.h"
+#include "resource_cli.h"
+#include "rpc.h"
+
+namespace accord::accordctl {
+namespace {
+
+namespace v1 = ::accord::quality::v1;
+namespace common_v1 = ::accord::common::v1;
+using cli::EnumName;
+using google::protobuf::util::TimeUtil;
+
+constexpr EnumName kChannels[] = {
+    {"phone", common_v1::COMMUNICATION_CHANNEL_PHONE},
+    {"email", common_v1::COMMUNICATION_CHANNEL_EMAIL},
+    {"meeting", common_v1::COMMUNICATION_CHANNEL_MEETING},
+    {"video", common_v1::COMMUNICATION_CHANNEL_VIDEO},
+    {"letter", common_v1::COMMUNICATION_CHANNEL_LETTER},
+    {"sms", common_v1::COMMUNICATION_CHANNEL_SMS},
+    {"tty", common_v1::COMMUNICATION_CHANNEL_TTY},
+    {"sign-language", common_v1::COMMUNICATION_CHANNEL_SIGN_LANGUAGE},
+    {"web", common_v1::COMMUNICATION_CHANNEL_WEB},
+};
+constexpr EnumName kKinds[] = {
+    {"complaint", v1::CASE_KIND_COMPLAINT},
+    {"enquiry", v1::CASE_KIND_ENQUIRY},
+    {"request", v1::CASE_KIND_REQUEST},
+    {"feedback", v1::CASE_KIND_FEEDBACK},
+};
+constexpr EnumName kCategories[] = {
+    {"billing-error", v1::CASE_CATEGORY_BILLING_ERROR},
+    {"service-quality", v1::CASE_CATEGORY_SERVICE_QUALITY},
+    {"damaged-goods", v1::CASE_CATEGORY_DAMAGED_GOODS},
+    {"delivery-problem", v1::CASE_CATEGORY_DELIVERY_PROBLEM},
+    {"late-delivery", v1::CASE_CATEGORY_LATE_DELIVERY},
+    {"dispatch-error", v1::CASE_CATEGORY_DISPATCH_ERROR},
+    {"wrong-item", v1::CASE_CATEGORY_WRONG_ITEM},
+    {"product-fault", v1::CASE_CATEGORY_PRODUCT_FAULT},
+    {"staff-conduct", v1::CASE_CATEGORY_STAFF_CONDUCT},
+    {"other", v1::CASE_CATEGORY_OTHER},
+};
+constexpr EnumName kLevels[] = {
+    {"low", v1::LEVEL_LOW}, {"medium", v1::LEVEL_MEDIUM}, {"high", v1::LEVEL_HIGH}};
+constexpr EnumName kPriorities[] = {
+    {"low", v1::PRIORITY_LOW},
+    {"medium", v1::PRIORITY_MEDIUM},
+    {"high", v1::PRIORITY_HIGH},
+    {"critical", v1::PRIORITY_CRITICAL},
+};
+constexpr EnumName kTiers[] = {
+    {"strategic", ::accord::account::v1::ACCOUNT_TIER_STRATEGIC},
+    {"key", ::accord::account::v1::ACCOUNT_TIER_KEY},
+    {"standard", ::accord::account::v1::ACCOUNT_TIER_STANDARD},
+};
+constexpr EnumName kStatuses[] = {
+    {"new", v1::CASE_STATUS_NEW},
+    {"acknowledged", v1::CASE_STATUS_ACKNOWLEDGED},
+    {"in-progress", v1::CASE_STATUS_IN_PROGRESS},
+    {"waiting-on-customer", v1::CASE_STATUS_WAITING_ON_CUSTOMER},
+    {"escalated", v1::CASE_STATUS_ESCALATED},
+    {"resolved", v1::CASE_STATUS_RESOLVED},
+    {"closed", v1::CASE_STATUS_CLOSED},
+    {"reopened", v1::CASE_STATUS_REOPENED},
+};
+constexpr EnumName kNeeds[] = {
+    {"age", v1::SPECIAL_NEED_KIND_AGE},
+    {"belief-or-values", v1::SPECIAL_NEED_KIND_BELIEF_OR_VALUES},
+    {"culture", v1::SPECIAL_NEED_KIND_CULTURE},
+    {"disability", v1::SPECIAL_NEED_KIND_DISABILITY},
+    {"gender", v1::SPECIAL_NEED_KIND_GENDER},
+    {"language", v1::SPECIAL_NEED_KIND_LANGUAGE},
+    {"religion", v1::SPECIAL_NEED_KIND_RELIGION},
+};
+constexpr EnumName kCodes[] = {
+    {"fixed", v1::RESOLUTION_CODE_FIXED},
+    {"replaced", v1::RESOLUTION_CODE_REPLACED},
+    {"refunded", v1::RESOLUTION_CODE_REFUNDED},
+    {"credited", v1::RESOLUTION_CODE_CREDITED},
+    {"explained", v1::RESOLUTION_CODE_EXPLAINED},
+    {"no-fault-found", v1::RESOLUTION_CODE_NO_FAULT_FOUND},
+    {"declined", v1::RESOLUTION_CODE_DECLINED},
+};
+constexpr EnumName kCompensations[] = {
+    {"credit-note", v1::COMPENSATION_KIND_CREDIT_NOTE},
+    {"refund", v1::COMPENSATION_KIND_REFUND},
+    {"replacement", v1::COMPENSATION_KIND_REPLACEMENT},
+    {"extended-deadline", v1::COMPENSATION_KIND_EXTENDED_DEADLINE},
+};
+constexpr EnumName kGroupBy[] = {
+    {"account", v1::REPORT_GROUP_BY_ACCOUNT},
+    {"category", v1::REPORT_GROUP_BY_CATEGORY},
+    {"team", v1::REPORT_GROUP_BY_TEAM},
+    {"agent", v1::REPORT_GROUP_BY_AGENT},
+};
+constexpr EnumName kSlaStates[] = {
+    {"none", v1::SLA_STATE_NONE},       {"on-track", v1::SLA_STATE_ON_TRACK},
+    {"warning", v1::SLA_STATE_WARNING}, {"breached", v1::SLA_STATE_BREACHED},
+    {"paused", v1::SLA_STATE_PAUSED},   {"met", v1::SLA_STATE_MET},
+};
+
+const FlagSpec kRequestId{"request-id", "UUID",
+                          "Idempotency key: a retry with the same id changes nothing twice."};
+
+// "cases/ID" or a bare "ID" -> "<collection>/ID".
+std::string Named(const std::string& collection, const std::string& text) {
+  return text.rfind(collection + "/", 0) == 0 ? text : collection + "/" + text;
+}
+
+// An enum flag; false (after a usage error) when it is given and not one of `names`.
+template <size_t N>
+bool EnumFlag(const Invocation& inv, const char* flag, const EnumName (&names)[N], int* out) {
+  auto value = inv.args.Get(flag);
+  if (!value) return true;
+  auto parsed = cli::ParseEnum(names, *value);
+  if (!parsed) {
+    inv.UsageError("bad --" + std::string(flag) + " '" + *value + "' (" + cli::Choices(names) +
+                   ")");
+    return false;
+  }
+  *out = *parsed;
+  return true;
+}
+
+// "EUR 120.50" -> Money.
+std::optional<common_v1::Money> ParseMoney(const std::string& text) {
+  const size_t space = text.find(' ');
+  if (space != 3) return std::nullopt;
+  const std::string number = text.substr(4);
+  const size_t dot = number.find('.');
+  auto units = ParseInt(number.substr(0, dot), 0, 1'000'000'000'000LL);
+  if (!units) return std::nullopt;
+  std::string fraction = dot == std::string::npos ? "" : number.substr(dot + 1);
+  if (fraction.size() > 9) return std::nullopt;
+  fraction.resize(9, '0');
+  auto nanos = ParseInt(fraction, 0, 999'999'999);
+  if (!nanos) return std::nullopt;
+  common_v1::Money money;
+  money.set_currency_code(text.substr(0, 3));
+  money.set_units(*units);
+  money.set_nanos(static_cast<int32_t>(*nanos));
+  return money;
+}
+
+std::string Percent(double share) {
+  if (share < 0) return "-";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f%%", 100 * share);
+  return buffer;
+}
+std::string Number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f", value);
+  return buffer;
+}
+std::string Hours(int64_t seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1fh", static_cast<double>(seconds) / 3600);
+  return buffer;
+}
+
+template <typename Stub>
+std::unique_ptr<Stub> Connect(const Invocation& inv, CallOptions* call) {
+  auto options = CallOptionsFor(inv, *FindService("service-quality"));
+  if (!options) return nullptr;
+  *call = *options;
+  return std::make_unique<Stub>(call->NewChannel());
+}
+
+// Calls `rpc` and prints the result as JSON.
+template <typename Service, typename Request, typename Response, typename Rpc>
+int Call(const Invocation& inv, const Request& request, Rpc rpc) {
+  CallOptions call;
+  auto stub = Connect<typename Service::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  auto context = call.NewContext();
+  Response response;
+  grpc::Status status = ((*stub).*rpc)(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  inv.out << ToJson(response, /*pretty=*/true) << "\n";
+  return kExitOk;
+}
+
+// ---- cases --------------------------------------------------------------------------------------
+
+int RunCaseCreate(const Invocation& inv) {
+  v1::CreateCaseRequest request;
+  auto* c = request.mutable_case_();
+  c->set_account(Named("accounts", inv.args.GetOr("account", "")));
+  if (auto contact = inv.args.Get("contact")) c->set_contact(Named("contacts", *contact));
+  c->set_description(inv.args.GetOr("description", ""));
+  c->set_assignee(inv.args.GetOr("assignee", ""));
+  c->set_team(inv.args.GetOr("team", ""));
+  int channel = 0, kind = 0, category = 0, impact = 0, urgency = 0, tier = 0;
+  if (!EnumFlag(inv, "channel", kChannels, &channel) || !EnumFlag(inv, "kind", kKinds, &kind) ||
+      !EnumFlag(inv, "category", kCategories, &category) ||
+      !EnumFlag(inv, "impact", kLevels, &impact) || !EnumFlag(inv, "urgency", kLevels, &urgency) ||
+      !EnumFlag(inv, "tier", kTiers, &tier)) {
+    return kExitUsage;
+  }
+  c->set_channel(static_cast<common_v1::CommunicationChannel>(channel));
+  c->set_kind(static_cast<v1::CaseKind>(kind));
+  c->set_category(static_cast<v1::CaseCategory>(category));
+  c->set_impact(static_cast<v1::Level>(impact));
+  c->set_urgency(static_cast<v1::Level>(urgency));
+  c->set_account_tier(static_cast<::accord::account::v1::AccountTier>(tier));
+  for (const auto& need : inv.args.GetAll("need")) {
+    const size_t colon = need.find(':');
+    auto kind_value = cli::ParseEnum(kNeeds, need.substr(0, colon));
+    if (!kind_value) {
+      return inv.UsageError("bad --need '" + need + "' (KIND[:note], KIND one of " +
+                            cli::Choices(kNeeds) + ")");
+    }
+    auto* special = c->add_special_needs();
+    special->set_kind(static_cast<v1::SpecialNeedKind>(*kind_value));
+    if (colon != std::string::npos) special->set_note(need.substr(colon + 1));
+  }
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::CaseService, v1::CreateCaseRequest, v1::Case>(inv, request,
+                                                                &v1::CaseService::Stub::CreateCase);
+}
+
+int RunCaseGet(const Invocation& inv) {
+  v1::GetCaseRequest request;
+  request.set_name(Named("cases", inv.args.positional()[0]));
+  return Call<v1::CaseService, v1::GetCaseRequest, v1::Case>(inv, request,
+                                                             &v1::CaseService::Stub::GetCase);
+}
+
+int RunCaseList(const Invocation& inv) {
+  v1::ListCasesRequest request;
+  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
+  CallOptions call;
+  auto stub = Connect<v1::CaseService::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  return cli::RunListPages<v1::ListCasesRequest, v1::Case>(
+      inv, request,
+      [&](const v1::ListCasesRequest& page_request, std::vector<v1::Case>* items,
+          std::string* next) {
+        auto context = call.NewContext();
+        v1::ListCasesResponse response;
+        grpc::Status status = stub->ListCases(context.get(), page_request, &response);
+        items->assign(response.cases().begin(), response.cases().end());
+        *next = response.next_page_token();
+        return status;
+      },
+      {"NAME", "STATUS", "PRIORITY", "KIND", "CATEGORY", "ASSIGNEE", "SLA", "RESOLUTION DUE"},
+      [](const v1::Case& c) -> std::vector<std::string> {
+        return {c.name(),
+                cli::EnumText(kStatuses, c.status()),
+                cli::EnumText(kPriorities, c.priority()),
+                cli::EnumText(kKinds, c.kind()),
+                cli::EnumText(kCategories, c.category()),
+                c.assignee().empty() ? "-" : c.assignee(),
+                cli::EnumText(kSlaStates, c.sla().state()),
+                c.sla().has_resolution_due() ? TimeUtil::ToString(c.sla().resolution_due()) : "-"};
+      });
+}
+
+int RunCaseTransition(const Invocation& inv) {
+  int status = 0;
+  if (!EnumFlag(inv, "status", kStatuses, &status)) return kExitUsage;
+  if (status == 0) return inv.UsageError("--status is required");
+  v1::TransitionCaseRequest request;
+  request.set_name(Named("cases", inv.args.positional()[0]));
+  request.set_status(static_cast<v1::CaseStatus>(status));
+  request.set_reason(inv.args.GetOr("reason", ""));
+  request.set_etag(inv.args.GetOr("etag", ""));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::CaseService, v1::TransitionCaseRequest, v1::Case>(
+      inv, request, &v1::CaseService::Stub::TransitionCase);
+}
+
+int RunCaseEscalate(const Invocation& inv) {
+  v1::EscalateCaseRequest request;
+  request.set_name(Named("cases", inv.args.positional()[0]));
+  request.set_reason(inv.args.GetOr("reason", ""));
+  request.set_etag(inv.args.GetOr("etag", ""));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::CaseService, v1::EscalateCaseRequest, v1::Case>(
+      inv, request, &v1::CaseService::Stub::EscalateCase);
+}
+
+int RunCaseOverride(const Invocation& inv) {
+  int priority = 0;
+  if (!EnumFlag(inv, "priority", kPriorities, &priority)) return kExitUsage;
+  v1::OverrideCasePriorityRequest request;
+  request.set_name(Named("cases", inv.args.positional()[0]));
+  request.set_priority(static_cast<v1::Priority>(priority));
+  request.set_reason(inv.args.GetOr("reason", ""));
+  request.set_etag(inv.args.GetOr("etag", ""));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::CaseService, v1::OverrideCasePriorityRequest, v1::Case>(
+      inv, request, &v1::CaseService::Stub::OverrideCasePriority);
+}
+
+int RunCaseComment(const Invocation& inv) {
+  v1::CreateTimelineEntryRequest request;
+  request.set_parent(Named("cases", inv.args.positional()[0]));
+  request.mutable_timeline_entry()->set_text(inv.args.GetOr("text", ""));
+  request.mutable_timeline_entry()->set_customer_visible(inv.args.Bool("customer-visible"));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::CaseService, v1::CreateTimelineEntryRequest, v1::TimelineEntry>(
+      inv, request, &v1::CaseService::Stub::CreateTimelineEntry);
+}
+
+int RunCaseResolve(const Invocation& inv) {
+  v1::ResolveCaseRequest request;
+  request.set_name(Named("cases", inv.args.positional()[0]));
+  request.set_etag(inv.args.GetOr("etag", ""));
+  auto* resolution = request.mutable_resolution();
+  resolution->set_summary(inv.args.GetOr("summary", ""));
+  int code = 0, compensation_kind = 0;
+  if (!EnumFlag(inv, "code", kCodes, &code) ||
+      !EnumFlag(inv, "compensation-kind", kCompensations, &compensation_kind)) {
+    return kExitUsage;
+  }
+  resolution->set_code(static_cast<v1::ResolutionCode>(code));
+  if (auto amount = inv.args.Get("compensation")) {
+    auto money = ParseMoney(*amount);
+    if (!money) return inv.UsageError("bad --compensation '" + *amount + "' (e.g. \"EUR 120.50\")");
+    resolution->mutable_compensation()->set_kind(
+        static_cast<v1::CompensationKind>(compensation_kind));
+    *resolution->mutable_compensation()->mutable_amount() = *money;
+  }
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::CaseService, v1::ResolveCaseRequest, v1::Case>(
+      inv, request, &v1::CaseService::Stub::ResolveCase);
+}
+
+int RunCaseTimeline(const Invocation& inv) {
+  v1::ListTimelineEntriesRequest request;
+  request.set_parent(Named("cases", inv.args.positional()[0]));
+  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
+  CallOptions call;
+  auto stub = Connect<v1::CaseService::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  return cli::RunListPages<v1::ListTimelineEntriesRequest, v1::TimelineEntry>(
+      inv, request,
+      [&](const v1::ListTimelineEntriesRequest& page_request, std::vector<v1::TimelineEntry>* items,
+          std::string* next) {
+        auto context = call.NewContext();
+        v1::ListTimelineEntriesResponse response;
+        grpc::Status status = stub->ListTimelineEntries(context.get(), page_request, &response);
+        items->assign(response.timeline_entries().begin(), response.timeline_entries().end());
+        *next = response.next_page_token();
+        return status;
+      },
+      {"TIME", "KIND", "WHO", "TEXT"},
+      [](const v1::TimelineEntry& e) -> std::vector<std::string> {
+        std::string kind = v1::TimelineEntryKind_Name(e.kind()).substr(20);
+        if (e.customer_visible()) kind += " (customer)";
+        return {TimeUtil::ToString(e.create_time()), kind, e.actor(), e.text()};
+      });
+}
+
+// ---- calendars and SLA policies -----------------------------------------------------------------
+
+int RunCalendarCreate(const Invocation& inv) {
+  v1::CreateCalendarRequest request;
+  auto* calendar = request.mutable_calendar();
+  calendar->set_display_name(inv.args.GetOr("display-name", ""));
+  calendar->set_time_zone(inv.args.GetOr("time-zone", ""));
+  // --hours "1-5 09:00-17:00": weekdays (ISO, 1 Monday) and a span.
+  for (const auto& hours : inv.args.GetAll("hours")) {
+    int first = 0, last = 0;
+    char start[6] = {}, end[6] = {};
+    if (std::sscanf(hours.c_str(), "%d-%d %5[0-9:]-%5[0-9:]", &first, &last, start, end) != 4) {
+      // A single weekday: "6 10:00-14:00".
+      if (std::sscanf(hours.c_str(), "%d %5[0-9:]-%5[0-9:]", &first, start, end) != 3) {
+        return inv.UsageError("bad --hours '" + hours + "' (e.g. \"1-5 09:00-17:00\")");
+      }
+      last = first;
+    }
+    for (int day = first; day <= last; ++day) {
+      auto* span = calendar->add_working_hours();
+      span->set_weekday(day);
+      span->set_start(start);
+      span->set_end(end);
+    }
+  }
+  for (const auto& holiday : inv.args.GetAll("holiday")) {
+    calendar->add_holidays()->set_date(holiday);
+  }
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::SlaService, v1::CreateCalendarRequest, v1::Calendar>(
+      inv, request, &v1::SlaService::Stub::CreateCalendar);
+}
+
+int RunCalendarGet(const Invocation& inv) {
+  v1::GetCalendarRequest request;
+  request.set_name(Named("calendars", inv.args.positional()[0]));
+  return Call<v1::SlaService, v1::GetCalendarRequest, v1::Calendar>(
+      inv, request, &v1::SlaService::Stub::GetCalendar);
+}
+
+int RunCalendarList(const Invocation& inv) {
+  v1::ListCalendarsRequest request;
+  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
+  CallOptions call;
+  auto stub = Connect<v1::SlaService::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  return cli::RunListPages<v1::ListCalendarsRequest, v1::Calendar>(
+      inv, request,
+      [&](const v1::ListCalendarsRequest& page_request, std::vector<v1::Calendar>* items,
+          std::string* next) {
+        auto context = call.NewContext();
+        v1::ListCalendarsResponse response;
+        grpc::Status status = stub->ListCalendars(context.get(), page_request, &response);
+        items->assign(response.calendars().begin(), response.calendars().end());
+        *next = response.next_page_token();
+        return status;
+      },
+      {"NAME", "DISPLAY NAME", "TIME ZONE", "WORKING DAYS", "HOLIDAYS"},
+      [](const v1::Calendar& c) -> std::vector<std::string> {
+        return {c.name(), c.display_name(), c.time_zone(), std::to_string(c.working_hours_size()),
+                std::to_string(c.holidays_size())};
+      });
+}
+
+int RunPolicyCreate(const Invocation& inv) {
+  v1::CreateSlaPolicyRequest request;
+  auto* policy = request.mutable_sla_policy();
+  policy->set_display_name(inv.args.GetOr("display-name", ""));
+  int priority = 0, tier = 0;
+  if (!EnumFlag(inv, "priority", kPriorities, &priority) || !EnumFlag(inv, "tier", kTiers, &tier)) {
+    return kExitUsage;
+  }
+  policy->set_priority(static_cast<v1::Priority>(priority));
+  policy->set_tier(static_cast<::accord::account::v1::AccountTier>(tier));
+  for (const auto& [flag, field] :
+       {std::pair{"first-response", policy->mutable_first_response_target()},
+        std::pair{"resolution", policy->mutable_resolution_target()}}) {
+    auto text = inv.args.Get(flag);
+    if (!text) return inv.UsageError(std::string("--") + flag + " is required (e.g. 8h)");
+    auto millis = ParseDurationMillis(*text);
+    if (!millis) return inv.UsageError(std::string("bad --") + flag + " '" + *text + "'");
+    *field = TimeUtil::MillisecondsToDuration(*millis);
+  }
+  policy->set_calendar(Named("calendars", inv.args.GetOr("calendar", "")));
+  if (auto percent = inv.args.Get("warning-percent")) {
+    auto value = ParseInt(*percent, 1, 99);
+    if (!value) return inv.UsageError("bad --warning-percent (1-99)");
+    policy->set_warning_percent(static_cast<int32_t>(*value));
+  }
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::SlaService, v1::CreateSlaPolicyRequest, v1::SlaPolicy>(
+      inv, request, &v1::SlaService::Stub::CreateSlaPolicy);
+}
+
+int RunPolicyGet(const Invocation& inv) {
+  v1::GetSlaPolicyRequest request;
+  request.set_name(Named("slaPolicies", inv.args.positional()[0]));
+  return Call<v1::SlaService, v1::GetSlaPolicyRequest, v1::SlaPolicy>(
+      inv, request, &v1::SlaService::Stub::GetSlaPolicy);
+}
+
+int RunPolicyList(const Invocation& inv) {
+  v1::ListSlaPoliciesRequest request;
+  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
+  CallOptions call;
+  auto stub = Connect<v1::SlaService::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  return cli::RunListPages<v1::ListSlaPoliciesRequest, v1::SlaPolicy>(
+      inv, request,
+      [&](const v1::ListSlaPoliciesRequest& page_request, std::vector<v1::SlaPolicy>* items,
+          std::string* next) {
+        auto context = call.NewContext();
+        v1::ListSlaPoliciesResponse response;
+        grpc::Status status = stub->ListSlaPolicies(context.get(), page_request, &response);
+        items->assign(response.sla_policies().begin(), response.sla_policies().end());
+        *next = response.next_page_token();
+        return status;
+      },
+      {"NAME", "DISPLAY NAME", "TIER", "PRIORITY", "FIRST RESPONSE", "RESOLUTION", "CALENDAR"},
+      [](const v1::SlaPolicy& p) -> std::vector<std::string> {
+        return {p.name(),
+                p.display_name(),
+                p.tier() == 0 ? "any" : cli::EnumText(kTiers, p.tier()),
+                cli::EnumText(kPriorities, p.priority()),
+                Hours(p.first_response_target().seconds()),
+                Hours(p.resolution_target().seconds()),
+                p.calendar()};
+      });
+}
+
+// ---- surveys ------------------------------------------------------------------------------------
+
+int RunSurveyCreate(const Invocation& inv) {
+  v1::CreateSurveyRequest request;
+  request.mutable_survey()->set_account(Named("accounts", inv.args.GetOr("account", "")));
+  if (auto contact = inv.args.Get("contact")) {
+    request.mutable_survey()->set_contact(Named("contacts", *contact));
+  }
+  if (auto c = inv.args.Get("case")) request.mutable_survey()->set_case_(Named("cases", *c));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::SurveyService, v1::CreateSurveyRequest, v1::Survey>(
+      inv, request, &v1::SurveyService::Stub::CreateSurvey);
+}
+
+int RunSurveyGet(const Invocation& inv) {
+  v1::GetSurveyRequest request;
+  request.set_name(Named("surveys", inv.args.positional()[0]));
+  return Call<v1::SurveyService, v1::GetSurveyRequest, v1::Survey>(
+      inv, request, &v1::SurveyService::Stub::GetSurvey);
+}
+
+int RunSurveyList(const Invocation& inv) {
+  v1::ListSurveysRequest request;
+  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
+  CallOptions call;
+  auto stub = Connect<v1::SurveyService::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  auto score = [](bool has, int value) { return has ? std::to_string(value) : "-"; };
+  return cli::RunListPages<v1::ListSurveysRequest, v1::Survey>(
+      inv, request,
+      [&](const v1::ListSurveysRequest& page_request, std::vector<v1::Survey>* items,
+          std::string* next) {
+        auto context = call.NewContext();
+        v1::ListSurveysResponse response;
+        grpc::Status status = stub->ListSurveys(context.get(), page_request, &response);
+        items->assign(response.surveys().begin(), response.surveys().end());
+        *next = response.next_page_token();
+        return status;
+      },
+      {"NAME", "ACCOUNT", "CASE", "STATE", "CSAT", "NPS", "EFFORT"},
+      [&](const v1::Survey& s) -> std::vector<std::string> {
+        return {s.name(),
+                s.account(),
+                s.case_().empty() ? "-" : s.case_(),
+                s.state() == v1::SURVEY_STATE_ANSWERED ? "answered" : "requested",
+                score(s.has_csat(), s.csat()),
+                score(s.has_nps(), s.nps()),
+                score(s.has_effort(), s.effort())};
+      });
+}
+
+int RunSurveyAnswer(const Invocation& inv) {
+  v1::AnswerSurveyRequest request;
+  request.set_name(Named("surveys", inv.args.positional()[0]));
+  for (const auto& [flag, setter] :
+       std::vector<std::pair<const char*, void (v1::AnswerSurveyRequest::*)(int32_t)>>{
+           {"csat", &v1::AnswerSurveyRequest::set_csat},
+           {"nps", &v1::AnswerSurveyRequest::set_nps},
+           {"effort", &v1::AnswerSurveyRequest::set_effort}}) {
+    if (auto text = inv.args.Get(flag)) {
+      auto value = ParseInt(*text, -1000, 1000);
+      if (!value) return inv.UsageError(std::string("bad --") + flag + " '" + *text + "'");
+      (request.*setter)(static_cast<int32_t>(*value));
+    }
+  }
+  request.set_comment(inv.args.GetOr("comment", ""));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::SurveyService, v1::AnswerSurveyRequest, v1::Survey>(
+      inv, request, &v1::SurveyService::Stub::AnswerSurvey);
+}
+
+// ---- report -------------------------------------------------------------------------------------
+
+std::vector<std::string> FigureRow(const std::string& key, const v1::ReportFigures& f) {
+  return {key.empty() ? "(none)" : key,
+          std::to_string(f.case_count()),
+          std::to_string(f.complaint_count()),
+          Percent(f.first_response_compliance()),
+          Percent(f.resolution_compliance()),
+          Hours(f.first_response_median_seconds()) + " / " + Hours(f.first_response_p90_seconds()),
+          Hours(f.resolution_median_seconds()) + " / " + Hours(f.resolution_p90_seconds()),
+          Percent(f.csat_satisfied_share()),
+          f.nps_responses() == 0 ? "-" : Number(f.nps()),
+          Percent(f.reopen_rate())};
+}
+
+int RunReport(const Invocation& inv) {
+  v1::GetServiceReportRequest request;
+  for (const auto& [flag, field] : {std::pair{"start", request.mutable_start_time()},
+                                    std::pair{"end", request.mutable_end_time()}}) {
+    auto text = inv.args.Get(flag);
+    if (!text || !TimeUtil::FromString(*text, field)) {
+      return inv.UsageError(std::string("--") + flag +
+                            " is required, RFC 3339 (e.g. 2026-03-01T00:00:00Z)");
+    }
+  }
+  int group_by = v1::REPORT_GROUP_BY_TEAM;
+  if (!EnumFlag(inv, "group-by", kGroupBy, &group_by)) return kExitUsage;
+  request.set_group_by(static_cast<v1::ReportGroupBy>(group_by));
+  CallOptions call;
+  auto stub = Connect<v1::ReportService::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  auto context = call.NewContext();
+  v1::ServiceReport report;
+  grpc::Status status = stub->GetServiceReport(context.get(), request, &report);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  if (inv.args.Bool("json")) {
+    inv.out << ToJson(report, /*pretty=*/true) << "\n";
+    return kExitOk;
+  }
+  inv.out << "Service report " << TimeUtil::ToString(report.start_time()) << " .. "
+          << TimeUtil::ToString(report.end_time()) << ", by "
+          << cli::EnumText(kGroupBy, report.group_by()) << "\n\n";
+  std::vector<std::vector<std::string>> rows = {
+      {cli::EnumText(kGroupBy, report.group_by()), "CASES", "COMPLAINTS", "FIRST RESP SLA",
+       "RESOLUTION SLA", "FIRST RESP MED/P90", "RESOLUTION MED/P90", "CSAT 4-5", "NPS",
+       "REOPENED"}};
+  for (const auto& group : report.groups()) rows.push_back(FigureRow(group.key(), group.figures()));
+  rows.push_back(FigureRow("TOTAL", report.totals()));
+  cli::PrintTable(inv.out, rows);
+  inv.out << "\nTop categories\n";
+  std::vector<std::vector<std::string>> categories = {{"CATEGORY", "CASES", "PREVIOUS", "CHANGE"}};
+  for (const auto& trend : report.top_categories()) {
+    categories.push_back(
+        {cli::EnumText(kCategories, trend.category()), std::to_string(trend.case_count()),
+         std::to_string(trend.previous_count()),
+         trend.previous_count() == 0 ? "new" : Number(trend.change_percent()) + "%"});
+  }
+  cli::PrintTable(inv.out, categories);
+  inv.out << "\nRecommendations\n";
+  if (report.recommendations_size() == 0) inv.out << "  none\n";
+  for (const auto& recommendation : report.recommendations()) {
+    inv.out << "- [" << recommendation.rule() << "] " << recommendation.text() << "\n   ";
+    std::map<std::string, std::string> figures(recommendation.figures().begin(),
+                                               recommendation.figures().end());
+    for (const auto& [name, value] : figures) inv.out << " " << name << "=" << value;
+    inv.out << "\n";
+  }
+  inv.out.flush();
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterQualityCommands(Registry& registry) {
+  registry.AddGroup("cases", "Customer-service cases (accord.quality.v1.CaseService).");
+  registry.AddGroup("calendars", "Business-hours calendars (accord.quality.v1.SlaService).");
+  registry.AddGroup("sla-policies", "SLA policies by tier and priority (SlaService).");
+  registry.AddGroup("surveys", "Satisfaction surveys (accord.quality.v1.SurveyService).");
+  const FlagSpec etag{"etag", "ETAG", "The etag last read (required)."};
+  auto list_flags = [] {
+    return cli::ListFlags("create_time (default), optionally \" desc\".", "Print aligned columns.");
+  };
+
+  registry.Add({
+      .path = {"cases", "create"},
+      .summary = "Open a case; prints it as JSON.",
+      .description = "Priority comes from --impact x --urgency through the configured matrix.",
+      .flags = cli::WithRpcFlags({
+          {"account", "ACCOUNT", "accounts/ID or ID (required)."},
+          {"contact", "CONTACT", "contacts/ID or ID."},
+          {"channel", "CHANNEL", cli::Choices(kChannels) + "."},
+          {"kind", "KIND", cli::Choices(kKinds) + "."},
+          {"category", "CATEGORY", cli::Choices(kCategories) + "."},
+          {"description", "TEXT", "What happened."},
+          {"impact", "LEVEL", cli::Choices(kLevels) + "."},
+          {"urgency", "LEVEL", cli::Choices(kLevels) + "."},
+          {"tier", "TIER", "The account's tier: " + cli::Choices(kTiers) + "."},
+          {"assignee", "SUBJECT", "The agent working it."},
+          {"team", "TEAM", "The team working it."},
+          {"need", "KIND[:NOTE]", "A special need (" + cli::Choices(kNeeds) + ").", true},
+          kRequestId,
+      }),
+      .run = RunCaseCreate,
+  });
+  registry.Add({.path = {"cases", "get"},
+                .synopsis = "CASE",
+                .summary = "Show a case (with its SLA clock) as JSON.",
+                .flags = cli::WithRpcFlags({}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunCaseGet});
+  registry.Add({.path = {"cases", "list"},
+                .summary = "List cases: JSON lines, or a table.",
+                .description = "Filter fields: account, contact, kind, category, status, "
+                               "priority, assignee, team,\nescalation_level, create_time, "
+                               "update_time; a bare word searches the description.",
+                .flags = cli::ListFlags("create_time (default), update_time or priority, "
+                                        "optionally \" desc\".",
+                                        "Print aligned columns."),
+                .run = RunCaseList});
+  registry.Add({.path = {"cases", "transition"},
+                .synopsis = "CASE --status STATUS --etag ETAG",
+                .summary = "Move a case along its status flow.",
+                .description = "Statuses: " + cli::Choices(kStatuses) +
+                               ". Resolve and escalate have commands of their own.",
+                .flags = cli::WithRpcFlags({{"status", "STATUS", "The status to move to."},
+                                            {"reason", "TEXT", "Why (goes to the timeline)."},
+                                            etag,
+                                            kRequestId}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunCaseTransition});
+  registry.Add(
+      {.path = {"cases", "escalate"},
+       .synopsis = "CASE --reason TEXT --etag ETAG",
+       .summary = "Escalate a case one level (agent -> supervisor -> manager).",
+       .flags = cli::WithRpcFlags({{"reason", "TEXT", "Why (required)."}, etag, kRequestId}),
+       .min_positional = 1,
+       .max_positional = 1,
+       .run = RunCaseEscalate});
+  registry.Add({.path = {"cases", "override-priority"},
+                .synopsis = "CASE --priority P --reason TEXT --etag ETAG",
+                .summary = "Set a case's priority regardless of the matrix (supervisors).",
+                .flags = cli::WithRpcFlags({{"priority", "PRIORITY", cli::Choices(kPriorities)},
+                                            {"reason", "TEXT", "Why (required)."},
+                                            etag,
+                                            kRequestId}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunCaseOverride});
+  registry.Add({.path = {"cases", "comment"},
+                .synopsis = "CASE --text TEXT",
+                .summary = "Add a comment to a case's timeline.",
+                .flags = cli::WithRpcFlags(
+                    {{"text", "TEXT", "The comment (required)."},
+                     {"customer-visible", "", "Shown to the customer (counts as a response)."},
+                     kRequestId}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunCaseComment});
+  registry.Add({.path = {"cases", "resolve"},
+                .synopsis = "CASE --summary TEXT --code CODE --etag ETAG",
+                .summary = "Resolve a case; a survey request follows.",
+                .description = "Compensation above the caller's limit is FAILED_PRECONDITION: "
+                               "escalate instead.",
+                .flags = cli::WithRpcFlags(
+                    {{"summary", "TEXT", "What was done (required)."},
+                     {"code", "CODE", cli::Choices(kCodes) + "."},
+                     {"compensation", "MONEY", "e.g. \"EUR 120.50\"."},
+                     {"compensation-kind", "KIND", cli::Choices(kCompensations) + "."},
+                     etag,
+                     kRequestId}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunCaseResolve});
+  registry.Add({.path = {"cases", "timeline"},
+                .synopsis = "CASE",
+                .summary = "A case's timeline: JSON lines, or a table.",
+                .flags = list_flags(),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunCaseTimeline});
+
+  registry.Add({.path = {"calendars", "create"},
+                .summary = "Create a business-hours calendar.",
+                .flags = cli::WithRpcFlags(
+                    {{"display-name", "NAME", "Required."},
+                     {"time-zone", "ZONE", "IANA zone, e.g. Europe/Berlin (required)."},
+                     {"hours", "DAYS SPAN", "e.g. \"1-5 09:00-17:00\" (1 = Monday).", true},
+                     {"holiday", "YYYY-MM-DD", "A day off.", true},
+                     kRequestId}),
+                .run = RunCalendarCreate});
+  registry.Add({.path = {"calendars", "get"},
+                .synopsis = "CALENDAR",
+                .summary = "Show a calendar as JSON.",
+                .flags = cli::WithRpcFlags({}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunCalendarGet});
+  registry.Add({.path = {"calendars", "list"},
+                .summary = "List calendars.",
+                .flags = list_flags(),
+                .run = RunCalendarList});
+  registry.Add({.path = {"sla-policies", "create"},
+                .summary = "Create an SLA policy for a tier and priority.",
+                .flags = cli::WithRpcFlags(
+                    {{"display-name", "NAME", "Required."},
+                     {"tier", "TIER", cli::Choices(kTiers) + " (default: any tier)."},
+                     {"priority", "PRIORITY", cli::Choices(kPriorities) + " (required)."},
+                     {"first-response", "DURATION", "Business time, e.g. 1h (required)."},
+                     {"resolution", "DURATION", "Business time, e.g. 16h (required)."},
+                     {"calendar", "CALENDAR", "calendars/ID or ID (required)."},
+                     {"warning-percent", "N", "Warn at this share of a target (default 80)."},
+                     kRequestId}),
+                .run = RunPolicyCreate});
+  registry.Add({.path = {"sla-policies", "get"},
+                .synopsis = "POLICY",
+                .summary = "Show an SLA policy as JSON.",
+                .flags = cli::WithRpcFlags({}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunPolicyGet});
+  registry.Add({.path = {"sla-policies", "list"},
+                .summary = "List SLA policies.",
+                .flags = list_flags(),
+                .run = RunPolicyList});
+  registry.Add({.path = {"surveys", "create"},
+                .summary = "Request a survey of an account (resolving a case does it too).",
+                .flags = cli::WithRpcFlags({{"account", "ACCOUNT", "Required."},
+                                            {"contact", "CONTACT", "Who to ask."},
+                                            {"case", "CASE", "The case it follows."},
+                                            kRequestId}),
+                .run = RunSurveyCreate});
+  registry.Add({.path = {"surveys", "get"},
+                .synopsis = "SURVEY",
+                .summary = "Show a survey as JSON.",
+                .flags = cli::WithRpcFlags({}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunSurveyGet});
+  registry.Add({.path = {"surveys", "list"},
+                .summary = "List surveys.",
+                .description = "Filter fields: account, contact, case, state, csat, nps, effort, "
+                               "create_time, answer_time.",
+                .flags = list_flags(),
+                .run = RunSurveyList});
+  registry.Add({.path = {"surveys", "answer"},
+                .synopsis = "SURVEY",
+                .summary = "Record a survey's answer (once).",
+                .flags = cli::WithRpcFlags({{"csat", "1-5", "Satisfaction."},
+                                            {"nps", "0-10", "Likelihood to recommend."},
+                                            {"effort", "1-7", "Effort it took."},
+                                            {"comment", "TEXT", "In the customer's words."},
+                                            kRequestId}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunSurveyAnswer});
+  registry.Add(
+      {.path = {"report"},
+       .summary = "Service report with recommendations, as tables.",
+       .flags = cli::WithRpcFlags({{"start", "TIME", "Period start, RFC 3339 (required)."},
+                                   {"end", "TIME", "Period end, RFC 3339 (required)."},
+                                   {"group-by", "BY", cli::Choices(kGroupBy) + " (default team)."},
+                                   {"json", "", "Print the report as JSON instead."}}),
+       .run = RunReport});
+}
+
+}  // namespace accord::accordctl

@@ -1,0 +1,817 @@
+#include "pg_quality_repository.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/escaping.h"
+#include "accord/common/errors.h"
+#include "accord/common/ids.h"
+#include "case_rules.h"
+
+namespace accord::quality {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Timestamps travel as exact epoch microseconds in text; '' is NULL.
+#define ACCORD_US(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
+#define ACCORD_TS(n) \
+  "(timestamptz 'epoch' + NULLIF($" #n ", '')::bigint * interval '1 microsecond')"
+
+std::string MicrosOf(Instant at) { return std::to_string(at.time_since_epoch().count()); }
+std::string MicrosOf(const std::optional<Instant>& at) { return at ? MicrosOf(*at) : ""; }
+std::string MicrosOf(const google::protobuf::Timestamp& at) {
+  if (at.seconds() == 0 && at.nanos() == 0) return "";
+  return std::to_string(TimeUtil::TimestampToMicroseconds(at));
+}
+template <typename T>
+std::string TextOf(const std::optional<T>& value) {
+  if (!value) return "";
+  if constexpr (std::is_same_v<T, bool>) return *value ? "true" : "false";
+  return std::to_string(*value);
+}
+std::optional<Instant> InstantOf(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return Instant(Micros(field.as<int64_t>()));
+}
+google::protobuf::Timestamp TimestampOf(const pqxx::field& field) {
+  return TimeUtil::MicrosecondsToTimestamp(field.as<int64_t>());
+}
+std::string Base64(const google::protobuf::Message& message) {
+  return absl::Base64Escape(message.SerializeAsString());
+}
+template <typename T>
+T ParseBody(const pqxx::field& field) {
+  T message;
+  message.ParseFromString(pqxx::binarystring(field).str());
+  return message;
+}
+pqxx::result Exec(pqxx::transaction_base& transaction, const std::string& sql,
+                  const std::vector<std::string>& params) {
+  return transaction.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+}
+
+// ---- calendars ----------------------------------------------------------------------------------
+
+#define ACCORD_CALENDAR_COLUMNS \
+  "k.id::text, k.body, k.version, " ACCORD_US("k.create_time") ", " ACCORD_US("k.update_time")
+
+v1::Calendar RowToCalendar(const pqxx::row& row) {
+  auto calendar = ParseBody<v1::Calendar>(row[1]);
+  calendar.set_name("calendars/" + row[0].as<std::string>());
+  calendar.set_etag(row[2].as<std::string>());
+  *calendar.mutable_create_time() = TimestampOf(row[3]);
+  *calendar.mutable_update_time() = TimestampOf(row[4]);
+  return calendar;
+}
+
+v1::Calendar CalendarBody(v1::Calendar calendar) {
+  calendar.clear_name();
+  calendar.clear_etag();
+  calendar.clear_create_time();
+  calendar.clear_update_time();
+  return calendar;
+}
+
+absl::StatusOr<v1::Calendar> LoadCalendar(pqxx::transaction_base& transaction,
+                                          const std::string& id, bool lock) {
+  auto rows = Exec(transaction,
+                   std::string("SELECT " ACCORD_CALENDAR_COLUMNS
+                               " FROM service_quality.calendars k WHERE k.id = $1::uuid") +
+                       (lock ? " FOR UPDATE" : ""),
+                   {id});
+  if (rows.empty()) return common::NotFound("calendars/" + id);
+  return RowToCalendar(rows[0]);
+}
+
+CalendarLookup LookupIn(pqxx::transaction_base& transaction) {
+  return [&transaction](const std::string& name) -> absl::StatusOr<v1::Calendar> {
+    ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(name, "calendars", "calendar"));
+    return LoadCalendar(transaction, id, false);
+  };
+}
+
+// ---- SLA policies -------------------------------------------------------------------------------
+
+#define ACCORD_POLICY_COLUMNS \
+  "p.id::text, p.body, p.version, " ACCORD_US("p.create_time") ", " ACCORD_US("p.update_time")
+
+v1::SlaPolicy RowToPolicy(const pqxx::row& row) {
+  auto policy = ParseBody<v1::SlaPolicy>(row[1]);
+  policy.set_name("slaPolicies/" + row[0].as<std::string>());
+  policy.set_etag(row[2].as<std::string>());
+  *policy.mutable_create_time() = TimestampOf(row[3]);
+  *policy.mutable_update_time() = TimestampOf(row[4]);
+  return policy;
+}
+
+v1::SlaPolicy PolicyBody(v1::SlaPolicy policy) {
+  policy.clear_name();
+  policy.clear_etag();
+  policy.clear_create_time();
+  policy.clear_update_time();
+  return policy;
+}
+
+// ---- cases --------------------------------------------------------------------------------------
+
+#define ACCORD_CASE_COLUMNS \
+  "c.id::text, c.body, c.version, " ACCORD_US("c.create_time") ", " ACCORD_US(                  \
+      "c.update_time") ", " ACCORD_US("c.clock_start") ", c.sla_cycle, c.sla_recorded, " ACCORD_US( \
+      "c.sla_next_check") ", " ACCORD_US("c.first_response_warn") ", " ACCORD_US(               \
+      "c.first_response_due") ", " ACCORD_US("c.resolution_warn") ", " ACCORD_US(               \
+      "c.resolution_due") ", c.first_response_seconds, c.first_response_met, "                  \
+                          "c.resolution_seconds, c.resolution_met, c.resolved_ever"
+
+constexpr int kCaseColumnCount = 18;
+
+CaseRecord RowToCase(const pqxx::row& row) {
+  CaseRecord record;
+  record.value = ParseBody<v1::Case>(row[1]);
+  record.value.set_name(CaseName(row[0].as<std::string>()));
+  record.version = row[2].as<int64_t>();
+  record.value.set_etag(row[2].as<std::string>());
+  *record.value.mutable_create_time() = TimestampOf(row[3]);
+  *record.value.mutable_update_time() = TimestampOf(row[4]);
+  record.clock_start = Instant(Micros(row[5].as<int64_t>()));
+  record.cycle = row[6].as<int>();
+  record.recorded = row[7].as<int>();
+  record.next_check = InstantOf(row[8]);
+  record.deadlines.first_response_warn = InstantOf(row[9]);
+  record.deadlines.first_response_due = InstantOf(row[10]);
+  record.deadlines.resolution_warn = InstantOf(row[11]);
+  record.deadlines.resolution_due = InstantOf(row[12]);
+  if (!row[13].is_null()) record.first_response_seconds = row[13].as<int64_t>();
+  record.first_response_met = !row[14].is_null() && row[14].as<bool>();
+  if (!row[15].is_null()) record.resolution_seconds = row[15].as<int64_t>();
+  record.resolution_met = !row[16].is_null() && row[16].as<bool>();
+  record.resolved_ever = row[17].as<bool>();
+  return record;
+}
+
+std::vector<std::string> CaseParams(const std::string& id, const CaseRecord& record) {
+  const v1::Case& c = record.value;
+  v1::Case body = c;
+  body.clear_name();
+  body.clear_etag();
+  body.clear_create_time();
+  body.clear_update_time();
+  return {id,
+          c.account(),
+          c.contact(),
+          std::to_string(c.channel()),
+          std::to_string(c.kind()),
+          std::to_string(c.category()),
+          std::to_string(c.status()),
+          std::to_string(c.priority()),
+          std::to_string(c.impact()),
+          std::to_string(c.urgency()),
+          std::to_string(c.account_tier()),
+          c.assignee(),
+          c.team(),
+          std::to_string(c.escalation_level()),
+          c.description(),
+          std::to_string(c.reopen_count()),
+          Base64(body),
+          MicrosOf(record.clock_start),
+          std::to_string(record.cycle),
+          std::to_string(record.recorded),
+          MicrosOf(record.next_check),
+          MicrosOf(record.deadlines.first_response_warn),
+          MicrosOf(record.deadlines.first_response_due),
+          MicrosOf(record.deadlines.resolution_warn),
+          MicrosOf(record.deadlines.resolution_due),
+          MicrosOf(c.sla().first_response_time()),
+          TextOf(record.first_response_seconds),
+          record.first_response_seconds ? (record.first_response_met ? "true" : "false") : "",
+          MicrosOf(c.resolution().resolve_time()),
+          TextOf(record.resolution_seconds),
+          record.resolution_seconds ? (record.resolution_met ? "true" : "false") : "",
+          record.resolved_ever ? "true" : "false"};
+}
+
+constexpr char kInsertCase[] =
+    "INSERT INTO service_quality.cases AS c (id, account, contact, channel, kind, category, "
+    "status, priority, impact, urgency, tier, assignee, team, escalation_level, description, "
+    "reopen_count, body, clock_start, sla_cycle, sla_recorded, sla_next_check, "
+    "first_response_warn, first_response_due, resolution_warn, resolution_due, "
+    "first_response_time, first_response_seconds, first_response_met, resolve_time, "
+    "resolution_seconds, resolution_met, resolved_ever) VALUES ($1::uuid, $2, $3, "
+    "$4::smallint, $5::smallint, $6::smallint, $7::smallint, $8::smallint, $9::smallint, "
+    "$10::smallint, $11::smallint, $12, $13, $14::smallint, $15, $16::int, decode($17, 'base64'), "
+    ACCORD_TS(18) ", $19::int, $20::int, " ACCORD_TS(21) ", " ACCORD_TS(22) ", " ACCORD_TS(
+        23) ", " ACCORD_TS(24) ", " ACCORD_TS(25) ", " ACCORD_TS(26) ", NULLIF($27, '')::bigint, "
+    "NULLIF($28, '')::boolean, " ACCORD_TS(29) ", NULLIF($30, '')::bigint, "
+    "NULLIF($31, '')::boolean, $32::boolean) RETURNING " ACCORD_CASE_COLUMNS;
+
+constexpr char kUpdateCase[] =
+    "UPDATE service_quality.cases AS c SET account = $2, contact = $3, channel = $4::smallint, "
+    "kind = $5::smallint, category = $6::smallint, status = $7::smallint, "
+    "priority = $8::smallint, impact = $9::smallint, urgency = $10::smallint, "
+    "tier = $11::smallint, assignee = $12, team = $13, escalation_level = $14::smallint, "
+    "description = $15, reopen_count = $16::int, body = decode($17, 'base64'), "
+    "clock_start = " ACCORD_TS(18) ", sla_cycle = $19::int, sla_recorded = $20::int, "
+    "sla_next_check = " ACCORD_TS(21) ", first_response_warn = " ACCORD_TS(
+        22) ", first_response_due = " ACCORD_TS(23) ", resolution_warn = " ACCORD_TS(24) ", "
+    "resolution_due = " ACCORD_TS(25) ", first_response_time = " ACCORD_TS(26) ", "
+    "first_response_seconds = NULLIF($27, '')::bigint, "
+    "first_response_met = NULLIF($28, '')::boolean, resolve_time = " ACCORD_TS(29) ", "
+    "resolution_seconds = NULLIF($30, '')::bigint, resolution_met = NULLIF($31, '')::boolean, "
+    "resolved_ever = $32::boolean, version = c.version + 1, update_time = now() "
+    "WHERE c.id = $1::uuid RETURNING " ACCORD_CASE_COLUMNS;
+
+// ---- timeline -----------------------------------------------------------------------------------
+
+#define ACCORD_TIMELINE_COLUMNS                                                           \
+  "t.id::text, t.case_id::text, t.kind, t.text, t.customer_visible, t.actor, " ACCORD_US( \
+      "t.create_time")
+
+v1::TimelineEntry RowToEntry(const pqxx::row& row) {
+  v1::TimelineEntry entry;
+  entry.set_name(TimelineEntryName(row[1].as<std::string>(), row[0].as<std::string>()));
+  entry.set_kind(static_cast<v1::TimelineEntryKind>(row[2].as<int>()));
+  entry.set_text(row[3].as<std::string>());
+  entry.set_customer_visible(row[4].as<bool>());
+  entry.set_actor(row[5].as<std::string>());
+  *entry.mutable_create_time() = TimestampOf(row[6]);
+  return entry;
+}
+
+// ---- surveys ------------------------------------------------------------------------------------
+
+#define ACCORD_SURVEY_COLUMNS                                                                 \
+  "s.id::text, s.account, s.contact, COALESCE(s.case_id::text, ''), s.state, s.csat, s.nps, " \
+  "s.effort, s.comment, s.version, " ACCORD_US("s.create_time") ", " ACCORD_US("s.answer_time")
+
+v1::Survey RowToSurvey(const pqxx::row& row) {
+  v1::Survey survey;
+  survey.set_name("surveys/" + row[0].as<std::string>());
+  survey.set_account(row[1].as<std::string>());
+  survey.set_contact(row[2].as<std::string>());
+  if (!row[3].as<std::string>().empty()) survey.set_case_(CaseName(row[3].as<std::string>()));
+  survey.set_state(static_cast<v1::SurveyState>(row[4].as<int>()));
+  if (!row[5].is_null()) survey.set_csat(row[5].as<int>());
+  if (!row[6].is_null()) survey.set_nps(row[6].as<int>());
+  if (!row[7].is_null()) survey.set_effort(row[7].as<int>());
+  survey.set_comment(row[8].as<std::string>());
+  survey.set_etag(row[9].as<std::string>());
+  *survey.mutable_create_time() = TimestampOf(row[10]);
+  if (!row[11].is_null()) *survey.mutable_answer_time() = TimestampOf(row[11]);
+  return survey;
+}
+
+// ---- lists --------------------------------------------------------------------------------------
+
+// `select` ends in a WHERE clause; appends the filter, the keyset and the order, and reads each
+// row with `convert`. The sort key is selected as the last column.
+template <typename T>
+absl::StatusOr<Page<T>> ListRows(common::PgPool& pool, const std::string& columns,
+                                 const std::string& from_where, std::vector<std::string> params,
+                                 const ListQuery& query,
+                                 const std::function<T(const pqxx::row&)>& convert) {
+  const std::string sort_key =
+      query.order_is_time ? common::MicrosText(query.order_column) : query.order_column + "::text";
+  std::string statement = "SELECT " + columns + ", " + sort_key + ", " +
+                          query.order_column.substr(0, query.order_column.find('.')) +
+                          ".id::text " + from_where;
+  // Filters are compiled with placeholders from $1; shift them past the parameters given.
+  std::string filter = query.filter_sql;
+  if (!filter.empty()) {
+    const size_t offset = params.size();
+    if (offset > 0) {
+      std::string shifted;
+      for (size_t i = 0; i < filter.size(); ++i) {
+        if (filter[i] == '$' && i + 1 < filter.size() && std::isdigit(filter[i + 1])) {
+          size_t end = i + 1;
+          while (end < filter.size() && std::isdigit(filter[end])) ++end;
+          shifted += "$" + std::to_string(std::stoul(filter.substr(i + 1, end - i - 1)) + offset);
+          i = end - 1;
+        } else {
+          shifted += filter[i];
+        }
+      }
+      filter = shifted;
+    }
+    statement += " AND " + filter;
+    for (const auto& param : query.filter_params) params.push_back(param);
+  }
+  const std::string alias = query.order_column.substr(0, query.order_column.find('.'));
+  common::KeysetOrder order{
+      query.order_column, alias + ".id",
+      query.order_is_time ? common::kMicrosToTimestamptz : query.key_from_text, query.descending};
+  common::AppendKeyset(statement, params, order, query.after, query.limit);
+  Page<T> page;
+  ACCORD_RETURN_IF_ERROR(pool.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = Exec(transaction, statement, params);
+        for (const auto& row : rows) {
+          page.items.push_back(convert(row));
+          const auto n = row.size();
+          page.keys.push_back({row[n - 2].as<std::string>(), row[n - 1].as<std::string>()});
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return page;
+}
+
+std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+}  // namespace
+
+PgQualityRepository::PgQualityRepository(common::PgPool& pool)
+    : pool_(pool), idempotency_(kSchema), outbox_(kSchema, kServiceName) {}
+
+absl::StatusOr<std::string> PgQualityRepository::Write(
+    const WriteMeta& meta,
+    const std::function<absl::Status(common::WriteTransaction&, std::string*)>& change) {
+  std::string response;
+  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
+    response.clear();
+    if (!meta.request_id.empty()) {
+      ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
+                                                                meta.method, meta.fingerprint));
+      if (previous) {
+        response = std::move(*previous);
+        return absl::OkStatus();
+      }
+    }
+    ACCORD_RETURN_IF_ERROR(change(transaction, &response));
+    if (!meta.request_id.empty()) idempotency_.Store(transaction, meta.request_id, response);
+    return absl::OkStatus();
+  }));
+  return response;
+}
+
+void PgQualityRepository::Emit(common::WriteTransaction& transaction, const std::string& type,
+                               const std::string& subject, int64_t version,
+                               const google::protobuf::Message& payload, const WriteMeta& meta,
+                               std::vector<std::string> changed) {
+  common::EventSpec spec;
+  spec.type = type;
+  spec.subject = subject;
+  spec.aggregate_version = version;
+  spec.actor = meta.actor;
+  spec.trace_id = meta.trace_id;
+  spec.payload = &payload;
+  spec.changed_fields = std::move(changed);
+  outbox_.Append(transaction, spec);
+}
+
+template <typename T>
+absl::StatusOr<T> Decode(const absl::StatusOr<std::string>& bytes) {
+  if (!bytes.ok()) return bytes.status();
+  T message;
+  if (!message.ParseFromString(*bytes)) return common::Internal("corrupt stored response");
+  return message;
+}
+
+// ---- calendars ----------------------------------------------------------------------------------
+
+absl::StatusOr<v1::Calendar> PgQualityRepository::CreateCalendar(const v1::Calendar& calendar,
+                                                                 const WriteMeta& meta) {
+  return Decode<v1::Calendar>(
+      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+        auto row = transaction.exec_params1(
+            "INSERT INTO service_quality.calendars AS k (id, display_name, time_zone, body) "
+            "VALUES ($1::uuid, $2, $3, decode($4, 'base64')) RETURNING " ACCORD_CALENDAR_COLUMNS,
+            common::NewUuidV7(), calendar.display_name(), calendar.time_zone(),
+            Base64(CalendarBody(calendar)));
+        const v1::Calendar stored = RowToCalendar(row);
+        Emit(transaction, "accord.quality.v1.CalendarCreated", stored.name(), 1, stored, meta);
+        *out = stored.SerializeAsString();
+        return absl::OkStatus();
+      }));
+}
+
+absl::StatusOr<v1::Calendar> PgQualityRepository::GetCalendar(const std::string& id) {
+  v1::Calendar calendar;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        ACCORD_ASSIGN_OR_RETURN(calendar, LoadCalendar(transaction, id, false));
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return calendar;
+}
+
+absl::StatusOr<Page<v1::Calendar>> PgQualityRepository::ListCalendars(const ListQuery& query) {
+  return ListRows<v1::Calendar>(pool_, ACCORD_CALENDAR_COLUMNS,
+                                "FROM service_quality.calendars k WHERE true", {}, query,
+                                RowToCalendar);
+}
+
+absl::StatusOr<v1::Calendar> PgQualityRepository::UpdateCalendar(const std::string& id,
+                                                                 const CalendarMutation& mutate,
+                                                                 const WriteMeta& meta) {
+  return Decode<v1::Calendar>(
+      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+        ACCORD_ASSIGN_OR_RETURN(v1::Calendar current, LoadCalendar(transaction.Begun(), id, true));
+        ACCORD_ASSIGN_OR_RETURN(v1::Calendar next, mutate(current));
+        auto row = transaction.exec_params1(
+            "UPDATE service_quality.calendars AS k SET display_name = $2, time_zone = $3, "
+            "body = decode($4, 'base64'), version = k.version + 1, update_time = now() "
+            "WHERE k.id = $1::uuid RETURNING " ACCORD_CALENDAR_COLUMNS,
+            id, next.display_name(), next.time_zone(), Base64(CalendarBody(next)));
+        const v1::Calendar stored = RowToCalendar(row);
+        Emit(transaction, "accord.quality.v1.CalendarUpdated", stored.name(),
+             std::stoll(stored.etag()), stored, meta);
+        *out = stored.SerializeAsString();
+        return absl::OkStatus();
+      }));
+}
+
+// ---- SLA policies -------------------------------------------------------------------------------
+
+absl::StatusOr<v1::SlaPolicy> PgQualityRepository::CreateSlaPolicy(const v1::SlaPolicy& policy,
+                                                                   const WriteMeta& meta) {
+  return Decode<v1::SlaPolicy>(
+      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+        const std::string calendar_id = IdOf(policy.calendar());
+        // Locked so that the calendar cannot go while the policy points at it.
+        ACCORD_RETURN_IF_ERROR(LoadCalendar(transaction.Begun(), calendar_id, true).status());
+        auto row = transaction.exec_params1(
+            "INSERT INTO service_quality.sla_policies AS p (id, display_name, tier, priority, "
+            "calendar_id, body) VALUES ($1::uuid, $2, $3::smallint, $4::smallint, $5::uuid, "
+            "decode($6, 'base64')) RETURNING " ACCORD_POLICY_COLUMNS,
+            common::NewUuidV7(), policy.display_name(), static_cast<int>(policy.tier()),
+            static_cast<int>(policy.priority()), calendar_id, Base64(PolicyBody(policy)));
+        const v1::SlaPolicy stored = RowToPolicy(row);
+        Emit(transaction, "accord.quality.v1.SlaPolicyCreated", stored.name(), 1, stored, meta);
+        *out = stored.SerializeAsString();
+        return absl::OkStatus();
+      }));
+}
+
+absl::StatusOr<v1::SlaPolicy> PgQualityRepository::GetSlaPolicy(const std::string& id) {
+  v1::SlaPolicy policy;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = Exec(transaction,
+                         "SELECT " ACCORD_POLICY_COLUMNS
+                         " FROM service_quality.sla_policies p WHERE p.id = $1::uuid",
+                         {id});
+        if (rows.empty()) return common::NotFound("slaPolicies/" + id);
+        policy = RowToPolicy(rows[0]);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return policy;
+}
+
+absl::StatusOr<Page<v1::SlaPolicy>> PgQualityRepository::ListSlaPolicies(const ListQuery& query) {
+  return ListRows<v1::SlaPolicy>(pool_, ACCORD_POLICY_COLUMNS,
+                                 "FROM service_quality.sla_policies p WHERE true", {}, query,
+                                 RowToPolicy);
+}
+
+absl::StatusOr<v1::SlaPolicy> PgQualityRepository::UpdateSlaPolicy(const std::string& id,
+                                                                   const PolicyMutation& mutate,
+                                                                   const WriteMeta& meta) {
+  return Decode<v1::SlaPolicy>(
+      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+        auto rows = Exec(transaction.Begun(),
+                         "SELECT " ACCORD_POLICY_COLUMNS
+                         " FROM service_quality.sla_policies p WHERE p.id = $1::uuid FOR UPDATE",
+                         {id});
+        if (rows.empty()) return common::NotFound("slaPolicies/" + id);
+        ACCORD_ASSIGN_OR_RETURN(v1::SlaPolicy next, mutate(RowToPolicy(rows[0])));
+        const std::string calendar_id = IdOf(next.calendar());
+        ACCORD_RETURN_IF_ERROR(LoadCalendar(transaction.Begun(), calendar_id, true).status());
+        auto row = transaction.exec_params1(
+            "UPDATE service_quality.sla_policies AS p SET display_name = $2, calendar_id = "
+            "$3::uuid, body = decode($4, 'base64'), version = p.version + 1, update_time = now() "
+            "WHERE p.id = $1::uuid RETURNING " ACCORD_POLICY_COLUMNS,
+            id, next.display_name(), calendar_id, Base64(PolicyBody(next)));
+        const v1::SlaPolicy stored = RowToPolicy(row);
+        Emit(transaction, "accord.quality.v1.SlaPolicyUpdated", stored.name(),
+             std::stoll(stored.etag()), stored, meta);
+        *out = stored.SerializeAsString();
+        return absl::OkStatus();
+      }));
+}
+
+absl::StatusOr<std::optional<PolicyMatch>> PgQualityRepository::FindPolicy(int tier, int priority) {
+  std::optional<PolicyMatch> match;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
+    auto rows = Exec(transaction,
+                     "SELECT " ACCORD_POLICY_COLUMNS
+                     ", p.calendar_id::text "
+                     "FROM service_quality.sla_policies p WHERE p.priority = $2::smallint "
+                     "AND p.tier IN ($1::smallint, 0) ORDER BY (p.tier = $1::smallint) DESC "
+                     "LIMIT 1",
+                     {std::to_string(tier), std::to_string(priority)});
+    if (rows.empty()) return absl::OkStatus();
+    PolicyMatch found;
+    found.policy = RowToPolicy(rows[0]);
+    ACCORD_ASSIGN_OR_RETURN(found.calendar,
+                            LoadCalendar(transaction, rows[0][5].as<std::string>(), false));
+    match = std::move(found);
+    return absl::OkStatus();
+  }));
+  return match;
+}
+
+// ---- cases --------------------------------------------------------------------------------------
+
+absl::StatusOr<v1::Survey> PgQualityRepository::InsertSurvey(common::WriteTransaction& transaction,
+                                                             const v1::Survey& survey,
+                                                             const WriteMeta& meta) {
+  const std::string case_id = survey.case_().empty() ? "" : IdOf(survey.case_());
+  auto row = transaction.exec_params1(
+      "INSERT INTO service_quality.surveys AS s (id, account, contact, case_id, state) VALUES "
+      "($1::uuid, $2, $3, NULLIF($4, '')::uuid, 1) RETURNING " ACCORD_SURVEY_COLUMNS,
+      common::NewUuidV7(), survey.account(), survey.contact(), case_id);
+  v1::Survey stored = RowToSurvey(row);
+  Emit(transaction, "accord.quality.v1.SurveyRequested", stored.name(), 1, stored, meta);
+  return stored;
+}
+
+absl::Status PgQualityRepository::StoreCaseChange(common::WriteTransaction& transaction,
+                                                  const CaseChange& change, bool insert,
+                                                  const WriteMeta& meta, v1::Case* stored,
+                                                  v1::TimelineEntry* last_entry) {
+  const std::string id = IdOf(change.next.value.name());
+  auto rows =
+      Exec(transaction.Begun(), insert ? kInsertCase : kUpdateCase, CaseParams(id, change.next));
+  if (rows.size() != 1) return common::NotFound(change.next.value.name());
+  *stored = RowToCase(rows[0]).value;
+  for (const auto& draft : change.timeline) {
+    auto row = transaction.exec_params1(
+        "INSERT INTO service_quality.timeline_entries AS t (id, case_id, kind, text, "
+        "customer_visible, actor) VALUES ($1::uuid, $2::uuid, $3::smallint, $4, $5::boolean, $6) "
+        "RETURNING " ACCORD_TIMELINE_COLUMNS,
+        common::NewUuidV7(), id, static_cast<int>(draft.kind), draft.text,
+        draft.customer_visible ? "true" : "false", meta.actor);
+    *last_entry = RowToEntry(row);
+  }
+  const int64_t version = std::stoll(stored->etag());
+  for (const auto& event : change.events) {
+    Emit(transaction, event.type, stored->name(), version,
+         event.payload ? *event.payload : static_cast<const google::protobuf::Message&>(*stored),
+         meta, event.changed_fields);
+  }
+  if (change.survey)
+    ACCORD_RETURN_IF_ERROR(InsertSurvey(transaction, *change.survey, meta).status());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Case> PgQualityRepository::CreateCase(const CaseChange& change,
+                                                         const WriteMeta& meta) {
+  return Decode<v1::Case>(
+      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+        v1::Case stored;
+        v1::TimelineEntry entry;
+        ACCORD_RETURN_IF_ERROR(StoreCaseChange(transaction, change, true, meta, &stored, &entry));
+        *out = stored.SerializeAsString();
+        return absl::OkStatus();
+      }));
+}
+
+absl::StatusOr<CaseRecord> PgQualityRepository::GetCase(const std::string& id) {
+  CaseRecord record;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = Exec(transaction,
+                         "SELECT " ACCORD_CASE_COLUMNS
+                         " FROM service_quality.cases c WHERE c.id = $1::uuid",
+                         {id});
+        if (rows.empty()) return common::NotFound(CaseName(id));
+        record = RowToCase(rows[0]);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return record;
+}
+
+absl::StatusOr<Page<CaseRecord>> PgQualityRepository::ListCases(const ListQuery& query) {
+  return ListRows<CaseRecord>(pool_, ACCORD_CASE_COLUMNS, "FROM service_quality.cases c WHERE true",
+                              {}, query, RowToCase);
+}
+
+absl::StatusOr<std::string> PgQualityRepository::MutateCase(const std::string& id,
+                                                            const CaseMutation& mutate,
+                                                            bool respond_with_entry,
+                                                            const WriteMeta& meta) {
+  return Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+    auto rows = Exec(transaction.Begun(),
+                     "SELECT " ACCORD_CASE_COLUMNS
+                     " FROM service_quality.cases c WHERE c.id = $1::uuid FOR UPDATE",
+                     {id});
+    if (rows.empty()) return common::NotFound(CaseName(id));
+    const CalendarLookup lookup = LookupIn(transaction.Begun());
+    ACCORD_ASSIGN_OR_RETURN(CaseChange change, mutate(RowToCase(rows[0]), lookup));
+    v1::Case stored;
+    v1::TimelineEntry entry;
+    ACCORD_RETURN_IF_ERROR(StoreCaseChange(transaction, change, false, meta, &stored, &entry));
+    *out = respond_with_entry ? entry.SerializeAsString() : stored.SerializeAsString();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Page<v1::TimelineEntry>> PgQualityRepository::ListTimeline(
+    const std::string& case_id, const ListQuery& query) {
+  ACCORD_RETURN_IF_ERROR(GetCase(case_id).status());
+  return ListRows<v1::TimelineEntry>(
+      pool_, ACCORD_TIMELINE_COLUMNS,
+      "FROM service_quality.timeline_entries t WHERE t.case_id = $1::uuid", {case_id}, query,
+      RowToEntry);
+}
+
+absl::StatusOr<int> PgQualityRepository::Sweep(Instant now, int limit, const SweepFn& sweep,
+                                               const WriteMeta& meta) {
+  int changed = 0;
+  ACCORD_RETURN_IF_ERROR(pool_
+                             .Transact([&](common::WriteTransaction& transaction) -> absl::Status {
+                               changed = 0;
+                               // SKIP LOCKED: replicas sweeping at once take disjoint cases instead
+                               // of queueing; a case locked by a user's change is looked at in the
+                               // next pass.
+                               auto rows = Exec(transaction.Begun(),
+                     "SELECT " ACCORD_CASE_COLUMNS
+                     " FROM service_quality.cases c WHERE c.sla_next_check <= " ACCORD_TS(
+                         1) " ORDER BY c.sla_next_check LIMIT $2::int FOR UPDATE SKIP LOCKED",
+                     {MicrosOf(now), std::to_string(limit)});
+                               SweepContext context;
+                               context.calendar = LookupIn(transaction.Begun());
+                               context.record = [&](const std::string& case_id, const char* target,
+                                                    const char* kind,
+                                                    int cycle) -> absl::StatusOr<bool> {
+                                 auto inserted = Exec(
+                                     transaction.Begun(),
+                                     "INSERT INTO service_quality.sla_events (case_id, target, "
+                                     "kind, "
+                                     "cycle, recorded_by) VALUES ($1::uuid, $2, $3, $4::int, $5) "
+                                     "ON CONFLICT DO NOTHING RETURNING 1",
+                                     {case_id, target, kind, std::to_string(cycle), meta.actor});
+                                 return !inserted.empty();
+                               };
+                               for (const auto& row : rows) {
+                                 ACCORD_ASSIGN_OR_RETURN(std::optional<CaseChange> change,
+                                                         sweep(RowToCase(row), context));
+                                 if (!change) continue;
+                                 v1::Case stored;
+                                 v1::TimelineEntry entry;
+                                 ACCORD_RETURN_IF_ERROR(StoreCaseChange(transaction, *change, false,
+                                                                        meta, &stored, &entry));
+                                 ++changed;
+                               }
+                               return absl::OkStatus();
+                             }));
+  return changed;
+}
+
+// ---- surveys ------------------------------------------------------------------------------------
+
+absl::StatusOr<v1::Survey> PgQualityRepository::CreateSurvey(const v1::Survey& survey,
+                                                             const WriteMeta& meta) {
+  return Decode<v1::Survey>(
+      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+        if (!survey.case_().empty()) {
+          auto rows =
+              Exec(transaction.Begun(), "SELECT 1 FROM service_quality.cases WHERE id = $1::uuid",
+                   {IdOf(survey.case_())});
+          if (rows.empty()) return common::NotFound(survey.case_());
+        }
+        ACCORD_ASSIGN_OR_RETURN(v1::Survey stored, InsertSurvey(transaction, survey, meta));
+        *out = stored.SerializeAsString();
+        return absl::OkStatus();
+      }));
+}
+
+absl::StatusOr<v1::Survey> PgQualityRepository::GetSurvey(const std::string& id) {
+  v1::Survey survey;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = Exec(transaction,
+                         "SELECT " ACCORD_SURVEY_COLUMNS
+                         " FROM service_quality.surveys s WHERE s.id = $1::uuid",
+                         {id});
+        if (rows.empty()) return common::NotFound("surveys/" + id);
+        survey = RowToSurvey(rows[0]);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return survey;
+}
+
+absl::StatusOr<Page<v1::Survey>> PgQualityRepository::ListSurveys(const ListQuery& query) {
+  return ListRows<v1::Survey>(pool_, ACCORD_SURVEY_COLUMNS,
+                              "FROM service_quality.surveys s WHERE true", {}, query, RowToSurvey);
+}
+
+absl::StatusOr<v1::Survey> PgQualityRepository::AnswerSurvey(const std::string& id,
+                                                             const SurveyMutation& mutate,
+                                                             const WriteMeta& meta) {
+  return Decode<v1::Survey>(
+      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+        auto rows = Exec(transaction.Begun(),
+                         "SELECT " ACCORD_SURVEY_COLUMNS
+                         " FROM service_quality.surveys s WHERE s.id = $1::uuid FOR UPDATE",
+                         {id});
+        if (rows.empty()) return common::NotFound("surveys/" + id);
+        ACCORD_ASSIGN_OR_RETURN(v1::Survey next, mutate(RowToSurvey(rows[0])));
+        // `state = 1` again here: the database, too, takes an answer only once.
+        auto updated = Exec(
+            transaction.Begun(),
+            "UPDATE service_quality.surveys AS s SET state = 2, csat = NULLIF($2, '')::smallint, "
+            "nps = NULLIF($3, '')::smallint, effort = NULLIF($4, '')::smallint, comment = $5, "
+            "answer_time = now(), version = s.version + 1 WHERE s.id = $1::uuid AND s.state = 1 "
+            "RETURNING " ACCORD_SURVEY_COLUMNS,
+            {id, next.has_csat() ? std::to_string(next.csat()) : "",
+             next.has_nps() ? std::to_string(next.nps()) : "",
+             next.has_effort() ? std::to_string(next.effort()) : "", next.comment()});
+        if (updated.empty()) {
+          return common::FailedPrecondition("SURVEY_ALREADY_ANSWERED",
+                                            "surveys/" + id + " was already answered");
+        }
+        const v1::Survey stored = RowToSurvey(updated[0]);
+        Emit(transaction, "accord.quality.v1.SurveyAnswered", stored.name(),
+             std::stoll(stored.etag()), stored, meta);
+        *out = stored.SerializeAsString();
+        return absl::OkStatus();
+      }));
+}
+
+// ---- reports ------------------------------------------------------------------------------------
+
+absl::StatusOr<std::vector<ReportCase>> PgQualityRepository::ReportCases(Instant start,
+                                                                         Instant end) {
+  std::vector<ReportCase> cases;
+  ACCORD_RETURN_IF_ERROR(
+      pool_.Read(
+          [&](pqxx::transaction_base& transaction) -> absl::
+                                                       Status {
+                                                         auto rows = Exec(transaction,
+                         "SELECT c.id::text, c.account, c.team, c.assignee, c.category, c.kind, "
+                         "c.first_response_seconds, COALESCE(c.first_response_met, false), "
+                         "c.resolution_seconds, COALESCE(c.resolution_met, false), "
+                         "c.resolved_ever, c.reopen_count > 0 FROM service_quality.cases c "
+                         "WHERE c.create_time >= " ACCORD_TS(1) " AND c.create_time < " ACCORD_TS(2),
+                         {MicrosOf(start), MicrosOf(end)});
+                                                         cases.reserve(rows.size());
+                                                         for (const auto& row : rows) {
+                                                           ReportCase c;
+                                                           c.id = row[0].as<std::string>();
+                                                           c.account = row[1].as<std::string>();
+                                                           c.team = row[2].as<std::string>();
+                                                           c.agent = row[3].as<std::string>();
+                                                           c.category =
+                                                               static_cast<v1::CaseCategory>(
+                                                                   row[4].as<int>());
+                                                           c.kind = static_cast<v1::CaseKind>(
+                                                               row[5].as<int>());
+                                                           if (!row[6].is_null())
+                                                             c.first_response_seconds =
+                                                                 row[6].as<int64_t>();
+                                                           c.first_response_met = row[7].as<bool>();
+                                                           if (!row[8].is_null())
+                                                             c.resolution_seconds =
+                                                                 row[8].as<int64_t>();
+                                                           c.resolution_met = row[9].as<bool>();
+                                                           c.resolved = row[10].as<bool>();
+                                                           c.reopened = row[11].as<bool>();
+                                                           cases.push_back(std::move(c));
+                                                         }
+                                                         return absl::OkStatus();
+                                                       },
+          common::ReadScope::kOneStatement));
+  return cases;
+}
+
+absl::StatusOr<std::vector<ReportSurvey>> PgQualityRepository::ReportSurveys(Instant start,
+                                                                             Instant end) {
+  std::vector<ReportSurvey> surveys;
+  ACCORD_RETURN_IF_ERROR(
+      pool_.Read(
+          [&](pqxx::transaction_base& transaction) -> absl::
+                                                       Status {
+                                                         auto rows = Exec(transaction,
+                         "SELECT s.account, COALESCE(c.team, ''), COALESCE(c.assignee, ''), "
+                         "COALESCE(c.category, 0), s.csat, s.nps, s.effort "
+                         "FROM service_quality.surveys s LEFT JOIN service_quality.cases c ON "
+                         "c.id = s.case_id WHERE s.answer_time >= " ACCORD_TS(
+                             1) " AND s.answer_time < " ACCORD_TS(2),
+                         {MicrosOf(start), MicrosOf(end)});
+                                                         for (const auto& row : rows) {
+                                                           ReportSurvey s;
+                                                           s.account = row[0].as<std::string>();
+                                                           s.team = row[1].as<std::string>();
+                                                           s.agent = row[2].as<std::string>();
+                                                           s.category =
+                                                               static_cast<v1::CaseCategory>(
+                                                                   row[3].as<int>());
+                                                           if (!row[4].is_null())
+                                                             s.csat = row[4].as<int>();
+                                                           if (!row[5].is_null())
+                                                             s.nps = row[5].as<int>();
+                                                           if (!row[6].is_null())
+                                                             s.effort = row[6].as<int>();
+                                                           surveys.push_back(std::move(s));
+                                                         }
+                                                         return absl::OkStatus();
+                                                       },
+          common::ReadScope::kOneStatement));
+  return surveys;
+}
+
+}  // namespace accord::quality

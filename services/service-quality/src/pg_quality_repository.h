@@ -1,0 +1,72 @@
+#pragma once
+
+#include "accord/common/idempotency.h"
+#include "accord/common/outbox.h"
+#include "accord/common/pg.h"
+#include "quality_repository.h"
+
+namespace accord::quality {
+
+inline constexpr char kSchema[] = "service_quality";
+inline constexpr char kServiceName[] = "service-quality";
+
+class PgQualityRepository final : public QualityRepository {
+ public:
+  explicit PgQualityRepository(common::PgPool& pool);
+
+  absl::StatusOr<v1::Calendar> CreateCalendar(const v1::Calendar& calendar,
+                                              const WriteMeta& meta) override;
+  absl::StatusOr<v1::Calendar> GetCalendar(const std::string& id) override;
+  absl::StatusOr<Page<v1::Calendar>> ListCalendars(const ListQuery& query) override;
+  absl::StatusOr<v1::Calendar> UpdateCalendar(const std::string& id, const CalendarMutation& mutate,
+                                              const WriteMeta& meta) override;
+  absl::StatusOr<v1::SlaPolicy> CreateSlaPolicy(const v1::SlaPolicy& policy,
+                                                const WriteMeta& meta) override;
+  absl::StatusOr<v1::SlaPolicy> GetSlaPolicy(const std::string& id) override;
+  absl::StatusOr<Page<v1::SlaPolicy>> ListSlaPolicies(const ListQuery& query) override;
+  absl::StatusOr<v1::SlaPolicy> UpdateSlaPolicy(const std::string& id, const PolicyMutation& mutate,
+                                                const WriteMeta& meta) override;
+  absl::StatusOr<std::optional<PolicyMatch>> FindPolicy(int tier, int priority) override;
+
+  absl::StatusOr<v1::Case> CreateCase(const CaseChange& change, const WriteMeta& meta) override;
+  absl::StatusOr<CaseRecord> GetCase(const std::string& id) override;
+  absl::StatusOr<Page<CaseRecord>> ListCases(const ListQuery& query) override;
+  absl::StatusOr<std::string> MutateCase(const std::string& id, const CaseMutation& mutate,
+                                         bool respond_with_entry, const WriteMeta& meta) override;
+  absl::StatusOr<Page<v1::TimelineEntry>> ListTimeline(const std::string& case_id,
+                                                       const ListQuery& query) override;
+  absl::StatusOr<int> Sweep(Instant now, int limit, const SweepFn& sweep,
+                            const WriteMeta& meta) override;
+
+  absl::StatusOr<v1::Survey> CreateSurvey(const v1::Survey& survey, const WriteMeta& meta) override;
+  absl::StatusOr<v1::Survey> GetSurvey(const std::string& id) override;
+  absl::StatusOr<Page<v1::Survey>> ListSurveys(const ListQuery& query) override;
+  absl::StatusOr<v1::Survey> AnswerSurvey(const std::string& id, const SurveyMutation& mutate,
+                                          const WriteMeta& meta) override;
+
+  absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end) override;
+  absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end) override;
+
+ private:
+  // The one write path: a transaction that honours meta.request_id (a repeated request gets the
+  // first response, stored serialized) around `change`, which writes the response.
+  absl::StatusOr<std::string> Write(
+      const WriteMeta& meta,
+      const std::function<absl::Status(common::WriteTransaction&, std::string*)>& change);
+  void Emit(common::WriteTransaction& transaction, const std::string& type,
+            const std::string& subject, int64_t version, const google::protobuf::Message& payload,
+            const WriteMeta& meta, std::vector<std::string> changed = {});
+  // Stores a case change (insert or update), its timeline, survey and events; returns the case
+  // as stored and the last timeline entry written.
+  absl::Status StoreCaseChange(common::WriteTransaction& transaction, const CaseChange& change,
+                               bool insert, const WriteMeta& meta, v1::Case* stored,
+                               v1::TimelineEntry* last_entry);
+  absl::StatusOr<v1::Survey> InsertSurvey(common::WriteTransaction& transaction,
+                                          const v1::Survey& survey, const WriteMeta& meta);
+
+  common::PgPool& pool_;
+  common::IdempotencyKeys idempotency_;
+  common::OutboxWriter outbox_;
+};
+
+}  // namespace accord::quality

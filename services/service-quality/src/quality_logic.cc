@@ -1,0 +1,1266 @@
+#include "quality_logic.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "accord/common/filter.h"
+#include "accord/common/idempotency.h"
+#include "accord/common/ids.h"
+#include "accord/common/paging.h"
+
+namespace accord::quality {
+namespace {
+
+namespace filter = common::filter;
+using google::protobuf::util::TimeUtil;
+
+constexpr char kCaseOpened[] = "accord.quality.v1.CaseOpened";
+constexpr char kCaseUpdated[] = "accord.quality.v1.CaseUpdated";
+constexpr char kCaseStatusChanged[] = "accord.quality.v1.CaseStatusChanged";
+constexpr char kCaseEscalated[] = "accord.quality.v1.CaseEscalated";
+constexpr char kCaseResolved[] = "accord.quality.v1.CaseResolved";
+constexpr char kCasePriorityOverridden[] = "accord.quality.v1.CasePriorityOverridden";
+constexpr char kCaseCommented[] = "accord.quality.v1.CaseCommented";
+constexpr char kSlaWarning[] = "accord.quality.v1.SlaWarning";
+constexpr char kSlaBreached[] = "accord.quality.v1.SlaBreached";
+
+google::protobuf::Timestamp ToTimestamp(Instant at) {
+  return TimeUtil::MicrosecondsToTimestamp(at.time_since_epoch().count());
+}
+Instant ToInstant(const google::protobuf::Timestamp& at) {
+  return Instant(Micros(TimeUtil::TimestampToMicroseconds(at)));
+}
+bool IsSet(const google::protobuf::Timestamp& at) { return at.seconds() != 0 || at.nanos() != 0; }
+google::protobuf::Duration ToDuration(Micros amount) {
+  return TimeUtil::MicrosecondsToDuration(amount.count());
+}
+Micros ToMicros(const google::protobuf::Duration& duration) {
+  return Micros(TimeUtil::DurationToMicroseconds(duration));
+}
+std::string ShortName(const std::string& full, const std::string& prefix) {
+  return full.rfind(prefix, 0) == 0 ? full.substr(prefix.size()) : full;
+}
+std::string StatusText(v1::CaseStatus status) {
+  return ShortName(v1::CaseStatus_Name(status), "CASE_STATUS_");
+}
+std::string LevelText(v1::EscalationLevel level) {
+  return ShortName(v1::EscalationLevel_Name(level), "ESCALATION_LEVEL_");
+}
+
+void Merge(const absl::Status& status, common::Violations& violations) {
+  for (auto& v : common::FieldViolationsOf(status)) violations.Add(v.field, v.description);
+}
+
+std::map<std::string, std::string> EnumValues(const google::protobuf::EnumDescriptor* descriptor,
+                                              const std::string& prefix) {
+  std::map<std::string, std::string> values;
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    const auto* value = descriptor->value(i);
+    if (value->number() == 0) continue;
+    values[value->name()] = std::to_string(value->number());
+    values[ShortName(value->name(), prefix)] = std::to_string(value->number());
+  }
+  return values;
+}
+
+const filter::Schema& CaseFilterSchema() {
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"account", "c.account", filter::FieldType::kString, {}, {}},
+        {"contact", "c.contact", filter::FieldType::kString, {}, {}},
+        {"assignee", "c.assignee", filter::FieldType::kString, {}, {}},
+        {"team", "c.team", filter::FieldType::kString, {}, {}},
+        {"kind",
+         "c.kind",
+         filter::FieldType::kEnum,
+         EnumValues(v1::CaseKind_descriptor(), "CASE_KIND_"),
+         {}},
+        {"category",
+         "c.category",
+         filter::FieldType::kEnum,
+         EnumValues(v1::CaseCategory_descriptor(), "CASE_CATEGORY_"),
+         {}},
+        {"status",
+         "c.status",
+         filter::FieldType::kEnum,
+         EnumValues(v1::CaseStatus_descriptor(), "CASE_STATUS_"),
+         {}},
+        {"priority",
+         "c.priority",
+         filter::FieldType::kEnum,
+         EnumValues(v1::Priority_descriptor(), "PRIORITY_"),
+         {}},
+        {"escalation_level",
+         "c.escalation_level",
+         filter::FieldType::kEnum,
+         EnumValues(v1::EscalationLevel_descriptor(), "ESCALATION_LEVEL_"),
+         {}},
+        {"create_time", "c.create_time", filter::FieldType::kTimestamp, {}, {}},
+        {"update_time", "c.update_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    schema.text_search_sql = "c.description ILIKE {}";
+    return schema;
+  }();
+  return kSchema;
+}
+
+const filter::Schema& TimelineFilterSchema() {
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"kind",
+         "t.kind",
+         filter::FieldType::kEnum,
+         EnumValues(v1::TimelineEntryKind_descriptor(), "TIMELINE_ENTRY_KIND_"),
+         {}},
+        {"actor", "t.actor", filter::FieldType::kString, {}, {}},
+        {"customer_visible", "t.customer_visible", filter::FieldType::kBool, {}, {}},
+        {"create_time", "t.create_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    return schema;
+  }();
+  return kSchema;
+}
+
+const filter::Schema& PolicyFilterSchema() {
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"display_name", "p.display_name", filter::FieldType::kString, {}, {}},
+        {"tier",
+         "p.tier",
+         filter::FieldType::kEnum,
+         EnumValues(accord::account::v1::AccountTier_descriptor(), "ACCOUNT_TIER_"),
+         {}},
+        {"priority",
+         "p.priority",
+         filter::FieldType::kEnum,
+         EnumValues(v1::Priority_descriptor(), "PRIORITY_"),
+         {}},
+        {"calendar", "('calendars/' || p.calendar_id::text)", filter::FieldType::kString, {}, {}},
+        {"create_time", "p.create_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    return schema;
+  }();
+  return kSchema;
+}
+
+const filter::Schema& CalendarFilterSchema() {
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"display_name", "k.display_name", filter::FieldType::kString, {}, {}},
+        {"time_zone", "k.time_zone", filter::FieldType::kString, {}, {}},
+        {"create_time", "k.create_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    return schema;
+  }();
+  return kSchema;
+}
+
+const filter::Schema& SurveyFilterSchema() {
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"account", "s.account", filter::FieldType::kString, {}, {}},
+        {"contact", "s.contact", filter::FieldType::kString, {}, {}},
+        {"case", "('cases/' || s.case_id::text)", filter::FieldType::kString, {}, {}},
+        {"state",
+         "s.state",
+         filter::FieldType::kEnum,
+         EnumValues(v1::SurveyState_descriptor(), "SURVEY_STATE_"),
+         {}},
+        {"csat", "s.csat", filter::FieldType::kInt, {}, {}},
+        {"nps", "s.nps", filter::FieldType::kInt, {}, {}},
+        {"effort", "s.effort", filter::FieldType::kInt, {}, {}},
+        {"create_time", "s.create_time", filter::FieldType::kTimestamp, {}, {}},
+        {"answer_time", "s.answer_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    return schema;
+  }();
+  return kSchema;
+}
+
+// order_by: one of `fields` (the first is the default), optionally ` desc` or ` asc`.
+absl::StatusOr<std::pair<std::string, bool>> ParseOrder(const std::string& order_by,
+                                                        const std::vector<std::string>& fields) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : order_by + " ") {
+    if (c == ' ') {
+      if (!word.empty()) words.push_back(word);
+      word.clear();
+    } else {
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  if (words.empty()) return std::make_pair(fields.front(), false);
+  std::string choices;
+  for (const auto& f : fields) choices += (choices.empty() ? "" : ", ") + f;
+  if (words.size() > 2 || (words.size() == 2 && words[1] != "asc" && words[1] != "desc") ||
+      std::find(fields.begin(), fields.end(), words[0]) == fields.end()) {
+    return common::InvalidArgument(
+        "order_by", "expected one of " + choices + ", optionally followed by ` desc`");
+  }
+  return std::make_pair(words[0], words.size() == 2 && words[1] == "desc");
+}
+
+struct ListStart {
+  ListQuery query;
+  common::PageStart start;
+};
+
+// Validates page_size, filter and order_by and builds the repository query. `columns` maps an
+// order_by field to its SQL column (`alias.column`) and whether it is a timestamp.
+absl::StatusOr<ListStart> StartList(
+    const common::PageTokenCodec& tokens, int page_size, const std::string& page_token,
+    const std::string& filter_text, const std::string& order_by, const std::string& scope,
+    const filter::Schema& schema, const std::vector<std::pair<std::string, std::string>>& orders) {
+  common::Violations violations;
+  if (page_size < 0) violations.Add("page_size", "must not be negative");
+  std::vector<std::string> fields;
+  for (const auto& [field, column] : orders) fields.push_back(field);
+  auto order = ParseOrder(order_by, fields);
+  Merge(order.status(), violations);
+  auto compiled = filter::Compile(filter_text, schema);
+  Merge(compiled.status(), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ListStart list;
+  ACCORD_ASSIGN_OR_RETURN(list.start,
+                          common::StartPage(tokens, page_size, page_token,
+                                            scope + "\n" + filter_text + "\n" + order->first +
+                                                (order->second ? " desc" : "")));
+  list.query.limit = list.start.limit;
+  list.query.after = list.start.after;
+  list.query.descending = order->second;
+  for (const auto& [field, column] : orders) {
+    if (field == order->first) list.query.order_column = column;
+  }
+  list.query.order_is_time = order->first.find("time") != std::string::npos;
+  if (!list.query.order_is_time) list.query.key_from_text = "{}::smallint";
+  list.query.filter_sql = std::move(compiled->where);
+  list.query.filter_params = std::move(compiled->params);
+  return list;
+}
+
+template <typename T, typename Response, typename Add>
+void FillPage(const common::PageTokenCodec& tokens, const ListStart& list, Page<T>& page,
+              Response& response, Add add) {
+  const size_t returned = common::RowsToReturn(list.start, page.items.size());
+  for (size_t i = 0; i < returned; ++i) add(response, std::move(page.items[i]));
+  response.set_next_page_token(
+      common::NextPageToken(tokens, list.start, page.items.size(), page.keys));
+}
+
+absl::Status CheckEtag(const std::string& supplied, const std::string& name,
+                       const std::string& current) {
+  if (supplied != current) return common::EtagMismatch(name);
+  return absl::OkStatus();
+}
+
+void RequireEtagAndRequestId(const std::string& etag, const std::string& request_id,
+                             common::Violations& violations) {
+  if (etag.empty()) violations.Add("etag", "required: send the etag you last read");
+  Merge(common::IdempotencyKeys::Validate(request_id), violations);
+}
+
+void CheckReason(const std::string& reason, bool required, common::Violations& violations) {
+  if (required && (reason.empty() || IsBlank(reason))) {
+    violations.Add("reason", "required");
+  } else if (CodePoints(reason) > 1000) {
+    violations.Add("reason", "at most 1000 characters");
+  }
+}
+
+std::vector<PauseSpan> PausesOf(const v1::CaseSla& sla) {
+  std::vector<PauseSpan> pauses;
+  for (const auto& pause : sla.pauses()) {
+    PauseSpan span{ToInstant(pause.start_time()), std::nullopt};
+    if (pause.has_end_time()) span.end = ToInstant(pause.end_time());
+    pauses.push_back(span);
+  }
+  return pauses;
+}
+
+SlaTargets TargetsOf(const v1::CaseSla& sla, int warning_percent) {
+  return SlaTargets{ToMicros(sla.first_response_target()), ToMicros(sla.resolution_target()),
+                    warning_percent};
+}
+
+// The warning share is the policy's when the case opened.
+int WarningPercentOf(const CaseRecord& record) {
+  return record.value.sla().warning_percent() > 0 ? record.value.sla().warning_percent() : 80;
+}
+
+void SetDeadlineFields(CaseRecord& record) {
+  auto* sla = record.value.mutable_sla();
+  if (record.deadlines.first_response_due) {
+    *sla->mutable_first_response_due() = ToTimestamp(*record.deadlines.first_response_due);
+  }
+  if (record.deadlines.resolution_due) {
+    *sla->mutable_resolution_due() = ToTimestamp(*record.deadlines.resolution_due);
+  } else {
+    sla->clear_resolution_due();
+  }
+}
+
+// Recomputes the deadlines of an unpaused clock from its targets and ledger.
+absl::Status Recompute(CaseRecord& record, Instant now, const BusinessCalendar& calendar) {
+  const auto& sla = record.value.sla();
+  const Micros paused = PausedTime(calendar, PausesOf(sla), record.clock_start, now);
+  ACCORD_ASSIGN_OR_RETURN(
+      record.deadlines,
+      ComputeDeadlines(calendar, TargetsOf(sla, WarningPercentOf(record)), record.clock_start,
+                       paused, !IsSet(sla.first_response_time())));
+  SetDeadlineFields(record);
+  record.next_check = NextCheck(record.deadlines, record.recorded);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Instant SystemNow() {
+  return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now());
+}
+
+void MarkFirstResponse(CaseRecord& record, Instant now, const BusinessCalendar* calendar) {
+  auto* sla = record.value.mutable_sla();
+  if (IsSet(sla->first_response_time())) return;
+  *sla->mutable_first_response_time() = ToTimestamp(now);
+  if (calendar == nullptr) return;
+  const Instant opened = ToInstant(record.value.create_time());
+  const Micros paused = PausedTime(*calendar, PausesOf(*sla), opened, now);
+  const Micros taken = BusinessTimeBetween(*calendar, opened, now) - paused;
+  record.first_response_seconds = std::chrono::duration_cast<std::chrono::seconds>(taken).count();
+  record.first_response_met =
+      !record.deadlines.first_response_due || now <= *record.deadlines.first_response_due;
+  record.deadlines.first_response_warn.reset();
+  record.deadlines.first_response_due.reset();
+  record.next_check = NextCheck(record.deadlines, record.recorded);
+}
+
+absl::Status ApplyStatusChange(CaseRecord& record, v1::CaseStatus to, Instant now,
+                               const BusinessCalendar* calendar) {
+  const v1::CaseStatus from = record.value.status();
+  auto* sla = record.value.mutable_sla();
+  if (from == v1::CASE_STATUS_WAITING_ON_CUSTOMER && to != from) {
+    // The pause ends: close its ledger entry and move the deadlines by it.
+    if (sla->pauses_size() > 0 && !sla->pauses(sla->pauses_size() - 1).has_end_time()) {
+      *sla->mutable_pauses(sla->pauses_size() - 1)->mutable_end_time() = ToTimestamp(now);
+    }
+    if (calendar != nullptr) ACCORD_RETURN_IF_ERROR(Recompute(record, now, *calendar));
+  }
+  if (to != v1::CASE_STATUS_NEW) MarkFirstResponse(record, now, calendar);
+  record.value.set_status(to);
+  switch (to) {
+    case v1::CASE_STATUS_WAITING_ON_CUSTOMER: {
+      auto* pause = sla->add_pauses();
+      *pause->mutable_start_time() = ToTimestamp(now);
+      record.next_check.reset();  // nothing falls due while paused
+      break;
+    }
+    case v1::CASE_STATUS_RESOLVED: {
+      record.resolved_ever = true;
+      record.next_check.reset();
+      if (calendar != nullptr) {
+        const Micros paused = PausedTime(*calendar, PausesOf(*sla), record.clock_start, now);
+        const Micros taken = BusinessTimeBetween(*calendar, record.clock_start, now) - paused;
+        record.resolution_seconds = std::chrono::duration_cast<std::chrono::seconds>(taken).count();
+        record.resolution_met =
+            !record.deadlines.resolution_due || now <= *record.deadlines.resolution_due;
+      }
+      break;
+    }
+    case v1::CASE_STATUS_CLOSED:
+      record.next_check.reset();
+      break;
+    case v1::CASE_STATUS_REOPENED:
+      // A new cycle with the full resolution target; the old breach stays in sla_events.
+      record.value.set_reopen_count(record.value.reopen_count() + 1);
+      record.cycle += 1;
+      record.recorded = 0;
+      record.clock_start = now;
+      record.resolution_seconds.reset();
+      record.resolution_met = false;
+      record.value.clear_resolution();
+      if (calendar != nullptr) ACCORD_RETURN_IF_ERROR(Recompute(record, now, *calendar));
+      break;
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+void FillSlaView(CaseRecord& record, Instant now, const BusinessCalendar* calendar) {
+  auto* sla = record.value.mutable_sla();
+  SetDeadlineFields(record);
+  if (calendar == nullptr || sla->sla_policy().empty()) {
+    sla->set_state(v1::SLA_STATE_NONE);
+    return;
+  }
+  const v1::CaseStatus status = record.value.status();
+  const bool stopped = status == v1::CASE_STATUS_RESOLVED || status == v1::CASE_STATUS_CLOSED;
+  Instant until = now;
+  if (stopped && record.value.resolution().has_resolve_time()) {
+    until = ToInstant(record.value.resolution().resolve_time());
+  }
+  const SlaView view =
+      ComputeView(*calendar, TargetsOf(*sla, 80), record.clock_start, PausesOf(*sla), until);
+  *sla->mutable_elapsed() = ToDuration(view.elapsed);
+  *sla->mutable_paused() = ToDuration(view.paused);
+  *sla->mutable_remaining() = ToDuration(view.remaining);
+  const bool breached = (record.recorded & (kResolutionBreach | kFirstResponseBreach)) != 0 ||
+                        view.remaining < Micros{0};
+  if (stopped) {
+    sla->set_state(record.resolution_met ? v1::SLA_STATE_MET : v1::SLA_STATE_BREACHED);
+  } else if (status == v1::CASE_STATUS_WAITING_ON_CUSTOMER) {
+    sla->set_state(v1::SLA_STATE_PAUSED);
+  } else if (breached) {
+    sla->set_state(v1::SLA_STATE_BREACHED);
+  } else if ((record.recorded & (kResolutionWarning | kFirstResponseWarning)) != 0 ||
+             (record.deadlines.resolution_warn && now >= *record.deadlines.resolution_warn)) {
+    sla->set_state(v1::SLA_STATE_WARNING);
+  } else {
+    sla->set_state(v1::SLA_STATE_ON_TRACK);
+  }
+}
+
+absl::StatusOr<std::optional<CaseChange>> SweepCase(const CaseRecord& record, SweepContext& context,
+                                                    Instant now) {
+  CaseChange change;
+  change.next = record;
+  CaseRecord& next = change.next;
+  const v1::CaseStatus status = record.value.status();
+  if (!IsOpenStatus(status) || status == v1::CASE_STATUS_WAITING_ON_CUSTOMER) {
+    next.next_check.reset();  // nothing can fall due; should not have been listed
+    return change;
+  }
+  const std::string case_id = record.value.name().substr(std::string("cases/").size());
+  for (const SlaEventDue& due : DueEvents(record.deadlines, record.recorded, now)) {
+    next.recorded |= due.bit;
+    ACCORD_ASSIGN_OR_RETURN(bool first,
+                            context.record(case_id, due.target, due.kind, record.cycle));
+    if (!first) continue;  // another sweeper recorded it (and did what follows)
+    const bool breach = std::string(due.kind) == "breach";
+    const std::string target =
+        std::string(due.target) == "first_response" ? "First-response" : "Resolution";
+    TimelineDraft entry;
+    entry.kind = v1::TIMELINE_ENTRY_KIND_SLA_EVENT;
+    entry.text = target + (breach ? " SLA breached" : " SLA close to breach (warning)");
+    change.timeline.push_back(entry);
+    auto payload = std::make_shared<v1::CaseSlaEvent>();
+    *payload->mutable_case_() = record.value;
+    payload->set_target(due.target);
+    payload->set_kind(due.kind);
+    change.events.push_back({breach ? kSlaBreached : kSlaWarning, payload, {}});
+    if (!breach) continue;
+    auto level = NextEscalationLevel(next.value.escalation_level());
+    if (!level || !IsAllowedTransition(next.value.status(), v1::CASE_STATUS_ESCALATED)) continue;
+    next.value.set_escalation_level(*level);
+    next.value.set_status(v1::CASE_STATUS_ESCALATED);
+    TimelineDraft escalation;
+    escalation.kind = v1::TIMELINE_ENTRY_KIND_ESCALATION;
+    escalation.text = "Escalated to " + LevelText(*level) + ": " + target + " SLA breached";
+    change.timeline.push_back(escalation);
+    change.events.push_back({kCaseEscalated, nullptr, {"status", "escalation_level"}});
+  }
+  next.next_check = NextCheck(next.deadlines, next.recorded);
+  return change;
+}
+
+QualityLogic::QualityLogic(QualityRepository& repository, const common::PageTokenCodec& page_tokens,
+                           QualityOptions options, Clock clock)
+    : repository_(repository),
+      page_tokens_(page_tokens),
+      options_(std::move(options)),
+      clock_(std::move(clock)) {}
+
+absl::StatusOr<std::optional<BusinessCalendar>> QualityLogic::CalendarOf(const std::string& name) {
+  if (name.empty()) return std::optional<BusinessCalendar>();
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(name, "calendars", "calendar"));
+  ACCORD_ASSIGN_OR_RETURN(v1::Calendar calendar, repository_.GetCalendar(id));
+  ACCORD_ASSIGN_OR_RETURN(BusinessCalendar compiled, CompileCalendar(calendar));
+  return std::optional<BusinessCalendar>(std::move(compiled));
+}
+
+absl::StatusOr<v1::Case> QualityLogic::Present(const common::Principal& caller, CaseRecord record) {
+  ACCORD_ASSIGN_OR_RETURN(auto calendar, CalendarOf(record.value.sla().calendar()));
+  FillSlaView(record, clock_(), calendar ? &*calendar : nullptr);
+  if (!SeesFreeText(caller)) Redact(record.value);
+  return std::move(record.value);
+}
+
+// ---- cases --------------------------------------------------------------------------------------
+
+absl::StatusOr<v1::Case> QualityLogic::CreateCase(const common::Principal& caller,
+                                                  const v1::CreateCaseRequest& request,
+                                                  WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kOpenCase));
+  common::Violations violations;
+  ValidateCaseFields(request.case_(), "case.", violations);
+  Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+
+  const Instant now = clock_();
+  CaseChange change;
+  CaseRecord& record = change.next;
+  v1::Case& c = record.value;
+  const v1::Case& in = request.case_();
+  c.set_name(CaseName(common::NewUuidV7()));
+  c.set_account(in.account());
+  c.set_contact(in.contact());
+  c.set_channel(in.channel());
+  c.set_kind(in.kind());
+  c.set_category(in.category());
+  c.set_description(in.description());
+  c.set_impact(in.impact());
+  c.set_urgency(in.urgency());
+  c.set_account_tier(in.account_tier());
+  *c.mutable_special_needs() = in.special_needs();
+  c.set_assignee(in.assignee());
+  c.set_team(in.team());
+  c.set_priority(CasePriority(options_.matrix, in.impact(), in.urgency(), in.account_tier(),
+                              options_.raise_strategic));
+  c.set_status(v1::CASE_STATUS_NEW);
+  c.set_escalation_level(v1::ESCALATION_LEVEL_AGENT);
+  c.set_creator(caller.subject);
+  *c.mutable_create_time() = ToTimestamp(now);
+  record.clock_start = now;
+
+  ACCORD_ASSIGN_OR_RETURN(auto match, repository_.FindPolicy(in.account_tier(), c.priority()));
+  if (match) {
+    ACCORD_ASSIGN_OR_RETURN(BusinessCalendar calendar, CompileCalendar(match->calendar));
+    auto* sla = c.mutable_sla();
+    sla->set_sla_policy(match->policy.name());
+    sla->set_calendar(match->calendar.name());
+    *sla->mutable_first_response_target() = match->policy.first_response_target();
+    *sla->mutable_resolution_target() = match->policy.resolution_target();
+    const int percent = match->policy.warning_percent() > 0 ? match->policy.warning_percent() : 80;
+    sla->set_warning_percent(percent);
+    ACCORD_ASSIGN_OR_RETURN(record.deadlines, ComputeDeadlines(calendar, TargetsOf(*sla, percent),
+                                                               now, Micros{0}, true));
+    SetDeadlineFields(record);
+    record.next_check = NextCheck(record.deadlines, record.recorded);
+  }
+  TimelineDraft opened;
+  opened.kind = v1::TIMELINE_ENTRY_KIND_STATUS_CHANGE;
+  opened.text = "Opened as " + StatusText(c.status()) + ", priority " +
+                ShortName(v1::Priority_Name(c.priority()), "PRIORITY_") +
+                (match ? ", SLA policy " + match->policy.name() : ", no SLA policy");
+  change.timeline.push_back(opened);
+  if (!c.assignee().empty() || !c.team().empty()) {
+    change.timeline.push_back({v1::TIMELINE_ENTRY_KIND_ASSIGNMENT,
+                               "Assigned to " + (c.assignee().empty() ? "-" : c.assignee()) +
+                                   (c.team().empty() ? "" : " (team " + c.team() + ")"),
+                               false});
+  }
+  change.events.push_back({kCaseOpened, nullptr, {}});
+  meta.request_id = request.request_id();
+  ACCORD_ASSIGN_OR_RETURN(v1::Case stored, repository_.CreateCase(change, meta));
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(stored.name(), "name"));
+  ACCORD_ASSIGN_OR_RETURN(CaseRecord fresh, repository_.GetCase(id));
+  return Present(caller, std::move(fresh));
+}
+
+absl::StatusOr<v1::Case> QualityLogic::GetCase(const common::Principal& caller,
+                                               const v1::GetCaseRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(request.name(), "name"));
+  ACCORD_ASSIGN_OR_RETURN(CaseRecord record, repository_.GetCase(id));
+  return Present(caller, std::move(record));
+}
+
+absl::StatusOr<v1::ListCasesResponse> QualityLogic::ListCases(const common::Principal& caller,
+                                                              const v1::ListCasesRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(
+      ListStart list, StartList(page_tokens_, request.page_size(), request.page_token(),
+                                request.filter(), request.order_by(), "cases", CaseFilterSchema(),
+                                {{"create_time", "c.create_time"},
+                                 {"update_time", "c.update_time"},
+                                 {"priority", "c.priority"}}));
+  ACCORD_ASSIGN_OR_RETURN(Page<CaseRecord> page, repository_.ListCases(list.query));
+  // Each calendar is read once per page.
+  std::map<std::string, std::optional<BusinessCalendar>> calendars;
+  const Instant now = clock_();
+  v1::ListCasesResponse response;
+  const size_t returned = common::RowsToReturn(list.start, page.items.size());
+  for (size_t i = 0; i < returned; ++i) {
+    CaseRecord& record = page.items[i];
+    const std::string& name = record.value.sla().calendar();
+    if (!calendars.count(name)) {
+      ACCORD_ASSIGN_OR_RETURN(calendars[name], CalendarOf(name));
+    }
+    const auto& calendar = calendars[name];
+    FillSlaView(record, now, calendar ? &*calendar : nullptr);
+    if (!SeesFreeText(caller)) Redact(record.value);
+    *response.add_cases() = std::move(record.value);
+  }
+  response.set_next_page_token(
+      common::NextPageToken(page_tokens_, list.start, page.items.size(), page.keys));
+  return response;
+}
+
+absl::StatusOr<v1::Case> QualityLogic::ChangeCase(const common::Principal& caller,
+                                                  const std::string& name, const std::string& etag,
+                                                  Action action, const Edit& edit,
+                                                  const WriteMeta& meta) {
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(name, "name"));
+  const Instant now = clock_();
+  ACCORD_ASSIGN_OR_RETURN(
+      std::string bytes,
+      repository_.MutateCase(
+          id,
+          [&](const CaseRecord& current,
+              const CalendarLookup& calendars) -> absl::StatusOr<CaseChange> {
+            ACCORD_RETURN_IF_ERROR(CheckAccess(caller, action, &current.value));
+            if (!etag.empty()) {
+              ACCORD_RETURN_IF_ERROR(CheckEtag(etag, current.value.name(), current.value.etag()));
+            }
+            std::optional<BusinessCalendar> calendar;
+            if (!current.value.sla().calendar().empty()) {
+              ACCORD_ASSIGN_OR_RETURN(v1::Calendar stored,
+                                      calendars(current.value.sla().calendar()));
+              ACCORD_ASSIGN_OR_RETURN(calendar, CompileCalendar(stored));
+            }
+            CaseChange change;
+            change.next = current;
+            (void)now;
+            ACCORD_RETURN_IF_ERROR(edit(change.next, change, calendar ? &*calendar : nullptr));
+            return change;
+          },
+          false, meta));
+  v1::Case stored;
+  if (!stored.ParseFromString(bytes)) return common::Internal("corrupt stored response");
+  ACCORD_ASSIGN_OR_RETURN(CaseRecord fresh, repository_.GetCase(id));
+  return Present(caller, std::move(fresh));
+}
+
+absl::StatusOr<v1::Case> QualityLogic::UpdateCase(const common::Principal& caller,
+                                                  const v1::UpdateCaseRequest& request,
+                                                  WriteMeta meta) {
+  static const std::set<std::string> kPaths = {"contact",     "channel", "kind",    "category",
+                                               "description", "impact",  "urgency", "special_needs",
+                                               "assignee",    "team"};
+  common::Violations violations;
+  Merge(ParseCaseName(request.case_().name(), "case.name").status(), violations);
+  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
+  std::vector<std::string> paths(request.update_mask().paths().begin(),
+                                 request.update_mask().paths().end());
+  for (const auto& path : paths) {
+    if (!kPaths.count(path)) {
+      violations.Add("update_mask", "`" + path +
+                                        "` cannot be updated; updatable: contact, channel, kind, "
+                                        "category, description, impact, urgency, special_needs, "
+                                        "assignee, team");
+    }
+  }
+  if (paths.empty()) {
+    // AIP-134: without a mask, every updatable field the client set is replaced.
+    const v1::Case& patch = request.case_();
+    if (!patch.contact().empty()) paths.push_back("contact");
+    if (patch.channel() != 0) paths.push_back("channel");
+    if (patch.kind() != 0) paths.push_back("kind");
+    if (patch.category() != 0) paths.push_back("category");
+    if (!patch.description().empty()) paths.push_back("description");
+    if (patch.impact() != 0) paths.push_back("impact");
+    if (patch.urgency() != 0) paths.push_back("urgency");
+    if (patch.special_needs_size() > 0) paths.push_back("special_needs");
+    if (!patch.assignee().empty()) paths.push_back("assignee");
+    if (!patch.team().empty()) paths.push_back("team");
+    if (paths.empty()) violations.Add("update_mask", "names no field to change");
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return ChangeCase(
+      caller, request.case_().name(), request.etag(), Action::kWorkCase,
+      [&](CaseRecord& next, CaseChange& change, const BusinessCalendar*) -> absl::Status {
+        const v1::Case before = next.value;
+        v1::Case& c = next.value;
+        const v1::Case& patch = request.case_();
+        for (const auto& path : paths) {
+          if (path == "contact") c.set_contact(patch.contact());
+          if (path == "channel") c.set_channel(patch.channel());
+          if (path == "kind") c.set_kind(patch.kind());
+          if (path == "category") c.set_category(patch.category());
+          if (path == "description") c.set_description(patch.description());
+          if (path == "impact") c.set_impact(patch.impact());
+          if (path == "urgency") c.set_urgency(patch.urgency());
+          if (path == "special_needs") *c.mutable_special_needs() = patch.special_needs();
+          if (path == "assignee") c.set_assignee(patch.assignee());
+          if (path == "team") c.set_team(patch.team());
+        }
+        common::Violations field_violations;
+        ValidateCaseFields(c, "case.", field_violations);
+        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
+        if (c.priority_override_reason().empty()) {
+          c.set_priority(CasePriority(options_.matrix, c.impact(), c.urgency(), c.account_tier(),
+                                      options_.raise_strategic));
+        }
+        if (c.assignee() != before.assignee() || c.team() != before.team()) {
+          change.timeline.push_back({v1::TIMELINE_ENTRY_KIND_ASSIGNMENT,
+                                     "Assigned to " + (c.assignee().empty() ? "-" : c.assignee()) +
+                                         (c.team().empty() ? "" : " (team " + c.team() + ")"),
+                                     false});
+        }
+        change.events.push_back({kCaseUpdated, nullptr, paths});
+        return absl::OkStatus();
+      },
+      meta);
+}
+
+absl::StatusOr<v1::Case> QualityLogic::TransitionCase(const common::Principal& caller,
+                                                      const v1::TransitionCaseRequest& request,
+                                                      WriteMeta meta) {
+  common::Violations violations;
+  Merge(ParseCaseName(request.name(), "name").status(), violations);
+  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
+  const v1::CaseStatus to = request.status();
+  if (to == v1::CASE_STATUS_UNSPECIFIED || !v1::CaseStatus_IsValid(to)) {
+    violations.Add("status", "required: the status to move to");
+  } else if (to == v1::CASE_STATUS_RESOLVED || to == v1::CASE_STATUS_ESCALATED) {
+    violations.Add("status", StatusText(to) + " is reached through " +
+                                 (to == v1::CASE_STATUS_RESOLVED ? "ResolveCase" : "EscalateCase"));
+  }
+  CheckReason(request.reason(), false, violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  const Instant now = clock_();
+  return ChangeCase(
+      caller, request.name(), request.etag(), Action::kWorkCase,
+      [&](CaseRecord& next, CaseChange& change, const BusinessCalendar* calendar) -> absl::Status {
+        const v1::CaseStatus from = next.value.status();
+        if (!IsAllowedTransition(from, to)) return IllegalTransition(from, to);
+        ACCORD_RETURN_IF_ERROR(ApplyStatusChange(next, to, now, calendar));
+        change.timeline.push_back({v1::TIMELINE_ENTRY_KIND_STATUS_CHANGE,
+                                   StatusText(from) + " -> " + StatusText(to) +
+                                       (request.reason().empty() ? "" : ": " + request.reason()),
+                                   false});
+        change.events.push_back({kCaseStatusChanged, nullptr, {"status"}});
+        return absl::OkStatus();
+      },
+      meta);
+}
+
+absl::StatusOr<v1::Case> QualityLogic::EscalateCase(const common::Principal& caller,
+                                                    const v1::EscalateCaseRequest& request,
+                                                    WriteMeta meta) {
+  common::Violations violations;
+  Merge(ParseCaseName(request.name(), "name").status(), violations);
+  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
+  CheckReason(request.reason(), true, violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  const Instant now = clock_();
+  return ChangeCase(
+      caller, request.name(), request.etag(), Action::kWorkCase,
+      [&](CaseRecord& next, CaseChange& change, const BusinessCalendar* calendar) -> absl::Status {
+        const v1::CaseStatus from = next.value.status();
+        if (!IsAllowedTransition(from, v1::CASE_STATUS_ESCALATED)) {
+          return IllegalTransition(from, v1::CASE_STATUS_ESCALATED);
+        }
+        auto level = NextEscalationLevel(next.value.escalation_level());
+        if (!level) {
+          return common::FailedPrecondition("ALREADY_AT_TOP_LEVEL",
+                                            "the case is already escalated to a manager");
+        }
+        ACCORD_RETURN_IF_ERROR(ApplyStatusChange(next, v1::CASE_STATUS_ESCALATED, now, calendar));
+        next.value.set_escalation_level(*level);
+        change.timeline.push_back({v1::TIMELINE_ENTRY_KIND_ESCALATION,
+                                   "Escalated to " + LevelText(*level) + ": " + request.reason(),
+                                   false});
+        change.events.push_back({kCaseEscalated, nullptr, {"status", "escalation_level"}});
+        return absl::OkStatus();
+      },
+      meta);
+}
+
+absl::StatusOr<v1::Case> QualityLogic::ResolveCase(const common::Principal& caller,
+                                                   const v1::ResolveCaseRequest& request,
+                                                   WriteMeta meta) {
+  common::Violations violations;
+  Merge(ParseCaseName(request.name(), "name").status(), violations);
+  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
+  if (!request.has_resolution()) {
+    violations.Add("resolution", "required");
+  } else {
+    ValidateResolution(request.resolution(), "resolution.", violations);
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  const Instant now = clock_();
+  return ChangeCase(
+      caller, request.name(), request.etag(), Action::kWorkCase,
+      [&](CaseRecord& next, CaseChange& change, const BusinessCalendar* calendar) -> absl::Status {
+        const v1::CaseStatus from = next.value.status();
+        if (!IsAllowedTransition(from, v1::CASE_STATUS_RESOLVED)) {
+          return IllegalTransition(from, v1::CASE_STATUS_RESOLVED);
+        }
+        if (request.resolution().has_compensation()) {
+          ACCORD_RETURN_IF_ERROR(CheckCompensation(options_.compensation, caller,
+                                                   request.resolution().compensation().amount()));
+        }
+        auto* resolution = next.value.mutable_resolution();
+        *resolution = request.resolution();
+        resolution->set_resolved_by(caller.subject);
+        *resolution->mutable_resolve_time() = ToTimestamp(now);
+        ACCORD_RETURN_IF_ERROR(ApplyStatusChange(next, v1::CASE_STATUS_RESOLVED, now, calendar));
+        change.timeline.push_back(
+            {v1::TIMELINE_ENTRY_KIND_RESOLUTION,
+             "Resolved (" +
+                 ShortName(v1::ResolutionCode_Name(resolution->code()), "RESOLUTION_CODE_") +
+                 "): " + resolution->summary(),
+             false});
+        change.events.push_back({kCaseResolved, nullptr, {"status", "resolution"}});
+        v1::Survey survey;
+        survey.set_account(next.value.account());
+        survey.set_contact(next.value.contact());
+        survey.set_case_(next.value.name());
+        change.survey = survey;
+        return absl::OkStatus();
+      },
+      meta);
+}
+
+absl::StatusOr<v1::Case> QualityLogic::OverrideCasePriority(
+    const common::Principal& caller, const v1::OverrideCasePriorityRequest& request,
+    WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kOverridePriority));
+  common::Violations violations;
+  Merge(ParseCaseName(request.name(), "name").status(), violations);
+  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
+  if (request.priority() == v1::PRIORITY_UNSPECIFIED || !v1::Priority_IsValid(request.priority())) {
+    violations.Add("priority", "required: LOW, MEDIUM, HIGH or CRITICAL");
+  }
+  CheckReason(request.reason(), true, violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return ChangeCase(
+      caller, request.name(), request.etag(), Action::kOverridePriority,
+      [&](CaseRecord& next, CaseChange& change, const BusinessCalendar*) -> absl::Status {
+        const v1::Priority before = next.value.priority();
+        next.value.set_priority(request.priority());
+        next.value.set_priority_override_reason(request.reason());
+        change.timeline.push_back(
+            {v1::TIMELINE_ENTRY_KIND_PRIORITY_OVERRIDE,
+             "Priority " + ShortName(v1::Priority_Name(before), "PRIORITY_") + " -> " +
+                 ShortName(v1::Priority_Name(request.priority()), "PRIORITY_") + ": " +
+                 request.reason(),
+             false});
+        change.events.push_back(
+            {kCasePriorityOverridden, nullptr, {"priority", "priority_override_reason"}});
+        return absl::OkStatus();
+      },
+      meta);
+}
+
+absl::StatusOr<v1::TimelineEntry> QualityLogic::CreateTimelineEntry(
+    const common::Principal& caller, const v1::CreateTimelineEntryRequest& request,
+    WriteMeta meta) {
+  common::Violations violations;
+  auto id = ParseCaseName(request.parent(), "parent");
+  Merge(id.status(), violations);
+  Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  const auto& entry = request.timeline_entry();
+  if (entry.text().empty() || IsBlank(entry.text())) {
+    violations.Add("timeline_entry.text", "required");
+  } else if (CodePoints(entry.text()) > 8000) {
+    violations.Add("timeline_entry.text", "at most 8000 characters");
+  }
+  if (entry.kind() != v1::TIMELINE_ENTRY_KIND_UNSPECIFIED &&
+      entry.kind() != v1::TIMELINE_ENTRY_KIND_COMMENT) {
+    violations.Add("timeline_entry.kind", "only COMMENT entries can be created");
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  const Instant now = clock_();
+  ACCORD_ASSIGN_OR_RETURN(
+      std::string bytes,
+      repository_.MutateCase(
+          *id,
+          [&](const CaseRecord& current,
+              const CalendarLookup& calendars) -> absl::StatusOr<CaseChange> {
+            ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kWorkCase, &current.value));
+            CaseChange change;
+            change.next = current;
+            if (entry.customer_visible() && IsOpenStatus(current.value.status())) {
+              // Answering the customer is a first response.
+              std::optional<BusinessCalendar> calendar;
+              if (!current.value.sla().calendar().empty()) {
+                ACCORD_ASSIGN_OR_RETURN(v1::Calendar stored,
+                                        calendars(current.value.sla().calendar()));
+                ACCORD_ASSIGN_OR_RETURN(calendar, CompileCalendar(stored));
+              }
+              MarkFirstResponse(change.next, now, calendar ? &*calendar : nullptr);
+            }
+            change.timeline.push_back(
+                {v1::TIMELINE_ENTRY_KIND_COMMENT, entry.text(), entry.customer_visible()});
+            change.events.push_back({kCaseCommented, nullptr, {}});
+            return change;
+          },
+          true, meta));
+  v1::TimelineEntry stored;
+  if (!stored.ParseFromString(bytes)) return common::Internal("corrupt stored response");
+  return stored;
+}
+
+absl::StatusOr<v1::ListTimelineEntriesResponse> QualityLogic::ListTimelineEntries(
+    const common::Principal& caller, const v1::ListTimelineEntriesRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(request.parent(), "parent"));
+  ACCORD_ASSIGN_OR_RETURN(ListStart list,
+                          StartList(page_tokens_, request.page_size(), request.page_token(),
+                                    request.filter(), request.order_by(), request.parent(),
+                                    TimelineFilterSchema(), {{"create_time", "t.create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListTimeline(id, list.query));
+  const bool free_text = SeesFreeText(caller);
+  v1::ListTimelineEntriesResponse response;
+  FillPage(page_tokens_, list, page, response,
+           [free_text](v1::ListTimelineEntriesResponse& r, v1::TimelineEntry entry) {
+             if (!free_text && entry.kind() == v1::TIMELINE_ENTRY_KIND_COMMENT) {
+               entry.clear_text();
+             }
+             *r.add_timeline_entries() = std::move(entry);
+           });
+  return response;
+}
+
+// ---- calendars and SLA policies -----------------------------------------------------------------
+
+namespace {
+
+void ValidateCalendarFields(const v1::Calendar& calendar, common::Violations& violations) {
+  if (calendar.display_name().empty() || IsBlank(calendar.display_name())) {
+    violations.Add("calendar.display_name", "required");
+  } else if (CodePoints(calendar.display_name()) > 200) {
+    violations.Add("calendar.display_name", "at most 200 characters");
+  }
+  if (calendar.holidays_size() > 400) violations.Add("calendar.holidays", "at most 400 entries");
+  ValidateCalendar(calendar, "calendar.", violations);
+}
+
+void ValidateTarget(const google::protobuf::Duration& target, const std::string& field,
+                    common::Violations& violations) {
+  if (target.seconds() <= 0 || target.nanos() != 0 || target.seconds() % 60 != 0) {
+    violations.Add(field, "required: a positive whole number of minutes");
+  } else if (target.seconds() > 1000 * 3600) {
+    violations.Add(field, "at most 1000 hours");
+  }
+}
+
+void ValidatePolicyFields(const v1::SlaPolicy& policy, common::Violations& violations) {
+  if (policy.display_name().empty() || IsBlank(policy.display_name())) {
+    violations.Add("sla_policy.display_name", "required");
+  } else if (CodePoints(policy.display_name()) > 200) {
+    violations.Add("sla_policy.display_name", "at most 200 characters");
+  }
+  if (!accord::account::v1::AccountTier_IsValid(policy.tier())) {
+    violations.Add("sla_policy.tier", "unknown account tier");
+  }
+  if (policy.priority() == v1::PRIORITY_UNSPECIFIED || !v1::Priority_IsValid(policy.priority())) {
+    violations.Add("sla_policy.priority", "required: LOW, MEDIUM, HIGH or CRITICAL");
+  }
+  ValidateTarget(policy.first_response_target(), "sla_policy.first_response_target", violations);
+  ValidateTarget(policy.resolution_target(), "sla_policy.resolution_target", violations);
+  if (policy.first_response_target().seconds() > policy.resolution_target().seconds()) {
+    violations.Add("sla_policy.first_response_target", "must not exceed the resolution target");
+  }
+  Merge(ParseSimpleName(policy.calendar(), "calendars", "sla_policy.calendar").status(),
+        violations);
+  if (policy.warning_percent() < 0 || policy.warning_percent() > 99) {
+    violations.Add("sla_policy.warning_percent", "must be 1 to 99 (0: the default 80)");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Calendar> QualityLogic::CreateCalendar(const common::Principal& caller,
+                                                          const v1::CreateCalendarRequest& request,
+                                                          WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
+  common::Violations violations;
+  ValidateCalendarFields(request.calendar(), violations);
+  Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return repository_.CreateCalendar(request.calendar(), meta);
+}
+
+absl::StatusOr<v1::Calendar> QualityLogic::GetCalendar(const common::Principal& caller,
+                                                       const v1::GetCalendarRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(request.name(), "calendars", "name"));
+  return repository_.GetCalendar(id);
+}
+
+absl::StatusOr<v1::ListCalendarsResponse> QualityLogic::ListCalendars(
+    const common::Principal& caller, const v1::ListCalendarsRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(ListStart list,
+                          StartList(page_tokens_, request.page_size(), request.page_token(),
+                                    request.filter(), request.order_by(), "calendars",
+                                    CalendarFilterSchema(), {{"create_time", "k.create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListCalendars(list.query));
+  v1::ListCalendarsResponse response;
+  FillPage(page_tokens_, list, page, response,
+           [](v1::ListCalendarsResponse& r, v1::Calendar c) { *r.add_calendars() = std::move(c); });
+  return response;
+}
+
+absl::StatusOr<v1::Calendar> QualityLogic::UpdateCalendar(const common::Principal& caller,
+                                                          const v1::UpdateCalendarRequest& request,
+                                                          WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
+  common::Violations violations;
+  auto id = ParseSimpleName(request.calendar().name(), "calendars", "calendar.name");
+  Merge(id.status(), violations);
+  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
+  static const std::set<std::string> kPaths = {"display_name", "time_zone", "working_hours",
+                                               "holidays"};
+  std::vector<std::string> paths(request.update_mask().paths().begin(),
+                                 request.update_mask().paths().end());
+  if (paths.empty()) paths.assign(kPaths.begin(), kPaths.end());
+  for (const auto& path : paths) {
+    if (!kPaths.count(path)) {
+      violations.Add("update_mask", "`" + path +
+                                        "` cannot be updated; updatable: display_name, "
+                                        "time_zone, working_hours, holidays");
+    }
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return repository_.UpdateCalendar(
+      *id,
+      [&](const v1::Calendar& current) -> absl::StatusOr<v1::Calendar> {
+        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
+        v1::Calendar next = current;
+        const v1::Calendar& patch = request.calendar();
+        for (const auto& path : paths) {
+          if (path == "display_name") next.set_display_name(patch.display_name());
+          if (path == "time_zone") next.set_time_zone(patch.time_zone());
+          if (path == "working_hours") *next.mutable_working_hours() = patch.working_hours();
+          if (path == "holidays") *next.mutable_holidays() = patch.holidays();
+        }
+        common::Violations field_violations;
+        ValidateCalendarFields(next, field_violations);
+        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
+        return next;
+      },
+      meta);
+}
+
+absl::StatusOr<v1::SlaPolicy> QualityLogic::CreateSlaPolicy(
+    const common::Principal& caller, const v1::CreateSlaPolicyRequest& request, WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
+  common::Violations violations;
+  ValidatePolicyFields(request.sla_policy(), violations);
+  Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  auto created = repository_.CreateSlaPolicy(request.sla_policy(), meta);
+  if (absl::IsAlreadyExists(created.status())) {
+    return common::AlreadyExists("SLA_POLICY_EXISTS",
+                                 "a policy for this tier and priority exists already; update it");
+  }
+  return created;
+}
+
+absl::StatusOr<v1::SlaPolicy> QualityLogic::GetSlaPolicy(const common::Principal& caller,
+                                                         const v1::GetSlaPolicyRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(request.name(), "slaPolicies", "name"));
+  return repository_.GetSlaPolicy(id);
+}
+
+absl::StatusOr<v1::ListSlaPoliciesResponse> QualityLogic::ListSlaPolicies(
+    const common::Principal& caller, const v1::ListSlaPoliciesRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(ListStart list,
+                          StartList(page_tokens_, request.page_size(), request.page_token(),
+                                    request.filter(), request.order_by(), "slaPolicies",
+                                    PolicyFilterSchema(), {{"create_time", "p.create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSlaPolicies(list.query));
+  v1::ListSlaPoliciesResponse response;
+  FillPage(page_tokens_, list, page, response, [](v1::ListSlaPoliciesResponse& r, v1::SlaPolicy p) {
+    *r.add_sla_policies() = std::move(p);
+  });
+  return response;
+}
+
+absl::StatusOr<v1::SlaPolicy> QualityLogic::UpdateSlaPolicy(
+    const common::Principal& caller, const v1::UpdateSlaPolicyRequest& request, WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
+  common::Violations violations;
+  auto id = ParseSimpleName(request.sla_policy().name(), "slaPolicies", "sla_policy.name");
+  Merge(id.status(), violations);
+  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
+  static const std::set<std::string> kPaths = {"display_name", "first_response_target",
+                                               "resolution_target", "calendar", "warning_percent"};
+  std::vector<std::string> paths(request.update_mask().paths().begin(),
+                                 request.update_mask().paths().end());
+  if (paths.empty()) violations.Add("update_mask", "required: the fields to change");
+  for (const auto& path : paths) {
+    if (!kPaths.count(path)) {
+      violations.Add("update_mask", "`" + path +
+                                        "` cannot be updated; updatable: display_name, "
+                                        "first_response_target, resolution_target, calendar, "
+                                        "warning_percent");
+    }
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return repository_.UpdateSlaPolicy(
+      *id,
+      [&](const v1::SlaPolicy& current) -> absl::StatusOr<v1::SlaPolicy> {
+        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
+        v1::SlaPolicy next = current;
+        const v1::SlaPolicy& patch = request.sla_policy();
+        for (const auto& path : paths) {
+          if (path == "display_name") next.set_display_name(patch.display_name());
+          if (path == "first_response_target") {
+            *next.mutable_first_response_target() = patch.first_response_target();
+          }
+          if (path == "resolution_target") {
+            *next.mutable_resolution_target() = patch.resolution_target();
+          }
+          if (path == "calendar") next.set_calendar(patch.calendar());
+          if (path == "warning_percent") next.set_warning_percent(patch.warning_percent());
+        }
+        common::Violations field_violations;
+        ValidatePolicyFields(next, field_violations);
+        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
+        return next;
+      },
+      meta);
+}
+
+// ---- surveys ------------------------------------------------------------------------------------
+
+absl::StatusOr<v1::Survey> QualityLogic::CreateSurvey(const common::Principal& caller,
+                                                      const v1::CreateSurveyRequest& request,
+                                                      WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRequestSurvey));
+  common::Violations violations;
+  const v1::Survey& survey = request.survey();
+  if (!IsResourceName(survey.account(), "accounts")) {
+    violations.Add("survey.account", "required: accounts/{uuid}");
+  }
+  if (!survey.contact().empty() && !IsResourceName(survey.contact(), "contacts")) {
+    violations.Add("survey.contact", "must be contacts/{uuid} or empty");
+  }
+  if (!survey.case_().empty() && !IsResourceName(survey.case_(), "cases")) {
+    violations.Add("survey.case", "must be cases/{uuid} or empty");
+  }
+  Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return repository_.CreateSurvey(survey, meta);
+}
+
+absl::StatusOr<v1::Survey> QualityLogic::GetSurvey(const common::Principal& caller,
+                                                   const v1::GetSurveyRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(request.name(), "surveys", "name"));
+  ACCORD_ASSIGN_OR_RETURN(v1::Survey survey, repository_.GetSurvey(id));
+  if (!SeesFreeText(caller)) survey.clear_comment();
+  return survey;
+}
+
+absl::StatusOr<v1::ListSurveysResponse> QualityLogic::ListSurveys(
+    const common::Principal& caller, const v1::ListSurveysRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(ListStart list,
+                          StartList(page_tokens_, request.page_size(), request.page_token(),
+                                    request.filter(), request.order_by(), "surveys",
+                                    SurveyFilterSchema(), {{"create_time", "s.create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSurveys(list.query));
+  const bool free_text = SeesFreeText(caller);
+  v1::ListSurveysResponse response;
+  FillPage(page_tokens_, list, page, response,
+           [free_text](v1::ListSurveysResponse& r, v1::Survey s) {
+             if (!free_text) s.clear_comment();
+             *r.add_surveys() = std::move(s);
+           });
+  return response;
+}
+
+absl::StatusOr<v1::Survey> QualityLogic::AnswerSurvey(const common::Principal& caller,
+                                                      const v1::AnswerSurveyRequest& request,
+                                                      WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kAnswerSurvey));
+  common::Violations violations;
+  auto id = ParseSimpleName(request.name(), "surveys", "name");
+  Merge(id.status(), violations);
+  Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  if (!request.has_csat() && !request.has_nps() && !request.has_effort()) {
+    violations.Add("csat", "give at least one of csat, nps and effort");
+  }
+  if (request.has_csat() && (request.csat() < 1 || request.csat() > 5)) {
+    violations.Add("csat", "must be 1 to 5");
+  }
+  if (request.has_nps() && (request.nps() < 0 || request.nps() > 10)) {
+    violations.Add("nps", "must be 0 to 10");
+  }
+  if (request.has_effort() && (request.effort() < 1 || request.effort() > 7)) {
+    violations.Add("effort", "must be 1 to 7");
+  }
+  if (CodePoints(request.comment()) > 4000) violations.Add("comment", "at most 4000 characters");
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return repository_.AnswerSurvey(
+      *id,
+      [&](const v1::Survey& current) -> absl::StatusOr<v1::Survey> {
+        if (current.state() != v1::SURVEY_STATE_REQUESTED) {
+          return common::FailedPrecondition("SURVEY_ALREADY_ANSWERED",
+                                            current.name() + " was already answered");
+        }
+        v1::Survey next = current;
+        if (request.has_csat()) next.set_csat(request.csat());
+        if (request.has_nps()) next.set_nps(request.nps());
+        if (request.has_effort()) next.set_effort(request.effort());
+        next.set_comment(request.comment());
+        return next;
+      },
+      meta);
+}
+
+// ---- reports ------------------------------------------------------------------------------------
+
+absl::StatusOr<v1::ServiceReport> QualityLogic::GetServiceReport(
+    const common::Principal& caller, const v1::GetServiceReportRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kReport));
+  common::Violations violations;
+  if (!request.has_start_time()) violations.Add("start_time", "required");
+  if (!request.has_end_time()) violations.Add("end_time", "required");
+  if (request.has_start_time() && request.has_end_time()) {
+    const auto length = ToInstant(request.end_time()) - ToInstant(request.start_time());
+    if (length <= Micros{0}) {
+      violations.Add("end_time", "must be after start_time");
+    } else if (length > std::chrono::hours(24 * 366)) {
+      violations.Add("end_time", "a report covers at most 366 days");
+    }
+  }
+  if (request.group_by() == v1::REPORT_GROUP_BY_UNSPECIFIED ||
+      !v1::ReportGroupBy_IsValid(request.group_by())) {
+    violations.Add("group_by", "required: ACCOUNT, CATEGORY, TEAM or AGENT");
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  const Instant start = ToInstant(request.start_time());
+  const Instant end = ToInstant(request.end_time());
+  ReportInput input;
+  ACCORD_ASSIGN_OR_RETURN(input.cases, repository_.ReportCases(start, end));
+  ACCORD_ASSIGN_OR_RETURN(input.previous_cases,
+                          repository_.ReportCases(start - (end - start), start));
+  ACCORD_ASSIGN_OR_RETURN(input.surveys, repository_.ReportSurveys(start, end));
+  v1::ServiceReport report = BuildReport(input, request.group_by(), options_.report_rules);
+  *report.mutable_start_time() = request.start_time();
+  *report.mutable_end_time() = request.end_time();
+  return report;
+}
+
+}  // namespace accord::quality

@@ -1,0 +1,124 @@
+// The service-quality domain: request validation, permissions, the case flow with its SLA
+// clock, surveys and reports, over a QualityRepository. No gRPC types.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "accord/common/auth.h"
+#include "accord/common/page_token.h"
+#include "accord/quality/v1/case.pb.h"
+#include "accord/quality/v1/report.pb.h"
+#include "accord/quality/v1/sla.pb.h"
+#include "accord/quality/v1/survey.pb.h"
+#include "quality_access.h"
+#include "quality_options.h"
+#include "quality_repository.h"
+
+namespace accord::quality {
+
+using Clock = std::function<Instant()>;
+Instant SystemNow();
+
+// What a status change does to the case and its clock, at `now`: first response, pause ledger,
+// deadlines, reopen cycle, resolution figures. `calendar` is nullptr for a case without SLA.
+// Pure; the caller has checked the move is allowed.
+absl::Status ApplyStatusChange(CaseRecord& record, v1::CaseStatus to, Instant now,
+                               const BusinessCalendar* calendar);
+// Marks the first response at `now` if there was none (figures, and no more first-response
+// deadlines).
+void MarkFirstResponse(CaseRecord& record, Instant now, const BusinessCalendar* calendar);
+// Elapsed, paused, remaining and the state of the clock as of `now`, into record.value.sla.
+void FillSlaView(CaseRecord& record, Instant now, const BusinessCalendar* calendar);
+// The sweeper's decision for one case (see Sweeper): records due events through `context`
+// and returns the change, or nullopt when there is nothing to store.
+absl::StatusOr<std::optional<CaseChange>> SweepCase(const CaseRecord& record, SweepContext& context,
+                                                    Instant now);
+
+class QualityLogic {
+ public:
+  QualityLogic(QualityRepository& repository, const common::PageTokenCodec& page_tokens,
+               QualityOptions options, Clock clock = SystemNow);
+
+  // Cases.
+  absl::StatusOr<v1::Case> CreateCase(const common::Principal& caller,
+                                      const v1::CreateCaseRequest& request, WriteMeta meta);
+  absl::StatusOr<v1::Case> GetCase(const common::Principal& caller,
+                                   const v1::GetCaseRequest& request);
+  absl::StatusOr<v1::ListCasesResponse> ListCases(const common::Principal& caller,
+                                                  const v1::ListCasesRequest& request);
+  absl::StatusOr<v1::Case> UpdateCase(const common::Principal& caller,
+                                      const v1::UpdateCaseRequest& request, WriteMeta meta);
+  absl::StatusOr<v1::Case> TransitionCase(const common::Principal& caller,
+                                          const v1::TransitionCaseRequest& request, WriteMeta meta);
+  absl::StatusOr<v1::Case> EscalateCase(const common::Principal& caller,
+                                        const v1::EscalateCaseRequest& request, WriteMeta meta);
+  absl::StatusOr<v1::Case> ResolveCase(const common::Principal& caller,
+                                       const v1::ResolveCaseRequest& request, WriteMeta meta);
+  absl::StatusOr<v1::Case> OverrideCasePriority(const common::Principal& caller,
+                                                const v1::OverrideCasePriorityRequest& request,
+                                                WriteMeta meta);
+  absl::StatusOr<v1::TimelineEntry> CreateTimelineEntry(
+      const common::Principal& caller, const v1::CreateTimelineEntryRequest& request,
+      WriteMeta meta);
+  absl::StatusOr<v1::ListTimelineEntriesResponse> ListTimelineEntries(
+      const common::Principal& caller, const v1::ListTimelineEntriesRequest& request);
+
+  // SLA policies and calendars.
+  absl::StatusOr<v1::Calendar> CreateCalendar(const common::Principal& caller,
+                                              const v1::CreateCalendarRequest& request,
+                                              WriteMeta meta);
+  absl::StatusOr<v1::Calendar> GetCalendar(const common::Principal& caller,
+                                           const v1::GetCalendarRequest& request);
+  absl::StatusOr<v1::ListCalendarsResponse> ListCalendars(const common::Principal& caller,
+                                                          const v1::ListCalendarsRequest& request);
+  absl::StatusOr<v1::Calendar> UpdateCalendar(const common::Principal& caller,
+                                              const v1::UpdateCalendarRequest& request,
+                                              WriteMeta meta);
+  absl::StatusOr<v1::SlaPolicy> CreateSlaPolicy(const common::Principal& caller,
+                                                const v1::CreateSlaPolicyRequest& request,
+                                                WriteMeta meta);
+  absl::StatusOr<v1::SlaPolicy> GetSlaPolicy(const common::Principal& caller,
+                                             const v1::GetSlaPolicyRequest& request);
+  absl::StatusOr<v1::ListSlaPoliciesResponse> ListSlaPolicies(
+      const common::Principal& caller, const v1::ListSlaPoliciesRequest& request);
+  absl::StatusOr<v1::SlaPolicy> UpdateSlaPolicy(const common::Principal& caller,
+                                                const v1::UpdateSlaPolicyRequest& request,
+                                                WriteMeta meta);
+
+  // Surveys.
+  absl::StatusOr<v1::Survey> CreateSurvey(const common::Principal& caller,
+                                          const v1::CreateSurveyRequest& request, WriteMeta meta);
+  absl::StatusOr<v1::Survey> GetSurvey(const common::Principal& caller,
+                                       const v1::GetSurveyRequest& request);
+  absl::StatusOr<v1::ListSurveysResponse> ListSurveys(const common::Principal& caller,
+                                                      const v1::ListSurveysRequest& request);
+  absl::StatusOr<v1::Survey> AnswerSurvey(const common::Principal& caller,
+                                          const v1::AnswerSurveyRequest& request, WriteMeta meta);
+
+  // Reports.
+  absl::StatusOr<v1::ServiceReport> GetServiceReport(const common::Principal& caller,
+                                                     const v1::GetServiceReportRequest& request);
+
+  const QualityOptions& options() const { return options_; }
+
+ private:
+  // A case change under the row lock: access, etag, then `change` edits the record.
+  using Edit = std::function<absl::Status(CaseRecord& next, CaseChange& change,
+                                          const BusinessCalendar* calendar)>;
+  absl::StatusOr<v1::Case> ChangeCase(const common::Principal& caller, const std::string& name,
+                                      const std::string& etag, Action action, const Edit& edit,
+                                      const WriteMeta& meta);
+  // The case as a reader sees it: the live clock, redacted for integration.
+  absl::StatusOr<v1::Case> Present(const common::Principal& caller, CaseRecord record);
+  absl::StatusOr<std::optional<BusinessCalendar>> CalendarOf(const std::string& name);
+
+  QualityRepository& repository_;
+  const common::PageTokenCodec& page_tokens_;
+  QualityOptions options_;
+  Clock clock_;
+};
+
+}  // namespace accord::quality

@@ -1,0 +1,82 @@
+#include "quality_options.h"
+
+#include <cstdlib>
+
+#include "accord/common/errors.h"
+
+namespace accord::quality {
+
+QualityOptions QualityOptions::Defaults() {
+  QualityOptions options;
+  options.compensation.by_role[common::Role::kServiceAgent] =
+      *CompensationLimits::ParseList("EUR 500, USD 500");
+  return options;
+}
+
+absl::StatusOr<QualityOptions> QualityOptions::FromEnvironment(
+    const std::map<std::string, std::string>& env) {
+  auto get = [&](const char* name) -> std::optional<std::string> {
+    if (!env.empty()) {
+      auto found = env.find(name);
+      if (found == env.end()) return std::nullopt;
+      return found->second;
+    }
+    const char* value = std::getenv(name);
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  QualityOptions options = Defaults();
+  std::vector<std::string> errors;
+  if (auto text = get("ACCORD_QUALITY_PRIORITY_MATRIX")) {
+    auto matrix = PriorityMatrix::Parse(*text);
+    if (matrix.ok()) {
+      options.matrix = *matrix;
+    } else {
+      errors.push_back("ACCORD_QUALITY_PRIORITY_MATRIX: " + std::string(matrix.status().message()));
+    }
+  }
+  if (auto text = get("ACCORD_QUALITY_RAISE_STRATEGIC")) {
+    if (*text == "true" || *text == "1") {
+      options.raise_strategic = true;
+    } else if (*text == "false" || *text == "0") {
+      options.raise_strategic = false;
+    } else {
+      errors.push_back("ACCORD_QUALITY_RAISE_STRATEGIC: expected true or false");
+    }
+  }
+  if (auto text = get("ACCORD_QUALITY_AGENT_COMPENSATION_LIMIT")) {
+    auto limits = CompensationLimits::ParseList(*text);
+    if (limits.ok()) {
+      options.compensation.by_role[common::Role::kServiceAgent] = *limits;
+    } else {
+      errors.push_back("ACCORD_QUALITY_AGENT_COMPENSATION_LIMIT: " +
+                       std::string(limits.status().message()));
+    }
+  }
+  auto number = [&](const char* name, long min, long max, long* out) {
+    auto text = get(name);
+    if (!text) return;
+    char* end = nullptr;
+    const long value = std::strtol(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || value < min || value > max) {
+      errors.push_back(std::string(name) + ": expected a number from " + std::to_string(min) +
+                       " to " + std::to_string(max));
+      return;
+    }
+    *out = value;
+  };
+  long interval = options.sweep_interval.count();
+  number("ACCORD_QUALITY_SWEEP_INTERVAL_MS", 0, 3600000, &interval);
+  options.sweep_interval = std::chrono::milliseconds(interval);
+  long batch = options.sweep_batch;
+  number("ACCORD_QUALITY_SWEEP_BATCH", 1, 100000, &batch);
+  options.sweep_batch = static_cast<int>(batch);
+  if (!errors.empty()) {
+    std::string message;
+    for (const auto& error : errors) message += (message.empty() ? "" : "; ") + error;
+    return absl::InvalidArgumentError(message);
+  }
+  return options;
+}
+
+}  // namespace accord::quality

@@ -1,0 +1,35 @@
+// Settings of service-quality beyond the common ones, read from the environment (see README
+// "Service quality"):
+//   ACCORD_QUALITY_PRIORITY_MATRIX        9 priorities, impact HIGH..LOW by urgency HIGH..LOW
+//   ACCORD_QUALITY_RAISE_STRATEGIC        true: strategic accounts get one step more (default)
+//   ACCORD_QUALITY_AGENT_COMPENSATION_LIMIT  e.g. "EUR 500, USD 500" (the default)
+//   ACCORD_QUALITY_SWEEP_INTERVAL_MS      how often the SLA sweeper runs (default 30000; 0 off)
+//   ACCORD_QUALITY_SWEEP_BATCH            cases per sweeper transaction (default 500)
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "case_rules.h"
+#include "report_logic.h"
+
+namespace accord::quality {
+
+struct QualityOptions {
+  PriorityMatrix matrix;
+  bool raise_strategic = true;
+  CompensationLimits compensation;
+  std::chrono::milliseconds sweep_interval{30000};
+  int sweep_batch = 500;
+  ReportRules report_rules;
+
+  // The defaults: the matrix above, EUR 500 and USD 500 for service_agent.
+  static QualityOptions Defaults();
+  // From `env` (the process environment when empty); INVALID_ARGUMENT naming each bad setting.
+  static absl::StatusOr<QualityOptions> FromEnvironment(
+      const std::map<std::string, std::string>& env = {});
+};
+
+}  // namespace accord::quality

@@ -1,0 +1,168 @@
+// Storage of the service-quality resources, behind an interface so the domain logic does not
+// see SQL. Every write runs in one transaction that also appends its events to the outbox and,
+// with a request_id, claims and stores the idempotency key (PgQualityRepository::Write is the one
+// place that does it).
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "accord/quality/v1/case.pb.h"
+#include "accord/quality/v1/sla.pb.h"
+#include "accord/quality/v1/survey.pb.h"
+#include "report_logic.h"
+#include "sla_clock.h"
+
+namespace accord::quality {
+
+struct WriteMeta {
+  std::string actor;
+  std::string trace_id;
+  std::string method;       // scopes the request_id
+  std::string request_id;   // empty: not idempotent
+  std::string fingerprint;  // of the request
+};
+
+// A case with the SLA state kept beside it.
+struct CaseRecord {
+  v1::Case value;
+  Instant clock_start;
+  int cycle = 1;
+  int recorded = 0;  // SlaEventBit of the current cycle
+  SlaDeadlines deadlines;
+  std::optional<Instant> next_check;
+  std::optional<int64_t> first_response_seconds;
+  bool first_response_met = false;
+  std::optional<int64_t> resolution_seconds;
+  bool resolution_met = false;
+  bool resolved_ever = false;
+  int64_t version = 0;
+};
+
+struct EventDraft {
+  std::string type;  // "accord.quality.v1.CaseOpened"
+  std::shared_ptr<google::protobuf::Message> payload;
+  std::vector<std::string> changed_fields;
+};
+
+struct TimelineDraft {
+  v1::TimelineEntryKind kind = v1::TIMELINE_ENTRY_KIND_COMMENT;
+  std::string text;
+  bool customer_visible = false;
+};
+
+// What a change of a case writes besides the case itself.
+struct CaseChange {
+  CaseRecord next;
+  std::vector<TimelineDraft> timeline;
+  // Events about the case; the payload nullptr means the case after the change.
+  std::vector<EventDraft> events;
+  // A survey request to create (resolving a case).
+  std::optional<v1::Survey> survey;
+};
+
+struct ListQuery {
+  int limit = 50;
+  std::string order_column;  // trusted SQL, e.g. "c.create_time"
+  bool order_is_time = true;
+  std::string key_from_text = "{}";
+  bool descending = false;
+  std::string filter_sql;
+  std::vector<std::string> filter_params;
+  std::optional<std::vector<std::string>> after;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::vector<std::vector<std::string>> keys;
+};
+
+// Looks up a calendar inside the transaction of a change.
+using CalendarLookup = std::function<absl::StatusOr<v1::Calendar>(const std::string& name)>;
+
+struct PolicyMatch {
+  v1::SlaPolicy policy;
+  v1::Calendar calendar;
+};
+
+// Inside a sweep: records an SLA event unless it already is (false then), by the primary key of
+// sla_events.
+struct SweepContext {
+  CalendarLookup calendar;
+  std::function<absl::StatusOr<bool>(const std::string& case_id, const char* target,
+                                     const char* kind, int cycle)>
+      record;
+};
+
+class QualityRepository {
+ public:
+  virtual ~QualityRepository() = default;
+
+  // Calendars and SLA policies. Names are assigned here.
+  virtual absl::StatusOr<v1::Calendar> CreateCalendar(const v1::Calendar& calendar,
+                                                      const WriteMeta& meta) = 0;
+  virtual absl::StatusOr<v1::Calendar> GetCalendar(const std::string& id) = 0;
+  virtual absl::StatusOr<Page<v1::Calendar>> ListCalendars(const ListQuery& query) = 0;
+  using CalendarMutation = std::function<absl::StatusOr<v1::Calendar>(const v1::Calendar&)>;
+  virtual absl::StatusOr<v1::Calendar> UpdateCalendar(const std::string& id,
+                                                      const CalendarMutation& mutate,
+                                                      const WriteMeta& meta) = 0;
+  // NOT_FOUND naming the calendar when it does not exist; ALREADY_EXISTS for a second policy of
+  // a tier and priority.
+  virtual absl::StatusOr<v1::SlaPolicy> CreateSlaPolicy(const v1::SlaPolicy& policy,
+                                                        const WriteMeta& meta) = 0;
+  virtual absl::StatusOr<v1::SlaPolicy> GetSlaPolicy(const std::string& id) = 0;
+  virtual absl::StatusOr<Page<v1::SlaPolicy>> ListSlaPolicies(const ListQuery& query) = 0;
+  using PolicyMutation = std::function<absl::StatusOr<v1::SlaPolicy>(const v1::SlaPolicy&)>;
+  virtual absl::StatusOr<v1::SlaPolicy> UpdateSlaPolicy(const std::string& id,
+                                                        const PolicyMutation& mutate,
+                                                        const WriteMeta& meta) = 0;
+  // The policy of (tier, priority), else of (any tier, priority), with its calendar.
+  virtual absl::StatusOr<std::optional<PolicyMatch>> FindPolicy(int tier, int priority) = 0;
+
+  // Cases. `record.value.name` carries the new id (cases/{uuid}).
+  virtual absl::StatusOr<v1::Case> CreateCase(const CaseChange& change, const WriteMeta& meta) = 0;
+  virtual absl::StatusOr<CaseRecord> GetCase(const std::string& id) = 0;
+  virtual absl::StatusOr<Page<CaseRecord>> ListCases(const ListQuery& query) = 0;
+  // Loads the case under a row lock, passes it to `mutate` and stores the change. The response
+  // (and what a retried request_id returns) is the case, or with `respond_with_entry` the last
+  // timeline entry written.
+  using CaseMutation =
+      std::function<absl::StatusOr<CaseChange>(const CaseRecord&, const CalendarLookup&)>;
+  virtual absl::StatusOr<std::string> MutateCase(const std::string& id, const CaseMutation& mutate,
+                                                 bool respond_with_entry,
+                                                 const WriteMeta& meta) = 0;
+  virtual absl::StatusOr<Page<v1::TimelineEntry>> ListTimeline(const std::string& case_id,
+                                                               const ListQuery& query) = 0;
+
+  // One sweep pass: locks up to `limit` cases whose next check is due at `now`, skipping those
+  // another sweeper holds, and stores what `sweep` returns for each, in one transaction. Returns
+  // how many cases changed.
+  using SweepFn =
+      std::function<absl::StatusOr<std::optional<CaseChange>>(const CaseRecord&, SweepContext&)>;
+  virtual absl::StatusOr<int> Sweep(Instant now, int limit, const SweepFn& sweep,
+                                    const WriteMeta& meta) = 0;
+
+  // Surveys.
+  virtual absl::StatusOr<v1::Survey> CreateSurvey(const v1::Survey& survey,
+                                                  const WriteMeta& meta) = 0;
+  virtual absl::StatusOr<v1::Survey> GetSurvey(const std::string& id) = 0;
+  virtual absl::StatusOr<Page<v1::Survey>> ListSurveys(const ListQuery& query) = 0;
+  using SurveyMutation = std::function<absl::StatusOr<v1::Survey>(const v1::Survey&)>;
+  virtual absl::StatusOr<v1::Survey> AnswerSurvey(const std::string& id,
+                                                  const SurveyMutation& mutate,
+                                                  const WriteMeta& meta) = 0;
+
+  // Report inputs: cases opened in [start, end), surveys answered in it.
+  virtual absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end) = 0;
+  virtual absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end) = 0;
+};
+
+}  // namespace accord::quality

@@ -1,0 +1,87 @@
+// Service report formulas and recommendation rules. Pure; unit-tested against hand-worked
+// figures.
+//
+// Formulas (per group and in total):
+// - compliance = cases within target / cases measured (a first response, or a resolution);
+//   -1 when none was measured.
+// - median and p90 by nearest rank: the value at rank ceil(p/100 * n) of the sorted times
+//   (so the median of an even count is the lower middle value).
+// - CSAT share = answers of 4 or 5 / CSAT answers; NPS = % of 9-10 minus % of 0-6 (0..100
+//   scale); effort = the mean answer.
+// - reopen rate = cases reopened at least once / cases resolved at least once.
+// - category change = (count - previous) / previous * 100, 0 when previous is 0.
+//
+// Recommendation rules (thresholds in ReportRules):
+// - CATEGORY_GROWING_FAST: a category with at least `growth_min_cases` cases that grew by at
+//   least `growth_percent` against the previous period (or from none).
+// - TEAM_BELOW_SLA_TARGET: a team with at least `team_min_measured` resolutions measured whose
+//   resolution compliance is below `team_sla_target`.
+// - REPEATED_COMPLAINTS: an account with at least `repeated_complaints` complaints.
+// - AGENT_HIGH_REOPEN_RATE: an agent with at least `agent_min_resolved` resolved cases whose
+//   reopen rate is at least `agent_reopen_rate`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "accord/quality/v1/report.pb.h"
+
+namespace accord::quality {
+
+struct ReportCase {
+  std::string id;
+  std::string account;
+  std::string team;
+  std::string agent;
+  v1::CaseCategory category = v1::CASE_CATEGORY_UNSPECIFIED;
+  v1::CaseKind kind = v1::CASE_KIND_UNSPECIFIED;
+  std::optional<int64_t> first_response_seconds;  // business time; nullopt: no response yet
+  bool first_response_met = false;
+  std::optional<int64_t> resolution_seconds;  // of the last resolution
+  bool resolution_met = false;
+  bool resolved = false;  // resolved at least once
+  bool reopened = false;  // reopened at least once
+};
+
+struct ReportSurvey {
+  std::string account;
+  // Of the survey's case; empty for a survey without a case.
+  std::string team;
+  std::string agent;
+  v1::CaseCategory category = v1::CASE_CATEGORY_UNSPECIFIED;
+  std::optional<int> csat;
+  std::optional<int> nps;
+  std::optional<int> effort;
+};
+
+struct ReportRules {
+  int64_t growth_min_cases = 5;
+  double growth_percent = 50;
+  int64_t team_min_measured = 5;
+  double team_sla_target = 0.9;
+  int64_t repeated_complaints = 3;
+  int64_t agent_min_resolved = 5;
+  double agent_reopen_rate = 0.2;
+};
+
+struct ReportInput {
+  std::vector<ReportCase> cases;           // opened in the period
+  std::vector<ReportSurvey> surveys;       // answered in the period
+  std::vector<ReportCase> previous_cases;  // opened in the period before (same length)
+};
+
+// Nearest-rank percentile (1..100) of `values`; 0 when empty.
+int64_t NearestRank(std::vector<int64_t> values, int percent);
+
+v1::ReportFigures ComputeFigures(const std::vector<const ReportCase*>& cases,
+                                 const std::vector<const ReportSurvey*>& surveys);
+
+// Groups, totals, category trends and recommendations; times are set by the caller.
+v1::ServiceReport BuildReport(const ReportInput& input, v1::ReportGroupBy group_by,
+                              const ReportRules& rules);
+
+std::vector<v1::Recommendation> Recommend(const ReportInput& input, const ReportRules& rules);
+
+}  // namespace accord::quality

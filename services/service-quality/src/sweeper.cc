@@ -1,0 +1,61 @@
+#include "sweeper.h"
+
+#include "accord/common/log.h"
+#include "accord/common/thread_name.h"
+
+namespace accord::quality {
+
+Sweeper::Sweeper(QualityRepository& repository, int batch, Clock clock)
+    : repository_(repository), batch_(batch), clock_(std::move(clock)) {}
+
+Sweeper::~Sweeper() { Stop(); }
+
+absl::StatusOr<int> Sweeper::SweepOnce(Instant now) {
+  WriteMeta meta;
+  meta.actor = "system/sweeper";
+  meta.method = "Sweep";
+  int total = 0;
+  // Bounded, so that a pass ends even if cases kept falling due faster than it sweeps.
+  for (int round = 0; round < 1000; ++round) {
+    ACCORD_ASSIGN_OR_RETURN(int changed,
+                            repository_.Sweep(
+                                now, batch_,
+                                [now](const CaseRecord& record, SweepContext& context) {
+                                  return SweepCase(record, context, now);
+                                },
+                                meta));
+    total += changed;
+    if (changed < batch_) break;
+  }
+  return total;
+}
+
+void Sweeper::Start(std::chrono::milliseconds interval) {
+  if (thread_.joinable() || interval.count() <= 0) return;
+  thread_ = std::thread([this, interval] {
+    common::NameCurrentThread("sla-sweeper");
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      auto swept = SweepOnce(clock_());
+      if (!swept.ok()) {
+        common::log::Warn("SLA sweep failed", {{"error", std::string(swept.status().message())}});
+      } else if (*swept > 0) {
+        common::log::Info("SLA sweep", {{"cases", *swept}});
+      }
+      lock.lock();
+      wake_.wait_for(lock, interval, [this] { return stopping_; });
+    }
+  });
+}
+
+void Sweeper::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace accord::quality

@@ -1,0 +1,41 @@
+// The SLA sweeper: a background thread that, every interval, finds cases whose next SLA check is
+// due, records warnings and breaches, emits their events and escalates breached cases one level
+// (see SweepCase). Any number of replicas may sweep at once: each pass locks its cases with
+// FOR UPDATE SKIP LOCKED, and the primary key of sla_events admits each (case, target, kind,
+// cycle) once, so nothing is warned, breached or escalated twice.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "quality_logic.h"
+#include "quality_repository.h"
+
+namespace accord::quality {
+
+class Sweeper {
+ public:
+  Sweeper(QualityRepository& repository, int batch, Clock clock = SystemNow);
+  ~Sweeper();
+
+  // One full pass at `now`: batches until no due case is left. Returns the cases changed.
+  absl::StatusOr<int> SweepOnce(Instant now);
+  // Sweeps every `interval` on a thread of its own until Stop().
+  void Start(std::chrono::milliseconds interval);
+  void Stop();
+
+ private:
+  QualityRepository& repository_;
+  int batch_;
+  Clock clock_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace accord::quality

@@ -1,0 +1,578 @@
+// Service-quality end to end: a real gRPC channel to an in-process service-quality (cases, SLA
+// policies and calendars, surveys, reports) backed by a fresh database on the shared test
+// Postgres and the shared Redis. The background sweeper is off; tests run sweepers themselves.
+#include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <pqxx/pqxx>
+#include <set>
+#include <thread>
+
+#include "accord/common/ids.h"
+#include "accord/common/money.h"
+#include "accord/quality/v1/case.grpc.pb.h"
+#include "accord/quality/v1/report.grpc.pb.h"
+#include "accord/quality/v1/sla.grpc.pb.h"
+#include "accord/quality/v1/survey.grpc.pb.h"
+#include "pg_quality_repository.h"
+#include "quality_service.h"
+#include "support/servers.h"
+#include "support/service_harness.h"
+#include "sweeper.h"
+
+namespace accord::quality {
+namespace {
+
+using common::Role;
+using google::protobuf::util::TimeUtil;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using testing::ReasonOf;
+using testing::ViolatedFields;
+
+QualityOptions TestOptions() {
+  QualityOptions options = QualityOptions::Defaults();
+  options.sweep_interval = std::chrono::milliseconds(0);
+  return options;
+}
+
+// A context for `subject` with `roles` and `teams` (the territories claim).
+std::unique_ptr<grpc::ClientContext> As(const std::string& subject, std::vector<Role> roles,
+                                        std::vector<std::string> teams = {}) {
+  common::TokenClaims claims;
+  claims.subject = subject;
+  claims.roles = std::move(roles);
+  claims.territories = std::move(teams);
+  claims.issuer = testing::kTestIssuer;
+  claims.audience = testing::kTestAudience;
+  claims.expires_at = std::time(nullptr) + 3600;
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata("authorization",
+                       "Bearer " + common::MintHs256Token(claims, testing::kTestJwtSecret));
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
+std::unique_ptr<grpc::ClientContext> Supervisor() { return As("sue", {Role::kServiceSupervisor}); }
+std::unique_ptr<grpc::ClientContext> Agent(const std::string& who = "ann") {
+  return As(who, {Role::kServiceAgent}, {"north"});
+}
+
+class QualityApiTest : public ::testing::Test {
+ protected:
+  QualityApiTest()
+      : harness_(QualityServiceDefinition(TestOptions()), database_.url(),
+                 testing::SharedRedisUrl()),
+        cases_(v1::CaseService::NewStub(harness_.channel())),
+        slas_(v1::SlaService::NewStub(harness_.channel())),
+        surveys_(v1::SurveyService::NewStub(harness_.channel())),
+        reports_(v1::ReportService::NewStub(harness_.channel())) {}
+
+  // Open every day and hour in UTC, so that business time is wall-clock time.
+  v1::Calendar AlwaysOpen() {
+    v1::CreateCalendarRequest request;
+    auto* calendar = request.mutable_calendar();
+    calendar->set_display_name("always");
+    calendar->set_time_zone("UTC");
+    for (int day = 1; day <= 7; ++day) {
+      auto* hours = calendar->add_working_hours();
+      hours->set_weekday(day);
+      hours->set_start("00:00");
+      hours->set_end("24:00");
+    }
+    v1::Calendar created;
+    auto status = slas_->CreateCalendar(Supervisor().get(), request, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return created;
+  }
+
+  v1::SlaPolicy Policy(const v1::Calendar& calendar, v1::Priority priority, int first_minutes,
+                       int resolution_minutes) {
+    v1::CreateSlaPolicyRequest request;
+    auto* policy = request.mutable_sla_policy();
+    policy->set_display_name("policy");
+    policy->set_priority(priority);
+    *policy->mutable_first_response_target() = TimeUtil::MinutesToDuration(first_minutes);
+    *policy->mutable_resolution_target() = TimeUtil::MinutesToDuration(resolution_minutes);
+    policy->set_calendar(calendar.name());
+    v1::SlaPolicy created;
+    auto status = slas_->CreateSlaPolicy(Supervisor().get(), request, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return created;
+  }
+
+  static v1::Case NewCase(v1::Level impact = v1::LEVEL_HIGH, v1::Level urgency = v1::LEVEL_MEDIUM) {
+    v1::Case c;
+    c.set_account("accounts/" + common::NewUuidV7());
+    c.set_contact("contacts/" + common::NewUuidV7());
+    c.set_channel(common::v1::COMMUNICATION_CHANNEL_EMAIL);
+    c.set_kind(v1::CASE_KIND_COMPLAINT);
+    c.set_category(v1::CASE_CATEGORY_DAMAGED_GOODS);
+    c.set_description("Pallet arrived crushed");
+    c.set_impact(impact);
+    c.set_urgency(urgency);
+    c.set_assignee("ann");
+    auto* need = c.add_special_needs();
+    need->set_kind(v1::SPECIAL_NEED_KIND_LANGUAGE);
+    need->set_note("prefers German");
+    return c;
+  }
+
+  v1::Case Create(const v1::Case& c, std::unique_ptr<grpc::ClientContext> context = Agent(),
+                  const std::string& request_id = "") {
+    v1::CreateCaseRequest request;
+    *request.mutable_case_() = c;
+    request.set_request_id(request_id);
+    v1::Case created;
+    auto status = cases_->CreateCase(context.get(), request, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return created;
+  }
+
+  grpc::Status Move(v1::Case& c, v1::CaseStatus to,
+                    std::unique_ptr<grpc::ClientContext> context = Agent()) {
+    v1::TransitionCaseRequest request;
+    request.set_name(c.name());
+    request.set_status(to);
+    request.set_reason("moving on");
+    request.set_etag(c.etag());
+    v1::Case out;
+    auto status = cases_->TransitionCase(context.get(), request, &out);
+    if (status.ok()) c = out;
+    return status;
+  }
+
+  grpc::Status Resolve(v1::Case& c, int64_t euros,
+                       std::unique_ptr<grpc::ClientContext> context = Agent()) {
+    v1::ResolveCaseRequest request;
+    request.set_name(c.name());
+    request.set_etag(c.etag());
+    auto* resolution = request.mutable_resolution();
+    resolution->set_summary("Sent a replacement pallet");
+    resolution->set_code(v1::RESOLUTION_CODE_REPLACED);
+    if (euros > 0) {
+      resolution->mutable_compensation()->set_kind(v1::COMPENSATION_KIND_CREDIT_NOTE);
+      *resolution->mutable_compensation()->mutable_amount() = common::MakeMoney("EUR", euros);
+    }
+    v1::Case out;
+    auto status = cases_->ResolveCase(context.get(), request, &out);
+    if (status.ok()) c = out;
+    return status;
+  }
+
+  std::vector<v1::TimelineEntry> Timeline(const std::string& name) {
+    v1::ListTimelineEntriesRequest request;
+    request.set_parent(name);
+    request.set_page_size(1000);
+    v1::ListTimelineEntriesResponse response;
+    auto status = cases_->ListTimelineEntries(Agent().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.timeline_entries().begin(), response.timeline_entries().end()};
+  }
+
+  std::vector<v1::Survey> SurveysOf(const std::string& case_name) {
+    v1::ListSurveysRequest request;
+    request.set_filter("case = \"" + case_name + "\"");
+    v1::ListSurveysResponse response;
+    auto status = surveys_->ListSurveys(Supervisor().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.surveys().begin(), response.surveys().end()};
+  }
+
+  int64_t Count(const std::string& sql) {
+    pqxx::connection connection(database_.url());
+    pqxx::work work(connection);
+    return work.exec1(sql)[0].as<int64_t>();
+  }
+
+  testing::TestDatabase database_;
+  testing::ServiceHarness harness_;
+  std::unique_ptr<v1::CaseService::Stub> cases_;
+  std::unique_ptr<v1::SlaService::Stub> slas_;
+  std::unique_ptr<v1::SurveyService::Stub> surveys_;
+  std::unique_ptr<v1::ReportService::Stub> reports_;
+};
+
+TEST_F(QualityApiTest, CaseLifecycle) {
+  const v1::Calendar calendar = AlwaysOpen();
+  const v1::SlaPolicy policy = Policy(calendar, v1::PRIORITY_HIGH, 60, 480);
+  v1::Case c = Create(NewCase(v1::LEVEL_HIGH, v1::LEVEL_MEDIUM));
+  ASSERT_FALSE(c.name().empty());
+  EXPECT_EQ(c.priority(), v1::PRIORITY_HIGH);  // impact HIGH x urgency MEDIUM
+  EXPECT_EQ(c.status(), v1::CASE_STATUS_NEW);
+  EXPECT_EQ(c.escalation_level(), v1::ESCALATION_LEVEL_AGENT);
+  EXPECT_EQ(c.sla().sla_policy(), policy.name());
+  EXPECT_EQ(c.sla().state(), v1::SLA_STATE_ON_TRACK);
+  EXPECT_EQ(c.sla().resolution_due().seconds() - c.create_time().seconds(), 8 * 3600);
+  EXPECT_EQ(c.special_needs(0).note(), "prefers German");
+  EXPECT_EQ(c.creator(), "ann");
+
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_ACKNOWLEDGED).ok());
+  EXPECT_TRUE(c.sla().has_first_response_time());
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_IN_PROGRESS).ok());
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_WAITING_ON_CUSTOMER).ok());
+  EXPECT_EQ(c.sla().state(), v1::SLA_STATE_PAUSED);
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_IN_PROGRESS).ok());
+  ASSERT_EQ(c.sla().pauses_size(), 1);
+  EXPECT_TRUE(c.sla().pauses(0).has_end_time());
+
+  v1::CreateTimelineEntryRequest comment;
+  comment.set_parent(c.name());
+  comment.mutable_timeline_entry()->set_text("We are sending a new pallet");
+  comment.mutable_timeline_entry()->set_customer_visible(true);
+  v1::TimelineEntry entry;
+  auto status = cases_->CreateTimelineEntry(Agent().get(), comment, &entry);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(entry.kind(), v1::TIMELINE_ENTRY_KIND_COMMENT);
+  EXPECT_EQ(entry.actor(), "ann");
+  c = [&] {
+    v1::GetCaseRequest get;
+    get.set_name(c.name());
+    v1::Case out;
+    EXPECT_TRUE(cases_->GetCase(Agent().get(), get, &out).ok());
+    return out;
+  }();
+
+  ASSERT_TRUE(Resolve(c, 100).ok());
+  EXPECT_EQ(c.status(), v1::CASE_STATUS_RESOLVED);
+  EXPECT_EQ(c.resolution().resolved_by(), "ann");
+  EXPECT_EQ(c.sla().state(), v1::SLA_STATE_MET);
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_REOPENED).ok());
+  EXPECT_EQ(c.reopen_count(), 1);
+  ASSERT_TRUE(Resolve(c, 0).ok());
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_CLOSED).ok());
+
+  std::vector<v1::TimelineEntryKind> kinds;
+  for (const auto& e : Timeline(c.name())) kinds.push_back(e.kind());
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), v1::TIMELINE_ENTRY_KIND_STATUS_CHANGE), 7);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), v1::TIMELINE_ENTRY_KIND_RESOLUTION), 2);
+  EXPECT_THAT(kinds, Contains(v1::TIMELINE_ENTRY_KIND_COMMENT));
+  EXPECT_THAT(kinds, Contains(v1::TIMELINE_ENTRY_KIND_ASSIGNMENT));
+
+  // Every change of the case wrote one event or more, in its transaction.
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox WHERE subject = '" + c.name() + "'"),
+            std::stoll(c.etag()));
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox WHERE type = "
+                  "'accord.quality.v1.SurveyRequested'"),
+            2);  // one per resolution
+}
+
+TEST_F(QualityApiTest, IllegalMovesAndStaleEtags) {
+  v1::Case c = Create(NewCase());
+  auto status = Move(c, v1::CASE_STATUS_WAITING_ON_CUSTOMER);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "ILLEGAL_STATUS_TRANSITION");
+  status = Move(c, v1::CASE_STATUS_RESOLVED);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), Contains("status"));
+  v1::Case stale = c;
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_ACKNOWLEDGED).ok());
+  status = Move(stale, v1::CASE_STATUS_IN_PROGRESS);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_IN_PROGRESS).ok());
+  ASSERT_TRUE(Resolve(c, 0).ok());
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_CLOSED).ok());
+  status = Move(c, v1::CASE_STATUS_REOPENED);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(QualityApiTest, CompensationAboveTheAgentsLimitIsRefused) {
+  v1::Case c = Create(NewCase());
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_IN_PROGRESS).ok());
+  auto status = Resolve(c, 1000);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "COMPENSATION_ABOVE_LIMIT");
+  EXPECT_THAT(status.error_message(), HasSubstr("EUR 500"));
+  EXPECT_EQ(c.status(), v1::CASE_STATUS_IN_PROGRESS);
+  EXPECT_TRUE(SurveysOf(c.name()).empty());  // nothing half-written
+
+  // The agent escalates; a supervisor may grant it.
+  v1::EscalateCaseRequest escalate;
+  escalate.set_name(c.name());
+  escalate.set_etag(c.etag());
+  escalate.set_reason("credit of EUR 1000 is above my limit");
+  v1::Case escalated;
+  ASSERT_TRUE(cases_->EscalateCase(Agent().get(), escalate, &escalated).ok());
+  EXPECT_EQ(escalated.escalation_level(), v1::ESCALATION_LEVEL_SUPERVISOR);
+  c = escalated;
+  ASSERT_TRUE(Resolve(c, 1000, Supervisor()).ok());
+}
+
+TEST_F(QualityApiTest, ResolvingRequestsASurveyAnsweredOnce) {
+  v1::Case c = Create(NewCase());
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_IN_PROGRESS).ok());
+  ASSERT_TRUE(Resolve(c, 0).ok());
+  auto surveys = SurveysOf(c.name());
+  ASSERT_EQ(surveys.size(), 1u);
+  EXPECT_EQ(surveys[0].account(), c.account());
+  EXPECT_EQ(surveys[0].contact(), c.contact());
+  EXPECT_EQ(surveys[0].state(), v1::SURVEY_STATE_REQUESTED);
+
+  v1::AnswerSurveyRequest answer;
+  answer.set_name(surveys[0].name());
+  answer.set_csat(6);
+  answer.set_nps(11);
+  v1::Survey answered;
+  auto status = surveys_->AnswerSurvey(Agent().get(), answer, &answered);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status), ::testing::ElementsAre("csat", "nps"));
+
+  answer.set_csat(5);
+  answer.set_nps(9);
+  answer.set_effort(2);
+  ASSERT_TRUE(surveys_->AnswerSurvey(Agent().get(), answer, &answered).ok());
+  EXPECT_EQ(answered.state(), v1::SURVEY_STATE_ANSWERED);
+  EXPECT_EQ(answered.csat(), 5);
+  status = surveys_->AnswerSurvey(Agent().get(), answer, &answered);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "SURVEY_ALREADY_ANSWERED");
+}
+
+TEST_F(QualityApiTest, TwoSweepersWarnBreachAndEscalateExactlyOnce) {
+  const v1::Calendar calendar = AlwaysOpen();
+  Policy(calendar, v1::PRIORITY_HIGH, 1, 2);
+  constexpr int kCases = 24;
+  std::vector<std::string> names;
+  for (int i = 0; i < kCases; ++i) names.push_back(Create(NewCase()).name());
+
+  // Two replicas' sweepers, an hour later, in small batches so that they interleave.
+  PgQualityRepository first_store(harness_.runtime().pg());
+  PgQualityRepository second_store(harness_.runtime().pg());
+  Sweeper first(first_store, 3);
+  Sweeper second(second_store, 3);
+  const Instant later = SystemNow() + std::chrono::hours(1);
+  absl::StatusOr<int> first_swept, second_swept;
+  std::thread a([&] { first_swept = first.SweepOnce(later); });
+  std::thread b([&] { second_swept = second.SweepOnce(later); });
+  a.join();
+  b.join();
+  ASSERT_TRUE(first_swept.ok()) << first_swept.status();
+  ASSERT_TRUE(second_swept.ok()) << second_swept.status();
+  EXPECT_EQ(*first_swept + *second_swept, kCases);
+  EXPECT_EQ(*first.SweepOnce(later), 0);  // nothing left to do
+
+  // Per case: both targets warned and breached once, escalated once per breach.
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.sla_events"), 4 * kCases);
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox WHERE type = "
+                  "'accord.quality.v1.SlaBreached'"),
+            2 * kCases);
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox WHERE type = "
+                  "'accord.quality.v1.CaseEscalated'"),
+            2 * kCases);
+  for (const auto& name : names) {
+    v1::GetCaseRequest get;
+    get.set_name(name);
+    v1::Case c;
+    ASSERT_TRUE(cases_->GetCase(Agent().get(), get, &c).ok());
+    EXPECT_EQ(c.status(), v1::CASE_STATUS_ESCALATED);
+    EXPECT_EQ(c.escalation_level(), v1::ESCALATION_LEVEL_MANAGER);
+    EXPECT_EQ(c.sla().state(), v1::SLA_STATE_BREACHED);
+    int escalations = 0, sla_events = 0;
+    for (const auto& e : Timeline(name)) {
+      escalations += e.kind() == v1::TIMELINE_ENTRY_KIND_ESCALATION;
+      sla_events += e.kind() == v1::TIMELINE_ENTRY_KIND_SLA_EVENT;
+    }
+    EXPECT_EQ(escalations, 2) << name;
+    EXPECT_EQ(sla_events, 4) << name;
+  }
+  // And the database itself refuses a second record of the same breach.
+  pqxx::connection connection(database_.url());
+  pqxx::work work(connection);
+  EXPECT_THROW(work.exec("INSERT INTO service_quality.sla_events (case_id, target, kind, cycle, "
+                         "recorded_by) VALUES ('" +
+                         names[0].substr(6) + "', 'resolution', 'breach', 1, 'test')"),
+               pqxx::unique_violation);
+}
+
+TEST_F(QualityApiTest, ReportOverSeededData) {
+  // Cases opened in March 2026 (and two in February, the previous period), with their SLA
+  // figures as the service stores them; surveys answered in March.
+  pqxx::connection connection(database_.url());
+  {
+    pqxx::work work(connection);
+    auto insert = [&](const std::string& opened, const std::string& account,
+                      const std::string& team, const std::string& agent, int category, int kind,
+                      const std::string& first, const std::string& first_met,
+                      const std::string& resolution, const std::string& resolution_met,
+                      bool reopened) {
+      work.exec_params(
+          "INSERT INTO service_quality.cases (id, account, channel, kind, category, status, "
+          "priority, impact, urgency, tier, team, assignee, escalation_level, description, "
+          "body, clock_start, create_time, first_response_seconds, first_response_met, "
+          "resolution_seconds, resolution_met, resolved_ever, reopen_count) VALUES ($1::uuid, "
+          "$2, 2, $3::smallint, $4::smallint, 3, 2, 2, 2, 0, $5, $6, 1, 'seeded', '\\x', "
+          "$7::timestamptz, $7::timestamptz, NULLIF($8, '')::bigint, NULLIF($9, '')::boolean, "
+          "NULLIF($10, '')::bigint, NULLIF($11, '')::boolean, $12::boolean, $13::int)",
+          common::NewUuidV7(), account, kind, category, team, agent, opened, first, first_met,
+          resolution, resolution_met, resolution.empty() ? "false" : "true", reopened ? 1 : 0);
+    };
+    // category 1 BILLING_ERROR, 5 LATE_DELIVERY, 10 OTHER; kind 1 complaint, 2 enquiry, 3 request
+    insert("2026-03-02T10:00:00Z", "accounts/a1", "T1", "x", 1, 1, "600", "true", "3600", "true",
+           false);
+    insert("2026-03-03T10:00:00Z", "accounts/a1", "T1", "x", 1, 1, "1200", "true", "7200", "false",
+           true);
+    insert("2026-03-04T10:00:00Z", "accounts/a1", "T2", "y", 5, 1, "3000", "false", "", "", false);
+    insert("2026-03-05T10:00:00Z", "accounts/a2", "T2", "y", 5, 2, "300", "true", "1800", "true",
+           false);
+    insert("2026-03-06T10:00:00Z", "accounts/a2", "T1", "x", 10, 3, "", "", "", "", false);
+    insert("2026-02-10T10:00:00Z", "accounts/a1", "T1", "x", 1, 1, "", "", "", "", false);
+    insert("2026-02-11T10:00:00Z", "accounts/a1", "T1", "x", 5, 1, "", "", "", "", false);
+    // Outside both periods.
+    insert("2026-04-01T10:00:00Z", "accounts/a1", "T1", "x", 1, 1, "60", "true", "", "", false);
+    auto survey = [&](const std::string& account, const std::string& csat, const std::string& nps,
+                      const std::string& answered) {
+      work.exec_params(
+          "INSERT INTO service_quality.surveys (id, account, state, csat, nps, answer_time) "
+          "VALUES ($1::uuid, $2, 2, NULLIF($3, '')::smallint, NULLIF($4, '')::smallint, "
+          "$5::timestamptz)",
+          common::NewUuidV7(), account, csat, nps, answered);
+    };
+    survey("accounts/a1", "5", "10", "2026-03-10T00:00:00Z");
+    survey("accounts/a1", "4", "9", "2026-03-11T00:00:00Z");
+    survey("accounts/a2", "2", "6", "2026-03-12T00:00:00Z");
+    survey("accounts/a2", "", "8", "2026-03-13T00:00:00Z");
+    survey("accounts/a2", "1", "0", "2026-04-13T00:00:00Z");  // outside the period
+    work.commit();
+  }
+  v1::GetServiceReportRequest request;
+  *request.mutable_start_time() = TimeUtil::SecondsToTimestamp(1772323200);  // 2026-03-01
+  *request.mutable_end_time() = TimeUtil::SecondsToTimestamp(1775001600);    // 2026-04-01
+  request.set_group_by(v1::REPORT_GROUP_BY_ACCOUNT);
+  v1::ServiceReport report;
+  auto status = reports_->GetServiceReport(Supervisor().get(), request, &report);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const auto& t = report.totals();
+  EXPECT_EQ(t.case_count(), 5);
+  EXPECT_EQ(t.complaint_count(), 3);
+  EXPECT_DOUBLE_EQ(t.first_response_compliance(), 0.75);
+  EXPECT_EQ(t.first_response_median_seconds(), 600);
+  EXPECT_EQ(t.first_response_p90_seconds(), 3000);
+  EXPECT_DOUBLE_EQ(t.resolution_compliance(), 2.0 / 3.0);
+  EXPECT_EQ(t.resolution_median_seconds(), 3600);
+  EXPECT_EQ(t.resolution_p90_seconds(), 7200);
+  EXPECT_DOUBLE_EQ(t.csat_satisfied_share(), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(t.nps(), 25.0);
+  EXPECT_DOUBLE_EQ(t.reopen_rate(), 1.0 / 3.0);
+  ASSERT_EQ(report.groups_size(), 2);
+  EXPECT_EQ(report.groups(0).key(), "accounts/a1");
+  EXPECT_EQ(report.groups(0).figures().case_count(), 3);
+  EXPECT_DOUBLE_EQ(report.groups(0).figures().nps(), 100.0);
+  EXPECT_EQ(report.groups(1).figures().case_count(), 2);
+  EXPECT_DOUBLE_EQ(report.groups(1).figures().nps(), -50.0);
+  ASSERT_EQ(report.top_categories_size(), 3);
+  EXPECT_EQ(report.top_categories(0).category(), v1::CASE_CATEGORY_BILLING_ERROR);
+  EXPECT_DOUBLE_EQ(report.top_categories(0).change_percent(), 100.0);
+  ASSERT_EQ(report.recommendations_size(), 1);
+  EXPECT_EQ(report.recommendations(0).rule(), "REPEATED_COMPLAINTS");
+  EXPECT_EQ(report.recommendations(0).subject(), "accounts/a1");
+  EXPECT_EQ(report.recommendations(0).figures().at("complaint_count"), "3");
+
+  status = reports_->GetServiceReport(Agent().get(), request, &report);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(QualityApiTest, WhoMayDoWhat) {
+  v1::CreateCaseRequest create;
+  *create.mutable_case_() = NewCase();
+  v1::Case out;
+  EXPECT_EQ(cases_->CreateCase(As("erp", {Role::kIntegration}).get(), create, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // An account manager opens a case but does not work it.
+  create.mutable_case_()->clear_assignee();
+  create.mutable_case_()->set_team("south");
+  v1::Case c = Create(create.case_(), As("max", {Role::kAccountManager}));
+  EXPECT_EQ(Move(c, v1::CASE_STATUS_ACKNOWLEDGED, As("max", {Role::kAccountManager})).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // An agent of another team may not; one of the team may.
+  EXPECT_EQ(Move(c, v1::CASE_STATUS_ACKNOWLEDGED, Agent("ann")).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(
+      Move(c, v1::CASE_STATUS_ACKNOWLEDGED, As("bob", {Role::kServiceAgent}, {"south"})).ok());
+  // Integration reads, without free text.
+  v1::GetCaseRequest get;
+  get.set_name(c.name());
+  ASSERT_TRUE(cases_->GetCase(As("erp", {Role::kIntegration}).get(), get, &out).ok());
+  EXPECT_EQ(out.description(), "");
+  EXPECT_EQ(out.special_needs(0).kind(), v1::SPECIAL_NEED_KIND_LANGUAGE);
+  EXPECT_EQ(out.special_needs(0).note(), "");
+  // Overrides are a supervisor's.
+  v1::OverrideCasePriorityRequest override_request;
+  override_request.set_name(c.name());
+  override_request.set_priority(v1::PRIORITY_CRITICAL);
+  override_request.set_reason("production line stopped");
+  override_request.set_etag(c.etag());
+  EXPECT_EQ(cases_
+                ->OverrideCasePriority(As("bob", {Role::kServiceAgent}, {"south"}).get(),
+                                       override_request, &out)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(cases_->OverrideCasePriority(Supervisor().get(), override_request, &out).ok());
+  EXPECT_EQ(out.priority(), v1::PRIORITY_CRITICAL);
+  EXPECT_EQ(out.priority_override_reason(), "production line stopped");
+  // SLA policies and calendars are a supervisor's.
+  v1::CreateCalendarRequest calendar;
+  calendar.mutable_calendar()->set_display_name("x");
+  v1::Calendar created;
+  EXPECT_EQ(slas_->CreateCalendar(Agent().get(), calendar, &created).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(QualityApiTest, BadInputWritesNothing) {
+  v1::CreateCaseRequest create;
+  create.mutable_case_()->set_account("acme");
+  create.mutable_case_()->set_impact(v1::LEVEL_HIGH);
+  v1::Case out;
+  auto status = cases_->CreateCase(Agent().get(), create, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status),
+              ::testing::ElementsAre("case.account", "case.channel", "case.kind", "case.category",
+                                     "case.description", "case.urgency"));
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.cases"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox"), 0);
+
+  v1::CreateCalendarRequest calendar;
+  calendar.mutable_calendar()->set_display_name("bad");
+  calendar.mutable_calendar()->set_time_zone("Europe/Atlantis");
+  v1::Calendar created;
+  status = slas_->CreateCalendar(Supervisor().get(), calendar, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(status),
+              ::testing::ElementsAre("calendar.time_zone", "calendar.working_hours"));
+}
+
+TEST_F(QualityApiTest, RetriesAndLists) {
+  const std::string request_id = common::NewUuidV7();
+  const v1::Case request = NewCase();
+  v1::Case first = Create(request, Agent(), request_id);
+  v1::Case again = Create(request, Agent(), request_id);
+  EXPECT_EQ(again.name(), first.name());
+  for (int i = 0; i < 4; ++i) Create(NewCase(v1::LEVEL_LOW, v1::LEVEL_LOW));
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.cases"), 5);
+
+  v1::ListCasesRequest list;
+  list.set_filter("priority = LOW AND status = NEW");
+  list.set_page_size(3);
+  std::set<std::string> seen;
+  do {
+    v1::ListCasesResponse page;
+    auto status = cases_->ListCases(Agent().get(), list, &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    for (const auto& c : page.cases()) {
+      EXPECT_EQ(c.priority(), v1::PRIORITY_LOW);
+      seen.insert(c.name());
+    }
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_EQ(seen.size(), 4u);
+
+  list.set_filter("colour = red");
+  list.clear_page_token();
+  v1::ListCasesResponse page;
+  EXPECT_EQ(cases_->ListCases(Agent().get(), list, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace accord::quality
