@@ -173,10 +173,21 @@ TEST_F(AccountRelationTest, KeyContactsComeOrderedByRole) {
   EXPECT_THAT(families, ElementsAre("Sponsor", "Decider", "PrimaryBuyer", "Buyer", "User"));
   EXPECT_EQ(response.key_contacts(0).role(), v1::ACCOUNT_RELATION_ROLE_EXECUTIVE_SPONSOR);
 
+  // A deleted contact is no key contact.
+  v1::DeleteContactRequest remove;
+  remove.set_name(response.key_contacts(4).contact().name());
+  remove.set_etag(response.key_contacts(4).contact().etag());
+  v1::Contact deleted;
+  ASSERT_TRUE(contacts_->DeleteContact(As("root", Role::kAdmin).get(), remove, &deleted).ok());
+  ASSERT_TRUE(
+      relations_->ListKeyContacts(As("am-acme", Role::kAccountManager).get(), request, &response)
+          .ok());
+  EXPECT_EQ(response.key_contacts_size(), 4);
+
   // Someone else sees the same list, masked.
   ASSERT_TRUE(
       relations_->ListKeyContacts(As("sa", Role::kSalesAssistant).get(), request, &response).ok());
-  ASSERT_EQ(response.key_contacts_size(), 5);
+  ASSERT_EQ(response.key_contacts_size(), 4);
   EXPECT_TRUE(response.key_contacts(0).contact().personal_data_masked());
 }
 

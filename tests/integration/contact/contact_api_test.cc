@@ -30,6 +30,24 @@ TEST_F(ContactApiTest, CreateNormalisesAndGetReturnsIt) {
   EXPECT_EQ(fetched.SerializeAsString(), created.SerializeAsString());
 }
 
+TEST_F(ContactApiTest, CreateRetriedWithItsRequestIdCreatesOnce) {
+  const std::string request_id = common::NewUuidV7();
+  v1::Contact first = Create(Ada(), "root", Role::kAdmin, request_id);
+  v1::Contact again = Create(Ada(), "root", Role::kAdmin, request_id);
+  EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString());
+  EXPECT_EQ(RowsOf("contact.contacts").size(), 1u);
+
+  // The same id for another request is refused, not replayed.
+  v1::CreateContactRequest other;
+  *other.mutable_contact() = Ada();
+  other.mutable_contact()->set_family_name("Byron");
+  other.set_request_id(request_id);
+  v1::Contact out;
+  auto status = contacts_->CreateContact(As("root", Role::kAdmin).get(), other, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(RowsOf("contact.contacts").size(), 1u);
+}
+
 TEST_F(ContactApiTest, BadInputNamesEveryFieldAndWritesNothing) {
   v1::Contact contact = Ada();
   contact.mutable_emails(0)->set_address("not-an-email");
