@@ -176,8 +176,9 @@ void GuardService(grpc::Service& service, Runtime& runtime) {
   for (auto& method : ServiceMethods(service)) {
     if (method == nullptr || method->handler() == nullptr) continue;  // generic or async
     if (dynamic_cast<RequestGuard*>(method->handler()) != nullptr) continue;
-    // Typed callback methods only: raw ones parse for themselves (ParseRequest), and streams
-    // from the client carry no request to parse up front.
+    // Typed callback methods only (their requests are protobuf messages, as every Accord API's
+    // are): raw ones parse for themselves (ParseRequest), and streams from the client carry no
+    // request to parse up front.
     if (method->api_type() != RpcServiceMethod::ApiType::CALL_BACK) continue;
     if (method->method_type() != GrpcMethod::NORMAL_RPC &&
         method->method_type() != GrpcMethod::SERVER_STREAMING) {

@@ -105,6 +105,15 @@ void LogOutcome(const RpcMethod& method, const RpcContext* rpc, const absl::Stat
   }
 }
 
+// Every UNAVAILABLE tells the client when to retry (AIP-194), whichever layer raised it.
+absl::Status WithDefaultRetryDelay(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kUnavailable) return status;
+  if (status.GetPayload(absl::string_view(kRetryInfoTypeUrl.data(), kRetryInfoTypeUrl.size()))) {
+    return status;
+  }
+  return WithRetryDelay(status, std::chrono::seconds(1));
+}
+
 }  // namespace
 
 ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& service_name,
@@ -436,7 +445,7 @@ grpc::ServerUnaryReactor* Runtime::UnaryDeferred(grpc::CallbackServerContext* co
   auto finish = [reactor, &method, start_time](const RpcContext* rpc, const absl::Status& status) {
     auto elapsed = std::chrono::steady_clock::now() - start_time;
     LogOutcome(method, rpc, status, elapsed);
-    grpc::Status grpc_status = ToGrpcStatus(status);
+    grpc::Status grpc_status = ToGrpcStatus(WithDefaultRetryDelay(status));
     method.Record(grpc_status.error_code(), elapsed);
     reactor->Finish(grpc_status);
   };

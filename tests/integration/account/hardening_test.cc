@@ -18,6 +18,7 @@
 #include "accord/account/v1/need.grpc.pb.h"
 #include "accord/account/v1/team.grpc.pb.h"
 #include "accord/common/metrics.h"
+#include "accord/events/v1/events.grpc.pb.h"
 #include "account_service.h"
 #include "google/rpc/status.pb.h"
 #include "support/servers.h"
@@ -252,6 +253,48 @@ TEST_F(HardeningTest, ControlCharactersAreRefusedNamingTheField) {
   grpc::ClientContext anonymous;
   status = accounts_->CreateAccount(&anonymous, create, &account);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// Items 6 and 8 for a server-streaming method: the guard answers before the stream starts.
+TEST_F(HardeningTest, StreamingMethodsAreGuardedToo) {
+  auto events = events::v1::EventService::NewStub(harness_->channel());
+  events::v1::SubscribeRequest request;
+  request.set_type_prefix(std::string("accord\0", 7));
+  auto context = ContextAs("sync", {Role::kIntegration});
+  auto reader = events->Subscribe(context.get(), request);
+  events::v1::SubscribeResponse response;
+  EXPECT_FALSE(reader->Read(&response));
+  auto status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(ViolatedFields(status), ElementsAre("type_prefix"));
+
+  const std::string method = "accord.events.v1.EventService/Subscribe";
+  const double before = RefusedCount(method, "MALFORMED_REQUEST");
+  grpc::GenericStub stub(harness_->channel());
+  grpc::CompletionQueue queue;
+  grpc::ClientContext raw_context;
+  raw_context.AddMetadata("authorization",
+                          "Bearer " + testing::TokenFor("sync", {Role::kIntegration}));
+  auto call = stub.PrepareCall(&raw_context, "/" + method, &queue);
+  void* tag = nullptr;
+  bool ok = false;
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(queue.Next(&tag, &ok));
+  grpc::Slice slice(std::string("\x0a\xff\xff\x01garbage"));
+  grpc::ByteBuffer garbage(&slice, 1);
+  call->WriteLast(garbage, grpc::WriteOptions(), reinterpret_cast<void*>(2));
+  ASSERT_TRUE(queue.Next(&tag, &ok));
+  grpc::Status raw_status;
+  call->Finish(&raw_status, reinterpret_cast<void*>(3));
+  while (queue.Next(&tag, &ok)) {
+    if (tag == reinterpret_cast<void*>(3)) break;
+  }
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  EXPECT_EQ(raw_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << raw_status.error_message();
+  EXPECT_EQ(RefusedCount(method, "MALFORMED_REQUEST"), before + 1);
 }
 
 // Item 7: a valid token with no known role gets nothing.

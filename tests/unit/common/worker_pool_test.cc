@@ -15,7 +15,12 @@ TEST(WorkerPoolTest, TaskStillQueuedAtItsDeadlineExpiresInsteadOfRunning) {
   WorkerPool pool(1, 100);
   std::promise<void> release;
   auto released = release.get_future().share();
-  ASSERT_TRUE(pool.Submit([released] { released.wait(); }));
+  std::promise<void> started;
+  ASSERT_TRUE(pool.Submit([released, &started] {
+    started.set_value();
+    released.wait();
+  }));
+  started.get_future().wait();  // the only worker is now stuck
 
   std::atomic<bool> ran{false};
   std::promise<std::chrono::steady_clock::time_point> expired;
