@@ -485,6 +485,21 @@ TEST_F(PricingApiTest, DatabaseRefusesOverlappingTermsInForce) {
                                 first.name().substr(first.name().rfind('/') + 1) + "'"),
                pqxx::sql_error);
 
+  // What applied when: the first terms until the end of June, the second from July.
+  v1::GetEffectiveTradingTermsRequest effective;
+  effective.set_account(account_);
+  *effective.mutable_day() = MakeDate(2026, 6, 30);
+  v1::TradingTerms in_force;
+  ASSERT_TRUE(terms_->GetEffectiveTradingTerms(AsSales().get(), effective, &in_force).ok());
+  EXPECT_EQ(in_force.name(), first.name());
+  *effective.mutable_day() = MakeDate(2026, 7, 1);
+  ASSERT_TRUE(terms_->GetEffectiveTradingTerms(AsSales().get(), effective, &in_force).ok());
+  EXPECT_EQ(in_force.name(), second.name());
+  *effective.mutable_day() = MakeDate(2025, 12, 31);
+  auto none = terms_->GetEffectiveTradingTerms(AsSales().get(), effective, &in_force);
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReasonOf(none), "NO_TERMS_IN_FORCE");
+
   v1::ListTradingTermsRequest list_request;
   list_request.set_parent("accounts/-");
   list_request.set_filter("status = SUPERSEDED");
