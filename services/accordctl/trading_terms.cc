@@ -178,6 +178,25 @@ int RunList(const Invocation& inv) {
       });
 }
 
+int RunEffective(const Invocation& inv) {
+  auto account = cli::ParentName(inv.args.positional()[0]);
+  if (!account || *account == "accounts/-")
+    return inv.UsageError("bad account (accounts/ID or ID)");
+  v1::GetEffectiveTradingTermsRequest request;
+  request.set_account(*account);
+  if (auto text = inv.args.Get("date")) {
+    auto day = pricing_cli::ParseDate(*text);
+    if (!day) return inv.UsageError("bad --date '" + *text + "' (YYYY-MM-DD)");
+    *request.mutable_day() = *day;
+  }
+  auto client = Connect(inv);
+  if (!client) return kExitUsage;
+  v1::TradingTerms response;
+  auto context = client->call.NewContext();
+  return Finish(inv, client->stub->GetEffectiveTradingTerms(context.get(), request, &response),
+                response);
+}
+
 // submit, approve, reject and expire: NAME --etag ETAG and what each needs.
 int RunTransition(const Invocation& inv, const std::string& verb) {
   auto name = cli::ChildName(inv.args.positional()[0], "tradingTerms");
@@ -273,6 +292,15 @@ void RegisterTradingTermsCommands(Registry& registry) {
       .min_positional = 1,
       .max_positional = 1,
       .run = RunList,
+  });
+  registry.Add({
+      .path = {"terms", "effective"},
+      .synopsis = "ACCOUNT [--date YYYY-MM-DD]",
+      .summary = "Show the terms that were (or are) in force for an account on a day.",
+      .flags = cli::WithRpcFlags({{"date", "YYYY-MM-DD", "The day (default: today, UTC)."}}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunEffective,
   });
   registry.Add({
       .path = {"terms", "submit"},

@@ -90,6 +90,8 @@ class TermsLogic {
                                       const v1::RejectTradingTermsRequest& request, WriteMeta meta);
   absl::StatusOr<TradingTerms> Expire(const common::Principal& caller,
                                       const v1::ExpireTradingTermsRequest& request, WriteMeta meta);
+  absl::StatusOr<TradingTerms> GetEffective(const common::Principal& caller,
+                                            const v1::GetEffectiveTradingTermsRequest& request);
 
  private:
   // The price list the terms refer to, as a violation on `field` when it is missing.

@@ -100,6 +100,8 @@ ACCORD_WRITE(TradingTermsServiceImpl, RejectTradingTerms, RejectTradingTermsRequ
              v1::TradingTerms, Reject)
 ACCORD_WRITE(TradingTermsServiceImpl, ExpireTradingTerms, ExpireTradingTermsRequest,
              v1::TradingTerms, Expire)
+ACCORD_READ(TradingTermsServiceImpl, GetEffectiveTradingTerms, GetEffectiveTradingTermsRequest,
+            v1::TradingTerms, GetEffective)
 
 QuoteServiceImpl::QuoteServiceImpl(common::Runtime& runtime)
     : runtime_(runtime),

@@ -52,6 +52,7 @@ class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackSe
   ACCORD_PRICING_RPC(ApproveTradingTerms, ApproveTradingTermsRequest, v1::TradingTerms);
   ACCORD_PRICING_RPC(RejectTradingTerms, RejectTradingTermsRequest, v1::TradingTerms);
   ACCORD_PRICING_RPC(ExpireTradingTerms, ExpireTradingTermsRequest, v1::TradingTerms);
+  ACCORD_PRICING_RPC(GetEffectiveTradingTerms, GetEffectiveTradingTermsRequest, v1::TradingTerms);
 
  private:
   common::Runtime& runtime_;

@@ -398,4 +398,21 @@ absl::StatusOr<TradingTerms> TermsLogic::Expire(const common::Principal& caller,
       meta);
 }
 
+absl::StatusOr<TradingTerms> TermsLogic::GetEffective(
+    const common::Principal&, const v1::GetEffectiveTradingTermsRequest& request) {
+  common::Violations violations;
+  auto account = ParseTopName(request.account(), "accounts", "account");
+  MergeViolations(account.status(), violations);
+  ValidateDate(request.day(), "day", false, violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  const Date day = IsDateSet(request.day()) ? request.day() : TodayUtc();
+  ACCORD_ASSIGN_OR_RETURN(auto terms, repository_.FindTermsInForce(*account, day));
+  if (!terms) {
+    return common::WithReason(
+        common::NotFound(AccountName(*account) + "/tradingTerms@" + DateText(day)),
+        "NO_TERMS_IN_FORCE");
+  }
+  return *terms;
+}
+
 }  // namespace accord::pricing

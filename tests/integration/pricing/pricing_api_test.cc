@@ -485,6 +485,21 @@ TEST_F(PricingApiTest, DatabaseRefusesOverlappingTermsInForce) {
                                 first.name().substr(first.name().rfind('/') + 1) + "'"),
                pqxx::sql_error);
 
+  // What applied when: the first terms until the end of June, the second from July.
+  v1::GetEffectiveTradingTermsRequest effective;
+  effective.set_account(account_);
+  *effective.mutable_day() = MakeDate(2026, 6, 30);
+  v1::TradingTerms in_force;
+  ASSERT_TRUE(terms_->GetEffectiveTradingTerms(AsSales().get(), effective, &in_force).ok());
+  EXPECT_EQ(in_force.name(), first.name());
+  *effective.mutable_day() = MakeDate(2026, 7, 1);
+  ASSERT_TRUE(terms_->GetEffectiveTradingTerms(AsSales().get(), effective, &in_force).ok());
+  EXPECT_EQ(in_force.name(), second.name());
+  *effective.mutable_day() = MakeDate(2025, 12, 31);
+  auto none = terms_->GetEffectiveTradingTerms(AsSales().get(), effective, &in_force);
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReasonOf(none), "NO_TERMS_IN_FORCE");
+
   v1::ListTradingTermsRequest list_request;
   list_request.set_parent("accounts/-");
   list_request.set_filter("status = SUPERSEDED");
@@ -774,6 +789,110 @@ TEST_F(PricingApiTest, PastDayIsPricedFromTheItemsInForceThatDay) {
   EXPECT_EQ(ReasonOf(missing), "ITEM_NOT_FOUND");
   auto before = Price({{"DRILL-1", 1}}, &pricing, MakeDate(2026, 1, 15));
   EXPECT_EQ(ReasonOf(before), "PRICE_LIST_NOT_IN_FORCE");
+}
+
+// Every RPC refuses bad input with INVALID_ARGUMENT naming the field, before writing anything.
+TEST_F(PricingApiTest, BadInputOnEveryRpcNamesTheField) {
+  v1::PriceList list = CreateList("Base");
+  auto fields = [](const grpc::Status& status) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    return ViolatedFields(status);
+  };
+
+  v1::ListPriceListsRequest lists;
+  lists.set_filter("colour = red");
+  v1::ListPriceListsResponse lists_out;
+  EXPECT_THAT(fields(lists_->ListPriceLists(AsSales().get(), lists, &lists_out)),
+              ElementsAre("filter"));
+  lists.clear_filter();
+  lists.set_order_by("price");
+  EXPECT_THAT(fields(lists_->ListPriceLists(AsSales().get(), lists, &lists_out)),
+              ElementsAre("order_by"));
+  lists.clear_order_by();
+  lists.set_page_token("forged");
+  EXPECT_THAT(fields(lists_->ListPriceLists(AsSales().get(), lists, &lists_out)),
+              ElementsAre("page_token"));
+
+  v1::ListPriceListItemsRequest items;
+  items.set_parent("priceLists/x");
+  v1::ListPriceListItemsResponse items_out;
+  EXPECT_THAT(fields(lists_->ListPriceListItems(AsSales().get(), items, &items_out)),
+              ElementsAre("parent"));
+  items.set_parent(list.name());
+  items.set_page_size(-1);
+  EXPECT_THAT(fields(lists_->ListPriceListItems(AsSales().get(), items, &items_out)),
+              ElementsAre("page_size"));
+
+  v1::BatchUpsertPriceListItemsRequest upsert;
+  upsert.set_parent(list.name());
+  upsert.set_request_id("not-a-uuid");
+  v1::BatchUpsertPriceListItemsResponse upsert_out;
+  EXPECT_THAT(fields(lists_->BatchUpsertPriceListItems(ContextAs("erp", {Role::kIntegration}).get(),
+                                                       upsert, &upsert_out)),
+              ::testing::UnorderedElementsAre("request_id", "items"));
+
+  v1::GetTradingTermsRequest get_terms;
+  get_terms.set_name("accounts/x/tradingTerms/y");
+  v1::TradingTerms terms_out;
+  EXPECT_THAT(fields(terms_->GetTradingTerms(AsSales().get(), get_terms, &terms_out)),
+              ElementsAre("name"));
+  v1::ListTradingTermsRequest list_terms;
+  list_terms.set_parent("customers/1");
+  v1::ListTradingTermsResponse list_terms_out;
+  EXPECT_THAT(fields(terms_->ListTradingTerms(AsSales().get(), list_terms, &list_terms_out)),
+              ElementsAre("parent"));
+  v1::TradingTerms draft = DraftTerms(list.name(), MakeDate(2026, 1, 1));
+  v1::UpdateTradingTermsRequest update_terms;
+  update_terms.mutable_trading_terms()->set_name(draft.name());
+  update_terms.mutable_update_mask()->add_paths("status");
+  update_terms.set_etag(draft.etag());
+  EXPECT_THAT(
+      fields(terms_->UpdateTradingTerms(AsAccountManager().get(), update_terms, &terms_out)),
+      ElementsAre("update_mask"));
+  update_terms.mutable_update_mask()->set_paths(0, "valid_until");
+  *update_terms.mutable_trading_terms()->mutable_valid_until() = MakeDate(2025, 1, 1);
+  EXPECT_THAT(
+      fields(terms_->UpdateTradingTerms(AsAccountManager().get(), update_terms, &terms_out)),
+      ElementsAre("trading_terms.valid_until"));
+  v1::SubmitTradingTermsRequest submit;
+  submit.set_name(draft.name());
+  EXPECT_THAT(fields(terms_->SubmitTradingTerms(AsAccountManager().get(), submit, &terms_out)),
+              ElementsAre("etag"));
+
+  v1::CreateQuoteRequest create_quote;
+  create_quote.mutable_quote()->set_account(account_);
+  auto* line = create_quote.add_lines();
+  line->set_sku("A");
+  line->set_quantity(-5);
+  v1::Quote quote_out;
+  EXPECT_THAT(fields(quotes_->CreateQuote(AsSales().get(), create_quote, &quote_out)),
+              ::testing::UnorderedElementsAre("lines[0].quantity", "quote.expire_date"));
+  v1::GetQuoteRequest get_quote;
+  get_quote.set_name("quotes/42");
+  EXPECT_THAT(fields(quotes_->GetQuote(AsSales().get(), get_quote, &quote_out)),
+              ElementsAre("name"));
+  v1::ListQuotesRequest list_quotes;
+  list_quotes.set_filter("status = MAYBE");
+  v1::ListQuotesResponse list_quotes_out;
+  EXPECT_THAT(fields(quotes_->ListQuotes(AsSales().get(), list_quotes, &list_quotes_out)),
+              ElementsAre("filter"));
+  v1::GetSaleRequest get_sale;
+  get_sale.set_name("sales/");
+  v1::Sale sale_out;
+  EXPECT_THAT(fields(quotes_->GetSale(AsSales().get(), get_sale, &sale_out)), ElementsAre("name"));
+  get_sale.set_name("sales/" + common::NewUuidV7());
+  EXPECT_EQ(quotes_->GetSale(AsSales().get(), get_sale, &sale_out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::ListSalesRequest list_sales;
+  list_sales.set_order_by("total");
+  v1::ListSalesResponse list_sales_out;
+  EXPECT_THAT(fields(quotes_->ListSales(AsSales().get(), list_sales, &list_sales_out)),
+              ElementsAre("order_by"));
+
+  // Nothing was written by any of them: only the list's and the draft's own events.
+  EXPECT_THAT(OutboxTypes(), ElementsAre("accord.pricing.v1.PriceListCreated",
+                                         "accord.pricing.v1.PriceListUpdated",
+                                         "accord.pricing.v1.TradingTermsCreated"));
 }
 
 }  // namespace
