@@ -611,7 +611,6 @@ absl::StatusOr<v1::Case> QualityLogic::ChangeCase(const common::Principal& calle
                                                   Action action, const Edit& edit,
                                                   const WriteMeta& meta) {
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(name, "name"));
-  const Instant now = clock_();
   ACCORD_ASSIGN_OR_RETURN(
       std::string bytes,
       repository_.MutateCase(
@@ -630,13 +629,14 @@ absl::StatusOr<v1::Case> QualityLogic::ChangeCase(const common::Principal& calle
             }
             CaseChange change;
             change.next = current;
-            (void)now;
             ACCORD_RETURN_IF_ERROR(edit(change.next, change, calendar ? &*calendar : nullptr));
             return change;
           },
           false, meta));
   v1::Case stored;
   if (!stored.ParseFromString(bytes)) return common::Internal("corrupt stored response");
+  // The live clock needs the SLA state beside the case, so the answer is the case as it is now
+  // (after a retried request_id, too: a later change shows).
   ACCORD_ASSIGN_OR_RETURN(CaseRecord fresh, repository_.GetCase(id));
   return Present(caller, std::move(fresh));
 }

@@ -574,5 +574,19 @@ TEST_F(QualityApiTest, RetriesAndLists) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(QualityApiTest, ServesHealthAndMigratesOnce) {
+  // The health monitor reports SERVING after its first database check.
+  int health = -1;
+  for (int i = 0; i < 100 && health != 1; ++i) {
+    health = testing::HealthStatus(harness_.channel());
+    if (health != 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(health, 1);
+  auto applied = common::ApplyMigrations(database_.url(), "service_quality",
+                                         QualityServiceDefinition(TestOptions()).migrations());
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_TRUE(applied->empty());
+}
+
 }  // namespace
 }  // namespace accord::quality
