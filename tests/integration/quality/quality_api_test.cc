@@ -303,7 +303,19 @@ TEST_F(QualityApiTest, CompensationAboveTheAgentsLimitIsRefused) {
 TEST_F(QualityApiTest, ResolvingRequestsASurveyAnsweredOnce) {
   v1::Case c = Create(NewCase());
   ASSERT_TRUE(Move(c, v1::CASE_STATUS_IN_PROGRESS).ok());
-  ASSERT_TRUE(Resolve(c, 0).ok());
+  // A resolve retried with its request_id resolves once and requests one survey.
+  v1::ResolveCaseRequest resolve;
+  resolve.set_name(c.name());
+  resolve.set_etag(c.etag());
+  resolve.set_request_id(common::NewUuidV7());
+  resolve.mutable_resolution()->set_summary("Explained the invoice");
+  resolve.mutable_resolution()->set_code(v1::RESOLUTION_CODE_EXPLAINED);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    v1::Case resolved;
+    auto status = cases_->ResolveCase(Agent().get(), resolve, &resolved);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(resolved.status(), v1::CASE_STATUS_RESOLVED);
+  }
   auto surveys = SurveysOf(c.name());
   ASSERT_EQ(surveys.size(), 1u);
   EXPECT_EQ(surveys[0].account(), c.account());
@@ -328,6 +340,10 @@ TEST_F(QualityApiTest, ResolvingRequestsASurveyAnsweredOnce) {
   status = surveys_->AnswerSurvey(Agent().get(), answer, &answered);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(status), "SURVEY_ALREADY_ANSWERED");
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox WHERE type = "
+                  "'accord.quality.v1.SurveyAnswered' AND subject = '" +
+                  surveys[0].name() + "'"),
+            1);
 }
 
 TEST_F(QualityApiTest, TwoSweepersWarnBreachAndEscalateExactlyOnce) {
