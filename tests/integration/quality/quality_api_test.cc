@@ -590,6 +590,46 @@ TEST_F(QualityApiTest, RetriesAndLists) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(QualityApiTest, DeletedPoliciesAndCalendarsLeaveOpenCasesRunning) {
+  const v1::Calendar calendar = AlwaysOpen();
+  const v1::SlaPolicy policy = Policy(calendar, v1::PRIORITY_HIGH, 60, 480);
+  v1::Case c = Create(NewCase());
+  ASSERT_EQ(c.sla().sla_policy(), policy.name());
+
+  v1::DeleteCalendarRequest delete_calendar;
+  delete_calendar.set_name(calendar.name());
+  delete_calendar.set_etag(calendar.etag());
+  v1::Calendar deleted_calendar;
+  auto status = slas_->DeleteCalendar(Supervisor().get(), delete_calendar, &deleted_calendar);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "CALENDAR_IN_USE");
+
+  v1::DeleteSlaPolicyRequest delete_policy;
+  delete_policy.set_name(policy.name());
+  delete_policy.set_etag("0");
+  v1::SlaPolicy deleted_policy;
+  EXPECT_EQ(slas_->DeleteSlaPolicy(Supervisor().get(), delete_policy, &deleted_policy).error_code(),
+            grpc::StatusCode::ABORTED);
+  delete_policy.set_etag(policy.etag());
+  ASSERT_TRUE(slas_->DeleteSlaPolicy(Supervisor().get(), delete_policy, &deleted_policy).ok());
+  EXPECT_TRUE(deleted_policy.has_delete_time());
+  ASSERT_TRUE(slas_->DeleteCalendar(Supervisor().get(), delete_calendar, &deleted_calendar).ok());
+
+  v1::GetCalendarRequest get_calendar;
+  get_calendar.set_name(calendar.name());
+  v1::Calendar gone;
+  EXPECT_EQ(slas_->GetCalendar(Agent().get(), get_calendar, &gone).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // The open case keeps its targets and clock; a new one finds no policy.
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_IN_PROGRESS).ok());
+  EXPECT_EQ(c.sla().state(), v1::SLA_STATE_ON_TRACK);
+  EXPECT_EQ(c.sla().sla_policy(), policy.name());
+  EXPECT_EQ(Create(NewCase()).sla().state(), v1::SLA_STATE_NONE);
+  // And a new policy of the same tier and priority may be created.
+  const v1::Calendar other = AlwaysOpen();
+  EXPECT_FALSE(Policy(other, v1::PRIORITY_HIGH, 30, 240).name().empty());
+}
+
 TEST_F(QualityApiTest, ServesHealthAndMigratesOnce) {
   // The health monitor reports SERVING after its first database check.
   int health = -1;
