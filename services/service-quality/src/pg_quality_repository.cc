@@ -687,43 +687,82 @@ absl::StatusOr<Page<v1::TimelineEntry>> PgQualityRepository::ListTimeline(
 absl::StatusOr<int> PgQualityRepository::Sweep(Instant now, int limit, const SweepFn& sweep,
                                                const WriteMeta& meta) {
   int changed = 0;
-  ACCORD_RETURN_IF_ERROR(pool_
-                             .Transact([&](common::WriteTransaction& transaction) -> absl::Status {
-                               changed = 0;
-                               // SKIP LOCKED: replicas sweeping at once take disjoint cases instead
-                               // of queueing; a case locked by a user's change is looked at in the
-                               // next pass.
-                               auto rows = Exec(transaction.Begun(),
+  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction&
+                                                transaction) -> absl::
+                                                                 Status {
+                                                                   changed = 0;
+                                                                   // SKIP LOCKED: replicas sweeping
+                                                                   // at once take disjoint cases
+                                                                   // instead of queueing; a case
+                                                                   // locked by a user's change is
+                                                                   // looked at in the next pass.
+                                                                   auto rows = Exec(transaction.Begun(),
                      "SELECT " ACCORD_CASE_COLUMNS
                      " FROM service_quality.cases c WHERE c.sla_next_check <= " ACCORD_TS(
                          1) " ORDER BY c.sla_next_check LIMIT $2::int FOR UPDATE SKIP LOCKED",
                      {MicrosOf(now), std::to_string(limit)});
-                               SweepContext context;
-                               context.calendar = LookupIn(transaction.Begun());
-                               context.record = [&](const std::string& case_id, const char* target,
-                                                    const char* kind,
-                                                    int cycle) -> absl::StatusOr<bool> {
-                                 auto inserted = Exec(
-                                     transaction.Begun(),
-                                     "INSERT INTO service_quality.sla_events (case_id, target, "
-                                     "kind, "
-                                     "cycle, recorded_by) VALUES ($1::uuid, $2, $3, $4::int, $5) "
-                                     "ON CONFLICT DO NOTHING RETURNING 1",
-                                     {case_id, target, kind, std::to_string(cycle), meta.actor});
-                                 return !inserted.empty();
-                               };
-                               for (const auto& row : rows) {
-                                 ACCORD_ASSIGN_OR_RETURN(std::optional<CaseChange> change,
-                                                         sweep(RowToCase(row), context));
-                                 if (!change) continue;
-                                 v1::Case stored;
-                                 v1::TimelineEntry entry;
-                                 ACCORD_RETURN_IF_ERROR(StoreCaseChange(transaction, *change, false,
-                                                                        meta, &stored, &entry));
-                                 ++changed;
-                               }
-                               return absl::OkStatus();
-                             }));
+                                                                   SweepContext context;
+                                                                   context.calendar = LookupIn(
+                                                                       transaction.Begun());
+                                                                   context.record =
+                                                                       [&](const std::string&
+                                                                               case_id,
+                                                                           const char* target,
+                                                                           const char* kind,
+                                                                           int cycle)
+                                                                       -> absl::StatusOr<bool> {
+                                                                     auto inserted = Exec(
+                                                                         transaction.Begun(),
+                                                                         "INSERT INTO "
+                                                                         "service_quality.sla_"
+                                                                         "events (case_id, target, "
+                                                                         "kind, "
+                                                                         "cycle, recorded_by) "
+                                                                         "VALUES ($1::uuid, $2, "
+                                                                         "$3, $4::int, $5) "
+                                                                         "ON CONFLICT DO NOTHING "
+                                                                         "RETURNING 1",
+                                                                         {case_id, target, kind,
+                                                                          std::to_string(cycle),
+                                                                          meta.actor});
+                                                                     return !inserted.empty();
+                                                                   };
+                                                                   for (const auto& row : rows) {
+                                                                     ACCORD_ASSIGN_OR_RETURN(
+                                                                         std::optional<CaseChange>
+                                                                             change,
+                                                                         sweep(RowToCase(row),
+                                                                               context));
+                                                                     if (!change) continue;
+                                                                     if (change->events.empty() &&
+                                                                         change->timeline.empty()) {
+                                                                       // Nothing happened to the
+                                                                       // case (its events were
+                                                                       // recorded already, or it
+                                                                       // cannot fall due): only the
+                                                                       // sweeper's bookkeeping
+                                                                       // moves, without a new
+                                                                       // version or event.
+                                                                       Exec(transaction.Begun(),
+                                        "UPDATE service_quality.cases SET sla_recorded = $2::int, "
+                                        "sla_next_check = " ACCORD_TS(3) " WHERE id = $1::uuid",
+                                        {IdOf(change->next.value.name()),
+                                         std::to_string(change->next.recorded),
+                                         MicrosOf(change->next.next_check)});
+                                                                       ++changed;
+                                                                       continue;
+                                                                     }
+                                                                     v1::Case stored;
+                                                                     v1::TimelineEntry entry;
+                                                                     ACCORD_RETURN_IF_ERROR(
+                                                                         StoreCaseChange(
+                                                                             transaction, *change,
+                                                                             false, meta, &stored,
+                                                                             &entry));
+                                                                     ++changed;
+                                                                   }
+                                                                   return absl::OkStatus();
+                                                                 }));
   return changed;
 }
 
