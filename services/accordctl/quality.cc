@@ -495,6 +495,24 @@ int RunPolicyList(const Invocation& inv) {
       });
 }
 
+int RunPolicyDelete(const Invocation& inv) {
+  v1::DeleteSlaPolicyRequest request;
+  request.set_name(Named("slaPolicies", inv.args.positional()[0]));
+  request.set_etag(inv.args.GetOr("etag", ""));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::SlaService, v1::DeleteSlaPolicyRequest, v1::SlaPolicy>(
+      inv, request, &v1::SlaService::Stub::DeleteSlaPolicy);
+}
+
+int RunCalendarDelete(const Invocation& inv) {
+  v1::DeleteCalendarRequest request;
+  request.set_name(Named("calendars", inv.args.positional()[0]));
+  request.set_etag(inv.args.GetOr("etag", ""));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::SlaService, v1::DeleteCalendarRequest, v1::Calendar>(
+      inv, request, &v1::SlaService::Stub::DeleteCalendar);
+}
+
 // ---- surveys ------------------------------------------------------------------------------------
 
 int RunSurveyCreate(const Invocation& inv) {
@@ -769,6 +787,20 @@ void RegisterQualityCommands(Registry& registry) {
                 .summary = "List calendars.",
                 .flags = list_flags(),
                 .run = RunCalendarList});
+  registry.Add({.path = {"calendars", "delete"},
+                .synopsis = "CALENDAR --etag ETAG",
+                .summary = "Delete a calendar no live policy uses; prints its final state.",
+                .flags = cli::WithRpcFlags({etag, kRequestId}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunCalendarDelete});
+  registry.Add({.path = {"sla-policies", "delete"},
+                .synopsis = "POLICY --etag ETAG",
+                .summary = "Delete an SLA policy (open cases keep their targets).",
+                .flags = cli::WithRpcFlags({etag, kRequestId}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunPolicyDelete});
   registry.Add({.path = {"sla-policies", "create"},
                 .summary = "Create an SLA policy for a tier and priority.",
                 .flags = cli::WithRpcFlags(

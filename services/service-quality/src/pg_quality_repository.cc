@@ -52,8 +52,9 @@ pqxx::result Exec(pqxx::transaction_base& transaction, const std::string& sql,
 
 // ---- calendars ----------------------------------------------------------------------------------
 
-#define ACCORD_CALENDAR_COLUMNS \
-  "k.id::text, k.body, k.version, " ACCORD_US("k.create_time") ", " ACCORD_US("k.update_time")
+#define ACCORD_CALENDAR_COLUMNS                                                \
+  "k.id::text, k.body, k.version, " ACCORD_US("k.create_time") ", " ACCORD_US( \
+      "k.update_time") ", " ACCORD_US("k.delete_time")
 
 v1::Calendar RowToCalendar(const pqxx::row& row) {
   auto calendar = ParseBody<v1::Calendar>(row[1]);
@@ -61,6 +62,7 @@ v1::Calendar RowToCalendar(const pqxx::row& row) {
   calendar.set_etag(row[2].as<std::string>());
   *calendar.mutable_create_time() = TimestampOf(row[3]);
   *calendar.mutable_update_time() = TimestampOf(row[4]);
+  if (!row[5].is_null()) *calendar.mutable_delete_time() = TimestampOf(row[5]);
   return calendar;
 }
 
@@ -69,16 +71,20 @@ v1::Calendar CalendarBody(v1::Calendar calendar) {
   calendar.clear_etag();
   calendar.clear_create_time();
   calendar.clear_update_time();
+  calendar.clear_delete_time();
   return calendar;
 }
 
+// `with_deleted`: a case's clock keeps running on a calendar deleted after the case opened.
 absl::StatusOr<v1::Calendar> LoadCalendar(pqxx::transaction_base& transaction,
-                                          const std::string& id, bool lock) {
-  auto rows = Exec(transaction,
-                   std::string("SELECT " ACCORD_CALENDAR_COLUMNS
-                               " FROM service_quality.calendars k WHERE k.id = $1::uuid") +
-                       (lock ? " FOR UPDATE" : ""),
-                   {id});
+                                          const std::string& id, bool lock,
+                                          bool with_deleted = false) {
+  auto rows =
+      Exec(transaction,
+           std::string("SELECT " ACCORD_CALENDAR_COLUMNS
+                       " FROM service_quality.calendars k WHERE k.id = $1::uuid") +
+               (with_deleted ? "" : " AND k.delete_time IS NULL") + (lock ? " FOR UPDATE" : ""),
+           {id});
   if (rows.empty()) return common::NotFound("calendars/" + id);
   return RowToCalendar(rows[0]);
 }
@@ -86,14 +92,15 @@ absl::StatusOr<v1::Calendar> LoadCalendar(pqxx::transaction_base& transaction,
 CalendarLookup LookupIn(pqxx::transaction_base& transaction) {
   return [&transaction](const std::string& name) -> absl::StatusOr<v1::Calendar> {
     ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(name, "calendars", "calendar"));
-    return LoadCalendar(transaction, id, false);
+    return LoadCalendar(transaction, id, false, /*with_deleted=*/true);
   };
 }
 
 // ---- SLA policies -------------------------------------------------------------------------------
 
-#define ACCORD_POLICY_COLUMNS \
-  "p.id::text, p.body, p.version, " ACCORD_US("p.create_time") ", " ACCORD_US("p.update_time")
+#define ACCORD_POLICY_COLUMNS                                                  \
+  "p.id::text, p.body, p.version, " ACCORD_US("p.create_time") ", " ACCORD_US( \
+      "p.update_time") ", " ACCORD_US("p.delete_time")
 
 v1::SlaPolicy RowToPolicy(const pqxx::row& row) {
   auto policy = ParseBody<v1::SlaPolicy>(row[1]);
@@ -101,6 +108,7 @@ v1::SlaPolicy RowToPolicy(const pqxx::row& row) {
   policy.set_etag(row[2].as<std::string>());
   *policy.mutable_create_time() = TimestampOf(row[3]);
   *policy.mutable_update_time() = TimestampOf(row[4]);
+  if (!row[5].is_null()) *policy.mutable_delete_time() = TimestampOf(row[5]);
   return policy;
 }
 
@@ -109,6 +117,7 @@ v1::SlaPolicy PolicyBody(v1::SlaPolicy policy) {
   policy.clear_etag();
   policy.clear_create_time();
   policy.clear_update_time();
+  policy.clear_delete_time();
   return policy;
 }
 
@@ -384,11 +393,12 @@ absl::StatusOr<v1::Calendar> PgQualityRepository::CreateCalendar(const v1::Calen
       }));
 }
 
-absl::StatusOr<v1::Calendar> PgQualityRepository::GetCalendar(const std::string& id) {
+absl::StatusOr<v1::Calendar> PgQualityRepository::GetCalendar(const std::string& id,
+                                                              bool with_deleted) {
   v1::Calendar calendar;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        ACCORD_ASSIGN_OR_RETURN(calendar, LoadCalendar(transaction, id, false));
+        ACCORD_ASSIGN_OR_RETURN(calendar, LoadCalendar(transaction, id, false, with_deleted));
         return absl::OkStatus();
       },
       common::ReadScope::kOneStatement));
@@ -397,8 +407,8 @@ absl::StatusOr<v1::Calendar> PgQualityRepository::GetCalendar(const std::string&
 
 absl::StatusOr<Page<v1::Calendar>> PgQualityRepository::ListCalendars(const ListQuery& query) {
   return ListRows<v1::Calendar>(pool_, ACCORD_CALENDAR_COLUMNS,
-                                "FROM service_quality.calendars k WHERE true", {}, query,
-                                RowToCalendar);
+                                "FROM service_quality.calendars k WHERE k.delete_time IS NULL", {},
+                                query, RowToCalendar);
 }
 
 absl::StatusOr<v1::Calendar> PgQualityRepository::UpdateCalendar(const std::string& id,
@@ -449,7 +459,8 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::GetSlaPolicy(const std::strin
       [&](pqxx::transaction_base& transaction) -> absl::Status {
         auto rows = Exec(transaction,
                          "SELECT " ACCORD_POLICY_COLUMNS
-                         " FROM service_quality.sla_policies p WHERE p.id = $1::uuid",
+                         " FROM service_quality.sla_policies p WHERE p.id = $1::uuid "
+                         "AND p.delete_time IS NULL",
                          {id});
         if (rows.empty()) return common::NotFound("slaPolicies/" + id);
         policy = RowToPolicy(rows[0]);
@@ -461,8 +472,8 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::GetSlaPolicy(const std::strin
 
 absl::StatusOr<Page<v1::SlaPolicy>> PgQualityRepository::ListSlaPolicies(const ListQuery& query) {
   return ListRows<v1::SlaPolicy>(pool_, ACCORD_POLICY_COLUMNS,
-                                 "FROM service_quality.sla_policies p WHERE true", {}, query,
-                                 RowToPolicy);
+                                 "FROM service_quality.sla_policies p WHERE p.delete_time IS NULL",
+                                 {}, query, RowToPolicy);
 }
 
 absl::StatusOr<v1::SlaPolicy> PgQualityRepository::UpdateSlaPolicy(const std::string& id,
@@ -472,7 +483,8 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::UpdateSlaPolicy(const std::st
       Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
         auto rows = Exec(transaction.Begun(),
                          "SELECT " ACCORD_POLICY_COLUMNS
-                         " FROM service_quality.sla_policies p WHERE p.id = $1::uuid FOR UPDATE",
+                         " FROM service_quality.sla_policies p WHERE p.id = $1::uuid "
+                         "AND p.delete_time IS NULL FOR UPDATE",
                          {id});
         if (rows.empty()) return common::NotFound("slaPolicies/" + id);
         ACCORD_ASSIGN_OR_RETURN(v1::SlaPolicy next, mutate(RowToPolicy(rows[0])));
@@ -498,18 +510,73 @@ absl::StatusOr<std::optional<PolicyMatch>> PgQualityRepository::FindPolicy(int t
                      "SELECT " ACCORD_POLICY_COLUMNS
                      ", p.calendar_id::text "
                      "FROM service_quality.sla_policies p WHERE p.priority = $2::smallint "
-                     "AND p.tier IN ($1::smallint, 0) ORDER BY (p.tier = $1::smallint) DESC "
+                     "AND p.tier IN ($1::smallint, 0) AND p.delete_time IS NULL "
+                     "ORDER BY (p.tier = $1::smallint) DESC "
                      "LIMIT 1",
                      {std::to_string(tier), std::to_string(priority)});
     if (rows.empty()) return absl::OkStatus();
     PolicyMatch found;
     found.policy = RowToPolicy(rows[0]);
     ACCORD_ASSIGN_OR_RETURN(found.calendar,
-                            LoadCalendar(transaction, rows[0][5].as<std::string>(), false));
+                            LoadCalendar(transaction, rows[0][6].as<std::string>(), false));
     match = std::move(found);
     return absl::OkStatus();
   }));
   return match;
+}
+
+absl::StatusOr<v1::SlaPolicy> PgQualityRepository::DeleteSlaPolicy(const std::string& id,
+                                                                   const PolicyMutation& check,
+                                                                   const WriteMeta& meta) {
+  return Decode<v1::SlaPolicy>(
+      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+        auto rows = Exec(transaction.Begun(),
+                         "SELECT " ACCORD_POLICY_COLUMNS
+                         " FROM service_quality.sla_policies p WHERE p.id = $1::uuid "
+                         "AND p.delete_time IS NULL FOR UPDATE",
+                         {id});
+        if (rows.empty()) return common::NotFound("slaPolicies/" + id);
+        ACCORD_RETURN_IF_ERROR(check(RowToPolicy(rows[0])).status());
+        auto row = transaction.exec_params1(
+            "UPDATE service_quality.sla_policies AS p SET delete_time = now(), update_time = "
+            "now(), version = p.version + 1 WHERE p.id = $1::uuid RETURNING " ACCORD_POLICY_COLUMNS,
+            id);
+        const v1::SlaPolicy stored = RowToPolicy(row);
+        Emit(transaction, "accord.quality.v1.SlaPolicyDeleted", stored.name(),
+             std::stoll(stored.etag()), stored, meta);
+        *out = stored.SerializeAsString();
+        return absl::OkStatus();
+      }));
+}
+
+absl::StatusOr<v1::Calendar> PgQualityRepository::DeleteCalendar(const std::string& id,
+                                                                 const CalendarMutation& check,
+                                                                 const WriteMeta& meta) {
+  return Decode<v1::Calendar>(
+      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+        // Policies lock the calendar (FOR UPDATE) when they take it, so none can start using it
+        // between this check and the delete.
+        ACCORD_ASSIGN_OR_RETURN(v1::Calendar current, LoadCalendar(transaction.Begun(), id, true));
+        ACCORD_RETURN_IF_ERROR(check(current).status());
+        auto users = Exec(transaction.Begun(),
+                          "SELECT 'slaPolicies/' || p.id::text FROM service_quality.sla_policies p "
+                          "WHERE p.calendar_id = $1::uuid AND p.delete_time IS NULL LIMIT 1",
+                          {id});
+        if (!users.empty()) {
+          return common::FailedPrecondition(
+              "CALENDAR_IN_USE", current.name() + " is used by " + users[0][0].as<std::string>() +
+                                     "; point the policy at another calendar first");
+        }
+        auto row = transaction.exec_params1(
+            "UPDATE service_quality.calendars AS k SET delete_time = now(), update_time = now(), "
+            "version = k.version + 1 WHERE k.id = $1::uuid RETURNING " ACCORD_CALENDAR_COLUMNS,
+            id);
+        const v1::Calendar stored = RowToCalendar(row);
+        Emit(transaction, "accord.quality.v1.CalendarDeleted", stored.name(),
+             std::stoll(stored.etag()), stored, meta);
+        *out = stored.SerializeAsString();
+        return absl::OkStatus();
+      }));
 }
 
 // ---- cases --------------------------------------------------------------------------------------
@@ -621,43 +688,82 @@ absl::StatusOr<Page<v1::TimelineEntry>> PgQualityRepository::ListTimeline(
 absl::StatusOr<int> PgQualityRepository::Sweep(Instant now, int limit, const SweepFn& sweep,
                                                const WriteMeta& meta) {
   int changed = 0;
-  ACCORD_RETURN_IF_ERROR(pool_
-                             .Transact([&](common::WriteTransaction& transaction) -> absl::Status {
-                               changed = 0;
-                               // SKIP LOCKED: replicas sweeping at once take disjoint cases instead
-                               // of queueing; a case locked by a user's change is looked at in the
-                               // next pass.
-                               auto rows = Exec(transaction.Begun(),
+  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction&
+                                                transaction) -> absl::
+                                                                 Status {
+                                                                   changed = 0;
+                                                                   // SKIP LOCKED: replicas sweeping
+                                                                   // at once take disjoint cases
+                                                                   // instead of queueing; a case
+                                                                   // locked by a user's change is
+                                                                   // looked at in the next pass.
+                                                                   auto rows = Exec(transaction.Begun(),
                      "SELECT " ACCORD_CASE_COLUMNS
                      " FROM service_quality.cases c WHERE c.sla_next_check <= " ACCORD_TS(
                          1) " ORDER BY c.sla_next_check LIMIT $2::int FOR UPDATE SKIP LOCKED",
                      {MicrosOf(now), std::to_string(limit)});
-                               SweepContext context;
-                               context.calendar = LookupIn(transaction.Begun());
-                               context.record = [&](const std::string& case_id, const char* target,
-                                                    const char* kind,
-                                                    int cycle) -> absl::StatusOr<bool> {
-                                 auto inserted = Exec(
-                                     transaction.Begun(),
-                                     "INSERT INTO service_quality.sla_events (case_id, target, "
-                                     "kind, "
-                                     "cycle, recorded_by) VALUES ($1::uuid, $2, $3, $4::int, $5) "
-                                     "ON CONFLICT DO NOTHING RETURNING 1",
-                                     {case_id, target, kind, std::to_string(cycle), meta.actor});
-                                 return !inserted.empty();
-                               };
-                               for (const auto& row : rows) {
-                                 ACCORD_ASSIGN_OR_RETURN(std::optional<CaseChange> change,
-                                                         sweep(RowToCase(row), context));
-                                 if (!change) continue;
-                                 v1::Case stored;
-                                 v1::TimelineEntry entry;
-                                 ACCORD_RETURN_IF_ERROR(StoreCaseChange(transaction, *change, false,
-                                                                        meta, &stored, &entry));
-                                 ++changed;
-                               }
-                               return absl::OkStatus();
-                             }));
+                                                                   SweepContext context;
+                                                                   context.calendar = LookupIn(
+                                                                       transaction.Begun());
+                                                                   context.record =
+                                                                       [&](const std::string&
+                                                                               case_id,
+                                                                           const char* target,
+                                                                           const char* kind,
+                                                                           int cycle)
+                                                                       -> absl::StatusOr<bool> {
+                                                                     auto inserted = Exec(
+                                                                         transaction.Begun(),
+                                                                         "INSERT INTO "
+                                                                         "service_quality.sla_"
+                                                                         "events (case_id, target, "
+                                                                         "kind, "
+                                                                         "cycle, recorded_by) "
+                                                                         "VALUES ($1::uuid, $2, "
+                                                                         "$3, $4::int, $5) "
+                                                                         "ON CONFLICT DO NOTHING "
+                                                                         "RETURNING 1",
+                                                                         {case_id, target, kind,
+                                                                          std::to_string(cycle),
+                                                                          meta.actor});
+                                                                     return !inserted.empty();
+                                                                   };
+                                                                   for (const auto& row : rows) {
+                                                                     ACCORD_ASSIGN_OR_RETURN(
+                                                                         std::optional<CaseChange>
+                                                                             change,
+                                                                         sweep(RowToCase(row),
+                                                                               context));
+                                                                     if (!change) continue;
+                                                                     if (change->events.empty() &&
+                                                                         change->timeline.empty()) {
+                                                                       // Nothing happened to the
+                                                                       // case (its events were
+                                                                       // recorded already, or it
+                                                                       // cannot fall due): only the
+                                                                       // sweeper's bookkeeping
+                                                                       // moves, without a new
+                                                                       // version or event.
+                                                                       Exec(transaction.Begun(),
+                                        "UPDATE service_quality.cases SET sla_recorded = $2::int, "
+                                        "sla_next_check = " ACCORD_TS(3) " WHERE id = $1::uuid",
+                                        {IdOf(change->next.value.name()),
+                                         std::to_string(change->next.recorded),
+                                         MicrosOf(change->next.next_check)});
+                                                                       ++changed;
+                                                                       continue;
+                                                                     }
+                                                                     v1::Case stored;
+                                                                     v1::TimelineEntry entry;
+                                                                     ACCORD_RETURN_IF_ERROR(
+                                                                         StoreCaseChange(
+                                                                             transaction, *change,
+                                                                             false, meta, &stored,
+                                                                             &entry));
+                                                                     ++changed;
+                                                                   }
+                                                                   return absl::OkStatus();
+                                                                 }));
   return changed;
 }
 

@@ -16,7 +16,8 @@ class PgQualityRepository final : public QualityRepository {
 
   absl::StatusOr<v1::Calendar> CreateCalendar(const v1::Calendar& calendar,
                                               const WriteMeta& meta) override;
-  absl::StatusOr<v1::Calendar> GetCalendar(const std::string& id) override;
+  absl::StatusOr<v1::Calendar> GetCalendar(const std::string& id,
+                                           bool with_deleted = false) override;
   absl::StatusOr<Page<v1::Calendar>> ListCalendars(const ListQuery& query) override;
   absl::StatusOr<v1::Calendar> UpdateCalendar(const std::string& id, const CalendarMutation& mutate,
                                               const WriteMeta& meta) override;
@@ -26,6 +27,10 @@ class PgQualityRepository final : public QualityRepository {
   absl::StatusOr<Page<v1::SlaPolicy>> ListSlaPolicies(const ListQuery& query) override;
   absl::StatusOr<v1::SlaPolicy> UpdateSlaPolicy(const std::string& id, const PolicyMutation& mutate,
                                                 const WriteMeta& meta) override;
+  absl::StatusOr<v1::SlaPolicy> DeleteSlaPolicy(const std::string& id, const PolicyMutation& check,
+                                                const WriteMeta& meta) override;
+  absl::StatusOr<v1::Calendar> DeleteCalendar(const std::string& id, const CalendarMutation& check,
+                                              const WriteMeta& meta) override;
   absl::StatusOr<std::optional<PolicyMatch>> FindPolicy(int tier, int priority) override;
 
   absl::StatusOr<v1::Case> CreateCase(const CaseChange& change, const WriteMeta& meta) override;

@@ -483,7 +483,8 @@ QualityLogic::QualityLogic(QualityRepository& repository, const common::PageToke
 absl::StatusOr<std::optional<BusinessCalendar>> QualityLogic::CalendarOf(const std::string& name) {
   if (name.empty()) return std::optional<BusinessCalendar>();
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(name, "calendars", "calendar"));
-  ACCORD_ASSIGN_OR_RETURN(v1::Calendar calendar, repository_.GetCalendar(id));
+  ACCORD_ASSIGN_OR_RETURN(v1::Calendar calendar,
+                          repository_.GetCalendar(id, /*with_deleted=*/true));
   ACCORD_ASSIGN_OR_RETURN(BusinessCalendar compiled, CompileCalendar(calendar));
   return std::optional<BusinessCalendar>(std::move(compiled));
 }
@@ -611,7 +612,6 @@ absl::StatusOr<v1::Case> QualityLogic::ChangeCase(const common::Principal& calle
                                                   Action action, const Edit& edit,
                                                   const WriteMeta& meta) {
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(name, "name"));
-  const Instant now = clock_();
   ACCORD_ASSIGN_OR_RETURN(
       std::string bytes,
       repository_.MutateCase(
@@ -630,13 +630,14 @@ absl::StatusOr<v1::Case> QualityLogic::ChangeCase(const common::Principal& calle
             }
             CaseChange change;
             change.next = current;
-            (void)now;
             ACCORD_RETURN_IF_ERROR(edit(change.next, change, calendar ? &*calendar : nullptr));
             return change;
           },
           false, meta));
   v1::Case stored;
   if (!stored.ParseFromString(bytes)) return common::Internal("corrupt stored response");
+  // The live clock needs the SLA state beside the case, so the answer is the case as it is now
+  // (after a retried request_id, too: a later change shows).
   ACCORD_ASSIGN_OR_RETURN(CaseRecord fresh, repository_.GetCase(id));
   return Present(caller, std::move(fresh));
 }
@@ -1135,6 +1136,43 @@ absl::StatusOr<v1::SlaPolicy> QualityLogic::UpdateSlaPolicy(
         ValidatePolicyFields(next, field_violations);
         ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
         return next;
+      },
+      meta);
+}
+
+absl::StatusOr<v1::SlaPolicy> QualityLogic::DeleteSlaPolicy(
+    const common::Principal& caller, const v1::DeleteSlaPolicyRequest& request, WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
+  common::Violations violations;
+  auto id = ParseSimpleName(request.name(), "slaPolicies", "name");
+  Merge(id.status(), violations);
+  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return repository_.DeleteSlaPolicy(
+      *id,
+      [&](const v1::SlaPolicy& current) -> absl::StatusOr<v1::SlaPolicy> {
+        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
+        return current;
+      },
+      meta);
+}
+
+absl::StatusOr<v1::Calendar> QualityLogic::DeleteCalendar(const common::Principal& caller,
+                                                          const v1::DeleteCalendarRequest& request,
+                                                          WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
+  common::Violations violations;
+  auto id = ParseSimpleName(request.name(), "calendars", "name");
+  Merge(id.status(), violations);
+  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  return repository_.DeleteCalendar(
+      *id,
+      [&](const v1::Calendar& current) -> absl::StatusOr<v1::Calendar> {
+        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
+        return current;
       },
       meta);
 }

@@ -77,6 +77,12 @@ class QualityLogic {
   absl::StatusOr<v1::Calendar> UpdateCalendar(const common::Principal& caller,
                                               const v1::UpdateCalendarRequest& request,
                                               WriteMeta meta);
+  absl::StatusOr<v1::Calendar> DeleteCalendar(const common::Principal& caller,
+                                              const v1::DeleteCalendarRequest& request,
+                                              WriteMeta meta);
+  absl::StatusOr<v1::SlaPolicy> DeleteSlaPolicy(const common::Principal& caller,
+                                                const v1::DeleteSlaPolicyRequest& request,
+                                                WriteMeta meta);
   absl::StatusOr<v1::SlaPolicy> CreateSlaPolicy(const common::Principal& caller,
                                                 const v1::CreateSlaPolicyRequest& request,
                                                 WriteMeta meta);

@@ -108,7 +108,9 @@ class QualityRepository {
   // Calendars and SLA policies. Names are assigned here.
   virtual absl::StatusOr<v1::Calendar> CreateCalendar(const v1::Calendar& calendar,
                                                       const WriteMeta& meta) = 0;
-  virtual absl::StatusOr<v1::Calendar> GetCalendar(const std::string& id) = 0;
+  // `with_deleted`: also a deleted calendar (the clocks of cases opened before still use it).
+  virtual absl::StatusOr<v1::Calendar> GetCalendar(const std::string& id,
+                                                   bool with_deleted = false) = 0;
   virtual absl::StatusOr<Page<v1::Calendar>> ListCalendars(const ListQuery& query) = 0;
   using CalendarMutation = std::function<absl::StatusOr<v1::Calendar>(const v1::Calendar&)>;
   virtual absl::StatusOr<v1::Calendar> UpdateCalendar(const std::string& id,
@@ -124,7 +126,15 @@ class QualityRepository {
   virtual absl::StatusOr<v1::SlaPolicy> UpdateSlaPolicy(const std::string& id,
                                                         const PolicyMutation& mutate,
                                                         const WriteMeta& meta) = 0;
-  // The policy of (tier, priority), else of (any tier, priority), with its calendar.
+  // Soft deletes; `check` may refuse (etag). A calendar a live policy uses is
+  // FAILED_PRECONDITION (CALENDAR_IN_USE).
+  virtual absl::StatusOr<v1::SlaPolicy> DeleteSlaPolicy(const std::string& id,
+                                                        const PolicyMutation& check,
+                                                        const WriteMeta& meta) = 0;
+  virtual absl::StatusOr<v1::Calendar> DeleteCalendar(const std::string& id,
+                                                      const CalendarMutation& check,
+                                                      const WriteMeta& meta) = 0;
+  // The live policy of (tier, priority), else of (any tier, priority), with its calendar.
   virtual absl::StatusOr<std::optional<PolicyMatch>> FindPolicy(int tier, int priority) = 0;
 
   // Cases. `record.value.name` carries the new id (cases/{uuid}).

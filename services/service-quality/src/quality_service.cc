@@ -90,6 +90,8 @@ ACCORD_READ(SlaServiceImpl, "SlaService", GetCalendar, GetCalendarRequest, Calen
 ACCORD_READ(SlaServiceImpl, "SlaService", ListCalendars, ListCalendarsRequest,
             ListCalendarsResponse)
 ACCORD_WRITE(SlaServiceImpl, "SlaService", UpdateCalendar, UpdateCalendarRequest, Calendar)
+ACCORD_WRITE(SlaServiceImpl, "SlaService", DeleteSlaPolicy, DeleteSlaPolicyRequest, SlaPolicy)
+ACCORD_WRITE(SlaServiceImpl, "SlaService", DeleteCalendar, DeleteCalendarRequest, Calendar)
 
 SurveyServiceImpl::SurveyServiceImpl(std::shared_ptr<QualityCore> core) : core_(std::move(core)) {}
 ACCORD_WRITE(SurveyServiceImpl, "SurveyService", CreateSurvey, CreateSurveyRequest, Survey)

@@ -59,6 +59,8 @@ class SlaServiceImpl final : public v1::SlaService::CallbackService {
   ACCORD_QUALITY_RPC(GetCalendar, GetCalendarRequest, Calendar)
   ACCORD_QUALITY_RPC(ListCalendars, ListCalendarsRequest, ListCalendarsResponse)
   ACCORD_QUALITY_RPC(UpdateCalendar, UpdateCalendarRequest, Calendar)
+  ACCORD_QUALITY_RPC(DeleteSlaPolicy, DeleteSlaPolicyRequest, SlaPolicy)
+  ACCORD_QUALITY_RPC(DeleteCalendar, DeleteCalendarRequest, Calendar)
 
  private:
   std::shared_ptr<QualityCore> core_;

@@ -303,7 +303,19 @@ TEST_F(QualityApiTest, CompensationAboveTheAgentsLimitIsRefused) {
 TEST_F(QualityApiTest, ResolvingRequestsASurveyAnsweredOnce) {
   v1::Case c = Create(NewCase());
   ASSERT_TRUE(Move(c, v1::CASE_STATUS_IN_PROGRESS).ok());
-  ASSERT_TRUE(Resolve(c, 0).ok());
+  // A resolve retried with its request_id resolves once and requests one survey.
+  v1::ResolveCaseRequest resolve;
+  resolve.set_name(c.name());
+  resolve.set_etag(c.etag());
+  resolve.set_request_id(common::NewUuidV7());
+  resolve.mutable_resolution()->set_summary("Explained the invoice");
+  resolve.mutable_resolution()->set_code(v1::RESOLUTION_CODE_EXPLAINED);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    v1::Case resolved;
+    auto status = cases_->ResolveCase(Agent().get(), resolve, &resolved);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(resolved.status(), v1::CASE_STATUS_RESOLVED);
+  }
   auto surveys = SurveysOf(c.name());
   ASSERT_EQ(surveys.size(), 1u);
   EXPECT_EQ(surveys[0].account(), c.account());
@@ -328,6 +340,10 @@ TEST_F(QualityApiTest, ResolvingRequestsASurveyAnsweredOnce) {
   status = surveys_->AnswerSurvey(Agent().get(), answer, &answered);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(status), "SURVEY_ALREADY_ANSWERED");
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox WHERE type = "
+                  "'accord.quality.v1.SurveyAnswered' AND subject = '" +
+                  surveys[0].name() + "'"),
+            1);
 }
 
 TEST_F(QualityApiTest, TwoSweepersWarnBreachAndEscalateExactlyOnce) {
@@ -572,6 +588,60 @@ TEST_F(QualityApiTest, RetriesAndLists) {
   v1::ListCasesResponse page;
   EXPECT_EQ(cases_->ListCases(Agent().get(), list, &page).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(QualityApiTest, DeletedPoliciesAndCalendarsLeaveOpenCasesRunning) {
+  const v1::Calendar calendar = AlwaysOpen();
+  const v1::SlaPolicy policy = Policy(calendar, v1::PRIORITY_HIGH, 60, 480);
+  v1::Case c = Create(NewCase());
+  ASSERT_EQ(c.sla().sla_policy(), policy.name());
+
+  v1::DeleteCalendarRequest delete_calendar;
+  delete_calendar.set_name(calendar.name());
+  delete_calendar.set_etag(calendar.etag());
+  v1::Calendar deleted_calendar;
+  auto status = slas_->DeleteCalendar(Supervisor().get(), delete_calendar, &deleted_calendar);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "CALENDAR_IN_USE");
+
+  v1::DeleteSlaPolicyRequest delete_policy;
+  delete_policy.set_name(policy.name());
+  delete_policy.set_etag("0");
+  v1::SlaPolicy deleted_policy;
+  EXPECT_EQ(slas_->DeleteSlaPolicy(Supervisor().get(), delete_policy, &deleted_policy).error_code(),
+            grpc::StatusCode::ABORTED);
+  delete_policy.set_etag(policy.etag());
+  ASSERT_TRUE(slas_->DeleteSlaPolicy(Supervisor().get(), delete_policy, &deleted_policy).ok());
+  EXPECT_TRUE(deleted_policy.has_delete_time());
+  ASSERT_TRUE(slas_->DeleteCalendar(Supervisor().get(), delete_calendar, &deleted_calendar).ok());
+
+  v1::GetCalendarRequest get_calendar;
+  get_calendar.set_name(calendar.name());
+  v1::Calendar gone;
+  EXPECT_EQ(slas_->GetCalendar(Agent().get(), get_calendar, &gone).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // The open case keeps its targets and clock; a new one finds no policy.
+  ASSERT_TRUE(Move(c, v1::CASE_STATUS_IN_PROGRESS).ok());
+  EXPECT_EQ(c.sla().state(), v1::SLA_STATE_ON_TRACK);
+  EXPECT_EQ(c.sla().sla_policy(), policy.name());
+  EXPECT_EQ(Create(NewCase()).sla().state(), v1::SLA_STATE_NONE);
+  // And a new policy of the same tier and priority may be created.
+  const v1::Calendar other = AlwaysOpen();
+  EXPECT_FALSE(Policy(other, v1::PRIORITY_HIGH, 30, 240).name().empty());
+}
+
+TEST_F(QualityApiTest, ServesHealthAndMigratesOnce) {
+  // The health monitor reports SERVING after its first database check.
+  int health = -1;
+  for (int i = 0; i < 100 && health != 1; ++i) {
+    health = testing::HealthStatus(harness_.channel());
+    if (health != 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(health, 1);
+  auto applied = common::ApplyMigrations(database_.url(), "service_quality",
+                                         QualityServiceDefinition(TestOptions()).migrations());
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_TRUE(applied->empty());
 }
 
 }  // namespace
