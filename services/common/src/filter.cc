@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "accord/common/catalog.h"
 #include "accord/common/errors.h"
 
 namespace accord::common::filter {
@@ -538,10 +539,16 @@ class Compiler {
   Compiler(const Schema& schema, int first_param_index)
       : schema_(schema), first_param_index_(first_param_index) {}
 
+  // What the compiled filter costs (see filter.h), known after Emit.
+  int cost() const { return cost_; }
+
   absl::StatusOr<std::string> Emit(const Node& node) {
     switch (node.kind) {
       case Node::Kind::kAnd:
       case Node::Kind::kOr: {
+        if (node.kind == Node::Kind::kOr) {
+          cost_ += kOrCost * static_cast<int>(node.children.size() - 1);
+        }
         std::string out = "(";
         for (size_t i = 0; i < node.children.size(); ++i) {
           if (i > 0) out += node.kind == Node::Kind::kAnd ? " AND " : " OR ";
@@ -579,6 +586,7 @@ class Compiler {
           Quoted(node.value),
           " (free-text search is not supported here); allowed fields: ", AllowedFields()));
     }
+    cost_ += kScanComparisonCost;
     const std::string placeholder = Bind(ContainsPattern(node.value));
     return absl::StrCat("(", absl::StrReplaceAll(schema_.text_search_sql, {{"{}", placeholder}}),
                         ")");
@@ -622,6 +630,13 @@ class Compiler {
                                               : "; it accepts " + absl::StrJoin(names, ", "),
                                 hint));
     }
+
+    const bool uses_index =
+        spec->indexed &&
+        (node.op == Op::kEq || (node.op == Op::kHas && (spec->type == FieldType::kStringArray ||
+                                                        spec->type == FieldType::kStringMap)));
+    cost_ += uses_index ? kIndexedComparisonCost : kScanComparisonCost;
+    if (spec->child) return EmitSemiJoin(node, *spec, key);
 
     const std::string& column = spec->column;
     const std::string op(SqlOp(node.op));
@@ -670,6 +685,27 @@ class Compiler {
     return Error(absl::StrCat("field ", node.field, " cannot be filtered on"));
   }
 
+  // A comparison on a field kept in a child table, as an uncorrelated IN: Postgres runs the
+  // subquery once through the child's index (a hashed SubPlan under OR, a semi-join under AND).
+  std::string EmitSemiJoin(const Node& node, const FieldSpec& spec, const std::string& key) {
+    const FieldSpec::ChildTable& child = *spec.child;
+    std::vector<std::string> conditions;
+    if (spec.type == FieldType::kStringMap) {
+      if (key.empty()) {
+        conditions.push_back(absl::StrCat(child.key_column, " = ", Bind(node.value)));
+      } else {
+        conditions.push_back(absl::StrCat(child.key_column, " = ", Bind(key)));
+        conditions.push_back(
+            absl::StrCat(child.value_column, " ", Absl(SqlOp(node.op)), " ", Bind(node.value)));
+      }
+    } else {
+      conditions.push_back(absl::StrCat(child.value_column, " = ", Bind(node.value)));
+    }
+    if (!child.condition.empty()) conditions.push_back(absl::StrCat("(", child.condition, ")"));
+    return absl::StrCat("(", child.parent_key, " IN (SELECT ", child.child_key, " FROM ",
+                        child.from, " WHERE ", absl::StrJoin(conditions, " AND "), "))");
+  }
+
   absl::Status BadValue(const Node& node, std::string_view expected) const {
     return Error(absl::StrCat("invalid value ", Quoted(node.value), " for ", node.field,
                               " at offset ", node.value_pos, ": expected ", Absl(expected)));
@@ -698,6 +734,7 @@ class Compiler {
   const Schema& schema_;
   const int first_param_index_;
   std::vector<std::string> params_;
+  int cost_ = 0;
 };
 
 }  // namespace
@@ -722,6 +759,15 @@ absl::StatusOr<SqlFilter> Compile(std::string_view filter, const Schema& schema,
   Compiler compiler(schema, first_param_index);
   SqlFilter out;
   ACCORD_ASSIGN_OR_RETURN(out.where, compiler.Emit(root));
+  if (compiler.cost() > kMaxFilterCost) {
+    return WithReason(
+        Error(absl::StrCat(
+            "filter is too expensive: it costs ", compiler.cost(), ", at most ", kMaxFilterCost,
+            " is allowed (a comparison an index answers costs ", kIndexedComparisonCost,
+            ", any other comparison or search text ", kScanComparisonCost, ", each OR ", kOrCost,
+            " more); narrow it with = on indexed fields, or split it into several requests")),
+        ReasonName(v1::FILTER_TOO_COMPLEX));
+  }
   out.params = compiler.TakeParams();
   return out;
 }
