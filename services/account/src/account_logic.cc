@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/str_cat.h"
+#include "accord/common/catalog.h"
 #include "accord/common/errors.h"
 #include "accord/common/field_limits.h"
 #include "accord/common/filter.h"
@@ -764,6 +766,18 @@ absl::StatusOr<AccountTree> AccountLogic::GetTree(const common::Principal&,
     node->set_depth(row.depth);
   }
   tree.set_descendant_count(tree.descendants_size());
+  // A tree is not paged: one too large for a response is refused with the limit, not cut.
+  if (const size_t bytes = tree.ByteSizeLong(); bytes > response_budget_bytes_) {
+    return common::WithReason(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "the tree of ", tree.descendant_count(), " descendants adds up to ", bytes,
+            " bytes, more than the ", response_budget_bytes_,
+            " bytes one response may carry (set by ACCORD_MAX_MESSAGE_BYTES); ask for a smaller "
+            "max_depth, or list the children with the filter parent = \"",
+            tree.root().name(), "\"")),
+        common::ReasonName(common::v1::RESPONSE_TOO_LARGE),
+        {{"max_response_bytes", std::to_string(response_budget_bytes_)}});
+  }
   return tree;
 }
 

@@ -142,7 +142,7 @@ TEST_F(ResponseBudgetTest, ListAccountsPagesLargeAccountsAndReturnsEachOnce) {
   EXPECT_EQ(response.accounts_size(), fitting);
 }
 
-// Team and need lists keep to the budget of the configured message limit as well.
+// Team and need lists and account trees keep to the budget of the configured message limit.
 TEST(ResponseBudgetSettingsTest, TeamAndNeedListsKeepToTheConfiguredMessageLimit) {
   testing::TestDatabase database;
   common::ServiceSettings settings =
@@ -200,6 +200,24 @@ TEST(ResponseBudgetSettingsTest, TeamAndNeedListsKeepToTheConfiguredMessageLimit
   EXPECT_GE(pages, 2);
   EXPECT_EQ(members_seen.size(), 40u);
   for (const auto& [name, times] : members_seen) EXPECT_EQ(times, 1) << name;
+
+  // A tree cannot be paged: one larger than the budget is refused, naming the limit.
+  for (int i = 0; i < 8; ++i) {
+    v1::CreateAccountRequest child;
+    *child.mutable_account() = LargeAccount(i);
+    child.mutable_account()->set_parent(account.name());
+    v1::Account created;
+    ASSERT_TRUE(
+        accounts->CreateAccount(ContextAs("root", {Role::kAdmin}).get(), child, &created).ok());
+  }
+  v1::GetAccountTreeRequest tree_request;
+  tree_request.set_name(account.name());
+  v1::AccountTree tree;
+  const grpc::Status tree_status = accounts->GetAccountTree(
+      ContextAs("bob", {Role::kSalesAssistant}).get(), tree_request, &tree);
+  EXPECT_EQ(tree_status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(ReasonOf(tree_status), "RESPONSE_TOO_LARGE");
+  EXPECT_THAT(tree_status.error_message(), ::testing::HasSubstr("max_depth"));
 
   std::map<std::string, int> needs_seen;
   pages = 0;
