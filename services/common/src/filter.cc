@@ -544,11 +544,10 @@ class Compiler {
 
   absl::StatusOr<std::string> Emit(const Node& node) {
     switch (node.kind) {
-      case Node::Kind::kAnd:
-      case Node::Kind::kOr: {
-        if (node.kind == Node::Kind::kOr) {
-          cost_ += kOrCost * static_cast<int>(node.children.size() - 1);
-        }
+      case Node::Kind::kOr:
+        cost_ += kOrCost * static_cast<int>(node.children.size() - 1);
+        return EmitOr(node);
+      case Node::Kind::kAnd: {
         std::string out = "(";
         for (size_t i = 0; i < node.children.size(); ++i) {
           if (i > 0) out += node.kind == Node::Kind::kAnd ? " AND " : " OR ";
@@ -592,7 +591,21 @@ class Compiler {
                         ")");
   }
 
+  // The field a comparison names, checked against its operators and counted in the cost.
+  struct Resolved {
+    const FieldSpec* spec = nullptr;
+    std::string key;  // kStringMap: "erp" of "external_ids.erp"
+  };
+
   absl::StatusOr<std::string> EmitComparison(const Node& node) {
+    ACCORD_ASSIGN_OR_RETURN(Resolved resolved, Resolve(node));
+    if (resolved.spec->child) {
+      return SemiJoin(*resolved.spec, {ChildCondition(node, *resolved.spec, resolved.key)});
+    }
+    return EmitColumnComparison(node, *resolved.spec, resolved.key);
+  }
+
+  absl::StatusOr<Resolved> Resolve(const Node& node) {
     const FieldSpec* spec = nullptr;
     std::string key;  // kStringMap: "erp" of "external_ids.erp"
     for (const FieldSpec& candidate : schema_.fields) {
@@ -636,8 +649,13 @@ class Compiler {
         (node.op == Op::kEq || (node.op == Op::kHas && (spec->type == FieldType::kStringArray ||
                                                         spec->type == FieldType::kStringMap)));
     cost_ += uses_index ? kIndexedComparisonCost : kScanComparisonCost;
-    if (spec->child) return EmitSemiJoin(node, *spec, key);
+    return Resolved{spec, std::move(key)};
+  }
 
+  absl::StatusOr<std::string> EmitColumnComparison(const Node& node, const FieldSpec& field,
+                                                   const std::string& key) {
+    const FieldSpec* spec = &field;
+    const bool keyed = !key.empty();
     const std::string& column = spec->column;
     const std::string op(SqlOp(node.op));
     switch (spec->type) {
@@ -685,25 +703,71 @@ class Compiler {
     return Error(absl::StrCat("field ", node.field, " cannot be filtered on"));
   }
 
-  // A comparison on a field kept in a child table, as an uncorrelated IN: Postgres runs the
-  // subquery once through the child's index (a hashed SubPlan under OR, a semi-join under AND).
-  std::string EmitSemiJoin(const Node& node, const FieldSpec& spec, const std::string& key) {
+  // What one comparison on a field kept in a child table asks of a child row.
+  std::string ChildCondition(const Node& node, const FieldSpec& spec, const std::string& key) {
     const FieldSpec::ChildTable& child = *spec.child;
-    std::vector<std::string> conditions;
-    if (spec.type == FieldType::kStringMap) {
-      if (key.empty()) {
-        conditions.push_back(absl::StrCat(child.key_column, " = ", Bind(node.value)));
-      } else {
-        conditions.push_back(absl::StrCat(child.key_column, " = ", Bind(key)));
-        conditions.push_back(
-            absl::StrCat(child.value_column, " ", Absl(SqlOp(node.op)), " ", Bind(node.value)));
-      }
-    } else {
-      conditions.push_back(absl::StrCat(child.value_column, " = ", Bind(node.value)));
+    if (spec.type != FieldType::kStringMap) {
+      return absl::StrCat(child.value_column, " = ", Bind(node.value));
     }
-    if (!child.condition.empty()) conditions.push_back(absl::StrCat("(", child.condition, ")"));
+    if (key.empty()) return absl::StrCat(child.key_column, " = ", Bind(node.value));
+    const std::string key_param = Bind(key);
+    return absl::StrCat(child.key_column, " = ", key_param, " AND ", child.value_column, " ",
+                        Absl(SqlOp(node.op)), " ", Bind(node.value));
+  }
+
+  // Comparisons on a field kept in a child table, as one uncorrelated IN whose conditions are
+  // OR-ed: Postgres finds the child rows through the child's index (one BitmapOr for many ORs)
+  // and joins them to the parents, rather than testing every parent row.
+  std::string SemiJoin(const FieldSpec& spec, const std::vector<std::string>& alternatives) {
+    const FieldSpec::ChildTable& child = *spec.child;
+    std::string where;
+    for (const auto& alternative : alternatives) {
+      if (!where.empty()) where += " OR ";
+      where += alternatives.size() > 1 ? "(" + alternative + ")" : alternative;
+    }
+    if (!child.condition.empty()) {
+      where = alternatives.size() > 1 ? "(" + where + ")" : where;
+      where += " AND (" + child.condition + ")";
+    }
     return absl::StrCat("(", child.parent_key, " IN (SELECT ", child.child_key, " FROM ",
-                        child.from, " WHERE ", absl::StrJoin(conditions, " AND "), "))");
+                        child.from, " WHERE ", where, "))");
+  }
+
+  // The branches of an OR, with the comparisons on each child-table field merged into one
+  // semi-join (`x IN A OR x IN B` is `x IN (A OR B)`), so that many ORs stay one index lookup.
+  absl::StatusOr<std::string> EmitOr(const Node& node) {
+    std::vector<std::string> parts;
+    std::vector<std::pair<const FieldSpec*, std::vector<std::string>>> groups;
+    for (const Node& branch : node.children) {
+      if (branch.kind == Node::Kind::kCompare) {
+        ACCORD_ASSIGN_OR_RETURN(Resolved resolved, Resolve(branch));
+        if (resolved.spec->child) {
+          auto group = std::find_if(groups.begin(), groups.end(),
+                                    [&](const auto& g) { return g.first == resolved.spec; });
+          if (group == groups.end()) {
+            groups.push_back({resolved.spec, {}});
+            group = groups.end() - 1;
+            parts.emplace_back();  // filled in below, keeping the branch order
+          }
+          group->second.push_back(ChildCondition(branch, *resolved.spec, resolved.key));
+          continue;
+        }
+        ACCORD_ASSIGN_OR_RETURN(std::string part,
+                                EmitColumnComparison(branch, *resolved.spec, resolved.key));
+        parts.push_back(std::move(part));
+        continue;
+      }
+      ACCORD_ASSIGN_OR_RETURN(std::string part, Emit(branch));
+      parts.push_back(std::move(part));
+    }
+    size_t next_group = 0;
+    for (auto& part : parts) {
+      if (part.empty()) {
+        part = SemiJoin(*groups[next_group].first, groups[next_group].second);
+        ++next_group;
+      }
+    }
+    return "(" + absl::StrJoin(parts, " OR ") + ")";
   }
 
   absl::Status BadValue(const Node& node, std::string_view expected) const {

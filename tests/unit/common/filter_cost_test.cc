@@ -55,6 +55,25 @@ TEST(FilterCostTest, ChildTableFieldsCompileToSemiJoins) {
             "(t.active))) IS NOT TRUE)");
 }
 
+TEST(FilterCostTest, OredComparisonsOnOneChildTableBecomeOneSemiJoin) {
+  auto sql = Compile("external_ids.erp = a OR owner = x OR external_ids.crm != b OR team_member:c",
+                     WithChildTables());
+  ASSERT_TRUE(sql.ok()) << sql.status();
+  EXPECT_EQ(sql->where,
+            "((a.id IN (SELECT e.account_id FROM account.external_ids e WHERE (e.system = $1 AND "
+            "e.external_id = $2) OR (e.system = $4 AND e.external_id IS DISTINCT FROM $5))) OR "
+            "(a.owner = $3) OR "
+            "(a.id IN (SELECT t.account_id FROM account.team_members t WHERE t.member = $6 AND "
+            "(t.active))))");
+  EXPECT_THAT(sql->params, ::testing::ElementsAre("erp", "a", "x", "crm", "b", "c"));
+
+  sql = Compile("team_member:a OR team_member:b", WithChildTables());
+  ASSERT_TRUE(sql.ok()) << sql.status();
+  EXPECT_EQ(sql->where,
+            "((a.id IN (SELECT t.account_id FROM account.team_members t WHERE ((t.member = $1) OR "
+            "(t.member = $2)) AND (t.active))))");
+}
+
 TEST(FilterCostTest, FiftyOredIndexedComparisonsAreAllowed) {
   // 50 comparisons at 1 and 49 ORs at 1: 99.
   auto sql = Compile(OredN("external_ids.erp = \"C-", 50), WithChildTables());

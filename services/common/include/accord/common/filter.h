@@ -72,8 +72,9 @@ struct FieldSpec {
   bool indexed = false;
   // kStringArray and kStringMap fields kept in a child table: a comparison becomes a semi-join,
   // `parent_key IN (SELECT child_key FROM from WHERE ...)`, which Postgres answers from the child
-  // table's index (once per query, hashed, even under OR) instead of building the list or map for
-  // every row. `column` is then unused. All of it is trusted SQL.
+  // table's index instead of building the list or map for every row; the comparisons of one OR on
+  // the same field share one subquery (docs/filter-plans.md). `column` is then unused. All of it
+  // is trusted SQL.
   struct ChildTable {
     std::string parent_key;    // e.g. "a.id"
     std::string from;          // e.g. "account.external_ids e"
