@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/str_cat.h"
+#include "accord/common/catalog.h"
 #include "accord/common/errors.h"
 #include "accord/common/fields.h"
+#include "accord/common/field_limits.h"
 #include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/ids.h"
@@ -96,6 +99,8 @@ void CopyPath(const std::string& path, const Account& from, Account& to) {
   if (path == "external_ids") *to.mutable_external_ids() = from.external_ids();
 }
 
+}  // namespace
+
 // Filterable fields of an account, over the row alias `a` used by the repository's List query.
 const filter::Schema& AccountFilterSchema() {
   static const filter::Schema kSchema = [] {
@@ -135,24 +140,33 @@ const filter::Schema& AccountFilterSchema() {
          filter::FieldType::kString,
          {},
          {"=", "!="}},
-        {"external_ids",
-         "(SELECT jsonb_object_agg(e.system, e.external_id) FROM account.external_ids e "
-         "WHERE e.account_id = a.id)",
-         filter::FieldType::kStringMap,
-         {},
-         {}},
-        {"team_member",
-         "ARRAY(SELECT t.member FROM account.team_members t WHERE t.account_id = a.id "
-         "AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL ")",
-         filter::FieldType::kStringArray,
-         {},
-         {}},
+        {"external_ids", "", filter::FieldType::kStringMap, {}, {}},
+        {"team_member", "", filter::FieldType::kStringArray, {}, {}},
     };
+    // Child tables are filtered through semi-joins on their indexes (external_ids' primary key
+    // (system, external_id); team_members_by_member_everywhere), never a list built per row.
+    for (auto& field : schema.fields) {
+      if (field.name == "external_ids") {
+        field.child = filter::FieldSpec::ChildTable{
+            "a.id", "account.external_ids e", "e.account_id", "e.system", "e.external_id", ""};
+      } else if (field.name == "team_member") {
+        field.child = filter::FieldSpec::ChildTable{"a.id",         "account.team_members t",
+                                                    "t.account_id", "",
+                                                    "t.member",     ACCORD_TEAM_MEMBER_ACTIVE_SQL};
+      }
+    }
+    // Columns an index answers `=` on (migrations/*.sql), for the filter's cost.
+    const std::set<std::string> kIndexed = {
+        "display_name", "owner",     "create_time", "update_time",  "parent",
+        "tier",         "territory", "labels",      "external_ids", "team_member"};
+    for (auto& field : schema.fields) field.indexed = kIndexed.count(field.name) > 0;
     schema.text_search_sql = "a.display_name ILIKE {} OR a.legal_name ILIKE {}";
     return schema;
   }();
   return kSchema;
 }
+
+namespace {
 
 struct Order {
   AccountOrder field = AccountOrder::kDisplayName;
@@ -389,11 +403,15 @@ bool CanDelete(const common::Principal& principal, const Account& account) {
   return principal.Has(Role::kAccountManager) && account.owner() == principal.subject;
 }
 
-AccountLogic::AccountLogic(AccountRepository& repository, const common::PageTokenCodec& page_tokens)
-    : repository_(repository), page_tokens_(page_tokens) {}
+AccountLogic::AccountLogic(AccountRepository& repository, const common::PageTokenCodec& page_tokens,
+                           size_t response_budget_bytes)
+    : repository_(repository),
+      page_tokens_(page_tokens),
+      response_budget_bytes_(response_budget_bytes) {}
 
 absl::StatusOr<Account> AccountLogic::Create(const common::Principal& caller,
                                              const CreateAccountRequest& request, WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   if (!CanCreate(caller)) return Denied(caller, "create accounts");
   ACCORD_RETURN_IF_ERROR(common::IdempotencyKeys::Validate(request.request_id()));
   Account account = request.account();
@@ -421,12 +439,17 @@ absl::StatusOr<Account> AccountLogic::Create(const common::Principal& caller,
 
 absl::StatusOr<Account> AccountLogic::Get(const common::Principal&,
                                           const GetAccountRequest& request) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseAccountName(request.name(), "name"));
   return repository_.Get(id);
 }
 
 void AccountLogic::GetEncodedAsync(const common::Principal&, const GetAccountRequest& request,
                                    AccountRepository::GetEncodedCallback done) {
+  if (auto limits = common::CheckFieldLimits(request); !limits.ok()) {
+    done(std::move(limits));
+    return;
+  }
   auto id = ParseAccountName(request.name(), "name");
   if (!id.ok()) {
     done(id.status());
@@ -437,6 +460,9 @@ void AccountLogic::GetEncodedAsync(const common::Principal&, const GetAccountReq
 
 std::optional<absl::StatusOr<std::string>> AccountLogic::GetEncodedWithoutIo(
     const common::Principal&, const GetAccountRequest& request) {
+  if (auto limits = common::CheckFieldLimits(request); !limits.ok()) {
+    return absl::StatusOr<std::string>(std::move(limits));
+  }
   auto id = ParseAccountName(request.name(), "name");
   if (!id.ok()) return absl::StatusOr<std::string>(id.status());
   if (auto bytes = repository_.PeekLocalEncoded(*id)) {
@@ -447,6 +473,7 @@ std::optional<absl::StatusOr<std::string>> AccountLogic::GetEncodedWithoutIo(
 
 absl::StatusOr<ListAccountsResponse> AccountLogic::List(const common::Principal&,
                                                         const ListAccountsRequest& request) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   ACCORD_ASSIGN_OR_RETURN(Order order, ParseOrderBy(request.order_by()));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
                           filter::Compile(request.filter(), AccountFilterSchema()));
@@ -463,15 +490,17 @@ absl::StatusOr<ListAccountsResponse> AccountLogic::List(const common::Principal&
   ACCORD_ASSIGN_OR_RETURN(AccountPage page, repository_.List(query));
 
   ListAccountsResponse response;
-  const size_t returned = common::RowsToReturn(start, page.accounts.size());
+  const size_t returned =
+      common::RowsWithinBudget(start, common::EntryBytes(page.accounts), response_budget_bytes_);
   for (size_t i = 0; i < returned; ++i) *response.add_accounts() = std::move(page.accounts[i]);
   response.set_next_page_token(
-      common::NextPageToken(page_tokens_, start, page.accounts.size(), page.keys));
+      common::NextPageToken(page_tokens_, start, returned, page.accounts.size(), page.keys));
   return response;
 }
 
 absl::StatusOr<Account> AccountLogic::Update(const common::Principal& caller,
                                              const UpdateAccountRequest& request, WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto id = ParseAccountName(request.account().name(), "account.name");
   MergeViolations(id.status(), violations);
@@ -504,6 +533,7 @@ absl::StatusOr<Account> AccountLogic::Update(const common::Principal& caller,
 
 absl::StatusOr<Account> AccountLogic::Delete(const common::Principal& caller,
                                              const DeleteAccountRequest& request, WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto id = ParseAccountName(request.name(), "name");
   MergeViolations(id.status(), violations);
@@ -525,6 +555,7 @@ absl::StatusOr<Account> AccountLogic::Delete(const common::Principal& caller,
 
 absl::StatusOr<BatchGetAccountsResponse> AccountLogic::BatchGet(
     const common::Principal&, const BatchGetAccountsRequest& request) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   if (request.names_size() == 0) violations.Add("names", "name at least one account");
   if (request.names_size() > kMaxBatch) violations.Add("names", "at most 1000 names");
@@ -539,6 +570,9 @@ absl::StatusOr<BatchGetAccountsResponse> AccountLogic::BatchGet(
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   ACCORD_ASSIGN_OR_RETURN(std::vector<Account> accounts, repository_.BatchGet(ids));
+  // A batch cannot end early like a page: the caller asked for these names, in this order.
+  ACCORD_RETURN_IF_ERROR(common::CheckResponseBudget(common::EntryBytes(accounts),
+                                                     response_budget_bytes_, "accounts"));
   BatchGetAccountsResponse response;
   for (auto& account : accounts) *response.add_accounts() = std::move(account);
   return response;
@@ -558,6 +592,7 @@ void ValidateExternalKey(const std::string& system, const std::string& external_
 
 absl::StatusOr<Account> AccountLogic::LookupByExternalId(
     const common::Principal&, const LookupAccountByExternalIdRequest& request) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   ValidateExternalKey(request.system(), request.external_id(), "", violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
@@ -567,6 +602,7 @@ absl::StatusOr<Account> AccountLogic::LookupByExternalId(
 absl::StatusOr<UpsertAccountByExternalIdResponse> AccountLogic::UpsertByExternalId(
     const common::Principal& caller, const UpsertAccountByExternalIdRequest& request,
     WriteMeta meta, const std::string& field_prefix) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   if (!CanSync(caller)) return Denied(caller, "sync accounts through external ids");
   common::Violations violations;
   ValidateExternalKey(request.system(), request.external_id(), field_prefix, violations);
@@ -614,6 +650,7 @@ absl::StatusOr<UpsertAccountByExternalIdResponse> AccountLogic::UpsertByExternal
 absl::StatusOr<BatchUpsertAccountsByExternalIdResponse> AccountLogic::BatchUpsertByExternalId(
     const common::Principal& caller, const BatchUpsertAccountsByExternalIdRequest& request,
     WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   if (!CanSync(caller)) return Denied(caller, "sync accounts through external ids");
   if (request.requests_size() == 0 || request.requests_size() > kMaxBatch) {
     return common::InvalidArgument("requests", "send 1 to 1000 items");
@@ -639,6 +676,7 @@ absl::StatusOr<BatchUpsertAccountsByExternalIdResponse> AccountLogic::BatchUpser
 
 absl::StatusOr<AccountTree> AccountLogic::GetTree(const common::Principal&,
                                                   const GetAccountTreeRequest& request) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseAccountName(request.name(), "name"));
   if (request.max_depth() < 0) return common::InvalidArgument("max_depth", "must not be negative");
   const int depth =
@@ -657,12 +695,25 @@ absl::StatusOr<AccountTree> AccountLogic::GetTree(const common::Principal&,
     node->set_depth(row.depth);
   }
   tree.set_descendant_count(tree.descendants_size());
+  // A tree is not paged: one too large for a response is refused with the limit, not cut.
+  if (const size_t bytes = tree.ByteSizeLong(); bytes > response_budget_bytes_) {
+    return common::WithReason(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "the tree of ", tree.descendant_count(), " descendants adds up to ", bytes,
+            " bytes, more than the ", response_budget_bytes_,
+            " bytes one response may carry (set by ACCORD_MAX_MESSAGE_BYTES); ask for a smaller "
+            "max_depth, or list the children with the filter parent = \"",
+            tree.root().name(), "\"")),
+        common::ReasonName(common::v1::RESPONSE_TOO_LARGE),
+        {{"max_response_bytes", std::to_string(response_budget_bytes_)}});
+  }
   return tree;
 }
 
 absl::StatusOr<MergeAccountsResponse> AccountLogic::Merge(const common::Principal& caller,
                                                           const MergeAccountsRequest& request,
                                                           WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto survivor_id = ParseAccountName(request.survivor(), "survivor");
   auto duplicate_id = ParseAccountName(request.duplicate(), "duplicate");

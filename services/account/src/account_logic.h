@@ -9,8 +9,10 @@
 #include "accord/account/v1/account.pb.h"
 #include "accord/common/auth.h"
 #include "accord/common/errors.h"
+#include "accord/common/filter.h"
 #include "accord/common/page_token.h"
 #include "account_hierarchy.h"
+#include "accord/common/paging.h"
 #include "account_repository.h"
 #include "resource_names.h"
 
@@ -41,6 +43,9 @@ inline constexpr int kMaxTreeDepth = 32;
 // Whether a lifecycle stage may change from `from` to `to` (the same stage always may).
 bool IsAllowedTransition(LifecycleStage from, LifecycleStage to);
 
+// Filterable fields of an account for ListAccounts, over the row alias `a` of the List query.
+const common::filter::Schema& AccountFilterSchema();
+
 // Field checks shared by create and update; `prefix` is the request's path to the account.
 void ValidateAccountFields(const Account& account, const std::string& prefix,
                            common::Violations& violations);
@@ -56,7 +61,11 @@ bool CanSync(const common::Principal& principal);
 
 class AccountLogic {
  public:
-  AccountLogic(AccountRepository& repository, const common::PageTokenCodec& page_tokens);
+  // Pages and batch reads keep their rows within `response_budget_bytes` (common::ResponseBudget of
+  // the server's ACCORD_MAX_MESSAGE_BYTES).
+  AccountLogic(
+      AccountRepository& repository, const common::PageTokenCodec& page_tokens,
+      size_t response_budget_bytes = common::ResponseBudget(common::kDefaultMaxMessageBytes));
 
   absl::StatusOr<Account> Create(const common::Principal& caller,
                                  const CreateAccountRequest& request, WriteMeta meta);
@@ -93,6 +102,7 @@ class AccountLogic {
  private:
   AccountRepository& repository_;
   const common::PageTokenCodec& page_tokens_;
+  const size_t response_budget_bytes_;
 };
 
 }  // namespace accord::account

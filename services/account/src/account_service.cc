@@ -15,7 +15,8 @@ AccountServiceImpl::AccountServiceImpl(common::Runtime& runtime)
     : runtime_(runtime),
       storage_(runtime.pg()),
       repository_(storage_, runtime.cache(), runtime.settings().read_batch_threads),
-      logic_(repository_, runtime.page_tokens()) {}
+      logic_(repository_, runtime.page_tokens(),
+             common::ResponseBudget(static_cast<size_t>(runtime.settings().max_message_bytes))) {}
 
 grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServerContext* context,
                                                             const v1::CreateAccountRequest* request,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "accord/common/field_limits.h"
 #include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/paging.h"
@@ -54,6 +55,8 @@ const filter::Schema& NeedFilterSchema() {
         {"update_time", "n.update_time", filter::FieldType::kTimestamp, {}, {}},
     };
     schema.text_search_sql = "n.title ILIKE {} OR n.description ILIKE {}";
+    // needs_by_owner answers `owner =`, for the filter's cost.
+    for (auto& field : schema.fields) field.indexed = field.name == "owner";
     return schema;
   }();
   return kSchema;
@@ -151,11 +154,15 @@ absl::Status CheckNeedWriteAccess(const common::Principal& caller,
                                  "change the needs of " + facts.account);
 }
 
-NeedLogic::NeedLogic(NeedRepository& repository, const common::PageTokenCodec& page_tokens)
-    : repository_(repository), page_tokens_(page_tokens) {}
+NeedLogic::NeedLogic(NeedRepository& repository, const common::PageTokenCodec& page_tokens,
+                     size_t response_budget_bytes)
+    : repository_(repository),
+      page_tokens_(page_tokens),
+      response_budget_bytes_(response_budget_bytes) {}
 
 absl::StatusOr<Need> NeedLogic::Create(const common::Principal& caller,
                                        const CreateNeedRequest& request, WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto account_id = ParseAccountName(request.parent(), "parent");
   MergeViolations(account_id.status(), violations);
@@ -178,12 +185,14 @@ absl::StatusOr<Need> NeedLogic::Create(const common::Principal& caller,
 }
 
 absl::StatusOr<Need> NeedLogic::Get(const common::Principal&, const GetNeedRequest& request) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   ACCORD_ASSIGN_OR_RETURN(ChildName name, ParseNeedName(request.name(), "name"));
   return repository_.Get(name.account_id, name.id);
 }
 
 absl::StatusOr<ListNeedsResponse> NeedLogic::List(const common::Principal&,
                                                   const ListNeedsRequest& request) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto account_id = ParseListParent(request.parent(), "parent");
   MergeViolations(account_id.status(), violations);
@@ -211,15 +220,17 @@ absl::StatusOr<ListNeedsResponse> NeedLogic::List(const common::Principal&,
   ACCORD_ASSIGN_OR_RETURN(NeedPage page, repository_.List(query));
 
   ListNeedsResponse response;
-  const size_t returned = common::RowsToReturn(start, page.needs.size());
+  const size_t returned =
+      common::RowsWithinBudget(start, common::EntryBytes(page.needs), response_budget_bytes_);
   for (size_t i = 0; i < returned; ++i) *response.add_needs() = std::move(page.needs[i]);
   response.set_next_page_token(
-      common::NextPageToken(page_tokens_, start, page.needs.size(), page.keys));
+      common::NextPageToken(page_tokens_, start, returned, page.needs.size(), page.keys));
   return response;
 }
 
 absl::StatusOr<Need> NeedLogic::Update(const common::Principal& caller,
                                        const UpdateNeedRequest& request, WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto name = ParseNeedName(request.need().name(), "need.name");
   MergeViolations(name.status(), violations);
@@ -266,6 +277,7 @@ absl::StatusOr<Need> NeedLogic::Update(const common::Principal& caller,
 
 absl::StatusOr<Need> NeedLogic::Delete(const common::Principal& caller,
                                        const DeleteNeedRequest& request, WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto name = ParseNeedName(request.name(), "name");
   MergeViolations(name.status(), violations);

@@ -11,6 +11,7 @@
 #include "accord/common/auth.h"
 #include "accord/common/errors.h"
 #include "accord/common/page_token.h"
+#include "accord/common/paging.h"
 #include "account_access.h"
 #include "need_repository.h"
 #include "resource_names.h"
@@ -44,7 +45,10 @@ absl::Status CheckNeedWriteAccess(const common::Principal& caller, const Account
 
 class NeedLogic {
  public:
-  NeedLogic(NeedRepository& repository, const common::PageTokenCodec& page_tokens);
+  // Pages and batch reads keep their rows within `response_budget_bytes` (common::ResponseBudget of
+  // the server's ACCORD_MAX_MESSAGE_BYTES).
+  NeedLogic(NeedRepository& repository, const common::PageTokenCodec& page_tokens,
+            size_t response_budget_bytes = common::ResponseBudget(common::kDefaultMaxMessageBytes));
 
   absl::StatusOr<Need> Create(const common::Principal& caller, const CreateNeedRequest& request,
                               WriteMeta meta);
@@ -59,6 +63,7 @@ class NeedLogic {
  private:
   NeedRepository& repository_;
   const common::PageTokenCodec& page_tokens_;
+  const size_t response_budget_bytes_;
 };
 
 }  // namespace accord::account

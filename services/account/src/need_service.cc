@@ -6,7 +6,10 @@
 
 namespace accord::account {
 NeedServiceImpl::NeedServiceImpl(common::Runtime& runtime)
-    : runtime_(runtime), repository_(runtime.pg()), logic_(repository_, runtime.page_tokens()) {}
+    : runtime_(runtime),
+      repository_(runtime.pg()),
+      logic_(repository_, runtime.page_tokens(),
+             common::ResponseBudget(static_cast<size_t>(runtime.settings().max_message_bytes))) {}
 
 grpc::ServerUnaryReactor* NeedServiceImpl::CreateNeed(grpc::CallbackServerContext* context,
                                                       const v1::CreateNeedRequest* request,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "accord/common/field_limits.h"
 #include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/paging.h"
@@ -46,6 +47,8 @@ const filter::Schema& TeamFilterSchema() {
         {"create_time", "t.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "t.update_time", filter::FieldType::kTimestamp, {}, {}},
     };
+    // team_members_by_member(_everywhere) answer `member =`, for the filter's cost.
+    for (auto& field : schema.fields) field.indexed = field.name == "member";
     return schema;
   }();
   return kSchema;
@@ -173,12 +176,16 @@ absl::Status CheckMembershipChange(const common::Principal& caller, const Accoun
   return absl::OkStatus();
 }
 
-TeamLogic::TeamLogic(TeamRepository& repository, const common::PageTokenCodec& page_tokens)
-    : repository_(repository), page_tokens_(page_tokens) {}
+TeamLogic::TeamLogic(TeamRepository& repository, const common::PageTokenCodec& page_tokens,
+                     size_t response_budget_bytes)
+    : repository_(repository),
+      page_tokens_(page_tokens),
+      response_budget_bytes_(response_budget_bytes) {}
 
 absl::StatusOr<TeamMember> TeamLogic::Create(const common::Principal& caller,
                                              const CreateTeamMemberRequest& request,
                                              WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto account_id = ParseAccountName(request.parent(), "parent");
   MergeViolations(account_id.status(), violations);
@@ -203,12 +210,14 @@ absl::StatusOr<TeamMember> TeamLogic::Create(const common::Principal& caller,
 
 absl::StatusOr<TeamMember> TeamLogic::Get(const common::Principal&,
                                           const GetTeamMemberRequest& request) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   ACCORD_ASSIGN_OR_RETURN(ChildName name, ParseTeamMemberName(request.name(), "name"));
   return repository_.Get(name.account_id, name.id);
 }
 
 absl::StatusOr<ListTeamMembersResponse> TeamLogic::List(const common::Principal&,
                                                         const ListTeamMembersRequest& request) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto account_id = ParseListParent(request.parent(), "parent");
   MergeViolations(account_id.status(), violations);
@@ -234,18 +243,20 @@ absl::StatusOr<ListTeamMembersResponse> TeamLogic::List(const common::Principal&
   ACCORD_ASSIGN_OR_RETURN(TeamPage page, repository_.List(query));
 
   ListTeamMembersResponse response;
-  const size_t returned = common::RowsToReturn(start, page.team_members.size());
+  const size_t returned = common::RowsWithinBudget(start, common::EntryBytes(page.team_members),
+                                                   response_budget_bytes_);
   for (size_t i = 0; i < returned; ++i) {
     *response.add_team_members() = std::move(page.team_members[i]);
   }
   response.set_next_page_token(
-      common::NextPageToken(page_tokens_, start, page.team_members.size(), page.keys));
+      common::NextPageToken(page_tokens_, start, returned, page.team_members.size(), page.keys));
   return response;
 }
 
 absl::StatusOr<TeamMember> TeamLogic::Update(const common::Principal& caller,
                                              const UpdateTeamMemberRequest& request,
                                              WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto name = ParseTeamMemberName(request.team_member().name(), "team_member.name");
   MergeViolations(name.status(), violations);
@@ -286,6 +297,7 @@ absl::StatusOr<TeamMember> TeamLogic::Update(const common::Principal& caller,
 
 absl::Status TeamLogic::Delete(const common::Principal& caller,
                                const DeleteTeamMemberRequest& request, WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   common::Violations violations;
   auto name = ParseTeamMemberName(request.name(), "name");
   MergeViolations(name.status(), violations);

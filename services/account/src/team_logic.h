@@ -11,6 +11,7 @@
 #include "accord/common/auth.h"
 #include "accord/common/errors.h"
 #include "accord/common/page_token.h"
+#include "accord/common/paging.h"
 #include "account_access.h"
 #include "resource_names.h"
 #include "team_need_common.h"
@@ -48,7 +49,10 @@ absl::Status CheckMembershipChange(const common::Principal& caller, const Accoun
 
 class TeamLogic {
  public:
-  TeamLogic(TeamRepository& repository, const common::PageTokenCodec& page_tokens);
+  // Pages and batch reads keep their rows within `response_budget_bytes` (common::ResponseBudget of
+  // the server's ACCORD_MAX_MESSAGE_BYTES).
+  TeamLogic(TeamRepository& repository, const common::PageTokenCodec& page_tokens,
+            size_t response_budget_bytes = common::ResponseBudget(common::kDefaultMaxMessageBytes));
 
   absl::StatusOr<TeamMember> Create(const common::Principal& caller,
                                     const CreateTeamMemberRequest& request, WriteMeta meta);
@@ -64,6 +68,7 @@ class TeamLogic {
  private:
   TeamRepository& repository_;
   const common::PageTokenCodec& page_tokens_;
+  const size_t response_budget_bytes_;
 };
 
 }  // namespace accord::account

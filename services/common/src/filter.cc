@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "accord/common/catalog.h"
 #include "accord/common/errors.h"
 
 namespace accord::common::filter {
@@ -538,10 +539,15 @@ class Compiler {
   Compiler(const Schema& schema, int first_param_index)
       : schema_(schema), first_param_index_(first_param_index) {}
 
+  // What the compiled filter costs (see filter.h), known after Emit.
+  int cost() const { return cost_; }
+
   absl::StatusOr<std::string> Emit(const Node& node) {
     switch (node.kind) {
-      case Node::Kind::kAnd:
-      case Node::Kind::kOr: {
+      case Node::Kind::kOr:
+        cost_ += kOrCost * static_cast<int>(node.children.size() - 1);
+        return EmitOr(node);
+      case Node::Kind::kAnd: {
         std::string out = "(";
         for (size_t i = 0; i < node.children.size(); ++i) {
           if (i > 0) out += node.kind == Node::Kind::kAnd ? " AND " : " OR ";
@@ -579,12 +585,27 @@ class Compiler {
           Quoted(node.value),
           " (free-text search is not supported here); allowed fields: ", AllowedFields()));
     }
+    cost_ += kScanComparisonCost;
     const std::string placeholder = Bind(ContainsPattern(node.value));
     return absl::StrCat("(", absl::StrReplaceAll(schema_.text_search_sql, {{"{}", placeholder}}),
                         ")");
   }
 
+  // The field a comparison names, checked against its operators and counted in the cost.
+  struct Resolved {
+    const FieldSpec* spec = nullptr;
+    std::string key;  // kStringMap: "erp" of "external_ids.erp"
+  };
+
   absl::StatusOr<std::string> EmitComparison(const Node& node) {
+    ACCORD_ASSIGN_OR_RETURN(Resolved resolved, Resolve(node));
+    if (resolved.spec->child) {
+      return SemiJoin(*resolved.spec, {ChildCondition(node, *resolved.spec, resolved.key)});
+    }
+    return EmitColumnComparison(node, *resolved.spec, resolved.key);
+  }
+
+  absl::StatusOr<Resolved> Resolve(const Node& node) {
     const FieldSpec* spec = nullptr;
     std::string key;  // kStringMap: "erp" of "external_ids.erp"
     for (const FieldSpec& candidate : schema_.fields) {
@@ -623,6 +644,18 @@ class Compiler {
                                 hint));
     }
 
+    const bool uses_index =
+        spec->indexed &&
+        (node.op == Op::kEq || (node.op == Op::kHas && (spec->type == FieldType::kStringArray ||
+                                                        spec->type == FieldType::kStringMap)));
+    cost_ += uses_index ? kIndexedComparisonCost : kScanComparisonCost;
+    return Resolved{spec, std::move(key)};
+  }
+
+  absl::StatusOr<std::string> EmitColumnComparison(const Node& node, const FieldSpec& field,
+                                                   const std::string& key) {
+    const FieldSpec* spec = &field;
+    const bool keyed = !key.empty();
     const std::string& column = spec->column;
     const std::string op(SqlOp(node.op));
     switch (spec->type) {
@@ -670,6 +703,73 @@ class Compiler {
     return Error(absl::StrCat("field ", node.field, " cannot be filtered on"));
   }
 
+  // What one comparison on a field kept in a child table asks of a child row.
+  std::string ChildCondition(const Node& node, const FieldSpec& spec, const std::string& key) {
+    const FieldSpec::ChildTable& child = *spec.child;
+    if (spec.type != FieldType::kStringMap) {
+      return absl::StrCat(child.value_column, " = ", Bind(node.value));
+    }
+    if (key.empty()) return absl::StrCat(child.key_column, " = ", Bind(node.value));
+    const std::string key_param = Bind(key);
+    return absl::StrCat(child.key_column, " = ", key_param, " AND ", child.value_column, " ",
+                        Absl(SqlOp(node.op)), " ", Bind(node.value));
+  }
+
+  // Comparisons on a field kept in a child table, as one uncorrelated IN whose conditions are
+  // OR-ed: Postgres finds the child rows through the child's index (one BitmapOr for many ORs)
+  // and joins them to the parents, rather than testing every parent row.
+  std::string SemiJoin(const FieldSpec& spec, const std::vector<std::string>& alternatives) {
+    const FieldSpec::ChildTable& child = *spec.child;
+    std::string where;
+    for (const auto& alternative : alternatives) {
+      if (!where.empty()) where += " OR ";
+      where += alternatives.size() > 1 ? "(" + alternative + ")" : alternative;
+    }
+    if (!child.condition.empty()) {
+      where = alternatives.size() > 1 ? "(" + where + ")" : where;
+      where += " AND (" + child.condition + ")";
+    }
+    return absl::StrCat("(", child.parent_key, " IN (SELECT ", child.child_key, " FROM ",
+                        child.from, " WHERE ", where, "))");
+  }
+
+  // The branches of an OR, with the comparisons on each child-table field merged into one
+  // semi-join (`x IN A OR x IN B` is `x IN (A OR B)`), so that many ORs stay one index lookup.
+  absl::StatusOr<std::string> EmitOr(const Node& node) {
+    std::vector<std::string> parts;
+    std::vector<std::pair<const FieldSpec*, std::vector<std::string>>> groups;
+    for (const Node& branch : node.children) {
+      if (branch.kind == Node::Kind::kCompare) {
+        ACCORD_ASSIGN_OR_RETURN(Resolved resolved, Resolve(branch));
+        if (resolved.spec->child) {
+          auto group = std::find_if(groups.begin(), groups.end(),
+                                    [&](const auto& g) { return g.first == resolved.spec; });
+          if (group == groups.end()) {
+            groups.push_back({resolved.spec, {}});
+            group = groups.end() - 1;
+            parts.emplace_back();  // filled in below, keeping the branch order
+          }
+          group->second.push_back(ChildCondition(branch, *resolved.spec, resolved.key));
+          continue;
+        }
+        ACCORD_ASSIGN_OR_RETURN(std::string part,
+                                EmitColumnComparison(branch, *resolved.spec, resolved.key));
+        parts.push_back(std::move(part));
+        continue;
+      }
+      ACCORD_ASSIGN_OR_RETURN(std::string part, Emit(branch));
+      parts.push_back(std::move(part));
+    }
+    size_t next_group = 0;
+    for (auto& part : parts) {
+      if (part.empty()) {
+        part = SemiJoin(*groups[next_group].first, groups[next_group].second);
+        ++next_group;
+      }
+    }
+    return "(" + absl::StrJoin(parts, " OR ") + ")";
+  }
+
   absl::Status BadValue(const Node& node, std::string_view expected) const {
     return Error(absl::StrCat("invalid value ", Quoted(node.value), " for ", node.field,
                               " at offset ", node.value_pos, ": expected ", Absl(expected)));
@@ -698,6 +798,7 @@ class Compiler {
   const Schema& schema_;
   const int first_param_index_;
   std::vector<std::string> params_;
+  int cost_ = 0;
 };
 
 }  // namespace
@@ -722,6 +823,15 @@ absl::StatusOr<SqlFilter> Compile(std::string_view filter, const Schema& schema,
   Compiler compiler(schema, first_param_index);
   SqlFilter out;
   ACCORD_ASSIGN_OR_RETURN(out.where, compiler.Emit(root));
+  if (compiler.cost() > kMaxFilterCost) {
+    return WithReason(
+        Error(absl::StrCat(
+            "filter is too expensive: it costs ", compiler.cost(), ", at most ", kMaxFilterCost,
+            " is allowed (a comparison an index answers costs ", kIndexedComparisonCost,
+            ", any other comparison or search text ", kScanComparisonCost, ", each OR ", kOrCost,
+            " more); narrow it with = on indexed fields, or split it into several requests")),
+        ReasonName(v1::FILTER_TOO_COMPLEX));
+  }
   out.params = compiler.TakeParams();
   return out;
 }

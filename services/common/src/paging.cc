@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "accord/common/catalog.h"
 #include "accord/common/errors.h"
 
 namespace accord::common {
@@ -29,9 +31,55 @@ size_t RowsToReturn(const PageStart& start, size_t fetched) {
 
 std::string NextPageToken(const PageTokenCodec& tokens, const PageStart& start, size_t fetched,
                           const std::vector<std::vector<std::string>>& keys) {
-  const size_t returned = RowsToReturn(start, fetched);
-  if (fetched <= returned || returned == 0) return "";
+  return NextPageToken(tokens, start, RowsToReturn(start, fetched), fetched, keys);
+}
+
+std::string NextPageToken(const PageTokenCodec& tokens, const PageStart& start, size_t returned,
+                          size_t fetched, const std::vector<std::vector<std::string>>& keys) {
+  if (fetched <= returned || returned == 0 || returned > keys.size()) return "";
   return tokens.Encode({start.fingerprint, keys[returned - 1]});
+}
+
+size_t ResponseBudget(size_t max_message_bytes) {
+  return max_message_bytes - max_message_bytes / 8;
+}
+
+size_t RepeatedEntryBytes(size_t message_bytes) {
+  size_t varint = 1;
+  for (size_t rest = message_bytes >> 7; rest != 0; rest >>= 7) ++varint;
+  return 1 + varint + message_bytes;  // field numbers of list entries are below 16: one tag byte
+}
+
+size_t RowsWithinBudget(const PageStart& start, const std::vector<size_t>& row_bytes,
+                        size_t budget_bytes) {
+  const size_t limit = RowsToReturn(start, row_bytes.size());
+  size_t used = 0;
+  size_t rows = 0;
+  for (; rows < limit; ++rows) {
+    if (rows > 0 && used + row_bytes[rows] > budget_bytes) break;
+    used += row_bytes[rows];
+  }
+  return rows;
+}
+
+absl::Status CheckResponseBudget(const std::vector<size_t>& item_bytes, size_t budget_bytes,
+                                 absl::string_view what) {
+  size_t total = 0;
+  size_t fit = 0;
+  for (size_t bytes : item_bytes) {
+    total += bytes;
+    if (total <= budget_bytes) ++fit;
+  }
+  if (total <= budget_bytes) return absl::OkStatus();
+  return WithReason(
+      absl::ResourceExhaustedError(absl::StrCat(
+          "the ", item_bytes.size(), " ", what, " asked for add up to ", total,
+          " bytes, more than the ", budget_bytes,
+          " bytes one response may carry (set by ACCORD_MAX_MESSAGE_BYTES); ask for at most ", fit,
+          " at a time")),
+      ReasonName(v1::RESPONSE_TOO_LARGE),
+      {{"max_response_bytes", std::to_string(budget_bytes)},
+       {"items_that_fit", std::to_string(fit)}});
 }
 
 }  // namespace accord::common

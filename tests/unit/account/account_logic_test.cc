@@ -93,10 +93,16 @@ TEST_F(AccountLogicTest, CreateValidatesEveryField) {
   request.mutable_account()->set_legal_name(std::string(301, 'l'));
   request.mutable_account()->set_type(static_cast<common::v1::OrganizationType>(42));
   request.mutable_account()->set_lifecycle_stage(static_cast<v1::LifecycleStage>(99));
+  // Size limits are checked first, and alone.
   auto result = logic_.Create(alice_, request, {});
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(common::ReasonOf(result.status()), "FIELD_LIMIT_EXCEEDED");
+  EXPECT_THAT(Fields(result.status()), ElementsAre("account.legal_name"));
+  request.mutable_account()->set_legal_name(std::string(300, 'l'));
+  result = logic_.Create(alice_, request, {});
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Fields(result.status()),
-              UnorderedElementsAre("account.display_name", "account.legal_name", "account.type",
+              UnorderedElementsAre("account.display_name", "account.type",
                                    "account.lifecycle_stage"));
   EXPECT_EQ(repository_.writes, 0);
 }

@@ -130,11 +130,17 @@ TEST_F(NeedLogicTest, CreateValidatesEveryFieldWithFullPaths) {
   need.set_status(static_cast<NeedStatus>(42));
   need.set_due_date("2024-13-01");
   need.set_owner(std::string(201, 'o'));
+  // Size limits are checked first, and alone.
   auto result = Create(alice_, need);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Fields(result.status()), UnorderedElementsAre("need.description", "need.owner"));
+  need.set_description(std::string(4000, 'd'));
+  need.set_owner("");
+  result = Create(alice_, need);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Fields(result.status()),
-              UnorderedElementsAre("need.title", "need.description", "need.source", "need.priority",
-                                   "need.status", "need.due_date", "need.owner"));
+              UnorderedElementsAre("need.title", "need.source", "need.priority", "need.status",
+                                   "need.due_date"));
   result = Create(alice_, NeedTitled(std::string(201, 't')));
   EXPECT_THAT(Fields(result.status()), ElementsAre("need.title"));
   // Length limits count characters, not bytes.

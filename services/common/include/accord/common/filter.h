@@ -18,14 +18,19 @@
 // list (labels:vip), presence of a key in a map (external_ids:erp). A comparison on a missing
 // (NULL) value is false, so `x != v` and `NOT x = v` both match rows where x is missing.
 //
-// Limits: 2000 bytes, parentheses nested at most 16 deep, at most 50 comparisons.
-// Every problem is INVALID_ARGUMENT on the field "filter", naming the offending offset.
+// Limits: 2000 bytes, parentheses nested at most 16 deep, at most 50 comparisons, and a cost of
+// at most 100: a comparison that an index answers (FieldSpec::indexed, with =, or membership and
+// has-key on list and map fields) costs 1, any other comparison 4 (a substring match or free-text
+// search scans every row), and each OR 1 more (ORs keep Postgres from narrowing by one index).
+// Every problem is INVALID_ARGUMENT on the field "filter", naming the offending offset; a filter
+// over the cost has reason FILTER_TOO_COMPLEX and names the cost and the limit.
 //
 // Safety: client values only ever travel as bind parameters; SQL text comes from the trusted
 // Schema (column expressions) and from this file.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +42,10 @@ namespace accord::common::filter {
 inline constexpr size_t kMaxFilterLength = 2000;
 inline constexpr int kMaxDepth = 16;
 inline constexpr int kMaxComparisons = 50;
+inline constexpr int kMaxFilterCost = 100;
+inline constexpr int kIndexedComparisonCost = 1;
+inline constexpr int kScanComparisonCost = 4;
+inline constexpr int kOrCost = 1;
 
 enum class FieldType {
   kString,       // = and != (exact), : (case-insensitive substring)
@@ -58,6 +67,23 @@ struct FieldSpec {
   std::map<std::string, std::string> enum_values;
   // Operators the field accepts, e.g. {"=", ":"}; empty = every operator its type supports.
   std::vector<std::string> allowed_ops;
+  // Whether an index answers `=` on the column (or membership / has-key for list and map fields),
+  // which makes such a comparison cheap in the filter's cost.
+  bool indexed = false;
+  // kStringArray and kStringMap fields kept in a child table: a comparison becomes a semi-join,
+  // `parent_key IN (SELECT child_key FROM from WHERE ...)`, which Postgres answers from the child
+  // table's index instead of building the list or map for every row; the comparisons of one OR on
+  // the same field share one subquery (docs/filter-plans.md). `column` is then unused. All of it
+  // is trusted SQL.
+  struct ChildTable {
+    std::string parent_key;    // e.g. "a.id"
+    std::string from;          // e.g. "account.external_ids e"
+    std::string child_key;     // e.g. "e.account_id"
+    std::string key_column;    // kStringMap: the key, e.g. "e.system"
+    std::string value_column;  // the value, e.g. "e.external_id"
+    std::string condition;     // more conditions on the child row, or ""
+  };
+  std::optional<ChildTable> child;
 };
 
 struct Schema {
