@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "accord/common/errors.h"
+#include "accord/common/field_limits.h"
 #include "accord/common/grpc_status.h"
 #include "accord/common/log.h"
 #include "accord/common/metrics.h"
@@ -108,7 +109,9 @@ class RequestGuard final : public MethodHandler {
       ReleaseUnary(*handler_data);
     } else {
       auto* message = static_cast<google::protobuf::Message*>(parsed);
-      refusal = CheckTextFields(*message);
+      // Sizes first: a field past its limit is not worth walking for control characters.
+      refusal = CheckFieldLimits(*message);
+      if (refusal.ok()) refusal = CheckTextFields(*message);
       if (refusal.ok()) return parsed;
       if (original_->method_type() == GrpcMethod::SERVER_STREAMING) {
         message->~Message();  // arena memory: destroyed, not freed
@@ -209,7 +212,8 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes, google::protobuf::Messa
                                        "in a string field)"),
         "MALFORMED_REQUEST");
   } else {
-    refusal = CheckTextFields(message);
+    refusal = CheckFieldLimits(message);
+    if (refusal.ok()) refusal = CheckTextFields(message);
   }
   if (refusal.ok()) return refusal;
   const std::string reason = ReasonOf(refusal);
