@@ -14,8 +14,9 @@ absl::Status WritePath::RunRaw(
   const std::string associated = "idempotency/" + meta.request_id;
   return pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
     if (!meta.request_id.empty()) {
-      ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
-                                                                meta.method, meta.fingerprint));
+      ACCORD_ASSIGN_OR_RETURN(auto previous,
+                              idempotency_.Claim(transaction, meta.request_id, meta.method,
+                                                 meta.fingerprint, meta.actor));
       if (previous) {
         ACCORD_ASSIGN_OR_RETURN(std::string opened, cipher_.OpenString(*previous, associated));
         if (!parse(opened)) return common::Internal("corrupt stored response");

@@ -37,9 +37,9 @@ class PricingWriter {
         pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
           result.Clear();
           if (!meta.request_id.empty()) {
-            ACCORD_ASSIGN_OR_RETURN(
-                auto previous,
-                idempotency_.Claim(transaction, meta.request_id, meta.method, meta.fingerprint));
+            ACCORD_ASSIGN_OR_RETURN(auto previous,
+                                    idempotency_.Claim(transaction, meta.request_id, meta.method,
+                                                       meta.fingerprint, meta.actor));
             if (previous) {
               if (!result.ParseFromString(*previous)) {
                 return common::Internal("corrupt stored response");

@@ -328,8 +328,9 @@ absl::StatusOr<std::string> PgQualityRepository::Write(
   ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
     response.clear();
     if (!meta.request_id.empty()) {
-      ACCORD_ASSIGN_OR_RETURN(auto previous, idempotency_.Claim(transaction, meta.request_id,
-                                                                meta.method, meta.fingerprint));
+      ACCORD_ASSIGN_OR_RETURN(auto previous,
+                              idempotency_.Claim(transaction, meta.request_id, meta.method,
+                                                 meta.fingerprint, meta.actor));
       if (previous) {
         response = std::move(*previous);
         return absl::OkStatus();
