@@ -2,6 +2,7 @@
 
 #include "contact_service.h"
 #include "contact_sql.h"
+#include "engagement_service.h"
 #include "relation_service.h"
 #include "relation_sql.h"
 
@@ -27,6 +28,7 @@ common::ServiceDefinition ContactServiceDefinition(ContactSettings settings) {
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<ContactServiceImpl>(components));
     services.push_back(std::make_unique<RelationServiceImpl>(components));
+    services.push_back(std::make_unique<EngagementServiceImpl>(components));
     return services;
   };
   return definition;
