@@ -1,5 +1,6 @@
 #include <stdexcept>
 
+#include "appointment_service.h"
 #include "contact_service.h"
 #include "contact_sql.h"
 #include "engagement_service.h"
@@ -29,6 +30,7 @@ common::ServiceDefinition ContactServiceDefinition(ContactSettings settings) {
     services.push_back(std::make_unique<ContactServiceImpl>(components));
     services.push_back(std::make_unique<RelationServiceImpl>(components));
     services.push_back(std::make_unique<EngagementServiceImpl>(components));
+    services.push_back(std::make_unique<AppointmentServiceImpl>(components));
     return services;
   };
   return definition;

@@ -150,8 +150,12 @@ PgEngagementRepository::PgEngagementRepository(common::PgPool& pool, const PiiCi
     : pool_(pool), cipher_(cipher), writes_(writes) {}
 
 absl::StatusOr<ContactFacts> PgEngagementRepository::Facts(const std::string& contact_id) {
+  return ReadContactFacts(pool_, contact_id);
+}
+
+absl::StatusOr<ContactFacts> ReadContactFacts(common::PgPool& pool, const std::string& contact_id) {
   std::optional<pqxx::result> rows;
-  ACCORD_RETURN_IF_ERROR(pool_.Read(
+  ACCORD_RETURN_IF_ERROR(pool.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
         rows = transaction.exec_params(
             "SELECT c.owner, COALESCE((SELECT string_agg(r.account_id::text, ',') FROM "

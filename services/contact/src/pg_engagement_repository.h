@@ -14,6 +14,9 @@ inline constexpr char kInteractionLogged[] = "accord.contact.v1.InteractionLogge
 inline constexpr char kFollowUpCreated[] = "accord.contact.v1.FollowUpCreated";
 inline constexpr char kFollowUpUpdated[] = "accord.contact.v1.FollowUpUpdated";
 
+// The facts the access rules need of one live contact; NOT_FOUND naming it otherwise.
+absl::StatusOr<ContactFacts> ReadContactFacts(common::PgPool& pool, const std::string& contact_id);
+
 class PgEngagementRepository final : public EngagementRepository {
  public:
   PgEngagementRepository(common::PgPool& pool, const PiiCipher& cipher, WritePath& writes);

@@ -11,6 +11,7 @@
 #include "accord/account/v1/account.grpc.pb.h"
 #include "accord/account/v1/team.grpc.pb.h"
 #include "accord/contact/v1/account_relation.grpc.pb.h"
+#include "accord/contact/v1/appointment.grpc.pb.h"
 #include "accord/contact/v1/contact.grpc.pb.h"
 #include "accord/contact/v1/engagement.grpc.pb.h"
 #include "account_service.h"
@@ -47,7 +48,8 @@ class ContactFixture : public ::testing::Test {
         teams_(account::v1::AccountTeamService::NewStub(account_.channel())),
         contacts_(v1::ContactService::NewStub(contact_.channel())),
         relations_(v1::ContactAccountRelationService::NewStub(contact_.channel())),
-        engagement_(v1::ContactEngagementService::NewStub(contact_.channel())) {}
+        engagement_(v1::ContactEngagementService::NewStub(contact_.channel())),
+        appointments_(v1::AppointmentService::NewStub(contact_.channel())) {}
 
   static std::unique_ptr<grpc::ClientContext> As(const std::string& subject, Role role,
                                                  const std::string& reason = "") {
@@ -142,6 +144,7 @@ class ContactFixture : public ::testing::Test {
   std::unique_ptr<v1::ContactService::Stub> contacts_;
   std::unique_ptr<v1::ContactAccountRelationService::Stub> relations_;
   std::unique_ptr<v1::ContactEngagementService::Stub> engagement_;
+  std::unique_ptr<v1::AppointmentService::Stub> appointments_;
 };
 
 }  // namespace accord::contact
