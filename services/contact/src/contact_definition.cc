@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include "appointment_service.h"
+#include "campaign_service.h"
 #include "contact_service.h"
 #include "contact_sql.h"
 #include "engagement_service.h"
@@ -31,6 +32,7 @@ common::ServiceDefinition ContactServiceDefinition(ContactSettings settings) {
     services.push_back(std::make_unique<RelationServiceImpl>(components));
     services.push_back(std::make_unique<EngagementServiceImpl>(components));
     services.push_back(std::make_unique<AppointmentServiceImpl>(components));
+    services.push_back(std::make_unique<CampaignServiceImpl>(components));
     return services;
   };
   return definition;

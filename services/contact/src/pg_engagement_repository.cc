@@ -258,7 +258,7 @@ absl::StatusOr<ConsentSnapshot> PgEngagementRepository::UpdateFlags(const std::s
   return snapshot;
 }
 
-absl::StatusOr<Interaction> PgEngagementRepository::RowToInteraction(const pqxx::row& row) const {
+absl::StatusOr<Interaction> RowToInteraction(const pqxx::row& row, const PiiCipher& cipher) {
   Interaction interaction;
   const std::string name =
       ChildName(row[1].as<std::string>(), "interactions", row[0].as<std::string>());
@@ -269,7 +269,7 @@ absl::StatusOr<Interaction> PgEngagementRepository::RowToInteraction(const pqxx:
   interaction.set_subject(row[5].as<std::string>());
   if (!row[6].is_null()) {
     ACCORD_ASSIGN_OR_RETURN(std::string summary,
-                            cipher_.OpenString(pqxx::binarystring(row[6]).str(), name));
+                            cipher.OpenString(pqxx::binarystring(row[6]).str(), name));
     interaction.set_summary(std::move(summary));
   }
   interaction.set_outcome(static_cast<v1::InteractionOutcome>(row[7].as<int>()));
@@ -284,9 +284,11 @@ absl::StatusOr<Interaction> PgEngagementRepository::RowToInteraction(const pqxx:
   return interaction;
 }
 
-absl::StatusOr<Interaction> PgEngagementRepository::CreateInteraction(
-    const std::string& contact_id, const Interaction& interaction,
-    const InteractionEffects& effects, const WriteMeta& meta) {
+absl::StatusOr<Interaction> InsertInteraction(common::WriteTransaction& transaction,
+                                              const PiiCipher& cipher,
+                                              const std::string& contact_id,
+                                              const Interaction& interaction,
+                                              const InteractionEffects& effects) {
   ACCORD_ASSIGN_OR_RETURN(ChildId id, ParseChildName(interaction.name(), "interactions", "name"));
   std::string campaign_id, account_id;
   if (!interaction.campaign().empty()) {
@@ -295,39 +297,47 @@ absl::StatusOr<Interaction> PgEngagementRepository::CreateInteraction(
   if (!interaction.account().empty()) {
     ACCORD_ASSIGN_OR_RETURN(account_id, ParseAccountName(interaction.account(), "account"));
   }
+  // Sealed with the interaction's name as associated data: it opens on its row only.
+  const std::string summary =
+      interaction.summary().empty()
+          ? ""
+          : Hex(cipher.SealToString(interaction.summary(), interaction.name()));
+  auto row = transaction.exec_params1(
+      std::string("INSERT INTO contact.interactions AS t (id, contact_id, channel, "
+                  "interaction_time, duration_seconds, subject, summary, outcome, "
+                  "campaign_id, account_id, owner) VALUES ($1::uuid, $2::uuid, $3, "
+                  "timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5, $6, "
+                  "NULLIF($7, '')::bytea, $8, NULLIF($9, '')::uuid, NULLIF($10, '')::uuid, "
+                  "$11) RETURNING ") +
+          kInteractionColumns,
+      id.id, contact_id, static_cast<int>(interaction.channel()),
+      TimeUtil::TimestampToMicroseconds(interaction.interaction_time()),
+      interaction.duration_seconds(), interaction.subject(), summary,
+      static_cast<int>(interaction.outcome()), campaign_id, account_id, interaction.owner());
+  ACCORD_ASSIGN_OR_RETURN(Interaction out, RowToInteraction(row, cipher));
+  if (effects.set_do_not_call || effects.mark_phone_unverified) {
+    transaction.exec_params0(
+        "UPDATE contact.contacts SET do_not_call = do_not_call OR $2, phone_unverified = "
+        "phone_unverified OR $3, flags_version = flags_version + 1 WHERE id = $1::uuid",
+        contact_id, effects.set_do_not_call, effects.mark_phone_unverified);
+  }
+  for (const auto& consent : effects.consents) {
+    InsertConsent(transaction, contact_id, consent, interaction.owner());
+  }
+  return out;
+}
+
+absl::StatusOr<Interaction> PgEngagementRepository::CreateInteraction(
+    const std::string& contact_id, const Interaction& interaction,
+    const InteractionEffects& effects, const WriteMeta& meta) {
   return writes_.Run<Interaction>(
       meta,
       [&](common::WriteTransaction& transaction, Interaction* out) -> absl::StatusOr<ChangeEvent> {
         if (transaction.exec_params(kContactLive, contact_id).empty()) {
           return common::NotFound(ContactName(contact_id));
         }
-        // Sealed with the interaction's name as associated data: it opens on its row only.
-        const std::string summary =
-            interaction.summary().empty()
-                ? ""
-                : Hex(cipher_.SealToString(interaction.summary(), interaction.name()));
-        auto row = transaction.exec_params1(
-            std::string("INSERT INTO contact.interactions AS t (id, contact_id, channel, "
-                        "interaction_time, duration_seconds, subject, summary, outcome, "
-                        "campaign_id, account_id, owner) VALUES ($1::uuid, $2::uuid, $3, "
-                        "timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5, $6, "
-                        "NULLIF($7, '')::bytea, $8, NULLIF($9, '')::uuid, NULLIF($10, '')::uuid, "
-                        "$11) RETURNING ") +
-                kInteractionColumns,
-            id.id, contact_id, static_cast<int>(interaction.channel()),
-            TimeUtil::TimestampToMicroseconds(interaction.interaction_time()),
-            interaction.duration_seconds(), interaction.subject(), summary,
-            static_cast<int>(interaction.outcome()), campaign_id, account_id, interaction.owner());
-        ACCORD_ASSIGN_OR_RETURN(*out, RowToInteraction(row));
-        if (effects.set_do_not_call || effects.mark_phone_unverified) {
-          transaction.exec_params0(
-              "UPDATE contact.contacts SET do_not_call = do_not_call OR $2, phone_unverified = "
-              "phone_unverified OR $3, flags_version = flags_version + 1 WHERE id = $1::uuid",
-              contact_id, effects.set_do_not_call, effects.mark_phone_unverified);
-        }
-        for (const auto& consent : effects.consents) {
-          InsertConsent(transaction, contact_id, consent, interaction.owner());
-        }
+        ACCORD_ASSIGN_OR_RETURN(
+            *out, InsertInteraction(transaction, cipher_, contact_id, interaction, effects));
         // The event carries no personal text.
         auto payload = std::make_shared<Interaction>(*out);
         payload->clear_summary();
@@ -349,14 +359,14 @@ absl::StatusOr<Interaction> PgEngagementRepository::GetInteraction(const std::st
       },
       common::ReadScope::kOneStatement));
   if (rows->empty()) return common::NotFound(ChildName(contact_id, "interactions", id));
-  return RowToInteraction((*rows)[0]);
+  return RowToInteraction((*rows)[0], cipher_);
 }
 
 absl::StatusOr<ChildPage<Interaction>> PgEngagementRepository::ListInteractions(
     const ChildListQuery& query) {
-  return ListChildren<Interaction>(pool_, "interactions", kInteractionColumns,
-                                   kInteractionColumnCount, "t.interaction_time", query,
-                                   [this](const pqxx::row& row) { return RowToInteraction(row); });
+  return ListChildren<Interaction>(
+      pool_, "interactions", kInteractionColumns, kInteractionColumnCount, "t.interaction_time",
+      query, [this](const pqxx::row& row) { return RowToInteraction(row, cipher_); });
 }
 
 absl::StatusOr<FollowUp> PgEngagementRepository::CreateFollowUp(const std::string& contact_id,

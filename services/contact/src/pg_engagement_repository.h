@@ -17,6 +17,14 @@ inline constexpr char kFollowUpUpdated[] = "accord.contact.v1.FollowUpUpdated";
 // The facts the access rules need of one live contact; NOT_FOUND naming it otherwise.
 absl::StatusOr<ContactFacts> ReadContactFacts(common::PgPool& pool, const std::string& contact_id);
 
+// Inserts an interaction (its name chosen by the caller) with its effects on the contact, in
+// `transaction`; the contact must be locked live by the caller.
+absl::StatusOr<Interaction> InsertInteraction(common::WriteTransaction& transaction,
+                                              const PiiCipher& cipher,
+                                              const std::string& contact_id,
+                                              const Interaction& interaction,
+                                              const InteractionEffects& effects);
+
 class PgEngagementRepository final : public EngagementRepository {
  public:
   PgEngagementRepository(common::PgPool& pool, const PiiCipher& cipher, WritePath& writes);
@@ -50,8 +58,6 @@ class PgEngagementRepository final : public EngagementRepository {
                                                      int64_t due_before_micros, int limit) override;
 
  private:
-  absl::StatusOr<Interaction> RowToInteraction(const pqxx::row& row) const;
-
   common::PgPool& pool_;
   const PiiCipher& cipher_;
   WritePath& writes_;
