@@ -1,12 +1,14 @@
-// `accordctl consents ...`, `interactions ...`, `follow-ups ...` and `appointments ...`: the
-// contact service's ContactEngagementService and AppointmentService (accord.contact.v1).
-// Registered from contacts.cc.
+// `accordctl consents ...`, `interactions ...`, `follow-ups ...`, `appointments ...` and
+// `campaigns ...`: the contact service's ContactEngagementService, AppointmentService and
+// CampaignService (accord.contact.v1). Registered from contacts.cc.
 #include <google/protobuf/util/time_util.h>
 
+#include <cstdio>
 #include <limits>
 #include <ostream>
 
 #include "accord/contact/v1/appointment.grpc.pb.h"
+#include "accord/contact/v1/campaign.grpc.pb.h"
 #include "accord/contact/v1/engagement.grpc.pb.h"
 #include "commands.h"
 #include "resource_cli.h"
@@ -58,6 +60,12 @@ constexpr EnumName kFollowUpStatuses[] = {
     {"done", v1::FOLLOW_UP_STATUS_DONE},
     {"cancelled", v1::FOLLOW_UP_STATUS_CANCELLED},
 };
+constexpr EnumName kCampaignStatuses[] = {
+    {"draft", v1::CAMPAIGN_STATUS_DRAFT},
+    {"active", v1::CAMPAIGN_STATUS_ACTIVE},
+    {"paused", v1::CAMPAIGN_STATUS_PAUSED},
+    {"finished", v1::CAMPAIGN_STATUS_FINISHED},
+};
 constexpr EnumName kAppointmentStatuses[] = {
     {"scheduled", v1::APPOINTMENT_STATUS_SCHEDULED},
     {"confirmed", v1::APPOINTMENT_STATUS_CONFIRMED},
@@ -73,15 +81,17 @@ struct Clients {
   CallOptions call;
   std::unique_ptr<v1::ContactEngagementService::Stub> engagement;
   std::unique_ptr<v1::AppointmentService::Stub> appointments;
+  std::unique_ptr<v1::CampaignService::Stub> campaigns;
 };
 
 std::optional<Clients> Connect(const Invocation& inv) {
   auto call = CallOptionsFor(inv, *FindService("contact"));
   if (!call) return std::nullopt;
-  Clients clients{std::move(*call), nullptr, nullptr};
+  Clients clients{std::move(*call), nullptr, nullptr, nullptr};
   auto channel = clients.call.NewChannel();
   clients.engagement = v1::ContactEngagementService::NewStub(channel);
   clients.appointments = v1::AppointmentService::NewStub(channel);
+  clients.campaigns = v1::CampaignService::NewStub(channel);
   return clients;
 }
 
@@ -502,9 +512,225 @@ int RunAppointmentUpdate(const Invocation& inv) {
   });
 }
 
+std::string CampaignArg(const std::string& text) {
+  return text.rfind("campaigns/", 0) == 0 ? text : "campaigns/" + text;
+}
+
+// "HH:MM-HH:MM" -> calling hours; false after a usage error.
+bool HoursArg(const Invocation& inv, v1::CallingHours* out) {
+  auto text = inv.args.Get("hours");
+  if (!text) return true;
+  int h1 = 0, m1 = 0, h2 = 0, m2 = 0;
+  if (std::sscanf(text->c_str(), "%d:%d-%d:%d", &h1, &m1, &h2, &m2) != 4) {
+    inv.UsageError("bad --hours '" + *text + "' (HH:MM-HH:MM, the contact's local time)");
+    return false;
+  }
+  out->set_start_minute(h1 * 60 + m1);
+  out->set_end_minute(h2 * 60 + m2);
+  return true;
+}
+
+// Fills the campaign fields given as flags and names them in `paths`.
+bool CampaignFlags(const Invocation& inv, v1::Campaign* campaign, std::vector<std::string>* paths) {
+  if (auto value = inv.args.Get("display-name")) {
+    campaign->set_display_name(*value);
+    paths->push_back("display_name");
+  }
+  if (auto value = inv.args.Get("call-guide")) {
+    campaign->set_call_guide(*value);
+    paths->push_back("call_guide");
+  }
+  bool present = false;
+  if (!TimeArg(inv, "start", campaign->mutable_start_time(), &present)) return false;
+  if (present) paths->push_back("start_time");
+  if (!TimeArg(inv, "end", campaign->mutable_end_time(), &present)) return false;
+  if (present) paths->push_back("end_time");
+  if (!HoursArg(inv, campaign->mutable_calling_hours())) return false;
+  if (inv.args.Has("hours")) paths->push_back("calling_hours");
+  if (auto text = inv.args.Get("cool-off-days")) {
+    auto days = ParseInt(*text, 0, 365);
+    if (!days) {
+      inv.UsageError("bad --cool-off-days (0-365)");
+      return false;
+    }
+    campaign->set_cool_off_days(static_cast<int32_t>(*days));
+    paths->push_back("cool_off_days");
+  }
+  if (auto text = inv.args.Get("lease-seconds")) {
+    auto seconds = ParseInt(*text, 30, 3600);
+    if (!seconds) {
+      inv.UsageError("bad --lease-seconds (30-3600)");
+      return false;
+    }
+    campaign->set_lease_seconds(static_cast<int32_t>(*seconds));
+  }
+  if (inv.args.Has("label")) {
+    for (const auto& label : inv.args.GetAll("label")) campaign->add_labels(label);
+    paths->push_back("labels");
+  }
+  int status = 0;
+  if (!EnumArg(inv, "status", kCampaignStatuses, &status, false)) return false;
+  if (inv.args.Has("status")) {
+    campaign->set_status(static_cast<v1::CampaignStatus>(status));
+    paths->push_back("status");
+  }
+  return true;
+}
+
+std::vector<FlagSpec> CampaignFieldFlags() {
+  return {
+      {"display-name", "TEXT", "Name of the campaign."},
+      {"call-guide", "TEXT", "What agents say."},
+      {"start", "TIME", "Start of the period, RFC 3339."},
+      {"end", "TIME", "End of the period, RFC 3339."},
+      {"hours", "HH:MM-HH:MM", "Calling hours in the contact's local time (default 09:00-18:00)."},
+      {"cool-off-days", "N", "Days before a called contact is called again (default 7)."},
+      {"label", "LABEL", "Call contacts with this label (repeat; none: every contact).", true},
+      {"status", "STATUS", cli::Choices(kCampaignStatuses) + "."},
+  };
+}
+
+int RunCampaignCreate(const Invocation& inv) {
+  v1::CreateCampaignRequest request;
+  std::vector<std::string> paths;
+  if (!CampaignFlags(inv, request.mutable_campaign(), &paths)) return kExitUsage;
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return CallAndPrint<v1::Campaign>(inv, [&](Clients& c, auto* context, auto* response) {
+    return c.campaigns->CreateCampaign(context, request, response);
+  });
+}
+
+int RunCampaignGet(const Invocation& inv) {
+  v1::GetCampaignRequest request;
+  request.set_name(CampaignArg(inv.args.positional()[0]));
+  return CallAndPrint<v1::Campaign>(inv, [&](Clients& c, auto* context, auto* response) {
+    return c.campaigns->GetCampaign(context, request, response);
+  });
+}
+
+int RunCampaignUpdate(const Invocation& inv) {
+  auto etag = inv.args.Get("etag");
+  if (!etag) return inv.UsageError("--etag is required (from campaigns get)");
+  v1::UpdateCampaignRequest request;
+  request.mutable_campaign()->set_name(CampaignArg(inv.args.positional()[0]));
+  std::vector<std::string> paths;
+  if (!CampaignFlags(inv, request.mutable_campaign(), &paths)) return kExitUsage;
+  if (paths.empty()) return inv.UsageError("nothing to update: give at least one field flag");
+  for (const auto& path : paths) request.mutable_update_mask()->add_paths(path);
+  request.set_etag(*etag);
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return CallAndPrint<v1::Campaign>(inv, [&](Clients& c, auto* context, auto* response) {
+    return c.campaigns->UpdateCampaign(context, request, response);
+  });
+}
+
+int RunCampaignBuild(const Invocation& inv) {
+  v1::BuildCallListRequest request;
+  request.set_campaign(CampaignArg(inv.args.positional()[0]));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return CallAndPrint<v1::BuildCallListResponse>(
+      inv, [&](Clients& c, auto* context, auto* response) {
+        return c.campaigns->BuildCallList(context, request, response);
+      });
+}
+
+int RunNextCall(const Invocation& inv) {
+  v1::NextCallRequest request;
+  request.set_campaign(CampaignArg(inv.args.positional()[0]));
+  return CallAndPrint<v1::CallAssignment>(inv, [&](Clients& c, auto* context, auto* response) {
+    return c.campaigns->NextCall(context, request, response);
+  });
+}
+
+int RunCallOutcome(const Invocation& inv) {
+  auto contact = ContactArg(inv.args.positional()[1]);
+  if (!contact) return inv.UsageError("bad contact name (contacts/ID or ID)");
+  v1::RecordCallOutcomeRequest request;
+  request.set_campaign(CampaignArg(inv.args.positional()[0]));
+  request.set_contact(*contact);
+  int outcome = 0;
+  if (!EnumArg(inv, "outcome", kOutcomes, &outcome, true)) return kExitUsage;
+  request.set_outcome(static_cast<v1::InteractionOutcome>(outcome));
+  request.set_summary(inv.args.GetOr("summary", ""));
+  if (auto text = inv.args.Get("duration")) {
+    auto seconds = ParseInt(*text, 0, 86400);
+    if (!seconds) return inv.UsageError("bad --duration (seconds, 0-86400)");
+    request.set_duration_seconds(static_cast<int32_t>(*seconds));
+  }
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return CallAndPrint<v1::Interaction>(inv, [&](Clients& c, auto* context, auto* response) {
+    return c.campaigns->RecordCallOutcome(context, request, response);
+  });
+}
+
 }  // namespace
 
 void RegisterContactEngagementCommands(Registry& registry) {
+  registry.AddGroup("campaigns",
+                    "Telemarketing campaigns and their call lists "
+                    "(accord.contact.v1.CampaignService).");
+  std::vector<FlagSpec> campaign_create = CampaignFieldFlags();
+  campaign_create.push_back({"lease-seconds", "N", "How long an agent holds a contact (600)."});
+  campaign_create.push_back(kRequestId);
+  std::vector<FlagSpec> campaign_update = CampaignFieldFlags();
+  campaign_update.push_back(kEtag);
+  campaign_update.push_back(kRequestId);
+  registry.Add({
+      .path = {"campaigns", "create"},
+      .synopsis = "--display-name TEXT --start TIME --end TIME [--label L] [--hours HH:MM-HH:MM]",
+      .summary = "Create a campaign (draft unless --status active).",
+      .flags = cli::WithRpcFlags(std::move(campaign_create)),
+      .run = RunCampaignCreate,
+  });
+  registry.Add({
+      .path = {"campaigns", "get"},
+      .synopsis = "NAME",
+      .summary = "Show one campaign.",
+      .flags = cli::WithRpcFlags({}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunCampaignGet,
+  });
+  registry.Add({
+      .path = {"campaigns", "update"},
+      .synopsis = "NAME --etag ETAG [field flags]",
+      .summary = "Change a campaign, e.g. --status active|paused|finished.",
+      .flags = cli::WithRpcFlags(std::move(campaign_update)),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunCampaignUpdate,
+  });
+  registry.Add({
+      .path = {"campaigns", "build"},
+      .synopsis = "NAME",
+      .summary = "Add the contacts that may be called now to the call list; print the exclusions.",
+      .flags = cli::WithRpcFlags({kRequestId}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunCampaignBuild,
+  });
+  registry.Add({
+      .path = {"campaigns", "next-call"},
+      .synopsis = "NAME",
+      .summary = "Take the next contact to call (leased to you).",
+      .flags = cli::WithRpcFlags({}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunNextCall,
+  });
+  registry.Add({
+      .path = {"campaigns", "outcome"},
+      .synopsis = "NAME CONTACT --outcome O [--summary TEXT] [--duration SECONDS]",
+      .summary = "Record the outcome of your call; logs it as an interaction.",
+      .flags = cli::WithRpcFlags({{"outcome", "O", cli::Choices(kOutcomes) + "."},
+                                  {"summary", "TEXT", "Summary (personal, sealed at rest)."},
+                                  {"duration", "SECONDS", "Length in seconds."},
+                                  kRequestId}),
+      .min_positional = 2,
+      .max_positional = 2,
+      .run = RunCallOutcome,
+  });
+
   registry.AddGroup("consents",
                     "A contact's consent ledger and do-not-call/do-not-email flags "
                     "(accord.contact.v1.ContactEngagementService).");
