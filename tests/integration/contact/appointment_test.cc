@@ -3,6 +3,8 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <pqxx/pqxx>
+#include <thread>
+#include <vector>
 
 #include "accord/common/ids.h"
 #include "contact_fixture.h"
