@@ -143,6 +143,19 @@ Exclusion ExcludedBy(const CallCandidate& candidate, const Campaign& campaign, i
   return Exclusion::kNone;
 }
 
+HandOut HandOutNow(const CallCandidate& candidate, const Campaign& campaign, int64_t now_micros) {
+  if (candidate.do_not_call || !candidate.has_phone || candidate.phone_unverified ||
+      candidate.status == v1::CONTACT_STATUS_LEFT_ORGANIZATION) {
+    return HandOut::kDrop;
+  }
+  const int minute = LocalMinuteOfDay(candidate.time_zone, now_micros);
+  if (minute < campaign.calling_hours().start_minute() ||
+      minute >= campaign.calling_hours().end_minute()) {
+    return HandOut::kLater;
+  }
+  return HandOut::kCall;
+}
+
 bool BackOnList(v1::InteractionOutcome outcome) {
   return outcome == v1::INTERACTION_OUTCOME_NO_ANSWER ||
          outcome == v1::INTERACTION_OUTCOME_CALL_BACK;
@@ -300,8 +313,13 @@ absl::StatusOr<v1::CallAssignment> CampaignLogic::NextCall(const Caller& caller,
         "CAMPAIGN_NOT_ACTIVE",
         campaign.name() + " is " + v1::CampaignStatus_Name(campaign.status()));
   }
-  ACCORD_ASSIGN_OR_RETURN(auto lease, repository_.NextCall(id, caller.principal.subject,
-                                                           campaign.lease_seconds(), meta));
+  const int64_t now = NowMicros();
+  ACCORD_ASSIGN_OR_RETURN(auto lease, repository_.NextCall(
+                                          id, caller.principal.subject, campaign.lease_seconds(),
+                                          [&](const CallCandidate& candidate) {
+                                            return HandOutNow(candidate, campaign, now);
+                                          },
+                                          meta));
   if (!lease) {
     return common::WithReason(absl::NotFoundError(campaign.name() + " has nobody left to call"),
                               "CALL_LIST_EMPTY");
@@ -316,7 +334,7 @@ absl::StatusOr<v1::CallAssignment> CampaignLogic::NextCall(const Caller& caller,
       TimeUtil::MicrosecondsToTimestamp(lease->lease_until_micros);
   // The agent sees the phones of the contact handed to it; that read is logged like any other.
   if (assignment.phones_size() > 0) {
-    ACCORD_RETURN_IF_ERROR(log_.Append(caller, {{lease->contact_id, {"phones"}}}));
+    ACCORD_RETURN_IF_ERROR(log_.Append(caller, {AccessRecord{lease->contact_id, {"phones"}}}));
   }
   return assignment;
 }

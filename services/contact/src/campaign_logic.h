@@ -37,6 +37,9 @@ int LocalMinuteOfDay(std::string_view time_zone, int64_t now_micros);
 // left the organisation, no valid phone, no phone/marketing consent, called within the cool-off,
 // outside its local calling hours.
 Exclusion ExcludedBy(const CallCandidate& candidate, const Campaign& campaign, int64_t now_micros);
+// At hand-out: drop a contact that became uncallable since the build (do-not-call, deleted, left,
+// phone found wrong), defer one outside its local calling hours now, else call it.
+HandOut HandOutNow(const CallCandidate& candidate, const Campaign& campaign, int64_t now_micros);
 // NO_ANSWER and CALL_BACK put the contact back on the list.
 bool BackOnList(v1::InteractionOutcome outcome);
 

@@ -29,6 +29,13 @@ struct CallCandidate {
   std::string time_zone;
 };
 
+// What NextCall does with a waiting contact, decided by the logic when it is taken.
+enum class HandOut {
+  kCall,   // lease it to the agent
+  kLater,  // leave it on the list, out of reach for a while (outside its calling hours now)
+  kDrop,   // take it off the list (do-not-call, gone, left, phone found wrong since the build)
+};
+
 struct Lease {
   std::string contact_id;
   int64_t lease_until_micros = 0;
@@ -52,10 +59,14 @@ class CampaignRepository {
   virtual absl::StatusOr<int64_t> AddToCallList(const std::string& campaign_id,
                                                 const std::vector<std::string>& contact_ids,
                                                 const WriteMeta& meta) = 0;
-  // Leases the first waiting contact whose lease is free to `agent`, skipping rows other
-  // transactions hold; nullopt when none is left.
+  // Takes the first waiting contacts whose lease is free (skipping rows other transactions
+  // hold), asks `decide` about each in order and leases the first it calls to `agent`, applying
+  // its other verdicts on the way; nullopt when none was called. Candidates carry the contact's
+  // current do_not_call, status, phone_unverified and time_zone (has_phone: not deleted).
+  using Decide = std::function<HandOut(const CallCandidate& candidate)>;
   virtual absl::StatusOr<std::optional<Lease>> NextCall(const std::string& campaign_id,
                                                         const std::string& agent, int lease_seconds,
+                                                        const Decide& decide,
                                                         const WriteMeta& meta) = 0;
   // Closes `agent`'s lease on the contact and logs the interaction, in one transaction.
   // FAILED_PRECONDITION unless the contact was handed to `agent` and is still waiting.

@@ -205,6 +205,7 @@ absl::StatusOr<int64_t> PgCampaignRepository::AddToCallList(
 absl::StatusOr<std::optional<Lease>> PgCampaignRepository::NextCall(const std::string& campaign_id,
                                                                     const std::string& agent,
                                                                     int lease_seconds,
+                                                                    const Decide& decide,
                                                                     const WriteMeta& meta) {
   std::optional<Lease> lease;
   ACCORD_ASSIGN_OR_RETURN(
@@ -213,24 +214,52 @@ absl::StatusOr<std::optional<Lease>> PgCampaignRepository::NextCall(const std::s
           meta,
           [&](common::WriteTransaction& transaction,
               v1::CallAssignment* out) -> absl::StatusOr<ChangeEvent> {
-            // SKIP LOCKED: a row another agent's transaction is taking is passed over, not
-            // waited for; a row it has taken carries a lease in the future and is filtered out.
+            // SKIP LOCKED: rows another agent's transaction is taking are passed over, not
+            // waited for; a row it has taken carries a lease in the future and is filtered out
+            // (PostgreSQL re-checks the condition on the latest row version it locks).
             auto rows = transaction.exec_params(
-                "WITH next AS (SELECT campaign_id, contact_id FROM contact.call_list WHERE "
-                "campaign_id = $1::uuid AND state = 0 AND (lease_until IS NULL OR lease_until < "
-                "now()) ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                "UPDATE contact.call_list l SET agent = $2, lease_until = now() + $3 * "
-                "interval '1 second', attempts = l.attempts + 1 FROM next WHERE l.campaign_id = "
-                "next.campaign_id AND l.contact_id = next.contact_id "
-                "RETURNING l.contact_id::text, " ACCORD_MICROS("l.lease_until"),
-                campaign_id, agent, lease_seconds);
-            if (rows.empty()) return ChangeEvent{};  // nothing handed out, nothing to announce
-            out->set_campaign(CampaignName(campaign_id));
-            out->set_contact(ContactName(rows[0][0].as<std::string>()));
-            *out->mutable_lease_expire_time() =
-                TimeUtil::MicrosecondsToTimestamp(rows[0][1].as<int64_t>());
-            return EventOf(kCallHandedOut, CampaignName(campaign_id), 0,
-                           std::make_shared<v1::CallAssignment>(*out));
+                "SELECT l.contact_id::text, c.do_not_call, c.status, c.phone_unverified, "
+                "c.time_zone, c.delete_time IS NULL FROM contact.call_list l JOIN "
+                "contact.contacts c ON c.id = l.contact_id WHERE l.campaign_id = $1::uuid AND "
+                "l.state = 0 AND (l.lease_until IS NULL OR l.lease_until < now()) ORDER BY "
+                "l.position LIMIT 20 FOR UPDATE OF l SKIP LOCKED",
+                campaign_id);
+            for (const auto& row : rows) {
+              CallCandidate candidate;
+              candidate.contact_id = row[0].as<std::string>();
+              candidate.do_not_call = row[1].as<bool>();
+              candidate.status = static_cast<v1::ContactStatus>(row[2].as<int>());
+              candidate.phone_unverified = row[3].as<bool>();
+              candidate.time_zone = row[4].as<std::string>();
+              candidate.has_phone = row[5].as<bool>();
+              const HandOut verdict = decide(candidate);
+              if (verdict == HandOut::kDrop) {
+                transaction.exec_params0(
+                    "UPDATE contact.call_list SET state = 2 WHERE campaign_id = $1::uuid AND "
+                    "contact_id = $2::uuid",
+                    campaign_id, candidate.contact_id);
+                continue;
+              }
+              if (verdict == HandOut::kLater) {
+                transaction.exec_params0(
+                    "UPDATE contact.call_list SET agent = NULL, lease_until = now() + interval "
+                    "'15 minutes' WHERE campaign_id = $1::uuid AND contact_id = $2::uuid",
+                    campaign_id, candidate.contact_id);
+                continue;
+              }
+              auto leased = transaction.exec_params1(
+                  "UPDATE contact.call_list l SET agent = $3, lease_until = now() + $4 * "
+                  "interval '1 second', attempts = l.attempts + 1 WHERE campaign_id = $1::uuid "
+                  "AND contact_id = $2::uuid RETURNING " ACCORD_MICROS("l.lease_until"),
+                  campaign_id, candidate.contact_id, agent, lease_seconds);
+              out->set_campaign(CampaignName(campaign_id));
+              out->set_contact(ContactName(candidate.contact_id));
+              *out->mutable_lease_expire_time() =
+                  TimeUtil::MicrosecondsToTimestamp(leased[0].as<int64_t>());
+              return EventOf(kCallHandedOut, CampaignName(campaign_id), 0,
+                             std::make_shared<v1::CallAssignment>(*out));
+            }
+            return ChangeEvent{};  // nobody handed out; dropped or deferred rows still commit
           }));
   if (taken.contact().empty()) return lease;
   lease = Lease{taken.contact().substr(9),

@@ -29,6 +29,7 @@ class PgCampaignRepository final : public CampaignRepository {
                                         const WriteMeta& meta) override;
   absl::StatusOr<std::optional<Lease>> NextCall(const std::string& campaign_id,
                                                 const std::string& agent, int lease_seconds,
+                                                const Decide& decide,
                                                 const WriteMeta& meta) override;
   absl::StatusOr<Interaction> RecordOutcome(const std::string& campaign_id,
                                             const std::string& contact_id, const std::string& agent,

@@ -268,6 +268,51 @@ TEST_F(CampaignTest, OutcomesCloseTheLeaseLogTheCallAndApplyDoNotCall) {
   EXPECT_TRUE(Outcome(campaign, b.contact(), "sa-4", v1::INTERACTION_OUTCOME_SALE, &logged).ok());
 }
 
+TEST_F(CampaignTest, NextCallSkipsContactsThatBecameUncallableSinceTheBuild) {
+  v1::Contact flagged = Callable();
+  v1::Contact moved = Callable();
+  v1::Contact fine = Callable();
+  v1::Campaign campaign = Active();
+  ASSERT_EQ(Build(campaign).added(), 3);
+
+  // After the build: one asks not to be called, one moves 5.5 hours away.
+  v1::GetConsentStateRequest get;
+  get.set_contact(flagged.name());
+  v1::ConsentState state;
+  ASSERT_TRUE(engagement_->GetConsentState(As("root", Role::kAdmin).get(), get, &state).ok());
+  v1::UpdateContactFlagsRequest flags;
+  flags.set_contact(flagged.name());
+  flags.set_do_not_call(true);
+  flags.set_etag(state.etag());
+  ASSERT_TRUE(engagement_->UpdateContactFlags(As("root", Role::kAdmin).get(), flags, &state).ok());
+  v1::UpdateContactRequest update;
+  update.mutable_contact()->set_name(moved.name());
+  update.mutable_contact()->set_time_zone("Asia/Kolkata");
+  update.mutable_update_mask()->add_paths("time_zone");
+  update.set_etag(moved.etag());
+  v1::Contact updated;
+  ASSERT_TRUE(contacts_->UpdateContact(As("root", Role::kAdmin).get(), update, &updated).ok());
+
+  v1::CallAssignment assignment;
+  ASSERT_TRUE(Next(campaign, "sa-1", &assignment).ok());
+  EXPECT_EQ(assignment.contact(), fine.name());
+  EXPECT_EQ(Next(campaign, "sa-2", &assignment).error_code(), grpc::StatusCode::NOT_FOUND);
+  pqxx::connection connection(database_.url());
+  pqxx::work work(connection);
+  // The do-not-call contact is off the list; the one outside its hours waits, unleased.
+  EXPECT_EQ(work.exec_params1("SELECT state FROM contact.call_list WHERE contact_id = $1::uuid",
+                              flagged.name().substr(9))[0]
+                .as<int>(),
+            2);
+  auto waiting = work.exec_params1(
+      "SELECT state, agent IS NULL, lease_until > now() FROM contact.call_list WHERE "
+      "contact_id = $1::uuid",
+      moved.name().substr(9));
+  EXPECT_EQ(waiting[0].as<int>(), 0);
+  EXPECT_TRUE(waiting[1].as<bool>());
+  EXPECT_TRUE(waiting[2].as<bool>());
+}
+
 TEST_F(CampaignTest, StatusRulesValidationAndPermissions) {
   v1::Campaign campaign = Active();
   v1::UpdateCampaignRequest update;

@@ -70,6 +70,19 @@ TEST(CallListExclusions, CallingHoursEndIsExclusive) {
   EXPECT_EQ(ExcludedBy(Reachable(), campaign, kNoonUtc - kMinute), Exclusion::kNone);
 }
 
+TEST(HandOut, DropsTheUncallableAndDefersTheOutOfHours) {
+  const Campaign campaign = NineToSix();
+  CallCandidate candidate = Reachable();
+  EXPECT_EQ(HandOutNow(candidate, campaign, kNoonUtc), HandOut::kCall);
+  candidate.time_zone = "America/New_York";
+  EXPECT_EQ(HandOutNow(candidate, campaign, kNoonUtc), HandOut::kLater);
+  candidate.do_not_call = true;
+  EXPECT_EQ(HandOutNow(candidate, campaign, kNoonUtc), HandOut::kDrop);
+  candidate = Reachable();
+  candidate.has_phone = false;  // the contact was deleted
+  EXPECT_EQ(HandOutNow(candidate, campaign, kNoonUtc), HandOut::kDrop);
+}
+
 TEST(CampaignLifeCycle, DraftActivePausedFinished) {
   Campaign campaign = NineToSix();
   EXPECT_TRUE(CheckCampaignTransition(campaign, v1::CAMPAIGN_STATUS_ACTIVE).ok());
