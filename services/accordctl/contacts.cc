@@ -460,7 +460,11 @@ int RunKeyContacts(const Invocation& inv) {
 
 }  // namespace
 
+// contact_engagement.cc: consents, interactions, follow-ups and appointments.
+void RegisterContactEngagementCommands(Registry& registry);
+
 void RegisterContactCommands(Registry& registry) {
+  RegisterContactEngagementCommands(registry);
   registry.AddGroup("contacts", "Contacts (accord.contact.v1.ContactService).");
   std::vector<FlagSpec> create_flags = FieldFlags();
   create_flags.push_back(kRequestId);

@@ -1,7 +1,10 @@
 #include <stdexcept>
 
+#include "appointment_service.h"
+#include "campaign_service.h"
 #include "contact_service.h"
 #include "contact_sql.h"
+#include "engagement_service.h"
 #include "relation_service.h"
 #include "relation_sql.h"
 
@@ -27,6 +30,9 @@ common::ServiceDefinition ContactServiceDefinition(ContactSettings settings) {
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<ContactServiceImpl>(components));
     services.push_back(std::make_unique<RelationServiceImpl>(components));
+    services.push_back(std::make_unique<EngagementServiceImpl>(components));
+    services.push_back(std::make_unique<AppointmentServiceImpl>(components));
+    services.push_back(std::make_unique<CampaignServiceImpl>(components));
     return services;
   };
   return definition;

@@ -11,7 +11,10 @@
 #include "accord/account/v1/account.grpc.pb.h"
 #include "accord/account/v1/team.grpc.pb.h"
 #include "accord/contact/v1/account_relation.grpc.pb.h"
+#include "accord/contact/v1/appointment.grpc.pb.h"
+#include "accord/contact/v1/campaign.grpc.pb.h"
 #include "accord/contact/v1/contact.grpc.pb.h"
+#include "accord/contact/v1/engagement.grpc.pb.h"
 #include "account_service.h"
 #include "contact_service.h"
 #include "support/servers.h"
@@ -45,7 +48,10 @@ class ContactFixture : public ::testing::Test {
         accounts_(account::v1::AccountService::NewStub(account_.channel())),
         teams_(account::v1::AccountTeamService::NewStub(account_.channel())),
         contacts_(v1::ContactService::NewStub(contact_.channel())),
-        relations_(v1::ContactAccountRelationService::NewStub(contact_.channel())) {}
+        relations_(v1::ContactAccountRelationService::NewStub(contact_.channel())),
+        engagement_(v1::ContactEngagementService::NewStub(contact_.channel())),
+        appointments_(v1::AppointmentService::NewStub(contact_.channel())),
+        campaigns_(v1::CampaignService::NewStub(contact_.channel())) {}
 
   static std::unique_ptr<grpc::ClientContext> As(const std::string& subject, Role role,
                                                  const std::string& reason = "") {
@@ -139,6 +145,9 @@ class ContactFixture : public ::testing::Test {
   std::unique_ptr<account::v1::AccountTeamService::Stub> teams_;
   std::unique_ptr<v1::ContactService::Stub> contacts_;
   std::unique_ptr<v1::ContactAccountRelationService::Stub> relations_;
+  std::unique_ptr<v1::ContactEngagementService::Stub> engagement_;
+  std::unique_ptr<v1::AppointmentService::Stub> appointments_;
+  std::unique_ptr<v1::CampaignService::Stub> campaigns_;
 };
 
 }  // namespace accord::contact

@@ -1,0 +1,73 @@
+// The campaigns domain: validation, the status life cycle, who may be called (the call list's
+// exclusions, each contact's local calling hours) and permissions. Pure logic over messages and
+// repositories.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "access_log.h"
+#include "accord/common/auth.h"
+#include "campaign_repository.h"
+#include "contact_repository.h"
+
+namespace accord::contact {
+
+enum class Exclusion {
+  kNone,
+  kDoNotCall,
+  kLeftOrganization,
+  kNoValidPhone,
+  kNoConsent,
+  kCoolOff,
+  kOutsideCallingHours,
+};
+
+std::string CampaignName(std::string_view id);
+// Fills defaults (status DRAFT, hours 09:00-18:00, cool-off 7 days, lease 600 s).
+void ApplyCampaignDefaults(Campaign& campaign);
+void ValidateCampaign(const Campaign& campaign, const std::string& prefix,
+                      common::Violations& violations);
+// DRAFT -> ACTIVE; ACTIVE <-> PAUSED; ACTIVE, PAUSED -> FINISHED. Staying is fine.
+absl::Status CheckCampaignTransition(const Campaign& current, v1::CampaignStatus next);
+// Minutes after local midnight in `time_zone` (UTC when empty or unknown) at `now_micros`.
+int LocalMinuteOfDay(std::string_view time_zone, int64_t now_micros);
+// The first reason that keeps the contact off the call list now, in the order: do-not-call,
+// left the organisation, no valid phone, no phone/marketing consent, called within the cool-off,
+// outside its local calling hours.
+Exclusion ExcludedBy(const CallCandidate& candidate, const Campaign& campaign, int64_t now_micros);
+// At hand-out: drop a contact that became uncallable since the build (do-not-call, deleted, left,
+// phone found wrong), defer one outside its local calling hours now, else call it.
+HandOut HandOutNow(const CallCandidate& candidate, const Campaign& campaign, int64_t now_micros);
+// NO_ANSWER and CALL_BACK put the contact back on the list.
+bool BackOnList(v1::InteractionOutcome outcome);
+
+absl::Status CheckCampaignManage(const common::Principal& caller);
+absl::Status CheckCampaignWork(const common::Principal& caller);
+
+class CampaignLogic {
+ public:
+  CampaignLogic(CampaignRepository& repository, ContactRepository& contacts, AccessLog& log);
+
+  absl::StatusOr<Campaign> Create(const Caller& caller, const v1::CreateCampaignRequest& request,
+                                  WriteMeta meta);
+  absl::StatusOr<Campaign> Get(const Caller& caller, const v1::GetCampaignRequest& request);
+  absl::StatusOr<Campaign> Update(const Caller& caller, const v1::UpdateCampaignRequest& request,
+                                  WriteMeta meta);
+  absl::StatusOr<v1::BuildCallListResponse> BuildCallList(const Caller& caller,
+                                                          const v1::BuildCallListRequest& request,
+                                                          WriteMeta meta);
+  absl::StatusOr<v1::CallAssignment> NextCall(const Caller& caller,
+                                              const v1::NextCallRequest& request, WriteMeta meta);
+  absl::StatusOr<Interaction> RecordCallOutcome(const Caller& caller,
+                                                const v1::RecordCallOutcomeRequest& request,
+                                                WriteMeta meta);
+
+ private:
+  CampaignRepository& repository_;
+  ContactRepository& contacts_;
+  AccessLog& log_;
+};
+
+}  // namespace accord::contact

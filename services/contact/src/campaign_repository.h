@@ -1,0 +1,81 @@
+// Storage of campaigns and their call lists, behind an interface for the logic's tests.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "accord/contact/v1/campaign.pb.h"
+#include "accord/contact/v1/contact.pb.h"
+#include "engagement_repository.h"
+#include "write_path.h"
+
+namespace accord::contact {
+
+using v1::Campaign;
+
+// What the call list rules need to know of a contact not yet on the list.
+struct CallCandidate {
+  std::string contact_id;
+  bool do_not_call = false;
+  v1::ContactStatus status = v1::CONTACT_STATUS_ACTIVE;
+  bool has_phone = false;
+  bool phone_unverified = false;
+  // The latest phone/marketing decision (UNSPECIFIED when none was recorded).
+  v1::ConsentDecision phone_marketing = v1::CONSENT_DECISION_UNSPECIFIED;
+  std::optional<int64_t> last_outbound_call_micros;
+  std::string time_zone;
+};
+
+// What NextCall does with a waiting contact, decided by the logic when it is taken.
+enum class HandOut {
+  kCall,   // lease it to the agent
+  kLater,  // leave it on the list, out of reach for a while (outside its calling hours now)
+  kDrop,   // take it off the list (do-not-call, gone, left, phone found wrong since the build)
+};
+
+struct Lease {
+  std::string contact_id;
+  int64_t lease_until_micros = 0;
+};
+
+class CampaignRepository {
+ public:
+  virtual ~CampaignRepository() = default;
+
+  virtual absl::StatusOr<Campaign> Create(const Campaign& campaign, const WriteMeta& meta) = 0;
+  virtual absl::StatusOr<Campaign> Get(const std::string& id) = 0;
+  using Mutation = std::function<absl::StatusOr<Campaign>(const Campaign& current)>;
+  virtual absl::StatusOr<Campaign> Update(const std::string& id, const Mutation& mutate,
+                                          const WriteMeta& meta) = 0;
+
+  // Live contacts carrying one of `labels` (any contact when empty) that are not on the list,
+  // and how many are on it.
+  virtual absl::StatusOr<std::vector<CallCandidate>> Candidates(
+      const std::string& campaign_id, const std::vector<std::string>& labels, int64_t* on_list) = 0;
+  // Appends contacts to the list (ignoring those already on it); returns how many were added.
+  virtual absl::StatusOr<int64_t> AddToCallList(const std::string& campaign_id,
+                                                const std::vector<std::string>& contact_ids,
+                                                const WriteMeta& meta) = 0;
+  // Takes the first waiting contacts whose lease is free (skipping rows other transactions
+  // hold), asks `decide` about each in order and leases the first it calls to `agent`, applying
+  // its other verdicts on the way; nullopt when none was called. Candidates carry the contact's
+  // current do_not_call, status, phone_unverified and time_zone (has_phone: not deleted).
+  using Decide = std::function<HandOut(const CallCandidate& candidate)>;
+  virtual absl::StatusOr<std::optional<Lease>> NextCall(const std::string& campaign_id,
+                                                        const std::string& agent, int lease_seconds,
+                                                        const Decide& decide,
+                                                        const WriteMeta& meta) = 0;
+  // Closes `agent`'s lease on the contact and logs the interaction, in one transaction.
+  // FAILED_PRECONDITION unless the contact was handed to `agent` and is still waiting.
+  virtual absl::StatusOr<Interaction> RecordOutcome(const std::string& campaign_id,
+                                                    const std::string& contact_id,
+                                                    const std::string& agent,
+                                                    const Interaction& interaction,
+                                                    const InteractionEffects& effects,
+                                                    bool back_on_list, const WriteMeta& meta) = 0;
+};
+
+}  // namespace accord::contact

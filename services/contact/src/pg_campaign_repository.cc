@@ -1,0 +1,305 @@
+#include "pg_campaign_repository.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <nlohmann/json.hpp>
+
+#include "accord/common/errors.h"
+#include "accord/common/ids.h"
+#include "accord/common/message_diff.h"
+#include "campaign_logic.h"
+#include "contact_fields.h"
+#include "engagement_logic.h"
+#include "pg_engagement_repository.h"
+
+namespace accord::contact {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+#define ACCORD_MICROS(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
+
+constexpr char kColumns[] = "t.id::text, t.attributes, t.status, t.version, " ACCORD_MICROS(
+    "t.create_time") ", " ACCORD_MICROS("t.update_time");
+
+std::string Hex(std::string_view bytes) { return "\\x" + common::LowerHex(bytes); }
+
+absl::StatusOr<Campaign> RowToCampaign(const pqxx::row& row) {
+  Campaign campaign;
+  const std::string name = CampaignName(row[0].as<std::string>());
+  if (!campaign.ParseFromString(pqxx::binarystring(row[1]).str())) {
+    return common::Internal("corrupt attributes of " + name);
+  }
+  campaign.set_name(name);
+  campaign.set_status(static_cast<v1::CampaignStatus>(row[2].as<int>()));
+  campaign.set_etag(row[3].as<std::string>());
+  *campaign.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[4].as<int64_t>());
+  *campaign.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row[5].as<int64_t>());
+  return campaign;
+}
+
+// What the attributes column keeps: the campaign without what has columns of its own.
+std::string Attributes(const Campaign& campaign) {
+  Campaign stored = campaign;
+  stored.clear_name();
+  stored.clear_etag();
+  stored.clear_create_time();
+  stored.clear_update_time();
+  return Hex(stored.SerializeAsString());
+}
+
+ChangeEvent EventOf(const char* type, std::string subject, int64_t version,
+                    std::shared_ptr<const google::protobuf::Message> payload) {
+  ChangeEvent event;
+  event.type = type;
+  event.subject = std::move(subject);
+  event.version = version;
+  event.payload = std::move(payload);
+  return event;
+}
+
+std::string JsonArray(const std::vector<std::string>& values) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& value : values) array.push_back(value);
+  return array.dump();
+}
+
+}  // namespace
+
+PgCampaignRepository::PgCampaignRepository(common::PgPool& pool, const PiiCipher& cipher,
+                                           WritePath& writes)
+    : pool_(pool), cipher_(cipher), writes_(writes) {}
+
+absl::StatusOr<Campaign> PgCampaignRepository::Create(const Campaign& campaign,
+                                                      const WriteMeta& meta) {
+  ACCORD_ASSIGN_OR_RETURN(const std::string id, ParseCampaignName(campaign.name(), "name"));
+  return writes_.Run<Campaign>(
+      meta,
+      [&](common::WriteTransaction& transaction, Campaign* out) -> absl::StatusOr<ChangeEvent> {
+        ACCORD_ASSIGN_OR_RETURN(
+            *out, RowToCampaign(transaction.exec_params1(
+                      std::string("INSERT INTO contact.campaigns AS t (id, attributes, status) "
+                                  "VALUES ($1::uuid, $2::bytea, $3) RETURNING ") +
+                          kColumns,
+                      id, Attributes(campaign), static_cast<int>(campaign.status()))));
+        return EventOf(kCampaignCreated, out->name(), 1, std::make_shared<Campaign>(*out));
+      });
+}
+
+absl::StatusOr<Campaign> PgCampaignRepository::Get(const std::string& id) {
+  std::optional<pqxx::result> rows;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        rows = transaction.exec_params(
+            std::string("SELECT ") + kColumns + " FROM contact.campaigns t WHERE t.id = $1::uuid",
+            id);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  if (rows->empty()) return common::NotFound(CampaignName(id));
+  return RowToCampaign((*rows)[0]);
+}
+
+absl::StatusOr<Campaign> PgCampaignRepository::Update(const std::string& id, const Mutation& mutate,
+                                                      const WriteMeta& meta) {
+  return writes_.Run<Campaign>(
+      meta,
+      [&](common::WriteTransaction& transaction, Campaign* out) -> absl::StatusOr<ChangeEvent> {
+        auto rows = transaction.exec_params(
+            std::string("SELECT ") + kColumns +
+                " FROM contact.campaigns t WHERE t.id = $1::uuid FOR UPDATE",
+            id);
+        if (rows.empty()) return common::NotFound(CampaignName(id));
+        ACCORD_ASSIGN_OR_RETURN(const Campaign current, RowToCampaign(rows[0]));
+        ACCORD_ASSIGN_OR_RETURN(Campaign next, mutate(current));
+        ACCORD_ASSIGN_OR_RETURN(
+            *out, RowToCampaign(transaction.exec_params1(
+                      std::string("UPDATE contact.campaigns AS t SET attributes = $2::bytea, "
+                                  "status = $3, version = t.version + 1, update_time = now() "
+                                  "WHERE t.id = $1::uuid RETURNING ") +
+                          kColumns,
+                      id, Attributes(next), static_cast<int>(next.status()))));
+        ChangeEvent event = EventOf(kCampaignUpdated, out->name(), std::stoll(out->etag()),
+                                    std::make_shared<Campaign>(*out));
+        event.changed_fields = common::ChangedFields(current, *out, {"etag", "update_time"});
+        return event;
+      });
+}
+
+absl::StatusOr<std::vector<CallCandidate>> PgCampaignRepository::Candidates(
+    const std::string& campaign_id, const std::vector<std::string>& labels, int64_t* on_list) {
+  std::vector<CallCandidate> out;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
+    *on_list = transaction
+                   .exec_params1(
+                       "SELECT count(*) FROM contact.call_list WHERE campaign_id = "
+                       "$1::uuid",
+                       campaign_id)[0]
+                   .as<int64_t>();
+    // The facts only; which of them exclude a contact is the logic's business.
+    for (const auto& row : transaction.exec_params(
+             "SELECT c.id::text, c.do_not_call, c.status, EXISTS (SELECT 1 FROM "
+             "contact.contact_lookup l WHERE l.contact_id = c.id AND l.kind = 2), "
+             "c.phone_unverified, COALESCE((SELECT g.decision FROM contact.consent_ledger g "
+             "WHERE g.contact_id = c.id AND g.channel = 1 AND g.purpose = 1 ORDER BY "
+             "g.decision_time DESC, g.record_time DESC, g.id DESC LIMIT 1), 0), "
+             "(SELECT " ACCORD_MICROS(
+                 "max(i.interaction_time)") " FROM contact.interactions i "
+                                            "WHERE i.contact_id = c.id AND i.channel = 1), "
+                                            "c.time_zone "
+                                            "FROM contact.contacts c WHERE c.delete_time IS NULL "
+                                            "AND "
+                                            "(json_array_length($2::json) = 0 OR c.labels && "
+                                            "ARRAY(SELECT "
+                                            "json_array_elements_text($2::json))) AND NOT EXISTS "
+                                            "(SELECT 1 FROM "
+                                            "contact.call_list cl WHERE cl.campaign_id = $1::uuid "
+                                            "AND cl.contact_id = c.id) "
+                                            "ORDER BY c.create_time, c.id",
+             campaign_id, JsonArray(labels))) {
+      CallCandidate candidate;
+      candidate.contact_id = row[0].as<std::string>();
+      candidate.do_not_call = row[1].as<bool>();
+      candidate.status = static_cast<v1::ContactStatus>(row[2].as<int>());
+      candidate.has_phone = row[3].as<bool>();
+      candidate.phone_unverified = row[4].as<bool>();
+      candidate.phone_marketing = static_cast<v1::ConsentDecision>(row[5].as<int>());
+      if (!row[6].is_null()) candidate.last_outbound_call_micros = row[6].as<int64_t>();
+      candidate.time_zone = row[7].as<std::string>();
+      out.push_back(std::move(candidate));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<int64_t> PgCampaignRepository::AddToCallList(
+    const std::string& campaign_id, const std::vector<std::string>& contact_ids,
+    const WriteMeta& meta) {
+  ACCORD_ASSIGN_OR_RETURN(
+      v1::BuildCallListResponse result,
+      writes_.Run<v1::BuildCallListResponse>(
+          meta,
+          [&](common::WriteTransaction& transaction,
+              v1::BuildCallListResponse* out) -> absl::StatusOr<ChangeEvent> {
+            if (transaction
+                    .exec_params("SELECT 1 FROM contact.campaigns WHERE id = $1::uuid FOR SHARE",
+                                 campaign_id)
+                    .empty()) {
+              return common::NotFound(CampaignName(campaign_id));
+            }
+            // In the order given; contacts deleted meanwhile are left out.
+            auto added = transaction.exec_params(
+                "INSERT INTO contact.call_list (campaign_id, contact_id) SELECT $1::uuid, "
+                "x.id::uuid FROM json_array_elements_text($2::json) WITH ORDINALITY AS x(id, n) "
+                "JOIN contact.contacts c ON c.id = x.id::uuid AND c.delete_time IS NULL "
+                "ORDER BY x.n ON CONFLICT DO NOTHING RETURNING 1",
+                campaign_id, JsonArray(contact_ids));
+            out->set_added(static_cast<int64_t>(added.size()));
+            return EventOf(kCallListBuilt, CampaignName(campaign_id), 0,
+                           std::make_shared<v1::BuildCallListResponse>(*out));
+          }));
+  return result.added();
+}
+
+absl::StatusOr<std::optional<Lease>> PgCampaignRepository::NextCall(const std::string& campaign_id,
+                                                                    const std::string& agent,
+                                                                    int lease_seconds,
+                                                                    const Decide& decide,
+                                                                    const WriteMeta& meta) {
+  std::optional<Lease> lease;
+  ACCORD_ASSIGN_OR_RETURN(
+      v1::CallAssignment taken,
+      writes_.Run<v1::CallAssignment>(
+          meta,
+          [&](common::WriteTransaction& transaction,
+              v1::CallAssignment* out) -> absl::StatusOr<ChangeEvent> {
+            // SKIP LOCKED: rows another agent's transaction is taking are passed over, not
+            // waited for; a row it has taken carries a lease in the future and is filtered out
+            // (PostgreSQL re-checks the condition on the latest row version it locks).
+            auto rows = transaction.exec_params(
+                "SELECT l.contact_id::text, c.do_not_call, c.status, c.phone_unverified, "
+                "c.time_zone, c.delete_time IS NULL FROM contact.call_list l JOIN "
+                "contact.contacts c ON c.id = l.contact_id WHERE l.campaign_id = $1::uuid AND "
+                "l.state = 0 AND (l.lease_until IS NULL OR l.lease_until < now()) ORDER BY "
+                "l.position LIMIT 20 FOR UPDATE OF l SKIP LOCKED",
+                campaign_id);
+            for (const auto& row : rows) {
+              CallCandidate candidate;
+              candidate.contact_id = row[0].as<std::string>();
+              candidate.do_not_call = row[1].as<bool>();
+              candidate.status = static_cast<v1::ContactStatus>(row[2].as<int>());
+              candidate.phone_unverified = row[3].as<bool>();
+              candidate.time_zone = row[4].as<std::string>();
+              candidate.has_phone = row[5].as<bool>();
+              const HandOut verdict = decide(candidate);
+              if (verdict == HandOut::kDrop) {
+                transaction.exec_params0(
+                    "UPDATE contact.call_list SET state = 2 WHERE campaign_id = $1::uuid AND "
+                    "contact_id = $2::uuid",
+                    campaign_id, candidate.contact_id);
+                continue;
+              }
+              if (verdict == HandOut::kLater) {
+                transaction.exec_params0(
+                    "UPDATE contact.call_list SET agent = NULL, lease_until = now() + interval "
+                    "'15 minutes' WHERE campaign_id = $1::uuid AND contact_id = $2::uuid",
+                    campaign_id, candidate.contact_id);
+                continue;
+              }
+              auto leased = transaction.exec_params1(
+                  "UPDATE contact.call_list l SET agent = $3, lease_until = now() + $4 * "
+                  "interval '1 second', attempts = l.attempts + 1 WHERE campaign_id = $1::uuid "
+                  "AND contact_id = $2::uuid RETURNING " ACCORD_MICROS("l.lease_until"),
+                  campaign_id, candidate.contact_id, agent, lease_seconds);
+              out->set_campaign(CampaignName(campaign_id));
+              out->set_contact(ContactName(candidate.contact_id));
+              *out->mutable_lease_expire_time() =
+                  TimeUtil::MicrosecondsToTimestamp(leased[0].as<int64_t>());
+              return EventOf(kCallHandedOut, CampaignName(campaign_id), 0,
+                             std::make_shared<v1::CallAssignment>(*out));
+            }
+            return ChangeEvent{};  // nobody handed out; dropped or deferred rows still commit
+          }));
+  if (taken.contact().empty()) return lease;
+  lease = Lease{taken.contact().substr(9),
+                TimeUtil::TimestampToMicroseconds(taken.lease_expire_time())};
+  return lease;
+}
+
+absl::StatusOr<Interaction> PgCampaignRepository::RecordOutcome(
+    const std::string& campaign_id, const std::string& contact_id, const std::string& agent,
+    const Interaction& interaction, const InteractionEffects& effects, bool back_on_list,
+    const WriteMeta& meta) {
+  return writes_.Run<Interaction>(
+      meta,
+      [&](common::WriteTransaction& transaction, Interaction* out) -> absl::StatusOr<ChangeEvent> {
+        auto rows = transaction.exec_params(
+            "SELECT state, COALESCE(agent, '') FROM contact.call_list WHERE campaign_id = "
+            "$1::uuid AND contact_id = $2::uuid FOR UPDATE",
+            campaign_id, contact_id);
+        if (rows.empty() || rows[0][0].as<int>() != 0 || rows[0][1].as<std::string>() != agent) {
+          return common::FailedPrecondition(
+              "NOT_YOUR_CALL", ContactName(contact_id) + " is not handed to " + agent + " in " +
+                                   CampaignName(campaign_id) + " (ask NextCall)");
+        }
+        if (transaction
+                .exec_params("SELECT 1 FROM contact.contacts WHERE id = $1::uuid AND "
+                             "delete_time IS NULL FOR SHARE",
+                             contact_id)
+                .empty()) {
+          return common::NotFound(ContactName(contact_id));
+        }
+        ACCORD_ASSIGN_OR_RETURN(
+            *out, InsertInteraction(transaction, cipher_, contact_id, interaction, effects));
+        transaction.exec_params0(
+            "UPDATE contact.call_list SET state = $3, agent = NULL, lease_until = NULL WHERE "
+            "campaign_id = $1::uuid AND contact_id = $2::uuid",
+            campaign_id, contact_id, back_on_list ? 0 : 1);
+        auto payload = std::make_shared<Interaction>(*out);
+        payload->clear_summary();
+        return EventOf(kInteractionLogged, out->name(), 1, std::move(payload));
+      });
+}
+
+}  // namespace accord::contact
