@@ -18,14 +18,17 @@ Event MakeEvent(std::string type, std::string subject, int64_t version,
 }
 
 IdempotentWrite::IdempotentWrite(PgPool& pool, const std::string& schema,
-                                 const std::string& source_service)
-    : pool_(pool), idempotency_(schema), outbox_(schema, source_service) {}
+                                 const std::string& source_service, const ResponseSealer* sealer)
+    : pool_(pool), idempotency_(schema), outbox_(schema, source_service), sealer_(sealer) {}
 
 absl::StatusOr<std::optional<std::string>> IdempotentWrite::Claim(WriteTransaction& transaction,
                                                                   const WriteMeta& meta) const {
   if (meta.request_id.empty()) return std::nullopt;
-  return idempotency_.Claim(transaction, meta.request_id, meta.method, meta.fingerprint,
-                            meta.actor);
+  ACCORD_ASSIGN_OR_RETURN(
+      std::optional<std::string> stored,
+      idempotency_.Claim(transaction, meta.request_id, meta.method, meta.fingerprint, meta.actor));
+  if (!stored || sealer_ == nullptr) return stored;
+  return sealer_->Open(*stored, meta.request_id);
 }
 
 absl::Status IdempotentWrite::Finish(WriteTransaction& transaction, const WriteMeta& meta,
@@ -38,7 +41,9 @@ absl::Status IdempotentWrite::Finish(WriteTransaction& transaction, const WriteM
     outbox_.Append(transaction, std::move(event), meta.actor, meta.trace_id);
   }
   if (!meta.request_id.empty()) {
-    idempotency_.Store(transaction, meta.request_id, response.SerializeAsString());
+    std::string kept = response.SerializeAsString();
+    if (sealer_ != nullptr) kept = sealer_->Seal(kept, meta.request_id);
+    idempotency_.Store(transaction, meta.request_id, kept);
   }
   return absl::OkStatus();
 }

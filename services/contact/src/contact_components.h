@@ -20,7 +20,8 @@ struct ContactComponents {
       : runtime(runtime),
         settings(settings),
         cipher(std::move(cipher)),
-        writes(runtime.pg(), this->cipher),
+        sealer(this->cipher),
+        writes(runtime.pg(), "contact", "contact", &sealer),
         accounts(
             std::make_unique<GrpcAccountDirectory>(settings.account, settings.access_cache_ttl)),
         access(*accounts),
@@ -30,7 +31,8 @@ struct ContactComponents {
   common::Runtime& runtime;
   ContactSettings settings;
   PiiCipher cipher;
-  WritePath writes;
+  PiiResponseSealer sealer;
+  common::IdempotentWrite writes;
   std::unique_ptr<AccountDirectory> accounts;
   ContactAccess access;
   PgAccessLog access_log;

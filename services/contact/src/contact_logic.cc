@@ -158,6 +158,7 @@ absl::StatusOr<Contact> ContactLogic::Create(const Caller& caller,
   ACCORD_RETURN_IF_ERROR(CheckCreate(caller.principal));
   common::Violations violations;
   MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  meta.request_id = request.request_id();
   Contact contact = request.contact();
   ClearOutputOnly(contact);
   if (contact.status() == v1::CONTACT_STATUS_UNSPECIFIED) {
@@ -217,6 +218,7 @@ absl::StatusOr<Contact> ContactLogic::Update(const Caller& caller,
     violations.Add("etag", "required: send the etag of the contact as you last read it");
   }
   MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  meta.request_id = request.request_id();
   const auto& updatable = UpdatableContactPaths();
   for (const auto& path : request.update_mask().paths()) {
     if (std::find(updatable.begin(), updatable.end(), path) == updatable.end()) {
@@ -257,6 +259,7 @@ absl::StatusOr<Contact> ContactLogic::Delete(const Caller& caller,
     violations.Add("etag", "required: send the etag of the contact as you last read it");
   }
   MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  meta.request_id = request.request_id();
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   ACCORD_ASSIGN_OR_RETURN(ContactRecord current, repository_.Get(*id));
   ACCORD_RETURN_IF_ERROR(access_.CheckChange(caller, current.facts, current.contact.name()));

@@ -95,22 +95,19 @@ absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher
 }
 
 PgContactRepository::PgContactRepository(common::PgPool& pool, const PiiCipher& cipher,
-                                         WritePath& writes)
+                                         common::IdempotentWrite& writes)
     : pool_(pool), cipher_(cipher), writes_(writes) {}
 
-ChangeEvent PgContactRepository::Event(const char* type, const ContactRecord& record,
-                                       const Contact* before) const {
-  auto payload = std::make_shared<Contact>(record.contact);
-  MaskPersonal(*payload);
-  ChangeEvent event;
-  event.type = type;
-  event.subject = record.contact.name();
-  event.version = std::stoll(record.contact.etag());
+common::Event PgContactRepository::Event(const char* type, const ContactRecord& record,
+                                         const Contact* before) const {
+  Contact payload = record.contact;
+  MaskPersonal(payload);
+  common::Event event =
+      common::MakeEvent(type, record.contact.name(), std::stoll(record.contact.etag()), payload);
   if (before != nullptr) {
     event.changed_fields =
         common::ChangedFields(*before, record.contact, {"etag", "update_time", "delete_time"});
   }
-  event.payload = std::move(payload);
   return event;
 }
 
@@ -168,10 +165,10 @@ absl::StatusOr<ContactRecord> PgContactRepository::Create(const Contact& contact
       Contact stored,
       writes_.Run<Contact>(
           meta,
-          [&](common::WriteTransaction& transaction, Contact* out) -> absl::StatusOr<ChangeEvent> {
+          [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<Contact>> {
             ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, common::NewUuidV7(), contact, true));
-            *out = record.contact;
-            return Event(kContactCreated, record, nullptr);
+            return common::Written<Contact>(record.contact,
+                                            Event(kContactCreated, record, nullptr));
           }));
   record.contact = std::move(stored);
   record.facts.owner = record.contact.owner();
@@ -225,14 +222,14 @@ absl::StatusOr<ContactRecord> PgContactRepository::Update(const std::string& id,
       Contact stored,
       writes_.Run<Contact>(
           meta,
-          [&](common::WriteTransaction& transaction, Contact* out) -> absl::StatusOr<ChangeEvent> {
+          [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<Contact>> {
             auto rows = transaction.exec_prepared(sql::kLockContact.name, id);
             if (rows.empty()) return common::NotFound(ContactName(id));
             ACCORD_ASSIGN_OR_RETURN(ContactRecord current, RowToContact(rows[0], cipher_));
             ACCORD_ASSIGN_OR_RETURN(Contact next, mutate(current.contact));
             ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, id, next, false));
-            *out = record.contact;
-            return Event(kContactUpdated, record, &current.contact);
+            return common::Written<Contact>(record.contact,
+                                            Event(kContactUpdated, record, &current.contact));
           }));
   record.contact = std::move(stored);
   record.facts.owner = record.contact.owner();
@@ -247,7 +244,7 @@ absl::StatusOr<ContactRecord> PgContactRepository::Delete(const std::string& id,
       Contact stored,
       writes_.Run<Contact>(
           meta,
-          [&](common::WriteTransaction& transaction, Contact* out) -> absl::StatusOr<ChangeEvent> {
+          [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<Contact>> {
             auto rows = transaction.exec_prepared(sql::kLockContact.name, id);
             if (rows.empty()) return common::NotFound(ContactName(id));
             ACCORD_ASSIGN_OR_RETURN(ContactRecord current, RowToContact(rows[0], cipher_));
@@ -257,8 +254,8 @@ absl::StatusOr<ContactRecord> PgContactRepository::Delete(const std::string& id,
             transaction.exec_prepared0(sql::kDeleteLookups.name, id);
             transaction.exec_prepared0(sql::kDeleteExternalIds.name, id);
             ACCORD_ASSIGN_OR_RETURN(record, RowToContact(row, cipher_));
-            *out = record.contact;
-            return Event(kContactDeleted, record, nullptr);
+            return common::Written<Contact>(record.contact,
+                                            Event(kContactDeleted, record, nullptr));
           }));
   record.contact = std::move(stored);
   record.facts.owner = record.contact.owner();
@@ -311,7 +308,7 @@ absl::StatusOr<ContactRepository::Upserted> PgContactRepository::Upsert(
       Contact stored,
       writes_.Run<Contact>(
           meta,
-          [&](common::WriteTransaction& transaction, Contact* out) -> absl::StatusOr<ChangeEvent> {
+          [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<Contact>> {
             transaction.exec_prepared(sql::kLockExternalId.name, system, external_id);
             auto found =
                 transaction.exec_prepared(sql::kFindByExternalId.name, system, external_id);
@@ -319,8 +316,8 @@ absl::StatusOr<ContactRepository::Upserted> PgContactRepository::Upsert(
               ACCORD_ASSIGN_OR_RETURN(Contact next, build(nullptr));
               ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, common::NewUuidV7(), next, true));
               created = true;
-              *out = record.contact;
-              return Event(kContactCreated, record, nullptr);
+              return common::Written<Contact>(record.contact,
+                                              Event(kContactCreated, record, nullptr));
             }
             const std::string id = found[0][0].as<std::string>();
             auto rows = transaction.exec_prepared(sql::kLockContact.name, id);
@@ -329,12 +326,11 @@ absl::StatusOr<ContactRepository::Upserted> PgContactRepository::Upsert(
             ACCORD_ASSIGN_OR_RETURN(Contact next, build(&current.contact));
             if (common::ChangedFields(current.contact, next).empty()) {
               record = std::move(current);
-              *out = record.contact;
-              return ChangeEvent{};
+              return common::Written<Contact>::Unchanged(record.contact);
             }
             ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, id, next, false));
-            *out = record.contact;
-            return Event(kContactUpdated, record, &current.contact);
+            return common::Written<Contact>(record.contact,
+                                            Event(kContactUpdated, record, &current.contact));
           }));
   record.contact = std::move(stored);
   record.facts.owner = record.contact.owner();

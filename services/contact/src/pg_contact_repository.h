@@ -20,7 +20,8 @@ absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher
 
 class PgContactRepository final : public ContactRepository {
  public:
-  PgContactRepository(common::PgPool& pool, const PiiCipher& cipher, WritePath& writes);
+  PgContactRepository(common::PgPool& pool, const PiiCipher& cipher,
+                      common::IdempotentWrite& writes);
 
   absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta& meta) override;
   absl::StatusOr<ContactRecord> Get(const std::string& id) override;
@@ -42,11 +43,11 @@ class PgContactRepository final : public ContactRepository {
                                       const Contact& contact, bool insert);
   absl::Status SaveExternalIds(common::WriteTransaction& transaction, const std::string& id,
                                const Contact& contact);
-  ChangeEvent Event(const char* type, const ContactRecord& record, const Contact* before) const;
+  common::Event Event(const char* type, const ContactRecord& record, const Contact* before) const;
 
   common::PgPool& pool_;
   const PiiCipher& cipher_;
-  WritePath& writes_;
+  common::IdempotentWrite& writes_;
 };
 
 }  // namespace accord::contact

@@ -51,23 +51,15 @@ std::string RolesLiteral(const AccountRelation& relation) {
   return out + "}";
 }
 
-ChangeEvent Event(const char* type, const AccountRelation& relation,
-                  const AccountRelation* before) {
-  ChangeEvent event;
-  event.type = type;
-  event.subject = relation.name();
-  event.version = std::stoll(relation.etag());
-  if (before != nullptr) {
-    event.changed_fields = common::ChangedFields(*before, relation, {"etag", "update_time"});
-  }
-  event.payload = std::make_shared<AccountRelation>(relation);
-  return event;
+common::Event Event(const char* type, const AccountRelation& relation,
+                    const AccountRelation* before) {
+  return common::MakeEvent(type, relation.name(), std::stoll(relation.etag()), relation, before);
 }
 
 }  // namespace
 
 PgRelationRepository::PgRelationRepository(common::PgPool& pool, const PiiCipher& cipher,
-                                           WritePath& writes)
+                                           common::IdempotentWrite& writes)
     : pool_(pool), cipher_(cipher), writes_(writes) {}
 
 absl::StatusOr<AccountRelation> PgRelationRepository::Create(const std::string& contact_id,
@@ -77,8 +69,10 @@ absl::StatusOr<AccountRelation> PgRelationRepository::Create(const std::string& 
                           ParseAccountName(relation.account(), "account_relation.account"));
   return writes_.Run<AccountRelation>(
       meta,
-      [&](common::WriteTransaction& transaction,
-          AccountRelation* out) -> absl::StatusOr<ChangeEvent> {
+      [&](common::WriteTransaction& transaction)
+          -> absl::StatusOr<common::Written<AccountRelation>> {
+        AccountRelation result;
+        AccountRelation* out = &result;
         // The contact stays live until this commits.
         if (transaction.exec_prepared(sql::kContactIsLive.name, contact_id).empty()) {
           return common::NotFound(ContactName(contact_id));
@@ -97,7 +91,7 @@ absl::StatusOr<AccountRelation> PgRelationRepository::Create(const std::string& 
             sql::kInsertRelation.name, common::NewUuidV7(), contact_id, account_id,
             RolesLiteral(relation), DateText(relation.start_date()), DateText(relation.end_date()),
             relation.is_primary()));
-        return Event(kRelationCreated, *out, nullptr);
+        return common::Written<AccountRelation>(result, Event(kRelationCreated, *out, nullptr));
       });
 }
 
@@ -152,8 +146,10 @@ absl::StatusOr<AccountRelation> PgRelationRepository::Update(const std::string& 
                                                              const WriteMeta& meta) {
   return writes_.Run<AccountRelation>(
       meta,
-      [&](common::WriteTransaction& transaction,
-          AccountRelation* out) -> absl::StatusOr<ChangeEvent> {
+      [&](common::WriteTransaction& transaction)
+          -> absl::StatusOr<common::Written<AccountRelation>> {
+        AccountRelation result;
+        AccountRelation* out = &result;
         if (transaction.exec_prepared(sql::kContactIsLive.name, contact_id).empty()) {
           return common::NotFound(ContactName(contact_id));
         }
@@ -164,7 +160,7 @@ absl::StatusOr<AccountRelation> PgRelationRepository::Update(const std::string& 
         *out = RowToRelation(transaction.exec_prepared1(
             sql::kUpdateRelation.name, contact_id, id, RolesLiteral(next),
             DateText(next.start_date()), DateText(next.end_date()), next.is_primary()));
-        return Event(kRelationUpdated, *out, &current);
+        return common::Written<AccountRelation>(result, Event(kRelationUpdated, *out, &current));
       });
 }
 
@@ -174,13 +170,15 @@ absl::StatusOr<AccountRelation> PgRelationRepository::Delete(const std::string& 
                                                              const WriteMeta& meta) {
   return writes_.Run<AccountRelation>(
       meta,
-      [&](common::WriteTransaction& transaction,
-          AccountRelation* out) -> absl::StatusOr<ChangeEvent> {
+      [&](common::WriteTransaction& transaction)
+          -> absl::StatusOr<common::Written<AccountRelation>> {
+        AccountRelation result;
+        AccountRelation* out = &result;
         auto rows = transaction.exec_prepared(sql::kLockRelation.name, contact_id, id);
         if (rows.empty()) return common::NotFound(RelationName(contact_id, id));
         ACCORD_RETURN_IF_ERROR(check(RowToRelation(rows[0])).status());
         *out = RowToRelation(transaction.exec_prepared1(sql::kDeleteRelation.name, contact_id, id));
-        return Event(kRelationDeleted, *out, nullptr);
+        return common::Written<AccountRelation>(result, Event(kRelationDeleted, *out, nullptr));
       });
 }
 

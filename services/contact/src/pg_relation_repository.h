@@ -14,7 +14,8 @@ inline constexpr char kRelationDeleted[] = "accord.contact.v1.AccountRelationDel
 
 class PgRelationRepository final : public RelationRepository {
  public:
-  PgRelationRepository(common::PgPool& pool, const PiiCipher& cipher, WritePath& writes);
+  PgRelationRepository(common::PgPool& pool, const PiiCipher& cipher,
+                       common::IdempotentWrite& writes);
 
   absl::StatusOr<AccountRelation> Create(const std::string& contact_id,
                                          const AccountRelation& relation,
@@ -31,7 +32,7 @@ class PgRelationRepository final : public RelationRepository {
  private:
   common::PgPool& pool_;
   const PiiCipher& cipher_;
-  WritePath& writes_;
+  common::IdempotentWrite& writes_;
 };
 
 }  // namespace accord::contact

@@ -136,6 +136,7 @@ absl::StatusOr<AccountRelation> RelationLogic::Create(
       ParseAccountName(request.account_relation().account(), "account_relation.account");
   MergeViolations(account_id.status(), violations);
   MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  meta.request_id = request.request_id();
   ValidateRelationFields(request.account_relation(), "account_relation.", violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   // The account must exist now (asked with the caller's identity); then the caller must be
@@ -192,6 +193,7 @@ absl::StatusOr<AccountRelation> RelationLogic::Update(
     violations.Add("etag", "required: send the etag of the relation as you last read it");
   }
   MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  meta.request_id = request.request_id();
   for (const auto& path : request.update_mask().paths()) {
     if (std::find(UpdatablePaths().begin(), UpdatablePaths().end(), path) ==
         UpdatablePaths().end()) {
@@ -236,6 +238,7 @@ absl::StatusOr<AccountRelation> RelationLogic::Delete(
     violations.Add("etag", "required: send the etag of the relation as you last read it");
   }
   MergeViolations(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  meta.request_id = request.request_id();
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   ACCORD_ASSIGN_OR_RETURN(AccountRelation current, repository_.Get(name->contact_id, name->id));
   ACCORD_ASSIGN_OR_RETURN(std::string account_id, ParseAccountName(current.account(), "account"));

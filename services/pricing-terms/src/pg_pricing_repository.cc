@@ -54,6 +54,15 @@ pqxx::binarystring Body(const T& message) {
 
 int64_t Version(const std::string& etag) { return std::stoll(etag); }
 
+// The event "accord.pricing.v1.<event>" of `after` (a resource with name and etag); for an update,
+// with the fields that differ from `before`.
+template <typename Resource>
+common::Event PricingEvent(const std::string& event, const Resource& after,
+                           const Resource* before = nullptr) {
+  return common::MakeEvent("accord.pricing.v1." + event, after.name(), Version(after.etag()), after,
+                           before);
+}
+
 // "accounts/{id}" -> id (names were validated by the logic).
 std::string IdOf(const std::string& name) {
   const size_t slash = name.rfind('/');
@@ -145,14 +154,18 @@ std::string TextArray(const std::vector<std::string>& values) {
 
 }  // namespace
 
-PgPricingRepository::PgPricingRepository(common::PgPool& pool) : writer_(pool) {}
+PgPricingRepository::PgPricingRepository(common::PgPool& pool)
+    : writer_(pool, kSchema, kServiceName) {}
 
 // --- price lists -----------------------------------------------------------------------------
 
 absl::StatusOr<PriceList> PgPricingRepository::CreatePriceList(const PriceList& list,
                                                                const WriteMeta& meta) {
-  return writer_.Write<PriceList>(
-      meta, [&](common::WriteTransaction& transaction, PriceList* out) -> absl::Status {
+  return writer_.Run<PriceList>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<PriceList>> {
+        PriceList result;
+        PriceList* out = &result;
         const std::string base_id =
             list.base_price_list().empty() ? "" : IdOf(list.base_price_list());
         if (!base_id.empty() && transaction.exec_prepared(sql::kGetList.name, base_id).empty()) {
@@ -162,9 +175,7 @@ absl::StatusOr<PriceList> PgPricingRepository::CreatePriceList(const PriceList& 
             sql::kInsertList.name, common::NewUuidV7(), list.display_name(), list.currency_code(),
             static_cast<int>(list.status()), base_id, list.author(), Body(list)));
         RecordListVersion(transaction, *out);
-        writer_.Emit(transaction, "PriceListCreated", out->name(), Version(out->etag()), *out,
-                     meta);
-        return absl::OkStatus();
+        return common::Written<PriceList>(result, PricingEvent("PriceListCreated", result));
       });
 }
 
@@ -182,8 +193,11 @@ absl::StatusOr<Page<PriceList>> PgPricingRepository::ListPriceLists(const ListQu
 absl::StatusOr<PriceList> PgPricingRepository::UpdatePriceList(const std::string& id,
                                                                const PriceListMutation& mutate,
                                                                const WriteMeta& meta) {
-  return writer_.Write<PriceList>(
-      meta, [&](common::WriteTransaction& transaction, PriceList* out) -> absl::Status {
+  return writer_.Run<PriceList>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<PriceList>> {
+        PriceList result;
+        PriceList* out = &result;
         auto rows = transaction.exec_prepared(sql::kLockList.name, id);
         if (rows.empty()) return common::NotFound(PriceListName(id));
         const PriceList current = Decode<PriceList>(rows[0]);
@@ -192,9 +206,8 @@ absl::StatusOr<PriceList> PgPricingRepository::UpdatePriceList(const std::string
             transaction.exec_prepared1(sql::kUpdateList.name, id, next.display_name(),
                                        static_cast<int>(next.status()), Body(next)));
         RecordListVersion(transaction, *out);
-        writer_.Emit(transaction, "PriceListUpdated", out->name(), Version(out->etag()), *out, meta,
-                     common::ChangedFields(current, *out, {"etag", "update_time"}));
-        return absl::OkStatus();
+        return common::Written<PriceList>(result,
+                                          PricingEvent("PriceListUpdated", result, &current));
       });
 }
 
@@ -247,15 +260,19 @@ absl::StatusOr<BatchUpsertPriceListItemsResponse> PgPricingRepository::UpsertIte
     const std::string& price_list_id, const std::vector<PriceListItem>& rows,
     const std::vector<int>& row_index, BatchUpsertPriceListItemsResponse response,
     const ListCheck& check, const WriteMeta& meta) {
-  return writer_.Write<BatchUpsertPriceListItemsResponse>(
+  return writer_.Run<BatchUpsertPriceListItemsResponse>(
       meta,
-      [&](common::WriteTransaction& transaction,
-          BatchUpsertPriceListItemsResponse* out) -> absl::Status {
+      [&](common::WriteTransaction& transaction)
+          -> absl::StatusOr<common::Written<BatchUpsertPriceListItemsResponse>> {
+        BatchUpsertPriceListItemsResponse result;
+        BatchUpsertPriceListItemsResponse* out = &result;
         *out = response;
         auto locked = transaction.exec_prepared(sql::kLockList.name, price_list_id);
         if (locked.empty()) return common::NotFound(PriceListName(price_list_id));
         ACCORD_RETURN_IF_ERROR(check(Decode<PriceList>(locked[0])));
-        if (rows.empty()) return absl::OkStatus();
+        if (rows.empty()) {
+          return common::Written<BatchUpsertPriceListItemsResponse>::Unchanged(result);
+        }
         for (size_t i = 0; i < rows.size(); ++i) {
           const PriceListItem& item = rows[i];
           auto row = transaction.exec_prepared1(sql::kUpsertItem.name, price_list_id, item.sku(),
@@ -269,9 +286,9 @@ absl::StatusOr<BatchUpsertPriceListItemsResponse> PgPricingRepository::UpsertIte
         const PriceList list =
             Decode<PriceList>(transaction.exec_prepared1(sql::kBumpList.name, price_list_id));
         RecordListVersion(transaction, list);
-        writer_.Emit(transaction, "PriceListItemsUpserted", list.name(), Version(list.etag()), *out,
-                     meta);
-        return absl::OkStatus();
+        common::Event event = common::MakeEvent("accord.pricing.v1.PriceListItemsUpserted",
+                                                list.name(), Version(list.etag()), result);
+        return common::Written<BatchUpsertPriceListItemsResponse>(result, std::move(event));
       });
 }
 
@@ -280,15 +297,16 @@ absl::StatusOr<BatchUpsertPriceListItemsResponse> PgPricingRepository::UpsertIte
 absl::StatusOr<TradingTerms> PgPricingRepository::CreateTerms(const std::string& account_id,
                                                               const TradingTerms& terms,
                                                               const WriteMeta& meta) {
-  return writer_.Write<TradingTerms>(
-      meta, [&](common::WriteTransaction& transaction, TradingTerms* out) -> absl::Status {
+  return writer_.Run<TradingTerms>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<TradingTerms>> {
+        TradingTerms result;
+        TradingTerms* out = &result;
         *out = Decode<TradingTerms>(transaction.exec_prepared1(
             sql::kInsertTerms.name, common::NewUuidV7(), account_id, IdOf(terms.price_list()),
             static_cast<int>(terms.status()), terms.author(), DateText(terms.valid_from()),
             UntilText(terms.valid_until()), Body(terms)));
-        writer_.Emit(transaction, "TradingTermsCreated", out->name(), Version(out->etag()), *out,
-                     meta);
-        return absl::OkStatus();
+        return common::Written<TradingTerms>(result, PricingEvent("TradingTermsCreated", result));
       });
 }
 
@@ -310,8 +328,11 @@ absl::StatusOr<TradingTerms> PgPricingRepository::UpdateTerms(const std::string&
                                                               const std::string& id,
                                                               const TermsMutation& mutate,
                                                               const WriteMeta& meta) {
-  return writer_.Write<TradingTerms>(
-      meta, [&](common::WriteTransaction& transaction, TradingTerms* out) -> absl::Status {
+  return writer_.Run<TradingTerms>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<TradingTerms>> {
+        TradingTerms result;
+        TradingTerms* out = &result;
         auto rows = transaction.exec_prepared(sql::kLockTerms.name, account_id, id);
         if (rows.empty()) return common::NotFound(TermsResourceName(account_id, id));
         const TradingTerms current = Decode<TradingTerms>(rows[0]);
@@ -327,12 +348,14 @@ absl::StatusOr<TradingTerms> PgPricingRepository::UpdateTerms(const std::string&
               static_cast<int>(terms.status()), terms.approver(), DateText(terms.valid_from()),
               UntilText(terms.valid_until()), Body(terms)));
         };
+        std::vector<common::Event> events;
         try {
           // Others first: superseded terms end before the new ones begin.
           for (const auto& other : change.others) {
             const TradingTerms stored = store(other);
-            writer_.Emit(transaction, "TradingTermsSuperseded", stored.name(),
-                         Version(stored.etag()), stored, meta, {"status", "valid_until"});
+            common::Event superseded = PricingEvent("TradingTermsSuperseded", stored);
+            superseded.changed_fields = {"status", "valid_until"};
+            events.push_back(std::move(superseded));
           }
           *out = store(change.next);
         } catch (const pqxx::sql_error& error) {
@@ -343,9 +366,8 @@ absl::StatusOr<TradingTerms> PgPricingRepository::UpdateTerms(const std::string&
           }
           throw;
         }
-        writer_.Emit(transaction, change.event, out->name(), Version(out->etag()), *out, meta,
-                     common::ChangedFields(current, *out, {"etag", "update_time"}));
-        return absl::OkStatus();
+        events.push_back(PricingEvent(change.event, result, &current));
+        return common::Written<TradingTerms>(result, std::move(events));
       });
 }
 
@@ -365,13 +387,14 @@ absl::StatusOr<std::optional<TradingTerms>> PgPricingRepository::FindTermsInForc
 // --- quotes ----------------------------------------------------------------------------------
 
 absl::StatusOr<Quote> PgPricingRepository::CreateQuote(const Quote& quote, const WriteMeta& meta) {
-  return writer_.Write<Quote>(
-      meta, [&](common::WriteTransaction& transaction, Quote* out) -> absl::Status {
+  return writer_.Run<Quote>(
+      meta, [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<Quote>> {
+        Quote result;
+        Quote* out = &result;
         *out = Decode<Quote>(transaction.exec_prepared1(
             sql::kInsertQuote.name, common::NewUuidV7(), IdOf(quote.account()),
             static_cast<int>(quote.status()), quote.author(), Body(quote)));
-        writer_.Emit(transaction, "QuoteCreated", out->name(), Version(out->etag()), *out, meta);
-        return absl::OkStatus();
+        return common::Written<Quote>(result, PricingEvent("QuoteCreated", result));
       });
 }
 
@@ -389,17 +412,17 @@ absl::StatusOr<Page<Quote>> PgPricingRepository::ListQuotes(const ListQuery& que
 absl::StatusOr<Quote> PgPricingRepository::UpdateQuote(const std::string& id,
                                                        const QuoteMutation& mutate,
                                                        const WriteMeta& meta) {
-  return writer_.Write<Quote>(
-      meta, [&](common::WriteTransaction& transaction, Quote* out) -> absl::Status {
+  return writer_.Run<Quote>(
+      meta, [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<Quote>> {
+        Quote result;
+        Quote* out = &result;
         auto rows = transaction.exec_prepared(sql::kLockQuote.name, id);
         if (rows.empty()) return common::NotFound(QuoteName(id));
         const Quote current = Decode<Quote>(rows[0]);
         ACCORD_ASSIGN_OR_RETURN(Quote next, mutate(current));
         *out = Decode<Quote>(transaction.exec_prepared1(
             sql::kUpdateQuote.name, id, static_cast<int>(next.status()), Body(next)));
-        writer_.Emit(transaction, "QuoteUpdated", out->name(), Version(out->etag()), *out, meta,
-                     common::ChangedFields(current, *out, {"etag", "update_time"}));
-        return absl::OkStatus();
+        return common::Written<Quote>(result, PricingEvent("QuoteUpdated", result, &current));
       });
 }
 
@@ -408,8 +431,10 @@ absl::StatusOr<Quote> PgPricingRepository::UpdateQuote(const std::string& id,
 absl::StatusOr<Sale> PgPricingRepository::CreateSale(const Sale& sale,
                                                      const SaleFromQuote& from_quote,
                                                      const WriteMeta& meta) {
-  return writer_.Write<Sale>(
-      meta, [&](common::WriteTransaction& transaction, Sale* out) -> absl::Status {
+  return writer_.Run<Sale>(
+      meta, [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<Sale>> {
+        Sale result;
+        Sale* out = &result;
         Sale to_store = sale;
         std::string quote_id;
         if (!sale.quote().empty()) {
@@ -426,8 +451,7 @@ absl::StatusOr<Sale> PgPricingRepository::CreateSale(const Sale& sale,
         *out = Decode<Sale>(transaction.exec_prepared1(
             sql::kInsertSale.name, common::NewUuidV7(), IdOf(to_store.account()), quote_id,
             to_store.agent(), static_cast<int>(to_store.payment_method()), Body(to_store)));
-        writer_.Emit(transaction, "SaleRecorded", out->name(), Version(out->etag()), *out, meta);
-        return absl::OkStatus();
+        return common::Written<Sale>(result, PricingEvent("SaleRecorded", result));
       });
 }
 

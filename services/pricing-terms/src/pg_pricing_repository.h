@@ -53,7 +53,7 @@ class PgPricingRepository final : public PricingRepository {
   absl::StatusOr<Page<Sale>> ListSales(const ListQuery& query) override;
 
  private:
-  PricingWriter writer_;
+  common::IdempotentWrite writer_;
 };
 
 }  // namespace accord::pricing

@@ -16,6 +16,7 @@
 #include "accord/common/errors.h"
 #include "accord/common/money.h"
 #include "accord/common/v1/date.pb.h"
+#include "accord/common/write_meta.h"
 
 namespace accord::pricing {
 
@@ -23,13 +24,7 @@ using common::v1::Date;
 using common::v1::Money;
 
 // Who is writing and how a retry is recognised: stamped on the change and its event.
-struct WriteMeta {
-  std::string actor;
-  std::string trace_id;
-  std::string method;       // e.g. "CreatePriceList", scopes the request_id
-  std::string request_id;   // empty: not idempotent
-  std::string fingerprint;  // of the request, to refuse a request_id reused for another request
-};
+using common::WriteMeta;
 
 // `<collection>/{uuid}` -> the id; INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<std::string> ParseTopName(std::string_view name, std::string_view collection,

@@ -10,18 +10,7 @@ const std::vector<common::Migration>& Migrations();  // generated from migration
 
 namespace {
 
-template <typename Request>
-WriteMeta MetaFor(const common::RpcContext& rpc, const char* method, const Request& request) {
-  WriteMeta meta;
-  meta.actor = rpc.principal.subject;
-  meta.trace_id = rpc.trace_id;
-  meta.method = method;
-  // Only a retryable request (one with a request_id) is ever compared with a stored one.
-  if (!request.request_id().empty()) {
-    meta.fingerprint = common::IdempotencyKeys::Fingerprint(request);
-  }
-  return meta;
-}
+using common::MetaFor;
 
 std::map<std::string, std::unique_ptr<common::RpcMethod>> MakeMethods(
     const google::protobuf::ServiceDescriptor* service) {

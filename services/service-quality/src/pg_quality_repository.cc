@@ -1,5 +1,6 @@
 #include "pg_quality_repository.h"
 
+#include <google/protobuf/empty.pb.h>
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/escaping.h"
@@ -328,69 +329,50 @@ std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') +
 }  // namespace
 
 PgQualityRepository::PgQualityRepository(common::PgPool& pool)
-    : pool_(pool), idempotency_(kSchema), outbox_(kSchema, kServiceName) {}
+    : pool_(pool), writer_(pool, kSchema, kServiceName) {}
 
-absl::StatusOr<std::string> PgQualityRepository::Write(
-    const WriteMeta& meta,
-    const std::function<absl::Status(common::WriteTransaction&, std::string*)>& change) {
-  std::string response;
-  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
-    response.clear();
-    if (!meta.request_id.empty()) {
-      ACCORD_ASSIGN_OR_RETURN(auto previous,
-                              idempotency_.Claim(transaction, meta.request_id, meta.method,
-                                                 meta.fingerprint, meta.actor));
-      if (previous) {
-        response = std::move(*previous);
-        return absl::OkStatus();
-      }
-    }
-    ACCORD_RETURN_IF_ERROR(change(transaction, &response));
-    if (!meta.request_id.empty()) idempotency_.Store(transaction, meta.request_id, response);
-    return absl::OkStatus();
-  }));
-  return response;
+namespace {
+
+// The event `type` of `subject` at `version`; `changed` lists an update's changed fields.
+common::Event QualityEvent(const std::string& type, const std::string& subject, int64_t version,
+                           const google::protobuf::Message& payload,
+                           std::vector<std::string> changed = {}) {
+  common::Event event = common::MakeEvent(type, subject, version, payload);
+  event.changed_fields = std::move(changed);
+  return event;
 }
 
-void PgQualityRepository::Emit(common::WriteTransaction& transaction, const std::string& type,
-                               const std::string& subject, int64_t version,
-                               const google::protobuf::Message& payload, const WriteMeta& meta,
-                               std::vector<std::string> changed) {
-  common::EventSpec spec;
-  spec.type = type;
-  spec.subject = subject;
-  spec.aggregate_version = version;
-  spec.actor = meta.actor;
-  spec.trace_id = meta.trace_id;
-  spec.payload = &payload;
-  spec.changed_fields = std::move(changed);
-  outbox_.Append(transaction, spec);
+// A change of cases: described by its events, or by none when the case rules emitted none.
+template <typename Response>
+common::Written<Response> CaseWritten(Response response, std::vector<common::Event> events) {
+  if (events.empty()) return common::Written<Response>::Unchanged(std::move(response));
+  return common::Written<Response>(std::move(response), std::move(events));
 }
 
 template <typename T>
-absl::StatusOr<T> Decode(const absl::StatusOr<std::string>& bytes) {
-  if (!bytes.ok()) return bytes.status();
-  T message;
-  if (!message.ParseFromString(*bytes)) return common::Internal("corrupt stored response");
-  return message;
+absl::StatusOr<std::string> Serialized(const absl::StatusOr<T>& message) {
+  if (!message.ok()) return message.status();
+  return message->SerializeAsString();
 }
+
+}  // namespace
 
 // ---- calendars ----------------------------------------------------------------------------------
 
 absl::StatusOr<v1::Calendar> PgQualityRepository::CreateCalendar(const v1::Calendar& calendar,
                                                                  const WriteMeta& meta) {
-  return Decode<v1::Calendar>(
-      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+  return writer_.Run<v1::Calendar>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Calendar>> {
         auto row = transaction.exec_params1(
             "INSERT INTO service_quality.calendars AS k (id, display_name, time_zone, body) "
             "VALUES ($1::uuid, $2, $3, decode($4, 'base64')) RETURNING " ACCORD_CALENDAR_COLUMNS,
             common::NewUuidV7(), calendar.display_name(), calendar.time_zone(),
             Base64(CalendarBody(calendar)));
         const v1::Calendar stored = RowToCalendar(row);
-        Emit(transaction, "accord.quality.v1.CalendarCreated", stored.name(), 1, stored, meta);
-        *out = stored.SerializeAsString();
-        return absl::OkStatus();
-      }));
+        return common::Written<v1::Calendar>(
+            stored, QualityEvent("accord.quality.v1.CalendarCreated", stored.name(), 1, stored));
+      });
 }
 
 absl::StatusOr<v1::Calendar> PgQualityRepository::GetCalendar(const std::string& id,
@@ -414,8 +396,9 @@ absl::StatusOr<Page<v1::Calendar>> PgQualityRepository::ListCalendars(const List
 absl::StatusOr<v1::Calendar> PgQualityRepository::UpdateCalendar(const std::string& id,
                                                                  const CalendarMutation& mutate,
                                                                  const WriteMeta& meta) {
-  return Decode<v1::Calendar>(
-      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+  return writer_.Run<v1::Calendar>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Calendar>> {
         ACCORD_ASSIGN_OR_RETURN(v1::Calendar current, LoadCalendar(transaction.Begun(), id, true));
         ACCORD_ASSIGN_OR_RETURN(v1::Calendar next, mutate(current));
         auto row = transaction.exec_params1(
@@ -424,19 +407,19 @@ absl::StatusOr<v1::Calendar> PgQualityRepository::UpdateCalendar(const std::stri
             "WHERE k.id = $1::uuid RETURNING " ACCORD_CALENDAR_COLUMNS,
             id, next.display_name(), next.time_zone(), Base64(CalendarBody(next)));
         const v1::Calendar stored = RowToCalendar(row);
-        Emit(transaction, "accord.quality.v1.CalendarUpdated", stored.name(),
-             std::stoll(stored.etag()), stored, meta);
-        *out = stored.SerializeAsString();
-        return absl::OkStatus();
-      }));
+        return common::Written<v1::Calendar>(
+            stored, QualityEvent("accord.quality.v1.CalendarUpdated", stored.name(),
+                                 std::stoll(stored.etag()), stored));
+      });
 }
 
 // ---- SLA policies -------------------------------------------------------------------------------
 
 absl::StatusOr<v1::SlaPolicy> PgQualityRepository::CreateSlaPolicy(const v1::SlaPolicy& policy,
                                                                    const WriteMeta& meta) {
-  return Decode<v1::SlaPolicy>(
-      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+  return writer_.Run<v1::SlaPolicy>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::SlaPolicy>> {
         const std::string calendar_id = IdOf(policy.calendar());
         // Locked so that the calendar cannot go while the policy points at it.
         ACCORD_RETURN_IF_ERROR(LoadCalendar(transaction.Begun(), calendar_id, true).status());
@@ -447,10 +430,9 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::CreateSlaPolicy(const v1::Sla
             common::NewUuidV7(), policy.display_name(), static_cast<int>(policy.tier()),
             static_cast<int>(policy.priority()), calendar_id, Base64(PolicyBody(policy)));
         const v1::SlaPolicy stored = RowToPolicy(row);
-        Emit(transaction, "accord.quality.v1.SlaPolicyCreated", stored.name(), 1, stored, meta);
-        *out = stored.SerializeAsString();
-        return absl::OkStatus();
-      }));
+        return common::Written<v1::SlaPolicy>(
+            stored, QualityEvent("accord.quality.v1.SlaPolicyCreated", stored.name(), 1, stored));
+      });
 }
 
 absl::StatusOr<v1::SlaPolicy> PgQualityRepository::GetSlaPolicy(const std::string& id) {
@@ -479,8 +461,9 @@ absl::StatusOr<Page<v1::SlaPolicy>> PgQualityRepository::ListSlaPolicies(const L
 absl::StatusOr<v1::SlaPolicy> PgQualityRepository::UpdateSlaPolicy(const std::string& id,
                                                                    const PolicyMutation& mutate,
                                                                    const WriteMeta& meta) {
-  return Decode<v1::SlaPolicy>(
-      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+  return writer_.Run<v1::SlaPolicy>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::SlaPolicy>> {
         auto rows = Exec(transaction.Begun(),
                          "SELECT " ACCORD_POLICY_COLUMNS
                          " FROM service_quality.sla_policies p WHERE p.id = $1::uuid "
@@ -496,11 +479,10 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::UpdateSlaPolicy(const std::st
             "WHERE p.id = $1::uuid RETURNING " ACCORD_POLICY_COLUMNS,
             id, next.display_name(), calendar_id, Base64(PolicyBody(next)));
         const v1::SlaPolicy stored = RowToPolicy(row);
-        Emit(transaction, "accord.quality.v1.SlaPolicyUpdated", stored.name(),
-             std::stoll(stored.etag()), stored, meta);
-        *out = stored.SerializeAsString();
-        return absl::OkStatus();
-      }));
+        return common::Written<v1::SlaPolicy>(
+            stored, QualityEvent("accord.quality.v1.SlaPolicyUpdated", stored.name(),
+                                 std::stoll(stored.etag()), stored));
+      });
 }
 
 absl::StatusOr<std::optional<PolicyMatch>> PgQualityRepository::FindPolicy(int tier, int priority) {
@@ -528,8 +510,9 @@ absl::StatusOr<std::optional<PolicyMatch>> PgQualityRepository::FindPolicy(int t
 absl::StatusOr<v1::SlaPolicy> PgQualityRepository::DeleteSlaPolicy(const std::string& id,
                                                                    const PolicyMutation& check,
                                                                    const WriteMeta& meta) {
-  return Decode<v1::SlaPolicy>(
-      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+  return writer_.Run<v1::SlaPolicy>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::SlaPolicy>> {
         auto rows = Exec(transaction.Begun(),
                          "SELECT " ACCORD_POLICY_COLUMNS
                          " FROM service_quality.sla_policies p WHERE p.id = $1::uuid "
@@ -542,18 +525,18 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::DeleteSlaPolicy(const std::st
             "now(), version = p.version + 1 WHERE p.id = $1::uuid RETURNING " ACCORD_POLICY_COLUMNS,
             id);
         const v1::SlaPolicy stored = RowToPolicy(row);
-        Emit(transaction, "accord.quality.v1.SlaPolicyDeleted", stored.name(),
-             std::stoll(stored.etag()), stored, meta);
-        *out = stored.SerializeAsString();
-        return absl::OkStatus();
-      }));
+        return common::Written<v1::SlaPolicy>(
+            stored, QualityEvent("accord.quality.v1.SlaPolicyDeleted", stored.name(),
+                                 std::stoll(stored.etag()), stored));
+      });
 }
 
 absl::StatusOr<v1::Calendar> PgQualityRepository::DeleteCalendar(const std::string& id,
                                                                  const CalendarMutation& check,
                                                                  const WriteMeta& meta) {
-  return Decode<v1::Calendar>(
-      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+  return writer_.Run<v1::Calendar>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Calendar>> {
         // Policies lock the calendar (FOR UPDATE) when they take it, so none can start using it
         // between this check and the delete.
         ACCORD_ASSIGN_OR_RETURN(v1::Calendar current, LoadCalendar(transaction.Begun(), id, true));
@@ -572,32 +555,32 @@ absl::StatusOr<v1::Calendar> PgQualityRepository::DeleteCalendar(const std::stri
             "version = k.version + 1 WHERE k.id = $1::uuid RETURNING " ACCORD_CALENDAR_COLUMNS,
             id);
         const v1::Calendar stored = RowToCalendar(row);
-        Emit(transaction, "accord.quality.v1.CalendarDeleted", stored.name(),
-             std::stoll(stored.etag()), stored, meta);
-        *out = stored.SerializeAsString();
-        return absl::OkStatus();
-      }));
+        return common::Written<v1::Calendar>(
+            stored, QualityEvent("accord.quality.v1.CalendarDeleted", stored.name(),
+                                 std::stoll(stored.etag()), stored));
+      });
 }
 
 // ---- cases --------------------------------------------------------------------------------------
 
 absl::StatusOr<v1::Survey> PgQualityRepository::InsertSurvey(common::WriteTransaction& transaction,
                                                              const v1::Survey& survey,
-                                                             const WriteMeta& meta) {
+                                                             std::vector<common::Event>& events) {
   const std::string case_id = survey.case_().empty() ? "" : IdOf(survey.case_());
   auto row = transaction.exec_params1(
       "INSERT INTO service_quality.surveys AS s (id, account, contact, case_id, state) VALUES "
       "($1::uuid, $2, $3, NULLIF($4, '')::uuid, 1) RETURNING " ACCORD_SURVEY_COLUMNS,
       common::NewUuidV7(), survey.account(), survey.contact(), case_id);
   v1::Survey stored = RowToSurvey(row);
-  Emit(transaction, "accord.quality.v1.SurveyRequested", stored.name(), 1, stored, meta);
+  events.push_back(QualityEvent("accord.quality.v1.SurveyRequested", stored.name(), 1, stored));
   return stored;
 }
 
 absl::Status PgQualityRepository::StoreCaseChange(common::WriteTransaction& transaction,
                                                   const CaseChange& change, bool insert,
                                                   const WriteMeta& meta, v1::Case* stored,
-                                                  v1::TimelineEntry* last_entry) {
+                                                  v1::TimelineEntry* last_entry,
+                                                  std::vector<common::Event>& events) {
   const std::string id = IdOf(change.next.value.name());
   auto rows =
       Exec(transaction.Begun(), insert ? kInsertCase : kUpdateCase, CaseParams(id, change.next));
@@ -614,25 +597,28 @@ absl::Status PgQualityRepository::StoreCaseChange(common::WriteTransaction& tran
   }
   const int64_t version = std::stoll(stored->etag());
   for (const auto& event : change.events) {
-    Emit(transaction, event.type, stored->name(), version,
-         event.payload ? *event.payload : static_cast<const google::protobuf::Message&>(*stored),
-         meta, event.changed_fields);
+    events.push_back(QualityEvent(
+        event.type, stored->name(), version,
+        event.payload ? *event.payload : static_cast<const google::protobuf::Message&>(*stored),
+        event.changed_fields));
   }
   if (change.survey)
-    ACCORD_RETURN_IF_ERROR(InsertSurvey(transaction, *change.survey, meta).status());
+    ACCORD_RETURN_IF_ERROR(InsertSurvey(transaction, *change.survey, events).status());
   return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Case> PgQualityRepository::CreateCase(const CaseChange& change,
                                                          const WriteMeta& meta) {
-  return Decode<v1::Case>(
-      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+  return writer_.Run<v1::Case>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Case>> {
         v1::Case stored;
         v1::TimelineEntry entry;
-        ACCORD_RETURN_IF_ERROR(StoreCaseChange(transaction, change, true, meta, &stored, &entry));
-        *out = stored.SerializeAsString();
-        return absl::OkStatus();
-      }));
+        std::vector<common::Event> events;
+        ACCORD_RETURN_IF_ERROR(
+            StoreCaseChange(transaction, change, true, meta, &stored, &entry, events));
+        return CaseWritten(std::move(stored), std::move(events));
+      });
 }
 
 absl::StatusOr<CaseRecord> PgQualityRepository::GetCase(const std::string& id) {
@@ -660,7 +646,10 @@ absl::StatusOr<std::string> PgQualityRepository::MutateCase(const std::string& i
                                                             const CaseMutation& mutate,
                                                             bool respond_with_entry,
                                                             const WriteMeta& meta) {
-  return Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+  // Stores the change; the response is the case or, with respond_with_entry, the last timeline
+  // entry written, each stored for a retry as that message.
+  auto change = [&](common::WriteTransaction& transaction, v1::Case* stored,
+                    v1::TimelineEntry* entry, std::vector<common::Event>& events) -> absl::Status {
     auto rows = Exec(transaction.Begun(),
                      "SELECT " ACCORD_CASE_COLUMNS
                      " FROM service_quality.cases c WHERE c.id = $1::uuid FOR UPDATE",
@@ -668,12 +657,29 @@ absl::StatusOr<std::string> PgQualityRepository::MutateCase(const std::string& i
     if (rows.empty()) return common::NotFound(CaseName(id));
     const CalendarLookup lookup = LookupIn(transaction.Begun());
     ACCORD_ASSIGN_OR_RETURN(CaseChange change, mutate(RowToCase(rows[0]), lookup));
-    v1::Case stored;
-    v1::TimelineEntry entry;
-    ACCORD_RETURN_IF_ERROR(StoreCaseChange(transaction, change, false, meta, &stored, &entry));
-    *out = respond_with_entry ? entry.SerializeAsString() : stored.SerializeAsString();
-    return absl::OkStatus();
-  });
+    return StoreCaseChange(transaction, change, false, meta, stored, entry, events);
+  };
+  if (respond_with_entry) {
+    return Serialized(writer_.Run<v1::TimelineEntry>(
+        meta,
+        [&](common::WriteTransaction& transaction)
+            -> absl::StatusOr<common::Written<v1::TimelineEntry>> {
+          v1::Case stored;
+          v1::TimelineEntry entry;
+          std::vector<common::Event> events;
+          ACCORD_RETURN_IF_ERROR(change(transaction, &stored, &entry, events));
+          return CaseWritten(std::move(entry), std::move(events));
+        }));
+  }
+  return Serialized(writer_.Run<v1::Case>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Case>> {
+        v1::Case stored;
+        v1::TimelineEntry entry;
+        std::vector<common::Event> events;
+        ACCORD_RETURN_IF_ERROR(change(transaction, &stored, &entry, events));
+        return CaseWritten(std::move(stored), std::move(events));
+      }));
 }
 
 absl::StatusOr<Page<v1::TimelineEntry>> PgQualityRepository::ListTimeline(
@@ -688,82 +694,87 @@ absl::StatusOr<Page<v1::TimelineEntry>> PgQualityRepository::ListTimeline(
 absl::StatusOr<int> PgQualityRepository::Sweep(Instant now, int limit, const SweepFn& sweep,
                                                const WriteMeta& meta) {
   int changed = 0;
-  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction&
-                                                transaction) -> absl::
-                                                                 Status {
-                                                                   changed = 0;
-                                                                   // SKIP LOCKED: replicas sweeping
-                                                                   // at once take disjoint cases
-                                                                   // instead of queueing; a case
-                                                                   // locked by a user's change is
-                                                                   // looked at in the next pass.
-                                                                   auto rows = Exec(transaction.Begun(),
-                     "SELECT " ACCORD_CASE_COLUMNS
-                     " FROM service_quality.cases c WHERE c.sla_next_check <= " ACCORD_TS(
-                         1) " ORDER BY c.sla_next_check LIMIT $2::int FOR UPDATE SKIP LOCKED",
-                     {MicrosOf(now), std::to_string(limit)});
-                                                                   SweepContext context;
-                                                                   context.calendar = LookupIn(
-                                                                       transaction.Begun());
-                                                                   context.record =
-                                                                       [&](const std::string&
-                                                                               case_id,
-                                                                           const char* target,
-                                                                           const char* kind,
-                                                                           int cycle)
-                                                                       -> absl::StatusOr<bool> {
-                                                                     auto inserted = Exec(
-                                                                         transaction.Begun(),
-                                                                         "INSERT INTO "
-                                                                         "service_quality.sla_"
-                                                                         "events (case_id, target, "
-                                                                         "kind, "
-                                                                         "cycle, recorded_by) "
-                                                                         "VALUES ($1::uuid, $2, "
-                                                                         "$3, $4::int, $5) "
-                                                                         "ON CONFLICT DO NOTHING "
-                                                                         "RETURNING 1",
-                                                                         {case_id, target, kind,
-                                                                          std::to_string(cycle),
-                                                                          meta.actor});
-                                                                     return !inserted.empty();
-                                                                   };
-                                                                   for (const auto& row : rows) {
-                                                                     ACCORD_ASSIGN_OR_RETURN(
-                                                                         std::optional<CaseChange>
-                                                                             change,
-                                                                         sweep(RowToCase(row),
-                                                                               context));
-                                                                     if (!change) continue;
-                                                                     if (change->events.empty() &&
-                                                                         change->timeline.empty()) {
-                                                                       // Nothing happened to the
-                                                                       // case (its events were
-                                                                       // recorded already, or it
-                                                                       // cannot fall due): only the
-                                                                       // sweeper's bookkeeping
-                                                                       // moves, without a new
-                                                                       // version or event.
-                                                                       Exec(transaction.Begun(),
-                                        "UPDATE service_quality.cases SET sla_recorded = $2::int, "
-                                        "sla_next_check = " ACCORD_TS(3) " WHERE id = $1::uuid",
-                                        {IdOf(change->next.value.name()),
-                                         std::to_string(change->next.recorded),
-                                         MicrosOf(change->next.next_check)});
-                                                                       ++changed;
-                                                                       continue;
-                                                                     }
-                                                                     v1::Case stored;
-                                                                     v1::TimelineEntry entry;
-                                                                     ACCORD_RETURN_IF_ERROR(
-                                                                         StoreCaseChange(
-                                                                             transaction, *change,
-                                                                             false, meta, &stored,
-                                                                             &entry));
-                                                                     ++changed;
-                                                                   }
-                                                                   return absl::OkStatus();
-                                                                 }));
+  // No request_id: the sweep goes through the write path for its events only.
+  ACCORD_RETURN_IF_ERROR(writer_
+                             .Run<google::protobuf::Empty>(
+                                 meta,
+                                 [&](common::
+                                         WriteTransaction&
+                                             transaction) -> absl::
+                                                              StatusOr<common::Written<
+                                                                  google::protobuf::Empty>> {
+                                                                changed = 0;
+                                                                std::vector<common::Event> events;
+                                                                // SKIP LOCKED: replicas sweeping at
+                                                                // once take disjoint cases instead
+                                                                // of queueing; a case locked by a
+                                                                // user's change is looked at in the
+                                                                // next pass.
+                                                                auto rows = Exec(transaction.Begun(),
+                                 "SELECT " ACCORD_CASE_COLUMNS
+                                 " FROM service_quality.cases c WHERE c.sla_next_check <= " ACCORD_TS(
+                                     1) " ORDER BY c.sla_next_check LIMIT $2::int FOR UPDATE SKIP "
+                                        "LOCKED",
+                                 {MicrosOf(now), std::to_string(limit)});
+                                                                SweepContext context;
+                                                                context.calendar =
+                                                                    LookupIn(transaction.Begun());
+                                                                context.record =
+                                                                    [&](const std::string& case_id,
+                                                                        const char* target,
+                                                                        const char* kind, int cycle)
+                                                                    -> absl::StatusOr<bool> {
+                                                                  auto inserted = Exec(
+                                                                      transaction.Begun(),
+                                                                      "INSERT INTO "
+                                                                      "service_quality.sla_events "
+                                                                      "(case_id, target, "
+                                                                      "kind, cycle, recorded_by) "
+                                                                      "VALUES ($1::uuid, $2, $3, "
+                                                                      "$4::int, $5) ON CONFLICT DO "
+                                                                      "NOTHING RETURNING 1",
+                                                                      {case_id, target, kind,
+                                                                       std::to_string(cycle),
+                                                                       meta.actor});
+                                                                  return !inserted.empty();
+                                                                };
+                                                                for (const auto& row : rows) {
+                                                                  ACCORD_ASSIGN_OR_RETURN(
+                                                                      std::optional<CaseChange>
+                                                                          change,
+                                                                      sweep(RowToCase(row),
+                                                                            context));
+                                                                  if (!change) continue;
+                                                                  if (change->events.empty() &&
+                                                                      change->timeline.empty()) {
+                                                                    // Nothing happened to the case
+                                                                    // (its events were recorded
+                                                                    // already, or it cannot fall
+                                                                    // due): only the sweeper's
+                                                                    // bookkeeping moves, without a
+                                                                    // new version or event.
+                                                                    Exec(transaction.Begun(),
+                         "UPDATE service_quality.cases SET sla_recorded = $2::int, "
+                         "sla_next_check = " ACCORD_TS(3) " WHERE id = $1::uuid",
+                         {IdOf(change->next.value.name()), std::to_string(change->next.recorded),
+                          MicrosOf(change->next.next_check)});
+                                                                    ++changed;
+                                                                    continue;
+                                                                  }
+                                                                  v1::Case stored;
+                                                                  v1::TimelineEntry entry;
+                                                                  ACCORD_RETURN_IF_ERROR(
+                                                                      StoreCaseChange(
+                                                                          transaction, *change,
+                                                                          false, meta, &stored,
+                                                                          &entry, events));
+                                                                  ++changed;
+                                                                }
+                                                                return CaseWritten(
+                                                                    google::protobuf::Empty(),
+                                                                    std::move(events));
+                                                              })
+                             .status());
   return changed;
 }
 
@@ -771,18 +782,19 @@ absl::StatusOr<int> PgQualityRepository::Sweep(Instant now, int limit, const Swe
 
 absl::StatusOr<v1::Survey> PgQualityRepository::CreateSurvey(const v1::Survey& survey,
                                                              const WriteMeta& meta) {
-  return Decode<v1::Survey>(
-      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+  return writer_.Run<v1::Survey>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Survey>> {
         if (!survey.case_().empty()) {
           auto rows =
               Exec(transaction.Begun(), "SELECT 1 FROM service_quality.cases WHERE id = $1::uuid",
                    {IdOf(survey.case_())});
           if (rows.empty()) return common::NotFound(survey.case_());
         }
-        ACCORD_ASSIGN_OR_RETURN(v1::Survey stored, InsertSurvey(transaction, survey, meta));
-        *out = stored.SerializeAsString();
-        return absl::OkStatus();
-      }));
+        std::vector<common::Event> events;
+        ACCORD_ASSIGN_OR_RETURN(v1::Survey stored, InsertSurvey(transaction, survey, events));
+        return common::Written<v1::Survey>(std::move(stored), std::move(events));
+      });
 }
 
 absl::StatusOr<v1::Survey> PgQualityRepository::GetSurvey(const std::string& id) {
@@ -809,8 +821,9 @@ absl::StatusOr<Page<v1::Survey>> PgQualityRepository::ListSurveys(const ListQuer
 absl::StatusOr<v1::Survey> PgQualityRepository::AnswerSurvey(const std::string& id,
                                                              const SurveyMutation& mutate,
                                                              const WriteMeta& meta) {
-  return Decode<v1::Survey>(
-      Write(meta, [&](common::WriteTransaction& transaction, std::string* out) -> absl::Status {
+  return writer_.Run<v1::Survey>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Survey>> {
         auto rows = Exec(transaction.Begun(),
                          "SELECT " ACCORD_SURVEY_COLUMNS
                          " FROM service_quality.surveys s WHERE s.id = $1::uuid FOR UPDATE",
@@ -832,11 +845,10 @@ absl::StatusOr<v1::Survey> PgQualityRepository::AnswerSurvey(const std::string& 
                                             "surveys/" + id + " was already answered");
         }
         const v1::Survey stored = RowToSurvey(updated[0]);
-        Emit(transaction, "accord.quality.v1.SurveyAnswered", stored.name(),
-             std::stoll(stored.etag()), stored, meta);
-        *out = stored.SerializeAsString();
-        return absl::OkStatus();
-      }));
+        return common::Written<v1::Survey>(
+            stored, QualityEvent("accord.quality.v1.SurveyAnswered", stored.name(),
+                                 std::stoll(stored.etag()), stored));
+      });
 }
 
 // ---- reports ------------------------------------------------------------------------------------

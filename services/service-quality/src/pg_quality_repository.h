@@ -1,8 +1,7 @@
 #pragma once
 
-#include "accord/common/idempotency.h"
-#include "accord/common/outbox.h"
 #include "accord/common/pg.h"
+#include "accord/common/write.h"
 #include "quality_repository.h"
 
 namespace accord::quality {
@@ -53,25 +52,17 @@ class PgQualityRepository final : public QualityRepository {
   absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end) override;
 
  private:
-  // The one write path: a transaction that honours meta.request_id (a repeated request gets the
-  // first response, stored serialized) around `change`, which writes the response.
-  absl::StatusOr<std::string> Write(
-      const WriteMeta& meta,
-      const std::function<absl::Status(common::WriteTransaction&, std::string*)>& change);
-  void Emit(common::WriteTransaction& transaction, const std::string& type,
-            const std::string& subject, int64_t version, const google::protobuf::Message& payload,
-            const WriteMeta& meta, std::vector<std::string> changed = {});
   // Stores a case change (insert or update), its timeline, survey and events; returns the case
   // as stored and the last timeline entry written.
   absl::Status StoreCaseChange(common::WriteTransaction& transaction, const CaseChange& change,
                                bool insert, const WriteMeta& meta, v1::Case* stored,
-                               v1::TimelineEntry* last_entry);
+                               v1::TimelineEntry* last_entry, std::vector<common::Event>& events);
   absl::StatusOr<v1::Survey> InsertSurvey(common::WriteTransaction& transaction,
-                                          const v1::Survey& survey, const WriteMeta& meta);
+                                          const v1::Survey& survey,
+                                          std::vector<common::Event>& events);
 
   common::PgPool& pool_;
-  common::IdempotencyKeys idempotency_;
-  common::OutboxWriter outbox_;
+  common::IdempotentWrite writer_;
 };
 
 }  // namespace accord::quality

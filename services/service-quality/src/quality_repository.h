@@ -1,6 +1,6 @@
 // Storage of the service-quality resources, behind an interface so the domain logic does not
 // see SQL. Every write runs in one transaction that also appends its events to the outbox and,
-// with a request_id, claims and stores the idempotency key (PgQualityRepository::Write is the one
+// with a request_id, claims and stores the idempotency key (common::IdempotentWrite is the one
 // place that does it).
 #pragma once
 
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/write_meta.h"
 #include "accord/quality/v1/case.pb.h"
 #include "accord/quality/v1/sla.pb.h"
 #include "accord/quality/v1/survey.pb.h"
@@ -21,13 +22,7 @@
 
 namespace accord::quality {
 
-struct WriteMeta {
-  std::string actor;
-  std::string trace_id;
-  std::string method;       // scopes the request_id
-  std::string request_id;   // empty: not idempotent
-  std::string fingerprint;  // of the request
-};
+using common::WriteMeta;
 
 // A case with the SLA state kept beside it.
 struct CaseRecord {

@@ -11,19 +11,7 @@ const std::vector<common::Migration>& Migrations();  // generated from migration
 
 namespace {
 
-template <typename Request>
-WriteMeta MetaFor(const common::RpcContext& rpc, const char* method, const Request& request) {
-  WriteMeta meta;
-  meta.actor = rpc.principal.subject;
-  meta.trace_id = rpc.trace_id;
-  meta.method = method;
-  if constexpr (requires { request.request_id(); }) {
-    if (!request.request_id().empty()) {
-      meta.fingerprint = common::IdempotencyKeys::Fingerprint(request);
-    }
-  }
-  return meta;
-}
+using common::MetaFor;
 
 // Per-method metric handles, created once.
 common::RpcMethod& MethodOf(const char* service, const char* method) {

@@ -76,10 +76,23 @@ class Written {
   bool unchanged_ = false;
 };
 
+// Seals the responses kept for retries, for a service whose responses carry personal data, and
+// opens them again. Both are bound to the request id, so that one kept response cannot be
+// replayed for another.
+class ResponseSealer {
+ public:
+  virtual ~ResponseSealer() = default;
+  virtual std::string Seal(const std::string& response, const std::string& request_id) const = 0;
+  virtual absl::StatusOr<std::string> Open(const std::string& stored,
+                                           const std::string& request_id) const = 0;
+};
+
 class IdempotentWrite {
  public:
-  // Writes to `schema`'s outbox and idempotency keys, as service `source_service`.
-  IdempotentWrite(PgPool& pool, const std::string& schema, const std::string& source_service);
+  // Writes to `schema`'s outbox and idempotency keys, as service `source_service`. With a
+  // `sealer` (which must outlive this), kept responses are stored sealed; without, as they are.
+  IdempotentWrite(PgPool& pool, const std::string& schema, const std::string& source_service,
+                  const ResponseSealer* sealer = nullptr);
 
   template <typename Response>
   using Change = std::function<absl::StatusOr<Written<Response>>(WriteTransaction&)>;
@@ -109,8 +122,8 @@ class IdempotentWrite {
   PgPool& pool() { return pool_; }
 
  private:
-  // The stored response of the caller's earlier call with meta.request_id, or nullopt when this
-  // call claimed it (or carries none).
+  // The stored response (opened) of the caller's earlier call with meta.request_id, or nullopt
+  // when this call claimed it (or carries none).
   absl::StatusOr<std::optional<std::string>> Claim(WriteTransaction& transaction,
                                                    const WriteMeta& meta) const;
   // Appends the events and stores the response, both in COMMIT's round trip.
@@ -121,6 +134,7 @@ class IdempotentWrite {
   PgPool& pool_;
   IdempotencyKeys idempotency_;
   OutboxWriter outbox_;
+  const ResponseSealer* sealer_;
 };
 
 }  // namespace accord::common
