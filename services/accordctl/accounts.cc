@@ -61,7 +61,6 @@ std::optional<Client> Connect(const Invocation& inv) {
   return client;
 }
 
-
 // Applies the profile flags shared by create, update and upsert; adds each to `mask` if given.
 // Returns a usage error message, or "" when all flags parsed.
 std::string ApplyProfileFlags(const Invocation& inv, v1::Account* account,
@@ -345,8 +344,8 @@ int RunTree(const Invocation& inv) {
   inv.out << response.root().display_name() << "  (" << response.root().name() << ")\n";
   for (const auto& node : response.descendants()) {
     inv.out << std::string(2 * node.depth(), ' ') << node.account().display_name() << "  ("
-            << node.account().name() << ", "
-            << EnumText(kStages, node.account().lifecycle_stage()) << ")\n";
+            << node.account().name() << ", " << EnumText(kStages, node.account().lifecycle_stage())
+            << ")\n";
   }
   inv.out << response.descendant_count() << " descendants\n";
   return kExitOk;
@@ -425,13 +424,16 @@ void RegisterAccountCommands(Registry& registry) {
       .synopsis = "--display-name NAME",
       .summary = "Create an account; prints it as JSON.",
       .description = "The owner defaults to the caller and the lifecycle stage to prospect.",
-      .flags = WithRpcFlags(Concat({
-          {"display-name", "NAME", "How the account manager refers to the customer (required)."},
-          {"legal-name", "NAME", "Registered legal name."},
-          {"type", "TYPE", "Kind of organization: " + types + "."},
-          {"owner", "SUBJECT", "Owning account manager (default: the caller)."},
-          request_id,
-      }, ProfileFlags())),
+      .flags = WithRpcFlags(Concat(
+          {
+              {"display-name", "NAME",
+               "How the account manager refers to the customer (required)."},
+              {"legal-name", "NAME", "Registered legal name."},
+              {"type", "TYPE", "Kind of organization: " + types + "."},
+              {"owner", "SUBJECT", "Owning account manager (default: the caller)."},
+              request_id,
+          },
+          ProfileFlags())),
       .run = RunCreate,
   });
   registry.Add({
@@ -514,15 +516,17 @@ void RegisterAccountCommands(Registry& registry) {
       .summary = "Change fields of an account; only the flags given are updated.",
       .description = "The update_mask is built from the field flags given. A stale etag fails\n"
                      "with ABORTED: get the account again and retry with its new etag.",
-      .flags = WithRpcFlags(Concat({
-          {"etag", "ETAG", "The etag last read (required)."},
-          {"display-name", "NAME", "New display name."},
-          {"legal-name", "NAME", "New legal name (\"\" clears it)."},
-          {"type", "TYPE", "New kind of organization: " + types + "."},
-          {"lifecycle-stage", "STAGE", "New lifecycle stage: " + stages + "."},
-          {"owner", "SUBJECT", "New owning account manager."},
-          request_id,
-      }, ProfileFlags())),
+      .flags = WithRpcFlags(Concat(
+          {
+              {"etag", "ETAG", "The etag last read (required)."},
+              {"display-name", "NAME", "New display name."},
+              {"legal-name", "NAME", "New legal name (\"\" clears it)."},
+              {"type", "TYPE", "New kind of organization: " + types + "."},
+              {"lifecycle-stage", "STAGE", "New lifecycle stage: " + stages + "."},
+              {"owner", "SUBJECT", "New owning account manager."},
+              request_id,
+          },
+          ProfileFlags())),
       .min_positional = 1,
       .max_positional = 1,
       .run = RunUpdate,

@@ -45,8 +45,8 @@ class ScopedPostgresServer {
  public:
   ScopedPostgresServer();
   ~ScopedPostgresServer();
-  void Stop();   // fast shutdown, waits until stopped
-  void Start();  // waits until it accepts connections
+  void Stop();              // fast shutdown, waits until stopped
+  void Start();             // waits until it accepts connections
   std::string url() const;  // superuser URL to database `postgres`
   int port() const { return port_; }
 

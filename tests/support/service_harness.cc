@@ -116,8 +116,8 @@ int HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
   std::condition_variable done_cv;
   bool done = false;
   grpc::Status result;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status status) {
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status status) {
                    std::lock_guard lock(mutex);
                    result = std::move(status);
                    done = true;
@@ -129,7 +129,8 @@ int HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
   std::vector<grpc::Slice> slices;
   if (!response.Dump(&slices).ok()) return -1;
   std::string bytes;
-  for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  for (const auto& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   // HealthCheckResponse{status = 1}: tag 0x08 then a varint; absent means UNKNOWN (0).
   if (bytes.size() >= 2 && bytes[0] == 0x08) return static_cast<unsigned char>(bytes[1]);
   return 0;

@@ -11,8 +11,8 @@
 #include "accord/common/errors.h"
 #include "accord/common/filter.h"
 #include "accord/common/page_token.h"
-#include "account_hierarchy.h"
 #include "accord/common/paging.h"
+#include "account_hierarchy.h"
 #include "account_repository.h"
 #include "resource_names.h"
 

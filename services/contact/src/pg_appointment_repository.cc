@@ -134,7 +134,8 @@ ChangeEvent EventOf(const char* type, const Appointment& appointment, const Appo
 
 }  // namespace
 
-PgAppointmentRepository::PgAppointmentRepository(common::PgPool& pool, WritePath& writes)
+PgAppointmentRepository::PgAppointmentRepository(common::PgPool& pool,
+                                                 common::IdempotentWrite& writes)
     : pool_(pool), writes_(writes) {}
 
 absl::StatusOr<ContactFacts> PgAppointmentRepository::Facts(const std::string& contact_id) {

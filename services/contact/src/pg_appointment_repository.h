@@ -12,7 +12,7 @@ inline constexpr char kAppointmentUpdated[] = "accord.contact.v1.AppointmentUpda
 
 class PgAppointmentRepository final : public AppointmentRepository {
  public:
-  PgAppointmentRepository(common::PgPool& pool, WritePath& writes);
+  PgAppointmentRepository(common::PgPool& pool, common::IdempotentWrite& writes);
 
   absl::StatusOr<ContactFacts> Facts(const std::string& contact_id) override;
   absl::StatusOr<Appointment> Create(const Appointment& appointment,
@@ -24,7 +24,7 @@ class PgAppointmentRepository final : public AppointmentRepository {
 
  private:
   common::PgPool& pool_;
-  WritePath& writes_;
+  WritePath writes_;
 };
 
 }  // namespace accord::contact

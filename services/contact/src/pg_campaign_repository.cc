@@ -67,7 +67,7 @@ std::string JsonArray(const std::vector<std::string>& values) {
 }  // namespace
 
 PgCampaignRepository::PgCampaignRepository(common::PgPool& pool, const PiiCipher& cipher,
-                                           WritePath& writes)
+                                           common::IdempotentWrite& writes)
     : pool_(pool), cipher_(cipher), writes_(writes) {}
 
 absl::StatusOr<Campaign> PgCampaignRepository::Create(const Campaign& campaign,

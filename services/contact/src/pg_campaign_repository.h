@@ -15,7 +15,8 @@ inline constexpr char kCallHandedOut[] = "accord.contact.v1.CallHandedOut";
 
 class PgCampaignRepository final : public CampaignRepository {
  public:
-  PgCampaignRepository(common::PgPool& pool, const PiiCipher& cipher, WritePath& writes);
+  PgCampaignRepository(common::PgPool& pool, const PiiCipher& cipher,
+                       common::IdempotentWrite& writes);
 
   absl::StatusOr<Campaign> Create(const Campaign& campaign, const WriteMeta& meta) override;
   absl::StatusOr<Campaign> Get(const std::string& id) override;
@@ -40,7 +41,7 @@ class PgCampaignRepository final : public CampaignRepository {
  private:
   common::PgPool& pool_;
   const PiiCipher& cipher_;
-  WritePath& writes_;
+  WritePath writes_;
 };
 
 }  // namespace accord::contact

@@ -146,7 +146,7 @@ ChangeEvent EventOf(const char* type, std::string subject, int64_t version,
 }  // namespace
 
 PgEngagementRepository::PgEngagementRepository(common::PgPool& pool, const PiiCipher& cipher,
-                                               WritePath& writes)
+                                               common::IdempotentWrite& writes)
     : pool_(pool), cipher_(cipher), writes_(writes) {}
 
 absl::StatusOr<ContactFacts> PgEngagementRepository::Facts(const std::string& contact_id) {

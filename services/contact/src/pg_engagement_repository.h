@@ -27,7 +27,8 @@ absl::StatusOr<Interaction> InsertInteraction(common::WriteTransaction& transact
 
 class PgEngagementRepository final : public EngagementRepository {
  public:
-  PgEngagementRepository(common::PgPool& pool, const PiiCipher& cipher, WritePath& writes);
+  PgEngagementRepository(common::PgPool& pool, const PiiCipher& cipher,
+                         common::IdempotentWrite& writes);
 
   absl::StatusOr<ContactFacts> Facts(const std::string& contact_id) override;
   absl::StatusOr<ConsentRecord> AppendConsent(const std::string& contact_id,
@@ -60,7 +61,7 @@ class PgEngagementRepository final : public EngagementRepository {
  private:
   common::PgPool& pool_;
   const PiiCipher& cipher_;
-  WritePath& writes_;
+  WritePath writes_;
 };
 
 }  // namespace accord::contact

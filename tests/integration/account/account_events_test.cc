@@ -26,8 +26,8 @@ v1::Account CreateNamed(v1::AccountService::Stub& stub, const std::string& displ
   request.mutable_account()->set_display_name(display_name);
   request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_COMMERCIAL);
   v1::Account created;
-  auto status = stub.CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request,
-                                   &created);
+  auto status =
+      stub.CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request, &created);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return created;
 }
@@ -44,8 +44,8 @@ grpc::Status Rename(v1::AccountService::Stub& stub, v1::Account* account,
 
 // Reads `count` events from a subscription, or fewer if `timeout` passes.
 std::vector<events::v1::SubscribeResponse> ReadEvents(
-    events::v1::EventService::Stub& stub, const events::v1::SubscribeRequest& request,
-    size_t count, std::chrono::seconds timeout, const std::function<void()>& after_subscribe = {}) {
+    events::v1::EventService::Stub& stub, const events::v1::SubscribeRequest& request, size_t count,
+    std::chrono::seconds timeout, const std::function<void()>& after_subscribe = {}) {
   auto context = ContextAs("sync", {Role::kIntegration});
   context->set_deadline(std::chrono::system_clock::now() + timeout);
   auto reader = stub.Subscribe(context.get(), request);
@@ -78,23 +78,21 @@ TEST(AccountEventsTest, EveryCommittedMutationIsStreamedOnceInOrderPerResource) 
   request.set_type_prefix("accord.account.v1.");
   constexpr int kAccounts = 5;
   constexpr int kUpdatesEach = 4;
-  auto received = ReadEvents(*events, request, kAccounts * (1 + kUpdatesEach),
-                             std::chrono::seconds(30), [&] {
-                               std::vector<std::thread> writers;
-                               for (int a = 0; a < kAccounts; ++a) {
-                                 writers.emplace_back([&, a] {
-                                   v1::Account account =
-                                       CreateNamed(*accounts, "Streamed " + std::to_string(a));
-                                   for (int u = 0; u < kUpdatesEach; ++u) {
-                                     EXPECT_TRUE(Rename(*accounts, &account,
-                                                        "Streamed " + std::to_string(a) + "." +
-                                                            std::to_string(u))
-                                                     .ok());
-                                   }
-                                 });
-                               }
-                               for (auto& writer : writers) writer.join();
-                             });
+  auto received =
+      ReadEvents(*events, request, kAccounts * (1 + kUpdatesEach), std::chrono::seconds(30), [&] {
+        std::vector<std::thread> writers;
+        for (int a = 0; a < kAccounts; ++a) {
+          writers.emplace_back([&, a] {
+            v1::Account account = CreateNamed(*accounts, "Streamed " + std::to_string(a));
+            for (int u = 0; u < kUpdatesEach; ++u) {
+              EXPECT_TRUE(Rename(*accounts, &account,
+                                 "Streamed " + std::to_string(a) + "." + std::to_string(u))
+                              .ok());
+            }
+          });
+        }
+        for (auto& writer : writers) writer.join();
+      });
   ASSERT_EQ(received.size(), static_cast<size_t>(kAccounts * (1 + kUpdatesEach)));
   std::map<std::string, int64_t> last_version;
   std::set<std::string> ids;
@@ -115,7 +113,8 @@ TEST(AccountEventsTest, EveryCommittedMutationIsStreamedOnceInOrderPerResource) 
   resume.set_type_prefix("accord.account.v1.");
   auto rest = ReadEvents(*events, resume, received.size() - 10, std::chrono::seconds(20));
   ASSERT_EQ(rest.size(), received.size() - 10);
-  for (size_t i = 0; i < rest.size(); ++i) EXPECT_EQ(rest[i].event().id(), received[10 + i].event().id());
+  for (size_t i = 0; i < rest.size(); ++i)
+    EXPECT_EQ(rest[i].event().id(), received[10 + i].event().id());
 
   // Only integration and admin may subscribe.
   auto context = ContextAs("alice", {Role::kAccountManager});
@@ -145,8 +144,8 @@ TEST(AccountEventsTest, RedisDownCostsNeitherReadsNorWritesNorEvents) {
     v1::GetAccountRequest get;
     get.set_name(name);
     v1::Account fetched;
-    auto status = accounts->GetAccount(ContextAs("bob", {Role::kSalesAssistant}).get(), get,
-                                       &fetched);
+    auto status =
+        accounts->GetAccount(ContextAs("bob", {Role::kSalesAssistant}).get(), get, &fetched);
     EXPECT_TRUE(status.ok()) << status.error_message();
   }
   EXPECT_LT(std::chrono::steady_clock::now() - outage_start, std::chrono::seconds(5))
@@ -181,8 +180,8 @@ TEST(AccountEventsTest, RepeatedReadsAreServedWithoutPostgres) {
   get.set_name(created.name());
   for (int i = 0; i < 100; ++i) {
     v1::Account fetched;
-    auto status = accounts->GetAccount(ContextAs("bob", {Role::kSalesAssistant}).get(), get,
-                                       &fetched);
+    auto status =
+        accounts->GetAccount(ContextAs("bob", {Role::kSalesAssistant}).get(), get, &fetched);
     ASSERT_TRUE(status.ok()) << "read " << i << ": " << status.error_message();
     ASSERT_EQ(fetched.etag(), created.etag());
   }

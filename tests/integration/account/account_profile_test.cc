@@ -22,8 +22,8 @@ namespace {
 
 using common::Role;
 using ::testing::Contains;
-using ::testing::ElementsAre;
 using testing::ContextAs;
+using ::testing::ElementsAre;
 using testing::ReasonOf;
 using testing::ViolatedFields;
 
@@ -38,8 +38,8 @@ class AccountProfileTest : public ::testing::Test {
     v1::CreateAccountRequest request;
     *request.mutable_account() = account;
     v1::Account created;
-    auto status = stub_->CreateAccount(ContextAs(subject, {Role::kAccountManager}).get(), request,
-                                       &created);
+    auto status =
+        stub_->CreateAccount(ContextAs(subject, {Role::kAccountManager}).get(), request, &created);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return created;
   }
@@ -51,8 +51,7 @@ class AccountProfileTest : public ::testing::Test {
     return Create(account);
   }
 
-  grpc::Status SetParent(const v1::Account& account, const std::string& parent,
-                         v1::Account* out) {
+  grpc::Status SetParent(const v1::Account& account, const std::string& parent, v1::Account* out) {
     v1::UpdateAccountRequest update;
     update.mutable_account()->set_name(account.name());
     update.mutable_account()->set_parent(parent);
@@ -74,8 +73,8 @@ class AccountProfileTest : public ::testing::Test {
     request.set_filter(filter);
     request.set_page_size(1000);
     v1::ListAccountsResponse page;
-    auto status = stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request,
-                                      &page);
+    auto status =
+        stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request, &page);
     EXPECT_TRUE(status.ok()) << filter << ": " << status.error_message();
     std::vector<std::string> names;
     for (const auto& account : page.accounts()) names.push_back(account.display_name());
@@ -121,7 +120,8 @@ TEST_F(AccountProfileTest, ProfileRoundTripsAndFilters) {
   EXPECT_THAT(ListNames("labels:vip"), ElementsAre("Formosa Foods"));
   EXPECT_THAT(ListNames("territory = \"tw-south\""), ElementsAre("Plain Trading"));
   EXPECT_THAT(ListNames("external_ids.erp = \"C-100\""), ElementsAre("Formosa Foods"));
-  EXPECT_THAT(ListNames("owner = bob OR labels:vip"), ElementsAre("Formosa Foods", "Plain Trading"));
+  EXPECT_THAT(ListNames("owner = bob OR labels:vip"),
+              ElementsAre("Formosa Foods", "Plain Trading"));
   EXPECT_THAT(ListNames("NOT labels:vip"), ElementsAre("Plain Trading"));
   EXPECT_THAT(ListNames("formosa"), ElementsAre("Formosa Foods"));
   EXPECT_THAT(ListNames("update_time > \"2000-01-01T00:00:00Z\" AND lifecycle_stage = PROSPECT"),
@@ -139,8 +139,8 @@ TEST_F(AccountProfileTest, ProfileRoundTripsAndFilters) {
   *request.mutable_account() = bad;
   request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_COMMERCIAL);
   v1::Account ignored;
-  auto status = stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request,
-                                     &ignored);
+  auto status =
+      stub_->CreateAccount(ContextAs("alice", {Role::kAccountManager}).get(), request, &ignored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), Contains("account.website"));
   EXPECT_THAT(ViolatedFields(status), Contains("account.labels"));
@@ -162,8 +162,8 @@ TEST_F(AccountProfileTest, PagingSeesNoDuplicatesOrGapsWhileOthersInsert) {
   request.set_order_by("create_time");
   do {
     v1::ListAccountsResponse page;
-    auto status = stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request,
-                                      &page);
+    auto status =
+        stub_->ListAccounts(ContextAs("bob", {Role::kSalesAssistant}).get(), request, &page);
     ASSERT_TRUE(status.ok()) << status.error_message();
     for (const auto& account : page.accounts()) seen.push_back(account.name());
     request.set_page_token(page.next_page_token());
@@ -189,7 +189,8 @@ TEST_F(AccountProfileTest, BatchGetAndExternalIdLookup) {
   EXPECT_EQ(found.accounts(1).name(), a.name());
 
   batch.add_names("accounts/" + common::NewUuidV7());
-  auto status = stub_->BatchGetAccounts(ContextAs("bob", {Role::kServiceAgent}).get(), batch, &found);
+  auto status =
+      stub_->BatchGetAccounts(ContextAs("bob", {Role::kServiceAgent}).get(), batch, &found);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   batch.add_names("bogus");
   status = stub_->BatchGetAccounts(ContextAs("bob", {Role::kServiceAgent}).get(), batch, &found);
@@ -220,8 +221,9 @@ TEST_F(AccountProfileTest, IntegrationUpsertsByExternalIdButCannotDelete) {
 
   upsert.mutable_account()->set_display_name("Synced Limited");
   v1::UpsertAccountByExternalIdResponse second;
-  ASSERT_TRUE(stub_->UpsertAccountByExternalId(ContextAs("erp-sync", {Role::kIntegration}).get(),
-                                               upsert, &second)
+  ASSERT_TRUE(stub_
+                  ->UpsertAccountByExternalId(ContextAs("erp-sync", {Role::kIntegration}).get(),
+                                              upsert, &second)
                   .ok());
   EXPECT_FALSE(second.created());
   EXPECT_EQ(second.account().name(), first.account().name());
@@ -255,7 +257,8 @@ TEST_F(AccountProfileTest, IntegrationUpsertsByExternalIdButCannotDelete) {
   remove.set_name(second.account().name());
   remove.set_etag(second.account().etag());
   v1::Account ignored;
-  status = stub_->DeleteAccount(ContextAs("erp-sync", {Role::kIntegration}).get(), remove, &ignored);
+  status =
+      stub_->DeleteAccount(ContextAs("erp-sync", {Role::kIntegration}).get(), remove, &ignored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   status = stub_->UpsertAccountByExternalId(ContextAs("alice", {Role::kAccountManager}).get(),
                                             upsert, &second);
@@ -265,8 +268,9 @@ TEST_F(AccountProfileTest, IntegrationUpsertsByExternalIdButCannotDelete) {
   lookup.set_system("erp");
   lookup.set_external_id("C-7");
   v1::Account looked_up;
-  ASSERT_TRUE(stub_->LookupAccountByExternalId(ContextAs("bob", {Role::kServiceAgent}).get(),
-                                               lookup, &looked_up)
+  ASSERT_TRUE(stub_
+                  ->LookupAccountByExternalId(ContextAs("bob", {Role::kServiceAgent}).get(), lookup,
+                                              &looked_up)
                   .ok());
   EXPECT_EQ(looked_up.name(), first.account().name());
 }
@@ -355,8 +359,8 @@ TEST_F(AccountProfileTest, MergeMovesEverythingAndLeavesATombstone) {
   merge.set_duplicate(duplicate.name());
   merge.set_duplicate_etag("999");
   v1::MergeAccountsResponse merged;
-  auto status = stub_->MergeAccounts(ContextAs("alice", {Role::kAccountManager}).get(), merge,
-                                     &merged);
+  auto status =
+      stub_->MergeAccounts(ContextAs("alice", {Role::kAccountManager}).get(), merge, &merged);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
   merge.set_duplicate_etag(duplicate.etag());
   status = stub_->MergeAccounts(ContextAs("bob", {Role::kAccountManager}).get(), merge, &merged);
@@ -429,18 +433,21 @@ TEST_F(AccountProfileTest, EveryMutationLeavesOneEventInVersionOrder) {
   update.set_etag(account.etag());
   v1::Account updated;
   ASSERT_TRUE(
-      stub_->UpdateAccount(ContextAs("alice", {Role::kAccountManager}).get(), update, &updated).ok());
+      stub_->UpdateAccount(ContextAs("alice", {Role::kAccountManager}).get(), update, &updated)
+          .ok());
   v1::DeleteAccountRequest remove;
   remove.set_name(account.name());
   remove.set_etag(updated.etag());
   v1::Account deleted;
   ASSERT_TRUE(
-      stub_->DeleteAccount(ContextAs("alice", {Role::kAccountManager}).get(), remove, &deleted).ok());
+      stub_->DeleteAccount(ContextAs("alice", {Role::kAccountManager}).get(), remove, &deleted)
+          .ok());
 
   pqxx::connection connection(database_.url());
   pqxx::read_transaction read(connection);
   auto rows = read.exec_params(
-      "SELECT type, aggregate_version, envelope FROM account.outbox WHERE subject = $1 ORDER BY seq",
+      "SELECT type, aggregate_version, envelope FROM account.outbox WHERE subject = $1 ORDER BY "
+      "seq",
       account.name());
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0][0].as<std::string>(), "accord.account.v1.AccountCreated");

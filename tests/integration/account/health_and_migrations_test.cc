@@ -55,7 +55,8 @@ TEST(AccountHealthTest, NotServingWhilePostgresIsDownAndServingWhenBack) {
 TEST(AccountMigrationsTest, ParallelRunsApplyEachMigrationOnce) {
   testing::TestDatabase database;
   constexpr int kReplicas = 4;
-  std::vector<absl::StatusOr<std::vector<std::string>>> results(kReplicas, std::vector<std::string>{});
+  std::vector<absl::StatusOr<std::vector<std::string>>> results(kReplicas,
+                                                                std::vector<std::string>{});
   std::vector<std::thread> threads;
   auto definition = AccountServiceDefinition();
   for (int i = 0; i < kReplicas; ++i) {

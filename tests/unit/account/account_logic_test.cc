@@ -67,12 +67,12 @@ TEST(AccountNameTest, ParsesOnlyCanonicalNames) {
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(*parsed, id);
   const std::vector<std::string> bad_names = {"",
-                                             "accounts/",
-                                             "account/" + id,
-                                             "accounts/" + id + "/x",
-                                             "accounts/not-a-uuid",
-                                             "accounts/' OR 1=1 --",
-                                             id};
+                                              "accounts/",
+                                              "account/" + id,
+                                              "accounts/" + id + "/x",
+                                              "accounts/not-a-uuid",
+                                              "accounts/' OR 1=1 --",
+                                              id};
   for (const std::string& bad : bad_names) {
     auto result = ParseAccountName(bad, "name");
     EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << bad;
@@ -101,9 +101,8 @@ TEST_F(AccountLogicTest, CreateValidatesEveryField) {
   request.mutable_account()->set_legal_name(std::string(300, 'l'));
   result = logic_.Create(alice_, request, {});
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(Fields(result.status()),
-              UnorderedElementsAre("account.display_name", "account.type",
-                                   "account.lifecycle_stage"));
+  EXPECT_THAT(Fields(result.status()), UnorderedElementsAre("account.display_name", "account.type",
+                                                            "account.lifecycle_stage"));
   EXPECT_EQ(repository_.writes, 0);
 }
 

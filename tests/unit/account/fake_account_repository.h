@@ -17,7 +17,8 @@ namespace accord::account {
 class FakeAccountRepository final : public AccountRepository {
  public:
   absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) override {
-    if (auto it = responses_.find(meta.request_id); !meta.request_id.empty() && it != responses_.end()) {
+    if (auto it = responses_.find(meta.request_id);
+        !meta.request_id.empty() && it != responses_.end()) {
       return it->second;
     }
     Account stored = account;
@@ -66,7 +67,8 @@ class FakeAccountRepository final : public AccountRepository {
 
   absl::StatusOr<Account> Update(const std::string& id, const Mutation& mutate,
                                  const WriteMeta& meta) override {
-    if (auto it = responses_.find(meta.request_id); !meta.request_id.empty() && it != responses_.end()) {
+    if (auto it = responses_.find(meta.request_id);
+        !meta.request_id.empty() && it != responses_.end()) {
       return it->second;
     }
     auto current = Get(id);
@@ -141,10 +143,8 @@ class FakeAccountRepository final : public AccountRepository {
     return rows;
   }
 
-  absl::StatusOr<MergeResult> Merge(const std::string& survivor_id,
-                                                    const std::string& duplicate_id,
-                                                    const MergeCheck& check,
-                                                    const WriteMeta&) override {
+  absl::StatusOr<MergeResult> Merge(const std::string& survivor_id, const std::string& duplicate_id,
+                                    const MergeCheck& check, const WriteMeta&) override {
     auto survivor = Get(survivor_id);
     auto duplicate = Get(duplicate_id);
     if (!survivor.ok()) return survivor.status();
@@ -162,9 +162,12 @@ class FakeAccountRepository final : public AccountRepository {
   int writes = 0;
 
  private:
-  static std::string IdOf(const std::string& name) { return name.substr(std::string("accounts/").size()); }
+  static std::string IdOf(const std::string& name) {
+    return name.substr(std::string("accounts/").size());
+  }
 
-  void AddChildren(const std::string& parent, int depth, int max_depth, std::vector<TreeRow>& rows) {
+  void AddChildren(const std::string& parent, int depth, int max_depth,
+                   std::vector<TreeRow>& rows) {
     if (depth > max_depth) return;
     for (const auto& [id, account] : accounts_) {
       if (account.parent() == parent && !account.has_delete_time()) {

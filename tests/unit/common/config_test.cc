@@ -29,9 +29,9 @@ TEST(ConfigTest, SpaceSeparatedFlagsAndPositionals) {
 
 TEST(ConfigTest, EveryProblemIsNamedAtOnce) {
   ConfigReader config({"--no-such-flag=1"}, {{"ACCORD_PG_POOL_SIZE", "many"},
-                                            {"ACCORD_WORKER_THREADS", "0"},
-                                            {"ACCORD_MIGRATE_ON_START", "perhaps"},
-                                            {"ACCORD_LOG_LEVEL", "loud"}});
+                                             {"ACCORD_WORKER_THREADS", "0"},
+                                             {"ACCORD_MIGRATE_ON_START", "perhaps"},
+                                             {"ACCORD_LOG_LEVEL", "loud"}});
   config.RequiredString("ACCORD_PG_URL", "db");
   config.Int("ACCORD_PG_POOL_SIZE", 8, 1, 100, "pool");
   config.Int("ACCORD_WORKER_THREADS", 8, 1, 100, "threads");

@@ -18,7 +18,10 @@
 #include "accord/common/v1/money.pb.h"
 #include "accord/common/v1/types.pb.h"
 #include "accord/contact/v1/account_relation.pb.h"
+#include "accord/contact/v1/appointment.pb.h"
+#include "accord/contact/v1/campaign.pb.h"
 #include "accord/contact/v1/contact.pb.h"
+#include "accord/contact/v1/engagement.pb.h"
 #include "accord/events/v1/events.pb.h"
 #include "accord/pricing/v1/price_list.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
@@ -50,6 +53,9 @@ const std::vector<const Descriptor*>& Anchors() {
       v1::FieldLimits::descriptor(),
       contact::v1::AccountRelation::descriptor(),
       contact::v1::EmailAddress::descriptor(),
+      contact::v1::ConsentRecord::descriptor(),
+      contact::v1::Appointment::descriptor(),
+      contact::v1::CallingHours::descriptor(),
       pricing::v1::PriceList::descriptor(),
       pricing::v1::QuoteLine::descriptor(),
       pricing::v1::DiscountRule::descriptor(),

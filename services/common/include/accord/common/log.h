@@ -2,10 +2,9 @@
 // being served are stamped on every line written on its thread.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace accord::common::log {
 
