@@ -5,8 +5,7 @@
 #   scripts/test.sh -L integration     only integration tests
 #   scripts/test.sh -R AccountStore    tests whose name matches
 #   scripts/test.sh --sanitize     also build with AddressSanitizer and UndefinedBehaviorSanitizer
-#                                  (in build-asan/) and run the unit and integration tests there;
-#                                  on by default under CI (CI=true), off otherwise
+#                                  (in build-asan/) and run the unit and integration tests there
 # It first checks that every C++ and proto file is clang-formatted (scripts/format.sh --check).
 # BUILD_DIR picks the build directory (default: build). Exits non-zero if any test failed.
 set -euo pipefail
@@ -14,7 +13,6 @@ ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$ROOT"
 
 SANITIZE=0
-[[ ${CI:-} == true ]] && SANITIZE=1
 if [[ ${1:-} == --sanitize ]]; then
   SANITIZE=1
   shift
