@@ -5,6 +5,7 @@
 #include <google/protobuf/message.h>
 
 #include <string>
+#include <string_view>
 
 namespace accord::common {
 
@@ -21,9 +22,12 @@ struct WriteMeta {
 
 // The fingerprint IdempotencyKeys compares (see idempotency.h), without its header.
 std::string RequestFingerprint(const google::protobuf::Message& request);
+// Whether `request_id` is one IdempotencyKeys accepts (a UUID).
+bool IsValidRequestId(std::string_view request_id);
 
 // The WriteMeta of an RPC: `rpc` is a RpcContext (server.h) or anything with principal.subject
-// and trace_id. The caller sets request_id once it has validated it.
+// and trace_id. A valid request_id is carried, so a writer cannot lose its idempotency by
+// forgetting it; an invalid one is left out, for the logic's validation to report.
 template <typename Rpc, typename Request>
 WriteMeta MetaFor(const Rpc& rpc, const char* method, const Request& request) {
   WriteMeta meta;
@@ -34,7 +38,10 @@ WriteMeta MetaFor(const Rpc& rpc, const char* method, const Request& request) {
   // one; hashing the others would be wasted work on every write. (Upserts by external id have no
   // request_id: they are idempotent by their key.)
   if constexpr (requires { request.request_id(); }) {
-    if (!request.request_id().empty()) meta.fingerprint = RequestFingerprint(request);
+    if (!request.request_id().empty() && IsValidRequestId(request.request_id())) {
+      meta.request_id = request.request_id();
+      meta.fingerprint = RequestFingerprint(request);
+    }
   }
   return meta;
 }
