@@ -324,7 +324,7 @@ absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& qu
   AccountPage page;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+        auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
         page.accounts.reserve(rows.size());
         for (const auto& row : rows) {
           page.accounts.push_back(RowToAccount(row));
