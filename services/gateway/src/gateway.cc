@@ -413,15 +413,24 @@ void Gateway::Unary(std::shared_ptr<HttpExchange> exchange, const RouteMatch& ma
       &call->response, [this, call](grpc::Status status) {
         HttpResponse response;
         if (status.ok()) {
-          auto reply = api_.NewMessage(call->route->method->output_type());
+          const std::string bytes = BufferToString(call->response);
+          const auto& output = *call->route->method->output_type();
           absl::StatusOr<std::string> json = absl::InternalError("response does not parse");
-          if (reply->ParseFromString(BufferToString(call->response))) {
+          std::string etag;
+          if (call->route->response_body.empty()) {
+            // Straight from the bytes; the message is parsed only for its etag.
+            json = api_.BytesToJson(output, bytes);
+            if (output.FindFieldByName("etag") != nullptr) {
+              auto reply = api_.NewMessage(&output);
+              if (reply->ParseFromString(bytes)) etag = EtagOf(*reply);
+            }
+          } else if (auto reply = api_.NewMessage(&output); reply->ParseFromString(bytes)) {
             json = ResponseJson(*reply, *call->route);
+            etag = EtagOf(*reply);
           }
           if (json.ok()) {
             response.headers = call->headers;
             response.headers.emplace_back("Content-Type", kJson);
-            const std::string etag = EtagOf(*reply);
             if (!etag.empty()) response.headers.emplace_back("ETag", "\"" + etag + "\"");
             response.body = std::move(*json);
           } else {

@@ -270,6 +270,9 @@ HttpExchange::~HttpExchange() {
 
 void HttpExchange::Respond(HttpResponse response) {
   if (answered_.exchange(true)) return;
+  // What the exchange held (the client's concurrency slot) is free once the answer is on its
+  // way, before the client can send its next request.
+  held_.clear();
   session_->Write(std::move(response), request_.keep_alive);
 }
 
