@@ -101,54 +101,64 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(const std::string& text) {
   return result;
 }
 
+PathTemplate::SplitPath PathTemplate::Split(std::string_view path) {
+  SplitPath split;
+  if (path.empty() || path[0] != '/') return split;
+  split.body = path.substr(1);
+  size_t start = 0;
+  while (true) {
+    const size_t slash = split.body.find('/', start);
+    split.parts.push_back(split.body.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  split.valid = true;
+  return split;
+}
+
 std::optional<std::vector<std::pair<std::string, std::string>>> PathTemplate::Match(
     const std::string& path) const {
-  if (path.empty() || path[0] != '/') return std::nullopt;
-  std::string body = path.substr(1);
+  return Match(Split(path));
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> PathTemplate::Match(
+    const SplitPath& path) const {
+  if (!path.valid) return std::nullopt;
+  const auto& parts = path.parts;
+  // The last segment without this template's ":verb" (which it must carry).
+  std::string_view last = parts.back();
   if (!verb_.empty()) {
-    const std::string suffix = ":" + verb_;
-    if (body.size() <= suffix.size() ||
-        body.compare(body.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    if (last.size() <= verb_.size() + 1 || last[last.size() - verb_.size() - 1] != ':' ||
+        last.substr(last.size() - verb_.size()) != verb_) {
       return std::nullopt;
     }
-    body.resize(body.size() - suffix.size());
+    last = last.substr(0, last.size() - verb_.size() - 1);
+  } else if (last.find(':') != std::string_view::npos) {
+    return std::nullopt;  // a verb this route lacks
   }
-  std::vector<std::string> parts = absl::StrSplit(body, '/');
-  // Segment boundaries in `body`, so that a variable binds the original text of its segments.
-  std::vector<size_t> starts;
-  size_t offset = 0;
-  for (const auto& part : parts) {
-    starts.push_back(offset);
-    offset += part.size() + 1;
-  }
-  starts.push_back(body.size() + 1);
-  size_t p = 0;
-  for (size_t s = 0; s < segments_.size(); ++s) {
-    const auto& segment = segments_[s];
-    if (segment.kind == Segment::Kind::kRest) {
-      if (p >= parts.size()) return std::nullopt;
-      for (size_t q = p; q < parts.size(); ++q) {
-        if (parts[q].empty()) return std::nullopt;
-      }
-      p = parts.size();
-      break;
-    }
-    if (p >= parts.size() || parts[p].empty()) return std::nullopt;
-    // Without a verb in the template, a ':' in the last segment is a verb this route lacks.
-    if (verb_.empty() && p + 1 == parts.size() && parts[p].find(':') != std::string::npos) {
+  auto part = [&](size_t i) { return i + 1 == parts.size() ? last : parts[i]; };
+  const bool rest = !segments_.empty() && segments_.back().kind == Segment::Kind::kRest;
+  const size_t fixed = rest ? segments_.size() - 1 : segments_.size();
+  if (rest ? parts.size() <= fixed : parts.size() != fixed) return std::nullopt;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (part(i).empty()) return std::nullopt;
+    if (i < fixed && segments_[i].kind == Segment::Kind::kLiteral &&
+        part(i) != segments_[i].literal) {
       return std::nullopt;
     }
-    if (segment.kind == Segment::Kind::kLiteral && parts[p] != segment.literal) return std::nullopt;
-    ++p;
   }
-  if (p != parts.size()) return std::nullopt;
   std::vector<std::pair<std::string, std::string>> bindings;
+  const size_t body_end = static_cast<size_t>(last.data() - path.body.data()) + last.size();
   for (const auto& variable : variables_) {
-    size_t from = starts[variable.first];
-    // kRest is always last: it binds to the end.
-    size_t to = segments_[variable.end - 1].kind == Segment::Kind::kRest ? body.size()
-                                                                         : starts[variable.end] - 1;
-    bindings.emplace_back(variable.field_path, body.substr(from, to - from));
+    const size_t from = parts[variable.first].data() - path.body.data();
+    const bool to_end =
+        variable.end >= parts.size() || segments_[variable.end - 1].kind == Segment::Kind::kRest;
+    const size_t to = to_end
+                          ? body_end
+                          : static_cast<size_t>(parts[variable.end - 1].data() - path.body.data()) +
+                                parts[variable.end - 1].size();
+    bindings.emplace_back(variable.field_path, std::string(path.body.substr(from, to - from)));
   }
   return bindings;
 }

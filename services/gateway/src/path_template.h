@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,9 +27,19 @@ class PathTemplate {
 
   static absl::StatusOr<PathTemplate> Parse(const std::string& text);
 
+  // A request path cut into segments once, for matching against many templates.
+  struct SplitPath {
+    std::string_view body;  // without the leading '/'
+    std::vector<std::string_view> parts;
+    bool valid = false;
+  };
+  static SplitPath Split(std::string_view path);
+
   // The field bindings when `path` (no query string; percent-decoding is the caller's) matches.
   std::optional<std::vector<std::pair<std::string, std::string>>> Match(
       const std::string& path) const;
+  std::optional<std::vector<std::pair<std::string, std::string>>> Match(
+      const SplitPath& path) const;
 
   const std::string& text() const { return text_; }
   const std::vector<Segment>& segments() const { return segments_; }

@@ -123,8 +123,9 @@ absl::StatusOr<RouteTable> RouteTable::Build(const ApiDescriptors& api) {
 std::optional<RouteMatch> RouteTable::Find(const std::string& http_method, const std::string& path,
                                            bool* path_matched) const {
   if (path_matched != nullptr) *path_matched = false;
+  const auto split = PathTemplate::Split(path);
   for (const auto& route : routes_) {
-    auto bindings = route.path.Match(path);
+    auto bindings = route.path.Match(split);
     if (!bindings) continue;
     if (route.http_method != http_method) {
       if (path_matched != nullptr) *path_matched = true;

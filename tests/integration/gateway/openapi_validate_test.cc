@@ -20,7 +20,7 @@ int Shell(const std::string& command) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-TEST(OpenApiValidationTest, TheDocumentValidatesAndListsEveryRoute) {
+TEST(GatewayOpenApiValidationTest, TheDocumentValidatesAndListsEveryRoute) {
   const auto dir = std::filesystem::temp_directory_path() / "accord-gateway-openapi-validator";
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "openapi.json") << EmbeddedOpenApi();

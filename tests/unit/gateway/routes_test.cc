@@ -22,7 +22,7 @@ namespace {
 
 const ApiDescriptors& Api() { return ApiDescriptors::Embedded(); }
 
-TEST(RoutesTest, EveryServiceProtoIsInTheDescriptorSet) {
+TEST(GatewayRoutesTest, EveryServiceProtoIsInTheDescriptorSet) {
   // The set is globbed from proto/accord at build time; this catches a stale or partial one.
   const auto root = std::filesystem::path(ACCORD_SOURCE_DIR) / "proto";
   int files = 0;
@@ -36,7 +36,7 @@ TEST(RoutesTest, EveryServiceProtoIsInTheDescriptorSet) {
   EXPECT_GT(files, 20);
 }
 
-TEST(RoutesTest, EveryRpcHasAnHttpBinding) {
+TEST(GatewayRoutesTest, EveryRpcHasAnHttpBinding) {
   const auto services = Api().Services();
   ASSERT_GE(services.size(), 15u);
   int methods = 0;
@@ -51,7 +51,7 @@ TEST(RoutesTest, EveryRpcHasAnHttpBinding) {
   EXPECT_EQ(static_cast<int>(table->routes().size()), methods);
 }
 
-TEST(RoutesTest, NoTwoRoutesShareAMethodAndPath) {
+TEST(GatewayRoutesTest, NoTwoRoutesShareAMethodAndPath) {
   auto table = RouteTable::Build(Api());
   ASSERT_TRUE(table.ok());
   std::set<std::string> seen;
@@ -66,7 +66,7 @@ TEST(RoutesTest, NoTwoRoutesShareAMethodAndPath) {
   }
 }
 
-TEST(PathTemplateTest, ParsesAndMatchesResourceNames) {
+TEST(GatewayPathTemplateTest, ParsesAndMatchesResourceNames) {
   auto path = PathTemplate::Parse("/v1/{account.name=accounts/*}");
   ASSERT_TRUE(path.ok());
   auto match = path->Match("/v1/accounts/0190abc");
@@ -97,7 +97,7 @@ TEST(PathTemplateTest, ParsesAndMatchesResourceNames) {
   }
 }
 
-TEST(RoutesTest, FindPrefersLiteralsAndCustomMethods) {
+TEST(GatewayRoutesTest, FindPrefersLiteralsAndCustomMethods) {
   auto table = RouteTable::Build(Api());
   ASSERT_TRUE(table.ok());
   auto batch = table->Find("GET", "/v1/accounts:batchGet");
@@ -134,7 +134,7 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Transcode(
 
 std::string Text(const google::protobuf::Message& message) { return message.ShortDebugString(); }
 
-TEST(TranscodeTest, BuildsRequestsFromPathQueryAndBody) {
+TEST(GatewayTranscodeTest, BuildsRequestsFromPathQueryAndBody) {
   auto table = RouteTable::Build(Api());
   ASSERT_TRUE(table.ok());
   auto get = Transcode(*table, "GET", "/v1/accounts/a%2Db", "");
@@ -181,7 +181,7 @@ TEST(TranscodeTest, BuildsRequestsFromPathQueryAndBody) {
             R"(start_time { seconds: 1767225600 } end_time { seconds: 1769904000 })");
 }
 
-TEST(TranscodeTest, RefusesWhatDoesNotFit) {
+TEST(GatewayTranscodeTest, RefusesWhatDoesNotFit) {
   auto table = RouteTable::Build(Api());
   ASSERT_TRUE(table.ok());
   for (const auto& [method, target, body] :
@@ -203,7 +203,7 @@ TEST(TranscodeTest, RefusesWhatDoesNotFit) {
   EXPECT_FALSE(Transcode(*table, "GET", "/v1/accounts/a", "", "e").ok());
 }
 
-TEST(HttpErrorTest, EveryGrpcCodeMapsToItsHttpStatus) {
+TEST(GatewayHttpErrorTest, EveryGrpcCodeMapsToItsHttpStatus) {
   const std::vector<std::pair<grpc::StatusCode, int>> expected = {
       {grpc::StatusCode::OK, 200},
       {grpc::StatusCode::CANCELLED, 499},
@@ -234,7 +234,7 @@ TEST(HttpErrorTest, EveryGrpcCodeMapsToItsHttpStatus) {
   }
 }
 
-TEST(HttpErrorTest, KeepsTheServiceDetailsAndRetryDelay) {
+TEST(GatewayHttpErrorTest, KeepsTheServiceDetailsAndRetryDelay) {
   absl::Status status =
       common::WithRetryDelay(common::InvalidArgument("account.display_name", "must not be empty"),
                              std::chrono::milliseconds(2500));
@@ -252,7 +252,7 @@ TEST(HttpErrorTest, KeepsTheServiceDetailsAndRetryDelay) {
   EXPECT_TRUE(field_named) << error.json;
 }
 
-TEST(OpenApiTest, ListsEveryRouteWithSchemasAndBearerAuth) {
+TEST(GatewayOpenApiTest, ListsEveryRouteWithSchemasAndBearerAuth) {
   auto document = nlohmann::json::parse(EmbeddedOpenApi());
   auto table = RouteTable::Build(Api());
   ASSERT_TRUE(table.ok());
