@@ -124,11 +124,22 @@ std::string ContentTypeFor(const std::filesystem::path& file) {
 struct Gateway::CallMetrics {
   std::string label;
   common::Histogram* latency = nullptr;
+  // The counter of each status seen, so the registry is asked once per route and status.
+  std::mutex mutex;
+  std::map<int, common::Counter*> by_status;
   void Record(int http_status, std::chrono::steady_clock::time_point start) {
-    common::MetricsRegistry::Global()
-        .GetCounter("accord_gateway_requests_total", "HTTP requests answered, by route and status",
-                    {{"route", label}, {"status", std::to_string(http_status)}})
-        .Increment();
+    common::Counter* counter;
+    {
+      std::lock_guard lock(mutex);
+      auto& slot = by_status[http_status];
+      if (slot == nullptr) {
+        slot = &common::MetricsRegistry::Global().GetCounter(
+            "accord_gateway_requests_total", "HTTP requests answered, by route and status",
+            {{"route", label}, {"status", std::to_string(http_status)}});
+      }
+      counter = slot;
+    }
+    counter->Increment();
     latency->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
