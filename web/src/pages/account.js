@@ -33,7 +33,7 @@ const RELATION_ROLES = [
 const personName = (c) => [c?.givenName, c?.familyName].filter(Boolean).join(' ') || idOf(c?.name);
 
 export function renderAccount(main, name) {
-  const title = h('h1', {}, t('common.loading'));
+  const title = h('h1', {}, idOf(name));
   const announcer = h('p', { class: 'visually-hidden', 'aria-live': 'polite', id: 'account-announcer' });
   const profile = section('account.profile', 'profile');
   const tree = section('account.hierarchy', 'hierarchy');
@@ -163,11 +163,11 @@ export function renderAccount(main, name) {
             nodes.length
               ? h(
                   'ul',
-                  { class: 'tree', role: 'tree', 'aria-label': t('account.hierarchy') },
+                  { class: 'tree', 'aria-label': t('account.hierarchy') },
                   nodes.map((n) =>
                     h(
                       'li',
-                      { role: 'treeitem', 'aria-level': n.depth, style: `--depth:${n.depth}` },
+                      { style: `--depth:${n.depth}` },
                       h('a', { href: `/accounts/${idOf(n.account.name)}`, 'data-link': '' }, n.account.displayName),
                       ' ',
                       h('span', { class: 'muted' }, tEnum(n.account.lifecycleStage, 'LIFECYCLE_STAGE_')),

@@ -89,7 +89,7 @@ export function renderCases(main) {
 }
 
 export function renderCase(main, name) {
-  const title = h('h1', {}, t('common.loading'));
+  const title = h('h1', {}, idOf(name));
   const alert = h('div', { id: 'sla-alert', role: 'alert' });
   const detail = section('case.details', 'case-details');
   const clock = section('case.slaClock', 'sla-clock');
