@@ -6,23 +6,12 @@ import { formatDateTime, t, tEnum } from '../lib/i18n.js';
 import { clearErrors, enumOptions, field, formBanner, formValues, showErrors } from '../lib/forms.js';
 import { accounts } from '../lib/resources.js';
 import { navigate } from '../main.js';
+import { accountFilter } from '../lib/logic.js';
 import { empty, table } from './common.js';
 
 export const LIFECYCLE = ['LIFECYCLE_STAGE_PROSPECT', 'LIFECYCLE_STAGE_ACTIVE', 'LIFECYCLE_STAGE_AT_RISK', 'LIFECYCLE_STAGE_DORMANT', 'LIFECYCLE_STAGE_CHURNED'];
 export const TIERS = ['ACCOUNT_TIER_STRATEGIC', 'ACCOUNT_TIER_KEY', 'ACCOUNT_TIER_STANDARD'];
 export const ORG_TYPES = ['ORGANIZATION_TYPE_COMMERCIAL', 'ORGANIZATION_TYPE_NON_PROFIT', 'ORGANIZATION_TYPE_GOVERNMENT', 'ORGANIZATION_TYPE_INTERNAL_UNIT', 'ORGANIZATION_TYPE_PUBLIC_INSTITUTION'];
-
-const quote = (text) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
-// The AIP-160 filter for the form's choices.
-export function accountFilter({ search, lifecycle, tier, mine }, subject) {
-  const parts = [];
-  if (search) parts.push(quote(search));
-  if (lifecycle) parts.push(`lifecycle_stage = ${lifecycle}`);
-  if (tier) parts.push(`tier = ${tier}`);
-  if (mine) parts.push(`owner = ${quote(subject)}`);
-  return parts.join(' AND ');
-}
 
 export function renderAccounts(main) {
   const params = new URLSearchParams(location.search);

@@ -7,17 +7,10 @@ import { formatDateTime, formatDuration, t, tEnum } from '../lib/i18n.js';
 import { errorText } from '../lib/forms.js';
 import { cases } from '../lib/resources.js';
 import { subscribe } from '../lib/live.js';
+import { queueOrder } from '../lib/logic.js';
 import { empty, section, slaBadge, table } from './common.js';
 
-const PRIORITY_RANK = { PRIORITY_CRITICAL: 4, PRIORITY_HIGH: 3, PRIORITY_MEDIUM: 2, PRIORITY_LOW: 1 };
 const OPEN_FILTER = 'NOT status = RESOLVED AND NOT status = CLOSED';
-
-const seconds = (d) => (d === undefined || d === null ? Infinity : parseFloat(String(d)));
-
-// Highest priority first; within a priority, the least time left before the breach first.
-export function queueOrder(a, b) {
-  return (PRIORITY_RANK[b.priority] ?? 0) - (PRIORITY_RANK[a.priority] ?? 0) || seconds(a.sla?.remaining) - seconds(b.sla?.remaining);
-}
 
 // A SlaWarning / SlaBreached event carries {case, target, kind}; other case events the case.
 function caseOf(envelope) {

@@ -7,17 +7,7 @@ import { errorText } from '../lib/forms.js';
 import { barChart, lineChart } from '../lib/charts.js';
 import { cases } from '../lib/resources.js';
 import { empty } from './common.js';
-
-const WEEK = 7 * 86400000;
-
-// Week boundaries ending at the next UTC midnight, oldest first.
-export function weeks(count, now = new Date()) {
-  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-  return Array.from({ length: count }, (_, i) => {
-    const stop = end - (count - 1 - i) * WEEK;
-    return { start: new Date(stop - WEEK), end: new Date(stop) };
-  });
-}
+import { weeks } from '../lib/logic.js';
 
 const orNull = (v) => (v === undefined || v === null || v < 0 ? null : v);
 

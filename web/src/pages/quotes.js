@@ -5,6 +5,7 @@ import { formatMoney, t, tEnum } from '../lib/i18n.js';
 import { clearErrors, formBanner, showErrors } from '../lib/forms.js';
 import { accounts, pricing } from '../lib/resources.js';
 import { empty, table } from './common.js';
+import { literal } from '../lib/logic.js';
 
 export function renderQuotes(main) {
   const preset = new URLSearchParams(location.search).get('account') ?? '';
@@ -17,7 +18,7 @@ export function renderQuotes(main) {
   const find = async () => {
     try {
       const q = finder.value.trim();
-      const data = await accounts.list({ page_size: 20, filter: q ? `"${q.replace(/"/g, '\\"')}"` : '' });
+      const data = await accounts.list({ page_size: 20, filter: q ? literal(q) : '' });
       replace(accountSelect, (data.accounts ?? []).map((a) => h('option', { value: a.name }, a.displayName)));
       if (!(data.accounts ?? []).length) replace(accountSelect, h('option', { value: '' }, t('quotes.noAccount')));
     } catch (err) {
