@@ -156,6 +156,8 @@ describe('console', { timeout: 240000 }, () => {
       for (const id of ['profile', 'hierarchy', 'team', 'needs', 'key-contacts', 'interactions', 'follow-ups', 'cases', 'terms', 'sales']) {
         await s.page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-busy') === 'false', {}, `#${id} .section-body`);
       }
+      const sectionErrors = await s.page.$$eval('.section-body .notice.error', (els) => els.map((el) => `${el.closest('section').id}: ${el.textContent}`));
+      assert.deepEqual(sectionErrors, [], 'every section of the account page loads');
       await noSeriousViolations(s, '03-account');
 
       // An empty name: the API's field violation appears at the name field.

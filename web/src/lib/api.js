@@ -56,7 +56,8 @@ export function query(params) {
     if (value === undefined || value === null || value === '') continue;
     q.set(key, String(value));
   }
-  const text = q.toString();
+  // %20, not "+", for spaces: a "+" in a query is a plus sign to some servers.
+  const text = q.toString().replace(/\+/g, '%20');
   return text ? `?${text}` : '';
 }
 

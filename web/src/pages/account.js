@@ -288,7 +288,7 @@ export function renderAccount(main, name) {
       sales.load(
         () => pricing.sales(`account = "${name}"`),
         (data) => {
-          const list = data.sales ?? [];
+          const list = (data.sales ?? []).sort((a, b) => String(b.createTime).localeCompare(String(a.createTime))).slice(0, 10);
           return list.length
             ? table([t('sale.time'), t('sale.total'), t('sale.quote')], list.map((s) => h('tr', {}, h('td', {}, formatDateTime(s.createTime ?? s.saleTime)), h('td', {}, formatMoney(s.pricing?.total)), h('td', {}, s.quote ? idOf(s.quote) : '—'))))
             : empty();

@@ -68,7 +68,9 @@ export function renderCases(main) {
 
   main.append(h('h1', {}, t('cases.title')), h('p', { class: 'muted' }, t('cases.order')), announcer, body);
   load();
-  return subscribe('service-quality', { typePrefix: 'accord.quality.v1.' }, (ev) => {
+  // Times to breach move on, and roles without the event stream see changes this way too.
+  const refresh = setInterval(load, 30000);
+  const stop = subscribe('service-quality', { typePrefix: 'accord.quality.v1.' }, (ev) => {
     const c = caseOf(ev);
     if (!c) return;
     const open = !['CASE_STATUS_RESOLVED', 'CASE_STATUS_CLOSED'].includes(c.status);
@@ -79,6 +81,10 @@ export function renderCases(main) {
     const text = slaText(ev);
     if (text) replace(announcer, `${c.description?.slice(0, 40) ?? idOf(c.name)}: ${text}`);
   });
+  return () => {
+    clearInterval(refresh);
+    stop();
+  };
 }
 
 export function renderCase(main, name) {
