@@ -97,7 +97,25 @@ describe('console', { timeout: 240000 }, () => {
       assert.match(await s.text('.who'), /amy \(account manager\)/);
     });
     await scenario('01-sign-in-supervisor', async (s) => {
-      await s.signIn(tokens.supervisor);
+      // By keyboard alone: the skip link comes first, then the token field and the button.
+      await s.goto('/signin');
+      await s.page.keyboard.press('Tab');
+      assert.equal(await s.page.evaluate(() => document.activeElement.className), 'skip-link');
+      const tabTo = async (selector) => {
+        for (let i = 0; i < 12; i += 1) {
+          if (await s.page.evaluate((sel) => document.activeElement?.matches(sel), selector)) return;
+          await s.page.keyboard.press('Tab');
+        }
+        assert.fail(`Tab never reached ${selector}`);
+      };
+      await tabTo('[data-field=token]');
+      await s.page.keyboard.sendCharacter(tokens.supervisor);
+      await s.page.keyboard.press('Tab');
+      await s.page.keyboard.press('Enter');
+      await s.page.waitForSelector('header nav');
+      await tabTo('header nav a[href="/dashboard"]');
+      await s.page.keyboard.press('Enter');
+      await s.page.waitForFunction(() => location.pathname === '/dashboard');
       const menu = await s.page.$$eval('header nav a', (links) => links.map((a) => a.textContent));
       assert.deepEqual(menu, ['Case queue', 'Service dashboard']);
       await s.goto('/calls');
@@ -137,9 +155,26 @@ describe('console', { timeout: 240000 }, () => {
       assert.deepEqual(await names(), ['Formosa Foods']);
       assert.match(s.page.url(), /q=Formosa&lifecycle=LIFECYCLE_STAGE_ACTIVE/);
 
-      // A filter the API refuses is reported, not swallowed.
+      // Paging: 22 more accounts than fit on a page of 20.
+      await Promise.all(
+        Array.from({ length: 22 }, (_, i) =>
+          api('POST', 'accounts', tokens.manager, { displayName: `Taipei Trading ${String(i).padStart(2, '0')}`, type: 'ORGANIZATION_TYPE_COMMERCIAL' }),
+        ),
+      );
       await s.page.select('[data-field=lifecycle]', '');
-      await s.type('[data-field=q]', 'x'.repeat(2100));
+      await s.type('[data-field=q]', 'Taipei Trading');
+      await s.page.click('form.filters button[type=submit]');
+      await s.page.waitForFunction(() => document.querySelectorAll('#account-results tbody tr').length === 20);
+      assert.equal((await names())[0], 'Taipei Trading 00');
+      await s.page.click('.pager button:last-of-type');
+      await s.page.waitForFunction(() => document.querySelectorAll('#account-results tbody tr').length === 2);
+      assert.deepEqual(await names(), ['Taipei Trading 20', 'Taipei Trading 21']);
+      assert.equal(await s.page.$eval('.pager button:last-of-type', (b) => b.disabled), true);
+      await s.page.click('.pager button:first-of-type');
+      await s.page.waitForFunction(() => document.querySelectorAll('#account-results tbody tr').length === 20);
+
+      // A filter the API refuses is reported, not swallowed.
+      await s.page.$eval('[data-field=q]', (el) => { el.value = 'x'.repeat(2100); });
       await s.page.click('form.filters button[type=submit]');
       await s.page.waitForSelector('.form-error:not([hidden]), [data-field=q][aria-invalid=true]');
     });

@@ -90,13 +90,14 @@ export function lineChart({ caption, description, labels, series, yMin = 0, yMax
 
 // groups: [{label, values: [number]}] with one value per series name.
 export function barChart({ caption, description, groups, seriesNames, format = String }) {
-  const max = Math.max(1, ...groups.flatMap((g) => g.values));
+  // Counts: the axis runs to a multiple of 4 so its five ticks are whole numbers.
+  const max = Math.max(4, Math.ceil(Math.max(...groups.flatMap((g) => g.values)) / 4) * 4);
   const y = scale(0, max, H - PAD.bottom, PAD.top);
   const band = (W - PAD.left - PAD.right) / Math.max(groups.length, 1);
-  const barW = Math.max(4, (band * 0.8) / seriesNames.length);
+  const barW = Math.min(48, Math.max(4, (band * 0.8) / seriesNames.length));
   const body = [...axes(y, 0, max, 4, (v) => format(Math.round(v)))];
   groups.forEach((g, gi) => {
-    const x0 = PAD.left + gi * band + band * 0.1;
+    const x0 = PAD.left + gi * band + (band - barW * seriesNames.length) / 2;
     g.values.forEach((v, si) => {
       const top = y(v);
       body.push(
