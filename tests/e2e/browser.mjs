@@ -43,7 +43,8 @@ export class Session {
   }
 
   async goto(pathname) {
-    await this.page.goto(`${this.baseUrl}${pathname}`, { waitUntil: 'networkidle2' });
+    // 'load', not network idle: pages with live updates keep event streams open.
+    await this.page.goto(`${this.baseUrl}${pathname}`, { waitUntil: 'load' });
   }
 
   async signIn(token) {

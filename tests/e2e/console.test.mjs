@@ -248,6 +248,24 @@ describe('console', { timeout: 240000 }, () => {
     });
   });
 
+  test('account page: a contact changed elsewhere appears without a reload', async () => {
+    const account = accounts.foods;
+    const { keyContacts } = await api('GET', `${account.name}/keyContacts`, tokens.admin);
+    const contact = keyContacts[0].contact;
+    await scenario('04-contact-live', async (s) => {
+      // The event stream is open to admin and integration only.
+      await s.signIn(tokens.admin);
+      await s.goto(`/${account.name}`);
+      await s.waitForText('#key-contacts table', 'Purchasing lead');
+      await s.page.waitForFunction(() => document.querySelector('#live-status')?.classList.contains('open'));
+      const navigations = [];
+      s.page.on('framenavigated', (frame) => navigations.push(frame.url()));
+      await api('PATCH', contact.name, tokens.admin, { name: contact.name, jobTitle: 'Head of purchasing' }, { params: { update_mask: 'job_title' }, headers: { 'If-Match': `"${contact.etag}"` } });
+      await s.waitForText('#key-contacts table', 'Head of purchasing');
+      assert.deepEqual(navigations, [], 'no reload');
+    });
+  });
+
   test('call screen: NextCall hands out a contact, an outcome logs the call', async () => {
     const contact = await api('POST', 'contacts', tokens.admin, {
       givenName: 'Wei',
@@ -284,6 +302,8 @@ describe('console', { timeout: 240000 }, () => {
       await noSeriousViolations(s, '05-call');
       await s.screenshot('05-call-leased');
       await s.page.type('[data-field=summary]', 'Wants 40 cases in March');
+      await s.page.$eval('[data-field=follow_up_due]', (el) => { el.value = '2030-03-01T10:00'; });
+      await s.page.type('[data-field=follow_up_subject]', 'Confirm March order');
       await s.page.click('[data-outcome=INTERACTION_OUTCOME_INTERESTED]');
       await s.waitForText('#call-status', 'Call logged');
       assert.equal(await s.page.$('#phones'), null, 'the phones are gone once the call is logged');
@@ -296,6 +316,8 @@ describe('console', { timeout: 240000 }, () => {
     assert.equal(calls.length, 1);
     assert.equal(calls[0].outcome, 'INTERACTION_OUTCOME_INTERESTED');
     assert.equal(calls[0].summary, 'Wants 40 cases in March');
+    const followUps = await api('GET', `${contact.name}/followUps`, tokens.admin);
+    assert.deepEqual((followUps.followUps ?? []).map((f) => f.subject), ['Confirm March order']);
   });
 
   test('quote builder: price lines and read each line\'s explanation', async () => {
@@ -416,7 +438,7 @@ describe('console', { timeout: 240000 }, () => {
       assert.match(await s.text('#account-results thead'), /生命週期階段/);
       await noSeriousViolations(s, '09-zh-TW');
       // The choice is kept across a reload.
-      await s.page.reload({ waitUntil: 'networkidle2' });
+      await s.page.reload({ waitUntil: 'load' });
       assert.equal(await s.page.$eval('html', (el) => el.lang), 'zh-TW');
     });
   });
