@@ -155,6 +155,20 @@ describe('console', { timeout: 240000 }, () => {
       assert.deepEqual(await names(), ['Formosa Foods']);
       assert.match(s.page.url(), /q=Formosa&lifecycle=LIFECYCLE_STAGE_ACTIVE/);
 
+      // Creating: the API's messages at the fields, then the new account's page.
+      await s.page.click('a[href="/accounts/new"]');
+      await s.page.waitForSelector('form [data-field=display_name]');
+      await s.page.click('form button[type=submit]');
+      await s.page.waitForSelector('[data-field=display_name][aria-invalid=true]');
+      await s.screenshot('02-account-create-invalid');
+      await s.page.type('[data-field=display_name]', 'Hsinchu Semiconductor Supply');
+      await s.page.select('[data-field=type]', 'ORGANIZATION_TYPE_COMMERCIAL');
+      await s.page.click('form button[type=submit]');
+      await s.waitForText('h1', 'Hsinchu Semiconductor Supply');
+      assert.match(new URL(s.page.url()).pathname, /^\/accounts\/[0-9a-f-]+$/);
+      await s.goto('/accounts');
+      await s.page.waitForSelector('#account-results table');
+
       // Paging: 22 more accounts than fit on a page of 20.
       await Promise.all(
         Array.from({ length: 22 }, (_, i) =>
@@ -414,15 +428,38 @@ describe('console', { timeout: 240000 }, () => {
     });
   });
 
-  test('dashboard: charts and recommendations for the supervisor', async () => {
+  test('dashboard and case queue: charts, recommendations, cases by priority then time to breach', async () => {
+    // Two more complaints from the account of the live-SLA case: three make a recommendation.
+    for (const [level, description] of [['LEVEL_LOW', 'Invoice sent twice'], ['LEVEL_MEDIUM', 'Pallet label missing']]) {
+      await api('POST', 'cases', tokens.admin, {
+        account: accounts.keelung.name,
+        channel: 'COMMUNICATION_CHANNEL_EMAIL',
+        kind: 'CASE_KIND_COMPLAINT',
+        category: 'CASE_CATEGORY_BILLING_ERROR',
+        description,
+        impact: level,
+        urgency: level,
+        accountTier: 'ACCOUNT_TIER_KEY',
+      });
+    }
     await scenario('08-dashboard', async (s) => {
       await s.signIn(tokens.supervisor);
       await s.goto('/dashboard');
       await s.page.waitForSelector('#dashboard[aria-busy=false] figure.chart');
       const charts = await s.page.$$eval('figure.chart svg[role=img]', (els) => els.length);
       assert.equal(charts, 3);
-      assert.match(await s.text('ul.tiles'), /Cases\s*1/);
+      assert.match(await s.text('ul.tiles'), /Cases\s*3/);
+      assert.match(await s.text('ul.recs'), /Repeated complaints/);
       await noSeriousViolations(s, '08-dashboard');
+
+      await s.goto('/cases');
+      await s.page.waitForSelector('#case-queue tbody tr');
+      const priorities = await s.page.$$eval('#case-queue tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
+      assert.deepEqual(priorities, ['Critical', 'Medium', 'Low']);
+      const accountsShown = await s.page.$$eval('#case-queue tbody tr td:nth-child(2)', (tds) => [...new Set(tds.map((td) => td.textContent))]);
+      assert.deepEqual(accountsShown, ['Keelung Logistics']);
+      await noSeriousViolations(s, '08-case-queue');
+      await s.screenshot('08-case-queue');
     });
   });
 

@@ -41,6 +41,7 @@ export default {
   'common.previous': 'Previous',
   'common.next': 'Next',
   'common.page': 'Page {n}',
+  'duration.ms': '{sign}{m} min {s} s',
   'duration.hm': '{sign}{h} h {m} min',
 
   'error.unauthenticated': 'Your sign-in is no longer valid. Sign out and sign in again.',

@@ -41,6 +41,7 @@ export default {
   'common.previous': '上一頁',
   'common.next': '下一頁',
   'common.page': '第 {n} 頁',
+  'duration.ms': '{sign}{m} 分 {s} 秒',
   'duration.hm': '{sign}{h} 小時 {m} 分',
 
   'error.unauthenticated': '您的登入已失效，請登出後重新登入。',

@@ -54,7 +54,8 @@ export function query(params) {
   const q = new URLSearchParams();
   for (const [key, value] of Object.entries(params ?? {})) {
     if (value === undefined || value === null || value === '') continue;
-    q.set(key, String(value));
+    if (Array.isArray(value)) value.forEach((v) => q.append(key, String(v)));
+    else q.set(key, String(value));
   }
   // %20, not "+", for spaces: a "+" in a query is a plus sign to some servers.
   const text = q.toString().replace(/\+/g, '%20');

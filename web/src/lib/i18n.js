@@ -104,6 +104,7 @@ export function formatDuration(duration) {
   const abs = Math.abs(seconds);
   const hours = Math.floor(abs / 3600);
   const minutes = Math.floor((abs % 3600) / 60);
+  if (hours === 0) return t('duration.ms', { sign, m: minutes, s: abs % 60 });
   return t('duration.hm', { sign, h: hours, m: minutes });
 }
 

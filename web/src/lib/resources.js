@@ -10,6 +10,7 @@ export const accounts = {
   create: (account) => post('accounts', account, { params: { request_id: requestId() } }),
   update: (account, fields, etag) =>
     patch(account.name, account, { params: { update_mask: mask(fields) }, etag }),
+  batchGet: (names) => get('accounts:batchGet', { names }),
   tree: (name) => get(`${name}:tree`, { max_depth: 4 }),
   team: (name) => get(`${name}/teamMembers`, { page_size: 100 }),
   needs: (name) => get(`${name}/needs`, { page_size: 100 }),

@@ -5,7 +5,7 @@ import { h, replace } from '../lib/dom.js';
 import { idOf } from '../lib/api.js';
 import { formatDateTime, formatDuration, t, tEnum } from '../lib/i18n.js';
 import { errorText } from '../lib/forms.js';
-import { cases } from '../lib/resources.js';
+import { accounts, cases } from '../lib/resources.js';
 import { subscribe } from '../lib/live.js';
 import { queueOrder } from '../lib/logic.js';
 import { empty, section, slaBadge, table } from './common.js';
@@ -24,15 +24,30 @@ function slaText(envelope) {
   return t(p.kind === 'breach' ? 'case.breachArrived' : 'case.warningArrived', { target: t(`case.target.${p.target}`) });
 }
 
+// Account display names for the queue, fetched once per page view in one BatchGetAccounts.
+async function accountNames(list, known) {
+  const missing = [...new Set(list.map((c) => c.account).filter((n) => n && !known.has(n)))];
+  if (missing.length === 0) return;
+  try {
+    const data = await accounts.batchGet(missing.slice(0, 1000));
+    for (const a of data.accounts ?? []) known.set(a.name, a.displayName);
+  } catch (err) {
+    // A merged or deleted account fails the batch: its id is shown instead.
+    console.warn(err);
+  }
+}
+
 export function renderCases(main) {
   const announcer = h('p', { class: 'visually-hidden', 'aria-live': 'assertive', id: 'queue-announcer' });
   const body = h('div', { id: 'case-queue', 'aria-busy': 'true' });
   let list = [];
+  const names = new Map();
 
   async function load() {
     try {
       const data = await cases.list({ filter: OPEN_FILTER, page_size: 200, order_by: 'priority desc' });
       list = (data.cases ?? []).sort(queueOrder);
+      await accountNames(list, names);
       draw();
     } catch (err) {
       replace(body, h('p', { class: 'notice error' }, errorText(err)));
@@ -52,7 +67,7 @@ export function renderCases(main) {
                 'tr',
                 { dataset: { case: c.name } },
                 h('td', {}, h('a', { href: `/cases/${idOf(c.name)}`, 'data-link': '' }, c.description?.slice(0, 60) || idOf(c.name))),
-                h('td', {}, idOf(c.account)),
+                h('td', {}, names.get(c.account) ?? idOf(c.account)),
                 h('td', {}, tEnum(c.priority, 'PRIORITY_')),
                 h('td', {}, tEnum(c.status, 'CASE_STATUS_')),
                 h('td', {}, slaBadge(c.sla?.state)),
