@@ -18,6 +18,9 @@ PACKAGES=(
   # service-quality: business-hours arithmetic in IANA time zones (date/tz.h, reads the system
   # /usr/share/zoneinfo from tzdata: Debian builds it with USE_OS_TZDB)
   libhowardhinnant-date-dev tzdata
+  # gateway: Boost.Beast (HTTP/1.1 server) and Boost.Asio, header-only in Debian's Boost; maintained,
+  # packaged, and the same event loop model as the rest of the suite's I/O
+  libboost1.74-dev
   # servers and clients for local runs and tests (PostgreSQL binaries: /usr/lib/postgresql/15/bin)
   postgresql-15 redis-server redis-tools nghttp2-client
   # the web console's end-to-end tests (tests/e2e, label e2e): a real browser, headless, driven by

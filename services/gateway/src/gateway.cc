@@ -8,12 +8,15 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "accord/common/errors.h"
+#include "accord/common/grpc_status.h"
 #include "accord/common/ids.h"
 #include "accord/common/log.h"
 #include "accord/common/metrics.h"
+#include "grpc_web.h"
 #include "http_error.h"
 #include "transcode.h"
 
@@ -23,9 +26,11 @@ namespace {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 constexpr char kJson[] = "application/json";
-constexpr char kExposedHeaders[] = "ETag, Retry-After, X-Request-Id";
+constexpr char kExposedHeaders[] =
+    "ETag, Retry-After, X-Request-Id, Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin";
 constexpr char kAllowedHeaders[] =
-    "Authorization, Content-Type, If-Match, X-Request-Id, Traceparent, Last-Event-ID";
+    "Authorization, Content-Type, If-Match, X-Request-Id, Traceparent, Last-Event-ID, X-Grpc-Web, "
+    "X-User-Agent, X-Accord-Service, Grpc-Timeout";
 
 HttpResponse ErrorResponse(const HttpError& error, const Headers& extra) {
   HttpResponse response;
@@ -221,11 +226,6 @@ Gateway::Gateway(GatewaySettings settings, const ApiDescriptors& api, RouteTable
       [this](int status) {
         absl::Status error;
         switch (status) {
-          case 408:
-            error = common::WithReason(
-                absl::DeadlineExceededError("the request did not arrive in time"),
-                "REQUEST_TIMEOUT");
-            break;
           case 413:
             error = common::WithReason(
                 absl::ResourceExhaustedError("the request body is too large"), "REQUEST_TOO_LARGE");
@@ -261,11 +261,19 @@ std::shared_ptr<void> Gateway::AcquireSlot(const std::string& client) {
     return nullptr;
   }
   ++used;
-  return std::shared_ptr<void>(nullptr, [this, client](void*) {
-    std::lock_guard lock(slots_mutex_);
-    auto it = slots_.find(client);
-    if (it != slots_.end() && --it->second <= 0) slots_.erase(it);
-  });
+  // Gives the slot back when the exchange that holds it ends.
+  struct Slot {
+    Slot(Gateway* owner, std::string address) : gateway(owner), client(std::move(address)) {}
+    Slot(const Slot&) = delete;
+    Gateway* gateway;
+    std::string client;
+    ~Slot() {
+      std::lock_guard lock(gateway->slots_mutex_);
+      auto it = gateway->slots_.find(client);
+      if (it != gateway->slots_.end() && --it->second <= 0) gateway->slots_.erase(it);
+    }
+  };
+  return std::make_shared<Slot>(this, client);
 }
 
 void Gateway::Handle(std::shared_ptr<HttpExchange> exchange) {
@@ -316,6 +324,11 @@ void Gateway::Handle(std::shared_ptr<HttpExchange> exchange) {
   }
   exchange->Hold(std::move(slot));
 
+  if (request.method == "POST") {
+    if (auto mode = GrpcWebModeOf(request.Header("content-type"))) {
+      return GrpcWeb(exchange, mode->text, std::move(cors));
+    }
+  }
   if (request.path == "/openapi.json" && request.method == "GET") {
     HttpResponse response{200, cors, openapi_json_};
     response.headers.emplace_back("Content-Type", kJson);
@@ -426,57 +439,53 @@ void Gateway::Unary(std::shared_ptr<HttpExchange> exchange, const RouteMatch& ma
 
 namespace {
 
-// One Server-Sent Events stream over a server-streaming RPC. Each message is an event whose id is
-// the message's `cursor` (when it has one), so a reconnecting EventSource resumes after it.
-class SseCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+// How a server-streaming call is written to the client: Server-Sent Events or gRPC-Web.
+struct StreamFormat {
+  std::string content_type;
+  std::string preamble;   // written when the stream opens
+  std::string heartbeat;  // written when the stream idles; "" for none
+  std::function<std::string(const std::string& bytes)> message;
+  std::function<std::string(const grpc::Status& status)> end;
+  // The whole answer when the call fails before the stream opened.
+  std::function<HttpResponse(const grpc::Status& status, Headers headers)> refused;
+};
+
+// One server-streaming call relayed to an HTTP client as it arrives, one message at a time (the
+// next is read when the client took the last).
+class StreamCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  SseCall(const ApiDescriptors& api, const Route& route, std::shared_ptr<HttpExchange> exchange,
-          Headers headers, std::chrono::milliseconds heartbeat)
-      : api_(api),
-        route_(route),
-        exchange_(std::move(exchange)),
+  StreamCall(std::shared_ptr<HttpExchange> exchange, Headers headers, StreamFormat format,
+             std::chrono::milliseconds heartbeat)
+      : exchange_(std::move(exchange)),
         headers_(std::move(headers)),
+        format_(std::move(format)),
         heartbeat_(heartbeat) {}
 
-  void Begin(std::shared_ptr<SseCall> self, const common::ServiceClient& client,
-             const common::CallIdentity& identity, const std::string& request_bytes) {
+  void Begin(std::shared_ptr<StreamCall> self, const common::ServiceClient& client,
+             const common::CallIdentity& identity, const std::string& grpc_path,
+             const std::string& request_bytes) {
     self_ = self;
     context_ = client.NewContext(identity);
     // A stream lasts as long as the client stays.
     context_->set_deadline(std::chrono::system_clock::time_point::max());
     request_ = StringToBuffer(request_bytes);
     grpc::GenericStub stub(client.channel());
-    stub.PrepareBidiStreamingCall(context_.get(), route_.grpc_path(), grpc::StubOptions(), this);
-    AddHold();  // released in OnWriteDone
+    stub.PrepareBidiStreamingCall(context_.get(), grpc_path, grpc::StubOptions(), this);
     StartWriteLast(&request_, grpc::WriteOptions());
     StartRead(&incoming_);
     StartCall();
-    // A refused call (authentication, a bad cursor) fails at once; an accepted one sends
-    // nothing until its first event. After a short wait the stream is taken as accepted.
-    std::weak_ptr<SseCall> weak = self;
+    // A refused call (authentication, a bad cursor) fails at once; an accepted one may send
+    // nothing until its first message. After a short wait the stream is taken as accepted.
+    std::weak_ptr<StreamCall> weak = self;
     exchange_->After(std::chrono::milliseconds(300), [weak] {
       if (auto self = weak.lock()) self->OpenHttpStream();
     });
-    ScheduleHeartbeat();
+    if (!format_.heartbeat.empty()) ScheduleHeartbeat();
   }
-
-  void OnWriteDone(bool) override { RemoveHold(); }
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // OnDone follows with the status
-    auto message = api_.NewMessage(route_.method->output_type());
-    std::string frame;
-    if (message->ParseFromString(BufferToString(incoming_))) {
-      std::string json;
-      if (google::protobuf::util::MessageToJsonString(*message, &json).ok()) {
-        const auto* cursor = message->GetDescriptor()->FindFieldByName("cursor");
-        if (cursor != nullptr && cursor->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
-            !cursor->is_repeated()) {
-          frame += "id: " + message->GetReflection()->GetString(*message, cursor) + "\n";
-        }
-        frame += "data: " + json + "\n\n";
-      }
-    }
+    std::string frame = format_.message(BufferToString(incoming_));
     OpenHttpStream();
     auto self = self_;
     exchange_->Send(std::move(frame), [self](bool ok) {
@@ -494,12 +503,11 @@ class SseCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffe
       opened_ = true;  // nothing opens it any more
     }
     if (!opened) {
-      exchange_->Respond(ErrorResponse(RenderError(api_, status), headers_));
+      exchange_->Respond(format_.refused(status, headers_));
     } else {
-      // The stream ended after it began: the status as a last event, then the end.
+      // The stream ended after it began: the status last, then the end of the response.
       auto self = self_;
-      exchange_->Send("event: error\ndata: " + RenderError(api_, status).json + "\n\n",
-                      [self](bool) { self->exchange_->Close(); });
+      exchange_->Send(format_.end(status), [self](bool) { self->exchange_->Close(); });
     }
     self_.reset();
   }
@@ -514,17 +522,16 @@ class SseCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffe
     HttpResponse head;
     head.status = 200;
     head.headers = headers_;
-    head.headers.emplace_back("Content-Type", "text/event-stream");
+    head.headers.emplace_back("Content-Type", format_.content_type);
     head.headers.emplace_back("Cache-Control", "no-cache");
     head.headers.emplace_back("X-Accel-Buffering", "no");
     auto self = self_;
     exchange_->StartStream(std::move(head), [self] { self->context_->TryCancel(); });
-    // Tells EventSource to reconnect after 2 s, and flushes the headers to the client.
-    exchange_->Send("retry: 2000\n\n", [](bool) {});
+    if (!format_.preamble.empty()) exchange_->Send(format_.preamble, [](bool) {});
   }
 
   void ScheduleHeartbeat() {
-    std::weak_ptr<SseCall> weak = self_;
+    std::weak_ptr<StreamCall> weak = self_;
     exchange_->After(heartbeat_, [weak] {
       auto self = weak.lock();
       if (!self) return;
@@ -533,17 +540,16 @@ class SseCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffe
         if (self->done_) return;
         if (!self->opened_) return self->ScheduleHeartbeat();
       }
-      self->exchange_->Send(": keep-alive\n\n", [](bool) {});
+      self->exchange_->Send(self->format_.heartbeat, [](bool) {});
       self->ScheduleHeartbeat();
     });
   }
 
-  const ApiDescriptors& api_;
-  const Route& route_;
   std::shared_ptr<HttpExchange> exchange_;
   Headers headers_;
+  StreamFormat format_;
   std::chrono::milliseconds heartbeat_;
-  std::shared_ptr<SseCall> self_;
+  std::shared_ptr<StreamCall> self_;
   std::unique_ptr<grpc::ClientContext> context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer incoming_;
@@ -551,6 +557,38 @@ class SseCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffe
   bool opened_ = false;
   bool done_ = false;
 };
+
+// Server-Sent Events: each message is an event whose data is its JSON and whose id is its
+// `cursor` (when it has one), so a reconnecting EventSource resumes after it.
+StreamFormat SseFormat(const ApiDescriptors& api, const Route& route) {
+  StreamFormat format;
+  format.content_type = "text/event-stream";
+  // Tells EventSource to reconnect after 2 s, and flushes the headers to the client.
+  format.preamble = "retry: 2000\n\n";
+  format.heartbeat = ": keep-alive\n\n";
+  format.message = [&api, &route](const std::string& bytes) {
+    auto message = api.NewMessage(route.method->output_type());
+    std::string json;
+    if (!message->ParseFromString(bytes) ||
+        !google::protobuf::util::MessageToJsonString(*message, &json).ok()) {
+      return std::string();
+    }
+    std::string frame;
+    const auto* cursor = message->GetDescriptor()->FindFieldByName("cursor");
+    if (cursor != nullptr && cursor->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+        !cursor->is_repeated()) {
+      frame += "id: " + message->GetReflection()->GetString(*message, cursor) + "\n";
+    }
+    return frame + "data: " + json + "\n\n";
+  };
+  format.end = [&api](const grpc::Status& status) {
+    return "event: error\ndata: " + RenderError(api, status).json + "\n\n";
+  };
+  format.refused = [&api](const grpc::Status& status, Headers headers) {
+    return ErrorResponse(RenderError(api, status), headers);
+  };
+  return format;
+}
 
 }  // namespace
 
@@ -596,9 +634,102 @@ void Gateway::Stream(std::shared_ptr<HttpExchange> exchange, const RouteMatch& m
   if (!message.ok()) return fail(message.status());
   common::CallIdentity identity = IdentityFor(request, query_token);
   cors.emplace_back("X-Request-Id", identity.request_id);
-  auto call = std::make_shared<SseCall>(api_, *match.route, exchange, std::move(cors),
-                                        settings_.stream_heartbeat);
-  call->Begin(call, *client, identity, (*message)->SerializeAsString());
+  auto call = std::make_shared<StreamCall>(exchange, std::move(cors), SseFormat(api_, *match.route),
+                                           settings_.stream_heartbeat);
+  call->Begin(call, *client, identity, match.route->grpc_path(), (*message)->SerializeAsString());
+}
+
+namespace {
+
+// gRPC-Web answers: frames, then the trailer frame; base64 for grpc-web-text.
+StreamFormat GrpcWebFormat(bool text) {
+  StreamFormat format;
+  format.content_type = text ? "application/grpc-web-text+proto" : "application/grpc-web+proto";
+  auto encode = [text](std::string bytes) { return text ? absl::Base64Escape(bytes) : bytes; };
+  format.message = [encode](const std::string& bytes) { return encode(GrpcWebFrame(bytes)); };
+  format.end = [encode](const grpc::Status& status) {
+    return encode(GrpcWebTrailer(static_cast<int>(status.error_code()), status.error_message(),
+                                 status.error_details()));
+  };
+  format.refused = [format](const grpc::Status& status, Headers headers) {
+    HttpResponse response{200, std::move(headers), format.end(status)};
+    response.headers.emplace_back("Content-Type", format.content_type);
+    return response;
+  };
+  return format;
+}
+
+}  // namespace
+
+// gRPC-Web: the method from the path (/package.Service/Method), the message bytes passed through
+// untouched. A method every backend serves (the event stream) names its backend in the
+// x-accord-service header.
+void Gateway::GrpcWeb(std::shared_ptr<HttpExchange> exchange, bool text, Headers cors) {
+  const HttpRequest& request = exchange->request();
+  StreamFormat format = GrpcWebFormat(text);
+  auto refuse = [&](const absl::Status& status) {
+    exchange->Respond(format.refused(common::ToGrpcStatus(status), cors));
+  };
+  const std::string path = request.path.size() > 1 ? request.path.substr(1) : "";
+  const size_t slash = path.find('/');
+  const auto* service =
+      slash == std::string::npos ? nullptr : api_.pool().FindServiceByName(path.substr(0, slash));
+  const auto* method =
+      service == nullptr ? nullptr : service->FindMethodByName(path.substr(slash + 1));
+  if (method == nullptr || method->client_streaming()) {
+    return refuse(absl::UnimplementedError("no such method"));
+  }
+  const Backend* backend = BackendFor(*service);
+  std::string backend_name =
+      backend != nullptr ? backend->name : std::string(request.Header("x-accord-service"));
+  if (!clients_.count(backend_name)) {
+    return refuse(common::InvalidArgument("x-accord-service", "must name the service to call"));
+  }
+  std::string body = request.body;
+  if (text) {
+    std::string decoded;
+    if (!absl::Base64Unescape(body, &decoded)) {
+      return refuse(common::InvalidArgument("body", "is not base64"));
+    }
+    body = std::move(decoded);
+  }
+  auto messages = GrpcWebMessages(body);
+  if (!messages.ok() || messages->size() != 1) {
+    return refuse(common::InvalidArgument("body", "must be exactly one gRPC-Web message"));
+  }
+  const common::ServiceClient& client = *clients_.at(backend_name);
+  common::CallIdentity identity = IdentityFor(request, "");
+  cors.emplace_back("X-Request-Id", identity.request_id);
+  const std::string grpc_path = "/" + service->full_name() + "/" + method->name();
+  if (method->server_streaming()) {
+    auto call = std::make_shared<StreamCall>(exchange, std::move(cors), std::move(format),
+                                             settings_.stream_heartbeat);
+    call->Begin(call, client, identity, grpc_path, (*messages)[0]);
+    return;
+  }
+  struct Call {
+    std::shared_ptr<HttpExchange> exchange;
+    Headers headers;
+    StreamFormat format;
+    std::unique_ptr<grpc::ClientContext> context;
+    grpc::ByteBuffer request, response;
+  };
+  auto call = std::make_shared<Call>();
+  call->exchange = exchange;
+  call->headers = std::move(cors);
+  call->format = std::move(format);
+  call->context = client.NewContext(identity);
+  call->request = StringToBuffer((*messages)[0]);
+  grpc::GenericStub stub(client.channel());
+  stub.UnaryCall(call->context.get(), grpc_path, grpc::StubOptions(), &call->request,
+                 &call->response, [call](grpc::Status status) {
+                   HttpResponse response = call->format.refused(status, call->headers);
+                   if (status.ok()) {
+                     response.body =
+                         call->format.message(BufferToString(call->response)) + response.body;
+                   }
+                   call->exchange->Respond(std::move(response));
+                 });
 }
 
 bool Gateway::ServeStatic(const std::shared_ptr<HttpExchange>& exchange, const Headers& cors) {

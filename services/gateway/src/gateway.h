@@ -63,6 +63,8 @@ class Gateway {
              std::vector<std::pair<std::string, std::string>> cors);
   void Stream(std::shared_ptr<HttpExchange> exchange, const RouteMatch& match,
               std::vector<std::pair<std::string, std::string>> cors);
+  void GrpcWeb(std::shared_ptr<HttpExchange> exchange, bool text,
+               std::vector<std::pair<std::string, std::string>> cors);
   bool ServeStatic(const std::shared_ptr<HttpExchange>& exchange,
                    const std::vector<std::pair<std::string, std::string>>& cors);
   // A slot of the client's concurrency budget, or nullptr when it is spent.

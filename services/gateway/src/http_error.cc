@@ -2,7 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "accord/common/errors.h"
 #include "accord/common/grpc_status.h"
@@ -89,34 +90,42 @@ HttpError RenderError(const ApiDescriptors& api, const grpc::Status& status) {
                             TransportMessage(status.error_code()));
     }
   }
-  // RetryInfo, if any, becomes Retry-After.
+  // RetryInfo, which the vendored google/rpc protos do not declare (errors.h writes it by
+  // hand), becomes Retry-After and is shown as its JSON form by hand; any other detail of a type
+  // the API does not know is left out rather than failing the whole answer.
+  const auto delay = common::RetryDelayOf(common::FromGrpcStatus(status));
   const auto* details_field = type->FindFieldByName("details");
   const auto* reflection = rpc_status->GetReflection();
-  for (int i = 0; i < reflection->FieldSize(*rpc_status, details_field); ++i) {
+  std::vector<std::string> unknown_types;
+  for (int i = reflection->FieldSize(*rpc_status, details_field) - 1; i >= 0; --i) {
     const Message& any = reflection->GetRepeatedMessage(*rpc_status, details_field, i);
-    const auto* any_type = any.GetDescriptor();
     const std::string url =
-        any.GetReflection()->GetString(any, any_type->FindFieldByName("type_url"));
-    if (url != "type.googleapis.com/google.rpc.RetryInfo") continue;
-    auto info = api.NewMessage(api.pool().FindMessageTypeByName("google.rpc.RetryInfo"));
-    if (!info->ParseFromString(
-            any.GetReflection()->GetString(any, any_type->FindFieldByName("value")))) {
-      continue;
+        any.GetReflection()->GetString(any, any.GetDescriptor()->FindFieldByName("type_url"));
+    const std::string name = url.substr(url.rfind('/') + 1);
+    if (api.pool().FindMessageTypeByName(name) != nullptr) continue;
+    // Remove entry i, keeping the order of the others.
+    for (int j = i; j + 1 < reflection->FieldSize(*rpc_status, details_field); ++j) {
+      reflection->SwapElements(rpc_status.get(), details_field, j, j + 1);
     }
-    const auto* delay_field = info->GetDescriptor()->FindFieldByName("retry_delay");
-    const Message& delay = info->GetReflection()->GetMessage(*info, delay_field);
-    const auto* delay_type = delay.GetDescriptor();
-    const int64_t seconds =
-        delay.GetReflection()->GetInt64(delay, delay_type->FindFieldByName("seconds"));
-    const int32_t nanos =
-        delay.GetReflection()->GetInt32(delay, delay_type->FindFieldByName("nanos"));
-    error.retry_after_seconds =
-        std::max<int>(1, static_cast<int>(std::ceil(seconds + nanos / 1e9)));
+    reflection->RemoveLast(rpc_status.get(), details_field);
   }
-  if (!google::protobuf::util::MessageToJsonString(*rpc_status, &error.json).ok()) {
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(*rpc_status, &json).ok()) {
     error.json = R"({"code":13,"message":"internal error"})";
     error.http_status = 500;
+    return error;
   }
+  if (delay) {
+    error.retry_after_seconds = std::max<int>(1, static_cast<int>((delay->count() + 999) / 1000));
+    auto document = nlohmann::json::parse(json);
+    if (!document.contains("details")) document["details"] = nlohmann::json::array();
+    char seconds[32];
+    std::snprintf(seconds, sizeof(seconds), "%.3fs", delay->count() / 1000.0);
+    document["details"].push_back(
+        {{"@type", "type.googleapis.com/google.rpc.RetryInfo"}, {"retryDelay", seconds}});
+    json = document.dump();
+  }
+  error.json = std::move(json);
   return error;
 }
 

@@ -77,11 +77,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         ec == net::error::connection_reset || ec == net::error::operation_aborted) {
       return Shutdown();
     }
-    if (ec == beast::error::timeout) {
-      // Only a request begun but not finished earns a 408; an idle connection just closes.
-      if (parser_ && parser_->got_some()) return Reject(408);
-      return Shutdown();
-    }
+    // A client too slow to send its request (or idle too long) is cut off: the timed-out
+    // stream is already closed, so there is no answer to write.
+    if (ec == beast::error::timeout) return Shutdown();
     if (ec == http::error::body_limit) return Reject(413);
     if (ec == http::error::header_limit) return Reject(431);
     if (ec) return Reject(400);

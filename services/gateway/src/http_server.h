@@ -70,7 +70,8 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1024 * 1024;
   size_t max_header_bytes = 32 * 1024;
   size_t max_headers = 100;
-  // The whole request (headers and body) must arrive within this; a slower client is cut off.
+  // The whole request (headers and body) must arrive within this; a slower client is cut off
+  // (the connection closed without an answer).
   std::chrono::milliseconds read_timeout{10000};
   // A kept-alive connection with no new request for this long is closed.
   std::chrono::milliseconds idle_timeout{60000};
@@ -78,7 +79,7 @@ struct HttpServerOptions {
 };
 
 using HttpHandler = std::function<void(std::shared_ptr<HttpExchange>)>;
-// The answer to a request refused before the handler saw it (status 400, 408, 413 or 431).
+// The answer to a request refused before the handler saw it (status 400, 413 or 431).
 using HttpRejecter = std::function<HttpResponse(int status)>;
 
 class HttpServer {
