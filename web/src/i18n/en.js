@@ -140,6 +140,7 @@ export default {
   'calls.next': 'Next call',
   'calls.empty': 'No one is left to call in this campaign right now.',
   'calls.contact': 'Contact',
+  'calls.nameWithheld': 'The name is withheld for your role; the numbers are yours for this call.',
   'calls.phones': 'Phone numbers',
   'calls.leaseLeft': 'Yours for {m}:{s} more; the numbers hide when that runs out.',
   'calls.leaseExpired': 'The call lease ran out: numbers hidden.',

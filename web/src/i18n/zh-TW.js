@@ -140,6 +140,7 @@ export default {
   'calls.next': '下一通電話',
   'calls.empty': '此活動目前沒有待撥打的對象。',
   'calls.contact': '聯絡人',
+  'calls.nameWithheld': '依您的角色不顯示姓名；本通電話期間可使用號碼。',
   'calls.phones': '電話號碼',
   'calls.leaseLeft': '保留給您 {m}:{s}，時間到後將隱藏號碼。',
   'calls.leaseExpired': '通話保留時間已到：號碼已隱藏。',

@@ -126,6 +126,7 @@ export function renderCalls(main) {
           'section',
           { class: 'card', 'aria-labelledby': 'callee-title' },
           h('h2', { id: 'callee-title' }, contact ? [contact.givenName, contact.familyName].filter(Boolean).join(' ') || t('calls.contact') : t('calls.contact')),
+          contact?.personalDataMasked ? h('p', { class: 'muted' }, t('calls.nameWithheld')) : null,
           contact?.jobTitle ? h('p', {}, contact.jobTitle, contact.department ? ` · ${contact.department}` : '') : null,
           h('h3', {}, t('calls.phones')),
           phones,
