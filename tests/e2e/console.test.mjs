@@ -428,30 +428,25 @@ describe('console', { timeout: 240000 }, () => {
     });
   });
 
-  test('dashboard and case queue: charts, recommendations, cases by priority then time to breach', async () => {
+  test('case queue and dashboard: cases by priority then time to breach; charts and recommendations', async () => {
     // Two more complaints from the account of the live-SLA case: three make a recommendation.
+    const more = [];
     for (const [level, description] of [['LEVEL_LOW', 'Invoice sent twice'], ['LEVEL_MEDIUM', 'Pallet label missing']]) {
-      await api('POST', 'cases', tokens.admin, {
-        account: accounts.keelung.name,
-        channel: 'COMMUNICATION_CHANNEL_EMAIL',
-        kind: 'CASE_KIND_COMPLAINT',
-        category: 'CASE_CATEGORY_BILLING_ERROR',
-        description,
-        impact: level,
-        urgency: level,
-        accountTier: 'ACCOUNT_TIER_KEY',
-      });
+      more.push(
+        await api('POST', 'cases', tokens.admin, {
+          account: accounts.keelung.name,
+          channel: 'COMMUNICATION_CHANNEL_EMAIL',
+          kind: 'CASE_KIND_COMPLAINT',
+          category: 'CASE_CATEGORY_BILLING_ERROR',
+          description,
+          impact: level,
+          urgency: level,
+          accountTier: 'ACCOUNT_TIER_KEY',
+        }),
+      );
     }
-    await scenario('08-dashboard', async (s) => {
+    await scenario('08-case-queue', async (s) => {
       await s.signIn(tokens.supervisor);
-      await s.goto('/dashboard');
-      await s.page.waitForSelector('#dashboard[aria-busy=false] figure.chart');
-      const charts = await s.page.$$eval('figure.chart svg[role=img]', (els) => els.length);
-      assert.equal(charts, 3);
-      assert.match(await s.text('ul.tiles'), /Cases\s*3/);
-      assert.match(await s.text('ul.recs'), /Repeated complaints/);
-      await noSeriousViolations(s, '08-dashboard');
-
       await s.goto('/cases');
       await s.page.waitForSelector('#case-queue tbody tr');
       const priorities = await s.page.$$eval('#case-queue tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
@@ -459,12 +454,33 @@ describe('console', { timeout: 240000 }, () => {
       const accountsShown = await s.page.$$eval('#case-queue tbody tr td:nth-child(2)', (tds) => [...new Set(tds.map((td) => td.textContent))]);
       assert.deepEqual(accountsShown, ['Keelung Logistics']);
       await noSeriousViolations(s, '08-case-queue');
-      await s.screenshot('08-case-queue');
+    });
+
+    // One case resolved at once (within its SLA) and its survey answered: figures to chart.
+    let solved = await api('POST', `${more[1].name}:transition`, tokens.admin, { status: 'CASE_STATUS_IN_PROGRESS', etag: more[1].etag });
+    solved = await api('POST', `${solved.name}:resolve`, tokens.admin, { resolution: { summary: 'Labels reprinted', code: 'RESOLUTION_CODE_FIXED' }, etag: solved.etag });
+    const { surveys } = await api('GET', 'surveys', tokens.admin, undefined, { params: { filter: `case = "${solved.name}"` } });
+    assert.equal(surveys?.length, 1, 'resolving requests a survey');
+    await api('POST', `${surveys[0].name}:answer`, tokens.admin, { csat: 5, nps: 10 });
+
+    await scenario('09-dashboard', async (s) => {
+      await s.signIn(tokens.supervisor);
+      await s.goto('/dashboard');
+      await s.page.waitForSelector('#dashboard[aria-busy=false] figure.chart');
+      const charts = await s.page.$$eval('figure.chart svg[role=img]', (els) => els.length);
+      assert.equal(charts, 3);
+      assert.match(await s.text('ul.tiles'), /Cases\s*3/);
+      assert.match(await s.text('ul.tiles'), /CSAT \(4–5\)\s*100%/);
+      // This week's points: resolution compliance, CSAT and NPS.
+      const points = await s.page.$$eval('figure.chart', (figs) => figs.map((f) => f.querySelectorAll('circle').length));
+      assert.ok(points[0] >= 1 && points[1] >= 2, `points per chart: ${points}`);
+      assert.match(await s.text('ul.recs'), /Repeated complaints/);
+      await noSeriousViolations(s, '09-dashboard');
     });
   });
 
   test('switch to zh-TW', async () => {
-    await scenario('09-zh-TW', async (s) => {
+    await scenario('10-zh-TW', async (s) => {
       await s.signIn(tokens.manager);
       await s.page.waitForSelector('#account-results table');
       await s.page.select('#lang', 'zh-TW');
@@ -473,7 +489,7 @@ describe('console', { timeout: 240000 }, () => {
       assert.equal(await s.text('h1'), '我的客戶');
       await s.page.waitForSelector('#account-results table');
       assert.match(await s.text('#account-results thead'), /生命週期階段/);
-      await noSeriousViolations(s, '09-zh-TW');
+      await noSeriousViolations(s, '10-zh-TW');
       // The choice is kept across a reload.
       await s.page.reload({ waitUntil: 'load' });
       assert.equal(await s.page.$eval('html', (el) => el.lang), 'zh-TW');
