@@ -4,6 +4,7 @@ import { h, replace } from './lib/dom.js';
 import { hasAny, session, signOut } from './lib/auth.js';
 import { LANGUAGES, language, onLanguageChange, setLanguage, t } from './lib/i18n.js';
 import { closeAll, onLiveStatus } from './lib/live.js';
+import { navigate, setNavigator } from './lib/nav.js';
 import { renderSignIn } from './pages/signin.js';
 import { renderAccounts, renderAccountForm } from './pages/accounts.js';
 import { renderAccount } from './pages/account.js';
@@ -37,11 +38,11 @@ const root = document.getElementById('app');
 let cleanup = null;
 let liveState = 'idle';
 
-export function navigate(path, { replace: replaceState = false } = {}) {
+setNavigator((path, { replace: replaceState = false } = {}) => {
   if (replaceState) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
   render();
-}
+});
 
 function allowedMenu() {
   return MENU.filter((m) => hasAny(...m.roles));

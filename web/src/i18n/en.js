@@ -150,6 +150,7 @@ export default {
   'calls.summary': 'Summary',
   'calls.duration': 'Duration (seconds)',
   'calls.followUp': 'Follow-up (optional)',
+  'calls.followUpFailed': 'The follow-up was not set: {message}',
   'calls.logged': 'Call logged: {outcome}, {time}.',
 
   'quotes.title': 'Quote builder',

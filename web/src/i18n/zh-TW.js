@@ -150,6 +150,7 @@ export default {
   'calls.summary': '摘要',
   'calls.duration': '通話秒數',
   'calls.followUp': '後續追蹤（選填）',
+  'calls.followUpFailed': '後續追蹤未能建立：{message}',
   'calls.logged': '已記錄通話：{outcome}，{time}。',
 
   'quotes.title': '報價建立',

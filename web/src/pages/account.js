@@ -338,7 +338,11 @@ export function renderAccount(main, name) {
   }
 
   loadProfile();
-  Object.values(loaders).forEach((load) => load());
+  // Follow-ups are filtered by the key contacts, so they wait for them.
+  for (const [key, load] of Object.entries(loaders)) {
+    if (key === 'keyContacts') load().then(() => loaders.followUps());
+    else if (key !== 'followUps') load();
+  }
 
   const stops = [
     subscribe('account', { subjectPrefix: name }, (ev) => {

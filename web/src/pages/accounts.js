@@ -5,7 +5,7 @@ import { session } from '../lib/auth.js';
 import { formatDateTime, t, tEnum } from '../lib/i18n.js';
 import { clearErrors, enumOptions, field, formBanner, formValues, showErrors } from '../lib/forms.js';
 import { accounts } from '../lib/resources.js';
-import { navigate } from '../main.js';
+import { navigate } from '../lib/nav.js';
 import { accountFilter } from '../lib/logic.js';
 import { empty, table } from './common.js';
 

@@ -145,24 +145,28 @@ export function renderCalls(main) {
     const v = formValues(form);
     const campaign = assignment.campaign || campaignName();
     try {
-      if (v.follow_up_due) {
-        await contacts.createFollowUp(assignment.contact, {
-          dueTime: new Date(v.follow_up_due).toISOString(),
-          subject: v.follow_up_subject,
-        });
-      }
+      // The call first: it closes the lease. A follow-up that then fails is reported beside it.
       const interaction = await campaigns.recordOutcome(campaign, {
         contact: assignment.contact,
         outcome,
         durationSeconds: v.duration_seconds ? Number(v.duration_seconds) : 0,
         summary: v.summary,
       });
+      let followUpError = null;
+      if (v.follow_up_due) {
+        try {
+          await contacts.createFollowUp(assignment.contact, { dueTime: new Date(v.follow_up_due).toISOString(), subject: v.follow_up_subject });
+        } catch (err) {
+          followUpError = err;
+        }
+      }
       stopTimer();
       assignment = null;
       replace(workspace);
       replace(
         status,
         h('p', { class: 'notice ok' }, t('calls.logged', { outcome: tEnum(outcome, 'INTERACTION_OUTCOME_'), time: formatDateTime(interaction.interactionTime ?? interaction.createTime) })),
+        followUpError ? h('p', { class: 'notice error' }, t('calls.followUpFailed', { message: errorText(followUpError) })) : null,
       );
       pick.querySelector('#next-call').focus();
     } catch (err) {
