@@ -41,6 +41,7 @@ async function scenario(name, fn) {
   const s = await Session.open(browser, { baseUrl: suite.baseUrl, outDir });
   try {
     await fn(s);
+    assert.deepEqual(s.cspViolations(), [], 'the console keeps to its Content-Security-Policy');
   } finally {
     await s.screenshot(name).catch(() => {});
     await s.close();
@@ -196,6 +197,7 @@ describe('console', { timeout: 240000 }, () => {
 
   test('account page: open one, a validation message at its field, a conflict reloaded and retried', async () => {
     const account = accounts.foods;
+    await api('POST', 'accounts', tokens.manager, { displayName: 'Formosa Foods Kaohsiung', type: 'ORGANIZATION_TYPE_COMMERCIAL', parent: account.name });
     await scenario('03-account', async (s) => {
       await s.signIn(tokens.manager);
       await s.goto('/accounts');
@@ -205,6 +207,7 @@ describe('console', { timeout: 240000 }, () => {
       for (const id of ['profile', 'hierarchy', 'team', 'needs', 'key-contacts', 'interactions', 'follow-ups', 'cases', 'terms', 'sales']) {
         await s.page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-busy') === 'false', {}, `#${id} .section-body`);
       }
+      await s.waitForText('#hierarchy ul.tree li', 'Formosa Foods Kaohsiung');
       const sectionErrors = await s.page.$$eval('.section-body .notice.error', (els) => els.map((el) => `${el.closest('section').id}: ${el.textContent}`));
       assert.deepEqual(sectionErrors, [], 'every section of the account page loads');
       await noSeriousViolations(s, '03-account');

@@ -164,15 +164,18 @@ export function renderAccount(main, name) {
               ? h(
                   'ul',
                   { class: 'tree', 'aria-label': t('account.hierarchy') },
-                  nodes.map((n) =>
-                    h(
+                  nodes.map((n) => {
+                    const li = h(
                       'li',
-                      { style: `--depth:${n.depth}` },
+                      {},
                       h('a', { href: `/accounts/${idOf(n.account.name)}`, 'data-link': '' }, n.account.displayName),
                       ' ',
                       h('span', { class: 'muted' }, tEnum(n.account.lifecycleStage, 'LIFECYCLE_STAGE_')),
-                    ),
-                  ),
+                    );
+                    // CSSOM, not a style attribute: the CSP allows no inline styles.
+                    li.style.setProperty('--depth', String(n.depth));
+                    return li;
+                  }),
                 )
               : empty('account.noChildren'),
           ];
