@@ -53,7 +53,3 @@ export function slaBadge(state) {
   const s = state || 'SLA_STATE_NONE';
   return h('span', { class: ['badge', SLA_CLASS[s] ?? 'neutral'], dataset: { sla: s } }, tEnum(s, 'SLA_STATE_'));
 }
-
-export function badge(value, prefix) {
-  return h('span', { class: 'badge neutral' }, tEnum(value, prefix));
-}
