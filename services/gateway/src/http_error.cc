@@ -72,6 +72,7 @@ HttpError RenderError(const ApiDescriptors& api, const grpc::Status& status) {
   auto rpc_status = api.NewMessage(type);
   const bool has_details =
       !status.error_details().empty() && rpc_status->ParseFromString(status.error_details());
+  grpc::Status effective = status;
   if (!has_details) {
     rpc_status->Clear();
     const auto* reflection = rpc_status->GetReflection();
@@ -84,8 +85,8 @@ HttpError RenderError(const ApiDescriptors& api, const grpc::Status& status) {
       transport = common::WithRetryDelay(common::WithReason(transport, "SERVICE_UNREACHABLE"),
                                          std::chrono::seconds(1));
     }
-    grpc::Status rebuilt = common::ToGrpcStatus(transport);
-    if (!rpc_status->ParseFromString(rebuilt.error_details())) {
+    effective = common::ToGrpcStatus(transport);
+    if (!rpc_status->ParseFromString(effective.error_details())) {
       reflection->SetString(rpc_status.get(), type->FindFieldByName("message"),
                             TransportMessage(status.error_code()));
     }
@@ -93,7 +94,7 @@ HttpError RenderError(const ApiDescriptors& api, const grpc::Status& status) {
   // RetryInfo, which the vendored google/rpc protos do not declare (errors.h writes it by
   // hand), becomes Retry-After and is shown as its JSON form by hand; any other detail of a type
   // the API does not know is left out rather than failing the whole answer.
-  const auto delay = common::RetryDelayOf(common::FromGrpcStatus(status));
+  const auto delay = common::RetryDelayOf(common::FromGrpcStatus(effective));
   const auto* details_field = type->FindFieldByName("details");
   const auto* reflection = rpc_status->GetReflection();
   std::vector<std::string> unknown_types;

@@ -4,7 +4,11 @@
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/escaping.h"
+#include "accord/account/v1/account.pb.h"
+#include "accord/events/v1/events.pb.h"
 #include "gateway_fixture.h"
+#include "grpc_web.h"
 
 namespace accord::gateway {
 namespace {
@@ -14,7 +18,7 @@ TEST_F(GatewayTest, CorsAllowsOnlyConfiguredOrigins) {
   HttpReply refused =
       Http(port_, "GET", "/v1/accounts", "", {Bearer(), {"Origin", "https://evil.example"}});
   EXPECT_EQ(refused.status, 403);
-  EXPECT_EQ(refused.Json()["details"][0]["reason"], "ORIGIN_NOT_ALLOWED");
+  EXPECT_EQ(ReasonOf(refused), "ORIGIN_NOT_ALLOWED");
   EXPECT_EQ(refused.Header("access-control-allow-origin"), "");
   HttpReply same = Http(port_, "GET", "/v1/accounts", "",
                         {Bearer(), {"Origin", "http://127.0.0.1:" + std::to_string(port_)}});
@@ -47,7 +51,7 @@ TEST_F(GatewayTest, LimitsOnBodyHeadersAndSlowClients) {
   const std::string big(10 * 1024 * 1024, 'x');
   HttpReply too_big = Http(port_, "POST", "/v1/accounts", big, {Bearer()});
   EXPECT_EQ(too_big.status, 413);
-  EXPECT_EQ(too_big.Json()["details"][0]["reason"], "REQUEST_TOO_LARGE");
+  EXPECT_EQ(ReasonOf(too_big), "REQUEST_TOO_LARGE");
 
   // 10 000 headers: 431.
   std::vector<std::pair<std::string, std::string>> many = {Bearer()};
@@ -88,7 +92,7 @@ TEST_F(GatewayTest, ConcurrencyLimitPerClientAnswers429WithRetryAfter) {
   HttpReply limited = Http(gateway->port(), "GET", "/v1/accounts", "", {Bearer()});
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.Header("retry-after"), "1");
-  EXPECT_EQ(limited.Json()["details"][0]["reason"], "TOO_MANY_CONCURRENT_CALLS") << limited.body;
+  EXPECT_EQ(ReasonOf(limited), "TOO_MANY_CONCURRENT_CALLS") << limited.body;
 }
 
 // Reads SSE frames until one whose data mentions `needle`; returns its id.
@@ -154,6 +158,100 @@ TEST_F(GatewayTest, EventStreamResumesAfterLastEventIdAcrossARestart) {
   EXPECT_EQ(Http(port_, "GET", "/v1/events/nothing", "", {Bearer()}).status, 404);
   // access_token is for streams only.
   EXPECT_EQ(Http(port_, "GET", "/v1/accounts?access_token=" + AdminToken()).status, 400);
+}
+
+// A gRPC-Web call as a browser's grpc-web client sends it: one framed message in a POST.
+RawConnection GrpcWebCall(int port, const std::string& path, const std::string& message, bool text,
+                          const std::string& extra_headers = "") {
+  RawConnection connection(port);
+  std::string body = GrpcWebFrame(message);
+  if (text) body = absl::Base64Escape(body);
+  connection.Send("POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
+                  "Content-Type: application/grpc-web" + (text ? "-text" : "") +
+                  "+proto\r\nX-Grpc-Web: 1\r\nAuthorization: Bearer " + AdminToken() + "\r\n" +
+                  extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                  body);
+  return connection;
+}
+
+// grpc-web-text bodies are base64 chunks, each padded on its own.
+std::string DecodeChunks(const std::string& text) {
+  std::string out, chunk;
+  for (size_t i = 0; i + 4 <= text.size(); i += 4) {
+    chunk += text.substr(i, 4);
+    if (text.substr(i, 4).find('=') != std::string::npos || i + 4 == text.size()) {
+      std::string decoded;
+      absl::Base64Unescape(chunk, &decoded);
+      out += decoded;
+      chunk.clear();
+    }
+  }
+  return out;
+}
+
+TEST_F(GatewayTest, GrpcWebUnaryAndServerStreaming) {
+  const std::string name = CreateAccount(port_, "Web Ltd");
+  account::v1::GetAccountRequest get;
+  get.set_name(name);
+  for (bool text : {false, true}) {
+    SCOPED_TRACE(text ? "grpc-web-text" : "grpc-web");
+    auto call = GrpcWebCall(port_, "/accord.account.v1.AccountService/GetAccount",
+                            get.SerializeAsString(), text);
+    call.ReadToEnd();
+    HttpReply reply = ParseReply(call.received);
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.Header("content-type"),
+              text ? "application/grpc-web-text+proto" : "application/grpc-web+proto");
+    const std::string body = text ? DecodeChunks(reply.body) : reply.body;
+    auto messages = GrpcWebMessages(body);
+    ASSERT_TRUE(messages.ok());
+    ASSERT_EQ(messages->size(), 1u);
+    account::v1::Account account;
+    ASSERT_TRUE(account.ParseFromString((*messages)[0]));
+    EXPECT_EQ(account.name(), name);
+    EXPECT_NE(body.find("grpc-status: 0\r\n"), std::string::npos);
+  }
+  // An error is the trailer alone, with the service's details.
+  account::v1::GetAccountRequest missing;
+  missing.set_name("accounts/00000000-0000-7000-8000-000000000000");
+  auto error = GrpcWebCall(port_, "/accord.account.v1.AccountService/GetAccount",
+                           missing.SerializeAsString(), false);
+  error.ReadToEnd();
+  HttpReply refused = ParseReply(error.received);
+  EXPECT_EQ(refused.status, 200);
+  EXPECT_NE(refused.body.find("grpc-status: 5\r\n"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("grpc-status-details-bin: "), std::string::npos);
+  auto unknown = GrpcWebCall(port_, "/accord.account.v1.AccountService/NoSuchMethod", "", false);
+  unknown.ReadToEnd();
+  EXPECT_NE(ParseReply(unknown.received).body.find("grpc-status: 12\r\n"), std::string::npos);
+
+  // Server streaming: Subscribe on the account service's stream, frame by frame.
+  events::v1::SubscribeRequest subscribe;
+  subscribe.set_type_prefix("accord.account.v1.AccountCreated");
+  auto stream = GrpcWebCall(port_, "/accord.events.v1.EventService/Subscribe",
+                            subscribe.SerializeAsString(), false, "X-Accord-Service: account\r\n");
+  ASSERT_TRUE(stream.ReadUntil("\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the subscription is open
+  const std::string created = CreateAccount(port_, "Web Streamed");
+  ASSERT_TRUE(stream.ReadUntil(created)) << stream.received;
+  HttpReply head = ParseReply(stream.received);
+  EXPECT_EQ(head.status, 200);
+  // The body so far is whole frames up to the event (the stream stays open).
+  std::string body = head.body;
+  events::v1::SubscribeResponse event;
+  std::string cursor;
+  size_t at = 0;
+  while (at + 5 <= body.size()) {
+    const uint32_t size =
+        (static_cast<uint8_t>(body[at + 1]) << 24) | (static_cast<uint8_t>(body[at + 2]) << 16) |
+        (static_cast<uint8_t>(body[at + 3]) << 8) | static_cast<uint8_t>(body[at + 4]);
+    if (at + 5 + size > body.size()) break;
+    if (event.ParseFromString(body.substr(at + 5, size)) && event.event().subject() == created) {
+      cursor = event.cursor();
+    }
+    at += 5 + size;
+  }
+  EXPECT_FALSE(cursor.empty()) << "no frame carried the new account's event";
 }
 
 TEST_F(GatewayTest, ServesStaticFilesWithIndexFallback) {

@@ -131,6 +131,26 @@ inline HttpReply Http(int port, const std::string& method, const std::string& ta
   return ParseReply(connection.received);
 }
 
+// The ErrorInfo reason of an error answer, and whether it carries a detail of `type`.
+inline std::string ReasonOf(const HttpReply& reply) {
+  auto json = reply.Json();
+  if (!json.is_object() || !json.contains("details")) return "";
+  for (const auto& detail : json["details"]) {
+    if (detail.value("@type", "") == "type.googleapis.com/google.rpc.ErrorInfo") {
+      return detail.value("reason", "");
+    }
+  }
+  return "";
+}
+inline bool HasDetail(const HttpReply& reply, const std::string& type) {
+  auto json = reply.Json();
+  if (!json.is_object() || !json.contains("details")) return false;
+  for (const auto& detail : json["details"]) {
+    if (detail.value("@type", "") == type) return true;
+  }
+  return false;
+}
+
 inline std::string AdminToken() { return testing::TokenFor("admin-1", {common::Role::kAdmin}); }
 inline std::pair<std::string, std::string> Bearer(const std::string& token = AdminToken()) {
   return {"Authorization", "Bearer " + token};
