@@ -23,6 +23,9 @@ PACKAGES=(
   libboost1.74-dev
   # servers and clients for local runs and tests (PostgreSQL binaries: /usr/lib/postgresql/15/bin)
   postgresql-15 redis-server redis-tools nghttp2-client
+  # the web console's end-to-end tests (tests/e2e, label e2e): a real browser, headless, driven by
+  # puppeteer-core; Noto CJK so zh-TW pages render real glyphs in the screenshots
+  chromium fonts-noto-cjk
 )
 
 if [[ ${ACCORD_SKIP_DEPS:-0} == 1 ]]; then
