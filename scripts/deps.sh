@@ -20,7 +20,14 @@ PACKAGES=(
   libhowardhinnant-date-dev tzdata
   # servers and clients for local runs and tests (PostgreSQL binaries: /usr/lib/postgresql/15/bin)
   postgresql-15 redis-server redis-tools nghttp2-client
+  # deploy checks (tests/deploy): promtool checks and unit-tests the Prometheus alert rules
+  prometheus
 )
+# The deploy checks also run Node (kubernetes-models validates the rendered manifests, offline):
+# Debian's nodejs and npm, unless a Node is already installed some other way.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 if [[ ${ACCORD_SKIP_DEPS:-0} == 1 ]]; then
   exit 0
