@@ -17,6 +17,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -135,12 +136,10 @@ struct ProcessStats {
 ProcessStats StatsOf(pid_t pid) {
   ProcessStats stats;
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  long value = 0;
-  std::string unit;
-  while (status >> key >> value >> unit) {
-    if (key == "VmRSS:") stats.rss_kib = value;
-    if (key == "VmHWM:") stats.peak_kib = value;
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) stats.rss_kib = std::stol(line.substr(6));
+    if (line.starts_with("VmHWM:")) stats.peak_kib = std::stol(line.substr(6));
   }
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
@@ -215,7 +214,18 @@ TEST_P(DrainTest, SigtermUnderLoadFailsNoRetriedCallAndExitsWithinTheGracePeriod
   options.max_attempts = 5;
   options.initial_backoff = std::chrono::milliseconds(50);
   options.max_backoff = std::chrono::milliseconds(500);
-  common::ServiceClient client(options);
+  // The kit's client, as it is, with one addition: it watches each replica's grpc.health.v1
+  // readiness (client-side health checking), so round_robin stops picking a replica the moment it
+  // starts draining instead of when its connection goes. Without it, a call that reaches the
+  // server just as it stops listening can end CANCELLED, which no retry policy covers.
+  auto config = nlohmann::json::parse(common::ServiceClient::ServiceConfigJson(options));
+  config["healthCheckConfig"] = {{"serviceName", ""}};
+  grpc::ChannelArguments args;
+  args.SetServiceConfigJSON(config.dump());
+  args.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
+  auto channel =
+      grpc::CreateCustomChannel(options.address, grpc::InsecureChannelCredentials(), args);
 
   std::atomic<bool> stop{false};
   std::atomic<int> succeeded{0};
@@ -226,7 +236,7 @@ TEST_P(DrainTest, SigtermUnderLoadFailsNoRetriedCallAndExitsWithinTheGracePeriod
   for (int i = 0; i < 4; ++i) {
     load.emplace_back([&] {
       while (!stop.load()) {
-        grpc::Status status = target.call(client.channel());
+        grpc::Status status = target.call(channel);
         if (status.ok()) {
           succeeded.fetch_add(1);
         } else {
