@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "accord/common/metrics.h"
 #include "accord/common/migrations.h"
 #include "accord/common/server.h"
 #include "support/servers.h"
@@ -77,6 +78,38 @@ TEST(HealthTest, DatabaseOutageTurnsReadinessOffButLivenessStaysServing) {
   postgres.Start();
   EXPECT_EQ(WaitFor(harness.channel(), "", kServing, std::chrono::seconds(15)), kServing);
   EXPECT_EQ(testing::HealthStatus(harness.channel(), kEventService), kServing);
+}
+
+// True once the global registry shows `series` with `value` (within `timeout`).
+bool WaitForSeries(const std::string& series, const std::string& value,
+                   std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (MetricsRegistry::Global().RenderText().find(series + " " + value + "\n") !=
+        std::string::npos) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST(HealthTest, RedisOutageIsReportedButTakesNoReplicaOutOfService) {
+  testing::ScopedRedisServer redis;
+  testing::TestDatabase database;
+  testing::ServiceHarness harness(BareDefinition("probe_redis"), database.url(), redis.url());
+  const std::string series = "accord_redis_up{service=\"probe-test\"}";
+  ASSERT_EQ(WaitFor(harness.channel(), "", kServing, std::chrono::seconds(10)), kServing);
+  EXPECT_TRUE(WaitForSeries(series, "1", std::chrono::seconds(10)));
+
+  redis.Kill();
+  EXPECT_TRUE(WaitForSeries(series, "0", std::chrono::seconds(10)));
+  // Without Redis the service still serves from PostgreSQL: it stays ready, and alive.
+  EXPECT_EQ(testing::HealthStatus(harness.channel(), ""), kServing);
+  EXPECT_EQ(testing::HealthStatus(harness.channel(), kLivenessHealthName), kServing);
+
+  redis.Start();
+  EXPECT_TRUE(WaitForSeries(series, "1", std::chrono::seconds(15)));
 }
 
 TEST(HealthTest, LivenessTurnsOffWhileNoWorkerTakesWorkAndBackAfter) {
