@@ -143,6 +143,40 @@ TEST(HealthTest, LivenessTurnsOffWhileNoWorkerTakesWorkAndBackAfter) {
             kServing);
 }
 
+// Whether the channel's connection is still the one it opened: polls for `wait`, false as soon
+// as the server has ended it (GOAWAY turns the channel IDLE).
+bool StaysConnected(const std::shared_ptr<grpc::Channel>& channel, std::chrono::milliseconds wait) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (channel->GetState(false) != GRPC_CHANNEL_READY) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+TEST(ConnectionAgeTest, ServerEndsOldConnectionsAndClientsReconnect) {
+  testing::TestDatabase database;
+  auto definition = BareDefinition("conn_age");
+  auto settings = testing::TestSettings(definition, database.url(), testing::SharedRedisUrl());
+  settings.max_connection_age = std::chrono::milliseconds(300);
+  testing::ServiceHarness harness(definition, settings);
+  ASSERT_EQ(WaitFor(harness.channel(), "", kServing, std::chrono::seconds(10)), kServing);
+  ASSERT_EQ(harness.channel()->GetState(false), GRPC_CHANNEL_READY);
+  EXPECT_FALSE(StaysConnected(harness.channel(), std::chrono::seconds(3)));
+  // The next call connects again.
+  EXPECT_EQ(testing::HealthStatus(harness.channel(), ""), kServing);
+}
+
+TEST(ConnectionAgeTest, ZeroKeepsConnectionsOpen) {
+  testing::TestDatabase database;
+  auto definition = BareDefinition("conn_age_off");
+  auto settings = testing::TestSettings(definition, database.url(), testing::SharedRedisUrl());
+  settings.max_connection_age = std::chrono::milliseconds(0);
+  testing::ServiceHarness harness(definition, settings);
+  ASSERT_EQ(WaitFor(harness.channel(), "", kServing, std::chrono::seconds(10)), kServing);
+  EXPECT_TRUE(StaysConnected(harness.channel(), std::chrono::seconds(2)));
+}
+
 TEST(SchemaCheckTest, ListsWhatIsNotAppliedInOrder) {
   testing::TestDatabase database;
   const std::vector<Migration> own = {{"0001_things", "CREATE TABLE things (id int)"},
