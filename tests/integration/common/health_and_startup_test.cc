@@ -154,27 +154,31 @@ bool StaysConnected(const std::shared_ptr<grpc::Channel>& channel, std::chrono::
   return true;
 }
 
-TEST(ConnectionAgeTest, ServerEndsOldConnectionsAndClientsReconnect) {
-  testing::TestDatabase database;
-  auto definition = BareDefinition("conn_age");
-  auto settings = testing::TestSettings(definition, database.url(), testing::SharedRedisUrl());
-  settings.max_connection_age = std::chrono::milliseconds(300);
-  testing::ServiceHarness harness(definition, settings);
-  ASSERT_EQ(WaitFor(harness.channel(), "", kServing, std::chrono::seconds(10)), kServing);
-  ASSERT_EQ(harness.channel()->GetState(false), GRPC_CHANNEL_READY);
-  EXPECT_FALSE(StaysConnected(harness.channel(), std::chrono::seconds(3)));
+// A ready bare service whose connections live `age` (0: forever), with a connected channel.
+class ConnectionAgeTest : public ::testing::Test {
+ protected:
+  void Start(std::chrono::milliseconds age) {
+    auto definition = BareDefinition("conn_age");
+    auto settings = testing::TestSettings(definition, database_.url(), testing::SharedRedisUrl());
+    settings.max_connection_age = age;
+    harness_ = std::make_unique<testing::ServiceHarness>(definition, settings);
+    ASSERT_EQ(WaitFor(harness_->channel(), "", kServing, std::chrono::seconds(10)), kServing);
+    ASSERT_EQ(harness_->channel()->GetState(false), GRPC_CHANNEL_READY);
+  }
+  testing::TestDatabase database_;
+  std::unique_ptr<testing::ServiceHarness> harness_;
+};
+
+TEST_F(ConnectionAgeTest, ServerEndsOldConnectionsAndClientsReconnect) {
+  Start(std::chrono::milliseconds(300));
+  EXPECT_FALSE(StaysConnected(harness_->channel(), std::chrono::seconds(3)));
   // The next call connects again.
-  EXPECT_EQ(testing::HealthStatus(harness.channel(), ""), kServing);
+  EXPECT_EQ(testing::HealthStatus(harness_->channel(), ""), kServing);
 }
 
-TEST(ConnectionAgeTest, ZeroKeepsConnectionsOpen) {
-  testing::TestDatabase database;
-  auto definition = BareDefinition("conn_age_off");
-  auto settings = testing::TestSettings(definition, database.url(), testing::SharedRedisUrl());
-  settings.max_connection_age = std::chrono::milliseconds(0);
-  testing::ServiceHarness harness(definition, settings);
-  ASSERT_EQ(WaitFor(harness.channel(), "", kServing, std::chrono::seconds(10)), kServing);
-  EXPECT_TRUE(StaysConnected(harness.channel(), std::chrono::seconds(2)));
+TEST_F(ConnectionAgeTest, ZeroKeepsConnectionsOpen) {
+  Start(std::chrono::milliseconds(0));
+  EXPECT_TRUE(StaysConnected(harness_->channel(), std::chrono::seconds(2)));
 }
 
 TEST(SchemaCheckTest, ListsWhatIsNotAppliedInOrder) {
