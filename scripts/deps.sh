@@ -26,7 +26,14 @@ PACKAGES=(
   # the web console's end-to-end tests (tests/e2e, label e2e): a real browser, headless, driven by
   # puppeteer-core; Noto CJK so zh-TW pages render real glyphs in the screenshots
   chromium fonts-noto-cjk
+  # deploy checks (tests/deploy): promtool checks and unit-tests the Prometheus alert rules
+  prometheus
 )
+# The deploy checks also run Node (kubernetes-models validates the rendered manifests, offline):
+# Debian's nodejs and npm, unless a Node is already installed some other way.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 if [[ ${ACCORD_SKIP_DEPS:-0} == 1 ]]; then
   exit 0
