@@ -32,7 +32,7 @@ constexpr int kDefaultHorizon = 3;
 constexpr int kMaxHorizon = 12;
 constexpr int kDefaultRecommendations = 20;
 constexpr int kMaxRecommendations = 100;
-constexpr int kOverviewRecommendations = 5;
+constexpr int kOverviewSales = 5;
 constexpr int kMoversShown = 5;
 constexpr int64_t kBasketWindow = 730 * kDay;  // sales that shape recommendations
 
@@ -302,6 +302,11 @@ absl::StatusOr<v1::AccountInsights> AccountInsightsLogic::InsightsOf(const Insig
   ACCORD_ASSIGN_OR_RETURN(InsightFacts facts,
                           repository_.LoadAccountFacts(account.id, false, settings_.currency));
   return Build(account, facts, false, kDefaultMonths, kDefaultHorizon, now);
+}
+
+absl::StatusOr<std::vector<v1::OverviewSale>> AccountInsightsLogic::RecentSalesOf(
+    const InsightAccount& account) {
+  return repository_.RecentSales(account.id, kOverviewSales);
 }
 
 absl::StatusOr<std::vector<v1::Recommendation>> AccountInsightsLogic::RecommendationsOf(

@@ -46,6 +46,8 @@ class AccountInsightsLogic {
   absl::StatusOr<v1::AccountInsights> InsightsOf(const InsightAccount& account, int64_t now);
   absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsOf(const InsightAccount& account,
                                                                     int64_t now);
+  // The account's last sales, as the insights learned them from pricing-terms.
+  absl::StatusOr<std::vector<v1::OverviewSale>> RecentSalesOf(const InsightAccount& account);
   // The account, after the read access check; NOT_FOUND, PERMISSION_DENIED.
   absl::StatusOr<InsightAccount> ReadableAccount(const common::Principal& caller,
                                                  const std::string& account_id);

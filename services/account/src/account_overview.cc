@@ -7,7 +7,6 @@
 #include <mutex>
 
 #include "accord/contact/v1/account_relation.grpc.pb.h"
-#include "accord/pricing/v1/quote.grpc.pb.h"
 #include "accord/pricing/v1/trading_terms.grpc.pb.h"
 #include "accord/quality/v1/case.grpc.pb.h"
 #include "resource_names.h"
@@ -17,7 +16,6 @@ namespace {
 
 constexpr int kCases = 50;
 constexpr int kTerms = 20;
-constexpr int kSales = 5;
 constexpr int kContacts = 50;
 // After the deadline, how long to wait for the cancelled calls' callbacks before answering
 // without them (they finish later against the shared state).
@@ -58,7 +56,6 @@ struct OverviewPeers::Clients {
         quality(WithReads(settings.quality, {"accord.quality.v1.CaseService/ListCases"})),
         relations(contact::v1::ContactAccountRelationService::NewStub(contact.channel())),
         terms(pricing::v1::TradingTermsService::NewStub(pricing.channel())),
-        quotes(pricing::v1::QuoteService::NewStub(pricing.channel())),
         cases(quality::v1::CaseService::NewStub(quality.channel())) {}
 
   static common::ServiceClientOptions WithReads(common::ServiceClientOptions options,
@@ -72,7 +69,6 @@ struct OverviewPeers::Clients {
   common::ServiceClient quality;
   std::unique_ptr<contact::v1::ContactAccountRelationService::Stub> relations;
   std::unique_ptr<pricing::v1::TradingTermsService::Stub> terms;
-  std::unique_ptr<pricing::v1::QuoteService::Stub> quotes;
   std::unique_ptr<quality::v1::CaseService::Stub> cases;
 };
 
@@ -92,15 +88,13 @@ class OverviewPeers::Pending {
   std::condition_variable finished;
   int open = 0;
   std::chrono::system_clock::time_point deadline;
-  Call contacts, cases, terms, sales;
+  Call contacts, cases, terms;
   contact::v1::ListKeyContactsRequest contacts_request;
   contact::v1::ListKeyContactsResponse contacts_response;
   quality::v1::ListCasesRequest cases_request;
   quality::v1::ListCasesResponse cases_response;
   pricing::v1::ListTradingTermsRequest terms_request;
   pricing::v1::ListTradingTermsResponse terms_response;
-  pricing::v1::ListSalesRequest sales_request;
-  pricing::v1::ListSalesResponse sales_response;
 
   std::function<void(grpc::Status)> Done(std::shared_ptr<Pending> self, Call* call) {
     return [self = std::move(self), call](grpc::Status status) {
@@ -134,8 +128,7 @@ std::shared_ptr<OverviewPeers::Pending> OverviewPeers::Start(
   prepare(pending->contacts, clients_->contact, "key_contacts");
   prepare(pending->cases, clients_->quality, "open_cases");
   prepare(pending->terms, clients_->pricing, "active_terms");
-  prepare(pending->sales, clients_->pricing, "recent_sales");
-  pending->open = 4;
+  pending->open = 3;
 
   pending->contacts_request.set_account(account_name);
   pending->cases_request.set_filter("account = \"" + account_name +
@@ -144,9 +137,6 @@ std::shared_ptr<OverviewPeers::Pending> OverviewPeers::Start(
   pending->terms_request.set_parent(account_name);
   pending->terms_request.set_filter("status = ACTIVE");
   pending->terms_request.set_page_size(kTerms);
-  pending->sales_request.set_filter("account = \"" + account_name + "\"");
-  pending->sales_request.set_order_by("create_time desc");
-  pending->sales_request.set_page_size(kSales);
 
   Pending& p = *pending;
   clients_->relations->async()->ListKeyContacts(p.contacts.context.get(), &p.contacts_request,
@@ -155,8 +145,6 @@ std::shared_ptr<OverviewPeers::Pending> OverviewPeers::Start(
                                       p.Done(pending, &p.cases));
   clients_->terms->async()->ListTradingTerms(p.terms.context.get(), &p.terms_request,
                                              &p.terms_response, p.Done(pending, &p.terms));
-  clients_->quotes->async()->ListSales(p.sales.context.get(), &p.sales_request, &p.sales_response,
-                                       p.Done(pending, &p.sales));
   return pending;
 }
 
@@ -165,7 +153,7 @@ void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountO
   std::unique_lock lock(p.mutex);
   if (!p.finished.wait_until(lock, p.deadline, [&] { return p.open == 0; })) {
     // gRPC ends every call at its deadline; cancel anyway, so nothing outlives this answer.
-    for (Call* call : {&p.contacts, &p.cases, &p.terms, &p.sales}) {
+    for (Call* call : {&p.contacts, &p.cases, &p.terms}) {
       if (!call->done) call->context->TryCancel();
     }
     p.finished.wait_for(lock, kCancelGrace, [&] { return p.open == 0; });
@@ -230,17 +218,6 @@ void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountO
     }
   } else {
     missing(p.terms);
-  }
-  if (p.sales.done && p.sales.status.ok()) {
-    for (const auto& s : p.sales_response.sales()) {
-      auto* out = overview.add_recent_sales();
-      out->set_sale(s.name());
-      *out->mutable_total() = s.pricing().total();
-      out->set_lines(s.pricing().lines_size());
-      *out->mutable_create_time() = s.create_time();
-    }
-  } else {
-    missing(p.sales);
   }
 }
 

@@ -1,9 +1,10 @@
-// GetAccountOverview's calls to the other services: key contacts (contact), open cases with
-// their SLA state (service-quality), active terms and recent sales (pricing-terms). All four go
-// out at once, each under the same absolute deadline and with the caller's own identity (each
-// service applies its own rules to the user, masking included); a part whose service fails or
-// does not answer in time is named in `missing` instead. The wait never outlasts the deadline:
-// calls still open then are cancelled and reported DEADLINE_EXCEEDED.
+// GetAccountOverview's calls to the other services for what the account service does not keep:
+// key contacts (contact), open cases with their SLA state (service-quality) and active terms
+// (pricing-terms); recent sales it knows from pricing-terms' events. All three go out at once, each
+// under the same absolute deadline and with the caller's own identity (each service applies its own
+// rules to the user, masking included); a part whose service fails or does not answer in time is
+// named in `missing` instead. The wait never outlasts the deadline: calls still open then are
+// cancelled and reported DEADLINE_EXCEEDED.
 #pragma once
 
 #include <chrono>

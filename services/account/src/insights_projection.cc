@@ -103,7 +103,7 @@ void UpsertCase(common::WriteTransaction& transaction, const quality::v1::Case& 
       "WHERE c.version <= EXCLUDED.version",
       c.name(), account_id, c.kind() == quality::v1::CASE_KIND_COMPLAINT,
       static_cast<int>(c.status()), MicrosOf(c.create_time(), event), resolved, resolve_micros,
-      std::stoll(c.etag().empty() ? "0" : c.etag()));
+      event.aggregate_version());
 }
 
 absl::Status ApplyCase(common::WriteTransaction& transaction,

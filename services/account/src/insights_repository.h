@@ -71,6 +71,9 @@ class InsightsRepository {
                                                   const std::string& currency) = 0;
   // SKUs each account bought since `since`.
   virtual absl::StatusOr<std::map<std::string, std::set<std::string>>> Baskets(int64_t since) = 0;
+  // The account's last `limit` sales (all currencies), newest first.
+  virtual absl::StatusOr<std::vector<v1::OverviewSale>> RecentSales(const std::string& account_id,
+                                                                    int limit) = 0;
   // The account's open or planned needs with when they or the account last saw activity.
   virtual absl::StatusOr<std::vector<NeedActivity>> OpenNeeds(const std::string& account_id) = 0;
 

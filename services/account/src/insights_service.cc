@@ -93,6 +93,10 @@ absl::StatusOr<v1::AccountOverview> AccountInsightsServiceImpl::Overview(
   }
   auto insights = logic_.InsightsOf(account, now);
   if (insights.ok()) *overview.mutable_insights() = std::move(*insights);
+  auto sales = logic_.RecentSalesOf(account);
+  if (sales.ok()) {
+    for (auto& sale : *sales) *overview.add_recent_sales() = std::move(sale);
+  }
   auto recommendations = logic_.RecommendationsOf(account, now);
   if (recommendations.ok()) {
     for (auto& r : *recommendations) {
@@ -104,6 +108,7 @@ absl::StatusOr<v1::AccountOverview> AccountInsightsServiceImpl::Overview(
   // The account service's own parts failing is this service failing, not a peer: an error.
   if (!local.ok()) return local;
   if (!insights.ok()) return insights.status();
+  if (!sales.ok()) return sales.status();
   if (!recommendations.ok()) return recommendations.status();
   return overview;
 }

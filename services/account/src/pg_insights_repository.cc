@@ -202,46 +202,69 @@ absl::StatusOr<std::map<std::string, std::set<std::string>>> PgInsightsRepositor
   return baskets;
 }
 
+absl::StatusOr<std::vector<v1::OverviewSale>> PgInsightsRepository::RecentSales(
+    const std::string& account_id, int limit) {
+  std::vector<v1::OverviewSale> sales;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row : transaction.exec_params(
+                 "SELECT s.sale, s.currency_code, s.total_micros, (SELECT count(*) FROM "
+                 "account.insight_sale_lines l WHERE l.sale = s.sale), (extract(epoch FROM "
+                 "s.sale_time) * 1000000)::bigint FROM account.insight_sales s WHERE s.account_id "
+                 "= $1 ORDER BY s.sale_time DESC, s.sale DESC LIMIT $2",
+                 account_id, limit)) {
+          v1::OverviewSale sale;
+          sale.set_sale(row[0].as<std::string>());
+          const int64_t micros = row[2].as<int64_t>();
+          sale.mutable_total()->set_currency_code(row[1].as<std::string>());
+          sale.mutable_total()->set_units(micros / 1'000'000);
+          sale.mutable_total()->set_nanos(static_cast<int32_t>((micros % 1'000'000) * 1000));
+          sale.set_lines(row[3].as<int>());
+          *sale.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[4].as<int64_t>());
+          sales.push_back(std::move(sale));
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return sales;
+}
+
 absl::StatusOr<std::vector<NeedActivity>> PgInsightsRepository::OpenNeeds(
     const std::string& account_id) {
   std::vector<NeedActivity> needs;
-  ACCORD_RETURN_IF_ERROR(
-      pool_
-          .Read(
-              [&](pqxx::transaction_base& transaction) -> absl::Status {
-                for (const auto&
-                         row : transaction.exec_params(
-                             "SELECT n.id::text, n.title, " ACCORD_EPOCH(
-                                 "n.update_time") ", (SELECT " ACCORD_EPOCH("max(i.interaction_"
-                                                                            "time)") " FROM "
-                                                                                     "account."
-                                                                                     "insight_"
-                                                                                     "interactions "
-                                                                                     "i "
-                                                                                     "WHERE "
-                                                                                     "i.account_id "
-                                                                                     "= $1) FROM "
-                                                                                     "account."
-                                                                                     "needs n "
-                                                                                     "WHERE "
-                                                                                     "n.account_id "
-                                                                                     "= $1::uuid "
-                                                                                     "AND "
-                                                                                     "n.delete_"
-                                                                                     "time IS NULL "
-                                                                                     "AND n.status "
-                                                                                     "IN (1, 2) "
-                                                                                     "ORDER BY "
-                                                                                     "n.create_"
-                                                                                     "time, n.id",
-                             account_id)) {
-                  needs.push_back({NeedName(account_id, row[0].as<std::string>()),
-                                   row[1].as<std::string>(), row[2].as<int64_t>(),
-                                   OptionalInt(row[3])});
-                }
-                return absl::OkStatus();
-              },
-              common::ReadScope::kOneStatement));
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row : transaction.exec_params(
+                 "SELECT n.id::text, n.title, " ACCORD_EPOCH(
+                     "n.update_time") ", (SELECT " ACCORD_EPOCH("max(i.interaction_"
+                                                                "time)") " FROM "
+                                                                         "account."
+                                                                         "insight_"
+                                                                         "interactions "
+                                                                         "i "
+                                                                         "WHERE "
+                                                                         "i.account_id "
+                                                                         "= $1) FROM "
+                                                                         "account."
+                                                                         "needs n "
+                                                                         "WHERE "
+                                                                         "n.account_id "
+                                                                         "= $1::uuid "
+                                                                         "AND "
+                                                                         "n.delete_"
+                                                                         "time IS NULL "
+                                                                         "AND n.status "
+                                                                         "IN (1, 2) "
+                                                                         "ORDER BY "
+                                                                         "n.create_"
+                                                                         "time, n.id",
+                 account_id)) {
+          needs.push_back({NeedName(account_id, row[0].as<std::string>()), row[1].as<std::string>(),
+                           row[2].as<int64_t>(), OptionalInt(row[3])});
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
   return needs;
 }
 

@@ -24,6 +24,8 @@ class PgInsightsRepository final : public InsightsRepository {
   absl::StatusOr<ActivityFacts> LoadFacts(const std::vector<std::string>& account_ids,
                                           const std::string& currency) override;
   absl::StatusOr<std::map<std::string, std::set<std::string>>> Baskets(int64_t since) override;
+  absl::StatusOr<std::vector<v1::OverviewSale>> RecentSales(const std::string& account_id,
+                                                            int limit) override;
   absl::StatusOr<std::vector<NeedActivity>> OpenNeeds(const std::string& account_id) override;
   absl::StatusOr<std::vector<std::string>> AccountsOwnedBy(
       const std::vector<std::string>& owners) override;
