@@ -151,8 +151,11 @@ std::shared_ptr<OverviewPeers::Pending> OverviewPeers::Start(
 void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountOverview& overview) {
   Pending& p = *pending;
   std::unique_lock lock(p.mutex);
-  if (!p.finished.wait_until(lock, p.deadline, [&] { return p.open == 0; })) {
-    // gRPC ends every call at its deadline; cancel anyway, so nothing outlives this answer.
+  // gRPC ends every call at its deadline by itself; a call still open a moment later is
+  // cancelled, so nothing outlives this answer, and counted as out of time.
+  bool cancelled = false;
+  if (!p.finished.wait_until(lock, p.deadline + kCancelGrace, [&] { return p.open == 0; })) {
+    cancelled = true;
     for (Call* call : {&p.contacts, &p.cases, &p.terms}) {
       if (!call->done) call->context->TryCancel();
     }
@@ -162,11 +165,14 @@ void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountO
     auto* part = overview.add_missing();
     part->set_part(call.part);
     part->set_service(call.service);
-    if (!call.done) {
+    const grpc::StatusCode code =
+        call.done ? call.status.error_code() : grpc::StatusCode::DEADLINE_EXCEEDED;
+    if (code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+        (cancelled && code == grpc::StatusCode::CANCELLED)) {
       part->set_code("DEADLINE_EXCEEDED");
       part->set_reason(call.service + " did not answer within the overview's deadline");
     } else {
-      part->set_code(CodeName(call.status.error_code()));
+      part->set_code(CodeName(code));
       part->set_reason(call.service + ": " + call.status.error_message().substr(0, 400));
     }
   };

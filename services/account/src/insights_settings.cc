@@ -5,6 +5,13 @@
 
 namespace accord::account {
 
+common::ServiceClientOptions DefaultPeer(const std::string& service, const std::string& address) {
+  common::ServiceClientOptions options;
+  options.service = service;
+  options.address = address;
+  return options;
+}
+
 absl::StatusOr<InsightsSettings> ReadInsightsSettings(common::ConfigReader& config) {
   InsightsSettings settings;
   settings.currency = absl::AsciiStrToUpper(config.String(
@@ -30,11 +37,11 @@ absl::StatusOr<InsightsSettings> ReadInsightsSettings(common::ConfigReader& conf
   settings.feeds = config.Bool("ACCORD_INSIGHTS_FEEDS", true,
                                "follow the other services' events (needs ACCORD_SERVICE_TOKEN "
                                "with the integration role)");
-  settings.contact = common::ReadServiceClientOptions(config, "contact", "dns:///127.0.0.1:50052");
+  settings.contact = common::ReadServiceClientOptions(config, "contact", settings.contact.address);
   settings.pricing =
-      common::ReadServiceClientOptions(config, "pricing-terms", "dns:///127.0.0.1:50053");
+      common::ReadServiceClientOptions(config, "pricing-terms", settings.pricing.address);
   settings.quality =
-      common::ReadServiceClientOptions(config, "service-quality", "dns:///127.0.0.1:50054");
+      common::ReadServiceClientOptions(config, "service-quality", settings.quality.address);
   if (settings.contact.service_token.empty()) settings.feeds = false;
   ACCORD_RETURN_IF_ERROR(config.Finish());
   return settings;

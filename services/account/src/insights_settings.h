@@ -12,15 +12,18 @@
 
 namespace accord::account {
 
+// A peer at its default local address (what ReadInsightsSettings starts from).
+common::ServiceClientOptions DefaultPeer(const std::string& service, const std::string& address);
+
 struct InsightsSettings {
   // Money figures are in this currency; sales in another are counted apart.
   std::string currency = "EUR";
   ClvInputs clv;
   // The peers: their event feeds (with service_token, role integration) and the overview's calls
   // (with the caller's own identity).
-  common::ServiceClientOptions contact;
-  common::ServiceClientOptions pricing;
-  common::ServiceClientOptions quality;
+  common::ServiceClientOptions contact = DefaultPeer("contact", "dns:///127.0.0.1:50052");
+  common::ServiceClientOptions pricing = DefaultPeer("pricing-terms", "dns:///127.0.0.1:50053");
+  common::ServiceClientOptions quality = DefaultPeer("service-quality", "dns:///127.0.0.1:50054");
   // One deadline for the whole fan-out of GetAccountOverview.
   std::chrono::milliseconds overview_deadline{1500};
   // Follow the peers' events. Off without a service token (nothing could subscribe).
