@@ -47,11 +47,12 @@ void PrintInsights(std::ostream& out, const v1::AccountInsights& insights) {
                          "ORDERS", "CASES", "RESOLVED", "COMPLAINTS", "BREACHES", "CSAT", "NPS",
                          "CALLS");
   for (const auto& m : insights.months()) {
-    out << absl::StrFormat(
-        "%-8s %16s %6d %6d %8d %10d %8d %5s %5s %6d\n", m.month(), cli::MoneyText(m.revenue()),
-        m.orders(), m.cases_opened(), m.cases_resolved(), m.complaints_opened(), m.sla_breaches(),
-        Optional(m.has_average_csat(), m.average_csat(), "%.1f"),
-        Optional(m.has_average_nps(), m.average_nps(), "%.1f"), m.interactions());
+    out << absl::StrFormat("%-8s %16s %6d %6d %8d %10d %8d %5s %5s %6d\n", m.month(),
+                           pricing_cli::MoneyText(m.revenue()), m.orders(), m.cases_opened(),
+                           m.cases_resolved(), m.complaints_opened(), m.sla_breaches(),
+                           Optional(m.has_average_csat(), m.average_csat(), "%.1f"),
+                           Optional(m.has_average_nps(), m.average_nps(), "%.1f"),
+                           m.interactions());
   }
   if (insights.excluded_sales() > 0) {
     out << insights.excluded_sales() << " sale(s) in another currency not counted\n";
@@ -61,12 +62,12 @@ void PrintInsights(std::ostream& out, const v1::AccountInsights& insights) {
   if (!clv.sufficient_history()) {
     out << clv.insufficient_reason() << "\n";
   } else {
-    out << cli::MoneyText(clv.value()) << "\n  " << clv.formula() << "\n"
+    out << pricing_cli::MoneyText(clv.value()) << "\n  " << clv.formula() << "\n"
         << absl::StrFormat(
                "  months observed %d, orders %d, revenue %s, margin rate %.2f -> m = %s\n"
                "  retention r = %.3f (expected lifetime %.1f months), d = %.5f (annual %.2f)\n",
-               clv.months_observed(), clv.orders(), cli::MoneyText(clv.revenue()),
-               clv.margin_rate(), cli::MoneyText(clv.average_monthly_margin()),
+               clv.months_observed(), clv.orders(), pricing_cli::MoneyText(clv.revenue()),
+               clv.margin_rate(), pricing_cli::MoneyText(clv.average_monthly_margin()),
                clv.retention_rate(), clv.expected_lifetime_months(), clv.monthly_discount_rate(),
                clv.annual_discount_rate());
   }
@@ -86,9 +87,9 @@ void PrintInsights(std::ostream& out, const v1::AccountInsights& insights) {
                Trimmed(v1::ForecastMethod_Name(forecast.compared_method())),
                forecast.compared_backtest_mae());
     for (const auto& point : forecast.points()) {
-      out << absl::StrFormat("  %-8s %16s  (95%%: %s .. %s)\n", point.month(),
-                             cli::MoneyText(point.value()), cli::MoneyText(point.lower()),
-                             cli::MoneyText(point.upper()));
+      out << absl::StrFormat(
+          "  %-8s %16s  (95%%: %s .. %s)\n", point.month(), pricing_cli::MoneyText(point.value()),
+          pricing_cli::MoneyText(point.lower()), pricing_cli::MoneyText(point.upper()));
     }
   }
   const auto& health = insights.health();
@@ -186,7 +187,7 @@ int RunOverview(const Invocation& inv) {
   out << "\nRecent sales:\n";
   if (response.recent_sales().empty()) out << "  none\n";
   for (const auto& s : response.recent_sales()) {
-    out << "  " << s.sale() << "  " << cli::MoneyText(s.total()) << "  " << s.lines()
+    out << "  " << s.sale() << "  " << pricing_cli::MoneyText(s.total()) << "  " << s.lines()
         << " line(s)\n";
   }
   out << "\n";
