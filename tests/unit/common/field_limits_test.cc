@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "accord/account/v1/account.pb.h"
+#include "accord/account/v1/insights.pb.h"
 #include "accord/account/v1/need.pb.h"
 #include "accord/account/v1/team.pb.h"
 #include "accord/common/errors.h"
@@ -45,6 +46,7 @@ const std::vector<const Descriptor*>& Anchors() {
       account::v1::Account::descriptor(),
       account::v1::TeamMember::descriptor(),
       account::v1::Need::descriptor(),
+      account::v1::AccountInsights::descriptor(),
       events::v1::SubscribeRequest::descriptor(),
       v1::PostalAddress::descriptor(),
       v1::Date::descriptor(),
