@@ -2,6 +2,7 @@
 // service (accord.contact.v1).
 #include <fstream>
 #include <ostream>
+#include <thread>
 
 #include "accord/common/ids.h"
 #include "accord/contact/v1/account_relation.grpc.pb.h"
@@ -564,6 +565,61 @@ int RunErase(const Invocation& inv) {
   return Print(inv, response);
 }
 
+int RunQuality(const Invocation& inv) {
+  v1::GetDataQualityReportRequest request;
+  if (auto account = inv.args.Get("account")) {
+    auto name = NameIn(*account, "accounts");
+    if (!name) return inv.UsageError(kBadAccount);
+    request.set_account(*name);
+  }
+  request.set_owner(inv.args.GetOr("owner", ""));
+  if (auto days = inv.args.Get("stale-days"))
+    request.set_stale_after_days(std::atoi(days->c_str()));
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  v1::DataQualityReport response;
+  auto status =
+      clients->stewardship->GetDataQualityReport(clients->Context(inv).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  if (!inv.args.Bool("table")) return Print(inv, response);
+  std::vector<std::vector<std::string>> rows = {{"ISSUE", "CONTACTS", "FIRST"}};
+  for (const auto& issue : response.issues()) {
+    rows.push_back({v1::DataQualityIssue::Kind_Name(issue.kind()).substr(5),  // KIND_
+                    std::to_string(issue.count()),
+                    issue.contacts_size() > 0 ? issue.contacts(0) : "-"});
+  }
+  cli::PrintTable(inv.out, rows);
+  inv.out << response.contacts() << " contacts\n";
+  return kExitOk;
+}
+
+// Calls RotateContactKeys until nothing remains under an older key, printing progress.
+int RunRotateKeys(const Invocation& inv) {
+  v1::RotateContactKeysRequest request;
+  request.set_batch_size(std::atoi(inv.args.GetOr("batch", "500").c_str()));
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  int64_t contacts = 0, interactions = 0;
+  for (;;) {
+    v1::RotateContactKeysResponse response;
+    auto status =
+        clients->stewardship->RotateContactKeys(clients->Context(inv).get(), request, &response);
+    if (!status.ok()) return ReportRpcError(status, inv.err);
+    contacts += response.contacts_resealed();
+    interactions += response.interactions_resealed();
+    inv.err << "\rkey " << response.active_key_id() << ": " << contacts << " contacts, "
+            << interactions << " interactions resealed, " << response.remaining() << " to go"
+            << std::flush;
+    if (response.remaining() == 0) break;
+    if (response.contacts_resealed() + response.interactions_resealed() == 0) {
+      // What remains is locked by writers right now; they reseal it themselves. Try again soon.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+  inv.err << "\n";
+  return kExitOk;
+}
+
 // One record of RFC 4180 CSV from `in` (quoted fields may hold commas, quotes as "" and line
 // breaks); false at the end of the input.
 bool ReadCsvRecord(std::istream& in, std::vector<std::string>* fields) {
@@ -891,6 +947,26 @@ void RegisterContactCommands(Registry& registry) {
       .min_positional = 1,
       .max_positional = 1,
       .run = RunImport,
+  });
+
+  registry.Add({
+      .path = {"contacts", "quality"},
+      .synopsis = "[--account ACCOUNT] [--owner SUBJECT]",
+      .summary = "Data-quality report: contacts to correct, per kind of problem.",
+      .flags = cli::WithRpcFlags({{"account", "ACCOUNT", "The contacts of this account."},
+                                  {"owner", "SUBJECT", "The contacts of this owner."},
+                                  {"stale-days", "N", "Stale after N days untouched (365)."},
+                                  {"table", "", "Print aligned columns."}}),
+      .run = RunQuality,
+  });
+  registry.Add({
+      .path = {"contacts", "rotate-keys"},
+      .synopsis = "[--batch N]",
+      .summary = "Reseal personal data under the active key, in batches, while serving.",
+      .description = "Run after putting the new key first in ACCORD_CONTACT_PII_KEYS and\n"
+                     "restarting the service; when it ends, the old key may be removed.",
+      .flags = cli::WithRpcFlags({{"batch", "N", "Rows per call (default 500, at most 5000)."}}),
+      .run = RunRotateKeys,
   });
 
   registry.AddGroup("relations",

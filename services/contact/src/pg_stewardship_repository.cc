@@ -284,6 +284,66 @@ absl::StatusOr<v1::ContactDataExport> PgStewardshipRepository::Export(const std:
   return out;
 }
 
+absl::StatusOr<v1::RotateContactKeysResponse> PgStewardshipRepository::RotateKeys(int batch) {
+  const std::string& active = cipher_.active_key_id();
+  v1::RotateContactKeysResponse response;
+  response.set_active_key_id(active);
+  // One short transaction: SKIP LOCKED passes over rows a writer holds (it seals them with the
+  // active key anyway), so the service keeps serving while the rotation runs.
+  ACCORD_RETURN_IF_ERROR(pool_.Transact([&](common::WriteTransaction& transaction) -> absl::Status {
+    response.set_contacts_resealed(0);
+    response.set_interactions_resealed(0);
+    auto contacts = transaction.exec_params("SELECT " ACCORD_CONTACT_COLUMNS
+                                            " FROM contact.contacts c WHERE c.pii_key_id <> $1 "
+                                            "ORDER BY c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED",
+                                            active, batch);
+    for (const auto& row : contacts) {
+      ACCORD_ASSIGN_OR_RETURN(ContactRecord record, RowToContact(row, cipher_));
+      Contact personal_source = record.contact;
+      const Contact personal = TakePersonal(personal_source);
+      const Sealed sealed = cipher_.Seal(personal.SerializeAsString(), record.contact.name());
+      transaction.exec_params0(
+          "UPDATE contact.contacts SET pii = $2::bytea, pii_key_id = $3, "
+          "name_trigrams = $4::integer[] WHERE id = $1::uuid",
+          row[0].as<std::string>(), "\\x" + common::LowerHex(sealed.bytes), sealed.key_id,
+          IntArrayLiteral(cipher_.BlindTrigrams(FullName(record.contact))));
+      response.set_contacts_resealed(response.contacts_resealed() + 1);
+    }
+    // Summaries carry their key id in front ("id\0sealed").
+    auto summaries = transaction.exec_params(
+        "SELECT id::text, contact_id::text, summary FROM contact.interactions WHERE summary IS "
+        "NOT NULL AND substring(summary FROM 1 FOR octet_length($1::bytea) + 1) <> "
+        "($1::bytea || '\\x00'::bytea) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+        active, batch);
+    for (const auto& row : summaries) {
+      const std::string name =
+          ChildName(row[1].as<std::string>(), "interactions", row[0].as<std::string>());
+      ACCORD_ASSIGN_OR_RETURN(std::string summary,
+                              cipher_.OpenString(pqxx::binarystring(row[2]).str(), name));
+      transaction.exec_params0(
+          "UPDATE contact.interactions SET summary = $2::bytea WHERE id = $1::uuid",
+          row[0].as<std::string>(), "\\x" + common::LowerHex(cipher_.SealToString(summary, name)));
+      response.set_interactions_resealed(response.interactions_resealed() + 1);
+    }
+    return absl::OkStatus();
+  }));
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        response.set_remaining(
+            transaction
+                .exec_params1(
+                    "SELECT (SELECT count(*) FROM contact.contacts WHERE pii_key_id <> $1) + "
+                    "(SELECT count(*) FROM contact.interactions WHERE summary IS NOT NULL AND "
+                    "substring(summary FROM 1 FOR octet_length($1::bytea) + 1) <> "
+                    "($1::bytea || '\\x00'::bytea))",
+                    active)[0]
+                .as<int64_t>());
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return response;
+}
+
 absl::StatusOr<v1::EraseContactResponse> PgStewardshipRepository::Erase(
     const std::string& id, const EraseCheck& check, const std::string& reason,
     const std::string& erased_by, const WriteMeta& meta) {

@@ -23,6 +23,7 @@ class PgStewardshipRepository final : public StewardshipRepository {
                                                   const MergeBuild& build,
                                                   const WriteMeta& meta) override;
   absl::StatusOr<v1::ContactDataExport> Export(const std::string& id) override;
+  absl::StatusOr<v1::RotateContactKeysResponse> RotateKeys(int batch) override;
   absl::StatusOr<v1::EraseContactResponse> Erase(const std::string& id, const EraseCheck& check,
                                                  const std::string& reason,
                                                  const std::string& erased_by,

@@ -46,6 +46,9 @@ class PiiCipher {
   // Equal trigrams give equal numbers, so set similarity survives; the text does not.
   std::vector<int32_t> BlindTrigrams(std::string_view name) const;
 
+  // The id of the key new values are sealed with.
+  const std::string& active_key_id() const { return keys_.active; }
+
   // A sealed value with its key id in front ("id\0bytes"), for one-column storage.
   std::string SealToString(std::string_view plaintext, std::string_view associated) const;
   absl::StatusOr<std::string> OpenString(std::string_view stored,

@@ -197,6 +197,16 @@ absl::StatusOr<v1::ContactDataExport> StewardshipLogic::Export(
   return data;
 }
 
+absl::StatusOr<v1::RotateContactKeysResponse> StewardshipLogic::RotateKeys(
+    const Caller& caller, const v1::RotateContactKeysRequest& request) {
+  const int batch = request.batch_size() == 0 ? 500 : request.batch_size();
+  if (batch < 1 || batch > 5000) {
+    return common::InvalidArgument("batch_size", "must be between 1 and 5000");
+  }
+  ACCORD_RETURN_IF_ERROR(CheckAdmin(caller.principal, "rotate the personal-data keys"));
+  return repository_.RotateKeys(batch);
+}
+
 absl::StatusOr<v1::EraseContactResponse> StewardshipLogic::Erase(
     const Caller& caller, const v1::EraseContactRequest& request, WriteMeta meta) {
   common::Violations violations;

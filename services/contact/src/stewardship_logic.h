@@ -27,6 +27,8 @@ class StewardshipLogic {
                                                   WriteMeta meta);
   absl::StatusOr<v1::ContactDataExport> Export(const Caller& caller,
                                                const v1::ExportContactDataRequest& request);
+  absl::StatusOr<v1::RotateContactKeysResponse> RotateKeys(
+      const Caller& caller, const v1::RotateContactKeysRequest& request);
   absl::StatusOr<v1::EraseContactResponse> Erase(const Caller& caller,
                                                  const v1::EraseContactRequest& request,
                                                  WriteMeta meta);

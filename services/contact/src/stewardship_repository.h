@@ -53,6 +53,9 @@ class StewardshipRepository {
                                                           const WriteMeta& meta) = 0;
   // Everything stored about a live contact, opened.
   virtual absl::StatusOr<v1::ContactDataExport> Export(const std::string& id) = 0;
+  // Re-seals up to `batch` contacts and `batch` interaction summaries still under another key
+  // than the active one, skipping rows locked by writers; `remaining` counts what is left.
+  virtual absl::StatusOr<v1::RotateContactKeysResponse> RotateKeys(int batch) = 0;
   virtual absl::StatusOr<v1::EraseContactResponse> Erase(const std::string& id,
                                                          const EraseCheck& check,
                                                          const std::string& reason,

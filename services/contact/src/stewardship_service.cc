@@ -84,7 +84,27 @@ StewardshipServiceImpl::StewardshipServiceImpl(std::shared_ptr<ContactComponents
       logic_(contacts_, repository_, components_->access, components_->presenter,
              components_->access_log, components_->settings.default_region),
       contact_logic_(contacts_, components_->access, components_->presenter, runtime_.page_tokens(),
-                     components_->settings.default_region) {}
+                     components_->settings.default_region),
+      quality_(runtime_.pg()) {}
+
+grpc::ServerUnaryReactor* StewardshipServiceImpl::GetDataQualityReport(
+    grpc::CallbackServerContext* context, const v1::GetDataQualityReportRequest* request,
+    v1::DataQualityReport* response) {
+  return runtime_.Respond(
+      context, quality_method_, response, [=, this](const common::RpcContext& rpc) {
+        return contact::GetDataQualityReport(CallerOf(*context, rpc, "GetDataQualityReport"),
+                                             *request, components_->access, quality_);
+      });
+}
+
+grpc::ServerUnaryReactor* StewardshipServiceImpl::RotateContactKeys(
+    grpc::CallbackServerContext* context, const v1::RotateContactKeysRequest* request,
+    v1::RotateContactKeysResponse* response) {
+  return runtime_.Respond(
+      context, rotate_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.RotateKeys(CallerOf(*context, rpc, "RotateContactKeys"), *request);
+      });
+}
 
 grpc::ServerReadReactor<v1::ImportContactsRequest>* StewardshipServiceImpl::ImportContacts(
     grpc::CallbackServerContext* context, v1::ImportContactsResponse* response) {

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <map>
+
 #include "accord/common/ids.h"
 #include "accord/contact/v1/stewardship.grpc.pb.h"
 #include "contact_fixture.h"
@@ -510,6 +512,152 @@ TEST_F(StewardshipTest, ImportAppliesGoodRowsReportsBadOnesAndIsIdempotent) {
   EXPECT_EQ(run(messages, &again, Role::kAccountManager).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(run({}, &again).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(StewardshipTest, DataQualityReportCountsWhatNeedsCorrecting) {
+  account::v1::Account acme = CreateAccount("am-q", "Acme");
+  // Clean: email, phone, a role at Acme, consent.
+  v1::Contact clean = Create(Person("Ada", "Lovelace", "ada@engines.example", "020 7183 8750"));
+  RelateOk(clean.name(), acme.name(), v1::ACCOUNT_RELATION_ROLE_BUYER);
+  ConsentTo(clean.name(), v1::CONSENT_DECISION_GRANTED, 1700000000);
+  // No email; shares the clean one's phone; stale.
+  v1::Contact phone_only = Create(Person("Ada", "Byron", "", "+44 20 7183 8750"));
+  RelateOk(phone_only.name(), acme.name(), v1::ACCOUNT_RELATION_ROLE_TECHNICAL);
+  // Left the organisation but still Acme's primary contact.
+  v1::Contact left = Person("Charles", "Babbage", "cb@engines.example", "");
+  left.set_status(v1::CONTACT_STATUS_LEFT_ORGANIZATION);
+  left = Create(left);
+  v1::AccountRelation primary;
+  ASSERT_TRUE(Relate(left.name(), acme.name(), {v1::ACCOUNT_RELATION_ROLE_BILLING}, &primary,
+                     "root", Role::kAdmin, true)
+                  .ok());
+  {
+    pqxx::connection connection(database_.url());
+    pqxx::work work(connection);
+    work.exec_params0(
+        "UPDATE contact.contacts SET update_time = now() - interval '400 days' "
+        "WHERE id = $1::uuid",
+        phone_only.name().substr(9));
+    work.commit();
+  }
+
+  v1::GetDataQualityReportRequest request;
+  request.set_account(acme.name());
+  v1::DataQualityReport report;
+  auto status =
+      stewardship_->GetDataQualityReport(As("am-q", Role::kAccountManager).get(), request, &report);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(report.contacts(), 3);
+  std::map<int, std::vector<std::string>> issues;
+  for (const auto& issue : report.issues()) {
+    EXPECT_EQ(issue.count(), issue.contacts_size());
+    issues[issue.kind()] = {issue.contacts().begin(), issue.contacts().end()};
+  }
+  using Kind = v1::DataQualityIssue;
+  EXPECT_THAT(issues[Kind::KIND_NO_EMAIL], ElementsAre(phone_only.name()));
+  EXPECT_THAT(issues[Kind::KIND_NO_PHONE], ElementsAre(left.name()));
+  EXPECT_THAT(issues[Kind::KIND_NO_REACHABLE_CHANNEL], ::testing::IsEmpty());
+  EXPECT_THAT(issues[Kind::KIND_NO_CONSENT_RECORDED], ElementsAre(phone_only.name(), left.name()));
+  EXPECT_THAT(issues[Kind::KIND_LEFT_BUT_PRIMARY], ElementsAre(left.name()));
+  EXPECT_THAT(issues[Kind::KIND_STALE], ElementsAre(phone_only.name()));
+  EXPECT_THAT(issues[Kind::KIND_SUSPECTED_DUPLICATE], ElementsAre(clean.name(), phone_only.name()));
+  EXPECT_THAT(issues[Kind::KIND_NO_ROLE], ::testing::IsEmpty());
+
+  // By owner, every contact of "am-owner" (Person's owner), all three without a role elsewhere.
+  v1::GetDataQualityReportRequest by_owner;
+  by_owner.set_owner("am-owner");
+  ASSERT_TRUE(
+      stewardship_
+          ->GetDataQualityReport(As("am-owner", Role::kAccountManager).get(), by_owner, &report)
+          .ok());
+  EXPECT_EQ(report.contacts(), 3);
+
+  // Who may ask, and bad input.
+  EXPECT_EQ(
+      stewardship_
+          ->GetDataQualityReport(As("am-other", Role::kAccountManager).get(), request, &report)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stewardship_->GetDataQualityReport(As("sa-1", Role::kSalesAssistant).get(), by_owner, &report)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetDataQualityReportRequest everything;
+  EXPECT_EQ(
+      stewardship_
+          ->GetDataQualityReport(As("am-owner", Role::kAccountManager).get(), everything, &report)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      stewardship_->GetDataQualityReport(As("root", Role::kAdmin).get(), everything, &report).ok());
+  EXPECT_EQ(report.contacts(), 3);
+  everything.set_stale_after_days(-1);
+  auto bad =
+      stewardship_->GetDataQualityReport(As("root", Role::kAdmin).get(), everything, &report);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(bad), ElementsAre("stale_after_days"));
+}
+
+TEST_F(StewardshipTest, KeyRotationResealsEverythingOnlineAndResumably) {
+  v1::Contact ada = Create(Ada("am-owner"));
+  v1::Contact babbage = Create(Person("Charles", "Babbage", "cb@engines.example", ""));
+  LogCall(ada.name(), "Asked for the lease terms");
+  // The service restarted with a new key in front; the old one still opens older rows.
+  ContactSettings rotated = TestContactSettings("127.0.0.1:" + std::to_string(account_.port()));
+  rotated.keys = *ParsePiiKeys(
+      "test-k2:dGVzdC1yb3RhdGlvbi1rZXktMi1vZi0zMi1ieXRlcyE=,test-k1:"
+      "dGVzdC1waWkta2V5LTMyLWJ5dGVzLWxvbmctLS0tLS0=",
+      "dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMtLS0=");
+  testing::ServiceHarness after(ContactServiceDefinition(rotated), database_.url(),
+                                testing::SharedRedisUrl());
+  auto stub = v1::ContactStewardshipService::NewStub(after.channel());
+  v1::RotateContactKeysRequest request;
+  request.set_batch_size(1);
+  v1::RotateContactKeysResponse response;
+  EXPECT_EQ(stub->RotateContactKeys(As("am-owner", Role::kAccountManager).get(), request, &response)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // One row of each kind per call: resumable, call until nothing remains.
+  ASSERT_TRUE(stub->RotateContactKeys(As("root", Role::kAdmin).get(), request, &response).ok());
+  EXPECT_EQ(response.active_key_id(), "test-k2");
+  EXPECT_EQ(response.contacts_resealed(), 1);
+  EXPECT_EQ(response.interactions_resealed(), 1);
+  EXPECT_EQ(response.remaining(), 1);
+  ASSERT_TRUE(stub->RotateContactKeys(As("root", Role::kAdmin).get(), request, &response).ok());
+  EXPECT_EQ(response.remaining(), 0);
+  ASSERT_TRUE(stub->RotateContactKeys(As("root", Role::kAdmin).get(), request, &response).ok());
+  EXPECT_EQ(response.contacts_resealed(), 0);
+
+  // Every row is under the new key; etags did not move; a service without the old key reads all.
+  EXPECT_THAT(RowsOf("contact.contacts"), ::testing::Each(HasSubstr("test-k2")));
+  rotated.keys = *ParsePiiKeys("test-k2:dGVzdC1yb3RhdGlvbi1rZXktMi1vZi0zMi1ieXRlcyE=",
+                               "dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMtLS0=");
+  testing::ServiceHarness only_new(ContactServiceDefinition(rotated), database_.url(),
+                                   testing::SharedRedisUrl());
+  auto contacts = v1::ContactService::NewStub(only_new.channel());
+  v1::GetContactRequest get;
+  get.set_name(ada.name());
+  v1::Contact read;
+  ASSERT_TRUE(contacts->GetContact(As("root", Role::kAdmin).get(), get, &read).ok());
+  EXPECT_EQ(read.family_name(), "Lovelace");
+  EXPECT_EQ(read.etag(), ada.etag());
+  v1::ExportContactDataRequest export_request;
+  export_request.set_name(ada.name());
+  v1::ContactDataExport data;
+  ASSERT_TRUE(v1::ContactStewardshipService::NewStub(only_new.channel())
+                  ->ExportContactData(As("root", Role::kAdmin).get(), export_request, &data)
+                  .ok());
+  ASSERT_EQ(data.interactions_size(), 1);
+  EXPECT_EQ(data.interactions(0).summary(), "Asked for the lease terms");
+  // Name search still works: the trigrams were rewritten with the rows (same blind-index key).
+  v1::FindDuplicateContactsRequest find;
+  *find.mutable_draft() = Person("Charles", "Babbage", "cb@engines.example", "");
+  v1::FindDuplicateContactsResponse found;
+  ASSERT_TRUE(v1::ContactStewardshipService::NewStub(only_new.channel())
+                  ->FindDuplicateContacts(As("root", Role::kAdmin).get(), find, &found)
+                  .ok());
+  ASSERT_EQ(found.duplicates_size(), 1);
+  EXPECT_EQ(found.duplicates(0).contact().name(), babbage.name());
 }
 
 }  // namespace
