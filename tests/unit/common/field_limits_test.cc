@@ -23,6 +23,7 @@
 #include "accord/contact/v1/campaign.pb.h"
 #include "accord/contact/v1/contact.pb.h"
 #include "accord/contact/v1/engagement.pb.h"
+#include "accord/contact/v1/stewardship.pb.h"
 #include "accord/events/v1/events.pb.h"
 #include "accord/pricing/v1/price_list.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
@@ -58,6 +59,7 @@ const std::vector<const Descriptor*>& Anchors() {
       contact::v1::ConsentRecord::descriptor(),
       contact::v1::Appointment::descriptor(),
       contact::v1::CallingHours::descriptor(),
+      contact::v1::MergeContactsRequest::descriptor(),
       pricing::v1::PriceList::descriptor(),
       pricing::v1::QuoteLine::descriptor(),
       pricing::v1::DiscountRule::descriptor(),
