@@ -691,91 +691,73 @@ absl::StatusOr<Page<v1::TimelineEntry>> PgQualityRepository::ListTimeline(
       RowToEntry);
 }
 
+absl::StatusOr<int> PgQualityRepository::SweepSelected(const char* select,
+                                                       std::vector<std::string> params,
+                                                       const SweepFn& sweep,
+                                                       const WriteMeta& meta) {
+  int changed = 0;
+  // No request_id: a sweep goes through the write path for its events only.
+  auto pass = [&](common::WriteTransaction& transaction)
+      -> absl::StatusOr<common::Written<google::protobuf::Empty>> {
+    changed = 0;
+    std::vector<common::Event> events;
+    // SKIP LOCKED: replicas sweeping at once take disjoint cases instead of queueing; a case
+    // locked by a user's change is looked at in the next pass. Postgres re-checks the WHERE
+    // clause on the row it locked, so a case changed meanwhile is skipped.
+    auto rows = Exec(transaction.Begun(), select, params);
+    SweepContext context;
+    context.calendar = LookupIn(transaction.Begun());
+    context.record = [&](const std::string& case_id, const char* target, const char* kind,
+                         int cycle) -> absl::StatusOr<bool> {
+      auto inserted = Exec(transaction.Begun(),
+                           "INSERT INTO service_quality.sla_events (case_id, target, kind, cycle, "
+                           "recorded_by) VALUES ($1::uuid, $2, $3, $4::int, $5) "
+                           "ON CONFLICT DO NOTHING RETURNING 1",
+                           {case_id, target, kind, std::to_string(cycle), meta.actor});
+      return !inserted.empty();
+    };
+    for (const auto& row : rows) {
+      ACCORD_ASSIGN_OR_RETURN(std::optional<CaseChange> change, sweep(RowToCase(row), context));
+      if (!change) continue;
+      if (change->events.empty() && change->timeline.empty()) {
+        // Nothing happened to the case (its events were recorded already, or it cannot fall
+        // due): only the sweeper's bookkeeping moves, without a new version or event.
+        Exec(transaction.Begun(),
+             "UPDATE service_quality.cases SET sla_recorded = $2::int, "
+             "sla_next_check = " ACCORD_TS(3) " WHERE id = $1::uuid",
+             {IdOf(change->next.value.name()), std::to_string(change->next.recorded),
+              MicrosOf(change->next.next_check)});
+        ++changed;
+        continue;
+      }
+      v1::Case stored;
+      v1::TimelineEntry entry;
+      ACCORD_RETURN_IF_ERROR(
+          StoreCaseChange(transaction, *change, false, meta, &stored, &entry, events));
+      ++changed;
+    }
+    return CaseWritten(google::protobuf::Empty(), std::move(events));
+  };
+  ACCORD_RETURN_IF_ERROR(writer_.Run<google::protobuf::Empty>(meta, pass).status());
+  return changed;
+}
+
 absl::StatusOr<int> PgQualityRepository::Sweep(Instant now, int limit, const SweepFn& sweep,
                                                const WriteMeta& meta) {
-  int changed = 0;
-  // No request_id: the sweep goes through the write path for its events only.
-  ACCORD_RETURN_IF_ERROR(writer_
-                             .Run<google::protobuf::Empty>(
-                                 meta,
-                                 [&](common::
-                                         WriteTransaction&
-                                             transaction) -> absl::
-                                                              StatusOr<common::Written<
-                                                                  google::protobuf::Empty>> {
-                                                                changed = 0;
-                                                                std::vector<common::Event> events;
-                                                                // SKIP LOCKED: replicas sweeping at
-                                                                // once take disjoint cases instead
-                                                                // of queueing; a case locked by a
-                                                                // user's change is looked at in the
-                                                                // next pass.
-                                                                auto rows = Exec(transaction.Begun(),
-                                 "SELECT " ACCORD_CASE_COLUMNS
-                                 " FROM service_quality.cases c WHERE c.sla_next_check <= " ACCORD_TS(
-                                     1) " ORDER BY c.sla_next_check LIMIT $2::int FOR UPDATE SKIP "
-                                        "LOCKED",
-                                 {MicrosOf(now), std::to_string(limit)});
-                                                                SweepContext context;
-                                                                context.calendar =
-                                                                    LookupIn(transaction.Begun());
-                                                                context.record =
-                                                                    [&](const std::string& case_id,
-                                                                        const char* target,
-                                                                        const char* kind, int cycle)
-                                                                    -> absl::StatusOr<bool> {
-                                                                  auto inserted = Exec(
-                                                                      transaction.Begun(),
-                                                                      "INSERT INTO "
-                                                                      "service_quality.sla_events "
-                                                                      "(case_id, target, "
-                                                                      "kind, cycle, recorded_by) "
-                                                                      "VALUES ($1::uuid, $2, $3, "
-                                                                      "$4::int, $5) ON CONFLICT DO "
-                                                                      "NOTHING RETURNING 1",
-                                                                      {case_id, target, kind,
-                                                                       std::to_string(cycle),
-                                                                       meta.actor});
-                                                                  return !inserted.empty();
-                                                                };
-                                                                for (const auto& row : rows) {
-                                                                  ACCORD_ASSIGN_OR_RETURN(
-                                                                      std::optional<CaseChange>
-                                                                          change,
-                                                                      sweep(RowToCase(row),
-                                                                            context));
-                                                                  if (!change) continue;
-                                                                  if (change->events.empty() &&
-                                                                      change->timeline.empty()) {
-                                                                    // Nothing happened to the case
-                                                                    // (its events were recorded
-                                                                    // already, or it cannot fall
-                                                                    // due): only the sweeper's
-                                                                    // bookkeeping moves, without a
-                                                                    // new version or event.
-                                                                    Exec(transaction.Begun(),
-                         "UPDATE service_quality.cases SET sla_recorded = $2::int, "
-                         "sla_next_check = " ACCORD_TS(3) " WHERE id = $1::uuid",
-                         {IdOf(change->next.value.name()), std::to_string(change->next.recorded),
-                          MicrosOf(change->next.next_check)});
-                                                                    ++changed;
-                                                                    continue;
-                                                                  }
-                                                                  v1::Case stored;
-                                                                  v1::TimelineEntry entry;
-                                                                  ACCORD_RETURN_IF_ERROR(
-                                                                      StoreCaseChange(
-                                                                          transaction, *change,
-                                                                          false, meta, &stored,
-                                                                          &entry, events));
-                                                                  ++changed;
-                                                                }
-                                                                return CaseWritten(
-                                                                    google::protobuf::Empty(),
-                                                                    std::move(events));
-                                                              })
-                             .status());
-  return changed;
+  return SweepSelected("SELECT " ACCORD_CASE_COLUMNS
+                       " FROM service_quality.cases c WHERE c.sla_next_check <= " ACCORD_TS(
+                           1) " ORDER BY c.sla_next_check LIMIT $2::int FOR UPDATE SKIP LOCKED",
+                       {MicrosOf(now), std::to_string(limit)}, sweep, meta);
+}
+
+absl::StatusOr<int> PgQualityRepository::SweepResolved(Instant resolved_before, int limit,
+                                                       const SweepFn& sweep,
+                                                       const WriteMeta& meta) {
+  return SweepSelected(
+      "SELECT " ACCORD_CASE_COLUMNS
+      " FROM service_quality.cases c WHERE c.status = 6 AND c.resolve_time <= " ACCORD_TS(
+          1) " ORDER BY c.resolve_time LIMIT $2::int FOR UPDATE SKIP LOCKED",
+      {MicrosOf(resolved_before), std::to_string(limit)}, sweep, meta);
 }
 
 // ---- surveys ------------------------------------------------------------------------------------
@@ -853,83 +835,79 @@ absl::StatusOr<v1::Survey> PgQualityRepository::AnswerSurvey(const std::string& 
 
 // ---- reports ------------------------------------------------------------------------------------
 
-absl::StatusOr<std::vector<ReportCase>> PgQualityRepository::ReportCases(Instant start,
-                                                                         Instant end) {
+absl::StatusOr<std::vector<ReportCase>> PgQualityRepository::ReportCases(
+    Instant start, Instant end, const std::string& account) {
+  // Two statements rather than `$3 = '' OR ...`, so that each plans on its own index.
+  static const std::string kSelect =
+      "SELECT c.id::text, c.account, c.team, c.assignee, c.category, c.kind, c.priority, "
+      "c.first_response_seconds, COALESCE(c.first_response_met, false), c.resolution_seconds, "
+      "COALESCE(c.resolution_met, false), c.resolved_ever, c.reopen_count > 0 "
+      "FROM service_quality.cases c WHERE c.create_time >= " ACCORD_TS(
+          1) " AND c.create_time < " ACCORD_TS(2);
+  std::vector<std::string> params = {MicrosOf(start), MicrosOf(end)};
+  std::string sql = kSelect;
+  if (!account.empty()) {
+    sql += " AND c.account = $3";
+    params.push_back(account);
+  }
   std::vector<ReportCase> cases;
-  ACCORD_RETURN_IF_ERROR(
-      pool_.Read(
-          [&](pqxx::transaction_base& transaction) -> absl::
-                                                       Status {
-                                                         auto rows = Exec(transaction,
-                         "SELECT c.id::text, c.account, c.team, c.assignee, c.category, c.kind, "
-                         "c.first_response_seconds, COALESCE(c.first_response_met, false), "
-                         "c.resolution_seconds, COALESCE(c.resolution_met, false), "
-                         "c.resolved_ever, c.reopen_count > 0 FROM service_quality.cases c "
-                         "WHERE c.create_time >= " ACCORD_TS(1) " AND c.create_time < " ACCORD_TS(2),
-                         {MicrosOf(start), MicrosOf(end)});
-                                                         cases.reserve(rows.size());
-                                                         for (const auto& row : rows) {
-                                                           ReportCase c;
-                                                           c.id = row[0].as<std::string>();
-                                                           c.account = row[1].as<std::string>();
-                                                           c.team = row[2].as<std::string>();
-                                                           c.agent = row[3].as<std::string>();
-                                                           c.category =
-                                                               static_cast<v1::CaseCategory>(
-                                                                   row[4].as<int>());
-                                                           c.kind = static_cast<v1::CaseKind>(
-                                                               row[5].as<int>());
-                                                           if (!row[6].is_null())
-                                                             c.first_response_seconds =
-                                                                 row[6].as<int64_t>();
-                                                           c.first_response_met = row[7].as<bool>();
-                                                           if (!row[8].is_null())
-                                                             c.resolution_seconds =
-                                                                 row[8].as<int64_t>();
-                                                           c.resolution_met = row[9].as<bool>();
-                                                           c.resolved = row[10].as<bool>();
-                                                           c.reopened = row[11].as<bool>();
-                                                           cases.push_back(std::move(c));
-                                                         }
-                                                         return absl::OkStatus();
-                                                       },
-          common::ReadScope::kOneStatement));
+  auto read = [&](pqxx::transaction_base& transaction) -> absl::Status {
+    auto rows = Exec(transaction, sql, params);
+    cases.reserve(rows.size());
+    for (const auto& row : rows) {
+      ReportCase c;
+      c.id = row[0].as<std::string>();
+      c.account = row[1].as<std::string>();
+      c.team = row[2].as<std::string>();
+      c.agent = row[3].as<std::string>();
+      c.category = static_cast<v1::CaseCategory>(row[4].as<int>());
+      c.kind = static_cast<v1::CaseKind>(row[5].as<int>());
+      c.priority = static_cast<v1::Priority>(row[6].as<int>());
+      if (!row[7].is_null()) c.first_response_seconds = row[7].as<int64_t>();
+      c.first_response_met = row[8].as<bool>();
+      if (!row[9].is_null()) c.resolution_seconds = row[9].as<int64_t>();
+      c.resolution_met = row[10].as<bool>();
+      c.resolved = row[11].as<bool>();
+      c.reopened = row[12].as<bool>();
+      cases.push_back(std::move(c));
+    }
+    return absl::OkStatus();
+  };
+  ACCORD_RETURN_IF_ERROR(pool_.Read(read, common::ReadScope::kOneStatement));
   return cases;
 }
 
-absl::StatusOr<std::vector<ReportSurvey>> PgQualityRepository::ReportSurveys(Instant start,
-                                                                             Instant end) {
+absl::StatusOr<std::vector<ReportSurvey>> PgQualityRepository::ReportSurveys(
+    Instant start, Instant end, const std::string& account) {
+  static const std::string kSelect =
+      "SELECT s.account, COALESCE(c.team, ''), COALESCE(c.assignee, ''), "
+      "COALESCE(c.category, 0), s.csat, s.nps, s.effort, "
+      "extract(epoch FROM s.answer_time)::bigint FROM service_quality.surveys s "
+      "LEFT JOIN service_quality.cases c ON c.id = s.case_id WHERE s.answer_time >= " ACCORD_TS(
+          1) " AND s.answer_time < " ACCORD_TS(2);
+  std::vector<std::string> params = {MicrosOf(start), MicrosOf(end)};
+  std::string sql = kSelect;
+  if (!account.empty()) {
+    sql += " AND s.account = $3";
+    params.push_back(account);
+  }
   std::vector<ReportSurvey> surveys;
-  ACCORD_RETURN_IF_ERROR(
-      pool_.Read(
-          [&](pqxx::transaction_base& transaction) -> absl::
-                                                       Status {
-                                                         auto rows = Exec(transaction,
-                         "SELECT s.account, COALESCE(c.team, ''), COALESCE(c.assignee, ''), "
-                         "COALESCE(c.category, 0), s.csat, s.nps, s.effort "
-                         "FROM service_quality.surveys s LEFT JOIN service_quality.cases c ON "
-                         "c.id = s.case_id WHERE s.answer_time >= " ACCORD_TS(
-                             1) " AND s.answer_time < " ACCORD_TS(2),
-                         {MicrosOf(start), MicrosOf(end)});
-                                                         for (const auto& row : rows) {
-                                                           ReportSurvey s;
-                                                           s.account = row[0].as<std::string>();
-                                                           s.team = row[1].as<std::string>();
-                                                           s.agent = row[2].as<std::string>();
-                                                           s.category =
-                                                               static_cast<v1::CaseCategory>(
-                                                                   row[3].as<int>());
-                                                           if (!row[4].is_null())
-                                                             s.csat = row[4].as<int>();
-                                                           if (!row[5].is_null())
-                                                             s.nps = row[5].as<int>();
-                                                           if (!row[6].is_null())
-                                                             s.effort = row[6].as<int>();
-                                                           surveys.push_back(std::move(s));
-                                                         }
-                                                         return absl::OkStatus();
-                                                       },
-          common::ReadScope::kOneStatement));
+  auto read = [&](pqxx::transaction_base& transaction) -> absl::Status {
+    for (const auto& row : Exec(transaction, sql, params)) {
+      ReportSurvey s;
+      s.account = row[0].as<std::string>();
+      s.team = row[1].as<std::string>();
+      s.agent = row[2].as<std::string>();
+      s.category = static_cast<v1::CaseCategory>(row[3].as<int>());
+      if (!row[4].is_null()) s.csat = row[4].as<int>();
+      if (!row[5].is_null()) s.nps = row[5].as<int>();
+      if (!row[6].is_null()) s.effort = row[6].as<int>();
+      s.answer_unix = row[7].as<int64_t>();
+      surveys.push_back(std::move(s));
+    }
+    return absl::OkStatus();
+  };
+  ACCORD_RETURN_IF_ERROR(pool_.Read(read, common::ReadScope::kOneStatement));
   return surveys;
 }
 

@@ -41,6 +41,8 @@ class PgQualityRepository final : public QualityRepository {
                                                        const ListQuery& query) override;
   absl::StatusOr<int> Sweep(Instant now, int limit, const SweepFn& sweep,
                             const WriteMeta& meta) override;
+  absl::StatusOr<int> SweepResolved(Instant resolved_before, int limit, const SweepFn& sweep,
+                                    const WriteMeta& meta) override;
 
   absl::StatusOr<v1::Survey> CreateSurvey(const v1::Survey& survey, const WriteMeta& meta) override;
   absl::StatusOr<v1::Survey> GetSurvey(const std::string& id) override;
@@ -48,8 +50,10 @@ class PgQualityRepository final : public QualityRepository {
   absl::StatusOr<v1::Survey> AnswerSurvey(const std::string& id, const SurveyMutation& mutate,
                                           const WriteMeta& meta) override;
 
-  absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end) override;
-  absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end) override;
+  absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end,
+                                                      const std::string& account) override;
+  absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end,
+                                                          const std::string& account) override;
 
  private:
   // Stores a case change (insert or update), its timeline, survey and events; returns the case
@@ -57,6 +61,9 @@ class PgQualityRepository final : public QualityRepository {
   absl::Status StoreCaseChange(common::WriteTransaction& transaction, const CaseChange& change,
                                bool insert, const WriteMeta& meta, v1::Case* stored,
                                v1::TimelineEntry* last_entry, std::vector<common::Event>& events);
+  // One sweep transaction over the cases `select` locks ($1, $2 from `params`).
+  absl::StatusOr<int> SweepSelected(const char* select, std::vector<std::string> params,
+                                    const SweepFn& sweep, const WriteMeta& meta);
   absl::StatusOr<v1::Survey> InsertSurvey(common::WriteTransaction& transaction,
                                           const v1::Survey& survey,
                                           std::vector<common::Event>& events);

@@ -154,6 +154,9 @@ class QualityRepository {
       std::function<absl::StatusOr<std::optional<CaseChange>>(const CaseRecord&, SweepContext&)>;
   virtual absl::StatusOr<int> Sweep(Instant now, int limit, const SweepFn& sweep,
                                     const WriteMeta& meta) = 0;
+  // The same over RESOLVED cases resolved at or before `resolved_before` (the close timeout).
+  virtual absl::StatusOr<int> SweepResolved(Instant resolved_before, int limit,
+                                            const SweepFn& sweep, const WriteMeta& meta) = 0;
 
   // Surveys.
   virtual absl::StatusOr<v1::Survey> CreateSurvey(const v1::Survey& survey,
@@ -165,9 +168,12 @@ class QualityRepository {
                                                   const SurveyMutation& mutate,
                                                   const WriteMeta& meta) = 0;
 
-  // Report inputs: cases opened in [start, end), surveys answered in it.
-  virtual absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end) = 0;
-  virtual absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end) = 0;
+  // Report inputs: cases opened in [start, end), surveys answered in it; of `account` only
+  // unless it is empty.
+  virtual absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end,
+                                                              const std::string& account) = 0;
+  virtual absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end,
+                                                                  const std::string& account) = 0;
 };
 
 }  // namespace accord::quality

@@ -23,23 +23,29 @@ common::RpcMethod& MethodOf(const char* service, const char* method) {
   return *slot;
 }
 
+Caller CallerOf(const grpc::CallbackServerContext& context, const common::RpcContext& rpc) {
+  return Caller(rpc.principal, common::CallIdentity::ForUser(context, rpc));
+}
+
 }  // namespace
 
 QualityCore::QualityCore(common::Runtime& runtime, QualityOptions options)
     : runtime(runtime),
       repository(runtime.pg()),
-      logic(repository, runtime.page_tokens(), options),
-      sweeper(repository, options.sweep_batch) {}
+      directory(options.directory),
+      logic(repository, directory, runtime.page_tokens(), options),
+      sweeper(repository, options.sweep_batch, options.close_after) {}
 
 // A read: logic.Method(principal, request).
 #define ACCORD_READ(Impl, Service, Method, Request, Response)                                  \
   grpc::ServerUnaryReactor* Impl::Method(grpc::CallbackServerContext* context,                 \
                                          const v1::Request* request, v1::Response* response) { \
     static common::RpcMethod& method = MethodOf("accord.quality.v1." Service, #Method);        \
-    return core_->runtime.Respond(context, method, response,                                   \
-                                  [core = core_, request](const common::RpcContext& rpc) {     \
-                                    return core->logic.Method(rpc.principal, *request);        \
-                                  });                                                          \
+    return core_->runtime.Respond(                                                             \
+        context, method, response,                                                             \
+        [core = core_, request, context](const common::RpcContext& rpc) {                      \
+          return core->logic.Method(CallerOf(*context, rpc), *request);                        \
+        });                                                                                    \
   }
 // A write: logic.Method(principal, request, meta).
 #define ACCORD_WRITE(Impl, Service, Method, Request, Response)                                 \
@@ -47,8 +53,10 @@ QualityCore::QualityCore(common::Runtime& runtime, QualityOptions options)
                                          const v1::Request* request, v1::Response* response) { \
     static common::RpcMethod& method = MethodOf("accord.quality.v1." Service, #Method);        \
     return core_->runtime.Respond(                                                             \
-        context, method, response, [core = core_, request](const common::RpcContext& rpc) {    \
-          return core->logic.Method(rpc.principal, *request, MetaFor(rpc, #Method, *request)); \
+        context, method, response,                                                             \
+        [core = core_, request, context](const common::RpcContext& rpc) {                      \
+          return core->logic.Method(CallerOf(*context, rpc), *request,                         \
+                                    MetaFor(rpc, #Method, *request));                          \
         });                                                                                    \
   }
 
@@ -66,6 +74,8 @@ ACCORD_WRITE(CaseServiceImpl, "CaseService", CreateTimelineEntry, CreateTimeline
              TimelineEntry)
 ACCORD_READ(CaseServiceImpl, "CaseService", ListTimelineEntries, ListTimelineEntriesRequest,
             ListTimelineEntriesResponse)
+ACCORD_WRITE(CaseServiceImpl, "CaseService", ConfirmCaseResolution, ConfirmCaseResolutionRequest,
+             Case)
 
 SlaServiceImpl::SlaServiceImpl(std::shared_ptr<QualityCore> core) : core_(std::move(core)) {}
 ACCORD_WRITE(SlaServiceImpl, "SlaService", CreateSlaPolicy, CreateSlaPolicyRequest, SlaPolicy)
@@ -91,6 +101,10 @@ ACCORD_WRITE(SurveyServiceImpl, "SurveyService", AnswerSurvey, AnswerSurveyReque
 ReportServiceImpl::ReportServiceImpl(std::shared_ptr<QualityCore> core) : core_(std::move(core)) {}
 ACCORD_READ(ReportServiceImpl, "ReportService", GetServiceReport, GetServiceReportRequest,
             ServiceReport)
+ACCORD_READ(ReportServiceImpl, "ReportService", GetAccountServiceReview,
+            GetAccountServiceReviewRequest, AccountServiceReview)
+ACCORD_READ(ReportServiceImpl, "ReportService", ExportServiceReport, ExportServiceReportRequest,
+            ExportServiceReportResponse)
 
 #undef ACCORD_READ
 #undef ACCORD_WRITE

@@ -10,6 +10,7 @@
 #include "accord/quality/v1/report.grpc.pb.h"
 #include "accord/quality/v1/sla.grpc.pb.h"
 #include "accord/quality/v1/survey.grpc.pb.h"
+#include "customer_directory.h"
 #include "pg_quality_repository.h"
 #include "quality_logic.h"
 #include "quality_options.h"
@@ -22,6 +23,7 @@ struct QualityCore {
   QualityCore(common::Runtime& runtime, QualityOptions options);
   common::Runtime& runtime;
   PgQualityRepository repository;
+  GrpcCustomerDirectory directory;
   QualityLogic logic;
   Sweeper sweeper;
 };
@@ -43,6 +45,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   ACCORD_QUALITY_RPC(OverrideCasePriority, OverrideCasePriorityRequest, Case)
   ACCORD_QUALITY_RPC(CreateTimelineEntry, CreateTimelineEntryRequest, TimelineEntry)
   ACCORD_QUALITY_RPC(ListTimelineEntries, ListTimelineEntriesRequest, ListTimelineEntriesResponse)
+  ACCORD_QUALITY_RPC(ConfirmCaseResolution, ConfirmCaseResolutionRequest, Case)
 
  private:
   std::shared_ptr<QualityCore> core_;
@@ -82,6 +85,8 @@ class ReportServiceImpl final : public v1::ReportService::CallbackService {
  public:
   explicit ReportServiceImpl(std::shared_ptr<QualityCore> core);
   ACCORD_QUALITY_RPC(GetServiceReport, GetServiceReportRequest, ServiceReport)
+  ACCORD_QUALITY_RPC(GetAccountServiceReview, GetAccountServiceReviewRequest, AccountServiceReview)
+  ACCORD_QUALITY_RPC(ExportServiceReport, ExportServiceReportRequest, ExportServiceReportResponse)
 
  private:
   std::shared_ptr<QualityCore> core_;
