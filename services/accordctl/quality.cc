@@ -574,6 +574,32 @@ int RunSurveyList(const Invocation& inv) {
       });
 }
 
+int RunSignalList(const Invocation& inv) {
+  v1::ListSignalsRequest request;
+  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
+  CallOptions call;
+  auto stub = Connect<v1::SignalService::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  return cli::RunListPages<v1::ListSignalsRequest, v1::Signal>(
+      inv, request,
+      [&](const v1::ListSignalsRequest& page_request, std::vector<v1::Signal>* items,
+          std::string* next) {
+        auto context = call.NewContext();
+        v1::ListSignalsResponse response;
+        grpc::Status status = stub->ListSignals(context.get(), page_request, &response);
+        items->assign(response.signals().begin(), response.signals().end());
+        *next = response.next_page_token();
+        return status;
+      },
+      {"NAME", "ACCOUNT", "KIND", "SOURCE", "FIGURE", "WHEN"},
+      [&](const v1::Signal& g) -> std::vector<std::string> {
+        std::string kind = v1::SignalKind_Name(g.kind());
+        kind = kind.substr(std::min(kind.size(), std::string("SIGNAL_KIND_").size()));
+        return {g.name(),   g.account(),        kind,
+                g.source(), Number(g.figure()), TimeUtil::ToString(g.occur_time())};
+      });
+}
+
 int RunSurveyAnswer(const Invocation& inv) {
   v1::AnswerSurveyRequest request;
   request.set_name(Named("surveys", inv.args.positional()[0]));
@@ -764,6 +790,8 @@ void RegisterQualityCommands(Registry& registry) {
   registry.AddGroup("calendars", "Business-hours calendars (accord.quality.v1.SlaService).");
   registry.AddGroup("sla-policies", "SLA policies by tier and priority (SlaService).");
   registry.AddGroup("surveys", "Satisfaction surveys (accord.quality.v1.SurveyService).");
+  registry.AddGroup("signals",
+                    "Other evidence of satisfaction, e.g. lost customers (SignalService).");
   const FlagSpec etag{"etag", "ETAG", "The etag last read (required)."};
   auto list_flags = [] {
     return cli::ListFlags("create_time (default), optionally \" desc\".", "Print aligned columns.");
@@ -946,6 +974,11 @@ void RegisterQualityCommands(Registry& registry) {
                                "create_time, answer_time.",
                 .flags = list_flags(),
                 .run = RunSurveyList});
+  registry.Add({.path = {"signals", "list"},
+                .summary = "List signals.",
+                .description = "Filter fields: account, kind, source, create_time.",
+                .flags = list_flags(),
+                .run = RunSignalList});
   registry.Add({.path = {"surveys", "answer"},
                 .synopsis = "SURVEY",
                 .summary = "Record a survey's answer (once).",

@@ -329,7 +329,7 @@ std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') +
 }  // namespace
 
 PgQualityRepository::PgQualityRepository(common::PgPool& pool)
-    : pool_(pool), writer_(pool, kSchema, kServiceName) {}
+    : pool_(pool), writer_(pool, kSchema, kServiceName), outbox_(kSchema, kServiceName) {}
 
 namespace {
 
@@ -831,6 +831,87 @@ absl::StatusOr<v1::Survey> PgQualityRepository::AnswerSurvey(const std::string& 
             stored, QualityEvent("accord.quality.v1.SurveyAnswered", stored.name(),
                                  std::stoll(stored.etag()), stored));
       });
+}
+
+// ---- account events -----------------------------------------------------------------------------
+
+absl::StatusOr<int> PgQualityRepository::ChangeCasesOfAccount(common::WriteTransaction& transaction,
+                                                              const std::string& account,
+                                                              bool open_only,
+                                                              const AccountCaseChange& change,
+                                                              const WriteMeta& meta) {
+  auto rows = Exec(transaction.Begun(),
+                   std::string("SELECT " ACCORD_CASE_COLUMNS
+                               " FROM service_quality.cases c WHERE c.account = $1") +
+                       (open_only ? " AND c.status <> 7" : "") + " ORDER BY c.id FOR UPDATE",
+                   {account});
+  int changed = 0;
+  for (const auto& row : rows) {
+    ACCORD_ASSIGN_OR_RETURN(std::optional<CaseChange> next, change(RowToCase(row)));
+    if (!next) continue;
+    v1::Case stored;
+    v1::TimelineEntry entry;
+    std::vector<common::Event> events;
+    ACCORD_RETURN_IF_ERROR(
+        StoreCaseChange(transaction, *next, false, meta, &stored, &entry, events));
+    for (auto& event : events)
+      outbox_.Append(transaction, std::move(event), meta.actor, meta.trace_id);
+    ++changed;
+  }
+  return changed;
+}
+
+absl::Status PgQualityRepository::MoveSurveys(common::WriteTransaction& transaction,
+                                              const std::string& from, const std::string& to) {
+  Exec(transaction.Begun(), "UPDATE service_quality.surveys SET account = $2 WHERE account = $1",
+       {from, to});
+  return absl::OkStatus();
+}
+
+#define ACCORD_SIGNAL_COLUMNS                                              \
+  "g.id::text, g.account, g.kind, g.source, g.figure, g.note, " ACCORD_US( \
+      "g.occur_time") ", " ACCORD_US("g.create_time")
+
+namespace {
+
+v1::Signal RowToSignal(const pqxx::row& row) {
+  v1::Signal signal;
+  signal.set_name("signals/" + row[0].as<std::string>());
+  signal.set_account(row[1].as<std::string>());
+  signal.set_kind(static_cast<v1::SignalKind>(row[2].as<int>()));
+  signal.set_source(row[3].as<std::string>());
+  signal.set_figure(row[4].as<double>());
+  signal.set_note(row[5].as<std::string>());
+  *signal.mutable_occur_time() = TimestampOf(row[6]);
+  *signal.mutable_create_time() = TimestampOf(row[7]);
+  return signal;
+}
+
+}  // namespace
+
+absl::StatusOr<bool> PgQualityRepository::RecordSignal(common::WriteTransaction& transaction,
+                                                       const v1::Signal& signal,
+                                                       const std::string& source_event,
+                                                       const WriteMeta& meta) {
+  auto rows = Exec(transaction.Begun(),
+                   "INSERT INTO service_quality.signals AS g (id, account, kind, source, "
+                   "source_event, figure, note, occur_time) VALUES ($1::uuid, $2, $3::smallint, "
+                   "$4, NULLIF($5, ''), $6::double precision, $7, " ACCORD_TS(8) ") "
+                   "ON CONFLICT (source_event) DO NOTHING RETURNING " ACCORD_SIGNAL_COLUMNS,
+                   {common::NewUuidV7(), signal.account(), std::to_string(signal.kind()),
+                    signal.source(), source_event, std::to_string(signal.figure()), signal.note(),
+                    MicrosOf(signal.occur_time())});
+  if (rows.empty()) return false;
+  const v1::Signal stored = RowToSignal(rows[0]);
+  outbox_.Append(transaction,
+                 QualityEvent("accord.quality.v1.SignalRecorded", stored.name(), 1, stored),
+                 meta.actor, meta.trace_id);
+  return true;
+}
+
+absl::StatusOr<Page<v1::Signal>> PgQualityRepository::ListSignals(const ListQuery& query) {
+  return ListRows<v1::Signal>(pool_, ACCORD_SIGNAL_COLUMNS,
+                              "FROM service_quality.signals g WHERE true", {}, query, RowToSignal);
 }
 
 // ---- reports ------------------------------------------------------------------------------------

@@ -50,6 +50,17 @@ class PgQualityRepository final : public QualityRepository {
   absl::StatusOr<v1::Survey> AnswerSurvey(const std::string& id, const SurveyMutation& mutate,
                                           const WriteMeta& meta) override;
 
+  absl::StatusOr<int> ChangeCasesOfAccount(common::WriteTransaction& transaction,
+                                           const std::string& account, bool open_only,
+                                           const AccountCaseChange& change,
+                                           const WriteMeta& meta) override;
+  absl::Status MoveSurveys(common::WriteTransaction& transaction, const std::string& from,
+                           const std::string& to) override;
+  absl::StatusOr<bool> RecordSignal(common::WriteTransaction& transaction, const v1::Signal& signal,
+                                    const std::string& source_event,
+                                    const WriteMeta& meta) override;
+  absl::StatusOr<Page<v1::Signal>> ListSignals(const ListQuery& query) override;
+
   absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end,
                                                       const std::string& account) override;
   absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end,
@@ -70,6 +81,8 @@ class PgQualityRepository final : public QualityRepository {
 
   common::PgPool& pool_;
   common::IdempotentWrite writer_;
+  // Events of changes made inside another writer's transaction (the account event feed).
+  common::OutboxWriter outbox_;
 };
 
 }  // namespace accord::quality

@@ -28,6 +28,7 @@ constexpr char kCaseCommented[] = "accord.quality.v1.CaseCommented";
 constexpr char kSlaWarning[] = "accord.quality.v1.SlaWarning";
 constexpr char kSlaBreached[] = "accord.quality.v1.SlaBreached";
 constexpr char kCaseClosed[] = "accord.quality.v1.CaseClosed";
+constexpr char kCaseAccountMerged[] = "accord.quality.v1.CaseAccountMerged";
 
 google::protobuf::Timestamp ToTimestamp(Instant at) {
   return TimeUtil::MicrosecondsToTimestamp(at.time_since_epoch().count());
@@ -529,6 +530,45 @@ absl::StatusOr<std::optional<CaseChange>> CloseTimedOut(const CaseRecord& record
   change.next = record;
   ACCORD_RETURN_IF_ERROR(
       CloseResolvedCase(change.next, change, now, v1::CASE_CLOSE_REASON_TIMEOUT, ""));
+  return std::optional<CaseChange>(std::move(change));
+}
+
+absl::StatusOr<std::optional<CaseChange>> MoveCaseToAccount(const CaseRecord& record,
+                                                            const std::string& survivor) {
+  if (record.value.account() == survivor) return std::optional<CaseChange>();
+  CaseChange change;
+  change.next = record;
+  change.next.value.set_account(survivor);
+  change.timeline.push_back(
+      {v1::TIMELINE_ENTRY_KIND_ASSIGNMENT,
+       "Moved to " + survivor + ": " + record.value.account() + " was merged into it", false});
+  change.events.push_back({kCaseAccountMerged, nullptr, {"account"}});
+  return std::optional<CaseChange>(std::move(change));
+}
+
+absl::StatusOr<std::optional<CaseChange>> CloseForDeletedAccount(const CaseRecord& record,
+                                                                 Instant now) {
+  const v1::CaseStatus from = record.value.status();
+  if (from == v1::CASE_STATUS_CLOSED) return std::optional<CaseChange>();
+  CaseChange change;
+  change.next = record;
+  CaseRecord& next = change.next;
+  if (from == v1::CASE_STATUS_WAITING_ON_CUSTOMER) {
+    // The pause ends with the case.
+    auto* sla = next.value.mutable_sla();
+    if (sla->pauses_size() > 0 && !sla->pauses(sla->pauses_size() - 1).has_end_time()) {
+      *sla->mutable_pauses(sla->pauses_size() - 1)->mutable_end_time() = ToTimestamp(now);
+    }
+  }
+  next.value.set_status(v1::CASE_STATUS_CLOSED);
+  next.next_check.reset();
+  *next.value.mutable_close_time() = ToTimestamp(now);
+  next.value.set_close_reason(v1::CASE_CLOSE_REASON_ACCOUNT_DELETED);
+  change.timeline.push_back(
+      {v1::TIMELINE_ENTRY_KIND_STATUS_CHANGE,
+       StatusText(from) + " -> CLOSED: the account " + record.value.account() + " was deleted",
+       false});
+  change.events.push_back({kCaseClosed, nullptr, {"status", "close_time", "close_reason"}});
   return std::optional<CaseChange>(std::move(change));
 }
 
@@ -1395,6 +1435,46 @@ absl::StatusOr<v1::Survey> QualityLogic::AnswerSurvey(const Caller& caller,
         return next;
       },
       meta);
+}
+
+// ---- signals ------------------------------------------------------------------------------------
+
+namespace {
+
+const filter::Schema& SignalFilterSchema() {
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"account", "g.account", filter::FieldType::kString, {}, {}},
+        {"kind",
+         "g.kind",
+         filter::FieldType::kEnum,
+         EnumValues(v1::SignalKind_descriptor(), "SIGNAL_KIND_"),
+         {}},
+        {"source", "g.source", filter::FieldType::kString, {}, {}},
+        {"create_time", "g.create_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    return schema;
+  }();
+  return kSchema;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ListSignalsResponse> QualityLogic::ListSignals(
+    const Caller& caller, const v1::ListSignalsRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(ListStart list,
+                          StartList(page_tokens_, request.page_size(), request.page_token(),
+                                    request.filter(), request.order_by(), "signals",
+                                    SignalFilterSchema(), {{"create_time", "g.create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
+  if (accounts) RestrictToAccounts(list.query, "g.account", *accounts);
+  ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSignals(list.query));
+  v1::ListSignalsResponse response;
+  FillPage(page_tokens_, list, page, response,
+           [](v1::ListSignalsResponse& r, v1::Signal g) { *r.add_signals() = std::move(g); });
+  return response;
 }
 
 // ---- reports ------------------------------------------------------------------------------------

@@ -48,6 +48,15 @@ absl::Status CloseResolvedCase(CaseRecord& next, CaseChange& change, Instant now
 // nullopt when it is no longer resolved.
 absl::StatusOr<std::optional<CaseChange>> CloseTimedOut(const CaseRecord& record, Instant now);
 
+// The case moved to `survivor`, the account its account was merged into: a timeline entry and a
+// CaseAccountMerged event; nullopt when it is there already.
+absl::StatusOr<std::optional<CaseChange>> MoveCaseToAccount(const CaseRecord& record,
+                                                            const std::string& survivor);
+// A case of a deleted account, closed at `now` from whatever status (reason ACCOUNT_DELETED);
+// nullopt when it is closed already.
+absl::StatusOr<std::optional<CaseChange>> CloseForDeletedAccount(const CaseRecord& record,
+                                                                 Instant now);
+
 class QualityLogic {
  public:
   QualityLogic(QualityRepository& repository, CustomerDirectory& directory,
@@ -115,6 +124,10 @@ class QualityLogic {
                                                       const v1::ListSurveysRequest& request);
   absl::StatusOr<v1::Survey> AnswerSurvey(const Caller& caller,
                                           const v1::AnswerSurveyRequest& request, WriteMeta meta);
+
+  // Signals.
+  absl::StatusOr<v1::ListSignalsResponse> ListSignals(const Caller& caller,
+                                                      const v1::ListSignalsRequest& request);
 
   // Reports.
   absl::StatusOr<v1::ServiceReport> GetServiceReport(const Caller& caller,

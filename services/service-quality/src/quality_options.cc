@@ -49,6 +49,15 @@ absl::StatusOr<QualityOptions> QualityOptions::FromEnvironment(
       errors.push_back("ACCORD_QUALITY_RAISE_STRATEGIC: expected true or false");
     }
   }
+  if (auto text = get("ACCORD_QUALITY_FOLLOW_ACCOUNT_EVENTS")) {
+    if (*text == "true" || *text == "1") {
+      options.follow_account_events = true;
+    } else if (*text == "false" || *text == "0") {
+      options.follow_account_events = false;
+    } else {
+      errors.push_back("ACCORD_QUALITY_FOLLOW_ACCOUNT_EVENTS: expected true or false");
+    }
+  }
   if (auto text = get("ACCORD_QUALITY_AGENT_COMPENSATION_LIMIT")) {
     auto limits = CompensationLimits::ParseList(*text);
     if (limits.ok()) {

@@ -8,6 +8,8 @@
 //   ACCORD_QUALITY_CLOSE_AFTER_HOURS      a resolved case nobody confirms closes after this
 //                                         (default 168; 0 never)
 //   ACCORD_QUALITY_MAX_REOPENS            how often a case may reopen (default 3)
+//   ACCORD_QUALITY_FOLLOW_ACCOUNT_EVENTS  follow the account service's events (default true;
+//                                         needs ACCORD_SERVICE_TOKEN with the integration role)
 //   ACCORD_QUALITY_MANAGED_ACCOUNTS_TTL_MS  how long an account manager's accounts are reused
 //                                         (default 30000)
 //   ACCORD_ACCOUNT_ADDRESS / _DEADLINE, ACCORD_CONTACT_ADDRESS / _DEADLINE, ACCORD_SERVICE_TOKEN
@@ -33,6 +35,7 @@ struct QualityOptions {
   int sweep_batch = 500;
   std::chrono::hours close_after{168};
   int max_reopens = 3;
+  bool follow_account_events = true;
   ReportRules report_rules;
   DirectoryOptions directory;
 

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "accord/common/idempotency.h"
+#include "accord/common/log.h"
 
 namespace accord {
 namespace quality {
@@ -34,7 +35,22 @@ QualityCore::QualityCore(common::Runtime& runtime, QualityOptions options)
       repository(runtime.pg()),
       directory(options.directory),
       logic(repository, directory, runtime.page_tokens(), options),
-      sweeper(repository, options.sweep_batch, options.close_after) {}
+      sweeper(repository, options.sweep_batch, options.close_after) {
+  if (!options.follow_account_events) return;
+  if (options.directory.account.service_token.empty()) {
+    common::log::Warn("account events are not followed: ACCORD_SERVICE_TOKEN is not set");
+    return;
+  }
+  account_events_client = std::make_unique<common::ServiceClient>(options.directory.account);
+  account_events =
+      std::make_unique<AccountEventFollower>(runtime.pg(), repository, *account_events_client);
+  account_events->Start();
+}
+
+QualityCore::~QualityCore() {
+  if (account_events) account_events->Stop();
+  sweeper.Stop();
+}
 
 // A read: logic.Method(principal, request).
 #define ACCORD_READ(Impl, Service, Method, Request, Response)                                  \
@@ -98,6 +114,10 @@ ACCORD_READ(SurveyServiceImpl, "SurveyService", ListSurveys, ListSurveysRequest,
             ListSurveysResponse)
 ACCORD_WRITE(SurveyServiceImpl, "SurveyService", AnswerSurvey, AnswerSurveyRequest, Survey)
 
+SignalServiceImpl::SignalServiceImpl(std::shared_ptr<QualityCore> core) : core_(std::move(core)) {}
+ACCORD_READ(SignalServiceImpl, "SignalService", ListSignals, ListSignalsRequest,
+            ListSignalsResponse)
+
 ReportServiceImpl::ReportServiceImpl(std::shared_ptr<QualityCore> core) : core_(std::move(core)) {}
 ACCORD_READ(ReportServiceImpl, "ReportService", GetServiceReport, GetServiceReportRequest,
             ServiceReport)
@@ -124,6 +144,7 @@ common::ServiceDefinition QualityServiceDefinition(QualityOptions options) {
     services.push_back(std::make_unique<SlaServiceImpl>(core));
     services.push_back(std::make_unique<SurveyServiceImpl>(core));
     services.push_back(std::make_unique<ReportServiceImpl>(core));
+    services.push_back(std::make_unique<SignalServiceImpl>(core));
     return services;
   };
   return definition;

@@ -10,6 +10,7 @@
 #include "accord/quality/v1/report.grpc.pb.h"
 #include "accord/quality/v1/sla.grpc.pb.h"
 #include "accord/quality/v1/survey.grpc.pb.h"
+#include "account_events.h"
 #include "customer_directory.h"
 #include "pg_quality_repository.h"
 #include "quality_logic.h"
@@ -21,11 +22,15 @@ namespace accord::quality {
 // Shared by the four services of one process; the sweeper stops when the last service goes.
 struct QualityCore {
   QualityCore(common::Runtime& runtime, QualityOptions options);
+  ~QualityCore();
   common::Runtime& runtime;
   PgQualityRepository repository;
   GrpcCustomerDirectory directory;
   QualityLogic logic;
   Sweeper sweeper;
+  // Following the account service's events (when enabled and a service token is set).
+  std::unique_ptr<common::ServiceClient> account_events_client;
+  std::unique_ptr<AccountEventFollower> account_events;
 };
 
 #define ACCORD_QUALITY_RPC(Method, Request, Response)                    \
@@ -76,6 +81,15 @@ class SurveyServiceImpl final : public v1::SurveyService::CallbackService {
   ACCORD_QUALITY_RPC(GetSurvey, GetSurveyRequest, Survey)
   ACCORD_QUALITY_RPC(ListSurveys, ListSurveysRequest, ListSurveysResponse)
   ACCORD_QUALITY_RPC(AnswerSurvey, AnswerSurveyRequest, Survey)
+
+ private:
+  std::shared_ptr<QualityCore> core_;
+};
+
+class SignalServiceImpl final : public v1::SignalService::CallbackService {
+ public:
+  explicit SignalServiceImpl(std::shared_ptr<QualityCore> core);
+  ACCORD_QUALITY_RPC(ListSignals, ListSignalsRequest, ListSignalsResponse)
 
  private:
   std::shared_ptr<QualityCore> core_;

@@ -35,6 +35,7 @@ using common::Role;
 inline QualityOptions TestQualityOptions(int account_port, int contact_port) {
   QualityOptions options = QualityOptions::Defaults();
   options.sweep_interval = std::chrono::milliseconds(0);
+  options.follow_account_events = false;  // account_events_test follows them
   options.directory.account.address = "127.0.0.1:" + std::to_string(account_port);
   options.directory.account.deadline = std::chrono::milliseconds(1500);
   options.directory.contact.address = "127.0.0.1:" + std::to_string(contact_port);
@@ -69,17 +70,19 @@ inline std::unique_ptr<grpc::ClientContext> Admin() { return As("root", {Role::k
 
 class QualityFixture : public ::testing::Test {
  protected:
-  explicit QualityFixture(std::function<void(QualityOptions&)> adjust = nullptr)
-      : account_(account::AccountServiceDefinition(), database_.url(), testing::SharedRedisUrl()),
+  // `redis_url`: the shared test Redis unless a test brings its own.
+  explicit QualityFixture(std::function<void(QualityOptions&)> adjust = nullptr,
+                          const std::string& redis_url = testing::SharedRedisUrl())
+      : account_(account::AccountServiceDefinition(), database_.url(), redis_url),
         contact_(contact::ContactServiceDefinition(
                      contact::TestContactSettings("127.0.0.1:" + std::to_string(account_.port()))),
-                 database_.url(), testing::SharedRedisUrl()),
+                 database_.url(), redis_url),
         options_([&] {
           QualityOptions options = TestQualityOptions(account_.port(), contact_.port());
           if (adjust) adjust(options);
           return options;
         }()),
-        harness_(QualityServiceDefinition(options_), database_.url(), testing::SharedRedisUrl()),
+        harness_(QualityServiceDefinition(options_), database_.url(), redis_url),
         accounts_(account::v1::AccountService::NewStub(account_.channel())),
         teams_(account::v1::AccountTeamService::NewStub(account_.channel())),
         contacts_(contact::v1::ContactService::NewStub(contact_.channel())),

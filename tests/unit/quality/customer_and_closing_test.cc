@@ -93,5 +93,43 @@ TEST(CloseResolvedCaseTest, ClosesOnlyAResolvedCase) {
   EXPECT_FALSE(done.next.next_check.has_value());
 }
 
+TEST(AccountEventDecisionsTest, AMergeMovesTheCaseOnce) {
+  CaseRecord record;
+  record.value.set_name("cases/x");
+  record.value.set_account("accounts/dup");
+  record.value.set_status(v1::CASE_STATUS_RESOLVED);
+  auto moved = MoveCaseToAccount(record, "accounts/keep");
+  ASSERT_TRUE(moved.ok());
+  ASSERT_TRUE(moved->has_value());
+  EXPECT_EQ((*moved)->next.value.account(), "accounts/keep");
+  EXPECT_EQ((*moved)->next.value.status(), v1::CASE_STATUS_RESOLVED);
+  ASSERT_EQ((*moved)->events.size(), 1u);
+  EXPECT_EQ((*moved)->events[0].type, "accord.quality.v1.CaseAccountMerged");
+  EXPECT_EQ((*moved)->timeline[0].text, "Moved to accounts/keep: accounts/dup was merged into it");
+  // Replayed on a case already there: nothing.
+  EXPECT_FALSE(MoveCaseToAccount((*moved)->next, "accounts/keep")->has_value());
+}
+
+TEST(AccountEventDecisionsTest, ADeletionClosesFromAnyStatusAndEndsAPause) {
+  const Instant now = Instant(Micros(1'800'000'000'000'000));
+  CaseRecord record;
+  record.value.set_name("cases/x");
+  record.value.set_account("accounts/gone");
+  record.value.set_status(v1::CASE_STATUS_WAITING_ON_CUSTOMER);
+  record.value.mutable_sla()->add_pauses()->mutable_start_time()->set_seconds(1'700'000'000);
+  record.next_check = now;
+  auto closed = CloseForDeletedAccount(record, now);
+  ASSERT_TRUE(closed.ok());
+  ASSERT_TRUE(closed->has_value());
+  const CaseRecord& next = (*closed)->next;
+  EXPECT_EQ(next.value.status(), v1::CASE_STATUS_CLOSED);
+  EXPECT_EQ(next.value.close_reason(), v1::CASE_CLOSE_REASON_ACCOUNT_DELETED);
+  EXPECT_EQ(next.value.sla().pauses(0).end_time().seconds(), 1'800'000'000);
+  EXPECT_FALSE(next.next_check.has_value());
+  EXPECT_EQ((*closed)->timeline[0].text,
+            "WAITING_ON_CUSTOMER -> CLOSED: the account accounts/gone was deleted");
+  EXPECT_FALSE(CloseForDeletedAccount(next, now)->has_value());
+}
+
 }  // namespace
 }  // namespace accord::quality
