@@ -57,15 +57,17 @@ pqxx::result Exec(pqxx::transaction_base& transaction, const std::string& sql,
   "k.id::text, k.body, k.version, " ACCORD_US("k.create_time") ", " ACCORD_US( \
       "k.update_time") ", " ACCORD_US("k.delete_time")
 
-v1::Calendar RowToCalendar(const pqxx::row& row) {
-  auto calendar = ParseBody<v1::Calendar>(row[1]);
-  calendar.set_name("calendars/" + row[0].as<std::string>());
-  calendar.set_etag(row[2].as<std::string>());
-  *calendar.mutable_create_time() = TimestampOf(row[3]);
-  *calendar.mutable_update_time() = TimestampOf(row[4]);
-  if (!row[5].is_null()) *calendar.mutable_delete_time() = TimestampOf(row[5]);
+// The calendar in the six columns from `at` (ACCORD_CALENDAR_COLUMNS).
+v1::Calendar RowToCalendarAt(const pqxx::row& row, int at) {
+  auto calendar = ParseBody<v1::Calendar>(row[at + 1]);
+  calendar.set_name("calendars/" + row[at].as<std::string>());
+  calendar.set_etag(row[at + 2].as<std::string>());
+  *calendar.mutable_create_time() = TimestampOf(row[at + 3]);
+  *calendar.mutable_update_time() = TimestampOf(row[at + 4]);
+  if (!row[at + 5].is_null()) *calendar.mutable_delete_time() = TimestampOf(row[at + 5]);
   return calendar;
 }
+v1::Calendar RowToCalendar(const pqxx::row& row) { return RowToCalendarAt(row, 0); }
 
 v1::Calendar CalendarBody(v1::Calendar calendar) {
   calendar.clear_name();
@@ -76,10 +78,25 @@ v1::Calendar CalendarBody(v1::Calendar calendar) {
   return calendar;
 }
 
+constexpr common::PreparedStatement kGetCalendarAny{
+    "quality_calendar_any",
+    "SELECT " ACCORD_CALENDAR_COLUMNS " FROM service_quality.calendars k WHERE k.id = $1::uuid"};
+constexpr common::PreparedStatement kGetLiveCalendar{
+    "quality_calendar_live", "SELECT " ACCORD_CALENDAR_COLUMNS
+                             " FROM service_quality.calendars k WHERE k.id = $1::uuid AND "
+                             "k.delete_time IS NULL"};
+
 // `with_deleted`: a case's clock keeps running on a calendar deleted after the case opened.
 absl::StatusOr<v1::Calendar> LoadCalendar(pqxx::transaction_base& transaction,
                                           const std::string& id, bool lock,
                                           bool with_deleted = false) {
+  if (!lock) {
+    // Every case change and case read of a case with an SLA reads its calendar: prepared.
+    auto rows =
+        transaction.exec_prepared(with_deleted ? kGetCalendarAny.name : kGetLiveCalendar.name, id);
+    if (rows.empty()) return common::NotFound("calendars/" + id);
+    return RowToCalendar(rows[0]);
+  }
   auto rows =
       Exec(transaction,
            std::string("SELECT " ACCORD_CALENDAR_COLUMNS
@@ -199,6 +216,14 @@ std::vector<std::string> CaseParams(const std::string& id, const CaseRecord& rec
           record.resolved_ever ? "true" : "false"};
 }
 
+constexpr common::PreparedStatement kFindPolicy{
+    "quality_policy_find",
+    "SELECT " ACCORD_POLICY_COLUMNS ", " ACCORD_CALENDAR_COLUMNS
+    " FROM service_quality.sla_policies p JOIN service_quality.calendars k ON k.id = "
+    "p.calendar_id WHERE p.priority = $2::smallint AND p.tier IN ($1::smallint, 0) AND "
+    "p.delete_time IS NULL AND k.delete_time IS NULL ORDER BY (p.tier = $1::smallint) DESC "
+    "LIMIT 1"};
+
 constexpr char kInsertCase[] =
     "INSERT INTO service_quality.cases AS c (id, account, contact, channel, kind, category, "
     "status, priority, impact, urgency, tier, assignee, team, escalation_level, description, "
@@ -229,11 +254,26 @@ constexpr char kUpdateCase[] =
     "resolved_ever = $32::boolean, version = c.version + 1, update_time = now() "
     "WHERE c.id = $1::uuid RETURNING " ACCORD_CASE_COLUMNS;
 
+constexpr common::PreparedStatement kInsertCaseStatement{"quality_case_insert", kInsertCase};
+constexpr common::PreparedStatement kUpdateCaseStatement{"quality_case_update", kUpdateCase};
+constexpr common::PreparedStatement kGetCase{"quality_case_get",
+                                             "SELECT " ACCORD_CASE_COLUMNS
+                                             " FROM service_quality.cases c WHERE c.id = $1::uuid"};
+constexpr common::PreparedStatement kLockCase{
+    "quality_case_lock",
+    "SELECT " ACCORD_CASE_COLUMNS " FROM service_quality.cases c WHERE c.id = $1::uuid FOR UPDATE"};
+
 // ---- timeline -----------------------------------------------------------------------------------
 
 #define ACCORD_TIMELINE_COLUMNS                                                           \
   "t.id::text, t.case_id::text, t.kind, t.text, t.customer_visible, t.actor, " ACCORD_US( \
       "t.create_time")
+
+constexpr common::PreparedStatement kInsertTimelineEntry{
+    "quality_timeline_insert",
+    "INSERT INTO service_quality.timeline_entries AS t (id, case_id, kind, text, "
+    "customer_visible, actor) VALUES ($1::uuid, $2::uuid, $3::smallint, $4, $5::boolean, $6) "
+    "RETURNING " ACCORD_TIMELINE_COLUMNS};
 
 v1::TimelineEntry RowToEntry(const pqxx::row& row) {
   v1::TimelineEntry entry;
@@ -487,23 +527,14 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::UpdateSlaPolicy(const std::st
 
 absl::StatusOr<std::optional<PolicyMatch>> PgQualityRepository::FindPolicy(int tier, int priority) {
   std::optional<PolicyMatch> match;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
-    auto rows = Exec(transaction,
-                     "SELECT " ACCORD_POLICY_COLUMNS
-                     ", p.calendar_id::text "
-                     "FROM service_quality.sla_policies p WHERE p.priority = $2::smallint "
-                     "AND p.tier IN ($1::smallint, 0) AND p.delete_time IS NULL "
-                     "ORDER BY (p.tier = $1::smallint) DESC "
-                     "LIMIT 1",
-                     {std::to_string(tier), std::to_string(priority)});
-    if (rows.empty()) return absl::OkStatus();
-    PolicyMatch found;
-    found.policy = RowToPolicy(rows[0]);
-    ACCORD_ASSIGN_OR_RETURN(found.calendar,
-                            LoadCalendar(transaction, rows[0][6].as<std::string>(), false));
-    match = std::move(found);
-    return absl::OkStatus();
-  }));
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_prepared(kFindPolicy.name, tier, priority);
+        if (rows.empty()) return absl::OkStatus();
+        match = PolicyMatch{RowToPolicy(rows[0]), RowToCalendarAt(rows[0], 6)};
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
   return match;
 }
 
@@ -582,17 +613,23 @@ absl::Status PgQualityRepository::StoreCaseChange(common::WriteTransaction& tran
                                                   v1::TimelineEntry* last_entry,
                                                   std::vector<common::Event>& events) {
   const std::string id = IdOf(change.next.value.name());
+  // An insert comes first in its transaction and carries BEGIN with it.
   auto rows =
-      Exec(transaction.Begun(), insert ? kInsertCase : kUpdateCase, CaseParams(id, change.next));
+      transaction.exec_prepared(insert ? kInsertCaseStatement.name : kUpdateCaseStatement.name,
+                                pqxx::prepare::make_dynamic_params(CaseParams(id, change.next)));
   if (rows.size() != 1) return common::NotFound(change.next.value.name());
   *stored = RowToCase(rows[0]).value;
   for (const auto& draft : change.timeline) {
-    auto row = transaction.exec_params1(
-        "INSERT INTO service_quality.timeline_entries AS t (id, case_id, kind, text, "
-        "customer_visible, actor) VALUES ($1::uuid, $2::uuid, $3::smallint, $4, $5::boolean, $6) "
-        "RETURNING " ACCORD_TIMELINE_COLUMNS,
-        common::NewUuidV7(), id, static_cast<int>(draft.kind), draft.text,
-        draft.customer_visible ? "true" : "false", meta.actor);
+    if (last_entry == nullptr) {
+      // Nobody reads the entry back: it travels with COMMIT, no round trip of its own.
+      transaction.exec_prepared_at_commit(kInsertTimelineEntry.name, common::NewUuidV7(), id,
+                                          static_cast<int>(draft.kind), draft.text,
+                                          draft.customer_visible ? "true" : "false", meta.actor);
+      continue;
+    }
+    auto row = transaction.exec_prepared1(kInsertTimelineEntry.name, common::NewUuidV7(), id,
+                                          static_cast<int>(draft.kind), draft.text,
+                                          draft.customer_visible ? "true" : "false", meta.actor);
     *last_entry = RowToEntry(row);
   }
   const int64_t version = std::stoll(stored->etag());
@@ -613,10 +650,9 @@ absl::StatusOr<v1::Case> PgQualityRepository::CreateCase(const CaseChange& chang
       meta,
       [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Case>> {
         v1::Case stored;
-        v1::TimelineEntry entry;
         std::vector<common::Event> events;
         ACCORD_RETURN_IF_ERROR(
-            StoreCaseChange(transaction, change, true, meta, &stored, &entry, events));
+            StoreCaseChange(transaction, change, true, meta, &stored, nullptr, events));
         return CaseWritten(std::move(stored), std::move(events));
       });
 }
@@ -625,10 +661,7 @@ absl::StatusOr<CaseRecord> PgQualityRepository::GetCase(const std::string& id) {
   CaseRecord record;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        auto rows = Exec(transaction,
-                         "SELECT " ACCORD_CASE_COLUMNS
-                         " FROM service_quality.cases c WHERE c.id = $1::uuid",
-                         {id});
+        auto rows = transaction.exec_prepared(kGetCase.name, id);
         if (rows.empty()) return common::NotFound(CaseName(id));
         record = RowToCase(rows[0]);
         return absl::OkStatus();
@@ -650,10 +683,8 @@ absl::StatusOr<std::string> PgQualityRepository::MutateCase(const std::string& i
   // entry written, each stored for a retry as that message.
   auto change = [&](common::WriteTransaction& transaction, v1::Case* stored,
                     v1::TimelineEntry* entry, std::vector<common::Event>& events) -> absl::Status {
-    auto rows = Exec(transaction.Begun(),
-                     "SELECT " ACCORD_CASE_COLUMNS
-                     " FROM service_quality.cases c WHERE c.id = $1::uuid FOR UPDATE",
-                     {id});
+    // The lock comes first and carries BEGIN with it.
+    auto rows = transaction.exec_prepared(kLockCase.name, id);
     if (rows.empty()) return common::NotFound(CaseName(id));
     const CalendarLookup lookup = LookupIn(transaction.Begun());
     ACCORD_ASSIGN_OR_RETURN(CaseChange change, mutate(RowToCase(rows[0]), lookup));
@@ -675,9 +706,8 @@ absl::StatusOr<std::string> PgQualityRepository::MutateCase(const std::string& i
       meta,
       [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Case>> {
         v1::Case stored;
-        v1::TimelineEntry entry;
         std::vector<common::Event> events;
-        ACCORD_RETURN_IF_ERROR(change(transaction, &stored, &entry, events));
+        ACCORD_RETURN_IF_ERROR(change(transaction, &stored, nullptr, events));
         return CaseWritten(std::move(stored), std::move(events));
       }));
 }
@@ -731,9 +761,8 @@ absl::StatusOr<int> PgQualityRepository::SweepSelected(const char* select,
         continue;
       }
       v1::Case stored;
-      v1::TimelineEntry entry;
       ACCORD_RETURN_IF_ERROR(
-          StoreCaseChange(transaction, *change, false, meta, &stored, &entry, events));
+          StoreCaseChange(transaction, *change, false, meta, &stored, nullptr, events));
       ++changed;
     }
     return CaseWritten(google::protobuf::Empty(), std::move(events));
@@ -850,10 +879,9 @@ absl::StatusOr<int> PgQualityRepository::ChangeCasesOfAccount(common::WriteTrans
     ACCORD_ASSIGN_OR_RETURN(std::optional<CaseChange> next, change(RowToCase(row)));
     if (!next) continue;
     v1::Case stored;
-    v1::TimelineEntry entry;
     std::vector<common::Event> events;
     ACCORD_RETURN_IF_ERROR(
-        StoreCaseChange(transaction, *next, false, meta, &stored, &entry, events));
+        StoreCaseChange(transaction, *next, false, meta, &stored, nullptr, events));
     for (auto& event : events)
       outbox_.Append(transaction, std::move(event), meta.actor, meta.trace_id);
     ++changed;
@@ -990,6 +1018,11 @@ absl::StatusOr<std::vector<ReportSurvey>> PgQualityRepository::ReportSurveys(
   };
   ACCORD_RETURN_IF_ERROR(pool_.Read(read, common::ReadScope::kOneStatement));
   return surveys;
+}
+
+std::vector<common::PreparedStatement> QualityStatements() {
+  return {kGetCalendarAny,      kGetLiveCalendar, kFindPolicy, kInsertCaseStatement,
+          kUpdateCaseStatement, kGetCase,         kLockCase,   kInsertTimelineEntry};
 }
 
 }  // namespace accord::quality

@@ -9,6 +9,10 @@ namespace accord::quality {
 inline constexpr char kSchema[] = "service_quality";
 inline constexpr char kServiceName[] = "service-quality";
 
+// The statements of the hot paths (opening, reading and changing a case, its calendar and
+// policy), prepared on every pooled connection.
+std::vector<common::PreparedStatement> QualityStatements();
+
 class PgQualityRepository final : public QualityRepository {
  public:
   explicit PgQualityRepository(common::PgPool& pool);
@@ -68,7 +72,8 @@ class PgQualityRepository final : public QualityRepository {
 
  private:
   // Stores a case change (insert or update), its timeline, survey and events; returns the case
-  // as stored and the last timeline entry written.
+  // as stored and, unless `last_entry` is nullptr, the last timeline entry written (without one
+  // the entries are inserted with COMMIT).
   absl::Status StoreCaseChange(common::WriteTransaction& transaction, const CaseChange& change,
                                bool insert, const WriteMeta& meta, v1::Case* stored,
                                v1::TimelineEntry* last_entry, std::vector<common::Event>& events);

@@ -40,24 +40,19 @@ absl::StatusOr<QualityOptions> QualityOptions::FromEnvironment(
       errors.push_back("ACCORD_QUALITY_PRIORITY_MATRIX: " + std::string(matrix.status().message()));
     }
   }
-  if (auto text = get("ACCORD_QUALITY_RAISE_STRATEGIC")) {
+  auto flag = [&](const char* name, bool* out) {
+    auto text = get(name);
+    if (!text) return;
     if (*text == "true" || *text == "1") {
-      options.raise_strategic = true;
+      *out = true;
     } else if (*text == "false" || *text == "0") {
-      options.raise_strategic = false;
+      *out = false;
     } else {
-      errors.push_back("ACCORD_QUALITY_RAISE_STRATEGIC: expected true or false");
+      errors.push_back(std::string(name) + ": expected true or false");
     }
-  }
-  if (auto text = get("ACCORD_QUALITY_FOLLOW_ACCOUNT_EVENTS")) {
-    if (*text == "true" || *text == "1") {
-      options.follow_account_events = true;
-    } else if (*text == "false" || *text == "0") {
-      options.follow_account_events = false;
-    } else {
-      errors.push_back("ACCORD_QUALITY_FOLLOW_ACCOUNT_EVENTS: expected true or false");
-    }
-  }
+  };
+  flag("ACCORD_QUALITY_RAISE_STRATEGIC", &options.raise_strategic);
+  flag("ACCORD_QUALITY_FOLLOW_ACCOUNT_EVENTS", &options.follow_account_events);
   if (auto text = get("ACCORD_QUALITY_AGENT_COMPENSATION_LIMIT")) {
     auto limits = CompensationLimits::ParseList(*text);
     if (limits.ok()) {

@@ -136,6 +136,7 @@ common::ServiceDefinition QualityServiceDefinition(QualityOptions options) {
   definition.default_grpc_port = 50054;
   definition.default_metrics_port = 9094;
   definition.migrations = []() -> const std::vector<common::Migration>& { return Migrations(); };
+  definition.statements = QualityStatements();
   definition.make_services = [options](common::Runtime& runtime) {
     auto core = std::make_shared<QualityCore>(runtime, options);
     core->sweeper.Start(options.sweep_interval);

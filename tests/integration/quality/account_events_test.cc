@@ -65,13 +65,7 @@ TEST_F(AccountEventsTest, MergesDeletionsAndChurnApplyOnceAcrossARedisLoss) {
   ASSERT_TRUE(Move(done, v1::CASE_STATUS_IN_PROGRESS).ok());
   ASSERT_TRUE(Resolve(done, 0).ok());
 
-  account::v1::MergeAccountsRequest merge;
-  merge.set_survivor(survivor.name());
-  merge.set_survivor_etag(survivor.etag());
-  merge.set_duplicate(duplicate.name());
-  merge.set_duplicate_etag(duplicate.etag());
-  account::v1::MergeAccountsResponse merged;
-  ASSERT_TRUE(accounts_->MergeAccounts(Admin().get(), merge, &merged).ok());
+  ASSERT_NO_FATAL_FAILURE(Merge(survivor, duplicate));
   ASSERT_TRUE(Eventually([&] {
     return Fresh(moved.name()).account() == survivor.name() &&
            Fresh(done.name()).account() == survivor.name();

@@ -129,14 +129,7 @@ TEST_F(CustomerChecksTest, ACaseOnAMergedAccountOpensOnTheSurvivor) {
   const auto survivor = CreateAccount("max", account::v1::ACCOUNT_TIER_KEY);
   const auto duplicate = CreateAccount("max");
   const auto person = CreateContact(duplicate.name());
-  account::v1::MergeAccountsRequest merge;
-  merge.set_survivor(survivor.name());
-  merge.set_survivor_etag(survivor.etag());
-  merge.set_duplicate(duplicate.name());
-  merge.set_duplicate_etag(duplicate.etag());
-  account::v1::MergeAccountsResponse merged;
-  auto status = accounts_->MergeAccounts(Admin().get(), merge, &merged);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_NO_FATAL_FAILURE(Merge(survivor, duplicate));
 
   v1::Case request = NewCase(v1::LEVEL_LOW, v1::LEVEL_LOW, survivor.name());
   request.set_account(duplicate.name());

@@ -144,6 +144,18 @@ class QualityFixture : public ::testing::Test {
     return account;
   }
 
+  // Merges `duplicate` into `survivor` in the account service.
+  void Merge(const account::v1::Account& survivor, const account::v1::Account& duplicate) {
+    account::v1::MergeAccountsRequest merge;
+    merge.set_survivor(survivor.name());
+    merge.set_survivor_etag(survivor.etag());
+    merge.set_duplicate(duplicate.name());
+    merge.set_duplicate_etag(duplicate.etag());
+    account::v1::MergeAccountsResponse merged;
+    auto status = accounts_->MergeAccounts(Admin().get(), merge, &merged);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
   // A contact speaking `language`, related to `account` unless that is empty.
   contact::v1::Contact CreateContact(const std::string& account, const std::string& language = "de",
                                      bool hearing = false) {
