@@ -34,13 +34,14 @@ std::map<std::string, std::unique_ptr<common::RpcMethod>> MakeMethods(
                             });                                                                \
   }
 // A write: stamped with who, the trace and the request's fingerprint.
-#define ACCORD_WRITE(Service, RpcName, Request, Response, Call)                                \
-  grpc::ServerUnaryReactor* Service::RpcName(grpc::CallbackServerContext* context,             \
-                                             const v1::Request* request, Response* response) { \
-    return runtime_.Respond(                                                                   \
-        context, Method(#RpcName), response, [=, this](const common::RpcContext& rpc) {        \
-          return logic_.Call(rpc.principal, *request, MetaFor(rpc, #RpcName, *request));       \
-        });                                                                                    \
+#define ACCORD_WRITE(Service, RpcName, Request, Response, Call)                                   \
+  grpc::ServerUnaryReactor* Service::RpcName(grpc::CallbackServerContext* context,                \
+                                             const v1::Request* request, Response* response) {    \
+    return runtime_.Respond(                                                                      \
+        context, Method(#RpcName), response, [=, this](const common::RpcContext& rpc) {           \
+          return logic_.Call(Caller(rpc.principal, common::CallIdentity::ForUser(*context, rpc)), \
+                             *request, MetaFor(rpc, #RpcName, *request));                         \
+        });                                                                                       \
   }
 
 PriceListServiceImpl::PriceListServiceImpl(common::Runtime& runtime)
@@ -65,10 +66,12 @@ ACCORD_READ(PriceListServiceImpl, ListPriceListItems, ListPriceListItemsRequest,
 ACCORD_WRITE(PriceListServiceImpl, BatchUpsertPriceListItems, BatchUpsertPriceListItemsRequest,
              v1::BatchUpsertPriceListItemsResponse, BatchUpsertItems)
 
-TradingTermsServiceImpl::TradingTermsServiceImpl(common::Runtime& runtime)
+TradingTermsServiceImpl::TradingTermsServiceImpl(common::Runtime& runtime,
+                                                 std::shared_ptr<AccountDirectory> accounts)
     : runtime_(runtime),
       repository_(runtime.pg()),
-      logic_(repository_, runtime.page_tokens()),
+      accounts_(std::move(accounts)),
+      logic_(repository_, *accounts_, runtime.page_tokens()),
       methods_(MakeMethods(
           v1::TradingTerms::descriptor()->file()->FindServiceByName("TradingTermsService"))) {}
 
@@ -92,10 +95,12 @@ ACCORD_WRITE(TradingTermsServiceImpl, ExpireTradingTerms, ExpireTradingTermsRequ
 ACCORD_READ(TradingTermsServiceImpl, GetEffectiveTradingTerms, GetEffectiveTradingTermsRequest,
             v1::TradingTerms, GetEffective)
 
-QuoteServiceImpl::QuoteServiceImpl(common::Runtime& runtime)
+QuoteServiceImpl::QuoteServiceImpl(common::Runtime& runtime,
+                                   std::shared_ptr<AccountDirectory> accounts)
     : runtime_(runtime),
       repository_(runtime.pg()),
-      logic_(repository_, runtime.page_tokens()),
+      accounts_(std::move(accounts)),
+      logic_(repository_, *accounts_, runtime.page_tokens()),
       methods_(MakeMethods(v1::Quote::descriptor()->file()->FindServiceByName("QuoteService"))) {}
 
 common::RpcMethod& QuoteServiceImpl::Method(const char* name) { return *methods_.at(name); }
@@ -112,7 +117,7 @@ ACCORD_READ(QuoteServiceImpl, ListSales, ListSalesRequest, v1::ListSalesResponse
 #undef ACCORD_READ
 #undef ACCORD_WRITE
 
-common::ServiceDefinition PricingTermsServiceDefinition() {
+common::ServiceDefinition PricingTermsServiceDefinition(PricingSettings settings) {
   common::ServiceDefinition definition;
   definition.name = kServiceName;
   definition.schema = kSchema;
@@ -120,11 +125,14 @@ common::ServiceDefinition PricingTermsServiceDefinition() {
   definition.default_metrics_port = 9093;
   definition.migrations = []() -> const std::vector<common::Migration>& { return Migrations(); };
   definition.statements = sql::AllStatements();
-  definition.make_services = [](common::Runtime& runtime) {
+  definition.make_services = [settings = std::move(settings)](common::Runtime& runtime) {
+    // One directory (channel, cache) for both services; it lives as long as the last of them.
+    auto accounts =
+        std::make_shared<GrpcAccountDirectory>(settings.account, settings.access_cache_ttl);
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<PriceListServiceImpl>(runtime));
-    services.push_back(std::make_unique<TradingTermsServiceImpl>(runtime));
-    services.push_back(std::make_unique<QuoteServiceImpl>(runtime));
+    services.push_back(std::make_unique<TradingTermsServiceImpl>(runtime, accounts));
+    services.push_back(std::make_unique<QuoteServiceImpl>(runtime, accounts));
     return services;
   };
   return definition;

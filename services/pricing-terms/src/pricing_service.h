@@ -13,6 +13,7 @@
 #include "accord/pricing/v1/trading_terms.grpc.pb.h"
 #include "pg_pricing_repository.h"
 #include "pricing_logic.h"
+#include "pricing_settings.h"
 
 namespace accord::pricing {
 
@@ -43,7 +44,7 @@ class PriceListServiceImpl final : public v1::PriceListService::CallbackService 
 
 class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackService {
  public:
-  TradingTermsServiceImpl(common::Runtime& runtime);
+  TradingTermsServiceImpl(common::Runtime& runtime, std::shared_ptr<AccountDirectory> accounts);
   ACCORD_PRICING_RPC(CreateTradingTerms, CreateTradingTermsRequest, v1::TradingTerms);
   ACCORD_PRICING_RPC(GetTradingTerms, GetTradingTermsRequest, v1::TradingTerms);
   ACCORD_PRICING_RPC(ListTradingTerms, ListTradingTermsRequest, v1::ListTradingTermsResponse);
@@ -57,6 +58,7 @@ class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackSe
  private:
   common::Runtime& runtime_;
   PgPricingRepository repository_;
+  std::shared_ptr<AccountDirectory> accounts_;
   TermsLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
   common::RpcMethod& Method(const char* name);
@@ -64,7 +66,7 @@ class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackSe
 
 class QuoteServiceImpl final : public v1::QuoteService::CallbackService {
  public:
-  QuoteServiceImpl(common::Runtime& runtime);
+  QuoteServiceImpl(common::Runtime& runtime, std::shared_ptr<AccountDirectory> accounts);
   ACCORD_PRICING_RPC(PriceQuote, PriceQuoteRequest, v1::QuotePricing);
   ACCORD_PRICING_RPC(CreateQuote, CreateQuoteRequest, v1::Quote);
   ACCORD_PRICING_RPC(GetQuote, GetQuoteRequest, v1::Quote);
@@ -77,6 +79,7 @@ class QuoteServiceImpl final : public v1::QuoteService::CallbackService {
  private:
   common::Runtime& runtime_;
   PgPricingRepository repository_;
+  std::shared_ptr<AccountDirectory> accounts_;
   QuoteLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
   common::RpcMethod& Method(const char* name);
@@ -85,6 +88,6 @@ class QuoteServiceImpl final : public v1::QuoteService::CallbackService {
 #undef ACCORD_PRICING_RPC
 
 // Everything ServiceMain (and the integration tests) need to run the pricing-terms service.
-common::ServiceDefinition PricingTermsServiceDefinition();
+common::ServiceDefinition PricingTermsServiceDefinition(PricingSettings settings);
 
 }  // namespace accord::pricing

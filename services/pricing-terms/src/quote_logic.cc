@@ -8,6 +8,12 @@ namespace accord::pricing {
 namespace {
 
 namespace filter = common::filter;
+using common::Role;
+
+// Roles that quote for, and sell to, any account; an account manager only for its own.
+constexpr std::initializer_list<Role> kBroadQuoteRoles = {Role::kSalesAssistant,
+                                                          Role::kPricingManager, Role::kAdmin};
+constexpr std::initializer_list<Role> kBroadSaleRoles = {Role::kSalesAssistant, Role::kAdmin};
 
 constexpr int kMaxLines = 500;
 constexpr int64_t kMaxQuantity = 1'000'000'000;
@@ -96,8 +102,9 @@ void ValidateQuoteLines(const google::protobuf::RepeatedPtrField<QuoteLine>& lin
   }
 }
 
-QuoteLogic::QuoteLogic(PricingRepository& repository, const common::PageTokenCodec& page_tokens)
-    : repository_(repository), page_tokens_(page_tokens) {}
+QuoteLogic::QuoteLogic(PricingRepository& repository, AccountDirectory& accounts,
+                       const common::PageTokenCodec& page_tokens)
+    : repository_(repository), accounts_(accounts), page_tokens_(page_tokens) {}
 
 absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_id, const Date& day,
                                                     const std::string& fallback_list_id,
@@ -156,7 +163,7 @@ absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_i
   return ComputeQuote(inputs, lines);
 }
 
-absl::StatusOr<QuotePricing> QuoteLogic::Price(const common::Principal&,
+absl::StatusOr<QuotePricing> QuoteLogic::Price(const Caller&,
                                                const v1::PriceQuoteRequest& request) {
   common::Violations violations;
   auto account = ParseTopName(request.account(), "accounts", "account");
@@ -174,7 +181,7 @@ absl::StatusOr<QuotePricing> QuoteLogic::Price(const common::Principal&,
   return PriceLines(*account, day, list_id, Lines(request.lines()));
 }
 
-absl::StatusOr<Quote> QuoteLogic::Create(const common::Principal& caller,
+absl::StatusOr<Quote> QuoteLogic::Create(const Caller& caller,
                                          const v1::CreateQuoteRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckWritesQuotes(caller));
   common::Violations violations;
@@ -197,6 +204,7 @@ absl::StatusOr<Quote> QuoteLogic::Create(const common::Principal& caller,
     violations.Add("quote.expire_date", "must not be before the price date " + DateText(day));
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_RETURN_IF_ERROR(CheckAccountWrite(accounts_, caller, *account, kBroadQuoteRoles, true));
   ACCORD_ASSIGN_OR_RETURN(QuotePricing pricing,
                           PriceLines(*account, day, list_id, Lines(request.lines())));
   Quote quote;
@@ -210,13 +218,12 @@ absl::StatusOr<Quote> QuoteLogic::Create(const common::Principal& caller,
   return repository_.CreateQuote(quote, meta);
 }
 
-absl::StatusOr<Quote> QuoteLogic::Get(const common::Principal&,
-                                      const v1::GetQuoteRequest& request) {
+absl::StatusOr<Quote> QuoteLogic::Get(const Caller&, const v1::GetQuoteRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseTopName(request.name(), "quotes", "name"));
   return repository_.GetQuote(id);
 }
 
-absl::StatusOr<v1::ListQuotesResponse> QuoteLogic::List(const common::Principal&,
+absl::StatusOr<v1::ListQuotesResponse> QuoteLogic::List(const Caller&,
                                                         const v1::ListQuotesRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(
       PreparedList prepared,
@@ -228,7 +235,7 @@ absl::StatusOr<v1::ListQuotesResponse> QuoteLogic::List(const common::Principal&
   return response;
 }
 
-absl::StatusOr<Quote> QuoteLogic::Update(const common::Principal& caller,
+absl::StatusOr<Quote> QuoteLogic::Update(const Caller& caller,
                                          const v1::UpdateQuoteRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckWritesQuotes(caller));
   common::Violations violations;
@@ -253,6 +260,14 @@ absl::StatusOr<Quote> QuoteLogic::Update(const common::Principal& caller,
     }
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  if (caller.HasAny({Role::kAccountManager}) && !caller.HasAny(kBroadQuoteRoles)) {
+    // A quote's account never changes: the one read now is the one written.
+    ACCORD_ASSIGN_OR_RETURN(Quote stored, repository_.GetQuote(*id));
+    ACCORD_ASSIGN_OR_RETURN(std::string account_id,
+                            ParseTopName(stored.account(), "accounts", "quote.account"));
+    ACCORD_RETURN_IF_ERROR(
+        CheckAccountWrite(accounts_, caller, account_id, kBroadQuoteRoles, false));
+  }
   meta.request_id = request.request_id();
   const Date today = TodayUtc();
   return repository_.UpdateQuote(
@@ -290,7 +305,7 @@ absl::StatusOr<Quote> QuoteLogic::Update(const common::Principal& caller,
       meta);
 }
 
-absl::StatusOr<Sale> QuoteLogic::CreateSale(const common::Principal& caller,
+absl::StatusOr<Sale> QuoteLogic::CreateSale(const Caller& caller,
                                             const v1::CreateSaleRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckRecordsSales(caller));
   common::Violations violations;
@@ -330,6 +345,7 @@ absl::StatusOr<Sale> QuoteLogic::CreateSale(const common::Principal& caller,
     if (id.ok()) list_id = *id;
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_RETURN_IF_ERROR(CheckAccountWrite(accounts_, caller, *account, kBroadSaleRoles, true));
 
   Sale sale;
   sale.set_account(AccountName(*account));
@@ -364,13 +380,12 @@ absl::StatusOr<Sale> QuoteLogic::CreateSale(const common::Principal& caller,
       meta);
 }
 
-absl::StatusOr<Sale> QuoteLogic::GetSale(const common::Principal&,
-                                         const v1::GetSaleRequest& request) {
+absl::StatusOr<Sale> QuoteLogic::GetSale(const Caller&, const v1::GetSaleRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseTopName(request.name(), "sales", "name"));
   return repository_.GetSale(id);
 }
 
-absl::StatusOr<v1::ListSalesResponse> QuoteLogic::ListSales(const common::Principal&,
+absl::StatusOr<v1::ListSalesResponse> QuoteLogic::ListSales(const Caller&,
                                                             const v1::ListSalesRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(
       PreparedList prepared,

@@ -10,6 +10,10 @@ namespace accord::pricing {
 namespace {
 
 namespace filter = common::filter;
+using common::Role;
+
+// Roles that draft terms for any account; an account manager drafts only for its own.
+constexpr std::initializer_list<Role> kBroadTermsRoles = {Role::kPricingManager, Role::kAdmin};
 
 const filter::Schema& TermsFilterSchema() {
   static const filter::Schema kSchema = [] {
@@ -133,8 +137,9 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
   }
 }
 
-TermsLogic::TermsLogic(PricingRepository& repository, const common::PageTokenCodec& page_tokens)
-    : repository_(repository), page_tokens_(page_tokens) {}
+TermsLogic::TermsLogic(PricingRepository& repository, AccountDirectory& accounts,
+                       const common::PageTokenCodec& page_tokens)
+    : repository_(repository), accounts_(accounts), page_tokens_(page_tokens) {}
 
 absl::StatusOr<PriceList> TermsLogic::LoadPriceList(const std::string& name,
                                                     const std::string& field) {
@@ -150,7 +155,7 @@ absl::StatusOr<PriceList> TermsLogic::LoadPriceList(const std::string& name,
   return list;
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Create(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Create(const Caller& caller,
                                                 const v1::CreateTradingTermsRequest& request,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
@@ -168,6 +173,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Create(const common::Principal& caller,
   if (!violations.empty()) {
     return common::WithReason(violations.ToStatus(), "CURRENCY_MISMATCH");
   }
+  ACCORD_RETURN_IF_ERROR(CheckAccountWrite(accounts_, caller, **account, kBroadTermsRoles, true));
   terms.clear_name();
   terms.clear_etag();
   terms.clear_create_time();
@@ -183,14 +189,14 @@ absl::StatusOr<TradingTerms> TermsLogic::Create(const common::Principal& caller,
   return repository_.CreateTerms(**account, terms, meta);
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Get(const common::Principal&,
+absl::StatusOr<TradingTerms> TermsLogic::Get(const Caller&,
                                              const v1::GetTradingTermsRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTermsName(request.name(), "name"));
   return repository_.GetTerms(name.account_id, name.id);
 }
 
 absl::StatusOr<v1::ListTradingTermsResponse> TermsLogic::List(
-    const common::Principal&, const v1::ListTradingTermsRequest& request) {
+    const Caller&, const v1::ListTradingTermsRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(auto account,
                           ParseAccountParent(request.parent(), "parent", /*allow_all=*/true));
   ACCORD_ASSIGN_OR_RETURN(PreparedList prepared,
@@ -205,7 +211,7 @@ absl::StatusOr<v1::ListTradingTermsResponse> TermsLogic::List(
   return response;
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Update(const Caller& caller,
                                                 const v1::UpdateTradingTermsRequest& request,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
@@ -224,6 +230,8 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
     }
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_RETURN_IF_ERROR(
+      CheckAccountWrite(accounts_, caller, name->account_id, kBroadTermsRoles, false));
   const TradingTerms& patch = request.trading_terms();
   // A new price list is read before the write (lists' currencies never change).
   std::optional<PriceList> new_list;
@@ -272,13 +280,15 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
       meta);
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Submit(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Submit(const Caller& caller,
                                                 const v1::SubmitTradingTermsRequest& request,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
   common::Violations violations;
   ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTransition(request.name(), request.etag(),
                                                           request.request_id(), violations));
+  ACCORD_RETURN_IF_ERROR(
+      CheckAccountWrite(accounts_, caller, name.account_id, kBroadTermsRoles, false));
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name.account_id, name.id,
@@ -295,7 +305,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Submit(const common::Principal& caller,
       meta);
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Approve(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Approve(const Caller& caller,
                                                  const v1::ApproveTradingTermsRequest& request,
                                                  WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
@@ -343,7 +353,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Approve(const common::Principal& caller
       meta);
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Reject(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Reject(const Caller& caller,
                                                 const v1::RejectTradingTermsRequest& request,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
@@ -368,7 +378,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Reject(const common::Principal& caller,
       meta);
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Expire(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Expire(const Caller& caller,
                                                 const v1::ExpireTradingTermsRequest& request,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
@@ -399,7 +409,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Expire(const common::Principal& caller,
 }
 
 absl::StatusOr<TradingTerms> TermsLogic::GetEffective(
-    const common::Principal&, const v1::GetEffectiveTradingTermsRequest& request) {
+    const Caller&, const v1::GetEffectiveTradingTermsRequest& request) {
   common::Violations violations;
   auto account = ParseTopName(request.account(), "accounts", "account");
   MergeViolations(account.status(), violations);

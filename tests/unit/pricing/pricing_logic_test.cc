@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "accord/common/errors.h"
+#include "fake_account_directory.h"
 #include "fake_pricing_repository.h"
 
 namespace accord::pricing {
@@ -14,6 +15,7 @@ namespace {
 using common::Role;
 using ::testing::ElementsAre;
 
+constexpr char kAccountId[] = "0190a000-0000-7000-8000-0000000000aa";
 constexpr char kAccount[] = "accounts/0190a000-0000-7000-8000-0000000000aa";
 
 common::Principal As(const std::string& subject, std::vector<Role> roles) {
@@ -34,8 +36,9 @@ class PricingLogicTest : public ::testing::Test {
   PricingLogicTest()
       : tokens_("test-secret"),
         lists_(repository_, tokens_),
-        terms_(repository_, tokens_),
-        quotes_(repository_, tokens_) {
+        terms_(repository_, accounts_, tokens_),
+        quotes_(repository_, accounts_, tokens_) {
+    accounts_.accounts_[kAccountId].owner = "amy";
     v1::CreatePriceListRequest create;
     create.mutable_price_list()->set_display_name("Base");
     create.mutable_price_list()->set_currency_code("EUR");
@@ -90,6 +93,7 @@ class PricingLogicTest : public ::testing::Test {
   }
 
   testing::FakePricingRepository repository_;
+  testing::FakeAccountDirectory accounts_;
   common::PageTokenCodec tokens_;
   PriceListLogic lists_;
   TermsLogic terms_;
@@ -217,6 +221,7 @@ TEST_F(PricingLogicTest, QuoteLifecycleAndSaleFromQuote) {
   auto accepted = quotes_.Update(sam_, update, {});
   ASSERT_TRUE(accepted.ok()) << accepted.status();
 
+  accounts_.accounts_["0190a000-0000-7000-8000-0000000000bb"].owner = "ola";
   sell.mutable_sale()->set_account("accounts/0190a000-0000-7000-8000-0000000000bb");
   EXPECT_THAT(Fields(quotes_.CreateSale(sam_, sell, {}).status()), ElementsAre("sale.account"));
   sell.mutable_sale()->set_account(kAccount);
@@ -275,6 +280,92 @@ TEST_F(PricingLogicTest, DerivedListMustShareTheBaseCurrency) {
   *create.mutable_price_list()->mutable_rounding_step() = common::MakeMoney("EUR", 0, 1000);
   EXPECT_THAT(Fields(lists_.Create(pia_, create, {}).status()),
               ElementsAre("price_list.rounding_step"));
+}
+
+TEST_F(PricingLogicTest, WritesNameOnlyLiveAccountsAndAccountManagersTheirOwn) {
+  const std::string other = "0190a000-0000-7000-8000-0000000000cc";
+  const size_t terms_before = repository_.terms_.size();
+  v1::CreateTradingTermsRequest request;
+  request.set_parent("accounts/" + other);
+  request.mutable_trading_terms()->set_price_list(list_.name());
+  *request.mutable_trading_terms()->mutable_valid_from() = MakeDate(2026, 1, 1);
+
+  // Missing, deleted, merged: each its own answer, nothing written.
+  auto missing = terms_.Create(pia_, request, {});
+  EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
+  EXPECT_EQ(common::ReasonOf(missing.status()), "ACCOUNT_NOT_FOUND");
+  accounts_.accounts_[other].deleted = true;
+  EXPECT_TRUE(absl::IsNotFound(terms_.Create(pia_, request, {}).status()));
+  accounts_.accounts_[other] = {"ola", {}, "accounts/survivor", false};
+  auto merged = terms_.Create(pia_, request, {});
+  EXPECT_TRUE(absl::IsFailedPrecondition(merged.status()));
+  EXPECT_EQ(common::ReasonOf(merged.status()), "ACCOUNT_MERGED");
+  EXPECT_EQ(common::MetadataOf(merged.status(), "merged_into"), "accounts/survivor");
+
+  // Live but owned by "ola": a pricing manager may draft, amy (not on the team) may not, until
+  // she joins the team.
+  accounts_.accounts_[other].merged_into.clear();
+  auto denied = terms_.Create(amy_, request, {});
+  EXPECT_TRUE(absl::IsPermissionDenied(denied.status()));
+  EXPECT_EQ(common::ReasonOf(denied.status()), "NOT_ON_ACCOUNT_TEAM");
+  EXPECT_EQ(repository_.terms_.size(), terms_before);
+  ASSERT_TRUE(terms_.Create(pia_, request, {}).ok());
+  accounts_.accounts_[other].team.insert("amy");
+  auto drafted = terms_.Create(amy_, request, {});
+  ASSERT_TRUE(drafted.ok()) << drafted.status();
+
+  // Submitting re-checks the team (amy has left it); a sales assistant quotes for any account,
+  // an account manager only for its own.
+  accounts_.accounts_[other].team.clear();
+  v1::SubmitTradingTermsRequest submit;
+  submit.set_name(drafted->name());
+  submit.set_etag(drafted->etag());
+  EXPECT_EQ(common::ReasonOf(terms_.Submit(amy_, submit, {}).status()), "NOT_ON_ACCOUNT_TEAM");
+  v1::CreateQuoteRequest quote;
+  quote.mutable_quote()->set_account("accounts/" + other);
+  *quote.mutable_quote()->mutable_expire_date() = MakeDate(2026, 3, 1);
+  *quote.mutable_price_date() = MakeDate(2026, 2, 1);
+  quote.set_price_list(list_.name());
+  auto* line = quote.add_lines();
+  line->set_sku("DRILL-1");
+  line->set_quantity(1);
+  EXPECT_EQ(common::ReasonOf(quotes_.Create(amy_, quote, {}).status()), "NOT_ON_ACCOUNT_TEAM");
+  EXPECT_TRUE(quotes_.Create(sam_, quote, {}).ok());
+}
+
+TEST_F(PricingLogicTest, AccountServiceDownFailsOnlyTheWritesThatNeedIt) {
+  auto approved = Approve(*Submit(Draft(MakeDate(2026, 1, 1))), pete_);
+  ASSERT_TRUE(approved.ok());
+  accounts_.down_ = true;
+  const int calls = accounts_.calls_;
+  v1::CreateTradingTermsRequest create;
+  create.set_parent(kAccount);
+  create.mutable_trading_terms()->set_price_list(list_.name());
+  *create.mutable_trading_terms()->mutable_valid_from() = MakeDate(2027, 1, 1);
+  EXPECT_TRUE(absl::IsUnavailable(terms_.Create(pia_, create, {}).status()));
+  v1::CreateQuoteRequest quote;
+  quote.mutable_quote()->set_account(kAccount);
+  *quote.mutable_quote()->mutable_expire_date() = MakeDate(2026, 3, 1);
+  *quote.mutable_price_date() = MakeDate(2026, 2, 1);
+  auto* line = quote.add_lines();
+  line->set_sku("DRILL-1");
+  line->set_quantity(2);
+  EXPECT_TRUE(absl::IsUnavailable(quotes_.Create(sam_, quote, {}).status()));
+  const int calls_of_writes = accounts_.calls_ - calls;
+  EXPECT_EQ(calls_of_writes, 2);
+
+  // Reads and pricing never ask the account service.
+  v1::GetTradingTermsRequest get;
+  get.set_name(approved->name());
+  EXPECT_TRUE(terms_.Get(amy_, get).ok());
+  v1::PriceQuoteRequest price;
+  price.set_account(kAccount);
+  *price.mutable_price_date() = MakeDate(2026, 2, 1);
+  *price.add_lines() = quote.lines(0);
+  auto priced = quotes_.Price(sam_, price);
+  ASSERT_TRUE(priced.ok()) << priced.status();
+  EXPECT_EQ(common::FormatMoney(priced->total()), "EUR 180.00");
+  EXPECT_EQ(accounts_.calls_ - calls, calls_of_writes);
 }
 
 }  // namespace
