@@ -30,11 +30,15 @@ T Decode(const pqxx::row& row) {
     message.set_name(TermsResourceName(parent, id));
   } else if constexpr (std::is_same_v<T, Quote>) {
     message.set_name(QuoteName(id));
+  } else if constexpr (std::is_same_v<T, PricingPolicy>) {
+    message.set_name(id);
   } else {
     message.set_name(SaleName(id));
   }
   message.set_etag(row[3].as<std::string>());
-  *message.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[4].as<int64_t>());
+  if constexpr (requires { message.mutable_create_time(); }) {
+    *message.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[4].as<int64_t>());
+  }
   if constexpr (requires { message.mutable_update_time(); }) {
     *message.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row[5].as<int64_t>());
   }
@@ -47,7 +51,7 @@ pqxx::binarystring Body(const T& message) {
   T copy = message;
   copy.clear_name();
   copy.clear_etag();
-  copy.clear_create_time();
+  if constexpr (requires { copy.clear_create_time(); }) copy.clear_create_time();
   if constexpr (requires { copy.clear_update_time(); }) copy.clear_update_time();
   return pqxx::binarystring(copy.SerializeAsString());
 }
@@ -341,7 +345,9 @@ absl::StatusOr<TradingTerms> PgPricingRepository::UpdateTerms(const std::string&
              transaction.exec_prepared(sql::kLockTermsInForce.name, account_id, id)) {
           in_force.push_back(Decode<TradingTerms>(row));
         }
-        ACCORD_ASSIGN_OR_RETURN(TermsChange change, mutate(current, in_force));
+        const PricingPolicy policy =
+            Decode<PricingPolicy>(transaction.exec_prepared1(sql::kSharePolicy.name));
+        ACCORD_ASSIGN_OR_RETURN(TermsChange change, mutate(current, in_force, policy));
         auto store = [&](const TradingTerms& terms) {
           return Decode<TradingTerms>(transaction.exec_prepared1(
               sql::kUpdateTerms.name, account_id, IdOf(terms.name()), IdOf(terms.price_list()),
@@ -382,6 +388,34 @@ absl::StatusOr<std::optional<TradingTerms>> PgPricingRepository::FindTermsInForc
       },
       common::ReadScope::kOneStatement));
   return terms;
+}
+
+// --- the pricing policy ----------------------------------------------------------------------
+
+absl::StatusOr<PricingPolicy> PgPricingRepository::GetPolicy() {
+  PricingPolicy policy;
+  ACCORD_RETURN_IF_ERROR(writer_.pool().Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        policy = Decode<PricingPolicy>(transaction.exec_prepared1(sql::kGetPolicy.name));
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return policy;
+}
+
+absl::StatusOr<PricingPolicy> PgPricingRepository::UpdatePolicy(const PolicyMutation& mutate,
+                                                                const WriteMeta& meta) {
+  return writer_.Run<PricingPolicy>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<PricingPolicy>> {
+        const PricingPolicy current =
+            Decode<PricingPolicy>(transaction.exec_prepared1(sql::kLockPolicy.name));
+        ACCORD_ASSIGN_OR_RETURN(PricingPolicy next, mutate(current));
+        const PricingPolicy stored =
+            Decode<PricingPolicy>(transaction.exec_prepared1(sql::kUpdatePolicy.name, Body(next)));
+        return common::Written<PricingPolicy>(
+            stored, PricingEvent("PricingPolicyUpdated", stored, &current));
+      });
 }
 
 // --- quotes ----------------------------------------------------------------------------------

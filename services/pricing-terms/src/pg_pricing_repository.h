@@ -41,6 +41,10 @@ class PgPricingRepository final : public PricingRepository {
   absl::StatusOr<std::optional<TradingTerms>> FindTermsInForce(const std::string& account_id,
                                                                const Date& day) override;
 
+  absl::StatusOr<PricingPolicy> GetPolicy() override;
+  absl::StatusOr<PricingPolicy> UpdatePolicy(const PolicyMutation& mutate,
+                                             const WriteMeta& meta) override;
+
   absl::StatusOr<Quote> CreateQuote(const Quote& quote, const WriteMeta& meta) override;
   absl::StatusOr<Quote> GetQuote(const std::string& id) override;
   absl::StatusOr<Page<Quote>> ListQuotes(const ListQuery& query) override;

@@ -226,6 +226,9 @@ void ValidateItemFields(const PriceListItem& item, const std::string& prefix,
   } else {
     ValidateAmount(item.unit_price(), prefix + "unit_price", currency, violations);
   }
+  if (item.has_unit_cost() && IsMoneySet(item.unit_cost())) {
+    ValidateAmount(item.unit_cost(), prefix + "unit_cost", currency, violations);
+  }
   if (item.quantity_breaks_size() > 20) {
     violations.Add(prefix + "quantity_breaks", "at most 20");
   }

@@ -149,6 +149,16 @@ class LinePricer {
                     Show(currency_, DivideHalfEven(exact_numerator, kBpsScale)),
                 terms.name(), currency_, DivideHalfEven(exact_numerator, kBpsScale),
                 static_cast<int32_t>(bps), winner->index);
+        const v1::CategoryLimit* limit = CategoryLimitFor(inputs_.policy, item.category());
+        if (limit != nullptr && bps > limit->max_discount_bps()) {
+          exact_numerator = list_price * (kBpsScale - limit->max_discount_bps());
+          AddStep(line, v1::PRICING_STEP_KIND_POLICY_CAP,
+                  "discount capped at " + Percent(limit->max_discount_bps()) +
+                      ", the pricing policy's limit for category " + limit->category() + ": " +
+                      Show(currency_, DivideHalfEven(exact_numerator, kBpsScale)),
+                  inputs_.policy.name(), currency_, DivideHalfEven(exact_numerator, kBpsScale),
+                  limit->max_discount_bps(), winner->index);
+        }
       }
       for (const auto& match : matches) {
         if (&match == winner) continue;
@@ -168,12 +178,33 @@ class LinePricer {
                 static_cast<int32_t>(match.rule->discount_bps()), match.index);
       }
     }
-    const Int128 rounded = DivideHalfEven(exact_numerator, kBpsScale * minor_) * minor_;
+    Int128 rounded = DivideHalfEven(exact_numerator, kBpsScale * minor_) * minor_;
     if (exact_numerator % (kBpsScale * minor_) != 0) {
       AddStep(line, v1::PRICING_STEP_KIND_ROUNDING,
               "net unit price rounded half-even to the minor unit " + Show(currency_, minor_) +
                   ": " + Show(currency_, rounded),
               "", currency_, rounded);
+    }
+    if (item.has_unit_cost() && IsMoneySet(item.unit_cost())) {
+      const int64_t margin = inputs_.policy.min_margin_bps();
+      const Int128 cost = common::ToNanos(item.unit_cost());
+      // A floor is a minimum: rounded up, so the margin is never short by a fraction.
+      const Int128 scaled = cost * (kBpsScale + margin);
+      const Int128 unit = kBpsScale * minor_;
+      const Int128 floor = (scaled / unit + (scaled % unit > 0 ? 1 : 0)) * minor_;
+      const Int128 list_rounded = RoundHalfEven(list_price, minor_);
+      const Int128 raised = std::min(floor, list_rounded);
+      if (rounded < raised) {
+        rounded = raised;
+        AddStep(
+            line, v1::PRICING_STEP_KIND_POLICY_CAP,
+            "net unit price raised to " + Show(currency_, raised) +
+                (raised == floor ? ", the pricing policy's floor: cost " + Show(currency_, cost) +
+                                       " + " + Percent(margin) + " minimum margin"
+                                 : ", the list price (the minimum-margin floor " +
+                                       Show(currency_, floor) + " is above it)"),
+            item.name(), currency_, rounded, static_cast<int32_t>(margin));
+      }
     }
     return rounded;
   }
@@ -201,6 +232,19 @@ Int128 DivideHalfEven(Int128 num, Int128 den) {
   const bool odd = quotient % 2 != 0;
   if (twice > den || (twice == den && odd)) quotient += num < 0 ? -1 : 1;
   return quotient;
+}
+
+const v1::CategoryLimit* CategoryLimitFor(const v1::PricingPolicy& policy,
+                                          const std::string& category) {
+  const v1::CategoryLimit* deepest = nullptr;
+  for (const auto& limit : policy.category_limits()) {
+    if (!CategoryCovers(limit.category(), category)) continue;
+    if (deepest == nullptr ||
+        CategoryDepth(limit.category()) > CategoryDepth(deepest->category())) {
+      deepest = &limit;
+    }
+  }
+  return deepest;
 }
 
 Int128 RoundHalfEven(Int128 nanos, Int128 step) { return DivideHalfEven(nanos, step) * step; }

@@ -11,6 +11,7 @@
 #include "accord/common/page_token.h"
 #include "accord/common/service_client.h"
 #include "accord/pricing/v1/price_list.pb.h"
+#include "accord/pricing/v1/pricing_policy.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
 #include "accord/pricing/v1/trading_terms.pb.h"
 #include "account_directory.h"
@@ -62,6 +63,36 @@ google::rpc::Status ToRpcStatus(const absl::Status& status);
 absl::Status CheckAccountWrite(AccountDirectory& accounts, const Caller& caller,
                                const std::string& account_id,
                                std::initializer_list<common::Role> broad_roles, bool check_live);
+
+// The pricing policy's rules (pricing_policy.proto). The discount `who` activates on its own
+// authority: the largest authority the policy sets for one of its roles; none set, nothing.
+std::optional<int32_t> OwnAuthority(const PricingPolicy& policy, const common::Principal& who);
+// The largest discount `who` approves for others: admin 100%, a pricing_manager its set
+// authority or 100%, anyone else nothing.
+int32_t ApprovalAuthority(const PricingPolicy& policy, const common::Principal& who);
+int32_t LargestDiscount(const TradingTerms& terms);
+// FAILED_PRECONDITION POLICY_LIMIT_EXCEEDED with a violation per category rule above the limit
+// covering its scope.
+absl::Status CheckCategoryLimits(const TradingTerms& terms, const PricingPolicy& policy);
+// The rules of `terms` above `submitter`'s own authority (none when it has none set).
+std::vector<v1::PolicyBreach> AuthorityBreaches(const TradingTerms& terms,
+                                                const PricingPolicy& policy,
+                                                const common::Principal& submitter);
+void ValidatePolicyFields(const PricingPolicy& policy, const std::string& prefix,
+                          common::Violations& violations);
+
+class PolicyLogic {
+ public:
+  explicit PolicyLogic(PricingRepository& repository);
+  absl::StatusOr<PricingPolicy> Get(const common::Principal& caller,
+                                    const v1::GetPricingPolicyRequest& request);
+  absl::StatusOr<PricingPolicy> Update(const common::Principal& caller,
+                                       const v1::UpdatePricingPolicyRequest& request,
+                                       WriteMeta meta);
+
+ private:
+  PricingRepository& repository_;
+};
 
 class PriceListLogic {
  public:

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "accord/pricing/v1/price_list.pb.h"
+#include "accord/pricing/v1/pricing_policy.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
 #include "accord/pricing/v1/trading_terms.pb.h"
 #include "pricing_common.h"
@@ -21,6 +22,7 @@ namespace accord::pricing {
 using v1::BatchUpsertPriceListItemsResponse;
 using v1::PriceList;
 using v1::PriceListItem;
+using v1::PricingPolicy;
 using v1::Quote;
 using v1::Sale;
 using v1::TradingTerms;
@@ -95,10 +97,12 @@ class PricingRepository {
                                                 const std::string& id) = 0;
   virtual absl::StatusOr<Page<TradingTerms>> ListTerms(const ListQuery& query) = 0;
   // Locks the terms and the account's other terms that are or were in force (ACTIVE, EXPIRED,
-  // SUPERSEDED), passes them to `mutate`, stores the change. An overlap of in-force windows
-  // that the database refuses is FAILED_PRECONDITION, reason TERMS_OVERLAP.
+  // SUPERSEDED), reads the pricing policy (shared lock: a policy change waits for the
+  // transition, and the other way round), passes them to `mutate`, stores the change. An overlap
+  // of in-force windows that the database refuses is FAILED_PRECONDITION, reason TERMS_OVERLAP.
   using TermsMutation = std::function<absl::StatusOr<TermsChange>(
-      const TradingTerms& current, const std::vector<TradingTerms>& in_force)>;
+      const TradingTerms& current, const std::vector<TradingTerms>& in_force,
+      const PricingPolicy& policy)>;
   virtual absl::StatusOr<TradingTerms> UpdateTerms(const std::string& account_id,
                                                    const std::string& id,
                                                    const TermsMutation& mutate,
@@ -106,6 +110,13 @@ class PricingRepository {
   // The account's terms in force on `day` (ACTIVE, EXPIRED or SUPERSEDED whose window holds it).
   virtual absl::StatusOr<std::optional<TradingTerms>> FindTermsInForce(
       const std::string& account_id, const Date& day) = 0;
+
+  // --- the pricing policy (always present) ---
+  virtual absl::StatusOr<PricingPolicy> GetPolicy() = 0;
+  using PolicyMutation = std::function<absl::StatusOr<PricingPolicy>(const PricingPolicy& current)>;
+  // Locks the policy, stores what `mutate` returns with the next version.
+  virtual absl::StatusOr<PricingPolicy> UpdatePolicy(const PolicyMutation& mutate,
+                                                     const WriteMeta& meta) = 0;
 
   // --- quotes ---
   virtual absl::StatusOr<Quote> CreateQuote(const Quote& quote, const WriteMeta& meta) = 0;

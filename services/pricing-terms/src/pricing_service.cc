@@ -66,6 +66,20 @@ ACCORD_READ(PriceListServiceImpl, ListPriceListItems, ListPriceListItemsRequest,
 ACCORD_WRITE(PriceListServiceImpl, BatchUpsertPriceListItems, BatchUpsertPriceListItemsRequest,
              v1::BatchUpsertPriceListItemsResponse, BatchUpsertItems)
 
+PricingPolicyServiceImpl::PricingPolicyServiceImpl(common::Runtime& runtime)
+    : runtime_(runtime),
+      repository_(runtime.pg()),
+      logic_(repository_),
+      methods_(MakeMethods(
+          v1::PricingPolicy::descriptor()->file()->FindServiceByName("PricingPolicyService"))) {}
+
+common::RpcMethod& PricingPolicyServiceImpl::Method(const char* name) { return *methods_.at(name); }
+
+ACCORD_READ(PricingPolicyServiceImpl, GetPricingPolicy, GetPricingPolicyRequest, v1::PricingPolicy,
+            Get)
+ACCORD_WRITE(PricingPolicyServiceImpl, UpdatePricingPolicy, UpdatePricingPolicyRequest,
+             v1::PricingPolicy, Update)
+
 TradingTermsServiceImpl::TradingTermsServiceImpl(common::Runtime& runtime,
                                                  std::shared_ptr<AccountDirectory> accounts)
     : runtime_(runtime),
@@ -131,6 +145,7 @@ common::ServiceDefinition PricingTermsServiceDefinition(PricingSettings settings
         std::make_shared<GrpcAccountDirectory>(settings.account, settings.access_cache_ttl);
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<PriceListServiceImpl>(runtime));
+    services.push_back(std::make_unique<PricingPolicyServiceImpl>(runtime));
     services.push_back(std::make_unique<TradingTermsServiceImpl>(runtime, accounts));
     services.push_back(std::make_unique<QuoteServiceImpl>(runtime, accounts));
     return services;

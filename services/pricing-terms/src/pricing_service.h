@@ -9,6 +9,7 @@
 
 #include "accord/common/server.h"
 #include "accord/pricing/v1/price_list.grpc.pb.h"
+#include "accord/pricing/v1/pricing_policy.grpc.pb.h"
 #include "accord/pricing/v1/quote.grpc.pb.h"
 #include "accord/pricing/v1/trading_terms.grpc.pb.h"
 #include "pg_pricing_repository.h"
@@ -38,6 +39,20 @@ class PriceListServiceImpl final : public v1::PriceListService::CallbackService 
   common::Runtime& runtime_;
   PgPricingRepository repository_;
   PriceListLogic logic_;
+  std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
+  common::RpcMethod& Method(const char* name);
+};
+
+class PricingPolicyServiceImpl final : public v1::PricingPolicyService::CallbackService {
+ public:
+  PricingPolicyServiceImpl(common::Runtime& runtime);
+  ACCORD_PRICING_RPC(GetPricingPolicy, GetPricingPolicyRequest, v1::PricingPolicy);
+  ACCORD_PRICING_RPC(UpdatePricingPolicy, UpdatePricingPolicyRequest, v1::PricingPolicy);
+
+ private:
+  common::Runtime& runtime_;
+  PgPricingRepository repository_;
+  PolicyLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
   common::RpcMethod& Method(const char* name);
 };

@@ -112,6 +112,19 @@ inline constexpr common::PreparedStatement kTermsInForce{
                               " FROM pricing_terms.trading_terms r WHERE r.account_id = $1::uuid "
                               "AND r.status IN (3, 4, 5) AND r.validity @> $2::date"};
 
+inline constexpr common::PreparedStatement kGetPolicy{
+    "pricing_policy_get", "SELECT " ACCORD_LIST_COLUMNS " FROM pricing_terms.pricing_policy r"};
+inline constexpr common::PreparedStatement kSharePolicy{
+    "pricing_policy_share",
+    "SELECT " ACCORD_LIST_COLUMNS " FROM pricing_terms.pricing_policy r FOR SHARE"};
+inline constexpr common::PreparedStatement kLockPolicy{
+    "pricing_policy_lock",
+    "SELECT " ACCORD_LIST_COLUMNS " FROM pricing_terms.pricing_policy r FOR UPDATE"};
+inline constexpr common::PreparedStatement kUpdatePolicy{
+    "pricing_policy_update",
+    "UPDATE pricing_terms.pricing_policy AS r SET body = $1, version = r.version + 1, "
+    "update_time = now() RETURNING " ACCORD_LIST_COLUMNS};
+
 inline constexpr common::PreparedStatement kInsertQuote{
     "pricing_quote_insert",
     "INSERT INTO pricing_terms.quotes AS r (id, account_id, status, author, body) "
@@ -140,10 +153,11 @@ inline constexpr common::PreparedStatement kSaleOfQuote{
     "SELECT r.id::text FROM pricing_terms.sales r WHERE r.quote_id = $1::uuid"};
 
 inline std::vector<common::PreparedStatement> AllStatements() {
-  return {kInsertList,   kGetList,     kLockList,  kUpdateList, kBumpList,         kGetItem,
-          kUpsertItem,   kInsertTerms, kGetTerms,  kLockTerms,  kLockTermsInForce, kUpdateTerms,
-          kTermsInForce, kInsertQuote, kGetQuote,  kLockQuote,  kUpdateQuote,      kInsertSale,
-          kGetSale,      kSaleOfQuote, kItemsAsOf, kListAsOf,   kListHistory};
+  return {kInsertList,   kGetList,     kLockList,    kUpdateList, kBumpList,         kGetItem,
+          kUpsertItem,   kInsertTerms, kGetTerms,    kLockTerms,  kLockTermsInForce, kUpdateTerms,
+          kTermsInForce, kInsertQuote, kGetQuote,    kLockQuote,  kUpdateQuote,      kInsertSale,
+          kGetSale,      kSaleOfQuote, kItemsAsOf,   kListAsOf,   kListHistory,      kGetPolicy,
+          kSharePolicy,  kLockPolicy,  kUpdatePolicy};
 }
 
 }  // namespace accord::pricing::sql

@@ -113,6 +113,8 @@ absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_i
   inputs.account = AccountName(account_id);
   inputs.price_date = day;
   ACCORD_ASSIGN_OR_RETURN(inputs.terms, repository_.FindTermsInForce(account_id, day));
+  // Today's policy holds every price given now, also for a past day: it limits what is offered.
+  ACCORD_ASSIGN_OR_RETURN(inputs.policy, repository_.GetPolicy());
   std::string list_id = fallback_list_id;
   if (inputs.terms) {
     ACCORD_ASSIGN_OR_RETURN(list_id,

@@ -81,6 +81,43 @@ absl::StatusOr<TermsName> ParseTransition(const std::string& name, const std::st
   return parsed;
 }
 
+// Who may activate pending terms (pricing_policy.proto): their author or submitter within its
+// own authority under the policy; anyone else only as a pricing manager or admin whose approval
+// authority covers the largest discount, giving a reason when the terms breach the policy.
+absl::Status CheckApproval(const Caller& caller, const TradingTerms& terms,
+                           const PricingPolicy& policy, const std::string& reason) {
+  ACCORD_RETURN_IF_ERROR(CheckCategoryLimits(terms, policy));
+  const int32_t largest = LargestDiscount(terms);
+  if (terms.author() == caller.subject || terms.submitter() == caller.subject) {
+    const std::optional<int32_t> own = OwnAuthority(policy, caller);
+    if (own && largest <= *own) return absl::OkStatus();
+    return common::PermissionDenied(
+        "SELF_APPROVAL",
+        caller.subject + " drafted or submitted " + terms.name() +
+            (own ? " and its largest discount (" + std::to_string(largest) +
+                       " bps) exceeds its own authority (" + std::to_string(*own) + " bps)"
+                 : " and the pricing policy gives its roles no authority of their own") +
+            "; another pricing_manager must approve it");
+  }
+  ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
+  const int32_t authority = ApprovalAuthority(policy, caller);
+  if (largest > authority) {
+    return common::PermissionDenied(
+        "ABOVE_APPROVAL_AUTHORITY",
+        caller.subject + " approves discounts up to " + std::to_string(authority) + " bps; " +
+            terms.name() + " grants " + std::to_string(largest) + " bps: an admin must approve it");
+  }
+  if (terms.policy_breaches_size() > 0 && IsBlank(reason)) {
+    return common::InvalidArgument(
+        "reason", "required: " + terms.name() + " goes beyond its submitter's authority (" +
+                      terms.policy_breaches(0).field() + ": " +
+                      std::to_string(terms.policy_breaches(0).actual_bps()) + " bps against " +
+                      std::to_string(terms.policy_breaches(0).allowed_bps()) +
+                      " bps); say why it is approved");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
@@ -242,8 +279,8 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const Caller& caller,
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name->account_id, name->id,
-      [&](const TradingTerms& current,
-          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+      [&](const TradingTerms& current, const std::vector<TradingTerms>&,
+          const PricingPolicy&) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
         if (current.status() != v1::TRADING_TERMS_STATUS_DRAFT) {
           return common::FailedPrecondition("TERMS_NOT_DRAFT",
@@ -292,14 +329,21 @@ absl::StatusOr<TradingTerms> TermsLogic::Submit(const Caller& caller,
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name.account_id, name.id,
-      [&](const TradingTerms& current,
-          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+      [&](const TradingTerms& current, const std::vector<TradingTerms>&,
+          const PricingPolicy& policy) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
         if (current.status() != v1::TRADING_TERMS_STATUS_DRAFT) {
           return IllegalTransition(current, v1::TRADING_TERMS_STATUS_PENDING_APPROVAL);
         }
+        ACCORD_RETURN_IF_ERROR(CheckCategoryLimits(current, policy));
         TermsChange change{current, {}, "TradingTermsSubmitted"};
         change.next.set_status(v1::TRADING_TERMS_STATUS_PENDING_APPROVAL);
+        change.next.set_submitter(caller.subject);
+        change.next.clear_approval_reason();
+        change.next.clear_policy_breaches();
+        for (auto& breach : AuthorityBreaches(current, policy, caller)) {
+          *change.next.add_policy_breaches() = std::move(breach);
+        }
         return change;
       },
       meta);
@@ -308,28 +352,29 @@ absl::StatusOr<TradingTerms> TermsLogic::Submit(const Caller& caller,
 absl::StatusOr<TradingTerms> TermsLogic::Approve(const Caller& caller,
                                                  const v1::ApproveTradingTermsRequest& request,
                                                  WriteMeta meta) {
-  ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
+  // Drafters may activate their own terms within their authority; approving others' terms
+  // is for pricing managers and admins (checked below, once the author is known).
+  if (!CheckApprovesTerms(caller).ok()) ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
   common::Violations violations;
+  ValidateText(request.reason(), "reason", 1000, false, violations);
   ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTransition(request.name(), request.etag(),
                                                           request.request_id(), violations));
+  ACCORD_RETURN_IF_ERROR(
+      CheckAccountWrite(accounts_, caller, name.account_id, kBroadTermsRoles, false));
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name.account_id, name.id,
-      [&](const TradingTerms& current,
-          const std::vector<TradingTerms>& in_force) -> absl::StatusOr<TermsChange> {
+      [&](const TradingTerms& current, const std::vector<TradingTerms>& in_force,
+          const PricingPolicy& policy) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
-        // Four eyes: whoever drafted terms cannot confirm them.
-        if (current.author() == caller.subject) {
-          return common::PermissionDenied(
-              "SELF_APPROVAL", caller.subject + " drafted " + current.name() +
-                                   " and may not approve it; another pricing_manager must");
-        }
         if (current.status() != v1::TRADING_TERMS_STATUS_PENDING_APPROVAL) {
           return IllegalTransition(current, v1::TRADING_TERMS_STATUS_ACTIVE);
         }
+        ACCORD_RETURN_IF_ERROR(CheckApproval(caller, current, policy, request.reason()));
         TermsChange change{current, {}, "TradingTermsApproved"};
         change.next.set_status(v1::TRADING_TERMS_STATUS_ACTIVE);
         change.next.set_approver(caller.subject);
+        if (current.policy_breaches_size() > 0) change.next.set_approval_reason(request.reason());
         *change.next.mutable_approve_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
         if (request.supersede_current()) {
           const Date day_before = CivilFromDays(DaysFromCivil(current.valid_from()) - 1);
@@ -364,8 +409,8 @@ absl::StatusOr<TradingTerms> TermsLogic::Reject(const Caller& caller,
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name.account_id, name.id,
-      [&](const TradingTerms& current,
-          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+      [&](const TradingTerms& current, const std::vector<TradingTerms>&,
+          const PricingPolicy&) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
         if (current.status() != v1::TRADING_TERMS_STATUS_PENDING_APPROVAL) {
           return IllegalTransition(current, v1::TRADING_TERMS_STATUS_DRAFT);
@@ -389,8 +434,8 @@ absl::StatusOr<TradingTerms> TermsLogic::Expire(const Caller& caller,
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name.account_id, name.id,
-      [&](const TradingTerms& current,
-          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+      [&](const TradingTerms& current, const std::vector<TradingTerms>&,
+          const PricingPolicy&) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
         if (current.status() != v1::TRADING_TERMS_STATUS_ACTIVE) {
           return IllegalTransition(current, v1::TRADING_TERMS_STATUS_EXPIRED);

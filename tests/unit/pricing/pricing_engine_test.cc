@@ -386,5 +386,67 @@ TEST_F(EngineTest, SameInputSameOutput) {
   EXPECT_EQ(first->SerializeAsString(), second->SerializeAsString());
 }
 
+TEST_F(EngineTest, PolicyCapsTheDiscountToTheDeepestLimitedCategory) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  Put(Item(kList, "SAW-1", "tools/hand", Eur(100, 0)));
+  Terms().add_discount_rules()->CopyFrom(CategoryRule("tools", 2500));
+  inputs_.policy.set_name("pricingPolicy");
+  auto* broad = inputs_.policy.add_category_limits();
+  broad->set_category("tools");
+  broad->set_max_discount_bps(3000);
+  auto* narrow = inputs_.policy.add_category_limits();
+  narrow->set_category("tools/power");
+  narrow->set_max_discount_bps(1250);
+
+  const auto drill = PriceOne("DRILL-1", 1);
+  EXPECT_THAT(Kinds(drill),
+              ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_DISCOUNT,
+                          v1::PRICING_STEP_KIND_POLICY_CAP));
+  EXPECT_EQ(common::FormatMoney(drill.unit_price()), "EUR 87.50");
+  EXPECT_EQ(drill.explanation(2).bps(), 1250);
+  EXPECT_EQ(drill.explanation(2).source(), "pricingPolicy");
+  EXPECT_THAT(drill.explanation(2).description(),
+              HasSubstr("capped at 12.50%, the pricing policy's limit for category tools/power"));
+  // The hand saw is only under the broad limit, which the rule keeps within.
+  const auto saw = PriceOne("SAW-1", 1);
+  EXPECT_THAT(Kinds(saw),
+              ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_DISCOUNT));
+  EXPECT_EQ(common::FormatMoney(saw.unit_price()), "EUR 75.00");
+}
+
+TEST_F(EngineTest, MinimumMarginRaisesTheNetToTheFloorButNotAboveTheListPrice) {
+  PriceListItem drill = Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0));
+  *drill.mutable_unit_cost() = Eur(80, 0);
+  Put(drill);
+  PriceListItem saw = Item(kList, "SAW-1", "tools/hand", Eur(100, 0));
+  *saw.mutable_unit_cost() = Eur(95, 0);
+  Put(saw);
+  PriceListItem nail = Item(kList, "NAIL-1", "tools/hand", Eur(10, 0));
+  *nail.mutable_unit_cost() = Eur(3, 33);
+  Put(nail);
+  Terms().add_discount_rules()->CopyFrom(CategoryRule("tools", 2500));
+  inputs_.policy.set_min_margin_bps(1000);
+
+  // 100 - 25% = 75 < 80 + 10% = 88: raised to 88.
+  const auto raised = PriceOne("DRILL-1", 2);
+  EXPECT_EQ(raised.explanation().rbegin()->kind(), v1::PRICING_STEP_KIND_POLICY_CAP);
+  EXPECT_THAT(
+      raised.explanation().rbegin()->description(),
+      HasSubstr("raised to EUR 88.00, the pricing policy's floor: cost EUR 80.00 + 10.00%"));
+  EXPECT_EQ(common::FormatMoney(raised.unit_price()), "EUR 88.00");
+  EXPECT_EQ(common::FormatMoney(raised.line_total()), "EUR 176.00");
+  // 95 + 10% = 104.50 is above the list price: the list price, no discount.
+  const auto capped = PriceOne("SAW-1", 1);
+  EXPECT_EQ(common::FormatMoney(capped.unit_price()), "EUR 100.00");
+  EXPECT_THAT(capped.explanation().rbegin()->description(), HasSubstr("the list price"));
+  // 3.33 + 10% = 3.663, a floor rounded up to 3.67; 10 - 25% = 7.50 stays.
+  const auto kept = PriceOne("NAIL-1", 1);
+  EXPECT_EQ(common::FormatMoney(kept.unit_price()), "EUR 7.50");
+  EXPECT_NE(kept.explanation().rbegin()->kind(), v1::PRICING_STEP_KIND_POLICY_CAP);
+  nail.mutable_unit_cost()->CopyFrom(Eur(6, 82));  // 6.82 + 10% = 7.502 -> 7.51
+  Put(nail);
+  EXPECT_EQ(common::FormatMoney(PriceOne("NAIL-1", 1).unit_price()), "EUR 7.51");
+}
+
 }  // namespace
 }  // namespace accord::pricing

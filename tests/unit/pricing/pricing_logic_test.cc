@@ -37,7 +37,8 @@ class PricingLogicTest : public ::testing::Test {
       : tokens_("test-secret"),
         lists_(repository_, tokens_),
         terms_(repository_, accounts_, tokens_),
-        quotes_(repository_, accounts_, tokens_) {
+        quotes_(repository_, accounts_, tokens_),
+        policy_(repository_) {
     accounts_.accounts_[kAccountId].owner = "amy";
     v1::CreatePriceListRequest create;
     create.mutable_price_list()->set_display_name("Base");
@@ -92,12 +93,34 @@ class PricingLogicTest : public ::testing::Test {
     return terms_.Approve(who, request, {});
   }
 
+  // Replaces the whole policy (as pia).
+  void SetPolicy(std::vector<std::pair<std::string, int>> authorities,
+                 std::vector<std::pair<std::string, int>> limits, int min_margin_bps) {
+    v1::UpdatePricingPolicyRequest update;
+    update.mutable_pricing_policy()->set_name("pricingPolicy");
+    for (const auto& [role, bps] : authorities) {
+      auto* authority = update.mutable_pricing_policy()->add_role_authorities();
+      authority->set_role(role);
+      authority->set_max_discount_bps(bps);
+    }
+    for (const auto& [category, bps] : limits) {
+      auto* limit = update.mutable_pricing_policy()->add_category_limits();
+      limit->set_category(category);
+      limit->set_max_discount_bps(bps);
+    }
+    update.mutable_pricing_policy()->set_min_margin_bps(min_margin_bps);
+    update.set_etag(repository_.policy_.etag());
+    auto updated = policy_.Update(pia_, update, {});
+    ASSERT_TRUE(updated.ok()) << updated.status();
+  }
+
   testing::FakePricingRepository repository_;
   testing::FakeAccountDirectory accounts_;
   common::PageTokenCodec tokens_;
   PriceListLogic lists_;
   TermsLogic terms_;
   QuoteLogic quotes_;
+  PolicyLogic policy_;
   PriceList list_;
   common::Principal pia_ = As("pia", {Role::kPricingManager});
   common::Principal pete_ = As("pete", {Role::kPricingManager});
@@ -366,6 +389,113 @@ TEST_F(PricingLogicTest, AccountServiceDownFailsOnlyTheWritesThatNeedIt) {
   ASSERT_TRUE(priced.ok()) << priced.status();
   EXPECT_EQ(common::FormatMoney(priced->total()), "EUR 180.00");
   EXPECT_EQ(accounts_.calls_ - calls, calls_of_writes);
+}
+
+TEST_F(PricingLogicTest, PolicyIsReadByAllAndChangedByPricingManagersWithEtags) {
+  v1::GetPricingPolicyRequest get;
+  get.set_name("pricingPolicy");
+  ASSERT_TRUE(policy_.Get(agent_, get).ok());
+  get.set_name("policy");
+  EXPECT_THAT(Fields(policy_.Get(agent_, get).status()), ElementsAre("name"));
+
+  v1::UpdatePricingPolicyRequest update;
+  update.mutable_pricing_policy()->set_name("pricingPolicy");
+  update.set_etag("1");
+  auto* authority = update.mutable_pricing_policy()->add_role_authorities();
+  authority->set_role("admin");
+  authority->set_max_discount_bps(10001);
+  auto* limit = update.mutable_pricing_policy()->add_category_limits();
+  limit->set_category("Tools");
+  update.mutable_pricing_policy()->set_min_margin_bps(-1);
+  EXPECT_TRUE(absl::IsPermissionDenied(policy_.Update(amy_, update, {}).status()));
+  EXPECT_THAT(
+      Fields(policy_.Update(pia_, update, {}).status()),
+      ElementsAre("pricing_policy.role_authorities[0].role",
+                  "pricing_policy.role_authorities[0].max_discount_bps",
+                  "pricing_policy.category_limits[0].category", "pricing_policy.min_margin_bps"));
+  EXPECT_EQ(repository_.policy_.etag(), "1");
+  SetPolicy({{"account_manager", 1000}}, {{"tools/power", 800}}, 500);
+  EXPECT_EQ(repository_.policy_.updater(), "pia");
+  EXPECT_EQ(repository_.last_event_, "PricingPolicyUpdated");
+  update.Clear();
+  update.mutable_pricing_policy()->set_name("pricingPolicy");
+  update.set_etag("1");  // stale now
+  EXPECT_TRUE(absl::IsAborted(policy_.Update(pia_, update, {}).status()));
+}
+
+TEST_F(PricingLogicTest, AuthorActivatesTermsWithinItsAuthorityAndBeyondItAnotherGivesAReason) {
+  SetPolicy({{"account_manager", 1000}}, {}, 0);
+  // 10% (the Draft helper's rule) is within amy's 10%: she activates her own terms.
+  auto pending = Submit(Draft(MakeDate(2026, 1, 1), MakeDate(2026, 6, 30)));
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_EQ(pending->submitter(), "amy");
+  EXPECT_EQ(pending->policy_breaches_size(), 0);
+  auto own = Approve(*pending, amy_);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->approver(), "amy");
+
+  // 15% is beyond it: recorded on submission, refused to amy, and approved by pete only with a
+  // reason, which is kept.
+  TradingTerms draft = Draft(MakeDate(2026, 7, 1));
+  v1::UpdateTradingTermsRequest change;
+  change.mutable_trading_terms()->set_name(draft.name());
+  auto* rule = change.mutable_trading_terms()->add_discount_rules();
+  rule->set_category("tools");
+  rule->set_discount_bps(1500);
+  change.mutable_update_mask()->add_paths("discount_rules");
+  change.set_etag(draft.etag());
+  ASSERT_TRUE(terms_.Update(amy_, change, {}).ok());
+  draft = repository_.terms_[draft.name()];
+  auto beyond = Submit(draft);
+  ASSERT_TRUE(beyond.ok()) << beyond.status();
+  ASSERT_EQ(beyond->policy_breaches_size(), 1);
+  EXPECT_EQ(beyond->policy_breaches(0).field(), "discount_rules[0].discount_bps");
+  EXPECT_EQ(beyond->policy_breaches(0).allowed_bps(), 1000);
+  EXPECT_EQ(beyond->policy_breaches(0).actual_bps(), 1500);
+  EXPECT_EQ(common::ReasonOf(Approve(*beyond, amy_).status()), "SELF_APPROVAL");
+  auto no_reason = Approve(*beyond, pete_);
+  EXPECT_THAT(Fields(no_reason.status()), ElementsAre("reason"));
+  v1::ApproveTradingTermsRequest approve;
+  approve.set_name(beyond->name());
+  approve.set_etag(beyond->etag());
+  approve.set_reason("Volume commitment of 2000 units a year");
+  auto approved = terms_.Approve(pete_, approve, {});
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ(approved->approval_reason(), "Volume commitment of 2000 units a year");
+  EXPECT_EQ(approved->policy_breaches_size(), 1);
+}
+
+TEST_F(PricingLogicTest, ApproversAreHeldToTheirAuthorityAndCategoryLimitsToEveryone) {
+  SetPolicy({{"pricing_manager", 500}}, {}, 0);
+  auto pending = Submit(Draft(MakeDate(2026, 1, 1)));
+  ASSERT_TRUE(pending.ok());
+  // Without an authority of her own amy never activates her terms (four eyes).
+  EXPECT_EQ(common::ReasonOf(Approve(*pending, amy_).status()), "SELF_APPROVAL");
+  auto above = Approve(*pending, pete_);
+  EXPECT_TRUE(absl::IsPermissionDenied(above.status()));
+  EXPECT_EQ(common::ReasonOf(above.status()), "ABOVE_APPROVAL_AUTHORITY");
+  EXPECT_EQ(repository_.terms_[pending->name()].status(),
+            v1::TRADING_TERMS_STATUS_PENDING_APPROVAL);
+  ASSERT_TRUE(Approve(*pending, As("root", {Role::kAdmin})).ok());
+
+  // A category limit covering the rule's scope refuses the terms on submission (the drill rule
+  // of 10% under a tools limit of 8%); a limit on a subcategory only caps quotes.
+  SetPolicy({}, {{"tools", 800}}, 0);
+  auto refused = Submit(Draft(MakeDate(2027, 1, 1)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status()));
+  EXPECT_EQ(common::ReasonOf(refused.status()), "POLICY_LIMIT_EXCEEDED");
+  EXPECT_THAT(Fields(refused.status()), ElementsAre("discount_rules[0].discount_bps"));
+  SetPolicy({}, {{"tools/power", 800}}, 0);
+  v1::PriceQuoteRequest price;
+  price.set_account(kAccount);
+  *price.mutable_price_date() = MakeDate(2026, 2, 1);
+  auto* line = price.add_lines();
+  line->set_sku("DRILL-1");
+  line->set_quantity(1);
+  auto priced = quotes_.Price(sam_, price);
+  ASSERT_TRUE(priced.ok()) << priced.status();
+  EXPECT_EQ(common::FormatMoney(priced->total()), "EUR 92.00");
+  EXPECT_EQ(priced->lines(0).explanation().rbegin()->kind(), v1::PRICING_STEP_KIND_POLICY_CAP);
 }
 
 }  // namespace
