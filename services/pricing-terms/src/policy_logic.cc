@@ -51,9 +51,16 @@ int32_t ApprovalAuthority(const PricingPolicy& policy, const common::Principal& 
   return 0;
 }
 
+int32_t RuleDiscountBps(const v1::DiscountRule& rule) {
+  const bool percent =
+      rule.kind() == v1::DISCOUNT_KIND_UNSPECIFIED || rule.kind() == v1::DISCOUNT_KIND_PERCENT_OFF;
+  return percent ? rule.discount_bps() : kFullBps;
+}
+
 int32_t LargestDiscount(const TradingTerms& terms) {
   int32_t largest = 0;
-  for (const auto& rule : terms.discount_rules()) largest = std::max(largest, rule.discount_bps());
+  for (const auto& rule : terms.discount_rules())
+    largest = std::max(largest, RuleDiscountBps(rule));
   return largest;
 }
 
@@ -61,7 +68,8 @@ absl::Status CheckCategoryLimits(const TradingTerms& terms, const PricingPolicy&
   common::Violations violations;
   for (int i = 0; i < terms.discount_rules_size(); ++i) {
     const auto& rule = terms.discount_rules(i);
-    if (rule.category().empty()) continue;  // a SKU rule is capped per item in quotes
+    // SKU rules, amounts off and fixed prices are capped per item in quotes.
+    if (rule.category().empty() || RuleDiscountBps(rule) != rule.discount_bps()) continue;
     // Limits that cover the rule's whole scope; a limit on a subcategory caps in quotes.
     const v1::CategoryLimit* limit = CategoryLimitFor(policy, rule.category());
     if (limit != nullptr && rule.discount_bps() > limit->max_discount_bps()) {
@@ -89,12 +97,12 @@ std::vector<v1::PolicyBreach> AuthorityBreaches(const TradingTerms& terms,
   if (!authority) return breaches;  // no authority set: four eyes anyway, no limit to breach
   for (int i = 0; i < terms.discount_rules_size(); ++i) {
     const auto& rule = terms.discount_rules(i);
-    if (rule.discount_bps() <= *authority) continue;
+    if (RuleDiscountBps(rule) <= *authority) continue;
     v1::PolicyBreach breach;
     breach.set_field("discount_rules[" + std::to_string(i) + "].discount_bps");
     breach.set_limit("authority of " + submitter.subject + " (" + Percent(*authority) + ")");
     breach.set_allowed_bps(*authority);
-    breach.set_actual_bps(rule.discount_bps());
+    breach.set_actual_bps(RuleDiscountBps(rule));
     breaches.push_back(std::move(breach));
   }
   return breaches;

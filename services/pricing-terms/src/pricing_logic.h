@@ -70,6 +70,9 @@ std::optional<int32_t> OwnAuthority(const PricingPolicy& policy, const common::P
 // The largest discount `who` approves for others: admin 100%, a pricing_manager its set
 // authority or 100%, anyone else nothing.
 int32_t ApprovalAuthority(const PricingPolicy& policy, const common::Principal& who);
+// A rule's discount as a percentage, for authorities: an amount off or a fixed price cannot be
+// measured without the item's price, so it counts as 100% (always another's approval).
+int32_t RuleDiscountBps(const v1::DiscountRule& rule);
 int32_t LargestDiscount(const TradingTerms& terms);
 // FAILED_PRECONDITION POLICY_LIMIT_EXCEEDED with a violation per category rule above the limit
 // covering its scope.

@@ -41,8 +41,9 @@ const filter::Schema& TermsFilterSchema() {
 
 const std::set<std::string>& UpdatablePaths() {
   static const std::set<std::string> kPaths = {
-      "price_list",   "discount_rules", "payment_net_days", "minimum_order_value",
-      "credit_limit", "valid_from",     "valid_until"};
+      "price_list",         "discount_rules", "payment_net_days", "minimum_order_value",
+      "credit_limit",       "valid_from",     "valid_until",      "early_payment_discount_bps",
+      "early_payment_days", "volume_rebate"};
   return kPaths;
 }
 
@@ -59,6 +60,9 @@ std::vector<std::string> EffectivePaths(const v1::UpdateTradingTermsRequest& req
   if (patch.has_credit_limit()) paths.push_back("credit_limit");
   if (patch.has_valid_from()) paths.push_back("valid_from");
   if (patch.has_valid_until()) paths.push_back("valid_until");
+  if (patch.early_payment_discount_bps() != 0) paths.push_back("early_payment_discount_bps");
+  if (patch.early_payment_days() != 0) paths.push_back("early_payment_days");
+  if (patch.has_volume_rebate()) paths.push_back("volume_rebate");
   return paths;
 }
 
@@ -129,7 +133,7 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
                     violations);
   }
   if (terms.discount_rules_size() > 200) violations.Add(prefix + "discount_rules", "at most 200");
-  std::set<std::pair<std::string, int64_t>> scopes;
+  std::set<std::string> scopes;
   for (int i = 0; i < terms.discount_rules_size() && i < 200; ++i) {
     const auto& rule = terms.discount_rules(i);
     const std::string field = prefix + "discount_rules[" + std::to_string(i) + "]";
@@ -143,21 +147,95 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
       violations.Add(field + ".category",
                      "must be lower-case segments joined by /, e.g. tools/power");
     }
-    if (rule.discount_bps() < 1 || rule.discount_bps() > 10000) {
-      violations.Add(field + ".discount_bps", "must be 1 to 10000 (0.01% to 100%)");
+    const bool percent = rule.kind() == v1::DISCOUNT_KIND_UNSPECIFIED ||
+                         rule.kind() == v1::DISCOUNT_KIND_PERCENT_OFF;
+    if (!v1::DiscountKind_IsValid(rule.kind())) {
+      violations.Add(field + ".kind", "must be PERCENT_OFF, AMOUNT_OFF or FIXED_PRICE");
+    } else if (percent) {
+      if (rule.discount_bps() < 1 || rule.discount_bps() > 10000) {
+        violations.Add(field + ".discount_bps", "must be 1 to 10000 (0.01% to 100%)");
+      }
+      if (IsMoneySet(rule.amount()))
+        violations.Add(field + ".amount", "only with AMOUNT_OFF or FIXED_PRICE");
+    } else {
+      if (rule.discount_bps() != 0)
+        violations.Add(field + ".discount_bps", "only with PERCENT_OFF");
+      if (!IsMoneySet(rule.amount())) {
+        violations.Add(field + ".amount", "required with AMOUNT_OFF and FIXED_PRICE");
+      } else {
+        ValidateAmount(rule.amount(), field + ".amount", currency, violations);
+      }
     }
     if (rule.min_quantity() < 0 || rule.min_quantity() > 1'000'000'000) {
       violations.Add(field + ".min_quantity", "must be 0 to 1000000000");
     }
-    // Two rules of one scope and threshold would make the precedence a coin toss.
-    const auto key = std::make_pair(has_sku ? "sku:" + rule.sku() : "category:" + rule.category(),
-                                    std::max<int64_t>(1, rule.min_quantity()));
+    const bool promotion = IsDateSet(rule.promotion_start()) || IsDateSet(rule.promotion_end());
+    if (promotion) {
+      ValidateDate(rule.promotion_start(), field + ".promotion_start", true, violations);
+      ValidateDate(rule.promotion_end(), field + ".promotion_end", true, violations);
+      if (IsValidDate(rule.promotion_start()) && IsValidDate(rule.promotion_end()) &&
+          CompareDates(rule.promotion_end(), rule.promotion_start()) < 0) {
+        violations.Add(field + ".promotion_end", "must not be before promotion_start");
+      }
+    }
+    std::set<std::string> bundle;
+    for (int b = 0; b < rule.bundle_skus_size() && b < 20; ++b) {
+      const std::string& sku = rule.bundle_skus(b);
+      const std::string bundle_field = field + ".bundle_skus[" + std::to_string(b) + "]";
+      if (!IsValidSku(sku)) {
+        violations.Add(bundle_field, "must be 1 to 64 of A-Z a-z 0-9 . _ -");
+      } else if (sku == rule.sku() || !bundle.insert(sku).second) {
+        violations.Add(bundle_field, "each other SKU of the bundle once");
+      }
+    }
+    if (rule.bundle_skus_size() > 20) violations.Add(field + ".bundle_skus", "at most 20");
+    // Two rules alike in everything precedence looks at would make it a coin toss.
+    std::string key = has_sku ? "sku:" + rule.sku() : "category:" + rule.category();
+    key += "|" + std::to_string(std::max<int64_t>(1, rule.min_quantity()));
+    key += "|" + DateText(rule.promotion_start()) + ".." + DateText(rule.promotion_end());
+    for (const auto& sku : bundle) key += "|" + sku;
     if (has_sku != has_category && !scopes.insert(key).second) {
-      violations.Add(field, "another rule has the same scope and min_quantity");
+      violations.Add(field, "another rule has the same scope, min_quantity, period and bundle");
     }
   }
   if (terms.payment_net_days() < 0 || terms.payment_net_days() > 365) {
     violations.Add(prefix + "payment_net_days", "must be 0 to 365");
+  }
+  if (terms.early_payment_discount_bps() < 0 || terms.early_payment_discount_bps() > 10000) {
+    violations.Add(prefix + "early_payment_discount_bps", "must be 0 to 10000");
+  }
+  // Measured against valid net days only: a bad payment_net_days is reported on its own.
+  if (terms.early_payment_days() < 0 ||
+      (terms.payment_net_days() >= 0 && terms.early_payment_days() > terms.payment_net_days())) {
+    violations.Add(prefix + "early_payment_days", "must be 0 to payment_net_days");
+  }
+  if ((terms.early_payment_discount_bps() == 0) != (terms.early_payment_days() == 0)) {
+    violations.Add(prefix + "early_payment_days",
+                   "set with early_payment_discount_bps, both or neither");
+  }
+  if (terms.has_volume_rebate()) {
+    const auto& rebate = terms.volume_rebate();
+    const std::string field = prefix + "volume_rebate";
+    if (rebate.period() == v1::REBATE_PERIOD_UNSPECIFIED ||
+        !v1::RebatePeriod_IsValid(rebate.period())) {
+      violations.Add(field + ".period", "required: MONTH, QUARTER or YEAR");
+    }
+    if (rebate.tiers_size() < 1 || rebate.tiers_size() > 10) {
+      violations.Add(field + ".tiers", "1 to 10 tiers");
+    }
+    for (int i = 0; i < rebate.tiers_size() && i < 10; ++i) {
+      const auto& tier = rebate.tiers(i);
+      const std::string tier_field = field + ".tiers[" + std::to_string(i) + "]";
+      ValidateAmount(tier.threshold(), tier_field + ".threshold", currency, violations);
+      if (tier.rebate_bps() < 1 || tier.rebate_bps() > 10000) {
+        violations.Add(tier_field + ".rebate_bps", "must be 1 to 10000");
+      }
+      if (i > 0 &&
+          (common::ToNanos(tier.threshold()) <= common::ToNanos(rebate.tiers(i - 1).threshold()) ||
+           tier.rebate_bps() < rebate.tiers(i - 1).rebate_bps())) {
+        violations.Add(tier_field, "thresholds rise from tier to tier, rates never fall");
+      }
+    }
   }
   if (terms.has_minimum_order_value()) {
     ValidateAmount(terms.minimum_order_value(), prefix + "minimum_order_value", currency,
@@ -263,7 +341,9 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const Caller& caller,
       violations.Add("update_mask", "`" + path +
                                         "` cannot be updated; updatable: price_list, "
                                         "discount_rules, payment_net_days, minimum_order_value, "
-                                        "credit_limit, valid_from, valid_until");
+                                        "credit_limit, valid_from, valid_until, "
+                                        "early_payment_discount_bps, early_payment_days, "
+                                        "volume_rebate");
     }
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
@@ -303,6 +383,17 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const Caller& caller,
           if (path == "credit_limit") *next.mutable_credit_limit() = patch.credit_limit();
           if (path == "valid_from") *next.mutable_valid_from() = patch.valid_from();
           if (path == "valid_until") *next.mutable_valid_until() = patch.valid_until();
+          if (path == "early_payment_discount_bps") {
+            next.set_early_payment_discount_bps(patch.early_payment_discount_bps());
+          }
+          if (path == "early_payment_days") next.set_early_payment_days(patch.early_payment_days());
+          if (path == "volume_rebate") {
+            if (patch.has_volume_rebate()) {
+              *next.mutable_volume_rebate() = patch.volume_rebate();
+            } else {
+              next.clear_volume_rebate();
+            }
+          }
         }
         if (next.has_minimum_order_value() && !IsMoneySet(next.minimum_order_value())) {
           next.clear_minimum_order_value();

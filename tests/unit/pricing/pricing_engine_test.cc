@@ -448,5 +448,141 @@ TEST_F(EngineTest, MinimumMarginRaisesTheNetToTheFloorButNotAboveTheListPrice) {
   EXPECT_EQ(common::FormatMoney(PriceOne("NAIL-1", 1).unit_price()), "EUR 7.51");
 }
 
+v1::DiscountRule Kind(v1::DiscountRule rule, v1::DiscountKind kind, Money amount) {
+  rule.set_kind(kind);
+  rule.set_discount_bps(0);
+  *rule.mutable_amount() = amount;
+  return rule;
+}
+
+v1::DiscountRule Promotion(v1::DiscountRule rule, const Date& start, const Date& end) {
+  *rule.mutable_promotion_start() = start;
+  *rule.mutable_promotion_end() = end;
+  return rule;
+}
+
+v1::DiscountRule Bundle(v1::DiscountRule rule, std::vector<std::string> skus) {
+  for (auto& sku : skus) rule.add_bundle_skus(std::move(sku));
+  return rule;
+}
+
+// The discount kinds and conditions, each case checked by price and by the explanation of the
+// winner and of the rule that lost.
+TEST_F(EngineTest, DiscountKindsPromotionsAndBundlesFollowTheDocumentedPrecedence) {
+  struct Case {
+    std::string name;
+    std::vector<v1::DiscountRule> rules;
+    std::vector<std::string> basket;  // other SKUs in the basket
+    std::string net;
+    int winner;  // -1: none
+    std::string lost_because;
+  };
+  const Date june_1 = MakeDate(2026, 6, 1);  // the price date of inputs_
+  const std::vector<Case> cases = {
+      {"amount off",
+       {Kind(SkuRule("DRILL-1", 0), v1::DISCOUNT_KIND_AMOUNT_OFF, Eur(7, 50))},
+       {},
+       "EUR 92.50",
+       0,
+       ""},
+      {"amount off stops at zero",
+       {Kind(SkuRule("DRILL-1", 0), v1::DISCOUNT_KIND_AMOUNT_OFF, Eur(150, 0))},
+       {},
+       "EUR 0.00",
+       0,
+       ""},
+      {"fixed price",
+       {Kind(SkuRule("DRILL-1", 0), v1::DISCOUNT_KIND_FIXED_PRICE, Eur(81, 25))},
+       {},
+       "EUR 81.25",
+       0,
+       ""},
+      {"fixed price above the list price leaves it",
+       {Kind(SkuRule("DRILL-1", 0), v1::DISCOUNT_KIND_FIXED_PRICE, Eur(120, 0))},
+       {},
+       "EUR 100.00",
+       0,
+       ""},
+      {"promotion in its period beats the standing rule of the same scope",
+       {CategoryRule("tools", 500),
+        Promotion(CategoryRule("tools", 1500), MakeDate(2026, 5, 1), june_1)},
+       {},
+       "EUR 85.00",
+       1,
+       "a promotion"},
+      {"promotion outside its period does not apply",
+       {CategoryRule("tools", 500),
+        Promotion(CategoryRule("tools", 1500), MakeDate(2026, 6, 2), MakeDate(2026, 6, 30))},
+       {},
+       "EUR 95.00",
+       0,
+       "outside its promotional period"},
+      {"bundle with its partner in the basket",
+       {CategoryRule("tools", 500), Bundle(CategoryRule("tools", 1200), {"BIT-SET"})},
+       {"BIT-SET"},
+       "EUR 88.00",
+       1,
+       "a bundle"},
+      {"bundle without its partner",
+       {CategoryRule("tools", 500), Bundle(CategoryRule("tools", 1200), {"BIT-SET"})},
+       {},
+       "EUR 95.00",
+       0,
+       "lacks BIT-SET"},
+      {"among equals the lower price wins",
+       {Bundle(CategoryRule("tools", 500), {"BIT-SET"}),
+        Bundle(Kind(CategoryRule("tools", 0), v1::DISCOUNT_KIND_AMOUNT_OFF, Eur(6, 0)),
+               {"BIT-SET"})},
+       {"BIT-SET"},
+       "EUR 94.00",
+       1,
+       "the lower price for the customer"},
+      {"a more specific scope still beats a promotion",
+       {SkuRule("DRILL-1", 100),
+        Promotion(CategoryRule("tools", 3000), MakeDate(2026, 1, 1), MakeDate(2026, 12, 31))},
+       {},
+       "EUR 99.00",
+       0,
+       "more specific scope"},
+  };
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  Put(Item(kList, "BIT-SET", "accessories", Eur(20, 0)));
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Terms().clear_discount_rules();
+    for (const auto& rule : c.rules) *Terms().add_discount_rules() = rule;
+    std::vector<QuoteLine> lines = {Line("DRILL-1", 1)};
+    for (const auto& sku : c.basket) lines.push_back(Line(sku, 1));
+    auto pricing = ComputeQuote(inputs_, lines);
+    ASSERT_TRUE(pricing.ok()) << pricing.status();
+    const auto& line = pricing->lines(0);
+    EXPECT_EQ(common::FormatMoney(line.unit_price()), c.net);
+    int applied = -1;
+    std::string not_applied;
+    for (const auto& step : line.explanation()) {
+      if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT) applied = step.rule_index();
+      if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED) {
+        not_applied += step.description();
+      }
+    }
+    EXPECT_EQ(applied, c.winner);
+    if (!c.lost_because.empty()) EXPECT_THAT(not_applied, HasSubstr(c.lost_because));
+  }
+}
+
+TEST_F(EngineTest, EarlyPaymentTotalIsTheTotalLessTheDiscountRoundedOnce) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(33, 33)));
+  Terms().set_payment_net_days(30);
+  Terms().set_early_payment_discount_bps(200);
+  Terms().set_early_payment_days(10);
+  auto pricing = ComputeQuote(inputs_, {Line("DRILL-1", 3)});
+  ASSERT_TRUE(pricing.ok()) << pricing.status();
+  EXPECT_EQ(common::FormatMoney(pricing->total()), "EUR 99.99");
+  // 99.99 x 0.98 = 97.9902 -> 97.99.
+  EXPECT_EQ(common::FormatMoney(pricing->early_payment_total()), "EUR 97.99");
+  EXPECT_EQ(pricing->early_payment_days(), 10);
+  EXPECT_EQ(pricing->early_payment_discount_bps(), 200);
+}
+
 }  // namespace
 }  // namespace accord::pricing

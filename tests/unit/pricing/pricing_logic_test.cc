@@ -498,5 +498,56 @@ TEST_F(PricingLogicTest, ApproversAreHeldToTheirAuthorityAndCategoryLimitsToEver
   EXPECT_EQ(priced->lines(0).explanation().rbegin()->kind(), v1::PRICING_STEP_KIND_POLICY_CAP);
 }
 
+TEST_F(PricingLogicTest, NewDiscountKindsEarlyPaymentAndRebatesAreValidatedFieldByField) {
+  v1::CreateTradingTermsRequest request;
+  request.set_parent(kAccount);
+  auto* terms = request.mutable_trading_terms();
+  terms->set_price_list(list_.name());
+  *terms->mutable_valid_from() = MakeDate(2026, 1, 1);
+  auto* amount_with_bps = terms->add_discount_rules();
+  amount_with_bps->set_sku("DRILL-1");
+  amount_with_bps->set_kind(v1::DISCOUNT_KIND_AMOUNT_OFF);
+  amount_with_bps->set_discount_bps(100);
+  auto* promotion = terms->add_discount_rules();
+  promotion->set_category("tools");
+  promotion->set_discount_bps(100);
+  *promotion->mutable_promotion_start() = MakeDate(2026, 6, 30);
+  *promotion->mutable_promotion_end() = MakeDate(2026, 6, 1);
+  promotion->add_bundle_skus("SAW-1");
+  promotion->add_bundle_skus("SAW-1");
+  terms->set_payment_net_days(30);
+  terms->set_early_payment_discount_bps(200);
+  terms->set_early_payment_days(45);
+  auto* rebate = terms->mutable_volume_rebate();
+  auto* low = rebate->add_tiers();
+  *low->mutable_threshold() = common::MakeMoney("EUR", 1000);
+  low->set_rebate_bps(300);
+  auto* high = rebate->add_tiers();
+  *high->mutable_threshold() = common::MakeMoney("EUR", 500);
+  high->set_rebate_bps(200);
+  EXPECT_THAT(Fields(terms_.Create(amy_, request, {}).status()),
+              ElementsAre("trading_terms.discount_rules[0].discount_bps",
+                          "trading_terms.discount_rules[0].amount",
+                          "trading_terms.discount_rules[1].promotion_end",
+                          "trading_terms.discount_rules[1].bundle_skus[1]",
+                          "trading_terms.early_payment_days", "trading_terms.volume_rebate.period",
+                          "trading_terms.volume_rebate.tiers[1]"));
+  // An amount in another currency than the list's is a currency mismatch.
+  terms->clear_discount_rules();
+  terms->set_early_payment_days(10);
+  terms->clear_volume_rebate();
+  auto* usd = terms->add_discount_rules();
+  usd->set_sku("DRILL-1");
+  usd->set_kind(v1::DISCOUNT_KIND_FIXED_PRICE);
+  *usd->mutable_amount() = common::MakeMoney("USD", 80);
+  auto mismatch = terms_.Create(amy_, request, {});
+  EXPECT_EQ(common::ReasonOf(mismatch.status()), "CURRENCY_MISMATCH");
+  *usd->mutable_amount() = common::MakeMoney("EUR", 80);
+  auto created = terms_.Create(amy_, request, {});
+  ASSERT_TRUE(created.ok()) << created.status();
+  // A fixed price cannot be measured against a percentage authority: it is 100% for approvals.
+  EXPECT_EQ(LargestDiscount(*created), 10000);
+}
+
 }  // namespace
 }  // namespace accord::pricing
