@@ -459,7 +459,7 @@ void StreamTail::Run() {
 
 struct EventServiceImpl::Subscription {
   enum class Phase { kSetup, kReplay, kLive };
-  enum class StartKind { kNow, kCursor, kTime };
+  enum class StartKind { kNow, kCursor, kTime, kOldest };
 
   // What to do once the mutex is released.
   struct Action {
@@ -618,6 +618,11 @@ absl::StatusOr<int64_t> EventServiceImpl::Subscription::ResolveStart(int64_t pos
             "CURSOR_EXPIRED");
       }
       start = start_seq;
+      return absl::OkStatus();
+    }
+    if (start_kind == StartKind::kOldest) {
+      auto row = transaction.exec1("SELECT min(publish_seq) FROM " + table);
+      start = row[0].is_null() ? 0 : row[0].as<int64_t>() - 1;
       return absl::OkStatus();
     }
     auto row = transaction.exec_params1("SELECT (SELECT min(publish_seq) FROM " + table +
@@ -830,6 +835,9 @@ absl::Status EventServiceImpl::Reactor::Begin(grpc::CallbackServerContext* conte
       sub_->start_time = TimeUtil::ToString(time);
       break;
     }
+    case ev::SubscribeRequest::kOldest:
+      if (request.oldest()) sub_->start_kind = Subscription::StartKind::kOldest;
+      break;
     case ev::SubscribeRequest::START_NOT_SET:
       break;
   }

@@ -84,6 +84,16 @@ ALTER TABLE {schema}.outbox SET (autovacuum_vacuum_scale_factor = 0,
       {"0004_common_idempotency_subject", R"sql(
 ALTER TABLE {schema}.idempotency_keys ADD COLUMN subject text;
 )sql"},
+      // Where each feed of another service's events stands (peer_events.h).
+      {"0005_common_peer_feeds", R"sql(
+CREATE TABLE {schema}.peer_feeds (
+  name text PRIMARY KEY,
+  peer text NOT NULL,
+  cursor text NOT NULL,
+  applied bigint NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+)sql"},
   };
   return kCommon;
 }

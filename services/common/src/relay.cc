@@ -62,6 +62,7 @@
 #include "accord/common/metrics.h"
 #include "accord/common/outbox.h"
 #include "accord/common/pg.h"
+#include "accord/common/table_statistics.h"
 #include "accord/common/thread_name.h"
 #include "accord/common/v1/event.pb.h"
 
@@ -75,6 +76,8 @@ constexpr auto kSlice = 50ms;  // longest uninterruptible wait, so Stop() return
 constexpr auto kInitialBackoff = 100ms;
 constexpr auto kMaxBackoff = 5s;
 constexpr auto kRetentionEvery = std::chrono::minutes(5);
+// Young tables' statistics (table_statistics.h).
+constexpr auto kAnalyzeEvery = std::chrono::seconds(2);
 constexpr int kDeleteBatch = 5000;
 constexpr auto kLagEvery = 1s;
 // A pass reads above what was published this long ago (see the top of this file).
@@ -239,10 +242,17 @@ class Session {
   void Publish() {
     Wakeup wakeup(connection_, "accord_outbox_" + options_.schema);
     auto next_retention = Clock::now();
+    auto next_analyze = Clock::now();
     while (!stopping_.load()) {
       if (Clock::now() >= next_retention) {
         DeleteExpired();
         next_retention = Clock::now() + kRetentionEvery;
+      }
+      if (Clock::now() >= next_analyze) {
+        if (auto analyzed = AnalyzeGrowingTables(connection_, options_.schema); !analyzed.empty()) {
+          log::Info("analyzed growing tables", {{"tables", analyzed}});
+        }
+        next_analyze = Clock::now() + kAnalyzeEvery;
       }
       Pass pass;
       do {

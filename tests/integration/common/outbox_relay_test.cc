@@ -204,6 +204,32 @@ TEST_F(OutboxRelayTest, APassPlannedOnAFreshOutboxReadsOnlyItsBatchByKey) {
   EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
 }
 
+// The active relay keeps young tables' statistics current (table_statistics.h): a table that
+// grew past its size since its last ANALYZE is analyzed within seconds, not after autovacuum.
+TEST_F(OutboxRelayTest, TheRelayAnalyzesATableThatGrew) {
+  OutboxRelay relay(Options(), *redis_);
+  relay.Start();
+  {
+    pqxx::connection connection(db_.url());
+    pqxx::work insert(connection);
+    insert.exec0(
+        "INSERT INTO evt.idempotency_keys (request_id, method, fingerprint) SELECT "
+        "gen_random_uuid()::text, 'm', 'f' FROM generate_series(1, 3000)");
+    insert.exec("SELECT pg_stat_force_next_flush()");
+    insert.commit();
+  }
+  pqxx::connection connection(db_.url());
+  EXPECT_TRUE(WaitFor([&] {
+    pqxx::nontransaction query(connection);
+    return !query
+                .exec1(
+                    "SELECT last_analyze FROM pg_stat_user_tables WHERE schemaname = 'evt' "
+                    "AND relname = 'idempotency_keys'")[0]
+                .is_null();
+  }));
+  relay.Stop();
+}
+
 TEST_F(OutboxRelayTest, AppendWritesTheEnvelopeAndNotifies) {
   pqxx::connection listener(db_.url());
   struct Receiver : pqxx::notification_receiver {
