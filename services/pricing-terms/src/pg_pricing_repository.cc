@@ -484,9 +484,32 @@ absl::StatusOr<Sale> PgPricingRepository::CreateSale(const Sale& sale,
         }
         *out = Decode<Sale>(transaction.exec_prepared1(
             sql::kInsertSale.name, common::NewUuidV7(), IdOf(to_store.account()), quote_id,
-            to_store.agent(), static_cast<int>(to_store.payment_method()), Body(to_store)));
+            to_store.agent(), static_cast<int>(to_store.payment_method()), Body(to_store),
+            to_store.pricing().currency_code(), to_store.pricing().total().units(),
+            to_store.pricing().total().nanos()));
         return common::Written<Sale>(result, PricingEvent("SaleRecorded", result));
       });
+}
+
+absl::StatusOr<SalesTotals> PgPricingRepository::TotalSales(const std::string& account_id,
+                                                            const Date& from, const Date& until,
+                                                            const std::string& currency) {
+  SalesTotals totals;
+  ACCORD_RETURN_IF_ERROR(writer_.pool().Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        const pqxx::row row = transaction.exec_prepared1(sql::kSalesTotals.name, account_id,
+                                                         DateText(from), DateText(until), currency);
+        totals.count = row[0].as<int64_t>();
+        const std::string sum = row[1].as<std::string>();
+        for (char c : sum) {
+          if (c >= '0' && c <= '9') totals.nanos = totals.nanos * 10 + (c - '0');
+        }
+        if (!sum.empty() && sum[0] == '-') totals.nanos = -totals.nanos;
+        totals.other_currency = row[2].as<int64_t>();
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return totals;
 }
 
 absl::StatusOr<Sale> PgPricingRepository::GetSale(const std::string& id) {

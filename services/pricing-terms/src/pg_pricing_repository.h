@@ -55,6 +55,8 @@ class PgPricingRepository final : public PricingRepository {
                                   const WriteMeta& meta) override;
   absl::StatusOr<Sale> GetSale(const std::string& id) override;
   absl::StatusOr<Page<Sale>> ListSales(const ListQuery& query) override;
+  absl::StatusOr<SalesTotals> TotalSales(const std::string& account_id, const Date& from,
+                                         const Date& until, const std::string& currency) override;
 
  private:
   common::IdempotentWrite writer_;

@@ -173,6 +173,8 @@ class QuoteLogic {
   absl::StatusOr<Sale> GetSale(const Caller& caller, const v1::GetSaleRequest& request);
   absl::StatusOr<v1::ListSalesResponse> ListSales(const Caller& caller,
                                                   const v1::ListSalesRequest& request);
+  absl::StatusOr<v1::RebateStatement> GetRebateStatement(
+      const Caller& caller, const v1::GetRebateStatementRequest& request);
 
   // Loads what a quote of `account_id` on `day` reads (terms in force, the list chain, the
   // basket's items) and computes it. `fallback_list_id` is used without terms.

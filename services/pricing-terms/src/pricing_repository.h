@@ -16,6 +16,7 @@
 #include "accord/pricing/v1/quote.pb.h"
 #include "accord/pricing/v1/trading_terms.pb.h"
 #include "pricing_common.h"
+#include "rebate.h"
 
 namespace accord::pricing {
 
@@ -135,6 +136,10 @@ class PricingRepository {
                                           const WriteMeta& meta) = 0;
   virtual absl::StatusOr<Sale> GetSale(const std::string& id) = 0;
   virtual absl::StatusOr<Page<Sale>> ListSales(const ListQuery& query) = 0;
+  // The account's sales recorded in [from, until] (whole UTC days) in `currency`, added up.
+  virtual absl::StatusOr<SalesTotals> TotalSales(const std::string& account_id, const Date& from,
+                                                 const Date& until,
+                                                 const std::string& currency) = 0;
 };
 
 }  // namespace accord::pricing

@@ -127,6 +127,8 @@ ACCORD_WRITE(QuoteServiceImpl, UpdateQuote, UpdateQuoteRequest, v1::Quote, Updat
 ACCORD_WRITE(QuoteServiceImpl, CreateSale, CreateSaleRequest, v1::Sale, CreateSale)
 ACCORD_READ(QuoteServiceImpl, GetSale, GetSaleRequest, v1::Sale, GetSale)
 ACCORD_READ(QuoteServiceImpl, ListSales, ListSalesRequest, v1::ListSalesResponse, ListSales)
+ACCORD_READ(QuoteServiceImpl, GetRebateStatement, GetRebateStatementRequest, v1::RebateStatement,
+            GetRebateStatement)
 
 #undef ACCORD_READ
 #undef ACCORD_WRITE

@@ -90,6 +90,7 @@ class QuoteServiceImpl final : public v1::QuoteService::CallbackService {
   ACCORD_PRICING_RPC(CreateSale, CreateSaleRequest, v1::Sale);
   ACCORD_PRICING_RPC(GetSale, GetSaleRequest, v1::Sale);
   ACCORD_PRICING_RPC(ListSales, ListSalesRequest, v1::ListSalesResponse);
+  ACCORD_PRICING_RPC(GetRebateStatement, GetRebateStatementRequest, v1::RebateStatement);
 
  private:
   common::Runtime& runtime_;

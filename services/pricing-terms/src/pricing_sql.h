@@ -142,9 +142,20 @@ inline constexpr common::PreparedStatement kUpdateQuote{
 
 inline constexpr common::PreparedStatement kInsertSale{
     "pricing_sale_insert",
-    "INSERT INTO pricing_terms.sales AS r (id, account_id, quote_id, agent, payment_method, body) "
-    "VALUES ($1::uuid, $2::uuid, NULLIF($3, '')::uuid, $4, $5, $6) "
+    "INSERT INTO pricing_terms.sales AS r (id, account_id, quote_id, agent, payment_method, body, "
+    "currency_code, total_units, total_nanos) "
+    "VALUES ($1::uuid, $2::uuid, NULLIF($3, '')::uuid, $4, $5, $6, $7, $8, $9) "
     "RETURNING " ACCORD_LIST_COLUMNS};
+// One period's sales of an account in a currency: count, exact total in nanos (as text), and the
+// count of those left out (another currency, or no total recorded).
+inline constexpr common::PreparedStatement kSalesTotals{
+    "pricing_sales_totals",
+    "SELECT count(*) FILTER (WHERE currency_code = $4), "
+    "COALESCE(sum(total_units::numeric * 1000000000 + total_nanos) "
+    "FILTER (WHERE currency_code = $4), 0)::text, "
+    "count(*) FILTER (WHERE currency_code IS DISTINCT FROM $4) FROM pricing_terms.sales "
+    "WHERE account_id = $1::uuid AND create_time >= ($2::date)::timestamp AT TIME ZONE 'UTC' "
+    "AND create_time < ($3::date + 1)::timestamp AT TIME ZONE 'UTC'"};
 inline constexpr common::PreparedStatement kGetSale{
     "pricing_sale_get",
     "SELECT " ACCORD_LIST_COLUMNS " FROM pricing_terms.sales r WHERE r.id = $1::uuid"};
@@ -153,11 +164,11 @@ inline constexpr common::PreparedStatement kSaleOfQuote{
     "SELECT r.id::text FROM pricing_terms.sales r WHERE r.quote_id = $1::uuid"};
 
 inline std::vector<common::PreparedStatement> AllStatements() {
-  return {kInsertList,   kGetList,     kLockList,    kUpdateList, kBumpList,         kGetItem,
-          kUpsertItem,   kInsertTerms, kGetTerms,    kLockTerms,  kLockTermsInForce, kUpdateTerms,
-          kTermsInForce, kInsertQuote, kGetQuote,    kLockQuote,  kUpdateQuote,      kInsertSale,
-          kGetSale,      kSaleOfQuote, kItemsAsOf,   kListAsOf,   kListHistory,      kGetPolicy,
-          kSharePolicy,  kLockPolicy,  kUpdatePolicy};
+  return {kInsertList,   kGetList,     kLockList,     kUpdateList, kBumpList,         kGetItem,
+          kUpsertItem,   kInsertTerms, kGetTerms,     kLockTerms,  kLockTermsInForce, kUpdateTerms,
+          kTermsInForce, kInsertQuote, kGetQuote,     kLockQuote,  kUpdateQuote,      kInsertSale,
+          kGetSale,      kSaleOfQuote, kItemsAsOf,    kListAsOf,   kListHistory,      kGetPolicy,
+          kSharePolicy,  kLockPolicy,  kUpdatePolicy, kSalesTotals};
 }
 
 }  // namespace accord::pricing::sql

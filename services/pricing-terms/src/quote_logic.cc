@@ -400,3 +400,46 @@ absl::StatusOr<v1::ListSalesResponse> QuoteLogic::ListSales(const Caller&,
 }
 
 }  // namespace accord::pricing
+
+namespace accord::pricing {
+
+absl::StatusOr<v1::RebateStatement> QuoteLogic::GetRebateStatement(
+    const Caller&, const v1::GetRebateStatementRequest& request) {
+  // accounts/{uuid}/rebateStatements/{period}
+  const std::string& name = request.name();
+  const size_t marker = name.find("/rebateStatements/");
+  if (marker == std::string::npos) {
+    return common::InvalidArgument("name", "must be accounts/{account}/rebateStatements/{period}");
+  }
+  ACCORD_ASSIGN_OR_RETURN(std::string account_id,
+                          ParseTopName(name.substr(0, marker), "accounts", "name"));
+  ACCORD_ASSIGN_OR_RETURN(
+      RebateSpan span,
+      ParseRebateSpan(name.substr(marker + std::string("/rebateStatements/").size()), "name"));
+  const Date today = TodayUtc();
+  if (CompareDates(span.start, today) > 0) {
+    return common::InvalidArgument("name", "the period " + DateText(span.start) + " to " +
+                                               DateText(span.end) + " has not begun");
+  }
+  const bool provisional = CompareDates(span.end, today) >= 0;
+  const Date day = provisional ? today : span.end;
+  ACCORD_ASSIGN_OR_RETURN(auto terms, repository_.FindTermsInForce(account_id, day));
+  if (!terms || !terms->has_volume_rebate()) {
+    return common::FailedPrecondition("NO_REBATE_IN_TERMS",
+                                      AccountName(account_id) +
+                                          " has no terms with a volume rebate in force on " +
+                                          DateText(day));
+  }
+  if (terms->volume_rebate().period() != span.period) {
+    return common::FailedPrecondition("NO_REBATE_IN_TERMS",
+                                      terms->name() + " pays its rebate per " +
+                                          v1::RebatePeriod_Name(terms->volume_rebate().period()) +
+                                          ", not per " + v1::RebatePeriod_Name(span.period));
+  }
+  ACCORD_ASSIGN_OR_RETURN(
+      SalesTotals totals,
+      repository_.TotalSales(account_id, span.start, span.end, terms->currency_code()));
+  return ComputeRebate(name, *terms, span, totals, provisional);
+}
+
+}  // namespace accord::pricing

@@ -130,14 +130,8 @@ TEST_F(AccountChecksTest, AccountServiceStoppedFailsOnlyTheCallsThatNeedIt) {
   EXPECT_EQ(ReasonOf(status), "ACCOUNT_SERVICE_UNAVAILABLE");
   v1::Quote another;
   EXPECT_EQ(Quote(account_, AsSales(), &another).error_code(), grpc::StatusCode::UNAVAILABLE);
-  v1::CreateSaleRequest sale;
-  sale.mutable_sale()->set_account(account_);
-  sale.mutable_sale()->set_payment_method(v1::PAYMENT_METHOD_INVOICE);
-  sale.mutable_sale()->mutable_delivery()->set_method(v1::DELIVERY_METHOD_SHIP);
+  v1::CreateSaleRequest sale = DirectSale("DRILL-1", 1);
   *sale.mutable_price_date() = MakeDate(2026, 2, 1);
-  auto* line = sale.add_lines();
-  line->set_sku("DRILL-1");
-  line->set_quantity(1);
   v1::Sale sold;
   EXPECT_EQ(quotes_->CreateSale(AsSales().get(), sale, &sold).error_code(),
             grpc::StatusCode::UNAVAILABLE);

@@ -134,5 +134,58 @@ TEST_F(PolicyTest, CategoryLimitsRefuseTermsAndCapQuotesAndTheMarginHoldsAFloor)
   EXPECT_EQ(GetPolicy().category_limits(0).category(), "tools/hand");
 }
 
+TEST_F(PolicyTest, RebateStatementAddsUpTheSalesRecordedInThePeriod) {
+  v1::PriceList list = CreateList("Base");
+  Upsert(list.name(), {Item("DRILL-1", "tools/power/drills", Eur(100))});
+  const Date today = TodayUtc();
+  v1::TradingTerms draft = DraftTerms(list.name(), MakeDate(today.year(), 1, 1));
+  v1::UpdateTradingTermsRequest update;
+  update.mutable_trading_terms()->set_name(draft.name());
+  auto* rebate = update.mutable_trading_terms()->mutable_volume_rebate();
+  rebate->set_period(v1::REBATE_PERIOD_YEAR);
+  auto* tier = rebate->add_tiers();
+  *tier->mutable_threshold() = Eur(500);
+  tier->set_rebate_bps(300);
+  tier = rebate->add_tiers();
+  *tier->mutable_threshold() = Eur(5000);
+  tier->set_rebate_bps(500);
+  update.mutable_update_mask()->add_paths("volume_rebate");
+  update.set_etag(draft.etag());
+  v1::TradingTerms updated;
+  auto status = terms_->UpdateTradingTerms(AsAccountManager().get(), update, &updated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  v1::TradingTerms active;
+  ASSERT_TRUE(Approve(Submit(updated), &active).ok());
+  BackdateHistory();
+
+  for (int quantity : {2, 5}) {
+    v1::Sale sold;
+    status = quotes_->CreateSale(AsSales().get(), DirectSale("DRILL-1", quantity), &sold);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  v1::GetRebateStatementRequest request;
+  request.set_name(account_ + "/rebateStatements/" + std::to_string(today.year()));
+  v1::RebateStatement statement;
+  status = quotes_->GetRebateStatement(AsAccountManager().get(), request, &statement);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(statement.sales_count(), 2);
+  EXPECT_EQ(common::FormatMoney(statement.sales_total()), "EUR 700.00");
+  EXPECT_EQ(statement.rebate_bps(), 300);
+  EXPECT_EQ(common::FormatMoney(statement.rebate_amount()), "EUR 21.00");
+  EXPECT_EQ(common::FormatMoney(statement.to_next_threshold()), "EUR 4300.00");
+  EXPECT_TRUE(statement.provisional());
+  EXPECT_EQ(statement.trading_terms(), active.name());
+  EXPECT_GE(statement.explanation_size(), 4);
+
+  // The terms pay per year: a quarter is refused, as is a malformed period.
+  request.set_name(account_ + "/rebateStatements/" + std::to_string(today.year()) + "-Q1");
+  status = quotes_->GetRebateStatement(AsSales().get(), request, &statement);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "NO_REBATE_IN_TERMS");
+  request.set_name(account_ + "/rebateStatements/last-year");
+  status = quotes_->GetRebateStatement(AsSales().get(), request, &statement);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 }  // namespace
 }  // namespace accord::pricing

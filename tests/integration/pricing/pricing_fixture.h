@@ -64,6 +64,18 @@ class PricingApiTest : public ::testing::Test {
         teams_(account::v1::AccountTeamService::NewStub(account_service_.channel())),
         account_(CreateAccount("amy", "Acme Tools").name()) {}
 
+  // A sale to the fixture's account of one line priced when it is recorded.
+  v1::CreateSaleRequest DirectSale(const std::string& sku, int64_t quantity) const {
+    v1::CreateSaleRequest sale;
+    sale.mutable_sale()->set_account(account_);
+    sale.mutable_sale()->set_payment_method(v1::PAYMENT_METHOD_INVOICE);
+    sale.mutable_sale()->mutable_delivery()->set_method(v1::DELIVERY_METHOD_SHIP);
+    auto* line = sale.add_lines();
+    line->set_sku(sku);
+    line->set_quantity(quantity);
+    return sale;
+  }
+
   // A live account owned by `owner` (an account manager), created in the account service.
   account::v1::Account CreateAccount(const std::string& owner, const std::string& display_name) {
     account::v1::CreateAccountRequest request;

@@ -175,12 +175,17 @@ class FakePricingRepository final : public PricingRepository {
   }
   absl::StatusOr<Sale> GetSale(const std::string& id) override { return common::NotFound(id); }
   absl::StatusOr<Page<Sale>> ListSales(const ListQuery&) override { return Page<Sale>{}; }
+  absl::StatusOr<SalesTotals> TotalSales(const std::string&, const Date&, const Date&,
+                                         const std::string&) override {
+    return totals_;
+  }
 
   std::map<std::string, PriceList> lists_;
   std::map<std::string, std::map<std::string, PriceListItem>> items_;
   std::map<std::string, TradingTerms> terms_;
   std::map<std::string, Quote> quotes_;
   std::set<std::string> sold_;
+  SalesTotals totals_;
   std::string last_event_;
   PricingPolicy policy_ = [] {
     PricingPolicy policy;
