@@ -159,7 +159,7 @@ std::string TextArray(const std::vector<std::string>& values) {
 }  // namespace
 
 PgPricingRepository::PgPricingRepository(common::PgPool& pool)
-    : writer_(pool, kSchema, kServiceName) {}
+    : writer_(pool, kSchema, kServiceName), outbox_(kSchema, kServiceName) {}
 
 // --- price lists -----------------------------------------------------------------------------
 
@@ -388,6 +388,51 @@ absl::StatusOr<std::optional<TradingTerms>> PgPricingRepository::FindTermsInForc
       },
       common::ReadScope::kOneStatement));
   return terms;
+}
+
+// --- account events --------------------------------------------------------------------------
+
+absl::StatusOr<int> PgPricingRepository::ApplyAccountChange(common::WriteTransaction& transaction,
+                                                            const AccountChange& change) {
+  const std::string actor = "account-events";
+  int changed = 0;
+  auto append = [&](common::Event event) {
+    outbox_.Append(transaction, std::move(event), actor, "");
+    ++changed;
+  };
+  const bool merge = !change.survivor_id.empty();
+  const std::string statuses = merge ? "{1,2,3}" : "{3}";
+  for (const auto& row :
+       transaction.exec_prepared(sql::kLockAccountTerms.name, change.account_id, statuses)) {
+    const TradingTerms current = Decode<TradingTerms>(row);
+    if (current.status() == v1::TRADING_TERMS_STATUS_ACTIVE) {
+      TradingTerms ended = current;
+      ended.set_status(v1::TRADING_TERMS_STATUS_EXPIRED);
+      *ended.mutable_valid_until() = EndedOn(current, change.day);
+      const TradingTerms stored = Decode<TradingTerms>(transaction.exec_prepared1(
+          sql::kUpdateTerms.name, change.account_id, IdOf(ended.name()), IdOf(ended.price_list()),
+          static_cast<int>(ended.status()), ended.approver(), DateText(ended.valid_from()),
+          UntilText(ended.valid_until()), Body(ended)));
+      append(PricingEvent("TradingTermsExpired", stored, &current));
+    } else {
+      const TradingTerms stored = Decode<TradingTerms>(
+          transaction.exec_prepared1(sql::kMoveTerms.name, change.account_id, IdOf(current.name()),
+                                     change.survivor_id, Body(current)));
+      append(PricingEvent("TradingTermsMoved", stored));
+    }
+  }
+  if (merge) {
+    for (const auto& row :
+         transaction.exec_prepared(sql::kLockAccountQuotes.name, change.account_id)) {
+      const Quote current = Decode<Quote>(row);
+      Quote moved = current;
+      moved.set_account(AccountName(change.survivor_id));  // the frozen pricing keeps its own
+      const Quote stored = Decode<Quote>(transaction.exec_prepared1(
+          sql::kMoveQuote.name, IdOf(current.name()), change.survivor_id, Body(moved)));
+      append(PricingEvent("QuoteUpdated", stored, &current));
+    }
+  }
+  return changed;
 }
 
 // --- the pricing policy ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // serialized message plus the columns lists and constraints need.
 #pragma once
 
+#include "accord/common/outbox.h"
 #include "accord/common/pg.h"
 #include "pricing_repository.h"
 #include "pricing_write.h"
@@ -41,6 +42,9 @@ class PgPricingRepository final : public PricingRepository {
   absl::StatusOr<std::optional<TradingTerms>> FindTermsInForce(const std::string& account_id,
                                                                const Date& day) override;
 
+  absl::StatusOr<int> ApplyAccountChange(common::WriteTransaction& transaction,
+                                         const AccountChange& change) override;
+
   absl::StatusOr<PricingPolicy> GetPolicy() override;
   absl::StatusOr<PricingPolicy> UpdatePolicy(const PolicyMutation& mutate,
                                              const WriteMeta& meta) override;
@@ -60,6 +64,7 @@ class PgPricingRepository final : public PricingRepository {
 
  private:
   common::IdempotentWrite writer_;
+  common::OutboxWriter outbox_;  // events of changes made outside a request (account events)
 };
 
 }  // namespace accord::pricing

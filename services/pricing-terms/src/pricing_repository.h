@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/pg.h"
 #include "accord/pricing/v1/price_list.pb.h"
 #include "accord/pricing/v1/pricing_policy.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
@@ -27,6 +28,18 @@ using v1::PricingPolicy;
 using v1::Quote;
 using v1::Sale;
 using v1::TradingTerms;
+
+// What the account service's events change here (account_events.h), applied in the feed's
+// transaction, each change with its event.
+struct AccountChange {
+  std::string account_id;
+  std::string survivor_id;  // a merge: where the account's open work moves; "" for a deletion
+  Date day;                 // the day of the merge or deletion (UTC)
+};
+
+// The last day of ACTIVE terms ended by their account's merge or deletion on `day`: that day, but
+// never before they began nor after they were to end (defined with the terms logic).
+Date EndedOn(const TradingTerms& terms, const Date& day);
 
 // A keyset-paged List. `order` names a sort column known to the repository ("create_time",
 // "display_name", "sku", ...), validated by the logic.
@@ -111,6 +124,13 @@ class PricingRepository {
   // The account's terms in force on `day` (ACTIVE, EXPIRED or SUPERSEDED whose window holds it).
   virtual absl::StatusOr<std::optional<TradingTerms>> FindTermsInForce(
       const std::string& account_id, const Date& day) = 0;
+
+  // --- account events ---
+  // A merge moves the duplicate's open quotes (DRAFT, SENT) and its terms not yet in force
+  // (DRAFT, PENDING_APPROVAL) to the survivor; a merge or a deletion ends the account's ACTIVE
+  // terms on `day` (EXPIRED; see EndedOn). Returns how many resources changed.
+  virtual absl::StatusOr<int> ApplyAccountChange(common::WriteTransaction& transaction,
+                                                 const AccountChange& change) = 0;
 
   // --- the pricing policy (always present) ---
   virtual absl::StatusOr<PricingPolicy> GetPolicy() = 0;

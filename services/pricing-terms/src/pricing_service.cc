@@ -81,13 +81,19 @@ ACCORD_WRITE(PricingPolicyServiceImpl, UpdatePricingPolicy, UpdatePricingPolicyR
              v1::PricingPolicy, Update)
 
 TradingTermsServiceImpl::TradingTermsServiceImpl(common::Runtime& runtime,
-                                                 std::shared_ptr<AccountDirectory> accounts)
+                                                 std::shared_ptr<AccountDirectory> accounts,
+                                                 std::unique_ptr<AccountEventFeed> events)
     : runtime_(runtime),
       repository_(runtime.pg()),
       accounts_(std::move(accounts)),
+      events_(std::move(events)),
       logic_(repository_, *accounts_, runtime.page_tokens()),
       methods_(MakeMethods(
           v1::TradingTerms::descriptor()->file()->FindServiceByName("TradingTermsService"))) {}
+
+TradingTermsServiceImpl::~TradingTermsServiceImpl() {
+  if (events_) events_->Stop();
+}
 
 common::RpcMethod& TradingTermsServiceImpl::Method(const char* name) { return *methods_.at(name); }
 
@@ -148,7 +154,15 @@ common::ServiceDefinition PricingTermsServiceDefinition(PricingSettings settings
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<PriceListServiceImpl>(runtime));
     services.push_back(std::make_unique<PricingPolicyServiceImpl>(runtime));
-    services.push_back(std::make_unique<TradingTermsServiceImpl>(runtime, accounts));
+    // Subscribe needs a service identity (the integration role): without ACCORD_SERVICE_TOKEN
+    // account merges and deletions are not followed.
+    std::unique_ptr<AccountEventFeed> events;
+    if (!settings.account.service_token.empty()) {
+      events = std::make_unique<AccountEventFeed>(runtime.pg(), settings.account);
+      events->Start();
+    }
+    services.push_back(
+        std::make_unique<TradingTermsServiceImpl>(runtime, accounts, std::move(events)));
     services.push_back(std::make_unique<QuoteServiceImpl>(runtime, accounts));
     return services;
   };

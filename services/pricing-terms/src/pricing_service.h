@@ -12,6 +12,7 @@
 #include "accord/pricing/v1/pricing_policy.grpc.pb.h"
 #include "accord/pricing/v1/quote.grpc.pb.h"
 #include "accord/pricing/v1/trading_terms.grpc.pb.h"
+#include "account_events.h"
 #include "pg_pricing_repository.h"
 #include "pricing_logic.h"
 #include "pricing_settings.h"
@@ -59,7 +60,10 @@ class PricingPolicyServiceImpl final : public v1::PricingPolicyService::Callback
 
 class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackService {
  public:
-  TradingTermsServiceImpl(common::Runtime& runtime, std::shared_ptr<AccountDirectory> accounts);
+  // `events` (may be null) follows the account service's events while this service runs.
+  TradingTermsServiceImpl(common::Runtime& runtime, std::shared_ptr<AccountDirectory> accounts,
+                          std::unique_ptr<AccountEventFeed> events);
+  ~TradingTermsServiceImpl() override;
   ACCORD_PRICING_RPC(CreateTradingTerms, CreateTradingTermsRequest, v1::TradingTerms);
   ACCORD_PRICING_RPC(GetTradingTerms, GetTradingTermsRequest, v1::TradingTerms);
   ACCORD_PRICING_RPC(ListTradingTerms, ListTradingTermsRequest, v1::ListTradingTermsResponse);
@@ -74,6 +78,7 @@ class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackSe
   common::Runtime& runtime_;
   PgPricingRepository repository_;
   std::shared_ptr<AccountDirectory> accounts_;
+  std::unique_ptr<AccountEventFeed> events_;
   TermsLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
   common::RpcMethod& Method(const char* name);

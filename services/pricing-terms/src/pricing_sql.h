@@ -125,6 +125,29 @@ inline constexpr common::PreparedStatement kUpdatePolicy{
     "UPDATE pricing_terms.pricing_policy AS r SET body = $1, version = r.version + 1, "
     "update_time = now() RETURNING " ACCORD_LIST_COLUMNS};
 
+// Account events (account_events.h): the account's terms and quotes that a merge or a deletion
+// changes, locked.
+inline constexpr common::PreparedStatement kLockAccountTerms{
+    "pricing_account_terms_lock",
+    "SELECT " ACCORD_TERMS_COLUMNS
+    " FROM pricing_terms.trading_terms r "
+    "WHERE r.account_id = $1::uuid AND r.status = ANY($2::smallint[]) ORDER BY r.id FOR UPDATE"};
+inline constexpr common::PreparedStatement kMoveTerms{
+    "pricing_terms_move",
+    "UPDATE pricing_terms.trading_terms AS r SET account_id = $3::uuid, body = $4, "
+    "version = r.version + 1, update_time = now() "
+    "WHERE r.account_id = $1::uuid AND r.id = $2::uuid RETURNING " ACCORD_TERMS_COLUMNS};
+inline constexpr common::PreparedStatement kLockAccountQuotes{
+    "pricing_account_quotes_lock",
+    "SELECT " ACCORD_LIST_COLUMNS
+    " FROM pricing_terms.quotes r "
+    "WHERE r.account_id = $1::uuid AND r.status IN (1, 2) ORDER BY r.id FOR UPDATE"};
+inline constexpr common::PreparedStatement kMoveQuote{
+    "pricing_quote_move",
+    "UPDATE pricing_terms.quotes AS r SET account_id = $2::uuid, body = $3, "
+    "version = r.version + 1, update_time = now() WHERE r.id = $1::uuid "
+    "RETURNING " ACCORD_LIST_COLUMNS};
+
 inline constexpr common::PreparedStatement kInsertQuote{
     "pricing_quote_insert",
     "INSERT INTO pricing_terms.quotes AS r (id, account_id, status, author, body) "
@@ -164,11 +187,13 @@ inline constexpr common::PreparedStatement kSaleOfQuote{
     "SELECT r.id::text FROM pricing_terms.sales r WHERE r.quote_id = $1::uuid"};
 
 inline std::vector<common::PreparedStatement> AllStatements() {
-  return {kInsertList,   kGetList,     kLockList,     kUpdateList, kBumpList,         kGetItem,
-          kUpsertItem,   kInsertTerms, kGetTerms,     kLockTerms,  kLockTermsInForce, kUpdateTerms,
-          kTermsInForce, kInsertQuote, kGetQuote,     kLockQuote,  kUpdateQuote,      kInsertSale,
-          kGetSale,      kSaleOfQuote, kItemsAsOf,    kListAsOf,   kListHistory,      kGetPolicy,
-          kSharePolicy,  kLockPolicy,  kUpdatePolicy, kSalesTotals};
+  return {kInsertList,        kGetList,      kLockList,     kUpdateList,       kBumpList,
+          kGetItem,           kUpsertItem,   kInsertTerms,  kGetTerms,         kLockTerms,
+          kLockTermsInForce,  kUpdateTerms,  kTermsInForce, kInsertQuote,      kGetQuote,
+          kLockQuote,         kUpdateQuote,  kInsertSale,   kGetSale,          kSaleOfQuote,
+          kItemsAsOf,         kListAsOf,     kListHistory,  kGetPolicy,        kSharePolicy,
+          kLockPolicy,        kUpdatePolicy, kSalesTotals,  kLockAccountTerms, kMoveTerms,
+          kLockAccountQuotes, kMoveQuote};
 }
 
 }  // namespace accord::pricing::sql

@@ -124,6 +124,14 @@ absl::Status CheckApproval(const Caller& caller, const TradingTerms& terms,
 
 }  // namespace
 
+Date EndedOn(const TradingTerms& terms, const Date& day) {
+  Date last = CompareDates(day, terms.valid_from()) < 0 ? terms.valid_from() : day;
+  if (IsDateSet(terms.valid_until()) && CompareDates(terms.valid_until(), last) < 0) {
+    last = terms.valid_until();
+  }
+  return last;
+}
+
 void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
                          const std::string& currency, common::Violations& violations) {
   if (terms.price_list().empty()) {

@@ -58,14 +58,8 @@ TEST_F(AccountChecksTest, MissingDeletedAndMergedAccountsAreRefusedNamingTheSurv
 
   account::v1::Account survivor = CreateAccount("amy", "Acme");
   account::v1::Account duplicate = CreateAccount("amy", "Acme (dup)");
-  account::v1::MergeAccountsRequest merge;
-  merge.set_survivor(survivor.name());
-  merge.set_survivor_etag(survivor.etag());
-  merge.set_duplicate(duplicate.name());
-  merge.set_duplicate_etag(duplicate.etag());
-  account::v1::MergeAccountsResponse merged;
-  ASSERT_TRUE(
-      accounts_->MergeAccounts(ContextAs("root", {Role::kAdmin}).get(), merge, &merged).ok());
+  auto merged = Merge(survivor, duplicate);
+  ASSERT_TRUE(merged.ok()) << merged.error_message();
   status = Draft(duplicate.name(), AsPricing(), &terms);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(status), "ACCOUNT_MERGED");

@@ -31,6 +31,8 @@ using testing::ViolatedFields;
 
 inline PricingSettings TestPricingSettings(int account_port) {
   PricingSettings settings;
+  // The identity the account-events feed subscribes with.
+  settings.account.service_token = testing::TokenFor("pricing-sync", {Role::kIntegration});
   settings.account.service = "account";
   settings.account.address = "127.0.0.1:" + std::to_string(account_port);
   settings.account.deadline = std::chrono::milliseconds(1500);
@@ -52,17 +54,27 @@ inline Money Eur(int64_t units, int32_t cents = 0) {
 
 class PricingApiTest : public ::testing::Test {
  protected:
-  PricingApiTest()
-      : account_service_(account::AccountServiceDefinition(), database_.url(),
-                         testing::SharedRedisUrl()),
+  explicit PricingApiTest(const std::string& redis_url = testing::SharedRedisUrl())
+      : account_service_(account::AccountServiceDefinition(), database_.url(), redis_url),
         harness_(PricingTermsServiceDefinition(TestPricingSettings(account_service_.port())),
-                 database_.url(), testing::SharedRedisUrl()),
+                 database_.url(), redis_url),
         lists_(v1::PriceListService::NewStub(harness_.channel())),
         terms_(v1::TradingTermsService::NewStub(harness_.channel())),
         quotes_(v1::QuoteService::NewStub(harness_.channel())),
         accounts_(account::v1::AccountService::NewStub(account_service_.channel())),
         teams_(account::v1::AccountTeamService::NewStub(account_service_.channel())),
         account_(CreateAccount("amy", "Acme Tools").name()) {}
+
+  // Merges `duplicate` into `survivor` in the account service (as an admin).
+  grpc::Status Merge(const account::v1::Account& survivor, const account::v1::Account& duplicate) {
+    account::v1::MergeAccountsRequest merge;
+    merge.set_survivor(survivor.name());
+    merge.set_survivor_etag(survivor.etag());
+    merge.set_duplicate(duplicate.name());
+    merge.set_duplicate_etag(duplicate.etag());
+    account::v1::MergeAccountsResponse merged;
+    return accounts_->MergeAccounts(ContextAs("root", {Role::kAdmin}).get(), merge, &merged);
+  }
 
   // A sale to the fixture's account of one line priced when it is recorded.
   v1::CreateSaleRequest DirectSale(const std::string& sku, int64_t quantity) const {

@@ -125,6 +125,12 @@ class FakePricingRepository final : public PricingRepository {
     return std::optional<TradingTerms>();
   }
 
+  absl::StatusOr<int> ApplyAccountChange(common::WriteTransaction&,
+                                         const AccountChange& change) override {
+    account_changes_.push_back(change);
+    return 0;
+  }
+
   absl::StatusOr<PricingPolicy> GetPolicy() override { return policy_; }
   absl::StatusOr<PricingPolicy> UpdatePolicy(const PolicyMutation& mutate,
                                              const WriteMeta&) override {
@@ -186,6 +192,7 @@ class FakePricingRepository final : public PricingRepository {
   std::map<std::string, Quote> quotes_;
   std::set<std::string> sold_;
   SalesTotals totals_;
+  std::vector<AccountChange> account_changes_;
   std::string last_event_;
   PricingPolicy policy_ = [] {
     PricingPolicy policy;
