@@ -86,7 +86,7 @@ absl::Status GrpcAccountDirectory::CheckLive(const common::CallIdentity& identit
                                              const std::string& account_id) {
   const std::string name = AccountName(account_id);
   ACCORD_ASSIGN_OR_RETURN(account::v1::Account account, Fetch(identity, name));
-  // A tombstone read with show_deleted semantics still says what became of the account.
+  // Should the account service answer with a tombstone rather than NOT_FOUND, it is not live.
   if (!account.merged_into().empty()) return Merged(name, account.merged_into());
   if (account.has_delete_time()) return Missing(name);
   return absl::OkStatus();
