@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "accord/pricing/v1/price_list.grpc.pb.h"
+#include "accord/pricing/v1/pricing_policy.grpc.pb.h"
 #include "accord/pricing/v1/trading_terms.grpc.pb.h"
 #include "commands.h"
 #include "pricing_cli.h"
@@ -197,6 +198,20 @@ int RunEffective(const Invocation& inv) {
                 response);
 }
 
+int RunPolicy(const Invocation& inv) {
+  auto call = pricing_cli::Call(inv);
+  if (!call) return kExitUsage;
+  auto stub = v1::PricingPolicyService::NewStub(call->NewChannel());
+  v1::GetPricingPolicyRequest request;
+  request.set_name("pricingPolicy");
+  v1::PricingPolicy response;
+  auto context = call->NewContext();
+  const grpc::Status status = stub->GetPricingPolicy(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  inv.out << ToJson(response, /*pretty=*/true) << "\n";
+  return kExitOk;
+}
+
 // submit, approve, reject and expire: NAME --etag ETAG and what each needs.
 int RunTransition(const Invocation& inv, const std::string& verb) {
   auto name = cli::ChildName(inv.args.positional()[0], "tradingTerms");
@@ -220,6 +235,7 @@ int RunTransition(const Invocation& inv, const std::string& verb) {
     request.set_name(*name);
     request.set_etag(*etag);
     request.set_supersede_current(inv.args.Bool("supersede"));
+    request.set_reason(inv.args.GetOr("reason", ""));
     request.set_request_id(request_id);
     status = client->stub->ApproveTradingTerms(context.get(), request, &response);
   } else if (verb == "reject") {
@@ -303,6 +319,15 @@ void RegisterTradingTermsCommands(Registry& registry) {
       .run = RunEffective,
   });
   registry.Add({
+      .path = {"policy", "get"},
+      .synopsis = "",
+      .summary = "Show the pricing policy: role authorities, category limits, minimum margin.",
+      .flags = cli::WithRpcFlags({}),
+      .min_positional = 0,
+      .max_positional = 0,
+      .run = RunPolicy,
+  });
+  registry.Add({
       .path = {"terms", "submit"},
       .synopsis = "NAME --etag ETAG",
       .summary = "Submit draft terms for approval.",
@@ -313,13 +338,15 @@ void RegisterTradingTermsCommands(Registry& registry) {
   });
   registry.Add({
       .path = {"terms", "approve"},
-      .synopsis = "NAME --etag ETAG [--supersede]",
-      .summary = "Approve pending terms (pricing_manager or admin; never their author).",
+      .synopsis = "NAME --etag ETAG [--supersede] [--reason TEXT]",
+      .summary = "Approve pending terms (their author only within its policy authority).",
       .description = "Terms overlapping the account's terms in force are refused\n"
-                     "(TERMS_OVERLAP) unless --supersede ends those the day before.",
+                     "(TERMS_OVERLAP) unless --supersede ends those the day before.\n"
+                     "Terms with policy_breaches need --reason.",
       .flags =
           cli::WithRpcFlags({etag,
                              {"supersede", "", "End the current terms the day before these start."},
+                             {"reason", "TEXT", "Why terms beyond the policy are approved."},
                              request_id}),
       .min_positional = 1,
       .max_positional = 1,

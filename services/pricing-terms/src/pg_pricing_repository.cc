@@ -30,11 +30,15 @@ T Decode(const pqxx::row& row) {
     message.set_name(TermsResourceName(parent, id));
   } else if constexpr (std::is_same_v<T, Quote>) {
     message.set_name(QuoteName(id));
+  } else if constexpr (std::is_same_v<T, PricingPolicy>) {
+    message.set_name(id);
   } else {
     message.set_name(SaleName(id));
   }
   message.set_etag(row[3].as<std::string>());
-  *message.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[4].as<int64_t>());
+  if constexpr (requires { message.mutable_create_time(); }) {
+    *message.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[4].as<int64_t>());
+  }
   if constexpr (requires { message.mutable_update_time(); }) {
     *message.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row[5].as<int64_t>());
   }
@@ -47,7 +51,7 @@ pqxx::binarystring Body(const T& message) {
   T copy = message;
   copy.clear_name();
   copy.clear_etag();
-  copy.clear_create_time();
+  if constexpr (requires { copy.clear_create_time(); }) copy.clear_create_time();
   if constexpr (requires { copy.clear_update_time(); }) copy.clear_update_time();
   return pqxx::binarystring(copy.SerializeAsString());
 }
@@ -155,7 +159,7 @@ std::string TextArray(const std::vector<std::string>& values) {
 }  // namespace
 
 PgPricingRepository::PgPricingRepository(common::PgPool& pool)
-    : writer_(pool, kSchema, kServiceName) {}
+    : writer_(pool, kSchema, kServiceName), outbox_(kSchema, kServiceName) {}
 
 // --- price lists -----------------------------------------------------------------------------
 
@@ -341,7 +345,9 @@ absl::StatusOr<TradingTerms> PgPricingRepository::UpdateTerms(const std::string&
              transaction.exec_prepared(sql::kLockTermsInForce.name, account_id, id)) {
           in_force.push_back(Decode<TradingTerms>(row));
         }
-        ACCORD_ASSIGN_OR_RETURN(TermsChange change, mutate(current, in_force));
+        const PricingPolicy policy =
+            Decode<PricingPolicy>(transaction.exec_prepared1(sql::kSharePolicy.name));
+        ACCORD_ASSIGN_OR_RETURN(TermsChange change, mutate(current, in_force, policy));
         auto store = [&](const TradingTerms& terms) {
           return Decode<TradingTerms>(transaction.exec_prepared1(
               sql::kUpdateTerms.name, account_id, IdOf(terms.name()), IdOf(terms.price_list()),
@@ -382,6 +388,79 @@ absl::StatusOr<std::optional<TradingTerms>> PgPricingRepository::FindTermsInForc
       },
       common::ReadScope::kOneStatement));
   return terms;
+}
+
+// --- account events --------------------------------------------------------------------------
+
+absl::StatusOr<int> PgPricingRepository::ApplyAccountChange(common::WriteTransaction& transaction,
+                                                            const AccountChange& change) {
+  const std::string actor = "account-events";
+  int changed = 0;
+  auto append = [&](common::Event event) {
+    outbox_.Append(transaction, std::move(event), actor, "");
+    ++changed;
+  };
+  const bool merge = !change.survivor_id.empty();
+  const std::string statuses = merge ? "{1,2,3}" : "{3}";
+  for (const auto& row :
+       transaction.exec_prepared(sql::kLockAccountTerms.name, change.account_id, statuses)) {
+    const TradingTerms current = Decode<TradingTerms>(row);
+    if (current.status() == v1::TRADING_TERMS_STATUS_ACTIVE) {
+      TradingTerms ended = current;
+      ended.set_status(v1::TRADING_TERMS_STATUS_EXPIRED);
+      *ended.mutable_valid_until() = EndedOn(current, change.day);
+      const TradingTerms stored = Decode<TradingTerms>(transaction.exec_prepared1(
+          sql::kUpdateTerms.name, change.account_id, IdOf(ended.name()), IdOf(ended.price_list()),
+          static_cast<int>(ended.status()), ended.approver(), DateText(ended.valid_from()),
+          UntilText(ended.valid_until()), Body(ended)));
+      append(PricingEvent("TradingTermsExpired", stored, &current));
+    } else {
+      const TradingTerms stored = Decode<TradingTerms>(
+          transaction.exec_prepared1(sql::kMoveTerms.name, change.account_id, IdOf(current.name()),
+                                     change.survivor_id, Body(current)));
+      append(PricingEvent("TradingTermsMoved", stored));
+    }
+  }
+  if (merge) {
+    for (const auto& row :
+         transaction.exec_prepared(sql::kLockAccountQuotes.name, change.account_id)) {
+      const Quote current = Decode<Quote>(row);
+      Quote moved = current;
+      moved.set_account(AccountName(change.survivor_id));  // the frozen pricing keeps its own
+      const Quote stored = Decode<Quote>(transaction.exec_prepared1(
+          sql::kMoveQuote.name, IdOf(current.name()), change.survivor_id, Body(moved)));
+      append(PricingEvent("QuoteUpdated", stored, &current));
+    }
+  }
+  return changed;
+}
+
+// --- the pricing policy ----------------------------------------------------------------------
+
+absl::StatusOr<PricingPolicy> PgPricingRepository::GetPolicy() {
+  PricingPolicy policy;
+  ACCORD_RETURN_IF_ERROR(writer_.pool().Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        policy = Decode<PricingPolicy>(transaction.exec_prepared1(sql::kGetPolicy.name));
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return policy;
+}
+
+absl::StatusOr<PricingPolicy> PgPricingRepository::UpdatePolicy(const PolicyMutation& mutate,
+                                                                const WriteMeta& meta) {
+  return writer_.Run<PricingPolicy>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<PricingPolicy>> {
+        const PricingPolicy current =
+            Decode<PricingPolicy>(transaction.exec_prepared1(sql::kLockPolicy.name));
+        ACCORD_ASSIGN_OR_RETURN(PricingPolicy next, mutate(current));
+        const PricingPolicy stored =
+            Decode<PricingPolicy>(transaction.exec_prepared1(sql::kUpdatePolicy.name, Body(next)));
+        return common::Written<PricingPolicy>(
+            stored, PricingEvent("PricingPolicyUpdated", stored, &current));
+      });
 }
 
 // --- quotes ----------------------------------------------------------------------------------
@@ -450,9 +529,32 @@ absl::StatusOr<Sale> PgPricingRepository::CreateSale(const Sale& sale,
         }
         *out = Decode<Sale>(transaction.exec_prepared1(
             sql::kInsertSale.name, common::NewUuidV7(), IdOf(to_store.account()), quote_id,
-            to_store.agent(), static_cast<int>(to_store.payment_method()), Body(to_store)));
+            to_store.agent(), static_cast<int>(to_store.payment_method()), Body(to_store),
+            to_store.pricing().currency_code(), to_store.pricing().total().units(),
+            to_store.pricing().total().nanos()));
         return common::Written<Sale>(result, PricingEvent("SaleRecorded", result));
       });
+}
+
+absl::StatusOr<SalesTotals> PgPricingRepository::TotalSales(const std::string& account_id,
+                                                            const Date& from, const Date& until,
+                                                            const std::string& currency) {
+  SalesTotals totals;
+  ACCORD_RETURN_IF_ERROR(writer_.pool().Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        const pqxx::row row = transaction.exec_prepared1(sql::kSalesTotals.name, account_id,
+                                                         DateText(from), DateText(until), currency);
+        totals.count = row[0].as<int64_t>();
+        const std::string sum = row[1].as<std::string>();
+        for (char c : sum) {
+          if (c >= '0' && c <= '9') totals.nanos = totals.nanos * 10 + (c - '0');
+        }
+        if (!sum.empty() && sum[0] == '-') totals.nanos = -totals.nanos;
+        totals.other_currency = row[2].as<int64_t>();
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return totals;
 }
 
 absl::StatusOr<Sale> PgPricingRepository::GetSale(const std::string& id) {

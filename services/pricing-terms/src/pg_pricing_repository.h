@@ -2,6 +2,7 @@
 // serialized message plus the columns lists and constraints need.
 #pragma once
 
+#include "accord/common/outbox.h"
 #include "accord/common/pg.h"
 #include "pricing_repository.h"
 #include "pricing_write.h"
@@ -41,6 +42,13 @@ class PgPricingRepository final : public PricingRepository {
   absl::StatusOr<std::optional<TradingTerms>> FindTermsInForce(const std::string& account_id,
                                                                const Date& day) override;
 
+  absl::StatusOr<int> ApplyAccountChange(common::WriteTransaction& transaction,
+                                         const AccountChange& change) override;
+
+  absl::StatusOr<PricingPolicy> GetPolicy() override;
+  absl::StatusOr<PricingPolicy> UpdatePolicy(const PolicyMutation& mutate,
+                                             const WriteMeta& meta) override;
+
   absl::StatusOr<Quote> CreateQuote(const Quote& quote, const WriteMeta& meta) override;
   absl::StatusOr<Quote> GetQuote(const std::string& id) override;
   absl::StatusOr<Page<Quote>> ListQuotes(const ListQuery& query) override;
@@ -51,9 +59,12 @@ class PgPricingRepository final : public PricingRepository {
                                   const WriteMeta& meta) override;
   absl::StatusOr<Sale> GetSale(const std::string& id) override;
   absl::StatusOr<Page<Sale>> ListSales(const ListQuery& query) override;
+  absl::StatusOr<SalesTotals> TotalSales(const std::string& account_id, const Date& from,
+                                         const Date& until, const std::string& currency) override;
 
  private:
   common::IdempotentWrite writer_;
+  common::OutboxWriter outbox_;  // events of changes made outside a request (account events)
 };
 
 }  // namespace accord::pricing

@@ -127,6 +127,24 @@ absl::Status CheckRecordsSales(const common::Principal& caller) {
   return Denied(caller, "record sales (sales_assistant, account_manager or admin)");
 }
 
+absl::Status CheckAccountWrite(AccountDirectory& accounts, const Caller& caller,
+                               const std::string& account_id,
+                               std::initializer_list<common::Role> broad_roles, bool check_live) {
+  if (check_live) ACCORD_RETURN_IF_ERROR(accounts.CheckLive(caller.identity, account_id));
+  if (caller.HasAny(broad_roles) || !caller.HasAny({Role::kAccountManager})) {
+    return absl::OkStatus();
+  }
+  ACCORD_ASSIGN_OR_RETURN(bool manages,
+                          accounts.Manages(caller.identity, caller.subject, account_id));
+  if (manages) return absl::OkStatus();
+  return common::WithReason(
+      common::PermissionDenied("NOT_ON_ACCOUNT_TEAM",
+                               caller.subject + " neither owns " + AccountName(account_id) +
+                                   " nor is on its team; an account manager works only on its "
+                                   "own accounts"),
+      "NOT_ON_ACCOUNT_TEAM", {{"account", AccountName(account_id)}});
+}
+
 bool IsAllowedPriceListTransition(v1::PriceListStatus from, v1::PriceListStatus to) {
   if (from == to) return true;
   switch (from) {
@@ -207,6 +225,9 @@ void ValidateItemFields(const PriceListItem& item, const std::string& prefix,
     violations.Add(prefix + "unit_price", "required");
   } else {
     ValidateAmount(item.unit_price(), prefix + "unit_price", currency, violations);
+  }
+  if (item.has_unit_cost() && IsMoneySet(item.unit_cost())) {
+    ValidateAmount(item.unit_cost(), prefix + "unit_cost", currency, violations);
   }
   if (item.quantity_breaks_size() > 20) {
     violations.Add(prefix + "quantity_breaks", "at most 20");

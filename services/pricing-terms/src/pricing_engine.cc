@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include "accord/common/errors.h"
 
@@ -52,8 +53,11 @@ struct Resolved {
 
 class LinePricer {
  public:
-  LinePricer(const PricingInputs& inputs, const std::string& currency)
-      : inputs_(inputs), currency_(currency), minor_(MinorUnitNanos(currency)) {}
+  LinePricer(const PricingInputs& inputs, const std::string& currency,
+             const std::vector<QuoteLine>& lines)
+      : inputs_(inputs), currency_(currency), minor_(MinorUnitNanos(currency)) {
+    for (const auto& line : lines) basket_.insert(line.sku());
+  }
 
   // The list price of `sku` in lists[index] for `quantity`, with its steps; nullopt when no list
   // from `index` up carries the SKU.
@@ -108,7 +112,8 @@ class LinePricer {
     return Resolved{rounded, base->item};
   }
 
-  // Applies the winning discount rule (if any) and the final rounding; returns the net price.
+  // Applies the winning discount rule (if any), the policy's caps and the final rounding;
+  // returns the net price.
   Int128 Discount(Int128 list_price, const PriceListItem& item, int64_t quantity,
                   PricedLine& line) const {
     Int128 exact_numerator = list_price * kBpsScale;
@@ -120,6 +125,11 @@ class LinePricer {
         int64_t rank;  // SKU rules outrank any category depth
         int64_t min_quantity;
         bool reached;
+        bool in_period;
+        std::string missing;  // a bundle SKU the basket lacks
+        Int128 numerator;     // the net unit price x 10000 under this rule
+        bool eligible() const { return reached && in_period && missing.empty(); }
+        bool promotional() const { return IsDateSet(rule->promotion_start()); }
       };
       std::vector<Match> matches;
       for (int i = 0; i < terms.discount_rules_size(); ++i) {
@@ -127,69 +137,174 @@ class LinePricer {
         const bool scope = !rule.sku().empty() ? rule.sku() == item.sku()
                                                : CategoryCovers(rule.category(), item.category());
         if (!scope) continue;
-        const int64_t rank =
+        Match match{i,     &rule, 0,  std::max<int64_t>(1, rule.min_quantity()),
+                    false, true,  {}, NetNumerator(rule, list_price)};
+        match.rank =
             !rule.sku().empty() ? 1000 : static_cast<int64_t>(CategoryDepth(rule.category()));
-        const int64_t min_quantity = std::max<int64_t>(1, rule.min_quantity());
-        matches.push_back({i, &rule, rank, min_quantity, quantity >= min_quantity});
+        match.reached = quantity >= match.min_quantity;
+        if (match.promotional()) {
+          match.in_period =
+              InWindow(inputs_.price_date, rule.promotion_start(), rule.promotion_end());
+        }
+        for (const auto& sku : rule.bundle_skus()) {
+          if (!basket_.count(sku)) {
+            match.missing = sku;
+            break;
+          }
+        }
+        matches.push_back(std::move(match));
       }
+      // Precedence (README): scope, min_quantity reached, promotional, bundle, the lower net
+      // price, the earlier rule. Returns why `a` beats `b`, or "" when it does not.
+      auto beats = [](const Match& a, const Match& b) -> std::string {
+        if (a.rank != b.rank) return a.rank > b.rank ? "more specific scope" : "";
+        if (a.min_quantity != b.min_quantity) {
+          return a.min_quantity > b.min_quantity ? "larger min_quantity reached" : "";
+        }
+        if (a.promotional() != b.promotional()) return a.promotional() ? "a promotion" : "";
+        const bool a_bundle = a.rule->bundle_skus_size() > 0;
+        if (a_bundle != (b.rule->bundle_skus_size() > 0)) return a_bundle ? "a bundle" : "";
+        if (a.numerator != b.numerator) {
+          return a.numerator < b.numerator ? "the lower price for the customer" : "";
+        }
+        return a.index < b.index ? "the earlier rule" : "";
+      };
       const Match* winner = nullptr;
       for (const auto& match : matches) {
-        if (!match.reached) continue;
-        if (winner == nullptr || match.rank > winner->rank ||
-            (match.rank == winner->rank && match.min_quantity > winner->min_quantity)) {
+        if (match.eligible() && (winner == nullptr || !beats(match, *winner).empty())) {
           winner = &match;
         }
       }
       if (winner != nullptr) {
-        const int64_t bps = winner->rule->discount_bps();
-        exact_numerator = list_price * (kBpsScale - bps);
+        exact_numerator = winner->numerator;
+        const Int128 net = DivideHalfEven(exact_numerator, kBpsScale);
         AddStep(line, v1::PRICING_STEP_KIND_DISCOUNT,
                 "discount rule " + RuleText(winner->index, *winner->rule) + " of " + terms.name() +
-                    ": " + Percent(-bps) + " = " +
-                    Show(currency_, DivideHalfEven(exact_numerator, kBpsScale)),
-                terms.name(), currency_, DivideHalfEven(exact_numerator, kBpsScale),
-                static_cast<int32_t>(bps), winner->index);
+                    ": " + Effect(*winner->rule, list_price) + " = " + Show(currency_, net),
+                terms.name(), currency_, net, RuleDiscountBps(*winner->rule, list_price, net),
+                winner->index);
+        const v1::CategoryLimit* limit = CategoryLimitFor(inputs_.policy, item.category());
+        const Int128 capped = list_price * (kBpsScale - (limit ? limit->max_discount_bps() : 0));
+        if (limit != nullptr && exact_numerator < capped) {
+          exact_numerator = capped;
+          AddStep(line, v1::PRICING_STEP_KIND_POLICY_CAP,
+                  "discount capped at " + Percent(limit->max_discount_bps()) +
+                      ", the pricing policy's limit for category " + limit->category() + ": " +
+                      Show(currency_, DivideHalfEven(exact_numerator, kBpsScale)),
+                  inputs_.policy.name(), currency_, DivideHalfEven(exact_numerator, kBpsScale),
+                  limit->max_discount_bps(), winner->index);
+        }
       }
       for (const auto& match : matches) {
         if (&match == winner) continue;
         std::string why;
-        if (!match.reached) {
+        if (!match.in_period) {
+          why = "the price date " + DateText(inputs_.price_date) +
+                " is outside its promotional period";
+        } else if (!match.missing.empty()) {
+          why = "the basket lacks " + match.missing + " of its bundle";
+        } else if (!match.reached) {
           why = "quantity " + std::to_string(quantity) + " is below its min_quantity " +
                 std::to_string(match.min_quantity);
         } else {
           why = "outranked by discount_rules[" + std::to_string(winner->index) + "] (" +
-                (match.rank < winner->rank ? std::string("more specific scope")
-                                           : std::string("larger min_quantity reached")) +
-                ")";
+                beats(*winner, match) + ")";
         }
         AddStep(line, v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED,
                 "discount rule " + RuleText(match.index, *match.rule) + " not applied: " + why,
-                terms.name(), currency_, list_price,
-                static_cast<int32_t>(match.rule->discount_bps()), match.index);
+                terms.name(), currency_, list_price, match.rule->discount_bps(), match.index);
       }
     }
-    const Int128 rounded = DivideHalfEven(exact_numerator, kBpsScale * minor_) * minor_;
+    Int128 rounded = DivideHalfEven(exact_numerator, kBpsScale * minor_) * minor_;
     if (exact_numerator % (kBpsScale * minor_) != 0) {
       AddStep(line, v1::PRICING_STEP_KIND_ROUNDING,
               "net unit price rounded half-even to the minor unit " + Show(currency_, minor_) +
                   ": " + Show(currency_, rounded),
               "", currency_, rounded);
     }
+    if (item.has_unit_cost() && IsMoneySet(item.unit_cost())) {
+      const int64_t margin = inputs_.policy.min_margin_bps();
+      const Int128 cost = common::ToNanos(item.unit_cost());
+      // A floor is a minimum: rounded up, so the margin is never short by a fraction.
+      const Int128 scaled = cost * (kBpsScale + margin);
+      const Int128 unit = kBpsScale * minor_;
+      const Int128 floor = (scaled / unit + (scaled % unit > 0 ? 1 : 0)) * minor_;
+      const Int128 list_rounded = RoundHalfEven(list_price, minor_);
+      const Int128 raised = std::min(floor, list_rounded);
+      if (rounded < raised) {
+        rounded = raised;
+        AddStep(
+            line, v1::PRICING_STEP_KIND_POLICY_CAP,
+            "net unit price raised to " + Show(currency_, raised) +
+                (raised == floor ? ", the pricing policy's floor: cost " + Show(currency_, cost) +
+                                       " + " + Percent(margin) + " minimum margin"
+                                 : ", the list price (the minimum-margin floor " +
+                                       Show(currency_, floor) + " is above it)"),
+            item.name(), currency_, rounded, static_cast<int32_t>(margin));
+      }
+    }
     return rounded;
   }
 
  private:
-  static std::string RuleText(int index, const DiscountRule& rule) {
+  static bool IsPercent(const DiscountRule& rule) {
+    return rule.kind() == v1::DISCOUNT_KIND_UNSPECIFIED ||
+           rule.kind() == v1::DISCOUNT_KIND_PERCENT_OFF;
+  }
+
+  // The net unit price x 10000 the rule gives: exact for a percentage; an amount off stops at
+  // zero; a fixed price above the list price leaves the list price.
+  static Int128 NetNumerator(const DiscountRule& rule, Int128 list_price) {
+    if (IsPercent(rule)) return list_price * (kBpsScale - rule.discount_bps());
+    const Int128 amount = common::ToNanos(rule.amount());
+    const Int128 net = rule.kind() == v1::DISCOUNT_KIND_AMOUNT_OFF
+                           ? std::max<Int128>(0, list_price - amount)
+                           : std::min(list_price, amount);
+    return net * kBpsScale;
+  }
+
+  // The discount in basis points, for the explanation (exact for percentages).
+  static int32_t RuleDiscountBps(const DiscountRule& rule, Int128 list_price, Int128 net) {
+    if (IsPercent(rule)) return rule.discount_bps();
+    if (list_price <= 0) return 0;
+    return static_cast<int32_t>(DivideHalfEven((list_price - net) * kBpsScale, list_price));
+  }
+
+  std::string Effect(const DiscountRule& rule, Int128 list_price) const {
+    if (IsPercent(rule)) return Percent(-rule.discount_bps());
+    const Int128 amount = common::ToNanos(rule.amount());
+    if (rule.kind() == v1::DISCOUNT_KIND_AMOUNT_OFF) return Show(currency_, amount) + " off";
+    return amount > list_price
+               ? "fixed price " + Show(currency_, amount) + " is above the list price, which stands"
+               : "fixed price";
+  }
+
+  std::string RuleText(int index, const DiscountRule& rule) const {
     std::string text = "discount_rules[" + std::to_string(index) + "] (";
     text += !rule.sku().empty() ? "sku " + rule.sku() : "category " + rule.category();
-    text += ", " + Percent(rule.discount_bps());
+    if (IsPercent(rule)) {
+      text += ", " + Percent(rule.discount_bps());
+    } else {
+      text += (rule.kind() == v1::DISCOUNT_KIND_AMOUNT_OFF ? ", " : ", fixed ") +
+              Show(currency_, common::ToNanos(rule.amount())) +
+              (rule.kind() == v1::DISCOUNT_KIND_AMOUNT_OFF ? " off" : "");
+    }
     if (rule.min_quantity() > 1) text += ", from " + std::to_string(rule.min_quantity());
+    if (IsDateSet(rule.promotion_start())) {
+      text +=
+          ", promotion " + DateText(rule.promotion_start()) + ".." + DateText(rule.promotion_end());
+    }
+    if (rule.bundle_skus_size() > 0) {
+      text += ", with";
+      for (const auto& sku : rule.bundle_skus()) text += " " + sku;
+    }
     return text + ")";
   }
 
   const PricingInputs& inputs_;
   const std::string& currency_;
   int64_t minor_;
+  std::set<std::string> basket_;  // the SKUs of the basket, for bundles
 };
 
 }  // namespace
@@ -201,6 +316,19 @@ Int128 DivideHalfEven(Int128 num, Int128 den) {
   const bool odd = quotient % 2 != 0;
   if (twice > den || (twice == den && odd)) quotient += num < 0 ? -1 : 1;
   return quotient;
+}
+
+const v1::CategoryLimit* CategoryLimitFor(const v1::PricingPolicy& policy,
+                                          const std::string& category) {
+  const v1::CategoryLimit* deepest = nullptr;
+  for (const auto& limit : policy.category_limits()) {
+    if (!CategoryCovers(limit.category(), category)) continue;
+    if (deepest == nullptr ||
+        CategoryDepth(limit.category()) > CategoryDepth(deepest->category())) {
+      deepest = &limit;
+    }
+  }
+  return deepest;
 }
 
 Int128 RoundHalfEven(Int128 nanos, Int128 step) { return DivideHalfEven(nanos, step) * step; }
@@ -248,7 +376,7 @@ absl::StatusOr<QuotePricing> ComputeQuote(const PricingInputs& inputs,
     }
   }
 
-  LinePricer pricer(inputs, currency);
+  LinePricer pricer(inputs, currency, lines);
   common::Violations missing;
   common::Violations mismatched;
   Int128 total = 0;
@@ -299,6 +427,13 @@ absl::StatusOr<QuotePricing> ComputeQuote(const PricingInputs& inputs,
                               "MONEY_OVERFLOW");
   }
   *pricing.mutable_total() = *order_total;
+  if (inputs.terms && inputs.terms->early_payment_discount_bps() > 0) {
+    const int64_t minor = MinorUnitNanos(currency);
+    pricing.set_early_payment_discount_bps(inputs.terms->early_payment_discount_bps());
+    pricing.set_early_payment_days(inputs.terms->early_payment_days());
+    *pricing.mutable_early_payment_total() =
+        ToMoney(currency, ApplyBps(total, -inputs.terms->early_payment_discount_bps(), minor));
+  }
   pricing.set_minimum_order_met(true);
   if (pricing.has_minimum_order_value()) {
     pricing.set_minimum_order_met(total >= common::ToNanos(pricing.minimum_order_value()));

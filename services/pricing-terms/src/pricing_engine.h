@@ -11,8 +11,12 @@
 //   3. Discount: one rule of the terms applies (precedence: SKU over category; a longer category
 //      prefix over a shorter; then the largest min_quantity reached). The list price is
 //      multiplied by (10000 - discount_bps) / 10000.
-//   4. Rounding: the net unit price is rounded half-even to the currency's minor unit.
-//   5. Line total = net unit price x quantity, exact; order total = sum of line totals, exact.
+//   4. Policy cap: a discount above the pricing policy's limit for the item's deepest limited
+//      category is cut to that limit (before rounding).
+//   5. Rounding: the net unit price is rounded half-even to the currency's minor unit.
+//   6. Margin floor: with an item cost, a net below cost x (10000 + min_margin_bps) / 10000,
+//      rounded up to the minor unit, is raised to it, but never above the list price (rounded).
+//   7. Line total = net unit price x quantity, exact; order total = sum of line totals, exact.
 // All arithmetic is on 128-bit integers of nanos; never floating point.
 #pragma once
 
@@ -24,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "accord/common/money.h"
 #include "accord/pricing/v1/price_list.pb.h"
+#include "accord/pricing/v1/pricing_policy.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
 #include "accord/pricing/v1/trading_terms.pb.h"
 #include "pricing_common.h"
@@ -53,7 +58,13 @@ struct PricingInputs {
   std::vector<PriceList> lists;
   // Items by list name, then SKU (only the SKUs of the basket need be present).
   std::map<std::string, std::map<std::string, PriceListItem>> items;
+  // The pricing policy; empty: no limits.
+  v1::PricingPolicy policy;
 };
+
+// The limit of `policy` for the deepest category that covers `category`; nullptr when none.
+const v1::CategoryLimit* CategoryLimitFor(const v1::PricingPolicy& policy,
+                                          const std::string& category);
 
 // Prices the basket. Lines must already be validated (SKU shape, quantity 1..10^9). A SKU no
 // list of the chain carries is INVALID_ARGUMENT (reason ITEM_NOT_FOUND) naming every such

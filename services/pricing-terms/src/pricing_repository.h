@@ -11,19 +11,35 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/pg.h"
 #include "accord/pricing/v1/price_list.pb.h"
+#include "accord/pricing/v1/pricing_policy.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
 #include "accord/pricing/v1/trading_terms.pb.h"
 #include "pricing_common.h"
+#include "rebate.h"
 
 namespace accord::pricing {
 
 using v1::BatchUpsertPriceListItemsResponse;
 using v1::PriceList;
 using v1::PriceListItem;
+using v1::PricingPolicy;
 using v1::Quote;
 using v1::Sale;
 using v1::TradingTerms;
+
+// What the account service's events change here (account_events.h), applied in the feed's
+// transaction, each change with its event.
+struct AccountChange {
+  std::string account_id;
+  std::string survivor_id;  // a merge: where the account's open work moves; "" for a deletion
+  Date day;                 // the day of the merge or deletion (UTC)
+};
+
+// The last day of ACTIVE terms ended by their account's merge or deletion on `day`: that day, but
+// never before they began nor after they were to end (defined with the terms logic).
+Date EndedOn(const TradingTerms& terms, const Date& day);
 
 // A keyset-paged List. `order` names a sort column known to the repository ("create_time",
 // "display_name", "sku", ...), validated by the logic.
@@ -95,10 +111,12 @@ class PricingRepository {
                                                 const std::string& id) = 0;
   virtual absl::StatusOr<Page<TradingTerms>> ListTerms(const ListQuery& query) = 0;
   // Locks the terms and the account's other terms that are or were in force (ACTIVE, EXPIRED,
-  // SUPERSEDED), passes them to `mutate`, stores the change. An overlap of in-force windows
-  // that the database refuses is FAILED_PRECONDITION, reason TERMS_OVERLAP.
+  // SUPERSEDED), reads the pricing policy (shared lock: a policy change waits for the
+  // transition, and the other way round), passes them to `mutate`, stores the change. An overlap
+  // of in-force windows that the database refuses is FAILED_PRECONDITION, reason TERMS_OVERLAP.
   using TermsMutation = std::function<absl::StatusOr<TermsChange>(
-      const TradingTerms& current, const std::vector<TradingTerms>& in_force)>;
+      const TradingTerms& current, const std::vector<TradingTerms>& in_force,
+      const PricingPolicy& policy)>;
   virtual absl::StatusOr<TradingTerms> UpdateTerms(const std::string& account_id,
                                                    const std::string& id,
                                                    const TermsMutation& mutate,
@@ -106,6 +124,20 @@ class PricingRepository {
   // The account's terms in force on `day` (ACTIVE, EXPIRED or SUPERSEDED whose window holds it).
   virtual absl::StatusOr<std::optional<TradingTerms>> FindTermsInForce(
       const std::string& account_id, const Date& day) = 0;
+
+  // --- account events ---
+  // A merge moves the duplicate's open quotes (DRAFT, SENT) and its terms not yet in force
+  // (DRAFT, PENDING_APPROVAL) to the survivor; a merge or a deletion ends the account's ACTIVE
+  // terms on `day` (EXPIRED; see EndedOn). Returns how many resources changed.
+  virtual absl::StatusOr<int> ApplyAccountChange(common::WriteTransaction& transaction,
+                                                 const AccountChange& change) = 0;
+
+  // --- the pricing policy (always present) ---
+  virtual absl::StatusOr<PricingPolicy> GetPolicy() = 0;
+  using PolicyMutation = std::function<absl::StatusOr<PricingPolicy>(const PricingPolicy& current)>;
+  // Locks the policy, stores what `mutate` returns with the next version.
+  virtual absl::StatusOr<PricingPolicy> UpdatePolicy(const PolicyMutation& mutate,
+                                                     const WriteMeta& meta) = 0;
 
   // --- quotes ---
   virtual absl::StatusOr<Quote> CreateQuote(const Quote& quote, const WriteMeta& meta) = 0;
@@ -124,6 +156,10 @@ class PricingRepository {
                                           const WriteMeta& meta) = 0;
   virtual absl::StatusOr<Sale> GetSale(const std::string& id) = 0;
   virtual absl::StatusOr<Page<Sale>> ListSales(const ListQuery& query) = 0;
+  // The account's sales recorded in [from, until] (whole UTC days) in `currency`, added up.
+  virtual absl::StatusOr<SalesTotals> TotalSales(const std::string& account_id, const Date& from,
+                                                 const Date& until,
+                                                 const std::string& currency) = 0;
 };
 
 }  // namespace accord::pricing

@@ -34,13 +34,14 @@ std::map<std::string, std::unique_ptr<common::RpcMethod>> MakeMethods(
                             });                                                                \
   }
 // A write: stamped with who, the trace and the request's fingerprint.
-#define ACCORD_WRITE(Service, RpcName, Request, Response, Call)                                \
-  grpc::ServerUnaryReactor* Service::RpcName(grpc::CallbackServerContext* context,             \
-                                             const v1::Request* request, Response* response) { \
-    return runtime_.Respond(                                                                   \
-        context, Method(#RpcName), response, [=, this](const common::RpcContext& rpc) {        \
-          return logic_.Call(rpc.principal, *request, MetaFor(rpc, #RpcName, *request));       \
-        });                                                                                    \
+#define ACCORD_WRITE(Service, RpcName, Request, Response, Call)                                   \
+  grpc::ServerUnaryReactor* Service::RpcName(grpc::CallbackServerContext* context,                \
+                                             const v1::Request* request, Response* response) {    \
+    return runtime_.Respond(                                                                      \
+        context, Method(#RpcName), response, [=, this](const common::RpcContext& rpc) {           \
+          return logic_.Call(Caller(rpc.principal, common::CallIdentity::ForUser(*context, rpc)), \
+                             *request, MetaFor(rpc, #RpcName, *request));                         \
+        });                                                                                       \
   }
 
 PriceListServiceImpl::PriceListServiceImpl(common::Runtime& runtime)
@@ -65,12 +66,34 @@ ACCORD_READ(PriceListServiceImpl, ListPriceListItems, ListPriceListItemsRequest,
 ACCORD_WRITE(PriceListServiceImpl, BatchUpsertPriceListItems, BatchUpsertPriceListItemsRequest,
              v1::BatchUpsertPriceListItemsResponse, BatchUpsertItems)
 
-TradingTermsServiceImpl::TradingTermsServiceImpl(common::Runtime& runtime)
+PricingPolicyServiceImpl::PricingPolicyServiceImpl(common::Runtime& runtime)
     : runtime_(runtime),
       repository_(runtime.pg()),
-      logic_(repository_, runtime.page_tokens()),
+      logic_(repository_),
+      methods_(MakeMethods(
+          v1::PricingPolicy::descriptor()->file()->FindServiceByName("PricingPolicyService"))) {}
+
+common::RpcMethod& PricingPolicyServiceImpl::Method(const char* name) { return *methods_.at(name); }
+
+ACCORD_READ(PricingPolicyServiceImpl, GetPricingPolicy, GetPricingPolicyRequest, v1::PricingPolicy,
+            Get)
+ACCORD_WRITE(PricingPolicyServiceImpl, UpdatePricingPolicy, UpdatePricingPolicyRequest,
+             v1::PricingPolicy, Update)
+
+TradingTermsServiceImpl::TradingTermsServiceImpl(common::Runtime& runtime,
+                                                 std::shared_ptr<AccountDirectory> accounts,
+                                                 std::unique_ptr<AccountEventFeed> events)
+    : runtime_(runtime),
+      repository_(runtime.pg()),
+      accounts_(std::move(accounts)),
+      events_(std::move(events)),
+      logic_(repository_, *accounts_, runtime.page_tokens()),
       methods_(MakeMethods(
           v1::TradingTerms::descriptor()->file()->FindServiceByName("TradingTermsService"))) {}
+
+TradingTermsServiceImpl::~TradingTermsServiceImpl() {
+  if (events_) events_->Stop();
+}
 
 common::RpcMethod& TradingTermsServiceImpl::Method(const char* name) { return *methods_.at(name); }
 
@@ -92,10 +115,12 @@ ACCORD_WRITE(TradingTermsServiceImpl, ExpireTradingTerms, ExpireTradingTermsRequ
 ACCORD_READ(TradingTermsServiceImpl, GetEffectiveTradingTerms, GetEffectiveTradingTermsRequest,
             v1::TradingTerms, GetEffective)
 
-QuoteServiceImpl::QuoteServiceImpl(common::Runtime& runtime)
+QuoteServiceImpl::QuoteServiceImpl(common::Runtime& runtime,
+                                   std::shared_ptr<AccountDirectory> accounts)
     : runtime_(runtime),
       repository_(runtime.pg()),
-      logic_(repository_, runtime.page_tokens()),
+      accounts_(std::move(accounts)),
+      logic_(repository_, *accounts_, runtime.page_tokens()),
       methods_(MakeMethods(v1::Quote::descriptor()->file()->FindServiceByName("QuoteService"))) {}
 
 common::RpcMethod& QuoteServiceImpl::Method(const char* name) { return *methods_.at(name); }
@@ -108,11 +133,13 @@ ACCORD_WRITE(QuoteServiceImpl, UpdateQuote, UpdateQuoteRequest, v1::Quote, Updat
 ACCORD_WRITE(QuoteServiceImpl, CreateSale, CreateSaleRequest, v1::Sale, CreateSale)
 ACCORD_READ(QuoteServiceImpl, GetSale, GetSaleRequest, v1::Sale, GetSale)
 ACCORD_READ(QuoteServiceImpl, ListSales, ListSalesRequest, v1::ListSalesResponse, ListSales)
+ACCORD_READ(QuoteServiceImpl, GetRebateStatement, GetRebateStatementRequest, v1::RebateStatement,
+            GetRebateStatement)
 
 #undef ACCORD_READ
 #undef ACCORD_WRITE
 
-common::ServiceDefinition PricingTermsServiceDefinition() {
+common::ServiceDefinition PricingTermsServiceDefinition(PricingSettings settings) {
   common::ServiceDefinition definition;
   definition.name = kServiceName;
   definition.schema = kSchema;
@@ -120,11 +147,23 @@ common::ServiceDefinition PricingTermsServiceDefinition() {
   definition.default_metrics_port = 9093;
   definition.migrations = []() -> const std::vector<common::Migration>& { return Migrations(); };
   definition.statements = sql::AllStatements();
-  definition.make_services = [](common::Runtime& runtime) {
+  definition.make_services = [settings = std::move(settings)](common::Runtime& runtime) {
+    // One directory (channel, cache) for both services; it lives as long as the last of them.
+    auto accounts =
+        std::make_shared<GrpcAccountDirectory>(settings.account, settings.access_cache_ttl);
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<PriceListServiceImpl>(runtime));
-    services.push_back(std::make_unique<TradingTermsServiceImpl>(runtime));
-    services.push_back(std::make_unique<QuoteServiceImpl>(runtime));
+    services.push_back(std::make_unique<PricingPolicyServiceImpl>(runtime));
+    // Subscribe needs a service identity (the integration role): without ACCORD_SERVICE_TOKEN
+    // account merges and deletions are not followed.
+    std::unique_ptr<AccountEventFeed> events;
+    if (!settings.account.service_token.empty()) {
+      events = std::make_unique<AccountEventFeed>(runtime.pg(), settings.account);
+      events->Start();
+    }
+    services.push_back(
+        std::make_unique<TradingTermsServiceImpl>(runtime, accounts, std::move(events)));
+    services.push_back(std::make_unique<QuoteServiceImpl>(runtime, accounts));
     return services;
   };
   return definition;

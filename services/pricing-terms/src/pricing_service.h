@@ -9,10 +9,13 @@
 
 #include "accord/common/server.h"
 #include "accord/pricing/v1/price_list.grpc.pb.h"
+#include "accord/pricing/v1/pricing_policy.grpc.pb.h"
 #include "accord/pricing/v1/quote.grpc.pb.h"
 #include "accord/pricing/v1/trading_terms.grpc.pb.h"
+#include "account_events.h"
 #include "pg_pricing_repository.h"
 #include "pricing_logic.h"
+#include "pricing_settings.h"
 
 namespace accord::pricing {
 
@@ -41,9 +44,26 @@ class PriceListServiceImpl final : public v1::PriceListService::CallbackService 
   common::RpcMethod& Method(const char* name);
 };
 
+class PricingPolicyServiceImpl final : public v1::PricingPolicyService::CallbackService {
+ public:
+  PricingPolicyServiceImpl(common::Runtime& runtime);
+  ACCORD_PRICING_RPC(GetPricingPolicy, GetPricingPolicyRequest, v1::PricingPolicy);
+  ACCORD_PRICING_RPC(UpdatePricingPolicy, UpdatePricingPolicyRequest, v1::PricingPolicy);
+
+ private:
+  common::Runtime& runtime_;
+  PgPricingRepository repository_;
+  PolicyLogic logic_;
+  std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
+  common::RpcMethod& Method(const char* name);
+};
+
 class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackService {
  public:
-  TradingTermsServiceImpl(common::Runtime& runtime);
+  // `events` (may be null) follows the account service's events while this service runs.
+  TradingTermsServiceImpl(common::Runtime& runtime, std::shared_ptr<AccountDirectory> accounts,
+                          std::unique_ptr<AccountEventFeed> events);
+  ~TradingTermsServiceImpl() override;
   ACCORD_PRICING_RPC(CreateTradingTerms, CreateTradingTermsRequest, v1::TradingTerms);
   ACCORD_PRICING_RPC(GetTradingTerms, GetTradingTermsRequest, v1::TradingTerms);
   ACCORD_PRICING_RPC(ListTradingTerms, ListTradingTermsRequest, v1::ListTradingTermsResponse);
@@ -57,6 +77,8 @@ class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackSe
  private:
   common::Runtime& runtime_;
   PgPricingRepository repository_;
+  std::shared_ptr<AccountDirectory> accounts_;
+  std::unique_ptr<AccountEventFeed> events_;
   TermsLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
   common::RpcMethod& Method(const char* name);
@@ -64,7 +86,7 @@ class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackSe
 
 class QuoteServiceImpl final : public v1::QuoteService::CallbackService {
  public:
-  QuoteServiceImpl(common::Runtime& runtime);
+  QuoteServiceImpl(common::Runtime& runtime, std::shared_ptr<AccountDirectory> accounts);
   ACCORD_PRICING_RPC(PriceQuote, PriceQuoteRequest, v1::QuotePricing);
   ACCORD_PRICING_RPC(CreateQuote, CreateQuoteRequest, v1::Quote);
   ACCORD_PRICING_RPC(GetQuote, GetQuoteRequest, v1::Quote);
@@ -73,10 +95,12 @@ class QuoteServiceImpl final : public v1::QuoteService::CallbackService {
   ACCORD_PRICING_RPC(CreateSale, CreateSaleRequest, v1::Sale);
   ACCORD_PRICING_RPC(GetSale, GetSaleRequest, v1::Sale);
   ACCORD_PRICING_RPC(ListSales, ListSalesRequest, v1::ListSalesResponse);
+  ACCORD_PRICING_RPC(GetRebateStatement, GetRebateStatementRequest, v1::RebateStatement);
 
  private:
   common::Runtime& runtime_;
   PgPricingRepository repository_;
+  std::shared_ptr<AccountDirectory> accounts_;
   QuoteLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
   common::RpcMethod& Method(const char* name);
@@ -85,6 +109,6 @@ class QuoteServiceImpl final : public v1::QuoteService::CallbackService {
 #undef ACCORD_PRICING_RPC
 
 // Everything ServiceMain (and the integration tests) need to run the pricing-terms service.
-common::ServiceDefinition PricingTermsServiceDefinition();
+common::ServiceDefinition PricingTermsServiceDefinition(PricingSettings settings);
 
 }  // namespace accord::pricing

@@ -112,6 +112,42 @@ inline constexpr common::PreparedStatement kTermsInForce{
                               " FROM pricing_terms.trading_terms r WHERE r.account_id = $1::uuid "
                               "AND r.status IN (3, 4, 5) AND r.validity @> $2::date"};
 
+inline constexpr common::PreparedStatement kGetPolicy{
+    "pricing_policy_get", "SELECT " ACCORD_LIST_COLUMNS " FROM pricing_terms.pricing_policy r"};
+inline constexpr common::PreparedStatement kSharePolicy{
+    "pricing_policy_share",
+    "SELECT " ACCORD_LIST_COLUMNS " FROM pricing_terms.pricing_policy r FOR SHARE"};
+inline constexpr common::PreparedStatement kLockPolicy{
+    "pricing_policy_lock",
+    "SELECT " ACCORD_LIST_COLUMNS " FROM pricing_terms.pricing_policy r FOR UPDATE"};
+inline constexpr common::PreparedStatement kUpdatePolicy{
+    "pricing_policy_update",
+    "UPDATE pricing_terms.pricing_policy AS r SET body = $1, version = r.version + 1, "
+    "update_time = now() RETURNING " ACCORD_LIST_COLUMNS};
+
+// Account events (account_events.h): the account's terms and quotes that a merge or a deletion
+// changes, locked.
+inline constexpr common::PreparedStatement kLockAccountTerms{
+    "pricing_account_terms_lock",
+    "SELECT " ACCORD_TERMS_COLUMNS
+    " FROM pricing_terms.trading_terms r "
+    "WHERE r.account_id = $1::uuid AND r.status = ANY($2::smallint[]) ORDER BY r.id FOR UPDATE"};
+inline constexpr common::PreparedStatement kMoveTerms{
+    "pricing_terms_move",
+    "UPDATE pricing_terms.trading_terms AS r SET account_id = $3::uuid, body = $4, "
+    "version = r.version + 1, update_time = now() "
+    "WHERE r.account_id = $1::uuid AND r.id = $2::uuid RETURNING " ACCORD_TERMS_COLUMNS};
+inline constexpr common::PreparedStatement kLockAccountQuotes{
+    "pricing_account_quotes_lock",
+    "SELECT " ACCORD_LIST_COLUMNS
+    " FROM pricing_terms.quotes r "
+    "WHERE r.account_id = $1::uuid AND r.status IN (1, 2) ORDER BY r.id FOR UPDATE"};
+inline constexpr common::PreparedStatement kMoveQuote{
+    "pricing_quote_move",
+    "UPDATE pricing_terms.quotes AS r SET account_id = $2::uuid, body = $3, "
+    "version = r.version + 1, update_time = now() WHERE r.id = $1::uuid "
+    "RETURNING " ACCORD_LIST_COLUMNS};
+
 inline constexpr common::PreparedStatement kInsertQuote{
     "pricing_quote_insert",
     "INSERT INTO pricing_terms.quotes AS r (id, account_id, status, author, body) "
@@ -129,9 +165,20 @@ inline constexpr common::PreparedStatement kUpdateQuote{
 
 inline constexpr common::PreparedStatement kInsertSale{
     "pricing_sale_insert",
-    "INSERT INTO pricing_terms.sales AS r (id, account_id, quote_id, agent, payment_method, body) "
-    "VALUES ($1::uuid, $2::uuid, NULLIF($3, '')::uuid, $4, $5, $6) "
+    "INSERT INTO pricing_terms.sales AS r (id, account_id, quote_id, agent, payment_method, body, "
+    "currency_code, total_units, total_nanos) "
+    "VALUES ($1::uuid, $2::uuid, NULLIF($3, '')::uuid, $4, $5, $6, $7, $8, $9) "
     "RETURNING " ACCORD_LIST_COLUMNS};
+// One period's sales of an account in a currency: count, exact total in nanos (as text), and the
+// count of those left out (another currency, or no total recorded).
+inline constexpr common::PreparedStatement kSalesTotals{
+    "pricing_sales_totals",
+    "SELECT count(*) FILTER (WHERE currency_code = $4), "
+    "COALESCE(sum(total_units::numeric * 1000000000 + total_nanos) "
+    "FILTER (WHERE currency_code = $4), 0)::text, "
+    "count(*) FILTER (WHERE currency_code IS DISTINCT FROM $4) FROM pricing_terms.sales "
+    "WHERE account_id = $1::uuid AND create_time >= ($2::date)::timestamp AT TIME ZONE 'UTC' "
+    "AND create_time < ($3::date + 1)::timestamp AT TIME ZONE 'UTC'"};
 inline constexpr common::PreparedStatement kGetSale{
     "pricing_sale_get",
     "SELECT " ACCORD_LIST_COLUMNS " FROM pricing_terms.sales r WHERE r.id = $1::uuid"};
@@ -140,10 +187,13 @@ inline constexpr common::PreparedStatement kSaleOfQuote{
     "SELECT r.id::text FROM pricing_terms.sales r WHERE r.quote_id = $1::uuid"};
 
 inline std::vector<common::PreparedStatement> AllStatements() {
-  return {kInsertList,   kGetList,     kLockList,  kUpdateList, kBumpList,         kGetItem,
-          kUpsertItem,   kInsertTerms, kGetTerms,  kLockTerms,  kLockTermsInForce, kUpdateTerms,
-          kTermsInForce, kInsertQuote, kGetQuote,  kLockQuote,  kUpdateQuote,      kInsertSale,
-          kGetSale,      kSaleOfQuote, kItemsAsOf, kListAsOf,   kListHistory};
+  return {kInsertList,        kGetList,      kLockList,     kUpdateList,       kBumpList,
+          kGetItem,           kUpsertItem,   kInsertTerms,  kGetTerms,         kLockTerms,
+          kLockTermsInForce,  kUpdateTerms,  kTermsInForce, kInsertQuote,      kGetQuote,
+          kLockQuote,         kUpdateQuote,  kInsertSale,   kGetSale,          kSaleOfQuote,
+          kItemsAsOf,         kListAsOf,     kListHistory,  kGetPolicy,        kSharePolicy,
+          kLockPolicy,        kUpdatePolicy, kSalesTotals,  kLockAccountTerms, kMoveTerms,
+          kLockAccountQuotes, kMoveQuote};
 }
 
 }  // namespace accord::pricing::sql

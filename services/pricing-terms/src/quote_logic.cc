@@ -8,6 +8,12 @@ namespace accord::pricing {
 namespace {
 
 namespace filter = common::filter;
+using common::Role;
+
+// Roles that quote for, and sell to, any account; an account manager only for its own.
+constexpr std::initializer_list<Role> kBroadQuoteRoles = {Role::kSalesAssistant,
+                                                          Role::kPricingManager, Role::kAdmin};
+constexpr std::initializer_list<Role> kBroadSaleRoles = {Role::kSalesAssistant, Role::kAdmin};
 
 constexpr int kMaxLines = 500;
 constexpr int64_t kMaxQuantity = 1'000'000'000;
@@ -96,8 +102,9 @@ void ValidateQuoteLines(const google::protobuf::RepeatedPtrField<QuoteLine>& lin
   }
 }
 
-QuoteLogic::QuoteLogic(PricingRepository& repository, const common::PageTokenCodec& page_tokens)
-    : repository_(repository), page_tokens_(page_tokens) {}
+QuoteLogic::QuoteLogic(PricingRepository& repository, AccountDirectory& accounts,
+                       const common::PageTokenCodec& page_tokens)
+    : repository_(repository), accounts_(accounts), page_tokens_(page_tokens) {}
 
 absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_id, const Date& day,
                                                     const std::string& fallback_list_id,
@@ -106,6 +113,8 @@ absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_i
   inputs.account = AccountName(account_id);
   inputs.price_date = day;
   ACCORD_ASSIGN_OR_RETURN(inputs.terms, repository_.FindTermsInForce(account_id, day));
+  // Today's policy holds every price given now, also for a past day: it limits what is offered.
+  ACCORD_ASSIGN_OR_RETURN(inputs.policy, repository_.GetPolicy());
   std::string list_id = fallback_list_id;
   if (inputs.terms) {
     ACCORD_ASSIGN_OR_RETURN(list_id,
@@ -156,7 +165,7 @@ absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_i
   return ComputeQuote(inputs, lines);
 }
 
-absl::StatusOr<QuotePricing> QuoteLogic::Price(const common::Principal&,
+absl::StatusOr<QuotePricing> QuoteLogic::Price(const Caller&,
                                                const v1::PriceQuoteRequest& request) {
   common::Violations violations;
   auto account = ParseTopName(request.account(), "accounts", "account");
@@ -174,7 +183,7 @@ absl::StatusOr<QuotePricing> QuoteLogic::Price(const common::Principal&,
   return PriceLines(*account, day, list_id, Lines(request.lines()));
 }
 
-absl::StatusOr<Quote> QuoteLogic::Create(const common::Principal& caller,
+absl::StatusOr<Quote> QuoteLogic::Create(const Caller& caller,
                                          const v1::CreateQuoteRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckWritesQuotes(caller));
   common::Violations violations;
@@ -197,6 +206,7 @@ absl::StatusOr<Quote> QuoteLogic::Create(const common::Principal& caller,
     violations.Add("quote.expire_date", "must not be before the price date " + DateText(day));
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_RETURN_IF_ERROR(CheckAccountWrite(accounts_, caller, *account, kBroadQuoteRoles, true));
   ACCORD_ASSIGN_OR_RETURN(QuotePricing pricing,
                           PriceLines(*account, day, list_id, Lines(request.lines())));
   Quote quote;
@@ -210,13 +220,12 @@ absl::StatusOr<Quote> QuoteLogic::Create(const common::Principal& caller,
   return repository_.CreateQuote(quote, meta);
 }
 
-absl::StatusOr<Quote> QuoteLogic::Get(const common::Principal&,
-                                      const v1::GetQuoteRequest& request) {
+absl::StatusOr<Quote> QuoteLogic::Get(const Caller&, const v1::GetQuoteRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseTopName(request.name(), "quotes", "name"));
   return repository_.GetQuote(id);
 }
 
-absl::StatusOr<v1::ListQuotesResponse> QuoteLogic::List(const common::Principal&,
+absl::StatusOr<v1::ListQuotesResponse> QuoteLogic::List(const Caller&,
                                                         const v1::ListQuotesRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(
       PreparedList prepared,
@@ -228,7 +237,7 @@ absl::StatusOr<v1::ListQuotesResponse> QuoteLogic::List(const common::Principal&
   return response;
 }
 
-absl::StatusOr<Quote> QuoteLogic::Update(const common::Principal& caller,
+absl::StatusOr<Quote> QuoteLogic::Update(const Caller& caller,
                                          const v1::UpdateQuoteRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckWritesQuotes(caller));
   common::Violations violations;
@@ -253,6 +262,14 @@ absl::StatusOr<Quote> QuoteLogic::Update(const common::Principal& caller,
     }
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  if (caller.HasAny({Role::kAccountManager}) && !caller.HasAny(kBroadQuoteRoles)) {
+    // A quote's account never changes: the one read now is the one written.
+    ACCORD_ASSIGN_OR_RETURN(Quote stored, repository_.GetQuote(*id));
+    ACCORD_ASSIGN_OR_RETURN(std::string account_id,
+                            ParseTopName(stored.account(), "accounts", "quote.account"));
+    ACCORD_RETURN_IF_ERROR(
+        CheckAccountWrite(accounts_, caller, account_id, kBroadQuoteRoles, false));
+  }
   meta.request_id = request.request_id();
   const Date today = TodayUtc();
   return repository_.UpdateQuote(
@@ -290,7 +307,7 @@ absl::StatusOr<Quote> QuoteLogic::Update(const common::Principal& caller,
       meta);
 }
 
-absl::StatusOr<Sale> QuoteLogic::CreateSale(const common::Principal& caller,
+absl::StatusOr<Sale> QuoteLogic::CreateSale(const Caller& caller,
                                             const v1::CreateSaleRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckRecordsSales(caller));
   common::Violations violations;
@@ -330,6 +347,7 @@ absl::StatusOr<Sale> QuoteLogic::CreateSale(const common::Principal& caller,
     if (id.ok()) list_id = *id;
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_RETURN_IF_ERROR(CheckAccountWrite(accounts_, caller, *account, kBroadSaleRoles, true));
 
   Sale sale;
   sale.set_account(AccountName(*account));
@@ -364,13 +382,12 @@ absl::StatusOr<Sale> QuoteLogic::CreateSale(const common::Principal& caller,
       meta);
 }
 
-absl::StatusOr<Sale> QuoteLogic::GetSale(const common::Principal&,
-                                         const v1::GetSaleRequest& request) {
+absl::StatusOr<Sale> QuoteLogic::GetSale(const Caller&, const v1::GetSaleRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseTopName(request.name(), "sales", "name"));
   return repository_.GetSale(id);
 }
 
-absl::StatusOr<v1::ListSalesResponse> QuoteLogic::ListSales(const common::Principal&,
+absl::StatusOr<v1::ListSalesResponse> QuoteLogic::ListSales(const Caller&,
                                                             const v1::ListSalesRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(
       PreparedList prepared,
@@ -380,6 +397,49 @@ absl::StatusOr<v1::ListSalesResponse> QuoteLogic::ListSales(const common::Princi
   v1::ListSalesResponse response;
   response.set_next_page_token(FinishList(page_tokens_, prepared, page, response.mutable_sales()));
   return response;
+}
+
+}  // namespace accord::pricing
+
+namespace accord::pricing {
+
+absl::StatusOr<v1::RebateStatement> QuoteLogic::GetRebateStatement(
+    const Caller&, const v1::GetRebateStatementRequest& request) {
+  // accounts/{uuid}/rebateStatements/{period}
+  const std::string& name = request.name();
+  const size_t marker = name.find("/rebateStatements/");
+  if (marker == std::string::npos) {
+    return common::InvalidArgument("name", "must be accounts/{account}/rebateStatements/{period}");
+  }
+  ACCORD_ASSIGN_OR_RETURN(std::string account_id,
+                          ParseTopName(name.substr(0, marker), "accounts", "name"));
+  ACCORD_ASSIGN_OR_RETURN(
+      RebateSpan span,
+      ParseRebateSpan(name.substr(marker + std::string("/rebateStatements/").size()), "name"));
+  const Date today = TodayUtc();
+  if (CompareDates(span.start, today) > 0) {
+    return common::InvalidArgument("name", "the period " + DateText(span.start) + " to " +
+                                               DateText(span.end) + " has not begun");
+  }
+  const bool provisional = CompareDates(span.end, today) >= 0;
+  const Date day = provisional ? today : span.end;
+  ACCORD_ASSIGN_OR_RETURN(auto terms, repository_.FindTermsInForce(account_id, day));
+  if (!terms || !terms->has_volume_rebate()) {
+    return common::FailedPrecondition("NO_REBATE_IN_TERMS",
+                                      AccountName(account_id) +
+                                          " has no terms with a volume rebate in force on " +
+                                          DateText(day));
+  }
+  if (terms->volume_rebate().period() != span.period) {
+    return common::FailedPrecondition("NO_REBATE_IN_TERMS",
+                                      terms->name() + " pays its rebate per " +
+                                          v1::RebatePeriod_Name(terms->volume_rebate().period()) +
+                                          ", not per " + v1::RebatePeriod_Name(span.period));
+  }
+  ACCORD_ASSIGN_OR_RETURN(
+      SalesTotals totals,
+      repository_.TotalSales(account_id, span.start, span.end, terms->currency_code()));
+  return ComputeRebate(name, *terms, span, totals, provisional);
 }
 
 }  // namespace accord::pricing

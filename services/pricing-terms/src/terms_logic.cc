@@ -10,6 +10,10 @@ namespace accord::pricing {
 namespace {
 
 namespace filter = common::filter;
+using common::Role;
+
+// Roles that draft terms for any account; an account manager drafts only for its own.
+constexpr std::initializer_list<Role> kBroadTermsRoles = {Role::kPricingManager, Role::kAdmin};
 
 const filter::Schema& TermsFilterSchema() {
   static const filter::Schema kSchema = [] {
@@ -37,8 +41,9 @@ const filter::Schema& TermsFilterSchema() {
 
 const std::set<std::string>& UpdatablePaths() {
   static const std::set<std::string> kPaths = {
-      "price_list",   "discount_rules", "payment_net_days", "minimum_order_value",
-      "credit_limit", "valid_from",     "valid_until"};
+      "price_list",         "discount_rules", "payment_net_days", "minimum_order_value",
+      "credit_limit",       "valid_from",     "valid_until",      "early_payment_discount_bps",
+      "early_payment_days", "volume_rebate"};
   return kPaths;
 }
 
@@ -55,6 +60,9 @@ std::vector<std::string> EffectivePaths(const v1::UpdateTradingTermsRequest& req
   if (patch.has_credit_limit()) paths.push_back("credit_limit");
   if (patch.has_valid_from()) paths.push_back("valid_from");
   if (patch.has_valid_until()) paths.push_back("valid_until");
+  if (patch.early_payment_discount_bps() != 0) paths.push_back("early_payment_discount_bps");
+  if (patch.early_payment_days() != 0) paths.push_back("early_payment_days");
+  if (patch.has_volume_rebate()) paths.push_back("volume_rebate");
   return paths;
 }
 
@@ -77,7 +85,52 @@ absl::StatusOr<TermsName> ParseTransition(const std::string& name, const std::st
   return parsed;
 }
 
+// Who may activate pending terms (pricing_policy.proto): their author or submitter within its
+// own authority under the policy; anyone else only as a pricing manager or admin whose approval
+// authority covers the largest discount, giving a reason when the terms breach the policy.
+absl::Status CheckApproval(const Caller& caller, const TradingTerms& terms,
+                           const PricingPolicy& policy, const std::string& reason) {
+  ACCORD_RETURN_IF_ERROR(CheckCategoryLimits(terms, policy));
+  const int32_t largest = LargestDiscount(terms);
+  if (terms.author() == caller.subject || terms.submitter() == caller.subject) {
+    const std::optional<int32_t> own = OwnAuthority(policy, caller);
+    if (own && largest <= *own) return absl::OkStatus();
+    return common::PermissionDenied(
+        "SELF_APPROVAL",
+        caller.subject + " drafted or submitted " + terms.name() +
+            (own ? " and its largest discount (" + std::to_string(largest) +
+                       " bps) exceeds its own authority (" + std::to_string(*own) + " bps)"
+                 : " and the pricing policy gives its roles no authority of their own") +
+            "; another pricing_manager must approve it");
+  }
+  ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
+  const int32_t authority = ApprovalAuthority(policy, caller);
+  if (largest > authority) {
+    return common::PermissionDenied(
+        "ABOVE_APPROVAL_AUTHORITY",
+        caller.subject + " approves discounts up to " + std::to_string(authority) + " bps; " +
+            terms.name() + " grants " + std::to_string(largest) + " bps: an admin must approve it");
+  }
+  if (terms.policy_breaches_size() > 0 && IsBlank(reason)) {
+    return common::InvalidArgument(
+        "reason", "required: " + terms.name() + " goes beyond its submitter's authority (" +
+                      terms.policy_breaches(0).field() + ": " +
+                      std::to_string(terms.policy_breaches(0).actual_bps()) + " bps against " +
+                      std::to_string(terms.policy_breaches(0).allowed_bps()) +
+                      " bps); say why it is approved");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+Date EndedOn(const TradingTerms& terms, const Date& day) {
+  Date last = CompareDates(day, terms.valid_from()) < 0 ? terms.valid_from() : day;
+  if (IsDateSet(terms.valid_until()) && CompareDates(terms.valid_until(), last) < 0) {
+    last = terms.valid_until();
+  }
+  return last;
+}
 
 void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
                          const std::string& currency, common::Violations& violations) {
@@ -88,7 +141,7 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
                     violations);
   }
   if (terms.discount_rules_size() > 200) violations.Add(prefix + "discount_rules", "at most 200");
-  std::set<std::pair<std::string, int64_t>> scopes;
+  std::set<std::string> scopes;
   for (int i = 0; i < terms.discount_rules_size() && i < 200; ++i) {
     const auto& rule = terms.discount_rules(i);
     const std::string field = prefix + "discount_rules[" + std::to_string(i) + "]";
@@ -102,21 +155,95 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
       violations.Add(field + ".category",
                      "must be lower-case segments joined by /, e.g. tools/power");
     }
-    if (rule.discount_bps() < 1 || rule.discount_bps() > 10000) {
-      violations.Add(field + ".discount_bps", "must be 1 to 10000 (0.01% to 100%)");
+    const bool percent = rule.kind() == v1::DISCOUNT_KIND_UNSPECIFIED ||
+                         rule.kind() == v1::DISCOUNT_KIND_PERCENT_OFF;
+    if (!v1::DiscountKind_IsValid(rule.kind())) {
+      violations.Add(field + ".kind", "must be PERCENT_OFF, AMOUNT_OFF or FIXED_PRICE");
+    } else if (percent) {
+      if (rule.discount_bps() < 1 || rule.discount_bps() > 10000) {
+        violations.Add(field + ".discount_bps", "must be 1 to 10000 (0.01% to 100%)");
+      }
+      if (IsMoneySet(rule.amount()))
+        violations.Add(field + ".amount", "only with AMOUNT_OFF or FIXED_PRICE");
+    } else {
+      if (rule.discount_bps() != 0)
+        violations.Add(field + ".discount_bps", "only with PERCENT_OFF");
+      if (!IsMoneySet(rule.amount())) {
+        violations.Add(field + ".amount", "required with AMOUNT_OFF and FIXED_PRICE");
+      } else {
+        ValidateAmount(rule.amount(), field + ".amount", currency, violations);
+      }
     }
     if (rule.min_quantity() < 0 || rule.min_quantity() > 1'000'000'000) {
       violations.Add(field + ".min_quantity", "must be 0 to 1000000000");
     }
-    // Two rules of one scope and threshold would make the precedence a coin toss.
-    const auto key = std::make_pair(has_sku ? "sku:" + rule.sku() : "category:" + rule.category(),
-                                    std::max<int64_t>(1, rule.min_quantity()));
+    const bool promotion = IsDateSet(rule.promotion_start()) || IsDateSet(rule.promotion_end());
+    if (promotion) {
+      ValidateDate(rule.promotion_start(), field + ".promotion_start", true, violations);
+      ValidateDate(rule.promotion_end(), field + ".promotion_end", true, violations);
+      if (IsValidDate(rule.promotion_start()) && IsValidDate(rule.promotion_end()) &&
+          CompareDates(rule.promotion_end(), rule.promotion_start()) < 0) {
+        violations.Add(field + ".promotion_end", "must not be before promotion_start");
+      }
+    }
+    std::set<std::string> bundle;
+    for (int b = 0; b < rule.bundle_skus_size() && b < 20; ++b) {
+      const std::string& sku = rule.bundle_skus(b);
+      const std::string bundle_field = field + ".bundle_skus[" + std::to_string(b) + "]";
+      if (!IsValidSku(sku)) {
+        violations.Add(bundle_field, "must be 1 to 64 of A-Z a-z 0-9 . _ -");
+      } else if (sku == rule.sku() || !bundle.insert(sku).second) {
+        violations.Add(bundle_field, "each other SKU of the bundle once");
+      }
+    }
+    if (rule.bundle_skus_size() > 20) violations.Add(field + ".bundle_skus", "at most 20");
+    // Two rules alike in everything precedence looks at would make it a coin toss.
+    std::string key = has_sku ? "sku:" + rule.sku() : "category:" + rule.category();
+    key += "|" + std::to_string(std::max<int64_t>(1, rule.min_quantity()));
+    key += "|" + DateText(rule.promotion_start()) + ".." + DateText(rule.promotion_end());
+    for (const auto& sku : bundle) key += "|" + sku;
     if (has_sku != has_category && !scopes.insert(key).second) {
-      violations.Add(field, "another rule has the same scope and min_quantity");
+      violations.Add(field, "another rule has the same scope, min_quantity, period and bundle");
     }
   }
   if (terms.payment_net_days() < 0 || terms.payment_net_days() > 365) {
     violations.Add(prefix + "payment_net_days", "must be 0 to 365");
+  }
+  if (terms.early_payment_discount_bps() < 0 || terms.early_payment_discount_bps() > 10000) {
+    violations.Add(prefix + "early_payment_discount_bps", "must be 0 to 10000");
+  }
+  // Measured against valid net days only: a bad payment_net_days is reported on its own.
+  if (terms.early_payment_days() < 0 ||
+      (terms.payment_net_days() >= 0 && terms.early_payment_days() > terms.payment_net_days())) {
+    violations.Add(prefix + "early_payment_days", "must be 0 to payment_net_days");
+  }
+  if ((terms.early_payment_discount_bps() == 0) != (terms.early_payment_days() == 0)) {
+    violations.Add(prefix + "early_payment_days",
+                   "set with early_payment_discount_bps, both or neither");
+  }
+  if (terms.has_volume_rebate()) {
+    const auto& rebate = terms.volume_rebate();
+    const std::string field = prefix + "volume_rebate";
+    if (rebate.period() == v1::REBATE_PERIOD_UNSPECIFIED ||
+        !v1::RebatePeriod_IsValid(rebate.period())) {
+      violations.Add(field + ".period", "required: MONTH, QUARTER or YEAR");
+    }
+    if (rebate.tiers_size() < 1 || rebate.tiers_size() > 10) {
+      violations.Add(field + ".tiers", "1 to 10 tiers");
+    }
+    for (int i = 0; i < rebate.tiers_size() && i < 10; ++i) {
+      const auto& tier = rebate.tiers(i);
+      const std::string tier_field = field + ".tiers[" + std::to_string(i) + "]";
+      ValidateAmount(tier.threshold(), tier_field + ".threshold", currency, violations);
+      if (tier.rebate_bps() < 1 || tier.rebate_bps() > 10000) {
+        violations.Add(tier_field + ".rebate_bps", "must be 1 to 10000");
+      }
+      if (i > 0 &&
+          (common::ToNanos(tier.threshold()) <= common::ToNanos(rebate.tiers(i - 1).threshold()) ||
+           tier.rebate_bps() < rebate.tiers(i - 1).rebate_bps())) {
+        violations.Add(tier_field, "thresholds rise from tier to tier, rates never fall");
+      }
+    }
   }
   if (terms.has_minimum_order_value()) {
     ValidateAmount(terms.minimum_order_value(), prefix + "minimum_order_value", currency,
@@ -133,8 +260,9 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
   }
 }
 
-TermsLogic::TermsLogic(PricingRepository& repository, const common::PageTokenCodec& page_tokens)
-    : repository_(repository), page_tokens_(page_tokens) {}
+TermsLogic::TermsLogic(PricingRepository& repository, AccountDirectory& accounts,
+                       const common::PageTokenCodec& page_tokens)
+    : repository_(repository), accounts_(accounts), page_tokens_(page_tokens) {}
 
 absl::StatusOr<PriceList> TermsLogic::LoadPriceList(const std::string& name,
                                                     const std::string& field) {
@@ -150,7 +278,7 @@ absl::StatusOr<PriceList> TermsLogic::LoadPriceList(const std::string& name,
   return list;
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Create(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Create(const Caller& caller,
                                                 const v1::CreateTradingTermsRequest& request,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
@@ -168,6 +296,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Create(const common::Principal& caller,
   if (!violations.empty()) {
     return common::WithReason(violations.ToStatus(), "CURRENCY_MISMATCH");
   }
+  ACCORD_RETURN_IF_ERROR(CheckAccountWrite(accounts_, caller, **account, kBroadTermsRoles, true));
   terms.clear_name();
   terms.clear_etag();
   terms.clear_create_time();
@@ -183,14 +312,14 @@ absl::StatusOr<TradingTerms> TermsLogic::Create(const common::Principal& caller,
   return repository_.CreateTerms(**account, terms, meta);
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Get(const common::Principal&,
+absl::StatusOr<TradingTerms> TermsLogic::Get(const Caller&,
                                              const v1::GetTradingTermsRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTermsName(request.name(), "name"));
   return repository_.GetTerms(name.account_id, name.id);
 }
 
 absl::StatusOr<v1::ListTradingTermsResponse> TermsLogic::List(
-    const common::Principal&, const v1::ListTradingTermsRequest& request) {
+    const Caller&, const v1::ListTradingTermsRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(auto account,
                           ParseAccountParent(request.parent(), "parent", /*allow_all=*/true));
   ACCORD_ASSIGN_OR_RETURN(PreparedList prepared,
@@ -205,7 +334,7 @@ absl::StatusOr<v1::ListTradingTermsResponse> TermsLogic::List(
   return response;
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Update(const Caller& caller,
                                                 const v1::UpdateTradingTermsRequest& request,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
@@ -220,10 +349,14 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
       violations.Add("update_mask", "`" + path +
                                         "` cannot be updated; updatable: price_list, "
                                         "discount_rules, payment_net_days, minimum_order_value, "
-                                        "credit_limit, valid_from, valid_until");
+                                        "credit_limit, valid_from, valid_until, "
+                                        "early_payment_discount_bps, early_payment_days, "
+                                        "volume_rebate");
     }
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_RETURN_IF_ERROR(
+      CheckAccountWrite(accounts_, caller, name->account_id, kBroadTermsRoles, false));
   const TradingTerms& patch = request.trading_terms();
   // A new price list is read before the write (lists' currencies never change).
   std::optional<PriceList> new_list;
@@ -234,8 +367,8 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name->account_id, name->id,
-      [&](const TradingTerms& current,
-          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+      [&](const TradingTerms& current, const std::vector<TradingTerms>&,
+          const PricingPolicy&) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
         if (current.status() != v1::TRADING_TERMS_STATUS_DRAFT) {
           return common::FailedPrecondition("TERMS_NOT_DRAFT",
@@ -258,6 +391,17 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
           if (path == "credit_limit") *next.mutable_credit_limit() = patch.credit_limit();
           if (path == "valid_from") *next.mutable_valid_from() = patch.valid_from();
           if (path == "valid_until") *next.mutable_valid_until() = patch.valid_until();
+          if (path == "early_payment_discount_bps") {
+            next.set_early_payment_discount_bps(patch.early_payment_discount_bps());
+          }
+          if (path == "early_payment_days") next.set_early_payment_days(patch.early_payment_days());
+          if (path == "volume_rebate") {
+            if (patch.has_volume_rebate()) {
+              *next.mutable_volume_rebate() = patch.volume_rebate();
+            } else {
+              next.clear_volume_rebate();
+            }
+          }
         }
         if (next.has_minimum_order_value() && !IsMoneySet(next.minimum_order_value())) {
           next.clear_minimum_order_value();
@@ -272,54 +416,64 @@ absl::StatusOr<TradingTerms> TermsLogic::Update(const common::Principal& caller,
       meta);
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Submit(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Submit(const Caller& caller,
                                                 const v1::SubmitTradingTermsRequest& request,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
   common::Violations violations;
   ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTransition(request.name(), request.etag(),
                                                           request.request_id(), violations));
+  ACCORD_RETURN_IF_ERROR(
+      CheckAccountWrite(accounts_, caller, name.account_id, kBroadTermsRoles, false));
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name.account_id, name.id,
-      [&](const TradingTerms& current,
-          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+      [&](const TradingTerms& current, const std::vector<TradingTerms>&,
+          const PricingPolicy& policy) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
         if (current.status() != v1::TRADING_TERMS_STATUS_DRAFT) {
           return IllegalTransition(current, v1::TRADING_TERMS_STATUS_PENDING_APPROVAL);
         }
+        ACCORD_RETURN_IF_ERROR(CheckCategoryLimits(current, policy));
         TermsChange change{current, {}, "TradingTermsSubmitted"};
         change.next.set_status(v1::TRADING_TERMS_STATUS_PENDING_APPROVAL);
+        change.next.set_submitter(caller.subject);
+        change.next.clear_approval_reason();
+        change.next.clear_policy_breaches();
+        for (auto& breach : AuthorityBreaches(current, policy, caller)) {
+          *change.next.add_policy_breaches() = std::move(breach);
+        }
         return change;
       },
       meta);
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Approve(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Approve(const Caller& caller,
                                                  const v1::ApproveTradingTermsRequest& request,
                                                  WriteMeta meta) {
-  ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
+  // Drafters may activate their own terms within their authority; approving others' terms
+  // is for pricing managers and admins (checked below, once the author is known).
+  if (!CheckApprovesTerms(caller).ok()) ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
   common::Violations violations;
+  ValidateText(request.reason(), "reason", 1000, false, violations);
   ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTransition(request.name(), request.etag(),
                                                           request.request_id(), violations));
+  ACCORD_RETURN_IF_ERROR(
+      CheckAccountWrite(accounts_, caller, name.account_id, kBroadTermsRoles, false));
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name.account_id, name.id,
-      [&](const TradingTerms& current,
-          const std::vector<TradingTerms>& in_force) -> absl::StatusOr<TermsChange> {
+      [&](const TradingTerms& current, const std::vector<TradingTerms>& in_force,
+          const PricingPolicy& policy) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
-        // Four eyes: whoever drafted terms cannot confirm them.
-        if (current.author() == caller.subject) {
-          return common::PermissionDenied(
-              "SELF_APPROVAL", caller.subject + " drafted " + current.name() +
-                                   " and may not approve it; another pricing_manager must");
-        }
         if (current.status() != v1::TRADING_TERMS_STATUS_PENDING_APPROVAL) {
           return IllegalTransition(current, v1::TRADING_TERMS_STATUS_ACTIVE);
         }
+        ACCORD_RETURN_IF_ERROR(CheckApproval(caller, current, policy, request.reason()));
         TermsChange change{current, {}, "TradingTermsApproved"};
         change.next.set_status(v1::TRADING_TERMS_STATUS_ACTIVE);
         change.next.set_approver(caller.subject);
+        if (current.policy_breaches_size() > 0) change.next.set_approval_reason(request.reason());
         *change.next.mutable_approve_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
         if (request.supersede_current()) {
           const Date day_before = CivilFromDays(DaysFromCivil(current.valid_from()) - 1);
@@ -343,7 +497,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Approve(const common::Principal& caller
       meta);
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Reject(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Reject(const Caller& caller,
                                                 const v1::RejectTradingTermsRequest& request,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
@@ -354,8 +508,8 @@ absl::StatusOr<TradingTerms> TermsLogic::Reject(const common::Principal& caller,
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name.account_id, name.id,
-      [&](const TradingTerms& current,
-          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+      [&](const TradingTerms& current, const std::vector<TradingTerms>&,
+          const PricingPolicy&) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
         if (current.status() != v1::TRADING_TERMS_STATUS_PENDING_APPROVAL) {
           return IllegalTransition(current, v1::TRADING_TERMS_STATUS_DRAFT);
@@ -368,7 +522,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Reject(const common::Principal& caller,
       meta);
 }
 
-absl::StatusOr<TradingTerms> TermsLogic::Expire(const common::Principal& caller,
+absl::StatusOr<TradingTerms> TermsLogic::Expire(const Caller& caller,
                                                 const v1::ExpireTradingTermsRequest& request,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
@@ -379,8 +533,8 @@ absl::StatusOr<TradingTerms> TermsLogic::Expire(const common::Principal& caller,
   meta.request_id = request.request_id();
   return repository_.UpdateTerms(
       name.account_id, name.id,
-      [&](const TradingTerms& current,
-          const std::vector<TradingTerms>&) -> absl::StatusOr<TermsChange> {
+      [&](const TradingTerms& current, const std::vector<TradingTerms>&,
+          const PricingPolicy&) -> absl::StatusOr<TermsChange> {
         if (request.etag() != current.etag()) return common::EtagMismatch(current.name());
         if (current.status() != v1::TRADING_TERMS_STATUS_ACTIVE) {
           return IllegalTransition(current, v1::TRADING_TERMS_STATUS_EXPIRED);
@@ -399,7 +553,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Expire(const common::Principal& caller,
 }
 
 absl::StatusOr<TradingTerms> TermsLogic::GetEffective(
-    const common::Principal&, const v1::GetEffectiveTradingTermsRequest& request) {
+    const Caller&, const v1::GetEffectiveTradingTermsRequest& request) {
   common::Violations violations;
   auto account = ParseTopName(request.account(), "accounts", "account");
   MergeViolations(account.status(), violations);

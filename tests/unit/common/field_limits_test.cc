@@ -26,6 +26,7 @@
 #include "accord/contact/v1/stewardship.pb.h"
 #include "accord/events/v1/events.pb.h"
 #include "accord/pricing/v1/price_list.pb.h"
+#include "accord/pricing/v1/pricing_policy.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
 #include "accord/pricing/v1/trading_terms.pb.h"
 #include "accord/quality/v1/case.pb.h"
@@ -63,6 +64,7 @@ const std::vector<const Descriptor*>& Anchors() {
       pricing::v1::PriceList::descriptor(),
       pricing::v1::QuoteLine::descriptor(),
       pricing::v1::DiscountRule::descriptor(),
+      pricing::v1::PricingPolicy::descriptor(),
       quality::v1::SpecialNeed::descriptor(),
       quality::v1::GetServiceReportRequest::descriptor(),
       quality::v1::SlaPolicy::descriptor(),

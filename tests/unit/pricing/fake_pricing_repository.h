@@ -103,7 +103,7 @@ class FakePricingRepository final : public PricingRepository {
         in_force.push_back(terms);
       }
     }
-    ACCORD_ASSIGN_OR_RETURN(TermsChange change, mutate(current, in_force));
+    ACCORD_ASSIGN_OR_RETURN(TermsChange change, mutate(current, in_force, policy_));
     for (auto other : change.others) {
       other.set_etag(std::to_string(std::stoll(other.etag()) + 1));
       terms_[other.name()] = other;
@@ -123,6 +123,22 @@ class FakePricingRepository final : public PricingRepository {
       }
     }
     return std::optional<TradingTerms>();
+  }
+
+  absl::StatusOr<int> ApplyAccountChange(common::WriteTransaction&,
+                                         const AccountChange& change) override {
+    account_changes_.push_back(change);
+    return 0;
+  }
+
+  absl::StatusOr<PricingPolicy> GetPolicy() override { return policy_; }
+  absl::StatusOr<PricingPolicy> UpdatePolicy(const PolicyMutation& mutate,
+                                             const WriteMeta&) override {
+    ACCORD_ASSIGN_OR_RETURN(PricingPolicy next, mutate(policy_));
+    next.set_etag(std::to_string(std::stoll(policy_.etag()) + 1));
+    policy_ = next;
+    last_event_ = "PricingPolicyUpdated";
+    return policy_;
   }
 
   absl::StatusOr<Quote> CreateQuote(const Quote& quote, const WriteMeta&) override {
@@ -165,13 +181,25 @@ class FakePricingRepository final : public PricingRepository {
   }
   absl::StatusOr<Sale> GetSale(const std::string& id) override { return common::NotFound(id); }
   absl::StatusOr<Page<Sale>> ListSales(const ListQuery&) override { return Page<Sale>{}; }
+  absl::StatusOr<SalesTotals> TotalSales(const std::string&, const Date&, const Date&,
+                                         const std::string&) override {
+    return totals_;
+  }
 
   std::map<std::string, PriceList> lists_;
   std::map<std::string, std::map<std::string, PriceListItem>> items_;
   std::map<std::string, TradingTerms> terms_;
   std::map<std::string, Quote> quotes_;
   std::set<std::string> sold_;
+  SalesTotals totals_;
+  std::vector<AccountChange> account_changes_;
   std::string last_event_;
+  PricingPolicy policy_ = [] {
+    PricingPolicy policy;
+    policy.set_name("pricingPolicy");
+    policy.set_etag("1");
+    return policy;
+  }();
 
  private:
   std::string NextId() {

@@ -386,5 +386,203 @@ TEST_F(EngineTest, SameInputSameOutput) {
   EXPECT_EQ(first->SerializeAsString(), second->SerializeAsString());
 }
 
+TEST_F(EngineTest, PolicyCapsTheDiscountToTheDeepestLimitedCategory) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  Put(Item(kList, "SAW-1", "tools/hand", Eur(100, 0)));
+  Terms().add_discount_rules()->CopyFrom(CategoryRule("tools", 2500));
+  inputs_.policy.set_name("pricingPolicy");
+  auto* broad = inputs_.policy.add_category_limits();
+  broad->set_category("tools");
+  broad->set_max_discount_bps(3000);
+  auto* narrow = inputs_.policy.add_category_limits();
+  narrow->set_category("tools/power");
+  narrow->set_max_discount_bps(1250);
+
+  const auto drill = PriceOne("DRILL-1", 1);
+  EXPECT_THAT(Kinds(drill),
+              ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_DISCOUNT,
+                          v1::PRICING_STEP_KIND_POLICY_CAP));
+  EXPECT_EQ(common::FormatMoney(drill.unit_price()), "EUR 87.50");
+  EXPECT_EQ(drill.explanation(2).bps(), 1250);
+  EXPECT_EQ(drill.explanation(2).source(), "pricingPolicy");
+  EXPECT_THAT(drill.explanation(2).description(),
+              HasSubstr("capped at 12.50%, the pricing policy's limit for category tools/power"));
+  // The hand saw is only under the broad limit, which the rule keeps within.
+  const auto saw = PriceOne("SAW-1", 1);
+  EXPECT_THAT(Kinds(saw),
+              ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_DISCOUNT));
+  EXPECT_EQ(common::FormatMoney(saw.unit_price()), "EUR 75.00");
+}
+
+TEST_F(EngineTest, MinimumMarginRaisesTheNetToTheFloorButNotAboveTheListPrice) {
+  PriceListItem drill = Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0));
+  *drill.mutable_unit_cost() = Eur(80, 0);
+  Put(drill);
+  PriceListItem saw = Item(kList, "SAW-1", "tools/hand", Eur(100, 0));
+  *saw.mutable_unit_cost() = Eur(95, 0);
+  Put(saw);
+  PriceListItem nail = Item(kList, "NAIL-1", "tools/hand", Eur(10, 0));
+  *nail.mutable_unit_cost() = Eur(3, 33);
+  Put(nail);
+  Terms().add_discount_rules()->CopyFrom(CategoryRule("tools", 2500));
+  inputs_.policy.set_min_margin_bps(1000);
+
+  // 100 - 25% = 75 < 80 + 10% = 88: raised to 88.
+  const auto raised = PriceOne("DRILL-1", 2);
+  EXPECT_EQ(raised.explanation().rbegin()->kind(), v1::PRICING_STEP_KIND_POLICY_CAP);
+  EXPECT_THAT(
+      raised.explanation().rbegin()->description(),
+      HasSubstr("raised to EUR 88.00, the pricing policy's floor: cost EUR 80.00 + 10.00%"));
+  EXPECT_EQ(common::FormatMoney(raised.unit_price()), "EUR 88.00");
+  EXPECT_EQ(common::FormatMoney(raised.line_total()), "EUR 176.00");
+  // 95 + 10% = 104.50 is above the list price: the list price, no discount.
+  const auto capped = PriceOne("SAW-1", 1);
+  EXPECT_EQ(common::FormatMoney(capped.unit_price()), "EUR 100.00");
+  EXPECT_THAT(capped.explanation().rbegin()->description(), HasSubstr("the list price"));
+  // 3.33 + 10% = 3.663, a floor rounded up to 3.67; 10 - 25% = 7.50 stays.
+  const auto kept = PriceOne("NAIL-1", 1);
+  EXPECT_EQ(common::FormatMoney(kept.unit_price()), "EUR 7.50");
+  EXPECT_NE(kept.explanation().rbegin()->kind(), v1::PRICING_STEP_KIND_POLICY_CAP);
+  nail.mutable_unit_cost()->CopyFrom(Eur(6, 82));  // 6.82 + 10% = 7.502 -> 7.51
+  Put(nail);
+  EXPECT_EQ(common::FormatMoney(PriceOne("NAIL-1", 1).unit_price()), "EUR 7.51");
+}
+
+v1::DiscountRule Kind(v1::DiscountRule rule, v1::DiscountKind kind, Money amount) {
+  rule.set_kind(kind);
+  rule.set_discount_bps(0);
+  *rule.mutable_amount() = amount;
+  return rule;
+}
+
+v1::DiscountRule Promotion(v1::DiscountRule rule, const Date& start, const Date& end) {
+  *rule.mutable_promotion_start() = start;
+  *rule.mutable_promotion_end() = end;
+  return rule;
+}
+
+v1::DiscountRule Bundle(v1::DiscountRule rule, std::vector<std::string> skus) {
+  for (auto& sku : skus) rule.add_bundle_skus(std::move(sku));
+  return rule;
+}
+
+// The discount kinds and conditions, each case checked by price and by the explanation of the
+// winner and of the rule that lost.
+TEST_F(EngineTest, DiscountKindsPromotionsAndBundlesFollowTheDocumentedPrecedence) {
+  struct Case {
+    std::string name;
+    std::vector<v1::DiscountRule> rules;
+    std::vector<std::string> basket;  // other SKUs in the basket
+    std::string net;
+    int winner;  // -1: none
+    std::string lost_because;
+  };
+  const Date june_1 = MakeDate(2026, 6, 1);  // the price date of inputs_
+  const std::vector<Case> cases = {
+      {"amount off",
+       {Kind(SkuRule("DRILL-1", 0), v1::DISCOUNT_KIND_AMOUNT_OFF, Eur(7, 50))},
+       {},
+       "EUR 92.50",
+       0,
+       ""},
+      {"amount off stops at zero",
+       {Kind(SkuRule("DRILL-1", 0), v1::DISCOUNT_KIND_AMOUNT_OFF, Eur(150, 0))},
+       {},
+       "EUR 0.00",
+       0,
+       ""},
+      {"fixed price",
+       {Kind(SkuRule("DRILL-1", 0), v1::DISCOUNT_KIND_FIXED_PRICE, Eur(81, 25))},
+       {},
+       "EUR 81.25",
+       0,
+       ""},
+      {"fixed price above the list price leaves it",
+       {Kind(SkuRule("DRILL-1", 0), v1::DISCOUNT_KIND_FIXED_PRICE, Eur(120, 0))},
+       {},
+       "EUR 100.00",
+       0,
+       ""},
+      {"promotion in its period beats the standing rule of the same scope",
+       {CategoryRule("tools", 500),
+        Promotion(CategoryRule("tools", 1500), MakeDate(2026, 5, 1), june_1)},
+       {},
+       "EUR 85.00",
+       1,
+       "a promotion"},
+      {"promotion outside its period does not apply",
+       {CategoryRule("tools", 500),
+        Promotion(CategoryRule("tools", 1500), MakeDate(2026, 6, 2), MakeDate(2026, 6, 30))},
+       {},
+       "EUR 95.00",
+       0,
+       "outside its promotional period"},
+      {"bundle with its partner in the basket",
+       {CategoryRule("tools", 500), Bundle(CategoryRule("tools", 1200), {"BIT-SET"})},
+       {"BIT-SET"},
+       "EUR 88.00",
+       1,
+       "a bundle"},
+      {"bundle without its partner",
+       {CategoryRule("tools", 500), Bundle(CategoryRule("tools", 1200), {"BIT-SET"})},
+       {},
+       "EUR 95.00",
+       0,
+       "lacks BIT-SET"},
+      {"among equals the lower price wins",
+       {Bundle(CategoryRule("tools", 500), {"BIT-SET"}),
+        Bundle(Kind(CategoryRule("tools", 0), v1::DISCOUNT_KIND_AMOUNT_OFF, Eur(6, 0)),
+               {"BIT-SET"})},
+       {"BIT-SET"},
+       "EUR 94.00",
+       1,
+       "the lower price for the customer"},
+      {"a more specific scope still beats a promotion",
+       {SkuRule("DRILL-1", 100),
+        Promotion(CategoryRule("tools", 3000), MakeDate(2026, 1, 1), MakeDate(2026, 12, 31))},
+       {},
+       "EUR 99.00",
+       0,
+       "more specific scope"},
+  };
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  Put(Item(kList, "BIT-SET", "accessories", Eur(20, 0)));
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Terms().clear_discount_rules();
+    for (const auto& rule : c.rules) *Terms().add_discount_rules() = rule;
+    std::vector<QuoteLine> lines = {Line("DRILL-1", 1)};
+    for (const auto& sku : c.basket) lines.push_back(Line(sku, 1));
+    auto pricing = ComputeQuote(inputs_, lines);
+    ASSERT_TRUE(pricing.ok()) << pricing.status();
+    const auto& line = pricing->lines(0);
+    EXPECT_EQ(common::FormatMoney(line.unit_price()), c.net);
+    int applied = -1;
+    std::string not_applied;
+    for (const auto& step : line.explanation()) {
+      if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT) applied = step.rule_index();
+      if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED) {
+        not_applied += step.description();
+      }
+    }
+    EXPECT_EQ(applied, c.winner);
+    if (!c.lost_because.empty()) EXPECT_THAT(not_applied, HasSubstr(c.lost_because));
+  }
+}
+
+TEST_F(EngineTest, EarlyPaymentTotalIsTheTotalLessTheDiscountRoundedOnce) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(33, 33)));
+  Terms().set_payment_net_days(30);
+  Terms().set_early_payment_discount_bps(200);
+  Terms().set_early_payment_days(10);
+  auto pricing = ComputeQuote(inputs_, {Line("DRILL-1", 3)});
+  ASSERT_TRUE(pricing.ok()) << pricing.status();
+  EXPECT_EQ(common::FormatMoney(pricing->total()), "EUR 99.99");
+  // 99.99 x 0.98 = 97.9902 -> 97.99.
+  EXPECT_EQ(common::FormatMoney(pricing->early_payment_total()), "EUR 97.99");
+  EXPECT_EQ(pricing->early_payment_days(), 10);
+  EXPECT_EQ(pricing->early_payment_discount_bps(), 200);
+}
+
 }  // namespace
 }  // namespace accord::pricing

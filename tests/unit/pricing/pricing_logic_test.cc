@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "accord/common/errors.h"
+#include "fake_account_directory.h"
 #include "fake_pricing_repository.h"
 
 namespace accord::pricing {
@@ -14,6 +15,7 @@ namespace {
 using common::Role;
 using ::testing::ElementsAre;
 
+constexpr char kAccountId[] = "0190a000-0000-7000-8000-0000000000aa";
 constexpr char kAccount[] = "accounts/0190a000-0000-7000-8000-0000000000aa";
 
 common::Principal As(const std::string& subject, std::vector<Role> roles) {
@@ -34,8 +36,10 @@ class PricingLogicTest : public ::testing::Test {
   PricingLogicTest()
       : tokens_("test-secret"),
         lists_(repository_, tokens_),
-        terms_(repository_, tokens_),
-        quotes_(repository_, tokens_) {
+        terms_(repository_, accounts_, tokens_),
+        quotes_(repository_, accounts_, tokens_),
+        policy_(repository_) {
+    accounts_.accounts_[kAccountId].owner = "amy";
     v1::CreatePriceListRequest create;
     create.mutable_price_list()->set_display_name("Base");
     create.mutable_price_list()->set_currency_code("EUR");
@@ -89,11 +93,34 @@ class PricingLogicTest : public ::testing::Test {
     return terms_.Approve(who, request, {});
   }
 
+  // Replaces the whole policy (as pia).
+  void SetPolicy(std::vector<std::pair<std::string, int>> authorities,
+                 std::vector<std::pair<std::string, int>> limits, int min_margin_bps) {
+    v1::UpdatePricingPolicyRequest update;
+    update.mutable_pricing_policy()->set_name("pricingPolicy");
+    for (const auto& [role, bps] : authorities) {
+      auto* authority = update.mutable_pricing_policy()->add_role_authorities();
+      authority->set_role(role);
+      authority->set_max_discount_bps(bps);
+    }
+    for (const auto& [category, bps] : limits) {
+      auto* limit = update.mutable_pricing_policy()->add_category_limits();
+      limit->set_category(category);
+      limit->set_max_discount_bps(bps);
+    }
+    update.mutable_pricing_policy()->set_min_margin_bps(min_margin_bps);
+    update.set_etag(repository_.policy_.etag());
+    auto updated = policy_.Update(pia_, update, {});
+    ASSERT_TRUE(updated.ok()) << updated.status();
+  }
+
   testing::FakePricingRepository repository_;
+  testing::FakeAccountDirectory accounts_;
   common::PageTokenCodec tokens_;
   PriceListLogic lists_;
   TermsLogic terms_;
   QuoteLogic quotes_;
+  PolicyLogic policy_;
   PriceList list_;
   common::Principal pia_ = As("pia", {Role::kPricingManager});
   common::Principal pete_ = As("pete", {Role::kPricingManager});
@@ -217,6 +244,7 @@ TEST_F(PricingLogicTest, QuoteLifecycleAndSaleFromQuote) {
   auto accepted = quotes_.Update(sam_, update, {});
   ASSERT_TRUE(accepted.ok()) << accepted.status();
 
+  accounts_.accounts_["0190a000-0000-7000-8000-0000000000bb"].owner = "ola";
   sell.mutable_sale()->set_account("accounts/0190a000-0000-7000-8000-0000000000bb");
   EXPECT_THAT(Fields(quotes_.CreateSale(sam_, sell, {}).status()), ElementsAre("sale.account"));
   sell.mutable_sale()->set_account(kAccount);
@@ -275,6 +303,250 @@ TEST_F(PricingLogicTest, DerivedListMustShareTheBaseCurrency) {
   *create.mutable_price_list()->mutable_rounding_step() = common::MakeMoney("EUR", 0, 1000);
   EXPECT_THAT(Fields(lists_.Create(pia_, create, {}).status()),
               ElementsAre("price_list.rounding_step"));
+}
+
+TEST_F(PricingLogicTest, WritesNameOnlyLiveAccountsAndAccountManagersTheirOwn) {
+  const std::string other = "0190a000-0000-7000-8000-0000000000cc";
+  const size_t terms_before = repository_.terms_.size();
+  v1::CreateTradingTermsRequest request;
+  request.set_parent("accounts/" + other);
+  request.mutable_trading_terms()->set_price_list(list_.name());
+  *request.mutable_trading_terms()->mutable_valid_from() = MakeDate(2026, 1, 1);
+
+  // Missing, deleted, merged: each its own answer, nothing written.
+  auto missing = terms_.Create(pia_, request, {});
+  EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
+  EXPECT_EQ(common::ReasonOf(missing.status()), "ACCOUNT_NOT_FOUND");
+  accounts_.accounts_[other].deleted = true;
+  EXPECT_TRUE(absl::IsNotFound(terms_.Create(pia_, request, {}).status()));
+  accounts_.accounts_[other] = {"ola", {}, "accounts/survivor", false};
+  auto merged = terms_.Create(pia_, request, {});
+  EXPECT_TRUE(absl::IsFailedPrecondition(merged.status()));
+  EXPECT_EQ(common::ReasonOf(merged.status()), "ACCOUNT_MERGED");
+  EXPECT_EQ(common::MetadataOf(merged.status(), "merged_into"), "accounts/survivor");
+
+  // Live but owned by "ola": a pricing manager may draft, amy (not on the team) may not, until
+  // she joins the team.
+  accounts_.accounts_[other].merged_into.clear();
+  auto denied = terms_.Create(amy_, request, {});
+  EXPECT_TRUE(absl::IsPermissionDenied(denied.status()));
+  EXPECT_EQ(common::ReasonOf(denied.status()), "NOT_ON_ACCOUNT_TEAM");
+  EXPECT_EQ(repository_.terms_.size(), terms_before);
+  ASSERT_TRUE(terms_.Create(pia_, request, {}).ok());
+  accounts_.accounts_[other].team.insert("amy");
+  auto drafted = terms_.Create(amy_, request, {});
+  ASSERT_TRUE(drafted.ok()) << drafted.status();
+
+  // Submitting re-checks the team (amy has left it); a sales assistant quotes for any account,
+  // an account manager only for its own.
+  accounts_.accounts_[other].team.clear();
+  v1::SubmitTradingTermsRequest submit;
+  submit.set_name(drafted->name());
+  submit.set_etag(drafted->etag());
+  EXPECT_EQ(common::ReasonOf(terms_.Submit(amy_, submit, {}).status()), "NOT_ON_ACCOUNT_TEAM");
+  v1::CreateQuoteRequest quote;
+  quote.mutable_quote()->set_account("accounts/" + other);
+  *quote.mutable_quote()->mutable_expire_date() = MakeDate(2026, 3, 1);
+  *quote.mutable_price_date() = MakeDate(2026, 2, 1);
+  quote.set_price_list(list_.name());
+  auto* line = quote.add_lines();
+  line->set_sku("DRILL-1");
+  line->set_quantity(1);
+  EXPECT_EQ(common::ReasonOf(quotes_.Create(amy_, quote, {}).status()), "NOT_ON_ACCOUNT_TEAM");
+  EXPECT_TRUE(quotes_.Create(sam_, quote, {}).ok());
+}
+
+TEST_F(PricingLogicTest, AccountServiceDownFailsOnlyTheWritesThatNeedIt) {
+  auto approved = Approve(*Submit(Draft(MakeDate(2026, 1, 1))), pete_);
+  ASSERT_TRUE(approved.ok());
+  accounts_.down_ = true;
+  const int calls = accounts_.calls_;
+  v1::CreateTradingTermsRequest create;
+  create.set_parent(kAccount);
+  create.mutable_trading_terms()->set_price_list(list_.name());
+  *create.mutable_trading_terms()->mutable_valid_from() = MakeDate(2027, 1, 1);
+  EXPECT_TRUE(absl::IsUnavailable(terms_.Create(pia_, create, {}).status()));
+  v1::CreateQuoteRequest quote;
+  quote.mutable_quote()->set_account(kAccount);
+  *quote.mutable_quote()->mutable_expire_date() = MakeDate(2026, 3, 1);
+  *quote.mutable_price_date() = MakeDate(2026, 2, 1);
+  auto* line = quote.add_lines();
+  line->set_sku("DRILL-1");
+  line->set_quantity(2);
+  EXPECT_TRUE(absl::IsUnavailable(quotes_.Create(sam_, quote, {}).status()));
+  const int calls_of_writes = accounts_.calls_ - calls;
+  EXPECT_EQ(calls_of_writes, 2);
+
+  // Reads and pricing never ask the account service.
+  v1::GetTradingTermsRequest get;
+  get.set_name(approved->name());
+  EXPECT_TRUE(terms_.Get(amy_, get).ok());
+  v1::PriceQuoteRequest price;
+  price.set_account(kAccount);
+  *price.mutable_price_date() = MakeDate(2026, 2, 1);
+  *price.add_lines() = quote.lines(0);
+  auto priced = quotes_.Price(sam_, price);
+  ASSERT_TRUE(priced.ok()) << priced.status();
+  EXPECT_EQ(common::FormatMoney(priced->total()), "EUR 180.00");
+  EXPECT_EQ(accounts_.calls_ - calls, calls_of_writes);
+}
+
+TEST_F(PricingLogicTest, PolicyIsReadByAllAndChangedByPricingManagersWithEtags) {
+  v1::GetPricingPolicyRequest get;
+  get.set_name("pricingPolicy");
+  ASSERT_TRUE(policy_.Get(agent_, get).ok());
+  get.set_name("policy");
+  EXPECT_THAT(Fields(policy_.Get(agent_, get).status()), ElementsAre("name"));
+
+  v1::UpdatePricingPolicyRequest update;
+  update.mutable_pricing_policy()->set_name("pricingPolicy");
+  update.set_etag("1");
+  auto* authority = update.mutable_pricing_policy()->add_role_authorities();
+  authority->set_role("admin");
+  authority->set_max_discount_bps(10001);
+  auto* limit = update.mutable_pricing_policy()->add_category_limits();
+  limit->set_category("Tools");
+  update.mutable_pricing_policy()->set_min_margin_bps(-1);
+  EXPECT_TRUE(absl::IsPermissionDenied(policy_.Update(amy_, update, {}).status()));
+  EXPECT_THAT(
+      Fields(policy_.Update(pia_, update, {}).status()),
+      ElementsAre("pricing_policy.role_authorities[0].role",
+                  "pricing_policy.role_authorities[0].max_discount_bps",
+                  "pricing_policy.category_limits[0].category", "pricing_policy.min_margin_bps"));
+  EXPECT_EQ(repository_.policy_.etag(), "1");
+  SetPolicy({{"account_manager", 1000}}, {{"tools/power", 800}}, 500);
+  EXPECT_EQ(repository_.policy_.updater(), "pia");
+  EXPECT_EQ(repository_.last_event_, "PricingPolicyUpdated");
+  update.Clear();
+  update.mutable_pricing_policy()->set_name("pricingPolicy");
+  update.set_etag("1");  // stale now
+  EXPECT_TRUE(absl::IsAborted(policy_.Update(pia_, update, {}).status()));
+}
+
+TEST_F(PricingLogicTest, AuthorActivatesTermsWithinItsAuthorityAndBeyondItAnotherGivesAReason) {
+  SetPolicy({{"account_manager", 1000}}, {}, 0);
+  // 10% (the Draft helper's rule) is within amy's 10%: she activates her own terms.
+  auto pending = Submit(Draft(MakeDate(2026, 1, 1), MakeDate(2026, 6, 30)));
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_EQ(pending->submitter(), "amy");
+  EXPECT_EQ(pending->policy_breaches_size(), 0);
+  auto own = Approve(*pending, amy_);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->approver(), "amy");
+
+  // 15% is beyond it: recorded on submission, refused to amy, and approved by pete only with a
+  // reason, which is kept.
+  TradingTerms draft = Draft(MakeDate(2026, 7, 1));
+  v1::UpdateTradingTermsRequest change;
+  change.mutable_trading_terms()->set_name(draft.name());
+  auto* rule = change.mutable_trading_terms()->add_discount_rules();
+  rule->set_category("tools");
+  rule->set_discount_bps(1500);
+  change.mutable_update_mask()->add_paths("discount_rules");
+  change.set_etag(draft.etag());
+  ASSERT_TRUE(terms_.Update(amy_, change, {}).ok());
+  draft = repository_.terms_[draft.name()];
+  auto beyond = Submit(draft);
+  ASSERT_TRUE(beyond.ok()) << beyond.status();
+  ASSERT_EQ(beyond->policy_breaches_size(), 1);
+  EXPECT_EQ(beyond->policy_breaches(0).field(), "discount_rules[0].discount_bps");
+  EXPECT_EQ(beyond->policy_breaches(0).allowed_bps(), 1000);
+  EXPECT_EQ(beyond->policy_breaches(0).actual_bps(), 1500);
+  EXPECT_EQ(common::ReasonOf(Approve(*beyond, amy_).status()), "SELF_APPROVAL");
+  auto no_reason = Approve(*beyond, pete_);
+  EXPECT_THAT(Fields(no_reason.status()), ElementsAre("reason"));
+  v1::ApproveTradingTermsRequest approve;
+  approve.set_name(beyond->name());
+  approve.set_etag(beyond->etag());
+  approve.set_reason("Volume commitment of 2000 units a year");
+  auto approved = terms_.Approve(pete_, approve, {});
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ(approved->approval_reason(), "Volume commitment of 2000 units a year");
+  EXPECT_EQ(approved->policy_breaches_size(), 1);
+}
+
+TEST_F(PricingLogicTest, ApproversAreHeldToTheirAuthorityAndCategoryLimitsToEveryone) {
+  SetPolicy({{"pricing_manager", 500}}, {}, 0);
+  auto pending = Submit(Draft(MakeDate(2026, 1, 1)));
+  ASSERT_TRUE(pending.ok());
+  // Without an authority of her own amy never activates her terms (four eyes).
+  EXPECT_EQ(common::ReasonOf(Approve(*pending, amy_).status()), "SELF_APPROVAL");
+  auto above = Approve(*pending, pete_);
+  EXPECT_TRUE(absl::IsPermissionDenied(above.status()));
+  EXPECT_EQ(common::ReasonOf(above.status()), "ABOVE_APPROVAL_AUTHORITY");
+  EXPECT_EQ(repository_.terms_[pending->name()].status(),
+            v1::TRADING_TERMS_STATUS_PENDING_APPROVAL);
+  ASSERT_TRUE(Approve(*pending, As("root", {Role::kAdmin})).ok());
+
+  // A category limit covering the rule's scope refuses the terms on submission (the drill rule
+  // of 10% under a tools limit of 8%); a limit on a subcategory only caps quotes.
+  SetPolicy({}, {{"tools", 800}}, 0);
+  auto refused = Submit(Draft(MakeDate(2027, 1, 1)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status()));
+  EXPECT_EQ(common::ReasonOf(refused.status()), "POLICY_LIMIT_EXCEEDED");
+  EXPECT_THAT(Fields(refused.status()), ElementsAre("discount_rules[0].discount_bps"));
+  SetPolicy({}, {{"tools/power", 800}}, 0);
+  v1::PriceQuoteRequest price;
+  price.set_account(kAccount);
+  *price.mutable_price_date() = MakeDate(2026, 2, 1);
+  auto* line = price.add_lines();
+  line->set_sku("DRILL-1");
+  line->set_quantity(1);
+  auto priced = quotes_.Price(sam_, price);
+  ASSERT_TRUE(priced.ok()) << priced.status();
+  EXPECT_EQ(common::FormatMoney(priced->total()), "EUR 92.00");
+  EXPECT_EQ(priced->lines(0).explanation().rbegin()->kind(), v1::PRICING_STEP_KIND_POLICY_CAP);
+}
+
+TEST_F(PricingLogicTest, NewDiscountKindsEarlyPaymentAndRebatesAreValidatedFieldByField) {
+  v1::CreateTradingTermsRequest request;
+  request.set_parent(kAccount);
+  auto* terms = request.mutable_trading_terms();
+  terms->set_price_list(list_.name());
+  *terms->mutable_valid_from() = MakeDate(2026, 1, 1);
+  auto* amount_with_bps = terms->add_discount_rules();
+  amount_with_bps->set_sku("DRILL-1");
+  amount_with_bps->set_kind(v1::DISCOUNT_KIND_AMOUNT_OFF);
+  amount_with_bps->set_discount_bps(100);
+  auto* promotion = terms->add_discount_rules();
+  promotion->set_category("tools");
+  promotion->set_discount_bps(100);
+  *promotion->mutable_promotion_start() = MakeDate(2026, 6, 30);
+  *promotion->mutable_promotion_end() = MakeDate(2026, 6, 1);
+  promotion->add_bundle_skus("SAW-1");
+  promotion->add_bundle_skus("SAW-1");
+  terms->set_payment_net_days(30);
+  terms->set_early_payment_discount_bps(200);
+  terms->set_early_payment_days(45);
+  auto* rebate = terms->mutable_volume_rebate();
+  auto* low = rebate->add_tiers();
+  *low->mutable_threshold() = common::MakeMoney("EUR", 1000);
+  low->set_rebate_bps(300);
+  auto* high = rebate->add_tiers();
+  *high->mutable_threshold() = common::MakeMoney("EUR", 500);
+  high->set_rebate_bps(200);
+  EXPECT_THAT(Fields(terms_.Create(amy_, request, {}).status()),
+              ElementsAre("trading_terms.discount_rules[0].discount_bps",
+                          "trading_terms.discount_rules[0].amount",
+                          "trading_terms.discount_rules[1].promotion_end",
+                          "trading_terms.discount_rules[1].bundle_skus[1]",
+                          "trading_terms.early_payment_days", "trading_terms.volume_rebate.period",
+                          "trading_terms.volume_rebate.tiers[1]"));
+  // An amount in another currency than the list's is a currency mismatch.
+  terms->clear_discount_rules();
+  terms->set_early_payment_days(10);
+  terms->clear_volume_rebate();
+  auto* usd = terms->add_discount_rules();
+  usd->set_sku("DRILL-1");
+  usd->set_kind(v1::DISCOUNT_KIND_FIXED_PRICE);
+  *usd->mutable_amount() = common::MakeMoney("USD", 80);
+  auto mismatch = terms_.Create(amy_, request, {});
+  EXPECT_EQ(common::ReasonOf(mismatch.status()), "CURRENCY_MISMATCH");
+  *usd->mutable_amount() = common::MakeMoney("EUR", 80);
+  auto created = terms_.Create(amy_, request, {});
+  ASSERT_TRUE(created.ok()) << created.status();
+  // A fixed price cannot be measured against a percentage authority: it is 100% for approvals.
+  EXPECT_EQ(LargestDiscount(*created), 10000);
 }
 
 }  // namespace

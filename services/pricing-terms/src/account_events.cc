@@ -1,0 +1,61 @@
+#include "account_events.h"
+
+#include "accord/account/v1/account.pb.h"
+#include "pricing_write.h"
+
+namespace accord::pricing {
+namespace {
+
+Date DayOf(const common::v1::EventEnvelope& event) {
+  const int64_t seconds = event.time().seconds();
+  return CivilFromDays(seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<AccountChange>> AccountChangeOf(
+    const common::v1::EventEnvelope& event) {
+  AccountChange change;
+  change.day = DayOf(event);
+  if (event.type() == "accord.account.v1.AccountMerged") {
+    account::v1::AccountMerged merged;
+    if (!event.payload().UnpackTo(&merged)) {
+      return common::Internal("AccountMerged event " + event.id() + " carries no AccountMerged");
+    }
+    ACCORD_ASSIGN_OR_RETURN(change.account_id,
+                            ParseTopName(merged.duplicate(), "accounts", "duplicate"));
+    ACCORD_ASSIGN_OR_RETURN(change.survivor_id,
+                            ParseTopName(merged.survivor(), "accounts", "survivor"));
+  } else if (event.type() == "accord.account.v1.AccountDeleted") {
+    ACCORD_ASSIGN_OR_RETURN(change.account_id,
+                            ParseTopName(event.subject(), "accounts", "subject"));
+  } else {
+    return std::nullopt;
+  }
+  return change;
+}
+
+AccountEventFeed::AccountEventFeed(common::PgPool& pool, common::ServiceClientOptions account)
+    : client_(std::move(account)), repository_(pool) {
+  common::PeerFeedOptions options;
+  options.name = "account-events";
+  options.schema = kSchema;
+  options.type_prefix = "accord.account.v1.Account";
+  feed_ = std::make_unique<common::PeerEventFeed>(
+      options, pool, client_,
+      [this](common::WriteTransaction& transaction, const common::v1::EventEnvelope& event) {
+        ACCORD_ASSIGN_OR_RETURN(std::optional<AccountChange> change, AccountChangeOf(event));
+        if (!change) return absl::OkStatus();
+        return repository_.ApplyAccountChange(transaction, *change).status();
+      });
+}
+
+AccountEventFeed::~AccountEventFeed() { Stop(); }
+
+void AccountEventFeed::Start() { feed_->Start(); }
+
+void AccountEventFeed::Stop() {
+  if (feed_) feed_->Stop();
+}
+
+}  // namespace accord::pricing
