@@ -184,6 +184,20 @@ wait_healthy() {
   done
 }
 
+# The services' own token for background work (ACCORD_SERVICE_TOKEN): following each other's
+# events (the account service's insights, service-quality and contact follow account events)
+# needs the integration role. Minted once and kept for 30 days, so that a re-run does not
+# restart the services only because the token changed.
+SERVICE_TOKEN_FILE="$STATE_DIR/service-token"
+if [[ -x $ACCORDCTL ]] && { [[ ! -s $SERVICE_TOKEN_FILE ]] ||
+  [[ -n $(find "$SERVICE_TOKEN_FILE" -mmin +$((29 * 24 * 60)) 2>/dev/null) ]]; }; then
+  (umask 077 && env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev \
+    ACCORD_JWT_AUDIENCE=accord "$ACCORDCTL" token --role integration --subject accord-services \
+    --ttl 720h >"$SERVICE_TOKEN_FILE.tmp" && mv -f "$SERVICE_TOKEN_FILE.tmp" "$SERVICE_TOKEN_FILE") ||
+    say "could not mint the services' token; they will not follow each other's events"
+fi
+SERVICE_TOKEN=$(cat "$SERVICE_TOKEN_FILE" 2>/dev/null || true)
+
 STARTED=()
 for row in "${SERVICES[@]}"; do
   read -r name grpc_port metrics_port <<<"$row"
@@ -205,6 +219,7 @@ for row in "${SERVICES[@]}"; do
     "ACCORD_PAGE_TOKEN_SECRET=$PAGE_TOKEN_SECRET"
     "ACCORD_LOG_LEVEL=${ACCORD_LOG_LEVEL:-info}"
   )
+  [[ -n $SERVICE_TOKEN ]] && service_env+=("ACCORD_SERVICE_TOKEN=$SERVICE_TOKEN")
   case $name in
     contact)
       service_env+=(
@@ -265,7 +280,9 @@ if [[ -x $GATEWAY_BIN ]]; then
     "ACCORD_SERVICE_QUALITY_ADDRESS=dns:///127.0.0.1:50054"
     "ACCORD_LOG_LEVEL=${ACCORD_LOG_LEVEL:-info}"
   )
-  [[ -n ${ACCORD_GATEWAY_STATIC_DIR:-} ]] && gateway_env+=("ACCORD_GATEWAY_STATIC_DIR=$ACCORD_GATEWAY_STATIC_DIR")
+  # The web console, built by scripts/build.sh into the build directory.
+  static_dir=${ACCORD_GATEWAY_STATIC_DIR:-$BUILD_DIR/web}
+  [[ -d $static_dir ]] && gateway_env+=("ACCORD_GATEWAY_STATIC_DIR=$static_dir")
   [[ -n ${ACCORD_GATEWAY_CORS_ORIGINS:-} ]] && gateway_env+=("ACCORD_GATEWAY_CORS_ORIGINS=$ACCORD_GATEWAY_CORS_ORIGINS")
   (umask 077 && printf '%s\n' "${gateway_env[@]}" >"$RUN_DIR/gateway.env.new")
   if pid=$(service_pid gateway); then

@@ -288,7 +288,9 @@ absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
   std::string choices;
   for (const auto& field : fields) choices += (choices.empty() ? "" : ", ") + field;
   std::vector<std::string> words;
-  for (auto word : Split(Lower(order_by), ' ')) {
+  // Split returns views into its argument: the lower-cased text must outlive the loop.
+  const std::string lowered = Lower(order_by);
+  for (auto word : Split(lowered, ' ')) {
     if (!word.empty()) words.emplace_back(word);
   }
   OrderBy order;

@@ -120,3 +120,19 @@ TEST(PricingLogicRulesTest, ItemValidationNamesEachField) {
 
 }  // namespace
 }  // namespace accord::pricing
+
+namespace accord::pricing {
+namespace {
+
+// Long enough that the lower-cased copy lives on the heap: views into a destroyed temporary
+// would read freed memory (and did, refusing "create_time desc").
+TEST(OrderByTest, ALongOrderByWithDirectionIsAccepted) {
+  auto order = ParseOrderBy("Create_Time   DESC", {"display_name", "create_time"});
+  ASSERT_TRUE(order.ok()) << order.status();
+  EXPECT_EQ(order->field, "create_time");
+  EXPECT_TRUE(order->descending);
+  EXPECT_EQ(order->canonical, "create_time desc");
+}
+
+}  // namespace
+}  // namespace accord::pricing
