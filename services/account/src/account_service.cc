@@ -171,6 +171,8 @@ common::ServiceDefinition AccountServiceDefinition() {
     AddTeamAndNeedServices(runtime, services);
     return services;
   };
+  definition.access = {
+      {"accord.account.v1.*", common::MethodAccess::AnyRole()}};  // account_access.h
   return definition;
 }
 

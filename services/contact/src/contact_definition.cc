@@ -35,6 +35,8 @@ common::ServiceDefinition ContactServiceDefinition(ContactSettings settings) {
     services.push_back(std::make_unique<CampaignServiceImpl>(components));
     return services;
   };
+  definition.access = {
+      {"accord.contact.v1.*", common::MethodAccess::AnyRole()}};  // roles in the logic
   return definition;
 }
 

@@ -127,6 +127,8 @@ common::ServiceDefinition PricingTermsServiceDefinition() {
     services.push_back(std::make_unique<QuoteServiceImpl>(runtime));
     return services;
   };
+  definition.access = {
+      {"accord.pricing.v1.*", common::MethodAccess::AnyRole()}};  // roles in the logic
   return definition;
 }
 

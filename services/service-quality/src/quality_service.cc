@@ -112,6 +112,8 @@ common::ServiceDefinition QualityServiceDefinition(QualityOptions options) {
     services.push_back(std::make_unique<ReportServiceImpl>(core));
     return services;
   };
+  definition.access = {
+      {"accord.quality.v1.*", common::MethodAccess::AnyRole()}};  // roles in the logic
   return definition;
 }
 

@@ -23,6 +23,7 @@
 #include "accord/contact/v1/contact.pb.h"
 #include "accord/contact/v1/engagement.pb.h"
 #include "accord/events/v1/events.pb.h"
+#include "accord/example/v1/example.pb.h"
 #include "accord/pricing/v1/price_list.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
 #include "accord/pricing/v1/trading_terms.pb.h"
@@ -63,6 +64,7 @@ const std::vector<const Descriptor*>& Anchors() {
       quality::v1::GetServiceReportRequest::descriptor(),
       quality::v1::SlaPolicy::descriptor(),
       quality::v1::Survey::descriptor(),
+      example::v1::EchoRequest::descriptor(),
   };
   return kAnchors;
 }
