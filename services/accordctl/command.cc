@@ -258,8 +258,13 @@ int Registry::Run(const std::vector<std::string>& argv, std::ostream& out,
 std::string JsonAsTable(const std::string& text) {
   using Json = nlohmann::ordered_json;
   std::vector<Json> values;
-  if (auto whole = Json::parse(text, nullptr, false); !whole.is_discarded()) {
+  // One resource is printed pretty (over several lines); a list, one object per line.
+  const size_t end = text.find_last_not_of(" \t\r\n");
+  const bool one_line = end == std::string::npos || text.find('\n') >= end;
+  bool single = false;
+  if (auto whole = Json::parse(text, nullptr, false); !whole.is_discarded() && !one_line) {
     values.push_back(std::move(whole));
+    single = true;
   } else {
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
@@ -276,7 +281,7 @@ std::string JsonAsTable(const std::string& text) {
     return shown;
   };
   std::vector<std::vector<std::string>> rows;
-  if (values.size() == 1 && values[0].is_object()) {
+  if (single && values[0].is_object()) {
     // One resource: a row per field, nested messages flattened to dotted paths.
     rows.push_back({"FIELD", "VALUE"});
     std::function<void(const std::string&, const Json&)> add = [&](const std::string& path,

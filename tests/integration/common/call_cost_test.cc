@@ -6,12 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <future>
-#include <mutex>
 #include <string>
 
 #include "accord/example/v1/example.grpc.pb.h"
+#include "support/gate.h"
 #include "support/servers.h"
 #include "support/service_harness.h"
 
@@ -20,33 +19,7 @@ namespace {
 
 namespace ex = accord::example::v1;
 using testing::ContextAs;
-
-// Holds every call that asks to be held until it is opened.
-class Gate {
- public:
-  void Hold() {
-    std::unique_lock lock(mutex_);
-    ++held_;
-    changed_.notify_all();
-    changed_.wait_for(lock, std::chrono::seconds(20), [&] { return open_; });
-    --held_;
-  }
-  bool AwaitHeld(int count) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return held_ >= count; });
-  }
-  void Open() {
-    std::lock_guard lock(mutex_);
-    open_ = true;
-    changed_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int held_ = 0;
-  bool open_ = false;
-};
+using testing::Gate;
 
 // Every method runs on the runtime's workers; "hold" in the text or filter waits at the gate.
 class Probe final : public ex::KitProbeService::CallbackService {

@@ -87,6 +87,19 @@ TEST_F(AccordctlOutputTest, TableOfAListHasAColumnPerField) {
             "things/2  -     red\n");
 }
 
+TEST_F(AccordctlOutputTest, AListOfOneIsStillARow) {
+  Registry registry;
+  registry.Add({.path = {"one"}, .summary = "A list of one.", .run = [](const Invocation& inv) {
+                  inv.out << R"({"name":"things/1","size":3})"
+                          << "\n";
+                  return kExitOk;
+                }});
+  std::ostringstream out;
+  std::ostringstream err;
+  ASSERT_EQ(registry.Run({"one", "-o", "table"}, out, err), kExitOk);
+  EXPECT_EQ(out.str(), "NAME      SIZE\nthings/1  3\n");
+}
+
 TEST_F(AccordctlOutputTest, TextCommandsPrintJsonWhenAskedAndPassTheirTextThroughAsATable) {
   EXPECT_EQ(Run({"plain", "-o", "json"}).out, "{\"ok\":true}\n");
   EXPECT_EQ(Run({"plain", "-o", "table"}).out, "all good\n");

@@ -8,6 +8,8 @@
 #include <future>
 #include <mutex>
 
+#include "support/gate.h"
+
 namespace accord::common {
 namespace {
 
@@ -71,87 +73,57 @@ TEST(WorkerPoolTest, DeadlineAlreadyPassedIsNeverStarted) {
 namespace accord::common {
 namespace {
 
-// Holds tasks until released; counts the ones holding.
-class Holds {
- public:
-  std::function<void()> Task() {
-    return [this] {
-      std::unique_lock lock(mutex_);
-      ++holding_;
-      changed_.notify_all();
-      changed_.wait(lock, [&] { return released_; });
-      --holding_;
-    };
-  }
-  bool AwaitHolding(int count) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, 5s, [&] { return holding_ == count; });
-  }
-  int holding() {
-    std::lock_guard lock(mutex_);
-    return holding_;
-  }
-  void Release() {
-    std::lock_guard lock(mutex_);
-    released_ = true;
-    changed_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int holding_ = 0;
-  bool released_ = false;
-};
-
 constexpr auto kNoDeadline = WorkerPool::Clock::time_point::max();
 
 TEST(WorkerPoolLanesTest, PointReadsRunOnTheReservedWorkersWhileOthersHoldTheRest) {
   WorkerPool pool(3, 100, {.reserved_for_point_reads = 1, .max_expensive = 0});
-  Holds holds;
+  testing::Gate gate;
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(pool.Submit(holds.Task(), kNoDeadline, nullptr, WorkerPool::Lane::kDefault));
+    ASSERT_TRUE(
+        pool.Submit([&gate] { gate.Hold(); }, kNoDeadline, nullptr, WorkerPool::Lane::kDefault));
   }
-  ASSERT_TRUE(holds.AwaitHolding(2));  // the third waits: one worker is kept for point reads
+  ASSERT_TRUE(gate.AwaitHeld(2));  // the third waits: one worker is kept for point reads
   std::promise<void> read;
   ASSERT_TRUE(
       pool.Submit([&] { read.set_value(); }, kNoDeadline, nullptr, WorkerPool::Lane::kPointRead));
   EXPECT_EQ(read.get_future().wait_for(5s), std::future_status::ready);
-  EXPECT_EQ(holds.holding(), 2);
+  EXPECT_EQ(gate.held(), 2);
   EXPECT_EQ(pool.queued(), 1u);
-  holds.Release();
+  gate.Open();
   pool.Shutdown();
   EXPECT_EQ(pool.queued(), 0u);
 }
 
 TEST(WorkerPoolLanesTest, ExpensiveTasksRunAtMostMaxExpensiveAtOnceAndOthersPassThem) {
   WorkerPool pool(4, 100, {.reserved_for_point_reads = 0, .max_expensive = 2});
-  Holds holds;
+  testing::Gate gate;
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(pool.Submit(holds.Task(), kNoDeadline, nullptr, WorkerPool::Lane::kExpensive));
+    ASSERT_TRUE(
+        pool.Submit([&gate] { gate.Hold(); }, kNoDeadline, nullptr, WorkerPool::Lane::kExpensive));
   }
-  ASSERT_TRUE(holds.AwaitHolding(2));
+  ASSERT_TRUE(gate.AwaitHeld(2));
   std::promise<void> ordinary;
   ASSERT_TRUE(
       pool.Submit([&] { ordinary.set_value(); }, kNoDeadline, nullptr, WorkerPool::Lane::kDefault));
   EXPECT_EQ(ordinary.get_future().wait_for(5s), std::future_status::ready);
-  EXPECT_EQ(holds.holding(), 2);
+  EXPECT_EQ(gate.held(), 2);
   EXPECT_EQ(pool.queued(), 1u);  // the third expensive task
-  holds.Release();
+  gate.Open();
   pool.Shutdown();
 }
 
 TEST(WorkerPoolLanesTest, AnExpensiveTaskWaitingForItsLaneStillExpiresAtItsDeadline) {
   WorkerPool pool(2, 100, {.reserved_for_point_reads = 0, .max_expensive = 1});
-  Holds holds;
-  ASSERT_TRUE(pool.Submit(holds.Task(), kNoDeadline, nullptr, WorkerPool::Lane::kExpensive));
-  ASSERT_TRUE(holds.AwaitHolding(1));
+  testing::Gate gate;
+  ASSERT_TRUE(
+      pool.Submit([&gate] { gate.Hold(); }, kNoDeadline, nullptr, WorkerPool::Lane::kExpensive));
+  ASSERT_TRUE(gate.AwaitHeld(1));
   std::promise<void> expired;
   std::atomic<bool> ran{false};
   ASSERT_TRUE(pool.Submit([&] { ran = true; }, WorkerPool::Clock::now() + 50ms,
                           [&] { expired.set_value(); }, WorkerPool::Lane::kExpensive));
   EXPECT_EQ(expired.get_future().wait_for(5s), std::future_status::ready);
-  holds.Release();
+  gate.Open();
   pool.Shutdown();
   EXPECT_FALSE(ran.load());
 }
