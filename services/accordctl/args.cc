@@ -51,8 +51,16 @@ ParseResult ArgParser::Parse(const std::vector<FlagSpec>& flags,
     }
     std::string name;
     std::optional<std::string> inline_value;
+    const FlagSpec* short_flag = nullptr;
+    if (token.size() == 2 && token[0] == '-') {
+      for (const auto& flag : flags) {
+        if (flag.short_name == token[1]) short_flag = &flag;
+      }
+    }
     if (token == "-h") {
       name = "help";
+    } else if (short_flag != nullptr) {
+      name = short_flag->name;
     } else if (token.rfind("--", 0) == 0) {
       std::string body = token.substr(2);
       auto eq = body.find('=');

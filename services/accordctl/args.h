@@ -16,6 +16,8 @@ struct FlagSpec {
   std::string help;
   bool repeated = false;    // may be given more than once; values are kept in order
   bool connection = false;  // shared connection/auth flag, listed separately in --help
+  bool required = false;    // the registry refuses the command without it, naming every one missing
+  char short_name = 0;      // e.g. 'o' for `-o table`
 
   bool is_bool() const { return value_name.empty(); }
 };

@@ -1,13 +1,22 @@
 #include "command.h"
 
 #include <algorithm>
+#include <functional>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
+
+#include "resource_cli.h"
 
 namespace accord::accordctl {
 namespace {
 
 const FlagSpec kHelpFlag{"help", "", "Show this help."};
+const FlagSpec kOutputFlag{.name = "output",
+                           .value_name = "json|table",
+                           .help = "Print JSON or an aligned table (-o).",
+                           .short_name = 'o'};
 
 std::string Join(const std::vector<std::string>& words, size_t count) {
   std::string out;
@@ -33,6 +42,7 @@ int Invocation::UsageError(const std::string& message) const {
 std::string CommandSpec::FullName() const { return Join(path, path.size()); }
 
 void Registry::Add(CommandSpec spec) {
+  spec.flags.push_back(kOutputFlag);
   spec.flags.push_back(kHelpFlag);
   commands_.push_back(std::move(spec));
 }
@@ -134,7 +144,9 @@ void Registry::PrintCommand(const CommandSpec& spec, std::ostream& os) {
     if (rows.empty()) return;
     os << "\n" << title << ":\n";
     for (const auto& [text, flag] : rows) {
-      os << "  " << std::left << std::setw(static_cast<int>(width) + 2) << text << flag->help;
+      os << "  " << std::left << std::setw(static_cast<int>(width) + 2) << text;
+      if (flag->required) os << "(required) ";
+      os << flag->help;
       if (flag->repeated) os << " Repeatable.";
       os << "\n";
     }
@@ -203,6 +215,26 @@ int Registry::Run(const std::vector<std::string>& argv, std::ostream& out,
   }
   Invocation inv{*spec, parsed.args, out, err};
   if (!parsed.ok()) return inv.UsageError(parsed.error);
+  if (auto format = parsed.args.Get("output")) {
+    if (*format == "json") {
+      inv.output = OutputFormat::kJson;
+    } else if (*format == "table") {
+      inv.output = OutputFormat::kTable;
+    } else {
+      return inv.UsageError("bad -o '" + *format + "' (json or table)");
+    }
+  }
+  std::string missing;
+  for (const auto& flag : spec->flags) {
+    if (flag.required && !parsed.args.Has(flag.name)) {
+      missing += (missing.empty() ? "--" : ", --") + flag.name;
+    }
+  }
+  if (!missing.empty()) {
+    return inv.UsageError("missing required flag" +
+                          std::string(missing.find(',') == std::string::npos ? " " : "s ") +
+                          missing);
+  }
   size_t n = parsed.args.positional().size();
   if (n < spec->min_positional) {
     return inv.UsageError("missing argument" +
@@ -212,7 +244,81 @@ int Registry::Run(const std::vector<std::string>& argv, std::ostream& out,
     return inv.UsageError("unexpected argument '" + parsed.args.positional()[spec->max_positional] +
                           "'");
   }
-  return spec->run(inv);
+  if (!inv.wants_table() || spec->formats_table) return spec->run(inv);
+  // The command prints JSON (one object, or one per line); the table is made from it. Output
+  // that is not JSON (a command's own table, a bare value) is passed on as it is.
+  std::ostringstream captured;
+  Invocation capturing{*spec, parsed.args, captured, err, inv.output};
+  const int code = spec->run(capturing);
+  out << JsonAsTable(captured.str());
+  out.flush();
+  return code;
+}
+
+std::string JsonAsTable(const std::string& text) {
+  using Json = nlohmann::ordered_json;
+  std::vector<Json> values;
+  // One resource is printed pretty (over several lines); a list, one object per line.
+  const size_t end = text.find_last_not_of(" \t\r\n");
+  const bool one_line = end == std::string::npos || text.find('\n') >= end;
+  bool single = false;
+  if (auto whole = Json::parse(text, nullptr, false); !whole.is_discarded() && !one_line) {
+    values.push_back(std::move(whole));
+    single = true;
+  } else {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto value = Json::parse(line, nullptr, false);
+      if (value.is_discarded()) return text;
+      values.push_back(std::move(value));
+    }
+  }
+  if (values.empty()) return text;
+  auto scalar = [](const Json& value, size_t limit) {
+    std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+    if (shown.size() > limit) shown = shown.substr(0, limit - 3) + "...";
+    return shown;
+  };
+  std::vector<std::vector<std::string>> rows;
+  if (single && values[0].is_object()) {
+    // One resource: a row per field, nested messages flattened to dotted paths.
+    rows.push_back({"FIELD", "VALUE"});
+    std::function<void(const std::string&, const Json&)> add = [&](const std::string& path,
+                                                                   const Json& value) {
+      if (value.is_object() && !value.empty()) {
+        for (const auto& [key, child] : value.items())
+          add(path.empty() ? key : path + "." + key, child);
+      } else {
+        rows.push_back({path, scalar(value, 1 << 20)});
+      }
+    };
+    add("", values[0]);
+  } else {
+    // A list: a column per top-level field, in the order the fields first appear.
+    std::vector<std::string> columns;
+    for (const auto& value : values) {
+      if (!value.is_object()) return text;
+      for (const auto& [key, child] : value.items()) {
+        if (std::find(columns.begin(), columns.end(), key) == columns.end()) columns.push_back(key);
+      }
+    }
+    rows.emplace_back();
+    for (const auto& column : columns) {
+      std::string header = column;
+      for (auto& c : header) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      rows.back().push_back(header);
+    }
+    for (const auto& value : values) {
+      rows.emplace_back();
+      for (const auto& column : columns) {
+        rows.back().push_back(value.contains(column) ? scalar(value[column], 48) : "-");
+      }
+    }
+  }
+  std::ostringstream table;
+  cli::PrintTable(table, rows);
+  return table.str();
 }
 
 }  // namespace accord::accordctl

@@ -19,12 +19,20 @@ inline constexpr int kExitUsage = 2;    // bad command line or missing configura
 
 struct CommandSpec;
 
+// `-o json|table`, which every command takes. kDefault is the command's own format: JSON for the
+// resource commands (a table of it is made from their JSON by the registry), text for a few.
+enum class OutputFormat { kDefault, kJson, kTable };
+
 // What a handler gets: its spec, the parsed arguments and where to write.
 struct Invocation {
   const CommandSpec& spec;
   const ParsedArgs& args;
   std::ostream& out;
   std::ostream& err;
+  OutputFormat output = OutputFormat::kDefault;
+
+  bool wants_json() const { return output == OutputFormat::kJson; }
+  bool wants_table() const { return output == OutputFormat::kTable; }
 
   // Prints "error: <message>" and a pointer to --help; returns kExitUsage.
   int UsageError(const std::string& message) const;
@@ -40,6 +48,9 @@ struct CommandSpec {
   size_t min_positional = 0;
   size_t max_positional = 0;
   std::function<int(const Invocation&)> run{};
+  // The command prints `-o table` itself, as it goes (a stream); otherwise the registry turns the
+  // JSON it printed into a table after it returns.
+  bool formats_table = false;
 
   std::string FullName() const;  // "accounts create"
 };
@@ -71,5 +82,9 @@ class Registry {
   std::vector<CommandSpec> commands_;
   std::vector<Group> groups_;
 };
+
+// A command's JSON output (one object, or one per line) as an aligned table; any other text as
+// it is.
+std::string JsonAsTable(const std::string& text);
 
 }  // namespace accord::accordctl

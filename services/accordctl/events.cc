@@ -198,6 +198,7 @@ int RunTail(const Invocation& inv) {
   const EventPrinter printer;
   Interrupts interrupts;
   long long printed = 0;
+  bool header_printed = false;
   auto backoff = std::chrono::milliseconds(kInitialBackoff);
 
   while (!interrupts.stopped()) {
@@ -223,7 +224,16 @@ int RunTail(const Invocation& inv) {
     ev::SubscribeResponse response;
     bool received = false;
     while (reader->Read(&response)) {
-      inv.out << printer.Line(response) << std::endl;  // flushed: consumers read it live
+      if (inv.wants_table()) {
+        // Rows as they come: no column can be sized ahead, so fields are tab-separated.
+        if (!header_printed) inv.out << "TIME\tTYPE\tSUBJECT\tVERSION\n";
+        header_printed = true;
+        const auto& event = response.event();
+        inv.out << google::protobuf::util::TimeUtil::ToString(event.time()) << "\t" << event.type()
+                << "\t" << event.subject() << "\t" << event.aggregate_version() << std::endl;
+      } else {
+        inv.out << printer.Line(response) << std::endl;  // flushed: consumers read it live
+      }
       cursor = response.cursor();
       received = true;
       if (limit > 0 && ++printed >= limit) {
@@ -274,9 +284,11 @@ void RegisterEventCommands(Registry& registry) {
           "Starts from now unless --cursor or --since is given. Each line is\n"
           "{\"event\": <envelope, payload unpacked>, \"cursor\": ...}. When the stream breaks it\n"
           "reconnects from the last cursor with backoff (progress on stderr) until Ctrl-C;\n"
-          "the last cursor is printed on stderr at exit. Needs the role integration or admin.",
+          "the last cursor is printed on stderr at exit. Needs the role integration or admin.\n"
+          "-o table prints a tab-separated row per event instead (time, type, subject, version).",
       .flags = std::move(flags),
       .run = RunTail,
+      .formats_table = true,
   });
 }
 

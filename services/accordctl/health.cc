@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <future>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "commands.h"
@@ -152,6 +153,13 @@ int RunHealth(const Invocation& inv) {
   for (size_t i = 0; i < services.size(); ++i) {
     CheckResult result = checks[i]->Wait();
     all_serving = all_serving && result.serving;
+    if (inv.wants_json()) {
+      nlohmann::ordered_json line = {
+          {"service", services[i]->key}, {"address", options[i].address}, {"status", result.state}};
+      if (!result.detail.empty()) line["detail"] = result.detail;
+      inv.out << line.dump() << "\n";
+      continue;
+    }
     inv.out << std::left << std::setw(static_cast<int>(name_width) + 2) << services[i]->key
             << std::setw(static_cast<int>(addr_width) + 2) << options[i].address << result.state;
     if (inv.args.Bool("verbose") && !result.detail.empty())
@@ -173,7 +181,8 @@ void RegisterHealthCommands(Registry& registry) {
       .path = {"health"},
       .synopsis = "",
       .summary = "Check that the services are up (grpc.health.v1.Health/Check).",
-      .description = "Prints one line per service: name, address and serving status. A service\n"
+      .description = "Prints one line per service: name, address and serving status (-o json: one\n"
+                     "JSON object per service, with the error behind a failed check). A service\n"
                      "that cannot be reached within the deadline (default 2s) shows UNREACHABLE.\n"
                      "Exits 1 unless every checked service is SERVING.",
       .flags = std::move(flags),

@@ -139,7 +139,7 @@ int RunListPages(const Invocation& inv, Request request,
                  const std::vector<std::string>& header,
                  const std::function<std::vector<std::string>(const Item&)>& row) {
   const bool all = inv.args.Bool("all");
-  const bool table = inv.args.Bool("table");
+  const bool table = inv.args.Bool("table") || inv.wants_table();
   std::vector<std::vector<std::string>> rows = {header};
   std::string next_page_token;
   while (true) {

@@ -11,6 +11,7 @@
 
 #include "accord/common/auth.h"
 #include "accord/common/ids.h"
+#include "accord/common/tls.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -56,6 +57,11 @@ std::vector<FlagSpec> RpcFlags() {
        "Mint a token from $ACCORD_JWT_SECRET with these roles (default admin)."},
       {"subject", "S", "Subject of a minted token (default accordctl)."},
       {"timeout", "DURATION", "Deadline per RPC, e.g. 10s, 500ms, 1m (default 10s)."},
+      {"tls", "", "Call over TLS, verifying the server (implied by --ca or $ACCORD_TLS_CA_FILE)."},
+      {"ca", "FILE", "PEM CA bundle the server's certificate must chain to (default: system)."},
+      {"cert", "FILE", "PEM client certificate, for servers requiring mutual TLS."},
+      {"key", "FILE", "PEM key of --cert."},
+      {"server-name", "NAME", "Name to check the server's certificate against."},
   };
   for (auto& flag : flags) flag.connection = true;
   return flags;
@@ -134,6 +140,31 @@ std::optional<CallOptions> CallOptionsFor(const Invocation& inv, const ServiceIn
       return std::nullopt;
     }
   }
+  // TLS: flags first, then the settings the services read (ACCORD_TLS_CA_FILE etc.).
+  const auto ca = args.Get("ca") ? args.Get("ca") : Env("ACCORD_TLS_CA_FILE");
+  const auto cert = args.Get("cert") ? args.Get("cert") : Env("ACCORD_TLS_CLIENT_CERT_FILE");
+  const auto key = args.Get("key") ? args.Get("key") : Env("ACCORD_TLS_CLIENT_KEY_FILE");
+  options.tls.tls = args.Has("tls") || ca.has_value();
+  if (cert.has_value() != key.has_value()) {
+    inv.UsageError("--cert and --key go together");
+    return std::nullopt;
+  }
+  if (cert && !options.tls.tls) {
+    inv.UsageError("--cert needs --tls (mutual TLS is TLS)");
+    return std::nullopt;
+  }
+  for (const auto& [file, pem] :
+       {std::pair{ca, &options.tls.ca}, std::pair{cert, &options.tls.cert_chain},
+        std::pair{key, &options.tls.private_key}}) {
+    if (!file) continue;
+    auto contents = common::ReadPemFile(*file);
+    if (!contents.ok()) {
+      inv.UsageError(std::string(contents.status().message()));
+      return std::nullopt;
+    }
+    *pem = std::move(*contents);
+  }
+  options.tls.server_name = args.GetOr("server-name", "");
   return options;
 }
 
@@ -146,7 +177,7 @@ std::unique_ptr<grpc::ClientContext> CallOptions::NewContext() const {
 }
 
 std::shared_ptr<grpc::Channel> CallOptions::NewChannel() const {
-  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  return common::CreateChannelFor(address, tls);
 }
 
 std::string StatusCodeName(grpc::StatusCode code) {

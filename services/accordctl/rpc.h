@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/common/tls.h"
 #include "args.h"
 #include "command.h"
 
@@ -36,7 +37,8 @@ std::string AddressFromEnv(const ServiceInfo& service);
 
 std::optional<std::string> Env(const char* name);
 
-// Flags every RPC command accepts: --addr, --token, --as, --subject, --timeout.
+// Flags every RPC command accepts: --addr, --token, --as, --subject, --timeout, and TLS: --tls,
+// --ca, --cert, --key, --server-name.
 std::vector<FlagSpec> RpcFlags();
 
 // Everything needed to make calls for one invocation of an RPC command.
@@ -44,6 +46,7 @@ struct CallOptions {
   std::string address;
   std::string token;  // empty: no authorization header
   std::chrono::milliseconds timeout{10'000};
+  common::ClientTls tls;  // plaintext unless --tls, --ca or $ACCORD_TLS_CA_FILE
 
   // A fresh context: deadline, `authorization: Bearer ...` and a new `x-request-id`.
   std::unique_ptr<grpc::ClientContext> NewContext() const;

@@ -1,5 +1,6 @@
 // `accordctl token`: mints a dev HS256 token, e.g. `export ACCORD_TOKEN=$(accordctl token
 // --role account_manager --subject alice)`.
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "commands.h"
@@ -13,7 +14,7 @@ int RunToken(const Invocation& inv) {
   for (const auto& value : inv.args.GetAll("role")) {
     for (auto& role : SplitList(value)) roles.push_back(std::move(role));
   }
-  if (roles.empty()) return inv.UsageError("--role is required (" + RoleNamesForHelp() + ")");
+  if (roles.empty()) return inv.UsageError("--role is empty (" + RoleNamesForHelp() + ")");
   std::vector<std::string> territories;
   for (const auto& value : inv.args.GetAll("territory")) {
     for (auto& territory : SplitList(value)) territories.push_back(std::move(territory));
@@ -27,7 +28,11 @@ int RunToken(const Invocation& inv) {
   std::string error = MintDevToken(roles, inv.args.GetOr("subject", "accordctl"), territories,
                                    *ttl_millis / 1000, &token);
   if (!error.empty()) return inv.UsageError(error);
-  inv.out << token << "\n";
+  if (inv.wants_json()) {
+    inv.out << nlohmann::json{{"token", token}}.dump() << "\n";
+  } else {
+    inv.out << token << "\n";
+  }
   return kExitOk;
 }
 
@@ -40,14 +45,19 @@ void RegisterTokenCommands(Registry& registry) {
       .summary = "Mint a dev HS256 token and print it.",
       .description =
           "Signs with $ACCORD_JWT_SECRET; issuer $ACCORD_JWT_ISSUER (default accord-dev),\n"
-          "audience $ACCORD_JWT_AUDIENCE (default accord). Prints only the token.\n\n"
+          "audience $ACCORD_JWT_AUDIENCE (default accord). Prints only the token\n"
+          "(-o json: {\"token\": ...}).\n\n"
           "Roles: account_manager, sales_assistant, service_agent, service_supervisor,\n"
           "pricing_manager, integration, admin.\n\n"
           "Example:\n"
           "  export ACCORD_TOKEN=$(accordctl token --role account_manager --subject alice)",
       .flags =
           {
-              {"role", "ROLE[,ROLE...]", "Role(s) to grant; required.", true},
+              {.name = "role",
+               .value_name = "ROLE[,ROLE...]",
+               .help = "Role(s) to grant.",
+               .repeated = true,
+               .required = true},
               {"subject", "S", "Token subject (default accordctl)."},
               {"territory", "T", "Territory claim.", true},
               {"ttl", "DURATION", "Lifetime, e.g. 8h, 30m (default 8h)."},

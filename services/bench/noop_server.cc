@@ -368,6 +368,7 @@ int main(int argc, char** argv) {
     services.push_back(std::make_unique<RuntimeNoop>(runtime, response_bytes, path));
     return services;
   };
+  definition.access = {{"accord.bench.v1.*", accord::common::MethodAccess::AnyRole()}};
   rest.push_back(nullptr);
   return accord::common::ServiceMain(static_cast<int>(rest.size()) - 1, rest.data(), definition);
 }

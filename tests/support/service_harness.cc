@@ -56,7 +56,7 @@ void ServiceHarness::Start(const common::ServiceDefinition& definition,
   services_ = definition.make_services(*runtime_);
   std::vector<grpc::Service*> raw;
   for (auto& service : services_) raw.push_back(service.get());
-  auto server = common::GrpcServer::Start(*runtime_, raw);
+  auto server = common::GrpcServer::Start(*runtime_, raw, definition.access);
   if (!server.ok()) throw std::runtime_error("server: " + server.status().ToString());
   server_ = std::move(*server);
   channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),

@@ -14,6 +14,7 @@
 #include "accord/common/list_query.h"
 #include "accord/common/money.h"
 #include "accord/common/paging.h"
+#include "accord/common/resource_name.h"
 #include "account_access.h"
 #include "team_repository.h"
 
@@ -242,10 +243,7 @@ absl::StatusOr<Account> ApplyPaths(const Account& current, const Account& patch,
   return next;
 }
 
-absl::Status CheckEtag(const std::string& supplied, const Account& current) {
-  if (supplied != current.etag()) return common::EtagMismatch(current.name());
-  return absl::OkStatus();
-}
+using common::CheckEtag;
 
 absl::Status Denied(const common::Principal& caller, std::string_view action) {
   return common::PermissionDenied("NOT_ALLOWED",

@@ -179,6 +179,8 @@ common::ServiceDefinition AccountServiceDefinition(InsightsSettings insights) {
     services.push_back(std::make_unique<AccountInsightsServiceImpl>(runtime, insights));
     return services;
   };
+  definition.access = {
+      {"accord.account.v1.*", common::MethodAccess::AnyRole()}};  // account_access.h
   return definition;
 }
 

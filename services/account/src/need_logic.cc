@@ -7,6 +7,7 @@
 #include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/paging.h"
+#include "accord/common/resource_name.h"
 #include "account_logic.h"
 
 namespace accord::account {
@@ -93,10 +94,7 @@ std::vector<std::string> EffectivePaths(const UpdateNeedRequest& request) {
   return paths;
 }
 
-absl::Status CheckEtag(const std::string& supplied, const Need& current) {
-  if (supplied != current.etag()) return common::EtagMismatch(current.name());
-  return absl::OkStatus();
-}
+using common::CheckEtag;
 
 }  // namespace
 

@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "accord/common/errors.h"
-#include "accord/common/ids.h"
+#include "accord/common/resource_name.h"
 
 namespace accord::account {
 namespace {
@@ -18,17 +18,7 @@ std::string ChildOf(std::string_view account_id, std::string_view collection, st
 }  // namespace
 
 absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field) {
-  if (name.empty()) return common::InvalidArgument(field, "required, e.g. accounts/{id}");
-  if (name.substr(0, kNamePrefix.size()) != kNamePrefix) {
-    return common::InvalidArgument(field, "must look like accounts/{id}");
-  }
-  std::string id(name.substr(kNamePrefix.size()));
-  std::transform(id.begin(), id.end(), id.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (!common::IsUuid(id)) {
-    return common::InvalidArgument(field, "the id after accounts/ must be a UUID");
-  }
-  return id;
+  return common::ParseTopName(name, "accounts", field);
 }
 
 std::string AccountName(std::string_view id) { return std::string(kNamePrefix) + std::string(id); }

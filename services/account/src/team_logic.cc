@@ -7,6 +7,7 @@
 #include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/paging.h"
+#include "accord/common/resource_name.h"
 #include "account_logic.h"
 
 namespace accord::account {
@@ -83,10 +84,7 @@ std::vector<std::string> EffectivePaths(const UpdateTeamMemberRequest& request) 
   return paths;
 }
 
-absl::Status CheckEtag(const std::string& supplied, const TeamMember& current) {
-  if (supplied != current.etag()) return common::EtagMismatch(current.name());
-  return absl::OkStatus();
-}
+using common::CheckEtag;
 
 std::string Period(const TeamMember& member) {
   return (member.start_date().empty() ? "the beginning" : member.start_date()) + " to " +

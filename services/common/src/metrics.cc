@@ -363,6 +363,7 @@ absl::Status MetricsHttpServer::Start(const std::string& address) {
   if (thread_.joinable()) {
     return FailedPrecondition("METRICS_SERVER_RUNNING", "metrics server already started");
   }
+  ExportProcessMetrics(registry_);
   std::string host;
   std::string port;
   if (!SplitHostPort(address, host, port)) {

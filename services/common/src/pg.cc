@@ -4,6 +4,7 @@
 
 #include "accord/common/errors.h"
 #include "accord/common/log.h"
+#include "accord/common/metrics.h"
 
 namespace accord::common {
 namespace {
@@ -288,8 +289,35 @@ void WriteTransaction::do_abort() {
   if (begun_) direct_exec("ROLLBACK");
 }
 
+namespace {
+
+// Time on a leased connection (the wait for one is accord_pg_pool_waiting's): what PostgreSQL
+// and the round trips to it cost each unit of work.
+Histogram& PgCallLatency(std::string_view kind) {
+  return MetricsRegistry::Global().GetHistogram(
+      "accord_pg_call_seconds",
+      "time a transaction or read held its connection, by kind (write, read, statement)",
+      {{"kind", std::string(kind)}});
+}
+
+class CallTimer {
+ public:
+  explicit CallTimer(Histogram& histogram) : histogram_(histogram) {}
+  ~CallTimer() {
+    histogram_.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  }
+
+ private:
+  Histogram& histogram_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
 absl::Status PgPool::Transact(const std::function<absl::Status(WriteTransaction&)>& fn,
                               int retries) {
+  static Histogram& latency = PgCallLatency("write");
   // A pooled connection may have died while idle (e.g. the server restarted): nothing was
   // committed on it, so one more try on a fresh connection is safe.
   bool reconnected = false;
@@ -300,6 +328,7 @@ absl::Status PgPool::Transact(const std::function<absl::Status(WriteTransaction&
     bool broken = false;
     bool retryable = false;
     try {
+      CallTimer timer(latency);
       WriteTransaction transaction(*connection);
       status = fn(transaction);
       if (status.ok()) transaction.commit();
@@ -326,12 +355,15 @@ absl::Status PgPool::Transact(const std::function<absl::Status(WriteTransaction&
 
 absl::Status PgPool::Read(const std::function<absl::Status(pqxx::transaction_base&)>& fn,
                           ReadScope scope) {
+  static Histogram& snapshot_latency = PgCallLatency("read");
+  static Histogram& statement_latency = PgCallLatency("statement");
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<pqxx::connection> connection;
     ACCORD_RETURN_IF_ERROR(Acquire(&connection));
     absl::Status status;
     bool broken = false;
     try {
+      CallTimer timer(scope == ReadScope::kOneStatement ? statement_latency : snapshot_latency);
       if (scope == ReadScope::kOneStatement) {
         pqxx::nontransaction statement(*connection);
         status = fn(statement);

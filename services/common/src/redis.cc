@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "accord/common/errors.h"
+#include "accord/common/metrics.h"
 
 namespace accord::common {
 
@@ -335,6 +336,24 @@ absl::StatusOr<RedisValue> RedisClient::BlockingCommand(const std::vector<std::s
   return Run(args, timeout);
 }
 
+namespace {
+
+// From sending a command (or a pipeline) to its last reply, on a leased connection.
+Histogram& RedisCallLatency(std::string_view kind) {
+  return MetricsRegistry::Global().GetHistogram(
+      "accord_redis_call_seconds",
+      "time from sending a Redis command or pipeline to its reply, by kind (command, pipeline, "
+      "blocking)",
+      {{"kind", std::string(kind)}});
+}
+
+void ObserveSince(Histogram& histogram, std::chrono::steady_clock::time_point start) {
+  histogram.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+}  // namespace
+
 absl::StatusOr<RedisValue> RedisClient::Run(
     const std::vector<std::string>& args, std::optional<std::chrono::milliseconds> extra_timeout) {
   // Redis silently ignores an empty multibulk, so it would only ever end in a timeout.
@@ -354,9 +373,13 @@ absl::StatusOr<RedisValue> RedisClient::Run(
     return status;
   };
   if (!WidenTimeout(*connection, extra_timeout)) return fail("set timeout");
+  static Histogram& command_latency = RedisCallLatency("command");
+  static Histogram& blocking_latency = RedisCallLatency("blocking");
   ArgvView argv(args);
+  const auto sent = std::chrono::steady_clock::now();
   ReplyPtr reply(static_cast<redisReply*>(
       redisCommandArgv(connection->ctx, argv.argc(), argv.argv.data(), argv.argvlen.data())));
+  ObserveSince(extra_timeout ? blocking_latency : command_latency, sent);
   if (reply == nullptr) return fail("command");
   breaker_.RecordSuccess();
   RestoreTimeout(*connection, extra_timeout);
@@ -404,6 +427,9 @@ absl::StatusOr<std::vector<RedisValue>> RedisClient::Pipeline(
     Release(std::move(connection));
     return status;
   }
+  static Histogram& pipeline_latency = RedisCallLatency("pipeline");
+  static Histogram& blocking_latency = RedisCallLatency("blocking");
+  const auto sent = std::chrono::steady_clock::now();
   for (const auto& command : commands) {
     ArgvView argv(command);
     // Only buffers locally; the first redisGetReply flushes everything in one write.
@@ -429,6 +455,7 @@ absl::StatusOr<std::vector<RedisValue>> RedisClient::Pipeline(
     ReplyPtr reply(static_cast<redisReply*>(raw));
     values.push_back(Convert(reply.get()));
   }
+  ObserveSince(blocking_timeout ? blocking_latency : pipeline_latency, sent);
   breaker_.RecordSuccess();
   RestoreTimeout(*connection, blocking_timeout);
   Release(std::move(connection));

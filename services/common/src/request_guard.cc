@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "accord/common/call_observer.h"
 #include "accord/common/errors.h"
 #include "accord/common/field_limits.h"
 #include "accord/common/grpc_status.h"
@@ -70,12 +71,14 @@ std::string MethodMetricName(std::string_view path) {
 
 class RequestGuard final : public MethodHandler {
  public:
-  RequestGuard(std::unique_ptr<RpcServiceMethod> original, Runtime& runtime)
+  RequestGuard(std::unique_ptr<RpcServiceMethod> original, Runtime& runtime, MethodAccess access)
       : original_(std::move(original)),
         inner_(original_->handler()),
         runtime_(runtime),
+        access_(std::move(access)),
+        raw_(original_->api_type() == RpcServiceMethod::ApiType::RAW_CALL_BACK),
         name_(MethodMetricName(original_->name())),
-        metrics_(name_.substr(0, name_.find('/')), name_.substr(name_.find('/') + 1)),
+        method_name_(name_.substr(name_.find('/') + 1)),
         malformed_(RefusedCounter(name_, "MALFORMED_REQUEST")),
         control_(RefusedCounter(name_, "CONTROL_CHARACTER")) {
     using grpc::ByteBuffer;
@@ -100,6 +103,8 @@ class RequestGuard final : public MethodHandler {
   void* Deserialize(grpc_call* call, grpc_byte_buffer* request, grpc::Status* status,
                     void** handler_data) override {
     void* parsed = inner_->Deserialize(call, request, status, handler_data);
+    // Raw methods receive the bytes and parse them themselves (ParseRequest).
+    if (raw_ && status->ok()) return parsed;
     absl::Status refusal;
     if (!status->ok()) {
       refusal = WithReason(InvalidArgument("request",
@@ -113,11 +118,7 @@ class RequestGuard final : public MethodHandler {
       refusal = CheckFieldLimits(*message);
       if (refusal.ok()) refusal = CheckTextFields(*message);
       if (refusal.ok()) return parsed;
-      if (original_->method_type() == GrpcMethod::SERVER_STREAMING) {
-        message->~Message();  // arena memory: destroyed, not freed
-      } else {
-        ReleaseUnary(*handler_data);
-      }
+      ReleaseRequest(parsed, *handler_data);
     }
     // The call goes to the fallback handler, which answers `*status`; RunHandler tells the two
     // apart by it.
@@ -128,31 +129,63 @@ class RequestGuard final : public MethodHandler {
   }
 
   void RunHandler(const HandlerParameter& param) override {
-    if (param.status.ok()) {
+    // Whoever may not call learns only that: authentication, then the method's role rule, then
+    // what the request guard found in the body.
+    auto rpc = runtime_.Authenticate(*param.server_context);
+    absl::Status refusal;
+    if (!rpc.ok()) {
+      refusal = rpc.status();
+    } else if (!access_.Allows(rpc->principal)) {
+      refusal = PermissionDenied("ROLE_REQUIRED", "calling " + name_ + " " + access_.Describe());
+    } else if (!param.status.ok()) {
+      refusal = FromGrpcStatus(param.status);
+      (ReasonOf(refusal) == "CONTROL_CHARACTER" ? control_ : malformed_).Increment();
+      LogRefusal(name_, refusal, param.server_context->peer(), rpc->principal.subject);
+    }
+    std::shared_ptr<const RpcContext> context;
+    if (rpc.ok()) {
+      context = std::make_shared<const RpcContext>(std::move(*rpc));
+      if (auto* observer = CallObserver::Of(*param.server_context)) {
+        observer->SetContext(context);
+        if (refusal.ok()) {
+          observer->SetCost(ClassifyCall(
+              method_name_,
+              raw_ ? nullptr : static_cast<google::protobuf::Message*>(param.request)));
+        }
+      }
+    }
+    if (refusal.ok()) {
       inner_->RunHandler(param);
       return;
     }
-    const auto start = std::chrono::steady_clock::now();
-    // Whoever may not call learns only that.
-    auto rpc = runtime_.Authenticate(*param.server_context);
-    absl::Status answer = rpc.ok() ? FromGrpcStatus(param.status) : rpc.status();
-    if (rpc.ok()) {
-      const std::string reason = ReasonOf(answer);
-      (reason == "CONTROL_CHARACTER" ? control_ : malformed_).Increment();
-      LogRefusal(name_, answer, param.server_context->peer(), rpc->principal.subject);
-    } else {
-      LogRefusal(name_, answer, param.server_context->peer(), "");
+    void* request = param.request;
+    void* handler_data = param.internal_data;
+    if (param.status.ok()) {
+      // The request parsed but the caller may not make it: the typed request goes, and the
+      // fallback answers instead.
+      ReleaseRequest(request, handler_data);
+      grpc::Status unused;
+      handler_data = nullptr;
+      request = fallback_->Deserialize(param.call->call(), grpc_raw_byte_buffer_create(nullptr, 0),
+                                       &unused, &handler_data);
     }
-    grpc::Status grpc_answer = ToGrpcStatus(answer);
-    metrics_.Record(grpc_answer.error_code(), std::chrono::steady_clock::now() - start);
-    t_answer = &grpc_answer;
-    fallback_->RunHandler(HandlerParameter(param.call, param.server_context, param.request,
-                                           grpc::Status::OK, param.internal_data,
-                                           param.call_requester));
+    grpc::Status answer = ToGrpcStatus(refusal);
+    t_answer = &answer;
+    fallback_->RunHandler(HandlerParameter(param.call, param.server_context, request,
+                                           grpc::Status::OK, handler_data, param.call_requester));
     t_answer = nullptr;
   }
 
  private:
+  void ReleaseRequest(void* request, void* handler_data) {
+    if (original_->method_type() == GrpcMethod::SERVER_STREAMING) {
+      // arena memory: destroyed, not freed
+      static_cast<google::protobuf::Message*>(request)->~Message();
+    } else {
+      ReleaseUnary(handler_data);
+    }
+  }
+
   // A typed unary handler keeps the request in a message holder that it would release when the
   // call ends; the call now ends in the fallback, so the holder is released here.
   void ReleaseUnary(void* handler_data) {
@@ -166,8 +199,10 @@ class RequestGuard final : public MethodHandler {
   std::unique_ptr<RpcServiceMethod> original_;
   MethodHandler* inner_;
   Runtime& runtime_;
+  MethodAccess access_;
+  bool raw_;
   std::string name_;
-  common::RpcMethod metrics_;
+  std::string method_name_;  // "ListAccounts"
   Counter& malformed_;
   Counter& control_;
   std::unique_ptr<MethodHandler> fallback_;
@@ -175,24 +210,36 @@ class RequestGuard final : public MethodHandler {
 
 }  // namespace
 
-void GuardService(grpc::Service& service, Runtime& runtime) {
+absl::Status GuardService(grpc::Service& service, Runtime& runtime, const AccessRules& access,
+                          CallObserverFactory& observers) {
   for (auto& method : ServiceMethods(service)) {
     if (method == nullptr || method->handler() == nullptr) continue;  // generic or async
-    if (dynamic_cast<RequestGuard*>(method->handler()) != nullptr) continue;
-    // Typed callback methods only (their requests are protobuf messages, as every Accord API's
-    // are): raw ones parse for themselves (ParseRequest), and streams from the client carry no
-    // request to parse up front.
-    if (method->api_type() != RpcServiceMethod::ApiType::CALL_BACK) continue;
-    if (method->method_type() != GrpcMethod::NORMAL_RPC &&
-        method->method_type() != GrpcMethod::SERVER_STREAMING) {
-      continue;
+    const std::string name = MethodMetricName(method->name());
+    const MethodAccess* rule = FindAccess(access, name);
+    if (rule == nullptr) {
+      return absl::FailedPreconditionError(
+          name + " has no role rule: register it with one (method_access.h)");
     }
-    const char* name = method->name();
+    observers.Add(method->name());
+    if (dynamic_cast<RequestGuard*>(method->handler()) != nullptr) continue;
+    // Callback methods with one request: typed ones (their requests are protobuf messages, as
+    // every Accord API's are) and raw ones, which parse for themselves (ParseRequest) but are
+    // authenticated here all the same. Streams from the client carry no request up front.
+    const auto api = method->api_type();
+    const bool unary = method->method_type() == GrpcMethod::NORMAL_RPC;
+    if (!(api == RpcServiceMethod::ApiType::CALL_BACK &&
+          (unary || method->method_type() == GrpcMethod::SERVER_STREAMING)) &&
+        !(api == RpcServiceMethod::ApiType::RAW_CALL_BACK && unary)) {
+      return absl::FailedPreconditionError(
+          name + " is not a callback method with one request, which is all the runtime serves");
+    }
+    const char* path = method->name();
     const GrpcMethod::RpcType type = method->method_type();
-    auto guard = std::make_unique<RequestGuard>(std::move(method), runtime);
-    method = std::make_unique<RpcServiceMethod>(name, type, guard.release());
-    method->SetServerApiType(RpcServiceMethod::ApiType::CALL_BACK);
+    auto guard = std::make_unique<RequestGuard>(std::move(method), runtime, *rule);
+    method = std::make_unique<RpcServiceMethod>(path, type, guard.release());
+    method->SetServerApiType(api);
   }
+  return absl::OkStatus();
 }
 
 absl::Status ParseRequest(const grpc::ByteBuffer& bytes, google::protobuf::Message& message,

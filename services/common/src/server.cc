@@ -13,12 +13,15 @@
 
 #include "absl/synchronization/mutex.h"
 #include "accord/common/cache.h"
+#include "accord/common/call_cost.h"
+#include "accord/common/call_observer.h"
 #include "accord/common/errors.h"
 #include "accord/common/event_stream.h"
 #include "accord/common/grpc_status.h"
 #include "accord/common/ids.h"
 #include "accord/common/log.h"
 #include "accord/common/outbox.h"
+#include "accord/common/queue_deadline.h"
 #include "accord/common/relay.h"
 #include "accord/common/request_guard.h"
 #include "accord/common/thread_name.h"
@@ -47,65 +50,6 @@ std::string NewTraceId() {
   std::string id = NewUuidV7();
   std::erase(id, '-');
   return id;
-}
-
-const char* CodeName(grpc::StatusCode code) {
-  static const char* kNames[] = {"OK",
-                                 "CANCELLED",
-                                 "UNKNOWN",
-                                 "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND",
-                                 "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED",
-                                 "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION",
-                                 "ABORTED",
-                                 "OUT_OF_RANGE",
-                                 "UNIMPLEMENTED",
-                                 "INTERNAL",
-                                 "UNAVAILABLE",
-                                 "DATA_LOSS",
-                                 "UNAUTHENTICATED"};
-  int index = static_cast<int>(code);
-  return index >= 0 && index < 17 ? kNames[index] : "UNKNOWN";
-}
-
-void LogOutcome(const RpcMethod& method, const RpcContext* rpc, const absl::Status& status,
-                std::chrono::steady_clock::duration elapsed) {
-  // Successful calls are logged at debug only; skip building their fields otherwise.
-  const bool routine = status.code() != absl::StatusCode::kInternal &&
-                       status.code() != absl::StatusCode::kUnknown &&
-                       status.code() != absl::StatusCode::kDataLoss &&
-                       status.code() != absl::StatusCode::kUnavailable &&
-                       status.code() != absl::StatusCode::kPermissionDenied &&
-                       status.code() != absl::StatusCode::kUnauthenticated;
-  if (routine && !log::DebugEnabled()) return;
-  nlohmann::json fields = {
-      {"method", method.name()},
-      {"code", CodeName(static_cast<grpc::StatusCode>(status.code()))},
-      {"elapsed_us", std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()}};
-  if (rpc != nullptr) fields["principal"] = rpc->principal.subject;
-  if (!status.ok()) {
-    fields["error"] = std::string(status.message());
-    std::string reason = ReasonOf(status);
-    if (!reason.empty()) fields["reason"] = reason;
-  }
-  switch (status.code()) {
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kDataLoss:
-      log::Error("rpc failed", std::move(fields));
-      break;
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kUnauthenticated:
-      // Denials are logged so that an operator can audit who was refused what.
-      log::Warn("rpc refused", std::move(fields));
-      break;
-    default:
-      log::Debug("rpc", std::move(fields));
-  }
 }
 
 // Every UNAVAILABLE tells the client when to retry (AIP-194), whichever layer raised it.
@@ -160,17 +104,8 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   s.metrics_address =
       config.String("ACCORD_METRICS_ADDRESS", "0.0.0.0:" + std::to_string(default_metrics_port),
                     "host:port serving Prometheus metrics at /metrics");
-  s.pg.url = config.RequiredString("ACCORD_PG_URL", "PostgreSQL connection URL");
-  s.pg.pool_size = config.Int("ACCORD_PG_POOL_SIZE", 8, 1, 512, "database connections per process");
-  s.pg.statement_timeout =
-      config.Millis("ACCORD_PG_STATEMENT_TIMEOUT_MS", std::chrono::milliseconds(5000),
-                    "longest a single SQL statement may run");
-  s.pg.acquire_timeout =
-      config.Millis("ACCORD_PG_ACQUIRE_TIMEOUT_MS", std::chrono::milliseconds(2000),
-                    "longest a request waits for a free database connection");
-  s.pg.connect_timeout = std::chrono::seconds(
-      config.Int("ACCORD_PG_CONNECT_TIMEOUT_S", 3, 1, 60, "database connect timeout, seconds"));
-  s.pg.application_name = "accord-" + service_name;
+  s.tls = ReadServerTls(config);
+  s.pg = ReadPgOptions(config, service_name);
   std::string redis_url =
       config.String("ACCORD_REDIS_URL", "redis://127.0.0.1:6379", "Redis URL (cache and events)");
   RedisOptions redis_defaults;
@@ -253,6 +188,15 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   // create (7-10 context switches against 4) and made 4% fewer creates than 8 workers.
   s.worker_threads = config.Int("ACCORD_WORKER_THREADS", s.pg.pool_size, 1, 1024,
                                 "threads running handlers that may block on the database");
+  s.point_read_workers = config.Int(
+      "ACCORD_POINT_READ_WORKERS", std::max(1, s.worker_threads / 4), 0, 1024,
+      "workers kept for point reads (Get, BatchGet, Lookup), so slow calls cannot take them all");
+  s.max_expensive_calls =
+      config.Int("ACCORD_MAX_EXPENSIVE_CALLS", std::max(1, s.worker_threads / 2), 1, 1024,
+                 "expensive calls (Lists with a filter, exports) running at once; more wait");
+  s.max_expensive_calls_per_caller =
+      config.Int("ACCORD_MAX_EXPENSIVE_CALLS_PER_CALLER", 2, 1, 1024,
+                 "expensive calls one caller may have running; more are refused at once");
   s.health_interval = config.Millis("ACCORD_HEALTH_INTERVAL_MS", std::chrono::milliseconds(1000),
                                     "how often health re-checks the database");
   s.drain_delay = config.Millis("ACCORD_DRAIN_DELAY_MS", std::chrono::milliseconds(2000),
@@ -290,25 +234,6 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   return s;
 }
 
-RpcMethod::RpcMethod(std::string_view service, std::string_view method)
-    : name_(std::string(service) + "/" + std::string(method)) {
-  auto& registry = MetricsRegistry::Global();
-  for (int code = 0; code < 17; ++code) {
-    by_code_[code] = &registry.GetCounter(
-        "accord_rpc_requests_total", "RPCs served, by method and status code",
-        {{"method", name_}, {"code", CodeName(static_cast<grpc::StatusCode>(code))}});
-  }
-  latency_ =
-      &registry.GetHistogram("accord_rpc_latency_seconds",
-                             "RPC latency from receipt to finish, by method", {{"method", name_}});
-}
-
-void RpcMethod::Record(grpc::StatusCode code, std::chrono::steady_clock::duration elapsed) {
-  int index = static_cast<int>(code);
-  if (index >= 0 && index < 17) by_code_[index]->Increment();
-  latency_->Observe(std::chrono::duration<double>(elapsed).count());
-}
-
 Runtime::Runtime(ServiceSettings settings)
     : settings_(std::move(settings)), page_tokens_(settings_.page_token_secret) {}
 
@@ -336,7 +261,12 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
   runtime->verifier_ = std::move(*verifier);
   runtime->pg_ = std::make_unique<PgPool>(runtime->settings_.pg, std::move(statements));
   runtime->redis_ = std::make_unique<RedisClient>(runtime->settings_.redis);
-  runtime->workers_ = std::make_unique<WorkerPool>(runtime->settings_.worker_threads, 100000);
+  runtime->workers_ = std::make_unique<WorkerPool>(
+      runtime->settings_.worker_threads, 100000,
+      WorkerPool::Limits{.reserved_for_point_reads = runtime->settings_.point_read_workers,
+                         .max_expensive = runtime->settings_.max_expensive_calls});
+  runtime->expensive_callers_ =
+      std::make_unique<CallerLimiter>(runtime->settings_.max_expensive_calls_per_caller);
 
   const ServiceSettings& config = runtime->settings_;
   const std::string stream = EventStreamName(config.service_name);
@@ -422,6 +352,29 @@ grpc::ServerUnaryReactor* Runtime::Unary(grpc::CallbackServerContext* context, R
       context, method, std::move(fast),
       [this, work = std::move(work), context, &method](std::shared_ptr<const RpcContext> rpc,
                                                        Completion done) mutable {
+        // Point reads may use the workers kept for them; expensive calls are bounded per caller
+        // and in all (call_cost.h).
+        auto* observer = CallObserver::Of(*context);
+        const CallCost lane = observer != nullptr ? observer->cost() : CallCost::kDefault;
+        if (lane == CallCost::kExpensive) {
+          const std::string caller = rpc->principal.subject;
+          if (!expensive_callers_->TryAcquire(caller)) {
+            done(WithRetryDelay(
+                WithReason(
+                    absl::ResourceExhaustedError(
+                        "you already have " + std::to_string(expensive_callers_->per_caller()) +
+                        " expensive calls (Lists with a filter, exports) running; retry "
+                        "when one has finished"),
+                    "TOO_MANY_EXPENSIVE_CALLS"),
+                std::chrono::seconds(1)));
+            return;
+          }
+          done = [done = std::move(done), caller,
+                  limiter = expensive_callers_.get()](const absl::Status& status) {
+            limiter->Release(caller);
+            done(status);
+          };
+        }
         // `start` runs once per call, so the work moves into the task. A refused task is dropped
         // unrun, so the refusal answers through a copy of the completion.
         Completion refused = done;
@@ -444,35 +397,10 @@ grpc::ServerUnaryReactor* Runtime::Unary(grpc::CallbackServerContext* context, R
         };
         // The wait for a worker is bounded like the wait for a connection, from the moment the
         // call is queued, and never outlasts the caller's own deadline: a call still queued then
-        // is answered without being started.
-        const auto queued_at = WorkerPool::Clock::now();
-        const auto bound = settings_.pg.acquire_timeout;
-        auto deadline = queued_at + bound;
-        bool callers_deadline = false;
-        const auto call_deadline = context->deadline();
-        if (call_deadline != std::chrono::system_clock::time_point::max()) {
-          const auto left = call_deadline - std::chrono::system_clock::now();
-          const auto by_caller =
-              queued_at + std::chrono::duration_cast<WorkerPool::Clock::duration>(left);
-          if (by_caller <= deadline) {
-            deadline = by_caller;
-            callers_deadline = true;
-          }
-        }
-        auto expired = [refused, callers_deadline, bound] {
-          if (callers_deadline) {
-            refused(absl::DeadlineExceededError(
-                "the call's deadline passed while it waited for a worker; it was not started"));
-            return;
-          }
-          const auto retry = std::min<std::chrono::milliseconds>(bound, std::chrono::seconds(1));
-          refused(WithRetryDelay(
-              Unavailable("WORKERS_BUSY", "every worker stayed busy for " +
-                                              std::to_string(bound.count()) +
-                                              " ms; the call was not started: retry with backoff"),
-              retry));
-        };
-        if (!workers_->Submit(std::move(task), deadline, std::move(expired))) {
+        // is answered without being started (queue_deadline.h).
+        const QueueDeadline deadline = QueueDeadlineFor(*context, settings_.pg.acquire_timeout);
+        auto expired = [refused, deadline] { refused(deadline.Expired("a worker")); };
+        if (!workers_->Submit(std::move(task), deadline.at, std::move(expired), lane)) {
           refused(absl::ResourceExhaustedError("the server is overloaded; retry with backoff"));
         }
       });
@@ -481,38 +409,43 @@ grpc::ServerUnaryReactor* Runtime::Unary(grpc::CallbackServerContext* context, R
 grpc::ServerUnaryReactor* Runtime::UnaryDeferred(grpc::CallbackServerContext* context,
                                                  RpcMethod& method, FastWork fast,
                                                  DeferredWork start) {
-  const auto start_time = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [reactor, &method, start_time](const RpcContext* rpc, const absl::Status& status) {
-    auto elapsed = std::chrono::steady_clock::now() - start_time;
-    LogOutcome(method, rpc, status, elapsed);
-    grpc::Status grpc_status = ToGrpcStatus(WithDefaultRetryDelay(status));
-    method.Record(grpc_status.error_code(), elapsed);
-    reactor->Finish(grpc_status);
+  // The server's call observer counts and logs the call when its status is sent
+  // (call_observer.h); a call served through GrpcServer was authenticated before it got here.
+  auto finish = [reactor](const absl::Status& status) {
+    reactor->Finish(ToGrpcStatus(WithDefaultRetryDelay(status)));
   };
-  auto rpc = Authenticate(*context);
-  if (!rpc.ok()) {
-    finish(nullptr, rpc.status());
-    return reactor;
+  std::shared_ptr<const RpcContext> owned;
+  if (auto* observer = CallObserver::Of(*context); observer != nullptr && observer->context()) {
+    owned = observer->context();
+  } else {
+    auto rpc = Authenticate(*context);
+    if (!rpc.ok()) {
+      finish(rpc.status());
+      return reactor;
+    }
+    owned = std::make_shared<const RpcContext>(std::move(*rpc));
   }
   if (fast) {
-    log::ScopedRequestContext scope({rpc->request_id, rpc->trace_id});
+    log::ScopedRequestContext scope({owned->request_id, owned->trace_id});
     std::optional<absl::Status> done;
     try {
-      done = fast(*rpc);
+      done = fast(*owned);
     } catch (const std::exception& error) {
       log::Error("unhandled exception", {{"method", method.name()}, {"error", error.what()}});
       done = Internal("unexpected error");
     }
     if (done) {
-      finish(&*rpc, *done);
+      finish(*done);
       return reactor;
     }
   }
   // The completion owns the request context, since it may run after this returns.
-  auto owned = std::make_shared<const RpcContext>(std::move(*rpc));
-  Completion done = [owned, finish](const absl::Status& status) { finish(owned.get(), status); };
+  Completion done = [owned, finish](const absl::Status& status) { finish(status); };
   try {
+    // A queue the start hands the call to (a batch loader) bounds its wait as the workers do.
+    const QueueDeadline deadline = QueueDeadlineFor(*context, settings_.pg.acquire_timeout);
+    ScopedQueueDeadline scope(deadline);
     start(owned, done);
   } catch (const std::exception& error) {
     // `start` queues work and should not throw; if it did, it has not answered either.
@@ -528,14 +461,15 @@ GrpcServer::GrpcServer(Runtime& runtime)
       service_names_(std::make_shared<std::vector<std::string>>()),
       hook_target_(std::make_shared<std::atomic<Runtime*>>(&runtime)) {}
 
-absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
-    Runtime& runtime, std::vector<grpc::Service*> services) {
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Runtime& runtime,
+                                                              std::vector<grpc::Service*> services,
+                                                              const AccessRules& access) {
   std::unique_ptr<GrpcServer> server(new GrpcServer(runtime));
   const auto& settings = runtime.settings();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(settings.grpc_address, grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(settings.grpc_address, ServerCredentialsFor(settings.tls),
                            &server->port_);
   builder.SetMaxReceiveMessageSize(settings.max_message_bytes);
   builder.SetMaxSendMessageSize(settings.max_message_bytes);
@@ -554,14 +488,24 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
                                static_cast<int>(settings.shutdown_deadline.count()));
   }
   builder.SetOption(std::make_unique<ServiceNamesOption>(server->service_names_));
-  // Every method first passes the request guard (request_guard.h): unparsable bodies and control
-  // characters are refused, counted and logged there, whatever the handler does.
+  // Every method of every service is served in one shape, whatever its handler does: the request
+  // guard (request_guard.h) authenticates the caller, applies the method's role rule and refuses
+  // unparsable bodies and control characters; the call observer (call_observer.h) counts and
+  // logs every call. A method without a role rule is not served at all.
+  AccessRules rules = access;
+  rules.emplace(std::string(EventServiceImpl::kSubscribeMethod),
+                EventServiceImpl::SubscribeAccess());
+  auto observers = std::make_unique<CallObserverFactory>();
+  services.push_back(&runtime.event_service());
   for (auto* service : services) {
-    GuardService(*service, runtime);
+    if (auto status = GuardService(*service, runtime, rules, *observers); !status.ok()) {
+      return status;
+    }
     builder.RegisterService(service);
   }
-  GuardService(runtime.event_service(), runtime);
-  builder.RegisterService(&runtime.event_service());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::move(observers));
+  builder.experimental().SetInterceptorCreators(std::move(creators));
   runtime.StartBackground();
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
@@ -735,6 +679,10 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   ConfigReader config(argc, argv);
+  // `migrate` needs the database and nothing else (migrate_command.cc).
+  if (!config.positional().empty() && config.positional()[0] == "migrate") {
+    return MigrateCommand(config, definition);
+  }
   bool help = config.Bool("ACCORD_HELP", false, "print this help and exit");
   ServiceSettings settings = ReadServiceSettings(
       config, definition.name, definition.default_grpc_port, definition.default_metrics_port);
@@ -758,7 +706,7 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   log::Init(definition.name, settings.log_level);
   SetErrorDomain(definition.name + ".accord");
 
-  if (command == "migrate" || settings.migrate_on_start) {
+  if (settings.migrate_on_start) {
     auto applied = ApplyMigrations(settings.pg.url, settings.schema, definition.migrations());
     if (!applied.ok()) {
       log::Error("migration failed", {{"error", std::string(applied.status().message())}});
@@ -766,7 +714,6 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
     }
     log::Info("schema up to date",
               {{"schema", settings.schema}, {"applied", static_cast<int>(applied->size())}});
-    if (command == "migrate") return 0;
   }
 
   // A binary must not serve on a schema that lacks what it needs: its statements would fail at
@@ -799,7 +746,7 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   auto services = definition.make_services(**runtime);
   std::vector<grpc::Service*> raw;
   for (auto& service : services) raw.push_back(service.get());
-  auto server = GrpcServer::Start(**runtime, raw);
+  auto server = GrpcServer::Start(**runtime, raw, definition.access);
   if (!server.ok()) {
     log::Error("start-up failed", {{"error", std::string(server.status().message())}});
     return 1;

@@ -64,6 +64,7 @@ ServiceClientOptions ReadServiceClientOptions(ConfigReader& config, const std::s
                                    "deadline of each call to the " + service + " service");
   options.service_token = config.String("ACCORD_SERVICE_TOKEN", "",
                                         "this service's own bearer token, for background calls");
+  options.tls = ReadClientTls(config);
   const std::string token_file = config.String(
       "ACCORD_SERVICE_TOKEN_FILE", "", "file holding ACCORD_SERVICE_TOKEN (a mounted secret)");
   if (!token_file.empty()) {
@@ -144,7 +145,7 @@ ServiceClient::ServiceClient(ServiceClientOptions options) : options_(std::move(
   // Pings only while calls are open: idle connections cost the callee nothing, and servers
   // (gRPC's default policy) refuse frequent pings on idle connections.
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
-  channel_ = grpc::CreateCustomChannel(options_.address, grpc::InsecureChannelCredentials(), args);
+  channel_ = CreateChannelFor(options_.address, options_.tls, std::move(args));
 }
 
 std::unique_ptr<grpc::ClientContext> ServiceClient::NewContext(const CallIdentity& identity) const {

@@ -6,7 +6,13 @@
 
 namespace accord::common {
 
-WorkerPool::WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
+WorkerPool::WorkerPool(int threads, size_t max_queue, Limits limits)
+    : max_queue_(max_queue), threads_count_(std::max(threads, 1)) {
+  const int reserved = std::clamp(limits.reserved_for_point_reads, 0, threads_count_ - 1);
+  max_others_ = threads_count_ - reserved;
+  max_expensive_ =
+      limits.max_expensive > 0 ? std::min(limits.max_expensive, max_others_) : max_others_;
+  threads = threads_count_;
   threads_.reserve(threads);
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
   timer_ = std::thread([this] { RunTimer(); });
@@ -19,16 +25,17 @@ bool WorkerPool::Submit(std::function<void()> task) {
 }
 
 bool WorkerPool::Submit(std::function<void()> task, Clock::time_point deadline,
-                        std::function<void()> expired) {
+                        std::function<void()> expired, Lane lane) {
   auto entry = std::make_shared<Entry>();
   entry->task = std::move(task);
   entry->expired = std::move(expired);
+  entry->lane = lane;
   entry->deadline = entry->expired ? deadline : Clock::time_point::max();
   bool earliest = false;
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || waiting_ >= max_queue_) return false;
-    tasks_.push_back(entry);
+    LaneQueue(lane).push_back(entry);
     ++waiting_;
     if (entry->deadline != Clock::time_point::max()) {
       earliest = deadlines_.empty() || entry->deadline < deadlines_.front()->deadline;
@@ -64,29 +71,68 @@ size_t WorkerPool::queued() const {
   return waiting_;
 }
 
+std::shared_ptr<WorkerPool::Entry> WorkerPool::TakeLocked() {
+  // Entries the timer expired stay in their deque until a worker passes them.
+  for (auto& queue : tasks_) {
+    while (!queue.empty() && queue.front()->taken) queue.pop_front();
+  }
+  std::deque<std::shared_ptr<Entry>>* from = nullptr;
+  auto& points = LaneQueue(Lane::kPointRead);
+  auto& defaults = LaneQueue(Lane::kDefault);
+  auto& expensive = LaneQueue(Lane::kExpensive);
+  if (!points.empty()) {
+    from = &points;
+  } else if (running_others_ < max_others_) {
+    // The older of the two heads first, so neither lane starves the other.
+    const bool expensive_ok = !expensive.empty() && running_expensive_ < max_expensive_;
+    if (!defaults.empty() &&
+        (!expensive_ok || defaults.front()->deadline <= expensive.front()->deadline)) {
+      from = &defaults;
+    } else if (expensive_ok) {
+      from = &expensive;
+    } else if (!defaults.empty()) {
+      from = &defaults;
+    }
+  }
+  if (from == nullptr) return nullptr;
+  std::shared_ptr<Entry> entry = std::move(from->front());
+  from->pop_front();
+  entry->taken = true;
+  --waiting_;
+  if (entry->lane != Lane::kPointRead) ++running_others_;
+  if (entry->lane == Lane::kExpensive) ++running_expensive_;
+  return entry;
+}
+
 void WorkerPool::Run() {
   NameCurrentThread("worker");
   for (;;) {
     std::shared_ptr<Entry> entry;
     {
       std::unique_lock lock(mutex_);
-      ready_.wait(lock, [&] { return stopping_ || waiting_ > 0; });
-      // Entries the timer expired stay in the deque until a worker passes them.
-      while (!tasks_.empty() && tasks_.front()->taken) tasks_.pop_front();
-      if (tasks_.empty()) {
-        if (stopping_) return;  // stopping and drained
-        continue;
-      }
-      entry = std::move(tasks_.front());
-      tasks_.pop_front();
-      entry->taken = true;
-      --waiting_;
+      ready_.wait(lock, [&] {
+        if (waiting_ == 0) return stopping_;
+        entry = TakeLocked();
+        return entry != nullptr || (stopping_ && waiting_ == 0);
+      });
+      if (entry == nullptr) return;  // stopping and drained
     }
     // A task found after its deadline is not started.
     if (entry->expired && Clock::now() >= entry->deadline) {
       entry->expired();
     } else {
       entry->task();
+    }
+    if (entry->lane != Lane::kPointRead) {
+      bool queued = false;
+      {
+        std::lock_guard lock(mutex_);
+        --running_others_;
+        if (entry->lane == Lane::kExpensive) --running_expensive_;
+        queued = waiting_ > 0;
+      }
+      // A lane that was full may run again; an idle worker may take what waits in it.
+      if (queued) ready_.notify_all();
     }
   }
 }

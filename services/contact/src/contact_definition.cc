@@ -37,6 +37,8 @@ common::ServiceDefinition ContactServiceDefinition(ContactSettings settings) {
     services.push_back(std::make_unique<StewardshipServiceImpl>(components));
     return services;
   };
+  definition.access = {
+      {"accord.contact.v1.*", common::MethodAccess::AnyRole()}};  // roles in the logic
   return definition;
 }
 

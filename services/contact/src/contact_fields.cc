@@ -9,6 +9,7 @@
 #include <set>
 
 #include "accord/common/ids.h"
+#include "accord/common/resource_name.h"
 
 namespace accord::contact {
 namespace {
@@ -20,15 +21,7 @@ constexpr std::string_view kAccountsPrefix = "accounts/";
 
 absl::StatusOr<std::string> ParseName(std::string_view name, std::string_view prefix,
                                       const std::string& field) {
-  const std::string example = std::string(prefix) + "{uuid}";
-  if (name.empty()) return common::InvalidArgument(field, "required, e.g. " + example);
-  if (name.substr(0, prefix.size()) != prefix) {
-    return common::InvalidArgument(field, "must look like " + example);
-  }
-  std::string id = Lower(name.substr(prefix.size()));
-  if (!common::IsUuid(id))
-    return common::InvalidArgument(field, "the id in " + example + " must be a UUID");
-  return id;
+  return common::ParseTopName(name, prefix.substr(0, prefix.size() - 1), field);
 }
 
 bool IsLabel(std::string_view label) {

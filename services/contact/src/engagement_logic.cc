@@ -11,6 +11,7 @@
 #include "accord/common/idempotency.h"
 #include "accord/common/ids.h"
 #include "accord/common/paging.h"
+#include "accord/common/resource_name.h"
 #include "contact_fields.h"
 
 namespace accord::contact {
@@ -113,20 +114,10 @@ std::string ChildName(std::string_view contact_id, std::string_view collection,
 
 absl::StatusOr<ChildId> ParseChildName(std::string_view name, std::string_view collection,
                                        const std::string& field) {
-  const std::string example = "contacts/{contact_id}/" + std::string(collection) + "/{id}";
-  if (name.empty()) return common::InvalidArgument(field, "required, e.g. " + example);
-  const std::string middle = "/" + std::string(collection) + "/";
-  const size_t at = name.find(middle);
-  if (name.substr(0, 9) != "contacts/" || at == std::string_view::npos) {
-    return common::InvalidArgument(field, "must look like " + example);
-  }
-  ChildId out;
-  out.contact_id = Lower(name.substr(9, at - 9));
-  out.id = Lower(name.substr(at + middle.size()));
-  if (!common::IsUuid(out.contact_id) || !common::IsUuid(out.id)) {
-    return common::InvalidArgument(field, "both ids in " + example + " must be UUIDs");
-  }
-  return out;
+  ACCORD_ASSIGN_OR_RETURN(
+      auto ids,
+      common::ParseName(name, "contacts/{contact_id}/" + std::string(collection) + "/{id}", field));
+  return ChildId{std::move(ids[0]), std::move(ids[1])};
 }
 
 absl::StatusOr<std::string> ParseCampaignName(std::string_view name, const std::string& field) {

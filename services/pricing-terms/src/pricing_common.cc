@@ -33,21 +33,6 @@ constexpr int64_t kMaxUnits = 1'000'000'000'000;  // 10^12
 
 }  // namespace
 
-absl::StatusOr<std::string> ParseTopName(std::string_view name, std::string_view collection,
-                                         const std::string& field) {
-  const std::string example = std::string(collection) + "/{id}";
-  if (name.empty()) return common::InvalidArgument(field, "required, e.g. " + example);
-  auto parts = Split(name, '/');
-  if (parts.size() != 2 || parts[0] != collection) {
-    return common::InvalidArgument(field, "must look like " + example);
-  }
-  std::string id = Lower(parts[1]);
-  if (!common::IsUuid(id)) {
-    return common::InvalidArgument(field, "the id in " + example + " must be a UUID");
-  }
-  return id;
-}
-
 absl::StatusOr<ItemName> ParseItemName(std::string_view name, const std::string& field) {
   const std::string example = "priceLists/{price_list_id}/items/{sku}";
   if (name.empty()) return common::InvalidArgument(field, "required, e.g. " + example);

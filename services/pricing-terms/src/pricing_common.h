@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "accord/common/errors.h"
 #include "accord/common/money.h"
+#include "accord/common/resource_name.h"
 #include "accord/common/v1/date.pb.h"
 #include "accord/common/write_meta.h"
 
@@ -27,8 +28,7 @@ using common::v1::Money;
 using common::WriteMeta;
 
 // `<collection>/{uuid}` -> the id; INVALID_ARGUMENT naming `field` otherwise.
-absl::StatusOr<std::string> ParseTopName(std::string_view name, std::string_view collection,
-                                         const std::string& field);
+using common::ParseTopName;
 // `priceLists/{uuid}/items/{sku}` -> {list id, sku}.
 struct ItemName {
   std::string price_list_id;

@@ -166,6 +166,8 @@ common::ServiceDefinition PricingTermsServiceDefinition(PricingSettings settings
     services.push_back(std::make_unique<QuoteServiceImpl>(runtime, accounts));
     return services;
   };
+  definition.access = {
+      {"accord.pricing.v1.*", common::MethodAccess::AnyRole()}};  // roles in the logic
   return definition;
 }
 

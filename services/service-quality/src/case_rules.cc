@@ -5,6 +5,7 @@
 
 #include "accord/common/ids.h"
 #include "accord/common/money.h"
+#include "accord/common/resource_name.h"
 
 namespace accord::quality {
 namespace {
@@ -220,17 +221,7 @@ absl::Status CheckCompensation(const CompensationLimits& limits, const common::P
 
 absl::StatusOr<std::string> ParseSimpleName(std::string_view name, std::string_view collection,
                                             const std::string& field) {
-  const std::string prefix = std::string(collection) + "/";
-  const std::string example = prefix + "{id}";
-  if (name.empty()) return common::InvalidArgument(field, "required, e.g. " + example);
-  if (name.substr(0, prefix.size()) != prefix) {
-    return common::InvalidArgument(field, "must look like " + example);
-  }
-  const std::string id = Lower(name.substr(prefix.size()));
-  if (!common::IsUuid(id)) {
-    return common::InvalidArgument(field, "the id in " + example + " must be a UUID");
-  }
-  return id;
+  return common::ParseTopName(name, collection, field);
 }
 
 absl::StatusOr<std::string> ParseCaseName(std::string_view name, const std::string& field) {

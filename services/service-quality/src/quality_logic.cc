@@ -11,6 +11,7 @@
 #include "accord/common/idempotency.h"
 #include "accord/common/ids.h"
 #include "accord/common/paging.h"
+#include "accord/common/resource_name.h"
 
 namespace accord::quality {
 namespace {
@@ -259,11 +260,7 @@ void FillPage(const common::PageTokenCodec& tokens, const ListStart& list, Page<
       common::NextPageToken(tokens, list.start, page.items.size(), page.keys));
 }
 
-absl::Status CheckEtag(const std::string& supplied, const std::string& name,
-                       const std::string& current) {
-  if (supplied != current) return common::EtagMismatch(name);
-  return absl::OkStatus();
-}
+using common::CheckEtag;
 
 void RequireEtagAndRequestId(const std::string& etag, const std::string& request_id,
                              common::Violations& violations) {

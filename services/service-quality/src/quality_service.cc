@@ -148,6 +148,8 @@ common::ServiceDefinition QualityServiceDefinition(QualityOptions options) {
     services.push_back(std::make_unique<SignalServiceImpl>(core));
     return services;
   };
+  definition.access = {
+      {"accord.quality.v1.*", common::MethodAccess::AnyRole()}};  // roles in the logic
   return definition;
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -182,12 +183,14 @@ class EventStreamTest : public ::testing::Test {
   }
 
   // Runtime + tail + EventService on an in-process gRPC server.
-  void StartService(EventServiceOptions options = {}) {
+  void StartService(EventServiceOptions options = {},
+                    const std::function<void(ServiceSettings&)>& adjust = nullptr) {
     ServiceDefinition definition;
     definition.name = kSchema;
     definition.schema = kSchema;
-    auto runtime = Runtime::Create(
-        accord::testing::TestSettings(definition, db_.url(), redis_server_.url()), {});
+    auto settings = accord::testing::TestSettings(definition, db_.url(), redis_server_.url());
+    if (adjust) adjust(settings);
+    auto runtime = Runtime::Create(settings, {});
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
     tail_ = std::make_unique<StreamTail>(TailOptions(), runtime_->redis());
@@ -606,6 +609,36 @@ TEST_F(EventStreamTest, OnlyIntegrationAndAdminMaySubscribe) {
   ev::SubscribeResponse response;
   EXPECT_FALSE(reader->Read(&response));
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// Issue 18 item 11, for subscriptions: set-up waits for a worker no longer than any call does.
+TEST_F(EventStreamTest, ASubscriptionWhoseSetUpFindsNoWorkerInTimeIsUnavailable) {
+  StartService({}, [](ServiceSettings& settings) {
+    settings.worker_threads = 1;
+    settings.point_read_workers = 0;
+    settings.pg.acquire_timeout = 200ms;
+  });
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<void> started;
+  ASSERT_TRUE(runtime_->workers().Submit([&started, released] {
+    started.set_value();
+    released.wait();
+  }));
+  started.get_future().wait();  // the only worker is stuck
+  {
+    Subscriber blocked(*stub_, Token(Role::kIntegration), ev::SubscribeRequest{});
+    ASSERT_TRUE(blocked.WaitDone());
+    EXPECT_EQ(blocked.status().error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_EQ(accord::testing::ReasonOf(blocked.status()), "WORKERS_BUSY");
+  }
+  release.set_value();
+  // With the worker free again, subscriptions are set up as before.
+  const auto before = TimeUtil::GetCurrentTime() - TimeUtil::SecondsToDuration(5);
+  Write(1);
+  ASSERT_TRUE(AllPublished());
+  Subscriber subscriber(*stub_, Token(Role::kIntegration), Since(before));
+  EXPECT_TRUE(subscriber.WaitFor(1));
 }
 
 TEST_F(EventStreamTest, BadStartPositionsAreRejected) {

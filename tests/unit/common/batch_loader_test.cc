@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -245,6 +246,50 @@ TEST(BatchLoaderTest, ConcurrentCallersEachGetTheirOwnKeysResult) {
   }
   // 1600 keys arrived faster than 1 ms fetches could answer them one by one.
   EXPECT_LT(fetches.load(), kCallers * kEach);
+}
+
+}  // namespace
+}  // namespace accord::common
+
+namespace accord::common {
+namespace {
+
+// Issue 18 item 11, for cache misses: a key queued while serving a call waits no longer than the
+// call's queue deadline when the loader stays busy, and is then answered without being fetched.
+TEST(BatchLoaderTest, AKeyQueuedPastItsCallsQueueDeadlineIsAnsweredUnfetched) {
+  RecordingFetch fetch;
+  Loader loader(OneThread(), std::ref(fetch));
+  Results results;
+  ASSERT_TRUE(HoldAFetchInFlight(fetch, loader, results, "in-flight"));
+  QueueDeadline bounded;
+  bounded.at = QueueDeadline::Clock::now() + 100ms;
+  bounded.bound = 100ms;
+  QueueDeadline callers = bounded;
+  callers.callers = true;
+  {
+    ScopedQueueDeadline scope(bounded);
+    loader.Load("late", results.For("late"));
+  }
+  {
+    ScopedQueueDeadline scope(callers);
+    loader.Load("late-caller", results.For("late-caller"));
+  }
+  loader.Load("unbounded", results.For("unbounded"));  // no call's deadline: waits its turn
+  ASSERT_TRUE(results.Wait(2));                        // while the fetch is still held
+  std::map<std::string, absl::Status> answered;
+  for (const auto& [key, result] : results.all()) answered[key] = result.status();
+  EXPECT_EQ(answered["late"].code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(answered["late"]), "WORKERS_BUSY");
+  EXPECT_EQ(answered["late-caller"].code(), absl::StatusCode::kDeadlineExceeded);
+  fetch.Release();
+  ASSERT_TRUE(results.Wait(4));
+  for (const auto& [key, result] : results.all()) {
+    if (key == "unbounded" || key == "in-flight") EXPECT_TRUE(result.ok()) << key;
+  }
+  // The late keys were never fetched.
+  for (const auto& batch : fetch.batches()) {
+    for (const auto& key : batch) EXPECT_EQ(key.rfind("late", 0), std::string::npos) << key;
+  }
 }
 
 }  // namespace

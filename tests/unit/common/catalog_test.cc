@@ -22,13 +22,16 @@ std::string ReadFile(const std::filesystem::path& path) {
   return text.str();
 }
 
-// The C++ sources of every service, under ACCORD_SOURCE_DIR.
+// The C++ sources of every service and example, under ACCORD_SOURCE_DIR.
 std::vector<std::filesystem::path> ServiceSources() {
-  const auto services = std::filesystem::path(ACCORD_SOURCE_DIR) / "services";
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(services)) {
-    const auto extension = entry.path().extension();
-    if (extension == ".cc" || extension == ".h") files.push_back(entry.path());
+  for (const char* root : {"services", "examples"}) {
+    const auto dir = std::filesystem::path(ACCORD_SOURCE_DIR) / root;
+    if (!std::filesystem::exists(dir)) continue;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+      const auto extension = entry.path().extension();
+      if (extension == ".cc" || extension == ".h") files.push_back(entry.path());
+    }
   }
   return files;
 }

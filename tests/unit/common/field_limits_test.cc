@@ -25,6 +25,7 @@
 #include "accord/contact/v1/engagement.pb.h"
 #include "accord/contact/v1/stewardship.pb.h"
 #include "accord/events/v1/events.pb.h"
+#include "accord/example/v1/example.pb.h"
 #include "accord/pricing/v1/price_list.pb.h"
 #include "accord/pricing/v1/pricing_policy.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
@@ -69,6 +70,7 @@ const std::vector<const Descriptor*>& Anchors() {
       quality::v1::GetServiceReportRequest::descriptor(),
       quality::v1::SlaPolicy::descriptor(),
       quality::v1::Survey::descriptor(),
+      example::v1::EchoRequest::descriptor(),
   };
   return kAnchors;
 }

@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <future>
+#include <mutex>
+
+#include "support/gate.h"
 
 namespace accord::common {
 namespace {
@@ -58,6 +63,67 @@ TEST(WorkerPoolTest, DeadlineAlreadyPassedIsNeverStarted) {
   ASSERT_TRUE(pool.Submit([&] { ran = true; }, std::chrono::steady_clock::now() - 1ms,
                           [&] { expired.set_value(); }));
   EXPECT_EQ(expired.get_future().wait_for(2s), std::future_status::ready);
+  pool.Shutdown();
+  EXPECT_FALSE(ran.load());
+}
+
+}  // namespace
+}  // namespace accord::common
+
+namespace accord::common {
+namespace {
+
+constexpr auto kNoDeadline = WorkerPool::Clock::time_point::max();
+
+TEST(WorkerPoolLanesTest, PointReadsRunOnTheReservedWorkersWhileOthersHoldTheRest) {
+  WorkerPool pool(3, 100, {.reserved_for_point_reads = 1, .max_expensive = 0});
+  testing::Gate gate;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        pool.Submit([&gate] { gate.Hold(); }, kNoDeadline, nullptr, WorkerPool::Lane::kDefault));
+  }
+  ASSERT_TRUE(gate.AwaitHeld(2));  // the third waits: one worker is kept for point reads
+  std::promise<void> read;
+  ASSERT_TRUE(
+      pool.Submit([&] { read.set_value(); }, kNoDeadline, nullptr, WorkerPool::Lane::kPointRead));
+  EXPECT_EQ(read.get_future().wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(gate.held(), 2);
+  EXPECT_EQ(pool.queued(), 1u);
+  gate.Open();
+  pool.Shutdown();
+  EXPECT_EQ(pool.queued(), 0u);
+}
+
+TEST(WorkerPoolLanesTest, ExpensiveTasksRunAtMostMaxExpensiveAtOnceAndOthersPassThem) {
+  WorkerPool pool(4, 100, {.reserved_for_point_reads = 0, .max_expensive = 2});
+  testing::Gate gate;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        pool.Submit([&gate] { gate.Hold(); }, kNoDeadline, nullptr, WorkerPool::Lane::kExpensive));
+  }
+  ASSERT_TRUE(gate.AwaitHeld(2));
+  std::promise<void> ordinary;
+  ASSERT_TRUE(
+      pool.Submit([&] { ordinary.set_value(); }, kNoDeadline, nullptr, WorkerPool::Lane::kDefault));
+  EXPECT_EQ(ordinary.get_future().wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(gate.held(), 2);
+  EXPECT_EQ(pool.queued(), 1u);  // the third expensive task
+  gate.Open();
+  pool.Shutdown();
+}
+
+TEST(WorkerPoolLanesTest, AnExpensiveTaskWaitingForItsLaneStillExpiresAtItsDeadline) {
+  WorkerPool pool(2, 100, {.reserved_for_point_reads = 0, .max_expensive = 1});
+  testing::Gate gate;
+  ASSERT_TRUE(
+      pool.Submit([&gate] { gate.Hold(); }, kNoDeadline, nullptr, WorkerPool::Lane::kExpensive));
+  ASSERT_TRUE(gate.AwaitHeld(1));
+  std::promise<void> expired;
+  std::atomic<bool> ran{false};
+  ASSERT_TRUE(pool.Submit([&] { ran = true; }, WorkerPool::Clock::now() + 50ms,
+                          [&] { expired.set_value(); }, WorkerPool::Lane::kExpensive));
+  EXPECT_EQ(expired.get_future().wait_for(5s), std::future_status::ready);
+  gate.Open();
   pool.Shutdown();
   EXPECT_FALSE(ran.load());
 }

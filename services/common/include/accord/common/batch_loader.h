@@ -7,8 +7,14 @@
 // wake-ups exactly when they are scarce.
 //
 // Callbacks run on a loader thread; they must be quick and must not block (finish an RPC, say).
+//
+// A key queued while serving a call (under a ScopedQueueDeadline, queue_deadline.h) waits no
+// longer than that call's queue deadline: when every loader thread stays busy (say behind a lock
+// in the database), it is answered with the deadline's status instead of being fetched.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -24,6 +30,7 @@
 #include "accord/common/errors.h"
 #include "accord/common/log.h"
 #include "accord/common/metrics.h"
+#include "accord/common/queue_deadline.h"
 #include "accord/common/thread_name.h"
 
 namespace accord::common {
@@ -57,6 +64,7 @@ class BatchLoader {
     if (options_.max_batch < 1) options_.max_batch = 1;
     threads_.reserve(options_.threads);
     for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Run(); });
+    sweeper_ = std::thread([this] { Sweep(); });
   }
   ~BatchLoader() { Shutdown(); }
   BatchLoader(const BatchLoader&) = delete;
@@ -66,6 +74,7 @@ class BatchLoader {
   // with RESOURCE_EXHAUSTED when the queue is full or UNAVAILABLE when shutting down.
   void Load(std::string key, Done done) {
     absl::Status refused;
+    bool sooner = false;
     {
       std::lock_guard lock(mutex_);
       if (stopping_) {
@@ -73,7 +82,11 @@ class BatchLoader {
       } else if (waiting_.size() >= options_.max_queue) {
         refused = absl::ResourceExhaustedError("the server is overloaded; retry with backoff");
       } else {
-        waiting_.push_back({std::move(key), std::move(done)});
+        const QueueDeadline* deadline = CurrentQueueDeadline();
+        waiting_.push_back(
+            {std::move(key), std::move(done), deadline != nullptr ? *deadline : QueueDeadline{}});
+        sooner = waiting_.back().deadline.at < next_sweep_;
+        if (sooner) next_sweep_ = waiting_.back().deadline.at;
       }
     }
     if (!refused.ok()) {
@@ -81,6 +94,7 @@ class BatchLoader {
       return;
     }
     ready_.notify_one();
+    if (sooner) sweep_wake_.notify_one();
   }
 
   // Fetches what is queued, then joins the threads.
@@ -94,13 +108,54 @@ class BatchLoader {
       if (thread.joinable()) thread.join();
     }
     threads_.clear();
+    {
+      std::lock_guard lock(mutex_);
+      sweeper_stop_ = true;
+    }
+    sweep_wake_.notify_all();
+    if (sweeper_.joinable()) sweeper_.join();
   }
 
  private:
   struct Waiting {
     std::string key;
     Done done;
+    QueueDeadline deadline;
   };
+
+  // Answers the keys whose queue deadline passed before a loader thread took them.
+  void Sweep() {
+    NameCurrentThread("sweep-" + options_.name);
+    std::unique_lock lock(mutex_);
+    while (!sweeper_stop_) {
+      const auto now = QueueDeadline::Clock::now();
+      std::vector<Waiting> late;
+      auto next = QueueDeadline::Clock::time_point::max();
+      for (auto it = waiting_.begin(); it != waiting_.end();) {
+        if (it->deadline.at <= now) {
+          late.push_back(std::move(*it));
+          it = waiting_.erase(it);
+        } else {
+          next = std::min(next, it->deadline.at);
+          ++it;
+        }
+      }
+      next_sweep_ = next;
+      if (!late.empty()) {
+        lock.unlock();
+        for (auto& waiting : late) {
+          waiting.done(waiting.deadline.Expired("a read of the " + options_.name + " loader"));
+        }
+        lock.lock();
+        continue;
+      }
+      if (next == QueueDeadline::Clock::time_point::max()) {
+        sweep_wake_.wait(lock);
+      } else {
+        sweep_wake_.wait_until(lock, next);
+      }
+    }
+  }
 
   void Run() {
     NameCurrentThread("load-" + options_.name);
@@ -160,6 +215,10 @@ class BatchLoader {
   std::deque<Waiting> waiting_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+  std::condition_variable sweep_wake_;
+  QueueDeadline::Clock::time_point next_sweep_ = QueueDeadline::Clock::time_point::max();
+  bool sweeper_stop_ = false;
+  std::thread sweeper_;
 };
 
 }  // namespace accord::common

@@ -30,7 +30,9 @@
 #include <thread>
 #include <vector>
 
+#include "accord/common/method_access.h"
 #include "accord/common/metrics.h"
+#include "accord/common/queue_deadline.h"
 #include "accord/common/redis.h"
 #include "accord/common/server.h"
 #include "accord/common/v1/event.pb.h"
@@ -142,6 +144,12 @@ class EventServiceImpl final : public accord::events::v1::EventService::Callback
                    EventServiceOptions options = {});
   ~EventServiceImpl() override;
 
+  // Registered with its role rule, integration or admin, by GrpcServer::Start.
+  static constexpr std::string_view kSubscribeMethod = "accord.events.v1.EventService/Subscribe";
+  static MethodAccess SubscribeAccess() {
+    return MethodAccess::Only({Role::kIntegration, Role::kAdmin});
+  }
+
   grpc::ServerWriteReactor<accord::events::v1::SubscribeResponse>* Subscribe(
       grpc::CallbackServerContext* context,
       const accord::events::v1::SubscribeRequest* request) override;
@@ -156,6 +164,9 @@ class EventServiceImpl final : public accord::events::v1::EventService::Callback
 
   // Runs `task` on the worker pool; the destructor waits for such tasks (they use this object).
   bool Submit(std::function<void()> task);
+  // As above, but `expired` runs instead of `task` when no worker started it by `deadline`.
+  bool Submit(std::function<void()> task, const QueueDeadline& deadline,
+              std::function<void()> expired);
 
   Runtime& runtime_;
   StreamTail& tail_;

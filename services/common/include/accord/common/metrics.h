@@ -85,6 +85,11 @@ class MetricsRegistry {
   std::vector<std::function<void()>> hooks_;
 };
 
+// process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,
+// process_open_fds, process_max_fds, process_start_time_seconds (read from /proc at each scrape)
+// and accord_build_info{version,commit}, once per registry. MetricsHttpServer::Start calls it.
+void ExportProcessMetrics(MetricsRegistry& registry);
+
 // A minimal HTTP/1.1 server answering GET /metrics (and GET /healthz with 200) on its own thread.
 class MetricsHttpServer {
  public:

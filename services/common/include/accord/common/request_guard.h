@@ -16,14 +16,20 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "accord/common/method_access.h"
 
 namespace accord::common {
 
 class Runtime;
 class RpcMethod;
+class CallObserverFactory;
 
-// Wraps every callback method of `service`; a method already wrapped is left as it is.
-void GuardService(grpc::Service& service, Runtime& runtime);
+// Wraps every method of `service` so that each call is authenticated and checked against the
+// method's role rule (method_access.h) before its handler runs, and is observed by `observers`
+// (call_observer.h). Fails, serving nothing, for a method without a rule in `access`, or one the
+// runtime cannot serve (async, client streams). A method already wrapped is left as it is.
+absl::Status GuardService(grpc::Service& service, Runtime& runtime, const AccessRules& access,
+                          CallObserverFactory& observers);
 
 // For methods served on raw bytes: parses `bytes` into `message` and checks its text as the
 // guard does, counting and logging a refusal under `method`.

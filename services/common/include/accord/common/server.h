@@ -24,15 +24,18 @@
 #include "absl/status/statusor.h"
 #include "accord/common/auth.h"
 #include "accord/common/config.h"
+#include "accord/common/method_access.h"
 #include "accord/common/metrics.h"
 #include "accord/common/migrations.h"
 #include "accord/common/page_token.h"
 #include "accord/common/pg.h"
 #include "accord/common/redis.h"
+#include "accord/common/tls.h"
 #include "accord/common/worker_pool.h"
 
 namespace accord::common {
 
+class CallerLimiter;
 class OutboxRelay;
 class StreamTail;
 class EventServiceImpl;
@@ -43,13 +46,17 @@ struct ServiceSettings {
   std::string schema;        // Postgres schema, "account"
   std::string grpc_address;
   std::string metrics_address;
+  ServerTls tls;  // ACCORD_TLS_CERT_FILE etc. (tls.h); plaintext when unset
   PgOptions pg;
   RedisOptions redis;
   JwtOptions jwt;
   std::string page_token_secret;
   bool migrate_on_start = false;
   std::string log_level = "info";
-  int worker_threads = 8;  // ACCORD_WORKER_THREADS defaults to the pool size
+  int worker_threads = 8;      // ACCORD_WORKER_THREADS defaults to the pool size
+  int point_read_workers = 2;  // of worker_threads, kept for point reads (call_cost.h)
+  int max_expensive_calls = 4;
+  int max_expensive_calls_per_caller = 2;
   int read_batch_threads = 1;
   std::chrono::milliseconds health_interval{1000};
   std::chrono::milliseconds drain_delay{2000};
@@ -141,6 +148,14 @@ class Runtime {
       return absl::OkStatus();
     });
   }
+  // As above, for the method the call is for (registered with GrpcServer, see call_observer.h).
+  template <typename Response, typename Produce>
+  grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context, Response* response,
+                                    Produce produce) {
+    return Respond(context, MethodOf(*context), response, std::move(produce));
+  }
+  // The registered method a call is for; a shared "unregistered" one outside GrpcServer.
+  static RpcMethod& MethodOf(grpc::ServerContextBase& context);
   // As Unary above, but first runs `fast` inline; when it returns a status the call finishes
   // with it.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, RpcMethod& method,
@@ -159,6 +174,7 @@ class Runtime {
   std::unique_ptr<JwtVerifier> verifier_;
   PageTokenCodec page_tokens_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<CallerLimiter> expensive_callers_;
   std::unique_ptr<OutboxRelay> relay_;
   std::unique_ptr<StreamTail> tail_;
   std::unique_ptr<VersionedCache> cache_;
@@ -174,9 +190,11 @@ inline constexpr char kLivenessHealthName[] = "liveness";
 // A started gRPC server plus its metrics endpoint and health monitors.
 class GrpcServer {
  public:
-  // Listens on settings().grpc_address (port 0 picks a free one) and metrics_address.
+  // Listens on settings().grpc_address (port 0 picks a free one) and metrics_address. Every
+  // method of `services` needs its rule in `access` (method_access.h), or nothing is served.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(Runtime& runtime,
-                                                           std::vector<grpc::Service*> services);
+                                                           std::vector<grpc::Service*> services,
+                                                           const AccessRules& access);
   ~GrpcServer();
 
   int port() const { return port_; }
@@ -214,13 +232,31 @@ struct ServiceDefinition {
   std::function<const std::vector<Migration>&()> migrations;
   std::vector<PreparedStatement> statements;
   std::function<std::vector<std::unique_ptr<grpc::Service>>(Runtime&)> make_services;
+  // Who may call each method (method_access.h); a method without a rule is not served.
+  AccessRules access;
 };
+
+// ServiceDefinition::make_services for services constructed from the runtime alone:
+// `definition.make_services = ServicesOf<AccountServiceImpl, TeamServiceImpl>;`
+template <typename... Service>
+std::vector<std::unique_ptr<grpc::Service>> ServicesOf(Runtime& runtime) {
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  (services.push_back(std::make_unique<Service>(runtime)), ...);
+  return services;
+}
 
 // Turns off abseil's mutex deadlock detection for this process. Debian builds abseil without
 // NDEBUG, which leaves detection on: every absl::Mutex lock inside gRPC then updates a global
 // lock graph (about 4% of a service's CPU under load). ServiceMain calls it first thing; the
 // benchmark's bare gRPC baseline calls it too, so that both sides run the same gRPC.
 void DisableMutexDeadlockDetection();
+
+// ACCORD_PG_URL, ACCORD_PG_POOL_SIZE and the PostgreSQL timeouts.
+PgOptions ReadPgOptions(ConfigReader& config, const std::string& service_name);
+
+// `<binary> migrate`: applies the service's migrations, reading only the PostgreSQL settings
+// (and ACCORD_LOG_LEVEL), so that a migration job needs no token secrets or Redis.
+int MigrateCommand(ConfigReader& config, const ServiceDefinition& definition);
 
 // `<binary> [serve|migrate] [--flag=value ...]`: the whole life of a service process.
 int ServiceMain(int argc, char** argv, const ServiceDefinition& definition);

@@ -8,6 +8,7 @@
 //                                record and round_robin spreads calls over them
 //   ACCORD_ACCOUNT_DEADLINE      per call (ms, default 2000)
 //   ACCORD_SERVICE_TOKEN[_FILE]  the calling service's own bearer token, for background work
+//   ACCORD_TLS_CA_FILE etc.      TLS and mutual TLS to the callee (tls.h)
 //
 // Identity: a call made while serving a user forwards that user's `authorization` header, so the
 // callee applies its own access rules to the user and never trusts the caller more than the
@@ -26,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "accord/common/config.h"
 #include "accord/common/server.h"
+#include "accord/common/tls.h"
 
 namespace accord::common {
 
@@ -44,6 +46,7 @@ struct ServiceClientOptions {
   std::chrono::milliseconds keepalive_time{60000};
   std::chrono::milliseconds keepalive_timeout{10000};
   std::string service_token;  // bearer token for background work; empty: none configured
+  ClientTls tls;              // ACCORD_TLS_CA_FILE etc. (tls.h); plaintext when unset
 };
 
 // Reads ACCORD_<SERVICE>_ADDRESS (default `default_address`), ACCORD_<SERVICE>_DEADLINE and
