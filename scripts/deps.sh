@@ -18,6 +18,9 @@ PACKAGES=(
   # service-quality: business-hours arithmetic in IANA time zones (date/tz.h, reads the system
   # /usr/share/zoneinfo from tzdata: Debian builds it with USE_OS_TZDB)
   libhowardhinnant-date-dev tzdata
+  # webhooks: libcurl POSTs the deliveries (http and https through OpenSSL, timeouts, no event
+  # loop of ours: a blocking client per delivery thread is all the worker needs)
+  libcurl4-openssl-dev
   # servers and clients for local runs and tests (PostgreSQL binaries: /usr/lib/postgresql/15/bin)
   postgresql-15 redis-server redis-tools nghttp2-client
 )
