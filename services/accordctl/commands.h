@@ -17,5 +17,6 @@ void RegisterPriceListCommands(Registry& registry);
 void RegisterTradingTermsCommands(Registry& registry);
 void RegisterQuoteCommands(Registry& registry);
 void RegisterQualityCommands(Registry& registry);
+void RegisterWebhookCommands(Registry& registry);
 
 }  // namespace accord::accordctl
