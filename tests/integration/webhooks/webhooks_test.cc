@@ -7,9 +7,12 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <set>
+#include <thread>
 
 #include "accord/account/v1/account.grpc.pb.h"
 #include "accord/events/v1/events.grpc.pb.h"
@@ -127,6 +130,20 @@ class WebhooksTest : public ::testing::Test {
     return {response.deliveries().begin(), response.deliveries().end()};
   }
 
+  // The deliveries once `count` of them are settled (none pending): the receiver sees a request
+  // before the worker records its answer.
+  std::vector<v1::WebhookDelivery> SettledDeliveries(const v1::Webhook& webhook, size_t count) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (true) {
+      auto deliveries = Deliveries(webhook);
+      const size_t settled = std::count_if(deliveries.begin(), deliveries.end(), [](const auto& d) {
+        return d.state() != v1::DELIVERY_STATE_PENDING;
+      });
+      if (settled >= count || std::chrono::steady_clock::now() > until) return deliveries;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
+
   // Every account event of the account service, in its order: (subject, event id).
   std::vector<std::pair<std::string, std::string>> AccountEvents(size_t expected) {
     auto events = events::v1::EventService::NewStub(account_.channel());
@@ -166,6 +183,15 @@ TEST_F(WebhooksTest, AccountEventsArriveSignedAndVerifiable) {
   ASSERT_TRUE(stub_->GetWebhook(AsIntegration().get(), get, &fetched).ok());
   EXPECT_TRUE(fetched.secret().empty());
   EXPECT_EQ(fetched.url(), receiver.url());
+  // At rest the secret is sealed: its bytes appear nowhere in the row.
+  {
+    pqxx::connection connection(webhooks_db_.url());
+    pqxx::work work(connection);
+    const auto row = work.exec1("SELECT sealed_secret, attributes FROM webhooks.webhooks");
+    EXPECT_EQ(pqxx::binarystring(row[0]).str().find(kSecret), std::string::npos);
+    EXPECT_EQ(pqxx::binarystring(row[1]).str().find(kSecret), std::string::npos);
+    EXPECT_GT(pqxx::binarystring(row[0]).size(), std::string(kSecret).size());
+  }
 
   auto account = CreateAccount("Signed Ltd");
   Rename(account, "Signed Holdings Ltd");
@@ -194,7 +220,7 @@ TEST_F(WebhooksTest, AccountEventsArriveSignedAndVerifiable) {
   EXPECT_EQ(nlohmann::json::parse(requests[1].body)["type"], "accord.account.v1.AccountUpdated");
 
   // The log shows each delivery's one successful attempt.
-  auto deliveries = Deliveries(webhook);
+  auto deliveries = SettledDeliveries(webhook, 2);
   ASSERT_EQ(deliveries.size(), 2u);
   for (const auto& delivery : deliveries) {
     EXPECT_EQ(delivery.state(), v1::DELIVERY_STATE_DELIVERED);
@@ -238,7 +264,7 @@ TEST_F(WebhooksTest, AReceiverThatFailsTimesOutAndRecoversGetsEveryEventInOrderP
 
   // The retries are in the log: two 500s and a timeout (no status) before a 200.
   int failed_with_500 = 0, timed_out = 0, retried = 0;
-  for (const auto& delivery : Deliveries(webhook)) {
+  for (const auto& delivery : SettledDeliveries(webhook, 5)) {
     EXPECT_EQ(delivery.state(), v1::DELIVERY_STATE_DELIVERED);
     if (delivery.attempts_size() > 1) ++retried;
     for (const auto& attempt : delivery.attempts()) {

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "accord/common/errors.h"
+#include "accord/webhooks/v1/webhooks.grpc.pb.h"
 #include "delivery_worker.h"
+#include "google/api/annotations.pb.h"
 #include "secret_box.h"
 
 namespace accord::webhooks {
@@ -141,6 +143,32 @@ TEST(SecretBoxTest, OpensOnlyForTheWebhookItWasSealedFor) {
   EXPECT_EQ(*opened, "whsec-test-0123456789");
   EXPECT_FALSE(box->Open(sealed, "w2").ok());
   EXPECT_FALSE(SecretBox::Create("c2hvcnQ=").ok());
+}
+
+// AIP-127: the gateway transcodes by these, so every method needs its route.
+TEST(HttpRoutesTest, EveryMethodHasItsRoute) {
+  const auto* service = v1::Webhook::descriptor()->file()->FindServiceByName("WebhookService");
+  ASSERT_NE(service, nullptr);
+  ASSERT_EQ(service->method_count(), 7);
+  std::map<std::string, std::string> routes;
+  for (int i = 0; i < service->method_count(); ++i) {
+    const auto* method = service->method(i);
+    ASSERT_TRUE(method->options().HasExtension(google::api::http)) << method->name();
+    const auto& rule = method->options().GetExtension(google::api::http);
+    std::string route;
+    if (!rule.get().empty()) route = "GET " + rule.get();
+    if (!rule.post().empty()) route = "POST " + rule.post();
+    if (!rule.patch().empty()) route = "PATCH " + rule.patch();
+    if (!rule.delete_().empty()) route = "DELETE " + rule.delete_();
+    routes[method->name()] = route;
+  }
+  EXPECT_EQ(routes["CreateWebhook"], "POST /v1/webhooks");
+  EXPECT_EQ(routes["GetWebhook"], "GET /v1/{name=webhooks/*}");
+  EXPECT_EQ(routes["ListWebhooks"], "GET /v1/webhooks");
+  EXPECT_EQ(routes["UpdateWebhook"], "PATCH /v1/{webhook.name=webhooks/*}");
+  EXPECT_EQ(routes["DeleteWebhook"], "DELETE /v1/{name=webhooks/*}");
+  EXPECT_EQ(routes["ListWebhookDeliveries"], "GET /v1/{parent=webhooks/*}/deliveries");
+  EXPECT_EQ(routes["RedeliverWebhookEvent"], "POST /v1/{name=webhooks/*}:redeliver");
 }
 
 }  // namespace
