@@ -102,11 +102,12 @@ int Print(const Invocation& inv, const Message& message) {
   return kExitOk;
 }
 
-// Sets page_size and page_token from the flags (the webhooks' lists have no filter or order);
+// Sets filter, page_size and page_token from the flags (the webhooks' lists have one order);
 // false (after a usage error) on a bad size.
 template <typename Request>
 bool FillPage(const Invocation& inv, Request* request) {
   request->set_page_token(inv.args.GetOr("page-token", ""));
+  request->set_filter(inv.args.GetOr("filter", ""));
   const std::string text = inv.args.GetOr("page-size", "0");
   const auto size = ParseInt(text, 0, std::numeric_limits<int32_t>::max());
   if (size)
@@ -271,6 +272,9 @@ void RegisterWebhookCommands(Registry& registry) {
     return cli::WithRpcFlags(std::move(flags));
   };
   const std::vector<FlagSpec> page_flags = cli::WithRpcFlags({
+      {"filter", "F",
+       "Filter expression (README \"Filtering\"): state; deliveries also event_id, "
+       "event_type, subject."},
       {"page-size", "N", "Items per page (server default 50, at most 1000)."},
       {"page-token", "T", "Continue from a previous page."},
       {"all", "", "Follow next_page_token until the last page."},

@@ -126,15 +126,22 @@ absl::StatusOr<Webhook> PgWebhookRepository::Get(const std::string& id) {
 }
 
 absl::StatusOr<std::vector<Webhook>> PgWebhookRepository::List(
-    const std::optional<std::string>& after_id, int limit) {
+    const common::filter::SqlFilter& filter, const std::optional<std::string>& after_id,
+    int limit) {
+  std::vector<std::string> params = filter.params;
+  std::string statement =
+      std::string("SELECT ") + kColumns + " FROM webhooks.webhooks t WHERE true";
+  if (!filter.where.empty()) statement += " AND " + filter.where;
+  if (after_id) {
+    params.push_back(*after_id);
+    statement += " AND t.id > $" + std::to_string(params.size()) + "::uuid";
+  }
+  params.push_back(std::to_string(limit));
+  statement += " ORDER BY t.id LIMIT $" + std::to_string(params.size()) + "::int";
   std::vector<Webhook> out;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        auto rows = transaction.exec_params(
-            std::string("SELECT ") + kColumns +
-                " FROM webhooks.webhooks t WHERE ($1::uuid IS NULL OR t.id > $1::uuid) "
-                "ORDER BY t.id LIMIT $2",
-            after_id, limit);
+        auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
         for (const auto& row : rows) {
           ACCORD_ASSIGN_OR_RETURN(Webhook webhook, RowToWebhook(row));
           out.push_back(std::move(webhook));
@@ -187,17 +194,26 @@ absl::StatusOr<Webhook> PgWebhookRepository::Delete(const std::string& id, const
 }
 
 absl::StatusOr<std::vector<v1::WebhookDelivery>> PgWebhookRepository::ListDeliveries(
-    const std::string& webhook_id, const std::optional<int64_t>& before_id, int limit) {
+    const std::string& webhook_id, const common::filter::SqlFilter& filter,
+    const std::optional<int64_t>& before_id, int limit) {
+  std::vector<std::string> params = filter.params;
+  params.push_back(webhook_id);
+  std::string statement = std::string("SELECT ") + kDeliveryColumns +
+                          " FROM webhooks.deliveries d WHERE d.webhook_id = $" +
+                          std::to_string(params.size()) + "::uuid";
+  if (!filter.where.empty()) statement += " AND " + filter.where;
+  if (before_id) {
+    params.push_back(std::to_string(*before_id));
+    statement += " AND d.id < $" + std::to_string(params.size()) + "::bigint";
+  }
+  params.push_back(std::to_string(limit));
+  statement += " ORDER BY d.id DESC LIMIT $" + std::to_string(params.size()) + "::int";
   std::vector<v1::WebhookDelivery> out;
   ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
     auto found =
         transaction.exec_params("SELECT 1 FROM webhooks.webhooks WHERE id = $1::uuid", webhook_id);
     if (found.empty()) return common::NotFound(WebhookName(webhook_id));
-    auto rows = transaction.exec_params(
-        std::string("SELECT ") + kDeliveryColumns +
-            " FROM webhooks.deliveries d WHERE d.webhook_id = $1::uuid AND "
-            "($2::bigint IS NULL OR d.id < $2::bigint) ORDER BY d.id DESC LIMIT $3",
-        webhook_id, before_id, limit);
+    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
     std::map<int64_t, size_t> index;
     for (const auto& row : rows) {
       index[row[0].as<int64_t>()] = out.size();

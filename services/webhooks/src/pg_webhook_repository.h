@@ -15,14 +15,16 @@ class PgWebhookRepository final : public WebhookRepository {
 
   absl::StatusOr<Webhook> Create(const Webhook& webhook, const WriteMeta& meta) override;
   absl::StatusOr<Webhook> Get(const std::string& id) override;
-  absl::StatusOr<std::vector<Webhook>> List(const std::optional<std::string>& after_id,
+  absl::StatusOr<std::vector<Webhook>> List(const common::filter::SqlFilter& filter,
+                                            const std::optional<std::string>& after_id,
                                             int limit) override;
   absl::StatusOr<Webhook> Update(const std::string& id, const Mutation& mutate,
                                  const WriteMeta& meta) override;
   absl::StatusOr<Webhook> Delete(const std::string& id, const Check& check,
                                  const WriteMeta& meta) override;
   absl::StatusOr<std::vector<v1::WebhookDelivery>> ListDeliveries(
-      const std::string& webhook_id, const std::optional<int64_t>& before_id, int limit) override;
+      const std::string& webhook_id, const common::filter::SqlFilter& filter,
+      const std::optional<int64_t>& before_id, int limit) override;
   absl::StatusOr<v1::WebhookDelivery> Redeliver(const std::string& webhook_id,
                                                 const std::string& event_id,
                                                 const WriteMeta& meta) override;

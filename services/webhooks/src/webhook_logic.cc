@@ -4,8 +4,10 @@
 
 #include "absl/strings/numbers.h"
 #include "accord/common/errors.h"
+#include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/ids.h"
+#include "accord/common/list_query.h"
 #include "accord/common/paging.h"
 
 namespace accord::webhooks {
@@ -16,6 +18,27 @@ void Collect(const absl::Status& status, common::Violations& violations) {
   for (auto& violation : common::FieldViolationsOf(status)) {
     violations.Add(violation.field, violation.description);
   }
+}
+
+const common::filter::Schema& WebhookFilterSchema() {
+  using common::filter::FieldType;
+  static const common::filter::Schema schema{{
+      {"state", "t.state", FieldType::kEnum,
+       common::FilterEnumValues(v1::WebhookState_descriptor(), "WEBHOOK_STATE_")},
+  }};
+  return schema;
+}
+
+const common::filter::Schema& DeliveryFilterSchema() {
+  using common::filter::FieldType;
+  static const common::filter::Schema schema{{
+      {"state", "d.state", FieldType::kEnum,
+       common::FilterEnumValues(v1::DeliveryState_descriptor(), "DELIVERY_STATE_")},
+      {"event_id", "d.event_id", FieldType::kString},
+      {"event_type", "d.event_type", FieldType::kString},
+      {"subject", "d.subject", FieldType::kString},
+  }};
+  return schema;
 }
 
 }  // namespace
@@ -48,16 +71,20 @@ absl::StatusOr<Webhook> WebhookLogic::Get(const common::Principal& caller,
 absl::StatusOr<v1::ListWebhooksResponse> WebhookLogic::List(
     const common::Principal& caller, const v1::ListWebhooksRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckManage(caller));
-  ACCORD_ASSIGN_OR_RETURN(
-      common::PageStart start,
-      common::StartPage(tokens_, request.page_size(), request.page_token(), "webhooks"));
+  ACCORD_ASSIGN_OR_RETURN(common::filter::SqlFilter filter,
+                          common::filter::Compile(request.filter(), WebhookFilterSchema()));
+  ACCORD_ASSIGN_OR_RETURN(common::PageStart start,
+                          common::StartPage(tokens_, request.page_size(), request.page_token(),
+                                            "webhooks\n" + request.filter()));
   std::optional<std::string> after;
   if (start.after && !start.after->empty()) after = start.after->back();
-  ACCORD_ASSIGN_OR_RETURN(auto webhooks, repository_.List(after, start.limit + 1));
+  ACCORD_ASSIGN_OR_RETURN(auto webhooks, repository_.List(filter, after, start.limit + 1));
   v1::ListWebhooksResponse response;
   std::vector<std::vector<std::string>> keys;
   for (const auto& webhook : webhooks) {
-    keys.push_back({*ParseWebhookName(webhook.name(), "name")});
+    // (sort key, id): both the id here, the lists' one order.
+    const std::string id = *ParseWebhookName(webhook.name(), "name");
+    keys.push_back({id, id});
   }
   const size_t returned = common::RowsToReturn(start, webhooks.size());
   for (size_t i = 0; i < returned; ++i) *response.add_webhooks() = webhooks[i];
@@ -137,9 +164,11 @@ absl::StatusOr<v1::ListWebhookDeliveriesResponse> WebhookLogic::ListDeliveries(
     const common::Principal& caller, const v1::ListWebhookDeliveriesRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckManage(caller));
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseWebhookName(request.parent(), "parent"));
-  ACCORD_ASSIGN_OR_RETURN(
-      common::PageStart start,
-      common::StartPage(tokens_, request.page_size(), request.page_token(), "deliveries/" + id));
+  ACCORD_ASSIGN_OR_RETURN(common::filter::SqlFilter filter,
+                          common::filter::Compile(request.filter(), DeliveryFilterSchema()));
+  ACCORD_ASSIGN_OR_RETURN(common::PageStart start,
+                          common::StartPage(tokens_, request.page_size(), request.page_token(),
+                                            "deliveries/" + id + "\n" + request.filter()));
   std::optional<int64_t> before;
   if (start.after && !start.after->empty()) {
     int64_t value = 0;
@@ -148,11 +177,13 @@ absl::StatusOr<v1::ListWebhookDeliveriesResponse> WebhookLogic::ListDeliveries(
     }
     before = value;
   }
-  ACCORD_ASSIGN_OR_RETURN(auto deliveries, repository_.ListDeliveries(id, before, start.limit + 1));
+  ACCORD_ASSIGN_OR_RETURN(auto deliveries,
+                          repository_.ListDeliveries(id, filter, before, start.limit + 1));
   v1::ListWebhookDeliveriesResponse response;
   std::vector<std::vector<std::string>> keys;
   for (const auto& delivery : deliveries) {
-    keys.push_back({delivery.name().substr(delivery.name().rfind('/') + 1)});
+    const std::string id = delivery.name().substr(delivery.name().rfind('/') + 1);
+    keys.push_back({id, id});
   }
   const size_t returned = common::RowsToReturn(start, deliveries.size());
   for (size_t i = 0; i < returned; ++i) *response.add_deliveries() = deliveries[i];

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/filter.h"
 #include "accord/common/pg.h"
 #include "accord/common/v1/event.pb.h"
 #include "accord/common/write_meta.h"
@@ -48,8 +49,9 @@ class WebhookRepository {
   // `webhook` carries its name and secret; the secret is sealed, never returned.
   virtual absl::StatusOr<Webhook> Create(const Webhook& webhook, const WriteMeta& meta) = 0;
   virtual absl::StatusOr<Webhook> Get(const std::string& id) = 0;
-  // Up to `limit` webhooks in id (creation) order after `after_id`.
-  virtual absl::StatusOr<std::vector<Webhook>> List(const std::optional<std::string>& after_id,
+  // Up to `limit` webhooks matching `filter` in id (creation) order after `after_id`.
+  virtual absl::StatusOr<std::vector<Webhook>> List(const common::filter::SqlFilter& filter,
+                                                    const std::optional<std::string>& after_id,
                                                     int limit) = 0;
   // Locks the webhook, applies `mutate` and stores the result (a non-empty secret replaces the
   // stored one).
@@ -57,9 +59,10 @@ class WebhookRepository {
                                          const WriteMeta& meta) = 0;
   virtual absl::StatusOr<Webhook> Delete(const std::string& id, const Check& check,
                                          const WriteMeta& meta) = 0;
-  // Newest first, before `before_id`.
+  // Newest first, matching `filter`, before `before_id`.
   virtual absl::StatusOr<std::vector<v1::WebhookDelivery>> ListDeliveries(
-      const std::string& webhook_id, const std::optional<int64_t>& before_id, int limit) = 0;
+      const std::string& webhook_id, const common::filter::SqlFilter& filter,
+      const std::optional<int64_t>& before_id, int limit) = 0;
   // A new delivery of an event the webhook was owed before; NOT_FOUND when it never was.
   virtual absl::StatusOr<v1::WebhookDelivery> Redeliver(const std::string& webhook_id,
                                                         const std::string& event_id,

@@ -120,10 +120,12 @@ class WebhooksTest : public ::testing::Test {
     return updated;
   }
 
-  std::vector<v1::WebhookDelivery> Deliveries(const v1::Webhook& webhook) {
+  std::vector<v1::WebhookDelivery> Deliveries(const v1::Webhook& webhook,
+                                              const std::string& filter = "") {
     v1::ListWebhookDeliveriesRequest request;
     request.set_parent(webhook.name());
     request.set_page_size(1000);
+    request.set_filter(filter);
     v1::ListWebhookDeliveriesResponse response;
     auto status = stub_->ListWebhookDeliveries(AsIntegration().get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -282,6 +284,26 @@ TEST_F(WebhooksTest, AReceiverThatFailsTimesOutAndRecoversGetsEveryEventInOrderP
   EXPECT_EQ(timed_out, 1);
   EXPECT_GE(retried, 1);
 
+  // The log filters (AIP-160) and pages.
+  EXPECT_EQ(Deliveries(webhook, "state = DELIVERED").size(), 5u);
+  EXPECT_EQ(Deliveries(webhook, "state = FAILED").size(), 0u);
+  EXPECT_EQ(Deliveries(webhook, "subject = \"" + second.name() + "\"").size(), 2u);
+  v1::ListWebhookDeliveriesRequest page;
+  page.set_parent(webhook.name());
+  page.set_page_size(3);
+  v1::ListWebhookDeliveriesResponse first_page, second_page;
+  ASSERT_TRUE(stub_->ListWebhookDeliveries(AsIntegration().get(), page, &first_page).ok());
+  ASSERT_EQ(first_page.deliveries_size(), 3);
+  ASSERT_FALSE(first_page.next_page_token().empty());
+  page.set_page_token(first_page.next_page_token());
+  auto next = stub_->ListWebhookDeliveries(AsIntegration().get(), page, &second_page);
+  ASSERT_TRUE(next.ok()) << next.error_message();
+  EXPECT_EQ(second_page.deliveries_size(), 2);
+  EXPECT_TRUE(second_page.next_page_token().empty());
+  page.set_filter("nonsense ==");
+  auto refused = stub_->ListWebhookDeliveries(AsIntegration().get(), page, &second_page);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
   // The webhook is healthy again.
   v1::GetWebhookRequest get;
   get.set_name(webhook.name());
@@ -362,6 +384,15 @@ TEST_F(WebhooksTest, AWebhookFailingPastTheDisablePeriodIsDisabledWithItsEvent) 
   }
   ASSERT_EQ(fetched.state(), v1::WEBHOOK_STATE_DISABLED);
   EXPECT_TRUE(fetched.has_failing_since());
+  v1::ListWebhooksRequest list;
+  list.set_filter("state = DISABLED");
+  v1::ListWebhooksResponse listed;
+  ASSERT_TRUE(stub_->ListWebhooks(AsIntegration().get(), list, &listed).ok());
+  ASSERT_EQ(listed.webhooks_size(), 1);
+  EXPECT_EQ(listed.webhooks(0).name(), webhook.name());
+  list.set_filter("state = ACTIVE");
+  ASSERT_TRUE(stub_->ListWebhooks(AsIntegration().get(), list, &listed).ok());
+  EXPECT_EQ(listed.webhooks_size(), 0);
   EXPECT_GE(receiver.requests().size(), 2u);
 
   // Nothing more is sent while disabled.
@@ -451,6 +482,18 @@ TEST_F(WebhooksTest, OnlyIntegrationAndAdminManageWebhooks) {
   ASSERT_EQ(listed.webhooks_size(), 1);
   EXPECT_EQ(listed.webhooks(0).name(), created.name());
   EXPECT_TRUE(listed.webhooks(0).secret().empty());
+  // Pages: one webhook more, one per page.
+  const v1::Webhook later = CreateWebhook("https://hooks.example.com/later");
+  list.set_page_size(1);
+  ASSERT_TRUE(stub_->ListWebhooks(AsIntegration().get(), list, &listed).ok());
+  ASSERT_EQ(listed.webhooks_size(), 1);
+  EXPECT_EQ(listed.webhooks(0).name(), created.name());
+  list.set_page_token(listed.next_page_token());
+  auto next = stub_->ListWebhooks(AsIntegration().get(), list, &listed);
+  ASSERT_TRUE(next.ok()) << next.error_message();
+  ASSERT_EQ(listed.webhooks_size(), 1);
+  EXPECT_EQ(listed.webhooks(0).name(), later.name());
+  EXPECT_TRUE(listed.next_page_token().empty());
 
   v1::DeleteWebhookRequest remove;
   remove.set_name(created.name());
