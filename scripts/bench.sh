@@ -9,6 +9,9 @@
 #   --no-build           use what is in the build directory (still checks packages)
 #   --keep               leave the servers running at the end (stop: scripts/bench.sh --stop)
 #   --stop               stop servers a --keep run left behind, then exit
+#   --scale              instead of the scenarios: ListAccounts with every documented filter at
+#                        BENCH_SCALE_ROWS accounts (default 1 000 000), one call at a time, with
+#                        plans (scripts/bench/scale.sh; not in CI: seeding takes minutes)
 #   BUILD_DIR            build directory (default build)
 #   BENCH_DIR            state, logs and reports (default .bench)
 #   BENCH_DURATION       measured seconds per scenario (default 15; --smoke 2)
@@ -32,13 +35,14 @@ source "$ROOT/scripts/lib/servers.sh"
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$ROOT/scripts/bench.sh"; }
 
-SMOKE=0 BUILD=1 KEEP=0 STOP_ONLY=0
+SMOKE=0 BUILD=1 KEEP=0 STOP_ONLY=0 SCALE=0
 for arg in "$@"; do
   case $arg in
     --smoke) SMOKE=1 ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
     --stop) STOP_ONLY=1 ;;
+    --scale) SCALE=1 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "bench.sh: unknown argument $arg (see --help)" >&2; exit 2 ;;
   esac
@@ -53,7 +57,7 @@ if ((SMOKE)); then
   DURATION=${BENCH_DURATION:-2} WARMUP=${BENCH_WARMUP:-1} ACCOUNTS=${BENCH_ACCOUNTS:-2000}
   EVENTS=20 EVENT_RATE=50 EVENT_SECONDS=2 EVENT_BURST=200 RELAY_BACKLOG=1000
 else
-  DURATION=${BENCH_DURATION:-15} WARMUP=${BENCH_WARMUP:-3} ACCOUNTS=${BENCH_ACCOUNTS:-50000}
+  DURATION=${BENCH_DURATION:-15} WARMUP=${BENCH_WARMUP:-3} ACCOUNTS=${BENCH_ACCOUNTS:-$((SCALE ? 100 : 50000))}
   EVENTS=200 EVENT_RATE=50 EVENT_SECONDS=10 EVENT_BURST=2000 RELAY_BACKLOG=20000
 fi
 ROUNDS=${BENCH_ROUNDS:-$((SMOKE ? 2 : 3))}
@@ -326,6 +330,11 @@ for ((i = 1; i <= ACCOUNTS; i++)); do
   printf 'accounts/00000000-0000-7000-8000-%012x\n' "$i"
 done >"$WORK/read-names.txt"
 GET_NAME=$(printf 'accounts/00000000-0000-7000-8000-%012x' 42)
+
+if ((SCALE)); then
+  # shellcheck source-path=SCRIPTDIR source=bench/scale.sh
+  source "$ROOT/scripts/bench/scale.sh"
+fi
 
 say "starting the account service and the no-op baselines"
 launch account health "$ACCOUNT_BIN"

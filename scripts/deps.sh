@@ -21,9 +21,22 @@ PACKAGES=(
   # webhooks: libcurl POSTs the deliveries (http and https through OpenSSL, timeouts, no event
   # loop of ours: a blocking client per delivery thread is all the worker needs)
   libcurl4-openssl-dev
+  # gateway: Boost.Beast (HTTP/1.1 server) and Boost.Asio, header-only in Debian's Boost; maintained,
+  # packaged, and the same event loop model as the rest of the suite's I/O
+  libboost1.74-dev
   # servers and clients for local runs and tests (PostgreSQL binaries: /usr/lib/postgresql/15/bin)
   postgresql-15 redis-server redis-tools nghttp2-client
+  # the web console's end-to-end tests (tests/e2e, label e2e): a real browser, headless, driven by
+  # puppeteer-core; Noto CJK so zh-TW pages render real glyphs in the screenshots
+  chromium fonts-noto-cjk
+  # deploy checks (tests/deploy): promtool checks and unit-tests the Prometheus alert rules
+  prometheus
 )
+# The deploy checks also run Node (kubernetes-models validates the rendered manifests, offline):
+# Debian's nodejs and npm, unless a Node is already installed some other way.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 if [[ ${ACCORD_SKIP_DEPS:-0} == 1 ]]; then
   exit 0

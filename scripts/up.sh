@@ -265,6 +265,53 @@ for row in "${SERVICES[@]}"; do
   STARTED+=("$row")
 done
 
+# --- gateway (HTTP/JSON in front of the services; skipped if not built) ----------------------------
+GATEWAY_BIN="$BUILD_DIR/services/gateway/accord-gateway"
+GATEWAY_HTTP_PORT=8080 GATEWAY_GRPC_PORT=50055 GATEWAY_METRICS_PORT=9095
+GATEWAY_UP=0
+if [[ -x $GATEWAY_BIN ]]; then
+  gateway_env=(
+    "ACCORD_GATEWAY_HTTP_ADDRESS=127.0.0.1:$GATEWAY_HTTP_PORT"
+    "ACCORD_GRPC_ADDRESS=127.0.0.1:$GATEWAY_GRPC_PORT"
+    "ACCORD_METRICS_ADDRESS=127.0.0.1:$GATEWAY_METRICS_PORT"
+    "ACCORD_ACCOUNT_ADDRESS=dns:///127.0.0.1:50051"
+    "ACCORD_CONTACT_ADDRESS=dns:///127.0.0.1:50052"
+    "ACCORD_PRICING_TERMS_ADDRESS=dns:///127.0.0.1:50053"
+    "ACCORD_SERVICE_QUALITY_ADDRESS=dns:///127.0.0.1:50054"
+    "ACCORD_LOG_LEVEL=${ACCORD_LOG_LEVEL:-info}"
+  )
+  [[ -n ${ACCORD_GATEWAY_STATIC_DIR:-} ]] && gateway_env+=("ACCORD_GATEWAY_STATIC_DIR=$ACCORD_GATEWAY_STATIC_DIR")
+  [[ -n ${ACCORD_GATEWAY_CORS_ORIGINS:-} ]] && gateway_env+=("ACCORD_GATEWAY_CORS_ORIGINS=$ACCORD_GATEWAY_CORS_ORIGINS")
+  (umask 077 && printf '%s\n' "${gateway_env[@]}" >"$RUN_DIR/gateway.env.new")
+  if pid=$(service_pid gateway); then
+    if [[ $GATEWAY_BIN -nt "$RUN_DIR/gateway.pid" ]] || ! cmp -s "$RUN_DIR/gateway.env.new" "$RUN_DIR/gateway.env"; then
+      say "gateway was rebuilt or reconfigured; restarting it"
+      stop_service gateway
+    fi
+  fi
+  if pid=$(service_pid gateway); then
+    say "gateway already running (pid $pid)"
+    rm -f "$RUN_DIR/gateway.env.new"
+  else
+    for port in $GATEWAY_HTTP_PORT $GATEWAY_GRPC_PORT $GATEWAY_METRICS_PORT; do
+      port_listening "$port" && die "port $port (gateway) is taken by another program"
+    done
+    say "starting gateway on http://127.0.0.1:$GATEWAY_HTTP_PORT"
+    printf '\n=== %s start ===\n' "$(date -u +%FT%TZ)" >>"$LOG_DIR/gateway.log"
+    env "${gateway_env[@]}" setsid "$GATEWAY_BIN" </dev/null >>"$LOG_DIR/gateway.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$RUN_DIR/gateway.pid"
+    mv -f "$RUN_DIR/gateway.env.new" "$RUN_DIR/gateway.env"
+  fi
+  deadline=$((SECONDS + 30))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$GATEWAY_HTTP_PORT") 2>/dev/null; do
+    _accord_pid_alive "$pid" || die "gateway exited during start-up (log: .accord/logs/gateway.log)"
+    ((SECONDS < deadline)) || die "gateway is not listening after 30 s (log: .accord/logs/gateway.log)"
+    sleep 0.2
+  done
+  GATEWAY_UP=1
+fi
+
 # --- summary --------------------------------------------------------------------------------------
 echo
 echo "Accord is up."
@@ -276,6 +323,10 @@ for row in "${STARTED[@]}"; do
   printf '  %-16s gRPC 127.0.0.1:%s   metrics http://127.0.0.1:%s/metrics   log .accord/logs/%s.log\n' \
     "$name" "$grpc_port" "$metrics_port" "$name"
 done
+if ((GATEWAY_UP)); then
+  printf '  %-16s HTTP http://127.0.0.1:%s (OpenAPI: /openapi.json)   metrics http://127.0.0.1:%s/metrics   log .accord/logs/gateway.log\n' \
+    gateway "$GATEWAY_HTTP_PORT" "$GATEWAY_METRICS_PORT"
+fi
 printf '  %-16s %s\n' PostgreSQL "$PG_URL" Redis "$REDIS_URL"
 if [[ -x $ACCORDCTL ]]; then
   if token=$(env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev ACCORD_JWT_AUDIENCE=accord \
@@ -283,6 +334,11 @@ if [[ -x $ACCORDCTL ]]; then
     echo
     echo "Dev admin token (valid 8 h; send it as 'authorization: Bearer <token>'):"
     echo "  $token"
+    if ((GATEWAY_UP)); then
+      echo
+      echo "Call the API over HTTP/JSON through the gateway:"
+      echo "  curl -s -H \"Authorization: Bearer $token\" 'http://127.0.0.1:$GATEWAY_HTTP_PORT/v1/accounts?pageSize=5'"
+    fi
   else
     say "could not mint a dev token: $token"
   fi

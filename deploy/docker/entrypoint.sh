@@ -1,6 +1,7 @@
 #!/bin/sh
 # The image's entrypoint: the first argument names what to run.
-#   account [ARGS...]      accord-account ARGS (likewise contact, pricing-terms, service-quality)
+#   account [ARGS...]      accord-account ARGS (likewise contact, pricing-terms, service-quality,
+#                          gateway)
 #   accordctl [ARGS...]    the CLI
 #   anything else          run as given (e.g. sh)
 set -eu

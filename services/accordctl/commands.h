@@ -18,5 +18,6 @@ void RegisterTradingTermsCommands(Registry& registry);
 void RegisterQuoteCommands(Registry& registry);
 void RegisterQualityCommands(Registry& registry);
 void RegisterWebhookCommands(Registry& registry);
+void RegisterInsightsCommands(Registry& registry);
 
 }  // namespace accord::accordctl

@@ -1,9 +1,13 @@
 // `accordctl contacts ...`, `accordctl relations ...` and `accordctl key-contacts`: the contact
 // service (accord.contact.v1).
+#include <fstream>
 #include <ostream>
+#include <thread>
 
+#include "accord/common/ids.h"
 #include "accord/contact/v1/account_relation.grpc.pb.h"
 #include "accord/contact/v1/contact.grpc.pb.h"
+#include "accord/contact/v1/stewardship.grpc.pb.h"
 #include "commands.h"
 #include "resource_cli.h"
 #include "rpc.h"
@@ -75,6 +79,7 @@ struct Clients {
   CallOptions call;
   std::unique_ptr<v1::ContactService::Stub> contacts;
   std::unique_ptr<v1::ContactAccountRelationService::Stub> relations;
+  std::unique_ptr<v1::ContactStewardshipService::Stub> stewardship;
 
   // A context with the reason for reading personal data, when --reason is given.
   std::unique_ptr<grpc::ClientContext> Context(const Invocation& inv) const {
@@ -87,10 +92,11 @@ struct Clients {
 std::optional<Clients> Connect(const Invocation& inv) {
   auto call = CallOptionsFor(inv, *FindService("contact"));
   if (!call) return std::nullopt;
-  Clients clients{std::move(*call), nullptr, nullptr};
+  Clients clients{std::move(*call), nullptr, nullptr, nullptr};
   auto channel = clients.call.NewChannel();
   clients.contacts = v1::ContactService::NewStub(channel);
   clients.relations = v1::ContactAccountRelationService::NewStub(channel);
+  clients.stewardship = v1::ContactStewardshipService::NewStub(channel);
   return clients;
 }
 
@@ -458,6 +464,344 @@ int RunKeyContacts(const Invocation& inv) {
   return kExitOk;
 }
 
+int RunDuplicates(const Invocation& inv) {
+  v1::FindDuplicateContactsRequest request;
+  if (!inv.args.positional().empty()) {
+    auto name = NameIn(inv.args.positional()[0], "contacts");
+    if (!name) return inv.UsageError(kBadName);
+    request.set_name(*name);
+  } else {
+    std::vector<std::string> paths;
+    if (!ApplyFieldFlags(inv, request.mutable_draft(), &paths)) return kExitUsage;
+    if (paths.empty()) return inv.UsageError("give a contact NAME, or field flags of a draft");
+  }
+  for (const auto& text : inv.args.GetAll("account")) {
+    auto account = NameIn(text, "accounts");
+    if (!account) return inv.UsageError(kBadAccount);
+    request.add_accounts(*account);
+  }
+  if (auto value = inv.args.Get("min-similarity")) {
+    request.set_min_name_similarity(std::strtof(value->c_str(), nullptr));
+  }
+  if (auto value = inv.args.Get("max-results")) request.set_max_results(std::atoi(value->c_str()));
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  v1::FindDuplicateContactsResponse response;
+  auto status =
+      clients->stewardship->FindDuplicateContacts(clients->Context(inv).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  if (!inv.args.Bool("table")) return Print(inv, response);
+  std::vector<std::vector<std::string>> rows = {
+      {"SCORE", "REASONS", "CONTACT", "PERSON", "EMAIL", "PHONE"}};
+  for (const auto& candidate : response.duplicates()) {
+    std::string reasons;
+    for (const auto& reason : candidate.reasons()) {
+      if (!reasons.empty()) reasons += ",";
+      reasons += v1::DuplicateReason::Kind_Name(reason.kind()).substr(5);  // KIND_
+    }
+    auto row = ContactRow(candidate.contact());
+    char score[16];
+    std::snprintf(score, sizeof score, "%.2f", candidate.score());
+    rows.push_back({score, reasons, row[0], row[1], row[3], row[4]});
+  }
+  cli::PrintTable(inv.out, rows);
+  return kExitOk;
+}
+
+int RunMerge(const Invocation& inv) {
+  auto survivor = NameIn(inv.args.positional()[0], "contacts");
+  auto duplicate = NameIn(inv.args.positional()[1], "contacts");
+  if (!survivor || !duplicate) return inv.UsageError(kBadName);
+  auto survivor_etag = inv.args.Get("survivor-etag");
+  auto duplicate_etag = inv.args.Get("duplicate-etag");
+  if (!survivor_etag || !duplicate_etag) {
+    return inv.UsageError("--survivor-etag and --duplicate-etag are required (from get)");
+  }
+  v1::MergeContactsRequest request;
+  request.set_survivor(*survivor);
+  request.set_survivor_etag(*survivor_etag);
+  request.set_duplicate(*duplicate);
+  request.set_duplicate_etag(*duplicate_etag);
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  v1::MergeContactsResponse response;
+  auto status =
+      clients->stewardship->MergeContacts(clients->Context(inv).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return Print(inv, response);
+}
+
+int RunExport(const Invocation& inv) {
+  auto name = NameIn(inv.args.positional()[0], "contacts");
+  if (!name) return inv.UsageError(kBadName);
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  v1::ExportContactDataRequest request;
+  request.set_name(*name);
+  v1::ContactDataExport response;
+  auto status =
+      clients->stewardship->ExportContactData(clients->Context(inv).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return Print(inv, response);
+}
+
+int RunErase(const Invocation& inv) {
+  auto name = NameIn(inv.args.positional()[0], "contacts");
+  if (!name) return inv.UsageError(kBadName);
+  auto etag = inv.args.Get("etag");
+  auto reason = inv.args.Get("erase-reason");
+  if (!etag || !reason) return inv.UsageError("--etag and --erase-reason are required");
+  v1::EraseContactRequest request;
+  request.set_name(*name);
+  request.set_etag(*etag);
+  request.set_reason(*reason);
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  v1::EraseContactResponse response;
+  auto status = clients->stewardship->EraseContact(clients->Context(inv).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return Print(inv, response);
+}
+
+int RunQuality(const Invocation& inv) {
+  v1::GetDataQualityReportRequest request;
+  if (auto account = inv.args.Get("account")) {
+    auto name = NameIn(*account, "accounts");
+    if (!name) return inv.UsageError(kBadAccount);
+    request.set_account(*name);
+  }
+  request.set_owner(inv.args.GetOr("owner", ""));
+  if (auto days = inv.args.Get("stale-days"))
+    request.set_stale_after_days(std::atoi(days->c_str()));
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  v1::DataQualityReport response;
+  auto status =
+      clients->stewardship->GetDataQualityReport(clients->Context(inv).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  if (!inv.args.Bool("table")) return Print(inv, response);
+  std::vector<std::vector<std::string>> rows = {{"ISSUE", "CONTACTS", "FIRST"}};
+  for (const auto& issue : response.issues()) {
+    rows.push_back({v1::DataQualityIssue::Kind_Name(issue.kind()).substr(5),  // KIND_
+                    std::to_string(issue.count()),
+                    issue.contacts_size() > 0 ? issue.contacts(0) : "-"});
+  }
+  cli::PrintTable(inv.out, rows);
+  inv.out << response.contacts() << " contacts\n";
+  return kExitOk;
+}
+
+// Calls RotateContactKeys until nothing remains under an older key, printing progress.
+int RunRotateKeys(const Invocation& inv) {
+  v1::RotateContactKeysRequest request;
+  request.set_batch_size(std::atoi(inv.args.GetOr("batch", "500").c_str()));
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  int64_t contacts = 0, interactions = 0;
+  for (;;) {
+    v1::RotateContactKeysResponse response;
+    auto status =
+        clients->stewardship->RotateContactKeys(clients->Context(inv).get(), request, &response);
+    if (!status.ok()) return ReportRpcError(status, inv.err);
+    contacts += response.contacts_resealed();
+    interactions += response.interactions_resealed();
+    inv.err << "\rkey " << response.active_key_id() << ": " << contacts << " contacts, "
+            << interactions << " interactions resealed, " << response.remaining() << " to go"
+            << std::flush;
+    if (response.remaining() == 0) break;
+    if (response.contacts_resealed() + response.interactions_resealed() == 0) {
+      // What remains is locked by writers right now; they reseal it themselves. Try again soon.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+  inv.err << "\n";
+  return kExitOk;
+}
+
+// One record of RFC 4180 CSV from `in` (quoted fields may hold commas, quotes as "" and line
+// breaks); false at the end of the input.
+bool ReadCsvRecord(std::istream& in, std::vector<std::string>* fields) {
+  fields->clear();
+  if (in.peek() == std::char_traits<char>::eof()) return false;
+  std::string field;
+  bool quoted = false;
+  char c;
+  while (in.get(c)) {
+    if (quoted) {
+      if (c != '"') {
+        field += c;
+      } else if (in.peek() == '"') {
+        field += '"';
+        in.get(c);
+      } else {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields->push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n') {
+      break;
+    } else if (c != '\r') {
+      field += c;
+    }
+  }
+  fields->push_back(std::move(field));
+  return true;
+}
+
+std::vector<std::string> SplitOnSemicolons(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(';', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) parts.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// A CSV row as a contact: columns by the header's names (see the command's description).
+v1::ImportContactRow CsvRow(const std::vector<std::string>& header,
+                            const std::vector<std::string>& fields, const std::string& system,
+                            size_t line) {
+  v1::ImportContactRow row;
+  row.set_key(std::to_string(line));
+  row.set_system(system);
+  v1::Contact* contact = row.mutable_contact();
+  for (size_t i = 0; i < header.size() && i < fields.size(); ++i) {
+    const std::string& column = header[i];
+    const std::string& value = fields[i];
+    if (value.empty()) continue;
+    if (column == "key") row.set_key(value);
+    if (column == "system") row.set_system(value);
+    if (column == "external_id") row.set_external_id(value);
+    if (column == "given_name") contact->set_given_name(value);
+    if (column == "family_name") contact->set_family_name(value);
+    if (column == "job_title") contact->set_job_title(value);
+    if (column == "department") contact->set_department(value);
+    if (column == "emails") {
+      for (const auto& email : SplitOnSemicolons(value)) contact->add_emails()->set_address(email);
+    }
+    if (column == "phones") {
+      for (const auto& phone : SplitOnSemicolons(value)) contact->add_phones()->set_number(phone);
+    }
+    if (column == "address_lines") {
+      for (const auto& line_text : SplitOnSemicolons(value)) {
+        contact->mutable_address()->add_address_lines(line_text);
+      }
+    }
+    if (column == "locality") contact->mutable_address()->set_locality(value);
+    if (column == "postal_code") contact->mutable_address()->set_postal_code(value);
+    if (column == "region") contact->mutable_address()->set_region_code(value);
+    if (column == "time_zone") contact->set_time_zone(value);
+    if (column == "language") contact->set_preferred_language(value);
+    if (column == "labels") {
+      for (const auto& label : SplitOnSemicolons(value)) contact->add_labels(label);
+    }
+    if (column == "owner") contact->set_owner(value);
+    if (column == "notes") contact->set_notes(value);
+    if (column == "kind") {
+      if (auto kind = cli::ParseEnum(kKinds, value)) {
+        contact->set_customer_kind(static_cast<v1::CustomerKind>(*kind));
+      } else {
+        contact->set_customer_kind(static_cast<v1::CustomerKind>(-1));  // refused by the service
+      }
+    }
+    if (column == "status") {
+      if (auto status = cli::ParseEnum(kStatuses, value)) {
+        contact->set_status(static_cast<v1::ContactStatus>(*status));
+      } else {
+        contact->set_status(static_cast<v1::ContactStatus>(-1));
+      }
+    }
+  }
+  return row;
+}
+
+int RunImport(const Invocation& inv) {
+  const std::string path = inv.args.positional()[0];
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return inv.UsageError("cannot read " + path);
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<double>(std::max<std::streamoff>(in.tellg(), 1));
+  in.seekg(0);
+  std::vector<std::string> header;
+  if (!ReadCsvRecord(in, &header)) return inv.UsageError(path + " is empty");
+  if (std::find(header.begin(), header.end(), "external_id") == header.end()) {
+    return inv.UsageError(path + ": the header has no external_id column");
+  }
+  const std::string system = inv.args.GetOr("system", "");
+  const int batch = std::clamp(std::atoi(inv.args.GetOr("batch", "500").c_str()), 1, 500);
+  const std::string errors_path = inv.args.GetOr("errors", path + ".errors.csv");
+  auto call = CallOptionsFor(inv, *FindService("contact"), true, std::chrono::hours(1));
+  if (!call) return kExitUsage;
+  auto stub = v1::ContactStewardshipService::NewStub(call->NewChannel());
+  auto context = call->NewContext();
+  v1::ImportContactsResponse response;
+  auto writer = stub->ImportContacts(context.get(), &response);
+
+  v1::ImportContactsRequest message;
+  message.set_import_id(inv.args.GetOr("import-id", common::NewUuidV7()));
+  size_t line = 1, sent = 0;
+  bool open = true;
+  auto progress = [&](bool last) {
+    const int percent = last ? 100 : static_cast<int>(100.0 * in.tellg() / size);
+    const int filled = percent / 5;
+    inv.err << "\r[" << std::string(filled, '#') << std::string(20 - filled, ' ') << "] " << percent
+            << "% " << sent << " rows sent" << (last ? "\n" : "") << std::flush;
+  };
+  std::vector<std::string> fields;
+  while (open && ReadCsvRecord(in, &fields)) {
+    ++line;
+    if (fields.size() == 1 && fields[0].empty()) continue;  // a blank line
+    *message.add_rows() = CsvRow(header, fields, system, line);
+    if (message.rows_size() == batch) {
+      sent += message.rows_size();
+      open = writer->Write(message);
+      message.Clear();
+      progress(false);
+    }
+  }
+  if (open && message.rows_size() > 0) {
+    sent += message.rows_size();
+    writer->Write(message);
+  }
+  writer->WritesDone();
+  auto status = writer->Finish();
+  progress(true);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+
+  std::ofstream errors(errors_path);
+  errors << "key,code,fields,error\n";
+  for (const auto& result : response.results()) {
+    if (result.outcome() != v1::ImportRowResult::OUTCOME_FAILED) continue;
+    std::string fields_text;
+    for (const auto& field : result.fields())
+      fields_text += (fields_text.empty() ? "" : ";") + field;
+    errors << CsvField(result.key()) << "," << result.error_code() << "," << CsvField(fields_text)
+           << "," << CsvField(result.error()) << "\n";
+  }
+  inv.out << "import " << response.import_id() << ": " << response.rows() << " rows, "
+          << response.created() << " created, " << response.updated() << " updated, "
+          << response.unchanged() << " unchanged, " << response.failed() << " failed"
+          << (response.failed() > 0 ? " (see " + errors_path + ")" : "")
+          << (response.results_truncated() ? "; only the first 10000 errors are listed" : "")
+          << "\n";
+  return response.failed() > 0 ? kExitFailure : kExitOk;
+}
+
 }  // namespace
 
 // contact_engagement.cc: consents, interactions, follow-ups and appointments.
@@ -533,6 +877,96 @@ void RegisterContactCommands(Registry& registry) {
                                   {"external-id", "SYSTEM=ID", "Id in another system."},
                                   kReason}),
       .run = RunLookup,
+  });
+
+  std::vector<FlagSpec> duplicate_flags = FieldFlags();
+  duplicate_flags.push_back(
+      {"account", "ACCOUNT", "With a draft: an account it works with (repeat for several).", true});
+  duplicate_flags.push_back(
+      {"min-similarity", "0..1", "Lowest name similarity that counts (default 0.3)."});
+  duplicate_flags.push_back({"max-results", "N", "At most this many (default 20, at most 100)."});
+  duplicate_flags.push_back({"table", "", "Print aligned columns."});
+  duplicate_flags.push_back(kReason);
+  registry.Add({
+      .path = {"contacts", "duplicates"},
+      .synopsis = "[NAME] [field flags of a draft] [--account ACCOUNT]",
+      .summary = "Likely duplicates of a contact, or of a draft, with score and reasons.",
+      .flags = cli::WithRpcFlags(std::move(duplicate_flags)),
+      .max_positional = 1,
+      .run = RunDuplicates,
+  });
+  registry.Add({
+      .path = {"contacts", "merge"},
+      .synopsis = "SURVIVOR DUPLICATE --survivor-etag ETAG --duplicate-etag ETAG",
+      .summary = "Fold DUPLICATE into SURVIVOR; DUPLICATE becomes a tombstone.",
+      .flags = cli::WithRpcFlags({{"survivor-etag", "ETAG", "The survivor's etag (required)."},
+                                  {"duplicate-etag", "ETAG", "The duplicate's etag (required)."},
+                                  kRequestId,
+                                  kReason}),
+      .min_positional = 2,
+      .max_positional = 2,
+      .run = RunMerge,
+  });
+  registry.Add({
+      .path = {"contacts", "export"},
+      .synopsis = "NAME --reason TEXT",
+      .summary = "Everything held about a contact, as JSON (admin; access-logged).",
+      .flags = cli::WithRpcFlags({kReason}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunExport,
+  });
+  registry.Add({
+      .path = {"contacts", "erase"},
+      .synopsis = "NAME --etag ETAG --erase-reason TEXT",
+      .summary = "Erase a contact's personal data, keeping an anonymous record (admin).",
+      .flags = cli::WithRpcFlags({{"etag", "ETAG", "The etag last read (required)."},
+                                  {"erase-reason", "TEXT", "Why, e.g. the request's reference."},
+                                  kRequestId}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunErase,
+  });
+
+  registry.Add({
+      .path = {"contacts", "import"},
+      .synopsis = "FILE.csv [--system SYSTEM] [--errors FILE]",
+      .summary = "Upsert contacts from a CSV file by external id; failed rows go to a file.",
+      .description =
+          "The first line names the columns: external_id (required), system (or --system),\n"
+          "key (default: the line number), given_name, family_name, job_title, department,\n"
+          "emails, phones, address_lines, labels (several separated by ;), locality,\n"
+          "postal_code, region, time_zone, language, owner, notes, kind, status. Rows are\n"
+          "streamed in batches; each succeeds or fails on its own, and an import run again\n"
+          "changes only what changed. Exit status 1 when a row failed.",
+      .flags = cli::WithRpcFlags(
+          {{"system", "SYSTEM", "Source system of rows without a system column, e.g. crm."},
+           {"errors", "FILE", "Where failed rows are written (default FILE.csv.errors.csv)."},
+           {"batch", "N", "Rows per streamed message (default and at most 500)."},
+           {"import-id", "UUID", "Name of the import (default: a new one)."}}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunImport,
+  });
+
+  registry.Add({
+      .path = {"contacts", "quality"},
+      .synopsis = "[--account ACCOUNT] [--owner SUBJECT]",
+      .summary = "Data-quality report: contacts to correct, per kind of problem.",
+      .flags = cli::WithRpcFlags({{"account", "ACCOUNT", "The contacts of this account."},
+                                  {"owner", "SUBJECT", "The contacts of this owner."},
+                                  {"stale-days", "N", "Stale after N days untouched (365)."},
+                                  {"table", "", "Print aligned columns."}}),
+      .run = RunQuality,
+  });
+  registry.Add({
+      .path = {"contacts", "rotate-keys"},
+      .synopsis = "[--batch N]",
+      .summary = "Reseal personal data under the active key, in batches, while serving.",
+      .description = "Run after putting the new key first in ACCORD_CONTACT_PII_KEYS and\n"
+                     "restarting the service; when it ends, the old key may be removed.",
+      .flags = cli::WithRpcFlags({{"batch", "N", "Rows per call (default 500, at most 5000)."}}),
+      .run = RunRotateKeys,
   });
 
   registry.AddGroup("relations",

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   RegisterQuoteCommands(registry);
   RegisterQualityCommands(registry);
   RegisterWebhookCommands(registry);
+  RegisterInsightsCommands(registry);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   int code = registry.Run(args, std::cout, std::cerr);

@@ -1,4 +1,4 @@
-// `accordctl cases|calendars|sla-policies|surveys|report ...`: service-quality
+// `accordctl cases|calendars|sla-policies|surveys|report|review ...`: service-quality
 // (accord.quality.v1).
 #include <google/protobuf/util/time_util.h>
 
@@ -339,6 +339,16 @@ int RunCaseResolve(const Invocation& inv) {
       inv, request, &v1::CaseService::Stub::ResolveCase);
 }
 
+int RunCaseConfirm(const Invocation& inv) {
+  v1::ConfirmCaseResolutionRequest request;
+  request.set_name(Named("cases", inv.args.positional()[0]));
+  request.set_etag(inv.args.GetOr("etag", ""));
+  request.set_note(inv.args.GetOr("note", ""));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::CaseService, v1::ConfirmCaseResolutionRequest, v1::Case>(
+      inv, request, &v1::CaseService::Stub::ConfirmCaseResolution);
+}
+
 int RunCaseTimeline(const Invocation& inv) {
   v1::ListTimelineEntriesRequest request;
   request.set_parent(Named("cases", inv.args.positional()[0]));
@@ -564,6 +574,32 @@ int RunSurveyList(const Invocation& inv) {
       });
 }
 
+int RunSignalList(const Invocation& inv) {
+  v1::ListSignalsRequest request;
+  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
+  CallOptions call;
+  auto stub = Connect<v1::SignalService::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  return cli::RunListPages<v1::ListSignalsRequest, v1::Signal>(
+      inv, request,
+      [&](const v1::ListSignalsRequest& page_request, std::vector<v1::Signal>* items,
+          std::string* next) {
+        auto context = call.NewContext();
+        v1::ListSignalsResponse response;
+        grpc::Status status = stub->ListSignals(context.get(), page_request, &response);
+        items->assign(response.signals().begin(), response.signals().end());
+        *next = response.next_page_token();
+        return status;
+      },
+      {"NAME", "ACCOUNT", "KIND", "SOURCE", "FIGURE", "WHEN"},
+      [&](const v1::Signal& g) -> std::vector<std::string> {
+        std::string kind = v1::SignalKind_Name(g.kind());
+        kind = kind.substr(std::min(kind.size(), std::string("SIGNAL_KIND_").size()));
+        return {g.name(),   g.account(),        kind,
+                g.source(), Number(g.figure()), TimeUtil::ToString(g.occur_time())};
+      });
+}
+
 int RunSurveyAnswer(const Invocation& inv) {
   v1::AnswerSurveyRequest request;
   request.set_name(Named("surveys", inv.args.positional()[0]));
@@ -599,19 +635,59 @@ std::vector<std::string> FigureRow(const std::string& key, const v1::ReportFigur
           Percent(f.reopen_rate())};
 }
 
-int RunReport(const Invocation& inv) {
-  v1::GetServiceReportRequest request;
+// --start and --end into `request`; false after a usage error.
+template <typename Request>
+bool PeriodFlags(const Invocation& inv, Request& request) {
   for (const auto& [flag, field] : {std::pair{"start", request.mutable_start_time()},
                                     std::pair{"end", request.mutable_end_time()}}) {
     auto text = inv.args.Get(flag);
     if (!text || !TimeUtil::FromString(*text, field)) {
-      return inv.UsageError(std::string("--") + flag +
-                            " is required, RFC 3339 (e.g. 2026-03-01T00:00:00Z)");
+      inv.UsageError(std::string("--") + flag +
+                     " is required, RFC 3339 (e.g. 2026-03-01T00:00:00Z)");
+      return false;
     }
   }
+  return true;
+}
+
+// `report --csv`: the CSV export, as the service writes it.
+int RunReportCsv(const Invocation& inv, const v1::GetServiceReportRequest& report_request) {
+  v1::ExportServiceReportRequest request;
+  *request.mutable_start_time() = report_request.start_time();
+  *request.mutable_end_time() = report_request.end_time();
+  request.set_group_by(report_request.group_by());
+  CallOptions call;
+  auto stub = Connect<v1::ReportService::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  auto context = call.NewContext();
+  v1::ExportServiceReportResponse response;
+  grpc::Status status = stub->ExportServiceReport(context.get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  inv.out << response.csv();
+  inv.out.flush();
+  return kExitOk;
+}
+
+void PrintRecommendations(
+    std::ostream& out,
+    const google::protobuf::RepeatedPtrField<v1::Recommendation>& recommendations) {
+  if (recommendations.empty()) out << "  none\n";
+  for (const auto& recommendation : recommendations) {
+    out << "- [" << recommendation.rule() << "] " << recommendation.text() << "\n   ";
+    std::map<std::string, std::string> figures(recommendation.figures().begin(),
+                                               recommendation.figures().end());
+    for (const auto& [name, value] : figures) out << " " << name << "=" << value;
+    out << "\n";
+  }
+}
+
+int RunReport(const Invocation& inv) {
+  v1::GetServiceReportRequest request;
+  if (!PeriodFlags(inv, request)) return kExitUsage;
   int group_by = v1::REPORT_GROUP_BY_TEAM;
   if (!EnumFlag(inv, "group-by", kGroupBy, &group_by)) return kExitUsage;
   request.set_group_by(static_cast<v1::ReportGroupBy>(group_by));
+  if (inv.args.Bool("csv")) return RunReportCsv(inv, request);
   CallOptions call;
   auto stub = Connect<v1::ReportService::Stub>(inv, &call);
   if (!stub) return kExitUsage;
@@ -643,14 +719,66 @@ int RunReport(const Invocation& inv) {
   }
   cli::PrintTable(inv.out, categories);
   inv.out << "\nRecommendations\n";
-  if (report.recommendations_size() == 0) inv.out << "  none\n";
-  for (const auto& recommendation : report.recommendations()) {
-    inv.out << "- [" << recommendation.rule() << "] " << recommendation.text() << "\n   ";
-    std::map<std::string, std::string> figures(recommendation.figures().begin(),
-                                               recommendation.figures().end());
-    for (const auto& [name, value] : figures) inv.out << " " << name << "=" << value;
-    inv.out << "\n";
+  PrintRecommendations(inv.out, report.recommendations());
+  inv.out.flush();
+  return kExitOk;
+}
+
+int RunReview(const Invocation& inv) {
+  v1::GetAccountServiceReviewRequest request;
+  request.set_name(Named("accounts", inv.args.positional()[0]) + "/serviceReview");
+  if (!PeriodFlags(inv, request)) return kExitUsage;
+  CallOptions call;
+  auto stub = Connect<v1::ReportService::Stub>(inv, &call);
+  if (!stub) return kExitUsage;
+  auto context = call.NewContext();
+  v1::AccountServiceReview review;
+  grpc::Status status = stub->GetAccountServiceReview(context.get(), request, &review);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  if (inv.args.Bool("json")) {
+    inv.out << ToJson(review, /*pretty=*/true) << "\n";
+    return kExitOk;
   }
+  inv.out << "Service review of " << review.account() << ", "
+          << TimeUtil::ToString(review.start_time()) << " .. "
+          << TimeUtil::ToString(review.end_time()) << "\n\n";
+  const std::vector<std::string> header = {"",
+                                           "CASES",
+                                           "COMPLAINTS",
+                                           "FIRST RESP SLA",
+                                           "RESOLUTION SLA",
+                                           "FIRST RESP MED/P90",
+                                           "RESOLUTION MED/P90",
+                                           "CSAT 4-5",
+                                           "NPS",
+                                           "REOPENED"};
+  std::vector<std::vector<std::string>> rows = {header};
+  rows.push_back(FigureRow("this period", review.figures()));
+  rows.push_back(FigureRow("previous period", review.previous_figures()));
+  cli::PrintTable(inv.out, rows);
+  for (const auto& [title, groups] : {std::pair{"By category", &review.by_category()},
+                                      std::pair{"By priority", &review.by_priority()}}) {
+    inv.out << "\n" << title << "\n";
+    std::vector<std::vector<std::string>> table = {header};
+    for (const auto& group : *groups) table.push_back(FigureRow(group.key(), group.figures()));
+    cli::PrintTable(inv.out, table);
+  }
+  inv.out << "\nSatisfaction by month\n";
+  std::vector<std::vector<std::string>> trend = {{"MONTH", "CSAT ANSWERS", "CSAT 4-5", "NPS"}};
+  for (const auto& point : review.satisfaction_trend()) {
+    trend.push_back({point.month(), std::to_string(point.csat_responses()),
+                     Percent(point.csat_satisfied_share()),
+                     point.nps_responses() == 0 ? "-" : Number(point.nps())});
+  }
+  cli::PrintTable(inv.out, trend);
+  inv.out << "\nRepeated complaints\n";
+  if (review.repeated_complaints_size() == 0) inv.out << "  none\n";
+  for (const auto& repeated : review.repeated_complaints()) {
+    inv.out << "- " << cli::EnumText(kCategories, repeated.category()) << ": "
+            << repeated.complaint_count() << " complaints\n";
+  }
+  inv.out << "\nWhat we will do\n";
+  PrintRecommendations(inv.out, review.recommendations());
   inv.out.flush();
   return kExitOk;
 }
@@ -662,6 +790,8 @@ void RegisterQualityCommands(Registry& registry) {
   registry.AddGroup("calendars", "Business-hours calendars (accord.quality.v1.SlaService).");
   registry.AddGroup("sla-policies", "SLA policies by tier and priority (SlaService).");
   registry.AddGroup("surveys", "Satisfaction surveys (accord.quality.v1.SurveyService).");
+  registry.AddGroup("signals",
+                    "Other evidence of satisfaction, e.g. lost customers (SignalService).");
   const FlagSpec etag{"etag", "ETAG", "The etag last read (required)."};
   auto list_flags = [] {
     return cli::ListFlags("create_time (default), optionally \" desc\".", "Print aligned columns.");
@@ -844,6 +974,11 @@ void RegisterQualityCommands(Registry& registry) {
                                "create_time, answer_time.",
                 .flags = list_flags(),
                 .run = RunSurveyList});
+  registry.Add({.path = {"signals", "list"},
+                .summary = "List signals.",
+                .description = "Filter fields: account, kind, source, create_time.",
+                .flags = list_flags(),
+                .run = RunSignalList});
   registry.Add({.path = {"surveys", "answer"},
                 .synopsis = "SURVEY",
                 .summary = "Record a survey's answer (once).",
@@ -861,8 +996,26 @@ void RegisterQualityCommands(Registry& registry) {
        .flags = cli::WithRpcFlags({{"start", "TIME", "Period start, RFC 3339 (required)."},
                                    {"end", "TIME", "Period end, RFC 3339 (required)."},
                                    {"group-by", "BY", cli::Choices(kGroupBy) + " (default team)."},
-                                   {"json", "", "Print the report as JSON instead."}}),
+                                   {"json", "", "Print the report as JSON instead."},
+                                   {"csv", "", "Print the CSV export instead."}}),
        .run = RunReport});
+  registry.Add({.path = {"review"},
+                .synopsis = "ACCOUNT",
+                .summary = "An account's service review, worded for the customer, as tables.",
+                .flags = cli::WithRpcFlags({{"start", "TIME", "Period start, RFC 3339 (required)."},
+                                            {"end", "TIME", "Period end, RFC 3339 (required)."},
+                                            {"json", "", "Print the review as JSON instead."}}),
+                .min_positional = 1,
+                .max_positional = 1,
+                .run = RunReview});
+  registry.Add(
+      {.path = {"cases", "confirm"},
+       .synopsis = "CASE --etag ETAG",
+       .summary = "The customer confirmed the resolution: close the case.",
+       .flags = cli::WithRpcFlags({{"note", "TEXT", "What the customer said."}, etag, kRequestId}),
+       .min_positional = 1,
+       .max_positional = 1,
+       .run = RunCaseConfirm});
 }
 
 }  // namespace accord::accordctl

@@ -103,14 +103,18 @@ std::vector<std::string> ViolatedFields(const grpc::Status& status) {
   return fields;
 }
 
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
+int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  // HealthCheckRequest{service: ""} encodes to zero bytes.
-  grpc::ByteBuffer request;
-  grpc::Slice empty("", 0);
-  request = grpc::ByteBuffer(&empty, 1);
+  // HealthCheckRequest{service = 1}: tag 0x0a, a one-byte length (names are short), the name;
+  // "" encodes to zero bytes.
+  std::string encoded;
+  if (!service.empty()) {
+    encoded = std::string(1, '\x0a') + static_cast<char>(service.size()) + service;
+  }
+  grpc::Slice slice(encoded);
+  grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
   std::mutex mutex;
   std::condition_variable done_cv;

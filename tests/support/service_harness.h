@@ -56,8 +56,8 @@ std::unique_ptr<grpc::ClientContext> ContextAs(const std::string& subject,
 std::string ReasonOf(const grpc::Status& status);
 std::vector<std::string> ViolatedFields(const grpc::Status& status);
 
-// grpc.health.v1.Health/Check for service "", via a generic stub; returns the status enum
-// (1 SERVING, 2 NOT_SERVING) or -1 if the call failed.
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel);
+// grpc.health.v1.Health/Check for `service` ("" by default), via a generic stub; returns the
+// status enum (1 SERVING, 2 NOT_SERVING) or -1 if the call failed (NOT_FOUND for an unknown name).
+int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service = "");
 
 }  // namespace accord::testing

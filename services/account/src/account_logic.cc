@@ -157,10 +157,18 @@ const filter::Schema& AccountFilterSchema() {
     }
     // Columns an index answers `=` on (migrations/*.sql), for the filter's cost.
     const std::set<std::string> kIndexed = {
-        "display_name", "owner",     "create_time", "update_time",  "parent",
-        "tier",         "territory", "labels",      "external_ids", "team_member"};
-    for (auto& field : schema.fields) field.indexed = kIndexed.count(field.name) > 0;
-    schema.text_search_sql = "a.display_name ILIKE {} OR a.legal_name ILIKE {}";
+        "display_name", "legal_name",  "owner",     "type",   "lifecycle_stage",
+        "create_time",  "update_time", "parent",    "tier",   "size_band",
+        "industry",     "tax_id",      "territory", "labels", "external_ids",
+        "team_member"};
+    for (auto& field : schema.fields) {
+      field.indexed = kIndexed.count(field.name) > 0;
+      // pg_trgm and bigram GIN indexes (migrations/0004_search_indexes.sql).
+      if (field.name == "display_name" || field.name == "legal_name") {
+        field.substring_index = filter::FieldSpec::SubstringIndex{"account.bigrams"};
+      }
+    }
+    schema.text_search_fields = {"display_name", "legal_name"};
     return schema;
   }();
   return kSchema;

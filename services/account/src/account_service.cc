@@ -4,6 +4,7 @@
 #include "accord/common/idempotency.h"
 #include "accord/common/request_guard.h"
 #include "account_sql.h"
+#include "insights_service.h"
 #include "team_need_services.h"
 #include "write_meta.h"
 
@@ -157,6 +158,12 @@ grpc::ServerUnaryReactor* AccountServiceImpl::MergeAccounts(grpc::CallbackServer
 }
 
 common::ServiceDefinition AccountServiceDefinition() {
+  InsightsSettings insights;
+  insights.feeds = false;
+  return AccountServiceDefinition(std::move(insights));
+}
+
+common::ServiceDefinition AccountServiceDefinition(InsightsSettings insights) {
   common::ServiceDefinition definition;
   definition.name = "account";
   definition.schema = "account";
@@ -165,10 +172,11 @@ common::ServiceDefinition AccountServiceDefinition() {
   definition.migrations = []() -> const std::vector<common::Migration>& { return Migrations(); };
   definition.statements = sql::AllStatements();
   AddTeamAndNeedStatements(definition.statements);
-  definition.make_services = [](common::Runtime& runtime) {
+  definition.make_services = [insights](common::Runtime& runtime) {
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<AccountServiceImpl>(runtime));
     AddTeamAndNeedServices(runtime, services);
+    services.push_back(std::make_unique<AccountInsightsServiceImpl>(runtime, insights));
     return services;
   };
   return definition;

@@ -9,6 +9,7 @@
 #include "accord/common/server.h"
 #include "account_logic.h"
 #include "caching_account_repository.h"
+#include "insights_settings.h"
 #include "pg_account_repository.h"
 
 namespace accord::account {
@@ -74,7 +75,10 @@ class AccountServiceImpl final : public v1::AccountService::WithRawCallbackMetho
   common::RpcMethod merge_method_{"accord.account.v1.AccountService", "MergeAccounts"};
 };
 
-// Everything ServiceMain (and the integration tests) need to run the account service.
+// Everything ServiceMain (and the integration tests) need to run the account service. Without
+// settings, insights do not follow the other services' events (the overview still asks them at
+// their default addresses).
 common::ServiceDefinition AccountServiceDefinition();
+common::ServiceDefinition AccountServiceDefinition(InsightsSettings insights);
 
 }  // namespace accord::account

@@ -55,6 +55,8 @@ const filter::Schema& NeedFilterSchema() {
         {"update_time", "n.update_time", filter::FieldType::kTimestamp, {}, {}},
     };
     schema.text_search_sql = "n.title ILIKE {} OR n.description ILIKE {}";
+    // pg_trgm GIN indexes on title and description (migrations/0004_search_indexes.sql).
+    schema.fields.front().substring_index = filter::FieldSpec::SubstringIndex{};
     // needs_by_owner answers `owner =`, for the filter's cost.
     for (auto& field : schema.fields) field.indexed = field.name == "owner";
     return schema;

@@ -11,6 +11,7 @@
 #include "accord/common/page_token.h"
 #include "account_hierarchy.h"
 #include "account_sql.h"
+#include "pg_array.h"
 #include "pg_need_repository.h"
 #include "pg_team_repository.h"
 #include "resource_names.h"
@@ -71,25 +72,6 @@ Account RowToAccount(const pqxx::row& row) {
     (*account.mutable_external_ids())[system] = id.get<std::string>();
   }
   return account;
-}
-
-// A Postgres array literal (text[], uuid[], ...) of `values`, each quoted. Labels are validated to
-// [a-z0-9-_:.] and ids are UUIDs, but quote anyway.
-template <typename Strings>
-std::string ArrayLiteral(const Strings& values) {
-  std::string out = "{";
-  bool first = true;
-  for (const std::string& value : values) {
-    if (!first) out += ",";
-    first = false;
-    out += "\"";
-    for (char c : value) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += "\"";
-  }
-  return out + "}";
 }
 
 std::optional<std::string> IdOf(const std::string& name) {
@@ -324,7 +306,7 @@ absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& qu
   AccountPage page;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+        auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
         page.accounts.reserve(rows.size());
         for (const auto& row : rows) {
           page.accounts.push_back(RowToAccount(row));

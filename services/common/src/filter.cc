@@ -79,8 +79,12 @@ bool IsAlnum(char c) {
 bool IsKeywordChar(char c) { return IsAlnum(c) || c == '_'; }
 // Field paths: name { "." name }.
 bool IsNameChar(char c) { return IsKeywordChar(c) || c == '.'; }
-// Bare (unquoted) values.
-bool IsWordChar(char c) { return IsNameChar(c) || c == ':' || c == '@' || c == '+' || c == '-'; }
+// Bare (unquoted) values; any non-ASCII character is a letter of one (鴻海, Müller): proto3
+// strings are valid UTF-8, so these bytes only ever form whole characters.
+bool IsWordChar(char c) {
+  return IsNameChar(c) || c == ':' || c == '@' || c == '+' || c == '-' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
 bool IsOpStart(char c) { return c == '=' || c == '!' || c == '<' || c == '>' || c == ':'; }
 
 // Quotes user text for an error message, cut short on a UTF-8 character boundary.
@@ -218,7 +222,8 @@ class Parser {
       ACCORD_ASSIGN_OR_RETURN(std::string text, ParseQuoted());
       return Leaf(Node::Kind::kText, start, std::move(text));
     }
-    if (pos_ >= in_.size() || !IsKeywordChar(in_[pos_])) {
+    if (pos_ >= in_.size() ||
+        !(IsKeywordChar(in_[pos_]) || static_cast<unsigned char>(in_[pos_]) >= 0x80)) {
       return Error(absl::StrCat("expected a comparison, '(' or search text at offset ", pos_,
                                 ", found ", Found(pos_)));
     }
@@ -403,6 +408,13 @@ class Parser {
 
 // ---- Values -------------------------------------------------------------------------------
 
+// Characters (UTF-8 code points) in `text`.
+size_t CodePoints(std::string_view text) {
+  size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  return count;
+}
+
 // "%value%" with LIKE's metacharacters escaped by a backslash.
 std::string ContainsPattern(std::string_view value) {
   std::string out = "%";
@@ -578,7 +590,52 @@ class Compiler {
     return absl::StrCat("$", first_param_index_ + static_cast<int>(params_.size()) - 1);
   }
 
+  const FieldSpec* FindField(std::string_view name) const {
+    for (const FieldSpec& field : schema_.fields) {
+      if (field.name == name) return &field;
+    }
+    return nullptr;
+  }
+
+  // One value matched as a substring against one or more columns, its parameters bound once.
+  class Substring {
+   public:
+    Substring(Compiler& compiler, std::string_view value) : compiler_(compiler), value_(value) {}
+
+    std::string Match(const FieldSpec& field) {
+      if (pattern_.empty()) pattern_ = compiler_.Bind(ContainsPattern(value_));
+      std::string ilike = absl::StrCat(field.column, " ILIKE ", pattern_, " ESCAPE E'\\\\'");
+      if (!field.substring_index || field.substring_index->bigrams.empty() ||
+          CodePoints(value_) != 2) {
+        return absl::StrCat("(", ilike, ")");
+      }
+      if (value_param_.empty()) value_param_ = compiler_.Bind(std::string(value_));
+      const std::string& bigrams = field.substring_index->bigrams;
+      return absl::StrCat("(", bigrams, "(", field.column, ") @> ", bigrams, "(", value_param_,
+                          "::text) AND ", ilike, ")");
+    }
+
+   private:
+    Compiler& compiler_;
+    std::string_view value_;
+    std::string pattern_;
+    std::string value_param_;
+  };
+
   absl::StatusOr<std::string> EmitText(const Node& node) {
+    if (!schema_.text_search_fields.empty()) {
+      bool indexed = true;
+      std::vector<std::string> terms;
+      Substring substring(*this, node.value);
+      for (const auto& name : schema_.text_search_fields) {
+        const FieldSpec* spec = FindField(name);
+        if (spec == nullptr) return absl::InternalError("text_search_fields names " + name);
+        indexed = indexed && spec->substring_index.has_value();
+        terms.push_back(substring.Match(*spec));
+      }
+      cost_ += indexed ? kIndexedComparisonCost : kScanComparisonCost;
+      return absl::StrCat("(", absl::StrJoin(terms, " OR "), ")");
+    }
     if (schema_.text_search_sql.empty()) {
       return Error(absl::StrCat(
           "expected a comparison such as field = value at offset ", node.pos, ", found ",
@@ -645,9 +702,11 @@ class Compiler {
     }
 
     const bool uses_index =
-        spec->indexed &&
-        (node.op == Op::kEq || (node.op == Op::kHas && (spec->type == FieldType::kStringArray ||
-                                                        spec->type == FieldType::kStringMap)));
+        (spec->indexed &&
+         (node.op == Op::kEq || (node.op == Op::kHas && (spec->type == FieldType::kStringArray ||
+                                                         spec->type == FieldType::kStringMap)))) ||
+        (node.op == Op::kHas && spec->substring_index.has_value() &&
+         CodePoints(node.value) >= (spec->substring_index->bigrams.empty() ? 3u : 2u));
     cost_ += uses_index ? kIndexedComparisonCost : kScanComparisonCost;
     return Resolved{spec, std::move(key)};
   }
@@ -660,10 +719,7 @@ class Compiler {
     const std::string op(SqlOp(node.op));
     switch (spec->type) {
       case FieldType::kString:
-        if (node.op == Op::kHas) {
-          return absl::StrCat("(", column, " ILIKE ", Bind(ContainsPattern(node.value)),
-                              " ESCAPE E'\\\\')");
-        }
+        if (node.op == Op::kHas) return Substring(*this, node.value).Match(*spec);
         return absl::StrCat("(", column, " ", op, " ", Bind(node.value), ")");
       case FieldType::kEnum: {
         for (const auto& [name, stored] : spec->enum_values) {
@@ -691,7 +747,8 @@ class Compiler {
         return absl::StrCat("(", column, " ", op, " ", Bind(*std::move(value)), "::timestamptz)");
       }
       case FieldType::kStringArray:
-        return absl::StrCat("(", Bind(node.value), " = ANY(", column, "))");
+        // Containment, not `= ANY(column)`: a GIN index on the array answers `@>`.
+        return absl::StrCat("(", column, " @> ARRAY[", Bind(node.value), "]::text[])");
       case FieldType::kStringMap:
         if (!keyed) return absl::StrCat("(", column, " ? ", Bind(node.value), "::text)");
         {

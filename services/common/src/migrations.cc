@@ -107,7 +107,49 @@ std::string ForSchema(std::string sql, const std::string& schema) {
   return sql;
 }
 
+// The common migrations for `schema`, then the service's own: the order they are applied in.
+std::vector<Migration> AllMigrations(const std::string& schema,
+                                     const std::vector<Migration>& migrations) {
+  std::vector<Migration> all;
+  for (const auto& migration : CommonMigrations()) {
+    all.push_back({migration.version, ForSchema(migration.sql, schema)});
+  }
+  all.insert(all.end(), migrations.begin(), migrations.end());
+  return all;
+}
+
+std::set<std::string> AppliedVersions(pqxx::connection& connection, const std::string& schema) {
+  std::set<std::string> done;
+  pqxx::read_transaction read(connection);
+  const std::string table = read.quote_name(schema) + ".schema_migrations";
+  // A schema never migrated has no table yet: nothing is applied.
+  if (read.exec1("SELECT to_regclass(" + read.quote(table) + ") IS NOT NULL")[0].as<bool>()) {
+    for (const auto& row : read.exec("SELECT version FROM " + table)) {
+      done.insert(row[0].as<std::string>());
+    }
+  }
+  return done;
+}
+
 }  // namespace
+
+absl::StatusOr<std::vector<std::string>> MissingMigrations(
+    const std::string& pg_url, const std::string& schema,
+    const std::vector<Migration>& migrations) {
+  std::vector<std::string> missing;
+  try {
+    pqxx::connection connection(
+        WithConnectOptions(pg_url, std::chrono::seconds(5), "accord-schema-check"));
+    const std::set<std::string> done = AppliedVersions(connection, schema);
+    for (const auto& migration : AllMigrations(schema, migrations)) {
+      if (!done.count(migration.version)) missing.push_back(migration.version);
+    }
+  } catch (const std::exception& error) {
+    absl::Status status = StatusFromPgException(error);
+    return absl::Status(status.code(), "checking schema " + schema + ": " + error.what());
+  }
+  return missing;
+}
 
 absl::StatusOr<std::vector<std::string>> ApplyMigrations(const std::string& pg_url,
                                                          const std::string& schema,
@@ -131,20 +173,8 @@ absl::StatusOr<std::vector<std::string>> ApplyMigrations(const std::string& pg_u
                   "DEFAULT now())");
       setup.commit();
     }
-    std::set<std::string> done;
-    {
-      pqxx::read_transaction read(connection);
-      for (const auto& row :
-           read.exec("SELECT version FROM " + read.quote_name(schema) + ".schema_migrations")) {
-        done.insert(row[0].as<std::string>());
-      }
-    }
-    std::vector<Migration> all;
-    for (const auto& migration : CommonMigrations()) {
-      all.push_back({migration.version, ForSchema(migration.sql, schema)});
-    }
-    all.insert(all.end(), migrations.begin(), migrations.end());
-    for (const auto& migration : all) {
+    const std::set<std::string> done = AppliedVersions(connection, schema);
+    for (const auto& migration : AllMigrations(schema, migrations)) {
       if (done.count(migration.version)) continue;
       pqxx::work step(connection);
       step.exec0("SET LOCAL search_path TO " + step.quote_name(schema) + ", public");

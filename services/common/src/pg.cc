@@ -1,5 +1,7 @@
 #include "accord/common/pg.h"
 
+#include <cctype>
+
 #include "accord/common/errors.h"
 #include "accord/common/log.h"
 
@@ -109,6 +111,30 @@ PgPool::PgPool(PgOptions options, std::vector<PreparedStatement> statements)
       statements_(std::move(statements)) {}
 
 PgPool::~PgPool() = default;
+
+std::string InlineParams(pqxx::connection_base& connection, const std::string& statement,
+                         const std::vector<std::string>& params) {
+  std::string out;
+  out.reserve(statement.size() + 16 * params.size());
+  for (size_t i = 0; i < statement.size();) {
+    if (statement[i] == '$' && i + 1 < statement.size() &&
+        std::isdigit(static_cast<unsigned char>(statement[i + 1]))) {
+      size_t end = i + 1;
+      size_t index = 0;
+      while (end < statement.size() && std::isdigit(static_cast<unsigned char>(statement[end]))) {
+        index = index * 10 + static_cast<size_t>(statement[end] - '0');
+        ++end;
+      }
+      if (index >= 1 && index <= params.size()) {
+        out += connection.quote(params[index - 1]);
+        i = end;
+        continue;
+      }
+    }
+    out += statement[i++];
+  }
+  return out;
+}
 
 std::string SessionSettingsSql(std::chrono::milliseconds statement_timeout) {
   return "SET statement_timeout = " + std::to_string(statement_timeout.count()) +

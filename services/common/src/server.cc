@@ -2,6 +2,9 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
+#include <grpcpp/impl/server_initializer.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -113,6 +116,37 @@ absl::Status WithDefaultRetryDelay(const absl::Status& status) {
   }
   return WithRetryDelay(status, std::chrono::seconds(1));
 }
+
+// Hands the builder a plugin that copies the names of the services the server registered (each
+// answers readiness in grpc.health.v1) once it is built: the builder knows them, gRPC's public
+// API offers them only to plugins.
+class ServiceNamesOption : public grpc::ServerBuilderOption {
+ public:
+  explicit ServiceNamesOption(std::shared_ptr<std::vector<std::string>> names)
+      : names_(std::move(names)) {}
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->push_back(std::make_unique<Plugin>(names_));
+  }
+
+ private:
+  class Plugin : public grpc::ServerBuilderPlugin {
+   public:
+    explicit Plugin(std::shared_ptr<std::vector<std::string>> names) : names_(std::move(names)) {}
+    std::string name() override { return "accord_service_names"; }
+    void InitServer(grpc::ServerInitializer*) override {}
+    void Finish(grpc::ServerInitializer* initializer) override {
+      for (const auto& name : *initializer->GetServiceList()) {
+        if (!name.starts_with("grpc.")) names_->push_back(name);  // reflection answers anyway
+      }
+    }
+    void ChangeArguments(const std::string&, void*) override {}
+
+   private:
+    std::shared_ptr<std::vector<std::string>> names_;
+  };
+  std::shared_ptr<std::vector<std::string>> names_;
+};
 
 }  // namespace
 
@@ -226,6 +260,13 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   s.shutdown_deadline =
       config.Millis("ACCORD_SHUTDOWN_DEADLINE_MS", std::chrono::milliseconds(10000),
                     "in-flight calls get this long to finish at shutdown");
+  s.liveness_stall = config.Millis(
+      "ACCORD_LIVENESS_STALL_MS", std::chrono::milliseconds(15000),
+      "health name \"liveness\" turns NOT_SERVING when no worker took work for this long");
+  s.max_connection_age = config.Millis(
+      "ACCORD_GRPC_MAX_CONNECTION_AGE_MS", std::chrono::milliseconds(120000),
+      "clients are asked to reconnect after about this long, so new replicas get traffic "
+      "(0: never)");
   s.event_retention = std::chrono::hours(
       config.Int("ACCORD_EVENT_RETENTION_HOURS", 24 * 7, 1, 24 * 90,
                  "published events kept in Postgres for replay (Redis loss, slow subscribers)"));
@@ -484,6 +525,7 @@ grpc::ServerUnaryReactor* Runtime::UnaryDeferred(grpc::CallbackServerContext* co
 GrpcServer::GrpcServer(Runtime& runtime)
     : runtime_(runtime),
       metrics_(MetricsRegistry::Global()),
+      service_names_(std::make_shared<std::vector<std::string>>()),
       hook_target_(std::make_shared<std::atomic<Runtime*>>(&runtime)) {}
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
@@ -502,6 +544,16 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   // client needs (its default is 8 KiB), and what Accord refuses below it (an oversized token)
   // it refuses per call, in Authenticate.
   builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, settings.max_metadata_bytes);
+  // Behind a headless Service, clients balance round_robin over the addresses DNS gave them
+  // when they connected; closing connections now and then (gRPC adds +-10% jitter) makes them
+  // re-resolve and reach replicas started since. Calls in flight get the shutdown deadline.
+  if (settings.max_connection_age.count() > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               static_cast<int>(settings.max_connection_age.count()));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               static_cast<int>(settings.shutdown_deadline.count()));
+  }
+  builder.SetOption(std::make_unique<ServiceNamesOption>(server->service_names_));
   // Every method first passes the request guard (request_guard.h): unparsable bodies and control
   // characters are refused, counted and logged there, whatever the handler does.
   for (auto* service : services) {
@@ -540,22 +592,46 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
         pool_waiting.Set(stats.waiting);
         queued.Set(static_cast<double>(runtime->workers().queued()));
       });
-  server->server_->GetHealthCheckService()->SetServingStatus(false);
+  server->SetReadiness(false);
+  server->server_->GetHealthCheckService()->SetServingStatus(kLivenessHealthName, true);
   server->monitor_ = std::thread([raw = server.get()] { raw->MonitorHealth(); });
+  server->liveness_ = std::thread([raw = server.get()] { raw->MonitorLiveness(); });
   return server;
+}
+
+void GrpcServer::SetReadiness(bool serving) {
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus("", serving);
+  for (const auto& name : *service_names_) health->SetServingStatus(name, serving);
 }
 
 void GrpcServer::MonitorHealth() {
   NameCurrentThread("health-monitor");
   bool last = false;
   bool first = true;
+  auto& redis_up = MetricsRegistry::Global().GetGauge(
+      "accord_redis_up", "1 while Redis answers this process' health check (PING)",
+      {{"service", runtime_.settings().service_name}});
+  bool last_redis = true;
   while (!stop_monitor_.load()) {
     bool database_ok = runtime_.pg().Ping().ok();
+    // Redis is watched, not required: while it is down reads go to PostgreSQL and events wait in
+    // the outbox, so taking every replica out of its Service would turn slower into down.
+    bool redis_ok = runtime_.redis().Command({"PING"}).ok();
+    redis_up.Set(redis_ok ? 1 : 0);
+    if (redis_ok != last_redis) {
+      if (redis_ok) {
+        log::Info("redis reachable");
+      } else {
+        log::Warn("redis unreachable: serving from PostgreSQL, events wait in the outbox");
+      }
+      last_redis = redis_ok;
+    }
     std::unique_lock lock(monitor_mutex_);
     // Decided under the lock that Drain takes, so a drain is never overwritten with SERVING.
     bool serving = database_ok && !draining_.load();
     if (serving != last || first) {
-      server_->GetHealthCheckService()->SetServingStatus(serving);
+      SetReadiness(serving);
       log::Info(serving ? "health: SERVING" : "health: NOT_SERVING",
                 {{"database", database_ok}, {"draining", draining_.load()}});
       last = serving;
@@ -566,12 +642,56 @@ void GrpcServer::MonitorHealth() {
   }
 }
 
+// Its own thread, so that a database call stuck in the readiness monitor cannot stall it.
+void GrpcServer::MonitorLiveness() {
+  NameCurrentThread("liveness");
+  using Clock = std::chrono::steady_clock;
+  const auto stall = runtime_.settings().liveness_stall;
+  const auto interval = std::min<std::chrono::milliseconds>(
+      runtime_.settings().health_interval,
+      std::max<std::chrono::milliseconds>(stall / 4, std::chrono::milliseconds(1)));
+  // The probe is an ordinary task: it waits behind the calls queued before it, so it starts late
+  // only when the workers stopped taking work (each queued call waits at most the acquire
+  // timeout before it expires unrun).
+  auto last_ran =
+      std::make_shared<std::atomic<Clock::rep>>(Clock::now().time_since_epoch().count());
+  auto probe_pending = std::make_shared<std::atomic<bool>>(false);
+  bool last = true;
+  std::unique_lock lock(monitor_mutex_);
+  while (!stop_monitor_.load()) {
+    lock.unlock();
+    if (!probe_pending->exchange(true)) {
+      bool queued = runtime_.workers().Submit([last_ran, probe_pending] {
+        last_ran->store(Clock::now().time_since_epoch().count());
+        probe_pending->store(false);
+      });
+      if (!queued) probe_pending->store(false);  // queue full: try again next round
+    }
+    const auto since = Clock::now() - Clock::time_point(Clock::duration(last_ran->load()));
+    const bool alive = since <= stall;
+    lock.lock();
+    if (alive != last) {
+      server_->GetHealthCheckService()->SetServingStatus(kLivenessHealthName, alive);
+      nlohmann::json fields = {
+          {"worker_idle_ms", std::chrono::duration_cast<std::chrono::milliseconds>(since).count()}};
+      if (alive) {
+        log::Info("liveness: SERVING", std::move(fields));
+      } else {
+        log::Error("liveness: NOT_SERVING: no worker took work", std::move(fields));
+      }
+      last = alive;
+    }
+    monitor_wake_.wait_for(lock, interval, [&] { return stop_monitor_.load(); });
+  }
+}
+
 void GrpcServer::Drain() {
   if (!server_) return;
   {
     std::lock_guard lock(monitor_mutex_);
     draining_ = true;
-    server_->GetHealthCheckService()->SetServingStatus(false);
+    // Readiness only: a draining process is still alive, and must not be restarted mid-drain.
+    SetReadiness(false);
   }
   log::Info("health: NOT_SERVING", {{"draining", true}});
   std::this_thread::sleep_for(runtime_.settings().drain_delay);
@@ -587,6 +707,7 @@ void GrpcServer::StopBackground() {
   }
   monitor_wake_.notify_all();
   if (monitor_.joinable()) monitor_.join();
+  if (liveness_.joinable()) liveness_.join();
   metrics_.Stop();
   hook_target_->store(nullptr);
 }
@@ -646,6 +767,28 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
     log::Info("schema up to date",
               {{"schema", settings.schema}, {"applied", static_cast<int>(applied->size())}});
     if (command == "migrate") return 0;
+  }
+
+  // A binary must not serve on a schema that lacks what it needs: its statements would fail at
+  // run time, one call at a time. An unreachable database is waited for (until a signal).
+  while (true) {
+    auto missing = MissingMigrations(settings.pg.url, settings.schema, definition.migrations());
+    if (missing.ok() && missing->empty()) break;
+    if (missing.ok()) {
+      log::Error("schema " + settings.schema +
+                     " is older than this binary needs; apply its migrations first (accord-" +
+                     definition.name + " migrate) and start again",
+                 {{"schema", settings.schema}, {"missing", *missing}});
+      return 3;
+    }
+    if (missing.status().code() != absl::StatusCode::kUnavailable) {
+      log::Error("schema check failed", {{"error", std::string(missing.status().message())}});
+      return 1;
+    }
+    log::Warn("schema check: database unreachable, retrying",
+              {{"error", std::string(missing.status().message())}});
+    timespec pause{2, 0};
+    if (sigtimedwait(&signals, nullptr, &pause) > 0) return 0;
   }
 
   auto runtime = Runtime::Create(settings, definition.statements);

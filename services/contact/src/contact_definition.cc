@@ -7,6 +7,7 @@
 #include "engagement_service.h"
 #include "relation_service.h"
 #include "relation_sql.h"
+#include "stewardship_service.h"
 
 namespace accord::contact {
 
@@ -33,6 +34,7 @@ common::ServiceDefinition ContactServiceDefinition(ContactSettings settings) {
     services.push_back(std::make_unique<EngagementServiceImpl>(components));
     services.push_back(std::make_unique<AppointmentServiceImpl>(components));
     services.push_back(std::make_unique<CampaignServiceImpl>(components));
+    services.push_back(std::make_unique<StewardshipServiceImpl>(components));
     return services;
   };
   return definition;

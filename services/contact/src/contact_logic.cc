@@ -320,6 +320,16 @@ absl::StatusOr<Contact> ContactLogic::LookupByExternalId(
 
 absl::StatusOr<v1::UpsertContactByExternalIdResponse> ContactLogic::Upsert(
     const Caller& caller, const v1::UpsertContactByExternalIdRequest& request, WriteMeta meta) {
+  ACCORD_ASSIGN_OR_RETURN(auto upserted, UpsertRecord(caller, request, std::move(meta)));
+  v1::UpsertContactByExternalIdResponse response;
+  ACCORD_ASSIGN_OR_RETURN(*response.mutable_contact(),
+                          presenter_.Present(caller, std::move(upserted.record)));
+  response.set_created(upserted.created);
+  return response;
+}
+
+absl::StatusOr<ContactRepository::Upserted> ContactLogic::UpsertRecord(
+    const Caller& caller, const v1::UpsertContactByExternalIdRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckUpsert(caller.principal));
   common::Violations violations;
   MergeViolations(ValidateExternalKey(request.system(), request.external_id()), violations);
@@ -332,29 +342,22 @@ absl::StatusOr<v1::UpsertContactByExternalIdResponse> ContactLogic::Upsert(
   if (checked.owner().empty()) checked.set_owner(caller.principal.subject);
   NormalizeAndValidate(checked, "contact.", default_region_, violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  ACCORD_ASSIGN_OR_RETURN(auto upserted,
-                          repository_.Upsert(
-                              request.system(), request.external_id(),
-                              [&](const Contact* current) -> absl::StatusOr<Contact> {
-                                if (current == nullptr) return checked;
-                                // The source system's copy replaces every updatable field; an owner
-                                // it does not know stays as it is.
-                                Contact next = *current;
-                                ApplyContactPaths(checked, UpdatableContactPaths(), next);
-                                if (sent.owner().empty()) next.set_owner(current->owner());
-                                // Ids of other systems are theirs to change, not this one's.
-                                for (const auto& [system, id] : current->external_ids()) {
-                                  if (!next.external_ids().contains(system))
-                                    (*next.mutable_external_ids())[system] = id;
-                                }
-                                return next;
-                              },
-                              meta));
-  v1::UpsertContactByExternalIdResponse response;
-  ACCORD_ASSIGN_OR_RETURN(*response.mutable_contact(),
-                          presenter_.Present(caller, std::move(upserted.record)));
-  response.set_created(upserted.created);
-  return response;
+  return repository_.Upsert(
+      request.system(), request.external_id(),
+      [&](const Contact* current) -> absl::StatusOr<Contact> {
+        if (current == nullptr) return checked;
+        // The source system's copy replaces every updatable field; an owner
+        // it does not know stays as it is.
+        Contact next = *current;
+        ApplyContactPaths(checked, UpdatableContactPaths(), next);
+        if (sent.owner().empty()) next.set_owner(current->owner());
+        // Ids of other systems are theirs to change, not this one's.
+        for (const auto& [system, id] : current->external_ids()) {
+          if (!next.external_ids().contains(system)) (*next.mutable_external_ids())[system] = id;
+        }
+        return next;
+      },
+      meta);
 }
 
 }  // namespace accord::contact

@@ -34,6 +34,10 @@ class ContactLogic {
                                              const v1::LookupContactByExternalIdRequest& request);
   absl::StatusOr<v1::UpsertContactByExternalIdResponse> Upsert(
       const Caller& caller, const v1::UpsertContactByExternalIdRequest& request, WriteMeta meta);
+  // Upsert without presenting the contact (nor logging it as read): for imports, which answer
+  // with names only.
+  absl::StatusOr<ContactRepository::Upserted> UpsertRecord(
+      const Caller& caller, const v1::UpsertContactByExternalIdRequest& request, WriteMeta meta);
 
  private:
   ContactRepository& repository_;

@@ -72,6 +72,7 @@ class ContactRepository {
   struct Upserted {
     ContactRecord record;
     bool created = false;
+    bool changed = false;  // false: the stored contact already matched; nothing was written
   };
   virtual absl::StatusOr<Upserted> Upsert(const std::string& system, const std::string& external_id,
                                           const Build& build, const WriteMeta& meta) = 0;

@@ -24,9 +24,9 @@ inline constexpr int kContactColumnCount = 9;
 inline constexpr common::PreparedStatement kInsertContact{
     "contact_insert",
     "INSERT INTO contact.contacts AS c (id, pii, pii_key_id, attributes, job_title, department, "
-    "owner, status, customer_kind, preferred_channel, time_zone, labels, external_ids) VALUES "
-    "($1::uuid, $2::bytea, $3, $4::bytea, $5, $6, $7, $8, $9, $10, $11, $12::text[], "
-    "$13::jsonb) RETURNING " ACCORD_CONTACT_COLUMNS};
+    "owner, status, customer_kind, preferred_channel, time_zone, labels, external_ids, "
+    "name_trigrams) VALUES ($1::uuid, $2::bytea, $3, $4::bytea, $5, $6, $7, $8, $9, $10, $11, "
+    "$12::text[], $13::jsonb, $14::integer[]) RETURNING " ACCORD_CONTACT_COLUMNS};
 
 inline constexpr common::PreparedStatement kGetContact{
     "contact_get", "SELECT " ACCORD_CONTACT_COLUMNS
@@ -42,7 +42,8 @@ inline constexpr common::PreparedStatement kUpdateContact{
     "UPDATE contact.contacts AS c SET pii = $2::bytea, pii_key_id = $3, attributes = $4::bytea, "
     "job_title = $5, department = $6, owner = $7, status = $8, customer_kind = $9, "
     "preferred_channel = $10, time_zone = $11, labels = $12::text[], external_ids = $13::jsonb, "
-    "version = c.version + 1, update_time = now() WHERE c.id = $1::uuid "
+    "name_trigrams = $14::integer[], version = c.version + 1, update_time = now() "
+    "WHERE c.id = $1::uuid "
     "RETURNING " ACCORD_CONTACT_COLUMNS};
 
 inline constexpr common::PreparedStatement kDeleteContact{
@@ -85,6 +86,12 @@ inline constexpr common::PreparedStatement kLockExternalId{
     "SELECT pg_advisory_xact_lock(hashtextextended('accord.contact.external_id' || chr(1) || $1 "
     "|| chr(1) || $2, 0))"};
 
+// Why a contact is not live: merged (into whom), erased, or deleted; no row when it never was.
+inline constexpr common::PreparedStatement kContactTombstone{
+    "contact_tombstone",
+    "SELECT COALESCE(merged_into::text, ''), erase_time IS NOT NULL FROM contact.contacts "
+    "WHERE id = $1::uuid AND delete_time IS NOT NULL"};
+
 inline constexpr common::PreparedStatement kContactIsLive{
     "contact_is_live_for_share",
     "SELECT 1 FROM contact.contacts WHERE id = $1::uuid AND delete_time IS NULL FOR SHARE"};
@@ -96,9 +103,10 @@ inline constexpr common::PreparedStatement kAppendAccessLog{
     "FROM unnest($6::uuid[], $7::text[]) AS u(id, fields)"};
 
 inline std::vector<common::PreparedStatement> ContactStatements() {
-  return {kInsertContact,    kGetContact,     kLockContact,   kUpdateContact,     kDeleteContact,
-          kDeleteLookups,    kInsertLookup,   kLookup,        kDeleteExternalIds, kInsertExternalId,
-          kFindByExternalId, kLockExternalId, kContactIsLive, kAppendAccessLog};
+  return {kInsertContact,     kGetContact,       kLockContact,      kUpdateContact,
+          kDeleteContact,     kDeleteLookups,    kInsertLookup,     kLookup,
+          kDeleteExternalIds, kInsertExternalId, kFindByExternalId, kLockExternalId,
+          kContactIsLive,     kAppendAccessLog,  kContactTombstone};
 }
 
 }  // namespace accord::contact::sql

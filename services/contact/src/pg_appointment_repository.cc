@@ -167,6 +167,19 @@ absl::StatusOr<Appointment> PgAppointmentRepository::Create(const Appointment& a
       });
 }
 
+std::vector<Appointment> ReadContactAppointments(pqxx::transaction_base& transaction,
+                                                 const std::string& contact_id) {
+  std::vector<Appointment> out;
+  for (const auto& row : transaction.exec_params(
+           std::string("SELECT ") + kColumns +
+               " FROM contact.appointments t WHERE $1::uuid = ANY(t.contact_ids) "
+               "ORDER BY t.start_time, t.id LIMIT 10000",
+           contact_id)) {
+    out.push_back(RowToAppointment(row));
+  }
+  return out;
+}
+
 absl::StatusOr<Appointment> PgAppointmentRepository::Get(const std::string& id) {
   std::optional<pqxx::result> rows;
   ACCORD_RETURN_IF_ERROR(pool_.Read(

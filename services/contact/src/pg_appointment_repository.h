@@ -10,6 +10,10 @@ namespace accord::contact {
 inline constexpr char kAppointmentCreated[] = "accord.contact.v1.AppointmentCreated";
 inline constexpr char kAppointmentUpdated[] = "accord.contact.v1.AppointmentUpdated";
 
+// Every appointment a contact attends (or attended), by start time; for its data export.
+std::vector<Appointment> ReadContactAppointments(pqxx::transaction_base& transaction,
+                                                 const std::string& contact_id);
+
 class PgAppointmentRepository final : public AppointmentRepository {
  public:
   PgAppointmentRepository(common::PgPool& pool, common::IdempotentWrite& writes);

@@ -11,6 +11,7 @@
 #include "accord/common/page_token.h"
 #include "contact_fields.h"
 #include "contact_sql.h"
+#include "stewardship_rules.h"
 
 namespace accord::contact {
 namespace {
@@ -58,6 +59,29 @@ std::string Attributes(Contact contact) {
 }
 
 }  // namespace
+
+absl::Status ContactGone(const std::string& id, const pqxx::result& tombstone) {
+  const std::string name = ContactName(id);
+  if (tombstone.empty()) return common::NotFound(name);
+  const std::string merged_into = tombstone[0][0].as<std::string>();
+  if (!merged_into.empty()) {
+    return common::WithReason(common::NotFound(name), "CONTACT_MERGED",
+                              {{"merged_into", ContactName(merged_into)}});
+  }
+  if (tombstone[0][1].as<bool>()) {
+    return common::WithReason(common::NotFound(name), "CONTACT_ERASED");
+  }
+  return common::NotFound(name);
+}
+
+std::string IntArrayLiteral(const std::vector<int32_t>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ",";
+    out += std::to_string(values[i]);
+  }
+  return out + "}";
+}
 
 absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher& cipher,
                                            int first) {
@@ -143,7 +167,8 @@ absl::StatusOr<ContactRecord> PgContactRepository::Store(common::WriteTransactio
       contact.job_title(), contact.department(), contact.owner(),
       static_cast<int>(contact.status()), static_cast<int>(contact.customer_kind()),
       static_cast<int>(contact.preferred_channel()), contact.time_zone(),
-      ArrayLiteral(contact.labels()), external_ids.dump());
+      ArrayLiteral(contact.labels()), external_ids.dump(),
+      IntArrayLiteral(cipher_.BlindTrigrams(FullName(contact))));
   // The blind index: one keyed hash per email and phone, rewritten with the contact.
   transaction.exec_prepared0(sql::kDeleteLookups.name, id);
   for (const auto& email : contact.emails()) {
@@ -183,7 +208,14 @@ absl::StatusOr<ContactRecord> PgContactRepository::Get(const std::string& id) {
         return absl::OkStatus();
       },
       common::ReadScope::kOneStatement));
-  if (rows->empty()) return common::NotFound(ContactName(id));
+  if (rows->empty()) {
+    // Only a miss pays for the second statement that says why.
+    return pool_.Read(
+        [&](pqxx::transaction_base& transaction) -> absl::Status {
+          return ContactGone(id, transaction.exec_prepared(sql::kContactTombstone.name, id));
+        },
+        common::ReadScope::kOneStatement);
+  }
   return RowToContact((*rows)[0], cipher_);
 }
 
@@ -224,7 +256,9 @@ absl::StatusOr<ContactRecord> PgContactRepository::Update(const std::string& id,
           meta,
           [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<Contact>> {
             auto rows = transaction.exec_prepared(sql::kLockContact.name, id);
-            if (rows.empty()) return common::NotFound(ContactName(id));
+            if (rows.empty()) {
+              return ContactGone(id, transaction.exec_prepared(sql::kContactTombstone.name, id));
+            }
             ACCORD_ASSIGN_OR_RETURN(ContactRecord current, RowToContact(rows[0], cipher_));
             ACCORD_ASSIGN_OR_RETURN(Contact next, mutate(current.contact));
             ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, id, next, false));
@@ -246,7 +280,9 @@ absl::StatusOr<ContactRecord> PgContactRepository::Delete(const std::string& id,
           meta,
           [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<Contact>> {
             auto rows = transaction.exec_prepared(sql::kLockContact.name, id);
-            if (rows.empty()) return common::NotFound(ContactName(id));
+            if (rows.empty()) {
+              return ContactGone(id, transaction.exec_prepared(sql::kContactTombstone.name, id));
+            }
             ACCORD_ASSIGN_OR_RETURN(ContactRecord current, RowToContact(rows[0], cipher_));
             ACCORD_RETURN_IF_ERROR(check(current.contact).status());
             auto row = transaction.exec_prepared1(sql::kDeleteContact.name, id);
@@ -304,6 +340,7 @@ absl::StatusOr<ContactRepository::Upserted> PgContactRepository::Upsert(
     const WriteMeta& meta) {
   ContactRecord record;
   bool created = false;
+  bool changed = false;
   ACCORD_ASSIGN_OR_RETURN(
       Contact stored,
       writes_.Run<Contact>(
@@ -316,6 +353,7 @@ absl::StatusOr<ContactRepository::Upserted> PgContactRepository::Upsert(
               ACCORD_ASSIGN_OR_RETURN(Contact next, build(nullptr));
               ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, common::NewUuidV7(), next, true));
               created = true;
+              changed = true;
               return common::Written<Contact>(record.contact,
                                               Event(kContactCreated, record, nullptr));
             }
@@ -329,12 +367,13 @@ absl::StatusOr<ContactRepository::Upserted> PgContactRepository::Upsert(
               return common::Written<Contact>::Unchanged(record.contact);
             }
             ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, id, next, false));
+            changed = true;
             return common::Written<Contact>(record.contact,
                                             Event(kContactUpdated, record, &current.contact));
           }));
   record.contact = std::move(stored);
   record.facts.owner = record.contact.owner();
-  return Upserted{std::move(record), created};
+  return Upserted{std::move(record), created, changed};
 }
 
 }  // namespace accord::contact

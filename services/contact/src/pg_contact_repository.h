@@ -18,6 +18,13 @@ inline constexpr char kContactDeleted[] = "accord.contact.v1.ContactDeleted";
 absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher& cipher,
                                            int first = 0);
 
+// The error for a contact that is not live, from the rows of sql::kContactTombstone: NOT_FOUND
+// naming it, with reason CONTACT_MERGED (metadata `merged_into`) or CONTACT_ERASED.
+absl::Status ContactGone(const std::string& id, const pqxx::result& tombstone);
+
+// Text form of an integer[] parameter.
+std::string IntArrayLiteral(const std::vector<int32_t>& values);
+
 class PgContactRepository final : public ContactRepository {
  public:
   PgContactRepository(common::PgPool& pool, const PiiCipher& cipher,
@@ -37,13 +44,15 @@ class PgContactRepository final : public ContactRepository {
   absl::StatusOr<Upserted> Upsert(const std::string& system, const std::string& external_id,
                                   const Build& build, const WriteMeta& meta) override;
 
- private:
-  // Inserts or rewrites the row of `contact` (with its lookups and external ids).
+  // Inserts or rewrites the row of `contact` (with its lookups, name trigrams and external ids),
+  // in a transaction that holds its row lock; also the merge's and the key rotation's way in.
   absl::StatusOr<ContactRecord> Store(common::WriteTransaction& transaction, const std::string& id,
                                       const Contact& contact, bool insert);
+  common::Event Event(const char* type, const ContactRecord& record, const Contact* before) const;
+
+ private:
   absl::Status SaveExternalIds(common::WriteTransaction& transaction, const std::string& id,
                                const Contact& contact);
-  common::Event Event(const char* type, const ContactRecord& record, const Contact* before) const;
 
   common::PgPool& pool_;
   const PiiCipher& cipher_;

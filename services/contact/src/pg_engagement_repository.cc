@@ -284,6 +284,33 @@ absl::StatusOr<Interaction> RowToInteraction(const pqxx::row& row, const PiiCiph
   return interaction;
 }
 
+absl::Status ReadContactHistory(pqxx::transaction_base& transaction, const PiiCipher& cipher,
+                                const std::string& contact_id, ContactHistory& out) {
+  for (const auto& row :
+       transaction.exec_params(std::string("SELECT ") + kConsentColumns +
+                                   " FROM contact.consent_ledger t WHERE t.contact_id = $1::uuid "
+                                   "ORDER BY t.record_time, t.id LIMIT 10000",
+                               contact_id)) {
+    out.consents.push_back(RowToConsent(row));
+  }
+  for (const auto& row :
+       transaction.exec_params(std::string("SELECT ") + kInteractionColumns +
+                                   " FROM contact.interactions t WHERE t.contact_id = $1::uuid "
+                                   "ORDER BY t.interaction_time, t.id LIMIT 10000",
+                               contact_id)) {
+    ACCORD_ASSIGN_OR_RETURN(Interaction interaction, RowToInteraction(row, cipher));
+    out.interactions.push_back(std::move(interaction));
+  }
+  for (const auto& row :
+       transaction.exec_params(std::string("SELECT ") + kFollowUpColumns +
+                                   " FROM contact.follow_ups t WHERE t.contact_id = $1::uuid "
+                                   "ORDER BY t.create_time, t.id LIMIT 10000",
+                               contact_id)) {
+    out.follow_ups.push_back(RowToFollowUp(row));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Interaction> InsertInteraction(common::WriteTransaction& transaction,
                                               const PiiCipher& cipher,
                                               const std::string& contact_id,

@@ -25,6 +25,16 @@ absl::StatusOr<Interaction> InsertInteraction(common::WriteTransaction& transact
                                               const Interaction& interaction,
                                               const InteractionEffects& effects);
 
+// A contact's whole consent ledger, interactions (summaries opened) and follow-ups, oldest
+// first; for its data export.
+struct ContactHistory {
+  std::vector<ConsentRecord> consents;
+  std::vector<Interaction> interactions;
+  std::vector<FollowUp> follow_ups;
+};
+absl::Status ReadContactHistory(pqxx::transaction_base& transaction, const PiiCipher& cipher,
+                                const std::string& contact_id, ContactHistory& out);
+
 class PgEngagementRepository final : public EngagementRepository {
  public:
   PgEngagementRepository(common::PgPool& pool, const PiiCipher& cipher,

@@ -58,6 +58,19 @@ common::Event Event(const char* type, const AccountRelation& relation,
 
 }  // namespace
 
+std::vector<AccountRelation> ReadContactRelations(pqxx::transaction_base& transaction,
+                                                  const std::string& contact_id) {
+  std::vector<AccountRelation> out;
+  for (const auto& row : transaction.exec_params(
+           std::string("SELECT ") + sql::kRelationColumns +
+               " FROM contact.account_relations r WHERE r.contact_id = $1::uuid "
+               "ORDER BY r.create_time, r.id LIMIT 10000",
+           contact_id)) {
+    out.push_back(RowToRelation(row));
+  }
+  return out;
+}
+
 PgRelationRepository::PgRelationRepository(common::PgPool& pool, const PiiCipher& cipher,
                                            common::IdempotentWrite& writes)
     : pool_(pool), cipher_(cipher), writes_(writes) {}

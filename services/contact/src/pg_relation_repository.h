@@ -12,6 +12,10 @@ inline constexpr char kRelationCreated[] = "accord.contact.v1.AccountRelationCre
 inline constexpr char kRelationUpdated[] = "accord.contact.v1.AccountRelationUpdated";
 inline constexpr char kRelationDeleted[] = "accord.contact.v1.AccountRelationDeleted";
 
+// Every relation of a contact, removed ones too, oldest first; for its data export.
+std::vector<AccountRelation> ReadContactRelations(pqxx::transaction_base& transaction,
+                                                  const std::string& contact_id);
+
 class PgRelationRepository final : public RelationRepository {
  public:
   PgRelationRepository(common::PgPool& pool, const PiiCipher& cipher,

@@ -2,9 +2,12 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <cstring>
 #include <mutex>
 
 #include "accord/common/errors.h"
+#include "stewardship_rules.h"
 
 namespace accord::contact {
 namespace {
@@ -141,6 +144,19 @@ std::string PiiCipher::BlindIndex(std::string_view kind, std::string_view value)
                      reinterpret_cast<const unsigned char*>(input.data()), input.size(),
                      reinterpret_cast<const unsigned char*>(keys_.blind_index.data()),
                      keys_.blind_index.size());
+  return out;
+}
+
+std::vector<int32_t> PiiCipher::BlindTrigrams(std::string_view name) const {
+  std::vector<int32_t> out;
+  for (const auto& trigram : NameTrigrams(name)) {
+    const std::string digest = BlindIndex("trigram", trigram);
+    uint32_t bits = 0;
+    std::memcpy(&bits, digest.data(), sizeof bits);
+    out.push_back(static_cast<int32_t>(bits));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

@@ -8,9 +8,11 @@
 // reveals equality only to someone holding that key.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -40,6 +42,12 @@ class PiiCipher {
   absl::StatusOr<std::string> Open(const Sealed& sealed, std::string_view associated) const;
   // 32-byte keyed hash of `kind` and the normalised value.
   std::string BlindIndex(std::string_view kind, std::string_view value) const;
+  // The trigrams of a name (NameTrigrams), each as 32 bits of its keyed hash; sorted, distinct.
+  // Equal trigrams give equal numbers, so set similarity survives; the text does not.
+  std::vector<int32_t> BlindTrigrams(std::string_view name) const;
+
+  // The id of the key new values are sealed with.
+  const std::string& active_key_id() const { return keys_.active; }
 
   // A sealed value with its key id in front ("id\0bytes"), for one-column storage.
   std::string SealToString(std::string_view plaintext, std::string_view associated) const;

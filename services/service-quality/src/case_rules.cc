@@ -296,9 +296,6 @@ void ValidateCaseFields(const v1::Case& c, const std::string& prefix,
   if (c.urgency() == 0 || !v1::Level_IsValid(c.urgency())) {
     violations.Add(prefix + "urgency", "required: LOW, MEDIUM or HIGH");
   }
-  if (!accord::account::v1::AccountTier_IsValid(c.account_tier())) {
-    violations.Add(prefix + "account_tier", "unknown account tier");
-  }
   if (c.special_needs_size() > 7) {
     violations.Add(prefix + "special_needs", "at most 7 entries, one per kind");
   }
@@ -316,6 +313,24 @@ void ValidateCaseFields(const v1::Case& c, const std::string& prefix,
   }
   CheckText(c.assignee(), prefix + "assignee", 200, false, violations);
   CheckText(c.team(), prefix + "team", 100, false, violations);
+  // A BCP 47 tag: subtags of 1-8 letters or digits joined by '-', the first letters only.
+  const std::string& language = c.language();
+  bool language_ok = language.size() <= 35;
+  size_t subtag = 0;
+  for (size_t i = 0; language_ok && i <= language.size(); ++i) {
+    if (i == language.size() || language[i] == '-') {
+      language_ok = subtag >= 1 && subtag <= 8;
+      subtag = 0;
+    } else if (std::isalpha(static_cast<unsigned char>(language[i])) ||
+               (std::isdigit(static_cast<unsigned char>(language[i])) && i > subtag)) {
+      ++subtag;
+    } else {
+      language_ok = false;
+    }
+  }
+  if (!language.empty() && !language_ok) {
+    violations.Add(prefix + "language", "a BCP 47 language tag such as en, de-CH or pt-BR");
+  }
 }
 
 void ValidateResolution(const v1::Resolution& resolution, const std::string& prefix,

@@ -57,15 +57,17 @@ pqxx::result Exec(pqxx::transaction_base& transaction, const std::string& sql,
   "k.id::text, k.body, k.version, " ACCORD_US("k.create_time") ", " ACCORD_US( \
       "k.update_time") ", " ACCORD_US("k.delete_time")
 
-v1::Calendar RowToCalendar(const pqxx::row& row) {
-  auto calendar = ParseBody<v1::Calendar>(row[1]);
-  calendar.set_name("calendars/" + row[0].as<std::string>());
-  calendar.set_etag(row[2].as<std::string>());
-  *calendar.mutable_create_time() = TimestampOf(row[3]);
-  *calendar.mutable_update_time() = TimestampOf(row[4]);
-  if (!row[5].is_null()) *calendar.mutable_delete_time() = TimestampOf(row[5]);
+// The calendar in the six columns from `at` (ACCORD_CALENDAR_COLUMNS).
+v1::Calendar RowToCalendarAt(const pqxx::row& row, int at) {
+  auto calendar = ParseBody<v1::Calendar>(row[at + 1]);
+  calendar.set_name("calendars/" + row[at].as<std::string>());
+  calendar.set_etag(row[at + 2].as<std::string>());
+  *calendar.mutable_create_time() = TimestampOf(row[at + 3]);
+  *calendar.mutable_update_time() = TimestampOf(row[at + 4]);
+  if (!row[at + 5].is_null()) *calendar.mutable_delete_time() = TimestampOf(row[at + 5]);
   return calendar;
 }
+v1::Calendar RowToCalendar(const pqxx::row& row) { return RowToCalendarAt(row, 0); }
 
 v1::Calendar CalendarBody(v1::Calendar calendar) {
   calendar.clear_name();
@@ -76,10 +78,25 @@ v1::Calendar CalendarBody(v1::Calendar calendar) {
   return calendar;
 }
 
+constexpr common::PreparedStatement kGetCalendarAny{
+    "quality_calendar_any",
+    "SELECT " ACCORD_CALENDAR_COLUMNS " FROM service_quality.calendars k WHERE k.id = $1::uuid"};
+constexpr common::PreparedStatement kGetLiveCalendar{
+    "quality_calendar_live", "SELECT " ACCORD_CALENDAR_COLUMNS
+                             " FROM service_quality.calendars k WHERE k.id = $1::uuid AND "
+                             "k.delete_time IS NULL"};
+
 // `with_deleted`: a case's clock keeps running on a calendar deleted after the case opened.
 absl::StatusOr<v1::Calendar> LoadCalendar(pqxx::transaction_base& transaction,
                                           const std::string& id, bool lock,
                                           bool with_deleted = false) {
+  if (!lock) {
+    // Every case change and case read of a case with an SLA reads its calendar: prepared.
+    auto rows =
+        transaction.exec_prepared(with_deleted ? kGetCalendarAny.name : kGetLiveCalendar.name, id);
+    if (rows.empty()) return common::NotFound("calendars/" + id);
+    return RowToCalendar(rows[0]);
+  }
   auto rows =
       Exec(transaction,
            std::string("SELECT " ACCORD_CALENDAR_COLUMNS
@@ -199,6 +216,14 @@ std::vector<std::string> CaseParams(const std::string& id, const CaseRecord& rec
           record.resolved_ever ? "true" : "false"};
 }
 
+constexpr common::PreparedStatement kFindPolicy{
+    "quality_policy_find",
+    "SELECT " ACCORD_POLICY_COLUMNS ", " ACCORD_CALENDAR_COLUMNS
+    " FROM service_quality.sla_policies p JOIN service_quality.calendars k ON k.id = "
+    "p.calendar_id WHERE p.priority = $2::smallint AND p.tier IN ($1::smallint, 0) AND "
+    "p.delete_time IS NULL AND k.delete_time IS NULL ORDER BY (p.tier = $1::smallint) DESC "
+    "LIMIT 1"};
+
 constexpr char kInsertCase[] =
     "INSERT INTO service_quality.cases AS c (id, account, contact, channel, kind, category, "
     "status, priority, impact, urgency, tier, assignee, team, escalation_level, description, "
@@ -229,11 +254,26 @@ constexpr char kUpdateCase[] =
     "resolved_ever = $32::boolean, version = c.version + 1, update_time = now() "
     "WHERE c.id = $1::uuid RETURNING " ACCORD_CASE_COLUMNS;
 
+constexpr common::PreparedStatement kInsertCaseStatement{"quality_case_insert", kInsertCase};
+constexpr common::PreparedStatement kUpdateCaseStatement{"quality_case_update", kUpdateCase};
+constexpr common::PreparedStatement kGetCase{"quality_case_get",
+                                             "SELECT " ACCORD_CASE_COLUMNS
+                                             " FROM service_quality.cases c WHERE c.id = $1::uuid"};
+constexpr common::PreparedStatement kLockCase{
+    "quality_case_lock",
+    "SELECT " ACCORD_CASE_COLUMNS " FROM service_quality.cases c WHERE c.id = $1::uuid FOR UPDATE"};
+
 // ---- timeline -----------------------------------------------------------------------------------
 
 #define ACCORD_TIMELINE_COLUMNS                                                           \
   "t.id::text, t.case_id::text, t.kind, t.text, t.customer_visible, t.actor, " ACCORD_US( \
       "t.create_time")
+
+constexpr common::PreparedStatement kInsertTimelineEntry{
+    "quality_timeline_insert",
+    "INSERT INTO service_quality.timeline_entries AS t (id, case_id, kind, text, "
+    "customer_visible, actor) VALUES ($1::uuid, $2::uuid, $3::smallint, $4, $5::boolean, $6) "
+    "RETURNING " ACCORD_TIMELINE_COLUMNS};
 
 v1::TimelineEntry RowToEntry(const pqxx::row& row) {
   v1::TimelineEntry entry;
@@ -329,7 +369,7 @@ std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') +
 }  // namespace
 
 PgQualityRepository::PgQualityRepository(common::PgPool& pool)
-    : pool_(pool), writer_(pool, kSchema, kServiceName) {}
+    : pool_(pool), writer_(pool, kSchema, kServiceName), outbox_(kSchema, kServiceName) {}
 
 namespace {
 
@@ -487,23 +527,14 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::UpdateSlaPolicy(const std::st
 
 absl::StatusOr<std::optional<PolicyMatch>> PgQualityRepository::FindPolicy(int tier, int priority) {
   std::optional<PolicyMatch> match;
-  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
-    auto rows = Exec(transaction,
-                     "SELECT " ACCORD_POLICY_COLUMNS
-                     ", p.calendar_id::text "
-                     "FROM service_quality.sla_policies p WHERE p.priority = $2::smallint "
-                     "AND p.tier IN ($1::smallint, 0) AND p.delete_time IS NULL "
-                     "ORDER BY (p.tier = $1::smallint) DESC "
-                     "LIMIT 1",
-                     {std::to_string(tier), std::to_string(priority)});
-    if (rows.empty()) return absl::OkStatus();
-    PolicyMatch found;
-    found.policy = RowToPolicy(rows[0]);
-    ACCORD_ASSIGN_OR_RETURN(found.calendar,
-                            LoadCalendar(transaction, rows[0][6].as<std::string>(), false));
-    match = std::move(found);
-    return absl::OkStatus();
-  }));
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_prepared(kFindPolicy.name, tier, priority);
+        if (rows.empty()) return absl::OkStatus();
+        match = PolicyMatch{RowToPolicy(rows[0]), RowToCalendarAt(rows[0], 6)};
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
   return match;
 }
 
@@ -582,17 +613,23 @@ absl::Status PgQualityRepository::StoreCaseChange(common::WriteTransaction& tran
                                                   v1::TimelineEntry* last_entry,
                                                   std::vector<common::Event>& events) {
   const std::string id = IdOf(change.next.value.name());
+  // An insert comes first in its transaction and carries BEGIN with it.
   auto rows =
-      Exec(transaction.Begun(), insert ? kInsertCase : kUpdateCase, CaseParams(id, change.next));
+      transaction.exec_prepared(insert ? kInsertCaseStatement.name : kUpdateCaseStatement.name,
+                                pqxx::prepare::make_dynamic_params(CaseParams(id, change.next)));
   if (rows.size() != 1) return common::NotFound(change.next.value.name());
   *stored = RowToCase(rows[0]).value;
   for (const auto& draft : change.timeline) {
-    auto row = transaction.exec_params1(
-        "INSERT INTO service_quality.timeline_entries AS t (id, case_id, kind, text, "
-        "customer_visible, actor) VALUES ($1::uuid, $2::uuid, $3::smallint, $4, $5::boolean, $6) "
-        "RETURNING " ACCORD_TIMELINE_COLUMNS,
-        common::NewUuidV7(), id, static_cast<int>(draft.kind), draft.text,
-        draft.customer_visible ? "true" : "false", meta.actor);
+    if (last_entry == nullptr) {
+      // Nobody reads the entry back: it travels with COMMIT, no round trip of its own.
+      transaction.exec_prepared_at_commit(kInsertTimelineEntry.name, common::NewUuidV7(), id,
+                                          static_cast<int>(draft.kind), draft.text,
+                                          draft.customer_visible ? "true" : "false", meta.actor);
+      continue;
+    }
+    auto row = transaction.exec_prepared1(kInsertTimelineEntry.name, common::NewUuidV7(), id,
+                                          static_cast<int>(draft.kind), draft.text,
+                                          draft.customer_visible ? "true" : "false", meta.actor);
     *last_entry = RowToEntry(row);
   }
   const int64_t version = std::stoll(stored->etag());
@@ -613,10 +650,9 @@ absl::StatusOr<v1::Case> PgQualityRepository::CreateCase(const CaseChange& chang
       meta,
       [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Case>> {
         v1::Case stored;
-        v1::TimelineEntry entry;
         std::vector<common::Event> events;
         ACCORD_RETURN_IF_ERROR(
-            StoreCaseChange(transaction, change, true, meta, &stored, &entry, events));
+            StoreCaseChange(transaction, change, true, meta, &stored, nullptr, events));
         return CaseWritten(std::move(stored), std::move(events));
       });
 }
@@ -625,10 +661,7 @@ absl::StatusOr<CaseRecord> PgQualityRepository::GetCase(const std::string& id) {
   CaseRecord record;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        auto rows = Exec(transaction,
-                         "SELECT " ACCORD_CASE_COLUMNS
-                         " FROM service_quality.cases c WHERE c.id = $1::uuid",
-                         {id});
+        auto rows = transaction.exec_prepared(kGetCase.name, id);
         if (rows.empty()) return common::NotFound(CaseName(id));
         record = RowToCase(rows[0]);
         return absl::OkStatus();
@@ -650,10 +683,8 @@ absl::StatusOr<std::string> PgQualityRepository::MutateCase(const std::string& i
   // entry written, each stored for a retry as that message.
   auto change = [&](common::WriteTransaction& transaction, v1::Case* stored,
                     v1::TimelineEntry* entry, std::vector<common::Event>& events) -> absl::Status {
-    auto rows = Exec(transaction.Begun(),
-                     "SELECT " ACCORD_CASE_COLUMNS
-                     " FROM service_quality.cases c WHERE c.id = $1::uuid FOR UPDATE",
-                     {id});
+    // The lock comes first and carries BEGIN with it.
+    auto rows = transaction.exec_prepared(kLockCase.name, id);
     if (rows.empty()) return common::NotFound(CaseName(id));
     const CalendarLookup lookup = LookupIn(transaction.Begun());
     ACCORD_ASSIGN_OR_RETURN(CaseChange change, mutate(RowToCase(rows[0]), lookup));
@@ -675,9 +706,8 @@ absl::StatusOr<std::string> PgQualityRepository::MutateCase(const std::string& i
       meta,
       [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Case>> {
         v1::Case stored;
-        v1::TimelineEntry entry;
         std::vector<common::Event> events;
-        ACCORD_RETURN_IF_ERROR(change(transaction, &stored, &entry, events));
+        ACCORD_RETURN_IF_ERROR(change(transaction, &stored, nullptr, events));
         return CaseWritten(std::move(stored), std::move(events));
       }));
 }
@@ -691,91 +721,72 @@ absl::StatusOr<Page<v1::TimelineEntry>> PgQualityRepository::ListTimeline(
       RowToEntry);
 }
 
+absl::StatusOr<int> PgQualityRepository::SweepSelected(const char* select,
+                                                       std::vector<std::string> params,
+                                                       const SweepFn& sweep,
+                                                       const WriteMeta& meta) {
+  int changed = 0;
+  // No request_id: a sweep goes through the write path for its events only.
+  auto pass = [&](common::WriteTransaction& transaction)
+      -> absl::StatusOr<common::Written<google::protobuf::Empty>> {
+    changed = 0;
+    std::vector<common::Event> events;
+    // SKIP LOCKED: replicas sweeping at once take disjoint cases instead of queueing; a case
+    // locked by a user's change is looked at in the next pass. Postgres re-checks the WHERE
+    // clause on the row it locked, so a case changed meanwhile is skipped.
+    auto rows = Exec(transaction.Begun(), select, params);
+    SweepContext context;
+    context.calendar = LookupIn(transaction.Begun());
+    context.record = [&](const std::string& case_id, const char* target, const char* kind,
+                         int cycle) -> absl::StatusOr<bool> {
+      auto inserted = Exec(transaction.Begun(),
+                           "INSERT INTO service_quality.sla_events (case_id, target, kind, cycle, "
+                           "recorded_by) VALUES ($1::uuid, $2, $3, $4::int, $5) "
+                           "ON CONFLICT DO NOTHING RETURNING 1",
+                           {case_id, target, kind, std::to_string(cycle), meta.actor});
+      return !inserted.empty();
+    };
+    for (const auto& row : rows) {
+      ACCORD_ASSIGN_OR_RETURN(std::optional<CaseChange> change, sweep(RowToCase(row), context));
+      if (!change) continue;
+      if (change->events.empty() && change->timeline.empty()) {
+        // Nothing happened to the case (its events were recorded already, or it cannot fall
+        // due): only the sweeper's bookkeeping moves, without a new version or event.
+        Exec(transaction.Begun(),
+             "UPDATE service_quality.cases SET sla_recorded = $2::int, "
+             "sla_next_check = " ACCORD_TS(3) " WHERE id = $1::uuid",
+             {IdOf(change->next.value.name()), std::to_string(change->next.recorded),
+              MicrosOf(change->next.next_check)});
+        ++changed;
+        continue;
+      }
+      v1::Case stored;
+      ACCORD_RETURN_IF_ERROR(
+          StoreCaseChange(transaction, *change, false, meta, &stored, nullptr, events));
+      ++changed;
+    }
+    return CaseWritten(google::protobuf::Empty(), std::move(events));
+  };
+  ACCORD_RETURN_IF_ERROR(writer_.Run<google::protobuf::Empty>(meta, pass).status());
+  return changed;
+}
+
 absl::StatusOr<int> PgQualityRepository::Sweep(Instant now, int limit, const SweepFn& sweep,
                                                const WriteMeta& meta) {
-  int changed = 0;
-  // No request_id: the sweep goes through the write path for its events only.
-  ACCORD_RETURN_IF_ERROR(writer_
-                             .Run<google::protobuf::Empty>(
-                                 meta,
-                                 [&](common::
-                                         WriteTransaction&
-                                             transaction) -> absl::
-                                                              StatusOr<common::Written<
-                                                                  google::protobuf::Empty>> {
-                                                                changed = 0;
-                                                                std::vector<common::Event> events;
-                                                                // SKIP LOCKED: replicas sweeping at
-                                                                // once take disjoint cases instead
-                                                                // of queueing; a case locked by a
-                                                                // user's change is looked at in the
-                                                                // next pass.
-                                                                auto rows = Exec(transaction.Begun(),
-                                 "SELECT " ACCORD_CASE_COLUMNS
-                                 " FROM service_quality.cases c WHERE c.sla_next_check <= " ACCORD_TS(
-                                     1) " ORDER BY c.sla_next_check LIMIT $2::int FOR UPDATE SKIP "
-                                        "LOCKED",
-                                 {MicrosOf(now), std::to_string(limit)});
-                                                                SweepContext context;
-                                                                context.calendar =
-                                                                    LookupIn(transaction.Begun());
-                                                                context.record =
-                                                                    [&](const std::string& case_id,
-                                                                        const char* target,
-                                                                        const char* kind, int cycle)
-                                                                    -> absl::StatusOr<bool> {
-                                                                  auto inserted = Exec(
-                                                                      transaction.Begun(),
-                                                                      "INSERT INTO "
-                                                                      "service_quality.sla_events "
-                                                                      "(case_id, target, "
-                                                                      "kind, cycle, recorded_by) "
-                                                                      "VALUES ($1::uuid, $2, $3, "
-                                                                      "$4::int, $5) ON CONFLICT DO "
-                                                                      "NOTHING RETURNING 1",
-                                                                      {case_id, target, kind,
-                                                                       std::to_string(cycle),
-                                                                       meta.actor});
-                                                                  return !inserted.empty();
-                                                                };
-                                                                for (const auto& row : rows) {
-                                                                  ACCORD_ASSIGN_OR_RETURN(
-                                                                      std::optional<CaseChange>
-                                                                          change,
-                                                                      sweep(RowToCase(row),
-                                                                            context));
-                                                                  if (!change) continue;
-                                                                  if (change->events.empty() &&
-                                                                      change->timeline.empty()) {
-                                                                    // Nothing happened to the case
-                                                                    // (its events were recorded
-                                                                    // already, or it cannot fall
-                                                                    // due): only the sweeper's
-                                                                    // bookkeeping moves, without a
-                                                                    // new version or event.
-                                                                    Exec(transaction.Begun(),
-                         "UPDATE service_quality.cases SET sla_recorded = $2::int, "
-                         "sla_next_check = " ACCORD_TS(3) " WHERE id = $1::uuid",
-                         {IdOf(change->next.value.name()), std::to_string(change->next.recorded),
-                          MicrosOf(change->next.next_check)});
-                                                                    ++changed;
-                                                                    continue;
-                                                                  }
-                                                                  v1::Case stored;
-                                                                  v1::TimelineEntry entry;
-                                                                  ACCORD_RETURN_IF_ERROR(
-                                                                      StoreCaseChange(
-                                                                          transaction, *change,
-                                                                          false, meta, &stored,
-                                                                          &entry, events));
-                                                                  ++changed;
-                                                                }
-                                                                return CaseWritten(
-                                                                    google::protobuf::Empty(),
-                                                                    std::move(events));
-                                                              })
-                             .status());
-  return changed;
+  return SweepSelected("SELECT " ACCORD_CASE_COLUMNS
+                       " FROM service_quality.cases c WHERE c.sla_next_check <= " ACCORD_TS(
+                           1) " ORDER BY c.sla_next_check LIMIT $2::int FOR UPDATE SKIP LOCKED",
+                       {MicrosOf(now), std::to_string(limit)}, sweep, meta);
+}
+
+absl::StatusOr<int> PgQualityRepository::SweepResolved(Instant resolved_before, int limit,
+                                                       const SweepFn& sweep,
+                                                       const WriteMeta& meta) {
+  return SweepSelected(
+      "SELECT " ACCORD_CASE_COLUMNS
+      " FROM service_quality.cases c WHERE c.status = 6 AND c.resolve_time <= " ACCORD_TS(
+          1) " ORDER BY c.resolve_time LIMIT $2::int FOR UPDATE SKIP LOCKED",
+      {MicrosOf(resolved_before), std::to_string(limit)}, sweep, meta);
 }
 
 // ---- surveys ------------------------------------------------------------------------------------
@@ -851,86 +862,167 @@ absl::StatusOr<v1::Survey> PgQualityRepository::AnswerSurvey(const std::string& 
       });
 }
 
+// ---- account events -----------------------------------------------------------------------------
+
+absl::StatusOr<int> PgQualityRepository::ChangeCasesOfAccount(common::WriteTransaction& transaction,
+                                                              const std::string& account,
+                                                              bool open_only,
+                                                              const AccountCaseChange& change,
+                                                              const WriteMeta& meta) {
+  auto rows = Exec(transaction.Begun(),
+                   std::string("SELECT " ACCORD_CASE_COLUMNS
+                               " FROM service_quality.cases c WHERE c.account = $1") +
+                       (open_only ? " AND c.status <> 7" : "") + " ORDER BY c.id FOR UPDATE",
+                   {account});
+  int changed = 0;
+  for (const auto& row : rows) {
+    ACCORD_ASSIGN_OR_RETURN(std::optional<CaseChange> next, change(RowToCase(row)));
+    if (!next) continue;
+    v1::Case stored;
+    std::vector<common::Event> events;
+    ACCORD_RETURN_IF_ERROR(
+        StoreCaseChange(transaction, *next, false, meta, &stored, nullptr, events));
+    for (auto& event : events)
+      outbox_.Append(transaction, std::move(event), meta.actor, meta.trace_id);
+    ++changed;
+  }
+  return changed;
+}
+
+absl::Status PgQualityRepository::MoveSurveys(common::WriteTransaction& transaction,
+                                              const std::string& from, const std::string& to) {
+  Exec(transaction.Begun(), "UPDATE service_quality.surveys SET account = $2 WHERE account = $1",
+       {from, to});
+  return absl::OkStatus();
+}
+
+#define ACCORD_SIGNAL_COLUMNS                                              \
+  "g.id::text, g.account, g.kind, g.source, g.figure, g.note, " ACCORD_US( \
+      "g.occur_time") ", " ACCORD_US("g.create_time")
+
+namespace {
+
+v1::Signal RowToSignal(const pqxx::row& row) {
+  v1::Signal signal;
+  signal.set_name("signals/" + row[0].as<std::string>());
+  signal.set_account(row[1].as<std::string>());
+  signal.set_kind(static_cast<v1::SignalKind>(row[2].as<int>()));
+  signal.set_source(row[3].as<std::string>());
+  signal.set_figure(row[4].as<double>());
+  signal.set_note(row[5].as<std::string>());
+  *signal.mutable_occur_time() = TimestampOf(row[6]);
+  *signal.mutable_create_time() = TimestampOf(row[7]);
+  return signal;
+}
+
+}  // namespace
+
+absl::StatusOr<bool> PgQualityRepository::RecordSignal(common::WriteTransaction& transaction,
+                                                       const v1::Signal& signal,
+                                                       const std::string& source_event,
+                                                       const WriteMeta& meta) {
+  auto rows = Exec(transaction.Begun(),
+                   "INSERT INTO service_quality.signals AS g (id, account, kind, source, "
+                   "source_event, figure, note, occur_time) VALUES ($1::uuid, $2, $3::smallint, "
+                   "$4, NULLIF($5, ''), $6::double precision, $7, " ACCORD_TS(8) ") "
+                   "ON CONFLICT (source_event) DO NOTHING RETURNING " ACCORD_SIGNAL_COLUMNS,
+                   {common::NewUuidV7(), signal.account(), std::to_string(signal.kind()),
+                    signal.source(), source_event, std::to_string(signal.figure()), signal.note(),
+                    MicrosOf(signal.occur_time())});
+  if (rows.empty()) return false;
+  const v1::Signal stored = RowToSignal(rows[0]);
+  outbox_.Append(transaction,
+                 QualityEvent("accord.quality.v1.SignalRecorded", stored.name(), 1, stored),
+                 meta.actor, meta.trace_id);
+  return true;
+}
+
+absl::StatusOr<Page<v1::Signal>> PgQualityRepository::ListSignals(const ListQuery& query) {
+  return ListRows<v1::Signal>(pool_, ACCORD_SIGNAL_COLUMNS,
+                              "FROM service_quality.signals g WHERE true", {}, query, RowToSignal);
+}
+
 // ---- reports ------------------------------------------------------------------------------------
 
-absl::StatusOr<std::vector<ReportCase>> PgQualityRepository::ReportCases(Instant start,
-                                                                         Instant end) {
+absl::StatusOr<std::vector<ReportCase>> PgQualityRepository::ReportCases(
+    Instant start, Instant end, const std::string& account) {
+  // Two statements rather than `$3 = '' OR ...`, so that each plans on its own index.
+  static const std::string kSelect =
+      "SELECT c.id::text, c.account, c.team, c.assignee, c.category, c.kind, c.priority, "
+      "c.first_response_seconds, COALESCE(c.first_response_met, false), c.resolution_seconds, "
+      "COALESCE(c.resolution_met, false), c.resolved_ever, c.reopen_count > 0 "
+      "FROM service_quality.cases c WHERE c.create_time >= " ACCORD_TS(
+          1) " AND c.create_time < " ACCORD_TS(2);
+  std::vector<std::string> params = {MicrosOf(start), MicrosOf(end)};
+  std::string sql = kSelect;
+  if (!account.empty()) {
+    sql += " AND c.account = $3";
+    params.push_back(account);
+  }
   std::vector<ReportCase> cases;
-  ACCORD_RETURN_IF_ERROR(
-      pool_.Read(
-          [&](pqxx::transaction_base& transaction) -> absl::
-                                                       Status {
-                                                         auto rows = Exec(transaction,
-                         "SELECT c.id::text, c.account, c.team, c.assignee, c.category, c.kind, "
-                         "c.first_response_seconds, COALESCE(c.first_response_met, false), "
-                         "c.resolution_seconds, COALESCE(c.resolution_met, false), "
-                         "c.resolved_ever, c.reopen_count > 0 FROM service_quality.cases c "
-                         "WHERE c.create_time >= " ACCORD_TS(1) " AND c.create_time < " ACCORD_TS(2),
-                         {MicrosOf(start), MicrosOf(end)});
-                                                         cases.reserve(rows.size());
-                                                         for (const auto& row : rows) {
-                                                           ReportCase c;
-                                                           c.id = row[0].as<std::string>();
-                                                           c.account = row[1].as<std::string>();
-                                                           c.team = row[2].as<std::string>();
-                                                           c.agent = row[3].as<std::string>();
-                                                           c.category =
-                                                               static_cast<v1::CaseCategory>(
-                                                                   row[4].as<int>());
-                                                           c.kind = static_cast<v1::CaseKind>(
-                                                               row[5].as<int>());
-                                                           if (!row[6].is_null())
-                                                             c.first_response_seconds =
-                                                                 row[6].as<int64_t>();
-                                                           c.first_response_met = row[7].as<bool>();
-                                                           if (!row[8].is_null())
-                                                             c.resolution_seconds =
-                                                                 row[8].as<int64_t>();
-                                                           c.resolution_met = row[9].as<bool>();
-                                                           c.resolved = row[10].as<bool>();
-                                                           c.reopened = row[11].as<bool>();
-                                                           cases.push_back(std::move(c));
-                                                         }
-                                                         return absl::OkStatus();
-                                                       },
-          common::ReadScope::kOneStatement));
+  auto read = [&](pqxx::transaction_base& transaction) -> absl::Status {
+    auto rows = Exec(transaction, sql, params);
+    cases.reserve(rows.size());
+    for (const auto& row : rows) {
+      ReportCase c;
+      c.id = row[0].as<std::string>();
+      c.account = row[1].as<std::string>();
+      c.team = row[2].as<std::string>();
+      c.agent = row[3].as<std::string>();
+      c.category = static_cast<v1::CaseCategory>(row[4].as<int>());
+      c.kind = static_cast<v1::CaseKind>(row[5].as<int>());
+      c.priority = static_cast<v1::Priority>(row[6].as<int>());
+      if (!row[7].is_null()) c.first_response_seconds = row[7].as<int64_t>();
+      c.first_response_met = row[8].as<bool>();
+      if (!row[9].is_null()) c.resolution_seconds = row[9].as<int64_t>();
+      c.resolution_met = row[10].as<bool>();
+      c.resolved = row[11].as<bool>();
+      c.reopened = row[12].as<bool>();
+      cases.push_back(std::move(c));
+    }
+    return absl::OkStatus();
+  };
+  ACCORD_RETURN_IF_ERROR(pool_.Read(read, common::ReadScope::kOneStatement));
   return cases;
 }
 
-absl::StatusOr<std::vector<ReportSurvey>> PgQualityRepository::ReportSurveys(Instant start,
-                                                                             Instant end) {
+absl::StatusOr<std::vector<ReportSurvey>> PgQualityRepository::ReportSurveys(
+    Instant start, Instant end, const std::string& account) {
+  static const std::string kSelect =
+      "SELECT s.account, COALESCE(c.team, ''), COALESCE(c.assignee, ''), "
+      "COALESCE(c.category, 0), s.csat, s.nps, s.effort, "
+      "extract(epoch FROM s.answer_time)::bigint FROM service_quality.surveys s "
+      "LEFT JOIN service_quality.cases c ON c.id = s.case_id WHERE s.answer_time >= " ACCORD_TS(
+          1) " AND s.answer_time < " ACCORD_TS(2);
+  std::vector<std::string> params = {MicrosOf(start), MicrosOf(end)};
+  std::string sql = kSelect;
+  if (!account.empty()) {
+    sql += " AND s.account = $3";
+    params.push_back(account);
+  }
   std::vector<ReportSurvey> surveys;
-  ACCORD_RETURN_IF_ERROR(
-      pool_.Read(
-          [&](pqxx::transaction_base& transaction) -> absl::
-                                                       Status {
-                                                         auto rows = Exec(transaction,
-                         "SELECT s.account, COALESCE(c.team, ''), COALESCE(c.assignee, ''), "
-                         "COALESCE(c.category, 0), s.csat, s.nps, s.effort "
-                         "FROM service_quality.surveys s LEFT JOIN service_quality.cases c ON "
-                         "c.id = s.case_id WHERE s.answer_time >= " ACCORD_TS(
-                             1) " AND s.answer_time < " ACCORD_TS(2),
-                         {MicrosOf(start), MicrosOf(end)});
-                                                         for (const auto& row : rows) {
-                                                           ReportSurvey s;
-                                                           s.account = row[0].as<std::string>();
-                                                           s.team = row[1].as<std::string>();
-                                                           s.agent = row[2].as<std::string>();
-                                                           s.category =
-                                                               static_cast<v1::CaseCategory>(
-                                                                   row[3].as<int>());
-                                                           if (!row[4].is_null())
-                                                             s.csat = row[4].as<int>();
-                                                           if (!row[5].is_null())
-                                                             s.nps = row[5].as<int>();
-                                                           if (!row[6].is_null())
-                                                             s.effort = row[6].as<int>();
-                                                           surveys.push_back(std::move(s));
-                                                         }
-                                                         return absl::OkStatus();
-                                                       },
-          common::ReadScope::kOneStatement));
+  auto read = [&](pqxx::transaction_base& transaction) -> absl::Status {
+    for (const auto& row : Exec(transaction, sql, params)) {
+      ReportSurvey s;
+      s.account = row[0].as<std::string>();
+      s.team = row[1].as<std::string>();
+      s.agent = row[2].as<std::string>();
+      s.category = static_cast<v1::CaseCategory>(row[3].as<int>());
+      if (!row[4].is_null()) s.csat = row[4].as<int>();
+      if (!row[5].is_null()) s.nps = row[5].as<int>();
+      if (!row[6].is_null()) s.effort = row[6].as<int>();
+      s.answer_unix = row[7].as<int64_t>();
+      surveys.push_back(std::move(s));
+    }
+    return absl::OkStatus();
+  };
+  ACCORD_RETURN_IF_ERROR(pool_.Read(read, common::ReadScope::kOneStatement));
   return surveys;
+}
+
+std::vector<common::PreparedStatement> QualityStatements() {
+  return {kGetCalendarAny,      kGetLiveCalendar, kFindPolicy, kInsertCaseStatement,
+          kUpdateCaseStatement, kGetCase,         kLockCase,   kInsertTimelineEntry};
 }
 
 }  // namespace accord::quality

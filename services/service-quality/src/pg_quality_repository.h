@@ -9,6 +9,10 @@ namespace accord::quality {
 inline constexpr char kSchema[] = "service_quality";
 inline constexpr char kServiceName[] = "service-quality";
 
+// The statements of the hot paths (opening, reading and changing a case, its calendar and
+// policy), prepared on every pooled connection.
+std::vector<common::PreparedStatement> QualityStatements();
+
 class PgQualityRepository final : public QualityRepository {
  public:
   explicit PgQualityRepository(common::PgPool& pool);
@@ -41,6 +45,8 @@ class PgQualityRepository final : public QualityRepository {
                                                        const ListQuery& query) override;
   absl::StatusOr<int> Sweep(Instant now, int limit, const SweepFn& sweep,
                             const WriteMeta& meta) override;
+  absl::StatusOr<int> SweepResolved(Instant resolved_before, int limit, const SweepFn& sweep,
+                                    const WriteMeta& meta) override;
 
   absl::StatusOr<v1::Survey> CreateSurvey(const v1::Survey& survey, const WriteMeta& meta) override;
   absl::StatusOr<v1::Survey> GetSurvey(const std::string& id) override;
@@ -48,21 +54,40 @@ class PgQualityRepository final : public QualityRepository {
   absl::StatusOr<v1::Survey> AnswerSurvey(const std::string& id, const SurveyMutation& mutate,
                                           const WriteMeta& meta) override;
 
-  absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end) override;
-  absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end) override;
+  absl::StatusOr<int> ChangeCasesOfAccount(common::WriteTransaction& transaction,
+                                           const std::string& account, bool open_only,
+                                           const AccountCaseChange& change,
+                                           const WriteMeta& meta) override;
+  absl::Status MoveSurveys(common::WriteTransaction& transaction, const std::string& from,
+                           const std::string& to) override;
+  absl::StatusOr<bool> RecordSignal(common::WriteTransaction& transaction, const v1::Signal& signal,
+                                    const std::string& source_event,
+                                    const WriteMeta& meta) override;
+  absl::StatusOr<Page<v1::Signal>> ListSignals(const ListQuery& query) override;
+
+  absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end,
+                                                      const std::string& account) override;
+  absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end,
+                                                          const std::string& account) override;
 
  private:
   // Stores a case change (insert or update), its timeline, survey and events; returns the case
-  // as stored and the last timeline entry written.
+  // as stored and, unless `last_entry` is nullptr, the last timeline entry written (without one
+  // the entries are inserted with COMMIT).
   absl::Status StoreCaseChange(common::WriteTransaction& transaction, const CaseChange& change,
                                bool insert, const WriteMeta& meta, v1::Case* stored,
                                v1::TimelineEntry* last_entry, std::vector<common::Event>& events);
+  // One sweep transaction over the cases `select` locks ($1, $2 from `params`).
+  absl::StatusOr<int> SweepSelected(const char* select, std::vector<std::string> params,
+                                    const SweepFn& sweep, const WriteMeta& meta);
   absl::StatusOr<v1::Survey> InsertSurvey(common::WriteTransaction& transaction,
                                           const v1::Survey& survey,
                                           std::vector<common::Event>& events);
 
   common::PgPool& pool_;
   common::IdempotentWrite writer_;
+  // Events of changes made inside another writer's transaction (the account event feed).
+  common::OutboxWriter outbox_;
 };
 
 }  // namespace accord::quality

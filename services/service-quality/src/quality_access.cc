@@ -78,6 +78,12 @@ absl::Status CheckAccess(const common::Principal& caller, Action action, const v
   return common::PermissionDenied("PERMISSION_DENIED", message);
 }
 
+bool LimitedToManagedAccounts(const common::Principal& caller) {
+  return caller.Has(Role::kAccountManager) &&
+         !caller.HasAny(
+             {Role::kServiceAgent, Role::kServiceSupervisor, Role::kIntegration, Role::kAdmin});
+}
+
 bool SeesFreeText(const common::Principal& caller) {
   for (Role role : caller.roles) {
     if (role != Role::kIntegration) return true;

@@ -27,6 +27,8 @@ constexpr char kCasePriorityOverridden[] = "accord.quality.v1.CasePriorityOverri
 constexpr char kCaseCommented[] = "accord.quality.v1.CaseCommented";
 constexpr char kSlaWarning[] = "accord.quality.v1.SlaWarning";
 constexpr char kSlaBreached[] = "accord.quality.v1.SlaBreached";
+constexpr char kCaseClosed[] = "accord.quality.v1.CaseClosed";
+constexpr char kCaseAccountMerged[] = "accord.quality.v1.CaseAccountMerged";
 
 google::protobuf::Timestamp ToTimestamp(Instant at) {
   return TimeUtil::MicrosecondsToTimestamp(at.time_since_epoch().count());
@@ -322,6 +324,30 @@ absl::Status Recompute(CaseRecord& record, Instant now, const BusinessCalendar& 
   return absl::OkStatus();
 }
 
+// Postgres text[] literal of `values`, each quoted.
+std::string TextArrayLiteral(const std::set<std::string>& values) {
+  std::string out = "{";
+  for (const auto& value : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : value) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+// Narrows a list to rows whose `column` is one of `accounts`.
+void RestrictToAccounts(ListQuery& query, const std::string& column,
+                        const std::set<std::string>& accounts) {
+  const std::string placeholder = "$" + std::to_string(query.filter_params.size() + 1);
+  const std::string clause = column + " = ANY(" + placeholder + "::text[])";
+  query.filter_sql = query.filter_sql.empty() ? clause : "(" + query.filter_sql + ") AND " + clause;
+  query.filter_params.push_back(TextArrayLiteral(accounts));
+}
+
 }  // namespace
 
 Instant SystemNow() {
@@ -473,9 +499,84 @@ absl::StatusOr<std::optional<CaseChange>> SweepCase(const CaseRecord& record, Sw
   return change;
 }
 
-QualityLogic::QualityLogic(QualityRepository& repository, const common::PageTokenCodec& page_tokens,
-                           QualityOptions options, Clock clock)
+absl::Status CloseResolvedCase(CaseRecord& next, CaseChange& change, Instant now,
+                               v1::CaseCloseReason reason, const std::string& note) {
+  const v1::CaseStatus from = next.value.status();
+  if (from != v1::CASE_STATUS_RESOLVED) return IllegalTransition(from, v1::CASE_STATUS_CLOSED);
+  ACCORD_RETURN_IF_ERROR(ApplyStatusChange(next, v1::CASE_STATUS_CLOSED, now, nullptr));
+  *next.value.mutable_close_time() = ToTimestamp(now);
+  next.value.set_close_reason(reason);
+  std::string text = "RESOLVED -> CLOSED: ";
+  switch (reason) {
+    case v1::CASE_CLOSE_REASON_CONFIRMED:
+      text += "the customer confirmed the resolution";
+      break;
+    case v1::CASE_CLOSE_REASON_TIMEOUT:
+      text += "nobody confirmed or reopened the resolution within the close timeout";
+      break;
+    default:
+      text += ShortName(v1::CaseCloseReason_Name(reason), "CASE_CLOSE_REASON_");
+      break;
+  }
+  if (!note.empty()) text += ": " + note;
+  change.timeline.push_back({v1::TIMELINE_ENTRY_KIND_STATUS_CHANGE, text, false});
+  change.events.push_back({kCaseClosed, nullptr, {"status", "close_time", "close_reason"}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<CaseChange>> CloseTimedOut(const CaseRecord& record, Instant now) {
+  if (record.value.status() != v1::CASE_STATUS_RESOLVED) return std::optional<CaseChange>();
+  CaseChange change;
+  change.next = record;
+  ACCORD_RETURN_IF_ERROR(
+      CloseResolvedCase(change.next, change, now, v1::CASE_CLOSE_REASON_TIMEOUT, ""));
+  return std::optional<CaseChange>(std::move(change));
+}
+
+absl::StatusOr<std::optional<CaseChange>> MoveCaseToAccount(const CaseRecord& record,
+                                                            const std::string& survivor) {
+  if (record.value.account() == survivor) return std::optional<CaseChange>();
+  CaseChange change;
+  change.next = record;
+  change.next.value.set_account(survivor);
+  change.timeline.push_back(
+      {v1::TIMELINE_ENTRY_KIND_ASSIGNMENT,
+       "Moved to " + survivor + ": " + record.value.account() + " was merged into it", false});
+  change.events.push_back({kCaseAccountMerged, nullptr, {"account"}});
+  return std::optional<CaseChange>(std::move(change));
+}
+
+absl::StatusOr<std::optional<CaseChange>> CloseForDeletedAccount(const CaseRecord& record,
+                                                                 Instant now) {
+  const v1::CaseStatus from = record.value.status();
+  if (from == v1::CASE_STATUS_CLOSED) return std::optional<CaseChange>();
+  CaseChange change;
+  change.next = record;
+  CaseRecord& next = change.next;
+  if (from == v1::CASE_STATUS_WAITING_ON_CUSTOMER) {
+    // The pause ends with the case.
+    auto* sla = next.value.mutable_sla();
+    if (sla->pauses_size() > 0 && !sla->pauses(sla->pauses_size() - 1).has_end_time()) {
+      *sla->mutable_pauses(sla->pauses_size() - 1)->mutable_end_time() = ToTimestamp(now);
+    }
+  }
+  next.value.set_status(v1::CASE_STATUS_CLOSED);
+  next.next_check.reset();
+  *next.value.mutable_close_time() = ToTimestamp(now);
+  next.value.set_close_reason(v1::CASE_CLOSE_REASON_ACCOUNT_DELETED);
+  change.timeline.push_back(
+      {v1::TIMELINE_ENTRY_KIND_STATUS_CHANGE,
+       StatusText(from) + " -> CLOSED: the account " + record.value.account() + " was deleted",
+       false});
+  change.events.push_back({kCaseClosed, nullptr, {"status", "close_time", "close_reason"}});
+  return std::optional<CaseChange>(std::move(change));
+}
+
+QualityLogic::QualityLogic(QualityRepository& repository, CustomerDirectory& directory,
+                           const common::PageTokenCodec& page_tokens, QualityOptions options,
+                           Clock clock)
     : repository_(repository),
+      directory_(directory),
       page_tokens_(page_tokens),
       options_(std::move(options)),
       clock_(std::move(clock)) {}
@@ -489,7 +590,24 @@ absl::StatusOr<std::optional<BusinessCalendar>> QualityLogic::CalendarOf(const s
   return std::optional<BusinessCalendar>(std::move(compiled));
 }
 
-absl::StatusOr<v1::Case> QualityLogic::Present(const common::Principal& caller, CaseRecord record) {
+absl::StatusOr<std::shared_ptr<const std::set<std::string>>> QualityLogic::ReadableAccounts(
+    const Caller& caller) {
+  if (!LimitedToManagedAccounts(caller)) return std::shared_ptr<const std::set<std::string>>();
+  return directory_.ManagedAccounts(caller.identity, caller.subject);
+}
+
+absl::Status QualityLogic::CheckReadable(const Caller& caller, const std::string& account) {
+  ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
+  if (accounts && !accounts->count(account)) {
+    return common::PermissionDenied("PERMISSION_DENIED",
+                                    "you may read only the cases of accounts you own or are on the "
+                                    "team of, and " +
+                                        account + " is not one of them");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Case> QualityLogic::Present(const Caller& caller, CaseRecord record) {
   ACCORD_ASSIGN_OR_RETURN(auto calendar, CalendarOf(record.value.sla().calendar()));
   FillSlaView(record, clock_(), calendar ? &*calendar : nullptr);
   if (!SeesFreeText(caller)) Redact(record.value);
@@ -498,7 +616,7 @@ absl::StatusOr<v1::Case> QualityLogic::Present(const common::Principal& caller, 
 
 // ---- cases --------------------------------------------------------------------------------------
 
-absl::StatusOr<v1::Case> QualityLogic::CreateCase(const common::Principal& caller,
+absl::StatusOr<v1::Case> QualityLogic::CreateCase(const Caller& caller,
                                                   const v1::CreateCaseRequest& request,
                                                   WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kOpenCase));
@@ -506,26 +624,38 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const common::Principal& calle
   ValidateCaseFields(request.case_(), "case.", violations);
   Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  const v1::Case& in = request.case_();
+  // An account manager opens cases for its own accounts only.
+  ACCORD_RETURN_IF_ERROR(CheckReadable(caller, in.account()));
+  ACCORD_ASSIGN_OR_RETURN(CaseParty party,
+                          directory_.ResolveParty(caller.identity, in.account(), in.contact()));
 
   const Instant now = clock_();
   CaseChange change;
   CaseRecord& record = change.next;
   v1::Case& c = record.value;
-  const v1::Case& in = request.case_();
   c.set_name(CaseName(common::NewUuidV7()));
-  c.set_account(in.account());
+  c.set_account(party.account);
   c.set_contact(in.contact());
+  c.set_language(in.language().empty() ? party.language : in.language());
   c.set_channel(in.channel());
   c.set_kind(in.kind());
   c.set_category(in.category());
   c.set_description(in.description());
   c.set_impact(in.impact());
   c.set_urgency(in.urgency());
-  c.set_account_tier(in.account_tier());
+  c.set_account_tier(party.tier);
   *c.mutable_special_needs() = in.special_needs();
+  // The contact's needs, for kinds the caller did not describe itself.
+  for (const v1::SpecialNeed& need : party.needs) {
+    const bool described =
+        std::any_of(c.special_needs().begin(), c.special_needs().end(),
+                    [&](const v1::SpecialNeed& given) { return given.kind() == need.kind(); });
+    if (!described) *c.add_special_needs() = need;
+  }
   c.set_assignee(in.assignee());
   c.set_team(in.team());
-  c.set_priority(CasePriority(options_.matrix, in.impact(), in.urgency(), in.account_tier(),
+  c.set_priority(CasePriority(options_.matrix, in.impact(), in.urgency(), party.tier,
                               options_.raise_strategic));
   c.set_status(v1::CASE_STATUS_NEW);
   c.set_escalation_level(v1::ESCALATION_LEVEL_AGENT);
@@ -533,7 +663,7 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const common::Principal& calle
   *c.mutable_create_time() = ToTimestamp(now);
   record.clock_start = now;
 
-  ACCORD_ASSIGN_OR_RETURN(auto match, repository_.FindPolicy(in.account_tier(), c.priority()));
+  ACCORD_ASSIGN_OR_RETURN(auto match, repository_.FindPolicy(party.tier, c.priority()));
   if (match) {
     ACCORD_ASSIGN_OR_RETURN(BusinessCalendar calendar, CompileCalendar(match->calendar));
     auto* sla = c.mutable_sla();
@@ -553,6 +683,10 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const common::Principal& calle
   opened.text = "Opened as " + StatusText(c.status()) + ", priority " +
                 ShortName(v1::Priority_Name(c.priority()), "PRIORITY_") +
                 (match ? ", SLA policy " + match->policy.name() : ", no SLA policy");
+  if (!party.merged_from.empty()) {
+    opened.text +=
+        "; opened on " + party.account + ", into which " + party.merged_from + " was merged";
+  }
   change.timeline.push_back(opened);
   if (!c.assignee().empty() || !c.team().empty()) {
     change.timeline.push_back({v1::TIMELINE_ENTRY_KIND_ASSIGNMENT,
@@ -568,15 +702,16 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const common::Principal& calle
   return Present(caller, std::move(fresh));
 }
 
-absl::StatusOr<v1::Case> QualityLogic::GetCase(const common::Principal& caller,
+absl::StatusOr<v1::Case> QualityLogic::GetCase(const Caller& caller,
                                                const v1::GetCaseRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(request.name(), "name"));
   ACCORD_ASSIGN_OR_RETURN(CaseRecord record, repository_.GetCase(id));
+  ACCORD_RETURN_IF_ERROR(CheckReadable(caller, record.value.account()));
   return Present(caller, std::move(record));
 }
 
-absl::StatusOr<v1::ListCasesResponse> QualityLogic::ListCases(const common::Principal& caller,
+absl::StatusOr<v1::ListCasesResponse> QualityLogic::ListCases(const Caller& caller,
                                                               const v1::ListCasesRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(
@@ -585,6 +720,8 @@ absl::StatusOr<v1::ListCasesResponse> QualityLogic::ListCases(const common::Prin
                                 {{"create_time", "c.create_time"},
                                  {"update_time", "c.update_time"},
                                  {"priority", "c.priority"}}));
+  ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
+  if (accounts) RestrictToAccounts(list.query, "c.account", *accounts);
   ACCORD_ASSIGN_OR_RETURN(Page<CaseRecord> page, repository_.ListCases(list.query));
   // Each calendar is read once per page.
   std::map<std::string, std::optional<BusinessCalendar>> calendars;
@@ -607,10 +744,9 @@ absl::StatusOr<v1::ListCasesResponse> QualityLogic::ListCases(const common::Prin
   return response;
 }
 
-absl::StatusOr<v1::Case> QualityLogic::ChangeCase(const common::Principal& caller,
-                                                  const std::string& name, const std::string& etag,
-                                                  Action action, const Edit& edit,
-                                                  const WriteMeta& meta) {
+absl::StatusOr<v1::Case> QualityLogic::ChangeCase(const Caller& caller, const std::string& name,
+                                                  const std::string& etag, Action action,
+                                                  const Edit& edit, const WriteMeta& meta) {
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(name, "name"));
   ACCORD_ASSIGN_OR_RETURN(
       std::string bytes,
@@ -642,7 +778,7 @@ absl::StatusOr<v1::Case> QualityLogic::ChangeCase(const common::Principal& calle
   return Present(caller, std::move(fresh));
 }
 
-absl::StatusOr<v1::Case> QualityLogic::UpdateCase(const common::Principal& caller,
+absl::StatusOr<v1::Case> QualityLogic::UpdateCase(const Caller& caller,
                                                   const v1::UpdateCaseRequest& request,
                                                   WriteMeta meta) {
   static const std::set<std::string> kPaths = {"contact",     "channel", "kind",    "category",
@@ -715,7 +851,7 @@ absl::StatusOr<v1::Case> QualityLogic::UpdateCase(const common::Principal& calle
       meta);
 }
 
-absl::StatusOr<v1::Case> QualityLogic::TransitionCase(const common::Principal& caller,
+absl::StatusOr<v1::Case> QualityLogic::TransitionCase(const Caller& caller,
                                                       const v1::TransitionCaseRequest& request,
                                                       WriteMeta meta) {
   common::Violations violations;
@@ -724,9 +860,14 @@ absl::StatusOr<v1::Case> QualityLogic::TransitionCase(const common::Principal& c
   const v1::CaseStatus to = request.status();
   if (to == v1::CASE_STATUS_UNSPECIFIED || !v1::CaseStatus_IsValid(to)) {
     violations.Add("status", "required: the status to move to");
-  } else if (to == v1::CASE_STATUS_RESOLVED || to == v1::CASE_STATUS_ESCALATED) {
-    violations.Add("status", StatusText(to) + " is reached through " +
-                                 (to == v1::CASE_STATUS_RESOLVED ? "ResolveCase" : "EscalateCase"));
+  } else if (to == v1::CASE_STATUS_RESOLVED || to == v1::CASE_STATUS_ESCALATED ||
+             to == v1::CASE_STATUS_CLOSED) {
+    violations.Add("status",
+                   StatusText(to) + " is reached through " +
+                       (to == v1::CASE_STATUS_RESOLVED    ? "ResolveCase"
+                        : to == v1::CASE_STATUS_ESCALATED ? "EscalateCase"
+                                                          : "ConfirmCaseResolution (or the close "
+                                                            "timeout)"));
   }
   CheckReason(request.reason(), false, violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
@@ -737,6 +878,12 @@ absl::StatusOr<v1::Case> QualityLogic::TransitionCase(const common::Principal& c
       [&](CaseRecord& next, CaseChange& change, const BusinessCalendar* calendar) -> absl::Status {
         const v1::CaseStatus from = next.value.status();
         if (!IsAllowedTransition(from, to)) return IllegalTransition(from, to);
+        if (to == v1::CASE_STATUS_REOPENED && next.value.reopen_count() >= options_.max_reopens) {
+          return common::FailedPrecondition(
+              "REOPEN_LIMIT_REACHED",
+              next.value.name() + " was reopened " + std::to_string(next.value.reopen_count()) +
+                  " times, the most allowed; open a new case that refers to it");
+        }
         ACCORD_RETURN_IF_ERROR(ApplyStatusChange(next, to, now, calendar));
         change.timeline.push_back({v1::TIMELINE_ENTRY_KIND_STATUS_CHANGE,
                                    StatusText(from) + " -> " + StatusText(to) +
@@ -748,7 +895,7 @@ absl::StatusOr<v1::Case> QualityLogic::TransitionCase(const common::Principal& c
       meta);
 }
 
-absl::StatusOr<v1::Case> QualityLogic::EscalateCase(const common::Principal& caller,
+absl::StatusOr<v1::Case> QualityLogic::EscalateCase(const Caller& caller,
                                                     const v1::EscalateCaseRequest& request,
                                                     WriteMeta meta) {
   common::Violations violations;
@@ -781,7 +928,7 @@ absl::StatusOr<v1::Case> QualityLogic::EscalateCase(const common::Principal& cal
       meta);
 }
 
-absl::StatusOr<v1::Case> QualityLogic::ResolveCase(const common::Principal& caller,
+absl::StatusOr<v1::Case> QualityLogic::ResolveCase(const Caller& caller,
                                                    const v1::ResolveCaseRequest& request,
                                                    WriteMeta meta) {
   common::Violations violations;
@@ -828,9 +975,26 @@ absl::StatusOr<v1::Case> QualityLogic::ResolveCase(const common::Principal& call
       meta);
 }
 
+absl::StatusOr<v1::Case> QualityLogic::ConfirmCaseResolution(
+    const Caller& caller, const v1::ConfirmCaseResolutionRequest& request, WriteMeta meta) {
+  common::Violations violations;
+  Merge(ParseCaseName(request.name(), "name").status(), violations);
+  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
+  if (CodePoints(request.note()) > 1000) violations.Add("note", "at most 1000 characters");
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request.request_id();
+  const Instant now = clock_();
+  return ChangeCase(
+      caller, request.name(), request.etag(), Action::kWorkCase,
+      [&](CaseRecord& next, CaseChange& change, const BusinessCalendar*) -> absl::Status {
+        return CloseResolvedCase(next, change, now, v1::CASE_CLOSE_REASON_CONFIRMED,
+                                 request.note());
+      },
+      meta);
+}
+
 absl::StatusOr<v1::Case> QualityLogic::OverrideCasePriority(
-    const common::Principal& caller, const v1::OverrideCasePriorityRequest& request,
-    WriteMeta meta) {
+    const Caller& caller, const v1::OverrideCasePriorityRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kOverridePriority));
   common::Violations violations;
   Merge(ParseCaseName(request.name(), "name").status(), violations);
@@ -861,8 +1025,7 @@ absl::StatusOr<v1::Case> QualityLogic::OverrideCasePriority(
 }
 
 absl::StatusOr<v1::TimelineEntry> QualityLogic::CreateTimelineEntry(
-    const common::Principal& caller, const v1::CreateTimelineEntryRequest& request,
-    WriteMeta meta) {
+    const Caller& caller, const v1::CreateTimelineEntryRequest& request, WriteMeta meta) {
   common::Violations violations;
   auto id = ParseCaseName(request.parent(), "parent");
   Merge(id.status(), violations);
@@ -911,13 +1074,17 @@ absl::StatusOr<v1::TimelineEntry> QualityLogic::CreateTimelineEntry(
 }
 
 absl::StatusOr<v1::ListTimelineEntriesResponse> QualityLogic::ListTimelineEntries(
-    const common::Principal& caller, const v1::ListTimelineEntriesRequest& request) {
+    const Caller& caller, const v1::ListTimelineEntriesRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(request.parent(), "parent"));
   ACCORD_ASSIGN_OR_RETURN(ListStart list,
                           StartList(page_tokens_, request.page_size(), request.page_token(),
                                     request.filter(), request.order_by(), request.parent(),
                                     TimelineFilterSchema(), {{"create_time", "t.create_time"}}));
+  if (LimitedToManagedAccounts(caller)) {
+    ACCORD_ASSIGN_OR_RETURN(CaseRecord record, repository_.GetCase(id));
+    ACCORD_RETURN_IF_ERROR(CheckReadable(caller, record.value.account()));
+  }
   ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListTimeline(id, list.query));
   const bool free_text = SeesFreeText(caller);
   v1::ListTimelineEntriesResponse response;
@@ -980,7 +1147,7 @@ void ValidatePolicyFields(const v1::SlaPolicy& policy, common::Violations& viola
 
 }  // namespace
 
-absl::StatusOr<v1::Calendar> QualityLogic::CreateCalendar(const common::Principal& caller,
+absl::StatusOr<v1::Calendar> QualityLogic::CreateCalendar(const Caller& caller,
                                                           const v1::CreateCalendarRequest& request,
                                                           WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
@@ -992,7 +1159,7 @@ absl::StatusOr<v1::Calendar> QualityLogic::CreateCalendar(const common::Principa
   return repository_.CreateCalendar(request.calendar(), meta);
 }
 
-absl::StatusOr<v1::Calendar> QualityLogic::GetCalendar(const common::Principal& caller,
+absl::StatusOr<v1::Calendar> QualityLogic::GetCalendar(const Caller& caller,
                                                        const v1::GetCalendarRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(request.name(), "calendars", "name"));
@@ -1000,7 +1167,7 @@ absl::StatusOr<v1::Calendar> QualityLogic::GetCalendar(const common::Principal& 
 }
 
 absl::StatusOr<v1::ListCalendarsResponse> QualityLogic::ListCalendars(
-    const common::Principal& caller, const v1::ListCalendarsRequest& request) {
+    const Caller& caller, const v1::ListCalendarsRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(ListStart list,
                           StartList(page_tokens_, request.page_size(), request.page_token(),
@@ -1013,7 +1180,7 @@ absl::StatusOr<v1::ListCalendarsResponse> QualityLogic::ListCalendars(
   return response;
 }
 
-absl::StatusOr<v1::Calendar> QualityLogic::UpdateCalendar(const common::Principal& caller,
+absl::StatusOr<v1::Calendar> QualityLogic::UpdateCalendar(const Caller& caller,
                                                           const v1::UpdateCalendarRequest& request,
                                                           WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
@@ -1056,7 +1223,7 @@ absl::StatusOr<v1::Calendar> QualityLogic::UpdateCalendar(const common::Principa
 }
 
 absl::StatusOr<v1::SlaPolicy> QualityLogic::CreateSlaPolicy(
-    const common::Principal& caller, const v1::CreateSlaPolicyRequest& request, WriteMeta meta) {
+    const Caller& caller, const v1::CreateSlaPolicyRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
   common::Violations violations;
   ValidatePolicyFields(request.sla_policy(), violations);
@@ -1071,7 +1238,7 @@ absl::StatusOr<v1::SlaPolicy> QualityLogic::CreateSlaPolicy(
   return created;
 }
 
-absl::StatusOr<v1::SlaPolicy> QualityLogic::GetSlaPolicy(const common::Principal& caller,
+absl::StatusOr<v1::SlaPolicy> QualityLogic::GetSlaPolicy(const Caller& caller,
                                                          const v1::GetSlaPolicyRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(request.name(), "slaPolicies", "name"));
@@ -1079,7 +1246,7 @@ absl::StatusOr<v1::SlaPolicy> QualityLogic::GetSlaPolicy(const common::Principal
 }
 
 absl::StatusOr<v1::ListSlaPoliciesResponse> QualityLogic::ListSlaPolicies(
-    const common::Principal& caller, const v1::ListSlaPoliciesRequest& request) {
+    const Caller& caller, const v1::ListSlaPoliciesRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(ListStart list,
                           StartList(page_tokens_, request.page_size(), request.page_token(),
@@ -1094,7 +1261,7 @@ absl::StatusOr<v1::ListSlaPoliciesResponse> QualityLogic::ListSlaPolicies(
 }
 
 absl::StatusOr<v1::SlaPolicy> QualityLogic::UpdateSlaPolicy(
-    const common::Principal& caller, const v1::UpdateSlaPolicyRequest& request, WriteMeta meta) {
+    const Caller& caller, const v1::UpdateSlaPolicyRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
   common::Violations violations;
   auto id = ParseSimpleName(request.sla_policy().name(), "slaPolicies", "sla_policy.name");
@@ -1141,7 +1308,7 @@ absl::StatusOr<v1::SlaPolicy> QualityLogic::UpdateSlaPolicy(
 }
 
 absl::StatusOr<v1::SlaPolicy> QualityLogic::DeleteSlaPolicy(
-    const common::Principal& caller, const v1::DeleteSlaPolicyRequest& request, WriteMeta meta) {
+    const Caller& caller, const v1::DeleteSlaPolicyRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
   common::Violations violations;
   auto id = ParseSimpleName(request.name(), "slaPolicies", "name");
@@ -1158,7 +1325,7 @@ absl::StatusOr<v1::SlaPolicy> QualityLogic::DeleteSlaPolicy(
       meta);
 }
 
-absl::StatusOr<v1::Calendar> QualityLogic::DeleteCalendar(const common::Principal& caller,
+absl::StatusOr<v1::Calendar> QualityLogic::DeleteCalendar(const Caller& caller,
                                                           const v1::DeleteCalendarRequest& request,
                                                           WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
@@ -1179,7 +1346,7 @@ absl::StatusOr<v1::Calendar> QualityLogic::DeleteCalendar(const common::Principa
 
 // ---- surveys ------------------------------------------------------------------------------------
 
-absl::StatusOr<v1::Survey> QualityLogic::CreateSurvey(const common::Principal& caller,
+absl::StatusOr<v1::Survey> QualityLogic::CreateSurvey(const Caller& caller,
                                                       const v1::CreateSurveyRequest& request,
                                                       WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRequestSurvey));
@@ -1200,22 +1367,25 @@ absl::StatusOr<v1::Survey> QualityLogic::CreateSurvey(const common::Principal& c
   return repository_.CreateSurvey(survey, meta);
 }
 
-absl::StatusOr<v1::Survey> QualityLogic::GetSurvey(const common::Principal& caller,
+absl::StatusOr<v1::Survey> QualityLogic::GetSurvey(const Caller& caller,
                                                    const v1::GetSurveyRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(request.name(), "surveys", "name"));
   ACCORD_ASSIGN_OR_RETURN(v1::Survey survey, repository_.GetSurvey(id));
+  ACCORD_RETURN_IF_ERROR(CheckReadable(caller, survey.account()));
   if (!SeesFreeText(caller)) survey.clear_comment();
   return survey;
 }
 
 absl::StatusOr<v1::ListSurveysResponse> QualityLogic::ListSurveys(
-    const common::Principal& caller, const v1::ListSurveysRequest& request) {
+    const Caller& caller, const v1::ListSurveysRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(ListStart list,
                           StartList(page_tokens_, request.page_size(), request.page_token(),
                                     request.filter(), request.order_by(), "surveys",
                                     SurveyFilterSchema(), {{"create_time", "s.create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
+  if (accounts) RestrictToAccounts(list.query, "s.account", *accounts);
   ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSurveys(list.query));
   const bool free_text = SeesFreeText(caller);
   v1::ListSurveysResponse response;
@@ -1227,7 +1397,7 @@ absl::StatusOr<v1::ListSurveysResponse> QualityLogic::ListSurveys(
   return response;
 }
 
-absl::StatusOr<v1::Survey> QualityLogic::AnswerSurvey(const common::Principal& caller,
+absl::StatusOr<v1::Survey> QualityLogic::AnswerSurvey(const Caller& caller,
                                                       const v1::AnswerSurveyRequest& request,
                                                       WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kAnswerSurvey));
@@ -1267,38 +1437,152 @@ absl::StatusOr<v1::Survey> QualityLogic::AnswerSurvey(const common::Principal& c
       meta);
 }
 
+// ---- signals ------------------------------------------------------------------------------------
+
+namespace {
+
+const filter::Schema& SignalFilterSchema() {
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"account", "g.account", filter::FieldType::kString, {}, {}},
+        {"kind",
+         "g.kind",
+         filter::FieldType::kEnum,
+         EnumValues(v1::SignalKind_descriptor(), "SIGNAL_KIND_"),
+         {}},
+        {"source", "g.source", filter::FieldType::kString, {}, {}},
+        {"create_time", "g.create_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    return schema;
+  }();
+  return kSchema;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ListSignalsResponse> QualityLogic::ListSignals(
+    const Caller& caller, const v1::ListSignalsRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(ListStart list,
+                          StartList(page_tokens_, request.page_size(), request.page_token(),
+                                    request.filter(), request.order_by(), "signals",
+                                    SignalFilterSchema(), {{"create_time", "g.create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
+  if (accounts) RestrictToAccounts(list.query, "g.account", *accounts);
+  ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSignals(list.query));
+  v1::ListSignalsResponse response;
+  FillPage(page_tokens_, list, page, response,
+           [](v1::ListSignalsResponse& r, v1::Signal g) { *r.add_signals() = std::move(g); });
+  return response;
+}
+
 // ---- reports ------------------------------------------------------------------------------------
 
-absl::StatusOr<v1::ServiceReport> QualityLogic::GetServiceReport(
-    const common::Principal& caller, const v1::GetServiceReportRequest& request) {
-  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kReport));
-  common::Violations violations;
-  if (!request.has_start_time()) violations.Add("start_time", "required");
-  if (!request.has_end_time()) violations.Add("end_time", "required");
-  if (request.has_start_time() && request.has_end_time()) {
-    const auto length = ToInstant(request.end_time()) - ToInstant(request.start_time());
+namespace {
+
+// A report period: both ends, end after start, at most 366 days.
+void ValidatePeriod(const google::protobuf::Timestamp* start,
+                    const google::protobuf::Timestamp* end, common::Violations& violations) {
+  if (start == nullptr) violations.Add("start_time", "required");
+  if (end == nullptr) violations.Add("end_time", "required");
+  if (start != nullptr && end != nullptr) {
+    const auto length = ToInstant(*end) - ToInstant(*start);
     if (length <= Micros{0}) {
       violations.Add("end_time", "must be after start_time");
     } else if (length > std::chrono::hours(24 * 366)) {
       violations.Add("end_time", "a report covers at most 366 days");
     }
   }
+}
+
+template <typename Request>
+void ValidateReportRequest(const Request& request, common::Violations& violations) {
+  ValidatePeriod(request.has_start_time() ? &request.start_time() : nullptr,
+                 request.has_end_time() ? &request.end_time() : nullptr, violations);
   if (request.group_by() == v1::REPORT_GROUP_BY_UNSPECIFIED ||
       !v1::ReportGroupBy_IsValid(request.group_by())) {
     violations.Add("group_by", "required: ACCOUNT, CATEGORY, TEAM or AGENT");
   }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ServiceReport> QualityLogic::BuildServiceReport(
+    const google::protobuf::Timestamp& start_time, const google::protobuf::Timestamp& end_time,
+    v1::ReportGroupBy group_by) {
+  const Instant start = ToInstant(start_time);
+  const Instant end = ToInstant(end_time);
+  ReportInput input;
+  ACCORD_ASSIGN_OR_RETURN(input.cases, repository_.ReportCases(start, end, ""));
+  ACCORD_ASSIGN_OR_RETURN(input.previous_cases,
+                          repository_.ReportCases(start - (end - start), start, ""));
+  ACCORD_ASSIGN_OR_RETURN(input.surveys, repository_.ReportSurveys(start, end, ""));
+  v1::ServiceReport report = BuildReport(input, group_by, options_.report_rules);
+  *report.mutable_start_time() = start_time;
+  *report.mutable_end_time() = end_time;
+  return report;
+}
+
+absl::StatusOr<v1::ServiceReport> QualityLogic::GetServiceReport(
+    const Caller& caller, const v1::GetServiceReportRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kReport));
+  common::Violations violations;
+  ValidateReportRequest(request, violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  return BuildServiceReport(request.start_time(), request.end_time(), request.group_by());
+}
+
+absl::StatusOr<v1::ExportServiceReportResponse> QualityLogic::ExportServiceReport(
+    const Caller& caller, const v1::ExportServiceReportRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kReport));
+  common::Violations violations;
+  ValidateReportRequest(request, violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_ASSIGN_OR_RETURN(
+      v1::ServiceReport report,
+      BuildServiceReport(request.start_time(), request.end_time(), request.group_by()));
+  v1::ExportServiceReportResponse response;
+  response.set_content_type("text/csv; charset=utf-8");
+  response.set_csv(ReportToCsv(report));
+  return response;
+}
+
+absl::StatusOr<v1::AccountServiceReview> QualityLogic::GetAccountServiceReview(
+    const Caller& caller, const v1::GetAccountServiceReviewRequest& request) {
+  // Supervisors and admins for any account; an account manager for its own.
+  if (!LimitedToManagedAccounts(caller))
+    ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kReport));
+  common::Violations violations;
+  std::string account;
+  constexpr std::string_view kSuffix = "/serviceReview";
+  const std::string& name = request.name();
+  if (name.size() <= kSuffix.size() ||
+      name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0 ||
+      !IsResourceName(name.substr(0, name.size() - kSuffix.size()), "accounts")) {
+    violations.Add("name", "required: accounts/{uuid}/serviceReview");
+  } else {
+    account = name.substr(0, name.size() - kSuffix.size());
+  }
+  ValidatePeriod(request.has_start_time() ? &request.start_time() : nullptr,
+                 request.has_end_time() ? &request.end_time() : nullptr, violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_RETURN_IF_ERROR(CheckReadable(caller, account));
   const Instant start = ToInstant(request.start_time());
   const Instant end = ToInstant(request.end_time());
-  ReportInput input;
-  ACCORD_ASSIGN_OR_RETURN(input.cases, repository_.ReportCases(start, end));
-  ACCORD_ASSIGN_OR_RETURN(input.previous_cases,
-                          repository_.ReportCases(start - (end - start), start));
-  ACCORD_ASSIGN_OR_RETURN(input.surveys, repository_.ReportSurveys(start, end));
-  v1::ServiceReport report = BuildReport(input, request.group_by(), options_.report_rules);
-  *report.mutable_start_time() = request.start_time();
-  *report.mutable_end_time() = request.end_time();
-  return report;
+  const Instant before = start - (end - start);
+  ReviewInput input;
+  ACCORD_ASSIGN_OR_RETURN(input.cases, repository_.ReportCases(start, end, account));
+  ACCORD_ASSIGN_OR_RETURN(input.previous_cases, repository_.ReportCases(before, start, account));
+  ACCORD_ASSIGN_OR_RETURN(input.surveys, repository_.ReportSurveys(start, end, account));
+  ACCORD_ASSIGN_OR_RETURN(input.previous_surveys,
+                          repository_.ReportSurveys(before, start, account));
+  v1::AccountServiceReview review = BuildAccountReview(input, options_.report_rules);
+  review.set_name(name);
+  review.set_account(account);
+  *review.mutable_start_time() = request.start_time();
+  *review.mutable_end_time() = request.end_time();
+  return review;
 }
 
 }  // namespace accord::quality

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -13,6 +14,7 @@
 #include "accord/quality/v1/report.pb.h"
 #include "accord/quality/v1/sla.pb.h"
 #include "accord/quality/v1/survey.pb.h"
+#include "customer_directory.h"
 #include "quality_access.h"
 #include "quality_options.h"
 #include "quality_repository.h"
@@ -37,76 +39,103 @@ void FillSlaView(CaseRecord& record, Instant now, const BusinessCalendar* calend
 absl::StatusOr<std::optional<CaseChange>> SweepCase(const CaseRecord& record, SweepContext& context,
                                                     Instant now);
 
+// Closes a RESOLVED case at `now` for `reason`: status, close time and reason, a timeline entry
+// (with `note` when given) and the CaseClosed event. ILLEGAL_STATUS_TRANSITION from any other
+// status.
+absl::Status CloseResolvedCase(CaseRecord& next, CaseChange& change, Instant now,
+                               v1::CaseCloseReason reason, const std::string& note);
+// The close sweep's decision for one case resolved before the timeout: closes it (TIMEOUT), or
+// nullopt when it is no longer resolved.
+absl::StatusOr<std::optional<CaseChange>> CloseTimedOut(const CaseRecord& record, Instant now);
+
+// The case moved to `survivor`, the account its account was merged into: a timeline entry and a
+// CaseAccountMerged event; nullopt when it is there already.
+absl::StatusOr<std::optional<CaseChange>> MoveCaseToAccount(const CaseRecord& record,
+                                                            const std::string& survivor);
+// A case of a deleted account, closed at `now` from whatever status (reason ACCOUNT_DELETED);
+// nullopt when it is closed already.
+absl::StatusOr<std::optional<CaseChange>> CloseForDeletedAccount(const CaseRecord& record,
+                                                                 Instant now);
+
 class QualityLogic {
  public:
-  QualityLogic(QualityRepository& repository, const common::PageTokenCodec& page_tokens,
-               QualityOptions options, Clock clock = SystemNow);
+  QualityLogic(QualityRepository& repository, CustomerDirectory& directory,
+               const common::PageTokenCodec& page_tokens, QualityOptions options,
+               Clock clock = SystemNow);
 
   // Cases.
-  absl::StatusOr<v1::Case> CreateCase(const common::Principal& caller,
-                                      const v1::CreateCaseRequest& request, WriteMeta meta);
-  absl::StatusOr<v1::Case> GetCase(const common::Principal& caller,
-                                   const v1::GetCaseRequest& request);
-  absl::StatusOr<v1::ListCasesResponse> ListCases(const common::Principal& caller,
+  absl::StatusOr<v1::Case> CreateCase(const Caller& caller, const v1::CreateCaseRequest& request,
+                                      WriteMeta meta);
+  absl::StatusOr<v1::Case> GetCase(const Caller& caller, const v1::GetCaseRequest& request);
+  absl::StatusOr<v1::ListCasesResponse> ListCases(const Caller& caller,
                                                   const v1::ListCasesRequest& request);
-  absl::StatusOr<v1::Case> UpdateCase(const common::Principal& caller,
-                                      const v1::UpdateCaseRequest& request, WriteMeta meta);
-  absl::StatusOr<v1::Case> TransitionCase(const common::Principal& caller,
+  absl::StatusOr<v1::Case> UpdateCase(const Caller& caller, const v1::UpdateCaseRequest& request,
+                                      WriteMeta meta);
+  absl::StatusOr<v1::Case> TransitionCase(const Caller& caller,
                                           const v1::TransitionCaseRequest& request, WriteMeta meta);
-  absl::StatusOr<v1::Case> EscalateCase(const common::Principal& caller,
+  absl::StatusOr<v1::Case> EscalateCase(const Caller& caller,
                                         const v1::EscalateCaseRequest& request, WriteMeta meta);
-  absl::StatusOr<v1::Case> ResolveCase(const common::Principal& caller,
-                                       const v1::ResolveCaseRequest& request, WriteMeta meta);
-  absl::StatusOr<v1::Case> OverrideCasePriority(const common::Principal& caller,
+  absl::StatusOr<v1::Case> ResolveCase(const Caller& caller, const v1::ResolveCaseRequest& request,
+                                       WriteMeta meta);
+  absl::StatusOr<v1::Case> OverrideCasePriority(const Caller& caller,
                                                 const v1::OverrideCasePriorityRequest& request,
                                                 WriteMeta meta);
   absl::StatusOr<v1::TimelineEntry> CreateTimelineEntry(
-      const common::Principal& caller, const v1::CreateTimelineEntryRequest& request,
-      WriteMeta meta);
+      const Caller& caller, const v1::CreateTimelineEntryRequest& request, WriteMeta meta);
+  absl::StatusOr<v1::Case> ConfirmCaseResolution(const Caller& caller,
+                                                 const v1::ConfirmCaseResolutionRequest& request,
+                                                 WriteMeta meta);
   absl::StatusOr<v1::ListTimelineEntriesResponse> ListTimelineEntries(
-      const common::Principal& caller, const v1::ListTimelineEntriesRequest& request);
+      const Caller& caller, const v1::ListTimelineEntriesRequest& request);
 
   // SLA policies and calendars.
-  absl::StatusOr<v1::Calendar> CreateCalendar(const common::Principal& caller,
+  absl::StatusOr<v1::Calendar> CreateCalendar(const Caller& caller,
                                               const v1::CreateCalendarRequest& request,
                                               WriteMeta meta);
-  absl::StatusOr<v1::Calendar> GetCalendar(const common::Principal& caller,
+  absl::StatusOr<v1::Calendar> GetCalendar(const Caller& caller,
                                            const v1::GetCalendarRequest& request);
-  absl::StatusOr<v1::ListCalendarsResponse> ListCalendars(const common::Principal& caller,
+  absl::StatusOr<v1::ListCalendarsResponse> ListCalendars(const Caller& caller,
                                                           const v1::ListCalendarsRequest& request);
-  absl::StatusOr<v1::Calendar> UpdateCalendar(const common::Principal& caller,
+  absl::StatusOr<v1::Calendar> UpdateCalendar(const Caller& caller,
                                               const v1::UpdateCalendarRequest& request,
                                               WriteMeta meta);
-  absl::StatusOr<v1::Calendar> DeleteCalendar(const common::Principal& caller,
+  absl::StatusOr<v1::Calendar> DeleteCalendar(const Caller& caller,
                                               const v1::DeleteCalendarRequest& request,
                                               WriteMeta meta);
-  absl::StatusOr<v1::SlaPolicy> DeleteSlaPolicy(const common::Principal& caller,
+  absl::StatusOr<v1::SlaPolicy> DeleteSlaPolicy(const Caller& caller,
                                                 const v1::DeleteSlaPolicyRequest& request,
                                                 WriteMeta meta);
-  absl::StatusOr<v1::SlaPolicy> CreateSlaPolicy(const common::Principal& caller,
+  absl::StatusOr<v1::SlaPolicy> CreateSlaPolicy(const Caller& caller,
                                                 const v1::CreateSlaPolicyRequest& request,
                                                 WriteMeta meta);
-  absl::StatusOr<v1::SlaPolicy> GetSlaPolicy(const common::Principal& caller,
+  absl::StatusOr<v1::SlaPolicy> GetSlaPolicy(const Caller& caller,
                                              const v1::GetSlaPolicyRequest& request);
   absl::StatusOr<v1::ListSlaPoliciesResponse> ListSlaPolicies(
-      const common::Principal& caller, const v1::ListSlaPoliciesRequest& request);
-  absl::StatusOr<v1::SlaPolicy> UpdateSlaPolicy(const common::Principal& caller,
+      const Caller& caller, const v1::ListSlaPoliciesRequest& request);
+  absl::StatusOr<v1::SlaPolicy> UpdateSlaPolicy(const Caller& caller,
                                                 const v1::UpdateSlaPolicyRequest& request,
                                                 WriteMeta meta);
 
   // Surveys.
-  absl::StatusOr<v1::Survey> CreateSurvey(const common::Principal& caller,
+  absl::StatusOr<v1::Survey> CreateSurvey(const Caller& caller,
                                           const v1::CreateSurveyRequest& request, WriteMeta meta);
-  absl::StatusOr<v1::Survey> GetSurvey(const common::Principal& caller,
-                                       const v1::GetSurveyRequest& request);
-  absl::StatusOr<v1::ListSurveysResponse> ListSurveys(const common::Principal& caller,
+  absl::StatusOr<v1::Survey> GetSurvey(const Caller& caller, const v1::GetSurveyRequest& request);
+  absl::StatusOr<v1::ListSurveysResponse> ListSurveys(const Caller& caller,
                                                       const v1::ListSurveysRequest& request);
-  absl::StatusOr<v1::Survey> AnswerSurvey(const common::Principal& caller,
+  absl::StatusOr<v1::Survey> AnswerSurvey(const Caller& caller,
                                           const v1::AnswerSurveyRequest& request, WriteMeta meta);
 
+  // Signals.
+  absl::StatusOr<v1::ListSignalsResponse> ListSignals(const Caller& caller,
+                                                      const v1::ListSignalsRequest& request);
+
   // Reports.
-  absl::StatusOr<v1::ServiceReport> GetServiceReport(const common::Principal& caller,
+  absl::StatusOr<v1::ServiceReport> GetServiceReport(const Caller& caller,
                                                      const v1::GetServiceReportRequest& request);
+  absl::StatusOr<v1::ExportServiceReportResponse> ExportServiceReport(
+      const Caller& caller, const v1::ExportServiceReportRequest& request);
+  absl::StatusOr<v1::AccountServiceReview> GetAccountServiceReview(
+      const Caller& caller, const v1::GetAccountServiceReviewRequest& request);
 
   const QualityOptions& options() const { return options_; }
 
@@ -114,14 +143,24 @@ class QualityLogic {
   // A case change under the row lock: access, etag, then `change` edits the record.
   using Edit = std::function<absl::Status(CaseRecord& next, CaseChange& change,
                                           const BusinessCalendar* calendar)>;
-  absl::StatusOr<v1::Case> ChangeCase(const common::Principal& caller, const std::string& name,
+  absl::StatusOr<v1::Case> ChangeCase(const Caller& caller, const std::string& name,
                                       const std::string& etag, Action action, const Edit& edit,
                                       const WriteMeta& meta);
   // The case as a reader sees it: the live clock, redacted for integration.
-  absl::StatusOr<v1::Case> Present(const common::Principal& caller, CaseRecord record);
+  absl::StatusOr<v1::Case> Present(const Caller& caller, CaseRecord record);
   absl::StatusOr<std::optional<BusinessCalendar>> CalendarOf(const std::string& name);
+  absl::StatusOr<v1::ServiceReport> BuildServiceReport(const google::protobuf::Timestamp& start,
+                                                       const google::protobuf::Timestamp& end,
+                                                       v1::ReportGroupBy group_by);
+  // For an account manager limited to its accounts (LimitedToManagedAccounts): those accounts;
+  // nullptr for everyone else.
+  absl::StatusOr<std::shared_ptr<const std::set<std::string>>> ReadableAccounts(
+      const Caller& caller);
+  // PERMISSION_DENIED unless the caller may read the cases of `account`.
+  absl::Status CheckReadable(const Caller& caller, const std::string& account);
 
   QualityRepository& repository_;
+  CustomerDirectory& directory_;
   const common::PageTokenCodec& page_tokens_;
   QualityOptions options_;
   Clock clock_;

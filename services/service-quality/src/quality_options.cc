@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "accord/common/config.h"
 #include "accord/common/errors.h"
 
 namespace accord::quality {
@@ -10,6 +11,10 @@ QualityOptions QualityOptions::Defaults() {
   QualityOptions options;
   options.compensation.by_role[common::Role::kServiceAgent] =
       *CompensationLimits::ParseList("EUR 500, USD 500");
+  options.directory.account.service = "account";
+  options.directory.account.address = "dns:///127.0.0.1:50051";
+  options.directory.contact.service = "contact";
+  options.directory.contact.address = "dns:///127.0.0.1:50052";
   return options;
 }
 
@@ -35,15 +40,19 @@ absl::StatusOr<QualityOptions> QualityOptions::FromEnvironment(
       errors.push_back("ACCORD_QUALITY_PRIORITY_MATRIX: " + std::string(matrix.status().message()));
     }
   }
-  if (auto text = get("ACCORD_QUALITY_RAISE_STRATEGIC")) {
+  auto flag = [&](const char* name, bool* out) {
+    auto text = get(name);
+    if (!text) return;
     if (*text == "true" || *text == "1") {
-      options.raise_strategic = true;
+      *out = true;
     } else if (*text == "false" || *text == "0") {
-      options.raise_strategic = false;
+      *out = false;
     } else {
-      errors.push_back("ACCORD_QUALITY_RAISE_STRATEGIC: expected true or false");
+      errors.push_back(std::string(name) + ": expected true or false");
     }
-  }
+  };
+  flag("ACCORD_QUALITY_RAISE_STRATEGIC", &options.raise_strategic);
+  flag("ACCORD_QUALITY_FOLLOW_ACCOUNT_EVENTS", &options.follow_account_events);
   if (auto text = get("ACCORD_QUALITY_AGENT_COMPENSATION_LIMIT")) {
     auto limits = CompensationLimits::ParseList(*text);
     if (limits.ok()) {
@@ -71,6 +80,25 @@ absl::StatusOr<QualityOptions> QualityOptions::FromEnvironment(
   long batch = options.sweep_batch;
   number("ACCORD_QUALITY_SWEEP_BATCH", 1, 100000, &batch);
   options.sweep_batch = static_cast<int>(batch);
+  long close_after = options.close_after.count();
+  number("ACCORD_QUALITY_CLOSE_AFTER_HOURS", 0, 24 * 366, &close_after);
+  options.close_after = std::chrono::hours(close_after);
+  long max_reopens = options.max_reopens;
+  number("ACCORD_QUALITY_MAX_REOPENS", 0, 100, &max_reopens);
+  options.max_reopens = static_cast<int>(max_reopens);
+  long managed_ttl = options.directory.managed_ttl.count();
+  number("ACCORD_QUALITY_MANAGED_ACCOUNTS_TTL_MS", 0, 3600000, &managed_ttl);
+  options.directory.managed_ttl = std::chrono::milliseconds(managed_ttl);
+  {
+    auto config = env.empty()
+                      ? std::make_unique<common::ConfigReader>(0, nullptr)
+                      : std::make_unique<common::ConfigReader>(std::vector<std::string>{}, env);
+    options.directory.account =
+        common::ReadServiceClientOptions(*config, "account", "dns:///127.0.0.1:50051");
+    options.directory.contact =
+        common::ReadServiceClientOptions(*config, "contact", "dns:///127.0.0.1:50052");
+    if (auto status = config->Finish(); !status.ok()) errors.emplace_back(status.message());
+  }
   if (!errors.empty()) {
     std::string message;
     for (const auto& error : errors) message += (message.empty() ? "" : "; ") + error;

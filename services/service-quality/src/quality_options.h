@@ -5,6 +5,15 @@
 //   ACCORD_QUALITY_AGENT_COMPENSATION_LIMIT  e.g. "EUR 500, USD 500" (the default)
 //   ACCORD_QUALITY_SWEEP_INTERVAL_MS      how often the SLA sweeper runs (default 30000; 0 off)
 //   ACCORD_QUALITY_SWEEP_BATCH            cases per sweeper transaction (default 500)
+//   ACCORD_QUALITY_CLOSE_AFTER_HOURS      a resolved case nobody confirms closes after this
+//                                         (default 168; 0 never)
+//   ACCORD_QUALITY_MAX_REOPENS            how often a case may reopen (default 3)
+//   ACCORD_QUALITY_FOLLOW_ACCOUNT_EVENTS  follow the account service's events (default true;
+//                                         needs ACCORD_SERVICE_TOKEN with the integration role)
+//   ACCORD_QUALITY_MANAGED_ACCOUNTS_TTL_MS  how long an account manager's accounts are reused
+//                                         (default 30000)
+//   ACCORD_ACCOUNT_ADDRESS / _DEADLINE, ACCORD_CONTACT_ADDRESS / _DEADLINE, ACCORD_SERVICE_TOKEN
+//                                         the peers (common::ReadServiceClientOptions)
 #pragma once
 
 #include <chrono>
@@ -13,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "case_rules.h"
+#include "customer_directory.h"
 #include "report_logic.h"
 
 namespace accord::quality {
@@ -23,7 +33,11 @@ struct QualityOptions {
   CompensationLimits compensation;
   std::chrono::milliseconds sweep_interval{30000};
   int sweep_batch = 500;
+  std::chrono::hours close_after{168};
+  int max_reopens = 3;
+  bool follow_account_events = true;
   ReportRules report_rules;
+  DirectoryOptions directory;
 
   // The defaults: the matrix above, EUR 500 and USD 500 for service_agent.
   static QualityOptions Defaults();

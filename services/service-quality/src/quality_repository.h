@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/pg.h"
 #include "accord/common/write_meta.h"
 #include "accord/quality/v1/case.pb.h"
 #include "accord/quality/v1/sla.pb.h"
@@ -154,6 +155,9 @@ class QualityRepository {
       std::function<absl::StatusOr<std::optional<CaseChange>>(const CaseRecord&, SweepContext&)>;
   virtual absl::StatusOr<int> Sweep(Instant now, int limit, const SweepFn& sweep,
                                     const WriteMeta& meta) = 0;
+  // The same over RESOLVED cases resolved at or before `resolved_before` (the close timeout).
+  virtual absl::StatusOr<int> SweepResolved(Instant resolved_before, int limit,
+                                            const SweepFn& sweep, const WriteMeta& meta) = 0;
 
   // Surveys.
   virtual absl::StatusOr<v1::Survey> CreateSurvey(const v1::Survey& survey,
@@ -165,9 +169,32 @@ class QualityRepository {
                                                   const SurveyMutation& mutate,
                                                   const WriteMeta& meta) = 0;
 
-  // Report inputs: cases opened in [start, end), surveys answered in it.
-  virtual absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end) = 0;
-  virtual absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end) = 0;
+  // Inside a transaction of the account event feed (account_events.h): locks the cases of
+  // `account` (with `open_only`, those not closed) and stores what `change` returns for each,
+  // with its timeline and events. Returns how many changed.
+  using AccountCaseChange =
+      std::function<absl::StatusOr<std::optional<CaseChange>>(const CaseRecord&)>;
+  virtual absl::StatusOr<int> ChangeCasesOfAccount(common::WriteTransaction& transaction,
+                                                   const std::string& account, bool open_only,
+                                                   const AccountCaseChange& change,
+                                                   const WriteMeta& meta) = 0;
+  // Surveys of `from` now belong to `to` (a merge).
+  virtual absl::Status MoveSurveys(common::WriteTransaction& transaction, const std::string& from,
+                                   const std::string& to) = 0;
+  // Stores a signal with its SignalRecorded event; a second signal of the same `source_event`
+  // is not stored (false).
+  virtual absl::StatusOr<bool> RecordSignal(common::WriteTransaction& transaction,
+                                            const v1::Signal& signal,
+                                            const std::string& source_event,
+                                            const WriteMeta& meta) = 0;
+  virtual absl::StatusOr<Page<v1::Signal>> ListSignals(const ListQuery& query) = 0;
+
+  // Report inputs: cases opened in [start, end), surveys answered in it; of `account` only
+  // unless it is empty.
+  virtual absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end,
+                                                              const std::string& account) = 0;
+  virtual absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end,
+                                                                  const std::string& account) = 0;
 };
 
 }  // namespace accord::quality

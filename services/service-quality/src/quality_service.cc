@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "accord/common/idempotency.h"
+#include "accord/common/log.h"
 
 namespace accord {
 namespace quality {
@@ -23,23 +24,44 @@ common::RpcMethod& MethodOf(const char* service, const char* method) {
   return *slot;
 }
 
+Caller CallerOf(const grpc::CallbackServerContext& context, const common::RpcContext& rpc) {
+  return Caller(rpc.principal, common::CallIdentity::ForUser(context, rpc));
+}
+
 }  // namespace
 
 QualityCore::QualityCore(common::Runtime& runtime, QualityOptions options)
     : runtime(runtime),
       repository(runtime.pg()),
-      logic(repository, runtime.page_tokens(), options),
-      sweeper(repository, options.sweep_batch) {}
+      directory(options.directory),
+      logic(repository, directory, runtime.page_tokens(), options),
+      sweeper(repository, options.sweep_batch, options.close_after) {
+  if (!options.follow_account_events) return;
+  if (options.directory.account.service_token.empty()) {
+    common::log::Warn("account events are not followed: ACCORD_SERVICE_TOKEN is not set");
+    return;
+  }
+  account_events_client = std::make_unique<common::ServiceClient>(options.directory.account);
+  account_events =
+      std::make_unique<AccountEventFollower>(runtime.pg(), repository, *account_events_client);
+  account_events->Start();
+}
+
+QualityCore::~QualityCore() {
+  if (account_events) account_events->Stop();
+  sweeper.Stop();
+}
 
 // A read: logic.Method(principal, request).
 #define ACCORD_READ(Impl, Service, Method, Request, Response)                                  \
   grpc::ServerUnaryReactor* Impl::Method(grpc::CallbackServerContext* context,                 \
                                          const v1::Request* request, v1::Response* response) { \
     static common::RpcMethod& method = MethodOf("accord.quality.v1." Service, #Method);        \
-    return core_->runtime.Respond(context, method, response,                                   \
-                                  [core = core_, request](const common::RpcContext& rpc) {     \
-                                    return core->logic.Method(rpc.principal, *request);        \
-                                  });                                                          \
+    return core_->runtime.Respond(                                                             \
+        context, method, response,                                                             \
+        [core = core_, request, context](const common::RpcContext& rpc) {                      \
+          return core->logic.Method(CallerOf(*context, rpc), *request);                        \
+        });                                                                                    \
   }
 // A write: logic.Method(principal, request, meta).
 #define ACCORD_WRITE(Impl, Service, Method, Request, Response)                                 \
@@ -47,8 +69,10 @@ QualityCore::QualityCore(common::Runtime& runtime, QualityOptions options)
                                          const v1::Request* request, v1::Response* response) { \
     static common::RpcMethod& method = MethodOf("accord.quality.v1." Service, #Method);        \
     return core_->runtime.Respond(                                                             \
-        context, method, response, [core = core_, request](const common::RpcContext& rpc) {    \
-          return core->logic.Method(rpc.principal, *request, MetaFor(rpc, #Method, *request)); \
+        context, method, response,                                                             \
+        [core = core_, request, context](const common::RpcContext& rpc) {                      \
+          return core->logic.Method(CallerOf(*context, rpc), *request,                         \
+                                    MetaFor(rpc, #Method, *request));                          \
         });                                                                                    \
   }
 
@@ -66,6 +90,8 @@ ACCORD_WRITE(CaseServiceImpl, "CaseService", CreateTimelineEntry, CreateTimeline
              TimelineEntry)
 ACCORD_READ(CaseServiceImpl, "CaseService", ListTimelineEntries, ListTimelineEntriesRequest,
             ListTimelineEntriesResponse)
+ACCORD_WRITE(CaseServiceImpl, "CaseService", ConfirmCaseResolution, ConfirmCaseResolutionRequest,
+             Case)
 
 SlaServiceImpl::SlaServiceImpl(std::shared_ptr<QualityCore> core) : core_(std::move(core)) {}
 ACCORD_WRITE(SlaServiceImpl, "SlaService", CreateSlaPolicy, CreateSlaPolicyRequest, SlaPolicy)
@@ -88,9 +114,17 @@ ACCORD_READ(SurveyServiceImpl, "SurveyService", ListSurveys, ListSurveysRequest,
             ListSurveysResponse)
 ACCORD_WRITE(SurveyServiceImpl, "SurveyService", AnswerSurvey, AnswerSurveyRequest, Survey)
 
+SignalServiceImpl::SignalServiceImpl(std::shared_ptr<QualityCore> core) : core_(std::move(core)) {}
+ACCORD_READ(SignalServiceImpl, "SignalService", ListSignals, ListSignalsRequest,
+            ListSignalsResponse)
+
 ReportServiceImpl::ReportServiceImpl(std::shared_ptr<QualityCore> core) : core_(std::move(core)) {}
 ACCORD_READ(ReportServiceImpl, "ReportService", GetServiceReport, GetServiceReportRequest,
             ServiceReport)
+ACCORD_READ(ReportServiceImpl, "ReportService", GetAccountServiceReview,
+            GetAccountServiceReviewRequest, AccountServiceReview)
+ACCORD_READ(ReportServiceImpl, "ReportService", ExportServiceReport, ExportServiceReportRequest,
+            ExportServiceReportResponse)
 
 #undef ACCORD_READ
 #undef ACCORD_WRITE
@@ -102,6 +136,7 @@ common::ServiceDefinition QualityServiceDefinition(QualityOptions options) {
   definition.default_grpc_port = 50054;
   definition.default_metrics_port = 9094;
   definition.migrations = []() -> const std::vector<common::Migration>& { return Migrations(); };
+  definition.statements = QualityStatements();
   definition.make_services = [options](common::Runtime& runtime) {
     auto core = std::make_shared<QualityCore>(runtime, options);
     core->sweeper.Start(options.sweep_interval);
@@ -110,6 +145,7 @@ common::ServiceDefinition QualityServiceDefinition(QualityOptions options) {
     services.push_back(std::make_unique<SlaServiceImpl>(core));
     services.push_back(std::make_unique<SurveyServiceImpl>(core));
     services.push_back(std::make_unique<ReportServiceImpl>(core));
+    services.push_back(std::make_unique<SignalServiceImpl>(core));
     return services;
   };
   return definition;

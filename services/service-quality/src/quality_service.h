@@ -10,6 +10,8 @@
 #include "accord/quality/v1/report.grpc.pb.h"
 #include "accord/quality/v1/sla.grpc.pb.h"
 #include "accord/quality/v1/survey.grpc.pb.h"
+#include "account_events.h"
+#include "customer_directory.h"
 #include "pg_quality_repository.h"
 #include "quality_logic.h"
 #include "quality_options.h"
@@ -20,10 +22,15 @@ namespace accord::quality {
 // Shared by the four services of one process; the sweeper stops when the last service goes.
 struct QualityCore {
   QualityCore(common::Runtime& runtime, QualityOptions options);
+  ~QualityCore();
   common::Runtime& runtime;
   PgQualityRepository repository;
+  GrpcCustomerDirectory directory;
   QualityLogic logic;
   Sweeper sweeper;
+  // Following the account service's events (when enabled and a service token is set).
+  std::unique_ptr<common::ServiceClient> account_events_client;
+  std::unique_ptr<AccountEventFollower> account_events;
 };
 
 #define ACCORD_QUALITY_RPC(Method, Request, Response)                    \
@@ -43,6 +50,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   ACCORD_QUALITY_RPC(OverrideCasePriority, OverrideCasePriorityRequest, Case)
   ACCORD_QUALITY_RPC(CreateTimelineEntry, CreateTimelineEntryRequest, TimelineEntry)
   ACCORD_QUALITY_RPC(ListTimelineEntries, ListTimelineEntriesRequest, ListTimelineEntriesResponse)
+  ACCORD_QUALITY_RPC(ConfirmCaseResolution, ConfirmCaseResolutionRequest, Case)
 
  private:
   std::shared_ptr<QualityCore> core_;
@@ -78,10 +86,21 @@ class SurveyServiceImpl final : public v1::SurveyService::CallbackService {
   std::shared_ptr<QualityCore> core_;
 };
 
+class SignalServiceImpl final : public v1::SignalService::CallbackService {
+ public:
+  explicit SignalServiceImpl(std::shared_ptr<QualityCore> core);
+  ACCORD_QUALITY_RPC(ListSignals, ListSignalsRequest, ListSignalsResponse)
+
+ private:
+  std::shared_ptr<QualityCore> core_;
+};
+
 class ReportServiceImpl final : public v1::ReportService::CallbackService {
  public:
   explicit ReportServiceImpl(std::shared_ptr<QualityCore> core);
   ACCORD_QUALITY_RPC(GetServiceReport, GetServiceReportRequest, ServiceReport)
+  ACCORD_QUALITY_RPC(GetAccountServiceReview, GetAccountServiceReviewRequest, AccountServiceReview)
+  ACCORD_QUALITY_RPC(ExportServiceReport, ExportServiceReportRequest, ExportServiceReportResponse)
 
  private:
   std::shared_ptr<QualityCore> core_;

@@ -1,8 +1,10 @@
 #include "report_logic.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <map>
 
@@ -245,6 +247,193 @@ std::vector<v1::Recommendation> Recommend(const ReportInput& input, const Report
          {"reopen_rate", Fixed(figures.reopen_rate(), 3)},
          {"threshold", Fixed(rules.agent_reopen_rate, 3)}});
   }
+  return out;
+}
+
+namespace {
+
+std::vector<const ReportCase*> Pointers(const std::vector<ReportCase>& cases) {
+  std::vector<const ReportCase*> out;
+  for (const auto& c : cases) out.push_back(&c);
+  return out;
+}
+std::vector<const ReportSurvey*> Pointers(const std::vector<ReportSurvey>& surveys) {
+  std::vector<const ReportSurvey*> out;
+  for (const auto& s : surveys) out.push_back(&s);
+  return out;
+}
+
+// Groups by `key`, most cases first (then by key).
+template <typename Key>
+void AddGroups(const std::vector<ReportCase>& cases, Key key,
+               google::protobuf::RepeatedPtrField<v1::ReportGroup>* out) {
+  std::map<std::string, std::vector<const ReportCase*>> groups;
+  for (const auto& c : cases) groups[key(c)].push_back(&c);
+  std::vector<std::pair<std::string, std::vector<const ReportCase*>>> sorted(groups.begin(),
+                                                                             groups.end());
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
+  for (const auto& [name, members] : sorted) {
+    auto* group = out->Add();
+    group->set_key(name);
+    *group->mutable_figures() = ComputeFigures(members, {});
+  }
+}
+
+std::string MonthOf(int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+  return buffer;
+}
+
+std::string Percent(double share) { return Fixed(100 * share, 0) + "%"; }
+
+}  // namespace
+
+v1::AccountServiceReview BuildAccountReview(const ReviewInput& input, const ReportRules& rules) {
+  v1::AccountServiceReview review;
+  *review.mutable_figures() = ComputeFigures(Pointers(input.cases), Pointers(input.surveys));
+  *review.mutable_previous_figures() =
+      ComputeFigures(Pointers(input.previous_cases), Pointers(input.previous_surveys));
+  AddGroups(
+      input.cases, [](const ReportCase& c) { return CategoryKey(c.category); },
+      review.mutable_by_category());
+  AddGroups(
+      input.cases,
+      [](const ReportCase& c) {
+        return v1::Priority_Name(c.priority).substr(std::string("PRIORITY_").size());
+      },
+      review.mutable_by_priority());
+
+  std::map<std::string, std::vector<const ReportSurvey*>> months;
+  for (const auto& s : input.surveys) months[MonthOf(s.answer_unix)].push_back(&s);
+  for (const auto& [month, surveys] : months) {
+    const auto figures = ComputeFigures({}, surveys);
+    auto* point = review.add_satisfaction_trend();
+    point->set_month(month);
+    point->set_csat_responses(figures.csat_responses());
+    point->set_csat_satisfied_share(figures.csat_satisfied_share());
+    point->set_nps_responses(figures.nps_responses());
+    point->set_nps(figures.nps());
+  }
+
+  auto add = [&](const char* rule, const std::string& subject, const std::string& text,
+                 std::map<std::string, std::string> figures) {
+    auto* recommendation = review.add_recommendations();
+    recommendation->set_rule(rule);
+    recommendation->set_subject(subject);
+    recommendation->set_text(text);
+    for (auto& [name, value] : figures) (*recommendation->mutable_figures())[name] = value;
+  };
+  const auto& figures = review.figures();
+  if (figures.resolution_measured() >= rules.team_min_measured &&
+      figures.resolution_compliance() < rules.team_sla_target) {
+    add("SLA_BELOW_TARGET", "",
+        "We resolved " + Percent(figures.resolution_compliance()) +
+            " of your cases within the agreed time, below our " + Percent(rules.team_sla_target) +
+            " target. We will review how your cases are staffed and report back.",
+        {{"resolution_measured", std::to_string(figures.resolution_measured())},
+         {"resolution_compliance", Fixed(figures.resolution_compliance(), 3)},
+         {"target", Fixed(rules.team_sla_target, 3)}});
+  }
+  std::map<v1::CaseCategory, std::vector<const ReportCase*>> complaints;
+  for (const auto& c : input.cases) {
+    if (c.kind == v1::CASE_KIND_COMPLAINT) complaints[c.category].push_back(&c);
+  }
+  for (const auto& [category, cases] : complaints) {
+    const auto count = static_cast<int64_t>(cases.size());
+    if (count < rules.review_repeat_complaints) continue;
+    auto* repeated = review.add_repeated_complaints();
+    repeated->set_category(category);
+    repeated->set_complaint_count(count);
+    for (size_t i = 0; i < cases.size() && i < 20; ++i) {
+      repeated->add_cases("cases/" + cases[i]->id);
+    }
+    add("REPEATED_COMPLAINTS_IN_CATEGORY", CategoryKey(category),
+        "You raised " + std::to_string(count) + " complaints about " + CategoryKey(category) +
+            ". We will look for the common cause with you and agree how to prevent it.",
+        {{"complaint_count", std::to_string(count)},
+         {"threshold", std::to_string(rules.review_repeat_complaints)}});
+  }
+  const auto& before = review.previous_figures();
+  if (figures.csat_responses() > 0 && before.csat_responses() > 0 &&
+      before.csat_satisfied_share() - figures.csat_satisfied_share() >= rules.review_csat_drop) {
+    add("SATISFACTION_FALLING", "",
+        "Your satisfaction with our service fell from " + Percent(before.csat_satisfied_share()) +
+            " to " + Percent(figures.csat_satisfied_share()) +
+            " satisfied answers. Your account manager will call you to hear what went wrong.",
+        {{"csat_satisfied_share", Fixed(figures.csat_satisfied_share(), 3)},
+         {"previous_csat_satisfied_share", Fixed(before.csat_satisfied_share(), 3)},
+         {"drop_threshold", Fixed(rules.review_csat_drop, 3)}});
+  }
+  if (figures.resolved_count() >= rules.review_min_resolved &&
+      figures.reopen_rate() >= rules.agent_reopen_rate) {
+    add("CASES_REOPENED", "",
+        std::to_string(figures.reopened_count()) + " of your " +
+            std::to_string(figures.resolved_count()) +
+            " resolved cases had to be reopened. We will check each fix with you before we close "
+            "a case.",
+        {{"resolved_count", std::to_string(figures.resolved_count())},
+         {"reopened_count", std::to_string(figures.reopened_count())},
+         {"reopen_rate", Fixed(figures.reopen_rate(), 3)},
+         {"threshold", Fixed(rules.agent_reopen_rate, 3)}});
+  }
+  return review;
+}
+
+namespace {
+
+std::string CsvField(std::string value) {
+  // A key a spreadsheet would take for a formula is kept as text.
+  if (!value.empty() && std::string("=+-@").find(value[0]) != std::string::npos) {
+    value = "'" + value;
+  }
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void CsvRow(std::string& out, const std::string& key, const v1::ReportFigures& f) {
+  out += CsvField(key);
+  for (const std::string& value :
+       {std::to_string(f.case_count()), std::to_string(f.complaint_count()),
+        std::to_string(f.first_response_measured()), Fixed(f.first_response_compliance(), 4),
+        std::to_string(f.first_response_median_seconds()),
+        std::to_string(f.first_response_p90_seconds()), std::to_string(f.resolution_measured()),
+        Fixed(f.resolution_compliance(), 4), std::to_string(f.resolution_median_seconds()),
+        std::to_string(f.resolution_p90_seconds()), std::to_string(f.csat_responses()),
+        Fixed(f.csat_satisfied_share(), 4), std::to_string(f.nps_responses()), Fixed(f.nps(), 2),
+        std::to_string(f.effort_responses()), Fixed(f.effort_average(), 2),
+        std::to_string(f.resolved_count()), std::to_string(f.reopened_count()),
+        Fixed(f.reopen_rate(), 4)}) {
+    out += ',' + value;
+  }
+  out += "\r\n";
+}
+
+}  // namespace
+
+std::string ReportToCsv(const v1::ServiceReport& report) {
+  std::string group = v1::ReportGroupBy_Name(report.group_by());
+  group = group.substr(std::min(group.size(), std::string("REPORT_GROUP_BY_").size()));
+  std::transform(group.begin(), group.end(), group.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string out = group +
+                    ",case_count,complaint_count,first_response_measured,"
+                    "first_response_compliance,first_response_median_seconds,"
+                    "first_response_p90_seconds,resolution_measured,resolution_compliance,"
+                    "resolution_median_seconds,resolution_p90_seconds,csat_responses,"
+                    "csat_satisfied_share,nps_responses,nps,effort_responses,effort_average,"
+                    "resolved_count,reopened_count,reopen_rate\r\n";
+  for (const auto& g : report.groups()) CsvRow(out, g.key(), g.figures());
+  CsvRow(out, "TOTAL", report.totals());
   return out;
 }
 

@@ -19,6 +19,16 @@
 // - REPEATED_COMPLAINTS: an account with at least `repeated_complaints` complaints.
 // - AGENT_HIGH_REOPEN_RATE: an agent with at least `agent_min_resolved` resolved cases whose
 //   reopen rate is at least `agent_reopen_rate`.
+//
+// The account service review (BuildAccountReview), for one customer, worded for the customer:
+// - SLA_BELOW_TARGET: at least `team_min_measured` resolutions measured, compliance below
+//   `team_sla_target`.
+// - REPEATED_COMPLAINTS_IN_CATEGORY: `review_repeat_complaints` or more complaints in one
+//   category (each category listed in repeated_complaints too).
+// - SATISFACTION_FALLING: CSAT share down by `review_csat_drop` or more (0-1 scale) against the
+//   previous period, both with answers.
+// - CASES_REOPENED: at least `review_min_resolved` resolved cases and a reopen rate of
+//   `agent_reopen_rate` or more.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +47,7 @@ struct ReportCase {
   std::string agent;
   v1::CaseCategory category = v1::CASE_CATEGORY_UNSPECIFIED;
   v1::CaseKind kind = v1::CASE_KIND_UNSPECIFIED;
+  v1::Priority priority = v1::PRIORITY_UNSPECIFIED;
   std::optional<int64_t> first_response_seconds;  // business time; nullopt: no response yet
   bool first_response_met = false;
   std::optional<int64_t> resolution_seconds;  // of the last resolution
@@ -54,6 +65,7 @@ struct ReportSurvey {
   std::optional<int> csat;
   std::optional<int> nps;
   std::optional<int> effort;
+  int64_t answer_unix = 0;  // when it was answered, seconds since the epoch
 };
 
 struct ReportRules {
@@ -64,6 +76,9 @@ struct ReportRules {
   int64_t repeated_complaints = 3;
   int64_t agent_min_resolved = 5;
   double agent_reopen_rate = 0.2;
+  int64_t review_repeat_complaints = 2;
+  double review_csat_drop = 0.1;
+  int64_t review_min_resolved = 3;
 };
 
 struct ReportInput {
@@ -83,5 +98,19 @@ v1::ServiceReport BuildReport(const ReportInput& input, v1::ReportGroupBy group_
                               const ReportRules& rules);
 
 std::vector<v1::Recommendation> Recommend(const ReportInput& input, const ReportRules& rules);
+
+struct ReviewInput {
+  std::vector<ReportCase> cases;               // the account's, opened in the period
+  std::vector<ReportCase> previous_cases;      // opened in the period before
+  std::vector<ReportSurvey> surveys;           // the account's, answered in the period
+  std::vector<ReportSurvey> previous_surveys;  // answered in the period before
+};
+
+// The review's figures, groups, trend, repeated complaints and recommendations; the name,
+// account and times are set by the caller.
+v1::AccountServiceReview BuildAccountReview(const ReviewInput& input, const ReportRules& rules);
+
+// The report as CSV: a header, a row per group, then a TOTAL row (its key column says TOTAL).
+std::string ReportToCsv(const v1::ServiceReport& report);
 
 }  // namespace accord::quality

@@ -5,8 +5,9 @@
 
 namespace accord::quality {
 
-Sweeper::Sweeper(QualityRepository& repository, int batch, Clock clock)
-    : repository_(repository), batch_(batch), clock_(std::move(clock)) {}
+Sweeper::Sweeper(QualityRepository& repository, int batch, std::chrono::hours close_after,
+                 Clock clock)
+    : repository_(repository), batch_(batch), close_after_(close_after), clock_(std::move(clock)) {}
 
 Sweeper::~Sweeper() { Stop(); }
 
@@ -24,6 +25,26 @@ absl::StatusOr<int> Sweeper::SweepOnce(Instant now) {
                                   return SweepCase(record, context, now);
                                 },
                                 meta));
+    total += changed;
+    if (changed < batch_) break;
+  }
+  ACCORD_ASSIGN_OR_RETURN(int closed, CloseOnce(now));
+  return total + closed;
+}
+
+absl::StatusOr<int> Sweeper::CloseOnce(Instant now) {
+  if (close_after_.count() <= 0) return 0;
+  WriteMeta meta;
+  meta.actor = "system/sweeper";
+  meta.method = "CloseResolved";
+  int total = 0;
+  for (int round = 0; round < 1000; ++round) {
+    ACCORD_ASSIGN_OR_RETURN(int changed, repository_.SweepResolved(
+                                             now - close_after_, batch_,
+                                             [now](const CaseRecord& record, SweepContext&) {
+                                               return CloseTimedOut(record, now);
+                                             },
+                                             meta));
     total += changed;
     if (changed < batch_) break;
   }

@@ -3,6 +3,10 @@
 // (see SweepCase). Any number of replicas may sweep at once: each pass locks its cases with
 // FOR UPDATE SKIP LOCKED, and the primary key of sla_events admits each (case, target, kind,
 // cycle) once, so nothing is warned, breached or escalated twice.
+//
+// The same pass closes RESOLVED cases nobody confirmed within `close_after` (CloseTimedOut),
+// under the row lock, so a case closes once however many replicas sweep and a confirmation or
+// reopen that got the lock first wins.
 #pragma once
 
 #include <atomic>
@@ -19,11 +23,16 @@ namespace accord::quality {
 
 class Sweeper {
  public:
-  Sweeper(QualityRepository& repository, int batch, Clock clock = SystemNow);
+  // `close_after` zero: resolved cases are never closed by time.
+  Sweeper(QualityRepository& repository, int batch,
+          std::chrono::hours close_after = std::chrono::hours(0), Clock clock = SystemNow);
   ~Sweeper();
 
-  // One full pass at `now`: batches until no due case is left. Returns the cases changed.
+  // One full pass at `now`: SLA checks, then the close timeout; batches until no due case is
+  // left. Returns the cases changed.
   absl::StatusOr<int> SweepOnce(Instant now);
+  // Only the close timeout at `now`. Returns the cases closed.
+  absl::StatusOr<int> CloseOnce(Instant now);
   // Sweeps every `interval` on a thread of its own until Stop().
   void Start(std::chrono::milliseconds interval);
   void Stop();
@@ -31,6 +40,7 @@ class Sweeper {
  private:
   QualityRepository& repository_;
   int batch_;
+  std::chrono::hours close_after_;
   Clock clock_;
   std::mutex mutex_;
   std::condition_variable wake_;

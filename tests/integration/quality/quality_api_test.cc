@@ -1,6 +1,6 @@
 // Service-quality end to end: a real gRPC channel to an in-process service-quality (cases, SLA
-// policies and calendars, surveys, reports) backed by a fresh database on the shared test
-// Postgres and the shared Redis. The background sweeper is off; tests run sweepers themselves.
+// policies and calendars, surveys, reports) beside the account and contact services it asks
+// (quality_fixture.h).
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
@@ -17,6 +17,7 @@
 #include "accord/quality/v1/sla.grpc.pb.h"
 #include "accord/quality/v1/survey.grpc.pb.h"
 #include "pg_quality_repository.h"
+#include "quality_fixture.h"
 #include "quality_service.h"
 #include "support/servers.h"
 #include "support/service_harness.h"
@@ -32,168 +33,9 @@ using ::testing::HasSubstr;
 using testing::ReasonOf;
 using testing::ViolatedFields;
 
-QualityOptions TestOptions() {
-  QualityOptions options = QualityOptions::Defaults();
-  options.sweep_interval = std::chrono::milliseconds(0);
-  return options;
-}
+QualityOptions TestOptions() { return TestQualityOptions(0, 0); }
 
-// A context for `subject` with `roles` and `teams` (the territories claim).
-std::unique_ptr<grpc::ClientContext> As(const std::string& subject, std::vector<Role> roles,
-                                        std::vector<std::string> teams = {}) {
-  common::TokenClaims claims;
-  claims.subject = subject;
-  claims.roles = std::move(roles);
-  claims.territories = std::move(teams);
-  claims.issuer = testing::kTestIssuer;
-  claims.audience = testing::kTestAudience;
-  claims.expires_at = std::time(nullptr) + 3600;
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization",
-                       "Bearer " + common::MintHs256Token(claims, testing::kTestJwtSecret));
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return context;
-}
-
-std::unique_ptr<grpc::ClientContext> Supervisor() { return As("sue", {Role::kServiceSupervisor}); }
-std::unique_ptr<grpc::ClientContext> Agent(const std::string& who = "ann") {
-  return As(who, {Role::kServiceAgent}, {"north"});
-}
-
-class QualityApiTest : public ::testing::Test {
- protected:
-  QualityApiTest()
-      : harness_(QualityServiceDefinition(TestOptions()), database_.url(),
-                 testing::SharedRedisUrl()),
-        cases_(v1::CaseService::NewStub(harness_.channel())),
-        slas_(v1::SlaService::NewStub(harness_.channel())),
-        surveys_(v1::SurveyService::NewStub(harness_.channel())),
-        reports_(v1::ReportService::NewStub(harness_.channel())) {}
-
-  // Open every day and hour in UTC, so that business time is wall-clock time.
-  v1::Calendar AlwaysOpen() {
-    v1::CreateCalendarRequest request;
-    auto* calendar = request.mutable_calendar();
-    calendar->set_display_name("always");
-    calendar->set_time_zone("UTC");
-    for (int day = 1; day <= 7; ++day) {
-      auto* hours = calendar->add_working_hours();
-      hours->set_weekday(day);
-      hours->set_start("00:00");
-      hours->set_end("24:00");
-    }
-    v1::Calendar created;
-    auto status = slas_->CreateCalendar(Supervisor().get(), request, &created);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return created;
-  }
-
-  v1::SlaPolicy Policy(const v1::Calendar& calendar, v1::Priority priority, int first_minutes,
-                       int resolution_minutes) {
-    v1::CreateSlaPolicyRequest request;
-    auto* policy = request.mutable_sla_policy();
-    policy->set_display_name("policy");
-    policy->set_priority(priority);
-    *policy->mutable_first_response_target() = TimeUtil::MinutesToDuration(first_minutes);
-    *policy->mutable_resolution_target() = TimeUtil::MinutesToDuration(resolution_minutes);
-    policy->set_calendar(calendar.name());
-    v1::SlaPolicy created;
-    auto status = slas_->CreateSlaPolicy(Supervisor().get(), request, &created);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return created;
-  }
-
-  static v1::Case NewCase(v1::Level impact = v1::LEVEL_HIGH, v1::Level urgency = v1::LEVEL_MEDIUM) {
-    v1::Case c;
-    c.set_account("accounts/" + common::NewUuidV7());
-    c.set_contact("contacts/" + common::NewUuidV7());
-    c.set_channel(common::v1::COMMUNICATION_CHANNEL_EMAIL);
-    c.set_kind(v1::CASE_KIND_COMPLAINT);
-    c.set_category(v1::CASE_CATEGORY_DAMAGED_GOODS);
-    c.set_description("Pallet arrived crushed");
-    c.set_impact(impact);
-    c.set_urgency(urgency);
-    c.set_assignee("ann");
-    auto* need = c.add_special_needs();
-    need->set_kind(v1::SPECIAL_NEED_KIND_LANGUAGE);
-    need->set_note("prefers German");
-    return c;
-  }
-
-  v1::Case Create(const v1::Case& c, std::unique_ptr<grpc::ClientContext> context = Agent(),
-                  const std::string& request_id = "") {
-    v1::CreateCaseRequest request;
-    *request.mutable_case_() = c;
-    request.set_request_id(request_id);
-    v1::Case created;
-    auto status = cases_->CreateCase(context.get(), request, &created);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return created;
-  }
-
-  grpc::Status Move(v1::Case& c, v1::CaseStatus to,
-                    std::unique_ptr<grpc::ClientContext> context = Agent()) {
-    v1::TransitionCaseRequest request;
-    request.set_name(c.name());
-    request.set_status(to);
-    request.set_reason("moving on");
-    request.set_etag(c.etag());
-    v1::Case out;
-    auto status = cases_->TransitionCase(context.get(), request, &out);
-    if (status.ok()) c = out;
-    return status;
-  }
-
-  grpc::Status Resolve(v1::Case& c, int64_t euros,
-                       std::unique_ptr<grpc::ClientContext> context = Agent()) {
-    v1::ResolveCaseRequest request;
-    request.set_name(c.name());
-    request.set_etag(c.etag());
-    auto* resolution = request.mutable_resolution();
-    resolution->set_summary("Sent a replacement pallet");
-    resolution->set_code(v1::RESOLUTION_CODE_REPLACED);
-    if (euros > 0) {
-      resolution->mutable_compensation()->set_kind(v1::COMPENSATION_KIND_CREDIT_NOTE);
-      *resolution->mutable_compensation()->mutable_amount() = common::MakeMoney("EUR", euros);
-    }
-    v1::Case out;
-    auto status = cases_->ResolveCase(context.get(), request, &out);
-    if (status.ok()) c = out;
-    return status;
-  }
-
-  std::vector<v1::TimelineEntry> Timeline(const std::string& name) {
-    v1::ListTimelineEntriesRequest request;
-    request.set_parent(name);
-    request.set_page_size(1000);
-    v1::ListTimelineEntriesResponse response;
-    auto status = cases_->ListTimelineEntries(Agent().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return {response.timeline_entries().begin(), response.timeline_entries().end()};
-  }
-
-  std::vector<v1::Survey> SurveysOf(const std::string& case_name) {
-    v1::ListSurveysRequest request;
-    request.set_filter("case = \"" + case_name + "\"");
-    v1::ListSurveysResponse response;
-    auto status = surveys_->ListSurveys(Supervisor().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return {response.surveys().begin(), response.surveys().end()};
-  }
-
-  int64_t Count(const std::string& sql) {
-    pqxx::connection connection(database_.url());
-    pqxx::work work(connection);
-    return work.exec1(sql)[0].as<int64_t>();
-  }
-
-  testing::TestDatabase database_;
-  testing::ServiceHarness harness_;
-  std::unique_ptr<v1::CaseService::Stub> cases_;
-  std::unique_ptr<v1::SlaService::Stub> slas_;
-  std::unique_ptr<v1::SurveyService::Stub> surveys_;
-  std::unique_ptr<v1::ReportService::Stub> reports_;
-};
+class QualityApiTest : public QualityFixture {};
 
 TEST_F(QualityApiTest, CaseLifecycle) {
   const v1::Calendar calendar = AlwaysOpen();
@@ -242,7 +84,7 @@ TEST_F(QualityApiTest, CaseLifecycle) {
   ASSERT_TRUE(Move(c, v1::CASE_STATUS_REOPENED).ok());
   EXPECT_EQ(c.reopen_count(), 1);
   ASSERT_TRUE(Resolve(c, 0).ok());
-  ASSERT_TRUE(Move(c, v1::CASE_STATUS_CLOSED).ok());
+  ASSERT_TRUE(Confirm(c).ok());
 
   std::vector<v1::TimelineEntryKind> kinds;
   for (const auto& e : Timeline(c.name())) kinds.push_back(e.kind());
@@ -273,7 +115,7 @@ TEST_F(QualityApiTest, IllegalMovesAndStaleEtags) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
   ASSERT_TRUE(Move(c, v1::CASE_STATUS_IN_PROGRESS).ok());
   ASSERT_TRUE(Resolve(c, 0).ok());
-  ASSERT_TRUE(Move(c, v1::CASE_STATUS_CLOSED).ok());
+  ASSERT_TRUE(Confirm(c).ok());
   status = Move(c, v1::CASE_STATUS_REOPENED);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }

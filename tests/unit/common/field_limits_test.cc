@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "accord/account/v1/account.pb.h"
+#include "accord/account/v1/insights.pb.h"
 #include "accord/account/v1/need.pb.h"
 #include "accord/account/v1/team.pb.h"
 #include "accord/common/errors.h"
@@ -22,6 +23,7 @@
 #include "accord/contact/v1/campaign.pb.h"
 #include "accord/contact/v1/contact.pb.h"
 #include "accord/contact/v1/engagement.pb.h"
+#include "accord/contact/v1/stewardship.pb.h"
 #include "accord/events/v1/events.pb.h"
 #include "accord/pricing/v1/price_list.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
@@ -46,6 +48,7 @@ const std::vector<const Descriptor*>& Anchors() {
       account::v1::Account::descriptor(),
       account::v1::TeamMember::descriptor(),
       account::v1::Need::descriptor(),
+      account::v1::AccountInsights::descriptor(),
       events::v1::SubscribeRequest::descriptor(),
       v1::PostalAddress::descriptor(),
       v1::Date::descriptor(),
@@ -57,6 +60,7 @@ const std::vector<const Descriptor*>& Anchors() {
       contact::v1::ConsentRecord::descriptor(),
       contact::v1::Appointment::descriptor(),
       contact::v1::CallingHours::descriptor(),
+      contact::v1::MergeContactsRequest::descriptor(),
       pricing::v1::PriceList::descriptor(),
       pricing::v1::QuoteLine::descriptor(),
       pricing::v1::DiscountRule::descriptor(),

@@ -163,7 +163,7 @@ TEST(FilterTest, TimestampComparisons) {
 
 TEST(FilterTest, StringArrayMembership) {
   SqlFilter sql = Ok("labels:vip");
-  EXPECT_EQ(sql.where, "($1 = ANY(a.labels))");
+  EXPECT_EQ(sql.where, "(a.labels @> ARRAY[$1]::text[])");
   EXPECT_THAT(sql.params, ElementsAre("vip"));
   EXPECT_THAT(Ok(R"(labels : "key account")").params, ElementsAre("key account"));
   EXPECT_THAT(Err("labels = vip"), HasSubstr("operator '=' at offset 7 is not allowed on labels"));
@@ -195,34 +195,39 @@ TEST(FilterTest, AllowedOpsRestrictAField) {
 
 TEST(FilterTest, AndBindsTighterThanOr) {
   SqlFilter sql = Ok("labels:a OR labels:b AND labels:c");
-  EXPECT_EQ(sql.where, "(($1 = ANY(a.labels)) OR (($2 = ANY(a.labels)) AND ($3 = ANY(a.labels))))");
+  EXPECT_EQ(sql.where,
+            "((a.labels @> ARRAY[$1]::text[]) OR ((a.labels @> ARRAY[$2]::text[]) AND (a.labels @> "
+            "ARRAY[$3]::text[])))");
   EXPECT_THAT(sql.params, ElementsAre("a", "b", "c"));
 
   EXPECT_EQ(Ok("labels:a AND labels:b OR labels:c").where,
-            "((($1 = ANY(a.labels)) AND ($2 = ANY(a.labels))) OR ($3 = ANY(a.labels)))");
+            "(((a.labels @> ARRAY[$1]::text[]) AND (a.labels @> ARRAY[$2]::text[])) OR (a.labels "
+            "@> ARRAY[$3]::text[]))");
   EXPECT_EQ(Ok("labels:a AND labels:b AND labels:c").where,
-            "(($1 = ANY(a.labels)) AND ($2 = ANY(a.labels)) AND ($3 = ANY(a.labels)))");
+            "((a.labels @> ARRAY[$1]::text[]) AND (a.labels @> ARRAY[$2]::text[]) AND (a.labels @> "
+            "ARRAY[$3]::text[]))");
 }
 
 TEST(FilterTest, ParenthesesOverridePrecedence) {
   EXPECT_EQ(Ok("(labels:a OR labels:b) AND labels:c").where,
-            "((($1 = ANY(a.labels)) OR ($2 = ANY(a.labels))) AND ($3 = ANY(a.labels)))");
-  EXPECT_EQ(Ok("((labels:a))").where, "($1 = ANY(a.labels))");
+            "(((a.labels @> ARRAY[$1]::text[]) OR (a.labels @> ARRAY[$2]::text[])) AND (a.labels "
+            "@> ARRAY[$3]::text[]))");
+  EXPECT_EQ(Ok("((labels:a))").where, "(a.labels @> ARRAY[$1]::text[])");
   EXPECT_EQ(Ok("( labels:a OR(labels:b) )").where,
-            "(($1 = ANY(a.labels)) OR ($2 = ANY(a.labels)))");
+            "((a.labels @> ARRAY[$1]::text[]) OR (a.labels @> ARRAY[$2]::text[]))");
 }
 
 TEST(FilterTest, NotAndMinusNegate) {
   SqlFilter sql = Ok("NOT display_name = Acme");
   EXPECT_EQ(sql.where, "((a.display_name = $1) IS NOT TRUE)");
-  EXPECT_EQ(Ok("-labels:vip").where, "(($1 = ANY(a.labels)) IS NOT TRUE)");
+  EXPECT_EQ(Ok("-labels:vip").where, "((a.labels @> ARRAY[$1]::text[]) IS NOT TRUE)");
   EXPECT_EQ(Ok("NOT(labels:a OR labels:b)").where,
-            "((($1 = ANY(a.labels)) OR ($2 = ANY(a.labels))) IS NOT TRUE)");
+            "(((a.labels @> ARRAY[$1]::text[]) OR (a.labels @> ARRAY[$2]::text[])) IS NOT TRUE)");
   // NOT applies to one term only.
   EXPECT_EQ(Ok("NOT labels:a AND labels:b").where,
-            "((($1 = ANY(a.labels)) IS NOT TRUE) AND ($2 = ANY(a.labels)))");
+            "(((a.labels @> ARRAY[$1]::text[]) IS NOT TRUE) AND (a.labels @> ARRAY[$2]::text[]))");
   EXPECT_EQ(Ok("labels:a AND -external_ids:erp").where,
-            "(($1 = ANY(a.labels)) AND ((a.external_ids ? $2::text) IS NOT TRUE))");
+            "((a.labels @> ARRAY[$1]::text[]) AND ((a.external_ids ? $2::text) IS NOT TRUE))");
   EXPECT_THAT(Err("NOT NOT labels:a"), HasSubstr("found the keyword NOT"));
   EXPECT_THAT(Err("NOT"), HasSubstr("found end of filter"));
 }
@@ -353,7 +358,7 @@ TEST(FilterTest, DeepNestingIsRejectedQuickly) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 
   SqlFilter deepest = Ok(std::string(16, '(') + "labels:a" + std::string(16, ')'));
-  EXPECT_EQ(deepest.where, "($1 = ANY(a.labels))");
+  EXPECT_EQ(deepest.where, "(a.labels @> ARRAY[$1]::text[])");
   // Depth is about nesting, not the number of parentheses.
   std::string wide = "(labels:a)";
   for (int i = 0; i < 30; ++i) wide += " AND (labels:a)";
@@ -448,6 +453,80 @@ TEST(FilterTest, RandomInputNeverLeaksIntoSql) {
     EXPECT_EQ(rest.find("--"), std::string::npos) << filter;
   }
   EXPECT_GT(compiled, 50);
+}
+
+}  // namespace
+}  // namespace accord::common::filter
+
+namespace accord::common::filter {
+namespace {
+
+// Names searched through pg_trgm (three characters or more) and a bigram index (two).
+Schema SearchSchema() {
+  Schema schema;
+  schema.fields = {
+      {"display_name", "a.display_name", FieldType::kString, {}, {}},
+      {"legal_name", "a.legal_name", FieldType::kString, {}, {}},
+      {"note", "a.note", FieldType::kString, {}, {}},
+  };
+  schema.fields[0].substring_index = FieldSpec::SubstringIndex{"account.bigrams"};
+  schema.fields[1].substring_index = FieldSpec::SubstringIndex{"account.bigrams"};
+  schema.text_search_fields = {"display_name", "legal_name"};
+  return schema;
+}
+
+TEST(FilterSearchTest, TwoCharacterValuesUseTheBigramIndexAndLongerOnesTrigrams) {
+  SqlFilter two = Ok("display_name:鴻海", 1, SearchSchema());
+  EXPECT_EQ(two.where,
+            "(account.bigrams(a.display_name) @> account.bigrams($2::text) AND a.display_name "
+            "ILIKE $1 ESCAPE E'\\\\')");
+  EXPECT_THAT(two.params, ElementsAre("%鴻海%", "鴻海"));
+
+  SqlFilter three = Ok("display_name:台積電", 1, SearchSchema());
+  EXPECT_EQ(three.where, "(a.display_name ILIKE $1 ESCAPE E'\\\\')");
+  EXPECT_THAT(three.params, ElementsAre("%台積電%"));
+
+  // One character: nothing indexes it; a plain ILIKE.
+  EXPECT_EQ(Ok("display_name:x", 1, SearchSchema()).where,
+            "(a.display_name ILIKE $1 ESCAPE E'\\\\')");
+}
+
+TEST(FilterSearchTest, FreeTextOverIndexedFieldsBindsEachValueOnce) {
+  SqlFilter sql = Ok("鴻海", 1, SearchSchema());
+  EXPECT_EQ(sql.where,
+            "((account.bigrams(a.display_name) @> account.bigrams($2::text) AND a.display_name "
+            "ILIKE $1 ESCAPE E'\\\\') OR (account.bigrams(a.legal_name) @> "
+            "account.bigrams($2::text) AND a.legal_name ILIKE $1 ESCAPE E'\\\\'))");
+  EXPECT_THAT(sql.params, ElementsAre("%鴻海%", "鴻海"));
+  EXPECT_EQ(Ok("globex", 3, SearchSchema()).where,
+            "((a.display_name ILIKE $3 ESCAPE E'\\\\') OR (a.legal_name ILIKE $3 ESCAPE E'\\\\'))");
+}
+
+TEST(FilterSearchTest, IndexedSubstringsCostLessThanScans) {
+  // 50 comparisons at most either way; the cost limit (100) tells them apart: 30 OR-ed
+  // substring terms on an indexed name fit, on an unindexed one they do not.
+  std::string indexed, scanned;
+  for (int i = 0; i < 30; ++i) {
+    indexed += (i ? " OR " : "") + std::string("display_name:ab") + std::to_string(i);
+    scanned += (i ? " OR " : "") + std::string("note:ab") + std::to_string(i);
+  }
+  EXPECT_TRUE(Compile(indexed, SearchSchema()).ok());
+  absl::StatusOr<SqlFilter> refused = Compile(scanned, SearchSchema());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(ReasonOf(refused.status()), "FILTER_TOO_COMPLEX");
+}
+
+}  // namespace
+}  // namespace accord::common::filter
+
+namespace accord::common::filter {
+namespace {
+
+TEST(FilterTest, BareValuesAndSearchWordsMayBeAnyLanguage) {
+  EXPECT_THAT(Ok("display_name = Müller").params, ElementsAre("Müller"));
+  EXPECT_THAT(Ok("display_name:台積電 AND lifecycle_stage = ACTIVE").params,
+              ElementsAre("%台積電%", "2"));
+  EXPECT_THAT(Ok("統一").params, ElementsAre("%統一%"));
 }
 
 }  // namespace

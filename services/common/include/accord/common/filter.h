@@ -84,6 +84,16 @@ struct FieldSpec {
     std::string condition;     // more conditions on the child row, or ""
   };
   std::optional<ChildTable> child;
+  // kString only: an index answers `:` (case-insensitive substring). A pg_trgm GIN index on the
+  // column serves values of three characters or more through ILIKE itself; pg_trgm finds no
+  // trigram in a shorter value, so a two-character value (a short CJK name such as 鴻海) is
+  // matched through `bigrams`, the schema's function (e.g. "account.bigrams") whose GIN
+  // expression index holds every pair of adjacent characters of the lower-cased column:
+  // `bigrams(column) @> bigrams(value)`, rechecked with ILIKE. A one-character value scans.
+  struct SubstringIndex {
+    std::string bigrams;  // trusted SQL: a function name; empty: trigrams only
+  };
+  std::optional<SubstringIndex> substring_index;
 };
 
 struct Schema {
@@ -92,6 +102,10 @@ struct Schema {
   // LIKE pattern "%text%" with %, _ and \ escaped by a backslash (Postgres's default LIKE
   // escape), e.g. "a.display_name ILIKE {} OR a.legal_name ILIKE {}". Empty: no free text.
   std::string text_search_sql;
+  // Or: the kString fields free text searches, as if each were compared with `:` and the
+  // comparisons OR-ed (so their substring indexes serve it). Takes precedence over
+  // text_search_sql.
+  std::vector<std::string> text_search_fields;
 };
 
 struct SqlFilter {

@@ -21,4 +21,10 @@ absl::StatusOr<std::vector<std::string>> ApplyMigrations(const std::string& pg_u
                                                          const std::string& schema,
                                                          const std::vector<Migration>& migrations);
 
+// The versions this binary carries (the common ones and `migrations`) that <schema> has not
+// recorded as applied, in order: a service refuses to serve while any is missing. Versions the
+// schema has beyond these (a newer release's, mid-rollout) do not stop an older binary.
+absl::StatusOr<std::vector<std::string>> MissingMigrations(
+    const std::string& pg_url, const std::string& schema, const std::vector<Migration>& migrations);
+
 }  // namespace accord::common

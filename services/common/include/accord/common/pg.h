@@ -55,6 +55,17 @@ std::string WithConnectOptions(const std::string& url, std::chrono::seconds conn
 // cost three times the database CPU, and the relay's stamp statement was planned on every pass).
 std::string SessionSettingsSql(std::chrono::milliseconds statement_timeout);
 
+// `statement` with each $N replaced by params[N - 1] as a quoted literal, for a statement whose
+// best plan depends on its values: a List with a filter (`display_name:zzzz` is best found through
+// the trigram index, `lifecycle_stage = ACTIVE` by walking the ordering index). Every Accord
+// session forces generic plans (above), and PostgreSQL applies that to parameters bound through
+// the extended protocol too: a generic plan, blind to the values, walked the whole ordering index
+// for a substring that matched nothing (1.5 s at a million accounts). Literals are planned for
+// what they are. The placeholders must appear only outside string literals (true of the SQL the
+// filter compiler and the repositories write).
+std::string InlineParams(pqxx::connection_base& connection, const std::string& statement,
+                         const std::vector<std::string>& params);
+
 // Keyset paging in SQL, shared by every List: rows after the previous page's last (sort key, id),
 // in a stable order, one more than the page so the caller knows whether another page follows.
 struct KeysetOrder {

@@ -54,6 +54,12 @@ struct ServiceSettings {
   std::chrono::milliseconds health_interval{1000};
   std::chrono::milliseconds drain_delay{2000};
   std::chrono::milliseconds shutdown_deadline{10000};
+  // Liveness ("liveness" in grpc.health.v1) turns NOT_SERVING when no worker has picked up the
+  // monitor's probe for this long; it never looks at PostgreSQL or Redis.
+  std::chrono::milliseconds liveness_stall{15000};
+  // Servers close each client connection (GOAWAY, in-flight calls finish) after about this long,
+  // so clients re-resolve and spread onto new replicas; 0 keeps connections open forever.
+  std::chrono::milliseconds max_connection_age{120000};
   int max_message_bytes = 4 * 1024 * 1024;
   // Largest header block (all metadata of one call) the server accepts; see README "Security".
   int max_metadata_bytes = 64 * 1024;
@@ -160,7 +166,12 @@ class Runtime {
   bool background_started_ = false;
 };
 
-// A started gRPC server plus its metrics endpoint and health monitor.
+// The grpc.health.v1 name that answers liveness: SERVING while the process runs and its worker
+// pool takes work, whatever PostgreSQL and Redis do. "" and every served service's full name
+// answer readiness (PostgreSQL reachable, not draining).
+inline constexpr char kLivenessHealthName[] = "liveness";
+
+// A started gRPC server plus its metrics endpoint and health monitors.
 class GrpcServer {
  public:
   // Listens on settings().grpc_address (port 0 picks a free one) and metrics_address.
@@ -176,6 +187,8 @@ class GrpcServer {
  private:
   explicit GrpcServer(Runtime& runtime);
   void MonitorHealth();
+  void MonitorLiveness();
+  void SetReadiness(bool serving);
   void StopBackground();
 
   Runtime& runtime_;
@@ -187,6 +200,9 @@ class GrpcServer {
   std::mutex monitor_mutex_;
   std::condition_variable monitor_wake_;
   std::thread monitor_;
+  std::thread liveness_;
+  // Full names of the served services (from the builder), each answering readiness.
+  std::shared_ptr<std::vector<std::string>> service_names_;
   std::shared_ptr<std::atomic<Runtime*>> hook_target_;
 };
 

@@ -1,0 +1,230 @@
+#include "account_overview.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+
+#include "accord/contact/v1/account_relation.grpc.pb.h"
+#include "accord/pricing/v1/trading_terms.grpc.pb.h"
+#include "accord/quality/v1/case.grpc.pb.h"
+#include "resource_names.h"
+
+namespace accord::account {
+namespace {
+
+constexpr int kCases = 50;
+constexpr int kTerms = 20;
+constexpr int kContacts = 50;
+// After the deadline, how long to wait for the cancelled calls' callbacks before answering
+// without them (they finish later against the shared state).
+constexpr std::chrono::milliseconds kCancelGrace{20};
+
+std::string CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    default:
+      return "INTERNAL";
+  }
+}
+
+}  // namespace
+
+struct OverviewPeers::Clients {
+  explicit Clients(const InsightsSettings& settings)
+      : contact(WithReads(settings.contact,
+                          {"accord.contact.v1.ContactAccountRelationService/ListKeyContacts"})),
+        pricing(
+            WithReads(settings.pricing, {"accord.pricing.v1.TradingTermsService/ListTradingTerms",
+                                         "accord.pricing.v1.QuoteService/ListSales"})),
+        quality(WithReads(settings.quality, {"accord.quality.v1.CaseService/ListCases"})),
+        relations(contact::v1::ContactAccountRelationService::NewStub(contact.channel())),
+        terms(pricing::v1::TradingTermsService::NewStub(pricing.channel())),
+        cases(quality::v1::CaseService::NewStub(quality.channel())) {}
+
+  static common::ServiceClientOptions WithReads(common::ServiceClientOptions options,
+                                                std::vector<std::string> methods) {
+    options.idempotent_methods = std::move(methods);
+    return options;
+  }
+
+  common::ServiceClient contact;
+  common::ServiceClient pricing;
+  common::ServiceClient quality;
+  std::unique_ptr<contact::v1::ContactAccountRelationService::Stub> relations;
+  std::unique_ptr<pricing::v1::TradingTermsService::Stub> terms;
+  std::unique_ptr<quality::v1::CaseService::Stub> cases;
+};
+
+// One call of the fan-out: its context, request and response live here, in the shared state,
+// so a callback that fires after the overview was answered still has them.
+struct Call {
+  std::string part;
+  std::string service;
+  std::unique_ptr<grpc::ClientContext> context;
+  bool done = false;
+  grpc::Status status;
+};
+
+class OverviewPeers::Pending {
+ public:
+  std::mutex mutex;
+  std::condition_variable finished;
+  int open = 0;
+  std::chrono::system_clock::time_point deadline;
+  Call contacts, cases, terms;
+  contact::v1::ListKeyContactsRequest contacts_request;
+  contact::v1::ListKeyContactsResponse contacts_response;
+  quality::v1::ListCasesRequest cases_request;
+  quality::v1::ListCasesResponse cases_response;
+  pricing::v1::ListTradingTermsRequest terms_request;
+  pricing::v1::ListTradingTermsResponse terms_response;
+
+  std::function<void(grpc::Status)> Done(std::shared_ptr<Pending> self, Call* call) {
+    return [self = std::move(self), call](grpc::Status status) {
+      {
+        std::lock_guard lock(self->mutex);
+        call->status = std::move(status);
+        call->done = true;
+        --self->open;
+      }
+      self->finished.notify_all();
+    };
+  }
+};
+
+OverviewPeers::OverviewPeers(const InsightsSettings& settings)
+    : clients_(std::make_unique<Clients>(settings)) {}
+
+OverviewPeers::~OverviewPeers() = default;
+
+std::shared_ptr<OverviewPeers::Pending> OverviewPeers::Start(
+    const common::CallIdentity& identity, const std::string& account_name,
+    std::chrono::system_clock::time_point deadline) {
+  auto pending = std::make_shared<Pending>();
+  pending->deadline = deadline;
+  auto prepare = [&](Call& call, const common::ServiceClient& client, std::string part) {
+    call.part = std::move(part);
+    call.service = client.options().service;
+    call.context = client.NewContext(identity);
+    call.context->set_deadline(deadline);
+  };
+  prepare(pending->contacts, clients_->contact, "key_contacts");
+  prepare(pending->cases, clients_->quality, "open_cases");
+  prepare(pending->terms, clients_->pricing, "active_terms");
+  pending->open = 3;
+
+  pending->contacts_request.set_account(account_name);
+  pending->cases_request.set_filter("account = \"" + account_name +
+                                    "\" AND status != RESOLVED AND status != CLOSED");
+  pending->cases_request.set_page_size(kCases);
+  pending->terms_request.set_parent(account_name);
+  pending->terms_request.set_filter("status = ACTIVE");
+  pending->terms_request.set_page_size(kTerms);
+
+  Pending& p = *pending;
+  clients_->relations->async()->ListKeyContacts(p.contacts.context.get(), &p.contacts_request,
+                                                &p.contacts_response, p.Done(pending, &p.contacts));
+  clients_->cases->async()->ListCases(p.cases.context.get(), &p.cases_request, &p.cases_response,
+                                      p.Done(pending, &p.cases));
+  clients_->terms->async()->ListTradingTerms(p.terms.context.get(), &p.terms_request,
+                                             &p.terms_response, p.Done(pending, &p.terms));
+  return pending;
+}
+
+void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountOverview& overview) {
+  Pending& p = *pending;
+  std::unique_lock lock(p.mutex);
+  // gRPC ends every call at its deadline by itself; a call still open a moment later is
+  // cancelled, so nothing outlives this answer, and counted as out of time.
+  bool cancelled = false;
+  if (!p.finished.wait_until(lock, p.deadline + kCancelGrace, [&] { return p.open == 0; })) {
+    cancelled = true;
+    for (Call* call : {&p.contacts, &p.cases, &p.terms}) {
+      if (!call->done) call->context->TryCancel();
+    }
+    p.finished.wait_for(lock, kCancelGrace, [&] { return p.open == 0; });
+  }
+  auto missing = [&](const Call& call) {
+    auto* part = overview.add_missing();
+    part->set_part(call.part);
+    part->set_service(call.service);
+    const grpc::StatusCode code =
+        call.done ? call.status.error_code() : grpc::StatusCode::DEADLINE_EXCEEDED;
+    if (code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+        (cancelled && code == grpc::StatusCode::CANCELLED)) {
+      part->set_code("DEADLINE_EXCEEDED");
+      part->set_reason(call.service + " did not answer within the overview's deadline");
+    } else {
+      part->set_code(CodeName(code));
+      part->set_reason(call.service + ": " + call.status.error_message().substr(0, 400));
+    }
+  };
+  if (p.contacts.done && p.contacts.status.ok()) {
+    for (const auto& key : p.contacts_response.key_contacts()) {
+      if (overview.key_contacts_size() >= kContacts) break;
+      auto* c = overview.add_key_contacts();
+      c->set_contact(key.contact().name());
+      if (!key.contact().personal_data_masked()) {
+        std::string display = key.contact().given_name();
+        if (!key.contact().family_name().empty()) {
+          display += (display.empty() ? "" : " ") + key.contact().family_name();
+        }
+        c->set_display_name(display);
+        c->set_job_title(key.contact().job_title());
+      }
+      for (int role : key.relation().roles()) {
+        if (c->roles_size() >= 10) break;
+        c->add_roles(contact::v1::AccountRelationRole_Name(role));
+      }
+      c->set_is_primary(key.relation().is_primary());
+      c->set_personal_data_masked(key.contact().personal_data_masked());
+    }
+  } else {
+    missing(p.contacts);
+  }
+  if (p.cases.done && p.cases.status.ok()) {
+    for (const auto& c : p.cases_response.cases()) {
+      auto* out = overview.add_open_cases();
+      out->set_case_(c.name());
+      out->set_kind(quality::v1::CaseKind_Name(c.kind()));
+      out->set_status(quality::v1::CaseStatus_Name(c.status()));
+      out->set_priority(quality::v1::Priority_Name(c.priority()));
+      out->set_sla_state(quality::v1::SlaState_Name(c.sla().state()));
+      if (c.sla().has_resolution_due()) *out->mutable_resolution_due() = c.sla().resolution_due();
+      *out->mutable_create_time() = c.create_time();
+    }
+  } else {
+    missing(p.cases);
+  }
+  if (p.terms.done && p.terms.status.ok()) {
+    for (const auto& t : p.terms_response.trading_terms()) {
+      auto* out = overview.add_active_terms();
+      out->set_trading_terms(t.name());
+      out->set_state(pricing::v1::TradingTermsStatus_Name(t.status()));
+      *out->mutable_start_date() = t.valid_from();
+      if (t.has_valid_until()) *out->mutable_end_date() = t.valid_until();
+      out->set_price_list(t.price_list());
+    }
+  } else {
+    missing(p.terms);
+  }
+}
+
+}  // namespace accord::account

@@ -1,0 +1,92 @@
+// gRPC handlers of accord.account.v1.AccountInsightsService: unpack, authenticate (via the
+// runtime), call the insights logic, map the result. The service also owns the event feeds that
+// keep the insights' facts (insights_feeds.h), started with it.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "accord/account/v1/insights.grpc.pb.h"
+#include "accord/common/server.h"
+#include "account_insights.h"
+#include "account_logic.h"
+#include "account_overview.h"
+#include "caching_account_repository.h"
+#include "insights_feeds.h"
+#include "pg_account_repository.h"
+#include "pg_insights_repository.h"
+
+namespace accord::account {
+
+class AccountInsightsServiceImpl final : public v1::AccountInsightsService::CallbackService {
+ public:
+  AccountInsightsServiceImpl(common::Runtime& runtime, InsightsSettings settings);
+  ~AccountInsightsServiceImpl() override;
+
+  grpc::ServerUnaryReactor* GetAccountInsights(grpc::CallbackServerContext* context,
+                                               const v1::GetAccountInsightsRequest* request,
+                                               v1::AccountInsights* response) override;
+  grpc::ServerUnaryReactor* ListAccountRecommendations(
+      grpc::CallbackServerContext* context, const v1::ListAccountRecommendationsRequest* request,
+      v1::ListAccountRecommendationsResponse* response) override;
+  grpc::ServerUnaryReactor* GetAccountOverview(grpc::CallbackServerContext* context,
+                                               const v1::GetAccountOverviewRequest* request,
+                                               v1::AccountOverview* response) override;
+  grpc::ServerUnaryReactor* CreateTarget(grpc::CallbackServerContext* context,
+                                         const v1::CreateTargetRequest* request,
+                                         v1::Target* response) override;
+  grpc::ServerUnaryReactor* GetTarget(grpc::CallbackServerContext* context,
+                                      const v1::GetTargetRequest* request,
+                                      v1::Target* response) override;
+  grpc::ServerUnaryReactor* ListTargets(grpc::CallbackServerContext* context,
+                                        const v1::ListTargetsRequest* request,
+                                        v1::ListTargetsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateTarget(grpc::CallbackServerContext* context,
+                                         const v1::UpdateTargetRequest* request,
+                                         v1::Target* response) override;
+  grpc::ServerUnaryReactor* DeleteTarget(grpc::CallbackServerContext* context,
+                                         const v1::DeleteTargetRequest* request,
+                                         google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* GetPerformance(grpc::CallbackServerContext* context,
+                                           const v1::GetPerformanceRequest* request,
+                                           v1::Performance* response) override;
+  grpc::ServerUnaryReactor* RebuildInsights(grpc::CallbackServerContext* context,
+                                            const v1::RebuildInsightsRequest* request,
+                                            v1::RebuildInsightsResponse* response) override;
+
+  // The feeds, when the settings turn them on (for tests); null otherwise.
+  InsightsFeeds* feeds() { return feeds_.get(); }
+
+ private:
+  absl::StatusOr<v1::AccountOverview> Overview(grpc::CallbackServerContext* context,
+                                               const common::RpcContext& rpc,
+                                               const v1::GetAccountOverviewRequest& request);
+
+  common::Runtime& runtime_;
+  InsightsSettings settings_;
+  PgInsightsRepository storage_;
+  AccountInsightsLogic logic_;
+  PgAccountRepository account_storage_;
+  AccountLogic accounts_;
+  OverviewPeers peers_;
+  std::unique_ptr<InsightsFeeds> feeds_;
+  common::RpcMethod insights_method_{"accord.account.v1.AccountInsightsService",
+                                     "GetAccountInsights"};
+  common::RpcMethod recommendations_method_{"accord.account.v1.AccountInsightsService",
+                                            "ListAccountRecommendations"};
+  common::RpcMethod overview_method_{"accord.account.v1.AccountInsightsService",
+                                     "GetAccountOverview"};
+  common::RpcMethod create_target_method_{"accord.account.v1.AccountInsightsService",
+                                          "CreateTarget"};
+  common::RpcMethod get_target_method_{"accord.account.v1.AccountInsightsService", "GetTarget"};
+  common::RpcMethod list_targets_method_{"accord.account.v1.AccountInsightsService", "ListTargets"};
+  common::RpcMethod update_target_method_{"accord.account.v1.AccountInsightsService",
+                                          "UpdateTarget"};
+  common::RpcMethod delete_target_method_{"accord.account.v1.AccountInsightsService",
+                                          "DeleteTarget"};
+  common::RpcMethod performance_method_{"accord.account.v1.AccountInsightsService",
+                                        "GetPerformance"};
+  common::RpcMethod rebuild_method_{"accord.account.v1.AccountInsightsService", "RebuildInsights"};
+};
+
+}  // namespace accord::account

@@ -1,0 +1,444 @@
+#include "pg_insights_repository.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "accord/common/errors.h"
+#include "accord/common/ids.h"
+#include "insights_rules.h"
+#include "pg_array.h"
+#include "resource_names.h"
+#include "team_repository.h"
+
+namespace accord::account {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+#define ACCORD_EPOCH(column) "floor(extract(epoch FROM " column "))::bigint"
+
+// Columns in the order TargetFromRow reads them.
+#define ACCORD_TARGET_COLUMNS                                                                    \
+  "t.id::text, t.assignee, array_to_json(t.members)::text, t.metric, "                           \
+  "to_char(t.start_date, 'YYYY-MM-DD'), to_char(t.end_date, 'YYYY-MM-DD'), t.value, t.version, " \
+  "(extract(epoch FROM t.create_time) * 1000000)::bigint, "                                      \
+  "(extract(epoch FROM t.update_time) * 1000000)::bigint"
+
+constexpr char kTargetName[] = "targets/";
+
+common::v1::Date DateFromText(const std::string& text) {
+  common::v1::Date date;
+  std::vector<std::string> parts = absl::StrSplit(text, '-');
+  if (parts.size() == 3) {
+    date.set_year(std::stoi(parts[0]));
+    date.set_month(std::stoi(parts[1]));
+    date.set_day(std::stoi(parts[2]));
+  }
+  return date;
+}
+
+v1::Target TargetFromRow(const pqxx::row& row) {
+  v1::Target target;
+  target.set_name(kTargetName + row[0].as<std::string>());
+  target.set_assignee(row[1].as<std::string>());
+  for (const auto& member : nlohmann::json::parse(row[2].as<std::string>())) {
+    target.add_members(member.get<std::string>());
+  }
+  target.set_metric(static_cast<v1::TargetMetric>(row[3].as<int>()));
+  *target.mutable_start_date() = DateFromText(row[4].as<std::string>());
+  *target.mutable_end_date() = DateFromText(row[5].as<std::string>());
+  target.set_value(row[6].as<double>());
+  target.set_etag(row[7].as<std::string>());
+  *target.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[8].as<int64_t>());
+  *target.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row[9].as<int64_t>());
+  return target;
+}
+
+std::optional<int64_t> OptionalInt(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return field.as<int64_t>();
+}
+
+// The facts of `ids` (a text[] literal), read in `transaction`.
+void ReadFacts(pqxx::transaction_base& transaction, const std::string& ids,
+               const std::string& currency, ActivityFacts& facts, int& excluded_sales) {
+  for (const auto& row :
+       transaction.exec_params("SELECT account_id, " ACCORD_EPOCH(
+                                   "sale_time") ", total_micros, currency_code = $2 "
+                                                "FROM account.insight_sales WHERE account_id = "
+                                                "ANY($1::text[]) ORDER BY sale_time, sale",
+                               ids, currency)) {
+    if (!row[3].as<bool>()) {
+      ++excluded_sales;
+      continue;
+    }
+    facts.sales.push_back(
+        {row[0].as<std::string>(), row[1].as<int64_t>(), row[2].as<int64_t>(), {}});
+  }
+  for (const auto& row : transaction.exec_params(
+           "SELECT account_id, complaint, " ACCORD_EPOCH("open_time") ", " ACCORD_EPOCH(
+               "resolve_time") ", status NOT IN (6, 7) FROM account.insight_cases "
+                               "WHERE account_id = ANY($1::text[]) ORDER BY case_name",
+           ids)) {
+    facts.cases.push_back({row[0].as<std::string>(), row[1].as<bool>(), row[2].as<int64_t>(),
+                           OptionalInt(row[3]), row[4].as<bool>()});
+  }
+  for (const auto& row : transaction.exec_params(
+           "SELECT account_id, " ACCORD_EPOCH(
+               "breach_time") " FROM account.insight_sla_breaches "
+                              "WHERE account_id = ANY($1::text[]) ORDER BY event_id",
+           ids)) {
+    facts.breaches.push_back({row[0].as<std::string>(), row[1].as<int64_t>()});
+  }
+  for (const auto& row :
+       transaction.exec_params("SELECT account_id, " ACCORD_EPOCH(
+                                   "answer_time") ", csat, nps "
+                                                  "FROM account.insight_surveys WHERE account_id = "
+                                                  "ANY($1::text[]) ORDER BY survey",
+                               ids)) {
+    SurveyFact survey{row[0].as<std::string>(), row[1].as<int64_t>(), std::nullopt, std::nullopt};
+    if (!row[2].is_null()) survey.csat = row[2].as<int>();
+    if (!row[3].is_null()) survey.nps = row[3].as<int>();
+    facts.surveys.push_back(survey);
+  }
+  for (const auto& row : transaction.exec_params(
+           "SELECT account_id, owner, " ACCORD_EPOCH(
+               "interaction_time") ", channel IN (1, 2), "
+                                   "outcome = 5 FROM account.insight_interactions WHERE account_id "
+                                   "= ANY($1::text[]) "
+                                   "ORDER BY interaction",
+           ids)) {
+    facts.interactions.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                                  row[2].as<int64_t>(), row[3].as<bool>(), row[4].as<bool>()});
+  }
+}
+
+}  // namespace
+
+PgInsightsRepository::PgInsightsRepository(common::PgPool& pool)
+    : pool_(pool), write_(pool, "account", "account") {}
+
+absl::StatusOr<InsightAccount> PgInsightsRepository::GetAccount(const std::string& account_id,
+                                                                const std::string& caller) {
+  InsightAccount account;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_params(
+            "SELECT a.owner, a.lifecycle_stage, EXISTS (SELECT 1 FROM account.team_members t "
+            "WHERE t.account_id = a.id AND t.member = $2 AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL
+            ") FROM account.accounts a WHERE a.id = $1::uuid AND a.delete_time IS NULL AND "
+            "a.merged_into IS NULL",
+            account_id, caller);
+        if (rows.empty()) return common::NotFound(AccountName(account_id));
+        account.id = account_id;
+        account.owner = rows[0][0].as<std::string>();
+        account.lifecycle_stage = static_cast<v1::LifecycleStage>(rows[0][1].as<int>());
+        account.caller_on_team = rows[0][2].as<bool>();
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return account;
+}
+
+absl::StatusOr<InsightFacts> PgInsightsRepository::LoadAccountFacts(const std::string& account_id,
+                                                                    bool descendants,
+                                                                    const std::string& currency) {
+  InsightFacts out;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
+    // The account, the accounts merged into it, and (with descendants) its live subtree, each
+    // with the account it rolls up into. Depth-bounded: the hierarchy refuses cycles, but a
+    // read must end even if one slipped in.
+    std::vector<std::string> ids;
+    for (const auto& row : transaction.exec_params(
+             "WITH RECURSIVE tree (id, parent, depth) AS ("
+             " SELECT a.id, NULL::uuid, 0 FROM account.accounts a WHERE a.id = $1::uuid"
+             " UNION ALL"
+             " SELECT a.id, t.id, t.depth + 1 FROM account.accounts a JOIN tree t ON"
+             " (a.merged_into = t.id OR ($2 AND a.parent_id = t.id AND a.delete_time IS NULL))"
+             " WHERE t.depth < 32)"
+             " SELECT DISTINCT ON (id) id::text, COALESCE(parent::text, '') FROM tree"
+             " ORDER BY id, depth",
+             account_id, descendants)) {
+      ids.push_back(row[0].as<std::string>());
+      if (!row[1].is_null() && !row[1].as<std::string>().empty()) {
+        out.parent_of[ids.back()] = row[1].as<std::string>();
+      }
+    }
+    ReadFacts(transaction, ArrayLiteral(ids), currency, out.facts, out.excluded_sales);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<ActivityFacts> PgInsightsRepository::LoadFacts(
+    const std::vector<std::string>& account_ids, const std::string& currency) {
+  ActivityFacts facts;
+  int excluded = 0;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
+    ReadFacts(transaction, ArrayLiteral(account_ids), currency, facts, excluded);
+    return absl::OkStatus();
+  }));
+  return facts;
+}
+
+absl::StatusOr<std::map<std::string, std::set<std::string>>> PgInsightsRepository::Baskets(
+    int64_t since) {
+  std::map<std::string, std::set<std::string>> baskets;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row : transaction.exec_params(
+                 "SELECT DISTINCT s.account_id, l.sku FROM account.insight_sales s JOIN "
+                 "account.insight_sale_lines l ON l.sale = s.sale WHERE s.sale_time >= "
+                 "to_timestamp($1::bigint)",
+                 since)) {
+          baskets[row[0].as<std::string>()].insert(row[1].as<std::string>());
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return baskets;
+}
+
+absl::StatusOr<std::vector<v1::OverviewSale>> PgInsightsRepository::RecentSales(
+    const std::string& account_id, int limit) {
+  std::vector<v1::OverviewSale> sales;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row : transaction.exec_params(
+                 "SELECT s.sale, s.currency_code, s.total_micros, (SELECT count(*) FROM "
+                 "account.insight_sale_lines l WHERE l.sale = s.sale), (extract(epoch FROM "
+                 "s.sale_time) * 1000000)::bigint FROM account.insight_sales s WHERE s.account_id "
+                 "= $1 ORDER BY s.sale_time DESC, s.sale DESC LIMIT $2",
+                 account_id, limit)) {
+          v1::OverviewSale sale;
+          sale.set_sale(row[0].as<std::string>());
+          const int64_t micros = row[2].as<int64_t>();
+          sale.mutable_total()->set_currency_code(row[1].as<std::string>());
+          sale.mutable_total()->set_units(micros / 1'000'000);
+          sale.mutable_total()->set_nanos(static_cast<int32_t>((micros % 1'000'000) * 1000));
+          sale.set_lines(row[3].as<int>());
+          *sale.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[4].as<int64_t>());
+          sales.push_back(std::move(sale));
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return sales;
+}
+
+absl::StatusOr<std::vector<NeedActivity>> PgInsightsRepository::OpenNeeds(
+    const std::string& account_id) {
+  std::vector<NeedActivity> needs;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row : transaction.exec_params(
+                 "SELECT n.id::text, n.title, " ACCORD_EPOCH(
+                     "n.update_time") ", (SELECT " ACCORD_EPOCH("max(i.interaction_"
+                                                                "time)") " FROM "
+                                                                         "account."
+                                                                         "insight_"
+                                                                         "interactions "
+                                                                         "i "
+                                                                         "WHERE "
+                                                                         "i.account_id "
+                                                                         "= $1) FROM "
+                                                                         "account."
+                                                                         "needs n "
+                                                                         "WHERE "
+                                                                         "n.account_id "
+                                                                         "= $1::uuid "
+                                                                         "AND "
+                                                                         "n.delete_"
+                                                                         "time IS NULL "
+                                                                         "AND n.status "
+                                                                         "IN (1, 2) "
+                                                                         "ORDER BY "
+                                                                         "n.create_"
+                                                                         "time, n.id",
+                 account_id)) {
+          needs.push_back({NeedName(account_id, row[0].as<std::string>()), row[1].as<std::string>(),
+                           row[2].as<int64_t>(), OptionalInt(row[3])});
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return needs;
+}
+
+absl::StatusOr<std::vector<std::string>> PgInsightsRepository::AccountsOwnedBy(
+    const std::vector<std::string>& owners) {
+  std::vector<std::string> ids;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row : transaction.exec_params(
+                 "SELECT a.id::text FROM account.accounts a WHERE a.owner = ANY($1::text[]) "
+                 "AND a.delete_time IS NULL AND a.merged_into IS NULL ORDER BY a.id",
+                 ArrayLiteral(owners))) {
+          ids.push_back(row[0].as<std::string>());
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return ids;
+}
+
+absl::StatusOr<int64_t> PgInsightsRepository::NewAccounts(const std::vector<std::string>& owners,
+                                                          const std::string& from,
+                                                          const std::string& to) {
+  int64_t count = 0;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        count = transaction
+                    .exec_params1(
+                        "SELECT count(*) FROM account.accounts a WHERE a.owner = ANY($1::text[]) "
+                        "AND a.create_time >= $2::date AND a.create_time < $3::date + 1",
+                        ArrayLiteral(owners), from, to)[0]
+                    .as<int64_t>();
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return count;
+}
+
+absl::StatusOr<InsightsRepository::Interactions> PgInsightsRepository::InteractionsBy(
+    const std::vector<std::string>& owners, const std::string& from, const std::string& to) {
+  Interactions out;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto row = transaction.exec_params1(
+            "SELECT count(*) FILTER (WHERE channel IN (1, 2)), count(*) FILTER (WHERE outcome = "
+            "5) FROM account.insight_interactions WHERE owner = ANY($1::text[]) AND "
+            "interaction_time >= $2::date AND interaction_time < $3::date + 1",
+            ArrayLiteral(owners), from, to);
+        out.calls = row[0].as<int64_t>();
+        out.conversions = row[1].as<int64_t>();
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return out;
+}
+
+absl::StatusOr<v1::Target> PgInsightsRepository::CreateTarget(const v1::Target& target,
+                                                              const WriteMeta& meta) {
+  return write_.Run<v1::Target>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Target>> {
+        auto row = transaction.exec_params1(
+            "INSERT INTO account.targets AS t (id, assignee, members, metric, start_date, "
+            "end_date, value) VALUES ($1::uuid, $2, $3::text[], $4, $5::date, $6::date, $7) "
+            "RETURNING " ACCORD_TARGET_COLUMNS,
+            common::NewUuidV7(), target.assignee(), ArrayLiteral(target.members()),
+            static_cast<int>(target.metric()), DateText(target.start_date()),
+            DateText(target.end_date()), target.value());
+        v1::Target created = TargetFromRow(row);
+        common::Event event = common::ResourceEvent(kTargetCreated, created);
+        return common::Written<v1::Target>(std::move(created), std::move(event));
+      });
+}
+
+absl::StatusOr<v1::Target> PgInsightsRepository::GetTarget(const std::string& id) {
+  v1::Target target;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_params(
+            "SELECT " ACCORD_TARGET_COLUMNS " FROM account.targets t WHERE t.id = $1::uuid", id);
+        if (rows.empty()) return common::NotFound(kTargetName + id);
+        target = TargetFromRow(rows[0]);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return target;
+}
+
+absl::StatusOr<TargetPage> PgInsightsRepository::ListTargets(const TargetListQuery& query) {
+  const common::KeysetOrder order{"t.create_time", "t.id", common::kMicrosToTimestamptz,
+                                  query.descending};
+  std::string statement = "SELECT " ACCORD_TARGET_COLUMNS ", " +
+                          common::MicrosText("t.create_time") +
+                          " FROM account.targets t WHERE TRUE";
+  std::vector<std::string> params = query.filter_params;
+  if (!query.filter_sql.empty()) statement += " AND (" + query.filter_sql + ")";
+  common::AppendKeyset(statement, params, order, query.after, query.limit);
+  TargetPage page;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row :
+             transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params))) {
+          page.targets.push_back(TargetFromRow(row));
+          page.keys.push_back({row[10].as<std::string>(), row[0].as<std::string>()});
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return page;
+}
+
+absl::StatusOr<v1::Target> PgInsightsRepository::UpdateTarget(const std::string& id,
+                                                              const TargetMutation& mutate,
+                                                              const WriteMeta& meta) {
+  return write_.Run<v1::Target>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Target>> {
+        auto rows = transaction.exec_params("SELECT " ACCORD_TARGET_COLUMNS
+                                            " FROM account.targets t WHERE t.id = $1::uuid "
+                                            "FOR UPDATE",
+                                            id);
+        if (rows.empty()) return common::NotFound(kTargetName + id);
+        const v1::Target current = TargetFromRow(rows[0]);
+        ACCORD_ASSIGN_OR_RETURN(v1::Target next, mutate(current));
+        auto row = transaction.exec_params1(
+            "UPDATE account.targets AS t SET members = $2::text[], start_date = $3::date, "
+            "end_date = $4::date, value = $5, version = version + 1, update_time = now() "
+            "WHERE t.id = $1::uuid RETURNING " ACCORD_TARGET_COLUMNS,
+            id, ArrayLiteral(next.members()), DateText(next.start_date()),
+            DateText(next.end_date()), next.value());
+        v1::Target updated = TargetFromRow(row);
+        common::Event event = common::ResourceEvent(kTargetUpdated, updated, &current);
+        return common::Written<v1::Target>(std::move(updated), std::move(event));
+      });
+}
+
+absl::Status PgInsightsRepository::DeleteTarget(const std::string& id, const TargetMutation& check,
+                                                const WriteMeta& meta) {
+  return write_
+      .Run<v1::Target>(meta,
+                       [&](common::WriteTransaction& transaction)
+                           -> absl::StatusOr<common::Written<v1::Target>> {
+                         auto rows = transaction.exec_params(
+                             "DELETE FROM account.targets t WHERE t.id = $1::uuid "
+                             "RETURNING " ACCORD_TARGET_COLUMNS,
+                             id);
+                         if (rows.empty()) return common::NotFound(kTargetName + id);
+                         v1::Target last = TargetFromRow(rows[0]);
+                         ACCORD_RETURN_IF_ERROR(check(last).status());
+                         // The deletion is the target's next version.
+                         last.set_etag(std::to_string(std::stoll(last.etag()) + 1));
+                         common::Event event = common::ResourceEvent(kTargetDeleted, last);
+                         return common::Written<v1::Target>(std::move(last), std::move(event));
+                       })
+      .status();
+}
+
+absl::StatusOr<std::vector<v1::Target>> PgInsightsRepository::TargetsOf(const std::string& assignee,
+                                                                        const std::string& from,
+                                                                        const std::string& to) {
+  std::vector<v1::Target> targets;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row : transaction.exec_params(
+                 "SELECT " ACCORD_TARGET_COLUMNS " FROM account.targets t WHERE t.assignee = $1 "
+                 "AND t.start_date <= $3::date AND t.end_date >= $2::date ORDER BY t.start_date, "
+                 "t.id LIMIT 100",
+                 assignee, from, to)) {
+          targets.push_back(TargetFromRow(row));
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return targets;
+}
+
+}  // namespace accord::account

@@ -1,0 +1,108 @@
+// What service-quality needs to know about the customer of a case, asked over gRPC
+// (common::ServiceClient) of the account service (the account, its tier, who manages it) and of
+// the contact service (the contact, its relation to the account, its preferred language and
+// accessibility needs). Calls carry the caller's own identity, so each service applies its own
+// rules to the user. Behind an interface so the logic is unit-tested without a network.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "accord/account/v1/account.grpc.pb.h"
+#include "accord/common/service_client.h"
+#include "accord/contact/v1/account_relation.grpc.pb.h"
+#include "accord/contact/v1/contact.grpc.pb.h"
+#include "accord/quality/v1/case.pb.h"
+
+namespace accord::quality {
+
+// The customer of a new case, as the account and contact services see it now.
+struct CaseParty {
+  // The live account: the one named, or the survivor it was merged into.
+  std::string account;
+  // The account named by the caller when it was merged away ("" otherwise).
+  std::string merged_from;
+  account::v1::AccountTier tier = account::v1::ACCOUNT_TIER_UNSPECIFIED;
+  // From the contact (empty without one): its BCP 47 preferred language, and the special needs
+  // its accessibility flags imply (the free-text needs stay in the contact service).
+  std::string language;
+  std::vector<v1::SpecialNeed> needs;
+};
+
+class CustomerDirectory {
+ public:
+  virtual ~CustomerDirectory() = default;
+  // `account` (accounts/{id}) must exist and be live, following merged_into to the survivor;
+  // `contact` (contacts/{id} or "") must exist and have a live relation to that account (or to
+  // the account merged into it). NOT_FOUND (ACCOUNT_NOT_FOUND, CONTACT_NOT_FOUND),
+  // FAILED_PRECONDITION (CONTACT_NOT_RELATED), UNAVAILABLE (ACCOUNT_SERVICE_UNAVAILABLE,
+  // CONTACT_SERVICE_UNAVAILABLE) when a service needed cannot answer.
+  virtual absl::StatusOr<CaseParty> ResolveParty(const common::CallIdentity& identity,
+                                                 const std::string& account,
+                                                 const std::string& contact) = 0;
+  // The accounts `subject` owns or is an active team member of (accounts/{id}). UNAVAILABLE
+  // when the account service cannot answer.
+  virtual absl::StatusOr<std::shared_ptr<const std::set<std::string>>> ManagedAccounts(
+      const common::CallIdentity& identity, const std::string& subject) = 0;
+};
+
+struct DirectoryOptions {
+  common::ServiceClientOptions account;
+  common::ServiceClientOptions contact;
+  // How long a ManagedAccounts answer is reused: an account manager taken off a team keeps
+  // seeing the account's cases for at most this long.
+  std::chrono::milliseconds managed_ttl{30000};
+  // More managed accounts than this is refused (FAILED_PRECONDITION) rather than filtered on.
+  int max_managed_accounts = 5000;
+};
+
+class GrpcCustomerDirectory final : public CustomerDirectory {
+ public:
+  explicit GrpcCustomerDirectory(DirectoryOptions options);
+
+  absl::StatusOr<CaseParty> ResolveParty(const common::CallIdentity& identity,
+                                         const std::string& account,
+                                         const std::string& contact) override;
+  absl::StatusOr<std::shared_ptr<const std::set<std::string>>> ManagedAccounts(
+      const common::CallIdentity& identity, const std::string& subject) override;
+
+ private:
+  // A callee that did not answer fails calls at once for a second instead of each waiting out
+  // its deadline.
+  struct Peer {
+    std::string service;  // "account", "contact"
+    std::string reason;   // ACCOUNT_SERVICE_UNAVAILABLE, ...
+    std::atomic<int64_t> down_until{0};
+    absl::Status Check() const;
+    absl::Status Failure(const grpc::Status& status, const std::string& what);
+  };
+  absl::StatusOr<account::v1::Account> LiveAccount(const common::CallIdentity& identity,
+                                                   const std::string& name,
+                                                   std::string* merged_from);
+
+  DirectoryOptions options_;
+  common::ServiceClient account_client_;
+  common::ServiceClient contact_client_;
+  std::unique_ptr<account::v1::AccountService::Stub> accounts_;
+  std::unique_ptr<contact::v1::ContactService::Stub> contacts_;
+  std::unique_ptr<contact::v1::ContactAccountRelationService::Stub> relations_;
+  Peer account_peer_{"account", "ACCOUNT_SERVICE_UNAVAILABLE"};
+  Peer contact_peer_{"contact", "CONTACT_SERVICE_UNAVAILABLE"};
+  std::mutex mutex_;
+  std::map<std::string, std::pair<std::shared_ptr<const std::set<std::string>>,
+                                  std::chrono::steady_clock::time_point>>
+      managed_;
+};
+
+// Special needs implied by a contact's accessibility flags (hearing, sight, mobility:
+// DISABILITY; language assistance: LANGUAGE), without its free text.
+std::vector<v1::SpecialNeed> NeedsFromAccessibility(const contact::v1::Accessibility& access);
+
+}  // namespace accord::quality
