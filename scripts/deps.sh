@@ -18,6 +18,9 @@ PACKAGES=(
   # service-quality: business-hours arithmetic in IANA time zones (date/tz.h, reads the system
   # /usr/share/zoneinfo from tzdata: Debian builds it with USE_OS_TZDB)
   libhowardhinnant-date-dev tzdata
+  # webhooks: libcurl POSTs the deliveries (http and https through OpenSSL, timeouts, no event
+  # loop of ours: a blocking client per delivery thread is all the worker needs)
+  libcurl4-openssl-dev
   # gateway: Boost.Beast (HTTP/1.1 server) and Boost.Asio, header-only in Debian's Boost; maintained,
   # packaged, and the same event loop model as the rest of the suite's I/O
   libboost1.74-dev

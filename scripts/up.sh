@@ -21,6 +21,7 @@ SERVICES=(
   "contact          50052  9092"
   "pricing-terms    50053  9093"
   "service-quality  50054  9094"
+  "webhooks         50056  9096"
 )
 
 # The comment block at the top of this file.
@@ -89,6 +90,9 @@ CONTACT_PII_KEYS=$(saved_value ACCORD_CONTACT_PII_KEYS)
 CONTACT_BLIND_INDEX_KEY=$(saved_value ACCORD_CONTACT_BLIND_INDEX_KEY)
 [[ -n $CONTACT_PII_KEYS ]] || CONTACT_PII_KEYS="dev1:$(random_base64)"
 [[ -n $CONTACT_BLIND_INDEX_KEY ]] || CONTACT_BLIND_INDEX_KEY=$(random_base64)
+# The webhooks service's key sealing its endpoints' secrets, kept the same way (README "Webhooks").
+WEBHOOKS_SECRET_KEY=$(saved_value ACCORD_WEBHOOKS_SECRET_KEY)
+[[ -n $WEBHOOKS_SECRET_KEY ]] || WEBHOOKS_SECRET_KEY=$(random_base64)
 PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/accord"
 REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 (
@@ -104,6 +108,7 @@ export ACCORD_PG_URL=$PG_URL
 export ACCORD_REDIS_URL=$REDIS_URL
 export ACCORD_CONTACT_PII_KEYS=$CONTACT_PII_KEYS
 export ACCORD_CONTACT_BLIND_INDEX_KEY=$CONTACT_BLIND_INDEX_KEY
+export ACCORD_WEBHOOKS_SECRET_KEY=$WEBHOOKS_SECRET_KEY
 EOF
   mv -f "$DEV_ENV.tmp" "$DEV_ENV"
 )
@@ -226,6 +231,16 @@ for row in "${SERVICES[@]}"; do
         "ACCORD_CONTACT_PII_KEYS=$CONTACT_PII_KEYS"
         "ACCORD_CONTACT_BLIND_INDEX_KEY=$CONTACT_BLIND_INDEX_KEY"
         "ACCORD_ACCOUNT_ADDRESS=dns:///127.0.0.1:50051"
+      )
+      ;;
+    webhooks)
+      # Its own token (integration role, a year, minted once) follows the services' events.
+      [[ -s $RUN_DIR/webhooks.token ]] || (umask 077 && env ACCORD_JWT_SECRET="$JWT_SECRET" \
+        ACCORD_JWT_ISSUER=accord-dev ACCORD_JWT_AUDIENCE=accord "$ACCORDCTL" token \
+        --role integration --subject accord-webhooks --ttl 8760h >"$RUN_DIR/webhooks.token")
+      service_env+=(
+        "ACCORD_WEBHOOKS_SECRET_KEY=$WEBHOOKS_SECRET_KEY"
+        "ACCORD_SERVICE_TOKEN=$(cat "$RUN_DIR/webhooks.token")"
       )
       ;;
   esac

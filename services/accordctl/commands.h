@@ -17,6 +17,7 @@ void RegisterPriceListCommands(Registry& registry);
 void RegisterTradingTermsCommands(Registry& registry);
 void RegisterQuoteCommands(Registry& registry);
 void RegisterQualityCommands(Registry& registry);
+void RegisterWebhookCommands(Registry& registry);
 void RegisterInsightsCommands(Registry& registry);
 
 }  // namespace accord::accordctl

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   RegisterTradingTermsCommands(registry);
   RegisterQuoteCommands(registry);
   RegisterQualityCommands(registry);
+  RegisterWebhookCommands(registry);
   RegisterInsightsCommands(registry);
 
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -44,6 +44,7 @@ const std::vector<Backend>& Backends() {
       {"contact", {"accord.contact.v1"}, 50052},
       {"pricing-terms", {"accord.pricing.v1"}, 50053},
       {"service-quality", {"accord.quality.v1"}, 50054},
+      {"webhooks", {"accord.webhooks.v1"}, 50056},
   };
   return backends;
 }

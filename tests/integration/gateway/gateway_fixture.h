@@ -23,6 +23,7 @@
 #include "quality_service.h"
 #include "support/servers.h"
 #include "support/service_harness.h"
+#include "webhooks_service.h"
 
 namespace accord::gateway {
 
@@ -165,7 +166,9 @@ class ServiceSuite {
                  database_.url(), testing::SharedRedisUrl()),
         pricing_(pricing::PricingTermsServiceDefinition(), database_.url(),
                  testing::SharedRedisUrl()),
-        quality_(quality::QualityServiceDefinition(), database_.url(), testing::SharedRedisUrl()) {}
+        quality_(quality::QualityServiceDefinition(), database_.url(), testing::SharedRedisUrl()),
+        webhooks_(webhooks::WebhooksServiceDefinition(WebhooksOptionsForTest()), database_.url(),
+                  testing::SharedRedisUrl()) {}
 
   // Gateway settings that reach these services; HTTP on a free port.
   GatewaySettings Settings() const {
@@ -176,7 +179,8 @@ class ServiceSuite {
          std::vector<std::pair<std::string, int>>{{"account", account_.port()},
                                                   {"contact", contact_.port()},
                                                   {"pricing-terms", pricing_.port()},
-                                                  {"service-quality", quality_.port()}}) {
+                                                  {"service-quality", quality_.port()},
+                                                  {"webhooks", webhooks_.port()}}) {
       common::ServiceClientOptions options;
       options.service = name;
       options.address = "127.0.0.1:" + std::to_string(port);
@@ -189,10 +193,17 @@ class ServiceSuite {
     if (backend == "account") return account_.channel();
     if (backend == "contact") return contact_.channel();
     if (backend == "pricing-terms") return pricing_.channel();
+    if (backend == "webhooks") return webhooks_.channel();
     return quality_.channel();
   }
 
  private:
+  // The webhooks service's API only: it follows no service's events here.
+  static webhooks::WebhooksOptions WebhooksOptionsForTest() {
+    webhooks::WebhooksOptions options;
+    options.secret_key_base64 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    return options;
+  }
   static contact::ContactSettings ContactSettingsFor(int account_port) {
     contact::ContactSettings settings;
     settings.keys = *contact::ParsePiiKeys("test-k1:dGVzdC1waWkta2V5LTMyLWJ5dGVzLWxvbmctLS0tLS0=",
@@ -209,6 +220,7 @@ class ServiceSuite {
   testing::ServiceHarness contact_;
   testing::ServiceHarness pricing_;
   testing::ServiceHarness quality_;
+  testing::ServiceHarness webhooks_;
 };
 
 inline std::unique_ptr<Gateway> StartGateway(GatewaySettings settings) {

@@ -34,6 +34,7 @@
 #include "accord/quality/v1/report.pb.h"
 #include "accord/quality/v1/sla.pb.h"
 #include "accord/quality/v1/survey.pb.h"
+#include "accord/webhooks/v1/webhooks.pb.h"
 
 namespace accord::common {
 namespace {
@@ -71,6 +72,7 @@ const std::vector<const Descriptor*>& Anchors() {
       quality::v1::SlaPolicy::descriptor(),
       quality::v1::Survey::descriptor(),
       example::v1::EchoRequest::descriptor(),
+      webhooks::v1::Webhook::descriptor(),
   };
   return kAnchors;
 }
