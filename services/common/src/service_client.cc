@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "accord/common/ids.h"
@@ -109,7 +110,10 @@ CallIdentity CallIdentity::ForService(const std::string& service_token) {
 
 std::string ServiceClient::ServiceConfigJson(const ServiceClientOptions& options) {
   nlohmann::json names = nlohmann::json::array();
+  // gRPC refuses a service config that names a method twice (and then every call fails).
+  std::set<std::string> seen;
   for (const auto& full : options.idempotent_methods) {
+    if (!seen.insert(full).second) continue;
     const size_t slash = full.find('/');
     nlohmann::json name;
     name["service"] = full.substr(0, slash);
@@ -121,6 +125,11 @@ std::string ServiceClient::ServiceConfigJson(const ServiceClientOptions& options
   nlohmann::json config;
   config["loadBalancingConfig"] =
       nlohmann::json::array({{{"round_robin", nlohmann::json::object()}}});
+  // Client-side health checking: a replica that stops being ready (draining after SIGTERM, or its
+  // database gone) leaves the balancing at once, instead of failing the calls already sent to it
+  // (measured in the drain test: 1 call in 46 000 ended CANCELLED without it). A callee without
+  // grpc.health.v1 counts as healthy.
+  config["healthCheckConfig"] = {{"serviceName", ""}};
   if (!names.empty()) {
     config["methodConfig"] =
         nlohmann::json::array({{{"name", names},

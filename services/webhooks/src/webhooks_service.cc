@@ -87,6 +87,10 @@ common::ServiceDefinition WebhooksServiceDefinition(WebhooksOptions options) {
   definition.default_grpc_port = 50056;
   definition.default_metrics_port = 9096;
   definition.migrations = []() -> const std::vector<common::Migration>& { return Migrations(); };
+  // Webhooks are managed by the systems that receive them and by admins only.
+  definition.access = {
+      {"accord.webhooks.v1.*",
+       common::MethodAccess::Only({common::Role::kIntegration, common::Role::kAdmin})}};
   definition.make_services = [options = std::move(options)](common::Runtime& runtime) {
     auto secrets = SecretBox::Create(options.secret_key_base64);
     // main() validated the key already; this guards definitions built some other way.

@@ -26,6 +26,17 @@ TEST(ServiceClientTest, ServiceConfigBalancesAndRetriesOnlyIdempotentMethodsOnUn
       nlohmann::json::parse(ServiceClient::ServiceConfigJson(options)).contains("methodConfig"));
 }
 
+// Two GET bindings of one method (additional_bindings) list it twice; gRPC refuses a config that
+// names a method twice, which failed every call of that channel.
+TEST(ServiceClientTest, ServiceConfigNamesEachMethodOnceAndChecksHealth) {
+  ServiceClientOptions options;
+  options.idempotent_methods = {"accord.account.v1.AccountInsightsService/GetPerformance",
+                                "accord.account.v1.AccountInsightsService/GetPerformance"};
+  const auto config = nlohmann::json::parse(ServiceClient::ServiceConfigJson(options));
+  EXPECT_EQ(config["methodConfig"][0]["name"].size(), 1u);
+  EXPECT_EQ(config["healthCheckConfig"]["serviceName"], "");
+}
+
 TEST(ServiceClientTest, TraceparentKeepsTheTraceWithANewSpan) {
   const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
   const std::string a = ChildTraceparent(trace), b = ChildTraceparent(trace);
