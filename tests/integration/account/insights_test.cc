@@ -66,8 +66,20 @@ contact::ContactSettings ContactPeerSettings(int account_port) {
   return settings;
 }
 
-quality::QualityOptions QualityPeerOptions() {
+// Pricing-terms checks the accounts its sales name with the account service.
+pricing::PricingSettings PricingPeerSettings(int account_port) {
+  pricing::PricingSettings settings;
+  settings.account = Peer("account", account_port);
+  settings.access_cache_ttl = std::chrono::milliseconds(0);
+  return settings;
+}
+
+// Service-quality checks a case's account and contact with their services.
+quality::QualityOptions QualityPeerOptions(int account_port, int contact_port) {
   quality::QualityOptions options = quality::QualityOptions::Defaults();
+  options.directory.account = Peer("account", account_port);
+  options.directory.contact = Peer("contact", contact_port);
+  options.directory.managed_ttl = std::chrono::milliseconds(0);
   options.sweep_interval = std::chrono::milliseconds(0);
   return options;
 }
@@ -79,11 +91,14 @@ class InsightsTest : public ::testing::Test {
         contact_(contact::ContactServiceDefinition(ContactPeerSettings(account_port_)),
                  On(contact::ContactServiceDefinition(ContactPeerSettings(account_port_)),
                     database_.url(), redis_.url())),
-        pricing_(pricing::PricingTermsServiceDefinition(),
-                 On(pricing::PricingTermsServiceDefinition(), database_.url(), redis_.url())),
-        quality_(quality::QualityServiceDefinition(QualityPeerOptions()),
-                 On(quality::QualityServiceDefinition(QualityPeerOptions()), database_.url(),
-                    redis_.url())),
+        pricing_(pricing::PricingTermsServiceDefinition(PricingPeerSettings(account_port_)),
+                 On(pricing::PricingTermsServiceDefinition(PricingPeerSettings(account_port_)),
+                    database_.url(), redis_.url())),
+        quality_(quality::QualityServiceDefinition(
+                     QualityPeerOptions(account_port_, contact_.port())),
+                 On(quality::QualityServiceDefinition(
+                        QualityPeerOptions(account_port_, contact_.port())),
+                    database_.url(), redis_.url())),
         account_(
             AccountServiceDefinition(Insights()),
             On(AccountServiceDefinition(Insights()), database_.url(), redis_.url(), account_port_)),

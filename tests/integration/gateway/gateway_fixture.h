@@ -157,6 +157,15 @@ inline std::pair<std::string, std::string> Bearer(const std::string& token = Adm
   return {"Authorization", "Bearer " + token};
 }
 
+// Pricing-terms asks the account service about the accounts its writes name.
+inline pricing::PricingSettings PricingSettingsFor(int account_port) {
+  pricing::PricingSettings settings;
+  settings.account.service = "account";
+  settings.account.address = "127.0.0.1:" + std::to_string(account_port);
+  settings.account.service_token = testing::TokenFor("pricing-sync", {common::Role::kIntegration});
+  return settings;
+}
+
 // The four services on one database, shared by every test of a suite (start-up is the slow part).
 class ServiceSuite {
  public:
@@ -164,8 +173,8 @@ class ServiceSuite {
       : account_(account::AccountServiceDefinition(), database_.url(), testing::SharedRedisUrl()),
         contact_(contact::ContactServiceDefinition(ContactSettingsFor(account_.port())),
                  database_.url(), testing::SharedRedisUrl()),
-        pricing_(pricing::PricingTermsServiceDefinition(), database_.url(),
-                 testing::SharedRedisUrl()),
+        pricing_(pricing::PricingTermsServiceDefinition(PricingSettingsFor(account_.port())),
+                 database_.url(), testing::SharedRedisUrl()),
         quality_(quality::QualityServiceDefinition(), database_.url(), testing::SharedRedisUrl()),
         webhooks_(webhooks::WebhooksServiceDefinition(WebhooksOptionsForTest()), database_.url(),
                   testing::SharedRedisUrl()) {}
