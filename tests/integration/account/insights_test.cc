@@ -94,11 +94,11 @@ class InsightsTest : public ::testing::Test {
         pricing_(pricing::PricingTermsServiceDefinition(PricingPeerSettings(account_port_)),
                  On(pricing::PricingTermsServiceDefinition(PricingPeerSettings(account_port_)),
                     database_.url(), redis_.url())),
-        quality_(quality::QualityServiceDefinition(
-                     QualityPeerOptions(account_port_, contact_.port())),
-                 On(quality::QualityServiceDefinition(
-                        QualityPeerOptions(account_port_, contact_.port())),
-                    database_.url(), redis_.url())),
+        quality_(
+            quality::QualityServiceDefinition(QualityPeerOptions(account_port_, contact_.port())),
+            On(quality::QualityServiceDefinition(
+                   QualityPeerOptions(account_port_, contact_.port())),
+               database_.url(), redis_.url())),
         account_(
             AccountServiceDefinition(Insights()),
             On(AccountServiceDefinition(Insights()), database_.url(), redis_.url(), account_port_)),
