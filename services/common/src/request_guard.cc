@@ -226,6 +226,13 @@ absl::Status GuardService(grpc::Service& service, Runtime& runtime, const Access
     // every Accord API's are) and raw ones, which parse for themselves (ParseRequest) but are
     // authenticated here all the same. Streams from the client carry no request up front.
     const auto api = method->api_type();
+    // A client stream (contact's ImportContacts) carries no request up front to guard: its
+    // reactor authenticates the caller and checks each message itself; it is still counted and
+    // logged (the observer above) and needs its role rule like any method.
+    if (api == RpcServiceMethod::ApiType::CALL_BACK &&
+        method->method_type() == GrpcMethod::CLIENT_STREAMING) {
+      continue;
+    }
     const bool unary = method->method_type() == GrpcMethod::NORMAL_RPC;
     if (!(api == RpcServiceMethod::ApiType::CALL_BACK &&
           (unary || method->method_type() == GrpcMethod::SERVER_STREAMING)) &&
