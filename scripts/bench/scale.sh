@@ -108,11 +108,11 @@ while IFS= read -r line; do
   result=$("$SCALE_TOOL" "${args[@]}" --calls="$SCALE_CALLS") || die "scale: '$filter' failed"
   list_buckets >"$SCALE_DIR/after"
   read -r server_p50 server_p99 < <(bucket_quantiles "$SCALE_DIR/before" "$SCALE_DIR/after")
-  jq -r --arg label "$label" --arg filter "$filter" --arg order "${order_by:-}" \
+  jq -r --arg lbl "$label" --arg filter "$filter" --arg order "${order_by:-}" \
     --arg s50 "$server_p50" --arg s99 "$server_p99" '
       def ms(x): (x / 1000 * 100 | round) / 100;
       def page(p): if p.count == 0 then "-" else "\(ms(p.p50)) / \(ms(p.p99))" end;
-      "| \($label): `\($filter)` | \($order) | \(.rows)\(if .more then "+" else "" end) | " +
+      "| \($lbl): `\($filter)` | \($order) | \(.rows)\(if .more then "+" else "" end) | " +
       "\(page(.first)) | \(page(.second)) | \($s50) / \($s99) |"' <<<"$result" \
     >>"$SCALE_DIR/report.md"
   say "scale: $label done"
