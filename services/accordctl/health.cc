@@ -130,7 +130,7 @@ int RunHealth(const Invocation& inv) {
     services.push_back(service);
   } else {
     return inv.UsageError("unknown --service '" + which +
-                          "' (account, contact, pricing-terms, service-quality or all)");
+                          "' (account, contact, pricing-terms, service-quality, webhooks or all)");
   }
 
   // Health needs no token; one is sent only if available (never an error when it is not).
@@ -173,7 +173,8 @@ int RunHealth(const Invocation& inv) {
 
 void RegisterHealthCommands(Registry& registry) {
   std::vector<FlagSpec> flags = {
-      {"service", "NAME", "account, contact, pricing-terms, service-quality or all (default all)."},
+      {"service", "NAME",
+       "account, contact, pricing-terms, service-quality, webhooks or all (default all)."},
       {"verbose", "", "Show the error behind a failed check."},
   };
   for (auto& flag : RpcFlags()) flags.push_back(std::move(flag));

@@ -28,6 +28,7 @@ const std::vector<ServiceInfo>& Services() {
       {"contact", "ACCORD_CONTACT_ADDR", "127.0.0.1:50052"},
       {"pricing-terms", "ACCORD_PRICING_TERMS_ADDR", "127.0.0.1:50053"},
       {"service-quality", "ACCORD_SERVICE_QUALITY_ADDR", "127.0.0.1:50054"},
+      {"webhooks", "ACCORD_WEBHOOKS_ADDR", "127.0.0.1:50056"},
   };
   return services;
 }

@@ -14,7 +14,7 @@ namespace {
 namespace v1 = ::accord::webhooks::v1;
 using cli::EnumName;
 
-const ServiceInfo kWebhooksService{"webhooks", "ACCORD_WEBHOOKS_ADDR", "127.0.0.1:50056"};
+const ServiceInfo& kWebhooksService = *FindService("webhooks");
 
 constexpr EnumName kStates[] = {
     {"active", v1::WEBHOOK_STATE_ACTIVE},
