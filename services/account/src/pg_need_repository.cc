@@ -121,7 +121,7 @@ absl::StatusOr<NeedPage> PgNeedRepository::List(const NeedListQuery& query) {
         transaction.exec_prepared(sql::kAccountIsLive.name, *query.account_id).empty()) {
       return common::NotFound(AccountName(*query.account_id));
     }
-    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+    auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
     page.needs.reserve(rows.size());
     for (const auto& row : rows) {
       page.needs.push_back(NeedFromRow(row));

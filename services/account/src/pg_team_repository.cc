@@ -111,7 +111,7 @@ absl::StatusOr<TeamPage> PgTeamRepository::List(const TeamListQuery& query) {
         transaction.exec_prepared(sql::kAccountIsLive.name, *query.account_id).empty()) {
       return common::NotFound(AccountName(*query.account_id));
     }
-    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+    auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
     page.team_members.reserve(rows.size());
     for (const auto& row : rows) {
       page.team_members.push_back(TeamMemberFromRow(row));

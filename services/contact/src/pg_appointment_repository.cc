@@ -207,7 +207,7 @@ absl::StatusOr<ChildPage<Appointment>> PgAppointmentRepository::List(
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
         for (const auto& row :
-             transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params))) {
+             transaction.exec(common::InlineParams(transaction.conn(), statement, params))) {
           page.items.push_back(RowToAppointment(row));
           page.keys.push_back({row[kColumnCount].as<std::string>(), row[0].as<std::string>()});
         }

@@ -232,7 +232,7 @@ absl::StatusOr<ContactPage> PgContactRepository::List(const ContactListQuery& qu
   std::optional<pqxx::result> rows;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+        rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
         return absl::OkStatus();
       },
       common::ReadScope::kOneStatement));

@@ -122,7 +122,7 @@ absl::StatusOr<ChildPage<T>> ListChildren(common::PgPool& pool, const std::strin
             .empty()) {
       return common::NotFound(ContactName(*query.contact_id));
     }
-    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+    auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
     for (const auto& row : rows) {
       ACCORD_ASSIGN_OR_RETURN(T item, convert(row));
       page.items.push_back(std::move(item));

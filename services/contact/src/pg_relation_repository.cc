@@ -142,7 +142,7 @@ absl::StatusOr<RelationPage> PgRelationRepository::List(const RelationListQuery&
         transaction.exec_prepared(sql::kGetContact.name, *query.contact_id).empty()) {
       return common::NotFound(ContactName(*query.contact_id));
     }
-    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+    auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
     for (const auto& row : rows) {
       page.relations.push_back(RowToRelation(row));
       page.keys.push_back(

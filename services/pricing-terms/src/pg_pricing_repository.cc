@@ -107,7 +107,7 @@ absl::StatusOr<Page<T>> RunList(
   Page<T> page;
   ACCORD_RETURN_IF_ERROR(pool.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
     if (parent_check) ACCORD_RETURN_IF_ERROR(parent_check(transaction));
-    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+    auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
     for (const auto& row : rows) {
       page.items.push_back(Decode<T>(row));
       page.keys.push_back({row[6].as<std::string>(), row[0].as<std::string>()});

@@ -141,7 +141,7 @@ absl::StatusOr<std::vector<Webhook>> PgWebhookRepository::List(
   std::vector<Webhook> out;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+        auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
         for (const auto& row : rows) {
           ACCORD_ASSIGN_OR_RETURN(Webhook webhook, RowToWebhook(row));
           out.push_back(std::move(webhook));
@@ -213,7 +213,7 @@ absl::StatusOr<std::vector<v1::WebhookDelivery>> PgWebhookRepository::ListDelive
     auto found =
         transaction.exec_params("SELECT 1 FROM webhooks.webhooks WHERE id = $1::uuid", webhook_id);
     if (found.empty()) return common::NotFound(WebhookName(webhook_id));
-    auto rows = transaction.exec_params(statement, pqxx::prepare::make_dynamic_params(params));
+    auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
     std::map<int64_t, size_t> index;
     for (const auto& row : rows) {
       index[row[0].as<int64_t>()] = out.size();
