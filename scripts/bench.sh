@@ -9,6 +9,9 @@
 #   --no-build           use what is in the build directory (still checks packages)
 #   --keep               leave the servers running at the end (stop: scripts/bench.sh --stop)
 #   --stop               stop servers a --keep run left behind, then exit
+#   --only=SECTIONS      only these sections (comma list): `account` (the account service's
+#                        scenarios and their baselines) and each file of scripts/bench/scenarios/
+#                        by name (contact, pricing, ...); the no-op baselines start either way
 #   --scale              instead of the scenarios: ListAccounts with every documented filter at
 #                        BENCH_SCALE_ROWS accounts (default 1 000 000), one call at a time, with
 #                        plans (scripts/bench/scale.sh; not in CI: seeding takes minutes)
@@ -35,9 +38,10 @@ source "$ROOT/scripts/lib/servers.sh"
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$ROOT/scripts/bench.sh"; }
 
-SMOKE=0 BUILD=1 KEEP=0 STOP_ONLY=0 SCALE=0
+SMOKE=0 BUILD=1 KEEP=0 STOP_ONLY=0 SCALE=0 ONLY=""
 for arg in "$@"; do
   case $arg in
+    --only=*) ONLY=${arg#--only=} ;;
     --smoke) SMOKE=1 ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
@@ -70,6 +74,7 @@ PG_DURABLE=${BENCH_PG_DURABLE:-$((SMOKE ? 0 : 1))}
 LIST_FILTER='lifecycle_stage = ACTIVE AND type = COMMERCIAL'
 
 say() { printf '[bench] %s\n' "$*" >&2; }
+section_enabled() { [[ -z $ONLY || ,$ONLY, == *",$1,"* ]]; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
 PG_DIR="$BENCH_DIR/pg"
@@ -746,6 +751,8 @@ report_line() {  # RESULT_FILE
 }
 
 # --- scenarios ------------------------------------------------------------------------------------
+CACHE_EVIDENCE=""
+if section_enabled account; then
 # A ratio's scenarios take turns in rounds (see begin_round): the warm read with the bare and the
 # runtime no-op; the cold read with pgbench's read; the Redis read with its no-op ceiling and
 # redis-benchmark; the create and the update each with pgbench's transaction. Baselines measured
@@ -1200,12 +1207,35 @@ else
   not_available relay-drain "Outbox relay drain" \
     "$([[ $HAS_OUTBOX == t ]] && echo "the event stream is not served by this build" || echo "no account.outbox table in this build")"
 fi
+fi # section account
 
+# Each service's own scenarios, one file per section (scripts/bench/scenarios/NAME.sh), sourced in
+# name order with everything above at hand: launch, run_h2load, run_load, run_pgbench, merge_rounds,
+# not_available, and declare_ratio / declare_latency_target for the report.
+EXTRA_RATIOS="$WORK/extra-ratios.jsonl" EXTRA_LATENCY="$WORK/extra-latency.jsonl"
+: >"$EXTRA_RATIOS"
+: >"$EXTRA_LATENCY"
+declare_ratio() {  # ID TITLE NUMERATOR DENOMINATOR TARGET|null NOTE: QPS of NUMERATOR / DENOMINATOR
+  jq -cn --arg id "$1" --arg title "$2" --arg num "$3" --arg den "$4" --argjson target "$5" \
+    --arg note "$6" '{id: $id, title: $title, num: $num, den: $den, target: $target, note: $note}' \
+    >>"$EXTRA_RATIOS"
+}
+declare_latency_target() {  # ID TITLE SCENARIO TARGET_US: the scenario's p99 must stay below
+  jq -cn --arg id "$1" --arg title "$2" --arg scenario "$3" --argjson target "$4" \
+    '{id: $id, title: $title, scenario: $scenario, target_us: $target}' >>"$EXTRA_LATENCY"
+}
+for section_file in "$ROOT"/scripts/bench/scenarios/*.sh; do
+  [[ -e $section_file ]] || continue
+  section=$(basename -- "$section_file" .sh)
+  section_enabled "$section" || continue
+  say "section $section"
+  # shellcheck disable=SC1090  # one file per section
+  source "$section_file"
+done
 
 # --- report ---------------------------------------------------------------------------------------
-for name in account noop-bare noop-runtime noop-runtime-worker noop-runtime-redis noop-runtime-pg \
-  noop-runtime-pg-fill noop-runtime-events; do
-  [[ -n ${PID[$name]:-} ]] || continue
+for name in "${!PID[@]}"; do
+  [[ -n ${IDLE_RSS[$name]:-} ]] || continue
   jq -n --arg name "$name" --argjson idle "${IDLE_RSS[$name]}" \
     --argjson peak "$(proc_hwm_kb "${PID[$name]}")" '{name: $name, idle_rss_kb: $idle, peak_rss_kb: $peak}'
 done | jq -s . >"$WORK/processes.json"
@@ -1241,6 +1271,7 @@ jq -n \
   --argjson order "$(cat "$WORK/order.json")" \
   --argjson processes "$(cat "$WORK/processes.json")" \
   --argjson idle "$IDLE_SNAPSHOT" \
+  --slurpfile extra_ratios "$EXTRA_RATIOS" --slurpfile extra_latency "$EXTRA_LATENCY" \
   --slurpfile scenarios <(cat "$RESULTS"/*.json) \
   -f "$ROOT/scripts/bench/report.jq" >"$BENCH_DIR/report.json"
 "$ROOT/scripts/bench/render.sh" "$BENCH_DIR/report.json" >"$BENCH_DIR/report.md"

@@ -103,7 +103,7 @@ def rate_ratio($a; $b):
   | {numerator: "noop-runtime-pg", path: "a GetAccount that did nothing but the PostgreSQL level's own path, on the same accounts and with the same client: the hop to the loader thread, one MGET that misses and the service's own SELECT per batch, the rows answered without decoding"} as $deferred_pg
   | {numerator: "noop-runtime-pg-fill", path: "a GetAccount that did nothing but the PostgreSQL level's own path with its cache work, on the same accounts and with the same client: the hop to the loader thread, the cache lookup that misses (in-process level, then one MGET), the service's own SELECT and the write-back of every row to both cache levels (SET NX from the background fill thread) per batch, the rows answered without decoding"} as $deferred_pg_fill
   | {numerator: "noop-runtime-worker", path: "a GetAccount that did nothing but the worker-pool hop, on top of the runtime's auth, request context, logging and metrics"} as $worker
-  | [ ratio("get_warm_vs_noop"; "GetAccount (warm cache) / bare no-op"; "get-warm"; "noop-bare"; 0.85;
+  | ([ ratio("get_warm_vs_noop"; "GetAccount (warm cache) / bare no-op"; "get-warm"; "noop-bare"; 0.85;
           (if $has_cache then "warm: one account read repeatedly, served from the cache"
            else "no cache in this build: every GetAccount reads PostgreSQL" end);
           (if $has_cache then $inline else $worker end)),
@@ -141,12 +141,14 @@ def rate_ratio($a; $b):
     ratio("grpc_vs_redis"; "Bare gRPC no-op / redis-benchmark GET"; "noop-bare"; "redis-get"; null;
           "the gRPC limit over Redis's on this machine: no gRPC service, whatever its design, serves a larger share of redis-benchmark's rate (the two were measured in different rounds)"; null),
     ratio("runtime_worker_vs_noop"; "No-op through the runtime's worker pool / bare no-op"; "noop-runtime-worker"; "noop-bare"; null;
-          "adds the hop to the worker pool that every database call takes"; null) ] as $ratios
+          "adds the hop to the worker pool that every database call takes"; null) ]
+    # The ratios the section files under scripts/bench/scenarios/ declared (declare_ratio).
+    + ($extra_ratios | map(ratio(.id; .title; .num; .den; .target; .note; null)))) as $ratios
 # Latency targets: event delivery p99 from commit (or, without commit timestamps, from the envelope
 # time, which is earlier) to the subscriber, at half the maximum create rate.
 | ($s["events"]) as $ev
 | ($s["events-floor"]) as $floor
-| [ { id: "event_delivery_p99", target_us: 5000 }
+| ([ { id: "event_delivery_p99", target_us: 5000 }
     + if $ev == null then {title: "Event delivery p99", status: "NOT_AVAILABLE", reason: "scenario not run"}
       elif $ev.status == "NOT_AVAILABLE" then {title: "Event delivery p99", status: "NOT_AVAILABLE", reason: $ev.reason}
       elif $ev.status != "OK" then {title: "Event delivery p99", status: "INVALID", reason: "the events scenario FAILED"}
@@ -168,7 +170,17 @@ def rate_ratio($a; $b):
                  floor_relay_to_subscriber_us: ($floor.commit_latency_us.relay_to_subscriber // null),
                  floor_below_target: ($floor.latency_us.p99 < 5000) }
           end
-      end ] as $latency_targets
+      end ]
+  # The p99 targets the section files declared (declare_latency_target).
+  + ($extra_latency | map(. as $t | ($s[$t.scenario]) as $x
+      | {id: $t.id, title: $t.title, target_us: $t.target_us, scenario: $t.scenario}
+        + if $x == null then {status: "NOT_AVAILABLE", reason: "scenario not run"}
+          elif $x.status == "NOT_AVAILABLE" then {status: "NOT_AVAILABLE", reason: $x.reason}
+          elif $x.status != "OK" then {status: "INVALID", reason: "\($t.scenario) FAILED"}
+          elif $x.latency_us.p99 == null then {status: "INVALID", reason: "\($t.scenario) has no p99"}
+          else {value_us: $x.latency_us.p99, p50_us: $x.latency_us.p50, saturation: $x.saturation,
+                status: (if $x.latency_us.p99 < $t.target_us then "MET" else "MISSED" end)}
+          end))) as $latency_targets
 | ($order | map($runs[.]) | map(select(. != null))) as $ordered
 | ($ordered | map(select(.status == "FAILED") | .name)) as $failed
 | ($ratios | map(select(.status == "MISSED"))) as $missed
