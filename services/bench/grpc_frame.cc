@@ -1,10 +1,13 @@
 // accord-grpc-frame: writes one gRPC length-prefixed message (1 byte compressed flag 0, 4 bytes
 // big-endian length, serialized protobuf) for h2load's --data, built from flags. See --help.
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdint>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "accord/account/v1/account.pb.h"
@@ -26,6 +29,8 @@ for `h2load --data=FILE`. Prints the request as JSON on stderr with --verbose.
                   (request_id must be unique per call or empty: leave it empty for load tests)
   --type=update   UpdateAccountRequest   --name=accounts/ID --etag=E --display-name=S
                                          (update_mask: display_name)
+  --type=json     any request message of any service, from Protobuf's JSON mapping:
+                  --message=accord.contact.v1.GetContactRequest --json='{"name": "contacts/..."}'
 )";
 
 template <typename Message>
@@ -81,6 +86,19 @@ int main(int argc, char** argv) {
     request.set_etag(flags.Required("etag"));
     Describe(request, verbose);
     bytes = request.SerializeAsString();
+  } else if (type == "json") {
+    // Every service's protos are linked whole, so any request type is in the generated pool.
+    const std::string full_name = flags.Required("message");
+    const auto* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(full_name);
+    if (descriptor == nullptr) flags.Fail("unknown --message " + full_name);
+    google::protobuf::DynamicMessageFactory factory;
+    std::unique_ptr<google::protobuf::Message> request(factory.GetPrototype(descriptor)->New());
+    const auto status =
+        google::protobuf::util::JsonStringToMessage(flags.Get("json", "{}"), request.get());
+    if (!status.ok()) flags.Fail("--json: " + std::string(status.message()));
+    Describe(*request, verbose);
+    bytes = request->SerializeAsString();
   } else {
     flags.Fail("unknown --type " + type);
   }
