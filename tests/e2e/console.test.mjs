@@ -27,6 +27,43 @@ async function api(method, resource, token, body, { params, headers } = {}) {
   return json;
 }
 
+// The first `count` events of GET /v1/events/{service} as Server-Sent Events (what the console's
+// EventSource receives), read with `token`.
+async function readEvents(service, token, params, count, timeoutMs = 20000) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const events = [];
+  try {
+    const response = await fetch(`${suite.baseUrl}/v1/events/${service}?${new URLSearchParams(params)}`, {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    assert.equal(response.status, 200, await (response.ok ? '' : response.text()));
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        if (data) {
+          const parsed = JSON.parse(data);
+          events.push(parsed.event ?? parsed);
+        }
+      }
+      if (events.length >= count) break;
+    }
+  } catch (err) {
+    if (err.name !== 'AbortError') throw err;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return events;
+}
+
 const today = () => {
   const d = new Date();
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
@@ -265,13 +302,101 @@ describe('console', { timeout: 240000 }, () => {
     });
   });
 
+  test('account page: team members and needs added, edited (a conflict reloaded and retried) and removed', async () => {
+    const account = accounts.foods;
+    const setValue = (s, selector, value) => s.page.$eval(selector, (el, v) => { el.value = v; }, value);
+    await scenario('04-team-needs', async (s) => {
+      await s.signIn(tokens.manager);
+      await s.goto(`/${account.name}`);
+      await s.page.waitForSelector('#team form [data-field=member]');
+
+      // Adding a member: the API's messages at their fields (no member; an end before the start).
+      await s.page.click('#team form button[type=submit]');
+      await s.page.waitForSelector('#team [data-field=member][aria-invalid=true]');
+      await s.page.type('#team [data-field=member]', 'tom');
+      await s.page.select('#team [data-field=role]', 'TEAM_ROLE_SERVICE');
+      await setValue(s, '#team [data-field=start_date]', '2026-01-10');
+      await setValue(s, '#team [data-field=end_date]', '2026-01-01');
+      await s.page.click('#team form button[type=submit]');
+      await s.page.waitForSelector('#team [data-field=end_date][aria-invalid=true]');
+      assert.match(await s.page.$eval('#team [data-field=end_date]', (el) => document.getElementById(`${el.id}-error`).textContent), /start_date/);
+      await s.screenshot('04-team-invalid');
+      await setValue(s, '#team [data-field=end_date]', '');
+      await s.page.click('#team form button[type=submit]');
+      await s.waitForText('#team table', 'tom');
+      assert.match(await s.text('#team table'), /Service/);
+      assert.match(await s.text('#account-announcer'), /tom added to the team/);
+      await noSeriousViolations(s, '04-team-needs');
+
+      // Editing its role while an admin changes its note: ABORTED, the edit kept, then saved over.
+      const { teamMembers } = await api('GET', `${account.name}/teamMembers`, tokens.admin);
+      const tom = teamMembers.find((m) => m.member === 'tom');
+      await s.page.click(`#team tr[data-name="${tom.name}"] button`);
+      await s.page.waitForSelector('#team form[data-editing] [data-field=role]');
+      await s.page.select('#team form[data-editing] [data-field=role]', 'TEAM_ROLE_BILLING');
+      await api('PATCH', tom.name, tokens.admin, { name: tom.name, note: 'Covers the night shift' }, { params: { update_mask: 'note' }, headers: { 'If-Match': `"${tom.etag}"` } });
+      await s.page.click('#team form[data-editing] button[type=submit]');
+      await s.page.waitForSelector('#team .notice.conflict');
+      assert.equal(await s.page.$eval('#team form[data-editing] [data-field=role]', (el) => el.value), 'TEAM_ROLE_BILLING');
+      await s.screenshot('04-team-conflict');
+      await noSeriousViolations(s, '04-team-conflict');
+      await s.page.click('#team .notice.conflict button');
+      await s.waitForText('#team table', 'Billing');
+      const saved = await api('GET', tom.name, tokens.admin);
+      assert.equal(saved.role, 'TEAM_ROLE_BILLING');
+      assert.equal(saved.note, 'Covers the night shift', 'the other edit survives');
+
+      // Removing it: from its edit form, with the etag it was opened on.
+      await s.page.click(`#team tr[data-name="${tom.name}"] button`);
+      await s.page.waitForSelector('#team form[data-editing] [data-action=remove]');
+      await s.page.click('#team form[data-editing] [data-action=remove]');
+      await s.page.waitForFunction((n) => !document.querySelector(`#team tr[data-name="${n}"]`) && document.querySelector('#team form [data-field=member]'), {}, tom.name);
+      const after = await api('GET', `${account.name}/teamMembers`, tokens.admin);
+      assert.equal((after.teamMembers ?? []).some((m) => m.member === 'tom'), false);
+
+      // A need: required title at its field, then added, its status changed, changed live by
+      // someone else (the page follows without a reload), and removed.
+      await s.page.click('#needs form button[type=submit]');
+      await s.page.waitForSelector('#needs [data-field=title][aria-invalid=true]');
+      await s.page.type('#needs [data-field=title]', 'Cold-chain trucks for the south');
+      await s.page.select('#needs [data-field=priority]', 'NEED_PRIORITY_HIGH');
+      await setValue(s, '#needs [data-field=due_date]', '2027-03-31');
+      await s.page.click('#needs form button[type=submit]');
+      await s.waitForText('#needs table', 'Cold-chain trucks for the south');
+      assert.match(await s.text('#needs table'), /High/);
+      const { needs } = await api('GET', `${account.name}/needs`, tokens.admin);
+      const need = needs.find((n) => n.title === 'Cold-chain trucks for the south');
+      assert.equal(need.dueDate, '2027-03-31');
+      await s.page.click(`#needs tr[data-name="${need.name}"] button`);
+      await s.page.select('#needs form[data-editing] [data-field=status]', 'NEED_STATUS_PLANNED');
+      await s.page.click('#needs form[data-editing] button[type=submit]');
+      await s.waitForText(`#needs tr[data-name="${need.name}"]`, 'Planned');
+      const planned = await api('GET', need.name, tokens.admin);
+      assert.equal(planned.status, 'NEED_STATUS_PLANNED');
+      assert.equal(planned.title, 'Cold-chain trucks for the south', 'only the changed field is sent');
+
+      const navigations = [];
+      s.page.on('framenavigated', (frame) => navigations.push(frame.url()));
+      await api('PATCH', need.name, tokens.admin, { name: need.name, title: 'Cold-chain trucks for Kaohsiung' }, { params: { update_mask: 'title' }, headers: { 'If-Match': `"${planned.etag}"` } });
+      await s.waitForText('#needs table', 'Cold-chain trucks for Kaohsiung');
+      assert.deepEqual(navigations, [], 'no reload');
+
+      await s.page.click(`#needs tr[data-name="${need.name}"] button`);
+      await s.page.waitForSelector('#needs form[data-editing] [data-action=remove]');
+      await s.page.click('#needs form[data-editing] [data-action=remove]');
+      await s.page.waitForFunction((n) => !document.querySelector(`#needs tr[data-name="${n}"]`), {}, need.name);
+      await assert.rejects(api('GET', need.name, tokens.admin), /HTTP 404/);
+    });
+  });
+
   test('account page: a contact changed elsewhere appears without a reload', async () => {
     const account = accounts.foods;
     const { keyContacts } = await api('GET', `${account.name}/keyContacts`, tokens.admin);
     const contact = keyContacts[0].contact;
     await scenario('04-contact-live', async (s) => {
-      // The event stream is open to admin and integration only.
-      await s.signIn(tokens.admin);
+      // The account manager's console: its stream carries notifications, and the page reads the
+      // contact again through the API.
+      await s.signIn(tokens.manager);
       await s.goto(`/${account.name}`);
       await s.waitForText('#key-contacts table', 'Purchasing lead');
       await s.page.waitForFunction(() => document.querySelector('#live-status')?.classList.contains('open'));
@@ -281,6 +406,29 @@ describe('console', { timeout: 240000 }, () => {
       await s.waitForText('#key-contacts table', 'Head of purchasing');
       assert.deepEqual(navigations, [], 'no reload');
     });
+  });
+
+  test('live updates for every role: an account manager is told what changed, and reads only what it may', async () => {
+    // Another manager's account and a case on it, and a case on one of amy's accounts.
+    const bobs = await api('POST', 'accounts', tokens.admin, { displayName: 'Bob Secret Holdings', type: 'ORGANIZATION_TYPE_COMMERCIAL', owner: 'bob' });
+    const since = new Date(Date.now() - 5000).toISOString();
+    const caseOn = (account, description) =>
+      api('POST', 'cases', tokens.admin, { account: account.name, channel: 'COMMUNICATION_CHANNEL_EMAIL', kind: 'CASE_KIND_INQUIRY', category: 'CASE_CATEGORY_OTHER', description, impact: 'LEVEL_LOW', urgency: 'LEVEL_LOW' });
+    const theirs = await caseOn(bobs, 'Bob secret merger question');
+    const ours = await caseOn(accounts.steel, 'Steel delivery question');
+    const events = await readEvents('service-quality', tokens.manager, { startTime: since, typePrefix: 'accord.quality.v1.CaseOpened' }, 2);
+    assert.deepEqual(events.map((e) => e.subject).sort(), [theirs.name, ours.name].sort());
+    for (const e of events) {
+      assert.equal(e.payload, undefined, `a notification, not the case: ${JSON.stringify(e)}`);
+      assert.equal(e.actor, undefined);
+      assert.doesNotMatch(JSON.stringify(e), /secret/i);
+    }
+    // The contents come through GetCase, under the case rule for account managers.
+    assert.equal((await api('GET', ours.name, tokens.manager)).description, 'Steel delivery question');
+    await assert.rejects(api('GET', theirs.name, tokens.manager), /HTTP 40[34]/);
+    // Admin and integration still receive whole events.
+    const whole = await readEvents('service-quality', tokens.admin, { startTime: since, typePrefix: 'accord.quality.v1.CaseOpened' }, 2);
+    assert.ok(whole.every((e) => e.payload), 'admin receives the case in each event');
   });
 
   test('call screen: NextCall hands out a contact, an outcome logs the call', async () => {
@@ -414,8 +562,8 @@ describe('console', { timeout: 240000 }, () => {
       accountTier: 'ACCOUNT_TIER_KEY',
     });
     await scenario('07-case-live', async (s) => {
-      // The event stream is open to admin and integration only.
-      await s.signIn(tokens.admin);
+      // The supervisor's console: notifications, the case read again through GetCase.
+      await s.signIn(tokens.supervisor);
       await s.goto(`/${opened.name}`);
       await s.page.waitForSelector('#sla-state .badge');
       await s.page.waitForFunction(() => document.querySelector('#live-status')?.classList.contains('open'));

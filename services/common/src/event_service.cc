@@ -64,7 +64,8 @@ struct EventServiceImpl::Subscription {
 
   ev::SubscribeResponse Response(int64_t seq, v1::EventEnvelope envelope) const {
     ev::SubscribeResponse response;
-    *response.mutable_event() = std::move(envelope);
+    *response.mutable_event() =
+        whole_events ? std::move(envelope) : EventServiceImpl::Notification(envelope);
     response.set_cursor(service.EncodeCursor(seq));
     return response;
   }
@@ -81,6 +82,7 @@ struct EventServiceImpl::Subscription {
   // Set before the subscription is shared, then read-only.
   std::string type_prefix;
   std::string subject_prefix;
+  bool whole_events = false;  // else notifications (EventServiceImpl::ReceivesWholeEvents)
   StartKind start_kind = StartKind::kNow;
   int64_t start_seq = 0;   // kCursor
   std::string start_time;  // kTime, RFC 3339
@@ -371,6 +373,7 @@ absl::Status EventServiceImpl::Reactor::Begin(grpc::CallbackServerContext* conte
   // registered on a bare gRPC server (tests), it is checked here the same way.
   if (auto* observer = CallObserver::Of(*context); observer && observer->context()) {
     principal_ = observer->context()->principal.subject;
+    sub_->whole_events = ReceivesWholeEvents(observer->context()->principal);
   } else {
     auto rpc = service_.runtime_.Authenticate(*context);
     if (!rpc.ok()) return rpc.status();
@@ -379,6 +382,7 @@ absl::Status EventServiceImpl::Reactor::Begin(grpc::CallbackServerContext* conte
                               "subscribing to events " + SubscribeAccess().Describe());
     }
     principal_ = rpc->principal.subject;
+    sub_->whole_events = ReceivesWholeEvents(rpc->principal);
   }
   Violations violations;
   if (request.type_prefix().size() > kMaxPrefix) {
@@ -498,6 +502,7 @@ void EventServiceImpl::Reactor::OnDone() {
       {"events", sent},
       {"elapsed_ms", std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()}};
   if (!principal_.empty()) fields["principal"] = principal_;
+  fields["delivered"] = sub_->whole_events ? "events" : "notifications";
   if (!status.ok()) fields["error"] = std::string(status.message());
   log::Info("events subscription ended", std::move(fields));
   delete this;
@@ -552,6 +557,17 @@ bool EventServiceImpl::Submit(std::function<void()> task, const QueueDeadline& d
 grpc::ServerWriteReactor<ev::SubscribeResponse>* EventServiceImpl::Subscribe(
     grpc::CallbackServerContext* context, const ev::SubscribeRequest* request) {
   return new Reactor(*this, context, *request);
+}
+
+v1::EventEnvelope EventServiceImpl::Notification(const v1::EventEnvelope& envelope) {
+  v1::EventEnvelope notification;
+  notification.set_id(envelope.id());
+  notification.set_type(envelope.type());
+  notification.set_source(envelope.source());
+  notification.set_subject(envelope.subject());
+  notification.set_aggregate_version(envelope.aggregate_version());
+  if (envelope.has_time()) *notification.mutable_time() = envelope.time();
+  return notification;
 }
 
 std::string EventServiceImpl::EncodeCursor(int64_t publish_seq) const {

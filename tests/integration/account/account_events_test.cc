@@ -115,13 +115,61 @@ TEST(AccountEventsTest, EveryCommittedMutationIsStreamedOnceInOrderPerResource) 
   ASSERT_EQ(rest.size(), received.size() - 10);
   for (size_t i = 0; i < rest.size(); ++i)
     EXPECT_EQ(rest[i].event().id(), received[10 + i].event().id());
+}
 
-  // Only integration and admin may subscribe.
+// An account manager's console follows account events live, as every role may; it is told which
+// account changed and reads it through GetAccount. What any change held (the account, who made
+// it, which fields) reaches only integration and admin.
+TEST(AccountEventsTest, AnAccountManagerIsNotifiedOfChangesAndReadsThemThroughGet) {
+  testing::TestDatabase database;
+  testing::ServiceHarness harness(AccountServiceDefinition(), database.url(),
+                                  testing::SharedRedisUrl());
+  auto accounts = v1::AccountService::NewStub(harness.channel());
+  auto events = events::v1::EventService::NewStub(harness.channel());
+
+  v1::Account own = CreateNamed(*accounts, "Alice's Own");
+  v1::CreateAccountRequest other_request;
+  other_request.mutable_account()->set_display_name("Bob's Secret Plans");
+  other_request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_COMMERCIAL);
+  other_request.mutable_account()->set_owner("bob");
+  v1::Account other;
+  ASSERT_TRUE(
+      accounts->CreateAccount(ContextAs("admin", {Role::kAdmin}).get(), other_request, &other)
+          .ok());
+
+  events::v1::SubscribeRequest request;
+  request.mutable_start_time()->set_seconds(std::time(nullptr) - 60);
+  request.set_type_prefix("accord.account.v1.Account");
   auto context = ContextAs("alice", {Role::kAccountManager});
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   auto reader = events->Subscribe(context.get(), request);
-  events::v1::SubscribeResponse ignored;
-  EXPECT_FALSE(reader->Read(&ignored));
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  std::vector<common::v1::EventEnvelope> received;
+  events::v1::SubscribeResponse response;
+  // Two creates replayed, then the rename of its own account arrives live.
+  while (received.size() < 2 && reader->Read(&response)) received.push_back(response.event());
+  ASSERT_EQ(received.size(), 2u);
+  ASSERT_TRUE(Rename(*accounts, &own, "Alice's Own, renamed").ok());
+  ASSERT_TRUE(reader->Read(&response));
+  received.push_back(response.event());
+  context->TryCancel();
+  reader->Finish();
+
+  EXPECT_EQ(received[2].subject(), own.name());
+  EXPECT_EQ(received[2].type(), "accord.account.v1.AccountUpdated");
+  EXPECT_EQ(received[2].aggregate_version(), 2);
+  for (const auto& event : received) {
+    EXPECT_FALSE(event.has_payload()) << event.type() << " " << event.subject();
+    EXPECT_TRUE(event.actor().empty());
+    EXPECT_FALSE(event.has_changed_fields());
+    EXPECT_EQ(event.SerializeAsString().find("Secret"), std::string::npos);
+  }
+  // What changed is read through Get, under the account service's rule for the caller.
+  v1::GetAccountRequest get;
+  get.set_name(received[2].subject());
+  v1::Account read;
+  ASSERT_TRUE(
+      accounts->GetAccount(ContextAs("alice", {Role::kAccountManager}).get(), get, &read).ok());
+  EXPECT_EQ(read.display_name(), "Alice's Own, renamed");
 }
 
 TEST(AccountEventsTest, RedisDownCostsNeitherReadsNorWritesNorEvents) {

@@ -81,12 +81,12 @@ TEST_F(NotesExampleTest, CreatesReadsRetriesAndPublishesEachNoteOnce) {
   }
   EXPECT_EQ(seen, 1);
   // Subscribe is registered with its role rule too: the guard refuses a stream as it does a call.
-  auto denied_context = ContextAs("clerk", {Role::kSalesAssistant});
+  auto denied_context = ContextAs("stranger", {});
   auto denied = events->Subscribe(denied_context.get(), subscribe);
   EXPECT_FALSE(denied->Read(&response));
   const grpc::Status refused = denied->Finish();
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(testing::ReasonOf(refused), "ROLE_REQUIRED");
+  EXPECT_EQ(testing::ReasonOf(refused), "NO_KNOWN_ROLE");
 
   EXPECT_EQ(testing::HealthStatus(harness_.channel()), 1);
   const std::string metrics = testing::ScrapeMetrics(harness_.metrics_port());

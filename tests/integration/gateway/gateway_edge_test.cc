@@ -152,9 +152,9 @@ TEST_F(GatewayTest, EventStreamResumesAfterLastEventIdAcrossARestart) {
   // A refused stream is an HTTP error, not an event stream (EventSource then stops retrying).
   HttpReply anonymous = Http(port_, "GET", "/v1/events/account");
   EXPECT_EQ(anonymous.status, 401) << anonymous.body;
-  HttpReply sales = Http(port_, "GET", "/v1/events/account", "",
-                         {Bearer(testing::TokenFor("sam", {common::Role::kAccountManager}))});
-  EXPECT_EQ(sales.status, 403);
+  HttpReply roleless =
+      Http(port_, "GET", "/v1/events/account", "", {Bearer(testing::TokenFor("sam", {}))});
+  EXPECT_EQ(roleless.status, 403);
   EXPECT_EQ(Http(port_, "GET", "/v1/events/nothing", "", {Bearer()}).status, 404);
   // access_token is for streams only.
   EXPECT_EQ(Http(port_, "GET", "/v1/accounts?access_token=" + AdminToken()).status, 400);

@@ -96,6 +96,7 @@ export async function call(method, path, { params, body, etag, signal } = {}) {
 export const get = (path, params, opts) => call('GET', path, { ...opts, params });
 export const post = (path, body, opts) => call('POST', path, { ...opts, body });
 export const patch = (path, body, opts) => call('PATCH', path, { ...opts, body });
+export const del = (path, opts) => call('DELETE', path, opts);
 
 export function requestId() {
   return crypto.randomUUID();

@@ -116,3 +116,46 @@ export function conflictNotice(onRetry) {
     button,
   );
 }
+
+// Runs `attempt(etag)` for a form's save or delete. A field violation goes to its field; ABORTED
+// (someone else saved first) puts the conflict notice in the form's `.conflict-slot`, keeping
+// what the user typed, and "Reload and retry" runs the same attempt with the etag `reload()`
+// returns. `attempt` resolves true once the change is made.
+export async function attemptKeepingEdits(form, etag, attempt, reload) {
+  clearErrors(form);
+  const slot = form.querySelector('.conflict-slot');
+  try {
+    return await attempt(etag);
+  } catch (err) {
+    if (!err.conflict || !slot) {
+      showErrors(form, err);
+      return false;
+    }
+    replace(
+      slot,
+      conflictNotice(async (button) => {
+        button.disabled = true;
+        try {
+          const latest = await reload();
+          replace(slot);
+          await attemptKeepingEdits(form, latest, attempt, reload);
+        } catch (e2) {
+          showErrors(form, e2);
+        }
+      }),
+    );
+    slot.querySelector('.conflict .primary').focus();
+    return false;
+  }
+}
+
+// The FieldMask paths and JSON body of what the user changed in `form`, compared with `item`
+// (the version the form was opened on). `fields` are [mask path, JSON name] pairs; a field the
+// form does not hold is left out.
+export function changedFields(form, item, fields) {
+  const v = formValues(form);
+  const changed = fields.filter(([path, json]) => path in v && v[path] !== (item[json] ?? ''));
+  const body = { name: item.name };
+  for (const [path, json] of changed) body[json] = v[path];
+  return { body, paths: changed.map(([path]) => path) };
+}

@@ -1,6 +1,6 @@
 // The calls the console makes, one line each, by the routes of the protos' google.api.http
 // annotations (AIP-127). Names are full resource names ("accounts/0190..."), as the API gives.
-import { get, patch, post, requestId } from './api.js';
+import { del, get, patch, post, requestId } from './api.js';
 
 const mask = (fields) => fields.join(',');
 
@@ -12,9 +12,14 @@ export const accounts = {
     patch(account.name, account, { params: { update_mask: mask(fields) }, etag }),
   batchGet: (names) => get('accounts:batchGet', { names }),
   tree: (name) => get(`${name}:tree`, { max_depth: 4 }),
-  team: (name) => get(`${name}/teamMembers`, { page_size: 100 }),
-  needs: (name) => get(`${name}/needs`, { page_size: 100 }),
   keyContacts: (name) => get(`${name}/keyContacts`),
+  // Team members and needs: `collection` is "teamMembers" or "needs".
+  children: (name, collection) => get(`${name}/${collection}`, { page_size: 100 }),
+  createChild: (name, collection, body) =>
+    post(`${name}/${collection}`, body, { params: { request_id: requestId() } }),
+  updateChild: (body, fields, etag) =>
+    patch(body.name, body, { params: { update_mask: mask(fields) }, etag }),
+  deleteChild: (name, etag) => del(name, { etag }),
   tradingTerms: (name) => get(`${name}/tradingTerms`, { page_size: 50 }),
 };
 

@@ -1,13 +1,15 @@
-// One account: profile (editable, etag-guarded), hierarchy, team, needs, key contacts (and adding
-// one), recent interactions, follow-ups due, open cases with their SLA clocks, trading terms and
+// One account: profile (editable, etag-guarded), hierarchy, team and needs (editable,
+// account_children.js), key contacts (and adding one), recent interactions, follow-ups due, open cases with their SLA clocks, trading terms and
 // recent sales. Each section loads on its own; account, contact and case events refresh theirs.
 import { h, replace } from '../lib/dom.js';
 import { idOf } from '../lib/api.js';
 import { formatDate, formatDateTime, formatDuration, formatMoney, t, tEnum } from '../lib/i18n.js';
-import { clearErrors, conflictNotice, enumOptions, field, formBanner, formValues, showErrors } from '../lib/forms.js';
+import { attemptKeepingEdits, changedFields, clearErrors, enumOptions, field, formBanner, formValues, showErrors } from '../lib/forms.js';
 import { accounts, cases, contacts, pricing } from '../lib/resources.js';
 import { subscribe } from '../lib/live.js';
 import { LIFECYCLE, TIERS } from './accounts.js';
+import { childEditor } from './account_children.js';
+import { caseFromEvent } from './cases.js';
 import { empty, section, slaBadge, table } from './common.js';
 
 const EDITABLE = [
@@ -108,45 +110,25 @@ export function renderAccount(main, name) {
     );
     // The fields the user changed, compared with the version the form was opened on; a retry
     // after a conflict sends the same edits over the newer version.
-    const edits = () => {
-      const v = formValues(form);
-      const changed = EDITABLE.filter(([path, json]) => (v[path] ?? '') !== (a[json] ?? ''));
-      const body = { name: a.name };
-      for (const [path, json] of changed) body[json] = v[path];
-      return { body, paths: changed.map(([path]) => path) };
-    };
+    const fields = EDITABLE;
     async function save(etag) {
-      clearErrors(form);
-      const { body, paths } = edits();
+      const { body, paths } = changedFields(form, a, fields);
       if (paths.length === 0) {
         replace(profile.body, profileView(account));
         return;
       }
-      try {
-        account = await accounts.update(body, paths, etag);
-        replace(profile.body, profileView(account));
-        replace(title, account.displayName);
-        replace(announcer, t('common.saved'));
-      } catch (err) {
-        if (err.conflict) {
-          replace(
-            form.querySelector('.conflict-slot'),
-            conflictNotice(async (button) => {
-              button.disabled = true;
-              try {
-                const latest = await accounts.get(name);
-                replace(form.querySelector('.conflict-slot'));
-                await save(latest.etag);
-              } catch (e2) {
-                showErrors(form, e2);
-              }
-            }),
-          );
-          form.querySelector('.conflict .primary').focus();
-        } else {
-          showErrors(form, err);
-        }
-      }
+      await attemptKeepingEdits(
+        form,
+        etag,
+        async (current) => {
+          account = await accounts.update(body, paths, current);
+          replace(profile.body, profileView(account));
+          replace(title, account.displayName);
+          replace(announcer, t('common.saved'));
+          return true;
+        },
+        async () => (await accounts.get(name)).etag,
+      );
     }
     return form;
   }
@@ -181,26 +163,8 @@ export function renderAccount(main, name) {
           ];
         },
       ),
-    team: () =>
-      team.load(
-        () => accounts.team(name),
-        (data) => {
-          const list = (data.teamMembers ?? []).filter((m) => m.active !== false);
-          return list.length
-            ? table([t('team.member'), t('team.role'), t('team.since')], list.map((m) => h('tr', {}, h('td', {}, m.member), h('td', {}, tEnum(m.role, 'TEAM_ROLE_')), h('td', {}, m.startDate ?? ''))))
-            : empty();
-        },
-      ),
-    needs: () =>
-      needs.load(
-        () => accounts.needs(name),
-        (data) => {
-          const list = data.needs ?? [];
-          return list.length
-            ? table([t('need.title'), t('need.priority'), t('need.status'), t('need.due')], list.map((n) => h('tr', {}, h('td', {}, n.title), h('td', {}, tEnum(n.priority, 'NEED_PRIORITY_')), h('td', {}, tEnum(n.status, 'NEED_STATUS_')), h('td', {}, n.dueDate ?? ''))))
-            : empty();
-        },
-      ),
+    team: childEditor('team', team, name, (text) => replace(announcer, text)),
+    needs: childEditor('needs', needs, name, (text) => replace(announcer, text)),
     keyContacts: () =>
       keyContacts.load(
         () => accounts.keyContacts(name),
@@ -347,23 +311,28 @@ export function renderAccount(main, name) {
     else if (key !== 'followUps') load();
   }
 
+  // Roles other than admin and integration are sent notifications (type and subject, no
+  // payload): every section re-reads what it shows, so the same code serves both.
   const stops = [
     subscribe('account', { subjectPrefix: name }, (ev) => {
       if (ev.subject === name && !profile.body.querySelector('form')) {
         loadProfile();
         replace(announcer, t('live.accountChanged'));
-      } else if (ev.type?.includes('TeamMember')) loaders.team();
-      else if (ev.type?.includes('Need')) loaders.needs();
+      } else if (ev.type?.includes('TeamMember')) loaders.team({ live: true });
+      else if (ev.type?.includes('Need')) loaders.needs({ live: true });
     }),
     subscribe('contact', { typePrefix: 'accord.contact.v1.' }, (ev) => {
-      if (contactNames.some((c) => ev.subject?.startsWith(c)) || ev.payload?.account === name) {
-        loaders.keyContacts();
-        loaders.interactions();
-        replace(announcer, t('live.contactChanged'));
-      }
+      // A relation of a contact not shown yet names no account without its payload: the list is
+      // read again, quietly.
+      const known = contactNames.some((c) => ev.subject?.startsWith(c));
+      const relation = ev.type?.includes('Relation') && (ev.payload ? ev.payload.account === name : true);
+      if (!known && !relation) return;
+      loaders.keyContacts();
+      loaders.interactions();
+      if (known || ev.payload) replace(announcer, t('live.contactChanged'));
     }),
-    subscribe('service-quality', { typePrefix: 'accord.quality.v1.' }, (ev) => {
-      const c = ev.payload?.case ?? ev.payload;
+    subscribe('service-quality', { typePrefix: 'accord.quality.v1.' }, async (ev) => {
+      const c = await caseFromEvent(ev);
       if (c?.account === name) loaders.cases();
     }),
   ];

@@ -12,16 +12,35 @@ import { empty, section, slaBadge, table } from './common.js';
 
 const OPEN_FILTER = 'NOT status = RESOLVED AND NOT status = CLOSED';
 
-// A SlaWarning / SlaBreached event carries {case, target, kind}; other case events the case.
-function caseOf(envelope) {
-  const p = envelope.payload ?? {};
-  return p.case ?? (p.name?.startsWith('cases/') ? p : null);
+// Whole events (admin, integration) carry the case: a SlaWarning / SlaBreached one {case, target,
+// kind}, the others the case itself. Every other role is sent notifications (type and subject
+// only) and reads the case through GetCase, which applies its access rule; null when the event
+// is not about a case the caller may read.
+export async function caseFromEvent(envelope) {
+  const p = envelope.payload;
+  if (p) return p.case ?? (p.name?.startsWith('cases/') ? p : null);
+  if (!/^cases\/[^/]+$/.test(envelope.subject ?? '')) return null;
+  try {
+    return await cases.get(envelope.subject);
+  } catch {
+    return null;
+  }
+}
+
+const SLA_KIND = { 'accord.quality.v1.SlaWarning': 'warning', 'accord.quality.v1.SlaBreached': 'breach' };
+
+// The kind of an SLA event ('warning', 'breach') or null, from its type: notifications have no
+// payload.
+function slaKind(envelope) {
+  return SLA_KIND[envelope.type] ?? null;
 }
 
 function slaText(envelope) {
-  const p = envelope.payload ?? {};
-  if (!p.kind) return null;
-  return t(p.kind === 'breach' ? 'case.breachArrived' : 'case.warningArrived', { target: t(`case.target.${p.target}`) });
+  const kind = slaKind(envelope);
+  if (!kind) return null;
+  const target = envelope.payload?.target;
+  if (!target) return t(kind === 'breach' ? 'case.breachArrivedAny' : 'case.warningArrivedAny');
+  return t(kind === 'breach' ? 'case.breachArrived' : 'case.warningArrived', { target: t(`case.target.${target}`) });
 }
 
 // Account display names for the queue, fetched once per page view in one BatchGetAccounts.
@@ -85,8 +104,8 @@ export function renderCases(main) {
   load();
   // Times to breach move on, and roles without the event stream see changes this way too.
   const refresh = setInterval(load, 30000);
-  const stop = subscribe('service-quality', { typePrefix: 'accord.quality.v1.' }, (ev) => {
-    const c = caseOf(ev);
+  const stop = subscribe('service-quality', { typePrefix: 'accord.quality.v1.' }, async (ev) => {
+    const c = await caseFromEvent(ev);
     if (!c) return;
     const open = !['CASE_STATUS_RESOLVED', 'CASE_STATUS_CLOSED'].includes(c.status);
     list = list.filter((x) => x.name !== c.name);
@@ -166,10 +185,11 @@ export function renderCase(main, name) {
   load();
   return subscribe('service-quality', { subjectPrefix: name }, (ev) => {
     if (ev.subject !== name) return;
-    const c = caseOf(ev);
     const text = slaText(ev);
-    if (text) replace(alert, h('p', { class: `notice ${ev.payload.kind === 'breach' ? 'error' : 'warning'}` }, text));
+    if (text) replace(alert, h('p', { class: `notice ${slaKind(ev) === 'breach' ? 'error' : 'warning'}` }, text));
+    const c = ev.payload?.case ?? null;
     if (c) replace(clock.body, drawClock(c));
+    // load() reads the case again, which also draws the clock of a notification's case.
     load();
   });
 }

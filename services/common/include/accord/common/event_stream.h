@@ -144,11 +144,19 @@ class EventServiceImpl final : public accord::events::v1::EventService::Callback
                    EventServiceOptions options = {});
   ~EventServiceImpl() override;
 
-  // Registered with its role rule, integration or admin, by GrpcServer::Start.
+  // Registered with its role rule by GrpcServer::Start: every known role may subscribe, but only
+  // integration and admin (the consumers that derive data from events) receive whole events.
+  // Every other role receives notifications: the envelope's id, type, source, subject,
+  // aggregate_version and time, without payload, actor, trace id or changed fields. A
+  // notification tells that a named resource changed, never what it now holds; a console reads
+  // the resource again through its Get, which applies the service's access rule for the caller.
   static constexpr std::string_view kSubscribeMethod = "accord.events.v1.EventService/Subscribe";
-  static MethodAccess SubscribeAccess() {
-    return MethodAccess::Only({Role::kIntegration, Role::kAdmin});
+  static MethodAccess SubscribeAccess() { return MethodAccess::AnyRole(); }
+  static bool ReceivesWholeEvents(const Principal& principal) {
+    return principal.HasAny({Role::kIntegration, Role::kAdmin});
   }
+  // What a subscriber without ReceivesWholeEvents gets of `envelope`.
+  static v1::EventEnvelope Notification(const v1::EventEnvelope& envelope);
 
   grpc::ServerWriteReactor<accord::events::v1::SubscribeResponse>* Subscribe(
       grpc::CallbackServerContext* context,
