@@ -17,11 +17,20 @@ function modelOf(object) {
   }
 }
 
+// kustomize's secretGenerator folds a long base64 value into lines; the API server decodes it as
+// Go's base64 does, ignoring line breaks, but the schema's "byte" format does not.
+function withoutLineBreaksInSecretData(object) {
+  if (object.kind !== "Secret" || !isObject(object.data)) return object;
+  const data = Object.fromEntries(Object.entries(object.data).map(([k, v]) => [k, typeof v === "string" ? v.replace(/[\r\n]/g, "") : v]));
+  return { ...object, data };
+}
+
 const isObject = (value) => value !== null && typeof value === "object";
 
 // Validates `object`; returns the list of problems (empty when it is valid and has no unknown
 // field).
-export function validateStrict(object) {
+export function validateStrict(input) {
+  const object = withoutLineBreaksInSecretData(input);
   const Model = modelOf(object);
   if (!Model) return [`no schema for ${object.apiVersion} ${object.kind}`];
   // Per plain object: the keys read, and whether its keys were enumerated (a map).

@@ -74,3 +74,10 @@ test("ConfigMap data and Secret stringData are maps", () => {
   const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: { key: "v" }, typ: "Opaque" };
   assert.deepEqual(validateStrict(secret), ["unknown field typ"]);
 });
+
+test("Secret data folded into lines (kustomize's secretGenerator) is base64 still; anything else is not", () => {
+  const folded = { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { token: "ZXlKaGJH\nY2lPaUpJ\n" } };
+  assert.deepEqual(validateStrict(folded), []);
+  const notBase64 = { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { token: "not base64!" } };
+  assert.match(validateStrict(notBase64).join(), /byte/);
+});
