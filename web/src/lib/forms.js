@@ -120,7 +120,8 @@ export function conflictNotice(onRetry) {
 // Runs `attempt(etag)` for a form's save or delete. A field violation goes to its field; ABORTED
 // (someone else saved first) puts the conflict notice in the form's `.conflict-slot`, keeping
 // what the user typed, and "Reload and retry" runs the same attempt with the etag `reload()`
-// returns. `attempt` resolves true once the change is made.
+// returns. `attempt` finishes its own success (redraws, announces) and resolves true, so that a
+// retry's success is finished too.
 export async function attemptKeepingEdits(form, etag, attempt, reload) {
   clearErrors(form);
   const slot = form.querySelector('.conflict-slot');

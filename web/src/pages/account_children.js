@@ -19,7 +19,6 @@ const KINDS = {
     label: (m) => m.member,
     headers: () => [t('team.member'), t('team.role'), t('team.since'), t('team.until')],
     cells: (m) => [m.member, tEnum(m.role, 'TEAM_ROLE_'), m.startDate ?? '', m.endDate ?? ''],
-    visible: (m) => m.active !== false || Boolean(m.startDate && m.startDate > new Date().toISOString().slice(0, 10)),
     // [mask path, JSON name]: what UpdateTeamMember may change.
     updatable: [
       ['role', 'role'],
@@ -41,7 +40,6 @@ const KINDS = {
     label: (n) => n.title,
     headers: () => [t('need.title'), t('need.priority'), t('need.status'), t('need.due')],
     cells: (n) => [n.title, tEnum(n.priority, 'NEED_PRIORITY_'), tEnum(n.status, 'NEED_STATUS_'), n.dueDate ?? ''],
-    visible: () => true,
     updatable: [
       ['title', 'title'],
       ['description', 'description'],
@@ -79,7 +77,7 @@ export function childEditor(kindName, sec, accountName, announce) {
 
   function load({ live = false } = {}) {
     if (live && busy()) return Promise.resolve();
-    return sec.load(() => accounts.children(accountName, kind.collection), (data) => listView((data[kind.listKey] ?? []).filter(kind.visible)));
+    return sec.load(() => accounts.children(accountName, kind.collection), (data) => listView(data[kind.listKey] ?? []));
   }
 
   function listView(list) {
@@ -148,19 +146,34 @@ export function childEditor(kindName, sec, accountName, announce) {
       etag = (await accounts.get(item.name)).etag;
       return etag;
     };
+    // Each attempt finishes its own success, so a retry after a conflict does too.
     async function save() {
       const { body, paths } = changedFields(form, item, kind.updatable);
       if (paths.length === 0) return load();
-      const done = await attemptKeepingEdits(form, etag, (current) => accounts.updateChild(body, paths, current).then(() => true), reload);
-      if (!done) return undefined;
-      announce(t('common.saved'));
-      return load();
+      return attemptKeepingEdits(
+        form,
+        etag,
+        async (current) => {
+          await accounts.updateChild(body, paths, current);
+          announce(t('common.saved'));
+          await load();
+          return true;
+        },
+        reload,
+      );
     }
     async function remove() {
-      const done = await attemptKeepingEdits(form, etag, (current) => accounts.deleteChild(item.name, current).then(() => true), reload);
-      if (!done) return undefined;
-      announce(t(kind.titles.removed, { name: kind.label(item) }));
-      return load();
+      return attemptKeepingEdits(
+        form,
+        etag,
+        async (current) => {
+          await accounts.deleteChild(item.name, current);
+          announce(t(kind.titles.removed, { name: kind.label(item) }));
+          await load();
+          return true;
+        },
+        reload,
+      );
     }
     replace(sec.body, form);
     form.querySelector('h3').focus();
