@@ -28,6 +28,7 @@
 #include "accord/contact/v1/contact.grpc.pb.h"
 #include "accord/pricing/v1/price_list.grpc.pb.h"
 #include "accord/quality/v1/case.grpc.pb.h"
+#include "accord/webhooks/v1/webhooks.grpc.pb.h"
 #include "support/servers.h"
 #include "support/service_harness.h"
 
@@ -187,6 +188,9 @@ TEST_P(DrainTest, SigtermUnderLoadFailsNoRetriedCallAndExitsWithinTheGracePeriod
       "ACCORD_CONTACT_PII_KEYS=drain:R8GRNZMuZ1gJqW6jpJZwrXpWUm/wUmTE+y29zCqFA+o=",
       "ACCORD_CONTACT_BLIND_INDEX_KEY=GVL8i21QYHsql0Rbb+rd76eURGhde6TLzHe45kont1k=",
       "ACCORD_ACCOUNT_ADDRESS=dns:///127.0.0.1:" + std::to_string(FreeLoopbackPort()),
+      // Webhooks' sealing key (throwaway), following only that absent account service.
+      "ACCORD_WEBHOOKS_SECRET_KEY=7V3SH9NNGzQNgjQchXF9dkCauKXVfinhHuDeKGn+g08=",
+      "ACCORD_WEBHOOKS_SOURCES=account",
   };
   pid_t migrate = Replica::Spawn(binary, {"migrate"}, env, log_path);
   int migrate_status = 0;
@@ -293,7 +297,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Target{"pricing-terms", "accord.pricing.v1.PriceListService",
                              ListCall(&pricing::v1::PriceListService::Stub::ListPriceLists)},
                       Target{"service-quality", "accord.quality.v1.CaseService",
-                             ListCall(&quality::v1::CaseService::Stub::ListCases)}),
+                             ListCall(&quality::v1::CaseService::Stub::ListCases)},
+                      Target{"webhooks", "accord.webhooks.v1.WebhookService",
+                             ListCall(&webhooks::v1::WebhookService::Stub::ListWebhooks)}),
     [](const ::testing::TestParamInfo<Target>& info) {
       std::string name = info.param.name;
       std::erase(name, '-');
