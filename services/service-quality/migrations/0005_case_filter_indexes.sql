@@ -1,0 +1,13 @@
+-- Indexes for the case filters at a million cases (docs/performance.md, "Lists at scale").
+-- Free text over descriptions (`"pallet collapsed"`) is ILIKE '%value%': pg_trgm's GIN index
+-- answers values of three characters or more, a value that matches nothing included (it scanned
+-- every case before).
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+CREATE INDEX cases_description_trgm ON cases USING gin (description gin_trgm_ops)
+  WITH (fastupdate = off);
+-- The queues: one agent's or one team's cases, a status (new, escalated) across everyone's, and
+-- one contact's cases; each was found by walking the ordering index past every other case.
+CREATE INDEX cases_by_assignee ON cases (assignee, status);
+CREATE INDEX cases_by_team ON cases (team, status);
+CREATE INDEX cases_by_status ON cases (status, create_time, id);
+CREATE INDEX cases_by_contact ON cases (contact) WHERE contact <> '';
