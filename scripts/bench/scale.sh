@@ -226,7 +226,7 @@ scale_extra_contacts() {
     "$SCALE_TOOL" "${args[@]}"
   result=$(psql_db -d accord -tA -c "SELECT count(*) FROM contact.call_list")
   printf '\nBuildCallList over the contacts labelled %s: %s contacts on the list in %s s (one call, with auto_explain on).\n' \
-    '`spring-campaign`' "$result" "$((SECONDS - start))" >>"$SCALE_DIR/report.md"
+    "\`spring-campaign\`" "$result" "$((SECONDS - start))" >>"$SCALE_DIR/report.md"
   say "scale: contacts: duplicates and call list done"
 }
 
