@@ -5,7 +5,7 @@
 # scale/<resource>.sql as a bulk load, analyzes them, and times every filter of
 # scale/<resource>.filters one call at a time: first pages and second pages from the client, and
 # the server's own latency histogram (accord_rpc_latency_seconds) for the first pages, with each
-# filter's plan from auto_explain. Cases also time the SLA sweeper's pass and the service report.
+# filter's plan from auto_explain (a second pass). Cases also time the SLA sweeper's pass and the service report.
 # Writes $BENCH_DIR/scale/report.md and plans-<resource>.txt. Another resource needs a seed, a
 # filter list and a line in scale_resource below; accord-bench-scale calls any service's List.
 #   BENCH_SCALE_ROWS (accounts, 1 000 000), BENCH_SCALE_CASES (1 000 000),
@@ -27,6 +27,7 @@ PG_LOG="$LOG_DIR/postgres.log"
 # List statement (as the plan names it) and its size.
 scale_resource() {  # RESOURCE
   R_REQUEST='{}'
+  # R_FROM: what the plans kept name (the List statement's table, and the extras' tables).
   case $1 in
     accounts)
       R_SERVICE=account R_SCHEMA=account R_TABLES="'accounts', 'external_ids', 'team_members'"
@@ -44,7 +45,7 @@ scale_resource() {  # RESOURCE
     contacts)
       R_SERVICE=contact R_SCHEMA=contact
       R_TABLES="'contacts', 'contact_lookup', 'account_relations'"
-      R_METHOD=accord.contact.v1.ContactService/ListContacts R_FROM='FROM contact\.contacts c'
+      R_METHOD=accord.contact.v1.ContactService/ListContacts R_FROM='FROM contact\.'
       R_ROWS=${BENCH_SCALE_CONTACTS:-5000000} ;;
     *) die "BENCH_SCALE: no resource $1 (accounts, cases, items, contacts)" ;;
   esac
@@ -78,41 +79,50 @@ scale_seed() {  # RESOURCE
   say "scale: $1 seeded and analyzed in ${SEED_SECONDS[$1]} s"
 }
 
-# auto_explain in every session of the services, off until a statement's plan is wanted.
+# Plans: auto_explain logs every statement's plan in sessions started while it is on (a running
+# session takes a changed setting only after its next statement, so the service is started again
+# for the plans rather than switched). Each call of the plan pass is preceded by a marker
+# statement naming it, and the plans are cut from the server log afterwards (extract_plans).
 psql_db -d accord -c "LOAD 'auto_explain'" \
   -c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
   -c "ALTER SYSTEM SET auto_explain.log_min_duration = -1" -c "SELECT pg_reload_conf()" >/dev/null
 set_explain() {  # -1 (off) or 0 (every statement)
   psql_db -d accord -c "ALTER SYSTEM SET auto_explain.log_min_duration = $1" \
     -c "SELECT pg_reload_conf()" >/dev/null
-  sleep 0.3
 }
-# Runs COMMAND... with auto_explain on and appends to FILE, under HEADING, the plans of the
-# statements matching FROM_REGEX that it caused.
-with_plans() {  # FILE HEADING FROM_REGEX COMMAND...
-  local file=$1 heading=$2 from=$3 offset
-  shift 3
-  offset=$(stat -c %s "$PG_LOG")
-  set_explain 0
+PLAN_MODE=0
+plan_marker() {  # HEADING
+  psql_db -d accord -tA -c "SELECT \$scale\$== $1\$scale\$" >/dev/null
+}
+# In the plan pass: the marker and COMMAND once. In the timed pass: nothing.
+with_plans() {  # HEADING COMMAND...
+  ((PLAN_MODE)) || return 0
+  local heading=$1
+  shift
+  plan_marker "$heading"
   "$@" >/dev/null || die "scale: $heading failed"
-  set_explain -1
-  # The server writes its log a moment later on a busy machine: wait until it has stopped growing.
+}
+# Appends to FILE the plans logged since OFFSET (bytes) of statements matching FROM_REGEX, each
+# under the heading of the marker before it.
+extract_plans() {  # FILE OFFSET FROM_REGEX
   local size=-1 waited=0
-  while ((waited < 30)) && [[ $(stat -c %s "$PG_LOG") != "$size" ]]; do
+  while ((waited < 50)) && [[ $(stat -c %s "$PG_LOG") != "$size" ]]; do
     size=$(stat -c %s "$PG_LOG")
     sleep 0.2
     waited=$((waited + 1))
   done
-  {
-    printf '== %s\n' "$heading"
-    tail -c +$((offset + 1)) "$PG_LOG" | awk -v from="$from" '
-      /duration: .* plan:/ { keep = 0; block = "" }
-      /duration: .* plan:/ { inplan = 1; block = $0 "\n"; next }
-      inplan && /^[ \t]/ { block = block $0 "\n"; if ($0 ~ from) keep = 1; next }
-      inplan { if (keep) printf "%s", block; inplan = 0; keep = 0 }
-      END { if (inplan && keep) printf "%s", block }'
-    printf '\n'
-  } >>"$file"
+  tail -c +$(($2 + 1)) "$PG_LOG" | awk -v from="$3" '
+    function flush() { if (inplan && keep) printf "%s", block; inplan = 0; keep = 0 }
+    /duration: .* plan:/ { flush(); inplan = 1; block = $0 "\n"; next }
+    inplan && /^[ \t]/ {
+      if (index($0, "Query Text: SELECT $scale$== ")) {
+        heading = $0; sub(/^.*\$scale\$== /, "", heading); sub(/\$scale\$.*$/, "", heading)
+        printf "\n== %s\n", heading; inplan = 0; next
+      }
+      block = block $0 "\n"; if ($0 ~ from) keep = 1; next
+    }
+    inplan { flush() }
+    END { flush() }' >>"$1"
 }
 
 # The METHOD's latency buckets, as "le count" lines (cumulative).
@@ -136,13 +146,17 @@ bucket_quantiles() {  # BEFORE_FILE AFTER_FILE
        }' "$1" "$2"
 }
 
-# Times METHOD with REQUEST (JSON) and the filter/order_by given, and prints its report row.
-time_call() {  # LABEL METHOD REQUEST FILTER ORDER_BY PLANS_FILE
-  local label=$1 method=$2 request=$3 filter=$4 order_by=$5 plans=$6 result s50 s99
+# Times METHOD with REQUEST (JSON) and the filter/order_by given, and prints its report row; in
+# the plan pass, calls it once after its marker.
+time_call() {  # LABEL METHOD REQUEST FILTER ORDER_BY
+  local label=$1 method=$2 request=$3 filter=$4 order_by=$5 result s50 s99
   local args=(--target="$SCALE_TARGET" --token="$SCALE_TOKEN" --method="$method"
     --request="$request" --filter="$filter" --order-by="$order_by")
-  with_plans "$plans" "$label: filter ${filter:-(none)}, order_by ${order_by:-(default)}" \
-    "$R_FROM" "$SCALE_TOOL" "${args[@]}" --calls=1 --warmup=0
+  if ((PLAN_MODE)); then
+    with_plans "$label: filter ${filter:-(none)}, order_by ${order_by:-(default)}" \
+      "$SCALE_TOOL" "${args[@]}" --calls=1 --warmup=0
+    return 0
+  fi
   method_buckets "$method" >"$SCALE_DIR/before"
   result=$("$SCALE_TOOL" "${args[@]}" --calls="$SCALE_CALLS") || die "scale: $label failed"
   method_buckets "$method" >"$SCALE_DIR/after"
@@ -208,48 +222,57 @@ scale_rows_contacts() {
 }
 
 # Contacts: FindDuplicateContacts for a contact entered twice, and a campaign's call list built
-# over the contacts labelled for it, each with its plans.
+# over the contacts labelled for it (timed once: it writes the list; in the plan pass it finds
+# them all listed already, over the same plan).
 # shellcheck disable=SC2317  # called by name (the loop below)
 scale_extra_contacts() {
-  local plans="$SCALE_DIR/plans-contacts.txt"
-  {
-    printf '\n### Duplicates and the call list\n\n%s\n' "$REPORT_HEADER"
-    R_FROM='FROM contact\.' time_call "FindDuplicateContacts of a contact entered twice" \
-      accord.contact.v1.ContactStewardshipService/FindDuplicateContacts \
-      '{"name": "contacts/00000000-0003-7000-8000-000000000064"}' "" "" "$plans"
-  } >>"$SCALE_DIR/report.md"
   local args=(--target="$SCALE_TARGET" --token="$SCALE_TOKEN" --calls=1 --warmup=0
     --method=accord.contact.v1.CampaignService/BuildCallList
     --request='{"campaign": "campaigns/00000000-0007-7000-8000-000000000001"}')
-  local start=$SECONDS result
-  with_plans "$plans" "BuildCallList: the campaign's labelled contacts" 'FROM contact\.contacts c' \
-    "$SCALE_TOOL" "${args[@]}"
-  result=$(psql_db -d accord -tA -c "SELECT count(*) FROM contact.call_list")
-  printf '\nBuildCallList over the contacts labelled %s: %s contacts on the list in %s s (one call, with auto_explain on).\n' \
-    "\`spring-campaign\`" "$result" "$((SECONDS - start))" >>"$SCALE_DIR/report.md"
+  if ((PLAN_MODE)); then
+    time_call "FindDuplicateContacts of a contact entered twice" \
+      accord.contact.v1.ContactStewardshipService/FindDuplicateContacts \
+      '{"name": "contacts/00000000-0003-7000-8000-000000000064"}' "" ""
+    with_plans "BuildCallList: the campaign's labelled contacts" "$SCALE_TOOL" "${args[@]}"
+    return 0
+  fi
+  local result listed
+  {
+    printf '\n### Duplicates and the call list\n\n%s\n' "$REPORT_HEADER"
+    time_call "FindDuplicateContacts of a contact entered twice" \
+      accord.contact.v1.ContactStewardshipService/FindDuplicateContacts \
+      '{"name": "contacts/00000000-0003-7000-8000-000000000064"}' "" ""
+  } >>"$SCALE_DIR/report.md"
+  result=$("$SCALE_TOOL" "${args[@]}") || die "scale: BuildCallList failed"
+  listed=$(psql_db -d accord -tA -c "SELECT count(*) FROM contact.call_list")
+  jq -r --arg listed "$listed" '"\nBuildCallList over the contacts labelled `spring-campaign`: " +
+    "\($listed) contacts on the list in \(.first.p50 / 1000 | round) ms (one call)."' \
+    <<<"$result" >>"$SCALE_DIR/report.md"
   say "scale: contacts: duplicates and call list done"
 }
 
 # Cases: the service report over a quarter (about 120 000 of the million cases) and the SLA
-# sweeper's pass over the 100 000 open ones (1 000 due), each with its plans.
+# sweeper's pass over the 100 000 open ones (1 000 due; the plan pass finds none left).
 # shellcheck disable=SC2317  # called by name (the loop below)
 scale_extra_cases() {
-  local plans="$SCALE_DIR/plans-cases.txt" result
+  [[ -x $SWEEP_TOOL ]] || die "$SWEEP_TOOL is not built"
+  local report=(accord.quality.v1.ReportService/GetServiceReport
+    '{"startTime": "2026-07-01T00:00:00Z", "endTime": "2026-10-01T00:00:00Z",
+      "groupBy": "REPORT_GROUP_BY_TEAM"}' "" "")
+  if ((PLAN_MODE)); then
+    time_call "GetServiceReport, 2026-07-01 to 2026-10-01, by team" "${report[@]}"
+    with_plans "SLA sweep: a pass with nothing due" "$SWEEP_TOOL" --pg-url="$PG_URL" --passes=1
+    return 0
+  fi
+  local result
   {
     printf '\n### Service report and SLA sweep\n\n%s\n' "$REPORT_HEADER"
-    time_call "GetServiceReport, 2026-07-01 to 2026-10-01, by team" \
-      accord.quality.v1.ReportService/GetServiceReport \
-      '{"startTime": "2026-07-01T00:00:00Z", "endTime": "2026-10-01T00:00:00Z",
-        "groupBy": "REPORT_GROUP_BY_TEAM"}' "" "" "$plans"
+    time_call "GetServiceReport, 2026-07-01 to 2026-10-01, by team" "${report[@]}"
   } >>"$SCALE_DIR/report.md"
-  [[ -x $SWEEP_TOOL ]] || die "$SWEEP_TOOL is not built"
   result=$("$SWEEP_TOOL" --pg-url="$PG_URL" --passes=2) || die "scale: sweep failed"
   jq -r '"\nSLA sweep, a pass with the due cases and then one with none left (ms, cases changed): " +
     ([.passes[] | "\(.ms * 100 | round / 100) ms, \(.cases)"] | join("; ")) + "."' <<<"$result" \
     >>"$SCALE_DIR/report.md"
-  with_plans "$plans" "SLA sweep: a pass with nothing due" \
-    'FROM service_quality\.cases c WHERE c\.(sla_next_check|status)' \
-    "$SWEEP_TOOL" --pg-url="$PG_URL" --passes=1
   say "scale: cases: report and sweep done"
 }
 
@@ -268,25 +291,33 @@ for resource in "${scale_list[@]}"; do
   scale_resource "$resource"
   scale_start
   scale_seed "$resource"
-  scale_launch
-  plans="$SCALE_DIR/plans-$resource.txt"
-  : >"$plans"
   {
     printf '\n## %s: %s at %s rows (seeded and analyzed in %s s)\n\n' "$resource" \
       "${R_METHOD#*/}" "$R_ROWS" "${SEED_SECONDS[$resource]}"
     printf '%s\n' "$REPORT_HEADER"
   } >>"$SCALE_DIR/report.md"
-  while IFS= read -r line; do
-    [[ -z $line || $line == \#* ]] && continue
-    # Tabs are IFS whitespace to read, which would merge an empty filter's two tabs: split by hand.
-    label=${line%%$'\t'*} rest=${line#*$'\t'}
-    filter=${rest%%$'\t'*} order_by=${rest#*$'\t'}
-    time_call "$label" "$R_METHOD" "$R_REQUEST" "$filter" "$order_by" "$plans" \
-      >>"$SCALE_DIR/report.md"
-    say "scale: $resource: $label done"
-  done <"$ROOT/scripts/bench/scale/$resource.filters"
-  if declare -F "scale_extra_$resource" >/dev/null; then "scale_extra_$resource"; fi
-  stop_named "$R_SERVICE"
+  # The timed pass, then the plan pass (the service started again with auto_explain on).
+  for PLAN_MODE in 0 1; do
+    if ((PLAN_MODE)); then
+      set_explain 0
+      plans_offset=$(stat -c %s "$PG_LOG")
+    fi
+    scale_launch
+    while IFS= read -r line; do
+      [[ -z $line || $line == \#* ]] && continue
+      # Tabs are IFS whitespace to read, which would merge an empty filter's two tabs: split by
+      # hand.
+      label=${line%%$'\t'*} rest=${line#*$'\t'}
+      filter=${rest%%$'\t'*} order_by=${rest#*$'\t'}
+      time_call "$label" "$R_METHOD" "$R_REQUEST" "$filter" "$order_by" >>"$SCALE_DIR/report.md"
+      ((PLAN_MODE)) || say "scale: $resource: $label done"
+    done <"$ROOT/scripts/bench/scale/$resource.filters"
+    if declare -F "scale_extra_$resource" >/dev/null; then "scale_extra_$resource"; fi
+    stop_named "$R_SERVICE"
+  done
+  set_explain -1
+  extract_plans "$SCALE_DIR/plans-$resource.txt" "$plans_offset" "$R_FROM"
+  say "scale: $resource: plans taken"
 done
 psql_db -d accord -c "ALTER SYSTEM RESET session_preload_libraries" \
   -c "ALTER SYSTEM RESET auto_explain.log_min_duration" -c "SELECT pg_reload_conf()" >/dev/null

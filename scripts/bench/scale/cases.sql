@@ -16,10 +16,10 @@ FROM generate_series(1, :n) AS i;
 
 CREATE TEMP TABLE c AS
 SELECT ('00000000-0002-7000-8000-' || lpad(to_hex(s.i), 12, '0'))::uuid AS id,
-       'accounts/00000000-0001-7000-8000-' || lpad(to_hex(1 + (s.i * 7919) % 20000), 12, '0')
+       'accounts/00000000-0001-7000-8000-' || lpad(to_hex(1 + (s.i::bigint * 7919) % 20000), 12, '0')
          AS account,
        CASE WHEN s.r1 < 0.7 THEN 'contacts/00000000-0003-7000-8000-' ||
-                                 lpad(to_hex(1 + (s.i * 104729) % 100000), 12, '0')
+                                 lpad(to_hex(1 + (s.i::bigint * 104729) % 100000), 12, '0')
             ELSE '' END AS contact,
        CASE WHEN s.r2 < 0.5 THEN 1 WHEN s.r2 < 0.85 THEN 2 ELSE 9 END AS channel,
        CASE WHEN s.r3 < 0.3 THEN 1 WHEN s.r3 < 0.7 THEN 2 WHEN s.r3 < 0.95 THEN 3 ELSE 4 END AS kind,
