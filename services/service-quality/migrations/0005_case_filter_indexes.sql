@@ -5,9 +5,14 @@
 CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 CREATE INDEX cases_description_trgm ON cases USING gin (description gin_trgm_ops)
   WITH (fastupdate = off);
--- The queues: one agent's or one team's cases, a status (new, escalated) across everyone's, and
--- one contact's cases; each was found by walking the ordering index past every other case.
-CREATE INDEX cases_by_assignee ON cases (assignee, status);
-CREATE INDEX cases_by_team ON cases (team, status);
+-- The queues, read in the page's order (oldest first, the default): one agent's or one team's
+-- cases, by status or not, and a status across everyone's (new, escalated); each was found by
+-- walking the ordering index past every other case, which for the recent, open ones is nearly
+-- all of them (the unassigned new cases took a second).
+CREATE INDEX cases_by_assignee ON cases (assignee, status, create_time, id);
+CREATE INDEX cases_by_team ON cases (team, status, create_time, id);
 CREATE INDEX cases_by_status ON cases (status, create_time, id);
+-- A status by priority (the escalated queue, most urgent first).
+CREATE INDEX cases_by_status_priority ON cases (status, priority, id);
+-- One contact's cases.
 CREATE INDEX cases_by_contact ON cases (contact) WHERE contact <> '';
