@@ -12,7 +12,9 @@ CREATE INDEX cases_description_trgm ON cases USING gin (description gin_trgm_ops
 CREATE INDEX cases_by_assignee ON cases (assignee, status, create_time, id);
 CREATE INDEX cases_by_team ON cases (team, status, create_time, id);
 CREATE INDEX cases_by_status ON cases (status, create_time, id);
--- A status by priority (the escalated queue, most urgent first).
+-- A status's and an agent's cases by priority (the escalated queue, an agent's work, most urgent
+-- first): the agent's 5 000 cases were found by walking the priority index (250 ms).
 CREATE INDEX cases_by_status_priority ON cases (status, priority, id);
+CREATE INDEX cases_by_assignee_priority ON cases (assignee, priority, id);
 -- One contact's cases.
 CREATE INDEX cases_by_contact ON cases (contact) WHERE contact <> '';
