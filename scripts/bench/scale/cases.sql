@@ -83,4 +83,6 @@ SELECT c.id, c.account, c.contact, c.channel, c.kind, c.category, c.status, c.pr
        CASE WHEN c.status IN (6, 7) THEN (c.r3 * 691200)::bigint END,
        CASE WHEN c.status IN (6, 7) THEN c.r3 < 0.62 END,
        c.status IN (6, 7)
-FROM c;
+FROM c
+-- In the order they were opened, as a live table has them (a quarter's cases on a quarter's pages).
+ORDER BY c.create_time;
