@@ -1,59 +1,133 @@
 # shellcheck shell=bash
 # scripts/bench.sh --scale, sourced by bench.sh once PostgreSQL and Redis are up and the account
-# schema is migrated (it uses bench.sh's say/die/psql_db/launch). Seeds BENCH_SCALE_ROWS accounts
-# (default 1 000 000) from scale/accounts.sql, analyzes them, starts the account service and
-# times every filter of scale/accounts.filters one call at a time: first pages and second pages
-# from the client, and the server's own latency histogram (accord_rpc_latency_seconds) for the
-# first pages, with each filter's plan from auto_explain. Writes $BENCH_DIR/scale/report.md and
-# plans.txt. Another resource (contacts, cases, price-list items) gets the same treatment with
-# a <resource>.sql seed and a <resource>.filters list beside these, and a client for its List.
+# schema is migrated (it uses bench.sh's say/die/psql_db/launch/service_env). For each resource of
+# BENCH_SCALE (default accounts,cases,items): migrates and starts its service, seeds its rows from
+# scale/<resource>.sql as a bulk load, analyzes them, and times every filter of
+# scale/<resource>.filters one call at a time: first pages and second pages from the client, and
+# the server's own latency histogram (accord_rpc_latency_seconds) for the first pages, with each
+# filter's plan from auto_explain (a second pass). Cases also time the SLA sweeper's pass and the service report.
+# Writes $BENCH_DIR/scale/report.md and plans-<resource>.txt. Another resource needs a seed, a
+# filter list and a line in scale_resource below; accord-bench-scale calls any service's List.
+#   BENCH_SCALE_ROWS (accounts, 1 000 000), BENCH_SCALE_CASES (1 000 000),
+#   BENCH_SCALE_ITEMS (1 000 000), BENCH_SCALE_CONTACTS (5 000 000; in BENCH_SCALE only when
+#   named: contacts), BENCH_SCALE_CALLS (calls per page, 20)
 SCALE_DIR="$BENCH_DIR/scale"
-SCALE_ROWS=${BENCH_SCALE_ROWS:-1000000}
+SCALE_RESOURCES=${BENCH_SCALE:-accounts,cases,items}
 SCALE_CALLS=${BENCH_SCALE_CALLS:-20}
 SCALE_TOOL="$BUILD_DIR/services/bench/accord-bench-scale"
+SWEEP_TOOL="$BUILD_DIR/services/bench/accord-bench-sweep"
 [[ -x $SCALE_TOOL ]] || die "$SCALE_TOOL is not built"
 rm -rf -- "$SCALE_DIR"
 mkdir -p "$SCALE_DIR"
+SCALE_TOKEN=$(env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev \
+  ACCORD_JWT_AUDIENCE=accord "$ACCORDCTL" token --role admin --subject bench --ttl 2h)
+PG_LOG="$LOG_DIR/postgres.log"
 
-say "scale: seeding $SCALE_ROWS accounts (a few minutes per million)"
-seed_start=$SECONDS
+# The resource's service, schema, seeded tables, List method and its request, the table of its
+# List statement (as the plan names it) and its size.
+scale_resource() {  # RESOURCE
+  R_REQUEST='{}'
+  # R_FROM: what the plans kept name (the List statement's table, and the extras' tables).
+  case $1 in
+    accounts)
+      R_SERVICE=account R_SCHEMA=account R_TABLES="'accounts', 'external_ids', 'team_members'"
+      R_METHOD=accord.account.v1.AccountService/ListAccounts R_FROM='FROM account\.accounts a'
+      R_ROWS=${BENCH_SCALE_ROWS:-1000000} ;;
+    cases)
+      R_SERVICE=service-quality R_SCHEMA=service_quality R_TABLES="'cases'"
+      R_METHOD=accord.quality.v1.CaseService/ListCases R_FROM='FROM service_quality\.cases c'
+      R_ROWS=${BENCH_SCALE_CASES:-1000000} ;;
+    items)
+      R_SERVICE=pricing-terms R_SCHEMA=pricing_terms R_TABLES="'price_list_items'"
+      R_METHOD=accord.pricing.v1.PriceListService/ListPriceListItems
+      R_REQUEST='{"parent": "priceLists/00000000-0004-7000-8000-000000000001"}'
+      R_FROM='FROM pricing_terms\.price_list_items r' R_ROWS=${BENCH_SCALE_ITEMS:-1000000} ;;
+    contacts)
+      R_SERVICE=contact R_SCHEMA=contact
+      R_TABLES="'contacts', 'contact_lookup', 'account_relations'"
+      R_METHOD=accord.contact.v1.ContactService/ListContacts R_FROM='FROM contact\.'
+      R_ROWS=${BENCH_SCALE_CONTACTS:-5000000} ;;
+    *) die "BENCH_SCALE: no resource $1 (accounts, cases, items, contacts)" ;;
+  esac
+  R_BIN="$BUILD_DIR/services/$R_SERVICE/accord-$R_SERVICE"
+  [[ -x $R_BIN ]] || die "$R_BIN is not built"
+}
+
 # A bulk load: the secondary indexes are dropped and built again afterwards (one sorted build each
 # instead of a million insertions into every GIN index); constraints' indexes stay.
-SEEDED_TABLES="'accounts', 'external_ids', 'team_members'"
-psql_db -d accord -tA -c "SELECT indexdef || ';' FROM pg_indexes i WHERE schemaname = 'account'
-  AND tablename IN ($SEEDED_TABLES) AND NOT EXISTS (SELECT 1 FROM pg_constraint c
-  WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)" >"$SCALE_DIR/indexes.sql"
-psql_db -d accord -tA -c "SELECT 'DROP INDEX account.' || quote_ident(indexname) || ';' FROM pg_indexes i
-  WHERE schemaname = 'account' AND tablename IN ($SEEDED_TABLES) AND NOT EXISTS (SELECT 1
-  FROM pg_constraint c WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)" |
-  psql_db -d accord >/dev/null
-psql_db -d accord -v n="$SCALE_ROWS" -f "$ROOT/scripts/bench/scale/accounts.sql" >/dev/null
-say "scale: rows in after $((SECONDS - seed_start)) s; building $(wc -l <"$SCALE_DIR/indexes.sql") indexes"
-{ echo "SET maintenance_work_mem = '512MB';"; cat "$SCALE_DIR/indexes.sql"; } | psql_db -d accord >/dev/null
-psql_db -d accord -c "VACUUM (ANALYZE) account.accounts" -c "VACUUM (ANALYZE) account.external_ids" \
-  -c "VACUUM (ANALYZE) account.team_members" >/dev/null
-say "scale: seeded and analyzed in $((SECONDS - seed_start)) s"
+scale_seed() {  # RESOURCE
+  local seed_start=$SECONDS secondary="FROM pg_indexes i WHERE schemaname = '$R_SCHEMA'
+    AND tablename IN ($R_TABLES) AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+    WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)"
+  say "scale: seeding $R_ROWS $1"
+  psql_db -d accord -tA -c "SELECT indexdef || ';' $secondary" >"$SCALE_DIR/indexes-$1.sql"
+  psql_db -d accord -tA -c "SELECT 'DROP INDEX $R_SCHEMA.' || quote_ident(indexname) || ';'
+    $secondary" | psql_db -d accord >/dev/null
+  if declare -F "scale_rows_$1" >/dev/null; then
+    "scale_rows_$1"
+  else
+    psql_db -d accord -v n="$R_ROWS" -f "$ROOT/scripts/bench/scale/$1.sql" >/dev/null
+  fi
+  say "scale: rows in after $((SECONDS - seed_start)) s; building $(wc -l <"$SCALE_DIR/indexes-$1.sql") indexes"
+  { echo "SET maintenance_work_mem = '512MB';"; cat "$SCALE_DIR/indexes-$1.sql"; } |
+    psql_db -d accord >/dev/null
+  local table
+  for table in ${R_TABLES//[\',]/ }; do
+    psql_db -d accord -c "VACUUM (ANALYZE) $R_SCHEMA.$table" >/dev/null
+  done
+  SEED_SECONDS[$1]=$((SECONDS - seed_start))
+  say "scale: $1 seeded and analyzed in ${SEED_SECONDS[$1]} s"
+}
 
-# auto_explain in every session of the service, off until a filter's plan is wanted.
+# Plans: auto_explain logs every statement's plan in sessions started while it is on (a running
+# session takes a changed setting only after its next statement, so the service is started again
+# for the plans rather than switched). Each call of the plan pass is preceded by a marker
+# statement naming it, and the plans are cut from the server log afterwards (extract_plans).
 psql_db -d accord -c "LOAD 'auto_explain'" \
   -c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
   -c "ALTER SYSTEM SET auto_explain.log_min_duration = -1" -c "SELECT pg_reload_conf()" >/dev/null
 set_explain() {  # -1 (off) or 0 (every statement)
   psql_db -d accord -c "ALTER SYSTEM SET auto_explain.log_min_duration = $1" \
     -c "SELECT pg_reload_conf()" >/dev/null
-  sleep 0.3
+}
+PLAN_MODE=0
+plan_marker() {  # HEADING
+  psql_db -d accord -tA -c "SELECT \$scale\$== $1\$scale\$" >/dev/null
+}
+# In the plan pass: the marker and COMMAND once. In the timed pass: nothing.
+with_plans() {  # HEADING COMMAND...
+  ((PLAN_MODE)) || return 0
+  local heading=$1
+  shift
+  plan_marker "$heading"
+  "$@" >/dev/null 2>&1 || say "scale: $heading failed (its plan may be missing)"
+}
+# Appends to FILE the plans logged since OFFSET (bytes) of statements matching FROM_REGEX, each
+# under the heading of the marker before it.
+extract_plans() {  # FILE OFFSET FROM_REGEX
+  local size=-1 waited=0
+  while ((waited < 50)) && [[ $(stat -c %s "$PG_LOG") != "$size" ]]; do
+    size=$(stat -c %s "$PG_LOG")
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+  tail -c +$(($2 + 1)) "$PG_LOG" | awk -v from="$3" '
+    function flush() { if (inplan && keep) printf "%s", block; inplan = 0; keep = 0 }
+    /duration: .* plan:/ { flush(); inplan = 1; block = $0 "\n"; next }
+    inplan && /^[ \t]/ {
+      if (index($0, "Query Text: SELECT $scale$== ")) {
+        heading = $0; sub(/^.*\$scale\$== /, "", heading); sub(/\$scale\$.*$/, "", heading)
+        printf "\n== %s\n", heading; inplan = 0; next
+      }
+      block = block $0 "\n"; if ($0 ~ from) keep = 1; next
+    }
+    inplan { flush() }
+    END { flush() }' >>"$1"
 }
 
-launch account health "$ACCOUNT_BIN"
-SCALE_TOKEN=$(env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev \
-  ACCORD_JWT_AUDIENCE=accord "$ACCORDCTL" token --role admin --subject bench --ttl 2h)
-SCALE_TARGET="127.0.0.1:${GRPC_PORT[account]}"
-METRICS_URL="http://127.0.0.1:${METRICS_PORT[account]}/metrics"
-LIST_METHOD='accord.account.v1.AccountService/ListAccounts'
-
-# The ListAccounts latency buckets, as "le count" lines (cumulative).
-list_buckets() {
-  curl -fsS "$METRICS_URL" | awk -v m="$LIST_METHOD" '
+# The METHOD's latency buckets, as "le count" lines (cumulative).
+method_buckets() {  # METHOD
+  curl -fsS "$METRICS_URL" | awk -v m="$1" '
     index($0, "accord_rpc_latency_seconds_bucket{") == 1 && index($0, "method=\"" m "\"") {
       match($0, /le="[^"]+"/); le = substr($0, RSTART + 4, RLENGTH - 5); print le, $NF }'
 }
@@ -72,53 +146,190 @@ bucket_quantiles() {  # BEFORE_FILE AFTER_FILE
        }' "$1" "$2"
 }
 
-PG_LOG="$LOG_DIR/postgres.log"
+# Times METHOD with REQUEST (JSON) and the filter/order_by given, and prints its report row; in
+# the plan pass, calls it once after its marker.
+time_call() {  # LABEL METHOD REQUEST FILTER ORDER_BY
+  local label=$1 method=$2 request=$3 filter=$4 order_by=$5 result s50 s99
+  local args=(--target="$SCALE_TARGET" --token="$SCALE_TOKEN" --method="$method"
+    --request="$request" --filter="$filter" --order-by="$order_by")
+  if ((PLAN_MODE)); then
+    with_plans "$label: filter ${filter:-(none)}, order_by ${order_by:-(default)}" \
+      "$SCALE_TOOL" "${args[@]}" --calls=1 --warmup=0
+    return 0
+  fi
+  method_buckets "$method" >"$SCALE_DIR/before"
+  # A call that fails (e.g. past the statement timeout) is a finding: its row says so.
+  if ! result=$("$SCALE_TOOL" "${args[@]}" --calls="$SCALE_CALLS" 2>"$SCALE_DIR/error"); then
+    printf '| %s%s | %s | - | failed: %s | - | - |\n' "$label" "${filter:+: \`$filter\`}" \
+      "$order_by" "$(tr -d '\n|' <"$SCALE_DIR/error" | sed 's/^[^:]*: //' | cut -c1-120)"
+    return 0
+  fi
+  method_buckets "$method" >"$SCALE_DIR/after"
+  read -r s50 s99 < <(bucket_quantiles "$SCALE_DIR/before" "$SCALE_DIR/after")
+  jq -r --arg lbl "$label" --arg filter "$filter" --arg order "$order_by" \
+    --arg s50 "$s50" --arg s99 "$s99" '
+      def ms(x): (x / 1000 * 100 | round) / 100;
+      def page(p): if p.count == 0 then "-" else "\(ms(p.p50)) / \(ms(p.p99))" end;
+      "| \($lbl)\(if $filter == "" then "" else ": `\($filter)`" end) | \($order) | " +
+      "\(.rows)\(if .more then "+" else "" end) | " +
+      "\(page(.first)) | \(page(.second)) | \($s50) / \($s99) |"' <<<"$result"
+}
+
+# Starts the resource's service (migrated first, unless it is the account service bench.sh
+# migrated) and points METRICS_URL and SCALE_TARGET at it.
+scale_start() {
+  if [[ $R_SERVICE != account ]]; then
+    service_env 0 0
+    env "${SERVICE_ENV[@]}" "$R_BIN" migrate </dev/null >>"$LOG_DIR/$R_SERVICE.log" 2>&1 \
+      || { tail -n 20 "$LOG_DIR/$R_SERVICE.log" >&2; die "$R_SERVICE migrate failed"; }
+  fi
+}
+scale_launch() {
+  # The sweeper is timed on its own (scale_extra_cases), not run by the service meanwhile.
+  # shellcheck disable=SC2034  # bench.sh's service_env reads it
+  EXTRA_SERVICE_ENV=()
+  [[ $R_SERVICE == service-quality ]] && EXTRA_SERVICE_ENV=("ACCORD_QUALITY_SWEEP_INTERVAL_MS=0")
+  [[ $R_SERVICE == contact ]] && EXTRA_SERVICE_ENV=("ACCORD_CONTACT_PII_KEYS=$CONTACT_PII_KEYS"
+    "ACCORD_CONTACT_BLIND_INDEX_KEY=$CONTACT_BLIND_INDEX_KEY")
+  launch "$R_SERVICE" port "$R_BIN"
+  # shellcheck disable=SC2034
+  EXTRA_SERVICE_ENV=()
+  SCALE_TARGET="127.0.0.1:${GRPC_PORT[$R_SERVICE]}"
+  METRICS_URL="http://127.0.0.1:${METRICS_PORT[$R_SERVICE]}/metrics"
+  local deadline=$((SECONDS + 60))
+  until "$ACCORDCTL" health --service "$R_SERVICE" --addr "$SCALE_TARGET" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "$R_SERVICE not healthy after 60 s"
+    sleep 0.2
+  done
+}
+
+# Contacts: their personal fields are sealed and indexed by keyed hashes, so the rows come from
+# the contact service's own code (accord-bench-seed-contacts, under the keys the service is
+# started with) as COPY files; then a campaign for the call list (scale/contacts.sql).
+CONTACT_PII_KEYS="bench:$(head -c 32 /dev/urandom | base64)"
+CONTACT_BLIND_INDEX_KEY=$(head -c 32 /dev/urandom | base64)
+# shellcheck disable=SC2317  # called by name (scale_seed)
+scale_rows_contacts() {
+  local tool="$BUILD_DIR/services/bench/accord-bench-seed-contacts" dir="$SCALE_DIR/contacts-copy"
+  [[ -x $tool ]] || die "$tool is not built"
+  mkdir -p "$dir"
+  env ACCORD_CONTACT_PII_KEYS="$CONTACT_PII_KEYS" ACCORD_CONTACT_BLIND_INDEX_KEY="$CONTACT_BLIND_INDEX_KEY" \
+    "$tool" --rows="$R_ROWS" --out="$dir" || die "accord-bench-seed-contacts failed"
+  psql_db -d accord \
+    -c "\\copy contact.contacts (id, pii, pii_key_id, attributes, job_title, department, owner, status, customer_kind, preferred_channel, time_zone, labels, external_ids, name_trigrams, create_time, update_time) FROM '$dir/contacts.copy'" \
+    -c "\\copy contact.contact_lookup (kind, digest, contact_id) FROM '$dir/lookups.copy'" \
+    -c "\\copy contact.account_relations (id, contact_id, account_id, is_primary) FROM '$dir/relations.copy'" \
+    >/dev/null
+  psql_db -d accord -c "INSERT INTO contact.contact_external_ids (system, external_id, contact_id)
+    SELECT 'crm', external_ids ->> 'crm', id FROM contact.contacts WHERE external_ids ? 'crm'" \
+    -f "$ROOT/scripts/bench/scale/contacts.sql" >/dev/null
+  rm -rf -- "$dir"
+}
+
+# Contacts: FindDuplicateContacts for a contact entered twice, and a campaign's call list built
+# over the contacts labelled for it (timed once: it writes the list; in the plan pass it finds
+# them all listed already, over the same plan).
+# shellcheck disable=SC2317  # called by name (the loop below)
+scale_extra_contacts() {
+  local args=(--target="$SCALE_TARGET" --token="$SCALE_TOKEN" --calls=1 --warmup=0
+    --method=accord.contact.v1.CampaignService/BuildCallList
+    --request='{"campaign": "campaigns/00000000-0007-7000-8000-000000000001"}')
+  if ((PLAN_MODE)); then
+    time_call "FindDuplicateContacts of a contact entered twice" \
+      accord.contact.v1.ContactStewardshipService/FindDuplicateContacts \
+      '{"name": "contacts/00000000-0003-7000-8000-000000000064"}' "" ""
+    with_plans "BuildCallList: the campaign's labelled contacts" "$SCALE_TOOL" "${args[@]}"
+    return 0
+  fi
+  local result listed
+  {
+    printf '\n### Duplicates and the call list\n\n%s\n' "$REPORT_HEADER"
+    time_call "FindDuplicateContacts of a contact entered twice" \
+      accord.contact.v1.ContactStewardshipService/FindDuplicateContacts \
+      '{"name": "contacts/00000000-0003-7000-8000-000000000064"}' "" ""
+  } >>"$SCALE_DIR/report.md"
+  if ! result=$("$SCALE_TOOL" "${args[@]}" 2>"$SCALE_DIR/error"); then
+    printf '\nBuildCallList over the contacts labelled %s failed: %s\n' "\`spring-campaign\`" \
+      "$(tr -d '\n' <"$SCALE_DIR/error" | cut -c1-200)" >>"$SCALE_DIR/report.md"
+    return 0
+  fi
+  listed=$(psql_db -d accord -tA -c "SELECT count(*) FROM contact.call_list")
+  jq -r --arg listed "$listed" '"\nBuildCallList over the contacts labelled `spring-campaign`: " +
+    "\($listed) contacts on the list in \(.first.p50 / 1000 | round) ms (one call)."' \
+    <<<"$result" >>"$SCALE_DIR/report.md"
+  say "scale: contacts: duplicates and call list done"
+}
+
+# Cases: the service report over a quarter (about 120 000 of the million cases) and the SLA
+# sweeper's pass over the 100 000 open ones (1 000 due; the plan pass finds none left).
+# shellcheck disable=SC2317  # called by name (the loop below)
+scale_extra_cases() {
+  [[ -x $SWEEP_TOOL ]] || die "$SWEEP_TOOL is not built"
+  local report=(accord.quality.v1.ReportService/GetServiceReport
+    '{"startTime": "2026-07-01T00:00:00Z", "endTime": "2026-10-01T00:00:00Z",
+      "groupBy": "REPORT_GROUP_BY_TEAM"}' "" "")
+  if ((PLAN_MODE)); then
+    time_call "GetServiceReport, 2026-07-01 to 2026-10-01, by team" "${report[@]}"
+    with_plans "SLA sweep: a pass with nothing due" "$SWEEP_TOOL" --pg-url="$PG_URL" --passes=1
+    return 0
+  fi
+  local result
+  {
+    printf '\n### Service report and SLA sweep\n\n%s\n' "$REPORT_HEADER"
+    time_call "GetServiceReport, 2026-07-01 to 2026-10-01, by team" "${report[@]}"
+  } >>"$SCALE_DIR/report.md"
+  result=$("$SWEEP_TOOL" --pg-url="$PG_URL" --passes=2) || die "scale: sweep failed"
+  jq -r '"\nSLA sweep, a pass with the due cases and then one with none left (ms, cases changed): " +
+    ([.passes[] | "\(.ms * 100 | round / 100) ms, \(.cases)"] | join("; ")) + "."' <<<"$result" \
+    >>"$SCALE_DIR/report.md"
+  say "scale: cases: report and sweep done"
+}
+
+REPORT_HEADER='| filter | order_by | rows | first page (client) | second page (client) | server |
+|---|---|---:|---|---|---|'
+declare -A SEED_SECONDS
 {
-  printf '# ListAccounts at %s accounts\n\n' "$SCALE_ROWS"
+  printf '# Lists at scale\n\n'
   printf 'Page size 50, %s calls of each page one at a time. Client: p50 / p99 ms measured by\n' \
     "$SCALE_CALLS"
   printf 'accord-bench-scale on the same machine. Server: the bucket (upper bound, ms) of the\n'
-  printf "service's accord_rpc_latency_seconds holding its p50 / p99 over the first pages.\n\n"
-  printf '| filter | order_by | rows | first page (client) | second page (client) | server |\n'
-  printf '|---|---|---:|---|---|---|\n'
+  printf "service's accord_rpc_latency_seconds holding its p50 / p99 over the first pages.\n"
 } >"$SCALE_DIR/report.md"
-: >"$SCALE_DIR/plans.txt"
-while IFS= read -r line; do
-  [[ -z $line || $line == \#* ]] && continue
-  # Tabs are IFS whitespace to read, which would merge an empty filter's two tabs: split by hand.
-  label=${line%%$'\t'*} rest=${line#*$'\t'}
-  filter=${rest%%$'\t'*} order_by=${rest#*$'\t'}
-  args=(--target="$SCALE_TARGET" --token="$SCALE_TOKEN" --filter="$filter" --order-by="$order_by")
-  # The plan: one call with auto_explain on, its List statement cut from the server log.
-  offset=$(stat -c %s "$PG_LOG")
-  set_explain 0
-  "$SCALE_TOOL" "${args[@]}" --calls=1 --warmup=0 >/dev/null || die "scale: '$filter' failed"
-  set_explain -1
+IFS=, read -r -a scale_list <<<"$SCALE_RESOURCES"
+for resource in "${scale_list[@]}"; do
+  scale_resource "$resource"
+  scale_start
+  scale_seed "$resource"
   {
-    printf '== %s: filter %s, order_by %s\n' "$label" "${filter:-(none)}" "${order_by:-(default)}"
-    tail -c +$((offset + 1)) "$PG_LOG" | awk '
-      /duration: .* plan:/ { keep = 0; block = "" }
-      /duration: .* plan:/ { inplan = 1; block = $0 "\n"; next }
-      inplan && /^[ \t]/ { block = block $0 "\n"; if ($0 ~ /FROM account\.accounts a/) keep = 1; next }
-      inplan { if (keep) printf "%s", block; inplan = 0; keep = 0 }
-      END { if (inplan && keep) printf "%s", block }'
-    printf '\n'
-  } >>"$SCALE_DIR/plans.txt"
-  list_buckets >"$SCALE_DIR/before"
-  result=$("$SCALE_TOOL" "${args[@]}" --calls="$SCALE_CALLS") || die "scale: '$filter' failed"
-  list_buckets >"$SCALE_DIR/after"
-  read -r server_p50 server_p99 < <(bucket_quantiles "$SCALE_DIR/before" "$SCALE_DIR/after")
-  jq -r --arg lbl "$label" --arg filter "$filter" --arg order "${order_by:-}" \
-    --arg s50 "$server_p50" --arg s99 "$server_p99" '
-      def ms(x): (x / 1000 * 100 | round) / 100;
-      def page(p): if p.count == 0 then "-" else "\(ms(p.p50)) / \(ms(p.p99))" end;
-      "| \($lbl): `\($filter)` | \($order) | \(.rows)\(if .more then "+" else "" end) | " +
-      "\(page(.first)) | \(page(.second)) | \($s50) / \($s99) |"' <<<"$result" \
-    >>"$SCALE_DIR/report.md"
-  say "scale: $label done"
-done <"$ROOT/scripts/bench/scale/accounts.filters"
+    printf '\n## %s: %s at %s rows (seeded and analyzed in %s s)\n\n' "$resource" \
+      "${R_METHOD#*/}" "$R_ROWS" "${SEED_SECONDS[$resource]}"
+    printf '%s\n' "$REPORT_HEADER"
+  } >>"$SCALE_DIR/report.md"
+  # The timed pass, then the plan pass (the service started again with auto_explain on).
+  for PLAN_MODE in 0 1; do
+    if ((PLAN_MODE)); then
+      set_explain 0
+      plans_offset=$(stat -c %s "$PG_LOG")
+    fi
+    scale_launch
+    while IFS= read -r line; do
+      [[ -z $line || $line == \#* ]] && continue
+      # Tabs are IFS whitespace to read, which would merge an empty filter's two tabs: split by
+      # hand.
+      label=${line%%$'\t'*} rest=${line#*$'\t'}
+      filter=${rest%%$'\t'*} order_by=${rest#*$'\t'}
+      time_call "$label" "$R_METHOD" "$R_REQUEST" "$filter" "$order_by" >>"$SCALE_DIR/report.md"
+      ((PLAN_MODE)) || say "scale: $resource: $label done"
+    done <"$ROOT/scripts/bench/scale/$resource.filters"
+    if declare -F "scale_extra_$resource" >/dev/null; then "scale_extra_$resource"; fi
+    stop_named "$R_SERVICE"
+  done
+  set_explain -1
+  extract_plans "$SCALE_DIR/plans-$resource.txt" "$plans_offset" "$R_FROM"
+  say "scale: $resource: plans taken"
+done
 psql_db -d accord -c "ALTER SYSTEM RESET session_preload_libraries" \
   -c "ALTER SYSTEM RESET auto_explain.log_min_duration" -c "SELECT pg_reload_conf()" >/dev/null
-say "scale: report in ${SCALE_DIR#"$ROOT"/}/report.md, plans in plans.txt"
+say "scale: report in ${SCALE_DIR#"$ROOT"/}/report.md, plans in plans-*.txt"
 cat "$SCALE_DIR/report.md"
 exit 0

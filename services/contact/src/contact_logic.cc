@@ -40,6 +40,15 @@ const filter::Schema& ContactFilterSchema() {
         {"create_time", "c.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "c.update_time", filter::FieldType::kTimestamp, {}, {}},
     };
+    // External ids as a semi-join on their own table's primary key (system, external_id): no
+    // index answers `external_ids ->> 'crm' = ...` on the jsonb copy, which scanned every contact.
+    for (auto& field : schema.fields) {
+      if (field.name == "external_ids") {
+        field.child = filter::FieldSpec::ChildTable{
+            "c.id", "contact.contact_external_ids x", "x.contact_id", "x.system", "x.external_id",
+            ""};
+      }
+    }
     return schema;
   }();
   return kSchema;

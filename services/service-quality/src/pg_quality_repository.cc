@@ -352,7 +352,9 @@ absl::StatusOr<Page<T>> ListRows(common::PgPool& pool, const std::string& column
   Page<T> page;
   ACCORD_RETURN_IF_ERROR(pool.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        auto rows = Exec(transaction, statement, params);
+        // Values as literals, so that the statement is planned for them: sessions force generic
+        // plans, under which `description ILIKE $1` or `status = $1` is planned without its value.
+        auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
         for (const auto& row : rows) {
           page.items.push_back(convert(row));
           const auto n = row.size();
