@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -274,6 +275,27 @@ void CheckReason(const std::string& reason, bool required, common::Violations& v
   } else if (CodePoints(reason) > 1000) {
     violations.Add("reason", "at most 1000 characters");
   }
+}
+
+// A soft delete: the name in `collection`, the etag and request_id, then `remove` (the
+// repository's delete) checking the etag under the row lock.
+template <typename T, typename Remove>
+absl::StatusOr<T> DeleteWithEtag(const std::string& name, const char* collection,
+                                 const std::string& etag, const std::string& request_id,
+                                 WriteMeta meta, Remove remove) {
+  common::Violations violations;
+  auto id = ParseSimpleName(name, collection, "name");
+  Merge(id.status(), violations);
+  RequireEtagAndRequestId(etag, request_id, violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request_id;
+  return remove(
+      *id,
+      [&](const T& current) -> absl::StatusOr<T> {
+        ACCORD_RETURN_IF_ERROR(CheckEtag(etag, current.name(), current.etag()));
+        return current;
+      },
+      meta);
 }
 
 std::vector<PauseSpan> PausesOf(const v1::CaseSla& sla) {
@@ -1307,38 +1329,20 @@ absl::StatusOr<v1::SlaPolicy> QualityLogic::UpdateSlaPolicy(
 absl::StatusOr<v1::SlaPolicy> QualityLogic::DeleteSlaPolicy(
     const Caller& caller, const v1::DeleteSlaPolicyRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
-  common::Violations violations;
-  auto id = ParseSimpleName(request.name(), "slaPolicies", "name");
-  Merge(id.status(), violations);
-  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
-  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  meta.request_id = request.request_id();
-  return repository_.DeleteSlaPolicy(
-      *id,
-      [&](const v1::SlaPolicy& current) -> absl::StatusOr<v1::SlaPolicy> {
-        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
-        return current;
-      },
-      meta);
+  return DeleteWithEtag<v1::SlaPolicy>(
+      request.name(), "slaPolicies", request.etag(), request.request_id(), std::move(meta),
+      [this](const std::string& id, const QualityRepository::PolicyMutation& check,
+             const WriteMeta& m) { return repository_.DeleteSlaPolicy(id, check, m); });
 }
 
 absl::StatusOr<v1::Calendar> QualityLogic::DeleteCalendar(const Caller& caller,
                                                           const v1::DeleteCalendarRequest& request,
                                                           WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
-  common::Violations violations;
-  auto id = ParseSimpleName(request.name(), "calendars", "name");
-  Merge(id.status(), violations);
-  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
-  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  meta.request_id = request.request_id();
-  return repository_.DeleteCalendar(
-      *id,
-      [&](const v1::Calendar& current) -> absl::StatusOr<v1::Calendar> {
-        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
-        return current;
-      },
-      meta);
+  return DeleteWithEtag<v1::Calendar>(
+      request.name(), "calendars", request.etag(), request.request_id(), std::move(meta),
+      [this](const std::string& id, const QualityRepository::CalendarMutation& check,
+             const WriteMeta& m) { return repository_.DeleteCalendar(id, check, m); });
 }
 
 // ---- surveys ------------------------------------------------------------------------------------
@@ -1449,6 +1453,7 @@ const filter::Schema& SignalFilterSchema() {
          EnumValues(v1::SignalKind_descriptor(), "SIGNAL_KIND_"),
          {}},
         {"source", "g.source", filter::FieldType::kString, {}, {}},
+        {"occur_time", "g.occur_time", filter::FieldType::kTimestamp, {}, {}},
         {"create_time", "g.create_time", filter::FieldType::kTimestamp, {}, {}},
     };
     return schema;
@@ -1456,7 +1461,70 @@ const filter::Schema& SignalFilterSchema() {
   return kSchema;
 }
 
+// The figure's range for its kind (see SignalKind); "" when it is in range.
+std::string FigureProblem(v1::SignalKind kind, double figure) {
+  if (!std::isfinite(figure)) return "must be a number";
+  switch (kind) {
+    case v1::SIGNAL_KIND_LOST_CUSTOMER:
+      return figure == 1 ? "" : "a lost customer counts 1";
+    case v1::SIGNAL_KIND_CALL_REVIEW:
+      return figure >= 0 && figure <= 100 ? "" : "a call review scores 0 to 100";
+    default:
+      return figure > 0 && figure <= 1e9 ? "" : "must be more than 0 (at most 1e9)";
+  }
+}
+
 }  // namespace
+
+absl::StatusOr<v1::Signal> QualityLogic::CreateSignal(const Caller& caller,
+                                                      const v1::CreateSignalRequest& request,
+                                                      WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRecordSignal));
+  common::Violations violations;
+  const v1::Signal& signal = request.signal();
+  if (!IsResourceName(signal.account(), "accounts")) {
+    violations.Add("signal.account", "required: accounts/{uuid}");
+  }
+  const bool kind_known =
+      signal.kind() != v1::SIGNAL_KIND_UNSPECIFIED && v1::SignalKind_IsValid(signal.kind());
+  if (!kind_known) {
+    violations.Add("signal.kind",
+                   "required: RETURN, AUDIT_FINDING, QUALITY_DEFECT, CALL_REVIEW or LOST_CUSTOMER");
+  } else if (auto problem = FigureProblem(signal.kind(), signal.figure()); !problem.empty()) {
+    violations.Add("signal.figure", problem);
+  }
+  if (signal.source().empty() || IsBlank(signal.source())) {
+    violations.Add("signal.source", "required: where it came from");
+  } else if (CodePoints(signal.source()) > 100) {
+    violations.Add("signal.source", "at most 100 characters");
+  }
+  if (CodePoints(signal.note()) > 1000) violations.Add("signal.note", "at most 1000 characters");
+  if (signal.has_occur_time() &&
+      ToInstant(signal.occur_time()) > clock_() + std::chrono::hours(1)) {
+    violations.Add("signal.occur_time", "must not be in the future");
+  }
+  Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  // The account must exist; a merged one's signal goes to the survivor.
+  ACCORD_ASSIGN_OR_RETURN(CaseParty party,
+                          directory_.ResolveParty(caller.identity, signal.account(), ""));
+  v1::Signal stored = signal;
+  stored.set_account(party.account);
+  stored.clear_name();
+  stored.clear_create_time();
+  meta.request_id = request.request_id();
+  return repository_.CreateSignal(stored, meta);
+}
+
+absl::StatusOr<v1::Signal> QualityLogic::GetSignal(const Caller& caller,
+                                                   const v1::GetSignalRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(request.name(), "signals", "name"));
+  ACCORD_ASSIGN_OR_RETURN(v1::Signal signal, repository_.GetSignal(id));
+  ACCORD_RETURN_IF_ERROR(CheckReadable(caller, signal.account()));
+  if (!SeesFreeText(caller)) signal.clear_note();
+  return signal;
+}
 
 absl::StatusOr<v1::ListSignalsResponse> QualityLogic::ListSignals(
     const Caller& caller, const v1::ListSignalsRequest& request) {
@@ -1468,9 +1536,13 @@ absl::StatusOr<v1::ListSignalsResponse> QualityLogic::ListSignals(
   ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
   if (accounts) RestrictToAccounts(list.query, "g.account", *accounts);
   ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSignals(list.query));
+  const bool free_text = SeesFreeText(caller);
   v1::ListSignalsResponse response;
   FillPage(page_tokens_, list, page, response,
-           [](v1::ListSignalsResponse& r, v1::Signal g) { *r.add_signals() = std::move(g); });
+           [free_text](v1::ListSignalsResponse& r, v1::Signal g) {
+             if (!free_text) g.clear_note();
+             *r.add_signals() = std::move(g);
+           });
   return response;
 }
 
@@ -1515,6 +1587,9 @@ absl::StatusOr<v1::ServiceReport> QualityLogic::BuildServiceReport(
   ACCORD_ASSIGN_OR_RETURN(input.previous_cases,
                           repository_.ReportCases(start - (end - start), start, ""));
   ACCORD_ASSIGN_OR_RETURN(input.surveys, repository_.ReportSurveys(start, end, ""));
+  ACCORD_ASSIGN_OR_RETURN(input.signals, repository_.ReportSignals(start, end, ""));
+  ACCORD_ASSIGN_OR_RETURN(input.previous_signals,
+                          repository_.ReportSignals(start - (end - start), start, ""));
   v1::ServiceReport report = BuildReport(input, group_by, options_.report_rules);
   *report.mutable_start_time() = start_time;
   *report.mutable_end_time() = end_time;
@@ -1545,15 +1620,15 @@ absl::StatusOr<v1::ExportServiceReportResponse> QualityLogic::ExportServiceRepor
   return response;
 }
 
-absl::StatusOr<v1::AccountServiceReview> QualityLogic::GetAccountServiceReview(
-    const Caller& caller, const v1::GetAccountServiceReviewRequest& request) {
+absl::StatusOr<v1::AccountServiceReview> QualityLogic::BuildAccountServiceReview(
+    const Caller& caller, const std::string& name, const google::protobuf::Timestamp* start_time,
+    const google::protobuf::Timestamp* end_time) {
   // Supervisors and admins for any account; an account manager for its own.
   if (!LimitedToManagedAccounts(caller))
     ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kReport));
   common::Violations violations;
   std::string account;
   constexpr std::string_view kSuffix = "/serviceReview";
-  const std::string& name = request.name();
   if (name.size() <= kSuffix.size() ||
       name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0 ||
       !IsResourceName(name.substr(0, name.size() - kSuffix.size()), "accounts")) {
@@ -1561,12 +1636,11 @@ absl::StatusOr<v1::AccountServiceReview> QualityLogic::GetAccountServiceReview(
   } else {
     account = name.substr(0, name.size() - kSuffix.size());
   }
-  ValidatePeriod(request.has_start_time() ? &request.start_time() : nullptr,
-                 request.has_end_time() ? &request.end_time() : nullptr, violations);
+  ValidatePeriod(start_time, end_time, violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   ACCORD_RETURN_IF_ERROR(CheckReadable(caller, account));
-  const Instant start = ToInstant(request.start_time());
-  const Instant end = ToInstant(request.end_time());
+  const Instant start = ToInstant(*start_time);
+  const Instant end = ToInstant(*end_time);
   const Instant before = start - (end - start);
   ReviewInput input;
   ACCORD_ASSIGN_OR_RETURN(input.cases, repository_.ReportCases(start, end, account));
@@ -1574,12 +1648,35 @@ absl::StatusOr<v1::AccountServiceReview> QualityLogic::GetAccountServiceReview(
   ACCORD_ASSIGN_OR_RETURN(input.surveys, repository_.ReportSurveys(start, end, account));
   ACCORD_ASSIGN_OR_RETURN(input.previous_surveys,
                           repository_.ReportSurveys(before, start, account));
+  ACCORD_ASSIGN_OR_RETURN(input.signals, repository_.ReportSignals(start, end, account));
+  ACCORD_ASSIGN_OR_RETURN(input.previous_signals,
+                          repository_.ReportSignals(before, start, account));
   v1::AccountServiceReview review = BuildAccountReview(input, options_.report_rules);
   review.set_name(name);
   review.set_account(account);
-  *review.mutable_start_time() = request.start_time();
-  *review.mutable_end_time() = request.end_time();
+  *review.mutable_start_time() = *start_time;
+  *review.mutable_end_time() = *end_time;
   return review;
+}
+
+absl::StatusOr<v1::AccountServiceReview> QualityLogic::GetAccountServiceReview(
+    const Caller& caller, const v1::GetAccountServiceReviewRequest& request) {
+  return BuildAccountServiceReview(caller, request.name(),
+                                   request.has_start_time() ? &request.start_time() : nullptr,
+                                   request.has_end_time() ? &request.end_time() : nullptr);
+}
+
+absl::StatusOr<v1::ExportAccountServiceReviewResponse> QualityLogic::ExportAccountServiceReview(
+    const Caller& caller, const v1::ExportAccountServiceReviewRequest& request) {
+  ACCORD_ASSIGN_OR_RETURN(
+      v1::AccountServiceReview review,
+      BuildAccountServiceReview(caller, request.name(),
+                                request.has_start_time() ? &request.start_time() : nullptr,
+                                request.has_end_time() ? &request.end_time() : nullptr));
+  v1::ExportAccountServiceReviewResponse response;
+  response.set_content_type("text/csv; charset=utf-8");
+  response.set_csv(ReviewToCsv(review));
+  return response;
 }
 
 }  // namespace accord::quality
