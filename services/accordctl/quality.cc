@@ -964,6 +964,17 @@ void RegisterQualityCommands(Registry& registry) {
                     "Other evidence of satisfaction: returns, audit findings, quality-control "
                     "defects, call reviews, lost customers (SignalService).");
   const FlagSpec etag{"etag", "ETAG", "The etag last read (required)."};
+  // `GROUP get NAME`: one resource as JSON.
+  auto add_get = [&registry](const char* group, const char* synopsis, const std::string& what,
+                             int (*run)(const Invocation&)) {
+    registry.Add({.path = {group, "get"},
+                  .synopsis = synopsis,
+                  .summary = "Show " + what + " as JSON.",
+                  .flags = cli::WithRpcFlags({}),
+                  .min_positional = 1,
+                  .max_positional = 1,
+                  .run = run});
+  };
   auto list_flags = [] {
     return cli::ListFlags("create_time (default), optionally \" desc\".", "Print aligned columns.");
   };
@@ -1012,13 +1023,7 @@ void RegisterQualityCommands(Registry& registry) {
                 .min_positional = 1,
                 .max_positional = 1,
                 .run = RunCaseUpdate});
-  registry.Add({.path = {"cases", "get"},
-                .synopsis = "CASE",
-                .summary = "Show a case (with its SLA clock) as JSON.",
-                .flags = cli::WithRpcFlags({}),
-                .min_positional = 1,
-                .max_positional = 1,
-                .run = RunCaseGet});
+  add_get("cases", "CASE", "a case (with its SLA clock)", RunCaseGet);
   registry.Add({.path = {"cases", "list"},
                 .summary = "List cases: JSON lines, or a table.",
                 .description = "Filter fields: account, contact, kind, category, status, "
@@ -1114,13 +1119,7 @@ void RegisterQualityCommands(Registry& registry) {
                 .min_positional = 1,
                 .max_positional = 1,
                 .run = RunCalendarUpdate});
-  registry.Add({.path = {"calendars", "get"},
-                .synopsis = "CALENDAR",
-                .summary = "Show a calendar as JSON.",
-                .flags = cli::WithRpcFlags({}),
-                .min_positional = 1,
-                .max_positional = 1,
-                .run = RunCalendarGet});
+  add_get("calendars", "CALENDAR", "a calendar", RunCalendarGet);
   registry.Add({.path = {"calendars", "list"},
                 .summary = "List calendars.",
                 .flags = list_flags(),
@@ -1166,13 +1165,7 @@ void RegisterQualityCommands(Registry& registry) {
        .min_positional = 1,
        .max_positional = 1,
        .run = RunPolicyUpdate});
-  registry.Add({.path = {"sla-policies", "get"},
-                .synopsis = "POLICY",
-                .summary = "Show an SLA policy as JSON.",
-                .flags = cli::WithRpcFlags({}),
-                .min_positional = 1,
-                .max_positional = 1,
-                .run = RunPolicyGet});
+  add_get("sla-policies", "POLICY", "an SLA policy", RunPolicyGet);
   registry.Add({.path = {"sla-policies", "list"},
                 .summary = "List SLA policies.",
                 .flags = list_flags(),
@@ -1184,13 +1177,7 @@ void RegisterQualityCommands(Registry& registry) {
                                             {"case", "CASE", "The case it follows."},
                                             kRequestId}),
                 .run = RunSurveyCreate});
-  registry.Add({.path = {"surveys", "get"},
-                .synopsis = "SURVEY",
-                .summary = "Show a survey as JSON.",
-                .flags = cli::WithRpcFlags({}),
-                .min_positional = 1,
-                .max_positional = 1,
-                .run = RunSurveyGet});
+  add_get("surveys", "SURVEY", "a survey", RunSurveyGet);
   registry.Add({.path = {"surveys", "list"},
                 .summary = "List surveys.",
                 .description = "Filter fields: account, contact, case, state, csat, nps, effort, "
@@ -1210,13 +1197,7 @@ void RegisterQualityCommands(Registry& registry) {
                                    {"occur-time", "TIME", "When, RFC 3339 (default: now)."},
                                    kRequestId}),
        .run = RunSignalCreate});
-  registry.Add({.path = {"signals", "get"},
-                .synopsis = "SIGNAL",
-                .summary = "Show a signal as JSON.",
-                .flags = cli::WithRpcFlags({}),
-                .min_positional = 1,
-                .max_positional = 1,
-                .run = RunSignalGet});
+  add_get("signals", "SIGNAL", "a signal", RunSignalGet);
   registry.Add({.path = {"signals", "list"},
                 .summary = "List signals.",
                 .description = "Filter fields: account, kind, source, occur_time, create_time.",

@@ -683,8 +683,9 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const Caller& caller,
   record.clock_start = now;
 
   ACCORD_ASSIGN_OR_RETURN(auto match, repository_.FindPolicy(party.tier, c.priority()));
+  std::optional<BusinessCalendar> calendar;
   if (match) {
-    ACCORD_ASSIGN_OR_RETURN(BusinessCalendar calendar, CompileCalendar(match->calendar));
+    ACCORD_ASSIGN_OR_RETURN(calendar, CompileCalendar(match->calendar));
     auto* sla = c.mutable_sla();
     sla->set_sla_policy(match->policy.name());
     sla->set_calendar(match->calendar.name());
@@ -692,7 +693,7 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const Caller& caller,
     *sla->mutable_resolution_target() = match->policy.resolution_target();
     const int percent = match->policy.warning_percent() > 0 ? match->policy.warning_percent() : 80;
     sla->set_warning_percent(percent);
-    ACCORD_ASSIGN_OR_RETURN(record.deadlines, ComputeDeadlines(calendar, TargetsOf(*sla, percent),
+    ACCORD_ASSIGN_OR_RETURN(record.deadlines, ComputeDeadlines(*calendar, TargetsOf(*sla, percent),
                                                                now, Micros{0}, true));
     SetDeadlineFields(record);
     record.next_check = NextCheck(record.deadlines, record.recorded);
@@ -716,6 +717,14 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const Caller& caller,
   change.events.push_back({kCaseOpened, nullptr, {}});
   meta.request_id = request.request_id();
   ACCORD_ASSIGN_OR_RETURN(v1::Case stored, repository_.CreateCase(change, meta));
+  if (stored.name() == c.name()) {
+    // This call stored it: the record is at hand (stamped as stored), and so is the calendar.
+    record.value = std::move(stored);
+    FillSlaView(record, clock_(), calendar ? &*calendar : nullptr);
+    if (!SeesFreeText(caller)) Redact(record.value);
+    return std::move(record.value);
+  }
+  // A retry answered with the case an earlier call stored: as it is now.
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(stored.name(), "name"));
   ACCORD_ASSIGN_OR_RETURN(CaseRecord fresh, repository_.GetCase(id));
   return Present(caller, std::move(fresh));
