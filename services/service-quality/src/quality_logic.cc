@@ -367,6 +367,42 @@ void RestrictToAccounts(ListQuery& query, const std::string& column,
   query.filter_params.push_back(TextArrayLiteral(accounts));
 }
 
+// A List of resources that belong to accounts (surveys, signals), ordered by create_time: the
+// filter and page validated, narrowed to the accounts `readable` yields (nullptr: all), their
+// free text cleared with `clear` unless `free_text`.
+template <typename T, typename Response, typename Request, typename Readable, typename Load>
+absl::StatusOr<Response> ListOfAccounts(
+    const common::PageTokenCodec& tokens, const Request& request, const std::string& scope,
+    const filter::Schema& schema, const std::string& alias, Readable readable, Load load,
+    bool free_text, void (T::*clear)(),
+    google::protobuf::RepeatedPtrField<T>* (Response::*items)()) {
+  ACCORD_ASSIGN_OR_RETURN(
+      ListStart list,
+      StartList(tokens, request.page_size(), request.page_token(), request.filter(),
+                request.order_by(), scope, schema, {{"create_time", alias + ".create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(auto accounts, readable());
+  if (accounts) RestrictToAccounts(list.query, alias + ".account", *accounts);
+  ACCORD_ASSIGN_OR_RETURN(auto page, load(list.query));
+  Response response;
+  FillPage(tokens, list, page, response, [&](Response& r, T item) {
+    if (!free_text) (item.*clear)();
+    *(r.*items)()->Add() = std::move(item);
+  });
+  return response;
+}
+
+// A read of one resource that belongs to an account (a survey, a signal): `check` says whether
+// the caller may read that account's; free text cleared with `clear` unless `free_text`.
+template <typename T, typename Load, typename Check>
+absl::StatusOr<T> GetOfAccount(const std::string& name, const char* collection, Load load,
+                               Check check, bool free_text, void (T::*clear)()) {
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(name, collection, "name"));
+  ACCORD_ASSIGN_OR_RETURN(T item, load(id));
+  ACCORD_RETURN_IF_ERROR(check(item.account()));
+  if (!free_text) (item.*clear)();
+  return item;
+}
+
 }  // namespace
 
 Instant SystemNow() {
@@ -1380,31 +1416,21 @@ absl::StatusOr<v1::Survey> QualityLogic::CreateSurvey(const Caller& caller,
 absl::StatusOr<v1::Survey> QualityLogic::GetSurvey(const Caller& caller,
                                                    const v1::GetSurveyRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
-  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(request.name(), "surveys", "name"));
-  ACCORD_ASSIGN_OR_RETURN(v1::Survey survey, repository_.GetSurvey(id));
-  ACCORD_RETURN_IF_ERROR(CheckReadable(caller, survey.account()));
-  if (!SeesFreeText(caller)) survey.clear_comment();
-  return survey;
+  return GetOfAccount<v1::Survey>(
+      request.name(), "surveys",
+      [this](const std::string& id) { return repository_.GetSurvey(id); },
+      [&](const std::string& account) { return CheckReadable(caller, account); },
+      SeesFreeText(caller), &v1::Survey::clear_comment);
 }
 
 absl::StatusOr<v1::ListSurveysResponse> QualityLogic::ListSurveys(
     const Caller& caller, const v1::ListSurveysRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
-  ACCORD_ASSIGN_OR_RETURN(ListStart list,
-                          StartList(page_tokens_, request.page_size(), request.page_token(),
-                                    request.filter(), request.order_by(), "surveys",
-                                    SurveyFilterSchema(), {{"create_time", "s.create_time"}}));
-  ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
-  if (accounts) RestrictToAccounts(list.query, "s.account", *accounts);
-  ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSurveys(list.query));
-  const bool free_text = SeesFreeText(caller);
-  v1::ListSurveysResponse response;
-  FillPage(page_tokens_, list, page, response,
-           [free_text](v1::ListSurveysResponse& r, v1::Survey s) {
-             if (!free_text) s.clear_comment();
-             *r.add_surveys() = std::move(s);
-           });
-  return response;
+  return ListOfAccounts<v1::Survey, v1::ListSurveysResponse>(
+      page_tokens_, request, "surveys", SurveyFilterSchema(), "s",
+      [&] { return ReadableAccounts(caller); },
+      [this](const ListQuery& query) { return repository_.ListSurveys(query); },
+      SeesFreeText(caller), &v1::Survey::clear_comment, &v1::ListSurveysResponse::mutable_surveys);
 }
 
 absl::StatusOr<v1::Survey> QualityLogic::AnswerSurvey(const Caller& caller,
@@ -1528,31 +1554,21 @@ absl::StatusOr<v1::Signal> QualityLogic::CreateSignal(const Caller& caller,
 absl::StatusOr<v1::Signal> QualityLogic::GetSignal(const Caller& caller,
                                                    const v1::GetSignalRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
-  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(request.name(), "signals", "name"));
-  ACCORD_ASSIGN_OR_RETURN(v1::Signal signal, repository_.GetSignal(id));
-  ACCORD_RETURN_IF_ERROR(CheckReadable(caller, signal.account()));
-  if (!SeesFreeText(caller)) signal.clear_note();
-  return signal;
+  return GetOfAccount<v1::Signal>(
+      request.name(), "signals",
+      [this](const std::string& id) { return repository_.GetSignal(id); },
+      [&](const std::string& account) { return CheckReadable(caller, account); },
+      SeesFreeText(caller), &v1::Signal::clear_note);
 }
 
 absl::StatusOr<v1::ListSignalsResponse> QualityLogic::ListSignals(
     const Caller& caller, const v1::ListSignalsRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
-  ACCORD_ASSIGN_OR_RETURN(ListStart list,
-                          StartList(page_tokens_, request.page_size(), request.page_token(),
-                                    request.filter(), request.order_by(), "signals",
-                                    SignalFilterSchema(), {{"create_time", "g.create_time"}}));
-  ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
-  if (accounts) RestrictToAccounts(list.query, "g.account", *accounts);
-  ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSignals(list.query));
-  const bool free_text = SeesFreeText(caller);
-  v1::ListSignalsResponse response;
-  FillPage(page_tokens_, list, page, response,
-           [free_text](v1::ListSignalsResponse& r, v1::Signal g) {
-             if (!free_text) g.clear_note();
-             *r.add_signals() = std::move(g);
-           });
-  return response;
+  return ListOfAccounts<v1::Signal, v1::ListSignalsResponse>(
+      page_tokens_, request, "signals", SignalFilterSchema(), "g",
+      [&] { return ReadableAccounts(caller); },
+      [this](const ListQuery& query) { return repository_.ListSignals(query); },
+      SeesFreeText(caller), &v1::Signal::clear_note, &v1::ListSignalsResponse::mutable_signals);
 }
 
 // ---- reports ------------------------------------------------------------------------------------
