@@ -65,25 +65,32 @@ pqxx::result Exec(pqxx::transaction_base& transaction, const std::string& sql,
   "k.id::text, k.body, k.version, " ACCORD_US("k.create_time") ", " ACCORD_US( \
       "k.update_time") ", " ACCORD_US("k.delete_time")
 
-// The calendar in the six columns from `at` (ACCORD_CALENDAR_COLUMNS).
+// A calendar or SLA policy in the six columns from `at` (ACCORD_CALENDAR_COLUMNS,
+// ACCORD_POLICY_COLUMNS): id, body, version, create, update and delete time.
+template <typename T>
+T RowToVersioned(const pqxx::row& row, int at, const std::string& collection) {
+  auto item = ParseBody<T>(row[at + 1]);
+  item.set_name(collection + "/" + row[at].as<std::string>());
+  item.set_etag(row[at + 2].as<std::string>());
+  *item.mutable_create_time() = TimestampOf(row[at + 3]);
+  *item.mutable_update_time() = TimestampOf(row[at + 4]);
+  if (!row[at + 5].is_null()) *item.mutable_delete_time() = TimestampOf(row[at + 5]);
+  return item;
+}
 v1::Calendar RowToCalendarAt(const pqxx::row& row, int at) {
-  auto calendar = ParseBody<v1::Calendar>(row[at + 1]);
-  calendar.set_name("calendars/" + row[at].as<std::string>());
-  calendar.set_etag(row[at + 2].as<std::string>());
-  *calendar.mutable_create_time() = TimestampOf(row[at + 3]);
-  *calendar.mutable_update_time() = TimestampOf(row[at + 4]);
-  if (!row[at + 5].is_null()) *calendar.mutable_delete_time() = TimestampOf(row[at + 5]);
-  return calendar;
+  return RowToVersioned<v1::Calendar>(row, at, "calendars");
 }
 v1::Calendar RowToCalendar(const pqxx::row& row) { return RowToCalendarAt(row, 0); }
 
-v1::Calendar CalendarBody(v1::Calendar calendar) {
-  calendar.clear_name();
-  calendar.clear_etag();
-  calendar.clear_create_time();
-  calendar.clear_update_time();
-  calendar.clear_delete_time();
-  return calendar;
+// What the body column keeps: everything but the columns of its own.
+template <typename T>
+T BodyOf(T item) {
+  item.clear_name();
+  item.clear_etag();
+  item.clear_create_time();
+  item.clear_update_time();
+  item.clear_delete_time();
+  return item;
 }
 
 constexpr common::PreparedStatement kGetCalendarAny{
@@ -129,22 +136,7 @@ CalendarLookup LookupIn(pqxx::transaction_base& transaction) {
       "p.update_time") ", " ACCORD_US("p.delete_time")
 
 v1::SlaPolicy RowToPolicy(const pqxx::row& row) {
-  auto policy = ParseBody<v1::SlaPolicy>(row[1]);
-  policy.set_name("slaPolicies/" + row[0].as<std::string>());
-  policy.set_etag(row[2].as<std::string>());
-  *policy.mutable_create_time() = TimestampOf(row[3]);
-  *policy.mutable_update_time() = TimestampOf(row[4]);
-  if (!row[5].is_null()) *policy.mutable_delete_time() = TimestampOf(row[5]);
-  return policy;
-}
-
-v1::SlaPolicy PolicyBody(v1::SlaPolicy policy) {
-  policy.clear_name();
-  policy.clear_etag();
-  policy.clear_create_time();
-  policy.clear_update_time();
-  policy.clear_delete_time();
-  return policy;
+  return RowToVersioned<v1::SlaPolicy>(row, 0, "slaPolicies");
 }
 
 // ---- cases --------------------------------------------------------------------------------------
@@ -460,7 +452,7 @@ absl::StatusOr<v1::Calendar> PgQualityRepository::CreateCalendar(const v1::Calen
             "INSERT INTO service_quality.calendars AS k (id, display_name, time_zone, body) "
             "VALUES ($1::uuid, $2, $3, decode($4, 'base64')) RETURNING " ACCORD_CALENDAR_COLUMNS,
             common::NewUuidV7(), calendar.display_name(), calendar.time_zone(),
-            Base64(CalendarBody(calendar)));
+            Base64(BodyOf(calendar)));
         const v1::Calendar stored = RowToCalendar(row);
         return common::Written<v1::Calendar>(
             stored, QualityEvent("accord.quality.v1.CalendarCreated", stored.name(), 1, stored));
@@ -497,7 +489,7 @@ absl::StatusOr<v1::Calendar> PgQualityRepository::UpdateCalendar(const std::stri
             "UPDATE service_quality.calendars AS k SET display_name = $2, time_zone = $3, "
             "body = decode($4, 'base64'), version = k.version + 1, update_time = now() "
             "WHERE k.id = $1::uuid RETURNING " ACCORD_CALENDAR_COLUMNS,
-            id, next.display_name(), next.time_zone(), Base64(CalendarBody(next)));
+            id, next.display_name(), next.time_zone(), Base64(BodyOf(next)));
         const v1::Calendar stored = RowToCalendar(row);
         return common::Written<v1::Calendar>(
             stored, QualityEvent("accord.quality.v1.CalendarUpdated", stored.name(),
@@ -520,7 +512,7 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::CreateSlaPolicy(const v1::Sla
             "calendar_id, body) VALUES ($1::uuid, $2, $3::smallint, $4::smallint, $5::uuid, "
             "decode($6, 'base64')) RETURNING " ACCORD_POLICY_COLUMNS,
             common::NewUuidV7(), policy.display_name(), static_cast<int>(policy.tier()),
-            static_cast<int>(policy.priority()), calendar_id, Base64(PolicyBody(policy)));
+            static_cast<int>(policy.priority()), calendar_id, Base64(BodyOf(policy)));
         const v1::SlaPolicy stored = RowToPolicy(row);
         return common::Written<v1::SlaPolicy>(
             stored, QualityEvent("accord.quality.v1.SlaPolicyCreated", stored.name(), 1, stored));
@@ -560,7 +552,7 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::UpdateSlaPolicy(const std::st
             "UPDATE service_quality.sla_policies AS p SET display_name = $2, calendar_id = "
             "$3::uuid, body = decode($4, 'base64'), version = p.version + 1, update_time = now() "
             "WHERE p.id = $1::uuid RETURNING " ACCORD_POLICY_COLUMNS,
-            id, next.display_name(), calendar_id, Base64(PolicyBody(next)));
+            id, next.display_name(), calendar_id, Base64(BodyOf(next)));
         const v1::SlaPolicy stored = RowToPolicy(row);
         return common::Written<v1::SlaPolicy>(
             stored, QualityEvent("accord.quality.v1.SlaPolicyUpdated", stored.name(),

@@ -298,6 +298,47 @@ absl::StatusOr<T> DeleteWithEtag(const std::string& name, const char* collection
       meta);
 }
 
+// A FieldMask update of a calendar or policy: the name in `collection` (`name_field`), the etag
+// and request_id, the mask's paths (every one of `updatable` when the mask is empty and
+// `empty_means_all`, else required), then `update` (the repository's) with the etag checked
+// under the row lock, `apply` copying each path from the request and `validate` on the result.
+template <typename T, typename Update, typename Apply, typename Validate>
+absl::StatusOr<T> UpdateWithMask(const std::string& name, const char* collection,
+                                 const std::string& name_field, const std::string& etag,
+                                 const std::string& request_id,
+                                 const google::protobuf::FieldMask& mask,
+                                 const std::vector<std::string>& updatable, bool empty_means_all,
+                                 WriteMeta meta, Update update, Apply apply, Validate validate) {
+  common::Violations violations;
+  auto id = ParseSimpleName(name, collection, name_field);
+  Merge(id.status(), violations);
+  RequireEtagAndRequestId(etag, request_id, violations);
+  std::vector<std::string> paths(mask.paths().begin(), mask.paths().end());
+  if (paths.empty() && empty_means_all) paths = updatable;
+  if (paths.empty()) violations.Add("update_mask", "required: the fields to change");
+  std::string choices;
+  for (const auto& path : updatable) choices += (choices.empty() ? "" : ", ") + path;
+  for (const auto& path : paths) {
+    if (std::find(updatable.begin(), updatable.end(), path) == updatable.end()) {
+      violations.Add("update_mask", "`" + path + "` cannot be updated; updatable: " + choices);
+    }
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request_id;
+  return update(
+      *id,
+      [&](const T& current) -> absl::StatusOr<T> {
+        ACCORD_RETURN_IF_ERROR(CheckEtag(etag, current.name(), current.etag()));
+        T next = current;
+        for (const auto& path : paths) apply(path, next);
+        common::Violations field_violations;
+        validate(next, field_violations);
+        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
+        return next;
+      },
+      meta);
+}
+
 std::vector<PauseSpan> PausesOf(const v1::CaseSla& sla) {
   std::vector<PauseSpan> pauses;
   for (const auto& pause : sla.pauses()) {
@@ -1248,42 +1289,20 @@ absl::StatusOr<v1::Calendar> QualityLogic::UpdateCalendar(const Caller& caller,
                                                           const v1::UpdateCalendarRequest& request,
                                                           WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
-  common::Violations violations;
-  auto id = ParseSimpleName(request.calendar().name(), "calendars", "calendar.name");
-  Merge(id.status(), violations);
-  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
-  static const std::set<std::string> kPaths = {"display_name", "time_zone", "working_hours",
-                                               "holidays"};
-  std::vector<std::string> paths(request.update_mask().paths().begin(),
-                                 request.update_mask().paths().end());
-  if (paths.empty()) paths.assign(kPaths.begin(), kPaths.end());
-  for (const auto& path : paths) {
-    if (!kPaths.count(path)) {
-      violations.Add("update_mask", "`" + path +
-                                        "` cannot be updated; updatable: display_name, "
-                                        "time_zone, working_hours, holidays");
-    }
-  }
-  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  meta.request_id = request.request_id();
-  return repository_.UpdateCalendar(
-      *id,
-      [&](const v1::Calendar& current) -> absl::StatusOr<v1::Calendar> {
-        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
-        v1::Calendar next = current;
-        const v1::Calendar& patch = request.calendar();
-        for (const auto& path : paths) {
-          if (path == "display_name") next.set_display_name(patch.display_name());
-          if (path == "time_zone") next.set_time_zone(patch.time_zone());
-          if (path == "working_hours") *next.mutable_working_hours() = patch.working_hours();
-          if (path == "holidays") *next.mutable_holidays() = patch.holidays();
-        }
-        common::Violations field_violations;
-        ValidateCalendarFields(next, field_violations);
-        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
-        return next;
+  const v1::Calendar& patch = request.calendar();
+  return UpdateWithMask<v1::Calendar>(
+      patch.name(), "calendars", "calendar.name", request.etag(), request.request_id(),
+      request.update_mask(), {"display_name", "time_zone", "working_hours", "holidays"},
+      /*empty_means_all=*/true, std::move(meta),
+      [this](const std::string& id, const QualityRepository::CalendarMutation& mutate,
+             const WriteMeta& m) { return repository_.UpdateCalendar(id, mutate, m); },
+      [&](const std::string& path, v1::Calendar& next) {
+        if (path == "display_name") next.set_display_name(patch.display_name());
+        if (path == "time_zone") next.set_time_zone(patch.time_zone());
+        if (path == "working_hours") *next.mutable_working_hours() = patch.working_hours();
+        if (path == "holidays") *next.mutable_holidays() = patch.holidays();
       },
-      meta);
+      ValidateCalendarFields);
 }
 
 absl::StatusOr<v1::SlaPolicy> QualityLogic::CreateSlaPolicy(
@@ -1327,48 +1346,26 @@ absl::StatusOr<v1::ListSlaPoliciesResponse> QualityLogic::ListSlaPolicies(
 absl::StatusOr<v1::SlaPolicy> QualityLogic::UpdateSlaPolicy(
     const Caller& caller, const v1::UpdateSlaPolicyRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
-  common::Violations violations;
-  auto id = ParseSimpleName(request.sla_policy().name(), "slaPolicies", "sla_policy.name");
-  Merge(id.status(), violations);
-  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
-  static const std::set<std::string> kPaths = {"display_name", "first_response_target",
-                                               "resolution_target", "calendar", "warning_percent"};
-  std::vector<std::string> paths(request.update_mask().paths().begin(),
-                                 request.update_mask().paths().end());
-  if (paths.empty()) violations.Add("update_mask", "required: the fields to change");
-  for (const auto& path : paths) {
-    if (!kPaths.count(path)) {
-      violations.Add("update_mask", "`" + path +
-                                        "` cannot be updated; updatable: display_name, "
-                                        "first_response_target, resolution_target, calendar, "
-                                        "warning_percent");
-    }
-  }
-  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  meta.request_id = request.request_id();
-  return repository_.UpdateSlaPolicy(
-      *id,
-      [&](const v1::SlaPolicy& current) -> absl::StatusOr<v1::SlaPolicy> {
-        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
-        v1::SlaPolicy next = current;
-        const v1::SlaPolicy& patch = request.sla_policy();
-        for (const auto& path : paths) {
-          if (path == "display_name") next.set_display_name(patch.display_name());
-          if (path == "first_response_target") {
-            *next.mutable_first_response_target() = patch.first_response_target();
-          }
-          if (path == "resolution_target") {
-            *next.mutable_resolution_target() = patch.resolution_target();
-          }
-          if (path == "calendar") next.set_calendar(patch.calendar());
-          if (path == "warning_percent") next.set_warning_percent(patch.warning_percent());
+  const v1::SlaPolicy& patch = request.sla_policy();
+  return UpdateWithMask<v1::SlaPolicy>(
+      patch.name(), "slaPolicies", "sla_policy.name", request.etag(), request.request_id(),
+      request.update_mask(),
+      {"display_name", "first_response_target", "resolution_target", "calendar", "warning_percent"},
+      /*empty_means_all=*/false, std::move(meta),
+      [this](const std::string& id, const QualityRepository::PolicyMutation& mutate,
+             const WriteMeta& m) { return repository_.UpdateSlaPolicy(id, mutate, m); },
+      [&](const std::string& path, v1::SlaPolicy& next) {
+        if (path == "display_name") next.set_display_name(patch.display_name());
+        if (path == "first_response_target") {
+          *next.mutable_first_response_target() = patch.first_response_target();
         }
-        common::Violations field_violations;
-        ValidatePolicyFields(next, field_violations);
-        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
-        return next;
+        if (path == "resolution_target") {
+          *next.mutable_resolution_target() = patch.resolution_target();
+        }
+        if (path == "calendar") next.set_calendar(patch.calendar());
+        if (path == "warning_percent") next.set_warning_percent(patch.warning_percent());
       },
-      meta);
+      ValidatePolicyFields);
 }
 
 absl::StatusOr<v1::SlaPolicy> QualityLogic::DeleteSlaPolicy(
