@@ -8,6 +8,8 @@
 
 QUALITY_BIN="$BUILD_DIR/services/service-quality/accord-service-quality"
 QUALITY_SVC=accord.quality.v1.CaseService
+# More ACCORD_* settings for the service, e.g. BENCH_QUALITY_ENV="ACCORD_WORKER_THREADS=16".
+read -r -a QUALITY_EXTRA_ENV <<<"${BENCH_QUALITY_ENV:-}"
 
 if [[ ! -x $QUALITY_BIN ]]; then
   not_available create-case "CreateCase" "$QUALITY_BIN is not built"
@@ -23,6 +25,7 @@ env "${SERVICE_ENV[@]}" "$QUALITY_BIN" migrate </dev/null >>"$LOG_DIR/quality.lo
 EXTRA_SERVICE_ENV=(
   "ACCORD_ACCOUNT_ADDRESS=127.0.0.1:${GRPC_PORT[account]}"
   "ACCORD_SERVICE_TOKEN=$TOKEN"
+  "${QUALITY_EXTRA_ENV[@]}"
 )
 launch quality health "$QUALITY_BIN"
 EXTRA_SERVICE_ENV=()
