@@ -1,10 +1,12 @@
-// `accordctl cases|calendars|sla-policies|surveys|report|review ...`: service-quality
+// `accordctl cases|calendars|sla-policies|surveys|signals|report|review ...`: service-quality
 // (accord.quality.v1).
 #include <google/protobuf/util/time_util.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <ostream>
+#include <tuple>
 
 #include "accord/quality/v1/case.grpc.pb.h"
 #include "accord/quality/v1/report.grpc.pb.h"
@@ -110,6 +112,13 @@ constexpr EnumName kSlaStates[] = {
     {"paused", v1::SLA_STATE_PAUSED},   {"met", v1::SLA_STATE_MET},
 };
 
+constexpr EnumName kSignalKinds[] = {
+    {"return", v1::SIGNAL_KIND_RETURN},
+    {"audit-finding", v1::SIGNAL_KIND_AUDIT_FINDING},
+    {"quality-defect", v1::SIGNAL_KIND_QUALITY_DEFECT},
+    {"call-review", v1::SIGNAL_KIND_CALL_REVIEW},
+    {"lost-customer", v1::SIGNAL_KIND_LOST_CUSTOMER},
+};
 const FlagSpec kRequestId{"request-id", "UUID",
                           "Idempotency key: a retry with the same id changes nothing twice."};
 
@@ -194,20 +203,26 @@ int Call(const Invocation& inv, const Request& request, Rpc rpc) {
 
 // ---- cases --------------------------------------------------------------------------------------
 
-int RunCaseCreate(const Invocation& inv) {
-  v1::CreateCaseRequest request;
-  auto* c = request.mutable_case_();
-  c->set_account(Named("accounts", inv.args.GetOr("account", "")));
-  if (auto contact = inv.args.Get("contact")) c->set_contact(Named("contacts", *contact));
-  c->set_description(inv.args.GetOr("description", ""));
-  c->set_assignee(inv.args.GetOr("assignee", ""));
-  c->set_team(inv.args.GetOr("team", ""));
+// The case fields given as flags into `c`, each flag's field into `paths` (an update's mask);
+// false after a usage error.
+bool CaseFlags(const Invocation& inv, v1::Case* c, std::vector<std::string>* paths) {
+  auto text = [&](const char* flag, const char* path, void (v1::Case::*set)(const std::string&),
+                  const char* collection = nullptr) {
+    if (auto value = inv.args.Get(flag)) {
+      (c->*set)(collection ? Named(collection, *value) : *value);
+      paths->push_back(path);
+    }
+  };
+  text("contact", "contact", &v1::Case::set_contact, "contacts");
+  text("description", "description", &v1::Case::set_description);
+  text("assignee", "assignee", &v1::Case::set_assignee);
+  text("team", "team", &v1::Case::set_team);
   int channel = 0, kind = 0, category = 0, impact = 0, urgency = 0, tier = 0;
   if (!EnumFlag(inv, "channel", kChannels, &channel) || !EnumFlag(inv, "kind", kKinds, &kind) ||
       !EnumFlag(inv, "category", kCategories, &category) ||
       !EnumFlag(inv, "impact", kLevels, &impact) || !EnumFlag(inv, "urgency", kLevels, &urgency) ||
       !EnumFlag(inv, "tier", kTiers, &tier)) {
-    return kExitUsage;
+    return false;
   }
   c->set_channel(static_cast<common_v1::CommunicationChannel>(channel));
   c->set_kind(static_cast<v1::CaseKind>(kind));
@@ -215,20 +230,57 @@ int RunCaseCreate(const Invocation& inv) {
   c->set_impact(static_cast<v1::Level>(impact));
   c->set_urgency(static_cast<v1::Level>(urgency));
   c->set_account_tier(static_cast<::accord::account::v1::AccountTier>(tier));
+  for (const char* flag : {"channel", "kind", "category", "impact", "urgency"}) {
+    if (inv.args.Get(flag)) paths->push_back(flag);
+  }
   for (const auto& need : inv.args.GetAll("need")) {
     const size_t colon = need.find(':');
     auto kind_value = cli::ParseEnum(kNeeds, need.substr(0, colon));
     if (!kind_value) {
-      return inv.UsageError("bad --need '" + need + "' (KIND[:note], KIND one of " +
-                            cli::Choices(kNeeds) + ")");
+      inv.UsageError("bad --need '" + need + "' (KIND[:note], KIND one of " + cli::Choices(kNeeds) +
+                     ")");
+      return false;
     }
     auto* special = c->add_special_needs();
     special->set_kind(static_cast<v1::SpecialNeedKind>(*kind_value));
     if (colon != std::string::npos) special->set_note(need.substr(colon + 1));
   }
+  if (!inv.args.GetAll("need").empty()) paths->push_back("special_needs");
+  return true;
+}
+
+int RunCaseCreate(const Invocation& inv) {
+  v1::CreateCaseRequest request;
+  auto* c = request.mutable_case_();
+  c->set_account(Named("accounts", inv.args.GetOr("account", "")));
+  std::vector<std::string> paths;
+  if (!CaseFlags(inv, c, &paths)) return kExitUsage;
   request.set_request_id(inv.args.GetOr("request-id", ""));
   return Call<v1::CaseService, v1::CreateCaseRequest, v1::Case>(inv, request,
                                                                 &v1::CaseService::Stub::CreateCase);
+}
+
+// An update from flags: `fill` puts the fields given into the resource `target` picks out of
+// the request and their paths into the mask; the name is the first argument.
+template <typename Service, typename Request, typename Response, typename Target, typename Fill,
+          typename Rpc>
+int RunUpdate(const Invocation& inv, const char* collection, Target target, Fill fill, Rpc rpc) {
+  Request request;
+  auto* resource = target(request);
+  resource->set_name(Named(collection, inv.args.positional()[0]));
+  std::vector<std::string> paths;
+  if (!fill(inv, resource, &paths)) return kExitUsage;
+  if (paths.empty()) return inv.UsageError("give at least one field to change");
+  for (const auto& path : paths) request.mutable_update_mask()->add_paths(path);
+  request.set_etag(inv.args.GetOr("etag", ""));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<Service, Request, Response>(inv, request, rpc);
+}
+
+int RunCaseUpdate(const Invocation& inv) {
+  return RunUpdate<v1::CaseService, v1::UpdateCaseRequest, v1::Case>(
+      inv, "cases", [](v1::UpdateCaseRequest& r) { return r.mutable_case_(); }, CaseFlags,
+      &v1::CaseService::Stub::UpdateCase);
 }
 
 int RunCaseGet(const Invocation& inv) {
@@ -377,11 +429,16 @@ int RunCaseTimeline(const Invocation& inv) {
 
 // ---- calendars and SLA policies -----------------------------------------------------------------
 
-int RunCalendarCreate(const Invocation& inv) {
-  v1::CreateCalendarRequest request;
-  auto* calendar = request.mutable_calendar();
-  calendar->set_display_name(inv.args.GetOr("display-name", ""));
-  calendar->set_time_zone(inv.args.GetOr("time-zone", ""));
+// The calendar flags given into `calendar`, each into `paths`; false after a usage error.
+bool CalendarFlags(const Invocation& inv, v1::Calendar* calendar, std::vector<std::string>* paths) {
+  if (auto name = inv.args.Get("display-name")) {
+    calendar->set_display_name(*name);
+    paths->push_back("display_name");
+  }
+  if (auto zone = inv.args.Get("time-zone")) {
+    calendar->set_time_zone(*zone);
+    paths->push_back("time_zone");
+  }
   // --hours "1-5 09:00-17:00": weekdays (ISO, 1 Monday) and a span.
   for (const auto& hours : inv.args.GetAll("hours")) {
     int first = 0, last = 0;
@@ -389,7 +446,8 @@ int RunCalendarCreate(const Invocation& inv) {
     if (std::sscanf(hours.c_str(), "%d-%d %5[0-9:]-%5[0-9:]", &first, &last, start, end) != 4) {
       // A single weekday: "6 10:00-14:00".
       if (std::sscanf(hours.c_str(), "%d %5[0-9:]-%5[0-9:]", &first, start, end) != 3) {
-        return inv.UsageError("bad --hours '" + hours + "' (e.g. \"1-5 09:00-17:00\")");
+        inv.UsageError("bad --hours '" + hours + "' (e.g. \"1-5 09:00-17:00\")");
+        return false;
       }
       last = first;
     }
@@ -400,12 +458,29 @@ int RunCalendarCreate(const Invocation& inv) {
       span->set_end(end);
     }
   }
+  if (!inv.args.GetAll("hours").empty()) paths->push_back("working_hours");
   for (const auto& holiday : inv.args.GetAll("holiday")) {
     calendar->add_holidays()->set_date(holiday);
   }
+  if (!inv.args.GetAll("holiday").empty() || inv.args.Bool("no-holidays")) {
+    paths->push_back("holidays");
+  }
+  return true;
+}
+
+int RunCalendarCreate(const Invocation& inv) {
+  v1::CreateCalendarRequest request;
+  std::vector<std::string> paths;
+  if (!CalendarFlags(inv, request.mutable_calendar(), &paths)) return kExitUsage;
   request.set_request_id(inv.args.GetOr("request-id", ""));
   return Call<v1::SlaService, v1::CreateCalendarRequest, v1::Calendar>(
       inv, request, &v1::SlaService::Stub::CreateCalendar);
+}
+
+int RunCalendarUpdate(const Invocation& inv) {
+  return RunUpdate<v1::SlaService, v1::UpdateCalendarRequest, v1::Calendar>(
+      inv, "calendars", [](v1::UpdateCalendarRequest& r) { return r.mutable_calendar(); },
+      CalendarFlags, &v1::SlaService::Stub::UpdateCalendar);
 }
 
 int RunCalendarGet(const Invocation& inv) {
@@ -439,34 +514,66 @@ int RunCalendarList(const Invocation& inv) {
       });
 }
 
+// The policy's changeable flags into `policy`, each into `paths`; false after a usage error.
+bool PolicyFlags(const Invocation& inv, v1::SlaPolicy* policy, std::vector<std::string>* paths) {
+  if (auto name = inv.args.Get("display-name")) {
+    policy->set_display_name(*name);
+    paths->push_back("display_name");
+  }
+  for (const auto& [flag, path, field] :
+       {std::tuple{"first-response", "first_response_target",
+                   policy->mutable_first_response_target()},
+        std::tuple{"resolution", "resolution_target", policy->mutable_resolution_target()}}) {
+    auto text = inv.args.Get(flag);
+    if (!text) continue;
+    auto millis = ParseDurationMillis(*text);
+    if (!millis) {
+      inv.UsageError(std::string("bad --") + flag + " '" + *text + "'");
+      return false;
+    }
+    *field = TimeUtil::MillisecondsToDuration(*millis);
+    paths->push_back(path);
+  }
+  if (auto calendar = inv.args.Get("calendar")) {
+    policy->set_calendar(Named("calendars", *calendar));
+    paths->push_back("calendar");
+  }
+  if (auto percent = inv.args.Get("warning-percent")) {
+    auto value = ParseInt(*percent, 1, 99);
+    if (!value) {
+      inv.UsageError("bad --warning-percent (1-99)");
+      return false;
+    }
+    policy->set_warning_percent(static_cast<int32_t>(*value));
+    paths->push_back("warning_percent");
+  }
+  return true;
+}
+
 int RunPolicyCreate(const Invocation& inv) {
   v1::CreateSlaPolicyRequest request;
   auto* policy = request.mutable_sla_policy();
-  policy->set_display_name(inv.args.GetOr("display-name", ""));
   int priority = 0, tier = 0;
   if (!EnumFlag(inv, "priority", kPriorities, &priority) || !EnumFlag(inv, "tier", kTiers, &tier)) {
     return kExitUsage;
   }
   policy->set_priority(static_cast<v1::Priority>(priority));
   policy->set_tier(static_cast<::accord::account::v1::AccountTier>(tier));
-  for (const auto& [flag, field] :
-       {std::pair{"first-response", policy->mutable_first_response_target()},
-        std::pair{"resolution", policy->mutable_resolution_target()}}) {
-    auto text = inv.args.Get(flag);
-    if (!text) return inv.UsageError(std::string("--") + flag + " is required (e.g. 8h)");
-    auto millis = ParseDurationMillis(*text);
-    if (!millis) return inv.UsageError(std::string("bad --") + flag + " '" + *text + "'");
-    *field = TimeUtil::MillisecondsToDuration(*millis);
+  for (const char* flag : {"first-response", "resolution"}) {
+    if (!inv.args.Get(flag))
+      return inv.UsageError(std::string("--") + flag + " is required (e.g. 8h)");
   }
-  policy->set_calendar(Named("calendars", inv.args.GetOr("calendar", "")));
-  if (auto percent = inv.args.Get("warning-percent")) {
-    auto value = ParseInt(*percent, 1, 99);
-    if (!value) return inv.UsageError("bad --warning-percent (1-99)");
-    policy->set_warning_percent(static_cast<int32_t>(*value));
-  }
+  std::vector<std::string> paths;
+  if (!PolicyFlags(inv, policy, &paths)) return kExitUsage;
   request.set_request_id(inv.args.GetOr("request-id", ""));
   return Call<v1::SlaService, v1::CreateSlaPolicyRequest, v1::SlaPolicy>(
       inv, request, &v1::SlaService::Stub::CreateSlaPolicy);
+}
+
+int RunPolicyUpdate(const Invocation& inv) {
+  return RunUpdate<v1::SlaService, v1::UpdateSlaPolicyRequest, v1::SlaPolicy>(
+      inv, "slaPolicies", [](v1::UpdateSlaPolicyRequest& r) { return r.mutable_sla_policy(); },
+      PolicyFlags, &v1::SlaService::Stub::UpdateSlaPolicy);
 }
 
 int RunPolicyGet(const Invocation& inv) {
@@ -574,6 +681,38 @@ int RunSurveyList(const Invocation& inv) {
       });
 }
 
+int RunSignalCreate(const Invocation& inv) {
+  v1::CreateSignalRequest request;
+  auto* signal = request.mutable_signal();
+  signal->set_account(Named("accounts", inv.args.GetOr("account", "")));
+  int kind = 0;
+  if (!EnumFlag(inv, "kind", kSignalKinds, &kind)) return kExitUsage;
+  signal->set_kind(static_cast<v1::SignalKind>(kind));
+  signal->set_source(inv.args.GetOr("source", ""));
+  if (auto figure = inv.args.Get("figure")) {
+    char* end = nullptr;
+    const double value = std::strtod(figure->c_str(), &end);
+    if (figure->empty() || *end != '\0') return inv.UsageError("bad --figure '" + *figure + "'");
+    signal->set_figure(value);
+  }
+  signal->set_note(inv.args.GetOr("note", ""));
+  if (auto when = inv.args.Get("occur-time")) {
+    if (!TimeUtil::FromString(*when, signal->mutable_occur_time())) {
+      return inv.UsageError("bad --occur-time '" + *when + "' (RFC 3339)");
+    }
+  }
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<v1::SignalService, v1::CreateSignalRequest, v1::Signal>(
+      inv, request, &v1::SignalService::Stub::CreateSignal);
+}
+
+int RunSignalGet(const Invocation& inv) {
+  v1::GetSignalRequest request;
+  request.set_name(Named("signals", inv.args.positional()[0]));
+  return Call<v1::SignalService, v1::GetSignalRequest, v1::Signal>(
+      inv, request, &v1::SignalService::Stub::GetSignal);
+}
+
 int RunSignalList(const Invocation& inv) {
   v1::ListSignalsRequest request;
   if (!cli::FillListRequest(inv, &request)) return kExitUsage;
@@ -593,9 +732,7 @@ int RunSignalList(const Invocation& inv) {
       },
       {"NAME", "ACCOUNT", "KIND", "SOURCE", "FIGURE", "WHEN"},
       [&](const v1::Signal& g) -> std::vector<std::string> {
-        std::string kind = v1::SignalKind_Name(g.kind());
-        kind = kind.substr(std::min(kind.size(), std::string("SIGNAL_KIND_").size()));
-        return {g.name(),   g.account(),        kind,
+        return {g.name(),   g.account(),        cli::EnumText(kSignalKinds, g.kind()),
                 g.source(), Number(g.figure()), TimeUtil::ToString(g.occur_time())};
       });
 }
@@ -668,6 +805,24 @@ int RunReportCsv(const Invocation& inv, const v1::GetServiceReportRequest& repor
   return kExitOk;
 }
 
+void PrintSignals(std::ostream& out,
+                  const google::protobuf::RepeatedPtrField<v1::SignalSummary>& signals) {
+  out << "\nSignals\n";
+  if (signals.empty()) {
+    out << "  none\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"KIND", "SIGNALS", "FIGURE SUM", "AVERAGE", "PREVIOUS", "PREVIOUS SUM"}};
+  for (const auto& summary : signals) {
+    rows.push_back({cli::EnumText(kSignalKinds, summary.kind()), std::to_string(summary.count()),
+                    Number(summary.figure_sum()), Number(summary.figure_average()),
+                    std::to_string(summary.previous_count()),
+                    Number(summary.previous_figure_sum())});
+  }
+  cli::PrintTable(out, rows);
+}
+
 void PrintRecommendations(
     std::ostream& out,
     const google::protobuf::RepeatedPtrField<v1::Recommendation>& recommendations) {
@@ -718,6 +873,7 @@ int RunReport(const Invocation& inv) {
          trend.previous_count() == 0 ? "new" : Number(trend.change_percent()) + "%"});
   }
   cli::PrintTable(inv.out, categories);
+  PrintSignals(inv.out, report.signals());
   inv.out << "\nRecommendations\n";
   PrintRecommendations(inv.out, report.recommendations());
   inv.out.flush();
@@ -732,6 +888,19 @@ int RunReview(const Invocation& inv) {
   auto stub = Connect<v1::ReportService::Stub>(inv, &call);
   if (!stub) return kExitUsage;
   auto context = call.NewContext();
+  if (inv.args.Bool("csv")) {
+    v1::ExportAccountServiceReviewRequest export_request;
+    export_request.set_name(request.name());
+    *export_request.mutable_start_time() = request.start_time();
+    *export_request.mutable_end_time() = request.end_time();
+    v1::ExportAccountServiceReviewResponse response;
+    grpc::Status status =
+        stub->ExportAccountServiceReview(context.get(), export_request, &response);
+    if (!status.ok()) return ReportRpcError(status, inv.err);
+    inv.out << response.csv();
+    inv.out.flush();
+    return kExitOk;
+  }
   v1::AccountServiceReview review;
   grpc::Status status = stub->GetAccountServiceReview(context.get(), request, &review);
   if (!status.ok()) return ReportRpcError(status, inv.err);
@@ -777,6 +946,7 @@ int RunReview(const Invocation& inv) {
     inv.out << "- " << cli::EnumText(kCategories, repeated.category()) << ": "
             << repeated.complaint_count() << " complaints\n";
   }
+  PrintSignals(inv.out, review.signals());
   inv.out << "\nWhat we will do\n";
   PrintRecommendations(inv.out, review.recommendations());
   inv.out.flush();
@@ -791,8 +961,20 @@ void RegisterQualityCommands(Registry& registry) {
   registry.AddGroup("sla-policies", "SLA policies by tier and priority (SlaService).");
   registry.AddGroup("surveys", "Satisfaction surveys (accord.quality.v1.SurveyService).");
   registry.AddGroup("signals",
-                    "Other evidence of satisfaction, e.g. lost customers (SignalService).");
+                    "Other evidence of satisfaction: returns, audit findings, quality-control "
+                    "defects, call reviews, lost customers (SignalService).");
   const FlagSpec etag{"etag", "ETAG", "The etag last read (required)."};
+  // `GROUP get NAME`: one resource as JSON.
+  auto add_get = [&registry](const char* group, const char* synopsis, const std::string& what,
+                             int (*run)(const Invocation&)) {
+    registry.Add({.path = {group, "get"},
+                  .synopsis = synopsis,
+                  .summary = "Show " + what + " as JSON.",
+                  .flags = cli::WithRpcFlags({}),
+                  .min_positional = 1,
+                  .max_positional = 1,
+                  .run = run});
+  };
   auto list_flags = [] {
     return cli::ListFlags("create_time (default), optionally \" desc\".", "Print aligned columns.");
   };
@@ -818,13 +1000,30 @@ void RegisterQualityCommands(Registry& registry) {
       }),
       .run = RunCaseCreate,
   });
-  registry.Add({.path = {"cases", "get"},
-                .synopsis = "CASE",
-                .summary = "Show a case (with its SLA clock) as JSON.",
-                .flags = cli::WithRpcFlags({}),
+  registry.Add({.path = {"cases", "update"},
+                .synopsis = "CASE --etag ETAG [FIELD FLAGS]",
+                .summary = "Change a case's fields (only those given); prints it as JSON.",
+                .description = "Impact or urgency recompute the priority unless a supervisor "
+                               "overrode it.",
+                .flags = cli::WithRpcFlags({
+                    {"contact", "CONTACT", "contacts/ID or ID."},
+                    {"channel", "CHANNEL", cli::Choices(kChannels) + "."},
+                    {"kind", "KIND", cli::Choices(kKinds) + "."},
+                    {"category", "CATEGORY", cli::Choices(kCategories) + "."},
+                    {"description", "TEXT", "What happened."},
+                    {"impact", "LEVEL", cli::Choices(kLevels) + "."},
+                    {"urgency", "LEVEL", cli::Choices(kLevels) + "."},
+                    {"assignee", "SUBJECT", "The agent working it."},
+                    {"team", "TEAM", "The team working it."},
+                    {"need", "KIND[:NOTE]",
+                     "Replaces the special needs (" + cli::Choices(kNeeds) + ").", true},
+                    etag,
+                    kRequestId,
+                }),
                 .min_positional = 1,
                 .max_positional = 1,
-                .run = RunCaseGet});
+                .run = RunCaseUpdate});
+  add_get("cases", "CASE", "a case (with its SLA clock)", RunCaseGet);
   registry.Add({.path = {"cases", "list"},
                 .summary = "List cases: JSON lines, or a table.",
                 .description = "Filter fields: account, contact, kind, category, status, "
@@ -906,13 +1105,21 @@ void RegisterQualityCommands(Registry& registry) {
                      {"holiday", "YYYY-MM-DD", "A day off.", true},
                      kRequestId}),
                 .run = RunCalendarCreate});
-  registry.Add({.path = {"calendars", "get"},
-                .synopsis = "CALENDAR",
-                .summary = "Show a calendar as JSON.",
-                .flags = cli::WithRpcFlags({}),
+  registry.Add({.path = {"calendars", "update"},
+                .synopsis = "CALENDAR --etag ETAG [FIELD FLAGS]",
+                .summary = "Change a calendar (hours and holidays are replaced as a whole).",
+                .flags = cli::WithRpcFlags(
+                    {{"display-name", "NAME", "A new name."},
+                     {"time-zone", "ZONE", "IANA zone, e.g. Europe/Berlin."},
+                     {"hours", "DAYS SPAN", "e.g. \"1-5 09:00-17:00\" (1 = Monday).", true},
+                     {"holiday", "YYYY-MM-DD", "A day off.", true},
+                     {"no-holidays", "", "Remove every holiday."},
+                     etag,
+                     kRequestId}),
                 .min_positional = 1,
                 .max_positional = 1,
-                .run = RunCalendarGet});
+                .run = RunCalendarUpdate});
+  add_get("calendars", "CALENDAR", "a calendar", RunCalendarGet);
   registry.Add({.path = {"calendars", "list"},
                 .summary = "List calendars.",
                 .flags = list_flags(),
@@ -943,13 +1150,22 @@ void RegisterQualityCommands(Registry& registry) {
                      {"warning-percent", "N", "Warn at this share of a target (default 80)."},
                      kRequestId}),
                 .run = RunPolicyCreate});
-  registry.Add({.path = {"sla-policies", "get"},
-                .synopsis = "POLICY",
-                .summary = "Show an SLA policy as JSON.",
-                .flags = cli::WithRpcFlags({}),
-                .min_positional = 1,
-                .max_positional = 1,
-                .run = RunPolicyGet});
+  registry.Add(
+      {.path = {"sla-policies", "update"},
+       .synopsis = "POLICY --etag ETAG [FIELD FLAGS]",
+       .summary = "Change an SLA policy's targets, calendar or name.",
+       .description = "Cases already open keep the targets they opened with.",
+       .flags = cli::WithRpcFlags({{"display-name", "NAME", "A new name."},
+                                   {"first-response", "DURATION", "Business time, e.g. 1h."},
+                                   {"resolution", "DURATION", "Business time, e.g. 16h."},
+                                   {"calendar", "CALENDAR", "calendars/ID or ID."},
+                                   {"warning-percent", "N", "Warn at this share of a target."},
+                                   etag,
+                                   kRequestId}),
+       .min_positional = 1,
+       .max_positional = 1,
+       .run = RunPolicyUpdate});
+  add_get("sla-policies", "POLICY", "an SLA policy", RunPolicyGet);
   registry.Add({.path = {"sla-policies", "list"},
                 .summary = "List SLA policies.",
                 .flags = list_flags(),
@@ -961,22 +1177,30 @@ void RegisterQualityCommands(Registry& registry) {
                                             {"case", "CASE", "The case it follows."},
                                             kRequestId}),
                 .run = RunSurveyCreate});
-  registry.Add({.path = {"surveys", "get"},
-                .synopsis = "SURVEY",
-                .summary = "Show a survey as JSON.",
-                .flags = cli::WithRpcFlags({}),
-                .min_positional = 1,
-                .max_positional = 1,
-                .run = RunSurveyGet});
+  add_get("surveys", "SURVEY", "a survey", RunSurveyGet);
   registry.Add({.path = {"surveys", "list"},
                 .summary = "List surveys.",
                 .description = "Filter fields: account, contact, case, state, csat, nps, effort, "
                                "create_time, answer_time.",
                 .flags = list_flags(),
                 .run = RunSurveyList});
+  registry.Add(
+      {.path = {"signals", "create"},
+       .summary = "Record a signal; prints it as JSON.",
+       .description = "Figures: units returned, findings or defects (more than 0), a "
+                      "call review's score (0-100),\na lost customer 1.",
+       .flags = cli::WithRpcFlags({{"account", "ACCOUNT", "accounts/ID or ID (required)."},
+                                   {"kind", "KIND", cli::Choices(kSignalKinds) + " (required)."},
+                                   {"source", "SOURCE", "Where it came from (required)."},
+                                   {"figure", "NUMBER", "Its size in the kind's unit (required)."},
+                                   {"note", "TEXT", "What happened."},
+                                   {"occur-time", "TIME", "When, RFC 3339 (default: now)."},
+                                   kRequestId}),
+       .run = RunSignalCreate});
+  add_get("signals", "SIGNAL", "a signal", RunSignalGet);
   registry.Add({.path = {"signals", "list"},
                 .summary = "List signals.",
-                .description = "Filter fields: account, kind, source, create_time.",
+                .description = "Filter fields: account, kind, source, occur_time, create_time.",
                 .flags = list_flags(),
                 .run = RunSignalList});
   registry.Add({.path = {"surveys", "answer"},
@@ -1004,7 +1228,8 @@ void RegisterQualityCommands(Registry& registry) {
                 .summary = "An account's service review, worded for the customer, as tables.",
                 .flags = cli::WithRpcFlags({{"start", "TIME", "Period start, RFC 3339 (required)."},
                                             {"end", "TIME", "Period end, RFC 3339 (required)."},
-                                            {"json", "", "Print the review as JSON instead."}}),
+                                            {"json", "", "Print the review as JSON instead."},
+                                            {"csv", "", "Print the CSV export instead."}}),
                 .min_positional = 1,
                 .max_positional = 1,
                 .run = RunReview});

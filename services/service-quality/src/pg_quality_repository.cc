@@ -3,6 +3,8 @@
 #include <google/protobuf/empty.pb.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <cstdio>
+
 #include "absl/strings/escaping.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
@@ -23,6 +25,12 @@ std::string MicrosOf(const std::optional<Instant>& at) { return at ? MicrosOf(*a
 std::string MicrosOf(const google::protobuf::Timestamp& at) {
   if (at.seconds() == 0 && at.nanos() == 0) return "";
   return std::to_string(TimeUtil::TimestampToMicroseconds(at));
+}
+// A double that reads back as the same double.
+std::string ExactText(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  return buffer;
 }
 template <typename T>
 std::string TextOf(const std::optional<T>& value) {
@@ -57,25 +65,32 @@ pqxx::result Exec(pqxx::transaction_base& transaction, const std::string& sql,
   "k.id::text, k.body, k.version, " ACCORD_US("k.create_time") ", " ACCORD_US( \
       "k.update_time") ", " ACCORD_US("k.delete_time")
 
-// The calendar in the six columns from `at` (ACCORD_CALENDAR_COLUMNS).
+// A calendar or SLA policy in the six columns from `at` (ACCORD_CALENDAR_COLUMNS,
+// ACCORD_POLICY_COLUMNS): id, body, version, create, update and delete time.
+template <typename T>
+T RowToVersioned(const pqxx::row& row, int at, const std::string& collection) {
+  auto item = ParseBody<T>(row[at + 1]);
+  item.set_name(collection + "/" + row[at].as<std::string>());
+  item.set_etag(row[at + 2].as<std::string>());
+  *item.mutable_create_time() = TimestampOf(row[at + 3]);
+  *item.mutable_update_time() = TimestampOf(row[at + 4]);
+  if (!row[at + 5].is_null()) *item.mutable_delete_time() = TimestampOf(row[at + 5]);
+  return item;
+}
 v1::Calendar RowToCalendarAt(const pqxx::row& row, int at) {
-  auto calendar = ParseBody<v1::Calendar>(row[at + 1]);
-  calendar.set_name("calendars/" + row[at].as<std::string>());
-  calendar.set_etag(row[at + 2].as<std::string>());
-  *calendar.mutable_create_time() = TimestampOf(row[at + 3]);
-  *calendar.mutable_update_time() = TimestampOf(row[at + 4]);
-  if (!row[at + 5].is_null()) *calendar.mutable_delete_time() = TimestampOf(row[at + 5]);
-  return calendar;
+  return RowToVersioned<v1::Calendar>(row, at, "calendars");
 }
 v1::Calendar RowToCalendar(const pqxx::row& row) { return RowToCalendarAt(row, 0); }
 
-v1::Calendar CalendarBody(v1::Calendar calendar) {
-  calendar.clear_name();
-  calendar.clear_etag();
-  calendar.clear_create_time();
-  calendar.clear_update_time();
-  calendar.clear_delete_time();
-  return calendar;
+// What the body column keeps: everything but the columns of its own.
+template <typename T>
+T BodyOf(T item) {
+  item.clear_name();
+  item.clear_etag();
+  item.clear_create_time();
+  item.clear_update_time();
+  item.clear_delete_time();
+  return item;
 }
 
 constexpr common::PreparedStatement kGetCalendarAny{
@@ -121,22 +136,7 @@ CalendarLookup LookupIn(pqxx::transaction_base& transaction) {
       "p.update_time") ", " ACCORD_US("p.delete_time")
 
 v1::SlaPolicy RowToPolicy(const pqxx::row& row) {
-  auto policy = ParseBody<v1::SlaPolicy>(row[1]);
-  policy.set_name("slaPolicies/" + row[0].as<std::string>());
-  policy.set_etag(row[2].as<std::string>());
-  *policy.mutable_create_time() = TimestampOf(row[3]);
-  *policy.mutable_update_time() = TimestampOf(row[4]);
-  if (!row[5].is_null()) *policy.mutable_delete_time() = TimestampOf(row[5]);
-  return policy;
-}
-
-v1::SlaPolicy PolicyBody(v1::SlaPolicy policy) {
-  policy.clear_name();
-  policy.clear_etag();
-  policy.clear_create_time();
-  policy.clear_update_time();
-  policy.clear_delete_time();
-  return policy;
+  return RowToVersioned<v1::SlaPolicy>(row, 0, "slaPolicies");
 }
 
 // ---- cases --------------------------------------------------------------------------------------
@@ -368,6 +368,49 @@ absl::StatusOr<Page<T>> ListRows(common::PgPool& pool, const std::string& column
 
 std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
+// The one row `select` finds for `id` ($1), or NOT_FOUND naming `missing`.
+template <typename T>
+absl::StatusOr<T> ReadOne(common::PgPool& pool, const std::string& select, const std::string& id,
+                          const std::string& missing,
+                          const std::function<T(const pqxx::row&)>& convert) {
+  T out;
+  ACCORD_RETURN_IF_ERROR(pool.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = Exec(transaction, select, {id});
+        if (rows.empty()) return common::NotFound(missing);
+        out = convert(rows[0]);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return out;
+}
+
+// The rows of `select` (ending in a WHERE clause on the period, $1 and $2) in [start, end), of
+// `account` only unless it is empty, each read with `convert`. Literals rather than bound
+// parameters, so each period and account is planned for what it selects (see InlineParams).
+template <typename T>
+absl::StatusOr<std::vector<T>> ReportRows(common::PgPool& pool, const std::string& select,
+                                          const char* account_column, Instant start, Instant end,
+                                          const std::string& account,
+                                          const std::function<T(const pqxx::row&)>& convert) {
+  std::vector<std::string> params = {MicrosOf(start), MicrosOf(end)};
+  std::string sql = select;
+  if (!account.empty()) {
+    sql += std::string(" AND ") + account_column + " = $3";
+    params.push_back(account);
+  }
+  std::vector<T> out;
+  ACCORD_RETURN_IF_ERROR(pool.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec(common::InlineParams(transaction.conn(), sql, params));
+        out.reserve(rows.size());
+        for (const auto& row : rows) out.push_back(convert(row));
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return out;
+}
+
 }  // namespace
 
 PgQualityRepository::PgQualityRepository(common::PgPool& pool)
@@ -410,7 +453,7 @@ absl::StatusOr<v1::Calendar> PgQualityRepository::CreateCalendar(const v1::Calen
             "INSERT INTO service_quality.calendars AS k (id, display_name, time_zone, body) "
             "VALUES ($1::uuid, $2, $3, decode($4, 'base64')) RETURNING " ACCORD_CALENDAR_COLUMNS,
             common::NewUuidV7(), calendar.display_name(), calendar.time_zone(),
-            Base64(CalendarBody(calendar)));
+            Base64(BodyOf(calendar)));
         const v1::Calendar stored = RowToCalendar(row);
         return common::Written<v1::Calendar>(
             stored, QualityEvent("accord.quality.v1.CalendarCreated", stored.name(), 1, stored));
@@ -447,7 +490,7 @@ absl::StatusOr<v1::Calendar> PgQualityRepository::UpdateCalendar(const std::stri
             "UPDATE service_quality.calendars AS k SET display_name = $2, time_zone = $3, "
             "body = decode($4, 'base64'), version = k.version + 1, update_time = now() "
             "WHERE k.id = $1::uuid RETURNING " ACCORD_CALENDAR_COLUMNS,
-            id, next.display_name(), next.time_zone(), Base64(CalendarBody(next)));
+            id, next.display_name(), next.time_zone(), Base64(BodyOf(next)));
         const v1::Calendar stored = RowToCalendar(row);
         return common::Written<v1::Calendar>(
             stored, QualityEvent("accord.quality.v1.CalendarUpdated", stored.name(),
@@ -470,7 +513,7 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::CreateSlaPolicy(const v1::Sla
             "calendar_id, body) VALUES ($1::uuid, $2, $3::smallint, $4::smallint, $5::uuid, "
             "decode($6, 'base64')) RETURNING " ACCORD_POLICY_COLUMNS,
             common::NewUuidV7(), policy.display_name(), static_cast<int>(policy.tier()),
-            static_cast<int>(policy.priority()), calendar_id, Base64(PolicyBody(policy)));
+            static_cast<int>(policy.priority()), calendar_id, Base64(BodyOf(policy)));
         const v1::SlaPolicy stored = RowToPolicy(row);
         return common::Written<v1::SlaPolicy>(
             stored, QualityEvent("accord.quality.v1.SlaPolicyCreated", stored.name(), 1, stored));
@@ -478,20 +521,11 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::CreateSlaPolicy(const v1::Sla
 }
 
 absl::StatusOr<v1::SlaPolicy> PgQualityRepository::GetSlaPolicy(const std::string& id) {
-  v1::SlaPolicy policy;
-  ACCORD_RETURN_IF_ERROR(pool_.Read(
-      [&](pqxx::transaction_base& transaction) -> absl::Status {
-        auto rows = Exec(transaction,
-                         "SELECT " ACCORD_POLICY_COLUMNS
-                         " FROM service_quality.sla_policies p WHERE p.id = $1::uuid "
-                         "AND p.delete_time IS NULL",
-                         {id});
-        if (rows.empty()) return common::NotFound("slaPolicies/" + id);
-        policy = RowToPolicy(rows[0]);
-        return absl::OkStatus();
-      },
-      common::ReadScope::kOneStatement));
-  return policy;
+  return ReadOne<v1::SlaPolicy>(pool_,
+                                "SELECT " ACCORD_POLICY_COLUMNS
+                                " FROM service_quality.sla_policies p WHERE p.id = $1::uuid "
+                                "AND p.delete_time IS NULL",
+                                id, "slaPolicies/" + id, RowToPolicy);
 }
 
 absl::StatusOr<Page<v1::SlaPolicy>> PgQualityRepository::ListSlaPolicies(const ListQuery& query) {
@@ -519,7 +553,7 @@ absl::StatusOr<v1::SlaPolicy> PgQualityRepository::UpdateSlaPolicy(const std::st
             "UPDATE service_quality.sla_policies AS p SET display_name = $2, calendar_id = "
             "$3::uuid, body = decode($4, 'base64'), version = p.version + 1, update_time = now() "
             "WHERE p.id = $1::uuid RETURNING " ACCORD_POLICY_COLUMNS,
-            id, next.display_name(), calendar_id, Base64(PolicyBody(next)));
+            id, next.display_name(), calendar_id, Base64(BodyOf(next)));
         const v1::SlaPolicy stored = RowToPolicy(row);
         return common::Written<v1::SlaPolicy>(
             stored, QualityEvent("accord.quality.v1.SlaPolicyUpdated", stored.name(),
@@ -811,19 +845,10 @@ absl::StatusOr<v1::Survey> PgQualityRepository::CreateSurvey(const v1::Survey& s
 }
 
 absl::StatusOr<v1::Survey> PgQualityRepository::GetSurvey(const std::string& id) {
-  v1::Survey survey;
-  ACCORD_RETURN_IF_ERROR(pool_.Read(
-      [&](pqxx::transaction_base& transaction) -> absl::Status {
-        auto rows = Exec(transaction,
-                         "SELECT " ACCORD_SURVEY_COLUMNS
-                         " FROM service_quality.surveys s WHERE s.id = $1::uuid",
-                         {id});
-        if (rows.empty()) return common::NotFound("surveys/" + id);
-        survey = RowToSurvey(rows[0]);
-        return absl::OkStatus();
-      },
-      common::ReadScope::kOneStatement));
-  return survey;
+  return ReadOne<v1::Survey>(pool_,
+                             "SELECT " ACCORD_SURVEY_COLUMNS
+                             " FROM service_quality.surveys s WHERE s.id = $1::uuid",
+                             id, "surveys/" + id, RowToSurvey);
 }
 
 absl::StatusOr<Page<v1::Survey>> PgQualityRepository::ListSurveys(const ListQuery& query) {
@@ -919,24 +944,54 @@ v1::Signal RowToSignal(const pqxx::row& row) {
 
 }  // namespace
 
+absl::StatusOr<std::optional<v1::Signal>> PgQualityRepository::InsertSignal(
+    common::WriteTransaction& transaction, const v1::Signal& signal,
+    const std::string& source_event, std::vector<common::Event>& events) {
+  auto rows = Exec(transaction.Begun(),
+                   "INSERT INTO service_quality.signals AS g (id, account, kind, source, "
+                   "source_event, figure, note, occur_time) VALUES ($1::uuid, $2, $3::smallint, "
+                   "$4, NULLIF($5, ''), $6::double precision, $7, "
+                   "COALESCE(" ACCORD_TS(8) ", now())) "
+                   "ON CONFLICT (source_event) DO NOTHING RETURNING " ACCORD_SIGNAL_COLUMNS,
+                   {common::NewUuidV7(), signal.account(), std::to_string(signal.kind()),
+                    signal.source(), source_event, ExactText(signal.figure()), signal.note(),
+                    MicrosOf(signal.occur_time())});
+  if (rows.empty()) return std::nullopt;
+  v1::Signal stored = RowToSignal(rows[0]);
+  events.push_back(QualityEvent("accord.quality.v1.SignalRecorded", stored.name(), 1, stored));
+  return stored;
+}
+
 absl::StatusOr<bool> PgQualityRepository::RecordSignal(common::WriteTransaction& transaction,
                                                        const v1::Signal& signal,
                                                        const std::string& source_event,
                                                        const WriteMeta& meta) {
-  auto rows = Exec(transaction.Begun(),
-                   "INSERT INTO service_quality.signals AS g (id, account, kind, source, "
-                   "source_event, figure, note, occur_time) VALUES ($1::uuid, $2, $3::smallint, "
-                   "$4, NULLIF($5, ''), $6::double precision, $7, " ACCORD_TS(8) ") "
-                   "ON CONFLICT (source_event) DO NOTHING RETURNING " ACCORD_SIGNAL_COLUMNS,
-                   {common::NewUuidV7(), signal.account(), std::to_string(signal.kind()),
-                    signal.source(), source_event, std::to_string(signal.figure()), signal.note(),
-                    MicrosOf(signal.occur_time())});
-  if (rows.empty()) return false;
-  const v1::Signal stored = RowToSignal(rows[0]);
-  outbox_.Append(transaction,
-                 QualityEvent("accord.quality.v1.SignalRecorded", stored.name(), 1, stored),
-                 meta.actor, meta.trace_id);
-  return true;
+  std::vector<common::Event> events;
+  ACCORD_ASSIGN_OR_RETURN(auto stored, InsertSignal(transaction, signal, source_event, events));
+  for (auto& event : events) {
+    outbox_.Append(transaction, std::move(event), meta.actor, meta.trace_id);
+  }
+  return stored.has_value();
+}
+
+absl::StatusOr<v1::Signal> PgQualityRepository::CreateSignal(const v1::Signal& signal,
+                                                             const WriteMeta& meta) {
+  return writer_.Run<v1::Signal>(
+      meta,
+      [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<v1::Signal>> {
+        std::vector<common::Event> events;
+        // No source event: the API's signals never collide on it (NULL is distinct).
+        ACCORD_ASSIGN_OR_RETURN(auto stored, InsertSignal(transaction, signal, "", events));
+        if (!stored) return common::Internal("signal not stored");
+        return common::Written<v1::Signal>(std::move(*stored), std::move(events));
+      });
+}
+
+absl::StatusOr<v1::Signal> PgQualityRepository::GetSignal(const std::string& id) {
+  return ReadOne<v1::Signal>(pool_,
+                             "SELECT " ACCORD_SIGNAL_COLUMNS
+                             " FROM service_quality.signals g WHERE g.id = $1::uuid",
+                             id, "signals/" + id, RowToSignal);
 }
 
 absl::StatusOr<Page<v1::Signal>> PgQualityRepository::ListSignals(const ListQuery& query) {
@@ -944,82 +999,103 @@ absl::StatusOr<Page<v1::Signal>> PgQualityRepository::ListSignals(const ListQuer
                               "FROM service_quality.signals g WHERE true", {}, query, RowToSignal);
 }
 
+absl::StatusOr<QualityRepository::SlaPending> PgQualityRepository::CountSlaPending() {
+  SlaPending pending;
+  // Breach and warning bits (SlaEventBit): first response 2 and 1, resolution 8 and 4. The
+  // partial index cases_sla_flagged holds exactly the open cases with a bit set.
+  static const std::string kCount =
+      "SELECT count(*) FILTER (WHERE breached), count(*) FILTER (WHERE NOT breached AND warned) "
+      "FROM (SELECT (c.sla_recorded & 8) <> 0 OR ((c.sla_recorded & 2) <> 0 AND "
+      "c.first_response_time IS NULL) AS breached, (c.sla_recorded & 4) <> 0 OR "
+      "((c.sla_recorded & 1) <> 0 AND c.first_response_time IS NULL) AS warned "
+      "FROM service_quality.cases c WHERE c.sla_recorded <> 0 AND c.status NOT IN (6, 7)) f";
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto row = transaction.exec1(kCount);
+        pending.breached = row[0].as<int64_t>();
+        pending.warning = row[1].as<int64_t>();
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return pending;
+}
+
 // ---- reports ------------------------------------------------------------------------------------
+
+namespace {
+
+ReportCase RowToReportCase(const pqxx::row& row) {
+  ReportCase c;
+  c.id = row[0].as<std::string>();
+  c.account = row[1].as<std::string>();
+  c.team = row[2].as<std::string>();
+  c.agent = row[3].as<std::string>();
+  c.category = static_cast<v1::CaseCategory>(row[4].as<int>());
+  c.kind = static_cast<v1::CaseKind>(row[5].as<int>());
+  c.priority = static_cast<v1::Priority>(row[6].as<int>());
+  if (!row[7].is_null()) c.first_response_seconds = row[7].as<int64_t>();
+  c.first_response_met = row[8].as<bool>();
+  if (!row[9].is_null()) c.resolution_seconds = row[9].as<int64_t>();
+  c.resolution_met = row[10].as<bool>();
+  c.resolved = row[11].as<bool>();
+  c.reopened = row[12].as<bool>();
+  return c;
+}
+
+ReportSurvey RowToReportSurvey(const pqxx::row& row) {
+  ReportSurvey s;
+  s.account = row[0].as<std::string>();
+  s.team = row[1].as<std::string>();
+  s.agent = row[2].as<std::string>();
+  s.category = static_cast<v1::CaseCategory>(row[3].as<int>());
+  if (!row[4].is_null()) s.csat = row[4].as<int>();
+  if (!row[5].is_null()) s.nps = row[5].as<int>();
+  if (!row[6].is_null()) s.effort = row[6].as<int>();
+  s.answer_unix = row[7].as<int64_t>();
+  return s;
+}
+
+ReportSignal RowToReportSignal(const pqxx::row& row) {
+  ReportSignal g;
+  g.account = row[0].as<std::string>();
+  g.kind = static_cast<v1::SignalKind>(row[1].as<int>());
+  g.figure = row[2].as<double>();
+  return g;
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<ReportCase>> PgQualityRepository::ReportCases(
     Instant start, Instant end, const std::string& account) {
-  // Two statements rather than `$3 = '' OR ...`, so that each plans on its own index.
-  static const std::string kSelect =
+  return ReportRows<ReportCase>(
+      pool_,
       "SELECT c.id::text, c.account, c.team, c.assignee, c.category, c.kind, c.priority, "
       "c.first_response_seconds, COALESCE(c.first_response_met, false), c.resolution_seconds, "
       "COALESCE(c.resolution_met, false), c.resolved_ever, c.reopen_count > 0 "
       "FROM service_quality.cases c WHERE c.create_time >= " ACCORD_TS(
-          1) " AND c.create_time < " ACCORD_TS(2);
-  std::vector<std::string> params = {MicrosOf(start), MicrosOf(end)};
-  std::string sql = kSelect;
-  if (!account.empty()) {
-    sql += " AND c.account = $3";
-    params.push_back(account);
-  }
-  std::vector<ReportCase> cases;
-  auto read = [&](pqxx::transaction_base& transaction) -> absl::Status {
-    auto rows = Exec(transaction, sql, params);
-    cases.reserve(rows.size());
-    for (const auto& row : rows) {
-      ReportCase c;
-      c.id = row[0].as<std::string>();
-      c.account = row[1].as<std::string>();
-      c.team = row[2].as<std::string>();
-      c.agent = row[3].as<std::string>();
-      c.category = static_cast<v1::CaseCategory>(row[4].as<int>());
-      c.kind = static_cast<v1::CaseKind>(row[5].as<int>());
-      c.priority = static_cast<v1::Priority>(row[6].as<int>());
-      if (!row[7].is_null()) c.first_response_seconds = row[7].as<int64_t>();
-      c.first_response_met = row[8].as<bool>();
-      if (!row[9].is_null()) c.resolution_seconds = row[9].as<int64_t>();
-      c.resolution_met = row[10].as<bool>();
-      c.resolved = row[11].as<bool>();
-      c.reopened = row[12].as<bool>();
-      cases.push_back(std::move(c));
-    }
-    return absl::OkStatus();
-  };
-  ACCORD_RETURN_IF_ERROR(pool_.Read(read, common::ReadScope::kOneStatement));
-  return cases;
+          1) " AND c.create_time < " ACCORD_TS(2),
+      "c.account", start, end, account, RowToReportCase);
 }
 
 absl::StatusOr<std::vector<ReportSurvey>> PgQualityRepository::ReportSurveys(
     Instant start, Instant end, const std::string& account) {
-  static const std::string kSelect =
+  return ReportRows<ReportSurvey>(
+      pool_,
       "SELECT s.account, COALESCE(c.team, ''), COALESCE(c.assignee, ''), "
       "COALESCE(c.category, 0), s.csat, s.nps, s.effort, "
       "extract(epoch FROM s.answer_time)::bigint FROM service_quality.surveys s "
       "LEFT JOIN service_quality.cases c ON c.id = s.case_id WHERE s.answer_time >= " ACCORD_TS(
-          1) " AND s.answer_time < " ACCORD_TS(2);
-  std::vector<std::string> params = {MicrosOf(start), MicrosOf(end)};
-  std::string sql = kSelect;
-  if (!account.empty()) {
-    sql += " AND s.account = $3";
-    params.push_back(account);
-  }
-  std::vector<ReportSurvey> surveys;
-  auto read = [&](pqxx::transaction_base& transaction) -> absl::Status {
-    for (const auto& row : Exec(transaction, sql, params)) {
-      ReportSurvey s;
-      s.account = row[0].as<std::string>();
-      s.team = row[1].as<std::string>();
-      s.agent = row[2].as<std::string>();
-      s.category = static_cast<v1::CaseCategory>(row[3].as<int>());
-      if (!row[4].is_null()) s.csat = row[4].as<int>();
-      if (!row[5].is_null()) s.nps = row[5].as<int>();
-      if (!row[6].is_null()) s.effort = row[6].as<int>();
-      s.answer_unix = row[7].as<int64_t>();
-      surveys.push_back(std::move(s));
-    }
-    return absl::OkStatus();
-  };
-  ACCORD_RETURN_IF_ERROR(pool_.Read(read, common::ReadScope::kOneStatement));
-  return surveys;
+          1) " AND s.answer_time < " ACCORD_TS(2),
+      "s.account", start, end, account, RowToReportSurvey);
+}
+
+absl::StatusOr<std::vector<ReportSignal>> PgQualityRepository::ReportSignals(
+    Instant start, Instant end, const std::string& account) {
+  return ReportRows<ReportSignal>(
+      pool_,
+      "SELECT g.account, g.kind, g.figure FROM service_quality.signals g "
+      "WHERE g.occur_time >= " ACCORD_TS(1) " AND g.occur_time < " ACCORD_TS(2),
+      "g.account", start, end, account, RowToReportSignal);
 }
 
 std::vector<common::PreparedStatement> QualityStatements() {

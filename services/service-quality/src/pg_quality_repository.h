@@ -63,11 +63,16 @@ class PgQualityRepository final : public QualityRepository {
   absl::StatusOr<bool> RecordSignal(common::WriteTransaction& transaction, const v1::Signal& signal,
                                     const std::string& source_event,
                                     const WriteMeta& meta) override;
+  absl::StatusOr<v1::Signal> CreateSignal(const v1::Signal& signal, const WriteMeta& meta) override;
+  absl::StatusOr<v1::Signal> GetSignal(const std::string& id) override;
   absl::StatusOr<Page<v1::Signal>> ListSignals(const ListQuery& query) override;
+  absl::StatusOr<SlaPending> CountSlaPending() override;
 
   absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end,
                                                       const std::string& account) override;
   absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end,
+                                                          const std::string& account) override;
+  absl::StatusOr<std::vector<ReportSignal>> ReportSignals(Instant start, Instant end,
                                                           const std::string& account) override;
 
  private:
@@ -80,6 +85,11 @@ class PgQualityRepository final : public QualityRepository {
   // One sweep transaction over the cases `select` locks ($1, $2 from `params`).
   absl::StatusOr<int> SweepSelected(const char* select, std::vector<std::string> params,
                                     const SweepFn& sweep, const WriteMeta& meta);
+  // Inserts a signal and appends its event unless one of `source_event` exists (nullopt then).
+  absl::StatusOr<std::optional<v1::Signal>> InsertSignal(common::WriteTransaction& transaction,
+                                                         const v1::Signal& signal,
+                                                         const std::string& source_event,
+                                                         std::vector<common::Event>& events);
   absl::StatusOr<v1::Survey> InsertSurvey(common::WriteTransaction& transaction,
                                           const v1::Survey& survey,
                                           std::vector<common::Event>& events);

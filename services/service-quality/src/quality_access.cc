@@ -27,6 +27,8 @@ const char* ActionText(Action action) {
       return "request surveys";
     case Action::kAnswerSurvey:
       return "record survey answers";
+    case Action::kRecordSignal:
+      return "record satisfaction signals";
   }
   return "do this";
 }
@@ -62,6 +64,7 @@ absl::Status CheckAccess(const common::Principal& caller, Action action, const v
     case Action::kManageSla:
     case Action::kReport:
     case Action::kRequestSurvey:
+    case Action::kRecordSignal:
       allowed = caller.HasAny({Role::kServiceSupervisor, Role::kAdmin});
       break;
     case Action::kAnswerSurvey:

@@ -8,8 +8,8 @@
 // - Work a case (update, move, comment, escalate, resolve): service_supervisor and admin any;
 //   service_agent one assigned to it, to one of its teams (its token's `territories` claim), or
 //   to nobody yet (to pick it up).
-// - Override a priority, manage SLA policies and calendars, read reports, request surveys:
-//   service_supervisor, admin.
+// - Override a priority, manage SLA policies and calendars, read reports, request surveys,
+//   record signals (returns, audit findings, defects, call reviews): service_supervisor, admin.
 // - Record survey answers: service_agent, service_supervisor, admin.
 #pragma once
 
@@ -37,6 +37,7 @@ enum class Action {
   kReport,
   kRequestSurvey,
   kAnswerSurvey,
+  kRecordSignal,
 };
 
 // `subject` is the case for kWorkCase (ignored otherwise). PERMISSION_DENIED naming the action.

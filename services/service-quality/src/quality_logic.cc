@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -276,6 +277,68 @@ void CheckReason(const std::string& reason, bool required, common::Violations& v
   }
 }
 
+// A soft delete: the name in `collection`, the etag and request_id, then `remove` (the
+// repository's delete) checking the etag under the row lock.
+template <typename T, typename Remove>
+absl::StatusOr<T> DeleteWithEtag(const std::string& name, const char* collection,
+                                 const std::string& etag, const std::string& request_id,
+                                 WriteMeta meta, Remove remove) {
+  common::Violations violations;
+  auto id = ParseSimpleName(name, collection, "name");
+  Merge(id.status(), violations);
+  RequireEtagAndRequestId(etag, request_id, violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request_id;
+  return remove(
+      *id,
+      [&](const T& current) -> absl::StatusOr<T> {
+        ACCORD_RETURN_IF_ERROR(CheckEtag(etag, current.name(), current.etag()));
+        return current;
+      },
+      meta);
+}
+
+// A FieldMask update of a calendar or policy: the name in `collection` (`name_field`), the etag
+// and request_id, the mask's paths (every one of `updatable` when the mask is empty and
+// `empty_means_all`, else required), then `update` (the repository's) with the etag checked
+// under the row lock, `apply` copying each path from the request and `validate` on the result.
+template <typename T, typename Update, typename Apply, typename Validate>
+absl::StatusOr<T> UpdateWithMask(const std::string& name, const char* collection,
+                                 const std::string& name_field, const std::string& etag,
+                                 const std::string& request_id,
+                                 const google::protobuf::FieldMask& mask,
+                                 const std::vector<std::string>& updatable, bool empty_means_all,
+                                 WriteMeta meta, Update update, Apply apply, Validate validate) {
+  common::Violations violations;
+  auto id = ParseSimpleName(name, collection, name_field);
+  Merge(id.status(), violations);
+  RequireEtagAndRequestId(etag, request_id, violations);
+  std::vector<std::string> paths(mask.paths().begin(), mask.paths().end());
+  if (paths.empty() && empty_means_all) paths = updatable;
+  if (paths.empty()) violations.Add("update_mask", "required: the fields to change");
+  std::string choices;
+  for (const auto& path : updatable) choices += (choices.empty() ? "" : ", ") + path;
+  for (const auto& path : paths) {
+    if (std::find(updatable.begin(), updatable.end(), path) == updatable.end()) {
+      violations.Add("update_mask", "`" + path + "` cannot be updated; updatable: " + choices);
+    }
+  }
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  meta.request_id = request_id;
+  return update(
+      *id,
+      [&](const T& current) -> absl::StatusOr<T> {
+        ACCORD_RETURN_IF_ERROR(CheckEtag(etag, current.name(), current.etag()));
+        T next = current;
+        for (const auto& path : paths) apply(path, next);
+        common::Violations field_violations;
+        validate(next, field_violations);
+        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
+        return next;
+      },
+      meta);
+}
+
 std::vector<PauseSpan> PausesOf(const v1::CaseSla& sla) {
   std::vector<PauseSpan> pauses;
   for (const auto& pause : sla.pauses()) {
@@ -343,6 +406,42 @@ void RestrictToAccounts(ListQuery& query, const std::string& column,
   const std::string clause = column + " = ANY(" + placeholder + "::text[])";
   query.filter_sql = query.filter_sql.empty() ? clause : "(" + query.filter_sql + ") AND " + clause;
   query.filter_params.push_back(TextArrayLiteral(accounts));
+}
+
+// A List of resources that belong to accounts (surveys, signals), ordered by create_time: the
+// filter and page validated, narrowed to the accounts `readable` yields (nullptr: all), their
+// free text cleared with `clear` unless `free_text`.
+template <typename T, typename Response, typename Request, typename Readable, typename Load>
+absl::StatusOr<Response> ListOfAccounts(
+    const common::PageTokenCodec& tokens, const Request& request, const std::string& scope,
+    const filter::Schema& schema, const std::string& alias, Readable readable, Load load,
+    bool free_text, void (T::*clear)(),
+    google::protobuf::RepeatedPtrField<T>* (Response::*items)()) {
+  ACCORD_ASSIGN_OR_RETURN(
+      ListStart list,
+      StartList(tokens, request.page_size(), request.page_token(), request.filter(),
+                request.order_by(), scope, schema, {{"create_time", alias + ".create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(auto accounts, readable());
+  if (accounts) RestrictToAccounts(list.query, alias + ".account", *accounts);
+  ACCORD_ASSIGN_OR_RETURN(auto page, load(list.query));
+  Response response;
+  FillPage(tokens, list, page, response, [&](Response& r, T item) {
+    if (!free_text) (item.*clear)();
+    *(r.*items)()->Add() = std::move(item);
+  });
+  return response;
+}
+
+// A read of one resource that belongs to an account (a survey, a signal): `check` says whether
+// the caller may read that account's; free text cleared with `clear` unless `free_text`.
+template <typename T, typename Load, typename Check>
+absl::StatusOr<T> GetOfAccount(const std::string& name, const char* collection, Load load,
+                               Check check, bool free_text, void (T::*clear)()) {
+  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(name, collection, "name"));
+  ACCORD_ASSIGN_OR_RETURN(T item, load(id));
+  ACCORD_RETURN_IF_ERROR(check(item.account()));
+  if (!free_text) (item.*clear)();
+  return item;
 }
 
 }  // namespace
@@ -661,8 +760,9 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const Caller& caller,
   record.clock_start = now;
 
   ACCORD_ASSIGN_OR_RETURN(auto match, repository_.FindPolicy(party.tier, c.priority()));
+  std::optional<BusinessCalendar> calendar;
   if (match) {
-    ACCORD_ASSIGN_OR_RETURN(BusinessCalendar calendar, CompileCalendar(match->calendar));
+    ACCORD_ASSIGN_OR_RETURN(calendar, CompileCalendar(match->calendar));
     auto* sla = c.mutable_sla();
     sla->set_sla_policy(match->policy.name());
     sla->set_calendar(match->calendar.name());
@@ -670,7 +770,7 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const Caller& caller,
     *sla->mutable_resolution_target() = match->policy.resolution_target();
     const int percent = match->policy.warning_percent() > 0 ? match->policy.warning_percent() : 80;
     sla->set_warning_percent(percent);
-    ACCORD_ASSIGN_OR_RETURN(record.deadlines, ComputeDeadlines(calendar, TargetsOf(*sla, percent),
+    ACCORD_ASSIGN_OR_RETURN(record.deadlines, ComputeDeadlines(*calendar, TargetsOf(*sla, percent),
                                                                now, Micros{0}, true));
     SetDeadlineFields(record);
     record.next_check = NextCheck(record.deadlines, record.recorded);
@@ -694,6 +794,14 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const Caller& caller,
   change.events.push_back({kCaseOpened, nullptr, {}});
   meta.request_id = request.request_id();
   ACCORD_ASSIGN_OR_RETURN(v1::Case stored, repository_.CreateCase(change, meta));
+  if (stored.name() == c.name()) {
+    // This call stored it: the record is at hand (stamped as stored), and so is the calendar.
+    record.value = std::move(stored);
+    FillSlaView(record, clock_(), calendar ? &*calendar : nullptr);
+    if (!SeesFreeText(caller)) Redact(record.value);
+    return std::move(record.value);
+  }
+  // A retry answered with the case an earlier call stored: as it is now.
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(stored.name(), "name"));
   ACCORD_ASSIGN_OR_RETURN(CaseRecord fresh, repository_.GetCase(id));
   return Present(caller, std::move(fresh));
@@ -1181,42 +1289,20 @@ absl::StatusOr<v1::Calendar> QualityLogic::UpdateCalendar(const Caller& caller,
                                                           const v1::UpdateCalendarRequest& request,
                                                           WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
-  common::Violations violations;
-  auto id = ParseSimpleName(request.calendar().name(), "calendars", "calendar.name");
-  Merge(id.status(), violations);
-  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
-  static const std::set<std::string> kPaths = {"display_name", "time_zone", "working_hours",
-                                               "holidays"};
-  std::vector<std::string> paths(request.update_mask().paths().begin(),
-                                 request.update_mask().paths().end());
-  if (paths.empty()) paths.assign(kPaths.begin(), kPaths.end());
-  for (const auto& path : paths) {
-    if (!kPaths.count(path)) {
-      violations.Add("update_mask", "`" + path +
-                                        "` cannot be updated; updatable: display_name, "
-                                        "time_zone, working_hours, holidays");
-    }
-  }
-  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  meta.request_id = request.request_id();
-  return repository_.UpdateCalendar(
-      *id,
-      [&](const v1::Calendar& current) -> absl::StatusOr<v1::Calendar> {
-        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
-        v1::Calendar next = current;
-        const v1::Calendar& patch = request.calendar();
-        for (const auto& path : paths) {
-          if (path == "display_name") next.set_display_name(patch.display_name());
-          if (path == "time_zone") next.set_time_zone(patch.time_zone());
-          if (path == "working_hours") *next.mutable_working_hours() = patch.working_hours();
-          if (path == "holidays") *next.mutable_holidays() = patch.holidays();
-        }
-        common::Violations field_violations;
-        ValidateCalendarFields(next, field_violations);
-        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
-        return next;
+  const v1::Calendar& patch = request.calendar();
+  return UpdateWithMask<v1::Calendar>(
+      patch.name(), "calendars", "calendar.name", request.etag(), request.request_id(),
+      request.update_mask(), {"display_name", "time_zone", "working_hours", "holidays"},
+      /*empty_means_all=*/true, std::move(meta),
+      [this](const std::string& id, const QualityRepository::CalendarMutation& mutate,
+             const WriteMeta& m) { return repository_.UpdateCalendar(id, mutate, m); },
+      [&](const std::string& path, v1::Calendar& next) {
+        if (path == "display_name") next.set_display_name(patch.display_name());
+        if (path == "time_zone") next.set_time_zone(patch.time_zone());
+        if (path == "working_hours") *next.mutable_working_hours() = patch.working_hours();
+        if (path == "holidays") *next.mutable_holidays() = patch.holidays();
       },
-      meta);
+      ValidateCalendarFields);
 }
 
 absl::StatusOr<v1::SlaPolicy> QualityLogic::CreateSlaPolicy(
@@ -1260,85 +1346,45 @@ absl::StatusOr<v1::ListSlaPoliciesResponse> QualityLogic::ListSlaPolicies(
 absl::StatusOr<v1::SlaPolicy> QualityLogic::UpdateSlaPolicy(
     const Caller& caller, const v1::UpdateSlaPolicyRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
-  common::Violations violations;
-  auto id = ParseSimpleName(request.sla_policy().name(), "slaPolicies", "sla_policy.name");
-  Merge(id.status(), violations);
-  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
-  static const std::set<std::string> kPaths = {"display_name", "first_response_target",
-                                               "resolution_target", "calendar", "warning_percent"};
-  std::vector<std::string> paths(request.update_mask().paths().begin(),
-                                 request.update_mask().paths().end());
-  if (paths.empty()) violations.Add("update_mask", "required: the fields to change");
-  for (const auto& path : paths) {
-    if (!kPaths.count(path)) {
-      violations.Add("update_mask", "`" + path +
-                                        "` cannot be updated; updatable: display_name, "
-                                        "first_response_target, resolution_target, calendar, "
-                                        "warning_percent");
-    }
-  }
-  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  meta.request_id = request.request_id();
-  return repository_.UpdateSlaPolicy(
-      *id,
-      [&](const v1::SlaPolicy& current) -> absl::StatusOr<v1::SlaPolicy> {
-        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
-        v1::SlaPolicy next = current;
-        const v1::SlaPolicy& patch = request.sla_policy();
-        for (const auto& path : paths) {
-          if (path == "display_name") next.set_display_name(patch.display_name());
-          if (path == "first_response_target") {
-            *next.mutable_first_response_target() = patch.first_response_target();
-          }
-          if (path == "resolution_target") {
-            *next.mutable_resolution_target() = patch.resolution_target();
-          }
-          if (path == "calendar") next.set_calendar(patch.calendar());
-          if (path == "warning_percent") next.set_warning_percent(patch.warning_percent());
+  const v1::SlaPolicy& patch = request.sla_policy();
+  return UpdateWithMask<v1::SlaPolicy>(
+      patch.name(), "slaPolicies", "sla_policy.name", request.etag(), request.request_id(),
+      request.update_mask(),
+      {"display_name", "first_response_target", "resolution_target", "calendar", "warning_percent"},
+      /*empty_means_all=*/false, std::move(meta),
+      [this](const std::string& id, const QualityRepository::PolicyMutation& mutate,
+             const WriteMeta& m) { return repository_.UpdateSlaPolicy(id, mutate, m); },
+      [&](const std::string& path, v1::SlaPolicy& next) {
+        if (path == "display_name") next.set_display_name(patch.display_name());
+        if (path == "first_response_target") {
+          *next.mutable_first_response_target() = patch.first_response_target();
         }
-        common::Violations field_violations;
-        ValidatePolicyFields(next, field_violations);
-        ACCORD_RETURN_IF_ERROR(field_violations.ToStatus());
-        return next;
+        if (path == "resolution_target") {
+          *next.mutable_resolution_target() = patch.resolution_target();
+        }
+        if (path == "calendar") next.set_calendar(patch.calendar());
+        if (path == "warning_percent") next.set_warning_percent(patch.warning_percent());
       },
-      meta);
+      ValidatePolicyFields);
 }
 
 absl::StatusOr<v1::SlaPolicy> QualityLogic::DeleteSlaPolicy(
     const Caller& caller, const v1::DeleteSlaPolicyRequest& request, WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
-  common::Violations violations;
-  auto id = ParseSimpleName(request.name(), "slaPolicies", "name");
-  Merge(id.status(), violations);
-  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
-  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  meta.request_id = request.request_id();
-  return repository_.DeleteSlaPolicy(
-      *id,
-      [&](const v1::SlaPolicy& current) -> absl::StatusOr<v1::SlaPolicy> {
-        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
-        return current;
-      },
-      meta);
+  return DeleteWithEtag<v1::SlaPolicy>(
+      request.name(), "slaPolicies", request.etag(), request.request_id(), std::move(meta),
+      [this](const std::string& id, const QualityRepository::PolicyMutation& check,
+             const WriteMeta& m) { return repository_.DeleteSlaPolicy(id, check, m); });
 }
 
 absl::StatusOr<v1::Calendar> QualityLogic::DeleteCalendar(const Caller& caller,
                                                           const v1::DeleteCalendarRequest& request,
                                                           WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kManageSla));
-  common::Violations violations;
-  auto id = ParseSimpleName(request.name(), "calendars", "name");
-  Merge(id.status(), violations);
-  RequireEtagAndRequestId(request.etag(), request.request_id(), violations);
-  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  meta.request_id = request.request_id();
-  return repository_.DeleteCalendar(
-      *id,
-      [&](const v1::Calendar& current) -> absl::StatusOr<v1::Calendar> {
-        ACCORD_RETURN_IF_ERROR(CheckEtag(request.etag(), current.name(), current.etag()));
-        return current;
-      },
-      meta);
+  return DeleteWithEtag<v1::Calendar>(
+      request.name(), "calendars", request.etag(), request.request_id(), std::move(meta),
+      [this](const std::string& id, const QualityRepository::CalendarMutation& check,
+             const WriteMeta& m) { return repository_.DeleteCalendar(id, check, m); });
 }
 
 // ---- surveys ------------------------------------------------------------------------------------
@@ -1367,31 +1413,21 @@ absl::StatusOr<v1::Survey> QualityLogic::CreateSurvey(const Caller& caller,
 absl::StatusOr<v1::Survey> QualityLogic::GetSurvey(const Caller& caller,
                                                    const v1::GetSurveyRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
-  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseSimpleName(request.name(), "surveys", "name"));
-  ACCORD_ASSIGN_OR_RETURN(v1::Survey survey, repository_.GetSurvey(id));
-  ACCORD_RETURN_IF_ERROR(CheckReadable(caller, survey.account()));
-  if (!SeesFreeText(caller)) survey.clear_comment();
-  return survey;
+  return GetOfAccount<v1::Survey>(
+      request.name(), "surveys",
+      [this](const std::string& id) { return repository_.GetSurvey(id); },
+      [&](const std::string& account) { return CheckReadable(caller, account); },
+      SeesFreeText(caller), &v1::Survey::clear_comment);
 }
 
 absl::StatusOr<v1::ListSurveysResponse> QualityLogic::ListSurveys(
     const Caller& caller, const v1::ListSurveysRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
-  ACCORD_ASSIGN_OR_RETURN(ListStart list,
-                          StartList(page_tokens_, request.page_size(), request.page_token(),
-                                    request.filter(), request.order_by(), "surveys",
-                                    SurveyFilterSchema(), {{"create_time", "s.create_time"}}));
-  ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
-  if (accounts) RestrictToAccounts(list.query, "s.account", *accounts);
-  ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSurveys(list.query));
-  const bool free_text = SeesFreeText(caller);
-  v1::ListSurveysResponse response;
-  FillPage(page_tokens_, list, page, response,
-           [free_text](v1::ListSurveysResponse& r, v1::Survey s) {
-             if (!free_text) s.clear_comment();
-             *r.add_surveys() = std::move(s);
-           });
-  return response;
+  return ListOfAccounts<v1::Survey, v1::ListSurveysResponse>(
+      page_tokens_, request, "surveys", SurveyFilterSchema(), "s",
+      [&] { return ReadableAccounts(caller); },
+      [this](const ListQuery& query) { return repository_.ListSurveys(query); },
+      SeesFreeText(caller), &v1::Survey::clear_comment, &v1::ListSurveysResponse::mutable_surveys);
 }
 
 absl::StatusOr<v1::Survey> QualityLogic::AnswerSurvey(const Caller& caller,
@@ -1449,6 +1485,7 @@ const filter::Schema& SignalFilterSchema() {
          EnumValues(v1::SignalKind_descriptor(), "SIGNAL_KIND_"),
          {}},
         {"source", "g.source", filter::FieldType::kString, {}, {}},
+        {"occur_time", "g.occur_time", filter::FieldType::kTimestamp, {}, {}},
         {"create_time", "g.create_time", filter::FieldType::kTimestamp, {}, {}},
     };
     return schema;
@@ -1456,22 +1493,79 @@ const filter::Schema& SignalFilterSchema() {
   return kSchema;
 }
 
+// The figure's range for its kind (see SignalKind); "" when it is in range.
+std::string FigureProblem(v1::SignalKind kind, double figure) {
+  if (!std::isfinite(figure)) return "must be a number";
+  switch (kind) {
+    case v1::SIGNAL_KIND_LOST_CUSTOMER:
+      return figure == 1 ? "" : "a lost customer counts 1";
+    case v1::SIGNAL_KIND_CALL_REVIEW:
+      return figure >= 0 && figure <= 100 ? "" : "a call review scores 0 to 100";
+    default:
+      return figure > 0 && figure <= 1e9 ? "" : "must be more than 0 (at most 1e9)";
+  }
+}
+
 }  // namespace
+
+absl::StatusOr<v1::Signal> QualityLogic::CreateSignal(const Caller& caller,
+                                                      const v1::CreateSignalRequest& request,
+                                                      WriteMeta meta) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRecordSignal));
+  common::Violations violations;
+  const v1::Signal& signal = request.signal();
+  if (!IsResourceName(signal.account(), "accounts")) {
+    violations.Add("signal.account", "required: accounts/{uuid}");
+  }
+  const bool kind_known =
+      signal.kind() != v1::SIGNAL_KIND_UNSPECIFIED && v1::SignalKind_IsValid(signal.kind());
+  if (!kind_known) {
+    violations.Add("signal.kind",
+                   "required: RETURN, AUDIT_FINDING, QUALITY_DEFECT, CALL_REVIEW or LOST_CUSTOMER");
+  } else if (auto problem = FigureProblem(signal.kind(), signal.figure()); !problem.empty()) {
+    violations.Add("signal.figure", problem);
+  }
+  if (signal.source().empty() || IsBlank(signal.source())) {
+    violations.Add("signal.source", "required: where it came from");
+  } else if (CodePoints(signal.source()) > 100) {
+    violations.Add("signal.source", "at most 100 characters");
+  }
+  if (CodePoints(signal.note()) > 1000) violations.Add("signal.note", "at most 1000 characters");
+  if (signal.has_occur_time() &&
+      ToInstant(signal.occur_time()) > clock_() + std::chrono::hours(1)) {
+    violations.Add("signal.occur_time", "must not be in the future");
+  }
+  Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  // The account must exist; a merged one's signal goes to the survivor.
+  ACCORD_ASSIGN_OR_RETURN(CaseParty party,
+                          directory_.ResolveParty(caller.identity, signal.account(), ""));
+  v1::Signal stored = signal;
+  stored.set_account(party.account);
+  stored.clear_name();
+  stored.clear_create_time();
+  meta.request_id = request.request_id();
+  return repository_.CreateSignal(stored, meta);
+}
+
+absl::StatusOr<v1::Signal> QualityLogic::GetSignal(const Caller& caller,
+                                                   const v1::GetSignalRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
+  return GetOfAccount<v1::Signal>(
+      request.name(), "signals",
+      [this](const std::string& id) { return repository_.GetSignal(id); },
+      [&](const std::string& account) { return CheckReadable(caller, account); },
+      SeesFreeText(caller), &v1::Signal::clear_note);
+}
 
 absl::StatusOr<v1::ListSignalsResponse> QualityLogic::ListSignals(
     const Caller& caller, const v1::ListSignalsRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
-  ACCORD_ASSIGN_OR_RETURN(ListStart list,
-                          StartList(page_tokens_, request.page_size(), request.page_token(),
-                                    request.filter(), request.order_by(), "signals",
-                                    SignalFilterSchema(), {{"create_time", "g.create_time"}}));
-  ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
-  if (accounts) RestrictToAccounts(list.query, "g.account", *accounts);
-  ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSignals(list.query));
-  v1::ListSignalsResponse response;
-  FillPage(page_tokens_, list, page, response,
-           [](v1::ListSignalsResponse& r, v1::Signal g) { *r.add_signals() = std::move(g); });
-  return response;
+  return ListOfAccounts<v1::Signal, v1::ListSignalsResponse>(
+      page_tokens_, request, "signals", SignalFilterSchema(), "g",
+      [&] { return ReadableAccounts(caller); },
+      [this](const ListQuery& query) { return repository_.ListSignals(query); },
+      SeesFreeText(caller), &v1::Signal::clear_note, &v1::ListSignalsResponse::mutable_signals);
 }
 
 // ---- reports ------------------------------------------------------------------------------------
@@ -1515,6 +1609,9 @@ absl::StatusOr<v1::ServiceReport> QualityLogic::BuildServiceReport(
   ACCORD_ASSIGN_OR_RETURN(input.previous_cases,
                           repository_.ReportCases(start - (end - start), start, ""));
   ACCORD_ASSIGN_OR_RETURN(input.surveys, repository_.ReportSurveys(start, end, ""));
+  ACCORD_ASSIGN_OR_RETURN(input.signals, repository_.ReportSignals(start, end, ""));
+  ACCORD_ASSIGN_OR_RETURN(input.previous_signals,
+                          repository_.ReportSignals(start - (end - start), start, ""));
   v1::ServiceReport report = BuildReport(input, group_by, options_.report_rules);
   *report.mutable_start_time() = start_time;
   *report.mutable_end_time() = end_time;
@@ -1545,15 +1642,15 @@ absl::StatusOr<v1::ExportServiceReportResponse> QualityLogic::ExportServiceRepor
   return response;
 }
 
-absl::StatusOr<v1::AccountServiceReview> QualityLogic::GetAccountServiceReview(
-    const Caller& caller, const v1::GetAccountServiceReviewRequest& request) {
+absl::StatusOr<v1::AccountServiceReview> QualityLogic::BuildAccountServiceReview(
+    const Caller& caller, const std::string& name, const google::protobuf::Timestamp* start_time,
+    const google::protobuf::Timestamp* end_time) {
   // Supervisors and admins for any account; an account manager for its own.
   if (!LimitedToManagedAccounts(caller))
     ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kReport));
   common::Violations violations;
   std::string account;
   constexpr std::string_view kSuffix = "/serviceReview";
-  const std::string& name = request.name();
   if (name.size() <= kSuffix.size() ||
       name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0 ||
       !IsResourceName(name.substr(0, name.size() - kSuffix.size()), "accounts")) {
@@ -1561,12 +1658,11 @@ absl::StatusOr<v1::AccountServiceReview> QualityLogic::GetAccountServiceReview(
   } else {
     account = name.substr(0, name.size() - kSuffix.size());
   }
-  ValidatePeriod(request.has_start_time() ? &request.start_time() : nullptr,
-                 request.has_end_time() ? &request.end_time() : nullptr, violations);
+  ValidatePeriod(start_time, end_time, violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   ACCORD_RETURN_IF_ERROR(CheckReadable(caller, account));
-  const Instant start = ToInstant(request.start_time());
-  const Instant end = ToInstant(request.end_time());
+  const Instant start = ToInstant(*start_time);
+  const Instant end = ToInstant(*end_time);
   const Instant before = start - (end - start);
   ReviewInput input;
   ACCORD_ASSIGN_OR_RETURN(input.cases, repository_.ReportCases(start, end, account));
@@ -1574,12 +1670,35 @@ absl::StatusOr<v1::AccountServiceReview> QualityLogic::GetAccountServiceReview(
   ACCORD_ASSIGN_OR_RETURN(input.surveys, repository_.ReportSurveys(start, end, account));
   ACCORD_ASSIGN_OR_RETURN(input.previous_surveys,
                           repository_.ReportSurveys(before, start, account));
+  ACCORD_ASSIGN_OR_RETURN(input.signals, repository_.ReportSignals(start, end, account));
+  ACCORD_ASSIGN_OR_RETURN(input.previous_signals,
+                          repository_.ReportSignals(before, start, account));
   v1::AccountServiceReview review = BuildAccountReview(input, options_.report_rules);
   review.set_name(name);
   review.set_account(account);
-  *review.mutable_start_time() = request.start_time();
-  *review.mutable_end_time() = request.end_time();
+  *review.mutable_start_time() = *start_time;
+  *review.mutable_end_time() = *end_time;
   return review;
+}
+
+absl::StatusOr<v1::AccountServiceReview> QualityLogic::GetAccountServiceReview(
+    const Caller& caller, const v1::GetAccountServiceReviewRequest& request) {
+  return BuildAccountServiceReview(caller, request.name(),
+                                   request.has_start_time() ? &request.start_time() : nullptr,
+                                   request.has_end_time() ? &request.end_time() : nullptr);
+}
+
+absl::StatusOr<v1::ExportAccountServiceReviewResponse> QualityLogic::ExportAccountServiceReview(
+    const Caller& caller, const v1::ExportAccountServiceReviewRequest& request) {
+  ACCORD_ASSIGN_OR_RETURN(
+      v1::AccountServiceReview review,
+      BuildAccountServiceReview(caller, request.name(),
+                                request.has_start_time() ? &request.start_time() : nullptr,
+                                request.has_end_time() ? &request.end_time() : nullptr));
+  v1::ExportAccountServiceReviewResponse response;
+  response.set_content_type("text/csv; charset=utf-8");
+  response.set_csv(ReviewToCsv(review));
+  return response;
 }
 
 }  // namespace accord::quality

@@ -126,6 +126,9 @@ class QualityLogic {
                                           const v1::AnswerSurveyRequest& request, WriteMeta meta);
 
   // Signals.
+  absl::StatusOr<v1::Signal> CreateSignal(const Caller& caller,
+                                          const v1::CreateSignalRequest& request, WriteMeta meta);
+  absl::StatusOr<v1::Signal> GetSignal(const Caller& caller, const v1::GetSignalRequest& request);
   absl::StatusOr<v1::ListSignalsResponse> ListSignals(const Caller& caller,
                                                       const v1::ListSignalsRequest& request);
 
@@ -136,6 +139,8 @@ class QualityLogic {
       const Caller& caller, const v1::ExportServiceReportRequest& request);
   absl::StatusOr<v1::AccountServiceReview> GetAccountServiceReview(
       const Caller& caller, const v1::GetAccountServiceReviewRequest& request);
+  absl::StatusOr<v1::ExportAccountServiceReviewResponse> ExportAccountServiceReview(
+      const Caller& caller, const v1::ExportAccountServiceReviewRequest& request);
 
   const QualityOptions& options() const { return options_; }
 
@@ -152,6 +157,10 @@ class QualityLogic {
   absl::StatusOr<v1::ServiceReport> BuildServiceReport(const google::protobuf::Timestamp& start,
                                                        const google::protobuf::Timestamp& end,
                                                        v1::ReportGroupBy group_by);
+  // The review of `name` (accounts/{id}/serviceReview) over [start_time, end_time), checked.
+  absl::StatusOr<v1::AccountServiceReview> BuildAccountServiceReview(
+      const Caller& caller, const std::string& name, const google::protobuf::Timestamp* start_time,
+      const google::protobuf::Timestamp* end_time);
   // For an account manager limited to its accounts (LimitedToManagedAccounts): those accounts;
   // nullptr for everyone else.
   absl::StatusOr<std::shared_ptr<const std::set<std::string>>> ReadableAccounts(

@@ -187,13 +187,29 @@ class QualityRepository {
                                             const v1::Signal& signal,
                                             const std::string& source_event,
                                             const WriteMeta& meta) = 0;
+  // A signal recorded through the API (its name is assigned here), with its event.
+  virtual absl::StatusOr<v1::Signal> CreateSignal(const v1::Signal& signal,
+                                                  const WriteMeta& meta) = 0;
+  virtual absl::StatusOr<v1::Signal> GetSignal(const std::string& id) = 0;
   virtual absl::StatusOr<Page<v1::Signal>> ListSignals(const ListQuery& query) = 0;
+
+  // Open cases (not resolved or closed) whose SLA is breached, and those warned and not
+  // breached, from the events the sweepers recorded in the current cycle (a first-response
+  // event counts only while the case has no first response).
+  struct SlaPending {
+    int64_t warning = 0;
+    int64_t breached = 0;
+  };
+  virtual absl::StatusOr<SlaPending> CountSlaPending() = 0;
 
   // Report inputs: cases opened in [start, end), surveys answered in it; of `account` only
   // unless it is empty.
   virtual absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end,
                                                               const std::string& account) = 0;
   virtual absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end,
+                                                                  const std::string& account) = 0;
+  // Signals that occurred in [start, end).
+  virtual absl::StatusOr<std::vector<ReportSignal>> ReportSignals(Instant start, Instant end,
                                                                   const std::string& account) = 0;
 };
 

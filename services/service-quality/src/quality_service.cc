@@ -115,6 +115,8 @@ ACCORD_READ(SurveyServiceImpl, "SurveyService", ListSurveys, ListSurveysRequest,
 ACCORD_WRITE(SurveyServiceImpl, "SurveyService", AnswerSurvey, AnswerSurveyRequest, Survey)
 
 SignalServiceImpl::SignalServiceImpl(std::shared_ptr<QualityCore> core) : core_(std::move(core)) {}
+ACCORD_WRITE(SignalServiceImpl, "SignalService", CreateSignal, CreateSignalRequest, Signal)
+ACCORD_READ(SignalServiceImpl, "SignalService", GetSignal, GetSignalRequest, Signal)
 ACCORD_READ(SignalServiceImpl, "SignalService", ListSignals, ListSignalsRequest,
             ListSignalsResponse)
 
@@ -125,6 +127,8 @@ ACCORD_READ(ReportServiceImpl, "ReportService", GetAccountServiceReview,
             GetAccountServiceReviewRequest, AccountServiceReview)
 ACCORD_READ(ReportServiceImpl, "ReportService", ExportServiceReport, ExportServiceReportRequest,
             ExportServiceReportResponse)
+ACCORD_READ(ReportServiceImpl, "ReportService", ExportAccountServiceReview,
+            ExportAccountServiceReviewRequest, ExportAccountServiceReviewResponse)
 
 #undef ACCORD_READ
 #undef ACCORD_WRITE

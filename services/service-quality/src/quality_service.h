@@ -89,6 +89,8 @@ class SurveyServiceImpl final : public v1::SurveyService::CallbackService {
 class SignalServiceImpl final : public v1::SignalService::CallbackService {
  public:
   explicit SignalServiceImpl(std::shared_ptr<QualityCore> core);
+  ACCORD_QUALITY_RPC(CreateSignal, CreateSignalRequest, Signal)
+  ACCORD_QUALITY_RPC(GetSignal, GetSignalRequest, Signal)
   ACCORD_QUALITY_RPC(ListSignals, ListSignalsRequest, ListSignalsResponse)
 
  private:
@@ -101,6 +103,8 @@ class ReportServiceImpl final : public v1::ReportService::CallbackService {
   ACCORD_QUALITY_RPC(GetServiceReport, GetServiceReportRequest, ServiceReport)
   ACCORD_QUALITY_RPC(GetAccountServiceReview, GetAccountServiceReviewRequest, AccountServiceReview)
   ACCORD_QUALITY_RPC(ExportServiceReport, ExportServiceReportRequest, ExportServiceReportResponse)
+  ACCORD_QUALITY_RPC(ExportAccountServiceReview, ExportAccountServiceReviewRequest,
+                     ExportAccountServiceReviewResponse)
 
  private:
   std::shared_ptr<QualityCore> core_;

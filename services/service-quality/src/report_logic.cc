@@ -7,6 +7,9 @@
 #include <ctime>
 #include <functional>
 #include <map>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace accord::quality {
 namespace {
@@ -63,7 +66,80 @@ double Ratio(int64_t part, int64_t whole) {
   return whole == 0 ? -1 : static_cast<double>(part) / static_cast<double>(whole);
 }
 
+v1::Recommendation MakeRecommendation(const char* rule, const std::string& subject,
+                                      const std::string& text,
+                                      const std::map<std::string, std::string>& figures) {
+  v1::Recommendation recommendation;
+  recommendation.set_rule(rule);
+  recommendation.set_subject(subject);
+  recommendation.set_text(text);
+  for (const auto& [name, value] : figures) (*recommendation.mutable_figures())[name] = value;
+  return recommendation;
+}
+
+std::string SignalKey(v1::SignalKind kind) {
+  return v1::SignalKind_Name(kind).substr(std::string("SIGNAL_KIND_").size());
+}
+
+// What a kind's figure counts, in words.
+std::string SignalWords(v1::SignalKind kind) {
+  switch (kind) {
+    case v1::SIGNAL_KIND_RETURN:
+      return "returned units";
+    case v1::SIGNAL_KIND_AUDIT_FINDING:
+      return "audit findings";
+    case v1::SIGNAL_KIND_QUALITY_DEFECT:
+      return "quality-control defects";
+    case v1::SIGNAL_KIND_LOST_CUSTOMER:
+      return "lost customers";
+    default:
+      return "call review points";
+  }
+}
+
+// A summary that qualifies for SIGNALS_RISING / QUALITY_ISSUES_RISING: enough signals, and a
+// figure sum up by growth_percent (or from none). Its change in percent, -1 for "from none".
+std::optional<double> SignalGrowth(const v1::SignalSummary& summary, const ReportRules& rules) {
+  if (summary.kind() == v1::SIGNAL_KIND_CALL_REVIEW) return std::nullopt;
+  if (summary.count() < rules.signal_min_count) return std::nullopt;
+  if (summary.previous_figure_sum() <= 0) return -1;
+  const double growth = 100.0 * (summary.figure_sum() - summary.previous_figure_sum()) /
+                        summary.previous_figure_sum();
+  if (growth < rules.growth_percent) return std::nullopt;
+  return growth;
+}
+
+std::map<std::string, std::string> GrowthFigures(const v1::SignalSummary& summary, double growth) {
+  return {{"count", std::to_string(summary.count())},
+          {"figure_sum", Fixed(summary.figure_sum(), 2)},
+          {"previous_figure_sum", Fixed(summary.previous_figure_sum(), 2)},
+          {"change_percent", growth < 0 ? "new" : Fixed(growth)}};
+}
+
 }  // namespace
+
+std::vector<v1::SignalSummary> SummarizeSignals(const std::vector<ReportSignal>& signals,
+                                                const std::vector<ReportSignal>& previous) {
+  std::map<v1::SignalKind, v1::SignalSummary> by_kind;
+  for (const auto& signal : signals) {
+    auto& summary = by_kind[signal.kind];
+    summary.set_count(summary.count() + 1);
+    summary.set_figure_sum(summary.figure_sum() + signal.figure);
+  }
+  for (const auto& signal : previous) {
+    auto& summary = by_kind[signal.kind];
+    summary.set_previous_count(summary.previous_count() + 1);
+    summary.set_previous_figure_sum(summary.previous_figure_sum() + signal.figure);
+  }
+  std::vector<v1::SignalSummary> out;
+  for (auto& [kind, summary] : by_kind) {
+    summary.set_kind(kind);
+    summary.set_figure_average(
+        summary.count() == 0 ? 0 : summary.figure_sum() / static_cast<double>(summary.count()));
+    out.push_back(std::move(summary));
+  }
+  return out;
+}
 
 int64_t NearestRank(std::vector<int64_t> values, int percent) {
   if (values.empty()) return 0;
@@ -173,19 +249,17 @@ v1::ServiceReport BuildReport(const ReportInput& input, v1::ReportGroupBy group_
   for (auto& recommendation : Recommend(input, rules)) {
     *report.add_recommendations() = std::move(recommendation);
   }
+  for (auto& summary : SummarizeSignals(input.signals, input.previous_signals)) {
+    *report.add_signals() = std::move(summary);
+  }
   return report;
 }
 
 std::vector<v1::Recommendation> Recommend(const ReportInput& input, const ReportRules& rules) {
   std::vector<v1::Recommendation> out;
   auto add = [&](const char* rule, const std::string& subject, const std::string& text,
-                 std::map<std::string, std::string> figures) {
-    v1::Recommendation recommendation;
-    recommendation.set_rule(rule);
-    recommendation.set_subject(subject);
-    recommendation.set_text(text);
-    for (auto& [name, value] : figures) (*recommendation.mutable_figures())[name] = value;
-    out.push_back(std::move(recommendation));
+                 const std::map<std::string, std::string>& figures) {
+    out.push_back(MakeRecommendation(rule, subject, text, figures));
   };
 
   std::map<v1::CaseCategory, std::pair<int64_t, int64_t>> counts;
@@ -246,6 +320,27 @@ std::vector<v1::Recommendation> Recommend(const ReportInput& input, const Report
          {"reopened_count", std::to_string(figures.reopened_count())},
          {"reopen_rate", Fixed(figures.reopen_rate(), 3)},
          {"threshold", Fixed(rules.agent_reopen_rate, 3)}});
+  }
+  for (const auto& summary : SummarizeSignals(input.signals, input.previous_signals)) {
+    if (auto growth = SignalGrowth(summary, rules)) {
+      std::string words = SignalWords(summary.kind());
+      words[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(words[0])));
+      add("SIGNALS_RISING", SignalKey(summary.kind()),
+          words + " rose from " + Fixed(summary.previous_figure_sum(), 0) + " to " +
+              Fixed(summary.figure_sum(), 0) + ": find the common cause with the source.",
+          GrowthFigures(summary, *growth));
+    }
+    if (summary.kind() == v1::SIGNAL_KIND_CALL_REVIEW &&
+        summary.count() >= rules.signal_min_count &&
+        summary.figure_average() < rules.call_review_target) {
+      add("CALL_REVIEWS_LOW", SignalKey(summary.kind()),
+          "The " + std::to_string(summary.count()) + " reviewed calls scored " +
+              Fixed(summary.figure_average()) + " on average, below the target of " +
+              Fixed(rules.call_review_target) + ": coach on call handling.",
+          {{"count", std::to_string(summary.count())},
+           {"figure_average", Fixed(summary.figure_average(), 2)},
+           {"target", Fixed(rules.call_review_target, 2)}});
+    }
   }
   return out;
 }
@@ -321,12 +416,8 @@ v1::AccountServiceReview BuildAccountReview(const ReviewInput& input, const Repo
   }
 
   auto add = [&](const char* rule, const std::string& subject, const std::string& text,
-                 std::map<std::string, std::string> figures) {
-    auto* recommendation = review.add_recommendations();
-    recommendation->set_rule(rule);
-    recommendation->set_subject(subject);
-    recommendation->set_text(text);
-    for (auto& [name, value] : figures) (*recommendation->mutable_figures())[name] = value;
+                 const std::map<std::string, std::string>& figures) {
+    *review.add_recommendations() = MakeRecommendation(rule, subject, text, figures);
   };
   const auto& figures = review.figures();
   if (figures.resolution_measured() >= rules.team_min_measured &&
@@ -381,6 +472,19 @@ v1::AccountServiceReview BuildAccountReview(const ReviewInput& input, const Repo
          {"reopen_rate", Fixed(figures.reopen_rate(), 3)},
          {"threshold", Fixed(rules.agent_reopen_rate, 3)}});
   }
+  for (auto& summary : SummarizeSignals(input.signals, input.previous_signals)) {
+    // The customer's own departure is no advice to give the customer.
+    auto growth = summary.kind() == v1::SIGNAL_KIND_LOST_CUSTOMER ? std::nullopt
+                                                                  : SignalGrowth(summary, rules);
+    if (growth) {
+      add("QUALITY_ISSUES_RISING", SignalKey(summary.kind()),
+          "We recorded " + Fixed(summary.figure_sum(), 0) + " " + SignalWords(summary.kind()) +
+              " on your orders, against " + Fixed(summary.previous_figure_sum(), 0) +
+              " before. We will find the cause and tell you what we changed.",
+          GrowthFigures(summary, *growth));
+    }
+    *review.add_signals() = std::move(summary);
+  }
   return review;
 }
 
@@ -400,22 +504,45 @@ std::string CsvField(std::string value) {
   return out + "\"";
 }
 
+// The figures by name, in the CSV's column order.
+std::vector<std::pair<const char*, std::string>> NamedFigures(const v1::ReportFigures& f) {
+  return {{"case_count", std::to_string(f.case_count())},
+          {"complaint_count", std::to_string(f.complaint_count())},
+          {"first_response_measured", std::to_string(f.first_response_measured())},
+          {"first_response_compliance", Fixed(f.first_response_compliance(), 4)},
+          {"first_response_median_seconds", std::to_string(f.first_response_median_seconds())},
+          {"first_response_p90_seconds", std::to_string(f.first_response_p90_seconds())},
+          {"resolution_measured", std::to_string(f.resolution_measured())},
+          {"resolution_compliance", Fixed(f.resolution_compliance(), 4)},
+          {"resolution_median_seconds", std::to_string(f.resolution_median_seconds())},
+          {"resolution_p90_seconds", std::to_string(f.resolution_p90_seconds())},
+          {"csat_responses", std::to_string(f.csat_responses())},
+          {"csat_satisfied_share", Fixed(f.csat_satisfied_share(), 4)},
+          {"nps_responses", std::to_string(f.nps_responses())},
+          {"nps", Fixed(f.nps(), 2)},
+          {"effort_responses", std::to_string(f.effort_responses())},
+          {"effort_average", Fixed(f.effort_average(), 2)},
+          {"resolved_count", std::to_string(f.resolved_count())},
+          {"reopened_count", std::to_string(f.reopened_count())},
+          {"reopen_rate", Fixed(f.reopen_rate(), 4)}};
+}
+
 void CsvRow(std::string& out, const std::string& key, const v1::ReportFigures& f) {
   out += CsvField(key);
-  for (const std::string& value :
-       {std::to_string(f.case_count()), std::to_string(f.complaint_count()),
-        std::to_string(f.first_response_measured()), Fixed(f.first_response_compliance(), 4),
-        std::to_string(f.first_response_median_seconds()),
-        std::to_string(f.first_response_p90_seconds()), std::to_string(f.resolution_measured()),
-        Fixed(f.resolution_compliance(), 4), std::to_string(f.resolution_median_seconds()),
-        std::to_string(f.resolution_p90_seconds()), std::to_string(f.csat_responses()),
-        Fixed(f.csat_satisfied_share(), 4), std::to_string(f.nps_responses()), Fixed(f.nps(), 2),
-        std::to_string(f.effort_responses()), Fixed(f.effort_average(), 2),
-        std::to_string(f.resolved_count()), std::to_string(f.reopened_count()),
-        Fixed(f.reopen_rate(), 4)}) {
-    out += ',' + value;
-  }
+  for (const auto& [name, value] : NamedFigures(f)) out += ',' + value;
   out += "\r\n";
+}
+
+// One `section,key,figure,value` row of the review.
+void ReviewRow(std::string& out, const char* section, const std::string& key,
+               const std::string& figure, const std::string& value) {
+  out += std::string(section) + ',' + CsvField(key) + ',' + CsvField(figure) + ',' +
+         CsvField(value) + "\r\n";
+}
+
+void ReviewFigures(std::string& out, const char* section, const std::string& key,
+                   const v1::ReportFigures& f) {
+  for (const auto& [name, value] : NamedFigures(f)) ReviewRow(out, section, key, name, value);
 }
 
 }  // namespace
@@ -425,15 +552,63 @@ std::string ReportToCsv(const v1::ServiceReport& report) {
   group = group.substr(std::min(group.size(), std::string("REPORT_GROUP_BY_").size()));
   std::transform(group.begin(), group.end(), group.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string out = group +
-                    ",case_count,complaint_count,first_response_measured,"
-                    "first_response_compliance,first_response_median_seconds,"
-                    "first_response_p90_seconds,resolution_measured,resolution_compliance,"
-                    "resolution_median_seconds,resolution_p90_seconds,csat_responses,"
-                    "csat_satisfied_share,nps_responses,nps,effort_responses,effort_average,"
-                    "resolved_count,reopened_count,reopen_rate\r\n";
+  std::string out = group;
+  for (const auto& [name, value] : NamedFigures(v1::ReportFigures()))
+    out += std::string(",") + name;
+  out += "\r\n";
   for (const auto& g : report.groups()) CsvRow(out, g.key(), g.figures());
   CsvRow(out, "TOTAL", report.totals());
+  return out;
+}
+
+std::string ReviewToCsv(const v1::AccountServiceReview& review) {
+  std::string out = "section,key,figure,value\r\n";
+  ReviewFigures(out, "period", review.account(), review.figures());
+  ReviewFigures(out, "previous_period", review.account(), review.previous_figures());
+  for (const auto& group : review.by_category()) {
+    ReviewFigures(out, "category", group.key(), group.figures());
+  }
+  for (const auto& group : review.by_priority()) {
+    ReviewFigures(out, "priority", group.key(), group.figures());
+  }
+  for (const auto& point : review.satisfaction_trend()) {
+    ReviewRow(out, "satisfaction", point.month(), "csat_responses",
+              std::to_string(point.csat_responses()));
+    ReviewRow(out, "satisfaction", point.month(), "csat_satisfied_share",
+              Fixed(point.csat_satisfied_share(), 4));
+    ReviewRow(out, "satisfaction", point.month(), "nps_responses",
+              std::to_string(point.nps_responses()));
+    ReviewRow(out, "satisfaction", point.month(), "nps", Fixed(point.nps(), 2));
+  }
+  for (const auto& repeated : review.repeated_complaints()) {
+    const std::string category = CategoryKey(repeated.category());
+    ReviewRow(out, "repeated_complaint", category, "complaint_count",
+              std::to_string(repeated.complaint_count()));
+    for (const auto& name : repeated.cases()) {
+      ReviewRow(out, "repeated_complaint", category, "case", name);
+    }
+  }
+  for (const auto& summary : review.signals()) {
+    const std::string kind = SignalKey(summary.kind());
+    ReviewRow(out, "signal", kind, "count", std::to_string(summary.count()));
+    ReviewRow(out, "signal", kind, "figure_sum", Fixed(summary.figure_sum(), 2));
+    ReviewRow(out, "signal", kind, "figure_average", Fixed(summary.figure_average(), 2));
+    ReviewRow(out, "signal", kind, "previous_count", std::to_string(summary.previous_count()));
+    ReviewRow(out, "signal", kind, "previous_figure_sum", Fixed(summary.previous_figure_sum(), 2));
+  }
+  for (const auto& recommendation : review.recommendations()) {
+    // RULE, or RULE/SUBJECT where the rule names one (a category, a signal kind).
+    const std::string key = recommendation.subject().empty()
+                                ? recommendation.rule()
+                                : recommendation.rule() + "/" + recommendation.subject();
+    ReviewRow(out, "recommendation", key, "text", recommendation.text());
+    // Sorted, so that the file is the same for the same review.
+    std::map<std::string, std::string> figures(recommendation.figures().begin(),
+                                               recommendation.figures().end());
+    for (const auto& [name, value] : figures) {
+      ReviewRow(out, "recommendation", key, name, value);
+    }
+  }
   return out;
 }
 

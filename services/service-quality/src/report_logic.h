@@ -20,6 +20,15 @@
 // - AGENT_HIGH_REOPEN_RATE: an agent with at least `agent_min_resolved` resolved cases whose
 //   reopen rate is at least `agent_reopen_rate`.
 //
+// - SIGNALS_RISING: a signal kind other than call reviews with at least `signal_min_count`
+//   signals whose figure sum grew by at least `growth_percent` against the previous period (or
+//   from none).
+// - CALL_REVIEWS_LOW: at least `signal_min_count` call reviews with a mean score below
+//   `call_review_target`.
+//
+// Signals (returns, audit findings, quality-control defects, call reviews, lost customers) are
+// summed per kind: count, figure sum and mean, against the previous period.
+//
 // The account service review (BuildAccountReview), for one customer, worded for the customer:
 // - SLA_BELOW_TARGET: at least `team_min_measured` resolutions measured, compliance below
 //   `team_sla_target`.
@@ -29,6 +38,8 @@
 //   previous period, both with answers.
 // - CASES_REOPENED: at least `review_min_resolved` resolved cases and a reopen rate of
 //   `agent_reopen_rate` or more.
+// - QUALITY_ISSUES_RISING: returns, audit findings or defects, at least `signal_min_count` of
+//   one kind, whose figure sum grew by `growth_percent` or more against the previous period.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +79,12 @@ struct ReportSurvey {
   int64_t answer_unix = 0;  // when it was answered, seconds since the epoch
 };
 
+struct ReportSignal {
+  std::string account;
+  v1::SignalKind kind = v1::SIGNAL_KIND_UNSPECIFIED;
+  double figure = 0;
+};
+
 struct ReportRules {
   int64_t growth_min_cases = 5;
   double growth_percent = 50;
@@ -79,13 +96,21 @@ struct ReportRules {
   int64_t review_repeat_complaints = 2;
   double review_csat_drop = 0.1;
   int64_t review_min_resolved = 3;
+  int64_t signal_min_count = 3;
+  double call_review_target = 70;
 };
 
 struct ReportInput {
   std::vector<ReportCase> cases;           // opened in the period
   std::vector<ReportSurvey> surveys;       // answered in the period
   std::vector<ReportCase> previous_cases;  // opened in the period before (same length)
+  std::vector<ReportSignal> signals;       // occurred in the period
+  std::vector<ReportSignal> previous_signals;
 };
+
+// Per kind with signals in either period, in kind order.
+std::vector<v1::SignalSummary> SummarizeSignals(const std::vector<ReportSignal>& signals,
+                                                const std::vector<ReportSignal>& previous);
 
 // Nearest-rank percentile (1..100) of `values`; 0 when empty.
 int64_t NearestRank(std::vector<int64_t> values, int percent);
@@ -104,6 +129,8 @@ struct ReviewInput {
   std::vector<ReportCase> previous_cases;      // opened in the period before
   std::vector<ReportSurvey> surveys;           // the account's, answered in the period
   std::vector<ReportSurvey> previous_surveys;  // answered in the period before
+  std::vector<ReportSignal> signals;           // the account's, occurred in the period
+  std::vector<ReportSignal> previous_signals;
 };
 
 // The review's figures, groups, trend, repeated complaints and recommendations; the name,
@@ -112,5 +139,8 @@ v1::AccountServiceReview BuildAccountReview(const ReviewInput& input, const Repo
 
 // The report as CSV: a header, a row per group, then a TOTAL row (its key column says TOTAL).
 std::string ReportToCsv(const v1::ServiceReport& report);
+
+// The review as CSV, one figure a row: `section,key,figure,value`.
+std::string ReviewToCsv(const v1::AccountServiceReview& review);
 
 }  // namespace accord::quality

@@ -1,6 +1,7 @@
 #include "sweeper.h"
 
 #include "accord/common/log.h"
+#include "accord/common/metrics.h"
 #include "accord/common/thread_name.h"
 
 namespace accord::quality {
@@ -51,6 +52,21 @@ absl::StatusOr<int> Sweeper::CloseOnce(Instant now) {
   return total;
 }
 
+absl::Status Sweeper::UpdatePendingGauge() {
+  static constexpr char kName[] = "accord_quality_sla_breaches_pending";
+  static constexpr char kHelp[] =
+      "Open cases (not resolved or closed) whose SLA the sweepers breached, and those warned "
+      "and not breached, as of the last sweep";
+  static common::Gauge& warning =
+      common::MetricsRegistry::Global().GetGauge(kName, kHelp, {{"state", "warning"}});
+  static common::Gauge& breached =
+      common::MetricsRegistry::Global().GetGauge(kName, kHelp, {{"state", "breached"}});
+  ACCORD_ASSIGN_OR_RETURN(auto pending, repository_.CountSlaPending());
+  warning.Set(static_cast<double>(pending.warning));
+  breached.Set(static_cast<double>(pending.breached));
+  return absl::OkStatus();
+}
+
 void Sweeper::Start(std::chrono::milliseconds interval) {
   if (thread_.joinable() || interval.count() <= 0) return;
   thread_ = std::thread([this, interval] {
@@ -63,6 +79,9 @@ void Sweeper::Start(std::chrono::milliseconds interval) {
         common::log::Warn("SLA sweep failed", {{"error", std::string(swept.status().message())}});
       } else if (*swept > 0) {
         common::log::Info("SLA sweep", {{"cases", *swept}});
+      }
+      if (auto counted = UpdatePendingGauge(); !counted.ok()) {
+        common::log::Warn("SLA pending count failed", {{"error", std::string(counted.message())}});
       }
       lock.lock();
       wake_.wait_for(lock, interval, [this] { return stopping_; });

@@ -7,6 +7,10 @@
 // The same pass closes RESOLVED cases nobody confirmed within `close_after` (CloseTimedOut),
 // under the row lock, so a case closes once however many replicas sweep and a confirmation or
 // reopen that got the lock first wins.
+//
+// After each pass it counts the open cases warned or breached (QualityRepository::
+// CountSlaPending) into the gauge accord_quality_sla_breaches_pending{state="warning|breached"}.
+// Every replica reports the same count of the shared database: alert on max() across them.
 #pragma once
 
 #include <atomic>
@@ -31,6 +35,8 @@ class Sweeper {
   // One full pass at `now`: SLA checks, then the close timeout; batches until no due case is
   // left. Returns the cases changed.
   absl::StatusOr<int> SweepOnce(Instant now);
+  // Counts the open cases warned and breached into the gauge.
+  absl::Status UpdatePendingGauge();
   // Only the close timeout at `now`. Returns the cases closed.
   absl::StatusOr<int> CloseOnce(Instant now);
   // Sweeps every `interval` on a thread of its own until Stop().
