@@ -264,12 +264,23 @@ v1::AccountInsights AccountInsightsLogic::Build(const InsightAccount& account,
   if (in.nps_recent) h->set_nps_last_90_days(*in.nps_recent);
   if (in.nps_previous) h->set_nps_previous_90_days(*in.nps_previous);
   h->set_lifecycle_stage(account.lifecycle_stage);
-  if (health.risk == ChurnRisk::kHigh && account.lifecycle_stage == v1::LIFECYCLE_STAGE_ACTIVE) {
+  const Health before =
+      ComputeHealth(HealthInputsAt(facts.facts, now - static_cast<int64_t>(kHealthTrendDays) * kDay));
+  const AtRiskSuggestion suggestion = SuggestAtRisk(health, before);
+  h->set_score_30_days_before(suggestion.previous_score);
+  h->set_score_change_30_days(suggestion.change);
+  if (suggestion.reason != AtRiskReason::kNone &&
+      account.lifecycle_stage == v1::LIFECYCLE_STAGE_ACTIVE) {
     h->set_suggested_lifecycle_stage(v1::LIFECYCLE_STAGE_AT_RISK);
-    h->set_suggestion_reason(absl::StrFormat(
-        "health %.1f is below 40 (high churn risk); move the account to AT_RISK with "
-        "UpdateAccount if you agree",
-        health.score));
+    h->set_suggestion_reason(
+        suggestion.reason == AtRiskReason::kLevel
+            ? absl::StrFormat("health %.1f is below 40 (high churn risk); move the account to "
+                              "AT_RISK with UpdateAccount if you agree",
+                              health.score)
+            : absl::StrFormat("health fell from %.1f to %.1f in 30 days (medium churn risk and "
+                              "falling); move the account to AT_RISK with UpdateAccount if you "
+                              "agree",
+                              suggestion.previous_score, health.score));
   }
   *out.mutable_compute_time() = TimeUtil::SecondsToTimestamp(now);
   return out;
