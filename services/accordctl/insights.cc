@@ -94,7 +94,8 @@ void PrintInsights(std::ostream& out, const v1::AccountInsights& insights) {
   }
   const auto& health = insights.health();
   out << absl::StrFormat(
-      "\nHealth: %.1f / 100 (%+.1f in 30 days), churn risk %s\n  order recency %.1f/25, order frequency %.1f/20, "
+      "\nHealth: %.1f / 100 (%+.1f in 30 days), churn risk %s\n  order recency %.1f/25, order "
+      "frequency %.1f/20, "
       "contact recency %.1f/15, service %.1f/20, satisfaction %.1f/20\n",
       health.score(), health.score_change_30_days(),
       v1::ChurnRisk_Name(health.churn_risk()).substr(11), health.order_recency(),

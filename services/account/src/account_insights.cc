@@ -264,8 +264,8 @@ v1::AccountInsights AccountInsightsLogic::Build(const InsightAccount& account,
   if (in.nps_recent) h->set_nps_last_90_days(*in.nps_recent);
   if (in.nps_previous) h->set_nps_previous_90_days(*in.nps_previous);
   h->set_lifecycle_stage(account.lifecycle_stage);
-  const Health before =
-      ComputeHealth(HealthInputsAt(facts.facts, now - static_cast<int64_t>(kHealthTrendDays) * kDay));
+  const Health before = ComputeHealth(
+      HealthInputsAt(facts.facts, now - static_cast<int64_t>(kHealthTrendDays) * kDay));
   const AtRiskSuggestion suggestion = SuggestAtRisk(health, before);
   h->set_score_30_days_before(suggestion.previous_score);
   h->set_score_change_30_days(suggestion.change);
