@@ -308,10 +308,12 @@ absl::StatusOr<v1::AccountInsights> AccountInsightsLogic::GetInsights(
                request.forecast_months() ? request.forecast_months() : kDefaultHorizon, now);
 }
 
-absl::StatusOr<v1::AccountInsights> AccountInsightsLogic::InsightsOf(const InsightAccount& account,
-                                                                     int64_t now) {
-  ACCORD_ASSIGN_OR_RETURN(InsightFacts facts,
-                          repository_.LoadAccountFacts(account.id, false, settings_.currency));
+absl::StatusOr<InsightFacts> AccountInsightsLogic::FactsOf(const InsightAccount& account) {
+  return repository_.LoadAccountFacts(account.id, false, settings_.currency);
+}
+
+v1::AccountInsights AccountInsightsLogic::InsightsOf(const InsightAccount& account,
+                                                     const InsightFacts& facts, int64_t now) const {
   return Build(account, facts, false, kDefaultMonths, kDefaultHorizon, now);
 }
 
@@ -321,9 +323,7 @@ absl::StatusOr<std::vector<v1::OverviewSale>> AccountInsightsLogic::RecentSalesO
 }
 
 absl::StatusOr<std::vector<v1::Recommendation>> AccountInsightsLogic::RecommendationsOf(
-    const InsightAccount& account, int64_t now) {
-  ACCORD_ASSIGN_OR_RETURN(InsightFacts facts,
-                          repository_.LoadAccountFacts(account.id, false, settings_.currency));
+    const InsightAccount& account, const InsightFacts& facts, int64_t now) {
   // Due follow-ups first: they ask for action; then products, best rule first.
   std::vector<v1::Recommendation> out = FollowUpsOf(account.id, facts.facts, now);
   ACCORD_ASSIGN_OR_RETURN(std::vector<NeedActivity> needs, repository_.OpenNeeds(account.id));
@@ -397,7 +397,9 @@ absl::StatusOr<v1::ListAccountRecommendationsResponse> AccountInsightsLogic::Lis
       request.page_size() == 0 ? kDefaultRecommendations
                                : std::min(request.page_size(), kMaxRecommendations));
   ACCORD_ASSIGN_OR_RETURN(InsightAccount account, ReadableAccount(caller, *account_id));
-  ACCORD_ASSIGN_OR_RETURN(std::vector<v1::Recommendation> all, RecommendationsOf(account, now));
+  ACCORD_ASSIGN_OR_RETURN(InsightFacts facts, FactsOf(account));
+  ACCORD_ASSIGN_OR_RETURN(std::vector<v1::Recommendation> all,
+                          RecommendationsOf(account, facts, now));
   if (kind) {
     all.erase(std::remove_if(all.begin(), all.end(),
                              [&](const v1::Recommendation& r) { return r.kind() != *kind; }),
