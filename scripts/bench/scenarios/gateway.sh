@@ -7,17 +7,21 @@
 #
 # The direct call is h2load with the warm read's frame (4 connections x 8 streams); the HTTP ones
 # are h2load --h1 with 32 kept-alive connections, one request at a time on each (HTTP/1.1 has no
-# multiplexing), so both keep 32 calls in flight.
+# multiplexing), so both keep 32 calls in flight. Between the static file and the JSON call, the
+# same GetAccount as gRPC-Web through the gateway (the request frame passed on, the answer's bytes
+# framed back: the HTTP front and the gRPC call without any JSON) splits the gateway's cost.
 
 GATEWAY_BIN="$BUILD_DIR/services/gateway/accord-gateway"
 
-# h2load --h1 GETs of PATH on the gateway; the account service's GetAccount counters are the
-# server-side verdict when COUNTED is "account" (each request is one call to it).
-run_gateway_h1() {  # NAME TITLE PATH COUNTED(account|none)
+# h2load --h1 requests of PATH on the gateway (GETs, or POSTs with the H2LOAD_ARGS given after
+# it); the account service's GetAccount counters are the server-side verdict when COUNTED is
+# "account" (each request is one call to it).
+run_gateway_h1() {  # NAME TITLE PATH COUNTED(account|none) [H2LOAD_ARGS...]
   local name=$1 title=$2 path=$3 counted=$4
-  local out log url="http://127.0.0.1:$GATEWAY_HTTP_PORT$3" warm_rate requests before after snap
+  shift 4
+  local out log url="http://127.0.0.1:$GATEWAY_HTTP_PORT$path" warm_rate requests before after snap
   out="$(work_file "$name").h2load.txt" log="$(work_file "$name").h2load.log"
-  local h1=(--h1 -c "$GATEWAY_CONNECTIONS" -m 1 -t 1 -H "authorization: Bearer $TOKEN")
+  local h1=(--h1 -c "$GATEWAY_CONNECTIONS" -m 1 -t 1 -H "authorization: Bearer $TOKEN" "$@")
   register_scenario "$name"
   h2load -D "$WARM" "${h1[@]}" "$url" >"$out.warmup" 2>&1 || true
   warm_rate=$(h2load_json "$out.warmup" | jq '.rps | floor')
@@ -100,15 +104,22 @@ else
         "$ACCOUNT_SVC/GetAccount" "$WORK/get.bin"
       run_gateway_h1 gateway-get "GetAccount as JSON over HTTP/1.1 through accord-gateway" \
         "$GATEWAY_PATH" account
+      run_gateway_h1 gateway-grpcweb \
+        "GetAccount as gRPC-Web through accord-gateway (no JSON: HTTP front and gRPC call only)" \
+        "/$ACCOUNT_SVC/GetAccount" account --data="$WORK/get.bin" \
+        -H 'content-type: application/grpc-web+proto'
       run_gateway_h1 gateway-static \
         "The gateway serving a static file as large as the account's JSON (HTTP/1.1 floor, no transcoding)" \
         /account.json none
     done
     end_rounds
-    merge_rounds gateway-direct gateway-get gateway-static
+    merge_rounds gateway-direct gateway-get gateway-grpcweb gateway-static
     declare_ratio gateway-get "GetAccount JSON through the gateway / direct gRPC" gateway-get \
       gateway-direct 0.5 \
       "HTTP/1.1, 32 connections, against h2load over gRPC 4 x 8 streams; the gateway's CPU per call and p99 in its scenario"
+    declare_ratio gateway-grpcweb "GetAccount gRPC-Web through the gateway (no JSON) / direct gRPC" \
+      gateway-grpcweb gateway-direct null \
+      "the same call with no transcoding: what the gateway's HTTP front plus its gRPC call reach"
     declare_ratio gateway-floor "Static file of the same size from the gateway / direct gRPC" \
       gateway-static gateway-direct null \
       "what an HTTP/1.1 front reaches here with no transcoding and no gRPC call behind it: the most the ratio above could be"

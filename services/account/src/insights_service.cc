@@ -97,8 +97,9 @@ absl::StatusOr<v1::AccountOverview> AccountInsightsServiceImpl::Overview(
   if (sales.ok()) {
     for (auto& sale : *sales) *overview.add_recent_sales() = std::move(sale);
   }
-  absl::StatusOr<std::vector<v1::Recommendation>> recommendations = facts.status();
-  if (facts.ok()) recommendations = logic_.RecommendationsOf(account, *facts, now);
+  absl::StatusOr<std::vector<v1::Recommendation>> recommendations =
+      facts.ok() ? logic_.RecommendationsOf(account, *facts, now)
+                 : absl::StatusOr<std::vector<v1::Recommendation>>(facts.status());
   if (recommendations.ok()) {
     for (auto& r : *recommendations) {
       if (overview.recommendations_size() >= 5) break;
