@@ -94,9 +94,11 @@ void PrintInsights(std::ostream& out, const v1::AccountInsights& insights) {
   }
   const auto& health = insights.health();
   out << absl::StrFormat(
-      "\nHealth: %.1f / 100, churn risk %s\n  order recency %.1f/25, order frequency %.1f/20, "
+      "\nHealth: %.1f / 100 (%+.1f in 30 days), churn risk %s\n  order recency %.1f/25, order "
+      "frequency %.1f/20, "
       "contact recency %.1f/15, service %.1f/20, satisfaction %.1f/20\n",
-      health.score(), v1::ChurnRisk_Name(health.churn_risk()).substr(11), health.order_recency(),
+      health.score(), health.score_change_30_days(),
+      v1::ChurnRisk_Name(health.churn_risk()).substr(11), health.order_recency(),
       health.order_frequency(), health.contact_recency(), health.service(), health.satisfaction());
   if (health.suggested_lifecycle_stage() != v1::LIFECYCLE_STAGE_UNSPECIFIED) {
     out << "  suggested: " << v1::LifecycleStage_Name(health.suggested_lifecycle_stage()) << " ("
@@ -131,7 +133,7 @@ int RunInsights(const Invocation& inv) {
   v1::AccountInsights response;
   grpc::Status status = stub->GetAccountInsights(context.get(), request, &response);
   if (!status.ok()) return ReportRpcError(status, inv.err);
-  if (inv.args.Bool("json")) {
+  if (inv.args.Bool("json") || inv.wants_json()) {
     inv.out << ToJson(response, /*pretty=*/true) << "\n";
     return kExitOk;
   }
@@ -151,7 +153,7 @@ int RunOverview(const Invocation& inv) {
   v1::AccountOverview response;
   grpc::Status status = stub->GetAccountOverview(context.get(), request, &response);
   if (!status.ok()) return ReportRpcError(status, inv.err);
-  if (inv.args.Bool("json")) {
+  if (inv.args.Bool("json") || inv.wants_json()) {
     inv.out << ToJson(response, /*pretty=*/true) << "\n";
     return kExitOk;
   }

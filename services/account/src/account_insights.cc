@@ -264,12 +264,23 @@ v1::AccountInsights AccountInsightsLogic::Build(const InsightAccount& account,
   if (in.nps_recent) h->set_nps_last_90_days(*in.nps_recent);
   if (in.nps_previous) h->set_nps_previous_90_days(*in.nps_previous);
   h->set_lifecycle_stage(account.lifecycle_stage);
-  if (health.risk == ChurnRisk::kHigh && account.lifecycle_stage == v1::LIFECYCLE_STAGE_ACTIVE) {
+  const Health before = ComputeHealth(
+      HealthInputsAt(facts.facts, now - static_cast<int64_t>(kHealthTrendDays) * kDay));
+  const AtRiskSuggestion suggestion = SuggestAtRisk(health, before);
+  h->set_score_30_days_before(suggestion.previous_score);
+  h->set_score_change_30_days(suggestion.change);
+  if (suggestion.reason != AtRiskReason::kNone &&
+      account.lifecycle_stage == v1::LIFECYCLE_STAGE_ACTIVE) {
     h->set_suggested_lifecycle_stage(v1::LIFECYCLE_STAGE_AT_RISK);
-    h->set_suggestion_reason(absl::StrFormat(
-        "health %.1f is below 40 (high churn risk); move the account to AT_RISK with "
-        "UpdateAccount if you agree",
-        health.score));
+    h->set_suggestion_reason(
+        suggestion.reason == AtRiskReason::kLevel
+            ? absl::StrFormat("health %.1f is below 40 (high churn risk); move the account to "
+                              "AT_RISK with UpdateAccount if you agree",
+                              health.score)
+            : absl::StrFormat("health fell from %.1f to %.1f in 30 days (medium churn risk and "
+                              "falling); move the account to AT_RISK with UpdateAccount if you "
+                              "agree",
+                              suggestion.previous_score, health.score));
   }
   *out.mutable_compute_time() = TimeUtil::SecondsToTimestamp(now);
   return out;
@@ -297,10 +308,12 @@ absl::StatusOr<v1::AccountInsights> AccountInsightsLogic::GetInsights(
                request.forecast_months() ? request.forecast_months() : kDefaultHorizon, now);
 }
 
-absl::StatusOr<v1::AccountInsights> AccountInsightsLogic::InsightsOf(const InsightAccount& account,
-                                                                     int64_t now) {
-  ACCORD_ASSIGN_OR_RETURN(InsightFacts facts,
-                          repository_.LoadAccountFacts(account.id, false, settings_.currency));
+absl::StatusOr<InsightFacts> AccountInsightsLogic::FactsOf(const InsightAccount& account) {
+  return repository_.LoadAccountFacts(account.id, false, settings_.currency);
+}
+
+v1::AccountInsights AccountInsightsLogic::InsightsOf(const InsightAccount& account,
+                                                     const InsightFacts& facts, int64_t now) const {
   return Build(account, facts, false, kDefaultMonths, kDefaultHorizon, now);
 }
 
@@ -310,9 +323,7 @@ absl::StatusOr<std::vector<v1::OverviewSale>> AccountInsightsLogic::RecentSalesO
 }
 
 absl::StatusOr<std::vector<v1::Recommendation>> AccountInsightsLogic::RecommendationsOf(
-    const InsightAccount& account, int64_t now) {
-  ACCORD_ASSIGN_OR_RETURN(InsightFacts facts,
-                          repository_.LoadAccountFacts(account.id, false, settings_.currency));
+    const InsightAccount& account, const InsightFacts& facts, int64_t now) {
   // Due follow-ups first: they ask for action; then products, best rule first.
   std::vector<v1::Recommendation> out = FollowUpsOf(account.id, facts.facts, now);
   ACCORD_ASSIGN_OR_RETURN(std::vector<NeedActivity> needs, repository_.OpenNeeds(account.id));
@@ -386,7 +397,9 @@ absl::StatusOr<v1::ListAccountRecommendationsResponse> AccountInsightsLogic::Lis
       request.page_size() == 0 ? kDefaultRecommendations
                                : std::min(request.page_size(), kMaxRecommendations));
   ACCORD_ASSIGN_OR_RETURN(InsightAccount account, ReadableAccount(caller, *account_id));
-  ACCORD_ASSIGN_OR_RETURN(std::vector<v1::Recommendation> all, RecommendationsOf(account, now));
+  ACCORD_ASSIGN_OR_RETURN(InsightFacts facts, FactsOf(account));
+  ACCORD_ASSIGN_OR_RETURN(std::vector<v1::Recommendation> all,
+                          RecommendationsOf(account, facts, now));
   if (kind) {
     all.erase(std::remove_if(all.begin(), all.end(),
                              [&](const v1::Recommendation& r) { return r.kind() != *kind; }),

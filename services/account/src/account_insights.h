@@ -41,10 +41,13 @@ class AccountInsightsLogic {
   absl::Status DeleteTarget(const common::Principal& caller, const v1::DeleteTargetRequest& request,
                             WriteMeta meta);
 
-  // For the overview: the insights and the first recommendations of an account the caller was
-  // already allowed to read.
-  absl::StatusOr<v1::AccountInsights> InsightsOf(const InsightAccount& account, int64_t now);
+  // For the overview: the facts of an account the caller was already allowed to read (read
+  // once), and its insights and first recommendations from them.
+  absl::StatusOr<InsightFacts> FactsOf(const InsightAccount& account);
+  v1::AccountInsights InsightsOf(const InsightAccount& account, const InsightFacts& facts,
+                                 int64_t now) const;
   absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsOf(const InsightAccount& account,
+                                                                    const InsightFacts& facts,
                                                                     int64_t now);
   // The account's last sales, as the insights learned them from pricing-terms.
   absl::StatusOr<std::vector<v1::OverviewSale>> RecentSalesOf(const InsightAccount& account);

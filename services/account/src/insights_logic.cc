@@ -226,7 +226,9 @@ HealthInputs HealthInputsAt(const ActivityFacts& facts, int64_t now) {
   }
   if (last_interaction) in.days_since_last_interaction = DaysBetween(*last_interaction, now);
   for (const auto& c : facts.cases) {
-    if (c.complaint && c.open) ++in.open_complaints;
+    if (!c.complaint || c.open_time > now) continue;
+    // Resolved and closed cases carry their resolve time; one without it is as open as it is now.
+    if (c.resolve_time ? *c.resolve_time > now : c.open) ++in.open_complaints;
   }
   for (const auto& breach : facts.breaches) {
     if (breach.time > day90 && breach.time <= now) ++in.breaches_last_90_days;
@@ -259,6 +261,19 @@ std::string ChurnRiskName(ChurnRisk risk) {
       break;
   }
   return "low";
+}
+
+AtRiskSuggestion SuggestAtRisk(const Health& now, const Health& before) {
+  AtRiskSuggestion suggestion;
+  suggestion.score = now.score;
+  suggestion.previous_score = before.score;
+  suggestion.change = now.score - before.score;
+  if (now.risk == ChurnRisk::kHigh) {
+    suggestion.reason = AtRiskReason::kLevel;
+  } else if (now.risk == ChurnRisk::kMedium && suggestion.change <= -kHealthFallPoints) {
+    suggestion.reason = AtRiskReason::kTrend;
+  }
+  return suggestion;
 }
 
 Attainment ComputeAttainment(double target, double actual, int64_t period_start, int64_t period_end,

@@ -140,8 +140,8 @@ Clv ComputeClv(const MonthlySeries& series, MonthIndex last_complete_month,
 //   satisfaction     no CSAT in the last 90 days: 10 (neutral); else 20 x (mean CSAT - 1) / 4;
 //                    plus 2 x (mean NPS of the last 90 days - that of the 90 before) when both
 //                    exist; kept within 0..20
-// Risk: high below 40, medium below 60, low otherwise. A high risk on an ACTIVE account suggests
-// moving it to AT_RISK; the suggestion is returned, never applied.
+// Risk: high below 40, medium below 60, low otherwise. Whether to suggest AT_RISK is decided by
+// SuggestAtRisk from the level and the trend (below).
 struct HealthInputs {
   std::optional<double> days_since_last_order;
   int orders_last_90_days = 0;
@@ -163,9 +163,28 @@ struct Health {
   ChurnRisk risk = ChurnRisk::kLow;
 };
 Health ComputeHealth(const HealthInputs& inputs);
-// The inputs at `now` (epoch seconds) from an account's facts.
+// The inputs at `now` (epoch seconds) from an account's facts, counting only what had happened
+// by then (a complaint is open at `now` if opened by then and not resolved by then), so the same
+// facts give the score as it stood at an earlier time.
 HealthInputs HealthInputsAt(const ActivityFacts& facts, int64_t now);
 std::string ChurnRiskName(ChurnRisk risk);
+
+// At-risk suggestion from the level and the trend of the score, for an ACTIVE account:
+//   level  the score is below 40 (high churn risk), or
+//   trend  the score fell by kHealthFallPoints or more against kHealthTrendDays days before and
+//          is now below 60 (medium risk or worse): a customer sliding fast is flagged before it
+//          reaches the high-risk band.
+// A fall within the low-risk band (100 -> 80) is not a suggestion. Never applied: returned only.
+inline constexpr double kHealthTrendDays = 30;
+inline constexpr double kHealthFallPoints = 15;
+enum class AtRiskReason { kNone, kLevel, kTrend };
+struct AtRiskSuggestion {
+  AtRiskReason reason = AtRiskReason::kNone;
+  double score = 0;
+  double previous_score = 0;  // kHealthTrendDays before
+  double change = 0;          // score - previous_score
+};
+AtRiskSuggestion SuggestAtRisk(const Health& now, const Health& before);
 
 // ---- Targets and attainment.
 enum class TargetMetric { kRevenue, kNewAccounts, kCalls, kConversions };

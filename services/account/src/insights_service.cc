@@ -91,13 +91,15 @@ absl::StatusOr<v1::AccountOverview> AccountInsightsServiceImpl::Overview(
   } else {
     local = stored.status();
   }
-  auto insights = logic_.InsightsOf(account, now);
-  if (insights.ok()) *overview.mutable_insights() = std::move(*insights);
+  auto facts = logic_.FactsOf(account);
+  if (facts.ok()) *overview.mutable_insights() = logic_.InsightsOf(account, *facts, now);
   auto sales = logic_.RecentSalesOf(account);
   if (sales.ok()) {
     for (auto& sale : *sales) *overview.add_recent_sales() = std::move(sale);
   }
-  auto recommendations = logic_.RecommendationsOf(account, now);
+  absl::StatusOr<std::vector<v1::Recommendation>> recommendations =
+      facts.ok() ? logic_.RecommendationsOf(account, *facts, now)
+                 : absl::StatusOr<std::vector<v1::Recommendation>>(facts.status());
   if (recommendations.ok()) {
     for (auto& r : *recommendations) {
       if (overview.recommendations_size() >= 5) break;
@@ -107,7 +109,7 @@ absl::StatusOr<v1::AccountOverview> AccountInsightsServiceImpl::Overview(
   OverviewPeers::Finish(pending, overview);
   // The account service's own parts failing is this service failing, not a peer: an error.
   if (!local.ok()) return local;
-  if (!insights.ok()) return insights.status();
+  if (!facts.ok()) return facts.status();
   if (!sales.ok()) return sales.status();
   if (!recommendations.ok()) return recommendations.status();
   return overview;

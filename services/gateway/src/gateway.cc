@@ -210,7 +210,8 @@ Gateway::Gateway(GatewaySettings settings, const ApiDescriptors& api, RouteTable
     : settings_(std::move(settings)),
       api_(api),
       routes_(std::move(routes)),
-      openapi_json_(std::move(openapi_json)) {
+      openapi_json_(std::move(openapi_json)),
+      calls_(std::make_unique<UnaryCaller>(settings_.http.threads)) {
   auto& registry = common::MetricsRegistry::Global();
   for (const auto& route : routes_.routes()) {
     auto metrics = std::make_unique<CallMetrics>();
@@ -418,9 +419,8 @@ void Gateway::Unary(std::shared_ptr<HttpExchange> exchange, const RouteMatch& ma
   call->request = StringToBuffer((*message)->SerializeAsString());
   const auto& client = *clients_.at(match.route->backend->name);
   call->context = client.NewContext(identity);
-  grpc::GenericStub stub(client.channel());
-  stub.UnaryCall(
-      call->context.get(), match.route->grpc_path(), grpc::StubOptions(), &call->request,
+  calls_->Call(
+      client.channel(), call->context.get(), match.route->grpc_path(), call->request,
       &call->response, [this, call](grpc::Status status) {
         HttpResponse response;
         if (status.ok()) {
@@ -740,16 +740,15 @@ void Gateway::GrpcWeb(std::shared_ptr<HttpExchange> exchange, bool text, Headers
   call->format = std::move(format);
   call->context = client.NewContext(identity);
   call->request = StringToBuffer((*messages)[0]);
-  grpc::GenericStub stub(client.channel());
-  stub.UnaryCall(call->context.get(), grpc_path, grpc::StubOptions(), &call->request,
-                 &call->response, [call](grpc::Status status) {
-                   HttpResponse response = call->format.refused(status, call->headers);
-                   if (status.ok()) {
-                     response.body =
-                         call->format.message(BufferToString(call->response)) + response.body;
-                   }
-                   call->exchange->Respond(std::move(response));
-                 });
+  calls_->Call(client.channel(), call->context.get(), grpc_path, call->request, &call->response,
+               [call](grpc::Status status) {
+                 HttpResponse response = call->format.refused(status, call->headers);
+                 if (status.ok()) {
+                   response.body =
+                       call->format.message(BufferToString(call->response)) + response.body;
+                 }
+                 call->exchange->Respond(std::move(response));
+               });
 }
 
 bool Gateway::ServeStatic(const std::shared_ptr<HttpExchange>& exchange, const Headers& cors) {

@@ -17,6 +17,7 @@
 #include "api_descriptors.h"
 #include "http_server.h"
 #include "routes.h"
+#include "unary_caller.h"
 
 namespace accord::gateway {
 
@@ -76,6 +77,8 @@ class Gateway {
   std::string openapi_json_;
   std::map<std::string, std::unique_ptr<common::ServiceClient>> clients_;
   std::map<const Route*, std::unique_ptr<CallMetrics>> metrics_;
+  // Before server_: destroyed after it, once no exchange waits for a call.
+  std::unique_ptr<UnaryCaller> calls_;
   std::unique_ptr<HttpServer> server_;
   std::mutex slots_mutex_;
   std::map<std::string, int> slots_;

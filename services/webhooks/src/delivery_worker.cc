@@ -42,7 +42,7 @@ std::vector<std::pair<std::string, std::string>> DeliveryHeaders(const ClaimedDe
 DeliveryWorker::DeliveryWorker(WebhookRepository& repository, WebhooksOptions options)
     : repository_(repository),
       options_(std::move(options)),
-      poster_(options_.timeout),
+      poster_(options_.timeout, options_.ca_file),
       random_(std::random_device{}()) {
   auto& registry = common::MetricsRegistry::Global();
   delivered_ = &registry.GetCounter("accord_webhook_attempts_total",

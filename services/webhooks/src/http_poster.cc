@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <memory>
+#include <utility>
 
 namespace accord::webhooks {
 namespace {
@@ -25,7 +26,8 @@ struct CurlGlobal {
 
 }  // namespace
 
-HttpPoster::HttpPoster(std::chrono::milliseconds timeout) : timeout_(timeout) {
+HttpPoster::HttpPoster(std::chrono::milliseconds timeout, std::string ca_file)
+    : timeout_(timeout), ca_file_(std::move(ca_file)) {
   static CurlGlobal global;
 }
 
@@ -57,6 +59,11 @@ HttpAnswer HttpPoster::Post(const std::string& url,
                    static_cast<long>(std::min<int64_t>(timeout_.count(), 5000)));
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: we are threaded
   curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
+  // Verification stays on (curl's default): a receiver whose certificate does not verify, or
+  // names another host, gets nothing.
+  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!ca_file_.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, ca_file_.c_str());
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, KeepAnswer);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &received);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error);

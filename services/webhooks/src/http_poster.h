@@ -1,6 +1,7 @@
-// POSTs one delivery to a receiver with libcurl: http and https (OpenSSL, the system's CA
-// certificates), a connect and a total timeout, no redirects followed (a receiver that moved
-// answers 3xx and that is a failed attempt), at most 64 KiB of the answer read (for the log).
+// POSTs one delivery to a receiver with libcurl: http and https (OpenSSL; the receiver's
+// certificate and name verified against the system's CA certificates or the given CA file), a
+// connect and a total timeout, no redirects followed (a receiver that moved answers 3xx and that is
+// a failed attempt), at most 64 KiB of the answer read (for the log).
 #pragma once
 
 #include <chrono>
@@ -18,13 +19,15 @@ struct HttpAnswer {
 
 class HttpPoster {
  public:
-  explicit HttpPoster(std::chrono::milliseconds timeout);
+  // `ca_file`: PEM CAs to verify https receivers against; "" for the system's.
+  HttpPoster(std::chrono::milliseconds timeout, std::string ca_file);
   HttpAnswer Post(const std::string& url,
                   const std::vector<std::pair<std::string, std::string>>& headers,
                   const std::string& body) const;
 
  private:
   std::chrono::milliseconds timeout_;
+  std::string ca_file_;
 };
 
 }  // namespace accord::webhooks

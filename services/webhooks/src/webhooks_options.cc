@@ -30,6 +30,9 @@ WebhooksOptions WebhooksOptions::Read(common::ConfigReader& config) {
     options.sources.push_back(common::ReadServiceClientOptions(config, source, address->second));
   }
   options.timeout = config.Millis("ACCORD_WEBHOOKS_TIMEOUT_MS", options.timeout, "per POST");
+  options.ca_file = config.String(
+      "ACCORD_WEBHOOKS_CA_FILE", "",
+      "PEM file of the CAs https receivers are verified against (empty: the system's)");
   options.retry.min_backoff = config.Millis("ACCORD_WEBHOOKS_MIN_BACKOFF_MS",
                                             options.retry.min_backoff, "first retry's ceiling");
   options.retry.max_backoff = config.Millis("ACCORD_WEBHOOKS_MAX_BACKOFF_MS",

@@ -5,6 +5,8 @@
 //                                       reached at ACCORD_<SERVICE>_ADDRESS with
 //                                       ACCORD_SERVICE_TOKEN (integration role)
 //   ACCORD_WEBHOOKS_TIMEOUT_MS          per POST (default 10000)
+//   ACCORD_WEBHOOKS_CA_FILE             PEM file of the CAs https receivers' certificates are
+//                                       verified against (default: the system's)
 //   ACCORD_WEBHOOKS_MIN_BACKOFF_MS      first retry delay's ceiling (default 1000)
 //   ACCORD_WEBHOOKS_MAX_BACKOFF_MS      any retry delay's ceiling (default 3600000)
 //   ACCORD_WEBHOOKS_RETRY_PERIOD_MS     a delivery failing this long is given up (default 24 h)
@@ -29,6 +31,7 @@ struct WebhooksOptions {
   std::vector<common::ServiceClientOptions> sources;
   RetryPolicy retry;
   std::chrono::milliseconds timeout{10000};
+  std::string ca_file;  // "" = the system's CA certificates
   int concurrency = 8;
   std::chrono::milliseconds poll_interval{250};
 

@@ -122,6 +122,22 @@ class InsightsTest : public ::testing::Test {
     return settings;
   }
 
+  // The peers start before the account service they check accounts with (each needs the
+  // other's port), so their first calls to it may find its channel still backing off from the
+  // refused connections of start-up: UNAVAILABLE, "try again", nothing written. Tried again for
+  // a few seconds, as the message asks.
+  template <typename Call>
+  static grpc::Status UntilReachable(Call call) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    grpc::Status status = call();
+    while (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+           std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      status = call();
+    }
+    return status;
+  }
+
   std::string CreateAccount(const std::string& display_name) {
     v1::CreateAccountRequest request;
     request.mutable_account()->set_display_name(display_name);
@@ -182,7 +198,8 @@ class InsightsTest : public ::testing::Test {
       line->set_quantity(quantity);
     }
     pricing::v1::Sale sale;
-    auto status = quotes_->CreateSale(Sales().get(), request, &sale);
+    auto status =
+        UntilReachable([&] { return quotes_->CreateSale(Sales().get(), request, &sale); });
     EXPECT_TRUE(status.ok()) << status.error_message();
     return sale;
   }
@@ -199,7 +216,8 @@ class InsightsTest : public ::testing::Test {
     c->set_urgency(quality::v1::LEVEL_MEDIUM);
     c->set_assignee("ann");
     quality::v1::Case created;
-    auto status = cases_->CreateCase(Agent().get(), request, &created);
+    auto status =
+        UntilReachable([&] { return cases_->CreateCase(Agent().get(), request, &created); });
     EXPECT_TRUE(status.ok()) << status.error_message();
     return created;
   }

@@ -17,6 +17,7 @@
 #include "command.h"
 #include "commands.h"
 #include "integration/common/do_nothing_service.h"
+#include "support/certificates.h"
 #include "support/servers.h"
 #include "support/service_harness.h"
 
@@ -26,48 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace ex = accord::example::v1;
 
-void Run(const std::string& command) {
-  ASSERT_EQ(std::system((command + " >/dev/null 2>&1").c_str()), 0) << command;
-}
-
-// A CA, and a server and a client certificate it signed (the server's for localhost and
-// 127.0.0.1); another CA that signed nothing of these.
-class Certificates {
- public:
-  Certificates()
-      : dir_(fs::temp_directory_path() /
-             ("accord-tls-" + std::to_string(getpid()) + "-" + std::to_string(++made_))) {
-    fs::create_directories(dir_);
-    for (const char* ca : {"ca", "other-ca"}) {
-      Run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "
-          "/CN=" +
-          std::string(ca) + " -keyout " + Path(std::string(ca) + ".key") + " -out " +
-          Path(std::string(ca) + ".pem"));
-    }
-    Issue("server", "subjectAltName=DNS:localhost,IP:127.0.0.1");
-    Issue("client", "extendedKeyUsage=clientAuth");
-  }
-  ~Certificates() { fs::remove_all(dir_); }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string Read(const std::string& name) const {
-    std::ifstream in(Path(name));
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
-
- private:
-  void Issue(const std::string& name, const std::string& extension) {
-    std::ofstream(Path(name + ".ext")) << extension << "\n";
-    Run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=" + name +
-        " -keyout " + Path(name + ".key") + " -out " + Path(name + ".csr"));
-    Run("openssl x509 -req -in " + Path(name + ".csr") + " -CA " + Path("ca.pem") + " -CAkey " +
-        Path("ca.key") + " -CAcreateserial -days 1 -extfile " + Path(name + ".ext") + " -out " +
-        Path(name + ".pem"));
-  }
-
-  static inline int made_ = 0;
-  fs::path dir_;
-};
+using accord::testing::Certificates;
 
 class TlsTest : public ::testing::Test {
  protected:

@@ -1,10 +1,13 @@
 // A tiny HTTP/1.1 receiver on loopback for the webhooks' integration tests: it answers each POST
 // as its behaviour says (a status, or hanging past the sender's timeout) and records every
-// request it read. Header-only: the test binaries compile only *_test.cc.
+// request it read; over TLS (OpenSSL) when given a certificate and its key, then reached at an
+// https URL. Header-only: the test binaries compile only *_test.cc.
 #pragma once
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,9 +17,12 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -30,25 +36,36 @@ struct ReceivedRequest {
   int answered = 0;  // the status sent back; 0 when the receiver hung up instead
 };
 
+// PEM files of the receiver's certificate (with 127.0.0.1 among its names) and its key.
+struct ReceiverTls {
+  std::string certificate_file;
+  std::string key_file;
+};
+
 class Receiver {
  public:
   // The status to answer the n-th request (0-based) with; 0 hangs for `hang` and then closes.
   using Behaviour = std::function<int(int n, const ReceivedRequest& request)>;
 
-  explicit Receiver(Behaviour behaviour, std::chrono::milliseconds hang = std::chrono::seconds(2));
+  explicit Receiver(Behaviour behaviour, std::chrono::milliseconds hang = std::chrono::seconds(2),
+                    std::optional<ReceiverTls> tls = std::nullopt);
   ~Receiver();
 
   std::string url() const;
+  // Connections whose TLS handshake failed (the sender refused the certificate, say).
+  int failed_handshakes() const { return failed_handshakes_.load(); }
   std::vector<ReceivedRequest> requests() const;
   // Waits until `done(requests)` holds or `timeout` passes; returns whether it held.
   bool WaitFor(const std::function<bool(const std::vector<ReceivedRequest>&)>& done,
                std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
 
  private:
-  void Serve(int connection);
+  void Serve(int fd);
 
   Behaviour behaviour_;
   std::chrono::milliseconds hang_;
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> tls_{nullptr, SSL_CTX_free};
+  std::atomic<int> failed_handshakes_{0};
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
@@ -68,20 +85,63 @@ inline std::string Lower(std::string text) {
   return text;
 }
 
-inline bool SendAll(int fd, const std::string& data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += static_cast<size_t>(n);
+// One accepted connection, plain or TLS.
+class Connection {
+ public:
+  Connection(int fd, SSL_CTX* tls) : fd_(fd) {
+    if (tls != nullptr) {
+      ssl_ = SSL_new(tls);
+      SSL_set_fd(ssl_, fd_);
+    }
   }
-  return true;
-}
+  ~Connection() {
+    if (ssl_ != nullptr) {
+      SSL_shutdown(ssl_);
+      SSL_free(ssl_);
+    }
+    ::close(fd_);
+  }
+  // The TLS handshake (nothing to do in plain text); false when the client gave up on it.
+  bool Handshake() { return ssl_ == nullptr || SSL_accept(ssl_) == 1; }
+  int fd() const { return fd_; }
+  // Bytes already decrypted and waiting: poll() on the socket does not see them.
+  bool Pending() const { return ssl_ != nullptr && SSL_pending(ssl_) > 0; }
+  ssize_t Read(char* data, size_t size) {
+    if (ssl_ == nullptr) return ::recv(fd_, data, size, 0);
+    return SSL_read(ssl_, data, static_cast<int>(size));
+  }
+  bool SendAll(const std::string& data) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+      const ssize_t n =
+          ssl_ == nullptr
+              ? ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL)
+              : SSL_write(ssl_, data.data() + sent, static_cast<int>(data.size() - sent));
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+ private:
+  int fd_;
+  SSL* ssl_ = nullptr;
+};
 
 }  // namespace receiver_detail
 
-inline Receiver::Receiver(Behaviour behaviour, std::chrono::milliseconds hang)
+inline Receiver::Receiver(Behaviour behaviour, std::chrono::milliseconds hang,
+                          std::optional<ReceiverTls> tls)
     : behaviour_(std::move(behaviour)), hang_(hang) {
+  if (tls) {
+    ::signal(SIGPIPE, SIG_IGN);  // SSL_write to a client that hung up
+    tls_.reset(SSL_CTX_new(TLS_server_method()));
+    if (!tls_ ||
+        SSL_CTX_use_certificate_chain_file(tls_.get(), tls->certificate_file.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(tls_.get(), tls->key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      throw std::runtime_error("receiver: cannot load the TLS certificate and key");
+    }
+  }
   listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
   int on = 1;
   ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
@@ -121,7 +181,7 @@ inline Receiver::~Receiver() {
 }
 
 inline std::string Receiver::url() const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/hook";
+  return (tls_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_) + "/hook";
 }
 
 inline std::vector<ReceivedRequest> Receiver::requests() const {
@@ -136,16 +196,24 @@ inline bool Receiver::WaitFor(const std::function<bool(const std::vector<Receive
 }
 
 // One connection, keep-alive: requests until the client closes it or the receiver stops.
-inline void Receiver::Serve(int connection) {
+inline void Receiver::Serve(int fd) {
+  receiver_detail::Connection connection(fd, tls_.get());
+  if (!connection.Handshake()) {
+    ++failed_handshakes_;
+    changed_.notify_all();
+    return;
+  }
   std::string buffer;
   char chunk[16384];
   auto read_more = [&]() {
     while (!stopping_) {
-      pollfd ready{connection, POLLIN, 0};
-      const int polled = ::poll(&ready, 1, 50);
-      if (polled == 0) continue;
-      if (polled < 0) return false;
-      const ssize_t n = ::recv(connection, chunk, sizeof(chunk), 0);
+      if (!connection.Pending()) {
+        pollfd ready{connection.fd(), POLLIN, 0};
+        const int polled = ::poll(&ready, 1, 50);
+        if (polled == 0) continue;
+        if (polled < 0) return false;
+      }
+      const ssize_t n = connection.Read(chunk, sizeof(chunk));
       if (n <= 0) return false;
       buffer.append(chunk, static_cast<size_t>(n));
       return true;
@@ -155,10 +223,7 @@ inline void Receiver::Serve(int connection) {
   while (!stopping_) {
     size_t end = buffer.find("\r\n\r\n");
     while (end == std::string::npos) {
-      if (!read_more()) {
-        ::close(connection);
-        return;
-      }
+      if (!read_more()) return;
       end = buffer.find("\r\n\r\n");
     }
     ReceivedRequest request;
@@ -178,10 +243,7 @@ inline void Receiver::Serve(int connection) {
         std::stoul(request.headers.count("content-length") > 0 ? request.headers["content-length"]
                                                                : std::string("0"));
     while (buffer.size() < end + 4 + length) {
-      if (!read_more()) {
-        ::close(connection);
-        return;
-      }
+      if (!read_more()) return;
     }
     request.body = buffer.substr(end + 4, length);
     buffer.erase(0, end + 4 + length);
@@ -202,17 +264,12 @@ inline void Receiver::Serve(int connection) {
       while (!stopping_ && std::chrono::steady_clock::now() < until) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
-      ::close(connection);
       return;
     }
     const std::string reply = "HTTP/1.1 " + std::to_string(status) +
                               " X\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok";
-    if (!receiver_detail::SendAll(connection, reply)) {
-      ::close(connection);
-      return;
-    }
+    if (!connection.SendAll(reply)) return;
   }
-  ::close(connection);
 }
 
 }  // namespace accord::webhooks::testing

@@ -3,7 +3,8 @@
 // Signed and verifiable deliveries; a receiver that fails, times out and recovers gets every
 // event in order per subject with its retries logged; redelivery; Redis flushed and the
 // dispatcher restarted lose nothing; a webhook failing past the disable period is disabled with
-// its event; validation and permissions.
+// its event; an https receiver whose certificate the service verifies against a test CA (and
+// refuses without it); validation and permissions.
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
@@ -19,6 +20,7 @@
 #include "accord/webhooks/v1/webhooks.grpc.pb.h"
 #include "account_service.h"
 #include "receiver.h"
+#include "support/certificates.h"
 #include "support/servers.h"
 #include "support/service_harness.h"
 #include "webhook_policy.h"
@@ -72,6 +74,7 @@ class WebhooksTest : public ::testing::Test {
     options.poll_interval = milliseconds(50);
     options.concurrency = 4;
     options.retry.disable_after = disable_after_;
+    options.ca_file = ca_file_;
     return options;
   }
 
@@ -171,6 +174,7 @@ class WebhooksTest : public ::testing::Test {
   std::unique_ptr<accord::testing::ServiceHarness> webhooks_;
   std::unique_ptr<v1::WebhookService::Stub> stub_;
   milliseconds disable_after_{std::chrono::hours(1)};
+  std::string ca_file_;  // "" = the system's CAs
 };
 
 TEST_F(WebhooksTest, AccountEventsArriveSignedAndVerifiable) {
@@ -311,6 +315,60 @@ TEST_F(WebhooksTest, AReceiverThatFailsTimesOutAndRecoversGetsEveryEventInOrderP
   ASSERT_TRUE(stub_->GetWebhook(AsIntegration().get(), get, &fetched).ok());
   EXPECT_FALSE(fetched.has_failing_since());
   EXPECT_EQ(fetched.state(), v1::WEBHOOK_STATE_ACTIVE);
+}
+
+TEST_F(WebhooksTest, HttpsReceiversAreVerifiedAgainstTheConfiguredCa) {
+  accord::testing::Certificates certs;
+  Receiver receiver([](int, const ReceivedRequest&) { return 200; }, std::chrono::seconds(2),
+                    testing::ReceiverTls{certs.Path("server.pem"), certs.Path("server.key")});
+  ASSERT_EQ(receiver.url().rfind("https://127.0.0.1:", 0), 0u);
+
+  // Against the system's CAs the test CA's certificate does not verify: nothing is sent, and
+  // the attempt is logged with curl's reason.
+  StartWebhooks();
+  const v1::Webhook webhook = CreateWebhook(receiver.url());
+  const auto account = CreateAccount("Secure Ltd");
+  auto deliveries = Deliveries(webhook);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((deliveries.empty() || deliveries[0].attempts_size() == 0) &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(50));
+    deliveries = Deliveries(webhook);
+  }
+  ASSERT_EQ(deliveries.size(), 1u);
+  ASSERT_GE(deliveries[0].attempts_size(), 1);
+  EXPECT_EQ(deliveries[0].attempts(0).status_code(), 0);
+  EXPECT_NE(deliveries[0].attempts(0).error().find("certificate"), std::string::npos)
+      << deliveries[0].attempts(0).error();
+  EXPECT_GE(receiver.failed_handshakes(), 1);
+  EXPECT_TRUE(receiver.requests().empty());
+
+  // A certificate from another CA does not verify either.
+  StopWebhooks();
+  ca_file_ = certs.Path("other-ca.pem");
+  const int refused = receiver.failed_handshakes();
+  StartWebhooks();
+  const auto retried = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (receiver.failed_handshakes() == refused && std::chrono::steady_clock::now() < retried) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_GT(receiver.failed_handshakes(), refused);
+  EXPECT_TRUE(receiver.requests().empty());
+
+  // With the test CA configured the retry goes through, signed as ever.
+  StopWebhooks();
+  ca_file_ = certs.Path("ca.pem");
+  StartWebhooks();
+  ASSERT_TRUE(receiver.WaitFor([](const auto& r) { return DeliveredIds(r).size() == 1; }));
+  const ReceivedRequest request = receiver.requests()[0];
+  EXPECT_EQ(nlohmann::json::parse(request.body)["subject"], account.name());
+  EXPECT_EQ(request.headers.at("x-accord-signature"),
+            Signature(kSecret, request.headers.at("x-accord-timestamp"), request.body));
+  deliveries = SettledDeliveries(webhook, 1);
+  ASSERT_EQ(deliveries.size(), 1u);
+  EXPECT_EQ(deliveries[0].state(), v1::DELIVERY_STATE_DELIVERED);
+  EXPECT_EQ(deliveries[0].attempts(deliveries[0].attempts_size() - 1).status_code(), 200);
+  EXPECT_GE(deliveries[0].attempts_size(), 2);
 }
 
 TEST_F(WebhooksTest, RedeliverSendsTheEventAgain) {

@@ -192,6 +192,60 @@ TEST(InsightsHealth, InputsFromFacts) {
   EXPECT_DOUBLE_EQ(*in.nps_previous, 10);
 }
 
+Health HealthOf(double score) {
+  Health health;
+  health.score = score;
+  health.risk = score < 40 ? ChurnRisk::kHigh : score < 60 ? ChurnRisk::kMedium : ChurnRisk::kLow;
+  return health;
+}
+
+TEST(InsightsHealth, AtRiskFromLevelOrFallingTrend) {
+  // Level: high risk whatever the trend, even rising.
+  EXPECT_EQ(SuggestAtRisk(HealthOf(35), HealthOf(20)).reason, AtRiskReason::kLevel);
+  // Trend: medium risk after a fall of 15 points or more.
+  const AtRiskSuggestion fell = SuggestAtRisk(HealthOf(55), HealthOf(70));
+  EXPECT_EQ(fell.reason, AtRiskReason::kTrend);
+  EXPECT_DOUBLE_EQ(fell.previous_score, 70);
+  EXPECT_DOUBLE_EQ(fell.change, -15);
+  EXPECT_EQ(SuggestAtRisk(HealthOf(55), HealthOf(69.9)).reason, AtRiskReason::kNone);
+  // Medium but steady: no suggestion; a fall inside the low-risk band: none either.
+  EXPECT_EQ(SuggestAtRisk(HealthOf(45), HealthOf(50)).reason, AtRiskReason::kNone);
+  EXPECT_EQ(SuggestAtRisk(HealthOf(65), HealthOf(100)).reason, AtRiskReason::kNone);
+}
+
+TEST(InsightsHealth, TrendFromTheSameFactsThirtyDaysBefore) {
+  const int64_t now = kMarch + 100 * kDay;
+  ActivityFacts facts;
+  for (int days : {110, 80, 60}) facts.sales.push_back({"a", now - days * kDay, 1'000'000, {}});
+  facts.interactions.push_back({"a", "alice", now - 50 * kDay, true, false});
+  facts.cases.push_back({"a", true, now - 40 * kDay, now - 5 * kDay, false});  // resolved
+  facts.cases.push_back({"a", true, now - 20 * kDay, std::nullopt, true});
+  facts.cases.push_back({"a", true, now - 10 * kDay, std::nullopt, true});
+  facts.cases.push_back({"a", false, now - 35 * kDay, std::nullopt, true});  // not a complaint
+  facts.breaches.push_back({"a", now - 15 * kDay});
+
+  // Now: last order 60 days ago 25 x (1 - 60/180) = 16.667; 2 orders in 90 days 13.333; last
+  // interaction 50 days ago 15 x (1 - 50/90) = 6.667; 2 open complaints and a breach
+  // 20 - 10 - 4 = 6; no survey 10. Score 52.667, medium.
+  const Health now_health = ComputeHealth(HealthInputsAt(facts, now));
+  EXPECT_NEAR(now_health.score, 52.6666667, 1e-6);
+  EXPECT_EQ(now_health.risk, ChurnRisk::kMedium);
+  // 30 days before: last order 30 days before then 25 x (1 - 30/180) = 20.833; 3 orders in its 90
+  // days 20; interaction 20 days before then 15 x (1 - 20/90) = 11.667; the complaint opened 40
+  // days ago was still open, the later ones and the breach not yet there: 20 - 5 = 15; 10.
+  // Score 77.5, low.
+  const HealthInputs then = HealthInputsAt(facts, now - 30 * kDay);
+  EXPECT_EQ(then.open_complaints, 1);
+  EXPECT_EQ(then.breaches_last_90_days, 0);
+  EXPECT_EQ(then.orders_last_90_days, 3);
+  const Health before = ComputeHealth(then);
+  EXPECT_NEAR(before.score, 77.5, 1e-9);
+  // Medium and 24.833 points down: suggested by the trend, not by the level.
+  const AtRiskSuggestion suggestion = SuggestAtRisk(now_health, before);
+  EXPECT_EQ(suggestion.reason, AtRiskReason::kTrend);
+  EXPECT_NEAR(suggestion.change, -24.8333333, 1e-6);
+}
+
 TEST(InsightsTargets, AttainmentAndPace) {
   // A 30-day period, 10 days in: 40 of 90 is 44.4 %, expected by now 30, on track.
   const Attainment a = ComputeAttainment(90, 40, 0, 30 * kDay, 10 * kDay);
