@@ -30,6 +30,10 @@ class PgPricingRepository final : public PricingRepository {
       const std::string& price_list_id, const std::vector<PriceListItem>& rows,
       const std::vector<int>& row_index, BatchUpsertPriceListItemsResponse response,
       const ListCheck& check, const WriteMeta& meta) override;
+  absl::StatusOr<v1::ImportPriceListItemsResponse> ImportItems(
+      const std::string& price_list_id, const std::vector<std::string>& rows,
+      v1::ImportPriceListItemsResponse response, const ListCheck& check,
+      const WriteMeta& meta) override;
 
   absl::StatusOr<TradingTerms> CreateTerms(const std::string& account_id, const TradingTerms& terms,
                                            const WriteMeta& meta) override;

@@ -103,6 +103,15 @@ class PricingRepository {
       const std::vector<int>& row_index, BatchUpsertPriceListItemsResponse response,
       const ListCheck& check, const WriteMeta& meta) = 0;
 
+  // Locks the list, runs `check` on it, then writes `rows` (items serialized as stored, their
+  // SKUs distinct): copied into a staging table and merged into the list in one statement; rows
+  // that match the stored item change nothing. When anything changed, bumps the list's version
+  // once (one event for the import). Returns `response` with created, updated, unchanged and the
+  // list's etag filled in.
+  virtual absl::StatusOr<v1::ImportPriceListItemsResponse> ImportItems(
+      const std::string& price_list_id, const std::vector<std::string>& rows,
+      v1::ImportPriceListItemsResponse response, const ListCheck& check, const WriteMeta& meta) = 0;
+
   // --- trading terms ---
   virtual absl::StatusOr<TradingTerms> CreateTerms(const std::string& account_id,
                                                    const TradingTerms& terms,
