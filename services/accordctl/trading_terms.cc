@@ -26,27 +26,9 @@ constexpr EnumName kStatuses[] = {
 
 constexpr char kBadName[] = "bad terms name (accounts/ID/tradingTerms/ID)";
 
-struct Client {
-  CallOptions call;
-  std::unique_ptr<v1::TradingTermsService::Stub> stub;
-  std::unique_ptr<v1::PriceListService::Stub> lists;
-};
-
-std::optional<Client> Connect(const Invocation& inv) {
-  auto call = pricing_cli::Call(inv);
-  if (!call) return std::nullopt;
-  Client client{std::move(*call), nullptr, nullptr};
-  auto channel = client.call.NewChannel();
-  client.stub = v1::TradingTermsService::NewStub(channel);
-  client.lists = v1::PriceListService::NewStub(channel);
-  return client;
-}
-
-int Finish(const Invocation& inv, const grpc::Status& status, const v1::TradingTerms& terms) {
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  inv.out << ToJson(terms, /*pretty=*/true) << "\n";
-  return kExitOk;
-}
+using Terms = v1::TradingTermsService;
+using pricing_cli::CallAndPrint;
+using pricing_cli::Connect;
 
 // "category=tools/power:5" or "sku=DRILL-1:10@50" (percent off, from a quantity).
 std::optional<v1::DiscountRule> ParseRule(const std::string& text) {
@@ -82,8 +64,6 @@ int RunCreate(const Invocation& inv) {
   auto parent = cli::ParentName(inv.args.positional()[0]);
   if (!parent || *parent == "accounts/-") return inv.UsageError("bad account (accounts/ID or ID)");
   if (!inv.args.Has("price-list")) return inv.UsageError("--price-list is required");
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
   v1::CreateTradingTermsRequest request;
   request.set_parent(*parent);
   auto* terms = request.mutable_trading_terms();
@@ -111,11 +91,12 @@ int RunCreate(const Invocation& inv) {
   }
   if (inv.args.Has("minimum-order") || inv.args.Has("credit-limit")) {
     // Amounts are in the price list's currency.
+    auto lists = Connect<v1::PriceListService>(inv);
+    if (!lists) return kExitUsage;
     v1::GetPriceListRequest get;
     get.set_name(terms->price_list());
     v1::PriceList list;
-    auto context = client->call.NewContext();
-    grpc::Status status = client->lists->GetPriceList(context.get(), get, &list);
+    grpc::Status status = lists->Call(&v1::PriceListService::Stub::GetPriceList, get, &list);
     if (!status.ok()) return ReportRpcError(status, inv.err);
     if (auto text = inv.args.Get("minimum-order")) {
       auto money = pricing_cli::ParseAmount(*text, list.currency_code());
@@ -129,21 +110,15 @@ int RunCreate(const Invocation& inv) {
     }
   }
   request.set_request_id(inv.args.GetOr("request-id", ""));
-  v1::TradingTerms response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->CreateTradingTerms(context.get(), request, &response), response);
+  return CallAndPrint<Terms>(inv, &Terms::Stub::CreateTradingTerms, request);
 }
 
 int RunGet(const Invocation& inv) {
   auto name = cli::ChildName(inv.args.positional()[0], "tradingTerms");
   if (!name) return inv.UsageError(kBadName);
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
   v1::GetTradingTermsRequest request;
   request.set_name(*name);
-  v1::TradingTerms response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->GetTradingTerms(context.get(), request, &response), response);
+  return CallAndPrint<Terms>(inv, &Terms::Stub::GetTradingTerms, request);
 }
 
 int RunList(const Invocation& inv) {
@@ -151,21 +126,10 @@ int RunList(const Invocation& inv) {
   if (!parent) return inv.UsageError("bad account (accounts/ID, ID, or - for every account)");
   v1::ListTradingTermsRequest request;
   request.set_parent(*parent);
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  return cli::RunListPages<v1::ListTradingTermsRequest, v1::TradingTerms>(
-      inv, request,
-      [&](const v1::ListTradingTermsRequest& page_request, std::vector<v1::TradingTerms>* items,
-          std::string* next_page_token) {
-        auto context = client->call.NewContext();
-        v1::ListTradingTermsResponse response;
-        grpc::Status status =
-            client->stub->ListTradingTerms(context.get(), page_request, &response);
-        items->assign(response.trading_terms().begin(), response.trading_terms().end());
-        *next_page_token = response.next_page_token();
-        return status;
-      },
+  return pricing_cli::ListPages<Terms, v1::ListTradingTermsRequest, v1::ListTradingTermsResponse,
+                                v1::TradingTerms>(
+      inv, request, &Terms::Stub::ListTradingTerms,
+      [](const v1::ListTradingTermsResponse& page) -> const auto& { return page.trading_terms(); },
       {"NAME", "STATUS", "PRICE LIST", "FROM", "UNTIL", "RULES", "AUTHOR", "APPROVER"},
       [](const v1::TradingTerms& terms) -> std::vector<std::string> {
         return {terms.name(),
@@ -190,26 +154,14 @@ int RunEffective(const Invocation& inv) {
     if (!day) return inv.UsageError("bad --date '" + *text + "' (YYYY-MM-DD)");
     *request.mutable_day() = *day;
   }
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  v1::TradingTerms response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->GetEffectiveTradingTerms(context.get(), request, &response),
-                response);
+  return CallAndPrint<Terms>(inv, &Terms::Stub::GetEffectiveTradingTerms, request);
 }
 
 int RunPolicy(const Invocation& inv) {
-  auto call = pricing_cli::Call(inv);
-  if (!call) return kExitUsage;
-  auto stub = v1::PricingPolicyService::NewStub(call->NewChannel());
   v1::GetPricingPolicyRequest request;
   request.set_name("pricingPolicy");
-  v1::PricingPolicy response;
-  auto context = call->NewContext();
-  const grpc::Status status = stub->GetPricingPolicy(context.get(), request, &response);
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  inv.out << ToJson(response, /*pretty=*/true) << "\n";
-  return kExitOk;
+  return CallAndPrint<v1::PricingPolicyService>(
+      inv, &v1::PricingPolicyService::Stub::GetPricingPolicy, request);
 }
 
 // submit, approve, reject and expire: NAME --etag ETAG and what each needs.
@@ -218,34 +170,32 @@ int RunTransition(const Invocation& inv, const std::string& verb) {
   if (!name) return inv.UsageError(kBadName);
   auto etag = inv.args.Get("etag");
   if (!etag) return inv.UsageError("--etag is required (from get or list)");
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
   const std::string request_id = inv.args.GetOr("request-id", "");
-  v1::TradingTerms response;
-  auto context = client->call.NewContext();
-  grpc::Status status;
   if (verb == "submit") {
     v1::SubmitTradingTermsRequest request;
     request.set_name(*name);
     request.set_etag(*etag);
     request.set_request_id(request_id);
-    status = client->stub->SubmitTradingTerms(context.get(), request, &response);
-  } else if (verb == "approve") {
+    return CallAndPrint<Terms>(inv, &Terms::Stub::SubmitTradingTerms, request);
+  }
+  if (verb == "approve") {
     v1::ApproveTradingTermsRequest request;
     request.set_name(*name);
     request.set_etag(*etag);
     request.set_supersede_current(inv.args.Bool("supersede"));
     request.set_reason(inv.args.GetOr("reason", ""));
     request.set_request_id(request_id);
-    status = client->stub->ApproveTradingTerms(context.get(), request, &response);
-  } else if (verb == "reject") {
+    return CallAndPrint<Terms>(inv, &Terms::Stub::ApproveTradingTerms, request);
+  }
+  if (verb == "reject") {
     v1::RejectTradingTermsRequest request;
     request.set_name(*name);
     request.set_etag(*etag);
     request.set_reason(inv.args.GetOr("reason", ""));
     request.set_request_id(request_id);
-    status = client->stub->RejectTradingTerms(context.get(), request, &response);
-  } else {
+    return CallAndPrint<Terms>(inv, &Terms::Stub::RejectTradingTerms, request);
+  }
+  {
     v1::ExpireTradingTermsRequest request;
     request.set_name(*name);
     request.set_etag(*etag);
@@ -253,9 +203,8 @@ int RunTransition(const Invocation& inv, const std::string& verb) {
     if (!day) return inv.UsageError("--last-day YYYY-MM-DD is required");
     *request.mutable_last_day() = *day;
     request.set_request_id(request_id);
-    status = client->stub->ExpireTradingTerms(context.get(), request, &response);
+    return CallAndPrint<Terms>(inv, &Terms::Stub::ExpireTradingTerms, request);
   }
-  return Finish(inv, status, response);
 }
 
 }  // namespace
