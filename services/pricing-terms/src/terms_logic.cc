@@ -147,8 +147,8 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
     const std::string field = prefix + "discount_rules[" + std::to_string(i) + "]";
     const bool has_sku = !rule.sku().empty();
     const bool has_category = !rule.category().empty();
-    if (has_sku == has_category) {
-      violations.Add(field, "set exactly one of sku and category");
+    if (has_sku && has_category) {
+      violations.Add(field, "set at most one of sku and category (neither: every item)");
     } else if (has_sku && !IsValidSku(rule.sku())) {
       violations.Add(field + ".sku", "must be 1 to 64 of A-Z a-z 0-9 . _ -");
     } else if (has_category && !IsValidCategory(rule.category())) {
@@ -177,6 +177,17 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
     if (rule.min_quantity() < 0 || rule.min_quantity() > 1'000'000'000) {
       violations.Add(field + ".min_quantity", "must be 0 to 1000000000");
     }
+    if (rule.max_quantity() < 0 || rule.max_quantity() > 1'000'000'000) {
+      violations.Add(field + ".max_quantity", "must be 0 to 1000000000");
+    } else if (rule.max_quantity() > 0 && rule.max_quantity() < rule.min_quantity()) {
+      violations.Add(field + ".max_quantity", "must not be below min_quantity");
+    }
+    if (rule.priority() < 0 || rule.priority() > 1000) {
+      violations.Add(field + ".priority", "must be 0 to 1000");
+    }
+    if (rule.combinable() && rule.kind() == v1::DISCOUNT_KIND_FIXED_PRICE) {
+      violations.Add(field + ".combinable", "a fixed price is always exclusive");
+    }
     const bool promotion = IsDateSet(rule.promotion_start()) || IsDateSet(rule.promotion_end());
     if (promotion) {
       ValidateDate(rule.promotion_start(), field + ".promotion_start", true, violations);
@@ -200,10 +211,13 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
     // Two rules alike in everything precedence looks at would make it a coin toss.
     std::string key = has_sku ? "sku:" + rule.sku() : "category:" + rule.category();
     key += "|" + std::to_string(std::max<int64_t>(1, rule.min_quantity()));
+    key += "|" + std::to_string(rule.max_quantity()) + "|" + std::to_string(rule.priority());
     key += "|" + DateText(rule.promotion_start()) + ".." + DateText(rule.promotion_end());
     for (const auto& sku : bundle) key += "|" + sku;
-    if (has_sku != has_category && !scopes.insert(key).second) {
-      violations.Add(field, "another rule has the same scope, min_quantity, period and bundle");
+    if (!(has_sku && has_category) && !scopes.insert(key).second) {
+      violations.Add(field,
+                     "another rule has the same scope, quantity window, priority, period and "
+                     "bundle");
     }
   }
   if (terms.payment_net_days() < 0 || terms.payment_net_days() > 365) {
