@@ -490,6 +490,23 @@ absl::StatusOr<int> PgPricingRepository::ApplyAccountChange(common::WriteTransac
 
 // --- the pricing policy ----------------------------------------------------------------------
 
+absl::Status PgPricingRepository::SetAccountTier(common::WriteTransaction& transaction,
+                                                 const std::string& account_id,
+                                                 const std::string& tier, int64_t version) {
+  transaction.exec_prepared(sql::kSetAccountTier.name, account_id, tier, version);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> PgPricingRepository::GetAccountTier(const std::string& account_id) {
+  std::string tier;
+  ACCORD_RETURN_IF_ERROR(writer_.pool().Read([&](pqxx::transaction_base& read) -> absl::Status {
+    auto rows = read.exec_prepared(sql::kGetAccountTier.name, account_id);
+    if (!rows.empty()) tier = rows[0][0].as<std::string>();
+    return absl::OkStatus();
+  }));
+  return tier;
+}
+
 absl::StatusOr<PricingPolicy> PgPricingRepository::GetPolicy() {
   PricingPolicy policy;
   ACCORD_RETURN_IF_ERROR(writer_.pool().Read(

@@ -49,6 +49,9 @@ class PgPricingRepository final : public PricingRepository {
   absl::StatusOr<int> ApplyAccountChange(common::WriteTransaction& transaction,
                                          const AccountChange& change) override;
 
+  absl::Status SetAccountTier(common::WriteTransaction& transaction, const std::string& account_id,
+                              const std::string& tier, int64_t version) override;
+  absl::StatusOr<std::string> GetAccountTier(const std::string& account_id) override;
   absl::StatusOr<PricingPolicy> GetPolicy() override;
   absl::StatusOr<PricingPolicy> UpdatePolicy(const PolicyMutation& mutate,
                                              const WriteMeta& meta) override;

@@ -141,6 +141,14 @@ class PricingRepository {
   virtual absl::StatusOr<int> ApplyAccountChange(common::WriteTransaction& transaction,
                                                  const AccountChange& change) = 0;
 
+  // The account's tier as its events last said (AccountTierOf): kept unless `version` is older
+  // than the one stored.
+  virtual absl::Status SetAccountTier(common::WriteTransaction& transaction,
+                                      const std::string& account_id, const std::string& tier,
+                                      int64_t version) = 0;
+  // "" when no event has told it yet.
+  virtual absl::StatusOr<std::string> GetAccountTier(const std::string& account_id) = 0;
+
   // --- the pricing policy (always present) ---
   virtual absl::StatusOr<PricingPolicy> GetPolicy() = 0;
   using PolicyMutation = std::function<absl::StatusOr<PricingPolicy>(const PricingPolicy& current)>;

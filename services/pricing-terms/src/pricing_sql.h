@@ -62,6 +62,17 @@ inline constexpr common::PreparedStatement kUpsertItem{
     "SELECT price_list_id, sku, version, body FROM r) "
     "SELECT " ACCORD_ITEM_COLUMNS ", r.created FROM r"};
 
+// Account tiers from the account service's events (account_events.h).
+inline constexpr common::PreparedStatement kSetAccountTier{
+    "pricing_account_tier_set",
+    "INSERT INTO pricing_terms.account_tiers (account_id, tier, version) "
+    "VALUES ($1::uuid, $2, $3) ON CONFLICT (account_id) DO UPDATE SET tier = EXCLUDED.tier, "
+    "version = EXCLUDED.version, update_time = now() "
+    "WHERE account_tiers.version < EXCLUDED.version"};
+inline constexpr common::PreparedStatement kGetAccountTier{
+    "pricing_account_tier_get",
+    "SELECT tier FROM pricing_terms.account_tiers WHERE account_id = $1::uuid"};
+
 // ImportPriceListItems: the rows are copied into a staging table of the transaction, then merged
 // in one statement that records each changed item's version in its history; a row equal to the
 // stored item is left alone. Not prepared: the staging table lives one transaction.
@@ -206,13 +217,13 @@ inline constexpr common::PreparedStatement kSaleOfQuote{
     "SELECT r.id::text FROM pricing_terms.sales r WHERE r.quote_id = $1::uuid"};
 
 inline std::vector<common::PreparedStatement> AllStatements() {
-  return {kInsertList,        kGetList,      kLockList,     kUpdateList,       kBumpList,
-          kGetItem,           kUpsertItem,   kInsertTerms,  kGetTerms,         kLockTerms,
-          kLockTermsInForce,  kUpdateTerms,  kTermsInForce, kInsertQuote,      kGetQuote,
-          kLockQuote,         kUpdateQuote,  kInsertSale,   kGetSale,          kSaleOfQuote,
-          kItemsAsOf,         kListAsOf,     kListHistory,  kGetPolicy,        kSharePolicy,
-          kLockPolicy,        kUpdatePolicy, kSalesTotals,  kLockAccountTerms, kMoveTerms,
-          kLockAccountQuotes, kMoveQuote};
+  return {kInsertList,        kGetList,      kLockList,       kUpdateList,       kBumpList,
+          kGetItem,           kUpsertItem,   kInsertTerms,    kGetTerms,         kLockTerms,
+          kLockTermsInForce,  kUpdateTerms,  kTermsInForce,   kInsertQuote,      kGetQuote,
+          kLockQuote,         kUpdateQuote,  kInsertSale,     kGetSale,          kSaleOfQuote,
+          kItemsAsOf,         kListAsOf,     kListHistory,    kGetPolicy,        kSharePolicy,
+          kLockPolicy,        kUpdatePolicy, kSalesTotals,    kLockAccountTerms, kMoveTerms,
+          kLockAccountQuotes, kMoveQuote,    kSetAccountTier, kGetAccountTier};
 }
 
 }  // namespace accord::pricing::sql

@@ -1,5 +1,6 @@
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <set>
 
 #include "accord/common/idempotency.h"
@@ -94,6 +95,15 @@ absl::Status CheckApproval(const Caller& caller, const TradingTerms& terms,
   const int32_t largest = LargestDiscount(terms);
   if (terms.author() == caller.subject || terms.submitter() == caller.subject) {
     const std::optional<int32_t> own = OwnAuthority(policy, caller);
+    const bool beyond_tier = std::any_of(
+        terms.policy_breaches().begin(), terms.policy_breaches().end(),
+        [](const v1::PolicyBreach& breach) { return breach.limit().rfind("tier ", 0) == 0; });
+    if (beyond_tier) {
+      return common::PermissionDenied(
+          "SELF_APPROVAL", caller.subject + " drafted or submitted " + terms.name() +
+                               ", which goes beyond the pricing policy's limit for its account's "
+                               "tier; a pricing_manager must approve it");
+    }
     if (own && largest <= *own) return absl::OkStatus();
     return common::PermissionDenied(
         "SELF_APPROVAL",
@@ -440,6 +450,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Submit(const Caller& caller,
   ACCORD_RETURN_IF_ERROR(
       CheckAccountWrite(accounts_, caller, name.account_id, kBroadTermsRoles, false));
   meta.request_id = request.request_id();
+  ACCORD_ASSIGN_OR_RETURN(const std::string tier, repository_.GetAccountTier(name.account_id));
   return repository_.UpdateTerms(
       name.account_id, name.id,
       [&](const TradingTerms& current, const std::vector<TradingTerms>&,
@@ -455,6 +466,9 @@ absl::StatusOr<TradingTerms> TermsLogic::Submit(const Caller& caller,
         change.next.clear_approval_reason();
         change.next.clear_policy_breaches();
         for (auto& breach : AuthorityBreaches(current, policy, caller)) {
+          *change.next.add_policy_breaches() = std::move(breach);
+        }
+        for (auto& breach : TierBreaches(current, policy, tier)) {
           *change.next.add_policy_breaches() = std::move(breach);
         }
         return change;

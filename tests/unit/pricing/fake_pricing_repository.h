@@ -76,6 +76,17 @@ class FakePricingRepository final : public PricingRepository {
     return response;
   }
 
+  absl::Status SetAccountTier(common::WriteTransaction&, const std::string& account_id,
+                              const std::string& tier, int64_t) override {
+    tiers_[account_id] = tier;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::string> GetAccountTier(const std::string& account_id) override {
+    auto found = tiers_.find(account_id);
+    return found == tiers_.end() ? std::string() : found->second;
+  }
+  std::map<std::string, std::string> tiers_;
+
   absl::StatusOr<v1::ImportPriceListItemsResponse> ImportItems(
       const std::string& list_id, const std::vector<std::string>& rows,
       v1::ImportPriceListItemsResponse response, const ListCheck& check,
