@@ -30,26 +30,42 @@ using Terms = v1::TradingTermsService;
 using pricing_cli::CallAndPrint;
 using pricing_cli::Connect;
 
-// "category=tools/power:5" or "sku=DRILL-1:10@50" (percent off, from a quantity).
-std::optional<v1::DiscountRule> ParseRule(const std::string& text) {
-  const size_t equals = text.find('=');
-  const size_t colon = text.rfind(':');
-  if (equals == std::string::npos || colon == std::string::npos || colon < equals) {
-    return std::nullopt;
-  }
+// "category=tools/power:5", "sku=DRILL-1:10@50" or "all:2" (percent off), then optionally
+// "@MIN" or "@MIN-MAX" (quantity window), "/pN" (priority N) and "+" (combinable), in that order:
+// "sku=DRILL-1:10@50-99/p2+".
+std::optional<v1::DiscountRule> ParseRule(std::string text) {
   v1::DiscountRule rule;
-  const std::string scope = text.substr(0, equals);
-  const std::string value = text.substr(equals + 1, colon - equals - 1);
-  if (scope == "sku") {
-    rule.set_sku(value);
-  } else if (scope == "category") {
-    rule.set_category(value);
-  } else {
+  if (!text.empty() && text.back() == '+') {
+    rule.set_combinable(true);
+    text.pop_back();
+  }
+  if (const size_t slash = text.rfind("/p");
+      slash != std::string::npos && slash > text.rfind(':')) {
+    auto priority = ParseInt(text.substr(slash + 2), 0, 1000);
+    if (!priority) return std::nullopt;
+    rule.set_priority(static_cast<int32_t>(*priority));
+    text = text.substr(0, slash);
+  }
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  const std::string scope = text.substr(0, colon);
+  if (scope.rfind("sku=", 0) == 0) {
+    rule.set_sku(scope.substr(4));
+  } else if (scope.rfind("category=", 0) == 0) {
+    rule.set_category(scope.substr(9));
+  } else if (scope != "all") {
     return std::nullopt;
   }
   std::string percent = text.substr(colon + 1);
   if (const size_t at = percent.find('@'); at != std::string::npos) {
-    auto from = ParseInt(percent.substr(at + 1), 0, 1'000'000'000);
+    std::string window = percent.substr(at + 1);
+    if (const size_t dash = window.find('-'); dash != std::string::npos) {
+      auto to = ParseInt(window.substr(dash + 1), 1, 1'000'000'000);
+      if (!to) return std::nullopt;
+      rule.set_max_quantity(*to);
+      window = window.substr(0, dash);
+    }
+    auto from = ParseInt(window, 0, 1'000'000'000);
     if (!from) return std::nullopt;
     rule.set_min_quantity(*from);
     percent = percent.substr(0, at);
@@ -72,7 +88,7 @@ int RunCreate(const Invocation& inv) {
     auto rule = ParseRule(text);
     if (!rule) {
       return inv.UsageError("bad --rule '" + text +
-                            "' (category=PATH:PERCENT or sku=SKU:PERCENT, optionally @MIN_QTY)");
+                            "' (SCOPE:PERCENT[@MIN[-MAX]][/pN][+], e.g. category=tools:5@10+)");
     }
     *terms->add_discount_rules() = *rule;
   }
@@ -164,6 +180,68 @@ int RunPolicy(const Invocation& inv) {
       inv, &v1::PricingPolicyService::Stub::GetPricingPolicy, request);
 }
 
+// "NAME:PERCENT" -> name and basis points; nullopt when malformed.
+std::optional<std::pair<std::string, int32_t>> NamedPercent(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  auto bps = pricing_cli::ParsePercentBps(text.substr(colon + 1));
+  if (!bps) return std::nullopt;
+  return std::make_pair(text.substr(0, colon), *bps);
+}
+
+// policy update --etag ETAG [--authority ROLE:PCT]... [--category-limit CAT:PCT]...
+// [--tier-limit TIER:PCT]... [--min-margin PCT]: each kind given replaces that whole list.
+int RunPolicyUpdate(const Invocation& inv) {
+  auto etag = inv.args.Get("etag");
+  if (!etag) return inv.UsageError("--etag is required (from policy get)");
+  v1::UpdatePricingPolicyRequest request;
+  auto* policy = request.mutable_pricing_policy();
+  policy->set_name("pricingPolicy");
+  auto* mask = request.mutable_update_mask();
+  struct Kind {
+    const char* flag;
+    const char* path;
+  };
+  for (const Kind kind :
+       {Kind{"authority", "role_authorities"}, Kind{"category-limit", "category_limits"},
+        Kind{"tier-limit", "tier_limits"}}) {
+    const auto values = inv.args.GetAll(kind.flag);
+    if (values.empty()) continue;
+    mask->add_paths(kind.path);
+    for (const auto& text : values) {
+      auto parsed = NamedPercent(text);
+      if (!parsed) return inv.UsageError("bad --" + std::string(kind.flag) + " '" + text + "'");
+      if (std::string(kind.path) == "role_authorities") {
+        auto* authority = policy->add_role_authorities();
+        authority->set_role(parsed->first);
+        authority->set_max_discount_bps(parsed->second);
+      } else if (std::string(kind.path) == "category_limits") {
+        auto* limit = policy->add_category_limits();
+        limit->set_category(parsed->first);
+        limit->set_max_discount_bps(parsed->second);
+      } else {
+        auto* limit = policy->add_tier_limits();
+        limit->set_tier(parsed->first);
+        limit->set_max_discount_bps(parsed->second);
+      }
+    }
+  }
+  if (auto text = inv.args.Get("min-margin")) {
+    auto bps = pricing_cli::ParsePercentBps(*text);
+    if (!bps) return inv.UsageError("bad --min-margin '" + *text + "' (percent)");
+    policy->set_min_margin_bps(*bps);
+    mask->add_paths("min_margin_bps");
+  }
+  if (mask->paths().empty()) {
+    return inv.UsageError(
+        "nothing to update: give --authority, --category-limit, --tier-limit or --min-margin");
+  }
+  request.set_etag(*etag);
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return CallAndPrint<v1::PricingPolicyService>(
+      inv, &v1::PricingPolicyService::Stub::UpdatePricingPolicy, request);
+}
+
 // submit, approve, reject and expire: NAME --etag ETAG and what each needs.
 int RunTransition(const Invocation& inv, const std::string& verb) {
   auto name = cli::ChildName(inv.args.positional()[0], "tradingTerms");
@@ -225,7 +303,10 @@ void RegisterTradingTermsCommands(Registry& registry) {
           "quantity reached. Amounts are in the price list's currency.",
       .flags = cli::WithRpcFlags({
           {"price-list", "LIST", "priceLists/ID or ID (required)."},
-          {"rule", "SCOPE=VALUE:PERCENT[@QTY]", "A discount rule.", /*repeated=*/true},
+          {"rule", "SCOPE:PERCENT[@MIN[-MAX]][/pN][+]",
+           "A discount rule: category=PATH, sku=SKU or all; a quantity window, priority N, + for "
+           "combinable.",
+           /*repeated=*/true},
           {"net-days", "DAYS", "Payment terms: due this many days after invoice."},
           {"minimum-order", "AMOUNT", "Minimum order value."},
           {"credit-limit", "AMOUNT", "Credit limit."},
@@ -270,11 +351,30 @@ void RegisterTradingTermsCommands(Registry& registry) {
   registry.Add({
       .path = {"policy", "get"},
       .synopsis = "",
-      .summary = "Show the pricing policy: role authorities, category limits, minimum margin.",
+      .summary = "Show the pricing policy: authorities, category and tier limits, minimum margin.",
       .flags = cli::WithRpcFlags({}),
       .min_positional = 0,
       .max_positional = 0,
       .run = RunPolicy,
+  });
+  registry.Add({
+      .path = {"policy", "update"},
+      .synopsis = "--etag ETAG [--authority ROLE:PCT]... [--category-limit CAT:PCT]...",
+      .summary = "Change the pricing policy; each kind of flag given replaces that whole list.",
+      .description = "e.g. --authority account_manager:10 --category-limit tools/power:12\n"
+                     "--tier-limit key:15 --min-margin 8. Tiers: strategic, key, standard,\n"
+                     "unspecified.",
+      .flags = cli::WithRpcFlags({
+          {"etag", "ETAG", "The etag last read (required)."},
+          {"authority", "ROLE:PCT", "A role's own approval authority.", /*repeated=*/true},
+          {"category-limit", "CAT:PCT", "Largest discount on a category.", /*repeated=*/true},
+          {"tier-limit", "TIER:PCT", "Largest discount for an account tier.", /*repeated=*/true},
+          {"min-margin", "PCT", "Minimum margin over an item's cost."},
+          {"request-id", "UUID", "Idempotency key."},
+      }),
+      .min_positional = 0,
+      .max_positional = 0,
+      .run = RunPolicyUpdate,
   });
   registry.Add({
       .path = {"terms", "submit"},
