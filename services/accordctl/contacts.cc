@@ -9,11 +9,15 @@
 #include "accord/contact/v1/contact.grpc.pb.h"
 #include "accord/contact/v1/stewardship.grpc.pb.h"
 #include "commands.h"
+#include "csv.h"
 #include "resource_cli.h"
 #include "rpc.h"
 
 namespace accord::accordctl {
 namespace {
+
+using csv::CsvField;
+using csv::ReadCsvRecord;
 
 namespace v1 = ::accord::contact::v1;
 namespace common_v1 = ::accord::common::v1;
@@ -620,39 +624,6 @@ int RunRotateKeys(const Invocation& inv) {
   return kExitOk;
 }
 
-// One record of RFC 4180 CSV from `in` (quoted fields may hold commas, quotes as "" and line
-// breaks); false at the end of the input.
-bool ReadCsvRecord(std::istream& in, std::vector<std::string>* fields) {
-  fields->clear();
-  if (in.peek() == std::char_traits<char>::eof()) return false;
-  std::string field;
-  bool quoted = false;
-  char c;
-  while (in.get(c)) {
-    if (quoted) {
-      if (c != '"') {
-        field += c;
-      } else if (in.peek() == '"') {
-        field += '"';
-        in.get(c);
-      } else {
-        quoted = false;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields->push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n') {
-      break;
-    } else if (c != '\r') {
-      field += c;
-    }
-  }
-  fields->push_back(std::move(field));
-  return true;
-}
-
 std::vector<std::string> SplitOnSemicolons(const std::string& text) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -663,13 +634,6 @@ std::vector<std::string> SplitOnSemicolons(const std::string& text) {
     start = end + 1;
   }
   return parts;
-}
-
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 // A CSV row as a contact: columns by the header's names (see the command's description).
@@ -732,16 +696,13 @@ v1::ImportContactRow CsvRow(const std::vector<std::string>& header,
 
 int RunImport(const Invocation& inv) {
   const std::string path = inv.args.positional()[0];
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return inv.UsageError("cannot read " + path);
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<double>(std::max<std::streamoff>(in.tellg(), 1));
-  in.seekg(0);
-  std::vector<std::string> header;
-  if (!ReadCsvRecord(in, &header)) return inv.UsageError(path + " is empty");
-  if (std::find(header.begin(), header.end(), "external_id") == header.end()) {
-    return inv.UsageError(path + ": the header has no external_id column");
+  csv::CsvInput input;
+  if (auto error = csv::OpenCsv(path, {"external_id"}, &input); !error.empty()) {
+    return inv.UsageError(error);
   }
+  std::ifstream& in = input.in;
+  const std::vector<std::string>& header = input.header;
+  const double size = input.size;
   const std::string system = inv.args.GetOr("system", "");
   const int batch = std::clamp(std::atoi(inv.args.GetOr("batch", "500").c_str()), 1, 500);
   const std::string errors_path = inv.args.GetOr("errors", path + ".errors.csv");
@@ -756,12 +717,7 @@ int RunImport(const Invocation& inv) {
   message.set_import_id(inv.args.GetOr("import-id", common::NewUuidV7()));
   size_t line = 1, sent = 0;
   bool open = true;
-  auto progress = [&](bool last) {
-    const int percent = last ? 100 : static_cast<int>(100.0 * in.tellg() / size);
-    const int filled = percent / 5;
-    inv.err << "\r[" << std::string(filled, '#') << std::string(20 - filled, ' ') << "] " << percent
-            << "% " << sent << " rows sent" << (last ? "\n" : "") << std::flush;
-  };
+  auto progress = [&](bool last) { csv::DrawProgress(inv.err, in, size, sent, last); };
   std::vector<std::string> fields;
   while (open && ReadCsvRecord(in, &fields)) {
     ++line;

@@ -1,9 +1,14 @@
 // `accordctl price-lists ...` and `accordctl items ...`: the PriceListService
 // (accord.pricing.v1).
+#include <algorithm>
+#include <fstream>
 #include <ostream>
 
+#include "accord/common/ids.h"
 #include "accord/pricing/v1/price_list.grpc.pb.h"
 #include "commands.h"
+#include "csv.h"
+#include "google/rpc/error_details.pb.h"
 #include "pricing_cli.h"
 #include "resource_cli.h"
 #include "rpc.h"
@@ -21,25 +26,10 @@ constexpr EnumName kStatuses[] = {
     {"retired", v1::PRICE_LIST_STATUS_RETIRED},
 };
 
-struct Client {
-  CallOptions call;
-  std::unique_ptr<v1::PriceListService::Stub> stub;
-};
-
-std::optional<Client> Connect(const Invocation& inv) {
-  auto call = pricing_cli::Call(inv);
-  if (!call) return std::nullopt;
-  Client client{std::move(*call), nullptr};
-  client.stub = v1::PriceListService::NewStub(client.call.NewChannel());
-  return client;
-}
-
-template <typename Message>
-int Finish(const Invocation& inv, const grpc::Status& status, const Message& message) {
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  inv.out << ToJson(message, /*pretty=*/true) << "\n";
-  return kExitOk;
-}
+using Lists = v1::PriceListService;
+using pricing_cli::CallAndPrint;
+using pricing_cli::Connect;
+using pricing_cli::PrintResult;
 
 // Reads the date flag `name` into `out`; false after a usage error.
 bool DateFlag(const Invocation& inv, const std::string& name, common::v1::Date* out,
@@ -77,39 +67,20 @@ int RunCreate(const Invocation& inv) {
     *list->mutable_rounding_step() = *money;
   }
   request.set_request_id(inv.args.GetOr("request-id", ""));
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  v1::PriceList response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->CreatePriceList(context.get(), request, &response), response);
+  return CallAndPrint<Lists>(inv, &Lists::Stub::CreatePriceList, request);
 }
 
 int RunGet(const Invocation& inv) {
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
   v1::GetPriceListRequest request;
   request.set_name(Named("priceLists", inv.args.positional()[0]));
-  v1::PriceList response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->GetPriceList(context.get(), request, &response), response);
+  return CallAndPrint<Lists>(inv, &Lists::Stub::GetPriceList, request);
 }
 
 int RunList(const Invocation& inv) {
-  v1::ListPriceListsRequest request;
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  return cli::RunListPages<v1::ListPriceListsRequest, v1::PriceList>(
-      inv, request,
-      [&](const v1::ListPriceListsRequest& page_request, std::vector<v1::PriceList>* items,
-          std::string* next_page_token) {
-        auto context = client->call.NewContext();
-        v1::ListPriceListsResponse response;
-        grpc::Status status = client->stub->ListPriceLists(context.get(), page_request, &response);
-        items->assign(response.price_lists().begin(), response.price_lists().end());
-        *next_page_token = response.next_page_token();
-        return status;
-      },
+  return pricing_cli::ListPages<Lists, v1::ListPriceListsRequest, v1::ListPriceListsResponse,
+                                v1::PriceList>(
+      inv, {}, &Lists::Stub::ListPriceLists,
+      [](const v1::ListPriceListsResponse& page) -> const auto& { return page.price_lists(); },
       {"NAME", "DISPLAY NAME", "CURRENCY", "STATUS", "FROM", "UNTIL", "BASE"},
       [](const v1::PriceList& list) -> std::vector<std::string> {
         return {list.name(),
@@ -158,11 +129,38 @@ int RunUpdate(const Invocation& inv) {
   }
   request.set_etag(*etag);
   request.set_request_id(inv.args.GetOr("request-id", ""));
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  v1::PriceList response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->UpdatePriceList(context.get(), request, &response), response);
+  return CallAndPrint<Lists>(inv, &Lists::Stub::UpdatePriceList, request);
+}
+
+// "100:9.50": from 100 units on, each costs 9.50 (in `currency`); false when malformed.
+bool AddBreak(const std::string& text, const std::string& currency, v1::PriceListItem* item) {
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos) return false;
+  auto quantity = ParseInt(text.substr(0, colon), 1, 1'000'000'000);
+  auto price = pricing_cli::ParseAmount(text.substr(colon + 1), currency);
+  if (!quantity || !price) return false;
+  auto* quantity_break = item->add_quantity_breaks();
+  quantity_break->set_min_quantity(*quantity);
+  *quantity_break->mutable_unit_price() = *price;
+  return true;
+}
+
+std::string BreaksText(const v1::PriceListItem& item) {
+  std::string breaks;
+  for (const auto& quantity_break : item.quantity_breaks()) {
+    if (!breaks.empty()) breaks += ", ";
+    breaks += std::to_string(quantity_break.min_quantity()) +
+              "+: " + pricing_cli::MoneyText(quantity_break.unit_price());
+  }
+  return breaks.empty() ? "-" : breaks;
+}
+
+// GetPriceList of `name`.
+grpc::Status GetList(const pricing_cli::Client<Lists>& client, const std::string& name,
+                     v1::PriceList* list) {
+  v1::GetPriceListRequest get;
+  get.set_name(name);
+  return client.Call(&Lists::Stub::GetPriceList, get, list);
 }
 
 // items upsert LIST --sku S --product-name N --unit U --price P [--category C] [--break N:P]...
@@ -171,14 +169,11 @@ int RunItemUpsert(const Invocation& inv) {
   for (const char* flag : {"sku", "product-name", "unit", "price"}) {
     if (!inv.args.Has(flag)) return inv.UsageError(std::string("--") + flag + " is required");
   }
-  auto client = Connect(inv);
+  auto client = Connect<Lists>(inv);
   if (!client) return kExitUsage;
   // Amounts are in the list's currency: ask the list for it.
-  v1::GetPriceListRequest get;
-  get.set_name(list_name);
   v1::PriceList list;
-  auto context = client->call.NewContext();
-  grpc::Status status = client->stub->GetPriceList(context.get(), get, &list);
+  grpc::Status status = GetList(*client, list_name, &list);
   if (!status.ok()) return ReportRpcError(status, inv.err);
 
   v1::BatchUpsertPriceListItemsRequest request;
@@ -192,21 +187,13 @@ int RunItemUpsert(const Invocation& inv) {
   if (!price) return inv.UsageError("bad --price '" + *inv.args.Get("price") + "' (e.g. 12.50)");
   *item->mutable_unit_price() = *price;
   for (const auto& text : inv.args.GetAll("break")) {
-    const size_t colon = text.find(':');
-    auto quantity = colon == std::string::npos ? std::nullopt
-                                               : ParseInt(text.substr(0, colon), 1, 1'000'000'000);
-    auto break_price = colon == std::string::npos
-                           ? std::nullopt
-                           : pricing_cli::ParseAmount(text.substr(colon + 1), list.currency_code());
-    if (!quantity || !break_price) return inv.UsageError("bad --break '" + text + "' (QTY:PRICE)");
-    auto* quantity_break = item->add_quantity_breaks();
-    quantity_break->set_min_quantity(*quantity);
-    *quantity_break->mutable_unit_price() = *break_price;
+    if (!AddBreak(text, list.currency_code(), item)) {
+      return inv.UsageError("bad --break '" + text + "' (QTY:PRICE)");
+    }
   }
   request.set_request_id(inv.args.GetOr("request-id", ""));
   v1::BatchUpsertPriceListItemsResponse response;
-  context = client->call.NewContext();
-  status = client->stub->BatchUpsertPriceListItems(context.get(), request, &response);
+  status = client->Call(&Lists::Stub::BatchUpsertPriceListItems, request, &response);
   if (!status.ok()) return ReportRpcError(status, inv.err);
   const auto& result = response.results(0);
   if (result.status().code() != 0) {
@@ -220,48 +207,145 @@ int RunItemUpsert(const Invocation& inv) {
 }
 
 int RunItemGet(const Invocation& inv) {
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
   v1::GetPriceListItemRequest request;
   request.set_name(inv.args.positional()[0]);
-  v1::PriceListItem response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->GetPriceListItem(context.get(), request, &response), response);
+  return CallAndPrint<Lists>(inv, &Lists::Stub::GetPriceListItem, request);
 }
 
 int RunItemList(const Invocation& inv) {
   v1::ListPriceListItemsRequest request;
   request.set_parent(Named("priceLists", inv.args.positional()[0]));
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  return cli::RunListPages<v1::ListPriceListItemsRequest, v1::PriceListItem>(
-      inv, request,
-      [&](const v1::ListPriceListItemsRequest& page_request, std::vector<v1::PriceListItem>* items,
-          std::string* next_page_token) {
-        auto context = client->call.NewContext();
-        v1::ListPriceListItemsResponse response;
-        grpc::Status status =
-            client->stub->ListPriceListItems(context.get(), page_request, &response);
-        items->assign(response.items().begin(), response.items().end());
-        *next_page_token = response.next_page_token();
-        return status;
-      },
+  return pricing_cli::ListPages<Lists, v1::ListPriceListItemsRequest,
+                                v1::ListPriceListItemsResponse, v1::PriceListItem>(
+      inv, request, &Lists::Stub::ListPriceListItems,
+      [](const v1::ListPriceListItemsResponse& page) -> const auto& { return page.items(); },
       {"SKU", "PRODUCT", "CATEGORY", "UNIT", "PRICE", "BREAKS"},
       [](const v1::PriceListItem& item) -> std::vector<std::string> {
-        std::string breaks;
-        for (const auto& quantity_break : item.quantity_breaks()) {
-          if (!breaks.empty()) breaks += ", ";
-          breaks += std::to_string(quantity_break.min_quantity()) +
-                    "+: " + pricing_cli::MoneyText(quantity_break.unit_price());
-        }
         return {item.sku(),
                 item.product_name(),
                 item.category().empty() ? "-" : item.category(),
                 item.unit(),
                 pricing_cli::MoneyText(item.unit_price()),
-                breaks.empty() ? "-" : breaks};
+                BreaksText(item)};
       });
+}
+
+// A CSV row as an item, columns by the header's names (see the command's description); amounts
+// in `currency`. A value the CLI cannot read is returned as the row's error.
+std::optional<std::string> CsvItem(const std::vector<std::string>& header,
+                                   const std::vector<std::string>& fields,
+                                   const std::string& currency, v1::PriceListItem* item) {
+  for (size_t i = 0; i < header.size() && i < fields.size(); ++i) {
+    const std::string& column = header[i];
+    const std::string& value = fields[i];
+    if (column == "sku") item->set_sku(value);
+    if (column == "product_name") item->set_product_name(value);
+    if (column == "category") item->set_category(value);
+    if (column == "unit") item->set_unit(value);
+    if (value.empty()) continue;
+    if (column == "unit_price" || column == "unit_cost") {
+      auto money = pricing_cli::ParseAmount(value, currency);
+      if (!money) return column + ": not an amount: " + value;
+      *(column == "unit_price" ? item->mutable_unit_price() : item->mutable_unit_cost()) = *money;
+    }
+    if (column == "quantity_breaks") {
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t end = std::min(value.find(';', start), value.size());
+        const std::string text = value.substr(start, end - start);
+        if (!AddBreak(text, currency, item)) return column + ": not QTY:PRICE: " + text;
+        start = end + 1;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// price-lists import LIST FILE.csv: streams the rows (1000 a message) with a progress bar;
+// refused rows go to the errors file with their line.
+int RunImport(const Invocation& inv) {
+  const std::string list_name = Named("priceLists", inv.args.positional()[0]);
+  const std::string path = inv.args.positional()[1];
+  csv::CsvInput input;
+  if (auto error = csv::OpenCsv(path, {"sku", "product_name", "unit", "unit_price"}, &input);
+      !error.empty()) {
+    return inv.UsageError(error);
+  }
+  std::ifstream& in = input.in;
+  const std::vector<std::string>& header = input.header;
+  const std::string errors_path = inv.args.GetOr("errors", path + ".errors.csv");
+  const std::string batch_id = inv.args.GetOr("batch-id", common::NewUuidV7());
+  auto call = CallOptionsFor(inv, *FindService("pricing-terms"), true, std::chrono::hours(1));
+  if (!call) return kExitUsage;
+  pricing_cli::Client<Lists> client{*call, Lists::NewStub(call->NewChannel())};
+  v1::PriceList list;
+  if (grpc::Status status = GetList(client, list_name, &list); !status.ok()) {
+    return ReportRpcError(status, inv.err);
+  }
+  auto context = call->NewContext();
+  v1::ImportPriceListItemsResponse response;
+  auto writer = client.stub->ImportPriceListItems(context.get(), &response);
+
+  std::ofstream errors(errors_path);
+  errors << "line,sku,code,fields,error\n";
+  std::vector<size_t> line_of_row;  // the CSV line of each row sent
+  size_t line = 1, sent = 0, unreadable = 0;
+  v1::ImportPriceListItemsRequest message;
+  message.set_parent(list_name);
+  message.set_batch_id(batch_id);
+  bool open = true;
+  std::vector<std::string> fields;
+  while (open && csv::ReadCsvRecord(in, &fields)) {
+    ++line;
+    if (fields.size() == 1 && fields[0].empty()) continue;  // a blank line
+    v1::PriceListItem item;
+    if (auto error = CsvItem(header, fields, list.currency_code(), &item)) {
+      ++unreadable;
+      errors << line << "," << csv::CsvField(item.sku()) << ",INVALID_ARGUMENT,,"
+             << csv::CsvField(*error) << "\n";
+      continue;
+    }
+    *message.add_items() = std::move(item);
+    line_of_row.push_back(line);
+    if (message.items_size() == 1000) {
+      sent += message.items_size();
+      open = writer->Write(message);
+      message.Clear();
+      csv::DrawProgress(inv.err, in, input.size, sent, false);
+    }
+  }
+  if (open && (message.items_size() > 0 || sent == 0)) {
+    sent += message.items_size();
+    writer->Write(message);
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  csv::DrawProgress(inv.err, in, input.size, sent, true);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+
+  for (const auto& error : response.errors()) {
+    std::string fields_text;
+    google::rpc::BadRequest bad_request;
+    for (const auto& detail : error.status().details()) {
+      if (!detail.UnpackTo(&bad_request)) continue;
+      for (const auto& violation : bad_request.field_violations()) {
+        fields_text += (fields_text.empty() ? "" : ";") + violation.field();
+      }
+    }
+    const auto row = static_cast<size_t>(error.row());
+    errors << (row < line_of_row.size() ? line_of_row[row] : 0) << "," << csv::CsvField(error.sku())
+           << "," << StatusCodeName(static_cast<grpc::StatusCode>(error.status().code())) << ","
+           << csv::CsvField(fields_text) << "," << csv::CsvField(error.status().message()) << "\n";
+  }
+  const int64_t failed = response.failed() + static_cast<int64_t>(unreadable);
+  inv.out << "import " << response.batch_id() << " into " << response.price_list() << ": "
+          << response.rows() + static_cast<int64_t>(unreadable) << " rows, " << response.created()
+          << " created, " << response.updated() << " updated, " << response.unchanged()
+          << " unchanged, " << failed << " failed"
+          << (failed > 0 ? " (see " + errors_path + ")" : "")
+          << (response.errors_truncated() ? "; only the first 10000 errors are listed" : "")
+          << "; list etag " << response.etag() << "\n";
+  return failed > 0 ? kExitFailure : kExitOk;
 }
 
 }  // namespace
@@ -324,6 +408,25 @@ void RegisterPriceListCommands(Registry& registry) {
       .min_positional = 1,
       .max_positional = 1,
       .run = RunUpdate,
+  });
+  registry.Add({
+      .path = {"price-lists", "import"},
+      .synopsis = "LIST FILE.csv [--errors FILE] [--batch-id UUID]",
+      .summary = "Create or replace a list's items from a CSV file, with a progress bar.",
+      .description =
+          "Columns by the header's names: sku, product_name, unit, unit_price (required),\n"
+          "category, unit_cost, quantity_breaks (QTY:PRICE;QTY:PRICE). Amounts in the list's\n"
+          "currency, e.g. 129.90. The rows stream to ImportPriceListItems; each bad row is\n"
+          "written to the errors file (line, sku, code, fields, error) and fails nothing else.\n"
+          "Running it again with the same --batch-id changes nothing. Exit status 1 when a\n"
+          "row failed.",
+      .flags = cli::WithRpcFlags({
+          {"errors", "FILE", "Where failed rows are written (default FILE.csv.errors.csv)."},
+          {"batch-id", "UUID", "Names the batch: a replay is answered from the first import."},
+      }),
+      .min_positional = 2,
+      .max_positional = 2,
+      .run = RunImport,
   });
   registry.Add({
       .path = {"items", "upsert"},

@@ -43,27 +43,12 @@ constexpr EnumName kStepKinds[] = {
     {"discount", v1::PRICING_STEP_KIND_DISCOUNT},
     {"rounding", v1::PRICING_STEP_KIND_ROUNDING},
     {"not applied", v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED},
+    {"policy cap", v1::PRICING_STEP_KIND_POLICY_CAP},
 };
 
-struct Client {
-  CallOptions call;
-  std::unique_ptr<v1::QuoteService::Stub> stub;
-};
-
-std::optional<Client> Connect(const Invocation& inv) {
-  auto call = pricing_cli::Call(inv);
-  if (!call) return std::nullopt;
-  Client client{std::move(*call), nullptr};
-  client.stub = v1::QuoteService::NewStub(client.call.NewChannel());
-  return client;
-}
-
-template <typename Message>
-int Finish(const Invocation& inv, const grpc::Status& status, const Message& message) {
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  inv.out << ToJson(message, /*pretty=*/true) << "\n";
-  return kExitOk;
-}
+using Quotes = v1::QuoteService;
+using pricing_cli::CallAndPrint;
+using pricing_cli::Connect;
 
 // --line SKU:QTY (repeated) into `lines`; false after a usage error.
 template <typename Request>
@@ -131,11 +116,10 @@ int RunPrice(const Invocation& inv) {
   v1::PriceQuoteRequest request;
   request.set_account(*account);
   if (!FillBasket(inv, &request)) return kExitUsage;
-  auto client = Connect(inv);
+  auto client = Connect<Quotes>(inv);
   if (!client) return kExitUsage;
   v1::QuotePricing response;
-  auto context = client->call.NewContext();
-  grpc::Status status = client->stub->PriceQuote(context.get(), request, &response);
+  grpc::Status status = client->Call(&Quotes::Stub::PriceQuote, request, &response);
   if (!status.ok()) return ReportRpcError(status, inv.err);
   if (inv.args.Bool("json")) {
     inv.out << ToJson(response, /*pretty=*/true) << "\n";
@@ -157,51 +141,28 @@ int RunQuoteCreate(const Invocation& inv) {
   request.mutable_quote()->set_note(inv.args.GetOr("note", ""));
   if (!FillBasket(inv, &request)) return kExitUsage;
   request.set_request_id(inv.args.GetOr("request-id", ""));
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  v1::Quote response;
-  auto context = client->call.NewContext();
-  grpc::Status status = client->stub->CreateQuote(context.get(), request, &response);
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  inv.out << ToJson(response, /*pretty=*/true) << "\n";
-  return kExitOk;
+  return CallAndPrint<Quotes>(inv, &Quotes::Stub::CreateQuote, request);
 }
 
 int RunQuoteGet(const Invocation& inv) {
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
   v1::GetQuoteRequest request;
   request.set_name(Named("quotes", inv.args.positional()[0]));
+  if (!inv.args.Bool("explain")) return CallAndPrint<Quotes>(inv, &Quotes::Stub::GetQuote, request);
+  auto client = Connect<Quotes>(inv);
+  if (!client) return kExitUsage;
   v1::Quote response;
-  auto context = client->call.NewContext();
-  grpc::Status status = client->stub->GetQuote(context.get(), request, &response);
+  grpc::Status status = client->Call(&Quotes::Stub::GetQuote, request, &response);
   if (!status.ok()) return ReportRpcError(status, inv.err);
-  if (inv.args.Bool("explain")) {
-    inv.out << response.name() << " (" << cli::EnumText(kQuoteStatuses, response.status())
-            << ", expires " << pricing_cli::DateText(response.expire_date()) << ")\n";
-    PrintPricing(inv.out, response.pricing());
-    return kExitOk;
-  }
-  inv.out << ToJson(response, /*pretty=*/true) << "\n";
+  inv.out << response.name() << " (" << cli::EnumText(kQuoteStatuses, response.status())
+          << ", expires " << pricing_cli::DateText(response.expire_date()) << ")\n";
+  PrintPricing(inv.out, response.pricing());
   return kExitOk;
 }
 
 int RunQuoteList(const Invocation& inv) {
-  v1::ListQuotesRequest request;
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  return cli::RunListPages<v1::ListQuotesRequest, v1::Quote>(
-      inv, request,
-      [&](const v1::ListQuotesRequest& page_request, std::vector<v1::Quote>* items,
-          std::string* next_page_token) {
-        auto context = client->call.NewContext();
-        v1::ListQuotesResponse response;
-        grpc::Status status = client->stub->ListQuotes(context.get(), page_request, &response);
-        items->assign(response.quotes().begin(), response.quotes().end());
-        *next_page_token = response.next_page_token();
-        return status;
-      },
+  return pricing_cli::ListPages<Quotes, v1::ListQuotesRequest, v1::ListQuotesResponse, v1::Quote>(
+      inv, {}, &Quotes::Stub::ListQuotes,
+      [](const v1::ListQuotesResponse& page) -> const auto& { return page.quotes(); },
       {"NAME", "ACCOUNT", "STATUS", "TOTAL", "EXPIRES", "AUTHOR"},
       [](const v1::Quote& quote) -> std::vector<std::string> {
         return {quote.name(),
@@ -241,11 +202,7 @@ int RunQuoteUpdate(const Invocation& inv) {
   }
   request.set_etag(*etag);
   request.set_request_id(inv.args.GetOr("request-id", ""));
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  v1::Quote response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->UpdateQuote(context.get(), request, &response), response);
+  return CallAndPrint<Quotes>(inv, &Quotes::Stub::UpdateQuote, request);
 }
 
 int RunSaleCreate(const Invocation& inv) {
@@ -274,39 +231,19 @@ int RunSaleCreate(const Invocation& inv) {
   sale->set_contact(inv.args.GetOr("contact", ""));
   if (!FillBasket(inv, &request, /*required=*/!inv.args.Has("quote"))) return kExitUsage;
   request.set_request_id(inv.args.GetOr("request-id", ""));
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  v1::Sale response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->CreateSale(context.get(), request, &response), response);
+  return CallAndPrint<Quotes>(inv, &Quotes::Stub::CreateSale, request);
 }
 
 int RunSaleGet(const Invocation& inv) {
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
   v1::GetSaleRequest request;
   request.set_name(Named("sales", inv.args.positional()[0]));
-  v1::Sale response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->GetSale(context.get(), request, &response), response);
+  return CallAndPrint<Quotes>(inv, &Quotes::Stub::GetSale, request);
 }
 
 int RunSaleList(const Invocation& inv) {
-  v1::ListSalesRequest request;
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  return cli::RunListPages<v1::ListSalesRequest, v1::Sale>(
-      inv, request,
-      [&](const v1::ListSalesRequest& page_request, std::vector<v1::Sale>* items,
-          std::string* next_page_token) {
-        auto context = client->call.NewContext();
-        v1::ListSalesResponse response;
-        grpc::Status status = client->stub->ListSales(context.get(), page_request, &response);
-        items->assign(response.sales().begin(), response.sales().end());
-        *next_page_token = response.next_page_token();
-        return status;
-      },
+  return pricing_cli::ListPages<Quotes, v1::ListSalesRequest, v1::ListSalesResponse, v1::Sale>(
+      inv, {}, &Quotes::Stub::ListSales,
+      [](const v1::ListSalesResponse& page) -> const auto& { return page.sales(); },
       {"NAME", "ACCOUNT", "QUOTE", "TOTAL", "PAYMENT", "DELIVERY", "AGENT"},
       [](const v1::Sale& sale) -> std::vector<std::string> {
         return {sale.name(),

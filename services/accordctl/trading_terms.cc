@@ -26,48 +26,46 @@ constexpr EnumName kStatuses[] = {
 
 constexpr char kBadName[] = "bad terms name (accounts/ID/tradingTerms/ID)";
 
-struct Client {
-  CallOptions call;
-  std::unique_ptr<v1::TradingTermsService::Stub> stub;
-  std::unique_ptr<v1::PriceListService::Stub> lists;
-};
+using Terms = v1::TradingTermsService;
+using pricing_cli::CallAndPrint;
+using pricing_cli::Connect;
 
-std::optional<Client> Connect(const Invocation& inv) {
-  auto call = pricing_cli::Call(inv);
-  if (!call) return std::nullopt;
-  Client client{std::move(*call), nullptr, nullptr};
-  auto channel = client.call.NewChannel();
-  client.stub = v1::TradingTermsService::NewStub(channel);
-  client.lists = v1::PriceListService::NewStub(channel);
-  return client;
-}
-
-int Finish(const Invocation& inv, const grpc::Status& status, const v1::TradingTerms& terms) {
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  inv.out << ToJson(terms, /*pretty=*/true) << "\n";
-  return kExitOk;
-}
-
-// "category=tools/power:5" or "sku=DRILL-1:10@50" (percent off, from a quantity).
-std::optional<v1::DiscountRule> ParseRule(const std::string& text) {
-  const size_t equals = text.find('=');
-  const size_t colon = text.rfind(':');
-  if (equals == std::string::npos || colon == std::string::npos || colon < equals) {
-    return std::nullopt;
-  }
+// "category=tools/power:5", "sku=DRILL-1:10@50" or "all:2" (percent off), then optionally
+// "@MIN" or "@MIN-MAX" (quantity window), "/pN" (priority N) and "+" (combinable), in that order:
+// "sku=DRILL-1:10@50-99/p2+".
+std::optional<v1::DiscountRule> ParseRule(std::string text) {
   v1::DiscountRule rule;
-  const std::string scope = text.substr(0, equals);
-  const std::string value = text.substr(equals + 1, colon - equals - 1);
-  if (scope == "sku") {
-    rule.set_sku(value);
-  } else if (scope == "category") {
-    rule.set_category(value);
-  } else {
+  if (!text.empty() && text.back() == '+') {
+    rule.set_combinable(true);
+    text.pop_back();
+  }
+  if (const size_t slash = text.rfind("/p");
+      slash != std::string::npos && slash > text.rfind(':')) {
+    auto priority = ParseInt(text.substr(slash + 2), 0, 1000);
+    if (!priority) return std::nullopt;
+    rule.set_priority(static_cast<int32_t>(*priority));
+    text = text.substr(0, slash);
+  }
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  const std::string scope = text.substr(0, colon);
+  if (scope.rfind("sku=", 0) == 0) {
+    rule.set_sku(scope.substr(4));
+  } else if (scope.rfind("category=", 0) == 0) {
+    rule.set_category(scope.substr(9));
+  } else if (scope != "all") {
     return std::nullopt;
   }
   std::string percent = text.substr(colon + 1);
   if (const size_t at = percent.find('@'); at != std::string::npos) {
-    auto from = ParseInt(percent.substr(at + 1), 0, 1'000'000'000);
+    std::string window = percent.substr(at + 1);
+    if (const size_t dash = window.find('-'); dash != std::string::npos) {
+      auto to = ParseInt(window.substr(dash + 1), 1, 1'000'000'000);
+      if (!to) return std::nullopt;
+      rule.set_max_quantity(*to);
+      window = window.substr(0, dash);
+    }
+    auto from = ParseInt(window, 0, 1'000'000'000);
     if (!from) return std::nullopt;
     rule.set_min_quantity(*from);
     percent = percent.substr(0, at);
@@ -82,8 +80,6 @@ int RunCreate(const Invocation& inv) {
   auto parent = cli::ParentName(inv.args.positional()[0]);
   if (!parent || *parent == "accounts/-") return inv.UsageError("bad account (accounts/ID or ID)");
   if (!inv.args.Has("price-list")) return inv.UsageError("--price-list is required");
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
   v1::CreateTradingTermsRequest request;
   request.set_parent(*parent);
   auto* terms = request.mutable_trading_terms();
@@ -92,7 +88,7 @@ int RunCreate(const Invocation& inv) {
     auto rule = ParseRule(text);
     if (!rule) {
       return inv.UsageError("bad --rule '" + text +
-                            "' (category=PATH:PERCENT or sku=SKU:PERCENT, optionally @MIN_QTY)");
+                            "' (SCOPE:PERCENT[@MIN[-MAX]][/pN][+], e.g. category=tools:5@10+)");
     }
     *terms->add_discount_rules() = *rule;
   }
@@ -111,11 +107,12 @@ int RunCreate(const Invocation& inv) {
   }
   if (inv.args.Has("minimum-order") || inv.args.Has("credit-limit")) {
     // Amounts are in the price list's currency.
+    auto lists = Connect<v1::PriceListService>(inv);
+    if (!lists) return kExitUsage;
     v1::GetPriceListRequest get;
     get.set_name(terms->price_list());
     v1::PriceList list;
-    auto context = client->call.NewContext();
-    grpc::Status status = client->lists->GetPriceList(context.get(), get, &list);
+    grpc::Status status = lists->Call(&v1::PriceListService::Stub::GetPriceList, get, &list);
     if (!status.ok()) return ReportRpcError(status, inv.err);
     if (auto text = inv.args.Get("minimum-order")) {
       auto money = pricing_cli::ParseAmount(*text, list.currency_code());
@@ -129,21 +126,15 @@ int RunCreate(const Invocation& inv) {
     }
   }
   request.set_request_id(inv.args.GetOr("request-id", ""));
-  v1::TradingTerms response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->CreateTradingTerms(context.get(), request, &response), response);
+  return CallAndPrint<Terms>(inv, &Terms::Stub::CreateTradingTerms, request);
 }
 
 int RunGet(const Invocation& inv) {
   auto name = cli::ChildName(inv.args.positional()[0], "tradingTerms");
   if (!name) return inv.UsageError(kBadName);
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
   v1::GetTradingTermsRequest request;
   request.set_name(*name);
-  v1::TradingTerms response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->GetTradingTerms(context.get(), request, &response), response);
+  return CallAndPrint<Terms>(inv, &Terms::Stub::GetTradingTerms, request);
 }
 
 int RunList(const Invocation& inv) {
@@ -151,21 +142,10 @@ int RunList(const Invocation& inv) {
   if (!parent) return inv.UsageError("bad account (accounts/ID, ID, or - for every account)");
   v1::ListTradingTermsRequest request;
   request.set_parent(*parent);
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  return cli::RunListPages<v1::ListTradingTermsRequest, v1::TradingTerms>(
-      inv, request,
-      [&](const v1::ListTradingTermsRequest& page_request, std::vector<v1::TradingTerms>* items,
-          std::string* next_page_token) {
-        auto context = client->call.NewContext();
-        v1::ListTradingTermsResponse response;
-        grpc::Status status =
-            client->stub->ListTradingTerms(context.get(), page_request, &response);
-        items->assign(response.trading_terms().begin(), response.trading_terms().end());
-        *next_page_token = response.next_page_token();
-        return status;
-      },
+  return pricing_cli::ListPages<Terms, v1::ListTradingTermsRequest, v1::ListTradingTermsResponse,
+                                v1::TradingTerms>(
+      inv, request, &Terms::Stub::ListTradingTerms,
+      [](const v1::ListTradingTermsResponse& page) -> const auto& { return page.trading_terms(); },
       {"NAME", "STATUS", "PRICE LIST", "FROM", "UNTIL", "RULES", "AUTHOR", "APPROVER"},
       [](const v1::TradingTerms& terms) -> std::vector<std::string> {
         return {terms.name(),
@@ -190,26 +170,76 @@ int RunEffective(const Invocation& inv) {
     if (!day) return inv.UsageError("bad --date '" + *text + "' (YYYY-MM-DD)");
     *request.mutable_day() = *day;
   }
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
-  v1::TradingTerms response;
-  auto context = client->call.NewContext();
-  return Finish(inv, client->stub->GetEffectiveTradingTerms(context.get(), request, &response),
-                response);
+  return CallAndPrint<Terms>(inv, &Terms::Stub::GetEffectiveTradingTerms, request);
 }
 
 int RunPolicy(const Invocation& inv) {
-  auto call = pricing_cli::Call(inv);
-  if (!call) return kExitUsage;
-  auto stub = v1::PricingPolicyService::NewStub(call->NewChannel());
   v1::GetPricingPolicyRequest request;
   request.set_name("pricingPolicy");
-  v1::PricingPolicy response;
-  auto context = call->NewContext();
-  const grpc::Status status = stub->GetPricingPolicy(context.get(), request, &response);
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  inv.out << ToJson(response, /*pretty=*/true) << "\n";
-  return kExitOk;
+  return CallAndPrint<v1::PricingPolicyService>(
+      inv, &v1::PricingPolicyService::Stub::GetPricingPolicy, request);
+}
+
+// "NAME:PERCENT" -> name and basis points; nullopt when malformed.
+std::optional<std::pair<std::string, int32_t>> NamedPercent(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  auto bps = pricing_cli::ParsePercentBps(text.substr(colon + 1));
+  if (!bps) return std::nullopt;
+  return std::make_pair(text.substr(0, colon), *bps);
+}
+
+// policy update --etag ETAG [--authority ROLE:PCT]... [--category-limit CAT:PCT]...
+// [--tier-limit TIER:PCT]... [--min-margin PCT]: each kind given replaces that whole list.
+int RunPolicyUpdate(const Invocation& inv) {
+  auto etag = inv.args.Get("etag");
+  if (!etag) return inv.UsageError("--etag is required (from policy get)");
+  v1::UpdatePricingPolicyRequest request;
+  auto* policy = request.mutable_pricing_policy();
+  policy->set_name("pricingPolicy");
+  auto* mask = request.mutable_update_mask();
+  struct Kind {
+    const char* flag;
+    const char* path;
+  };
+  for (const Kind kind :
+       {Kind{"authority", "role_authorities"}, Kind{"category-limit", "category_limits"},
+        Kind{"tier-limit", "tier_limits"}}) {
+    const auto values = inv.args.GetAll(kind.flag);
+    if (values.empty()) continue;
+    mask->add_paths(kind.path);
+    for (const auto& text : values) {
+      auto parsed = NamedPercent(text);
+      if (!parsed) return inv.UsageError("bad --" + std::string(kind.flag) + " '" + text + "'");
+      if (std::string(kind.path) == "role_authorities") {
+        auto* authority = policy->add_role_authorities();
+        authority->set_role(parsed->first);
+        authority->set_max_discount_bps(parsed->second);
+      } else if (std::string(kind.path) == "category_limits") {
+        auto* limit = policy->add_category_limits();
+        limit->set_category(parsed->first);
+        limit->set_max_discount_bps(parsed->second);
+      } else {
+        auto* limit = policy->add_tier_limits();
+        limit->set_tier(parsed->first);
+        limit->set_max_discount_bps(parsed->second);
+      }
+    }
+  }
+  if (auto text = inv.args.Get("min-margin")) {
+    auto bps = pricing_cli::ParsePercentBps(*text);
+    if (!bps) return inv.UsageError("bad --min-margin '" + *text + "' (percent)");
+    policy->set_min_margin_bps(*bps);
+    mask->add_paths("min_margin_bps");
+  }
+  if (mask->paths().empty()) {
+    return inv.UsageError(
+        "nothing to update: give --authority, --category-limit, --tier-limit or --min-margin");
+  }
+  request.set_etag(*etag);
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return CallAndPrint<v1::PricingPolicyService>(
+      inv, &v1::PricingPolicyService::Stub::UpdatePricingPolicy, request);
 }
 
 // submit, approve, reject and expire: NAME --etag ETAG and what each needs.
@@ -218,34 +248,32 @@ int RunTransition(const Invocation& inv, const std::string& verb) {
   if (!name) return inv.UsageError(kBadName);
   auto etag = inv.args.Get("etag");
   if (!etag) return inv.UsageError("--etag is required (from get or list)");
-  auto client = Connect(inv);
-  if (!client) return kExitUsage;
   const std::string request_id = inv.args.GetOr("request-id", "");
-  v1::TradingTerms response;
-  auto context = client->call.NewContext();
-  grpc::Status status;
   if (verb == "submit") {
     v1::SubmitTradingTermsRequest request;
     request.set_name(*name);
     request.set_etag(*etag);
     request.set_request_id(request_id);
-    status = client->stub->SubmitTradingTerms(context.get(), request, &response);
-  } else if (verb == "approve") {
+    return CallAndPrint<Terms>(inv, &Terms::Stub::SubmitTradingTerms, request);
+  }
+  if (verb == "approve") {
     v1::ApproveTradingTermsRequest request;
     request.set_name(*name);
     request.set_etag(*etag);
     request.set_supersede_current(inv.args.Bool("supersede"));
     request.set_reason(inv.args.GetOr("reason", ""));
     request.set_request_id(request_id);
-    status = client->stub->ApproveTradingTerms(context.get(), request, &response);
-  } else if (verb == "reject") {
+    return CallAndPrint<Terms>(inv, &Terms::Stub::ApproveTradingTerms, request);
+  }
+  if (verb == "reject") {
     v1::RejectTradingTermsRequest request;
     request.set_name(*name);
     request.set_etag(*etag);
     request.set_reason(inv.args.GetOr("reason", ""));
     request.set_request_id(request_id);
-    status = client->stub->RejectTradingTerms(context.get(), request, &response);
-  } else {
+    return CallAndPrint<Terms>(inv, &Terms::Stub::RejectTradingTerms, request);
+  }
+  {
     v1::ExpireTradingTermsRequest request;
     request.set_name(*name);
     request.set_etag(*etag);
@@ -253,9 +281,8 @@ int RunTransition(const Invocation& inv, const std::string& verb) {
     if (!day) return inv.UsageError("--last-day YYYY-MM-DD is required");
     *request.mutable_last_day() = *day;
     request.set_request_id(request_id);
-    status = client->stub->ExpireTradingTerms(context.get(), request, &response);
+    return CallAndPrint<Terms>(inv, &Terms::Stub::ExpireTradingTerms, request);
   }
-  return Finish(inv, status, response);
 }
 
 }  // namespace
@@ -276,7 +303,10 @@ void RegisterTradingTermsCommands(Registry& registry) {
           "quantity reached. Amounts are in the price list's currency.",
       .flags = cli::WithRpcFlags({
           {"price-list", "LIST", "priceLists/ID or ID (required)."},
-          {"rule", "SCOPE=VALUE:PERCENT[@QTY]", "A discount rule.", /*repeated=*/true},
+          {"rule", "SCOPE:PERCENT[@MIN[-MAX]][/pN][+]",
+           "A discount rule: category=PATH, sku=SKU or all; a quantity window, priority N, + for "
+           "combinable.",
+           /*repeated=*/true},
           {"net-days", "DAYS", "Payment terms: due this many days after invoice."},
           {"minimum-order", "AMOUNT", "Minimum order value."},
           {"credit-limit", "AMOUNT", "Credit limit."},
@@ -321,11 +351,30 @@ void RegisterTradingTermsCommands(Registry& registry) {
   registry.Add({
       .path = {"policy", "get"},
       .synopsis = "",
-      .summary = "Show the pricing policy: role authorities, category limits, minimum margin.",
+      .summary = "Show the pricing policy: authorities, category and tier limits, minimum margin.",
       .flags = cli::WithRpcFlags({}),
       .min_positional = 0,
       .max_positional = 0,
       .run = RunPolicy,
+  });
+  registry.Add({
+      .path = {"policy", "update"},
+      .synopsis = "--etag ETAG [--authority ROLE:PCT]... [--category-limit CAT:PCT]...",
+      .summary = "Change the pricing policy; each kind of flag given replaces that whole list.",
+      .description = "e.g. --authority account_manager:10 --category-limit tools/power:12\n"
+                     "--tier-limit key:15 --min-margin 8. Tiers: strategic, key, standard,\n"
+                     "unspecified.",
+      .flags = cli::WithRpcFlags({
+          {"etag", "ETAG", "The etag last read (required)."},
+          {"authority", "ROLE:PCT", "A role's own approval authority.", /*repeated=*/true},
+          {"category-limit", "CAT:PCT", "Largest discount on a category.", /*repeated=*/true},
+          {"tier-limit", "TIER:PCT", "Largest discount for an account tier.", /*repeated=*/true},
+          {"min-margin", "PCT", "Minimum margin over an item's cost."},
+          {"request-id", "UUID", "Idempotency key."},
+      }),
+      .min_positional = 0,
+      .max_positional = 0,
+      .run = RunPolicyUpdate,
   });
   registry.Add({
       .path = {"terms", "submit"},

@@ -35,6 +35,34 @@ absl::StatusOr<std::optional<AccountChange>> AccountChangeOf(
   return change;
 }
 
+absl::StatusOr<std::optional<AccountTier>> AccountTierOf(const common::v1::EventEnvelope& event) {
+  if (event.type() != "accord.account.v1.AccountCreated" &&
+      event.type() != "accord.account.v1.AccountUpdated") {
+    return std::nullopt;
+  }
+  account::v1::Account account;
+  if (!event.payload().UnpackTo(&account)) {
+    return common::Internal(event.type() + " event " + event.id() + " carries no Account");
+  }
+  AccountTier tier;
+  ACCORD_ASSIGN_OR_RETURN(tier.account_id, ParseTopName(account.name(), "accounts", "name"));
+  switch (account.tier()) {
+    case account::v1::ACCOUNT_TIER_STRATEGIC:
+      tier.tier = "strategic";
+      break;
+    case account::v1::ACCOUNT_TIER_KEY:
+      tier.tier = "key";
+      break;
+    case account::v1::ACCOUNT_TIER_STANDARD:
+      tier.tier = "standard";
+      break;
+    default:
+      tier.tier = "unspecified";
+  }
+  tier.version = event.aggregate_version();
+  return tier;
+}
+
 AccountEventFeed::AccountEventFeed(common::PgPool& pool, common::ServiceClientOptions account)
     : client_(std::move(account)), repository_(pool) {
   common::PeerFeedOptions options;
@@ -44,6 +72,11 @@ AccountEventFeed::AccountEventFeed(common::PgPool& pool, common::ServiceClientOp
   feed_ = std::make_unique<common::PeerEventFeed>(
       options, pool, client_,
       [this](common::WriteTransaction& transaction, const common::v1::EventEnvelope& event) {
+        ACCORD_ASSIGN_OR_RETURN(std::optional<AccountTier> tier, AccountTierOf(event));
+        if (tier) {
+          return repository_.SetAccountTier(transaction, tier->account_id, tier->tier,
+                                            tier->version);
+        }
         ACCORD_ASSIGN_OR_RETURN(std::optional<AccountChange> change, AccountChangeOf(event));
         if (!change) return absl::OkStatus();
         return repository_.ApplyAccountChange(transaction, *change).status();

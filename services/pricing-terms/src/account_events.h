@@ -1,7 +1,8 @@
-// Following the account service's events (common::PeerEventFeed, feed `account-events`): a
-// merge moves the duplicate's open quotes and its terms not yet in force to the survivor and
-// ends its ACTIVE terms; a deletion ends the account's ACTIVE terms. Each change is made, with
-// its own event, in the transaction that advances the feed's cursor, so it happens exactly once.
+// Following the account service's events (common::PeerEventFeed, feed `account-events`): each
+// account's tier is kept for the pricing policy's tier limits; a merge moves the duplicate's open
+// quotes and its terms not yet in force to the survivor and ends its ACTIVE terms; a deletion ends
+// the account's ACTIVE terms. Each change is made, with its own event, in the transaction that
+// advances the feed's cursor, so it happens exactly once.
 #pragma once
 
 #include <memory>
@@ -18,6 +19,15 @@ namespace accord::pricing {
 // event it cannot read is an error (the feed retries it rather than skip it).
 absl::StatusOr<std::optional<AccountChange>> AccountChangeOf(
     const common::v1::EventEnvelope& event);
+
+// An account's tier as an AccountCreated or AccountUpdated event carries it (strategic, key,
+// standard or unspecified), with the account's version; nullopt for other events.
+struct AccountTier {
+  std::string account_id;
+  std::string tier;
+  int64_t version = 0;
+};
+absl::StatusOr<std::optional<AccountTier>> AccountTierOf(const common::v1::EventEnvelope& event);
 
 class AccountEventFeed {
  public:

@@ -3,11 +3,14 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <map>
+#include <pqxx/stream_to>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
 #include "accord/common/message_diff.h"
+#include "accord/common/page_token.h"
 #include "pricing_sql.h"
 
 namespace accord::pricing {
@@ -296,6 +299,56 @@ absl::StatusOr<BatchUpsertPriceListItemsResponse> PgPricingRepository::UpsertIte
       });
 }
 
+absl::StatusOr<v1::ImportPriceListItemsResponse> PgPricingRepository::ImportItems(
+    const std::string& price_list_id, const std::vector<std::string>& rows,
+    v1::ImportPriceListItemsResponse response, const ListCheck& check, const WriteMeta& meta) {
+  return writer_.Run<v1::ImportPriceListItemsResponse>(
+      meta,
+      [&](common::WriteTransaction& transaction)
+          -> absl::StatusOr<common::Written<v1::ImportPriceListItemsResponse>> {
+        v1::ImportPriceListItemsResponse result = response;
+        auto locked = transaction.exec_prepared(sql::kLockList.name, price_list_id);
+        if (locked.empty()) return common::NotFound(PriceListName(price_list_id));
+        PriceList list = Decode<PriceList>(locked[0]);
+        ACCORD_RETURN_IF_ERROR(check(list));
+        int64_t created = 0, updated = 0;
+        if (!rows.empty()) {
+          pqxx::transaction_base& copy_in = transaction.Begun();
+          copy_in.exec0(sql::kCreateImportStaging);
+          pqxx::stream_to staging(
+              copy_in, sql::kImportStaging,
+              std::vector<std::string>{"sku", "id", "product_name", "category", "unit", "body"});
+          PriceListItem item;
+          for (const std::string& row : rows) {
+            item.ParseFromString(row);
+            staging << std::make_tuple(item.sku(), common::NewUuidV7(), item.product_name(),
+                                       item.category(), item.unit(),
+                                       "\\x" + common::LowerHex(row));  // bytea's hex form
+          }
+          staging.complete();
+          auto merged = copy_in.exec_params1(sql::kMergeImport, price_list_id);
+          created = merged[0].as<int64_t>();
+          updated = merged[1].as<int64_t>();
+        }
+        result.set_created(created);
+        result.set_updated(updated);
+        result.set_unchanged(result.rows() - result.failed() - created - updated);
+        if (created + updated == 0) {
+          result.set_etag(list.etag());
+          return common::Written<v1::ImportPriceListItemsResponse>::Unchanged(result);
+        }
+        // One new version of the list, and one event, for the whole import.
+        list = Decode<PriceList>(transaction.exec_prepared1(sql::kBumpList.name, price_list_id));
+        RecordListVersion(transaction, list);
+        result.set_etag(list.etag());
+        v1::ImportPriceListItemsResponse tally = result;
+        tally.clear_errors();
+        common::Event event = common::MakeEvent("accord.pricing.v1.PriceListItemsImported",
+                                                list.name(), Version(list.etag()), tally);
+        return common::Written<v1::ImportPriceListItemsResponse>(result, std::move(event));
+      });
+}
+
 // --- trading terms ---------------------------------------------------------------------------
 
 absl::StatusOr<TradingTerms> PgPricingRepository::CreateTerms(const std::string& account_id,
@@ -436,6 +489,23 @@ absl::StatusOr<int> PgPricingRepository::ApplyAccountChange(common::WriteTransac
 }
 
 // --- the pricing policy ----------------------------------------------------------------------
+
+absl::Status PgPricingRepository::SetAccountTier(common::WriteTransaction& transaction,
+                                                 const std::string& account_id,
+                                                 const std::string& tier, int64_t version) {
+  transaction.exec_prepared(sql::kSetAccountTier.name, account_id, tier, version);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> PgPricingRepository::GetAccountTier(const std::string& account_id) {
+  std::string tier;
+  ACCORD_RETURN_IF_ERROR(writer_.pool().Read([&](pqxx::transaction_base& read) -> absl::Status {
+    auto rows = read.exec_prepared(sql::kGetAccountTier.name, account_id);
+    if (!rows.empty()) tier = rows[0][0].as<std::string>();
+    return absl::OkStatus();
+  }));
+  return tier;
+}
 
 absl::StatusOr<PricingPolicy> PgPricingRepository::GetPolicy() {
   PricingPolicy policy;

@@ -30,6 +30,10 @@ class PgPricingRepository final : public PricingRepository {
       const std::string& price_list_id, const std::vector<PriceListItem>& rows,
       const std::vector<int>& row_index, BatchUpsertPriceListItemsResponse response,
       const ListCheck& check, const WriteMeta& meta) override;
+  absl::StatusOr<v1::ImportPriceListItemsResponse> ImportItems(
+      const std::string& price_list_id, const std::vector<std::string>& rows,
+      v1::ImportPriceListItemsResponse response, const ListCheck& check,
+      const WriteMeta& meta) override;
 
   absl::StatusOr<TradingTerms> CreateTerms(const std::string& account_id, const TradingTerms& terms,
                                            const WriteMeta& meta) override;
@@ -45,6 +49,9 @@ class PgPricingRepository final : public PricingRepository {
   absl::StatusOr<int> ApplyAccountChange(common::WriteTransaction& transaction,
                                          const AccountChange& change) override;
 
+  absl::Status SetAccountTier(common::WriteTransaction& transaction, const std::string& account_id,
+                              const std::string& tier, int64_t version) override;
+  absl::StatusOr<std::string> GetAccountTier(const std::string& account_id) override;
   absl::StatusOr<PricingPolicy> GetPolicy() override;
   absl::StatusOr<PricingPolicy> UpdatePolicy(const PolicyMutation& mutate,
                                              const WriteMeta& meta) override;

@@ -28,7 +28,7 @@ std::optional<int32_t> SetAuthority(const PricingPolicy& policy, Role role) {
 }
 
 const std::set<std::string>& PolicyPaths() {
-  static const std::set<std::string> kPaths = {"role_authorities", "category_limits",
+  static const std::set<std::string> kPaths = {"role_authorities", "category_limits", "tier_limits",
                                                "min_margin_bps"};
   return kPaths;
 }
@@ -89,6 +89,32 @@ absl::Status CheckCategoryLimits(const TradingTerms& terms, const PricingPolicy&
   return status;
 }
 
+const std::set<std::string>& AccountTiers() {
+  static const std::set<std::string> kTiers = {"strategic", "key", "standard", "unspecified"};
+  return kTiers;
+}
+
+std::vector<v1::PolicyBreach> TierBreaches(const TradingTerms& terms, const PricingPolicy& policy,
+                                           const std::string& tier) {
+  std::vector<v1::PolicyBreach> breaches;
+  const v1::TierLimit* limit = nullptr;
+  for (const auto& candidate : policy.tier_limits()) {
+    if (candidate.tier() == tier) limit = &candidate;
+  }
+  if (limit == nullptr) return breaches;
+  for (int i = 0; i < terms.discount_rules_size(); ++i) {
+    const int32_t bps = RuleDiscountBps(terms.discount_rules(i));
+    if (bps <= limit->max_discount_bps()) continue;
+    v1::PolicyBreach breach;
+    breach.set_field("discount_rules[" + std::to_string(i) + "].discount_bps");
+    breach.set_limit("tier " + tier + " (" + Percent(limit->max_discount_bps()) + ")");
+    breach.set_allowed_bps(limit->max_discount_bps());
+    breach.set_actual_bps(bps);
+    breaches.push_back(std::move(breach));
+  }
+  return breaches;
+}
+
 std::vector<v1::PolicyBreach> AuthorityBreaches(const TradingTerms& terms,
                                                 const PricingPolicy& policy,
                                                 const common::Principal& submitter) {
@@ -140,6 +166,19 @@ void ValidatePolicyFields(const PricingPolicy& policy, const std::string& prefix
       violations.Add(field + ".max_discount_bps", "must be 0 to 10000");
     }
   }
+  std::set<std::string> tiers;
+  for (int i = 0; i < policy.tier_limits_size(); ++i) {
+    const auto& limit = policy.tier_limits(i);
+    const std::string field = prefix + "tier_limits[" + std::to_string(i) + "]";
+    if (!AccountTiers().count(limit.tier())) {
+      violations.Add(field + ".tier", "must be strategic, key, standard or unspecified");
+    } else if (!tiers.insert(limit.tier()).second) {
+      violations.Add(field + ".tier", "each tier at most once");
+    }
+    if (limit.max_discount_bps() < 0 || limit.max_discount_bps() > kFullBps) {
+      violations.Add(field + ".max_discount_bps", "must be 0 to 10000");
+    }
+  }
   if (policy.min_margin_bps() < 0 || policy.min_margin_bps() > 100000) {
     violations.Add(prefix + "min_margin_bps", "must be 0 to 100000");
   }
@@ -172,7 +211,7 @@ absl::StatusOr<PricingPolicy> PolicyLogic::Update(const common::Principal& calle
     if (!PolicyPaths().count(path)) {
       violations.Add("update_mask", "`" + path +
                                         "` cannot be updated; updatable: role_authorities, "
-                                        "category_limits, min_margin_bps");
+                                        "category_limits, tier_limits, min_margin_bps");
     }
   }
   ValidatePolicyFields(request.pricing_policy(), "pricing_policy.", violations);
@@ -187,6 +226,7 @@ absl::StatusOr<PricingPolicy> PolicyLogic::Update(const common::Principal& calle
           if (path == "role_authorities")
             *next.mutable_role_authorities() = patch.role_authorities();
           if (path == "category_limits") *next.mutable_category_limits() = patch.category_limits();
+          if (path == "tier_limits") *next.mutable_tier_limits() = patch.tier_limits();
           if (path == "min_margin_bps") next.set_min_margin_bps(patch.min_margin_bps());
         }
         next.set_updater(caller.subject);

@@ -112,8 +112,8 @@ class LinePricer {
     return Resolved{rounded, base->item};
   }
 
-  // Applies the winning discount rule (if any), the policy's caps and the final rounding;
-  // returns the net price.
+  // Applies the discount rules that win (see DiscountRule in trading_terms.proto), then the
+  // policy's caps and the final rounding; returns the net price.
   Int128 Discount(Int128 list_price, const PriceListItem& item, int64_t quantity,
                   PricedLine& line) const {
     Int128 exact_numerator = list_price * kBpsScale;
@@ -122,67 +122,81 @@ class LinePricer {
       struct Match {
         int index;
         const DiscountRule* rule;
-        int64_t rank;  // SKU rules outrank any category depth
-        int64_t min_quantity;
-        bool reached;
-        bool in_period;
-        std::string missing;  // a bundle SKU the basket lacks
-        Int128 numerator;     // the net unit price x 10000 under this rule
-        bool eligible() const { return reached && in_period && missing.empty(); }
-        bool promotional() const { return IsDateSet(rule->promotion_start()); }
+        int64_t rank;  // SKU rules outrank any category depth, categories the all-items rules
+        std::string outside;  // why the rule is not eligible, "" when it is
+        Int128 numerator;     // the net unit price x 10000 under this rule alone
       };
       std::vector<Match> matches;
       for (int i = 0; i < terms.discount_rules_size(); ++i) {
         const DiscountRule& rule = terms.discount_rules(i);
         const bool scope = !rule.sku().empty() ? rule.sku() == item.sku()
-                                               : CategoryCovers(rule.category(), item.category());
+                           : !rule.category().empty()
+                               ? CategoryCovers(rule.category(), item.category())
+                               : true;
         if (!scope) continue;
-        Match match{i,     &rule, 0,  std::max<int64_t>(1, rule.min_quantity()),
-                    false, true,  {}, NetNumerator(rule, list_price)};
+        Match match{i, &rule, 0, {}, NetNumerator(rule, list_price)};
         match.rank =
             !rule.sku().empty() ? 1000 : static_cast<int64_t>(CategoryDepth(rule.category()));
-        match.reached = quantity >= match.min_quantity;
-        if (match.promotional()) {
-          match.in_period =
-              InWindow(inputs_.price_date, rule.promotion_start(), rule.promotion_end());
+        const int64_t min_quantity = std::max<int64_t>(1, rule.min_quantity());
+        if (IsDateSet(rule.promotion_start()) &&
+            !InWindow(inputs_.price_date, rule.promotion_start(), rule.promotion_end())) {
+          match.outside = "the price date " + DateText(inputs_.price_date) +
+                          " is outside its promotional period";
+        } else if (quantity < min_quantity) {
+          match.outside = "quantity " + std::to_string(quantity) + " is below its min_quantity " +
+                          std::to_string(min_quantity);
+        } else if (rule.max_quantity() > 0 && quantity > rule.max_quantity()) {
+          match.outside = "quantity " + std::to_string(quantity) + " is above its max_quantity " +
+                          std::to_string(rule.max_quantity());
         }
         for (const auto& sku : rule.bundle_skus()) {
-          if (!basket_.count(sku)) {
-            match.missing = sku;
-            break;
+          if (match.outside.empty() && !basket_.count(sku)) {
+            match.outside = "the basket lacks " + sku + " of its bundle";
           }
         }
         matches.push_back(std::move(match));
       }
-      // Precedence (README): scope, min_quantity reached, promotional, bundle, the lower net
-      // price, the earlier rule. Returns why `a` beats `b`, or "" when it does not.
+      // Precedence: scope, priority, the lower net price, the older rule. Returns why `a` comes
+      // before `b`, or "" when it does not.
       auto beats = [](const Match& a, const Match& b) -> std::string {
         if (a.rank != b.rank) return a.rank > b.rank ? "more specific scope" : "";
-        if (a.min_quantity != b.min_quantity) {
-          return a.min_quantity > b.min_quantity ? "larger min_quantity reached" : "";
+        if (a.rule->priority() != b.rule->priority()) {
+          return a.rule->priority() > b.rule->priority() ? "higher priority" : "";
         }
-        if (a.promotional() != b.promotional()) return a.promotional() ? "a promotion" : "";
-        const bool a_bundle = a.rule->bundle_skus_size() > 0;
-        if (a_bundle != (b.rule->bundle_skus_size() > 0)) return a_bundle ? "a bundle" : "";
         if (a.numerator != b.numerator) {
-          return a.numerator < b.numerator ? "the lower price for the customer" : "";
+          return a.numerator < b.numerator ? "the better price for the customer" : "";
         }
-        return a.index < b.index ? "the earlier rule" : "";
+        return a.index < b.index ? "the older rule" : "";
       };
-      const Match* winner = nullptr;
+      std::vector<const Match*> eligible;
       for (const auto& match : matches) {
-        if (match.eligible() && (winner == nullptr || !beats(match, *winner).empty())) {
-          winner = &match;
+        if (match.outside.empty()) eligible.push_back(&match);
+      }
+      std::sort(eligible.begin(), eligible.end(),
+                [&](const Match* a, const Match* b) { return !beats(*a, *b).empty(); });
+      const Match* winner = eligible.empty() ? nullptr : eligible.front();
+      std::vector<const Match*> applied;
+      if (winner != nullptr) {
+        for (const Match* match : eligible) {
+          if (match == winner || (winner->rule->combinable() && match->rule->combinable())) {
+            applied.push_back(match);
+          }
         }
       }
-      if (winner != nullptr) {
-        exact_numerator = winner->numerator;
+      // The first rule exactly; each stacked one on the previous price rounded to the nano.
+      for (size_t k = 0; k < applied.size(); ++k) {
+        const Match& match = *applied[k];
+        const Int128 before = DivideHalfEven(exact_numerator, kBpsScale);
+        exact_numerator = k == 0 ? match.numerator : NetNumerator(*match.rule, before);
         const Int128 net = DivideHalfEven(exact_numerator, kBpsScale);
         AddStep(line, v1::PRICING_STEP_KIND_DISCOUNT,
-                "discount rule " + RuleText(winner->index, *winner->rule) + " of " + terms.name() +
-                    ": " + Effect(*winner->rule, list_price) + " = " + Show(currency_, net),
-                terms.name(), currency_, net, RuleDiscountBps(*winner->rule, list_price, net),
-                winner->index);
+                "discount rule " + RuleText(match.index, *match.rule) + " of " + terms.name() +
+                    (k == 0 ? "" : ", stacked") + ": " + Effect(*match.rule, before) + " = " +
+                    Show(currency_, net),
+                terms.name(), currency_, net, RuleDiscountBps(*match.rule, before, net),
+                match.index);
+      }
+      if (winner != nullptr) {
         const v1::CategoryLimit* limit = CategoryLimitFor(inputs_.policy, item.category());
         const Int128 capped = list_price * (kBpsScale - (limit ? limit->max_discount_bps() : 0));
         if (limit != nullptr && exact_numerator < capped) {
@@ -196,19 +210,16 @@ class LinePricer {
         }
       }
       for (const auto& match : matches) {
-        if (&match == winner) continue;
-        std::string why;
-        if (!match.in_period) {
-          why = "the price date " + DateText(inputs_.price_date) +
-                " is outside its promotional period";
-        } else if (!match.missing.empty()) {
-          why = "the basket lacks " + match.missing + " of its bundle";
-        } else if (!match.reached) {
-          why = "quantity " + std::to_string(quantity) + " is below its min_quantity " +
-                std::to_string(match.min_quantity);
-        } else {
+        if (std::find(applied.begin(), applied.end(), &match) != applied.end()) continue;
+        std::string why = match.outside;
+        if (why.empty()) {
           why = "outranked by discount_rules[" + std::to_string(winner->index) + "] (" +
                 beats(*winner, match) + ")";
+          if (!winner->rule->combinable()) {
+            why += ", which is exclusive";
+          } else {
+            why += "; it is exclusive and the winner combinable";
+          }
         }
         AddStep(line, v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED,
                 "discount rule " + RuleText(match.index, *match.rule) + " not applied: " + why,
@@ -281,7 +292,9 @@ class LinePricer {
 
   std::string RuleText(int index, const DiscountRule& rule) const {
     std::string text = "discount_rules[" + std::to_string(index) + "] (";
-    text += !rule.sku().empty() ? "sku " + rule.sku() : "category " + rule.category();
+    text += !rule.sku().empty()        ? "sku " + rule.sku()
+            : !rule.category().empty() ? "category " + rule.category()
+                                       : std::string("all items");
     if (IsPercent(rule)) {
       text += ", " + Percent(rule.discount_bps());
     } else {
@@ -290,6 +303,9 @@ class LinePricer {
               (rule.kind() == v1::DISCOUNT_KIND_AMOUNT_OFF ? " off" : "");
     }
     if (rule.min_quantity() > 1) text += ", from " + std::to_string(rule.min_quantity());
+    if (rule.max_quantity() > 0) text += ", up to " + std::to_string(rule.max_quantity());
+    if (rule.priority() > 0) text += ", priority " + std::to_string(rule.priority());
+    if (rule.combinable()) text += ", combinable";
     if (IsDateSet(rule.promotion_start())) {
       text +=
           ", promotion " + DateText(rule.promotion_start()) + ".." + DateText(rule.promotion_end());

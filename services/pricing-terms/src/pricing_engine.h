@@ -8,11 +8,13 @@
 //   2. Base-list adjustment: a price taken from a base list is multiplied by
 //      (10000 + adjustment_bps) / 10000 of each derived list on the way down and rounded
 //      half-even once per list, to that list's rounding step (default the minor unit).
-//   3. Discount: one rule of the terms applies (precedence: SKU over category; a longer category
-//      prefix over a shorter; then the largest min_quantity reached). The list price is
-//      multiplied by (10000 - discount_bps) / 10000.
-//   4. Policy cap: a discount above the pricing policy's limit for the item's deepest limited
-//      category is cut to that limit (before rounding).
+//   3. Discount: the eligible rules of the terms in precedence order (scope: SKU over category
+//      over all items, a deeper category over a shallower; then priority; then the lower net
+//      price; then the older rule). The first decides: exclusive, it applies alone; combinable,
+//      every eligible combinable rule stacks, in that order, each on the previous net rounded
+//      half-even to the nano (the first exactly). See DiscountRule in trading_terms.proto.
+//   4. Policy cap: a discount (of the whole stack) above the pricing policy's limit for the
+//      item's deepest limited category is cut to that limit (before rounding).
 //   5. Rounding: the net unit price is rounded half-even to the currency's minor unit.
 //   6. Margin floor: with an item cost, a net below cost x (10000 + min_margin_bps) / 10000,
 //      rounded up to the minor unit, is raised to it, but never above the list price (rounded).

@@ -3,6 +3,7 @@
 // so it is unit-tested against a fake.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,12 @@ int32_t LargestDiscount(const TradingTerms& terms);
 // covering its scope.
 absl::Status CheckCategoryLimits(const TradingTerms& terms, const PricingPolicy& policy);
 // The rules of `terms` above `submitter`'s own authority (none when it has none set).
+// The account tiers a tier limit names: strategic, key, standard, unspecified.
+const std::set<std::string>& AccountTiers();
+// The rules of `terms` beyond the policy's limit for accounts of `tier` ("": not known, no
+// limit), as breaches to record at submission.
+std::vector<v1::PolicyBreach> TierBreaches(const TradingTerms& terms, const PricingPolicy& policy,
+                                           const std::string& tier);
 std::vector<v1::PolicyBreach> AuthorityBreaches(const TradingTerms& terms,
                                                 const PricingPolicy& policy,
                                                 const common::Principal& submitter);

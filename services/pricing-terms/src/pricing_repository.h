@@ -103,6 +103,15 @@ class PricingRepository {
       const std::vector<int>& row_index, BatchUpsertPriceListItemsResponse response,
       const ListCheck& check, const WriteMeta& meta) = 0;
 
+  // Locks the list, runs `check` on it, then writes `rows` (items serialized as stored, their
+  // SKUs distinct): copied into a staging table and merged into the list in one statement; rows
+  // that match the stored item change nothing. When anything changed, bumps the list's version
+  // once (one event for the import). Returns `response` with created, updated, unchanged and the
+  // list's etag filled in.
+  virtual absl::StatusOr<v1::ImportPriceListItemsResponse> ImportItems(
+      const std::string& price_list_id, const std::vector<std::string>& rows,
+      v1::ImportPriceListItemsResponse response, const ListCheck& check, const WriteMeta& meta) = 0;
+
   // --- trading terms ---
   virtual absl::StatusOr<TradingTerms> CreateTerms(const std::string& account_id,
                                                    const TradingTerms& terms,
@@ -131,6 +140,14 @@ class PricingRepository {
   // terms on `day` (EXPIRED; see EndedOn). Returns how many resources changed.
   virtual absl::StatusOr<int> ApplyAccountChange(common::WriteTransaction& transaction,
                                                  const AccountChange& change) = 0;
+
+  // The account's tier as its events last said (AccountTierOf): kept unless `version` is older
+  // than the one stored.
+  virtual absl::Status SetAccountTier(common::WriteTransaction& transaction,
+                                      const std::string& account_id, const std::string& tier,
+                                      int64_t version) = 0;
+  // "" when no event has told it yet.
+  virtual absl::StatusOr<std::string> GetAccountTier(const std::string& account_id) = 0;
 
   // --- the pricing policy (always present) ---
   virtual absl::StatusOr<PricingPolicy> GetPolicy() = 0;

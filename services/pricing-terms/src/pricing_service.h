@@ -35,6 +35,8 @@ class PriceListServiceImpl final : public v1::PriceListService::CallbackService 
   ACCORD_PRICING_RPC(ListPriceListItems, ListPriceListItemsRequest, v1::ListPriceListItemsResponse);
   ACCORD_PRICING_RPC(BatchUpsertPriceListItems, BatchUpsertPriceListItemsRequest,
                      v1::BatchUpsertPriceListItemsResponse);
+  grpc::ServerReadReactor<v1::ImportPriceListItemsRequest>* ImportPriceListItems(
+      grpc::CallbackServerContext* context, v1::ImportPriceListItemsResponse* response) override;
 
  private:
   common::Runtime& runtime_;

@@ -62,6 +62,36 @@ inline constexpr common::PreparedStatement kUpsertItem{
     "SELECT price_list_id, sku, version, body FROM r) "
     "SELECT " ACCORD_ITEM_COLUMNS ", r.created FROM r"};
 
+// Account tiers from the account service's events (account_events.h).
+inline constexpr common::PreparedStatement kSetAccountTier{
+    "pricing_account_tier_set",
+    "INSERT INTO pricing_terms.account_tiers (account_id, tier, version) "
+    "VALUES ($1::uuid, $2, $3) ON CONFLICT (account_id) DO UPDATE SET tier = EXCLUDED.tier, "
+    "version = EXCLUDED.version, update_time = now() "
+    "WHERE account_tiers.version < EXCLUDED.version"};
+inline constexpr common::PreparedStatement kGetAccountTier{
+    "pricing_account_tier_get",
+    "SELECT tier FROM pricing_terms.account_tiers WHERE account_id = $1::uuid"};
+
+// ImportPriceListItems: the rows are copied into a staging table of the transaction, then merged
+// in one statement that records each changed item's version in its history; a row equal to the
+// stored item is left alone. Not prepared: the staging table lives one transaction.
+inline constexpr char kCreateImportStaging[] =
+    "CREATE TEMP TABLE pricing_item_import (sku text, id uuid, product_name text, "
+    "category text, unit text, body bytea) ON COMMIT DROP";
+inline constexpr char kImportStaging[] = "pricing_item_import";
+inline constexpr char kMergeImport[] =
+    "WITH r AS (INSERT INTO pricing_terms.price_list_items AS i (price_list_id, sku, id, "
+    "product_name, category, unit, body) SELECT $1::uuid, s.sku, s.id, s.product_name, s.category, "
+    "s.unit, s.body FROM pg_temp.pricing_item_import s "
+    "ON CONFLICT (price_list_id, sku) DO UPDATE SET product_name = EXCLUDED.product_name, "
+    "category = EXCLUDED.category, unit = EXCLUDED.unit, body = EXCLUDED.body, "
+    "version = i.version + 1, update_time = now() WHERE i.body IS DISTINCT FROM EXCLUDED.body "
+    "RETURNING i.price_list_id, i.sku, i.version, i.body, (i.xmax = 0) AS created), "
+    "h AS (INSERT INTO pricing_terms.price_list_item_history (price_list_id, sku, version, body) "
+    "SELECT price_list_id, sku, version, body FROM r) "
+    "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM r";
+
 // The versions in force at an instant ($3, exclusive): what a quote for a past day reads.
 inline constexpr common::PreparedStatement kItemsAsOf{
     "pricing_items_as_of",
@@ -187,13 +217,13 @@ inline constexpr common::PreparedStatement kSaleOfQuote{
     "SELECT r.id::text FROM pricing_terms.sales r WHERE r.quote_id = $1::uuid"};
 
 inline std::vector<common::PreparedStatement> AllStatements() {
-  return {kInsertList,        kGetList,      kLockList,     kUpdateList,       kBumpList,
-          kGetItem,           kUpsertItem,   kInsertTerms,  kGetTerms,         kLockTerms,
-          kLockTermsInForce,  kUpdateTerms,  kTermsInForce, kInsertQuote,      kGetQuote,
-          kLockQuote,         kUpdateQuote,  kInsertSale,   kGetSale,          kSaleOfQuote,
-          kItemsAsOf,         kListAsOf,     kListHistory,  kGetPolicy,        kSharePolicy,
-          kLockPolicy,        kUpdatePolicy, kSalesTotals,  kLockAccountTerms, kMoveTerms,
-          kLockAccountQuotes, kMoveQuote};
+  return {kInsertList,        kGetList,      kLockList,       kUpdateList,       kBumpList,
+          kGetItem,           kUpsertItem,   kInsertTerms,    kGetTerms,         kLockTerms,
+          kLockTermsInForce,  kUpdateTerms,  kTermsInForce,   kInsertQuote,      kGetQuote,
+          kLockQuote,         kUpdateQuote,  kInsertSale,     kGetSale,          kSaleOfQuote,
+          kItemsAsOf,         kListAsOf,     kListHistory,    kGetPolicy,        kSharePolicy,
+          kLockPolicy,        kUpdatePolicy, kSalesTotals,    kLockAccountTerms, kMoveTerms,
+          kLockAccountQuotes, kMoveQuote,    kSetAccountTier, kGetAccountTier};
 }
 
 }  // namespace accord::pricing::sql

@@ -1,5 +1,6 @@
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <set>
 
 #include "accord/common/idempotency.h"
@@ -94,6 +95,15 @@ absl::Status CheckApproval(const Caller& caller, const TradingTerms& terms,
   const int32_t largest = LargestDiscount(terms);
   if (terms.author() == caller.subject || terms.submitter() == caller.subject) {
     const std::optional<int32_t> own = OwnAuthority(policy, caller);
+    const bool beyond_tier = std::any_of(
+        terms.policy_breaches().begin(), terms.policy_breaches().end(),
+        [](const v1::PolicyBreach& breach) { return breach.limit().rfind("tier ", 0) == 0; });
+    if (beyond_tier) {
+      return common::PermissionDenied(
+          "SELF_APPROVAL", caller.subject + " drafted or submitted " + terms.name() +
+                               ", which goes beyond the pricing policy's limit for its account's "
+                               "tier; a pricing_manager must approve it");
+    }
     if (own && largest <= *own) return absl::OkStatus();
     return common::PermissionDenied(
         "SELF_APPROVAL",
@@ -147,8 +157,8 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
     const std::string field = prefix + "discount_rules[" + std::to_string(i) + "]";
     const bool has_sku = !rule.sku().empty();
     const bool has_category = !rule.category().empty();
-    if (has_sku == has_category) {
-      violations.Add(field, "set exactly one of sku and category");
+    if (has_sku && has_category) {
+      violations.Add(field, "set at most one of sku and category (neither: every item)");
     } else if (has_sku && !IsValidSku(rule.sku())) {
       violations.Add(field + ".sku", "must be 1 to 64 of A-Z a-z 0-9 . _ -");
     } else if (has_category && !IsValidCategory(rule.category())) {
@@ -177,6 +187,17 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
     if (rule.min_quantity() < 0 || rule.min_quantity() > 1'000'000'000) {
       violations.Add(field + ".min_quantity", "must be 0 to 1000000000");
     }
+    if (rule.max_quantity() < 0 || rule.max_quantity() > 1'000'000'000) {
+      violations.Add(field + ".max_quantity", "must be 0 to 1000000000");
+    } else if (rule.max_quantity() > 0 && rule.max_quantity() < rule.min_quantity()) {
+      violations.Add(field + ".max_quantity", "must not be below min_quantity");
+    }
+    if (rule.priority() < 0 || rule.priority() > 1000) {
+      violations.Add(field + ".priority", "must be 0 to 1000");
+    }
+    if (rule.combinable() && rule.kind() == v1::DISCOUNT_KIND_FIXED_PRICE) {
+      violations.Add(field + ".combinable", "a fixed price is always exclusive");
+    }
     const bool promotion = IsDateSet(rule.promotion_start()) || IsDateSet(rule.promotion_end());
     if (promotion) {
       ValidateDate(rule.promotion_start(), field + ".promotion_start", true, violations);
@@ -200,10 +221,13 @@ void ValidateTermsFields(const TradingTerms& terms, const std::string& prefix,
     // Two rules alike in everything precedence looks at would make it a coin toss.
     std::string key = has_sku ? "sku:" + rule.sku() : "category:" + rule.category();
     key += "|" + std::to_string(std::max<int64_t>(1, rule.min_quantity()));
+    key += "|" + std::to_string(rule.max_quantity()) + "|" + std::to_string(rule.priority());
     key += "|" + DateText(rule.promotion_start()) + ".." + DateText(rule.promotion_end());
     for (const auto& sku : bundle) key += "|" + sku;
-    if (has_sku != has_category && !scopes.insert(key).second) {
-      violations.Add(field, "another rule has the same scope, min_quantity, period and bundle");
+    if (!(has_sku && has_category) && !scopes.insert(key).second) {
+      violations.Add(field,
+                     "another rule has the same scope, quantity window, priority, period and "
+                     "bundle");
     }
   }
   if (terms.payment_net_days() < 0 || terms.payment_net_days() > 365) {
@@ -426,6 +450,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Submit(const Caller& caller,
   ACCORD_RETURN_IF_ERROR(
       CheckAccountWrite(accounts_, caller, name.account_id, kBroadTermsRoles, false));
   meta.request_id = request.request_id();
+  ACCORD_ASSIGN_OR_RETURN(const std::string tier, repository_.GetAccountTier(name.account_id));
   return repository_.UpdateTerms(
       name.account_id, name.id,
       [&](const TradingTerms& current, const std::vector<TradingTerms>&,
@@ -441,6 +466,9 @@ absl::StatusOr<TradingTerms> TermsLogic::Submit(const Caller& caller,
         change.next.clear_approval_reason();
         change.next.clear_policy_breaches();
         for (auto& breach : AuthorityBreaches(current, policy, caller)) {
+          *change.next.add_policy_breaches() = std::move(breach);
+        }
+        for (auto& breach : TierBreaches(current, policy, tier)) {
           *change.next.add_policy_breaches() = std::move(breach);
         }
         return change;

@@ -1,6 +1,8 @@
 // The pricing policy over gRPC against real PostgreSQL: approval authority and breaches recorded
 // with the approver's reason, category limits refusing terms and capping quotes, the minimum
 // margin over an item's cost, and the policy change as an event in the outbox.
+#include <thread>
+
 #include "pricing_fixture.h"
 
 namespace accord::pricing {
@@ -185,6 +187,62 @@ TEST_F(PolicyTest, RebateStatementAddsUpTheSalesRecordedInThePeriod) {
   request.set_name(account_ + "/rebateStatements/last-year");
   status = quotes_->GetRebateStatement(AsSales().get(), request, &statement);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// The account's tier comes from the account service's events: a key account's terms beyond
+// the key tier's limit record the breach and need a pricing manager.
+TEST_F(PolicyTest, TierLimitsFollowTheAccountsTierFromItsEvents) {
+  v1::PricingPolicy policy;
+  auto* authority = policy.add_role_authorities();
+  authority->set_role("account_manager");
+  authority->set_max_discount_bps(2000);
+  auto* tier = policy.add_tier_limits();
+  tier->set_tier("key");
+  tier->set_max_discount_bps(500);
+  v1::PricingPolicy stored;
+  ASSERT_TRUE(SetPolicy(policy, &stored).ok());
+
+  account::v1::GetAccountRequest get;
+  get.set_name(account_);
+  account::v1::Account account;
+  ASSERT_TRUE(accounts_->GetAccount(AsAccountManager().get(), get, &account).ok());
+  account::v1::UpdateAccountRequest update;
+  update.mutable_account()->set_name(account_);
+  update.mutable_account()->set_tier(account::v1::ACCOUNT_TIER_KEY);
+  update.mutable_update_mask()->add_paths("tier");
+  update.set_etag(account.etag());
+  auto updated = accounts_->UpdateAccount(AsAccountManager().get(), update, &account);
+  ASSERT_TRUE(updated.ok()) << updated.error_message();
+  const std::string account_id = account_.substr(std::string("accounts/").size());
+  auto tier_seen = [&] {
+    pqxx::connection connection(database_.url());
+    pqxx::nontransaction read(connection);
+    auto rows = read.exec_params(
+        "SELECT tier FROM pricing_terms.account_tiers WHERE account_id = $1", account_id);
+    return !rows.empty() && rows[0][0].as<std::string>() == "key";
+  };
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!tier_seen() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(tier_seen());
+
+  v1::PriceList list = CreateList("Base");
+  v1::TradingTerms pending =
+      Submit(DraftTerms(list.name(), MakeDate(2026, 1, 1), {}, {CategoryRule("tools", 1000)}));
+  ASSERT_EQ(pending.policy_breaches_size(), 1);
+  EXPECT_EQ(pending.policy_breaches(0).limit(), "tier key (5.00%)");
+  v1::ApproveTradingTermsRequest approve;
+  approve.set_name(pending.name());
+  approve.set_etag(pending.etag());
+  v1::TradingTerms active;
+  auto self = terms_->ApproveTradingTerms(AsAccountManager().get(), approve, &active);
+  EXPECT_EQ(self.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReasonOf(self), "SELF_APPROVAL");
+  approve.set_reason("Key account, three-year commitment");
+  auto approved = terms_->ApproveTradingTerms(AsPricing("pete").get(), approve, &active);
+  ASSERT_TRUE(approved.ok()) << approved.error_message();
+  EXPECT_EQ(active.approval_reason(), "Key account, three-year commitment");
 }
 
 }  // namespace

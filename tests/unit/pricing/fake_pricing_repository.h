@@ -76,6 +76,40 @@ class FakePricingRepository final : public PricingRepository {
     return response;
   }
 
+  absl::Status SetAccountTier(common::WriteTransaction&, const std::string& account_id,
+                              const std::string& tier, int64_t) override {
+    tiers_[account_id] = tier;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::string> GetAccountTier(const std::string& account_id) override {
+    auto found = tiers_.find(account_id);
+    return found == tiers_.end() ? std::string() : found->second;
+  }
+  std::map<std::string, std::string> tiers_;
+
+  absl::StatusOr<v1::ImportPriceListItemsResponse> ImportItems(
+      const std::string& list_id, const std::vector<std::string>& rows,
+      v1::ImportPriceListItemsResponse response, const ListCheck& check,
+      const WriteMeta&) override {
+    ACCORD_ASSIGN_OR_RETURN(PriceList list, GetPriceList(list_id));
+    ACCORD_RETURN_IF_ERROR(check(list));
+    for (const std::string& row : rows) {
+      PriceListItem item;
+      item.ParseFromString(row);
+      item.set_name(ItemResourceName(list_id, item.sku()));
+      auto& slot = items_[list.name()][item.sku()];
+      if (slot.sku().empty()) {
+        response.set_created(response.created() + 1);
+      } else if (slot.SerializeAsString() != item.SerializeAsString()) {
+        response.set_updated(response.updated() + 1);
+      } else {
+        response.set_unchanged(response.unchanged() + 1);
+      }
+      slot = item;
+    }
+    return response;
+  }
+
   absl::StatusOr<TradingTerms> CreateTerms(const std::string& account_id, const TradingTerms& terms,
                                            const WriteMeta&) override {
     TradingTerms stored = terms;

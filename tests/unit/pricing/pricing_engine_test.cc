@@ -414,6 +414,41 @@ TEST_F(EngineTest, PolicyCapsTheDiscountToTheDeepestLimitedCategory) {
   EXPECT_EQ(common::FormatMoney(saw.unit_price()), "EUR 75.00");
 }
 
+TEST_F(EngineTest, PolicyCapAppliesLastToTheWholeStack) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  auto first = SkuRule("DRILL-1", 1000);
+  first.set_combinable(true);
+  auto second = CategoryRule("tools", 1000);
+  second.set_combinable(true);
+  *Terms().add_discount_rules() = first;
+  *Terms().add_discount_rules() = second;
+  inputs_.policy.set_name("pricingPolicy");
+  auto* limit = inputs_.policy.add_category_limits();
+  limit->set_category("tools");
+  limit->set_max_discount_bps(1500);
+  // 100.00 - 10% - 10% = 81.00 is a 19% discount: capped at 15%, 85.00.
+  const auto line = PriceOne("DRILL-1", 1);
+  EXPECT_THAT(Kinds(line),
+              ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_DISCOUNT,
+                          v1::PRICING_STEP_KIND_DISCOUNT, v1::PRICING_STEP_KIND_POLICY_CAP));
+  EXPECT_EQ(common::FormatMoney(line.explanation(1).unit_price()), "EUR 90.00");
+  EXPECT_THAT(line.explanation(2).description(), HasSubstr("stacked"));
+  EXPECT_EQ(common::FormatMoney(line.explanation(2).unit_price()), "EUR 81.00");
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 85.00");
+}
+
+TEST_F(EngineTest, QuantityWindowBoundsARule) {
+  Put(Item(kList, "SCREW", "fasteners", Eur(1, 0)));
+  auto small = CategoryRule("fasteners", 500);
+  small.set_max_quantity(99);
+  *Terms().add_discount_rules() = small;
+  *Terms().add_discount_rules() = CategoryRule("fasteners", 1000, 100);
+  EXPECT_EQ(common::FormatMoney(PriceOne("SCREW", 99).unit_price()), "EUR 0.95");
+  const auto line = PriceOne("SCREW", 100);
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 0.90");
+  EXPECT_THAT(line.explanation(2).description(), HasSubstr("above its max_quantity 99"));
+}
+
 TEST_F(EngineTest, MinimumMarginRaisesTheNetToTheFloorButNotAboveTheListPrice) {
   PriceListItem drill = Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0));
   *drill.mutable_unit_cost() = Eur(80, 0);
@@ -458,6 +493,22 @@ v1::DiscountRule Kind(v1::DiscountRule rule, v1::DiscountKind kind, Money amount
 v1::DiscountRule Promotion(v1::DiscountRule rule, const Date& start, const Date& end) {
   *rule.mutable_promotion_start() = start;
   *rule.mutable_promotion_end() = end;
+  return rule;
+}
+
+v1::DiscountRule AllItems(int bps) {
+  v1::DiscountRule rule;
+  rule.set_discount_bps(bps);
+  return rule;
+}
+
+v1::DiscountRule Priority(v1::DiscountRule rule, int priority) {
+  rule.set_priority(priority);
+  return rule;
+}
+
+v1::DiscountRule Combinable(v1::DiscountRule rule) {
+  rule.set_combinable(true);
   return rule;
 }
 
@@ -509,7 +560,7 @@ TEST_F(EngineTest, DiscountKindsPromotionsAndBundlesFollowTheDocumentedPrecedenc
        {},
        "EUR 85.00",
        1,
-       "a promotion"},
+       "the better price for the customer"},
       {"promotion outside its period does not apply",
        {CategoryRule("tools", 500),
         Promotion(CategoryRule("tools", 1500), MakeDate(2026, 6, 2), MakeDate(2026, 6, 30))},
@@ -522,7 +573,7 @@ TEST_F(EngineTest, DiscountKindsPromotionsAndBundlesFollowTheDocumentedPrecedenc
        {"BIT-SET"},
        "EUR 88.00",
        1,
-       "a bundle"},
+       "the better price for the customer"},
       {"bundle without its partner",
        {CategoryRule("tools", 500), Bundle(CategoryRule("tools", 1200), {"BIT-SET"})},
        {},
@@ -536,7 +587,53 @@ TEST_F(EngineTest, DiscountKindsPromotionsAndBundlesFollowTheDocumentedPrecedenc
        {"BIT-SET"},
        "EUR 94.00",
        1,
-       "the lower price for the customer"},
+       "the better price for the customer"},
+      {"an all-items rule applies when nothing more specific does",
+       {AllItems(1000)},
+       {},
+       "EUR 90.00",
+       0,
+       ""},
+      {"any category rule beats an all-items rule",
+       {AllItems(3000), CategoryRule("tools", 500)},
+       {},
+       "EUR 95.00",
+       1,
+       "more specific scope"},
+      {"a higher priority beats a better price",
+       {Priority(CategoryRule("tools", 500), 10), CategoryRule("tools", 2000)},
+       {},
+       "EUR 95.00",
+       0,
+       "higher priority"},
+      {"equal in everything, the older rule wins",
+       {CategoryRule("tools", 500), CategoryRule("tools", 500)},
+       {},
+       "EUR 95.00",
+       0,
+       "the older rule"},
+      {"an exclusive winner applies alone",
+       {SkuRule("DRILL-1", 1000), Combinable(CategoryRule("tools", 500))},
+       {},
+       "EUR 90.00",
+       0,
+       "which is exclusive"},
+      // 100.00 - 10% = 90.00, then - 5.00 = 85.00 (the other order would give 85.50).
+      {"combinable rules stack in precedence order",
+       {Combinable(Kind(CategoryRule("tools", 0), v1::DISCOUNT_KIND_AMOUNT_OFF, Eur(5, 0))),
+        Combinable(SkuRule("DRILL-1", 1000))},
+       {},
+       "EUR 85.00",
+       1,
+       ""},
+      // 100.00 - 10% - 5% = 85.50; the exclusive 20% category rule is outranked by the SKU rule.
+      {"a combinable winner drops the exclusive rules",
+       {Combinable(SkuRule("DRILL-1", 1000)), CategoryRule("tools", 2000),
+        Combinable(AllItems(500))},
+       {},
+       "EUR 85.50",
+       0,
+       "it is exclusive and the winner combinable"},
       {"a more specific scope still beats a promotion",
        {SkuRule("DRILL-1", 100),
         Promotion(CategoryRule("tools", 3000), MakeDate(2026, 1, 1), MakeDate(2026, 12, 31))},
@@ -557,16 +654,20 @@ TEST_F(EngineTest, DiscountKindsPromotionsAndBundlesFollowTheDocumentedPrecedenc
     ASSERT_TRUE(pricing.ok()) << pricing.status();
     const auto& line = pricing->lines(0);
     EXPECT_EQ(common::FormatMoney(line.unit_price()), c.net);
-    int applied = -1;
+    int applied = -1;  // the first rule applied: the winner
     std::string not_applied;
     for (const auto& step : line.explanation()) {
-      if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT) applied = step.rule_index();
+      if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT && applied < 0) {
+        applied = step.rule_index();
+      }
       if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED) {
         not_applied += step.description();
       }
     }
     EXPECT_EQ(applied, c.winner);
-    if (!c.lost_because.empty()) EXPECT_THAT(not_applied, HasSubstr(c.lost_because));
+    if (!c.lost_because.empty()) {
+      EXPECT_THAT(not_applied, HasSubstr(c.lost_because));
+    }
   }
 }
 

@@ -465,6 +465,47 @@ TEST_F(PricingLogicTest, AuthorActivatesTermsWithinItsAuthorityAndBeyondItAnothe
   EXPECT_EQ(approved->policy_breaches_size(), 1);
 }
 
+TEST_F(PricingLogicTest, TermsBeyondTheirAccountsTierLimitNeedAPricingManager) {
+  v1::UpdatePricingPolicyRequest update;
+  update.mutable_pricing_policy()->set_name("pricingPolicy");
+  auto* authority = update.mutable_pricing_policy()->add_role_authorities();
+  authority->set_role("account_manager");
+  authority->set_max_discount_bps(2000);
+  auto* tier = update.mutable_pricing_policy()->add_tier_limits();
+  tier->set_tier("gold");
+  tier->set_max_discount_bps(500);
+  update.mutable_update_mask()->add_paths("role_authorities");
+  update.mutable_update_mask()->add_paths("tier_limits");
+  update.set_etag(repository_.policy_.etag());
+  EXPECT_THAT(Fields(policy_.Update(pia_, update, {}).status()),
+              ElementsAre("pricing_policy.tier_limits[0].tier"));
+  tier->set_tier("key");
+  ASSERT_TRUE(policy_.Update(pia_, update, {}).ok());
+
+  // A key account: the Draft helper's 10% is within amy's 20% but beyond the tier's 5%.
+  repository_.tiers_[kAccountId] = "key";
+  auto pending = Submit(Draft(MakeDate(2026, 1, 1), MakeDate(2026, 6, 30)));
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  ASSERT_EQ(pending->policy_breaches_size(), 1);
+  EXPECT_EQ(pending->policy_breaches(0).limit(), "tier key (5.00%)");
+  EXPECT_EQ(pending->policy_breaches(0).allowed_bps(), 500);
+  EXPECT_EQ(pending->policy_breaches(0).actual_bps(), 1000);
+  EXPECT_EQ(common::ReasonOf(Approve(*pending, amy_).status()), "SELF_APPROVAL");
+  EXPECT_THAT(Fields(Approve(*pending, pete_).status()), ElementsAre("reason"));
+  v1::ApproveTradingTermsRequest approve;
+  approve.set_name(pending->name());
+  approve.set_etag(pending->etag());
+  approve.set_reason("Key account, three-year commitment");
+  ASSERT_TRUE(terms_.Approve(pete_, approve, {}).ok());
+
+  // A strategic account has no tier limit here: amy activates her own terms.
+  repository_.tiers_[kAccountId] = "strategic";
+  auto unlimited = Submit(Draft(MakeDate(2026, 7, 1)));
+  ASSERT_TRUE(unlimited.ok()) << unlimited.status();
+  EXPECT_EQ(unlimited->policy_breaches_size(), 0);
+  EXPECT_TRUE(Approve(*unlimited, amy_).ok());
+}
+
 TEST_F(PricingLogicTest, ApproversAreHeldToTheirAuthorityAndCategoryLimitsToEveryone) {
   SetPolicy({{"pricing_manager", 500}}, {}, 0);
   auto pending = Submit(Draft(MakeDate(2026, 1, 1)));

@@ -1,6 +1,8 @@
 // A property test: for random rule sets and baskets, the engine's prices equal those of a
 // second, naive evaluation of the documented rules written here independently (every rule
-// compared with every other, cents arithmetic on plain integers).
+// compared with every other, plain 64-bit integers): scope (SKU, category depth, all items),
+// quantity windows, priority, the better price, the older rule, exclusive and combinable rules
+// stacked in precedence order, and the policy's category cap applied last.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -27,61 +29,106 @@ struct NaiveItem {
 
 struct NaiveRule {
   std::string sku;       // or
-  std::string category;  // a prefix
-  int64_t bps;
+  std::string category;  // a prefix; neither: every item
+  int64_t bps;           // percent off, or
+  int64_t amount_cents;  // an amount off (when bps is 0)
   int64_t min_quantity;
+  int64_t max_quantity;  // 0: none
+  int64_t priority;
+  bool combinable;
 };
 
 bool Covers(const std::string& prefix, const std::string& category) {
   return category == prefix || category.rfind(prefix + "/", 0) == 0;
 }
 
-size_t Depth(const std::string& category) {
-  return static_cast<size_t>(std::count(category.begin(), category.end(), '/')) + 1;
+int64_t ScopeRank(const NaiveRule& rule) {
+  if (!rule.sku.empty()) return 100;
+  if (rule.category.empty()) return 0;
+  return static_cast<int64_t>(std::count(rule.category.begin(), rule.category.end(), '/')) + 1;
 }
 
-// Whether rule a takes precedence over rule b (both applicable), per the README.
-bool Beats(const NaiveRule& a, const NaiveRule& b) {
-  const bool a_sku = !a.sku.empty(), b_sku = !b.sku.empty();
-  if (a_sku != b_sku) return a_sku;
-  if (!a_sku && Depth(a.category) != Depth(b.category)) {
-    return Depth(a.category) > Depth(b.category);
-  }
-  return std::max<int64_t>(1, a.min_quantity) > std::max<int64_t>(1, b.min_quantity);
+int64_t HalfEven(int64_t num, int64_t den) {
+  int64_t quotient = num / den;
+  const int64_t rest = num % den;
+  if (rest * 2 > den || (rest * 2 == den && quotient % 2 == 1)) ++quotient;
+  return quotient;
 }
 
-// Net unit price in cents and the winning rule's index (-1: none).
-std::pair<int64_t, int> NaivePrice(const std::string& sku, const NaiveItem& item, int64_t quantity,
-                                   const std::vector<NaiveRule>& rules) {
-  int64_t list = item.cents;
+// The rule applied to `nanos`, as nanos x 10000 (exact).
+int64_t Apply(const NaiveRule& rule, int64_t nanos) {
+  if (rule.bps > 0) return nanos * (10000 - rule.bps);
+  return std::max<int64_t>(0, nanos - rule.amount_cents * 10'000'000) * 10000;
+}
+
+// Whether rule i comes before rule j, per the README: scope, priority, the lower price alone
+// on `list` nanos, the older rule.
+bool Before(const std::vector<NaiveRule>& rules, int i, int j, int64_t list) {
+  const NaiveRule& a = rules[i];
+  const NaiveRule& b = rules[j];
+  if (ScopeRank(a) != ScopeRank(b)) return ScopeRank(a) > ScopeRank(b);
+  if (a.priority != b.priority) return a.priority > b.priority;
+  if (Apply(a, list) != Apply(b, list)) return Apply(a, list) < Apply(b, list);
+  return i < j;
+}
+
+// Net unit price in cents and the rules applied, in order (empty: none). `limit_bps` is the
+// policy's cap for the item's category (-1: none).
+std::pair<int64_t, std::vector<int>> NaivePrice(const std::string& sku, const NaiveItem& item,
+                                                int64_t quantity,
+                                                const std::vector<NaiveRule>& rules,
+                                                int64_t limit_bps) {
+  int64_t list_cents = item.cents;
   for (int64_t q = quantity; q >= 2; --q) {
     auto found = item.breaks.find(q);
     if (found != item.breaks.end()) {
-      list = found->second;
+      list_cents = found->second;
       break;
     }
   }
-  std::vector<int> applicable;
+  const int64_t list = list_cents * 10'000'000;
+  std::vector<int> remaining;
   for (int i = 0; i < static_cast<int>(rules.size()); ++i) {
     const auto& rule = rules[i];
-    const bool scope = !rule.sku.empty() ? rule.sku == sku : Covers(rule.category, item.category);
-    if (scope && quantity >= std::max<int64_t>(1, rule.min_quantity)) applicable.push_back(i);
+    const bool scope = !rule.sku.empty()        ? rule.sku == sku
+                       : !rule.category.empty() ? Covers(rule.category, item.category)
+                                                : true;
+    const bool window = quantity >= std::max<int64_t>(1, rule.min_quantity) &&
+                        (rule.max_quantity == 0 || quantity <= rule.max_quantity);
+    if (scope && window) remaining.push_back(i);
   }
-  int winner = -1;
-  for (int candidate : applicable) {
-    bool beats_all = true;
-    for (int other : applicable) {
-      if (other != candidate && !Beats(rules[candidate], rules[other])) beats_all = false;
+  // Every eligible rule in precedence order, by picking the one before all the others.
+  std::vector<int> ordered;
+  while (!remaining.empty()) {
+    for (size_t c = 0; c < remaining.size(); ++c) {
+      bool first = true;
+      for (int other : remaining) {
+        if (other != remaining[c] && !Before(rules, remaining[c], other, list)) first = false;
+      }
+      if (first) {
+        ordered.push_back(remaining[c]);
+        remaining.erase(remaining.begin() + static_cast<long>(c));
+        break;
+      }
     }
-    if (beats_all) winner = candidate;
   }
-  if (winner < 0) return {list, -1};
-  // list x (10000 - bps) / 10000 in cents, ties to even.
-  const int64_t scaled = list * (10000 - rules[winner].bps);
-  int64_t cents = scaled / 10000;
-  const int64_t rest = scaled % 10000;
-  if (rest > 5000 || (rest == 5000 && cents % 2 == 1)) ++cents;
-  return {cents, winner};
+  std::vector<int> applied;
+  if (!ordered.empty()) {
+    applied.push_back(ordered[0]);
+    if (rules[ordered[0]].combinable) {
+      for (size_t k = 1; k < ordered.size(); ++k) {
+        if (rules[ordered[k]].combinable) applied.push_back(ordered[k]);
+      }
+    }
+  }
+  int64_t numerator = list * 10000;
+  for (size_t k = 0; k < applied.size(); ++k) {
+    numerator = Apply(rules[applied[k]], k == 0 ? list : HalfEven(numerator, 10000));
+  }
+  if (!applied.empty() && limit_bps >= 0 && numerator < list * (10000 - limit_bps)) {
+    numerator = list * (10000 - limit_bps);
+  }
+  return {HalfEven(numerator, int64_t{10000} * 10'000'000), applied};
 }
 
 Money Cents(int64_t cents) {
@@ -95,7 +142,8 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
   auto pick = [&](int64_t low, int64_t high) {
     return std::uniform_int_distribution<int64_t>(low, high)(random);
   };
-  int discounted = 0, outranked = 0;  // the generator must exercise precedence
+  // The generator must exercise precedence, stacking and the policy's cap.
+  int discounted = 0, outranked = 0, stacked = 0, capped = 0;
   for (int round = 0; round < 500; ++round) {
     PricingInputs inputs;
     PriceList list;
@@ -124,28 +172,49 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
     TradingTerms terms;
     terms.set_name("accounts/x/tradingTerms/y");
     std::vector<NaiveRule> rules;
-    std::set<std::pair<std::string, int64_t>> scopes;
     for (int r = pick(0, 8); r > 0; --r) {
-      NaiveRule rule;
-      if (pick(0, 2) == 0) {
+      NaiveRule rule{};
+      const int64_t scope = pick(0, 5);
+      if (scope <= 1) {
         rule.sku = kSkus[pick(0, kSkus.size() - 1)];
-      } else {
+      } else if (scope <= 4) {
         rule.category = kCategories[pick(0, kCategories.size() - 1)];
       }
-      rule.bps = pick(1, 10000);
+      if (pick(0, 3) == 0) {
+        rule.amount_cents = pick(1, 20000);
+      } else {
+        rule.bps = pick(1, 10000);
+      }
       const int64_t thresholds[] = {0, 1, 10, 50, 100};
       rule.min_quantity = thresholds[pick(0, 4)];
-      // The service refuses two rules of one scope and threshold; so does this generator.
-      if (!scopes.insert({rule.sku + "|" + rule.category, std::max<int64_t>(1, rule.min_quantity)})
-               .second) {
-        continue;
-      }
+      if (pick(0, 3) == 0)
+        rule.max_quantity = std::max<int64_t>(1, rule.min_quantity) + pick(0, 100);
+      rule.priority = pick(0, 2) == 0 ? pick(1, 3) : 0;
+      rule.combinable = pick(0, 1) == 1;
       rules.push_back(rule);
       auto* discount = terms.add_discount_rules();
       discount->set_sku(rule.sku);
       discount->set_category(rule.category);
-      discount->set_discount_bps(static_cast<int32_t>(rule.bps));
+      if (rule.bps > 0) {
+        discount->set_discount_bps(static_cast<int32_t>(rule.bps));
+      } else {
+        discount->set_kind(v1::DISCOUNT_KIND_AMOUNT_OFF);
+        *discount->mutable_amount() = Cents(rule.amount_cents);
+      }
       discount->set_min_quantity(rule.min_quantity);
+      discount->set_max_quantity(rule.max_quantity);
+      discount->set_priority(static_cast<int32_t>(rule.priority));
+      discount->set_combinable(rule.combinable);
+    }
+    // Sometimes a policy limit on one category (and so its subcategories).
+    std::string limited;
+    int64_t limit_bps = -1;
+    if (pick(0, 2) == 0) {
+      limited = kCategories[pick(0, kCategories.size() - 1)];
+      limit_bps = pick(0, 5000);
+      auto* limit = inputs.policy.add_category_limits();
+      limit->set_category(limited);
+      limit->set_max_discount_bps(static_cast<int32_t>(limit_bps));
     }
     inputs.terms = terms;
     std::vector<QuoteLine> lines;
@@ -159,26 +228,31 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
     ASSERT_TRUE(pricing.ok()) << pricing.status();
     int64_t total = 0;
     for (size_t i = 0; i < lines.size(); ++i) {
-      const auto [cents, winner] =
-          NaivePrice(lines[i].sku(), naive_items[lines[i].sku()], lines[i].quantity(), rules);
+      const NaiveItem& item = naive_items[lines[i].sku()];
+      const auto [cents, applied] =
+          NaivePrice(lines[i].sku(), item, lines[i].quantity(), rules,
+                     !limited.empty() && Covers(limited, item.category) ? limit_bps : -1);
       const auto& line = pricing->lines(static_cast<int>(i));
       ASSERT_EQ(ToCents(line.unit_price()), cents) << "round " << round << " line " << i;
       ASSERT_EQ(ToCents(line.line_total()), cents * lines[i].quantity());
-      int applied = -1;
+      std::vector<int> engine_applied;
       for (const auto& step : line.explanation()) {
-        if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT) applied = step.rule_index();
-      }
-      ASSERT_EQ(applied, winner) << "round " << round << " line " << i;
-      if (winner >= 0) ++discounted;
-      for (const auto& step : line.explanation()) {
+        if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT)
+          engine_applied.push_back(step.rule_index());
         if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED) ++outranked;
+        if (step.kind() == v1::PRICING_STEP_KIND_POLICY_CAP) ++capped;
       }
+      ASSERT_EQ(engine_applied, applied) << "round " << round << " line " << i;
+      if (!applied.empty()) ++discounted;
+      if (applied.size() > 1) ++stacked;
       total += cents * lines[i].quantity();
     }
     ASSERT_EQ(ToCents(pricing->total()), total);
   }
   EXPECT_GT(discounted, 300);
   EXPECT_GT(outranked, 300);
+  EXPECT_GT(stacked, 50);
+  EXPECT_GT(capped, 20);
 }
 
 }  // namespace

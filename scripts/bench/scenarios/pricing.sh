@@ -1,0 +1,152 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034,SC2153  # sourced by scripts/bench.sh: its variables (ROUND, SERVICE_PID, ...)
+# The pricing-terms section of scripts/bench.sh (see README.md here; targets and method in
+# docs/performance.md, "Pricing-terms"):
+#   - PriceQuote of 20 lines against active terms with 200 discount rules in scope of every line,
+#     warm, against the bare no-op in the same rounds; the service's CPU per line in the note;
+#   - ImportPriceListItems of BENCH_PRICING_ITEMS items (default 100 000; smoke 5 000) through
+#     `accordctl price-lists import`, against `psql \copy` of the same rows into the same table,
+#     taking turns in rounds, each round into fresh lists;
+#   - AcceptQuote (CreateSale from a saved quote) is reported NOT_AVAILABLE: each call needs a
+#     quote of its own, which neither h2load (one fixed body) nor accord-bench-h2load (accounts
+#     only) can send;
+#   - the service's idle RSS (the report's process table) against 40 MB.
+
+PRICING_BIN="$BUILD_DIR/services/pricing-terms/accord-pricing-terms"
+PRICING_ITEMS=${BENCH_PRICING_ITEMS:-$((SMOKE ? 5000 : 100000))}
+PRICING_ACCOUNT="accounts/$(seeded_id 1)"
+PRICING_SVC=accord.pricing.v1
+
+pricing_ctl() {
+  "$ACCORDCTL" "$@" --addr="127.0.0.1:${GRPC_PORT[pricing]}" --token="${PRICING_TOKEN:-$TOKEN}"
+}
+# Terms are approved by someone other than their author (the policy sets no authority of its own
+# for admin's drafts).
+PRICING_APPROVER_TOKEN=$(env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev \
+  ACCORD_JWT_AUDIENCE=accord "$ACCORDCTL" token --role admin --subject bench-approver --ttl 2h)
+
+# A new ACTIVE price list in EUR; prints its name.
+pricing_new_list() {  # DISPLAY_NAME
+  local created name
+  created=$(pricing_ctl price-lists create --display-name="$1" --currency=EUR \
+    --valid-from=2026-01-01) || die "pricing: could not create a price list"
+  name=$(jq -r .name <<<"$created")
+  pricing_ctl price-lists update "$name" --etag="$(jq -r .etag <<<"$created")" --status=active \
+    >/dev/null || die "pricing: could not activate $name"
+  printf '%s\n' "$name"
+}
+
+# A result of a scenario timed as a whole (ROWS rows in the snapshot's wall time), in the shape
+# run_h2load writes, so that merge_rounds and the report read it alike.
+pricing_rows_result() {  # NAME TITLE DRIVER ROWS SNAPSHOT EXIT_STATUS ERROR
+  jq -n --arg name "$1" --arg title "$2" --arg driver "$3" --argjson rows "$4" --argjson snap "$5" \
+    --arg exit "$6" --arg error "$7" --argjson round "$ROUND" '
+    ([ (if $exit != "0" then "\($driver) exited \($exit): \($error)" else empty end) ]) as $reasons
+    | { name: $name, round: $round, title: $title, driver: $driver,
+        status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
+        duration_seconds: $snap.wall_seconds, requests_done: $rows,
+        qps: (if $snap.wall_seconds > 0 then $rows / $snap.wall_seconds else 0 end),
+        latency_us: {}, server_ok_calls: null, client_cpu_pct: 0,
+        cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.service_cpu_seconds / $rows else null end),
+        postgres_cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.postgres_cpu_seconds / $rows else null end),
+        resources: $snap }' >"$(result_file "$1")"
+  report_line "$(result_file "$1")"
+}
+
+if [[ ! -x $PRICING_BIN ]]; then
+  not_available pricing-quote "PriceQuote, 20 lines, 200 rules in scope (warm)" "$PRICING_BIN is not built"
+else
+  say "pricing: starting the service (migrating its schema)"
+  EXTRA_SERVICE_ENV=(ACCORD_MIGRATE_ON_START=true
+    "ACCORD_ACCOUNT_ADDRESS=127.0.0.1:${GRPC_PORT[account]}")
+  launch pricing health "$PRICING_BIN"
+  EXTRA_SERVICE_ENV=()
+  say "pricing: idle RSS $((IDLE_RSS[pricing] / 1024)) MB (target below 40 MB)"
+
+  # --- the quote: 20 items in tools/power/drills, 200 category rules that all apply -------------
+  QUOTE_LIST=$(pricing_new_list "Bench quote list")
+  {
+    echo "sku,product_name,category,unit,unit_price"
+    for ((i = 1; i <= 20; i++)); do printf 'Q-%02d,Drill %d,tools/power/drills,each,%d.90\n' "$i" "$i" $((100 + i)); done
+  } >"$WORK/pricing-quote-items.csv"
+  pricing_ctl price-lists import "$QUOTE_LIST" "$WORK/pricing-quote-items.csv" \
+    --errors="$WORK/pricing-quote-items.errors.csv" >/dev/null 2>&1 \
+    || die "pricing: could not import the quote items"
+  # Three scopes x 67 quantity thresholds (distinct, so the terms are valid); lines of 100 units
+  # reach every one of them.
+  rules=()
+  scopes=(tools tools/power tools/power/drills)
+  for ((i = 0; i < 200; i++)); do
+    rules+=("--rule=category=${scopes[i % 3]}:$((1 + i % 30))@$((i / 3 + 1))")
+  done
+  draft=$(pricing_ctl terms create "$PRICING_ACCOUNT" --price-list="$QUOTE_LIST" "${rules[@]}" \
+    --valid-from=2026-01-01 --net-days=30) || die "pricing: could not draft the bench terms"
+  name=$(jq -r .name <<<"$draft")
+  pending=$(pricing_ctl terms submit "$name" --etag="$(jq -r .etag <<<"$draft")") \
+    || die "pricing: could not submit $name"
+  PRICING_TOKEN=$PRICING_APPROVER_TOKEN pricing_ctl terms approve "$name" \
+    --etag="$(jq -r .etag <<<"$pending")" >/dev/null || die "pricing: could not approve $name"
+  lines=$(for ((i = 1; i <= 20; i++)); do printf '{"sku":"Q-%02d","quantity":100}\n' "$i"; done | jq -sc .)
+  "$FRAME" --type=json --message=accord.pricing.v1.PriceQuoteRequest \
+    --json="{\"account\":\"$PRICING_ACCOUNT\",\"lines\":$lines}" --out="$WORK/pricing-quote.bin"
+
+  for ((round = 1; round <= ROUNDS; round++)); do
+    begin_round "$round"
+    run_h2load pricing-noop-bare "No-op, bare gRPC callback server (pricing's rounds)" noop-bare \
+      "$NOOP_METHOD" "$WORK/noop.bin"
+    run_h2load pricing-quote "PriceQuote, 20 lines, 200 rules in scope of each (warm)" pricing \
+      "$PRICING_SVC.QuoteService/PriceQuote" "$WORK/pricing-quote.bin"
+  done
+  end_rounds
+  merge_rounds pricing-noop-bare pricing-quote
+  per_line=$(jq -r 'if .cpu_us_per_request then (.cpu_us_per_request / 20 | . * 10 | round / 10 | tostring) else "-" end' \
+    "$RESULTS/pricing-quote.json")
+  declare_ratio pricing-quote "PriceQuote (20 lines, 200 rules) / bare no-op" pricing-quote \
+    pricing-noop-bare 0.5 "the service's CPU per quote line: $per_line us"
+
+  # --- the import: the same rows through the service and through psql \copy --------------------
+  awk -v n="$PRICING_ITEMS" 'BEGIN {
+      print "sku,product_name,category,unit,unit_price,unit_cost,quantity_breaks"
+      for (i = 1; i <= n; i++)
+        printf "SKU-%07d,Product %d,tools/power/c%d,each,%d.%02d,%d.00,100:%d.00\n", i, i, i % 50, 10 + i % 900, i % 100, 5 + i % 400, 9 + i % 900
+    }' >"$WORK/pricing-import.csv"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    begin_round "$round"
+    list=$(pricing_new_list "Bench import $round")
+    register_scenario pricing-import
+    say "pricing-import: accordctl price-lists import, $PRICING_ITEMS rows"
+    SERVICE_PID=${PID[pricing]}
+    snapshot_begin
+    set +e
+    pricing_ctl price-lists import "$list" "$WORK/pricing-import.csv" \
+      --errors="$WORK/pricing-import.errors.csv" >"$WORK/pricing-import.r$round.out" 2>&1
+    status=$?
+    set -e
+    snap=$(snapshot_end)
+    pricing_rows_result pricing-import "ImportPriceListItems of $PRICING_ITEMS items (accordctl price-lists import)" \
+      accordctl "$PRICING_ITEMS" "$snap" "$status" "$(tail -c 300 "$WORK/pricing-import.r$round.out")"
+
+    # The rows the import stored, for another list (new ids), copied in as psql would.
+    copy_list=$(pricing_new_list "Bench copy $round")
+    psql_db -d accord -c "\\copy (SELECT '${copy_list#priceLists/}'::uuid, sku, md5(sku || '$copy_list')::uuid, product_name, category, unit, body FROM pricing_terms.price_list_items WHERE price_list_id = '${list#priceLists/}') TO '$WORK/pricing-copy.tsv'" >/dev/null
+    register_scenario pricing-copy
+    say "pricing-copy: psql \\copy of the same $PRICING_ITEMS rows into pricing_terms.price_list_items"
+    SERVICE_PID=""
+    snapshot_begin
+    set +e
+    psql_db -d accord -c "\\copy pricing_terms.price_list_items (price_list_id, sku, id, product_name, category, unit, body) FROM '$WORK/pricing-copy.tsv'" \
+      >"$WORK/pricing-copy.r$round.out" 2>&1
+    status=$?
+    set -e
+    snap=$(snapshot_end)
+    pricing_rows_result pricing-copy "psql \\copy of the same $PRICING_ITEMS rows into the same table" \
+      psql "$PRICING_ITEMS" "$snap" "$status" "$(tail -c 300 "$WORK/pricing-copy.r$round.out")"
+  done
+  end_rounds
+  merge_rounds pricing-import pricing-copy
+  declare_ratio pricing-import "ImportPriceListItems / psql \\copy (rows per second)" pricing-import \
+    pricing-copy 0.5 "COPY into a staging table, one merge with each item's history, one event"
+
+  not_available pricing-accept "AcceptQuote (CreateSale from a saved quote)" \
+    "each call needs a quote of its own: neither h2load (one body) nor accord-bench-h2load (accounts only) sends one"
+fi
