@@ -4,9 +4,12 @@
 // with no known role, garbled bodies, invalid UTF-8, control characters and oversized fields on
 // every method; an oversized header beside ordinary calls; queued calls behind stuck workers; a
 // caller's expensive calls.
+#include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/duration.pb.h>
+#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/unknown_field_set.h>
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
@@ -20,17 +23,13 @@
 #include <thread>
 #include <vector>
 
+#include "accord/common/ids.h"
 #include "accord/common/metrics.h"
 #include "accord/common/v1/limits.pb.h"
-#include "account_service.h"
-#include "contact_service.h"
 #include "google/rpc/status.pb.h"
-#include "notes_service.h"
-#include "pricing_service.h"
-#include "quality_service.h"
+#include "suite_services.h"
 #include "support/servers.h"
 #include "support/service_harness.h"
-#include "webhooks_service.h"
 
 namespace accord {
 namespace {
@@ -42,38 +41,6 @@ using google::protobuf::MethodDescriptor;
 using testing::ReasonOf;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-// ---- the suite ----------------------------------------------------------------------------
-
-// Peers are not reachable: nothing here gets as far as asking one.
-common::ServiceDefinition DefinitionOf(const std::string& name) {
-  if (name == "account") return account::AccountServiceDefinition();
-  if (name == "contact") {
-    contact::ContactSettings settings;
-    settings.keys = *contact::ParsePiiKeys("test-k1:dGVzdC1waWkta2V5LTMyLWJ5dGVzLWxvbmctLS0tLS0=",
-                                           "dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMtLS0=");
-    settings.default_region = "GB";
-    settings.account.service = "account";
-    settings.account.address = "127.0.0.1:1";
-    return contact::ContactServiceDefinition(settings);
-  }
-  if (name == "pricing-terms") {
-    pricing::PricingSettings settings;
-    settings.account.service = "account";
-    settings.account.address = "127.0.0.1:1";
-    return pricing::PricingTermsServiceDefinition(settings);
-  }
-  if (name == "service-quality") return quality::QualityServiceDefinition();
-  if (name == "webhooks") {
-    webhooks::WebhooksOptions options;
-    options.secret_key_base64 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-    return webhooks::WebhooksServiceDefinition(options);
-  }
-  return example::NotesServiceDefinition();
-}
-
-const std::vector<std::string> kServices = {"account",         "contact",  "pricing-terms",
-                                            "service-quality", "webhooks", "notes"};
 
 // ---- raw calls ----------------------------------------------------------------------------
 
@@ -466,6 +433,28 @@ TEST_P(AttackerPassTest, ACallersExpensiveCallsAreBounded) {
   EXPECT_TRUE(first.get().ok());
   auto other_status = other.get();
   EXPECT_TRUE(other_status.ok()) << other_status.error_message();
+}
+
+// Class 2: a request_id belongs to the caller who used it first. Another caller resending it with
+// the same body gets INVALID_ARGUMENT on request_id, not the first caller's result; the owner's
+// retry gets its result again.
+TEST_P(AttackerPassTest, AReplayedRequestIdOfAnotherCallerIsRefused) {
+  auto harness = Start();
+  const Write write = WriteOf(GetParam());
+  const std::string request = EncodedWrite(write, common::NewUuidV7());
+  std::string first;
+  auto status = RawCall(harness->channel(), write.method, request, Admitted(), &first);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::string again;
+  status = RawCall(harness->channel(), write.method, request, Admitted(), &again);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(again, first) << "the owner's retry answers the first result";
+  std::string replayed;
+  status = RawCall(harness->channel(), write.method, request, Bearer("admin-2", {Role::kAdmin}),
+                   &replayed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(testing::ViolatedFields(status), ::testing::ElementsAre("request_id"));
+  EXPECT_TRUE(replayed.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Suite, AttackerPassTest, ::testing::ValuesIn(kServices),
