@@ -17,8 +17,10 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <iostream>
 #include <memory>
 #include <pqxx/pqxx>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -276,6 +278,8 @@ TEST_P(AttackerPassTest, EveryMethodRefusesRolelessGarbledControlAndOversizedReq
     EXPECT_EQ(ReasonOf(status), "FIELD_LIMIT_EXCEEDED");
   }
   EXPECT_GT(with_text, 0);
+  std::cout << GetParam() << ": " << methods.size() << " methods, " << with_text
+            << " with a text field" << std::endl;
   // Still serving normally.
   EXPECT_EQ(RawCall(harness->channel(), Path(*methods.front()), "", roleless).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
@@ -455,6 +459,67 @@ TEST_P(AttackerPassTest, AReplayedRequestIdOfAnotherCallerIsRefused) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
   EXPECT_THAT(testing::ViolatedFields(status), ::testing::ElementsAre("request_id"));
   EXPECT_TRUE(replayed.empty());
+}
+
+// Class 4: a List page whose rows would pass the message limit ends early with a
+// next_page_token, under a small ACCORD_MAX_MESSAGE_BYTES (64 KiB: a budget of 56 KiB), and the
+// pages together hold every row once.
+TEST_P(AttackerPassTest, ListPagesEndOnTheByteBudget) {
+  constexpr int kMaxMessageBytes = 64 * 1024;
+  auto harness = Start(
+      [](common::ServiceSettings& settings) { settings.max_message_bytes = kMaxMessageBytes; });
+  const Write write = WriteOf(GetParam());
+  if (write.list.empty()) {
+    for (const auto* method : ServedMethods(harness->channel())) {
+      EXPECT_NE(method->name().rfind("List", 0), 0u) << "a List the test does not know";
+    }
+    return;
+  }
+  std::set<std::string> written;
+  size_t written_bytes = 0;
+  while (written_bytes < 2 * kMaxMessageBytes) {
+    std::string created;
+    auto status = RawCall(harness->channel(), write.method,
+                          EncodedWrite(write, common::NewUuidV7()), Admitted(), &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    auto message = NewMessage(MethodOf(write.method)->output_type());
+    ASSERT_TRUE(message->ParseFromString(created));
+    written.insert(message->GetReflection()->GetString(
+        *message, message->GetDescriptor()->FindFieldByName("name")));
+    written_bytes += created.size();
+  }
+  const auto* list = MethodOf(write.list);
+  ASSERT_NE(list, nullptr);
+  std::multiset<std::string> listed;
+  std::string token;
+  int pages = 0;
+  do {
+    auto request = NewMessage(list->input_type());
+    const auto* reflection = request->GetReflection();
+    reflection->SetInt32(request.get(), list->input_type()->FindFieldByName("page_size"), 1000);
+    reflection->SetString(request.get(), list->input_type()->FindFieldByName("page_token"), token);
+    std::string bytes;
+    auto status =
+        RawCall(harness->channel(), write.list, request->SerializeAsString(), Admitted(), &bytes);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_LE(bytes.size(), static_cast<size_t>(kMaxMessageBytes));
+    auto page = NewMessage(list->output_type());
+    ASSERT_TRUE(page->ParseFromString(bytes));
+    const auto* rows = list->output_type()->FindFieldByName(write.listed);
+    ASSERT_NE(rows, nullptr) << write.listed;
+    const int count = page->GetReflection()->FieldSize(*page, rows);
+    EXPECT_GT(count, 0);
+    for (int i = 0; i < count; ++i) {
+      const auto& row = page->GetReflection()->GetRepeatedMessage(*page, rows, i);
+      listed.insert(
+          row.GetReflection()->GetString(row, row.GetDescriptor()->FindFieldByName("name")));
+    }
+    token = page->GetReflection()->GetString(
+        *page, list->output_type()->FindFieldByName("next_page_token"));
+    ++pages;
+  } while (!token.empty() && pages < 50);
+  EXPECT_GE(pages, 2) << "the rows add up to twice the limit, so the first page ended early";
+  EXPECT_EQ(listed, std::multiset<std::string>(written.begin(), written.end()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Suite, AttackerPassTest, ::testing::ValuesIn(kServices),

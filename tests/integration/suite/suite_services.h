@@ -55,45 +55,62 @@ inline const std::vector<std::string> kServices = {"account",         "contact",
 struct Write {
   std::string method;  // "/pkg.Service/Method"
   std::string json;
+  std::string list;  // the List of what it writes ("" if none) and its repeated field
+  std::string listed;
 };
 inline Write WriteOf(const std::string& service) {
   if (service == "account") {
     return {"/accord.account.v1.AccountService/CreateAccount",
-            R"({"account": {"displayName": "Replayed", "type": "ORGANIZATION_TYPE_COMMERCIAL"}})"};
+            R"({"account": {"displayName": "Replayed", "type": "ORGANIZATION_TYPE_COMMERCIAL"}})",
+            "/accord.account.v1.AccountService/ListAccounts", "accounts"};
   }
   if (service == "contact") {
     return {"/accord.contact.v1.ContactService/CreateContact",
-            R"({"contact": {"givenName": "Augusta", "familyName": "Lovelace"}})"};
+            R"({"contact": {"givenName": "Augusta", "familyName": "Lovelace"}})",
+            "/accord.contact.v1.ContactService/ListContacts", "contacts"};
   }
   if (service == "pricing-terms") {
     return {"/accord.pricing.v1.PriceListService/CreatePriceList",
             R"({"priceList": {"displayName": "Replayed", "currencyCode": "EUR",
-                "validFrom": {"year": 2026, "month": 1, "day": 1}}})"};
+                "validFrom": {"year": 2026, "month": 1, "day": 1}}})",
+            "/accord.pricing.v1.PriceListService/ListPriceLists", "price_lists"};
   }
   if (service == "service-quality") {
     return {"/accord.quality.v1.SlaService/CreateCalendar",
             R"({"calendar": {"displayName": "Replayed", "timeZone": "UTC", "workingHours": [
-                {"weekday": 1, "start": "09:00", "end": "17:00"}]}})"};
+                {"weekday": 1, "start": "09:00", "end": "17:00"}]}})",
+            "/accord.quality.v1.SlaService/ListCalendars", "calendars"};
   }
   if (service == "webhooks") {
     return {"/accord.webhooks.v1.WebhookService/CreateWebhook",
             R"({"webhook": {"url": "https://receiver.example/hook",
-                "secret": "whsec-integration-0123456789"}})"};
+                "secret": "whsec-integration-0123456789"}})",
+            "/accord.webhooks.v1.WebhookService/ListWebhooks", "webhooks"};
   }
-  return {"/accord.example.v1.NotesService/CreateNote", R"({"note": {"text": "replayed"}})"};
+  return {"/accord.example.v1.NotesService/CreateNote", R"({"note": {"text": "replayed"}})", "",
+          ""};
 }
 
 // The request of `write` with `request_id`, encoded.
-inline std::string EncodedWrite(const Write& write, const std::string& request_id) {
-  const std::string full = write.method.substr(1);
-  const auto* method = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+// The descriptor of "/pkg.Service/Method".
+inline const google::protobuf::MethodDescriptor* MethodOf(const std::string& path) {
+  const std::string full = path.substr(1);
+  return google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
       full.substr(0, full.find('/')) + "." + full.substr(full.find('/') + 1));
+}
+
+// A new message of `type` (the generated one).
+inline std::unique_ptr<google::protobuf::Message> NewMessage(
+    const google::protobuf::Descriptor* type) {
+  return std::unique_ptr<google::protobuf::Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
+}
+
+inline std::string EncodedWrite(const Write& write, const std::string& request_id) {
+  const auto* method = MethodOf(write.method);
   EXPECT_NE(method, nullptr) << write.method;
   if (method == nullptr) return "";
-  std::unique_ptr<google::protobuf::Message> request(
-      google::protobuf::MessageFactory::generated_factory()
-          ->GetPrototype(method->input_type())
-          ->New());
+  auto request = NewMessage(method->input_type());
   auto parsed = google::protobuf::util::JsonStringToMessage(write.json, request.get());
   EXPECT_TRUE(parsed.ok()) << parsed.ToString();
   const auto* field = method->input_type()->FindFieldByName("request_id");

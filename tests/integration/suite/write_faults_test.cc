@@ -56,9 +56,7 @@ class WriteFaultsTest : public ::testing::TestWithParam<Target> {
  protected:
   void SetUp() override {
     write_ = WriteOf(GetParam().service);
-    const std::string full = write_.method.substr(1);
-    method_ = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-        full.substr(0, full.find('/')) + "." + full.substr(full.find('/') + 1));
+    method_ = MethodOf(write_.method);
     ASSERT_NE(method_, nullptr);
     path_ = write_.method;
     database_ = std::make_unique<testing::TestDatabase>(postgres_.url());
@@ -90,10 +88,7 @@ class WriteFaultsTest : public ::testing::TestWithParam<Target> {
         (void)response.Dump(&slices);
         std::string bytes;
         for (const auto& s : slices) bytes.append(s.begin(), s.end());
-        std::unique_ptr<google::protobuf::Message> created(
-            google::protobuf::MessageFactory::generated_factory()
-                ->GetPrototype(method_->output_type())
-                ->New());
+        auto created = NewMessage(method_->output_type());
         EXPECT_TRUE(created->ParseFromString(bytes));
         return created->GetReflection()->GetString(*created,
                                                    method_->output_type()->FindFieldByName("name"));
