@@ -1,8 +1,9 @@
 // The fault pass of issue 18 over the writes of contact, pricing-terms and service-quality: each
 // service in-process on a private PostgreSQL and a private Redis, two clients writing with
-// retries by request_id while Redis is stopped (SIGSTOP) and killed and PostgreSQL is stopped,
-// each during writes. No acknowledged write may be lost or made twice, each one's event must
-// reach a subscriber once, and no call may answer INTERNAL or another unexpected code.
+// retries by request_id while Redis is stopped (SIGSTOP) and killed, PostgreSQL is stopped, and
+// the service process ends (as on SIGTERM) and starts again, each during writes. No acknowledged
+// write may be lost or made twice, each one's event must reach a subscriber once, and no call may
+// answer INTERNAL or another unexpected code.
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
@@ -47,9 +48,10 @@ const std::vector<Target> kTargets = {
 
 // Codes a client retries with the same request_id: the server could not do the write now, or
 // cannot say whether it did (COMMIT_OUTCOME_UNKNOWN), or a retry of it is still running.
+// A call the server cancelled as it shut down is retried too.
 bool Retryable(grpc::StatusCode code) {
   return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
-         code == grpc::StatusCode::ABORTED;
+         code == grpc::StatusCode::ABORTED || code == grpc::StatusCode::CANCELLED;
 }
 
 class WriteFaultsTest : public ::testing::TestWithParam<Target> {
@@ -60,9 +62,34 @@ class WriteFaultsTest : public ::testing::TestWithParam<Target> {
     ASSERT_NE(method_, nullptr);
     path_ = write_.method;
     database_ = std::make_unique<testing::TestDatabase>(postgres_.url());
+    StartService();
+  }
+
+  void StartService() {
     auto definition = DefinitionOf(GetParam().service);
     auto settings = testing::TestSettings(definition, database_->url(), redis_.url());
-    harness_ = std::make_unique<testing::ServiceHarness>(definition, settings);
+    auto harness = std::make_unique<testing::ServiceHarness>(definition, settings);
+    std::lock_guard lock(mutex_);
+    harness_ = std::move(harness);
+    channel_ = harness_->channel();
+  }
+
+  // The service's process ends (SIGTERM: calls in flight finish or fail) and another starts on
+  // the same database and Redis, on another port; clients follow it.
+  void RestartService() {
+    std::unique_ptr<testing::ServiceHarness> old;
+    {
+      std::lock_guard lock(mutex_);
+      old = std::move(harness_);
+    }
+    old->Stop();
+    old.reset();
+    StartService();
+  }
+
+  std::shared_ptr<grpc::Channel> Channel() {
+    std::lock_guard lock(mutex_);
+    return channel_;
   }
 
   // One write, retried with its request_id until it is acknowledged (its resource name) or 60 s
@@ -72,7 +99,7 @@ class WriteFaultsTest : public ::testing::TestWithParam<Target> {
     const std::string token = testing::TokenFor("writer", {Role::kAdmin});
     const auto give_up = Clock::now() + 60s;
     while (Clock::now() < give_up) {
-      grpc::GenericStub stub(harness_->channel());
+      grpc::GenericStub stub(Channel());
       grpc::ClientContext context;
       context.AddMetadata("authorization", "Bearer " + token);
       context.set_deadline(std::chrono::system_clock::now() + 3s);
@@ -108,7 +135,7 @@ class WriteFaultsTest : public ::testing::TestWithParam<Target> {
   // Subscribes from the oldest event and counts the created events per subject until `names` are
   // all seen (and a moment more, for a second copy) or 30 s pass.
   std::map<std::string, int> CreatedEvents(const std::set<std::string>& names) {
-    auto stub = events::v1::EventService::NewStub(harness_->channel());
+    auto stub = events::v1::EventService::NewStub(Channel());
     grpc::ClientContext context;
     context.AddMetadata("authorization",
                         "Bearer " + testing::TokenFor("sync", {Role::kIntegration}));
@@ -143,7 +170,9 @@ class WriteFaultsTest : public ::testing::TestWithParam<Target> {
   accord::testing::ScopedPostgresServer postgres_;
   accord::testing::ScopedRedisServer redis_;
   std::unique_ptr<testing::TestDatabase> database_;
-  std::unique_ptr<testing::ServiceHarness> harness_;
+  std::mutex mutex_;
+  std::unique_ptr<testing::ServiceHarness> harness_;  // guarded by mutex_, as is channel_
+  std::shared_ptr<grpc::Channel> channel_;
   Write write_;
   const google::protobuf::MethodDescriptor* method_ = nullptr;
   std::string path_;
@@ -188,6 +217,8 @@ TEST_P(WriteFaultsTest, AcknowledgedWritesAndTheirEventsSurviveRedisAndPostgresF
   postgres_.Stop();  // writes in flight fail; the relay's session ends
   std::this_thread::sleep_for(500ms);
   postgres_.Start();
+  wait_for_writes(10);
+  RestartService();  // SIGTERM under load
   wait_for_writes(10);
   writing.store(false);
   for (auto& writer : writers) writer.join();
