@@ -222,6 +222,10 @@ bool StreamTail::CatchUpFromPostgres() {
 
 void StreamTail::Offer(std::vector<PublishedEvent> events) {
   if (events.empty() || !positioned_.load()) return;
+  // Offers are arriving, whoever hands these out: the tail stops blocking on XREAD, which would
+  // otherwise keep winning the race (Redis answers a blocked XREAD as soon as the XADD runs,
+  // before the relay has its own reply) and read every event back.
+  last_offer_ns_.store(Clock::now().time_since_epoch().count());
   std::unique_lock delivery(delivery_mutex_);
   // The stream may already have handed out the first few.
   std::erase_if(events, [&](const PublishedEvent& e) { return e.publish_seq <= last_seq_.load(); });
@@ -231,7 +235,6 @@ void StreamTail::Offer(std::vector<PublishedEvent> events) {
     LeaveOfferToStream();
     return;
   }
-  last_offer_ns_.store(Clock::now().time_since_epoch().count());
   offered_.Increment(static_cast<double>(events.size()));
   DeliverLocked(std::move(events));
 }

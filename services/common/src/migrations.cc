@@ -94,6 +94,11 @@ CREATE TABLE {schema}.peer_feeds (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 )sql"},
+      // One number per relay session, drawn once it holds the relay lock: Redis refuses the XADDs
+      // of an older session once a newer one has fenced the stream (relay.h).
+      {"0006_common_relay_epoch", R"sql(
+CREATE SEQUENCE {schema}.outbox_relay_epoch;
+)sql"},
   };
   return kCommon;
 }

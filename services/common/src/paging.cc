@@ -1,6 +1,7 @@
 #include "accord/common/paging.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "accord/common/catalog.h"
@@ -42,6 +43,16 @@ std::string NextPageToken(const PageTokenCodec& tokens, const PageStart& start, 
 
 size_t ResponseBudget(size_t max_message_bytes) {
   return max_message_bytes - max_message_bytes / 8;
+}
+
+namespace {
+std::atomic<size_t> process_max_message_bytes{kDefaultMaxMessageBytes};
+}  // namespace
+
+size_t ProcessResponseBudget() { return ResponseBudget(process_max_message_bytes.load()); }
+
+void SetProcessMaxMessageBytes(size_t max_message_bytes) {
+  process_max_message_bytes.store(max_message_bytes);
 }
 
 size_t RepeatedEntryBytes(size_t message_bytes) {

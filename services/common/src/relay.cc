@@ -7,12 +7,17 @@
 //   out in seq order (nextval's evaluation order inside one statement is not guaranteed) and
 //   stamps the rows; then XADD, COMMIT.
 //   Values burnt by a rolled-back pass leave gaps in publish_seq: ids only have to grow.
-// - The first XADD of a pass goes alone; the rest of the batch follows in one pipeline. Ids in a
-//   batch increase, so once the first is accepted the others are too, and a rejected first id
-//   ("equal or smaller than the top item": someone else wrote to the stream, or Postgres was
+// - A pass's XADDs go in one script (kFencedXaddScript) that stops at the first refused entry. Ids
+//   in a batch increase, so once the first is accepted the others are too, and a rejected first
+//   id ("equal or smaller than the top item": someone else wrote to the stream, or Postgres was
 //   restored from a backup older than Redis' data) leaves nothing of the batch on the stream. The
 //   relay then logs an error, rolls back and moves the sequence past the stream's last id so the
 //   next pass succeeds instead of wedging forever.
+// - The script runs under the session's fence: each session draws an epoch (outbox_relay_epoch)
+//   once it holds the lock and raises the stream's fence key to it before it reads the stream;
+//   Redis refuses an XADD whose epoch is below the fence. An XADD an earlier session sent before
+//   it lost its connection may reach Redis any time later (a stalled Redis, a slow network); it is
+//   then either seen by the new session's adoption or refused, never left as a second copy.
 // - A pass that fails after sending XADDs (a timeout, an error mid-pipeline, a failed COMMIT)
 //   leaves its (seq, publish_seq) pairs unconfirmed, and the next pass stamps those rows with the
 //   same publish_seq values, reads the range back (XRANGE) and XADDs only the ids the stream
@@ -20,8 +25,7 @@
 //   after the client gave up on it. Without this, the rows went out again under new ids and the
 //   stream held both copies. A session starts by adopting entries above the highest committed
 //   publish_seq whose events are unpublished (AdoptStrayEntries), for a relay that died before
-//   its retry. The envelope id is unchanged either way, so consumers dedupe what is left
-//   (consumer.h).
+//   its retry. So every entry on the stream is, or becomes, the publication Postgres commits.
 // - The cache repair (VersionedCache::RepairCommand) of every event of a pass rides in the round
 //   trip of its first XADD, ahead of it: a pass whose XADD went through repaired them all. The
 //   script is loaded once per session and again after every failure (Redis may have restarted).
@@ -87,6 +91,33 @@ constexpr auto kSweepEvery = 1s;
 // While Redis fails: how often the relay probes it. This bounds how long after Redis answers
 // again a stale cache entry can still be read (see relay.h).
 constexpr auto kFailingRetry = 100ms;
+// The fence (see relay.h). KEYS[1]: the fence key; ARGV[1]: the session's epoch. Raises the fence
+// to the epoch and returns 0, or returns the fence when a later session already holds it.
+constexpr char kFenceScript[] = R"lua(
+local fence = tonumber(redis.call('GET', KEYS[1]) or '0')
+if fence > tonumber(ARGV[1]) then return fence end
+if fence < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 0
+)lua";
+// The XADDs of a pass under the fence. KEYS[1]: the stream, KEYS[2]: the fence key; ARGV[1]: the
+// session's epoch, ARGV[2]: MAXLEN, ARGV[3]: "1" to stop at the first refused entry, then (id,
+// envelope) pairs. An error `FENCED` when a later session fenced the stream (nothing is added);
+// else one reply per entry tried, as XADD gives it. Redis runs a script whole, so an XADD of an
+// older session that reaches Redis after the fence is refused, whenever it was sent.
+constexpr char kFencedXaddScript[] = R"lua(
+local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
+if fence > tonumber(ARGV[1]) then
+  return redis.error_reply('FENCED a later relay session publishes this stream')
+end
+if fence < tonumber(ARGV[1]) then redis.call('SET', KEYS[2], ARGV[1]) end
+local out = {}
+for i = 4, #ARGV, 2 do
+  local reply = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], ARGV[i], 'envelope', ARGV[i + 1])
+  out[#out + 1] = reply
+  if type(reply) == 'table' and reply.err and ARGV[3] == '1' then break end
+end
+return out
+)lua";
 // Statements prepared on the relay's session.
 constexpr char kStampBatch[] = "relay_stamp_batch";
 constexpr char kOldestUnpublished[] = "relay_oldest_unpublished";
@@ -108,6 +139,10 @@ class Wakeup final : public pqxx::notification_receiver {
   void operator()(const std::string&, int) override { notified = true; }
   bool notified = false;
 };
+
+bool IsFenced(const RedisValue& reply) {
+  return reply.type == RedisValue::Type::kError && reply.str.rfind("FENCED", 0) == 0;
+}
 
 bool IsIdTooSmall(const RedisValue& reply) {
   return reply.type == RedisValue::Type::kError &&
@@ -210,7 +245,8 @@ class Session {
         lag_(lag),
         unconfirmed_(unconfirmed),
         table_(options.schema + ".outbox"),
-        sequence_(options.schema + ".outbox_publish_seq") {
+        sequence_(options.schema + ".outbox_publish_seq"),
+        fence_key_(options.stream + ":relay-fence") {
     // Prepared by SQL, not by libpqxx (which prepares on first use): the pass runs it with
     // EXECUTE in the same round trip as its BEGIN.
     pqxx::nontransaction(connection_, "outbox-relay-prepare")
@@ -322,21 +358,28 @@ class Session {
     std::vector<std::string> envelopes;
     envelopes.reserve(rows.size());
     for (const auto& row : rows) envelopes.push_back(pqxx::binarystring(row[2]).str());
-    std::vector<std::vector<std::string>> commands;
-    commands.reserve(rows.size());
-    for (int i = 0; i < count; ++i) commands.push_back(Xadd(publish_seqs[i], envelopes[i]));
-    // The repairs, then the first XADD, in one round trip.
-    auto first_trip = Repairs(rows, 4, 5);
-    const size_t repairs = first_trip.size();
-    first_trip.push_back(commands.front());
+    // The repairs, then the XADDs (one script, which stops at a refused entry), in one round trip.
+    auto trip = Repairs(rows, 4, 5);
+    const size_t repairs = trip.size();
+    trip.push_back(FencedXadd(publish_seqs, envelopes, /*stop_at_refusal=*/true));
     // From here on Redis may run the XADDs even if this pass fails.
     unconfirmed_.clear();
     for (int i = 0; i < count; ++i)
       unconfirmed_.emplace_back(rows[i][0].as<int64_t>(), publish_seqs[i]);
-    auto first_replies = redis_.Pipeline(first_trip);
-    if (!first_replies.ok()) return RedisFailed(transaction, first_replies.status().ToString());
-    if (auto error = RepairError(*first_replies, repairs)) return RedisFailed(transaction, *error);
-    const RedisValue* first = &first_replies->back();
+    auto replies = redis_.Pipeline(trip);
+    if (!replies.ok()) return RedisFailed(transaction, replies.status().ToString());
+    if (auto error = RepairError(*replies, repairs)) return RedisFailed(transaction, *error);
+    const RedisValue& added = replies->back();
+    if (IsFenced(added)) {
+      unconfirmed_.clear();  // refused whole
+      return Fenced(transaction);
+    }
+    if (added.type != RedisValue::Type::kArray || added.elements.empty()) {
+      return RedisFailed(transaction, added.type == RedisValue::Type::kError
+                                          ? added.str
+                                          : "unexpected reply to the fenced XADD");
+    }
+    const RedisValue* first = &added.elements.front();
     if (IsIdTooSmall(*first)) {
       unconfirmed_.clear();  // refused: none of the batch is on the stream
       log::Error(
@@ -352,16 +395,16 @@ class Session {
       return Pass::kRedisFailed;
     }
     if (first->type == RedisValue::Type::kError) {
-      unconfirmed_.clear();  // refused, and the rest was not sent
+      unconfirmed_.clear();  // refused, and the rest was not tried
       return RedisFailed(transaction, first->str);
     }
-    if (count > 1) {
-      commands.erase(commands.begin());
-      auto replies = redis_.Pipeline(commands);
-      if (!replies.ok()) return RedisFailed(transaction, replies.status().ToString());
-      for (const auto& reply : *replies) {
-        if (reply.type == RedisValue::Type::kError) return RedisFailed(transaction, reply.str);
-      }
+    for (const auto& reply : added.elements) {
+      if (reply.type == RedisValue::Type::kError) return RedisFailed(transaction, reply.str);
+    }
+    if (static_cast<int>(added.elements.size()) != count) {
+      return RedisFailed(transaction, "the fenced XADD added " +
+                                          std::to_string(added.elements.size()) + " of " +
+                                          std::to_string(count));
     }
     // The stream carries them now, so this process's tail may have them before the COMMIT's
     // round trip (the stream tail would, too).
@@ -385,15 +428,33 @@ class Session {
     return Pass::kPartial;
   }
 
-  std::vector<std::string> Xadd(int64_t publish_seq, const std::string& envelope) const {
-    return {"XADD",
-            options_.stream,
-            "MAXLEN",
-            "~",
-            std::to_string(options_.stream_maxlen),
-            std::to_string(publish_seq) + "-0",
-            "envelope",
-            envelope};
+  // The XADDs of `publish_seqs` (increasing) under this session's fence (kFencedXaddScript).
+  std::vector<std::string> FencedXadd(const std::vector<int64_t>& publish_seqs,
+                                      const std::vector<std::string>& envelopes,
+                                      bool stop_at_refusal) const {
+    std::vector<std::string> command = {"EVAL",
+                                        kFencedXaddScript,
+                                        "2",
+                                        options_.stream,
+                                        fence_key_,
+                                        std::to_string(epoch_),
+                                        std::to_string(options_.stream_maxlen),
+                                        stop_at_refusal ? "1" : "0"};
+    command.reserve(command.size() + 2 * publish_seqs.size());
+    for (size_t i = 0; i < publish_seqs.size(); ++i) {
+      command.push_back(std::to_string(publish_seqs[i]) + "-0");
+      command.push_back(envelopes[i]);
+    }
+    return command;
+  }
+
+  // A later session fenced the stream: this one has lost the lock, whether or not its connection
+  // has noticed yet. The rollback (or the dead connection's exception) ends the session.
+  Pass Fenced(PassTransaction& transaction) {
+    log::Warn("outbox relay: a later relay session fenced the stream; standing down",
+              {{"stream", options_.stream}, {"epoch", epoch_}});
+    transaction.abort();
+    throw std::runtime_error("outbox relay: fenced by a later session");
   }
 
   // The cache repair of the rows' subjects at their versions (columns `subject` and `version`):
@@ -486,22 +547,31 @@ class Session {
     if (!replies.ok()) return RedisFailed(transaction, replies.status().ToString());
     if (auto error = RepairError(*replies, repairs)) return RedisFailed(transaction, *error);
     const auto held = StreamEnvelopes(replies->back());
-    std::vector<std::vector<std::string>> missing;
+    std::vector<int64_t> missing_seqs;
+    std::vector<std::string> missing_envelopes;
     std::vector<int> missing_rows;
     for (int i = 0; i < count; ++i) {
       auto found = held.find(publish_seqs[i]);
       if (found == held.end()) {
-        missing.push_back(Xadd(publish_seqs[i], envelopes[i]));
+        missing_seqs.push_back(publish_seqs[i]);
+        missing_envelopes.push_back(envelopes[i]);
         missing_rows.push_back(i);
       } else if (found->second != envelopes[i]) {
         return Conflict(transaction, publish_seqs[i]);
       }
     }
-    if (!missing.empty()) {
-      auto added = redis_.Pipeline(missing);
+    if (!missing_rows.empty()) {
+      auto added = redis_.Command(FencedXadd(missing_seqs, missing_envelopes, false));
       if (!added.ok()) return RedisFailed(transaction, added.status().ToString());
-      for (size_t n = 0; n < added->size(); ++n) {
-        const RedisValue& reply = (*added)[n];
+      if (IsFenced(*added)) return Fenced(transaction);
+      if (added->type != RedisValue::Type::kArray ||
+          added->elements.size() != missing_rows.size()) {
+        return RedisFailed(transaction, added->type == RedisValue::Type::kError
+                                            ? added->str
+                                            : "unexpected reply to the fenced XADD");
+      }
+      for (size_t n = 0; n < added->elements.size(); ++n) {
+        const RedisValue& reply = added->elements[n];
         if (reply.type != RedisValue::Type::kError) continue;
         const int i = missing_rows[n];
         if (!IsIdTooSmall(reply)) return RedisFailed(transaction, reply.str);
@@ -527,7 +597,7 @@ class Session {
     log::Info("outbox relay: published a batch again under its first ids",
               {{"stream", options_.stream},
                {"events", count},
-               {"already_on_stream", count - static_cast<int>(missing.size())}});
+               {"already_on_stream", count - static_cast<int>(missing_rows.size())}});
     redis_failing_ = false;
     published_.fetch_add(count);
     counter_.Increment(count);
@@ -540,19 +610,48 @@ class Session {
   // its retry, or Postgres lost its last stamps in a crash). An entry whose event is still
   // unpublished becomes its publication, under the entry's id, rather than being followed by a
   // second copy. False when Redis failed (the next pass tries again).
+  //
+  // The session fences the stream first, in the same round trip: an XADD of an earlier session
+  // still on its way (sent before that session lost its connection, run by Redis whenever it
+  // arrives) then either ran before the XREVRANGE, which sees and adopts it, or is refused. Without
+  // the fence it could land between this read and the session's first XADD, leaving a second
+  // copy of an event under an id Postgres never committed.
   bool AdoptStrayEntries() {
     int64_t committed = 0;
     {
       pqxx::nontransaction query(connection_, "outbox-relay-adopt");
+      if (epoch_ == 0) {
+        epoch_ = query.exec1("SELECT nextval('" + options_.schema + ".outbox_relay_epoch')")[0]
+                     .as<int64_t>();
+      }
       committed =
           query.exec1("SELECT COALESCE(max(publish_seq), 0) FROM " + table_)[0].as<int64_t>();
     }
     // Appended piecewise: `"(" + std::string` trips a GCC 12 -Wrestrict false positive.
     std::string above = "(";
     above.append(std::to_string(committed)).append("-0");
-    auto reply = redis_.Command({"XREVRANGE", options_.stream, "+", above, "COUNT",
-                                 std::to_string(options_.batch_size * 2)});
-    if (!reply.ok()) {
+    auto replies = redis_.Pipeline({{"EVAL", kFenceScript, "1", fence_key_, std::to_string(epoch_)},
+                                    {"XREVRANGE", options_.stream, "+", above, "COUNT",
+                                     std::to_string(options_.batch_size * 2)}});
+    if (!replies.ok() || replies->size() != 2 || (*replies)[0].type != RedisValue::Type::kInteger) {
+      redis_failing_ = true;
+      return false;
+    }
+    if (const int64_t fence = (*replies)[0].integer; fence > 0) {
+      // A fence above every epoch this database handed out: it was restored from a backup
+      // older than Redis' data. Draw again above it.
+      log::Error(
+          "outbox relay: the stream's fence is above this database's relay epochs; moving "
+          "the epochs past it",
+          {{"stream", options_.stream}, {"fence", fence}, {"epoch", epoch_}});
+      pqxx::nontransaction query(connection_, "outbox-relay-adopt");
+      query.exec_params("SELECT setval('" + options_.schema + ".outbox_relay_epoch', $1)", fence);
+      epoch_ = 0;
+      redis_failing_ = true;
+      return false;
+    }
+    const RedisValue* reply = &(*replies)[1];
+    if (reply->type == RedisValue::Type::kError) {
       redis_failing_ = true;
       return false;
     }
@@ -749,6 +848,8 @@ class Session {
   std::vector<std::pair<int64_t, int64_t>>& unconfirmed_;
   const std::string table_;
   const std::string sequence_;
+  const std::string fence_key_;
+  int64_t epoch_ = 0;  // this session's, drawn once it holds the lock (0: not yet)
   bool redis_failing_ = false;
   bool script_loaded_ = false;
   bool adopt_pending_ = true;

@@ -266,12 +266,19 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes, google::protobuf::Messa
                                        "in a string field)"),
         "MALFORMED_REQUEST");
   } else {
-    refusal = CheckFieldLimits(message);
-    if (refusal.ok()) refusal = CheckTextFields(message);
+    return CheckStreamMessage(message, method);
   }
+  RefusedCounter(method.name(), ReasonOf(refusal)).Increment();
+  LogRefusal(method.name(), refusal, "", "");
+  return refusal;
+}
+
+absl::Status CheckStreamMessage(const google::protobuf::Message& message,
+                                const common::RpcMethod& method) {
+  absl::Status refusal = CheckFieldLimits(message);
+  if (refusal.ok()) refusal = CheckTextFields(message);
   if (refusal.ok()) return refusal;
-  const std::string reason = ReasonOf(refusal);
-  RefusedCounter(method.name(), reason).Increment();
+  RefusedCounter(method.name(), ReasonOf(refusal)).Increment();
   LogRefusal(method.name(), refusal, "", "");
   return refusal;
 }

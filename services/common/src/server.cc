@@ -21,6 +21,7 @@
 #include "accord/common/ids.h"
 #include "accord/common/log.h"
 #include "accord/common/outbox.h"
+#include "accord/common/paging.h"
 #include "accord/common/queue_deadline.h"
 #include "accord/common/relay.h"
 #include "accord/common/request_guard.h"
@@ -473,6 +474,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Runtime& runtime,
                            &server->port_);
   builder.SetMaxReceiveMessageSize(settings.max_message_bytes);
   builder.SetMaxSendMessageSize(settings.max_message_bytes);
+  SetProcessMaxMessageBytes(static_cast<size_t>(settings.max_message_bytes));  // paging.h
   // gRPC 1.51 answers a header block above this limit by closing the whole connection, failing
   // every call on it; it has no per-call (soft) limit. So the limit sits far above any header a
   // client needs (its default is 8 KiB), and what Accord refuses below it (an oversized token)

@@ -227,10 +227,10 @@ absl::StatusOr<v1::ListAppointmentsResponse> AppointmentLogic::List(
   query.filter_params = std::move(compiled.params);
   ACCORD_ASSIGN_OR_RETURN(auto page, repository_.List(query));
   v1::ListAppointmentsResponse response;
-  const size_t returned = common::RowsToReturn(start, page.items.size());
+  const size_t returned = common::PageRows(start, page.items);
   for (size_t i = 0; i < returned; ++i) *response.add_appointments() = std::move(page.items[i]);
   response.set_next_page_token(
-      common::NextPageToken(page_tokens_, start, page.items.size(), page.keys));
+      common::NextPageToken(page_tokens_, start, returned, page.items.size(), page.keys));
   return response;
 }
 

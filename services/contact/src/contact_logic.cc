@@ -208,12 +208,14 @@ absl::StatusOr<v1::ListContactsResponse> ContactLogic::List(
   query.filter_params = std::move(compiled.params);
   ACCORD_ASSIGN_OR_RETURN(ContactPage page, repository_.List(query));
   const size_t fetched = page.contacts.size();
-  const size_t returned = common::RowsToReturn(start, fetched);
-  page.contacts.resize(returned);
+  page.contacts.resize(common::RowsToReturn(start, fetched));
   ACCORD_ASSIGN_OR_RETURN(auto contacts, presenter_.Present(caller, std::move(page.contacts)));
+  // The byte budget counts contacts as they are sent (decrypted).
+  const size_t returned = common::PageRows(start, contacts);
   v1::ListContactsResponse response;
-  for (auto& contact : contacts) *response.add_contacts() = std::move(contact);
-  response.set_next_page_token(common::NextPageToken(page_tokens_, start, fetched, page.keys));
+  for (size_t i = 0; i < returned; ++i) *response.add_contacts() = std::move(contacts[i]);
+  response.set_next_page_token(
+      common::NextPageToken(page_tokens_, start, returned, fetched, page.keys));
   return response;
 }
 

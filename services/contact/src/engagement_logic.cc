@@ -330,10 +330,10 @@ absl::StatusOr<v1::ListConsentsResponse> EngagementLogic::ListConsents(
   query.descending = true;
   ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListConsents(query));
   v1::ListConsentsResponse response;
-  const size_t returned = common::RowsToReturn(start, page.items.size());
+  const size_t returned = common::PageRows(start, page.items);
   for (size_t i = 0; i < returned; ++i) *response.add_consents() = std::move(page.items[i]);
   response.set_next_page_token(
-      common::NextPageToken(page_tokens_, start, page.items.size(), page.keys));
+      common::NextPageToken(page_tokens_, start, returned, page.items.size(), page.keys));
   return response;
 }
 
@@ -431,10 +431,10 @@ absl::StatusOr<v1::ListInteractionsResponse> EngagementLogic::ListInteractions(
   query.filter_params = std::move(compiled.params);
   ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListInteractions(query));
   v1::ListInteractionsResponse response;
-  const size_t returned = common::RowsToReturn(start, page.items.size());
+  const size_t returned = common::PageRows(start, page.items);
   for (size_t i = 0; i < returned; ++i) *response.add_interactions() = std::move(page.items[i]);
   response.set_next_page_token(
-      common::NextPageToken(page_tokens_, start, page.items.size(), page.keys));
+      common::NextPageToken(page_tokens_, start, returned, page.items.size(), page.keys));
   return response;
 }
 
@@ -491,10 +491,10 @@ absl::StatusOr<v1::ListFollowUpsResponse> EngagementLogic::ListFollowUps(
   query.filter_params = std::move(compiled.params);
   ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListFollowUps(query));
   v1::ListFollowUpsResponse response;
-  const size_t returned = common::RowsToReturn(start, page.items.size());
+  const size_t returned = common::PageRows(start, page.items);
   for (size_t i = 0; i < returned; ++i) *response.add_follow_ups() = std::move(page.items[i]);
   response.set_next_page_token(
-      common::NextPageToken(page_tokens_, start, page.items.size(), page.keys));
+      common::NextPageToken(page_tokens_, start, returned, page.items.size(), page.keys));
   return response;
 }
 

@@ -175,12 +175,12 @@ absl::StatusOr<v1::ListAccountRelationsResponse> RelationLogic::List(
   query.filter_params = std::move(compiled.params);
   ACCORD_ASSIGN_OR_RETURN(RelationPage page, repository_.List(query));
   v1::ListAccountRelationsResponse response;
-  const size_t returned = common::RowsToReturn(start, page.relations.size());
+  const size_t returned = common::PageRows(start, page.relations);
   for (size_t i = 0; i < returned; ++i) {
     *response.add_account_relations() = std::move(page.relations[i]);
   }
   response.set_next_page_token(
-      common::NextPageToken(page_tokens_, start, page.relations.size(), page.keys));
+      common::NextPageToken(page_tokens_, start, returned, page.relations.size(), page.keys));
   return response;
 }
 

@@ -2,6 +2,7 @@
 
 #include "accord/common/errors.h"
 #include "accord/common/grpc_status.h"
+#include "accord/common/request_guard.h"
 #include "import_logic.h"
 
 namespace accord::contact {
@@ -41,6 +42,11 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportContactsReq
       auto result = import_.Result();
       if (result.ok()) *response_ = std::move(*result);
       Done(result.status());
+      return;
+    }
+    // The request guard cannot see a stream's messages: each one is checked here as it would be.
+    if (absl::Status refused = common::CheckStreamMessage(message_, method_); !refused.ok()) {
+      Done(refused);
       return;
     }
     const bool queued = runtime_.workers().Submit([this] {

@@ -45,9 +45,9 @@ inline absl::StatusOr<PreparedList> PrepareList(
 template <typename T, typename Repeated>
 std::string FinishList(const common::PageTokenCodec& tokens, const PreparedList& prepared,
                        Page<T>& page, Repeated* out) {
-  const size_t returned = common::RowsToReturn(prepared.start, page.items.size());
+  const size_t returned = common::PageRows(prepared.start, page.items);
   for (size_t i = 0; i < returned; ++i) *out->Add() = std::move(page.items[i]);
-  return common::NextPageToken(tokens, prepared.start, page.items.size(), page.keys);
+  return common::NextPageToken(tokens, prepared.start, returned, page.items.size(), page.keys);
 }
 
 }  // namespace accord::pricing

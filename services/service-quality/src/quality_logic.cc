@@ -255,10 +255,10 @@ absl::StatusOr<ListStart> StartList(
 template <typename T, typename Response, typename Add>
 void FillPage(const common::PageTokenCodec& tokens, const ListStart& list, Page<T>& page,
               Response& response, Add add) {
-  const size_t returned = common::RowsToReturn(list.start, page.items.size());
+  const size_t returned = common::PageRows(list.start, page.items);
   for (size_t i = 0; i < returned; ++i) add(response, std::move(page.items[i]));
   response.set_next_page_token(
-      common::NextPageToken(tokens, list.start, page.items.size(), page.keys));
+      common::NextPageToken(tokens, list.start, returned, page.items.size(), page.keys));
 }
 
 using common::CheckEtag;
@@ -832,7 +832,12 @@ absl::StatusOr<v1::ListCasesResponse> QualityLogic::ListCases(const Caller& call
   std::map<std::string, std::optional<BusinessCalendar>> calendars;
   const Instant now = clock_();
   v1::ListCasesResponse response;
-  const size_t returned = common::RowsToReturn(list.start, page.items.size());
+  std::vector<size_t> case_bytes;
+  for (const CaseRecord& record : page.items) {
+    case_bytes.push_back(common::RepeatedEntryBytes(record.value.ByteSizeLong()));
+  }
+  const size_t returned =
+      common::RowsWithinBudget(list.start, case_bytes, common::ProcessResponseBudget());
   for (size_t i = 0; i < returned; ++i) {
     CaseRecord& record = page.items[i];
     const std::string& name = record.value.sla().calendar();
@@ -845,7 +850,7 @@ absl::StatusOr<v1::ListCasesResponse> QualityLogic::ListCases(const Caller& call
     *response.add_cases() = std::move(record.value);
   }
   response.set_next_page_token(
-      common::NextPageToken(page_tokens_, list.start, page.items.size(), page.keys));
+      common::NextPageToken(page_tokens_, list.start, returned, page.items.size(), page.keys));
   return response;
 }
 

@@ -86,9 +86,10 @@ absl::StatusOr<v1::ListWebhooksResponse> WebhookLogic::List(
     const std::string id = *ParseWebhookName(webhook.name(), "name");
     keys.push_back({id, id});
   }
-  const size_t returned = common::RowsToReturn(start, webhooks.size());
+  const size_t returned = common::PageRows(start, webhooks);
   for (size_t i = 0; i < returned; ++i) *response.add_webhooks() = webhooks[i];
-  response.set_next_page_token(common::NextPageToken(tokens_, start, webhooks.size(), keys));
+  response.set_next_page_token(
+      common::NextPageToken(tokens_, start, returned, webhooks.size(), keys));
   return response;
 }
 
@@ -185,9 +186,10 @@ absl::StatusOr<v1::ListWebhookDeliveriesResponse> WebhookLogic::ListDeliveries(
     const std::string id = delivery.name().substr(delivery.name().rfind('/') + 1);
     keys.push_back({id, id});
   }
-  const size_t returned = common::RowsToReturn(start, deliveries.size());
+  const size_t returned = common::PageRows(start, deliveries);
   for (size_t i = 0; i < returned; ++i) *response.add_deliveries() = deliveries[i];
-  response.set_next_page_token(common::NextPageToken(tokens_, start, deliveries.size(), keys));
+  response.set_next_page_token(
+      common::NextPageToken(tokens_, start, returned, deliveries.size(), keys));
   return response;
 }
 

@@ -73,4 +73,17 @@ std::vector<size_t> EntryBytes(const Messages& messages) {
   return sizes;
 }
 
+// The response budget of the server in this process: ResponseBudget of its
+// ACCORD_MAX_MESSAGE_BYTES, which GrpcServer sets when it starts (kDefaultMaxMessageBytes until
+// then). For Lists whose logic is not handed the budget.
+size_t ProcessResponseBudget();
+void SetProcessMaxMessageBytes(size_t max_message_bytes);
+
+// How many of the fetched `rows` (messages, in page order) go on a page: at most start.limit and
+// within the process's response budget, at least one. With the five-argument NextPageToken.
+template <typename Messages>
+size_t PageRows(const PageStart& start, const Messages& rows) {
+  return RowsWithinBudget(start, EntryBytes(rows), ProcessResponseBudget());
+}
+
 }  // namespace accord::common

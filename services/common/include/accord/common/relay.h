@@ -19,8 +19,12 @@
 // reaches a subscriber once. The unconfirmed batch lives in the process; for a relay that died
 // before its retry (or whose last stamps a Postgres crash lost), the next relay session first
 // adopts the stream's entries above the highest committed publish_seq as the publications of
-// their still unpublished events. Only an XADD still in flight from a relay that lost its session
-// while another took over can leave a second copy (same event id: consumers dedupe).
+// their still unpublished events. An XADD still in flight from a relay that lost its session while
+// another took over cannot add a second copy either: every session fences the stream with an
+// epoch drawn once it holds the lock, before it reads the stream for adoption, and Redis refuses
+// an XADD of an older epoch (a script checks the fence and adds in one step). Every entry on the
+// stream is therefore the publication Postgres commits, or the one it will commit, under that
+// entry's id.
 //
 // Before a pass's XADDs, the same round trip repairs the service's Redis cache entries of the
 // events' subjects (VersionedCache::RepairCommand), so once an event is on the stream no Redis

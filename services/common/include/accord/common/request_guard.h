@@ -36,4 +36,9 @@ absl::Status GuardService(grpc::Service& service, Runtime& runtime, const Access
 absl::Status ParseRequest(const grpc::ByteBuffer& bytes, google::protobuf::Message& message,
                           const RpcMethod& method);
 
+// For each message of a client stream, which the guard cannot see (gRPC parses it into the
+// reactor's message): checks its field limits and text as the guard does for a request, counting
+// and logging a refusal under `method` (reasons FIELD_LIMIT_EXCEEDED, CONTROL_CHARACTER).
+absl::Status CheckStreamMessage(const google::protobuf::Message& message, const RpcMethod& method);
+
 }  // namespace accord::common
