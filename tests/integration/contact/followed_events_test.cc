@@ -14,8 +14,8 @@
 namespace accord::contact {
 namespace {
 
-using ::testing::UnorderedElementsAre;
 using testing::Eventually;
+using ::testing::UnorderedElementsAre;
 
 class FollowedEventsTest : public pricing::PricingApiTest {
  protected:
