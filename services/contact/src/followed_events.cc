@@ -156,9 +156,7 @@ absl::StatusOr<int> ApplyPurchase(common::WriteTransaction& transaction, const P
 
 FollowedEvents::FollowedEvents(common::PgPool& pool, common::ServiceClientOptions account,
                                common::ServiceClientOptions pricing)
-    : account_client_(std::move(account)),
-      pricing_client_(std::move(pricing)),
-      outbox_("contact", "contact") {
+    : account_client_(std::move(account)), outbox_("contact", "contact") {
   common::PeerFeedOptions accounts;
   accounts.name = kAccountFeed;
   accounts.schema = "contact";
@@ -170,12 +168,14 @@ FollowedEvents::FollowedEvents(common::PgPool& pool, common::ServiceClientOption
         if (!change) return absl::OkStatus();
         return ApplyAccountChange(transaction, *change, outbox_, event.trace_id()).status();
       });
+  if (pricing.address.empty()) return;
+  pricing_client_ = std::make_unique<common::ServiceClient>(std::move(pricing));
   common::PeerFeedOptions sales;
   sales.name = kSaleFeed;
   sales.schema = "contact";
   sales.type_prefix = kSaleRecorded;
   sale_feed_ = std::make_unique<common::PeerEventFeed>(
-      sales, pool, pricing_client_,
+      sales, pool, *pricing_client_,
       [](common::WriteTransaction& transaction, const common::v1::EventEnvelope& event) {
         ACCORD_ASSIGN_OR_RETURN(std::optional<Purchase> purchase, PurchaseOf(event));
         if (!purchase) return absl::OkStatus();
@@ -187,7 +187,7 @@ FollowedEvents::~FollowedEvents() { Stop(); }
 
 void FollowedEvents::Start() {
   account_feed_->Start();
-  sale_feed_->Start();
+  if (sale_feed_) sale_feed_->Start();
 }
 
 void FollowedEvents::Stop() {

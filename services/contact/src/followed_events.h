@@ -61,12 +61,10 @@ class FollowedEvents {
   ~FollowedEvents();
   void Start();
   void Stop();
-  common::PeerEventFeed& accounts() { return *account_feed_; }
-  common::PeerEventFeed& sales() { return *sale_feed_; }
 
  private:
   common::ServiceClient account_client_;
-  common::ServiceClient pricing_client_;
+  std::unique_ptr<common::ServiceClient> pricing_client_;  // none without an address
   common::OutboxWriter outbox_;
   std::unique_ptr<common::PeerEventFeed> account_feed_;
   std::unique_ptr<common::PeerEventFeed> sale_feed_;
