@@ -666,7 +666,7 @@ TEST_F(StewardshipTest, KeyRotationBuildsNameTrigramsOfContactsStoredBeforeThem)
   RelateOk(ada.name(), acme.name(), v1::ACCOUNT_RELATION_ROLE_BUYER);
   v1::Contact typo = Create(Person("Augusta", "Lovelase", "al@elsewhere.example", ""));
   RelateOk(typo.name(), acme.name(), v1::ACCOUNT_RELATION_ROLE_DECISION_MAKER);
-  // The typo's row as it was before name trigrams existed (migration 0006 marks such rows).
+  // The typo's row as it was before name trigrams existed (migration 0007 marks such rows).
   {
     pqxx::connection connection(database_.url());
     pqxx::work work(connection);
