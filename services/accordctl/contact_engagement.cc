@@ -11,6 +11,7 @@
 #include "accord/contact/v1/campaign.grpc.pb.h"
 #include "accord/contact/v1/engagement.grpc.pb.h"
 #include "commands.h"
+#include "pricing_cli.h"
 #include "resource_cli.h"
 #include "rpc.h"
 
@@ -574,6 +575,45 @@ bool CampaignFlags(const Invocation& inv, v1::Campaign* campaign, std::vector<st
     campaign->set_status(static_cast<v1::CampaignStatus>(status));
     paths->push_back("status");
   }
+  if (inv.args.Has("product")) {
+    for (const auto& product : inv.args.GetAll("product")) campaign->add_products(product);
+    paths->push_back("products");
+  }
+  // Targets go together: the update replaces all four.
+  bool targets = false;
+  auto* target = campaign->mutable_targets();
+  for (const auto& [flag, setter] :
+       std::vector<std::pair<std::string, void (v1::CampaignTargets::*)(int64_t)>>{
+           {"target-calls", &v1::CampaignTargets::set_calls},
+           {"target-conversations", &v1::CampaignTargets::set_conversations},
+           {"target-sales", &v1::CampaignTargets::set_sales}}) {
+    if (auto text = inv.args.Get(flag)) {
+      auto value = ParseInt(*text, 0, std::numeric_limits<int32_t>::max());
+      if (!value) {
+        inv.UsageError("bad --" + flag + " '" + *text + "'");
+        return false;
+      }
+      (target->*setter)(*value);
+      targets = true;
+    }
+  }
+  if (auto text = inv.args.Get("target-revenue")) {
+    // "EUR 25000"
+    auto money = text->size() > 4 && (*text)[3] == ' '
+                     ? pricing_cli::ParseAmount(text->substr(4), text->substr(0, 3))
+                     : std::nullopt;
+    if (!money) {
+      inv.UsageError("bad --target-revenue '" + *text + "' (e.g. 'EUR 25000')");
+      return false;
+    }
+    *target->mutable_revenue() = *money;
+    targets = true;
+  }
+  if (targets) {
+    paths->push_back("targets");
+  } else {
+    campaign->clear_targets();
+  }
   return true;
 }
 
@@ -587,6 +627,11 @@ std::vector<FlagSpec> CampaignFieldFlags() {
       {"cool-off-days", "N", "Days before a called contact is called again (default 7)."},
       {"label", "LABEL", "Call contacts with this label (repeat; none: every contact).", true},
       {"status", "STATUS", cli::Choices(kCampaignStatuses) + "."},
+      {"product", "PRODUCT", "A product the campaign features (repeat).", true},
+      {"target-calls", "N", "Target number of calls."},
+      {"target-conversations", "N", "Target number of conversations."},
+      {"target-sales", "N", "Target number of sales."},
+      {"target-revenue", "'CUR AMOUNT'", "Target revenue, e.g. 'EUR 25000'."},
   };
 }
 
@@ -605,6 +650,27 @@ int RunCampaignGet(const Invocation& inv) {
   request.set_name(CampaignArg(inv.args.positional()[0]));
   return CallAndPrint<v1::Campaign>(inv, [&](Clients& c, auto* context, auto* response) {
     return c.campaigns->GetCampaign(context, request, response);
+  });
+}
+
+int RunCampaignList(const Invocation& inv) {
+  v1::ListCampaignsRequest request;
+  request.set_filter(inv.args.GetOr("filter", ""));
+  request.set_order_by(inv.args.GetOr("order-by", ""));
+  int32_t size = 0;
+  if (!PageArgs(inv, &size, request.mutable_page_token())) return kExitUsage;
+  request.set_page_size(size);
+  return CallAndPrint<v1::ListCampaignsResponse>(
+      inv, [&](Clients& c, auto* context, auto* response) {
+        return c.campaigns->ListCampaigns(context, request, response);
+      });
+}
+
+int RunCampaignStatistics(const Invocation& inv) {
+  v1::GetCampaignStatisticsRequest request;
+  request.set_name(CampaignArg(inv.args.positional()[0]) + "/statistics");
+  return CallAndPrint<v1::CampaignStatistics>(inv, [&](Clients& c, auto* context, auto* response) {
+    return c.campaigns->GetCampaignStatistics(context, request, response);
   });
 }
 
@@ -690,6 +756,26 @@ void RegisterContactEngagementCommands(Registry& registry) {
       .min_positional = 1,
       .max_positional = 1,
       .run = RunCampaignGet,
+  });
+  std::vector<FlagSpec> campaign_list = PageFlags(true);
+  campaign_list.push_back(
+      {"order-by", "O",
+       "create_time (default, newest first) or update_time, optionally \" desc\"."});
+  registry.Add({
+      .path = {"campaigns", "list"},
+      .synopsis = "[--filter F] [--order-by O] [--page-size N] [--page-token T]",
+      .summary = "List campaigns (filter on status, create_time, update_time).",
+      .flags = std::move(campaign_list),
+      .run = RunCampaignList,
+  });
+  registry.Add({
+      .path = {"campaigns", "stats"},
+      .synopsis = "NAME",
+      .summary = "Calls, reach, conversion, sales and revenue against targets, per agent and day.",
+      .flags = cli::WithRpcFlags({}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunCampaignStatistics,
   });
   registry.Add({
       .path = {"campaigns", "update"},

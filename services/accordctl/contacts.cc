@@ -3,6 +3,7 @@
 #include <fstream>
 #include <ostream>
 #include <thread>
+#include <tuple>
 
 #include "accord/common/ids.h"
 #include "accord/contact/v1/account_relation.grpc.pb.h"
@@ -291,6 +292,15 @@ int RunList(const Invocation& inv) {
       {"NAME", "PERSON", "TITLE", "EMAIL", "PHONE", "STATUS", "OWNER"}, ContactRow);
 }
 
+// An update request's mask (the fields the flags named), etag and request id.
+template <typename Request>
+void FillUpdate(const Invocation& inv, const std::vector<std::string>& paths,
+                const std::string& etag, Request* request) {
+  for (const auto& path : paths) request->mutable_update_mask()->add_paths(path);
+  request->set_etag(etag);
+  request->set_request_id(inv.args.GetOr("request-id", ""));
+}
+
 int RunUpdate(const Invocation& inv) {
   auto name = NameIn(inv.args.positional()[0], "contacts");
   if (!name) return inv.UsageError(kBadName);
@@ -301,9 +311,7 @@ int RunUpdate(const Invocation& inv) {
   std::vector<std::string> paths;
   if (!ApplyFieldFlags(inv, request.mutable_contact(), &paths)) return kExitUsage;
   if (paths.empty()) return inv.UsageError("nothing to update: give at least one field flag");
-  for (const auto& path : paths) request.mutable_update_mask()->add_paths(path);
-  request.set_etag(*etag);
-  request.set_request_id(inv.args.GetOr("request-id", ""));
+  FillUpdate(inv, paths, *etag, &request);
   auto clients = Connect(inv);
   if (!clients) return kExitUsage;
   v1::Contact response;
@@ -358,6 +366,49 @@ int RunLookup(const Invocation& inv) {
   return Print(inv, response);
 }
 
+// Fills the relation fields given as flags (--role, --primary true|false, --start-date,
+// --end-date) and names them in `paths`; false after a usage error.
+bool RelationFlags(const Invocation& inv, v1::AccountRelation* relation,
+                   std::vector<std::string>* paths) {
+  if (inv.args.Has("role")) paths->push_back("roles");
+  for (const auto& text : inv.args.GetAll("role")) {
+    for (const auto& item : SplitList(text)) {
+      auto role = cli::ParseEnum(kRoles, item);
+      if (!role) {
+        inv.UsageError("bad --role '" + item + "' (" + cli::Choices(kRoles) + ")");
+        return false;
+      }
+      relation->add_roles(static_cast<v1::AccountRelationRole>(*role));
+    }
+  }
+  if (inv.args.Has("primary")) {
+    // `relations add --primary` takes no value; `relations update --primary true|false` does.
+    const std::string value = inv.args.GetOr("primary", "");
+    if (value != "" && value != "true" && value != "false") {
+      inv.UsageError("bad --primary '" + value + "' (true or false)");
+      return false;
+    }
+    relation->set_is_primary(value != "false");
+    paths->push_back("is_primary");
+  }
+  for (const auto& [flag, date, path] :
+       {std::tuple{"start-date", relation->mutable_start_date(), "start_date"},
+        std::tuple{"end-date", relation->mutable_end_date(), "end_date"}}) {
+    if (auto value = inv.args.Get(flag)) {
+      int year = 0, month = 0, day = 0;
+      if (std::sscanf(value->c_str(), "%d-%d-%d", &year, &month, &day) != 3) {
+        inv.UsageError(std::string("bad --") + flag + " (YYYY-MM-DD)");
+        return false;
+      }
+      date->set_year(year);
+      date->set_month(month);
+      date->set_day(day);
+      paths->push_back(path);
+    }
+  }
+  return true;
+}
+
 int RunRelationAdd(const Invocation& inv) {
   auto contact = NameIn(inv.args.positional()[0], "contacts");
   if (!contact) return inv.UsageError(kBadName);
@@ -367,32 +418,48 @@ int RunRelationAdd(const Invocation& inv) {
   request.set_parent(*contact);
   auto* relation = request.mutable_account_relation();
   relation->set_account(*account);
-  for (const auto& text : inv.args.GetAll("role")) {
-    for (const auto& item : SplitList(text)) {
-      auto role = cli::ParseEnum(kRoles, item);
-      if (!role) return inv.UsageError("bad --role '" + item + "' (" + cli::Choices(kRoles) + ")");
-      relation->add_roles(static_cast<v1::AccountRelationRole>(*role));
-    }
-  }
-  relation->set_is_primary(inv.args.Bool("primary"));
-  for (const auto& [flag, date] : {std::pair{"start-date", relation->mutable_start_date()},
-                                   std::pair{"end-date", relation->mutable_end_date()}}) {
-    if (auto value = inv.args.Get(flag)) {
-      int year = 0, month = 0, day = 0;
-      if (std::sscanf(value->c_str(), "%d-%d-%d", &year, &month, &day) != 3) {
-        return inv.UsageError(std::string("bad --") + flag + " (YYYY-MM-DD)");
-      }
-      date->set_year(year);
-      date->set_month(month);
-      date->set_day(day);
-    }
-  }
+  std::vector<std::string> paths;
+  if (!RelationFlags(inv, relation, &paths)) return kExitUsage;
   request.set_request_id(inv.args.GetOr("request-id", ""));
   auto clients = Connect(inv);
   if (!clients) return kExitUsage;
   v1::AccountRelation response;
   auto status =
       clients->relations->CreateAccountRelation(clients->Context(inv).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return Print(inv, response);
+}
+
+int RunRelationGet(const Invocation& inv) {
+  auto name = RelationName(inv.args.positional()[0]);
+  if (!name) return inv.UsageError(kBadRelation);
+  v1::GetAccountRelationRequest request;
+  request.set_name(*name);
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  v1::AccountRelation response;
+  auto status =
+      clients->relations->GetAccountRelation(clients->Context(inv).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(status, inv.err);
+  return Print(inv, response);
+}
+
+int RunRelationUpdate(const Invocation& inv) {
+  auto name = RelationName(inv.args.positional()[0]);
+  if (!name) return inv.UsageError(kBadRelation);
+  auto etag = inv.args.Get("etag");
+  if (!etag) return inv.UsageError("--etag is required (from relations get)");
+  v1::UpdateAccountRelationRequest request;
+  request.mutable_account_relation()->set_name(*name);
+  std::vector<std::string> paths;
+  if (!RelationFlags(inv, request.mutable_account_relation(), &paths)) return kExitUsage;
+  if (paths.empty()) return inv.UsageError("nothing to update: give at least one field flag");
+  FillUpdate(inv, paths, *etag, &request);
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  v1::AccountRelation response;
+  auto status =
+      clients->relations->UpdateAccountRelation(clients->Context(inv).get(), request, &response);
   if (!status.ok()) return ReportRpcError(status, inv.err);
   return Print(inv, response);
 }
@@ -951,6 +1018,29 @@ void RegisterContactCommands(Registry& registry) {
       .min_positional = 1,
       .max_positional = 1,
       .run = RunRelationList,
+  });
+  registry.Add({
+      .path = {"relations", "get"},
+      .synopsis = "NAME",
+      .summary = "Show one relation (contacts/ID/accountRelations/ID).",
+      .flags = cli::WithRpcFlags({}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunRelationGet,
+  });
+  registry.Add({
+      .path = {"relations", "update"},
+      .synopsis = "NAME --etag ETAG [--role ROLE,...] [--primary true|false] [--end-date D]",
+      .summary = "Change a relation's roles, primacy or dates (only the flags given).",
+      .flags = cli::WithRpcFlags({{"etag", "ETAG", "The etag last read (required)."},
+                                  {"role", "ROLES", "Roles: " + cli::Choices(kRoles) + ".", true},
+                                  {"primary", "BOOL", "true or false."},
+                                  {"start-date", "YYYY-MM-DD", "First day."},
+                                  {"end-date", "YYYY-MM-DD", "Last day."},
+                                  kRequestId}),
+      .min_positional = 1,
+      .max_positional = 1,
+      .run = RunRelationUpdate,
   });
   registry.Add({
       .path = {"relations", "remove"},

@@ -5,12 +5,16 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 
 #include "absl/time/clock.h"
 #include "accord/common/errors.h"
+#include "accord/common/filter.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/ids.h"
+#include "accord/common/money.h"
+#include "accord/common/paging.h"
 #include "contact_fields.h"
 #include "engagement_logic.h"
 
@@ -36,6 +40,50 @@ bool IsLabel(const std::string& label) {
            c == '.';
   });
 }
+
+const common::filter::Schema& CampaignFilterSchema() {
+  namespace filter = common::filter;
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"status",
+         "t.status",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::CampaignStatus_descriptor(), "CAMPAIGN_STATUS_"),
+         {}},
+        {"create_time", "t.create_time", filter::FieldType::kTimestamp, {}, {}},
+        {"update_time", "t.update_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    return schema;
+  }();
+  return kSchema;
+}
+
+struct Running {
+  int64_t calls = 0, conversations = 0, sales = 0;
+  common::Int128 revenue = 0;
+};
+
+absl::StatusOr<v1::CampaignFigures> FiguresOf(const Running& running, const std::string& currency) {
+  v1::CampaignFigures figures;
+  figures.set_calls(running.calls);
+  figures.set_conversations(running.conversations);
+  figures.set_sales(running.sales);
+  if (!currency.empty()) {
+    ACCORD_ASSIGN_OR_RETURN(*figures.mutable_revenue(),
+                            common::FromNanos(currency, running.revenue));
+  }
+  figures.set_reach_rate(running.calls == 0 ? 0.0
+                                            : static_cast<double>(running.conversations) /
+                                                  static_cast<double>(running.calls));
+  figures.set_conversion_rate(running.conversations == 0
+                                  ? 0.0
+                                  : static_cast<double>(running.sales) /
+                                        static_cast<double>(running.conversations));
+  return figures;
+}
+
+double Share(double reached, double target) { return target <= 0 ? 0.0 : reached / target; }
 
 }  // namespace
 
@@ -89,6 +137,25 @@ void ValidateCampaign(const Campaign& campaign, const std::string& prefix,
     if (!IsLabel(campaign.labels(i))) {
       violations.Add(prefix + "labels[" + std::to_string(i) + "]",
                      "lower case [a-z0-9-_:.], 1 to 64 characters");
+    }
+  }
+  if (campaign.products_size() > 50) violations.Add(prefix + "products", "at most 50");
+  for (int i = 0; i < campaign.products_size(); ++i) {
+    if (IsBlank(campaign.products(i)) || CodePoints(campaign.products(i)) > 200) {
+      violations.Add(prefix + "products[" + std::to_string(i) + "]", "1 to 200 characters");
+    }
+  }
+  const auto& targets = campaign.targets();
+  if (targets.calls() < 0) violations.Add(prefix + "targets.calls", "must not be negative");
+  if (targets.conversations() < 0) {
+    violations.Add(prefix + "targets.conversations", "must not be negative");
+  }
+  if (targets.sales() < 0) violations.Add(prefix + "targets.sales", "must not be negative");
+  if (targets.has_revenue()) {
+    MergeViolations(common::ValidateMoney(targets.revenue(), prefix + "targets.revenue"),
+                    violations);
+    if (common::ToNanos(targets.revenue()) < 0) {
+      violations.Add(prefix + "targets.revenue", "must not be negative");
     }
   }
   if (!v1::CampaignStatus_IsValid(campaign.status())) {
@@ -145,7 +212,8 @@ Exclusion ExcludedBy(const CallCandidate& candidate, const Campaign& campaign, i
 
 HandOut HandOutNow(const CallCandidate& candidate, const Campaign& campaign, int64_t now_micros) {
   if (candidate.do_not_call || !candidate.has_phone || candidate.phone_unverified ||
-      candidate.status == v1::CONTACT_STATUS_LEFT_ORGANIZATION) {
+      candidate.status == v1::CONTACT_STATUS_LEFT_ORGANIZATION ||
+      candidate.phone_marketing != v1::CONSENT_DECISION_GRANTED) {
     return HandOut::kDrop;
   }
   const int minute = LocalMinuteOfDay(candidate.time_zone, now_micros);
@@ -159,6 +227,68 @@ HandOut HandOutNow(const CallCandidate& candidate, const Campaign& campaign, int
 bool BackOnList(v1::InteractionOutcome outcome) {
   return outcome == v1::INTERACTION_OUTCOME_NO_ANSWER ||
          outcome == v1::INTERACTION_OUTCOME_CALL_BACK;
+}
+
+absl::StatusOr<v1::CampaignStatistics> StatisticsOf(const Campaign& campaign,
+                                                    const CampaignTallies& tallies) {
+  // The currency revenue is counted in.
+  std::string currency = campaign.targets().revenue().currency_code();
+  if (currency.empty()) {
+    std::map<std::string, int64_t> purchases;
+    for (const auto& tally : tallies.revenue) {
+      purchases[tally.total.currency_code()] += tally.purchases;
+    }
+    int64_t most = 0;
+    for (const auto& [code, count] : purchases) {
+      if (count > most) currency = code, most = count;
+    }
+  }
+  Running total;
+  std::map<std::string, Running> agents;
+  std::map<std::string, Running> days;
+  for (const auto& tally : tallies.calls) {
+    for (Running* running : {&total, &agents[tally.agent], &days[tally.day]}) {
+      running->calls += tally.calls;
+      running->conversations += tally.conversations;
+      running->sales += tally.sales;
+    }
+  }
+  v1::CampaignStatistics statistics;
+  for (const auto& tally : tallies.revenue) {
+    if (tally.total.currency_code() != currency) {
+      statistics.set_sales_in_other_currencies(statistics.sales_in_other_currencies() +
+                                               tally.purchases);
+      continue;
+    }
+    const common::Int128 nanos = common::ToNanos(tally.total);
+    for (Running* running : {&total, &agents[tally.agent], &days[tally.day]}) {
+      running->revenue += nanos;
+    }
+  }
+  statistics.set_name(campaign.name() + "/statistics");
+  *statistics.mutable_targets() = campaign.targets();
+  ACCORD_ASSIGN_OR_RETURN(*statistics.mutable_total(), FiguresOf(total, currency));
+  for (const auto& [agent, running] : agents) {
+    auto* item = statistics.add_agents();
+    item->set_agent(agent);
+    ACCORD_ASSIGN_OR_RETURN(*item->mutable_figures(), FiguresOf(running, currency));
+  }
+  for (const auto& [day, running] : days) {  // "YYYY-MM-DD" sorts by date
+    auto* item = statistics.add_days();
+    *item->mutable_day() = DateFromText(day);
+    ACCORD_ASSIGN_OR_RETURN(*item->mutable_figures(), FiguresOf(running, currency));
+  }
+  const auto& targets = campaign.targets();
+  auto* attainment = statistics.mutable_attainment();
+  attainment->set_calls(Share(static_cast<double>(total.calls), targets.calls()));
+  attainment->set_conversations(
+      Share(static_cast<double>(total.conversations), targets.conversations()));
+  attainment->set_sales(Share(static_cast<double>(total.sales), targets.sales()));
+  if (targets.has_revenue()) {
+    attainment->set_revenue(Share(static_cast<double>(total.revenue),
+                                  static_cast<double>(common::ToNanos(targets.revenue()))));
+  }
+  return statistics;
 }
 
 absl::Status CheckCampaignManage(const common::Principal& caller) {
@@ -175,8 +305,8 @@ absl::Status CheckCampaignWork(const common::Principal& caller) {
 }
 
 CampaignLogic::CampaignLogic(CampaignRepository& repository, ContactRepository& contacts,
-                             AccessLog& log)
-    : repository_(repository), contacts_(contacts), log_(log) {}
+                             AccessLog& log, const common::PageTokenCodec& page_tokens)
+    : repository_(repository), contacts_(contacts), log_(log), page_tokens_(page_tokens) {}
 
 absl::StatusOr<Campaign> CampaignLogic::Create(const Caller& caller,
                                                const v1::CreateCampaignRequest& request,
@@ -203,12 +333,57 @@ absl::StatusOr<Campaign> CampaignLogic::Get(const Caller& caller,
   return repository_.Get(id);
 }
 
+absl::StatusOr<v1::ListCampaignsResponse> CampaignLogic::List(
+    const Caller& caller, const v1::ListCampaignsRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckCampaignWork(caller.principal));
+  if (request.page_size() < 0) return common::InvalidArgument("page_size", "must not be negative");
+  // Newest first unless asked otherwise: campaigns are mostly looked up while they run.
+  const std::string order_by = request.order_by().empty() ? "create_time desc" : request.order_by();
+  ACCORD_ASSIGN_OR_RETURN(OrderBy order, ParseOrderBy(order_by, {"create_time", "update_time"}));
+  ACCORD_ASSIGN_OR_RETURN(common::filter::SqlFilter compiled,
+                          common::filter::Compile(request.filter(), CampaignFilterSchema()));
+  ACCORD_ASSIGN_OR_RETURN(
+      common::PageStart start,
+      common::StartPage(page_tokens_, request.page_size(), request.page_token(),
+                        "campaigns\n" + request.filter() + "\n" + order.canonical));
+  CampaignListQuery query;
+  query.limit = start.limit;
+  query.after = start.after;
+  query.by_update_time = order.field == "update_time";
+  query.descending = order.descending;
+  query.filter_sql = std::move(compiled.where);
+  query.filter_params = std::move(compiled.params);
+  ACCORD_ASSIGN_OR_RETURN(CampaignPage page, repository_.List(query));
+  const size_t fetched = page.campaigns.size();
+  page.campaigns.resize(common::RowsToReturn(start, fetched));
+  v1::ListCampaignsResponse response;
+  for (auto& campaign : page.campaigns) *response.add_campaigns() = std::move(campaign);
+  response.set_next_page_token(common::NextPageToken(page_tokens_, start, fetched, page.keys));
+  return response;
+}
+
+absl::StatusOr<v1::CampaignStatistics> CampaignLogic::Statistics(
+    const Caller& caller, const v1::GetCampaignStatisticsRequest& request) {
+  ACCORD_RETURN_IF_ERROR(CheckCampaignWork(caller.principal));
+  constexpr std::string_view kSuffix = "/statistics";
+  const std::string& name = request.name();
+  if (name.size() <= kSuffix.size() ||
+      name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    return common::InvalidArgument("name", "must be campaigns/{id}/statistics");
+  }
+  ACCORD_ASSIGN_OR_RETURN(std::string id,
+                          ParseCampaignName(name.substr(0, name.size() - kSuffix.size()), "name"));
+  ACCORD_ASSIGN_OR_RETURN(CampaignTallies tallies, repository_.Tallies(id));
+  ACCORD_ASSIGN_OR_RETURN(Campaign campaign, repository_.Get(id));
+  return StatisticsOf(campaign, tallies);
+}
+
 absl::StatusOr<Campaign> CampaignLogic::Update(const Caller& caller,
                                                const v1::UpdateCampaignRequest& request,
                                                WriteMeta meta) {
   static const std::vector<std::string> kUpdatable = {
-      "display_name",  "call_guide",    "start_time", "end_time",
-      "calling_hours", "cool_off_days", "labels",     "status"};
+      "display_name",  "call_guide", "start_time", "end_time", "calling_hours",
+      "cool_off_days", "labels",     "products",   "targets",  "status"};
   ACCORD_RETURN_IF_ERROR(CheckCampaignManage(caller.principal));
   common::Violations violations;
   auto id = ParseCampaignName(request.campaign().name(), "campaign.name");
@@ -241,6 +416,8 @@ absl::StatusOr<Campaign> CampaignLogic::Update(const Caller& caller,
           if (path == "calling_hours") *next.mutable_calling_hours() = patch.calling_hours();
           if (path == "cool_off_days") next.set_cool_off_days(patch.cool_off_days());
           if (path == "labels") *next.mutable_labels() = patch.labels();
+          if (path == "products") *next.mutable_products() = patch.products();
+          if (path == "targets") *next.mutable_targets() = patch.targets();
           if (path == "status") next.set_status(patch.status());
         }
         common::Violations field_violations;

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "access_log.h"
 #include "accord/common/auth.h"
+#include "accord/common/page_token.h"
 #include "campaign_repository.h"
 #include "contact_repository.h"
 
@@ -38,21 +39,33 @@ int LocalMinuteOfDay(std::string_view time_zone, int64_t now_micros);
 // outside its local calling hours.
 Exclusion ExcludedBy(const CallCandidate& candidate, const Campaign& campaign, int64_t now_micros);
 // At hand-out: drop a contact that became uncallable since the build (do-not-call, deleted, left,
-// phone found wrong), defer one outside its local calling hours now, else call it.
+// phone found wrong, phone/marketing consent withdrawn), defer one outside its local calling
+// hours now, else call it.
 HandOut HandOutNow(const CallCandidate& candidate, const Campaign& campaign, int64_t now_micros);
 // NO_ANSWER and CALL_BACK put the contact back on the list.
 bool BackOnList(v1::InteractionOutcome outcome);
+
+// The statistics from the campaign's tallies: totals, per agent, per day, against its targets.
+// Revenue counts sales in the revenue target's currency (without one, the currency of most
+// attributed sales); the others are counted in sales_in_other_currencies.
+absl::StatusOr<v1::CampaignStatistics> StatisticsOf(const Campaign& campaign,
+                                                    const CampaignTallies& tallies);
 
 absl::Status CheckCampaignManage(const common::Principal& caller);
 absl::Status CheckCampaignWork(const common::Principal& caller);
 
 class CampaignLogic {
  public:
-  CampaignLogic(CampaignRepository& repository, ContactRepository& contacts, AccessLog& log);
+  CampaignLogic(CampaignRepository& repository, ContactRepository& contacts, AccessLog& log,
+                const common::PageTokenCodec& page_tokens);
 
   absl::StatusOr<Campaign> Create(const Caller& caller, const v1::CreateCampaignRequest& request,
                                   WriteMeta meta);
   absl::StatusOr<Campaign> Get(const Caller& caller, const v1::GetCampaignRequest& request);
+  absl::StatusOr<v1::ListCampaignsResponse> List(const Caller& caller,
+                                                 const v1::ListCampaignsRequest& request);
+  absl::StatusOr<v1::CampaignStatistics> Statistics(
+      const Caller& caller, const v1::GetCampaignStatisticsRequest& request);
   absl::StatusOr<Campaign> Update(const Caller& caller, const v1::UpdateCampaignRequest& request,
                                   WriteMeta meta);
   absl::StatusOr<v1::BuildCallListResponse> BuildCallList(const Caller& caller,
@@ -68,6 +81,7 @@ class CampaignLogic {
   CampaignRepository& repository_;
   ContactRepository& contacts_;
   AccessLog& log_;
+  const common::PageTokenCodec& page_tokens_;
 };
 
 }  // namespace accord::contact

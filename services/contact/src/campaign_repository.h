@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/v1/money.pb.h"
 #include "accord/contact/v1/campaign.pb.h"
 #include "accord/contact/v1/contact.pb.h"
 #include "engagement_repository.h"
@@ -41,12 +42,52 @@ struct Lease {
   int64_t lease_until_micros = 0;
 };
 
+struct CampaignListQuery {
+  int limit = 50;
+  bool by_update_time = false;
+  bool descending = true;
+  std::string filter_sql;  // over the campaigns row alias `t`, $N numbered from 1
+  std::vector<std::string> filter_params;
+  std::optional<std::vector<std::string>> after;
+};
+
+struct CampaignPage {
+  std::vector<Campaign> campaigns;
+  std::vector<std::vector<std::string>> keys;
+};
+
+// A campaign's calls of one agent on one UTC day ("YYYY-MM-DD").
+struct CallTally {
+  std::string agent;
+  std::string day;
+  int64_t calls = 0;
+  int64_t conversations = 0;
+  int64_t sales = 0;
+};
+
+// Sales of pricing-terms attributed to the campaign, credited to the agent and day of the SALE
+// call they follow, in one currency.
+struct RevenueTally {
+  std::string agent;
+  std::string day;
+  common::v1::Money total;
+  int64_t purchases = 0;
+};
+
+struct CampaignTallies {
+  std::vector<CallTally> calls;
+  std::vector<RevenueTally> revenue;
+};
+
 class CampaignRepository {
  public:
   virtual ~CampaignRepository() = default;
 
   virtual absl::StatusOr<Campaign> Create(const Campaign& campaign, const WriteMeta& meta) = 0;
   virtual absl::StatusOr<Campaign> Get(const std::string& id) = 0;
+  virtual absl::StatusOr<CampaignPage> List(const CampaignListQuery& query) = 0;
+  // NOT_FOUND naming the campaign when it does not exist.
+  virtual absl::StatusOr<CampaignTallies> Tallies(const std::string& id) = 0;
   using Mutation = std::function<absl::StatusOr<Campaign>(const Campaign& current)>;
   virtual absl::StatusOr<Campaign> Update(const std::string& id, const Mutation& mutate,
                                           const WriteMeta& meta) = 0;
@@ -62,7 +103,8 @@ class CampaignRepository {
   // Takes the first waiting contacts whose lease is free (skipping rows other transactions
   // hold), asks `decide` about each in order and leases the first it calls to `agent`, applying
   // its other verdicts on the way; nullopt when none was called. Candidates carry the contact's
-  // current do_not_call, status, phone_unverified and time_zone (has_phone: not deleted).
+  // current do_not_call, status, phone_unverified, phone_marketing and time_zone (has_phone:
+  // not deleted).
   using Decide = std::function<HandOut(const CallCandidate& candidate)>;
   virtual absl::StatusOr<std::optional<Lease>> NextCall(const std::string& campaign_id,
                                                         const std::string& agent, int lease_seconds,

@@ -7,7 +7,7 @@ CampaignServiceImpl::CampaignServiceImpl(std::shared_ptr<ContactComponents> comp
       runtime_(components_->runtime),
       repository_(runtime_.pg(), components_->cipher, components_->writes),
       contacts_(runtime_.pg(), components_->cipher, components_->writes),
-      logic_(repository_, contacts_, components_->access_log) {}
+      logic_(repository_, contacts_, components_->access_log, runtime_.page_tokens()) {}
 
 grpc::ServerUnaryReactor* CampaignServiceImpl::CreateCampaign(
     grpc::CallbackServerContext* context, const v1::CreateCampaignRequest* request,
@@ -26,6 +26,24 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::GetCampaign(grpc::CallbackServerC
                           [=, this](const common::RpcContext& rpc) {
                             return logic_.Get(CallerOf(*context, rpc, "GetCampaign"), *request);
                           });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::ListCampaigns(
+    grpc::CallbackServerContext* context, const v1::ListCampaignsRequest* request,
+    v1::ListCampaignsResponse* response) {
+  return runtime_.Respond(context, ListCampaigns_method_, response,
+                          [=, this](const common::RpcContext& rpc) {
+                            return logic_.List(CallerOf(*context, rpc, "ListCampaigns"), *request);
+                          });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::GetCampaignStatistics(
+    grpc::CallbackServerContext* context, const v1::GetCampaignStatisticsRequest* request,
+    v1::CampaignStatistics* response) {
+  return runtime_.Respond(
+      context, GetCampaignStatistics_method_, response, [=, this](const common::RpcContext& rpc) {
+        return logic_.Statistics(CallerOf(*context, rpc, "GetCampaignStatistics"), *request);
+      });
 }
 
 grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateCampaign(

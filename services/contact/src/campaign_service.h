@@ -23,6 +23,12 @@ class CampaignServiceImpl final : public v1::CampaignService::CallbackService {
   grpc::ServerUnaryReactor* GetCampaign(grpc::CallbackServerContext* context,
                                         const v1::GetCampaignRequest* request,
                                         v1::Campaign* response) override;
+  grpc::ServerUnaryReactor* ListCampaigns(grpc::CallbackServerContext* context,
+                                          const v1::ListCampaignsRequest* request,
+                                          v1::ListCampaignsResponse* response) override;
+  grpc::ServerUnaryReactor* GetCampaignStatistics(grpc::CallbackServerContext* context,
+                                                  const v1::GetCampaignStatisticsRequest* request,
+                                                  v1::CampaignStatistics* response) override;
   grpc::ServerUnaryReactor* UpdateCampaign(grpc::CallbackServerContext* context,
                                            const v1::UpdateCampaignRequest* request,
                                            v1::Campaign* response) override;
@@ -45,6 +51,8 @@ class CampaignServiceImpl final : public v1::CampaignService::CallbackService {
   static constexpr const char* kService = "accord.contact.v1.CampaignService";
   common::RpcMethod CreateCampaign_method_{kService, "CreateCampaign"};
   common::RpcMethod GetCampaign_method_{kService, "GetCampaign"};
+  common::RpcMethod ListCampaigns_method_{kService, "ListCampaigns"};
+  common::RpcMethod GetCampaignStatistics_method_{kService, "GetCampaignStatistics"};
   common::RpcMethod UpdateCampaign_method_{kService, "UpdateCampaign"};
   common::RpcMethod BuildCallList_method_{kService, "BuildCallList"};
   common::RpcMethod NextCall_method_{kService, "NextCall"};

@@ -10,6 +10,7 @@
 #include "contact_access.h"
 #include "contact_presenter.h"
 #include "contact_settings.h"
+#include "followed_events.h"
 #include "pii_cipher.h"
 #include "write_path.h"
 
@@ -37,6 +38,8 @@ struct ContactComponents {
   ContactAccess access;
   PgAccessLog access_log;
   ContactPresenter presenter;
+  // The account and sale events followed; none without a service token (Subscribe needs one).
+  std::unique_ptr<FollowedEvents> followed;
 };
 
 // The caller of the RPC being served, for the logic: who, on whose behalf to call other

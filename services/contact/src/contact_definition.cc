@@ -28,6 +28,13 @@ common::ServiceDefinition ContactServiceDefinition(ContactSettings settings) {
     // main() validated the keys already; this guards definitions built some other way.
     if (!cipher.ok()) throw std::runtime_error(std::string(cipher.status().message()));
     auto components = std::make_shared<ContactComponents>(runtime, settings, std::move(*cipher));
+    // Subscribe needs a service identity (the integration role): without ACCORD_SERVICE_TOKEN
+    // account merges and deletions and sales are not followed.
+    if (!settings.account.service_token.empty()) {
+      components->followed =
+          std::make_unique<FollowedEvents>(runtime.pg(), settings.account, settings.pricing);
+      components->followed->Start();
+    }
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<ContactServiceImpl>(components));
     services.push_back(std::make_unique<RelationServiceImpl>(components));

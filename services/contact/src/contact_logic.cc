@@ -39,6 +39,9 @@ const filter::Schema& ContactFilterSchema() {
         {"external_ids", "c.external_ids", filter::FieldType::kStringMap, {}, {}},
         {"create_time", "c.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "c.update_time", filter::FieldType::kTimestamp, {}, {}},
+        {"repeat_customer", "c.repeat_customer", filter::FieldType::kBool, {}, {}},
+        {"relationship_strength", "c.relationship_strength", filter::FieldType::kInt, {}, {}},
+        {"purchase_count", "c.purchase_count", filter::FieldType::kInt, {}, {}},
     };
     // External ids as a semi-join on their own table's primary key (system, external_id): no
     // index answers `external_ids ->> 'crm' = ...` on the jsonb copy, which scanned every contact.

@@ -47,6 +47,8 @@ absl::StatusOr<ContactSettings> ReadContactSettings(common::ConfigReader& config
                     "how long an answer of the account service about ownership and teams is "
                     "reused (the staleness bound of account_manager access)");
   settings.account = common::ReadServiceClientOptions(config, "account", "dns:///127.0.0.1:50051");
+  settings.pricing =
+      common::ReadServiceClientOptions(config, "pricing-terms", "dns:///127.0.0.1:50053");
   if (keys.empty()) {
     config.AddError("ACCORD_CONTACT_PII_KEYS (or ACCORD_CONTACT_PII_KEYS_FILE) is required");
   }

@@ -7,8 +7,8 @@
 
 namespace accord::contact::sql {
 
-// Columns in the order the repository reads them; the last is the ids of the accounts the
-// contact has a live relation to, comma-separated.
+// Columns in the order the repository reads them; the ninth is the ids of the accounts the
+// contact has a live relation to, comma-separated; then the derived repeat-customer figures.
 #define ACCORD_CONTACT_COLUMNS                                                              \
   "c.id::text, c.pii, c.pii_key_id, c.attributes, c.version, "                              \
   "(extract(epoch FROM c.create_time) * 1000000)::bigint, "                                 \
@@ -16,10 +16,10 @@ namespace accord::contact::sql {
   "(extract(epoch FROM c.delete_time) * 1000000)::bigint, "                                 \
   "COALESCE((SELECT string_agg(r.account_id::text, ',' ORDER BY r.account_id) "             \
   "FROM contact.account_relations r WHERE r.contact_id = c.id AND r.delete_time IS NULL), " \
-  "'')"
+  "''), c.purchase_count, c.conversation_count, c.repeat_customer, c.relationship_strength"
 
 inline constexpr const char* kContactColumns = ACCORD_CONTACT_COLUMNS;
-inline constexpr int kContactColumnCount = 9;
+inline constexpr int kContactColumnCount = 13;
 
 inline constexpr common::PreparedStatement kInsertContact{
     "contact_insert",
@@ -42,7 +42,8 @@ inline constexpr common::PreparedStatement kUpdateContact{
     "UPDATE contact.contacts AS c SET pii = $2::bytea, pii_key_id = $3, attributes = $4::bytea, "
     "job_title = $5, department = $6, owner = $7, status = $8, customer_kind = $9, "
     "preferred_channel = $10, time_zone = $11, labels = $12::text[], external_ids = $13::jsonb, "
-    "name_trigrams = $14::integer[], version = c.version + 1, update_time = now() "
+    "name_trigrams = $14::integer[], name_trigrams_built = true, version = c.version + 1, "
+    "update_time = now() "
     "WHERE c.id = $1::uuid "
     "RETURNING " ACCORD_CONTACT_COLUMNS};
 

@@ -100,6 +100,78 @@ absl::StatusOr<Campaign> PgCampaignRepository::Get(const std::string& id) {
   return RowToCampaign((*rows)[0]);
 }
 
+absl::StatusOr<CampaignPage> PgCampaignRepository::List(const CampaignListQuery& query) {
+  const std::string key = query.by_update_time ? "t.update_time" : "t.create_time";
+  std::string statement = std::string("SELECT ") + kColumns + ", " + common::MicrosText(key) +
+                          " FROM contact.campaigns t WHERE true";
+  std::vector<std::string> params = query.filter_params;
+  if (!query.filter_sql.empty()) statement += " AND " + query.filter_sql;
+  const common::KeysetOrder order{key, "t.id", common::kMicrosToTimestamptz, query.descending};
+  common::AppendKeyset(statement, params, order, query.after, query.limit);
+  CampaignPage page;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        for (const auto& row :
+             transaction.exec(common::InlineParams(transaction.conn(), statement, params))) {
+          ACCORD_ASSIGN_OR_RETURN(Campaign campaign, RowToCampaign(row));
+          page.campaigns.push_back(std::move(campaign));
+          page.keys.push_back({row[6].as<std::string>(), row[0].as<std::string>()});
+        }
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return page;
+}
+
+absl::StatusOr<CampaignTallies> PgCampaignRepository::Tallies(const std::string& id) {
+  CampaignTallies tallies;
+  ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
+    if (transaction.exec_params("SELECT 1 FROM contact.campaigns WHERE id = $1::uuid", id)
+            .empty()) {
+      return common::NotFound(CampaignName(id));
+    }
+    // Outcomes: 1 no answer, 5 sale, 8 wrong number (InteractionOutcome).
+    for (const auto& row : transaction.exec_params(
+             "SELECT i.owner, to_char(i.interaction_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, "
+             "count(*), count(*) FILTER (WHERE i.outcome NOT IN (1, 8)), "
+             "count(*) FILTER (WHERE i.outcome = 5) FROM contact.interactions i "
+             "WHERE i.campaign_id = $1::uuid GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 100000",
+             id)) {
+      tallies.calls.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                               row[2].as<int64_t>(), row[3].as<int64_t>(), row[4].as<int64_t>()});
+    }
+    // A purchase belongs to the campaign when one of its SALE calls to the contact came at most
+    // 30 days before the sale (or within a day after: clocks and paperwork); the latest such call
+    // is credited.
+    for (const auto& row : transaction.exec_params(
+             "SELECT c.owner, c.day, p.currency, div(sum(p.total_nanos), 1000000000)::bigint, "
+             "mod(sum(p.total_nanos), 1000000000)::integer, count(*) "
+             "FROM contact.purchases p CROSS JOIN LATERAL ("
+             "  SELECT i.owner, to_char(i.interaction_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS "
+             "day "
+             "  FROM contact.interactions i WHERE i.campaign_id = $1::uuid "
+             "  AND i.contact_id = p.contact_id AND i.outcome = 5 "
+             "  AND i.interaction_time BETWEEN p.sale_time - interval '30 days' "
+             "  AND p.sale_time + interval '1 day' "
+             "  ORDER BY i.interaction_time DESC LIMIT 1) c "
+             "WHERE p.contact_id IN (SELECT contact_id FROM contact.interactions "
+             "  WHERE campaign_id = $1::uuid AND outcome = 5) "
+             "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT 100000",
+             id)) {
+      RevenueTally tally;
+      tally.agent = row[0].as<std::string>();
+      tally.day = row[1].as<std::string>();
+      tally.total.set_currency_code(row[2].as<std::string>());
+      tally.total.set_units(row[3].as<int64_t>());
+      tally.total.set_nanos(row[4].as<int32_t>());
+      tally.purchases = row[5].as<int64_t>();
+      tallies.revenue.push_back(std::move(tally));
+    }
+    return absl::OkStatus();
+  }));
+  return tallies;
+}
+
 absl::StatusOr<Campaign> PgCampaignRepository::Update(const std::string& id, const Mutation& mutate,
                                                       const WriteMeta& meta) {
   return writes_.Run<Campaign>(
@@ -219,7 +291,10 @@ absl::StatusOr<std::optional<Lease>> PgCampaignRepository::NextCall(const std::s
             // (PostgreSQL re-checks the condition on the latest row version it locks).
             auto rows = transaction.exec_params(
                 "SELECT l.contact_id::text, c.do_not_call, c.status, c.phone_unverified, "
-                "c.time_zone, c.delete_time IS NULL FROM contact.call_list l JOIN "
+                "c.time_zone, c.delete_time IS NULL, COALESCE((SELECT g.decision FROM "
+                "contact.consent_ledger g WHERE g.contact_id = c.id AND g.channel = 1 AND "
+                "g.purpose = 1 ORDER BY g.decision_time DESC, g.record_time DESC, g.id DESC "
+                "LIMIT 1), 0) FROM contact.call_list l JOIN "
                 "contact.contacts c ON c.id = l.contact_id WHERE l.campaign_id = $1::uuid AND "
                 "l.state = 0 AND (l.lease_until IS NULL OR l.lease_until < now()) ORDER BY "
                 "l.position LIMIT 20 FOR UPDATE OF l SKIP LOCKED",
@@ -232,6 +307,7 @@ absl::StatusOr<std::optional<Lease>> PgCampaignRepository::NextCall(const std::s
               candidate.phone_unverified = row[3].as<bool>();
               candidate.time_zone = row[4].as<std::string>();
               candidate.has_phone = row[5].as<bool>();
+              candidate.phone_marketing = static_cast<v1::ConsentDecision>(row[6].as<int>());
               const HandOut verdict = decide(candidate);
               if (verdict == HandOut::kDrop) {
                 transaction.exec_params0(

@@ -20,6 +20,8 @@ class PgCampaignRepository final : public CampaignRepository {
 
   absl::StatusOr<Campaign> Create(const Campaign& campaign, const WriteMeta& meta) override;
   absl::StatusOr<Campaign> Get(const std::string& id) override;
+  absl::StatusOr<CampaignPage> List(const CampaignListQuery& query) override;
+  absl::StatusOr<CampaignTallies> Tallies(const std::string& id) override;
   absl::StatusOr<Campaign> Update(const std::string& id, const Mutation& mutate,
                                   const WriteMeta& meta) override;
   absl::StatusOr<std::vector<CallCandidate>> Candidates(const std::string& campaign_id,

@@ -115,6 +115,10 @@ absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher
   }
   record.facts.owner = contact.owner();
   record.facts.account_ids = Split(at(8).as<std::string>());
+  contact.set_purchase_count(at(9).as<int32_t>());
+  contact.set_conversation_count(at(10).as<int32_t>());
+  contact.set_repeat_customer(at(11).as<bool>());
+  contact.set_relationship_strength(at(12).as<int32_t>());
   return record;
 }
 

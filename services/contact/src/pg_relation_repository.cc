@@ -11,11 +11,10 @@
 #include "relation_sql.h"
 
 namespace accord::contact {
-namespace {
 
 using google::protobuf::util::TimeUtil;
 
-AccountRelation RowToRelation(const pqxx::row& row) {
+AccountRelation RelationFromRow(const pqxx::row& row) {
   AccountRelation relation;
   relation.set_name(RelationName(row[1].as<std::string>(), row[0].as<std::string>()));
   relation.set_account(AccountName(row[2].as<std::string>()));
@@ -51,6 +50,8 @@ std::string RolesLiteral(const AccountRelation& relation) {
   return out + "}";
 }
 
+namespace {
+
 common::Event Event(const char* type, const AccountRelation& relation,
                     const AccountRelation* before) {
   return common::MakeEvent(type, relation.name(), std::stoll(relation.etag()), relation, before);
@@ -66,7 +67,7 @@ std::vector<AccountRelation> ReadContactRelations(pqxx::transaction_base& transa
                " FROM contact.account_relations r WHERE r.contact_id = $1::uuid "
                "ORDER BY r.create_time, r.id LIMIT 10000",
            contact_id)) {
-    out.push_back(RowToRelation(row));
+    out.push_back(RelationFromRow(row));
   }
   return out;
 }
@@ -100,7 +101,7 @@ absl::StatusOr<AccountRelation> PgRelationRepository::Create(const std::string& 
                                                            relation.account() + ": " + name),
               "RELATION_EXISTS", {{"relation", name}});
         }
-        *out = RowToRelation(transaction.exec_prepared1(
+        *out = RelationFromRow(transaction.exec_prepared1(
             sql::kInsertRelation.name, common::NewUuidV7(), contact_id, account_id,
             RolesLiteral(relation), DateText(relation.start_date()), DateText(relation.end_date()),
             relation.is_primary()));
@@ -118,7 +119,7 @@ absl::StatusOr<AccountRelation> PgRelationRepository::Get(const std::string& con
       },
       common::ReadScope::kOneStatement));
   if (rows->empty()) return common::NotFound(RelationName(contact_id, id));
-  return RowToRelation((*rows)[0]);
+  return RelationFromRow((*rows)[0]);
 }
 
 absl::StatusOr<RelationPage> PgRelationRepository::List(const RelationListQuery& query) {
@@ -144,7 +145,7 @@ absl::StatusOr<RelationPage> PgRelationRepository::List(const RelationListQuery&
     }
     auto rows = transaction.exec(common::InlineParams(transaction.conn(), statement, params));
     for (const auto& row : rows) {
-      page.relations.push_back(RowToRelation(row));
+      page.relations.push_back(RelationFromRow(row));
       page.keys.push_back(
           {row[sql::kRelationColumnCount].as<std::string>(), row[0].as<std::string>()});
     }
@@ -168,9 +169,9 @@ absl::StatusOr<AccountRelation> PgRelationRepository::Update(const std::string& 
         }
         auto rows = transaction.exec_prepared(sql::kLockRelation.name, contact_id, id);
         if (rows.empty()) return common::NotFound(RelationName(contact_id, id));
-        const AccountRelation current = RowToRelation(rows[0]);
+        const AccountRelation current = RelationFromRow(rows[0]);
         ACCORD_ASSIGN_OR_RETURN(AccountRelation next, mutate(current));
-        *out = RowToRelation(transaction.exec_prepared1(
+        *out = RelationFromRow(transaction.exec_prepared1(
             sql::kUpdateRelation.name, contact_id, id, RolesLiteral(next),
             DateText(next.start_date()), DateText(next.end_date()), next.is_primary()));
         return common::Written<AccountRelation>(result, Event(kRelationUpdated, *out, &current));
@@ -189,8 +190,9 @@ absl::StatusOr<AccountRelation> PgRelationRepository::Delete(const std::string& 
         AccountRelation* out = &result;
         auto rows = transaction.exec_prepared(sql::kLockRelation.name, contact_id, id);
         if (rows.empty()) return common::NotFound(RelationName(contact_id, id));
-        ACCORD_RETURN_IF_ERROR(check(RowToRelation(rows[0])).status());
-        *out = RowToRelation(transaction.exec_prepared1(sql::kDeleteRelation.name, contact_id, id));
+        ACCORD_RETURN_IF_ERROR(check(RelationFromRow(rows[0])).status());
+        *out =
+            RelationFromRow(transaction.exec_prepared1(sql::kDeleteRelation.name, contact_id, id));
         return common::Written<AccountRelation>(result, Event(kRelationDeleted, *out, nullptr));
       });
 }
@@ -207,7 +209,7 @@ absl::StatusOr<std::vector<KeyContactRow>> PgRelationRepository::KeyContacts(
   std::vector<KeyContactRow> out;
   for (const auto& row : *rows) {
     KeyContactRow item;
-    item.relation = RowToRelation(row);
+    item.relation = RelationFromRow(row);
     ACCORD_ASSIGN_OR_RETURN(item.contact, RowToContact(row, cipher_, sql::kRelationColumnCount));
     out.push_back(std::move(item));
   }

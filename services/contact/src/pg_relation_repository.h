@@ -12,6 +12,11 @@ inline constexpr char kRelationCreated[] = "accord.contact.v1.AccountRelationCre
 inline constexpr char kRelationUpdated[] = "accord.contact.v1.AccountRelationUpdated";
 inline constexpr char kRelationDeleted[] = "accord.contact.v1.AccountRelationDeleted";
 
+// A row of sql::kRelationColumns.
+AccountRelation RelationFromRow(const pqxx::row& row);
+// The relation's roles as a smallint[] literal, "{1,6}".
+std::string RolesLiteral(const AccountRelation& relation);
+
 // Every relation of a contact, removed ones too, oldest first; for its data export.
 std::vector<AccountRelation> ReadContactRelations(pqxx::transaction_base& transaction,
                                                   const std::string& contact_id);

@@ -294,7 +294,8 @@ absl::StatusOr<v1::RotateContactKeysResponse> PgStewardshipRepository::RotateKey
     response.set_contacts_resealed(0);
     response.set_interactions_resealed(0);
     auto contacts = transaction.exec_params("SELECT " ACCORD_CONTACT_COLUMNS
-                                            " FROM contact.contacts c WHERE c.pii_key_id <> $1 "
+                                            " FROM contact.contacts c WHERE (c.pii_key_id <> $1 OR "
+                                            "NOT c.name_trigrams_built) "
                                             "ORDER BY c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED",
                                             active, batch);
     for (const auto& row : contacts) {
@@ -304,7 +305,7 @@ absl::StatusOr<v1::RotateContactKeysResponse> PgStewardshipRepository::RotateKey
       const Sealed sealed = cipher_.Seal(personal.SerializeAsString(), record.contact.name());
       transaction.exec_params0(
           "UPDATE contact.contacts SET pii = $2::bytea, pii_key_id = $3, "
-          "name_trigrams = $4::integer[] WHERE id = $1::uuid",
+          "name_trigrams = $4::integer[], name_trigrams_built = true WHERE id = $1::uuid",
           row[0].as<std::string>(), "\\x" + common::LowerHex(sealed.bytes), sealed.key_id,
           IntArrayLiteral(cipher_.BlindTrigrams(FullName(record.contact))));
       response.set_contacts_resealed(response.contacts_resealed() + 1);
@@ -332,7 +333,8 @@ absl::StatusOr<v1::RotateContactKeysResponse> PgStewardshipRepository::RotateKey
         response.set_remaining(
             transaction
                 .exec_params1(
-                    "SELECT (SELECT count(*) FROM contact.contacts WHERE pii_key_id <> $1) + "
+                    "SELECT (SELECT count(*) FROM contact.contacts WHERE pii_key_id <> $1 OR "
+                    "NOT name_trigrams_built) + "
                     "(SELECT count(*) FROM contact.interactions WHERE summary IS NOT NULL AND "
                     "substring(summary FROM 1 FOR octet_length($1::bytea) + 1) <> "
                     "($1::bytea || '\\x00'::bytea))",

@@ -65,9 +65,28 @@ inline constexpr common::PreparedStatement kKeyContacts{
     "AND cardinality(r.roles) > 0 AND (r.end_date IS NULL OR r.end_date >= current_date) "
     "ORDER BY r.create_time, r.id LIMIT 1000"};
 
+// For the account events: an account's live relations, locked; a relation moved to another
+// account; a relation ended on a day (never before it started).
+inline constexpr common::PreparedStatement kLockAccountRelations{
+    "relation_lock_account", "SELECT " ACCORD_RELATION_COLUMNS
+                             " FROM contact.account_relations r WHERE r.account_id = $1::uuid "
+                             "AND r.delete_time IS NULL ORDER BY r.id FOR UPDATE"};
+
+inline constexpr common::PreparedStatement kMoveRelation{
+    "relation_move",
+    "UPDATE contact.account_relations AS r SET account_id = $3::uuid, version = r.version + 1, "
+    "update_time = now() WHERE r.contact_id = $1::uuid AND r.id = $2::uuid "
+    "RETURNING " ACCORD_RELATION_COLUMNS};
+
+inline constexpr common::PreparedStatement kEndRelation{
+    "relation_end",
+    "UPDATE contact.account_relations AS r SET end_date = GREATEST($3::date, r.start_date), "
+    "version = r.version + 1, update_time = now() WHERE r.contact_id = $1::uuid AND "
+    "r.id = $2::uuid RETURNING " ACCORD_RELATION_COLUMNS};
+
 inline std::vector<common::PreparedStatement> RelationStatements() {
-  return {kInsertRelation, kFindLiveRelation, kGetRelation, kLockRelation,
-          kUpdateRelation, kDeleteRelation,   kKeyContacts};
+  return {kInsertRelation, kFindLiveRelation, kGetRelation,  kLockRelation, kUpdateRelation,
+          kDeleteRelation, kKeyContacts,      kMoveRelation, kEndRelation,  kLockAccountRelations};
 }
 
 }  // namespace accord::contact::sql

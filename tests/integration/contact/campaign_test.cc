@@ -9,6 +9,7 @@
 
 #include "absl/time/clock.h"
 #include "accord/common/ids.h"
+#include "accord/common/money.h"
 #include "contact_fixture.h"
 
 namespace accord::contact {
@@ -270,10 +271,13 @@ TEST_F(CampaignTest, OutcomesCloseTheLeaseLogTheCallAndApplyDoNotCall) {
 
 TEST_F(CampaignTest, NextCallSkipsContactsThatBecameUncallableSinceTheBuild) {
   v1::Contact flagged = Callable();
+  v1::Contact withdrawn = Callable();
   v1::Contact moved = Callable();
   v1::Contact fine = Callable();
   v1::Campaign campaign = Active();
-  ASSERT_EQ(Build(campaign).added(), 3);
+  ASSERT_EQ(Build(campaign).added(), 4);
+  // One withdraws phone/marketing consent after the build.
+  Consent(withdrawn.name(), v1::CONSENT_DECISION_WITHDRAWN);
 
   // After the build: one asks not to be called, one moves 5.5 hours away.
   v1::GetConsentStateRequest get;
@@ -302,6 +306,10 @@ TEST_F(CampaignTest, NextCallSkipsContactsThatBecameUncallableSinceTheBuild) {
   // The do-not-call contact is off the list; the one outside its hours waits, unleased.
   EXPECT_EQ(work.exec_params1("SELECT state FROM contact.call_list WHERE contact_id = $1::uuid",
                               flagged.name().substr(9))[0]
+                .as<int>(),
+            2);
+  EXPECT_EQ(work.exec_params1("SELECT state FROM contact.call_list WHERE contact_id = $1::uuid",
+                              withdrawn.name().substr(9))[0]
                 .as<int>(),
             2);
   auto waiting = work.exec_params1(
@@ -357,6 +365,163 @@ TEST_F(CampaignTest, StatusRulesValidationAndPermissions) {
   EXPECT_THAT(status.error_message(), HasSubstr(get.name()));
   EXPECT_EQ(campaigns_->GetCampaign(As("sync", Role::kIntegration).get(), get, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(CampaignTest, StatisticsCountCallsReachConversionAndRevenueAgainstTargets) {
+  Callable();
+  Callable();
+  Callable();
+  v1::Campaign campaign = Active();
+  ASSERT_EQ(Build(campaign).added(), 3);
+  {
+    v1::UpdateCampaignRequest update;
+    update.mutable_campaign()->set_name(campaign.name());
+    update.mutable_campaign()->add_products("LEASE-SPRING");
+    auto* targets = update.mutable_campaign()->mutable_targets();
+    targets->set_calls(10);
+    targets->set_conversations(4);
+    targets->set_sales(2);
+    *targets->mutable_revenue() = common::MakeMoney("EUR", 1000);
+    update.mutable_update_mask()->add_paths("products");
+    update.mutable_update_mask()->add_paths("targets");
+    update.set_etag(campaign.etag());
+    auto status =
+        campaigns_->UpdateCampaign(As("am-1", Role::kAccountManager).get(), update, &campaign);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(campaign.products(0), "LEASE-SPRING");
+    update.mutable_campaign()->mutable_targets()->set_calls(-1);
+    update.set_etag(campaign.etag());
+    v1::Campaign refused;
+    EXPECT_THAT(ViolatedFields(campaigns_->UpdateCampaign(As("am-1", Role::kAccountManager).get(),
+                                                          update, &refused)),
+                UnorderedElementsAre("campaign.targets.calls"));
+  }
+  // sa-1 sells; sa-2 gets no answer once and a conversation once.
+  v1::CallAssignment sold, unanswered, talked;
+  v1::Interaction logged;
+  ASSERT_TRUE(Next(campaign, "sa-1", &sold).ok());
+  ASSERT_TRUE(
+      Outcome(campaign, sold.contact(), "sa-1", v1::INTERACTION_OUTCOME_SALE, &logged).ok());
+  ASSERT_TRUE(Next(campaign, "sa-2", &unanswered).ok());
+  ASSERT_TRUE(
+      Outcome(campaign, unanswered.contact(), "sa-2", v1::INTERACTION_OUTCOME_NO_ANSWER, &logged)
+          .ok());
+  ASSERT_TRUE(Next(campaign, "sa-2", &talked).ok());
+  ASSERT_TRUE(
+      Outcome(campaign, talked.contact(), "sa-2", v1::INTERACTION_OUTCOME_INTERESTED, &logged)
+          .ok());
+  // Sales of pricing-terms (as its feed stores them): the one after sa-1's SALE call counts, in
+  // EUR; one in USD is counted apart; one of a contact with no SALE call does not count.
+  {
+    pqxx::connection connection(database_.url());
+    pqxx::work work(connection);
+    const auto id = [](const std::string& name) { return name.substr(name.find('/') + 1); };
+    work.exec_params0(
+        "INSERT INTO contact.purchases (sale, contact_id, currency, total_nanos, sale_time) "
+        "VALUES ('sales/1', $1::uuid, 'EUR', 250000000000, now()), "
+        "('sales/2', $1::uuid, 'USD', 90000000000, now()), "
+        "('sales/3', $2::uuid, 'EUR', 999000000000, now())",
+        id(sold.contact()), id(talked.contact()));
+    work.commit();
+  }
+
+  v1::GetCampaignStatisticsRequest request;
+  request.set_name(campaign.name() + "/statistics");
+  v1::CampaignStatistics statistics;
+  auto status = campaigns_->GetCampaignStatistics(As("sa-1", Role::kSalesAssistant).get(), request,
+                                                  &statistics);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(statistics.name(), campaign.name() + "/statistics");
+  EXPECT_EQ(statistics.total().calls(), 3);
+  EXPECT_EQ(statistics.total().conversations(), 2);
+  EXPECT_EQ(statistics.total().sales(), 1);
+  EXPECT_DOUBLE_EQ(statistics.total().reach_rate(), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(statistics.total().conversion_rate(), 0.5);
+  EXPECT_EQ(statistics.total().revenue().currency_code(), "EUR");
+  EXPECT_EQ(statistics.total().revenue().units(), 250);
+  EXPECT_EQ(statistics.sales_in_other_currencies(), 1);
+  EXPECT_DOUBLE_EQ(statistics.attainment().calls(), 0.3);
+  EXPECT_DOUBLE_EQ(statistics.attainment().conversations(), 0.5);
+  EXPECT_DOUBLE_EQ(statistics.attainment().sales(), 0.5);
+  EXPECT_DOUBLE_EQ(statistics.attainment().revenue(), 0.25);
+  ASSERT_EQ(statistics.agents_size(), 2);
+  EXPECT_EQ(statistics.agents(0).agent(), "sa-1");
+  EXPECT_EQ(statistics.agents(0).figures().sales(), 1);
+  EXPECT_EQ(statistics.agents(0).figures().revenue().units(), 250);
+  EXPECT_EQ(statistics.agents(1).agent(), "sa-2");
+  EXPECT_EQ(statistics.agents(1).figures().calls(), 2);
+  EXPECT_EQ(statistics.agents(1).figures().revenue().units(), 0);
+  ASSERT_EQ(statistics.days_size(), 1);
+  EXPECT_EQ(statistics.days(0).figures().calls(), 3);
+
+  // Failure paths: who may not, a bad name, a missing campaign.
+  EXPECT_EQ(
+      campaigns_->GetCampaignStatistics(As("sv-1", Role::kServiceAgent).get(), request, &statistics)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  request.set_name(campaign.name());
+  EXPECT_EQ(
+      campaigns_
+          ->GetCampaignStatistics(As("sa-1", Role::kSalesAssistant).get(), request, &statistics)
+          .error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_name("campaigns/" + common::NewUuidV7() + "/statistics");
+  EXPECT_EQ(
+      campaigns_
+          ->GetCampaignStatistics(As("sa-1", Role::kSalesAssistant).get(), request, &statistics)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(CampaignTest, ListCampaignsPagesFiltersAndOrders) {
+  v1::Campaign first = Active();
+  v1::Campaign second = Active();
+  v1::Campaign draft;
+  {
+    v1::CreateCampaignRequest request;
+    request.mutable_campaign()->set_display_name("Autumn");
+    *request.mutable_campaign()->mutable_start_time() = TimeUtil::SecondsToTimestamp(0);
+    *request.mutable_campaign()->mutable_end_time() = TimeUtil::SecondsToTimestamp(4000000000LL);
+    ASSERT_TRUE(
+        campaigns_->CreateCampaign(As("am-1", Role::kAccountManager).get(), request, &draft).ok());
+  }
+  v1::ListCampaignsRequest request;
+  v1::ListCampaignsResponse page;
+  ASSERT_TRUE(
+      campaigns_->ListCampaigns(As("sa-1", Role::kSalesAssistant).get(), request, &page).ok());
+  ASSERT_EQ(page.campaigns_size(), 3);
+  EXPECT_EQ(page.campaigns(0).name(), draft.name());  // newest first
+  EXPECT_EQ(page.campaigns(2).name(), first.name());
+
+  request.set_filter("status = ACTIVE");
+  request.set_order_by("create_time");
+  request.set_page_size(1);
+  ASSERT_TRUE(
+      campaigns_->ListCampaigns(As("sa-1", Role::kSalesAssistant).get(), request, &page).ok());
+  ASSERT_EQ(page.campaigns_size(), 1);
+  EXPECT_EQ(page.campaigns(0).name(), first.name());
+  ASSERT_FALSE(page.next_page_token().empty());
+  request.set_page_token(page.next_page_token());
+  ASSERT_TRUE(
+      campaigns_->ListCampaigns(As("sa-1", Role::kSalesAssistant).get(), request, &page).ok());
+  ASSERT_EQ(page.campaigns_size(), 1);
+  EXPECT_EQ(page.campaigns(0).name(), second.name());
+  EXPECT_TRUE(page.next_page_token().empty());
+
+  // A token is bound to its filter; unknown fields and roles are refused.
+  request.set_filter("status = DRAFT");
+  EXPECT_EQ(campaigns_->ListCampaigns(As("sa-1", Role::kSalesAssistant).get(), request, &page)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.clear_page_token();
+  request.set_filter("display_name = x");
+  EXPECT_EQ(campaigns_->ListCampaigns(As("sa-1", Role::kSalesAssistant).get(), request, &page)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.clear_filter();
+  EXPECT_EQ(
+      campaigns_->ListCampaigns(As("sv-1", Role::kServiceAgent).get(), request, &page).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

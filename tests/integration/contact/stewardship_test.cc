@@ -660,5 +660,44 @@ TEST_F(StewardshipTest, KeyRotationResealsEverythingOnlineAndResumably) {
   EXPECT_EQ(found.duplicates(0).contact().name(), babbage.name());
 }
 
+TEST_F(StewardshipTest, KeyRotationBuildsNameTrigramsOfContactsStoredBeforeThem) {
+  account::v1::Account acme = CreateAccount("am-owner", "Acme");
+  v1::Contact ada = Create(Person("Augusta", "Lovelace", "ada@engines.example", ""));
+  RelateOk(ada.name(), acme.name(), v1::ACCOUNT_RELATION_ROLE_BUYER);
+  v1::Contact typo = Create(Person("Augusta", "Lovelase", "al@elsewhere.example", ""));
+  RelateOk(typo.name(), acme.name(), v1::ACCOUNT_RELATION_ROLE_DECISION_MAKER);
+  // The typo's row as it was before name trigrams existed (migration 0007 marks such rows).
+  {
+    pqxx::connection connection(database_.url());
+    pqxx::work work(connection);
+    work.exec_params0(
+        "UPDATE contact.contacts SET name_trigrams = '{}', name_trigrams_built = false "
+        "WHERE id = $1::uuid",
+        typo.name().substr(std::string("contacts/").size()));
+    work.commit();
+  }
+  v1::FindDuplicateContactsRequest request;
+  request.set_name(ada.name());
+  v1::FindDuplicateContactsResponse found;
+  ASSERT_TRUE(Find(request, &found).ok());
+  EXPECT_EQ(found.duplicates_size(), 0);
+
+  // Every key is current, yet the rotation has the one unbuilt row to do.
+  v1::RotateContactKeysRequest rotate;
+  v1::RotateContactKeysResponse rotated;
+  ASSERT_TRUE(
+      stewardship_->RotateContactKeys(As("root", Role::kAdmin).get(), rotate, &rotated).ok());
+  EXPECT_EQ(rotated.contacts_resealed(), 1);
+  EXPECT_EQ(rotated.remaining(), 0);
+  ASSERT_TRUE(Find(request, &found).ok());
+  ASSERT_EQ(found.duplicates_size(), 1);
+  EXPECT_EQ(found.duplicates(0).contact().name(), typo.name());
+  EXPECT_EQ(found.duplicates(0).reasons(0).kind(), v1::DuplicateReason::KIND_SIMILAR_NAME);
+  // Nothing left to build: the next call does nothing.
+  ASSERT_TRUE(
+      stewardship_->RotateContactKeys(As("root", Role::kAdmin).get(), rotate, &rotated).ok());
+  EXPECT_EQ(rotated.contacts_resealed(), 0);
+}
+
 }  // namespace
 }  // namespace accord::contact

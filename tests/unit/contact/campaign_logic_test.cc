@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "accord/common/money.h"
+
 namespace accord::contact {
 namespace {
 
@@ -81,6 +83,9 @@ TEST(HandOut, DropsTheUncallableAndDefersTheOutOfHours) {
   candidate = Reachable();
   candidate.has_phone = false;  // the contact was deleted
   EXPECT_EQ(HandOutNow(candidate, campaign, kNoonUtc), HandOut::kDrop);
+  candidate = Reachable();
+  candidate.phone_marketing = v1::CONSENT_DECISION_WITHDRAWN;  // since the build
+  EXPECT_EQ(HandOutNow(candidate, campaign, kNoonUtc), HandOut::kDrop);
 }
 
 TEST(CampaignLifeCycle, DraftActivePausedFinished) {
@@ -95,6 +100,63 @@ TEST(CampaignLifeCycle, DraftActivePausedFinished) {
   EXPECT_FALSE(CheckCampaignTransition(campaign, v1::CAMPAIGN_STATUS_ACTIVE).ok());
   EXPECT_TRUE(BackOnList(v1::INTERACTION_OUTCOME_CALL_BACK));
   EXPECT_FALSE(BackOnList(v1::INTERACTION_OUTCOME_WRONG_NUMBER));
+}
+
+TEST(CampaignStatistics, SumsByAgentAndDayAndComparesWithTargets) {
+  Campaign campaign = NineToSix();
+  campaign.set_name("campaigns/x");
+  campaign.mutable_targets()->set_calls(8);
+  campaign.mutable_targets()->set_sales(4);
+  campaign.mutable_targets()->mutable_revenue()->set_currency_code("EUR");
+  campaign.mutable_targets()->mutable_revenue()->set_units(100);
+  CampaignTallies tallies;
+  tallies.calls = {{"ann", "2026-03-02", 3, 2, 1},
+                   {"ann", "2026-03-01", 1, 0, 0},
+                   {"bob", "2026-03-01", 2, 2, 1}};
+  tallies.revenue = {{"ann", "2026-03-02", common::MakeMoney("EUR", 12, 500000000), 1},
+                     {"bob", "2026-03-01", common::MakeMoney("EUR", 37, 500000000), 2},
+                     {"bob", "2026-03-01", common::MakeMoney("GBP", 1), 1}};
+  auto statistics = StatisticsOf(campaign, tallies);
+  ASSERT_TRUE(statistics.ok()) << statistics.status();
+  EXPECT_EQ(statistics->name(), "campaigns/x/statistics");
+  EXPECT_EQ(statistics->total().calls(), 6);
+  EXPECT_EQ(statistics->total().conversations(), 4);
+  EXPECT_EQ(statistics->total().sales(), 2);
+  EXPECT_DOUBLE_EQ(statistics->total().reach_rate(), 4.0 / 6.0);
+  EXPECT_DOUBLE_EQ(statistics->total().conversion_rate(), 0.5);
+  EXPECT_EQ(statistics->total().revenue().units(), 50);
+  EXPECT_EQ(statistics->sales_in_other_currencies(), 1);
+  EXPECT_DOUBLE_EQ(statistics->attainment().calls(), 0.75);
+  EXPECT_DOUBLE_EQ(statistics->attainment().sales(), 0.5);
+  EXPECT_DOUBLE_EQ(statistics->attainment().revenue(), 0.5);
+  EXPECT_DOUBLE_EQ(statistics->attainment().conversations(), 0.0);  // no target
+  ASSERT_EQ(statistics->agents_size(), 2);
+  EXPECT_EQ(statistics->agents(0).agent(), "ann");
+  EXPECT_EQ(statistics->agents(0).figures().calls(), 4);
+  EXPECT_EQ(statistics->agents(0).figures().revenue().units(), 12);
+  EXPECT_EQ(statistics->agents(0).figures().revenue().nanos(), 500000000);
+  ASSERT_EQ(statistics->days_size(), 2);
+  EXPECT_EQ(statistics->days(0).day().day(), 1);  // oldest first
+  EXPECT_EQ(statistics->days(0).figures().calls(), 3);
+  EXPECT_DOUBLE_EQ(statistics->days(0).figures().conversion_rate(), 0.5);
+}
+
+TEST(CampaignStatistics, WithoutARevenueTargetTheMostUsedCurrencyCountsAndEmptyIsZero) {
+  Campaign campaign = NineToSix();
+  CampaignTallies tallies;
+  auto empty = StatisticsOf(campaign, tallies);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->total().calls(), 0);
+  EXPECT_DOUBLE_EQ(empty->total().reach_rate(), 0.0);
+  EXPECT_DOUBLE_EQ(empty->total().conversion_rate(), 0.0);
+  tallies.calls = {{"ann", "2026-03-01", 1, 1, 1}};
+  tallies.revenue = {{"ann", "2026-03-01", common::MakeMoney("GBP", 5), 2},
+                     {"ann", "2026-03-01", common::MakeMoney("USD", 7), 1}};
+  auto statistics = StatisticsOf(campaign, tallies);
+  ASSERT_TRUE(statistics.ok());
+  EXPECT_EQ(statistics->total().revenue().currency_code(), "GBP");
+  EXPECT_EQ(statistics->total().revenue().units(), 5);
+  EXPECT_EQ(statistics->sales_in_other_currencies(), 1);
 }
 
 }  // namespace
