@@ -74,7 +74,7 @@ class AccountClientTest : public ::testing::Test {
     v1::CreateTeamMemberRequest request;
     request.set_parent(account);
     request.mutable_team_member()->set_member(member);
-    request.mutable_team_member()->set_role(v1::TEAM_ROLE_ACCOUNT_MANAGER);
+    request.mutable_team_member()->set_role(v1::TEAM_ROLE_SALES);
     request.mutable_team_member()->set_start_date("2000-01-01");
     v1::TeamMember created;
     auto status =
