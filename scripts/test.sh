@@ -6,8 +6,7 @@
 #   scripts/test.sh -R AccountStore    tests whose name matches
 #   scripts/test.sh --sanitize     also build the unit and integration test binaries with
 #                                  AddressSanitizer and UndefinedBehaviorSanitizer (in build-asan/,
-#                                  -O1, no debug information) and run those tests there too;
-#                                  CI (.ci/run) runs this
+#                                  -O1, no debug information) and run those tests there too
 # It first checks that every C++ and proto file is clang-formatted (scripts/format.sh --check).
 # BUILD_DIR picks the build directory (default: build). Exits non-zero if any test failed.
 set -euo pipefail
