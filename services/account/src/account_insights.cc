@@ -560,26 +560,6 @@ absl::StatusOr<std::string> ParseTargetName(const std::string& name, const std::
   return name.substr(prefix.size());
 }
 
-const filter::Schema& TargetFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"assignee", "t.assignee", filter::FieldType::kString, {}, {}},
-        {"metric",
-         "t.metric",
-         filter::FieldType::kEnum,
-         common::FilterEnumValues(v1::TargetMetric_descriptor(), "TARGET_METRIC_"),
-         {}},
-        {"create_time", "t.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "t.update_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    schema.text_search_sql = "t.assignee ILIKE {}";
-    for (auto& field : schema.fields) field.indexed = field.name == "assignee";
-    return schema;
-  }();
-  return kSchema;
-}
-
 absl::Status CheckTargetEtag(const std::string& supplied, const v1::Target& current) {
   if (supplied != current.etag()) return common::EtagMismatch(current.name());
   return absl::OkStatus();
@@ -624,7 +604,7 @@ absl::StatusOr<v1::ListTargetsResponse> AccountInsightsLogic::ListTargets(
   ACCORD_ASSIGN_OR_RETURN(common::OrderBy order,
                           common::ParseOrderBy(request.order_by(), {"create_time"}));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
-                          filter::Compile(request.filter(), TargetFilterSchema()));
+                          filter::Compile(request.filter(), repository_.FilterSchema()));
   ACCORD_ASSIGN_OR_RETURN(common::PageStart start,
                           common::StartPage(page_tokens_, request.page_size(), request.page_token(),
                                             request.filter() + "\n" + order.canonical));

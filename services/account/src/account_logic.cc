@@ -100,83 +100,6 @@ void CopyPath(const std::string& path, const Account& from, Account& to) {
   if (path == "external_ids") *to.mutable_external_ids() = from.external_ids();
 }
 
-}  // namespace
-
-// Filterable fields of an account, over the row alias `a` used by the repository's List query.
-const filter::Schema& AccountFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"display_name", "a.display_name", filter::FieldType::kString, {}, {}},
-        {"legal_name", "a.legal_name", filter::FieldType::kString, {}, {}},
-        {"owner", "a.owner", filter::FieldType::kString, {}, {}},
-        {"type",
-         "a.type",
-         filter::FieldType::kEnum,
-         FilterEnumValues(common::v1::OrganizationType_descriptor(), "ORGANIZATION_TYPE_"),
-         {}},
-        {"lifecycle_stage",
-         "a.lifecycle_stage",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::LifecycleStage_descriptor(), "LIFECYCLE_STAGE_"),
-         {}},
-        {"create_time", "a.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "a.update_time", filter::FieldType::kTimestamp, {}, {}},
-        {"tier",
-         "a.tier",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::AccountTier_descriptor(), "ACCOUNT_TIER_"),
-         {}},
-        {"size_band",
-         "a.size_band",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::SizeBand_descriptor(), "SIZE_BAND_"),
-         {}},
-        {"industry", "a.industry", filter::FieldType::kString, {}, {}},
-        {"tax_id", "a.tax_id", filter::FieldType::kString, {}, {}},
-        {"territory", "a.territory", filter::FieldType::kString, {}, {}},
-        {"labels", "a.labels", filter::FieldType::kStringArray, {}, {}},
-        {"parent",
-         "('accounts/' || a.parent_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"external_ids", "", filter::FieldType::kStringMap, {}, {}},
-        {"team_member", "", filter::FieldType::kStringArray, {}, {}},
-    };
-    // Child tables are filtered through semi-joins on their indexes (external_ids' primary key
-    // (system, external_id); team_members_by_member_everywhere), never a list built per row.
-    for (auto& field : schema.fields) {
-      if (field.name == "external_ids") {
-        field.child = filter::FieldSpec::ChildTable{
-            "a.id", "account.external_ids e", "e.account_id", "e.system", "e.external_id", ""};
-      } else if (field.name == "team_member") {
-        field.child = filter::FieldSpec::ChildTable{"a.id",         "account.team_members t",
-                                                    "t.account_id", "",
-                                                    "t.member",     ACCORD_TEAM_MEMBER_ACTIVE_SQL};
-      }
-    }
-    // Columns an index answers `=` on (migrations/*.sql), for the filter's cost.
-    const std::set<std::string> kIndexed = {
-        "display_name", "legal_name",  "owner",     "type",   "lifecycle_stage",
-        "create_time",  "update_time", "parent",    "tier",   "size_band",
-        "industry",     "tax_id",      "territory", "labels", "external_ids",
-        "team_member"};
-    for (auto& field : schema.fields) {
-      field.indexed = kIndexed.count(field.name) > 0;
-      // pg_trgm and bigram GIN indexes (migrations/0004_search_indexes.sql).
-      if (field.name == "display_name" || field.name == "legal_name") {
-        field.substring_index = filter::FieldSpec::SubstringIndex{"account.bigrams"};
-      }
-    }
-    schema.text_search_fields = {"display_name", "legal_name"};
-    return schema;
-  }();
-  return kSchema;
-}
-
-namespace {
-
 struct Order {
   AccountOrder field = AccountOrder::kDisplayName;
   bool descending = false;
@@ -482,7 +405,7 @@ absl::StatusOr<ListAccountsResponse> AccountLogic::List(const common::Principal&
   ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
   ACCORD_ASSIGN_OR_RETURN(Order order, ParseOrderBy(request.order_by()));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
-                          filter::Compile(request.filter(), AccountFilterSchema()));
+                          filter::Compile(request.filter(), repository_.FilterSchema()));
   ACCORD_ASSIGN_OR_RETURN(common::PageStart start,
                           common::StartPage(page_tokens_, request.page_size(), request.page_token(),
                                             request.filter() + "\n" + order.canonical));

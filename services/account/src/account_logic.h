@@ -43,9 +43,6 @@ inline constexpr int kMaxTreeDepth = 32;
 // Whether a lifecycle stage may change from `from` to `to` (the same stage always may).
 bool IsAllowedTransition(LifecycleStage from, LifecycleStage to);
 
-// Filterable fields of an account for ListAccounts, over the row alias `a` of the List query.
-const common::filter::Schema& AccountFilterSchema();
-
 // Field checks shared by create and update; `prefix` is the request's path to the account.
 void ValidateAccountFields(const Account& account, const std::string& prefix,
                            common::Violations& violations);

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "accord/account/v1/account.pb.h"
+#include "accord/common/filter.h"
 #include "accord/common/write_meta.h"
 
 namespace accord::account {
@@ -57,6 +58,9 @@ struct TreeRow {
 class AccountRepository {
  public:
   virtual ~AccountRepository() = default;
+
+  // How a List filter maps to this store's SQL (the logic compiles request filters against it).
+  virtual const common::filter::Schema& FilterSchema() const = 0;
 
   // Stores a new account (name, etag and times are assigned here). With a request_id already
   // used, returns the first call's result and stores nothing.

@@ -1,6 +1,6 @@
 #include "caching_account_repository.h"
 
-#include "account_logic.h"
+#include "resource_names.h"
 
 namespace accord::account {
 namespace {

@@ -18,6 +18,7 @@ namespace accord::account {
 
 class CachingAccountRepository final : public AccountRepository {
  public:
+  const common::filter::Schema& FilterSchema() const override { return inner_.FilterSchema(); }
   // `read_batch_threads`: how many gathered reads may be in flight at once.
   CachingAccountRepository(AccountRepository& inner, common::VersionedCache& cache,
                            int read_batch_threads = 1);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "insights_facts.h"
+
 namespace accord::account {
 
 // ---- Months. A month is counted as year*12 + (month-1), so consecutive months differ by one.
@@ -22,38 +24,6 @@ MonthIndex MonthOfEpochSeconds(int64_t seconds);
 std::string MonthText(MonthIndex month);
 // First day of the month, epoch seconds (UTC).
 int64_t MonthStartEpochSeconds(MonthIndex month);
-
-// ---- Facts, one per resource of another service (the latest state its events told).
-struct SaleFact {
-  std::string account_id;
-  int64_t time = 0;          // epoch seconds
-  int64_t total_micros = 0;  // in the reporting currency (others are not counted)
-  std::vector<std::string> skus;
-};
-struct CaseFact {
-  std::string account_id;
-  bool complaint = false;
-  int64_t open_time = 0;
-  std::optional<int64_t> resolve_time;  // resolved (or closed) at
-  bool open = true;                     // not resolved or closed now
-};
-struct BreachFact {
-  std::string account_id;
-  int64_t time = 0;
-};
-struct SurveyFact {
-  std::string account_id;
-  int64_t time = 0;  // answered at
-  std::optional<int> csat;
-  std::optional<int> nps;
-};
-struct InteractionFact {
-  std::string account_id;
-  std::string owner;
-  int64_t time = 0;
-  bool call = false;        // an outbound or inbound call
-  bool conversion = false;  // outcome SALE
-};
 
 // ---- Monthly revenue and activity.
 struct MonthFigures {
@@ -76,14 +46,6 @@ struct MonthFigures {
 
 using MonthlySeries = std::map<MonthIndex, MonthFigures>;
 using AccountMonthly = std::map<std::string, MonthlySeries>;  // by account id
-
-struct ActivityFacts {
-  std::vector<SaleFact> sales;
-  std::vector<CaseFact> cases;
-  std::vector<BreachFact> breaches;
-  std::vector<SurveyFact> surveys;
-  std::vector<InteractionFact> interactions;
-};
 
 // Each fact counted in the month of its time (a case: opened in its open month, resolved in its
 // resolve month), per account.

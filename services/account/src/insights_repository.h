@@ -14,8 +14,9 @@
 #include "absl/status/statusor.h"
 #include "accord/account/v1/account.pb.h"
 #include "accord/account/v1/insights.pb.h"
+#include "accord/common/filter.h"
 #include "accord/common/write_meta.h"
-#include "insights_logic.h"
+#include "insights_facts.h"
 
 namespace accord::account {
 
@@ -59,6 +60,9 @@ struct TargetPage {
 class InsightsRepository {
  public:
   virtual ~InsightsRepository() = default;
+
+  // How a List filter maps to this store's SQL (the logic compiles request filters against it).
+  virtual const common::filter::Schema& FilterSchema() const = 0;
 
   // NOT_FOUND naming the account when it is missing, deleted or merged away.
   virtual absl::StatusOr<InsightAccount> GetAccount(const std::string& account_id,

@@ -25,46 +25,6 @@ const std::set<std::string>& UpdatablePaths() {
   return kPaths;
 }
 
-// Filterable fields of a need, over the row alias `n` used by the repository's List query.
-const filter::Schema& NeedFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"title", "n.title", filter::FieldType::kString, {}, {}},
-        {"owner", "n.owner", filter::FieldType::kString, {}, {}},
-        {"status",
-         "n.status",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::NeedStatus_descriptor(), "NEED_STATUS_"),
-         {}},
-        {"priority",
-         "n.priority",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::NeedPriority_descriptor(), "NEED_PRIORITY_"),
-         {}},
-        {"source",
-         "n.source",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::NeedSource_descriptor(), "NEED_SOURCE_"),
-         {}},
-        {"due_date",
-         "to_char(n.due_date, 'YYYY-MM-DD')",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"create_time", "n.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "n.update_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    schema.text_search_sql = "n.title ILIKE {} OR n.description ILIKE {}";
-    // pg_trgm GIN indexes on title and description (migrations/0004_search_indexes.sql).
-    schema.fields.front().substring_index = filter::FieldSpec::SubstringIndex{};
-    // needs_by_owner answers `owner =`, for the filter's cost.
-    for (auto& field : schema.fields) field.indexed = field.name == "owner";
-    return schema;
-  }();
-  return kSchema;
-}
-
 absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask) {
   common::Violations violations;
   for (const auto& path : mask.paths()) {
@@ -201,7 +161,7 @@ absl::StatusOr<ListNeedsResponse> NeedLogic::List(const common::Principal&,
   ACCORD_ASSIGN_OR_RETURN(
       OrderBy order, ParseOrderBy(request.order_by(), {"create_time", "due_date", "priority"}));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
-                          filter::Compile(request.filter(), NeedFilterSchema()));
+                          filter::Compile(request.filter(), repository_.FilterSchema()));
 
   NeedListQuery query;
   query.account_id = *account_id;

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "accord/account/v1/need.pb.h"
+#include "accord/common/filter.h"
 #include "account_access.h"
 #include "account_repository.h"
 
@@ -42,6 +43,9 @@ struct NeedPage {
 class NeedRepository {
  public:
   virtual ~NeedRepository() = default;
+
+  // How a List filter maps to this store's SQL (the logic compiles request filters against it).
+  virtual const common::filter::Schema& FilterSchema() const = 0;
 
   using CreateCheck = std::function<absl::Status(const AccountAccessFacts& facts)>;
   // Stores a new need of account `account_id` (name, etag and times are assigned here) once

@@ -3,11 +3,13 @@
 #include "accord/common/pg.h"
 #include "accord/common/write.h"
 #include "account_repository.h"
+#include "pg_filter_schemas.h"
 
 namespace accord::account {
 
 class PgAccountRepository final : public AccountRepository {
  public:
+  const common::filter::Schema& FilterSchema() const override { return AccountFilterSchema(); }
   explicit PgAccountRepository(common::PgPool& pool);
 
   absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) override;

@@ -4,6 +4,7 @@
 #include "accord/common/pg.h"
 #include "accord/common/write.h"
 #include "insights_repository.h"
+#include "pg_filter_schemas.h"
 
 namespace accord::account {
 
@@ -15,6 +16,7 @@ inline constexpr char kTargetDeleted[] = "accord.account.v1.TargetDeleted";
 
 class PgInsightsRepository final : public InsightsRepository {
  public:
+  const common::filter::Schema& FilterSchema() const override { return TargetFilterSchema(); }
   explicit PgInsightsRepository(common::PgPool& pool);
 
   absl::StatusOr<InsightAccount> GetAccount(const std::string& account_id,

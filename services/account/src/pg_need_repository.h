@@ -5,6 +5,7 @@
 #include "accord/common/pg.h"
 #include "accord/common/write.h"
 #include "need_repository.h"
+#include "pg_filter_schemas.h"
 
 namespace accord::account {
 
@@ -19,6 +20,7 @@ Need NeedFromRow(const pqxx::row& row);
 
 class PgNeedRepository final : public NeedRepository {
  public:
+  const common::filter::Schema& FilterSchema() const override { return NeedFilterSchema(); }
   explicit PgNeedRepository(common::PgPool& pool);
 
   absl::StatusOr<Need> Create(const std::string& account_id, const Need& need,

@@ -4,6 +4,7 @@
 
 #include "accord/common/pg.h"
 #include "accord/common/write.h"
+#include "pg_filter_schemas.h"
 #include "team_repository.h"
 
 namespace accord::account {
@@ -19,6 +20,7 @@ TeamMember TeamMemberFromRow(const pqxx::row& row);
 
 class PgTeamRepository final : public TeamRepository {
  public:
+  const common::filter::Schema& FilterSchema() const override { return TeamFilterSchema(); }
   explicit PgTeamRepository(common::PgPool& pool);
 
   absl::StatusOr<TeamMember> Create(const std::string& account_id, const TeamMember& member,

@@ -23,38 +23,6 @@ const std::set<std::string>& UpdatablePaths() {
   return kPaths;
 }
 
-// Filterable fields of a membership, over the row alias `t` used by the repository's List query.
-const filter::Schema& TeamFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"member", "t.member", filter::FieldType::kString, {}, {}},
-        {"role",
-         "t.role",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::TeamRole_descriptor(), "TEAM_ROLE_"),
-         {}},
-        {"active", kTeamMemberActiveSql, filter::FieldType::kBool, {}, {}},
-        {"start_date",
-         "to_char(t.start_date, 'YYYY-MM-DD')",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"end_date",
-         "to_char(t.end_date, 'YYYY-MM-DD')",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"create_time", "t.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "t.update_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    // team_members_by_member(_everywhere) answer `member =`, for the filter's cost.
-    for (auto& field : schema.fields) field.indexed = field.name == "member";
-    return schema;
-  }();
-  return kSchema;
-}
-
 absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask) {
   common::Violations violations;
   for (const auto& path : mask.paths()) {
@@ -224,7 +192,7 @@ absl::StatusOr<ListTeamMembersResponse> TeamLogic::List(const common::Principal&
   ACCORD_ASSIGN_OR_RETURN(OrderBy order,
                           ParseOrderBy(request.order_by(), {"member", "create_time"}));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
-                          filter::Compile(request.filter(), TeamFilterSchema()));
+                          filter::Compile(request.filter(), repository_.FilterSchema()));
 
   TeamListQuery query;
   query.account_id = *account_id;

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "accord/account/v1/team.pb.h"
+#include "accord/common/filter.h"
 #include "account_access.h"
 #include "account_repository.h"
 
@@ -50,6 +51,9 @@ struct TeamPage {
 class TeamRepository {
  public:
   virtual ~TeamRepository() = default;
+
+  // How a List filter maps to this store's SQL (the logic compiles request filters against it).
+  virtual const common::filter::Schema& FilterSchema() const = 0;
 
   // `others` are the memberships the same person already holds on the account (any role).
   using CreateCheck = std::function<absl::Status(const AccountAccessFacts& facts,

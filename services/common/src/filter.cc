@@ -893,4 +893,13 @@ absl::StatusOr<SqlFilter> Compile(std::string_view filter, const Schema& schema,
   return out;
 }
 
+std::string Quoted(std::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace accord::common::filter

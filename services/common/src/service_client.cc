@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "accord/common/errors.h"
+#include "accord/common/grpc_status.h"
 #include "accord/common/ids.h"
 #include "accord/common/page_token.h"
 
@@ -170,6 +172,46 @@ std::unique_ptr<grpc::ClientContext> ServiceClient::NewContext(const CallIdentit
   if (!identity.request_id.empty()) context->AddMetadata("x-request-id", identity.request_id);
   if (!identity.traceparent.empty()) context->AddMetadata("traceparent", identity.traceparent);
   return context;
+}
+
+CalleeBreaker::CalleeBreaker(std::string service, std::string unavailable_reason,
+                             std::string refused_reason, std::chrono::milliseconds open_for)
+    : service_(std::move(service)),
+      unavailable_reason_(std::move(unavailable_reason)),
+      refused_reason_(std::move(refused_reason)),
+      open_for_(open_for) {}
+
+namespace {
+int64_t SteadyNanos() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+}  // namespace
+
+absl::Status CalleeBreaker::Check(const std::string& what) const {
+  if (SteadyNanos() < open_until_.load(std::memory_order_relaxed)) {
+    return Unavailable(unavailable_reason_,
+                       "the " + service_ + " service did not answer a moment ago; cannot check " +
+                           what + " now, try again");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CalleeBreaker::Failure(const grpc::Status& status, const std::string& what) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::CANCELLED:
+      open_until_.store(SteadyNanos() + open_for_.count(), std::memory_order_relaxed);
+      return Unavailable(unavailable_reason_, "the " + service_ +
+                                                  " service cannot be reached to check " + what +
+                                                  " (" + status.error_message() + "); try again");
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return PermissionDenied(refused_reason_, "the " + service_ + " service refused to show " +
+                                                   what +
+                                                   " to the caller: " + status.error_message());
+    default:
+      return FromGrpcStatus(status);
+  }
 }
 
 }  // namespace accord::common

@@ -4,18 +4,11 @@
 // logic is unit-tested without a network.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "absl/status/statusor.h"
-#include "accord/account/v1/account.grpc.pb.h"
-#include "accord/account/v1/team.grpc.pb.h"
+#include "accord/common/account_client.h"
 #include "accord/common/service_client.h"
 
 namespace accord::pricing {
@@ -35,10 +28,11 @@ class AccountDirectory {
                                        const std::string& account_id) = 0;
 };
 
-// The account service's answers. Manages() answers are cached per (subject, account) for `ttl`
-// (ACCORD_PRICING_ACCESS_CACHE_TTL, default 30 s): an account manager taken off a team may
-// still draft terms for the account for that long. CheckLive is never cached: terms, quotes and
-// sales are written only for an account that is live at that moment.
+// The account service's answers, through the one account client of services/common.
+// Manages() answers are cached per (subject, account) for `ttl` (ACCORD_PRICING_ACCESS_CACHE_TTL,
+// default 30 s): an account manager taken off a team may still draft terms for the account for
+// that long. CheckLive is never cached: terms, quotes and sales are written only for an account
+// that is live at that moment.
 class GrpcAccountDirectory final : public AccountDirectory {
  public:
   GrpcAccountDirectory(common::ServiceClientOptions options, std::chrono::milliseconds ttl);
@@ -49,21 +43,7 @@ class GrpcAccountDirectory final : public AccountDirectory {
                                const std::string& account_id) override;
 
  private:
-  absl::StatusOr<account::v1::Account> Fetch(const common::CallIdentity& identity,
-                                             const std::string& name);
-  absl::Status Failed(const grpc::Status& status, const std::string& name);
-
-  common::ServiceClient client_;
-  std::unique_ptr<account::v1::AccountService::Stub> accounts_;
-  std::unique_ptr<account::v1::AccountTeamService::Stub> teams_;
-  std::chrono::milliseconds ttl_;
-  // After a failure to answer, calls fail at once for a second (steady clock, ns) rather than
-  // each waiting out its deadline.
-  std::atomic<int64_t> quiet_until_{0};
-  std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>,
-           std::pair<bool, std::chrono::steady_clock::time_point>>
-      manages_;
+  common::AccountClient client_;
 };
 
 }  // namespace accord::pricing

@@ -5,17 +5,14 @@
 // rules to the user. Behind an interface so the logic is unit-tested without a network.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "accord/account/v1/account.grpc.pb.h"
+#include "accord/common/account_client.h"
 #include "accord/common/service_client.h"
 #include "accord/contact/v1/account_relation.grpc.pb.h"
 #include "accord/contact/v1/contact.grpc.pb.h"
@@ -74,31 +71,13 @@ class GrpcCustomerDirectory final : public CustomerDirectory {
       const common::CallIdentity& identity, const std::string& subject) override;
 
  private:
-  // A callee that did not answer fails calls at once for a second instead of each waiting out
-  // its deadline.
-  struct Peer {
-    std::string service;  // "account", "contact"
-    std::string reason;   // ACCOUNT_SERVICE_UNAVAILABLE, ...
-    std::atomic<int64_t> down_until{0};
-    absl::Status Check() const;
-    absl::Status Failure(const grpc::Status& status, const std::string& what);
-  };
-  absl::StatusOr<account::v1::Account> LiveAccount(const common::CallIdentity& identity,
-                                                   const std::string& name,
-                                                   std::string* merged_from);
-
-  DirectoryOptions options_;
-  common::ServiceClient account_client_;
+  // The account part: the one account client of services/common.
+  common::AccountClient accounts_;
   common::ServiceClient contact_client_;
-  std::unique_ptr<account::v1::AccountService::Stub> accounts_;
   std::unique_ptr<contact::v1::ContactService::Stub> contacts_;
   std::unique_ptr<contact::v1::ContactAccountRelationService::Stub> relations_;
-  Peer account_peer_{"account", "ACCOUNT_SERVICE_UNAVAILABLE"};
-  Peer contact_peer_{"contact", "CONTACT_SERVICE_UNAVAILABLE"};
-  std::mutex mutex_;
-  std::map<std::string, std::pair<std::shared_ptr<const std::set<std::string>>,
-                                  std::chrono::steady_clock::time_point>>
-      managed_;
+  common::CalleeBreaker contact_breaker_{"contact", "CONTACT_SERVICE_UNAVAILABLE",
+                                         "PERMISSION_DENIED"};
 };
 
 // Special needs implied by a contact's accessibility flags (hearing, sight, mobility:

@@ -21,6 +21,7 @@
 #include "accord/common/pg.h"
 #include "account_logic.h"
 #include "account_service.h"
+#include "pg_filter_schemas.h"
 #include "support/servers.h"
 #include "support/service_harness.h"
 

@@ -10,6 +10,7 @@
 #include "accord/account/v1/need.grpc.pb.h"
 #include "accord/common/ids.h"
 #include "account_service.h"
+#include "support/accounts.h"
 #include "support/servers.h"
 #include "support/service_harness.h"
 #include "team_need_services.h"
@@ -46,14 +47,7 @@ class RequestIdOwnerTest : public ::testing::Test {
         needs_(v1::AccountNeedService::NewStub(harness_.channel())) {}
 
   v1::Account CreateAccount(const std::string& owner, const std::string& display_name) {
-    v1::CreateAccountRequest request;
-    request.mutable_account()->set_display_name(display_name);
-    request.mutable_account()->set_type(common::v1::ORGANIZATION_TYPE_COMMERCIAL);
-    v1::Account account;
-    auto status = accounts_->CreateAccount(ContextAs(owner, {Role::kAccountManager}).get(), request,
-                                           &account);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return account;
+    return testing::CreateAccountAs(*accounts_, owner, display_name);
   }
 
   testing::TestDatabase database_;

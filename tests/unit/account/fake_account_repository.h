@@ -11,11 +11,14 @@
 #include "accord/common/ids.h"
 #include "account_logic.h"
 #include "account_repository.h"
+#include "pg_filter_schemas.h"
 
 namespace accord::account {
 
 class FakeAccountRepository final : public AccountRepository {
  public:
+  // The real stores' mapping: filters are validated exactly as in production.
+  const common::filter::Schema& FilterSchema() const override { return AccountFilterSchema(); }
   absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) override {
     if (auto it = responses_.find(meta.request_id);
         !meta.request_id.empty() && it != responses_.end()) {

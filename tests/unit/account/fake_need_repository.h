@@ -12,11 +12,14 @@
 #include "fake_accounts.h"
 #include "need_logic.h"
 #include "need_repository.h"
+#include "pg_filter_schemas.h"
 
 namespace accord::account {
 
 class FakeNeedRepository final : public NeedRepository {
  public:
+  // The real stores' mapping: filters are validated exactly as in production.
+  const common::filter::Schema& FilterSchema() const override { return NeedFilterSchema(); }
   explicit FakeNeedRepository(FakeAccounts& accounts) : accounts_(accounts) {}
 
   absl::StatusOr<Need> Create(const std::string& account_id, const Need& need,

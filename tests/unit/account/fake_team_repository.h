@@ -9,6 +9,7 @@
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
 #include "fake_accounts.h"
+#include "pg_filter_schemas.h"
 #include "team_logic.h"
 #include "team_repository.h"
 
@@ -16,6 +17,8 @@ namespace accord::account {
 
 class FakeTeamRepository final : public TeamRepository {
  public:
+  // The real stores' mapping: filters are validated exactly as in production.
+  const common::filter::Schema& FilterSchema() const override { return TeamFilterSchema(); }
   explicit FakeTeamRepository(FakeAccounts& accounts) : accounts_(accounts) {}
 
   absl::StatusOr<TeamMember> Create(const std::string& account_id, const TeamMember& member,

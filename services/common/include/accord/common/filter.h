@@ -121,4 +121,8 @@ struct SqlFilter {
 absl::StatusOr<SqlFilter> Compile(std::string_view filter, const Schema& schema,
                                   int first_param_index = 1);
 
+// `value` as a quoted string of this language ("a \"b\"" for a "b"), for a filter one service
+// writes into a request to another.
+std::string Quoted(std::string_view value);
+
 }  // namespace accord::common::filter

@@ -19,6 +19,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -85,6 +86,32 @@ class ServiceClient {
  private:
   ServiceClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
+};
+
+// What a caller makes of a callee's failures. After the callee failed to answer (UNAVAILABLE,
+// DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, CANCELLED), calls fail at once for `open_for` instead of
+// each waiting out its deadline: a page whose rows each need the callee must not take a deadline
+// per row while it is down.
+class CalleeBreaker {
+ public:
+  // `service` names the callee in messages ("account"); `unavailable_reason` is the reason of
+  // the UNAVAILABLE errors (ACCOUNT_SERVICE_UNAVAILABLE), `refused_reason` that of the
+  // PERMISSION_DENIED the caller gets when the callee refused the user (ACCOUNT_NOT_VISIBLE).
+  CalleeBreaker(std::string service, std::string unavailable_reason, std::string refused_reason,
+                std::chrono::milliseconds open_for = std::chrono::seconds(1));
+
+  // UNAVAILABLE while open; `what` names what could not be checked.
+  absl::Status Check(const std::string& what) const;
+  // The callee's non-OK answer as this service's error: unavailability (which opens the
+  // breaker), refusal, or the callee's own status otherwise.
+  absl::Status Failure(const grpc::Status& status, const std::string& what);
+
+ private:
+  std::string service_;
+  std::string unavailable_reason_;
+  std::string refused_reason_;
+  std::chrono::nanoseconds open_for_;
+  std::atomic<int64_t> open_until_{0};  // steady clock, ns
 };
 
 }  // namespace accord::common
