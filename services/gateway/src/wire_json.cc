@@ -136,6 +136,8 @@ class Printer {
       case FieldDescriptor::TYPE_ENUM: {
         uint32_t raw;
         if (!in.ReadVarint32(&raw)) return false;
+        // google.protobuf.NullValue prints as null; left to the converter.
+        if (field.enum_type()->full_name() == "google.protobuf.NullValue") return false;
         const auto* value = field.enum_type()->FindValueByNumber(static_cast<int>(raw));
         if (value == nullptr) return false;
         out_ += '"';
