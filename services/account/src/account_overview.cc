@@ -1,8 +1,8 @@
 #include "account_overview.h"
 
 #include <google/protobuf/util/time_util.h>
+#include <grpcpp/alarm.h>
 
-#include <condition_variable>
 #include <functional>
 #include <mutex>
 
@@ -17,8 +17,8 @@ namespace {
 constexpr int kCases = 50;
 constexpr int kTerms = 20;
 constexpr int kContacts = 50;
-// After the deadline, how long to wait for the cancelled calls' callbacks before answering
-// without them (they finish later against the shared state).
+// gRPC ends every call at its deadline by itself; a call still open this much later is cancelled
+// and the overview answered without it (its callback finishes later against the shared state).
 constexpr std::chrono::milliseconds kCancelGrace{20};
 
 std::string CodeName(grpc::StatusCode code) {
@@ -85,9 +85,11 @@ struct Call {
 class OverviewPeers::Pending {
  public:
   std::mutex mutex;
-  std::condition_variable finished;
   int open = 0;
-  std::chrono::system_clock::time_point deadline;
+  bool expired = false;  // the deadline's alarm went off: the calls still open were cancelled
+  bool fired = false;    // `then` has been taken to run
+  std::function<void()> then;
+  grpc::Alarm alarm;
   Call contacts, cases, terms;
   contact::v1::ListKeyContactsRequest contacts_request;
   contact::v1::ListKeyContactsResponse contacts_response;
@@ -96,15 +98,31 @@ class OverviewPeers::Pending {
   pricing::v1::ListTradingTermsRequest terms_request;
   pricing::v1::ListTradingTermsResponse terms_response;
 
+  // Takes the continuation to run once the lock is released, if the wait is over and it has not
+  // run yet.
+  std::function<void()> TakeThenLocked() {
+    if (fired || !then || (open > 0 && !expired)) return nullptr;
+    fired = true;
+    return std::move(then);
+  }
+
+  void CancelOpenLocked() {
+    for (Call* call : {&contacts, &cases, &terms}) {
+      if (!call->done) call->context->TryCancel();
+    }
+  }
+
   std::function<void(grpc::Status)> Done(std::shared_ptr<Pending> self, Call* call) {
     return [self = std::move(self), call](grpc::Status status) {
+      std::function<void()> then;
       {
         std::lock_guard lock(self->mutex);
         call->status = std::move(status);
         call->done = true;
         --self->open;
+        then = self->TakeThenLocked();
       }
-      self->finished.notify_all();
+      if (then) then();
     };
   }
 };
@@ -118,7 +136,6 @@ std::shared_ptr<OverviewPeers::Pending> OverviewPeers::Start(
     const common::CallIdentity& identity, const std::string& account_name,
     std::chrono::system_clock::time_point deadline) {
   auto pending = std::make_shared<Pending>();
-  pending->deadline = deadline;
   auto prepare = [&](Call& call, const common::ServiceClient& client, std::string part) {
     call.part = std::move(part);
     call.service = client.options().service;
@@ -145,22 +162,44 @@ std::shared_ptr<OverviewPeers::Pending> OverviewPeers::Start(
                                       p.Done(pending, &p.cases));
   clients_->terms->async()->ListTradingTerms(p.terms.context.get(), &p.terms_request,
                                              &p.terms_response, p.Done(pending, &p.terms));
+  // The alarm holds only a weak reference: a fan-out that ended before it is freed (and its
+  // alarm cancelled) by whoever held it last.
+  std::weak_ptr<Pending> weak = pending;
+  pending->alarm.Set(deadline + kCancelGrace, [weak](bool fired) {
+    if (!fired) return;
+    auto self = weak.lock();
+    if (!self) return;
+    std::function<void()> then;
+    {
+      std::lock_guard lock(self->mutex);
+      self->expired = true;
+      self->CancelOpenLocked();
+      then = self->TakeThenLocked();
+    }
+    if (then) then();
+  });
   return pending;
+}
+
+void OverviewPeers::WhenDone(const std::shared_ptr<Pending>& pending, std::function<void()> then) {
+  {
+    std::lock_guard lock(pending->mutex);
+    pending->then = std::move(then);
+    then = pending->TakeThenLocked();
+  }
+  if (then) then();
+}
+
+void OverviewPeers::Cancel(const std::shared_ptr<Pending>& pending) {
+  std::lock_guard lock(pending->mutex);
+  pending->CancelOpenLocked();
 }
 
 void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountOverview& overview) {
   Pending& p = *pending;
-  std::unique_lock lock(p.mutex);
-  // gRPC ends every call at its deadline by itself; a call still open a moment later is
-  // cancelled, so nothing outlives this answer, and counted as out of time.
-  bool cancelled = false;
-  if (!p.finished.wait_until(lock, p.deadline + kCancelGrace, [&] { return p.open == 0; })) {
-    cancelled = true;
-    for (Call* call : {&p.contacts, &p.cases, &p.terms}) {
-      if (!call->done) call->context->TryCancel();
-    }
-    p.finished.wait_for(lock, kCancelGrace, [&] { return p.open == 0; });
-  }
+  // Only the calls marked done are read: a call cancelled at the deadline may still be writing.
+  std::lock_guard lock(p.mutex);
+  const bool cancelled = p.expired;
   auto missing = [&](const Call& call) {
     auto* part = overview.add_missing();
     part->set_part(call.part);

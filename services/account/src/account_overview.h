@@ -3,11 +3,13 @@
 // (pricing-terms); recent sales it knows from pricing-terms' events. All three go out at once, each
 // under the same absolute deadline and with the caller's own identity (each service applies its own
 // rules to the user, masking included); a part whose service fails or does not answer in time is
-// named in `missing` instead. The wait never outlasts the deadline: calls still open then are
-// cancelled and reported DEADLINE_EXCEEDED.
+// named in `missing` instead. Nothing waits on a thread: the fan-out calls a continuation when
+// every call has answered, or at the deadline (plus a short grace), when the calls still open are
+// cancelled and reported DEADLINE_EXCEEDED; so the overview holds no worker while its peers answer.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,12 +24,16 @@ class OverviewPeers {
   explicit OverviewPeers(const InsightsSettings& settings);
   ~OverviewPeers();
 
-  // A started fan-out; Finish waits for it (at most until its deadline) and fills the parts.
+  // A started fan-out. WhenDone runs `then` once, on whichever thread ends the wait (a gRPC
+  // callback or timer thread, or the caller's when the wait is already over); Finish, called from
+  // `then`, fills the parts and names the missing ones. Cancel gives up on the calls still open.
   class Pending;
   std::shared_ptr<Pending> Start(const common::CallIdentity& identity,
                                  const std::string& account_name,
                                  std::chrono::system_clock::time_point deadline);
+  static void WhenDone(const std::shared_ptr<Pending>& pending, std::function<void()> then);
   static void Finish(const std::shared_ptr<Pending>& pending, v1::AccountOverview& overview);
+  static void Cancel(const std::shared_ptr<Pending>& pending);
 
  private:
   struct Clients;

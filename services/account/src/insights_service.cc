@@ -8,6 +8,8 @@
 #include "accord/common/field_limits.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/log.h"
+#include "accord/common/pg_read_together.h"
+#include "accord/common/queue_deadline.h"
 #include "insights_rules.h"
 #include "resource_names.h"
 #include "write_meta.h"
@@ -61,7 +63,7 @@ grpc::ServerUnaryReactor* AccountInsightsServiceImpl::ListAccountRecommendations
       });
 }
 
-absl::StatusOr<v1::AccountOverview> AccountInsightsServiceImpl::Overview(
+absl::StatusOr<AccountInsightsServiceImpl::LocalOverview> AccountInsightsServiceImpl::Overview(
     grpc::CallbackServerContext* context, const common::RpcContext& rpc,
     const v1::GetAccountOverviewRequest& request) {
   ACCORD_RETURN_IF_ERROR(common::CheckFieldLimits(request));
@@ -73,54 +75,89 @@ absl::StatusOr<v1::AccountOverview> AccountInsightsServiceImpl::Overview(
   }
   const std::string account_name = name.substr(0, name.size() - suffix.size());
   ACCORD_ASSIGN_OR_RETURN(std::string account_id, ParseAccountName(account_name, "name"));
-  ACCORD_ASSIGN_OR_RETURN(InsightAccount account,
-                          logic_.ReadableAccount(rpc.principal, account_id));
-  // The peers' calls go out first and run while the local parts are read.
-  const auto deadline = std::chrono::system_clock::now() + settings_.overview_deadline;
-  auto pending = peers_.Start(common::CallIdentity::ForUser(*context, rpc), account_name,
-                              std::min(deadline, context->deadline()));
-  const int64_t now = NowSeconds();
+  const auto deadline =
+      std::min(std::chrono::system_clock::now() + settings_.overview_deadline, context->deadline());
+  std::shared_ptr<OverviewPeers::Pending> pending;
   v1::AccountOverview overview;
-  overview.set_name(name);
-  v1::GetAccountRequest get;
-  get.set_name(account_name);
-  absl::Status local = absl::OkStatus();
-  auto stored = accounts_.Get(rpc.principal, get);
-  if (stored.ok()) {
-    *overview.mutable_account() = std::move(*stored);
-  } else {
-    local = stored.status();
-  }
-  auto facts = logic_.FactsOf(account);
-  if (facts.ok()) *overview.mutable_insights() = logic_.InsightsOf(account, *facts, now);
-  auto sales = logic_.RecentSalesOf(account);
-  if (sales.ok()) {
-    for (auto& sale : *sales) *overview.add_recent_sales() = std::move(sale);
-  }
-  absl::StatusOr<std::vector<v1::Recommendation>> recommendations =
-      facts.ok() ? logic_.RecommendationsOf(account, *facts, now)
-                 : absl::StatusOr<std::vector<v1::Recommendation>>(facts.status());
-  if (recommendations.ok()) {
-    for (auto& r : *recommendations) {
+  // Every local part in one read transaction: one connection, one snapshot (a dozen reads, each
+  // with its own BEGIN and COMMIT, cost the overview most of its CPU). The account service's own
+  // parts failing is this service failing, not a peer: an error, and the peers' answers are no
+  // longer wanted.
+  absl::Status read = common::ReadTogether(runtime_.pg(), [&]() -> absl::Status {
+    overview.Clear();
+    overview.set_name(name);
+    ACCORD_ASSIGN_OR_RETURN(InsightAccount account,
+                            logic_.ReadableAccount(rpc.principal, account_id));
+    // The peers' calls go out once the caller may see the account, and run while the local
+    // parts are read.
+    if (!pending) {
+      pending = peers_.Start(common::CallIdentity::ForUser(*context, rpc), account_name, deadline);
+    }
+    const int64_t now = NowSeconds();
+    v1::GetAccountRequest get;
+    get.set_name(account_name);
+    ACCORD_ASSIGN_OR_RETURN(*overview.mutable_account(), accounts_.Get(rpc.principal, get));
+    ACCORD_ASSIGN_OR_RETURN(InsightFacts facts, logic_.FactsOf(account));
+    *overview.mutable_insights() = logic_.InsightsOf(account, facts, now);
+    ACCORD_ASSIGN_OR_RETURN(std::vector<v1::OverviewSale> sales, logic_.RecentSalesOf(account));
+    for (auto& sale : sales) *overview.add_recent_sales() = std::move(sale);
+    ACCORD_ASSIGN_OR_RETURN(std::vector<v1::Recommendation> recommendations,
+                            logic_.RecommendationsOf(account, facts, now));
+    for (auto& r : recommendations) {
       if (overview.recommendations_size() >= 5) break;
       *overview.add_recommendations() = std::move(r);
     }
+    return absl::OkStatus();
+  });
+  if (!read.ok()) {
+    if (pending) OverviewPeers::Cancel(pending);
+    return read;
   }
-  OverviewPeers::Finish(pending, overview);
-  // The account service's own parts failing is this service failing, not a peer: an error.
-  if (!local.ok()) return local;
-  if (!facts.ok()) return facts.status();
-  if (!sales.ok()) return sales.status();
-  if (!recommendations.ok()) return recommendations.status();
-  return overview;
+  return LocalOverview{std::move(overview), std::move(pending)};
+}
+
+void AccountInsightsServiceImpl::StartOverview(grpc::CallbackServerContext* context,
+                                               std::shared_ptr<const common::RpcContext> rpc,
+                                               const v1::GetAccountOverviewRequest* request,
+                                               v1::AccountOverview* response,
+                                               common::Runtime::Completion done) {
+  // The worker reads the local parts and is free again; the peers' last answer (or the
+  // deadline's alarm) finishes the call.
+  common::Runtime::Completion refused = done;
+  auto task = [this, context, rpc, request, response, done = std::move(done)]() {
+    common::log::ScopedRequestContext scope({rpc->request_id, rpc->trace_id});
+    if (context->IsCancelled()) return done(absl::CancelledError("the call was cancelled"));
+    absl::StatusOr<LocalOverview> local = common::Internal("unexpected error");
+    try {
+      local = Overview(context, *rpc, *request);
+    } catch (const std::exception& error) {
+      common::log::Error("unhandled exception",
+                         {{"method", overview_method_.name()}, {"error", error.what()}});
+    }
+    if (!local.ok()) return done(local.status());
+    auto parts = std::make_shared<LocalOverview>(std::move(*local));
+    OverviewPeers::WhenDone(parts->peers, [parts, response, done]() {
+      OverviewPeers::Finish(parts->peers, parts->overview);
+      *response = std::move(parts->overview);
+      done(absl::OkStatus());
+    });
+  };
+  const common::QueueDeadline deadline =
+      common::QueueDeadlineFor(*context, runtime_.settings().pg.acquire_timeout);
+  auto expired = [refused, deadline] { refused(deadline.Expired("a worker")); };
+  if (!runtime_.workers().Submit(std::move(task), deadline.at, std::move(expired))) {
+    refused(absl::ResourceExhaustedError("the server is overloaded; retry with backoff"));
+  }
 }
 
 grpc::ServerUnaryReactor* AccountInsightsServiceImpl::GetAccountOverview(
     grpc::CallbackServerContext* context, const v1::GetAccountOverviewRequest* request,
     v1::AccountOverview* response) {
-  return runtime_.Respond(
-      context, overview_method_, response,
-      [=, this](const common::RpcContext& rpc) { return Overview(context, rpc, *request); });
+  return runtime_.UnaryDeferred(
+      context, overview_method_, nullptr,
+      [=, this](std::shared_ptr<const common::RpcContext> rpc, common::Runtime::Completion done) {
+        StartOverview(context, std::move(rpc), request, response, std::move(done));
+      });
 }
 
 grpc::ServerUnaryReactor* AccountInsightsServiceImpl::CreateTarget(

@@ -58,9 +58,21 @@ class AccountInsightsServiceImpl final : public v1::AccountInsightsService::Call
   InsightsFeeds* feeds() { return feeds_.get(); }
 
  private:
-  absl::StatusOr<v1::AccountOverview> Overview(grpc::CallbackServerContext* context,
-                                               const common::RpcContext& rpc,
-                                               const v1::GetAccountOverviewRequest& request);
+  // The overview's local parts, read on a worker, and its peers' calls, started before them and
+  // still running.
+  struct LocalOverview {
+    v1::AccountOverview overview;
+    std::shared_ptr<OverviewPeers::Pending> peers;
+  };
+  absl::StatusOr<LocalOverview> Overview(grpc::CallbackServerContext* context,
+                                         const common::RpcContext& rpc,
+                                         const v1::GetAccountOverviewRequest& request);
+  // Reads the local parts on a worker and answers when the peers' parts are in (or out of time),
+  // without a thread waiting for them.
+  void StartOverview(grpc::CallbackServerContext* context,
+                     std::shared_ptr<const common::RpcContext> rpc,
+                     const v1::GetAccountOverviewRequest* request, v1::AccountOverview* response,
+                     common::Runtime::Completion done);
 
   common::Runtime& runtime_;
   InsightsSettings settings_;

@@ -1,10 +1,12 @@
 #include "accord/common/pg.h"
 
 #include <cctype>
+#include <utility>
 
 #include "accord/common/errors.h"
 #include "accord/common/log.h"
 #include "accord/common/metrics.h"
+#include "accord/common/pg_read_together.h"
 
 namespace accord::common {
 namespace {
@@ -19,7 +21,27 @@ std::string FirstLine(const char* text) {
   return newline == std::string::npos ? line : line.substr(0, newline);
 }
 
+// The shared read of ReadTogether running on this thread, if any.
+struct SharedRead {
+  const PgPool* pool;
+  pqxx::transaction_base* transaction;
+};
+thread_local SharedRead* shared_read = nullptr;
+
 }  // namespace
+
+absl::Status ReadTogether(PgPool& pool, const std::function<absl::Status()>& fn) {
+  if (shared_read != nullptr && shared_read->pool == &pool) return fn();
+  return pool.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
+    SharedRead shared{&pool, &transaction};
+    SharedRead* previous = std::exchange(shared_read, &shared);
+    struct Restore {
+      SharedRead* previous;
+      ~Restore() { shared_read = previous; }
+    } restore{previous};
+    return fn();
+  });
+}
 
 absl::Status StatusFromPgException(const std::exception& error) {
   if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
@@ -357,6 +379,14 @@ absl::Status PgPool::Read(const std::function<absl::Status(pqxx::transaction_bas
                           ReadScope scope) {
   static Histogram& snapshot_latency = PgCallLatency("read");
   static Histogram& statement_latency = PgCallLatency("statement");
+  if (shared_read != nullptr && shared_read->pool == this) {
+    // Inside ReadTogether: its transaction, its connection.
+    try {
+      return fn(*shared_read->transaction);
+    } catch (const std::exception& error) {
+      return StatusFromPgException(error);
+    }
+  }
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<pqxx::connection> connection;
     ACCORD_RETURN_IF_ERROR(Acquire(&connection));

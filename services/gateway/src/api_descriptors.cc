@@ -5,6 +5,7 @@
 #include <google/protobuf/util/type_resolver_util.h>
 
 #include "absl/strings/match.h"
+#include "wire_json.h"
 
 namespace accord::gateway {
 namespace {
@@ -74,6 +75,7 @@ absl::StatusOr<std::unique_ptr<ApiDescriptors>> ApiDescriptors::FromSerialized(
 
 absl::StatusOr<std::string> ApiDescriptors::BytesToJson(const google::protobuf::Descriptor& type,
                                                         std::string_view bytes) const {
+  if (auto json = WireToJson(type, bytes)) return std::move(*json);
   std::string json;
   auto status = google::protobuf::util::BinaryToJsonString(resolver_.get(), TypeUrl(type),
                                                            std::string(bytes), &json);

@@ -19,6 +19,7 @@
 #include "grpc_web.h"
 #include "http_error.h"
 #include "transcode.h"
+#include "wire_json.h"
 
 namespace accord::gateway {
 namespace {
@@ -431,9 +432,11 @@ void Gateway::Unary(std::shared_ptr<HttpExchange> exchange, const RouteMatch& ma
           if (call->route->response_body.empty()) {
             // Straight from the bytes; the message is parsed only for its etag.
             json = api_.BytesToJson(output, bytes);
-            if (output.FindFieldByName("etag") != nullptr) {
-              auto reply = api_.NewMessage(&output);
-              if (reply->ParseFromString(bytes)) etag = EtagOf(*reply);
+            const auto* etag_field = output.FindFieldByName("etag");
+            if (etag_field != nullptr &&
+                etag_field->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+                !etag_field->is_repeated()) {
+              etag = WireStringField(bytes, etag_field->number()).value_or("");
             }
           } else if (auto reply = api_.NewMessage(&output); reply->ParseFromString(bytes)) {
             json = ResponseJson(*reply, *call->route);
