@@ -18,7 +18,7 @@ CONTACT_SEED="$BUILD_DIR/services/bench/accord-bench-seed-contacts"
 CONTACT_NEXTCALL="$BUILD_DIR/services/bench/accord-bench-nextcall"
 CONTACT_SVC=accord.contact.v1
 # Contacts on the call list: enough for every round of both sides (each call takes one for good).
-CONTACT_CALL_LIST=${BENCH_CONTACT_CALL_LIST:-$((SMOKE ? 10000 : 200000))}
+CONTACT_CALL_LIST=${BENCH_CONTACT_CALL_LIST:-$((SMOKE ? 10000 : 60000))}
 CONTACT_AGENTS=32
 
 contact_token() {  # ROLE SUBJECT
