@@ -94,6 +94,16 @@ else
   lines=$(for ((i = 1; i <= 20; i++)); do printf '{"sku":"Q-%02d","quantity":100}\n' "$i"; done | jq -sc .)
   "$FRAME" --type=json --message=accord.pricing.v1.PriceQuoteRequest \
     --json="{\"account\":\"$PRICING_ACCOUNT\",\"lines\":$lines}" --out="$WORK/pricing-quote.bin"
+  # The quote's answer is large (every rule of every line explained): its floor is a no-op through
+  # Accord's runtime answering as many bytes, measured in the same rounds.
+  probe=$(h2load -n 1 -c 1 -m 1 -t 1 --data="$WORK/pricing-quote.bin" "${H2_HEADERS[@]}" \
+    "http://127.0.0.1:${GRPC_PORT[pricing]}/$PRICING_SVC.QuoteService/PriceQuote" 2>&1)
+  quote_bytes=$(sed -nE 's/^traffic:.* \(([0-9]+)\) data$/\1/p' <<<"$probe")
+  [[ $quote_bytes =~ ^[0-9]+$ && $quote_bytes -gt 10 ]] || die "pricing: could not price the bench quote: $probe"
+  say "pricing: a quote's answer is $((quote_bytes - 5)) bytes"
+  EXTRA_SERVICE_ENV=(ACCORD_MIGRATE_ON_START=true)
+  launch pricing-noop-sized health "$NOOP" --accord-runtime --response-bytes=$((quote_bytes - 10))
+  EXTRA_SERVICE_ENV=()
 
   for ((round = 1; round <= ROUNDS; round++)); do
     begin_round "$round"
@@ -101,13 +111,19 @@ else
       "$NOOP_METHOD" "$WORK/noop.bin"
     run_h2load pricing-quote "PriceQuote, 20 lines, 200 rules in scope of each (warm)" pricing \
       "$PRICING_SVC.QuoteService/PriceQuote" "$WORK/pricing-quote.bin"
+    run_h2load pricing-noop-sized "No-op through Accord's runtime answering as many bytes as the quote" \
+      pricing-noop-sized "$NOOP_METHOD" "$WORK/noop.bin"
   done
   end_rounds
-  merge_rounds pricing-noop-bare pricing-quote
+  merge_rounds pricing-noop-bare pricing-quote pricing-noop-sized
   per_line=$(jq -r 'if .cpu_us_per_request then (.cpu_us_per_request / 20 | . * 10 | round / 10 | tostring) else "-" end' \
     "$RESULTS/pricing-quote.json")
   declare_ratio pricing-quote "PriceQuote (20 lines, 200 rules) / bare no-op" pricing-quote \
     pricing-noop-bare 0.5 "the service's CPU per quote line: $per_line us"
+  declare_ratio pricing-quote-floor "Runtime no-op answering a quote's bytes / bare no-op: the quote ratio's floor" \
+    pricing-noop-sized pricing-noop-bare null "$((quote_bytes - 5)) bytes per answer; no pricing at all"
+  declare_ratio pricing-quote-sized "PriceQuote / runtime no-op answering as many bytes" pricing-quote \
+    pricing-noop-sized null "what pricing and explaining cost beyond sending the answer"
 
   # --- the import: the same rows through the service and through psql \copy --------------------
   awk -v n="$PRICING_ITEMS" 'BEGIN {
