@@ -61,6 +61,11 @@ Options:
   --method=/S/M    get: send the same GetAccountRequests to this method instead (raw bytes, e.g.
                    a no-op server's method, to measure what this client and path cost alone)
   --once           get: request each name once, then stop (ignores --duration)
+  --template=F     get: a gRPC frame (as accord-grpc-frame writes it) each request starts from;
+                   the name is then set in --name-field (protobuf merges the two), so any method
+                   whose request names a resource can be sent, e.g. CreateSale from a quote
+  --name-field=P   get: the field path the name fills, field numbers joined by dots (default 1,
+                   GetAccountRequest.name; CreateSaleRequest.sale.quote is 1.3)
   --latency-file=F also write every measured OK call's latency (microseconds, one per line) to F,
                    so the latencies of several runs can be summarised together
   --timeout=S      per-call deadline (default 10; sent as grpc-timeout, and a call still open
@@ -166,11 +171,34 @@ struct Connection {
   bool dead = false;
 };
 
+void AppendVarint(std::string& out, uint64_t value) {
+  while (value >= 0x80) {
+    out += static_cast<char>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  out += static_cast<char>(value);
+}
+
+// The protobuf encoding of `value` in the string field at `path` (outer field first), nested
+// messages length-delimited: appended to a message, it sets that field.
+std::string NameField(const std::vector<uint32_t>& path, const std::string& value) {
+  std::string encoded = value;
+  for (auto field = path.rbegin(); field != path.rend(); ++field) {
+    std::string wrapped;
+    AppendVarint(wrapped, (static_cast<uint64_t>(*field) << 3) | 2);
+    AppendVarint(wrapped, encoded.size());
+    wrapped += encoded;
+    encoded = std::move(wrapped);
+  }
+  return encoded;
+}
+
 class Load {
  public:
   Load(std::string mode, std::string target, std::string host, std::string port,
        std::vector<std::string> names, const std::string& token, double timeout_s, bool once,
-       const std::string& method)
+       const std::string& method, const std::string& request_template,
+       const std::vector<uint32_t>& name_field)
       : mode_(std::move(mode)),
         target_(std::move(target)),
         host_(std::move(host)),
@@ -200,18 +228,16 @@ class Load {
                 Header(kAuthorization, bearer_),
                 Header(kGrpcTimeout, grpc_timeout_)};
     if (!update_) {
-      // Every GetAccountRequest frame, back to back; offsets_[i]..offsets_[i + 1] is name i's.
-      v1::GetAccountRequest request;
+      // Every request frame, back to back; offsets_[i]..offsets_[i + 1] is name i's: the
+      // template, then the name in its field (a GetAccountRequest by default).
       offsets_.reserve(names_.size() + 1);
       for (const auto& name : names_) {
-        request.set_name(name);
-        const size_t size = request.ByteSizeLong();
+        const std::string message = request_template + NameField(name_field, name);
         const size_t at = frames_.size();
         offsets_.push_back(at);
-        frames_.resize(at + 5 + size);
-        WritePrefix(frames_.data() + at, size);
-        request.SerializeWithCachedSizesToArray(
-            reinterpret_cast<uint8_t*>(frames_.data() + at + 5));
+        frames_.resize(at + 5 + message.size());
+        WritePrefix(frames_.data() + at, message.size());
+        std::memcpy(frames_.data() + at + 5, message.data(), message.size());
       }
       offsets_.push_back(frames_.size());
     }
@@ -692,6 +718,8 @@ int main(int argc, char** argv) {
   const bool once = flags.Has("once");
   const std::string method = flags.Get("method");
   const std::string latency_file = flags.Get("latency-file");
+  const std::string template_file = flags.Get("template");
+  const std::string name_field_text = flags.Get("name-field", "1");
   flags.Finish();
 
   if (mode != "get" && mode != "update") {
@@ -705,6 +733,34 @@ int main(int argc, char** argv) {
   if (!method.empty() && method[0] != '/')
     flags.Fail("--method must look like /package.Service/Method");
   if (names_file.empty()) flags.Fail("--names-file is required for --mode=" + mode);
+  if ((!template_file.empty() || flags.Has("name-field")) && mode != "get") {
+    flags.Fail("--template and --name-field apply to --mode=get only");
+  }
+  std::vector<uint32_t> name_field;
+  for (std::string_view rest = name_field_text; !rest.empty();) {
+    const size_t dot = std::min(rest.find('.'), rest.size());
+    uint32_t number = 0;
+    const auto parsed = std::from_chars(rest.data(), rest.data() + dot, number);
+    if (parsed.ptr != rest.data() + dot || number < 1 || number > 536870911) {
+      flags.Fail("--name-field must be field numbers joined by dots, e.g. 1.3");
+    }
+    name_field.push_back(number);
+    rest.remove_prefix(dot == rest.size() ? dot : dot + 1);
+  }
+  if (name_field.empty()) flags.Fail("--name-field must not be empty");
+  std::string request_template;
+  if (!template_file.empty()) {
+    std::ifstream in(template_file, std::ios::binary);
+    const std::string frame((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto byte = [&](size_t i) { return static_cast<uint8_t>(frame[i]); };
+    if (!in.good() && !in.eof()) flags.Fail("cannot read " + template_file);
+    if (frame.size() < 5 || frame[0] != 0 ||
+        ((size_t{byte(1)} << 24) | (size_t{byte(2)} << 16) | (size_t{byte(3)} << 8) | byte(4)) !=
+            frame.size() - 5) {
+      flags.Fail(template_file + " is not one uncompressed gRPC frame");
+    }
+    request_template = frame.substr(5);
+  }
   // HOST:PORT, HOST may be [IPv6].
   const size_t colon = target.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == target.size()) {
@@ -719,7 +775,7 @@ int main(int argc, char** argv) {
 
   signal(SIGPIPE, SIG_IGN);
   Load load(mode, target, host, target.substr(colon + 1), std::move(names), token, timeout, once,
-            method);
+            method, request_template, name_field);
   std::string error;
   if (!load.Connect(static_cast<int>(connections), static_cast<int>(streams), &error)) {
     std::cerr << "accord-bench-h2load: " << error << "\n";

@@ -7,13 +7,18 @@
 #   - ImportPriceListItems of BENCH_PRICING_ITEMS items (default 100 000; smoke 5 000) through
 #     `accordctl price-lists import`, against `psql \copy` of the same rows into the same table,
 #     taking turns in rounds, each round into fresh lists;
-#   - AcceptQuote (CreateSale from a saved quote) is reported NOT_AVAILABLE: each call needs a
-#     quote of its own, which neither h2load (one fixed body) nor accord-bench-h2load (accounts
-#     only) can send;
+#   - AcceptQuote (CreateSale from a saved, accepted quote), each call on a quote of its own
+#     (seeded in SQL as copies of one accepted quote; accord-bench-h2load --template fills
+#     sale.quote from a names file), against pgbench replaying the transaction the service ran
+#     for a probe call, each pgbench transaction on the next seeded quote of its own;
 #   - the service's idle RSS (the report's process table) against 40 MB.
 
 PRICING_BIN="$BUILD_DIR/services/pricing-terms/accord-pricing-terms"
 PRICING_ITEMS=${BENCH_PRICING_ITEMS:-$((SMOKE ? 5000 : 100000))}
+# Quotes seeded for AcceptQuote: each is sold once, by the service (the first ones, a round's
+# share per round) or by pgbench (the rest, in turn).
+PRICING_SALE_QUOTES=${BENCH_PRICING_SALE_QUOTES:-$((SMOKE ? 16000 : 90000))}
+PRICING_PGBENCH_QUOTES=${BENCH_PRICING_PGBENCH_QUOTES:-$((SMOKE ? 40000 : 250000))}
 PRICING_ACCOUNT="accounts/$(seeded_id 1)"
 PRICING_SVC=accord.pricing.v1
 
@@ -89,6 +94,16 @@ else
   lines=$(for ((i = 1; i <= 20; i++)); do printf '{"sku":"Q-%02d","quantity":100}\n' "$i"; done | jq -sc .)
   "$FRAME" --type=json --message=accord.pricing.v1.PriceQuoteRequest \
     --json="{\"account\":\"$PRICING_ACCOUNT\",\"lines\":$lines}" --out="$WORK/pricing-quote.bin"
+  # The quote's answer is large (every rule of every line explained): its floor is a no-op through
+  # Accord's runtime answering as many bytes, measured in the same rounds.
+  probe=$(h2load -n 1 -c 1 -m 1 -t 1 --data="$WORK/pricing-quote.bin" "${H2_HEADERS[@]}" \
+    "http://127.0.0.1:${GRPC_PORT[pricing]}/$PRICING_SVC.QuoteService/PriceQuote" 2>&1)
+  quote_bytes=$(sed -nE 's/^traffic:.* \(([0-9]+)\) data$/\1/p' <<<"$probe")
+  [[ $quote_bytes =~ ^[0-9]+$ && $quote_bytes -gt 10 ]] || die "pricing: could not price the bench quote: $probe"
+  say "pricing: a quote's answer is $((quote_bytes - 5)) bytes"
+  EXTRA_SERVICE_ENV=(ACCORD_MIGRATE_ON_START=true)
+  launch pricing-noop-sized health "$NOOP" --accord-runtime --response-bytes=$((quote_bytes - 10))
+  EXTRA_SERVICE_ENV=()
 
   for ((round = 1; round <= ROUNDS; round++)); do
     begin_round "$round"
@@ -96,13 +111,19 @@ else
       "$NOOP_METHOD" "$WORK/noop.bin"
     run_h2load pricing-quote "PriceQuote, 20 lines, 200 rules in scope of each (warm)" pricing \
       "$PRICING_SVC.QuoteService/PriceQuote" "$WORK/pricing-quote.bin"
+    run_h2load pricing-noop-sized "No-op through Accord's runtime answering as many bytes as the quote" \
+      pricing-noop-sized "$NOOP_METHOD" "$WORK/noop.bin"
   done
   end_rounds
-  merge_rounds pricing-noop-bare pricing-quote
+  merge_rounds pricing-noop-bare pricing-quote pricing-noop-sized
   per_line=$(jq -r 'if .cpu_us_per_request then (.cpu_us_per_request / 20 | . * 10 | round / 10 | tostring) else "-" end' \
     "$RESULTS/pricing-quote.json")
   declare_ratio pricing-quote "PriceQuote (20 lines, 200 rules) / bare no-op" pricing-quote \
     pricing-noop-bare 0.5 "the service's CPU per quote line: $per_line us"
+  declare_ratio pricing-quote-floor "Runtime no-op answering a quote's bytes / bare no-op: the quote ratio's floor" \
+    pricing-noop-sized pricing-noop-bare null "$((quote_bytes - 5)) bytes per answer; no pricing at all"
+  declare_ratio pricing-quote-sized "PriceQuote / runtime no-op answering as many bytes" pricing-quote \
+    pricing-noop-sized null "what pricing and explaining cost beyond sending the answer"
 
   # --- the import: the same rows through the service and through psql \copy --------------------
   awk -v n="$PRICING_ITEMS" 'BEGIN {
@@ -147,6 +168,64 @@ else
   declare_ratio pricing-import "ImportPriceListItems / psql \\copy (rows per second)" pricing-import \
     pricing-copy 0.5 "COPY into a staging table, one merge with each item's history, one event"
 
-  not_available pricing-accept "AcceptQuote (CreateSale from a saved quote)" \
-    "each call needs a quote of its own: neither h2load (one body) nor accord-bench-h2load (accounts only) sends one"
+  # --- AcceptQuote: a sale from a quote of its own per call ------------------------------------
+  # One accepted quote of one line from the quote list, on a seeded account without terms (a
+  # small body), copied in SQL under deterministic ids: 0 for the probe, 1..SALE for the service,
+  # the rest for pgbench, which takes the next one from a sequence per transaction.
+  sale_account="accounts/$(seeded_id 2)"
+  quote=$(pricing_ctl quotes create "$sale_account" --price-list="$QUOTE_LIST" --line=Q-01:3 \
+    --expire-date=2099-12-31) || die "pricing: could not create the AcceptQuote quote"
+  sent=$(pricing_ctl quotes update "$(jq -r .name <<<"$quote")" --etag="$(jq -r .etag <<<"$quote")" \
+    --status=sent) || die "pricing: could not send the quote"
+  pricing_ctl quotes update "$(jq -r .name <<<"$sent")" --etag="$(jq -r .etag <<<"$sent")" \
+    --status=accepted >/dev/null || die "pricing: could not accept the quote"
+  say "pricing: seeding $((1 + PRICING_SALE_QUOTES + PRICING_PGBENCH_QUOTES)) accepted quotes"
+  psql_db -d accord >/dev/null <<SQL || die "pricing: could not seed the quotes"
+CREATE OR REPLACE FUNCTION public.bench_quote_id(i bigint) RETURNS uuid
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS \$\$ SELECT ('00000000-0000-7000-9000-' || lpad(to_hex(i), 12, '0'))::uuid \$\$;
+DROP SEQUENCE IF EXISTS public.bench_pricing_quote;
+CREATE SEQUENCE public.bench_pricing_quote START $((PRICING_SALE_QUOTES + 1));
+INSERT INTO pricing_terms.quotes (id, account_id, status, author, body)
+  SELECT public.bench_quote_id(i), q.account_id, q.status, q.author, q.body
+  FROM pricing_terms.quotes q, generate_series(0, $((PRICING_SALE_QUOTES + PRICING_PGBENCH_QUOTES))) i
+  WHERE q.id = '$(jq -r .name <<<"$quote" | sed 's|^quotes/||')';
+ANALYZE pricing_terms.quotes;
+SQL
+  psql_db -d accord -At -c "SELECT 'quotes/' || public.bench_quote_id(i) FROM generate_series(1, $PRICING_SALE_QUOTES) i" \
+    >"$WORK/pricing-sale-quotes.txt"
+  sale_json() {  # QUOTE (may be empty: the names file fills it)
+    jq -cn --arg account "$sale_account" --arg quote "$1" '{sale: ({account: $account,
+      paymentMethod: "PAYMENT_METHOD_INVOICE", delivery: {method: "DELIVERY_METHOD_SHIP"}}
+      + (if $quote == "" then {} else {quote: $quote} end))}'
+  }
+  "$FRAME" --type=json --message=accord.pricing.v1.CreateSaleRequest --json="$(sale_json "")" \
+    --out="$WORK/pricing-sale-template.bin"
+  probe_quote=$(psql_db -d accord -At -c "SELECT public.bench_quote_id(0)")
+  "$FRAME" --type=json --message=accord.pricing.v1.CreateSaleRequest \
+    --json="$(sale_json "quotes/$probe_quote")" --out="$WORK/probe-sale.bin"
+  # capture_pgbench probes the account service's port: pointed at this service for the one call.
+  account_port=${GRPC_PORT[account]}
+  GRPC_PORT[account]=${GRPC_PORT[pricing]}
+  capture_pgbench pgbench-accept-quote "$WORK/probe-sale.bin" "$PRICING_SVC.QuoteService/CreateSale" \
+    "$probe_quote" "$probe_quote" 'public.bench_quote_id(:q)::text' \
+    "SELECT nextval('public.bench_pricing_quote') AS q \\gset"
+  GRPC_PORT[account]=$account_port
+
+  checkpoint
+  for ((round = 1; round <= ROUNDS; round++)); do
+    begin_round "$round"
+    run_load pricing-accept "AcceptQuote (CreateSale from an accepted quote, a quote of its own per call)" \
+      pricing "$PRICING_SVC.QuoteService/CreateSale" get "$(names_slice "$WORK/pricing-sale-quotes.txt")" \
+      --method="/$PRICING_SVC.QuoteService/CreateSale" --template="$WORK/pricing-sale-template.bin" \
+      --name-field=1.3
+    run_pgbench pgbench-accept-quote "pgbench: AcceptQuote's transaction (the next seeded quote each)"
+    run_pgbench pgbench-accept-quote-rt "pgbench: AcceptQuote's transaction in the service's round trips (pipelined)"
+  done
+  end_rounds
+  merge_rounds pricing-accept pgbench-accept-quote pgbench-accept-quote-rt
+  declare_ratio pricing-accept "AcceptQuote / pgbench of its transaction" pricing-accept \
+    pgbench-accept-quote 0.8 "The service also asks the account service for the account on every call; pgbench takes its quote id from a sequence in one extra round trip."
+  declare_ratio pricing-accept-rt "AcceptQuote / pgbench of its transaction in the service's round trips" \
+    pricing-accept pgbench-accept-quote-rt null "The same transaction pipelined as the service sends it."
 fi

@@ -314,6 +314,7 @@ absl::StatusOr<v1::ImportPriceListItemsResponse> PgPricingRepository::ImportItem
         int64_t created = 0, updated = 0;
         if (!rows.empty()) {
           pqxx::transaction_base& copy_in = transaction.Begun();
+          copy_in.exec0(sql::kImportStatementTimeout);
           copy_in.exec0(sql::kCreateImportStaging);
           pqxx::stream_to staging(
               copy_in, sql::kImportStaging,

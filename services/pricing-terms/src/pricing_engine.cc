@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "accord/common/errors.h"
 
@@ -35,15 +37,21 @@ std::string Show(const std::string& currency, Int128 nanos) {
 }
 
 void AddStep(PricedLine& line, v1::PricingStepKind kind, std::string description,
-             std::string source, const std::string& currency, Int128 nanos, int32_t bps = 0,
+             const std::string& source, const Money& unit_price, int32_t bps = 0,
              int32_t rule_index = 0) {
   PricingStep* step = line.add_explanation();
   step->set_kind(kind);
   step->set_description(std::move(description));
-  step->set_source(std::move(source));
-  *step->mutable_unit_price() = ToMoney(currency, nanos);
+  step->set_source(source);
+  *step->mutable_unit_price() = unit_price;
   step->set_bps(bps);
   step->set_rule_index(rule_index);
+}
+
+void AddStep(PricedLine& line, v1::PricingStepKind kind, std::string description,
+             const std::string& source, const std::string& currency, Int128 nanos, int32_t bps = 0,
+             int32_t rule_index = 0) {
+  AddStep(line, kind, std::move(description), source, ToMoney(currency, nanos), bps, rule_index);
 }
 
 struct Resolved {
@@ -57,6 +65,24 @@ class LinePricer {
              const std::vector<QuoteLine>& lines)
       : inputs_(inputs), currency_(currency), minor_(MinorUnitNanos(currency)) {
     for (const auto& line : lines) basket_.insert(line.sku());
+    if (!inputs_.terms) return;
+    // Each rule's scope, once per quote: lines look their rules up by SKU and by each prefix of
+    // their category instead of testing every rule.
+    const TradingTerms& terms = *inputs_.terms;
+    rule_texts_.resize(static_cast<size_t>(terms.discount_rules_size()));
+    rule_ranks_.resize(static_cast<size_t>(terms.discount_rules_size()));
+    for (int i = 0; i < terms.discount_rules_size(); ++i) {
+      const DiscountRule& rule = terms.discount_rules(i);
+      if (!rule.sku().empty()) {
+        by_sku_[rule.sku()].push_back(i);
+        rule_ranks_[static_cast<size_t>(i)] = 1000;
+      } else if (!rule.category().empty()) {
+        by_category_[rule.category()].push_back(i);
+        rule_ranks_[static_cast<size_t>(i)] = static_cast<int64_t>(CategoryDepth(rule.category()));
+      } else {
+        for_all_.push_back(i);
+      }
+    }
   }
 
   // The list price of `sku` in lists[index] for `quantity`, with its steps; nullopt when no list
@@ -123,20 +149,22 @@ class LinePricer {
         int index;
         const DiscountRule* rule;
         int64_t rank;  // SKU rules outrank any category depth, categories the all-items rules
+        int32_t priority;
         std::string outside;  // why the rule is not eligible, "" when it is
         Int128 numerator;     // the net unit price x 10000 under this rule alone
+        bool applied = false;
       };
+      const std::vector<int> in_scope = RulesInScope(item);
       std::vector<Match> matches;
-      for (int i = 0; i < terms.discount_rules_size(); ++i) {
+      matches.reserve(in_scope.size());
+      for (const int i : in_scope) {
         const DiscountRule& rule = terms.discount_rules(i);
-        const bool scope = !rule.sku().empty() ? rule.sku() == item.sku()
-                           : !rule.category().empty()
-                               ? CategoryCovers(rule.category(), item.category())
-                               : true;
-        if (!scope) continue;
-        Match match{i, &rule, 0, {}, NetNumerator(rule, list_price)};
-        match.rank =
-            !rule.sku().empty() ? 1000 : static_cast<int64_t>(CategoryDepth(rule.category()));
+        Match match{i,
+                    &rule,
+                    rule_ranks_[static_cast<size_t>(i)],
+                    rule.priority(),
+                    {},
+                    NetNumerator(rule, list_price)};
         const int64_t min_quantity = std::max<int64_t>(1, rule.min_quantity());
         if (IsDateSet(rule.promotion_start()) &&
             !InWindow(inputs_.price_date, rule.promotion_start(), rule.promotion_end())) {
@@ -157,28 +185,32 @@ class LinePricer {
         matches.push_back(std::move(match));
       }
       // Precedence: scope, priority, the lower net price, the older rule. Returns why `a` comes
-      // before `b`, or "" when it does not.
-      auto beats = [](const Match& a, const Match& b) -> std::string {
+      // before `b`, or "" when it does not (for the explanation; sorting compares the keys).
+      auto beats = [](const Match& a, const Match& b) -> std::string_view {
         if (a.rank != b.rank) return a.rank > b.rank ? "more specific scope" : "";
-        if (a.rule->priority() != b.rule->priority()) {
-          return a.rule->priority() > b.rule->priority() ? "higher priority" : "";
-        }
+        if (a.priority != b.priority) return a.priority > b.priority ? "higher priority" : "";
         if (a.numerator != b.numerator) {
           return a.numerator < b.numerator ? "the better price for the customer" : "";
         }
         return a.index < b.index ? "the older rule" : "";
       };
-      std::vector<const Match*> eligible;
-      for (const auto& match : matches) {
+      std::vector<Match*> eligible;
+      eligible.reserve(matches.size());
+      for (auto& match : matches) {
         if (match.outside.empty()) eligible.push_back(&match);
       }
-      std::sort(eligible.begin(), eligible.end(),
-                [&](const Match* a, const Match* b) { return !beats(*a, *b).empty(); });
+      std::sort(eligible.begin(), eligible.end(), [](const Match* a, const Match* b) {
+        if (a->rank != b->rank) return a->rank > b->rank;
+        if (a->priority != b->priority) return a->priority > b->priority;
+        if (a->numerator != b->numerator) return a->numerator < b->numerator;
+        return a->index < b->index;
+      });
       const Match* winner = eligible.empty() ? nullptr : eligible.front();
       std::vector<const Match*> applied;
       if (winner != nullptr) {
-        for (const Match* match : eligible) {
+        for (Match* match : eligible) {
           if (match == winner || (winner->rule->combinable() && match->rule->combinable())) {
+            match->applied = true;
             applied.push_back(match);
           }
         }
@@ -190,7 +222,7 @@ class LinePricer {
         exact_numerator = k == 0 ? match.numerator : NetNumerator(*match.rule, before);
         const Int128 net = DivideHalfEven(exact_numerator, kBpsScale);
         AddStep(line, v1::PRICING_STEP_KIND_DISCOUNT,
-                "discount rule " + RuleText(match.index, *match.rule) + " of " + terms.name() +
+                "discount rule " + RuleText(match.index) + " of " + terms.name() +
                     (k == 0 ? "" : ", stacked") + ": " + Effect(*match.rule, before) + " = " +
                     Show(currency_, net),
                 terms.name(), currency_, net, RuleDiscountBps(*match.rule, before, net),
@@ -209,21 +241,27 @@ class LinePricer {
                   limit->max_discount_bps(), winner->index);
         }
       }
+      const Money list_money = ToMoney(currency_, list_price);
+      const std::string outranked_by =
+          winner == nullptr
+              ? ""
+              : "outranked by discount_rules[" + std::to_string(winner->index) + "] (";
+      const std::string_view outranked_tail = winner == nullptr || !winner->rule->combinable()
+                                                  ? "), which is exclusive"
+                                                  : "); it is exclusive and the winner combinable";
       for (const auto& match : matches) {
-        if (std::find(applied.begin(), applied.end(), &match) != applied.end()) continue;
-        std::string why = match.outside;
-        if (why.empty()) {
-          why = "outranked by discount_rules[" + std::to_string(winner->index) + "] (" +
-                beats(*winner, match) + ")";
-          if (!winner->rule->combinable()) {
-            why += ", which is exclusive";
-          } else {
-            why += "; it is exclusive and the winner combinable";
-          }
+        if (match.applied) continue;
+        const std::string& text = RuleText(match.index);
+        std::string description;
+        description.reserve(64 + text.size() + outranked_by.size() + match.outside.size());
+        description.append("discount rule ").append(text).append(" not applied: ");
+        if (!match.outside.empty()) {
+          description.append(match.outside);
+        } else {
+          description.append(outranked_by).append(beats(*winner, match)).append(outranked_tail);
         }
-        AddStep(line, v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED,
-                "discount rule " + RuleText(match.index, *match.rule) + " not applied: " + why,
-                terms.name(), currency_, list_price, match.rule->discount_bps(), match.index);
+        AddStep(line, v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED, std::move(description),
+                terms.name(), list_money, match.rule->discount_bps(), match.index);
       }
     }
     Int128 rounded = DivideHalfEven(exact_numerator, kBpsScale * minor_) * minor_;
@@ -290,7 +328,33 @@ class LinePricer {
                : "fixed price";
   }
 
-  std::string RuleText(int index, const DiscountRule& rule) const {
+  // The rules of the terms whose scope covers `item`, in their order in the terms.
+  std::vector<int> RulesInScope(const PriceListItem& item) const {
+    std::vector<int> found = for_all_;
+    if (auto sku = by_sku_.find(item.sku()); sku != by_sku_.end()) {
+      found.insert(found.end(), sku->second.begin(), sku->second.end());
+    }
+    // Every prefix of the category that ends at a '/' or at its end (CategoryCovers).
+    const std::string_view category = item.category();
+    for (size_t end = 0; end <= category.size() && !by_category_.empty(); ++end) {
+      if (end != category.size() && category[end] != '/') continue;
+      if (end == 0) continue;
+      if (auto rules = by_category_.find(category.substr(0, end)); rules != by_category_.end()) {
+        found.insert(found.end(), rules->second.begin(), rules->second.end());
+      }
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+  }
+
+  // The rule's description, made once per quote.
+  const std::string& RuleText(int index) const {
+    std::string& text = rule_texts_[static_cast<size_t>(index)];
+    if (text.empty()) text = MakeRuleText(index, inputs_.terms->discount_rules(index));
+    return text;
+  }
+
+  std::string MakeRuleText(int index, const DiscountRule& rule) const {
     std::string text = "discount_rules[" + std::to_string(index) + "] (";
     text += !rule.sku().empty()        ? "sku " + rule.sku()
             : !rule.category().empty() ? "category " + rule.category()
@@ -321,6 +385,12 @@ class LinePricer {
   const std::string& currency_;
   int64_t minor_;
   std::set<std::string> basket_;  // the SKUs of the basket, for bundles
+  // The rules by scope (indexes into the terms' discount_rules, ascending).
+  std::unordered_map<std::string_view, std::vector<int>> by_sku_;
+  std::unordered_map<std::string_view, std::vector<int>> by_category_;
+  std::vector<int> for_all_;
+  std::vector<int64_t> rule_ranks_;  // SKU rules outrank any category depth
+  mutable std::vector<std::string> rule_texts_;
 };
 
 }  // namespace

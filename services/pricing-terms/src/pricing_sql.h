@@ -76,6 +76,9 @@ inline constexpr common::PreparedStatement kGetAccountTier{
 // ImportPriceListItems: the rows are copied into a staging table of the transaction, then merged
 // in one statement that records each changed item's version in its history; a row equal to the
 // stored item is left alone. Not prepared: the staging table lives one transaction.
+// The import's COPY and merge of hundreds of thousands of rows take longer than the session's
+// statement timeout (5 s by default, sized for requests); this transaction alone gets 2 minutes.
+inline constexpr char kImportStatementTimeout[] = "SET LOCAL statement_timeout = '120s'";
 inline constexpr char kCreateImportStaging[] =
     "CREATE TEMP TABLE pricing_item_import (sku text, id uuid, product_name text, "
     "category text, unit text, body bytea) ON COMMIT DROP";
