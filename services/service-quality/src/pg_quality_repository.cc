@@ -3,7 +3,11 @@
 #include <google/protobuf/empty.pb.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <array>
 #include <cstdio>
+#include <map>
+#include <set>
+#include <tuple>
 
 #include "absl/strings/escaping.h"
 #include "accord/common/errors.h"
@@ -256,6 +260,56 @@ constexpr char kUpdateCase[] =
 
 constexpr common::PreparedStatement kInsertCaseStatement{"quality_case_insert", kInsertCase};
 constexpr common::PreparedStatement kUpdateCaseStatement{"quality_case_update", kUpdateCase};
+
+// A text[] literal of `values`, each element quoted (any text, empty strings included).
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char ch : values[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+// kUpdateCase for many cases in one statement: the same SET with each $N read from the N-th
+// text[] parameter's row (CaseParams of every case, column by column).
+size_t UpdateColumnCount() { return CaseParams("", CaseRecord()).size(); }
+
+const std::string& UpdateCasesSql() {
+  static const std::string kSql = [] {
+    const std::string update = kUpdateCase;
+    const size_t set = update.find(" SET ");
+    const size_t where = update.find(" WHERE c.id = $1::uuid");
+    std::string assignments = update.substr(set, where - set);
+    std::string rewritten;
+    for (size_t i = 0; i < assignments.size(); ++i) {
+      if (assignments[i] == '$') {
+        rewritten += "v.p";
+        continue;
+      }
+      rewritten += assignments[i];
+    }
+    const size_t columns = UpdateColumnCount();
+    std::string arrays;
+    std::string names;
+    for (size_t n = 1; n <= columns; ++n) {
+      if (n > 1) {
+        arrays += ", ";
+        names += ", ";
+      }
+      arrays += "$" + std::to_string(n) + "::text[]";
+      names += "p" + std::to_string(n);
+    }
+    return update.substr(0, set) + rewritten + " FROM unnest(" + arrays + ") AS v(" + names +
+           ") WHERE c.id = v.p1::uuid RETURNING " ACCORD_CASE_COLUMNS;
+  }();
+  return kSql;
+}
 constexpr common::PreparedStatement kGetCase{"quality_case_get",
                                              "SELECT " ACCORD_CASE_COLUMNS
                                              " FROM service_quality.cases c WHERE c.id = $1::uuid"};
@@ -655,6 +709,15 @@ absl::Status PgQualityRepository::StoreCaseChange(common::WriteTransaction& tran
                                 pqxx::prepare::make_dynamic_params(CaseParams(id, change.next)));
   if (rows.size() != 1) return common::NotFound(change.next.value.name());
   *stored = RowToCase(rows[0]).value;
+  return RecordCaseChange(transaction, change, meta, *stored, last_entry, events);
+}
+
+absl::Status PgQualityRepository::RecordCaseChange(common::WriteTransaction& transaction,
+                                                   const CaseChange& change, const WriteMeta& meta,
+                                                   const v1::Case& stored,
+                                                   v1::TimelineEntry* last_entry,
+                                                   std::vector<common::Event>& events) {
+  const std::string id = IdOf(stored.name());
   for (const auto& draft : change.timeline) {
     if (last_entry == nullptr) {
       // Nobody reads the entry back: it travels with COMMIT, no round trip of its own.
@@ -668,11 +731,11 @@ absl::Status PgQualityRepository::StoreCaseChange(common::WriteTransaction& tran
                                           draft.customer_visible ? "true" : "false", meta.actor);
     *last_entry = RowToEntry(row);
   }
-  const int64_t version = std::stoll(stored->etag());
+  const int64_t version = std::stoll(stored.etag());
   for (const auto& event : change.events) {
     events.push_back(QualityEvent(
-        event.type, stored->name(), version,
-        event.payload ? *event.payload : static_cast<const google::protobuf::Message&>(*stored),
+        event.type, stored.name(), version,
+        event.payload ? *event.payload : static_cast<const google::protobuf::Message&>(stored),
         event.changed_fields));
   }
   if (change.survey)
@@ -762,7 +825,11 @@ absl::StatusOr<int> PgQualityRepository::SweepSelected(const char* select,
                                                        const SweepFn& sweep,
                                                        const WriteMeta& meta) {
   int changed = 0;
-  // No request_id: a sweep goes through the write path for its events only.
+  // No request_id: a sweep goes through the write path for its events only. A pass is a fixed
+  // number of statements whatever its size (docs/performance.md, "Service report and SLA
+  // sweep"): the lock, the SLA events already recorded, one insert of the new ones, one update
+  // of the cases that only move their next check, one of the changed cases; their timeline and
+  // outbox rows travel with COMMIT.
   auto pass = [&](common::WriteTransaction& transaction)
       -> absl::StatusOr<common::Written<google::protobuf::Empty>> {
     changed = 0;
@@ -771,35 +838,95 @@ absl::StatusOr<int> PgQualityRepository::SweepSelected(const char* select,
     // locked by a user's change is looked at in the next pass. Postgres re-checks the WHERE
     // clause on the row it locked, so a case changed meanwhile is skipped.
     auto rows = Exec(transaction.Begun(), select, params);
+    if (rows.empty()) return CaseWritten(google::protobuf::Empty(), std::move(events));
+    std::vector<CaseRecord> records;
+    std::vector<std::string> ids;
+    records.reserve(rows.size());
+    for (const auto& row : rows) {
+      records.push_back(RowToCase(row));
+      ids.push_back(row[0].as<std::string>());
+    }
+    // The events already recorded for these cases. They are locked by this pass, and a sweeper
+    // records a case's events under that lock, so this read (a snapshot taken after the locks)
+    // sees every event another sweeper recorded; the primary key stays the guard below.
+    using EventKey = std::tuple<std::string, std::string, std::string, int>;
+    std::set<EventKey> recorded;
+    for (const auto& row :
+         Exec(transaction.Begun(),
+              "SELECT case_id::text, target, kind, cycle FROM service_quality.sla_events "
+              "WHERE case_id = ANY($1::uuid[])",
+              {TextArray(ids)})) {
+      recorded.emplace(row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                       row[3].as<int>());
+    }
+    std::array<std::vector<std::string>, 4> new_events;  // case, target, kind, cycle
     SweepContext context;
     context.calendar = LookupIn(transaction.Begun());
     context.record = [&](const std::string& case_id, const char* target, const char* kind,
                          int cycle) -> absl::StatusOr<bool> {
-      auto inserted = Exec(transaction.Begun(),
-                           "INSERT INTO service_quality.sla_events (case_id, target, kind, cycle, "
-                           "recorded_by) VALUES ($1::uuid, $2, $3, $4::int, $5) "
-                           "ON CONFLICT DO NOTHING RETURNING 1",
-                           {case_id, target, kind, std::to_string(cycle), meta.actor});
-      return !inserted.empty();
+      if (!recorded.emplace(case_id, target, kind, cycle).second) return false;
+      new_events[0].push_back(case_id);
+      new_events[1].push_back(target);
+      new_events[2].push_back(kind);
+      new_events[3].push_back(std::to_string(cycle));
+      return true;
     };
-    for (const auto& row : rows) {
-      ACCORD_ASSIGN_OR_RETURN(std::optional<CaseChange> change, sweep(RowToCase(row), context));
+    std::array<std::vector<std::string>, 3> moved;  // id, sla_recorded, sla_next_check
+    std::vector<CaseChange> changes;
+    std::vector<std::vector<std::string>> columns(UpdateColumnCount());
+    for (const CaseRecord& record : records) {
+      ACCORD_ASSIGN_OR_RETURN(std::optional<CaseChange> change, sweep(record, context));
       if (!change) continue;
+      ++changed;
+      const std::string id = IdOf(change->next.value.name());
       if (change->events.empty() && change->timeline.empty()) {
         // Nothing happened to the case (its events were recorded already, or it cannot fall
         // due): only the sweeper's bookkeeping moves, without a new version or event.
-        Exec(transaction.Begun(),
-             "UPDATE service_quality.cases SET sla_recorded = $2::int, "
-             "sla_next_check = " ACCORD_TS(3) " WHERE id = $1::uuid",
-             {IdOf(change->next.value.name()), std::to_string(change->next.recorded),
-              MicrosOf(change->next.next_check)});
-        ++changed;
+        moved[0].push_back(id);
+        moved[1].push_back(std::to_string(change->next.recorded));
+        moved[2].push_back(MicrosOf(change->next.next_check));
         continue;
       }
-      v1::Case stored;
-      ACCORD_RETURN_IF_ERROR(
-          StoreCaseChange(transaction, *change, false, meta, &stored, nullptr, events));
-      ++changed;
+      std::vector<std::string> values = CaseParams(id, change->next);
+      for (size_t i = 0; i < values.size(); ++i) columns[i].push_back(std::move(values[i]));
+      changes.push_back(std::move(*change));
+    }
+    if (!new_events[0].empty()) {
+      auto inserted = Exec(transaction.Begun(),
+                           "INSERT INTO service_quality.sla_events (case_id, target, kind, cycle, "
+                           "recorded_by) SELECT e.case_id::uuid, e.target, e.kind, e.cycle::int, "
+                           "$5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS "
+                           "e(case_id, target, kind, cycle) ON CONFLICT DO NOTHING RETURNING 1",
+                           {TextArray(new_events[0]), TextArray(new_events[1]),
+                            TextArray(new_events[2]), TextArray(new_events[3]), meta.actor});
+      if (inserted.size() != new_events[0].size()) {
+        // Only if a case's events were recorded without its lock: roll the pass back rather
+        // than emit an event twice.
+        return common::Internal("an SLA event of a locked case was recorded meanwhile");
+      }
+    }
+    if (!moved[0].empty()) {
+      Exec(transaction.Begun(),
+           "UPDATE service_quality.cases AS c SET sla_recorded = m.recorded::int, "
+           "sla_next_check = timestamptz 'epoch' + NULLIF(m.next_check, '')::bigint * interval "
+           "'1 microsecond' FROM unnest($1::text[], $2::text[], $3::text[]) AS m(id, recorded, "
+           "next_check) WHERE c.id = m.id::uuid",
+           {TextArray(moved[0]), TextArray(moved[1]), TextArray(moved[2])});
+    }
+    if (!changes.empty()) {
+      std::vector<std::string> arrays;
+      for (const auto& column : columns) arrays.push_back(TextArray(column));
+      std::map<std::string, v1::Case> stored;
+      for (const auto& row : Exec(transaction.Begun(), UpdateCasesSql(), arrays)) {
+        v1::Case value = RowToCase(row).value;
+        stored.emplace(value.name(), std::move(value));
+      }
+      for (const CaseChange& change : changes) {
+        auto found = stored.find(change.next.value.name());
+        if (found == stored.end()) return common::NotFound(change.next.value.name());
+        ACCORD_RETURN_IF_ERROR(
+            RecordCaseChange(transaction, change, meta, found->second, nullptr, events));
+      }
     }
     return CaseWritten(google::protobuf::Empty(), std::move(events));
   };
@@ -1075,6 +1202,22 @@ absl::StatusOr<std::vector<ReportCase>> PgQualityRepository::ReportCases(
       "FROM service_quality.cases c WHERE c.create_time >= " ACCORD_TS(
           1) " AND c.create_time < " ACCORD_TS(2),
       "c.account", start, end, account, RowToReportCase);
+}
+
+absl::StatusOr<std::map<v1::CaseCategory, int64_t>> PgQualityRepository::ReportCategoryCounts(
+    Instant start, Instant end) {
+  using Counted = std::pair<v1::CaseCategory, int64_t>;
+  ACCORD_ASSIGN_OR_RETURN(
+      std::vector<Counted> rows,
+      ReportRows<Counted>(pool_,
+                          "SELECT c.category, count(*) FROM service_quality.cases c WHERE "
+                          "c.create_time >= " ACCORD_TS(1) " AND c.create_time < " ACCORD_TS(
+                              2) " GROUP BY c.category",
+                          "c.account", start, end, "", [](const pqxx::row& row) {
+                            return Counted(static_cast<v1::CaseCategory>(row[0].as<int>()),
+                                           row[1].as<int64_t>());
+                          }));
+  return std::map<v1::CaseCategory, int64_t>(rows.begin(), rows.end());
 }
 
 absl::StatusOr<std::vector<ReportSurvey>> PgQualityRepository::ReportSurveys(

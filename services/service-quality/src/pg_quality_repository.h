@@ -68,6 +68,8 @@ class PgQualityRepository final : public QualityRepository {
   absl::StatusOr<Page<v1::Signal>> ListSignals(const ListQuery& query) override;
   absl::StatusOr<SlaPending> CountSlaPending() override;
 
+  absl::StatusOr<std::map<v1::CaseCategory, int64_t>> ReportCategoryCounts(Instant start,
+                                                                           Instant end) override;
   absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end,
                                                       const std::string& account) override;
   absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end,
@@ -82,6 +84,10 @@ class PgQualityRepository final : public QualityRepository {
   absl::Status StoreCaseChange(common::WriteTransaction& transaction, const CaseChange& change,
                                bool insert, const WriteMeta& meta, v1::Case* stored,
                                v1::TimelineEntry* last_entry, std::vector<common::Event>& events);
+  // What follows a case's stored change: its timeline (at commit), its events and its survey.
+  absl::Status RecordCaseChange(common::WriteTransaction& transaction, const CaseChange& change,
+                                const WriteMeta& meta, const v1::Case& stored,
+                                v1::TimelineEntry* last_entry, std::vector<common::Event>& events);
   // One sweep transaction over the cases `select` locks ($1, $2 from `params`).
   absl::StatusOr<int> SweepSelected(const char* select, std::vector<std::string> params,
                                     const SweepFn& sweep, const WriteMeta& meta);

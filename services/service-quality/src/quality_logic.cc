@@ -73,10 +73,12 @@ std::map<std::string, std::string> EnumValues(const google::protobuf::EnumDescri
 
 const filter::Schema& CaseFilterSchema() {
   static const filter::Schema kSchema = [] {
+    const filter::FieldSpec::SubstringIndex kTrigrams{};
     filter::Schema schema;
     schema.fields = {
-        {"account", "c.account", filter::FieldType::kString, {}, {}},
-        {"contact", "c.contact", filter::FieldType::kString, {}, {}},
+        // `:` on the resource names through their trigram indexes (migration 0007).
+        {"account", "c.account", filter::FieldType::kString, {}, {}, true, {}, kTrigrams},
+        {"contact", "c.contact", filter::FieldType::kString, {}, {}, true, {}, kTrigrams},
         {"assignee", "c.assignee", filter::FieldType::kString, {}, {}},
         {"team", "c.team", filter::FieldType::kString, {}, {}},
         {"kind",
@@ -1611,8 +1613,8 @@ absl::StatusOr<v1::ServiceReport> QualityLogic::BuildServiceReport(
   const Instant end = ToInstant(end_time);
   ReportInput input;
   ACCORD_ASSIGN_OR_RETURN(input.cases, repository_.ReportCases(start, end, ""));
-  ACCORD_ASSIGN_OR_RETURN(input.previous_cases,
-                          repository_.ReportCases(start - (end - start), start, ""));
+  ACCORD_ASSIGN_OR_RETURN(input.previous_category_counts,
+                          repository_.ReportCategoryCounts(start - (end - start), start));
   ACCORD_ASSIGN_OR_RETURN(input.surveys, repository_.ReportSurveys(start, end, ""));
   ACCORD_ASSIGN_OR_RETURN(input.signals, repository_.ReportSignals(start, end, ""));
   ACCORD_ASSIGN_OR_RETURN(input.previous_signals,

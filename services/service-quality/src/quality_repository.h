@@ -7,6 +7,7 @@
 #include <google/protobuf/message.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -206,6 +207,10 @@ class QualityRepository {
   // unless it is empty.
   virtual absl::StatusOr<std::vector<ReportCase>> ReportCases(Instant start, Instant end,
                                                               const std::string& account) = 0;
+  // Cases opened in [start, end) per category, counted by the database (the previous period of
+  // a service report needs no more).
+  virtual absl::StatusOr<std::map<v1::CaseCategory, int64_t>> ReportCategoryCounts(Instant start,
+                                                                                   Instant end) = 0;
   virtual absl::StatusOr<std::vector<ReportSurvey>> ReportSurveys(Instant start, Instant end,
                                                                   const std::string& account) = 0;
   // Signals that occurred in [start, end).

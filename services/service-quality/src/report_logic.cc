@@ -5,9 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <functional>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,6 +60,17 @@ std::map<std::string, Grouped> GroupBy(const ReportInput& input, v1::ReportGroup
   for (const auto& c : input.cases) groups[KeyOf(c, group_by)].cases.push_back(&c);
   for (const auto& s : input.surveys) groups[KeyOf(s, group_by)].surveys.push_back(&s);
   return groups;
+}
+
+// Cases per category in the period and the one before.
+std::map<v1::CaseCategory, std::pair<int64_t, int64_t>> CategoryCounts(const ReportInput& input) {
+  std::map<v1::CaseCategory, std::pair<int64_t, int64_t>> counts;  // now, before
+  for (const auto& c : input.cases) ++counts[c.category].first;
+  for (const auto& c : input.previous_cases) ++counts[c.category].second;
+  for (const auto& [category, count] : input.previous_category_counts) {
+    counts[category].second += count;
+  }
+  return counts;
 }
 
 double Ratio(int64_t part, int64_t whole) {
@@ -228,9 +239,7 @@ v1::ServiceReport BuildReport(const ReportInput& input, v1::ReportGroupBy group_
     *group->mutable_figures() = ComputeFigures(grouped.cases, grouped.surveys);
   }
 
-  std::map<v1::CaseCategory, std::pair<int64_t, int64_t>> counts;  // now, before
-  for (const auto& c : input.cases) ++counts[c.category].first;
-  for (const auto& c : input.previous_cases) ++counts[c.category].second;
+  const auto counts = CategoryCounts(input);
   std::vector<v1::CategoryTrend> trends;
   for (const auto& [category, count] : counts) {
     v1::CategoryTrend trend;
@@ -262,9 +271,7 @@ std::vector<v1::Recommendation> Recommend(const ReportInput& input, const Report
     out.push_back(MakeRecommendation(rule, subject, text, figures));
   };
 
-  std::map<v1::CaseCategory, std::pair<int64_t, int64_t>> counts;
-  for (const auto& c : input.cases) ++counts[c.category].first;
-  for (const auto& c : input.previous_cases) ++counts[c.category].second;
+  const auto counts = CategoryCounts(input);
   for (const auto& [category, count] : counts) {
     const auto [now, before] = count;
     if (now < rules.growth_min_cases) continue;
@@ -279,15 +286,17 @@ std::vector<v1::Recommendation> Recommend(const ReportInput& input, const Report
          {"change_percent", before == 0 ? "new" : Fixed(growth)}});
   }
 
-  auto by = [&](const std::function<std::string(const ReportCase&)>& key) {
-    std::map<std::string, std::vector<const ReportCase*>> groups;
+  // Keys viewed in the input, not copied per case (a quarter has a hundred thousand of them).
+  auto by = [&](std::string ReportCase::*key) {
+    std::map<std::string_view, std::vector<const ReportCase*>> groups;
     for (const auto& c : input.cases) {
-      const std::string k = key(c);
+      const std::string& k = c.*key;
       if (!k.empty()) groups[k].push_back(&c);
     }
     return groups;
   };
-  for (const auto& [team, cases] : by([](const ReportCase& c) { return c.team; })) {
+  for (const auto& [team_key, cases] : by(&ReportCase::team)) {
+    const std::string team(team_key);
     const auto figures = ComputeFigures(cases, {});
     if (figures.resolution_measured() < rules.team_min_measured) continue;
     if (figures.resolution_compliance() >= rules.team_sla_target) continue;
@@ -299,7 +308,8 @@ std::vector<v1::Recommendation> Recommend(const ReportInput& input, const Report
          {"resolution_compliance", Fixed(figures.resolution_compliance(), 3)},
          {"target", Fixed(rules.team_sla_target, 3)}});
   }
-  for (const auto& [account, cases] : by([](const ReportCase& c) { return c.account; })) {
+  for (const auto& [account_key, cases] : by(&ReportCase::account)) {
+    const std::string account(account_key);
     const auto figures = ComputeFigures(cases, {});
     if (figures.complaint_count() < rules.repeated_complaints) continue;
     add("REPEATED_COMPLAINTS", account,
@@ -308,7 +318,8 @@ std::vector<v1::Recommendation> Recommend(const ReportInput& input, const Report
         {{"complaint_count", std::to_string(figures.complaint_count())},
          {"threshold", std::to_string(rules.repeated_complaints)}});
   }
-  for (const auto& [agent, cases] : by([](const ReportCase& c) { return c.agent; })) {
+  for (const auto& [agent_key, cases] : by(&ReportCase::agent)) {
+    const std::string agent(agent_key);
     const auto figures = ComputeFigures(cases, {});
     if (figures.resolved_count() < rules.agent_min_resolved) continue;
     if (figures.reopen_rate() < rules.agent_reopen_rate) continue;

@@ -43,6 +43,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,7 +105,9 @@ struct ReportInput {
   std::vector<ReportCase> cases;           // opened in the period
   std::vector<ReportSurvey> surveys;       // answered in the period
   std::vector<ReportCase> previous_cases;  // opened in the period before (same length)
-  std::vector<ReportSignal> signals;       // occurred in the period
+  // Or, as the service reads them, only their counts per category (added to previous_cases').
+  std::map<v1::CaseCategory, int64_t> previous_category_counts;
+  std::vector<ReportSignal> signals;  // occurred in the period
   std::vector<ReportSignal> previous_signals;
 };
 

@@ -96,8 +96,7 @@ TEST_F(QualityApiTest, CaseLifecycle) {
   // Every change of the case wrote one event or more, in its transaction.
   EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox WHERE subject = '" + c.name() + "'"),
             std::stoll(c.etag()));
-  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox WHERE type = "
-                  "'accord.quality.v1.SurveyRequested'"),
+  EXPECT_EQ(Outboxed("SurveyRequested"),
             2);  // one per resolution
 }
 
@@ -189,11 +188,8 @@ TEST_F(QualityApiTest, ResolvingRequestsASurveyAnsweredOnce) {
 }
 
 TEST_F(QualityApiTest, TwoSweepersWarnBreachAndEscalateExactlyOnce) {
-  const v1::Calendar calendar = AlwaysOpen();
-  Policy(calendar, v1::PRIORITY_HIGH, 1, 2);
   constexpr int kCases = 24;
-  std::vector<std::string> names;
-  for (int i = 0; i < kCases; ++i) names.push_back(Create(NewCase()).name());
+  const std::vector<std::string> names = CasesDueSoon(kCases);
 
   // Two replicas' sweepers, an hour later, in small batches so that they interleave.
   PgQualityRepository first_store(harness_.runtime().pg());
@@ -213,20 +209,10 @@ TEST_F(QualityApiTest, TwoSweepersWarnBreachAndEscalateExactlyOnce) {
 
   // Per case: both targets warned and breached once, escalated once per breach.
   EXPECT_EQ(Count("SELECT count(*) FROM service_quality.sla_events"), 4 * kCases);
-  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox WHERE type = "
-                  "'accord.quality.v1.SlaBreached'"),
-            2 * kCases);
-  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.outbox WHERE type = "
-                  "'accord.quality.v1.CaseEscalated'"),
-            2 * kCases);
+  EXPECT_EQ(Outboxed("SlaBreached"), 2 * kCases);
+  EXPECT_EQ(Outboxed("CaseEscalated"), 2 * kCases);
   for (const auto& name : names) {
-    v1::GetCaseRequest get;
-    get.set_name(name);
-    v1::Case c;
-    ASSERT_TRUE(cases_->GetCase(Agent().get(), get, &c).ok());
-    EXPECT_EQ(c.status(), v1::CASE_STATUS_ESCALATED);
-    EXPECT_EQ(c.escalation_level(), v1::ESCALATION_LEVEL_MANAGER);
-    EXPECT_EQ(c.sla().state(), v1::SLA_STATE_BREACHED);
+    ExpectBreachedToManager(name);
     int escalations = 0, sla_events = 0;
     for (const auto& e : Timeline(name)) {
       escalations += e.kind() == v1::TIMELINE_ENTRY_KIND_ESCALATION;

@@ -284,6 +284,32 @@ class QualityFixture : public ::testing::Test {
     return {response.surveys().begin(), response.surveys().end()};
   }
 
+  // `count` cases under an always-open policy of one minute to respond and two to resolve: an
+  // hour later each has both targets warned and breached.
+  std::vector<std::string> CasesDueSoon(int count) {
+    Policy(AlwaysOpen(), v1::PRIORITY_HIGH, 1, 2);
+    std::vector<std::string> names;
+    for (int i = 0; i < count; ++i) names.push_back(Create(NewCase()).name());
+    return names;
+  }
+
+  // A case the sweep breached on both targets: escalated twice, to a manager.
+  void ExpectBreachedToManager(const std::string& name) {
+    v1::GetCaseRequest get;
+    get.set_name(name);
+    v1::Case c;
+    ASSERT_TRUE(cases_->GetCase(Agent().get(), get, &c).ok());
+    EXPECT_EQ(c.status(), v1::CASE_STATUS_ESCALATED) << name;
+    EXPECT_EQ(c.escalation_level(), v1::ESCALATION_LEVEL_MANAGER) << name;
+    EXPECT_EQ(c.sla().state(), v1::SLA_STATE_BREACHED) << name;
+  }
+
+  // Events of `type` (e.g. "SlaBreached") in the outbox.
+  int64_t Outboxed(const std::string& type) {
+    return Count("SELECT count(*) FROM service_quality.outbox WHERE type = 'accord.quality.v1." +
+                 type + "'");
+  }
+
   int64_t Count(const std::string& sql) {
     pqxx::connection connection(database_.url());
     pqxx::work work(connection);
