@@ -2,6 +2,7 @@
 
 #include "accord/common/grpc_status.h"
 #include "accord/common/idempotency.h"
+#include "accord/common/request_guard.h"
 #include "item_import.h"
 #include "pricing_sql.h"
 #include "pricing_write.h"
@@ -50,6 +51,13 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportPriceListIt
   }
 
   void OnReadDone(bool ok) override {
+    // The request guard cannot see a stream's messages: each one is checked here as it would be.
+    if (ok) {
+      if (absl::Status refused = common::CheckStreamMessage(message_, method_); !refused.ok()) {
+        Done(refused);
+        return;
+      }
+    }
     const bool queued = runtime_.workers().Submit([this, ok] {
       if (!ok) {  // the client closed its side: write and answer with the tally
         auto result = import_->Finish();
