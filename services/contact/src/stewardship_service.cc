@@ -2,85 +2,10 @@
 
 #include "accord/common/errors.h"
 #include "accord/common/grpc_status.h"
-#include "accord/common/request_guard.h"
+#include "accord/common/stream_import.h"
 #include "import_logic.h"
 
 namespace accord::contact {
-namespace {
-
-// One ImportContacts call. It reads a message, applies it on the worker pool and only then reads
-// the next, so a call holds one message (at most 500 rows) however long the import, and gRPC's
-// threads never wait on the database. Client-streaming methods are not wrapped by the request
-// guard, so ContactImport checks each row's sizes and text itself.
-class ImportReactor final : public grpc::ServerReadReactor<v1::ImportContactsRequest> {
- public:
-  ImportReactor(grpc::CallbackServerContext* context, common::Runtime& runtime, ContactLogic& logic,
-                common::RpcMethod& method, v1::ImportContactsResponse* response)
-      : runtime_(runtime),
-        method_(method),
-        response_(response),
-        start_(std::chrono::steady_clock::now()),
-        import_([this, &logic](const v1::UpsertContactByExternalIdRequest& request) {
-          return logic.UpsertRecord(caller_, request, MetaFor(rpc_, "ImportContacts", request));
-        }) {
-    auto rpc = runtime.Authenticate(*context);
-    if (!rpc.ok()) {
-      Done(rpc.status());
-      return;
-    }
-    rpc_ = std::move(*rpc);
-    caller_ = CallerOf(*context, rpc_, "ImportContacts");
-    if (auto allowed = ContactImport::CheckCaller(rpc_.principal); !allowed.ok()) {
-      Done(allowed);
-      return;
-    }
-    StartRead(&message_);
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {  // the client closed its side: answer with the tally
-      auto result = import_.Result();
-      if (result.ok()) *response_ = std::move(*result);
-      Done(result.status());
-      return;
-    }
-    // The request guard cannot see a stream's messages: each one is checked here as it would be.
-    if (absl::Status refused = common::CheckStreamMessage(message_, method_); !refused.ok()) {
-      Done(refused);
-      return;
-    }
-    const bool queued = runtime_.workers().Submit([this] {
-      if (absl::Status applied = import_.Apply(message_); !applied.ok()) {
-        Done(applied);
-        return;
-      }
-      StartRead(&message_);
-    });
-    if (!queued) {
-      Done(common::Unavailable("WORKERS_BUSY", "no worker is free for the import; retry it"));
-    }
-  }
-
-  void OnDone() override { delete this; }
-
- private:
-  void Done(const absl::Status& status) {
-    const grpc::Status answer = common::ToGrpcStatus(status);
-    method_.Record(answer.error_code(), std::chrono::steady_clock::now() - start_);
-    Finish(answer);
-  }
-
-  common::Runtime& runtime_;
-  common::RpcMethod& method_;
-  v1::ImportContactsResponse* response_;
-  std::chrono::steady_clock::time_point start_;
-  common::RpcContext rpc_;
-  Caller caller_;
-  ContactImport import_;
-  v1::ImportContactsRequest message_;
-};
-
-}  // namespace
 
 StewardshipServiceImpl::StewardshipServiceImpl(std::shared_ptr<ContactComponents> components)
     : components_(std::move(components)),
@@ -114,7 +39,22 @@ grpc::ServerUnaryReactor* StewardshipServiceImpl::RotateContactKeys(
 
 grpc::ServerReadReactor<v1::ImportContactsRequest>* StewardshipServiceImpl::ImportContacts(
     grpc::CallbackServerContext* context, v1::ImportContactsResponse* response) {
-  return new ImportReactor(context, runtime_, contact_logic_, import_method_, response);
+  // ContactImport checks each row's sizes and text as well; the reactor checks each message.
+  using Reactor =
+      common::StreamImportReactor<v1::ImportContactsRequest, v1::ImportContactsResponse>;
+  auto open = [this, context](const common::RpcContext& rpc) -> absl::StatusOr<Reactor::Steps> {
+    ACCORD_RETURN_IF_ERROR(ContactImport::CheckCaller(rpc.principal));
+    const Caller caller = CallerOf(*context, rpc, "ImportContacts");
+    auto import = std::make_shared<ContactImport>(
+        [this, caller, rpc](const v1::UpsertContactByExternalIdRequest& request) {
+          return contact_logic_.UpsertRecord(caller, request,
+                                             MetaFor(rpc, "ImportContacts", request));
+        });
+    return Reactor::Steps{
+        [import](const v1::ImportContactsRequest& message) { return import->Apply(message); },
+        [import] { return import->Result(); }};
+  };
+  return new Reactor(context, runtime_, import_method_, response, open);
 }
 
 grpc::ServerUnaryReactor* StewardshipServiceImpl::FindDuplicateContacts(

@@ -2,7 +2,7 @@
 
 #include "accord/common/grpc_status.h"
 #include "accord/common/idempotency.h"
-#include "accord/common/request_guard.h"
+#include "accord/common/stream_import.h"
 #include "item_import.h"
 #include "pricing_sql.h"
 #include "pricing_write.h"
@@ -24,74 +24,6 @@ std::map<std::string, std::unique_ptr<common::RpcMethod>> MakeMethods(
   }
   return methods;
 }
-
-// One ImportPriceListItems call. It reads a message, checks it on the worker pool and only then
-// reads the next; when the client closes its side, the kept rows are written, also on the pool,
-// so gRPC's threads never wait on the database.
-class ImportReactor final : public grpc::ServerReadReactor<v1::ImportPriceListItemsRequest> {
- public:
-  ImportReactor(grpc::CallbackServerContext* context, common::Runtime& runtime,
-                PricingRepository& repository, common::RpcMethod& method,
-                v1::ImportPriceListItemsResponse* response)
-      : runtime_(runtime),
-        method_(method),
-        response_(response),
-        start_(std::chrono::steady_clock::now()) {
-    auto rpc = runtime.Authenticate(*context);
-    if (!rpc.ok()) {
-      Done(rpc.status());
-      return;
-    }
-    if (auto allowed = CheckUpsertsItems(rpc->principal); !allowed.ok()) {
-      Done(allowed);
-      return;
-    }
-    import_.emplace(repository, MetaFor(*rpc, "ImportPriceListItems", message_));
-    StartRead(&message_);
-  }
-
-  void OnReadDone(bool ok) override {
-    // The request guard cannot see a stream's messages: each one is checked here as it would be.
-    if (ok) {
-      if (absl::Status refused = common::CheckStreamMessage(message_, method_); !refused.ok()) {
-        Done(refused);
-        return;
-      }
-    }
-    const bool queued = runtime_.workers().Submit([this, ok] {
-      if (!ok) {  // the client closed its side: write and answer with the tally
-        auto result = import_->Finish();
-        if (result.ok()) *response_ = std::move(*result);
-        Done(result.status());
-        return;
-      }
-      if (absl::Status applied = import_->Apply(message_); !applied.ok()) {
-        Done(applied);
-        return;
-      }
-      StartRead(&message_);
-    });
-    if (!queued) {
-      Done(common::Unavailable("WORKERS_BUSY", "no worker is free for the import; retry it"));
-    }
-  }
-
-  void OnDone() override { delete this; }
-
- private:
-  void Done(const absl::Status& status) {
-    const grpc::Status answer = common::ToGrpcStatus(status);
-    method_.Record(answer.error_code(), std::chrono::steady_clock::now() - start_);
-    Finish(answer);
-  }
-
-  common::Runtime& runtime_;
-  common::RpcMethod& method_;
-  v1::ImportPriceListItemsResponse* response_;
-  std::chrono::steady_clock::time_point start_;
-  std::optional<ItemImport> import_;
-  v1::ImportPriceListItemsRequest message_;
-};
 
 }  // namespace
 
@@ -140,8 +72,17 @@ ACCORD_WRITE(PriceListServiceImpl, BatchUpsertPriceListItems, BatchUpsertPriceLi
 grpc::ServerReadReactor<v1::ImportPriceListItemsRequest>*
 PriceListServiceImpl::ImportPriceListItems(grpc::CallbackServerContext* context,
                                            v1::ImportPriceListItemsResponse* response) {
-  return new ImportReactor(context, runtime_, repository_, Method("ImportPriceListItems"),
-                           response);
+  using Reactor = common::StreamImportReactor<v1::ImportPriceListItemsRequest,
+                                              v1::ImportPriceListItemsResponse>;
+  auto open = [this](const common::RpcContext& rpc) -> absl::StatusOr<Reactor::Steps> {
+    ACCORD_RETURN_IF_ERROR(CheckUpsertsItems(rpc.principal));
+    auto import = std::make_shared<ItemImport>(
+        repository_, MetaFor(rpc, "ImportPriceListItems", v1::ImportPriceListItemsRequest()));
+    return Reactor::Steps{
+        [import](const v1::ImportPriceListItemsRequest& message) { return import->Apply(message); },
+        [import] { return import->Finish(); }};
+  };
+  return new Reactor(context, runtime_, Method("ImportPriceListItems"), response, open);
 }
 
 PricingPolicyServiceImpl::PricingPolicyServiceImpl(common::Runtime& runtime)
