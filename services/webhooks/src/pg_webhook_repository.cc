@@ -5,6 +5,7 @@
 #include <map>
 
 #include "accord/common/errors.h"
+#include "accord/common/list_query.h"
 #include "accord/common/page_token.h"
 #include "accord/common/v1/event_type.pb.h"
 
@@ -93,6 +94,29 @@ absl::StatusOr<Webhook> Lock(common::WriteTransaction& transaction, const std::s
 PgWebhookRepository::PgWebhookRepository(common::PgPool& pool, common::IdempotentWrite& writes,
                                          const SecretBox& secrets)
     : pool_(pool), writes_(writes), secrets_(secrets) {}
+
+// Over the webhooks row alias `t` of List.
+const common::filter::Schema& PgWebhookRepository::WebhookFilterSchema() const {
+  using common::filter::FieldType;
+  static const common::filter::Schema schema{{
+      {"state", "t.state", FieldType::kEnum,
+       common::FilterEnumValues(v1::WebhookState_descriptor(), "WEBHOOK_STATE_")},
+  }};
+  return schema;
+}
+
+// Over the deliveries row alias `d` of ListDeliveries.
+const common::filter::Schema& PgWebhookRepository::DeliveryFilterSchema() const {
+  using common::filter::FieldType;
+  static const common::filter::Schema schema{{
+      {"state", "d.state", FieldType::kEnum,
+       common::FilterEnumValues(v1::DeliveryState_descriptor(), "DELIVERY_STATE_")},
+      {"event_id", "d.event_id", FieldType::kString},
+      {"event_type", "d.event_type", FieldType::kString},
+      {"subject", "d.subject", FieldType::kString},
+  }};
+  return schema;
+}
 
 absl::StatusOr<Webhook> PgWebhookRepository::Create(const Webhook& webhook, const WriteMeta& meta) {
   ACCORD_ASSIGN_OR_RETURN(const std::string id, ParseWebhookName(webhook.name(), "name"));

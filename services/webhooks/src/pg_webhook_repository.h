@@ -13,6 +13,9 @@ class PgWebhookRepository final : public WebhookRepository {
   PgWebhookRepository(common::PgPool& pool, common::IdempotentWrite& writes,
                       const SecretBox& secrets);
 
+  const common::filter::Schema& WebhookFilterSchema() const override;
+  const common::filter::Schema& DeliveryFilterSchema() const override;
+
   absl::StatusOr<Webhook> Create(const Webhook& webhook, const WriteMeta& meta) override;
   absl::StatusOr<Webhook> Get(const std::string& id) override;
   absl::StatusOr<std::vector<Webhook>> List(const common::filter::SqlFilter& filter,

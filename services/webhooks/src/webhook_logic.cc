@@ -20,27 +20,6 @@ void Collect(const absl::Status& status, common::Violations& violations) {
   }
 }
 
-const common::filter::Schema& WebhookFilterSchema() {
-  using common::filter::FieldType;
-  static const common::filter::Schema schema{{
-      {"state", "t.state", FieldType::kEnum,
-       common::FilterEnumValues(v1::WebhookState_descriptor(), "WEBHOOK_STATE_")},
-  }};
-  return schema;
-}
-
-const common::filter::Schema& DeliveryFilterSchema() {
-  using common::filter::FieldType;
-  static const common::filter::Schema schema{{
-      {"state", "d.state", FieldType::kEnum,
-       common::FilterEnumValues(v1::DeliveryState_descriptor(), "DELIVERY_STATE_")},
-      {"event_id", "d.event_id", FieldType::kString},
-      {"event_type", "d.event_type", FieldType::kString},
-      {"subject", "d.subject", FieldType::kString},
-  }};
-  return schema;
-}
-
 }  // namespace
 
 WebhookLogic::WebhookLogic(WebhookRepository& repository, const common::PageTokenCodec& tokens)
@@ -71,8 +50,9 @@ absl::StatusOr<Webhook> WebhookLogic::Get(const common::Principal& caller,
 absl::StatusOr<v1::ListWebhooksResponse> WebhookLogic::List(
     const common::Principal& caller, const v1::ListWebhooksRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckManage(caller));
-  ACCORD_ASSIGN_OR_RETURN(common::filter::SqlFilter filter,
-                          common::filter::Compile(request.filter(), WebhookFilterSchema()));
+  ACCORD_ASSIGN_OR_RETURN(
+      common::filter::SqlFilter filter,
+      common::filter::Compile(request.filter(), repository_.WebhookFilterSchema()));
   ACCORD_ASSIGN_OR_RETURN(common::PageStart start,
                           common::StartPage(tokens_, request.page_size(), request.page_token(),
                                             "webhooks\n" + request.filter()));
@@ -165,8 +145,9 @@ absl::StatusOr<v1::ListWebhookDeliveriesResponse> WebhookLogic::ListDeliveries(
     const common::Principal& caller, const v1::ListWebhookDeliveriesRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckManage(caller));
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseWebhookName(request.parent(), "parent"));
-  ACCORD_ASSIGN_OR_RETURN(common::filter::SqlFilter filter,
-                          common::filter::Compile(request.filter(), DeliveryFilterSchema()));
+  ACCORD_ASSIGN_OR_RETURN(
+      common::filter::SqlFilter filter,
+      common::filter::Compile(request.filter(), repository_.DeliveryFilterSchema()));
   ACCORD_ASSIGN_OR_RETURN(common::PageStart start,
                           common::StartPage(tokens_, request.page_size(), request.page_token(),
                                             "deliveries/" + id + "\n" + request.filter()));

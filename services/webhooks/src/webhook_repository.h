@@ -46,6 +46,11 @@ class WebhookRepository {
   using Check = std::function<absl::Status(const Webhook& locked)>;
   virtual ~WebhookRepository() = default;
 
+  // How List's and ListDeliveries' filters map to this store's columns; the logic compiles a
+  // request's filter against them.
+  virtual const common::filter::Schema& WebhookFilterSchema() const = 0;
+  virtual const common::filter::Schema& DeliveryFilterSchema() const = 0;
+
   // `webhook` carries its name and secret; the secret is sealed, never returned.
   virtual absl::StatusOr<Webhook> Create(const Webhook& webhook, const WriteMeta& meta) = 0;
   virtual absl::StatusOr<Webhook> Get(const std::string& id) = 0;
