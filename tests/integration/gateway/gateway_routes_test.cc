@@ -198,6 +198,55 @@ TEST_F(GatewayTest, ErrorsAreStatusJsonWithoutInternals) {
   EXPECT_EQ(Http(down->port(), "GET", "/v1/contacts", "", {Bearer()}).status, 200);
 }
 
+// A backend that accepts connections and never answers: calls to it wait for their deadline.
+class SilentBackend {
+ public:
+  SilentBackend() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof(address);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    ::listen(fd_, 16);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentBackend() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(GatewayTest, TheClientsGrpcTimeoutShortensTheDeadline) {
+  const std::string path = "/v1/accounts/00000000-0000-7000-8000-000000000000";
+  // A timeout that leaves time: the service's own answer; one past the backend's deadline does
+  // not lengthen it.
+  EXPECT_EQ(Http(port_, "GET", path, "", {Bearer(), {"grpc-timeout", "10S"}}).status, 404);
+  EXPECT_EQ(Http(port_, "GET", path, "", {Bearer(), {"grpc-timeout", "99999999H"}}).status, 404);
+  HttpReply malformed = Http(port_, "GET", path, "", {Bearer(), {"grpc-timeout", "soon"}});
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_NE(malformed.body.find("grpc-timeout"), std::string::npos) << malformed.body;
+  // An event stream refuses a malformed one before it opens.
+  EXPECT_EQ(Http(port_, "GET", "/v1/events/account", "", {Bearer(), {"grpc-timeout", "x"}}).status,
+            400);
+
+  // A backend that never answers, with a deadline of a minute: the client's 300 ms end the call
+  // (504, DEADLINE_EXCEEDED) long before.
+  SilentBackend silent;
+  GatewaySettings settings = backends_->Settings();
+  settings.backends["account"].address = "127.0.0.1:" + std::to_string(silent.port());
+  settings.backends["account"].deadline = std::chrono::minutes(1);
+  auto gateway = StartGateway(settings);
+  const auto start = std::chrono::steady_clock::now();
+  HttpReply late = Http(gateway->port(), "GET", path, "", {Bearer(), {"grpc-timeout", "300m"}});
+  EXPECT_EQ(late.status, 504) << late.body;
+  EXPECT_EQ(late.Json()["code"], 4);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
 TEST_F(GatewayTest, RequestIdIsKeptAndEchoed) {
   HttpReply reply =
       Http(port_, "GET", "/v1/accounts/00000000-0000-7000-8000-000000000000", "",
