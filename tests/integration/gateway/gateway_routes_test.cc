@@ -7,6 +7,7 @@
 
 #include "gateway_fixture.h"
 #include "http_error.h"
+#include "support/black_hole.h"
 #include "transcode.h"
 
 namespace accord::gateway {
@@ -198,28 +199,6 @@ TEST_F(GatewayTest, ErrorsAreStatusJsonWithoutInternals) {
   EXPECT_EQ(Http(down->port(), "GET", "/v1/contacts", "", {Bearer()}).status, 200);
 }
 
-// A backend that accepts connections and never answers: calls to it wait for their deadline.
-class SilentBackend {
- public:
-  SilentBackend() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    ::listen(fd_, 16);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
-  }
-  ~SilentBackend() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
 TEST_F(GatewayTest, TheClientsGrpcTimeoutShortensTheDeadline) {
   const std::string path = "/v1/accounts/00000000-0000-7000-8000-000000000000";
   // A timeout that leaves time: the service's own answer; one past the backend's deadline does
@@ -235,7 +214,8 @@ TEST_F(GatewayTest, TheClientsGrpcTimeoutShortensTheDeadline) {
 
   // A backend that never answers, with a deadline of a minute: the client's 300 ms end the call
   // (504, DEADLINE_EXCEEDED) long before.
-  SilentBackend silent;
+  testing::BlackHole silent;
+  ASSERT_TRUE(silent.listening());
   GatewaySettings settings = backends_->Settings();
   settings.backends["account"].address = "127.0.0.1:" + std::to_string(silent.port());
   settings.backends["account"].deadline = std::chrono::minutes(1);
