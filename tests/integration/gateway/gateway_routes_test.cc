@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <future>
 
+#include "accord/common/metrics.h"
 #include "gateway_fixture.h"
 #include "http_error.h"
 #include "support/black_hole.h"
@@ -225,6 +226,25 @@ TEST_F(GatewayTest, TheClientsGrpcTimeoutShortensTheDeadline) {
   EXPECT_EQ(late.status, 504) << late.body;
   EXPECT_EQ(late.Json()["code"], 4);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
+TEST_F(GatewayTest, CountsEachAnswerByRouteAndStatus) {
+  auto counter = [](const std::string& status) -> common::Counter& {
+    return common::MetricsRegistry::Global().GetCounter(
+        "accord_gateway_requests_total", "HTTP requests answered, by route and status",
+        {{"route", "accord.account.v1.AccountService/GetAccount"}, {"status", status}});
+  };
+  const double not_found = counter("404").value(), refused = counter("401").value();
+  const std::string path = "/v1/accounts/00000000-0000-7000-8000-000000000000";
+  EXPECT_EQ(Http(port_, "GET", path, "", {Bearer()}).status, 404);
+  EXPECT_EQ(Http(port_, "GET", path, "", {Bearer()}).status, 404);
+  EXPECT_EQ(Http(port_, "GET", path).status, 401);
+  EXPECT_EQ(counter("404").value(), not_found + 2);
+  EXPECT_EQ(counter("401").value(), refused + 1);
+  const std::string text = common::MetricsRegistry::Global().RenderText();
+  EXPECT_NE(text.find("accord_gateway_request_seconds_bucket{route=\"accord.account.v1."
+                      "AccountService/GetAccount\""),
+            std::string::npos);
 }
 
 TEST_F(GatewayTest, RequestIdIsKeptAndEchoed) {
