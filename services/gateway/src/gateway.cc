@@ -377,6 +377,19 @@ common::CallIdentity IdentityFor(const HttpRequest& request, std::string_view qu
   return identity;
 }
 
+// The client's grpc-timeout bounds the call when it is shorter than the backend's deadline.
+absl::Status ApplyClientTimeout(const HttpRequest& request, grpc::ClientContext& context) {
+  auto timeout = ParseGrpcTimeout(request.Header("grpc-timeout"));
+  if (!timeout.ok()) return timeout.status();
+  if (timeout->has_value()) {
+    const auto deadline =
+        std::chrono::system_clock::now() +
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(**timeout);
+    if (deadline < context.deadline()) context.set_deadline(deadline);
+  }
+  return absl::OkStatus();
+}
+
 struct UnaryCall {
   std::shared_ptr<HttpExchange> exchange;
   const Route* route = nullptr;
@@ -420,6 +433,7 @@ void Gateway::Unary(std::shared_ptr<HttpExchange> exchange, const RouteMatch& ma
   call->request = StringToBuffer((*message)->SerializeAsString());
   const auto& client = *clients_.at(match.route->backend->name);
   call->context = client.NewContext(identity);
+  if (auto status = ApplyClientTimeout(request, *call->context); !status.ok()) return fail(status);
   calls_->Call(
       client.channel(), call->context.get(), match.route->grpc_path(), call->request,
       &call->response, [this, call](grpc::Status status) {
@@ -443,7 +457,7 @@ void Gateway::Unary(std::shared_ptr<HttpExchange> exchange, const RouteMatch& ma
             etag = EtagOf(*reply);
           }
           if (json.ok()) {
-            response.headers = call->headers;
+            response.headers = std::move(call->headers);
             response.headers.emplace_back("Content-Type", kJson);
             if (!etag.empty()) response.headers.emplace_back("ETag", "\"" + etag + "\"");
             response.body = std::move(*json);
@@ -489,8 +503,9 @@ class StreamCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBu
              const std::string& request_bytes) {
     self_ = self;
     context_ = client.NewContext(identity);
-    // A stream lasts as long as the client stays.
+    // A stream lasts as long as the client stays, or until the client's own grpc-timeout.
     context_->set_deadline(std::chrono::system_clock::time_point::max());
+    ApplyClientTimeout(exchange_->request(), *context_).IgnoreError();
     request_ = StringToBuffer(request_bytes);
     grpc::GenericStub stub(client.channel());
     stub.PrepareBidiStreamingCall(context_.get(), grpc_path, grpc::StubOptions(), this);
@@ -634,6 +649,9 @@ void Gateway::Stream(std::shared_ptr<HttpExchange> exchange, const RouteMatch& m
   }
   auto query = ParseQuery(request.query);
   if (!query.ok()) return fail(common::InvalidArgument("query", "is not a valid query string"));
+  if (auto timeout = ParseGrpcTimeout(request.Header("grpc-timeout")); !timeout.ok()) {
+    return fail(timeout.status());
+  }
   // EventSource cannot set headers: on streams only, the token and the resume position may come
   // as query parameters.
   std::string query_token, last_event_id(request.Header("last-event-id"));
@@ -720,6 +738,9 @@ void Gateway::GrpcWeb(std::shared_ptr<HttpExchange> exchange, bool text, Headers
   if (!messages.ok() || messages->size() != 1) {
     return refuse(common::InvalidArgument("body", "must be exactly one gRPC-Web message"));
   }
+  if (auto timeout = ParseGrpcTimeout(request.Header("grpc-timeout")); !timeout.ok()) {
+    return refuse(timeout.status());
+  }
   const common::ServiceClient& client = *clients_.at(backend_name);
   common::CallIdentity identity = IdentityFor(request, "");
   cors.emplace_back("X-Request-Id", identity.request_id);
@@ -742,6 +763,7 @@ void Gateway::GrpcWeb(std::shared_ptr<HttpExchange> exchange, bool text, Headers
   call->headers = std::move(cors);
   call->format = std::move(format);
   call->context = client.NewContext(identity);
+  ApplyClientTimeout(request, *call->context).IgnoreError();  // checked above
   call->request = StringToBuffer((*messages)[0]);
   calls_->Call(client.channel(), call->context.get(), grpc_path, call->request, &call->response,
                [call](grpc::Status status) {

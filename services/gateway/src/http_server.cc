@@ -1,8 +1,9 @@
 #include "http_server.h"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
@@ -24,8 +25,12 @@ struct HttpServer::Impl {
   HttpServerOptions options;
   HttpHandler handler;
   HttpRejecter rejecter;
-  net::io_context io;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  // One event loop per thread, each connection on one of them for its whole life: a connection's
+  // handlers run on one thread without a strand, and the threads share no queue (a strand per
+  // connection on one shared loop cost a lock and a hand-over per read and per write).
+  std::vector<std::unique_ptr<net::io_context>> loops;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::atomic<size_t> next_loop{0};
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::atomic<int> exchanges{0};
@@ -292,7 +297,8 @@ void HttpExchange::After(std::chrono::milliseconds delay, std::function<void()> 
 }
 
 void HttpServer::Impl::Accept() {
-  acceptor->async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+  net::io_context& loop = *loops[next_loop.fetch_add(1) % loops.size()];
+  acceptor->async_accept(loop, [this](beast::error_code ec, tcp::socket socket) {
     if (stopping.load()) return;
     if (!ec) {
       auto session = std::make_shared<HttpSession>(std::move(socket), *this);
@@ -332,19 +338,23 @@ absl::Status HttpServer::Start() {
     return absl::InvalidArgumentError("bad address " + address);
   }
   tcp::endpoint endpoint(ip, static_cast<unsigned short>(port));
-  impl_->acceptor.emplace(impl_->io);
+  const int threads = std::max(1, impl_->options.threads);
+  for (int i = 0; i < threads; ++i) {
+    impl_->loops.push_back(std::make_unique<net::io_context>(1));
+    impl_->work.push_back(net::make_work_guard(*impl_->loops.back()));
+  }
+  impl_->acceptor.emplace(*impl_->loops.front());
   impl_->acceptor->open(endpoint.protocol(), ec);
   if (!ec) impl_->acceptor->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor->bind(endpoint, ec);
   if (!ec) impl_->acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec) return absl::UnavailableError("cannot listen on " + address + ": " + ec.message());
   port_ = impl_->acceptor->local_endpoint().port();
-  impl_->work.emplace(impl_->io.get_executor());
   impl_->Accept();
-  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+  for (int i = 0; i < threads; ++i) {
     impl_->threads.emplace_back([this, i] {
       common::NameCurrentThread("http-" + std::to_string(i));
-      impl_->io.run();
+      impl_->loops[static_cast<size_t>(i)]->run();
     });
   }
   return absl::OkStatus();
@@ -355,7 +365,7 @@ int HttpServer::open_exchanges() const { return impl_->exchanges.load(); }
 void HttpServer::Stop(std::chrono::milliseconds deadline) {
   if (impl_->threads.empty()) return;
   impl_->stopping = true;
-  net::post(impl_->io, [this] {
+  net::post(*impl_->loops.front(), [this] {
     beast::error_code ec;
     if (impl_->acceptor) impl_->acceptor->close(ec);
   });
@@ -369,10 +379,10 @@ void HttpServer::Stop(std::chrono::milliseconds deadline) {
       if (auto session = weak.lock()) session->ForceClose();
     }
   }
-  impl_->work.reset();
+  impl_->work.clear();
   // Closing the sockets lets every pending operation finish; give them a moment, then stop.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  impl_->io.stop();
+  for (auto& loop : impl_->loops) loop->stop();
   for (auto& thread : impl_->threads) thread.join();
   impl_->threads.clear();
 }

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -330,6 +331,45 @@ std::string EtagOf(const Message& message) {
     return {};
   }
   return message.GetReflection()->GetString(message, etag);
+}
+
+absl::StatusOr<std::optional<std::chrono::nanoseconds>> ParseGrpcTimeout(std::string_view header) {
+  if (header.empty()) return std::optional<std::chrono::nanoseconds>();
+  const auto malformed = common::InvalidArgument(
+      "grpc-timeout", "must be 1 to 8 digits and a unit (H, M, S, m, u, n), e.g. 250m");
+  if (header.size() < 2 || header.size() > 9) return malformed;
+  double value = 0;
+  for (char c : header.substr(0, header.size() - 1)) {
+    if (c < '0' || c > '9') return malformed;
+    value = value * 10 + (c - '0');
+  }
+  double seconds_per_unit = 0;
+  switch (header.back()) {
+    case 'H':
+      seconds_per_unit = 3600;
+      break;
+    case 'M':
+      seconds_per_unit = 60;
+      break;
+    case 'S':
+      seconds_per_unit = 1;
+      break;
+    case 'm':
+      seconds_per_unit = 1e-3;
+      break;
+    case 'u':
+      seconds_per_unit = 1e-6;
+      break;
+    case 'n':
+      seconds_per_unit = 1e-9;
+      break;
+    default:
+      return malformed;
+  }
+  // 99999999H does not fit in nanoseconds; a year is more than any deadline the gateway keeps.
+  const double seconds = std::min(value * seconds_per_unit, 365.0 * 24 * 3600);
+  return std::optional<std::chrono::nanoseconds>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds)));
 }
 
 }  // namespace accord::gateway

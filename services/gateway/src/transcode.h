@@ -4,7 +4,9 @@
 
 #include <google/protobuf/message.h>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +39,11 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildRequest(
 // The JSON of `message` (the route's response_body field of it, if set).
 absl::StatusOr<std::string> ResponseJson(const google::protobuf::Message& message,
                                          const Route& route);
+
+// A client's own deadline, in gRPC's `grpc-timeout` form (up to 8 digits and a unit: H, M, S,
+// m, u or n; "250m" is 250 ms), which the grpc-web client sends and a JSON client may send:
+// nullopt when the header is absent, INVALID_ARGUMENT when it is malformed.
+absl::StatusOr<std::optional<std::chrono::nanoseconds>> ParseGrpcTimeout(std::string_view header);
 
 // The top-level string field `etag` of a message, if it has one.
 std::string EtagOf(const google::protobuf::Message& message);

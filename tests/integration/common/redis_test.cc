@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "accord/common/errors.h"
+#include "support/black_hole.h"
 #include "support/servers.h"
 
 namespace accord::common {
@@ -318,29 +319,9 @@ TEST_F(RedisClientTest, BreakerFailsFastWhileRedisIsDownAndRecovers) {
 
 // A TCP listener that never accepts: connects complete (the kernel queues them) but no reply
 // ever comes, so every call costs the full command timeout -- the case the breaker is for.
-class BlackHole {
- public:
-  BlackHole() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(::listen(fd_, 128), 0);
-    socklen_t length = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~BlackHole() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
 TEST(RedisClientBlackHoleTest, BreakerSavesTheTimeoutOfAHungRedis) {
-  BlackHole hole;
+  testing::BlackHole hole;
+  ASSERT_TRUE(hole.listening());
   RedisOptions options = OptionsFor("redis://127.0.0.1:" + std::to_string(hole.port()));
   options.command_timeout = 100ms;
   options.breaker_failure_threshold = 3;

@@ -221,6 +221,12 @@ TEST_F(GatewayTest, GrpcWebUnaryAndServerStreaming) {
   EXPECT_EQ(refused.status, 200);
   EXPECT_NE(refused.body.find("grpc-status: 5\r\n"), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("grpc-status-details-bin: "), std::string::npos);
+  // A malformed grpc-timeout is refused before any call.
+  auto malformed = GrpcWebCall(port_, "/accord.account.v1.AccountService/GetAccount",
+                               get.SerializeAsString(), false, "grpc-timeout: soon\r\n");
+  malformed.ReadToEnd();
+  EXPECT_NE(ParseReply(malformed.received).body.find("grpc-status: 3\r\n"), std::string::npos)
+      << malformed.received;
   auto unknown = GrpcWebCall(port_, "/accord.account.v1.AccountService/NoSuchMethod", "", false);
   unknown.ReadToEnd();
   EXPECT_NE(ParseReply(unknown.received).body.find("grpc-status: 12\r\n"), std::string::npos);

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <future>
 
+#include "accord/common/metrics.h"
 #include "gateway_fixture.h"
 #include "http_error.h"
+#include "support/black_hole.h"
 #include "transcode.h"
 
 namespace accord::gateway {
@@ -196,6 +198,53 @@ TEST_F(GatewayTest, ErrorsAreStatusJsonWithoutInternals) {
   EXPECT_EQ(ReasonOf(unavailable), "SERVICE_UNREACHABLE");
   // The other services still answer.
   EXPECT_EQ(Http(down->port(), "GET", "/v1/contacts", "", {Bearer()}).status, 200);
+}
+
+TEST_F(GatewayTest, TheClientsGrpcTimeoutShortensTheDeadline) {
+  const std::string path = "/v1/accounts/00000000-0000-7000-8000-000000000000";
+  // A timeout that leaves time: the service's own answer; one past the backend's deadline does
+  // not lengthen it.
+  EXPECT_EQ(Http(port_, "GET", path, "", {Bearer(), {"grpc-timeout", "10S"}}).status, 404);
+  EXPECT_EQ(Http(port_, "GET", path, "", {Bearer(), {"grpc-timeout", "99999999H"}}).status, 404);
+  HttpReply malformed = Http(port_, "GET", path, "", {Bearer(), {"grpc-timeout", "soon"}});
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_NE(malformed.body.find("grpc-timeout"), std::string::npos) << malformed.body;
+  // An event stream refuses a malformed one before it opens.
+  EXPECT_EQ(Http(port_, "GET", "/v1/events/account", "", {Bearer(), {"grpc-timeout", "x"}}).status,
+            400);
+
+  // A backend that never answers, with a deadline of a minute: the client's 300 ms end the call
+  // (504, DEADLINE_EXCEEDED) long before.
+  testing::BlackHole silent;
+  ASSERT_TRUE(silent.listening());
+  GatewaySettings settings = backends_->Settings();
+  settings.backends["account"].address = "127.0.0.1:" + std::to_string(silent.port());
+  settings.backends["account"].deadline = std::chrono::minutes(1);
+  auto gateway = StartGateway(settings);
+  const auto start = std::chrono::steady_clock::now();
+  HttpReply late = Http(gateway->port(), "GET", path, "", {Bearer(), {"grpc-timeout", "300m"}});
+  EXPECT_EQ(late.status, 504) << late.body;
+  EXPECT_EQ(late.Json()["code"], 4);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
+TEST_F(GatewayTest, CountsEachAnswerByRouteAndStatus) {
+  auto counter = [](const std::string& status) -> common::Counter& {
+    return common::MetricsRegistry::Global().GetCounter(
+        "accord_gateway_requests_total", "HTTP requests answered, by route and status",
+        {{"route", "accord.account.v1.AccountService/GetAccount"}, {"status", status}});
+  };
+  const double not_found = counter("404").value(), refused = counter("401").value();
+  const std::string path = "/v1/accounts/00000000-0000-7000-8000-000000000000";
+  EXPECT_EQ(Http(port_, "GET", path, "", {Bearer()}).status, 404);
+  EXPECT_EQ(Http(port_, "GET", path, "", {Bearer()}).status, 404);
+  EXPECT_EQ(Http(port_, "GET", path).status, 401);
+  EXPECT_EQ(counter("404").value(), not_found + 2);
+  EXPECT_EQ(counter("401").value(), refused + 1);
+  const std::string text = common::MetricsRegistry::Global().RenderText();
+  EXPECT_NE(text.find("accord_gateway_request_seconds_bucket{route=\"accord.account.v1."
+                      "AccountService/GetAccount\""),
+            std::string::npos);
 }
 
 TEST_F(GatewayTest, RequestIdIsKeptAndEchoed) {

@@ -208,6 +208,25 @@ TEST(GatewayTranscodeTest, RefusesWhatDoesNotFit) {
   EXPECT_FALSE(Transcode(*table, "GET", "/v1/accounts/a", "", "e").ok());
 }
 
+TEST(GatewayTranscodeTest, ReadsTheClientsGrpcTimeout) {
+  using std::chrono::nanoseconds;
+  EXPECT_FALSE(ParseGrpcTimeout("").value().has_value());
+  EXPECT_EQ(ParseGrpcTimeout("250m").value(), nanoseconds(250'000'000));
+  EXPECT_EQ(ParseGrpcTimeout("2S").value(), nanoseconds(2'000'000'000));
+  EXPECT_EQ(ParseGrpcTimeout("3M").value(), nanoseconds(180'000'000'000));
+  EXPECT_EQ(ParseGrpcTimeout("1H").value(), nanoseconds(3'600'000'000'000));
+  EXPECT_EQ(ParseGrpcTimeout("7u").value(), nanoseconds(7'000));
+  EXPECT_EQ(ParseGrpcTimeout("1n").value(), nanoseconds(1));
+  // The largest the form allows does not overflow: a year at most.
+  EXPECT_EQ(ParseGrpcTimeout("99999999H").value(),
+            std::chrono::duration_cast<nanoseconds>(std::chrono::hours(365 * 24)));
+  for (std::string_view bad : {"S", "5", "5s", "-5S", "123456789S", "1.5S", " 5S"}) {
+    auto parsed = ParseGrpcTimeout(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+}
+
 TEST(GatewayHttpErrorTest, EveryGrpcCodeMapsToItsHttpStatus) {
   const std::vector<std::pair<grpc::StatusCode, int>> expected = {
       {grpc::StatusCode::OK, 200},
