@@ -11,20 +11,20 @@ common::CachedValue ValueOf(const PricingPolicy& policy) {
 }  // namespace
 
 absl::StatusOr<PricingPolicy> CachingPricingRepository::GetPolicy() {
-  if (auto cached = cache_.Get(std::string(kPolicyName))) {
+  if (auto cached = cache_.GetLocal(kPolicyName)) {
     PricingPolicy policy;
     if (policy.ParseFromString(cached->bytes)) return policy;
   }
   auto policy = inner_.GetPolicy();
-  // A fill never replaces a newer version a writer put meanwhile.
-  if (policy.ok()) cache_.FillMany({{policy->name(), ValueOf(*policy)}});
+  // Level 1 refuses an older version than it holds (or than an event's tombstone).
+  if (policy.ok()) cache_.PutLocalOnly(policy->name(), ValueOf(*policy));
   return policy;
 }
 
 absl::StatusOr<PricingPolicy> CachingPricingRepository::UpdatePolicy(const PolicyMutation& mutate,
                                                                      const WriteMeta& meta) {
   auto updated = inner_.UpdatePolicy(mutate, meta);
-  if (updated.ok()) cache_.Put(updated->name(), ValueOf(*updated));
+  if (updated.ok()) cache_.PutLocalOnly(updated->name(), ValueOf(*updated));
   return updated;
 }
 

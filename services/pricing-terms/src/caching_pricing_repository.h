@@ -1,10 +1,12 @@
 // Read-through caching around the pricing repository, as the account service caches accounts
 // (caching_account_repository.h): the pricing policy, read by every quote, is served from the
-// runtime's VersionedCache (in-process, then Redis, then Postgres) under its name and version
-// (its etag). UpdatePolicy stores the new version in both levels right after commit; its event
-// (PricingPolicyUpdated, subject `pricingPolicy`) drops older copies on every other replica and
-// the relay repairs Redis, so a change is seen at once. With Redis down the cache only gets
-// colder: reads go to Postgres. Everything else passes through.
+// runtime's VersionedCache under its name and version (its etag). One row only, so level 1 (in
+// process) alone: each replica reads it from PostgreSQL once, and a Redis copy would save nothing
+// (and a singleton key would be shared by every database behind one Redis). UpdatePolicy puts the
+// new version right after commit; its event (PricingPolicyUpdated, subject `pricingPolicy`)
+// drops older copies on every other replica, so a change is seen at once. Level 1 is served only
+// while events arrive (the stream tail is healthy; with Redis down it is not): else reads go to
+// PostgreSQL. Everything else passes through.
 #pragma once
 
 #include <utility>

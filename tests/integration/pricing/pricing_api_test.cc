@@ -403,8 +403,9 @@ TEST_F(PricingApiTest, QuoteBadInputNamesTheLine) {
 TEST_F(PricingApiTest, SavedQuoteStaysFrozenAndIsSoldOnce) {
   v1::PriceList list = CreateList("Base");
   Upsert(list.name(), {Item("DRILL-1", "tools/power/drills", Eur(100))});
-  ActiveTerms(list.name(), MakeDate(2026, 1, 1), {},
-              {CategoryRule("tools", 500), CategoryRule("tools", 300)});
+  v1::DiscountRule higher = CategoryRule("tools", 500);
+  higher.set_priority(1);
+  ActiveTerms(list.name(), MakeDate(2026, 1, 1), {}, {higher, CategoryRule("tools", 300)});
 
   v1::CreateQuoteRequest create;
   create.mutable_quote()->set_account(account_);
