@@ -233,12 +233,19 @@ class LinePricer {
       for (auto& match : matches) {
         if (match.outside == v1::NOT_APPLIED_REASON_UNSPECIFIED) eligible.push_back(&match);
       }
-      std::sort(eligible.begin(), eligible.end(), [](const Match* a, const Match* b) {
+      // Precedence: scope, priority, the lower net price, the older rule.
+      const auto ahead = [](const Match* a, const Match* b) {
         if (a->rank != b->rank) return a->rank > b->rank;
         if (a->priority != b->priority) return a->priority > b->priority;
         if (a->numerator != b->numerator) return a->numerator < b->numerator;
         return a->index < b->index;
-      });
+      };
+      // Only the first two need ordering (the winner, and the runner-up for the decision); the
+      // rest are ordered only when they stack.
+      std::partial_sort(
+          eligible.begin(),
+          eligible.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(2, eligible.size())),
+          eligible.end(), ahead);
       // Why `a`, ahead in precedence, comes before `b`: the first key that tells them apart.
       auto beats = [](const Match& a, const Match& b) {
         if (a.rank != b.rank) return v1::NOT_APPLIED_REASON_OUTRANKED_BY_SCOPE;
@@ -255,6 +262,8 @@ class LinePricer {
             applied.push_back(match);
           }
         }
+        // The winner first (it leads `eligible`); the stacked rules in precedence order.
+        std::sort(applied.begin() + 1, applied.end(), ahead);
       }
       // The first rule exactly; each stacked one on the previous price rounded to the nano.
       for (size_t k = 0; k < applied.size(); ++k) {
