@@ -81,7 +81,22 @@ bool FillBasket(const Invocation& inv, Request* request, bool required = true) {
   return true;
 }
 
-// The explanation as a table: every step of every line, then the totals.
+// The rule indexes of a group, the first few of them.
+std::string IndexesText(const v1::NotAppliedGroup& group) {
+  constexpr int kShown = 8;
+  std::string text = "discount_rules";
+  for (int i = 0; i < group.rule_indexes_size() && i < kShown; ++i) {
+    text += (i == 0 ? " " : ", ") + std::to_string(group.rule_indexes(i));
+  }
+  if (group.rule_indexes_size() > kShown) {
+    text += " and " + std::to_string(group.rule_indexes_size() - kShown) + " more";
+  }
+  return text;
+}
+
+// The explanation as a table: every step of every line, which rule decided, the rules not
+// applied (one row per rule in the FULL view, else one per reason with its count), then the
+// totals.
 void PrintPricing(std::ostream& os, const v1::QuotePricing& pricing) {
   os << "account " << pricing.account() << " on " << pricing_cli::DateText(pricing.price_date())
      << ": " << (pricing.trading_terms().empty() ? "no terms" : pricing.trading_terms())
@@ -89,14 +104,22 @@ void PrintPricing(std::ostream& os, const v1::QuotePricing& pricing) {
   std::vector<std::vector<std::string>> rows = {
       {"LINE", "SKU", "QTY", "STEP", "UNIT PRICE", "EXPLANATION"}};
   for (const auto& line : pricing.lines()) {
-    for (const auto& step : line.explanation()) {
+    auto row = [&](std::string step, std::string price, std::string text) {
       rows.push_back({std::to_string(line.index()), line.sku(), std::to_string(line.quantity()),
-                      cli::EnumText(kStepKinds, step.kind()), MoneyText(step.unit_price()),
-                      step.description()});
+                      std::move(step), std::move(price), std::move(text)});
+    };
+    bool each_rule = false;
+    for (const auto& step : line.explanation()) {
+      each_rule = each_rule || step.kind() == v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED;
+      row(cli::EnumText(kStepKinds, step.kind()), MoneyText(step.unit_price()), step.description());
     }
-    rows.push_back({std::to_string(line.index()), line.sku(), std::to_string(line.quantity()),
-                    "= net", MoneyText(line.unit_price()),
-                    "line total " + MoneyText(line.line_total())});
+    if (!line.decision().empty()) row("decision", "", line.decision());
+    if (!each_rule) {
+      for (const auto& group : line.rules_not_applied()) {
+        row("not applied", "", group.description() + " (" + IndexesText(group) + ")");
+      }
+    }
+    row("= net", MoneyText(line.unit_price()), "line total " + MoneyText(line.line_total()));
   }
   cli::PrintTable(os, rows);
   os << "\ntotal " << MoneyText(pricing.total());
@@ -116,6 +139,7 @@ int RunPrice(const Invocation& inv) {
   v1::PriceQuoteRequest request;
   request.set_account(*account);
   if (!FillBasket(inv, &request)) return kExitUsage;
+  if (inv.args.Bool("full")) request.set_view(v1::PRICING_VIEW_FULL);
   auto client = Connect<Quotes>(inv);
   if (!client) return kExitUsage;
   v1::QuotePricing response;
@@ -147,6 +171,7 @@ int RunQuoteCreate(const Invocation& inv) {
 int RunQuoteGet(const Invocation& inv) {
   v1::GetQuoteRequest request;
   request.set_name(Named("quotes", inv.args.positional()[0]));
+  if (inv.args.Bool("basic")) request.set_view(v1::PRICING_VIEW_BASIC);
   if (!inv.args.Bool("explain")) return CallAndPrint<Quotes>(inv, &Quotes::Stub::GetQuote, request);
   auto client = Connect<Quotes>(inv);
   if (!client) return kExitUsage;
@@ -279,9 +304,13 @@ void RegisterQuoteCommands(Registry& registry) {
       .path = {"quote"},
       .synopsis = "ACCOUNT --line SKU:QTY ...",
       .summary = "Price a basket for an account and print how every price was made.",
-      .description = "Uses the account's trading terms in force on --date. --json prints the\n"
-                     "QuotePricing message instead of the table.",
-      .flags = with(BasketFlags(false), {{"json", "", "Print JSON."}}),
+      .description = "Uses the account's trading terms in force on --date. Each line shows its\n"
+                     "steps, which rule decided and why, and the rules not applied counted by\n"
+                     "reason; --full lists every rule not applied with its own reason. --json\n"
+                     "prints the QuotePricing message instead of the table.",
+      .flags = with(BasketFlags(false),
+                    {{"json", "", "Print JSON."},
+                     {"full", "", "Every rule not applied, one row each (the FULL view)."}}),
       .min_positional = 1,
       .max_positional = 1,
       .run = RunPrice,
@@ -303,7 +332,9 @@ void RegisterQuoteCommands(Registry& registry) {
       .path = {"quotes", "get"},
       .synopsis = "QUOTE",
       .summary = "Show a quote as JSON, or --explain as a table.",
-      .flags = cli::WithRpcFlags({{"explain", "", "Print the frozen explanation as a table."}}),
+      .flags = cli::WithRpcFlags(
+          {{"explain", "", "Print the frozen explanation as a table."},
+           {"basic", "", "Rules not applied counted by reason, not listed (the BASIC view)."}}),
       .min_positional = 1,
       .max_positional = 1,
       .run = RunQuoteGet,

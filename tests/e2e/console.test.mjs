@@ -503,6 +503,7 @@ describe('console', { timeout: 240000 }, () => {
       assert.ok(steps.some((x) => x.startsWith('List price')), steps.join(' | '));
       assert.ok(steps.some((x) => x.startsWith('Quantity break')), steps.join(' | '));
       assert.ok(steps.some((x) => x.startsWith('Discount')), steps.join(' | '));
+      assert.ok(steps.some((x) => x.startsWith('Decision')), steps.join(' | '));
       assert.match(await s.text('#quote-total'), /12,540/); // 12 x (1100 - 5%) = 12 x 1045
       await noSeriousViolations(s, '06-quote');
 

@@ -94,8 +94,9 @@ else
   lines=$(for ((i = 1; i <= 20; i++)); do printf '{"sku":"Q-%02d","quantity":100}\n' "$i"; done | jq -sc .)
   "$FRAME" --type=json --message=accord.pricing.v1.PriceQuoteRequest \
     --json="{\"account\":\"$PRICING_ACCOUNT\",\"lines\":$lines}" --out="$WORK/pricing-quote.bin"
-  # The quote's answer is large (every rule of every line explained): its floor is a no-op through
-  # Accord's runtime answering as many bytes, measured in the same rounds.
+  # The BASIC view (the default): each line's losing rules counted by reason, not listed. A no-op
+  # through Accord's runtime answering as many bytes is measured in the same rounds: the floor
+  # that sending the answer sets.
   probe=$(h2load -n 1 -c 1 -m 1 -t 1 --data="$WORK/pricing-quote.bin" "${H2_HEADERS[@]}" \
     "http://127.0.0.1:${GRPC_PORT[pricing]}/$PRICING_SVC.QuoteService/PriceQuote" 2>&1)
   quote_bytes=$(sed -nE 's/^traffic:.* \(([0-9]+)\) data$/\1/p' <<<"$probe")

@@ -4,6 +4,7 @@
 
 #include "accord/common/outbox.h"
 #include "accord/common/pg.h"
+#include "pg_filter_schemas.h"
 #include "pricing_repository.h"
 #include "pricing_write.h"
 
@@ -12,6 +13,10 @@ namespace accord::pricing {
 class PgPricingRepository final : public PricingRepository {
  public:
   explicit PgPricingRepository(common::PgPool& pool);
+
+  const common::filter::Schema& FilterSchema(Listed listed) const override {
+    return FilterSchemaOf(listed);
+  }
 
   absl::StatusOr<PriceList> CreatePriceList(const PriceList& list, const WriteMeta& meta) override;
   absl::StatusOr<PriceList> GetPriceList(const std::string& id) override;

@@ -10,7 +10,6 @@ namespace {
 
 using common::Role;
 
-constexpr char kPolicyName[] = "pricingPolicy";
 constexpr int32_t kFullBps = 10000;
 
 std::string Percent(int32_t bps) {

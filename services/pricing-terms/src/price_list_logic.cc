@@ -10,7 +10,6 @@
 namespace accord::pricing {
 namespace {
 
-namespace filter = common::filter;
 using common::Role;
 
 constexpr int kMaxBatch = 1000;
@@ -18,49 +17,6 @@ constexpr int kMaxChainDepth = 4;  // a list and at most three bases above it
 
 absl::Status Denied(const common::Principal& caller, const std::string& what) {
   return common::PermissionDenied("NOT_ALLOWED", caller.subject + " may not " + what);
-}
-
-const filter::Schema& PriceListFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"display_name", "r.display_name", filter::FieldType::kString, {}, {}},
-        {"currency_code", "r.currency_code", filter::FieldType::kString, {}, {}},
-        {"status",
-         "r.status",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::PriceListStatus_descriptor(), "PRICE_LIST_STATUS_"),
-         {}},
-        {"base_price_list",
-         "('priceLists/' || r.base_price_list_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"author", "r.author", filter::FieldType::kString, {}, {}},
-        {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "r.update_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    schema.text_search_sql = "r.display_name ILIKE {}";
-    return schema;
-  }();
-  return kSchema;
-}
-
-const filter::Schema& ItemFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"sku", "r.sku", filter::FieldType::kString, {}, {}},
-        {"product_name", "r.product_name", filter::FieldType::kString, {}, {}},
-        {"category", "r.category", filter::FieldType::kString, {}, {}},
-        {"unit", "r.unit", filter::FieldType::kString, {}, {}},
-        {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "r.update_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    schema.text_search_sql = "r.sku ILIKE {} OR r.product_name ILIKE {}";
-    return schema;
-  }();
-  return kSchema;
 }
 
 const std::set<std::string>& UpdatablePaths() {
@@ -305,10 +261,11 @@ absl::StatusOr<PriceList> PriceListLogic::Get(const common::Principal&,
 
 absl::StatusOr<v1::ListPriceListsResponse> PriceListLogic::List(
     const common::Principal&, const v1::ListPriceListsRequest& request) {
-  ACCORD_ASSIGN_OR_RETURN(PreparedList prepared,
-                          PrepareList(page_tokens_, request.page_size(), request.page_token(),
-                                      request.filter(), request.order_by(), PriceListFilterSchema(),
-                                      {"create_time", "display_name"}, "priceLists"));
+  ACCORD_ASSIGN_OR_RETURN(
+      PreparedList prepared,
+      PrepareList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
+                  request.order_by(), repository_.FilterSchema(Listed::kPriceLists),
+                  {"create_time", "display_name"}, "priceLists"));
   ACCORD_ASSIGN_OR_RETURN(Page<PriceList> page, repository_.ListPriceLists(prepared.query));
   v1::ListPriceListsResponse response;
   response.set_next_page_token(
@@ -384,10 +341,11 @@ absl::StatusOr<v1::ListPriceListItemsResponse> PriceListLogic::ListItems(
     const common::Principal&, const v1::ListPriceListItemsRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(std::string list_id,
                           ParseTopName(request.parent(), "priceLists", "parent"));
-  ACCORD_ASSIGN_OR_RETURN(PreparedList prepared,
-                          PrepareList(page_tokens_, request.page_size(), request.page_token(),
-                                      request.filter(), request.order_by(), ItemFilterSchema(),
-                                      {"sku", "product_name", "update_time"}, request.parent()));
+  ACCORD_ASSIGN_OR_RETURN(
+      PreparedList prepared,
+      PrepareList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
+                  request.order_by(), repository_.FilterSchema(Listed::kItems),
+                  {"sku", "product_name", "update_time"}, request.parent()));
   prepared.query.parent_id = list_id;
   ACCORD_ASSIGN_OR_RETURN(Page<PriceListItem> page, repository_.ListItems(prepared.query));
   v1::ListPriceListItemsResponse response;

@@ -298,16 +298,4 @@ absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
   return order;
 }
 
-std::map<std::string, std::string> FilterEnumValues(
-    const google::protobuf::EnumDescriptor* descriptor, std::string_view prefix) {
-  std::map<std::string, std::string> values;
-  for (int i = 0; i < descriptor->value_count(); ++i) {
-    const auto* value = descriptor->value(i);
-    if (value->number() == 0) continue;
-    values[value->name()] = std::to_string(value->number());
-    values[value->name().substr(prefix.size())] = std::to_string(value->number());
-  }
-  return values;
-}
-
 }  // namespace accord::pricing

@@ -21,6 +21,9 @@
 
 namespace accord::pricing {
 
+// The pricing policy's resource name (there is one policy).
+inline constexpr char kPolicyName[] = "pricingPolicy";
+
 using common::v1::Date;
 using common::v1::Money;
 
@@ -108,9 +111,5 @@ struct OrderBy {
 };
 absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
                                      const std::vector<std::string>& fields);
-
-// Name -> stored number of every value of an enum but zero, long and short names.
-std::map<std::string, std::string> FilterEnumValues(
-    const google::protobuf::EnumDescriptor* descriptor, std::string_view prefix);
 
 }  // namespace accord::pricing

@@ -54,6 +54,72 @@ void AddStep(PricedLine& line, v1::PricingStepKind kind, std::string description
   AddStep(line, kind, std::move(description), source, ToMoney(currency, nanos), bps, rule_index);
 }
 
+// The rules not applied to a line, by reason (ascending indexes each).
+using NotApplied = std::map<v1::NotAppliedReason, std::vector<int32_t>>;
+
+// What an eligible rule lost on, as the explanation words it.
+std::string_view PrecedenceText(v1::NotAppliedReason reason) {
+  switch (reason) {
+    case v1::NOT_APPLIED_REASON_OUTRANKED_BY_SCOPE:
+      return "more specific scope";
+    case v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRIORITY:
+      return "higher priority";
+    case v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRICE:
+      return "the better price for the customer";
+    default:
+      return "the older rule";
+  }
+}
+
+std::string GroupText(v1::NotAppliedReason reason, size_t count) {
+  std::string text = std::to_string(count) + (count == 1 ? " rule " : " rules ");
+  switch (reason) {
+    case v1::NOT_APPLIED_REASON_PROMOTION_PERIOD:
+      return text + "not applicable: outside the promotional period";
+    case v1::NOT_APPLIED_REASON_QUANTITY_WINDOW:
+      return text + "not applicable: quantity window";
+    case v1::NOT_APPLIED_REASON_BUNDLE_INCOMPLETE:
+      return text + "not applicable: bundle incomplete in the basket";
+    case v1::NOT_APPLIED_REASON_OUTRANKED_BY_SCOPE:
+      return text + "outranked by a more specific scope";
+    case v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRIORITY:
+      return text + "outranked by priority";
+    case v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRICE:
+      return text + "outranked by the better price for the customer";
+    case v1::NOT_APPLIED_REASON_OUTRANKED_BY_AGE:
+      return text + "outranked by an older rule";
+    default:
+      return text + "not applied";
+  }
+}
+
+void AddNotAppliedGroups(const NotApplied& not_applied, PricedLine& line) {
+  for (const auto& [reason, indexes] : not_applied) {
+    v1::NotAppliedGroup* group = line.add_rules_not_applied();
+    group->set_reason(reason);
+    group->set_count(static_cast<int32_t>(indexes.size()));
+    group->set_description(GroupText(reason, indexes.size()));
+    group->mutable_rule_indexes()->Add(indexes.begin(), indexes.end());
+  }
+}
+
+// The reason of a DISCOUNT_NOT_APPLIED step saved before steps carried one, from its words.
+v1::NotAppliedReason ReasonFromText(std::string_view text) {
+  constexpr std::pair<std::string_view, v1::NotAppliedReason> kPhrases[] = {
+      {"promotional period", v1::NOT_APPLIED_REASON_PROMOTION_PERIOD},
+      {"_quantity ", v1::NOT_APPLIED_REASON_QUANTITY_WINDOW},
+      {"of its bundle", v1::NOT_APPLIED_REASON_BUNDLE_INCOMPLETE},
+      {"(more specific scope)", v1::NOT_APPLIED_REASON_OUTRANKED_BY_SCOPE},
+      {"(higher priority)", v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRIORITY},
+      {"(the better price for the customer)", v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRICE},
+      {"(the older rule)", v1::NOT_APPLIED_REASON_OUTRANKED_BY_AGE},
+  };
+  for (const auto& [phrase, reason] : kPhrases) {
+    if (text.find(phrase) != std::string_view::npos) return reason;
+  }
+  return v1::NOT_APPLIED_REASON_UNSPECIFIED;
+}
+
 struct Resolved {
   Int128 nanos = 0;
   const PriceListItem* item = nullptr;
@@ -62,8 +128,8 @@ struct Resolved {
 class LinePricer {
  public:
   LinePricer(const PricingInputs& inputs, const std::string& currency,
-             const std::vector<QuoteLine>& lines)
-      : inputs_(inputs), currency_(currency), minor_(MinorUnitNanos(currency)) {
+             const std::vector<QuoteLine>& lines, bool full)
+      : inputs_(inputs), currency_(currency), minor_(MinorUnitNanos(currency)), full_(full) {
     for (const auto& line : lines) basket_.insert(line.sku());
     if (!inputs_.terms) return;
     // Each rule's scope, once per quote: lines look their rules up by SKU and by each prefix of
@@ -150,8 +216,8 @@ class LinePricer {
         const DiscountRule* rule;
         int64_t rank;  // SKU rules outrank any category depth, categories the all-items rules
         int32_t priority;
-        std::string outside;  // why the rule is not eligible, "" when it is
-        Int128 numerator;     // the net unit price x 10000 under this rule alone
+        v1::NotAppliedReason outside;  // why the rule is not eligible, UNSPECIFIED when it is
+        Int128 numerator;              // the net unit price x 10000 under this rule alone
         bool applied = false;
       };
       const std::vector<int> in_scope = RulesInScope(item);
@@ -159,52 +225,34 @@ class LinePricer {
       matches.reserve(in_scope.size());
       for (const int i : in_scope) {
         const DiscountRule& rule = terms.discount_rules(i);
-        Match match{i,
-                    &rule,
-                    rule_ranks_[static_cast<size_t>(i)],
-                    rule.priority(),
-                    {},
-                    NetNumerator(rule, list_price)};
-        const int64_t min_quantity = std::max<int64_t>(1, rule.min_quantity());
-        if (IsDateSet(rule.promotion_start()) &&
-            !InWindow(inputs_.price_date, rule.promotion_start(), rule.promotion_end())) {
-          match.outside = "the price date " + DateText(inputs_.price_date) +
-                          " is outside its promotional period";
-        } else if (quantity < min_quantity) {
-          match.outside = "quantity " + std::to_string(quantity) + " is below its min_quantity " +
-                          std::to_string(min_quantity);
-        } else if (rule.max_quantity() > 0 && quantity > rule.max_quantity()) {
-          match.outside = "quantity " + std::to_string(quantity) + " is above its max_quantity " +
-                          std::to_string(rule.max_quantity());
-        }
-        for (const auto& sku : rule.bundle_skus()) {
-          if (match.outside.empty() && !basket_.count(sku)) {
-            match.outside = "the basket lacks " + sku + " of its bundle";
-          }
-        }
-        matches.push_back(std::move(match));
+        matches.push_back(Match{i, &rule, rule_ranks_[static_cast<size_t>(i)], rule.priority(),
+                                Eligibility(rule, quantity), NetNumerator(rule, list_price)});
       }
-      // Precedence: scope, priority, the lower net price, the older rule. Returns why `a` comes
-      // before `b`, or "" when it does not (for the explanation; sorting compares the keys).
-      auto beats = [](const Match& a, const Match& b) -> std::string_view {
-        if (a.rank != b.rank) return a.rank > b.rank ? "more specific scope" : "";
-        if (a.priority != b.priority) return a.priority > b.priority ? "higher priority" : "";
-        if (a.numerator != b.numerator) {
-          return a.numerator < b.numerator ? "the better price for the customer" : "";
-        }
-        return a.index < b.index ? "the older rule" : "";
-      };
       std::vector<Match*> eligible;
       eligible.reserve(matches.size());
       for (auto& match : matches) {
-        if (match.outside.empty()) eligible.push_back(&match);
+        if (match.outside == v1::NOT_APPLIED_REASON_UNSPECIFIED) eligible.push_back(&match);
       }
-      std::sort(eligible.begin(), eligible.end(), [](const Match* a, const Match* b) {
+      // Precedence: scope, priority, the lower net price, the older rule.
+      const auto ahead = [](const Match* a, const Match* b) {
         if (a->rank != b->rank) return a->rank > b->rank;
         if (a->priority != b->priority) return a->priority > b->priority;
         if (a->numerator != b->numerator) return a->numerator < b->numerator;
         return a->index < b->index;
-      });
+      };
+      // Only the first two need ordering (the winner, and the runner-up for the decision); the
+      // rest are ordered only when they stack.
+      std::partial_sort(
+          eligible.begin(),
+          eligible.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(2, eligible.size())),
+          eligible.end(), ahead);
+      // Why `a`, ahead in precedence, comes before `b`: the first key that tells them apart.
+      auto beats = [](const Match& a, const Match& b) {
+        if (a.rank != b.rank) return v1::NOT_APPLIED_REASON_OUTRANKED_BY_SCOPE;
+        if (a.priority != b.priority) return v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRIORITY;
+        if (a.numerator != b.numerator) return v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRICE;
+        return v1::NOT_APPLIED_REASON_OUTRANKED_BY_AGE;
+      };
       const Match* winner = eligible.empty() ? nullptr : eligible.front();
       std::vector<const Match*> applied;
       if (winner != nullptr) {
@@ -214,6 +262,8 @@ class LinePricer {
             applied.push_back(match);
           }
         }
+        // The winner first (it leads `eligible`); the stacked rules in precedence order.
+        std::sort(applied.begin() + 1, applied.end(), ahead);
       }
       // The first rule exactly; each stacked one on the previous price rounded to the nano.
       for (size_t k = 0; k < applied.size(); ++k) {
@@ -241,28 +291,38 @@ class LinePricer {
                   limit->max_discount_bps(), winner->index);
         }
       }
-      const Money list_money = ToMoney(currency_, list_price);
-      const std::string outranked_by =
-          winner == nullptr
-              ? ""
-              : "outranked by discount_rules[" + std::to_string(winner->index) + "] (";
-      const std::string_view outranked_tail = winner == nullptr || !winner->rule->combinable()
-                                                  ? "), which is exclusive"
-                                                  : "); it is exclusive and the winner combinable";
+      // The losers: grouped by reason on every view, one step each on the full one.
+      NotApplied not_applied;
+      const Money list_money = full_ ? ToMoney(currency_, list_price) : Money();
       for (const auto& match : matches) {
         if (match.applied) continue;
-        const std::string& text = RuleText(match.index);
-        std::string description;
-        description.reserve(64 + text.size() + outranked_by.size() + match.outside.size());
-        description.append("discount rule ").append(text).append(" not applied: ");
-        if (!match.outside.empty()) {
-          description.append(match.outside);
+        const v1::NotAppliedReason reason = match.outside != v1::NOT_APPLIED_REASON_UNSPECIFIED
+                                                ? match.outside
+                                                : beats(*winner, match);
+        not_applied[reason].push_back(match.index);
+        if (!full_) continue;
+        std::string description = "discount rule " + RuleText(match.index) + " not applied: ";
+        if (match.outside != v1::NOT_APPLIED_REASON_UNSPECIFIED) {
+          description += OutsideText(*match.rule, quantity, match.outside);
         } else {
-          description.append(outranked_by).append(beats(*winner, match)).append(outranked_tail);
+          description +=
+              "outranked by discount_rules[" + std::to_string(winner->index) + "] (" +
+              std::string(PrecedenceText(reason)) +
+              (winner->rule->combinable() ? "); it is exclusive and the winner combinable"
+                                          : "), which is exclusive");
         }
         AddStep(line, v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED, std::move(description),
                 terms.name(), list_money, match.rule->discount_bps(), match.index);
+        line.mutable_explanation(line.explanation_size() - 1)->set_not_applied_reason(reason);
       }
+      AddNotAppliedGroups(not_applied, line);
+      line.set_decision(Decision(terms, matches.size(), eligible.size(), applied.size(),
+                                 winner == nullptr ? -1 : winner->index,
+                                 eligible.size() > 1 && winner != nullptr
+                                     ? beats(*winner, *eligible[1])
+                                     : v1::NOT_APPLIED_REASON_UNSPECIFIED));
+    } else {
+      line.set_decision("no trading terms in force: the list price, no discount rules");
     }
     Int128 rounded = DivideHalfEven(exact_numerator, kBpsScale * minor_) * minor_;
     if (exact_numerator % (kBpsScale * minor_) != 0) {
@@ -296,6 +356,60 @@ class LinePricer {
   }
 
  private:
+  // Why `rule`, in scope, is not eligible for `quantity` of the line; UNSPECIFIED when it is.
+  v1::NotAppliedReason Eligibility(const DiscountRule& rule, int64_t quantity) const {
+    if (IsDateSet(rule.promotion_start()) &&
+        !InWindow(inputs_.price_date, rule.promotion_start(), rule.promotion_end())) {
+      return v1::NOT_APPLIED_REASON_PROMOTION_PERIOD;
+    }
+    if (quantity < std::max<int64_t>(1, rule.min_quantity()) ||
+        (rule.max_quantity() > 0 && quantity > rule.max_quantity())) {
+      return v1::NOT_APPLIED_REASON_QUANTITY_WINDOW;
+    }
+    for (const auto& sku : rule.bundle_skus()) {
+      if (!basket_.count(sku)) return v1::NOT_APPLIED_REASON_BUNDLE_INCOMPLETE;
+    }
+    return v1::NOT_APPLIED_REASON_UNSPECIFIED;
+  }
+
+  // Eligibility's reason in words, for the full explanation.
+  std::string OutsideText(const DiscountRule& rule, int64_t quantity,
+                          v1::NotAppliedReason reason) const {
+    const int64_t min_quantity = std::max<int64_t>(1, rule.min_quantity());
+    switch (reason) {
+      case v1::NOT_APPLIED_REASON_PROMOTION_PERIOD:
+        return "the price date " + DateText(inputs_.price_date) +
+               " is outside its promotional period";
+      case v1::NOT_APPLIED_REASON_QUANTITY_WINDOW:
+        return quantity < min_quantity
+                   ? "quantity " + std::to_string(quantity) + " is below its min_quantity " +
+                         std::to_string(min_quantity)
+                   : "quantity " + std::to_string(quantity) + " is above its max_quantity " +
+                         std::to_string(rule.max_quantity());
+      default:
+        for (const auto& sku : rule.bundle_skus()) {
+          if (!basket_.count(sku)) return "the basket lacks " + sku + " of its bundle";
+        }
+        return "its bundle is incomplete";
+    }
+  }
+
+  // Which rule decided the line and why, for people.
+  std::string Decision(const TradingTerms& terms, size_t in_scope, size_t eligible, size_t applied,
+                       int winner, v1::NotAppliedReason over_next) const {
+    if (in_scope == 0) return "no discount rule of " + terms.name() + " covers this item";
+    const std::string of = std::to_string(in_scope) + (in_scope == 1 ? " rule" : " rules");
+    if (winner < 0) return "no discount: none of the " + of + " covering this item is eligible";
+    const bool combinable = inputs_.terms->discount_rules(winner).combinable();
+    std::string text = RuleText(winner) + " decided among " + std::to_string(eligible) +
+                       " eligible of the " + of + " covering this item: ";
+    text += eligible == 1 ? std::string("the only eligible rule")
+                          : std::string(PrecedenceText(over_next)) + " than the next";
+    if (!combinable) return text + "; exclusive, applied alone";
+    if (applied == 1) return text + "; combinable, no other combinable rule to stack";
+    return text + "; combinable, " + std::to_string(applied - 1) + " more stacked on it";
+  }
+
   static bool IsPercent(const DiscountRule& rule) {
     return rule.kind() == v1::DISCOUNT_KIND_UNSPECIFIED ||
            rule.kind() == v1::DISCOUNT_KIND_PERCENT_OFF;
@@ -384,6 +498,7 @@ class LinePricer {
   const PricingInputs& inputs_;
   const std::string& currency_;
   int64_t minor_;
+  bool full_;                     // one DISCOUNT_NOT_APPLIED step per losing rule (the FULL view)
   std::set<std::string> basket_;  // the SKUs of the basket, for bundles
   // The rules by scope (indexes into the terms' discount_rules, ascending).
   std::unordered_map<std::string_view, std::vector<int>> by_sku_;
@@ -423,8 +538,31 @@ Int128 ApplyBps(Int128 nanos, int64_t bps, Int128 step) {
   return DivideHalfEven(nanos * (kBpsScale + bps), kBpsScale * step) * step;
 }
 
+void ToBasicView(QuotePricing& pricing) {
+  for (PricedLine& line : *pricing.mutable_lines()) {
+    auto* steps = line.mutable_explanation();
+    const bool grouped = line.rules_not_applied_size() > 0;
+    NotApplied not_applied;
+    auto kept = std::remove_if(steps->begin(), steps->end(), [&](const PricingStep& step) {
+      if (step.kind() != v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED) return false;
+      if (!grouped) {
+        const v1::NotAppliedReason reason =
+            step.not_applied_reason() != v1::NOT_APPLIED_REASON_UNSPECIFIED
+                ? step.not_applied_reason()
+                : ReasonFromText(step.description());
+        not_applied[reason].push_back(step.rule_index());
+      }
+      return true;
+    });
+    steps->erase(kept, steps->end());
+    for (auto& [reason, indexes] : not_applied) std::sort(indexes.begin(), indexes.end());
+    AddNotAppliedGroups(not_applied, line);
+  }
+}
+
 absl::StatusOr<QuotePricing> ComputeQuote(const PricingInputs& inputs,
-                                          const std::vector<QuoteLine>& lines) {
+                                          const std::vector<QuoteLine>& lines,
+                                          v1::PricingView view) {
   if (inputs.lists.empty()) return common::Internal("no price list to quote from");
   const PriceList& list = inputs.lists.front();
   const std::string& currency = list.currency_code();
@@ -462,7 +600,7 @@ absl::StatusOr<QuotePricing> ComputeQuote(const PricingInputs& inputs,
     }
   }
 
-  LinePricer pricer(inputs, currency, lines);
+  LinePricer pricer(inputs, currency, lines, view == v1::PRICING_VIEW_FULL);
   common::Violations missing;
   common::Violations mismatched;
   Int128 total = 0;

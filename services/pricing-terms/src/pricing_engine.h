@@ -68,12 +68,18 @@ struct PricingInputs {
 const v1::CategoryLimit* CategoryLimitFor(const v1::PricingPolicy& policy,
                                           const std::string& category);
 
-// Prices the basket. Lines must already be validated (SKU shape, quantity 1..10^9). A SKU no
-// list of the chain carries is INVALID_ARGUMENT (reason ITEM_NOT_FOUND) naming every such
-// `lines[i].sku`; amounts in another currency than the list's are INVALID_ARGUMENT (reason
-// CURRENCY_MISMATCH); a total past the Money range is OUT_OF_RANGE (MONEY_OVERFLOW) naming the
-// line.
+// Prices the basket, explained as `view` says (BASIC unless FULL). Lines must already be validated
+// (SKU shape, quantity 1..10^9). A SKU no list of the chain carries is INVALID_ARGUMENT (reason
+// ITEM_NOT_FOUND) naming every such `lines[i].sku`; amounts in another currency than the list's are
+// INVALID_ARGUMENT (reason CURRENCY_MISMATCH); a total past the Money range is OUT_OF_RANGE
+// (MONEY_OVERFLOW) naming the line.
 absl::StatusOr<QuotePricing> ComputeQuote(const PricingInputs& inputs,
-                                          const std::vector<QuoteLine>& lines);
+                                          const std::vector<QuoteLine>& lines,
+                                          v1::PricingView view = v1::PRICING_VIEW_FULL);
+
+// A FULL pricing as BASIC: the DISCOUNT_NOT_APPLIED steps left out. A line saved before the
+// groups existed gets its rules_not_applied from those steps (their reason, or for older steps
+// their words).
+void ToBasicView(QuotePricing& pricing);
 
 }  // namespace accord::pricing

@@ -184,10 +184,12 @@ class QuoteLogic {
       const Caller& caller, const v1::GetRebateStatementRequest& request);
 
   // Loads what a quote of `account_id` on `day` reads (terms in force, the list chain, the
-  // basket's items) and computes it. `fallback_list_id` is used without terms.
+  // basket's items) and computes it. `fallback_list_id` is used without terms. Saved quotes and
+  // sales keep the FULL explanation.
   absl::StatusOr<QuotePricing> PriceLines(const std::string& account_id, const Date& day,
                                           const std::string& fallback_list_id,
-                                          const std::vector<QuoteLine>& lines);
+                                          const std::vector<QuoteLine>& lines,
+                                          v1::PricingView view = v1::PRICING_VIEW_FULL);
 
  private:
   PricingRepository& repository_;

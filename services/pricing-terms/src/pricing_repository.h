@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/filter.h"
 #include "accord/common/pg.h"
 #include "accord/pricing/v1/price_list.pb.h"
 #include "accord/pricing/v1/pricing_policy.pb.h"
@@ -67,9 +68,16 @@ struct TermsChange {
   std::string event;                 // "TradingTermsApproved", ...
 };
 
+// The Lists the repository answers, each with its filter schema.
+enum class Listed { kPriceLists, kItems, kTerms, kQuotes, kSales };
+
 class PricingRepository {
  public:
   virtual ~PricingRepository() = default;
+
+  // The filterable fields of a List and their SQL (storage's knowledge, pg_filter_schemas.h);
+  // the logic compiles a request's filter against it for the ListQuery it passes back.
+  virtual const common::filter::Schema& FilterSchema(Listed listed) const = 0;
 
   // --- price lists (id assigned here; name, etag and times filled from storage) ---
   virtual absl::StatusOr<PriceList> CreatePriceList(const PriceList& list,

@@ -88,7 +88,8 @@ PriceListServiceImpl::ImportPriceListItems(grpc::CallbackServerContext* context,
 PricingPolicyServiceImpl::PricingPolicyServiceImpl(common::Runtime& runtime)
     : runtime_(runtime),
       repository_(runtime.pg()),
-      logic_(repository_),
+      cached_(repository_, runtime.cache()),
+      logic_(cached_),
       methods_(MakeMethods(
           v1::PricingPolicy::descriptor()->file()->FindServiceByName("PricingPolicyService"))) {}
 
@@ -138,8 +139,9 @@ QuoteServiceImpl::QuoteServiceImpl(common::Runtime& runtime,
                                    std::shared_ptr<AccountDirectory> accounts)
     : runtime_(runtime),
       repository_(runtime.pg()),
+      cached_(repository_, runtime.cache()),
       accounts_(std::move(accounts)),
-      logic_(repository_, *accounts_, runtime.page_tokens()),
+      logic_(cached_, *accounts_, runtime.page_tokens()),
       methods_(MakeMethods(v1::Quote::descriptor()->file()->FindServiceByName("QuoteService"))) {}
 
 common::RpcMethod& QuoteServiceImpl::Method(const char* name) { return *methods_.at(name); }

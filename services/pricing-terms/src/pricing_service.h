@@ -13,6 +13,7 @@
 #include "accord/pricing/v1/quote.grpc.pb.h"
 #include "accord/pricing/v1/trading_terms.grpc.pb.h"
 #include "account_events.h"
+#include "caching_pricing_repository.h"
 #include "pg_pricing_repository.h"
 #include "pricing_logic.h"
 #include "pricing_settings.h"
@@ -55,6 +56,7 @@ class PricingPolicyServiceImpl final : public v1::PricingPolicyService::Callback
  private:
   common::Runtime& runtime_;
   PgPricingRepository repository_;
+  CachingPricingRepository cached_;  // the policy from the runtime's cache
   PolicyLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
   common::RpcMethod& Method(const char* name);
@@ -102,6 +104,7 @@ class QuoteServiceImpl final : public v1::QuoteService::CallbackService {
  private:
   common::Runtime& runtime_;
   PgPricingRepository repository_;
+  CachingPricingRepository cached_;  // the policy from the runtime's cache
   std::shared_ptr<AccountDirectory> accounts_;
   QuoteLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;

@@ -7,7 +7,6 @@
 namespace accord::pricing {
 namespace {
 
-namespace filter = common::filter;
 using common::Role;
 
 // Roles that quote for, and sell to, any account; an account manager only for its own.
@@ -19,54 +18,14 @@ constexpr int kMaxLines = 500;
 constexpr int64_t kMaxQuantity = 1'000'000'000;
 constexpr int kMaxChain = 4;
 
-const filter::Schema& QuoteFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"account",
-         "('accounts/' || r.account_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"status",
-         "r.status",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::QuoteStatus_descriptor(), "QUOTE_STATUS_"),
-         {}},
-        {"author", "r.author", filter::FieldType::kString, {}, {}},
-        {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "r.update_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
-const filter::Schema& SaleFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"account",
-         "('accounts/' || r.account_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"quote", "('quotes/' || r.quote_id::text)", filter::FieldType::kString, {}, {"=", "!="}},
-        {"agent", "r.agent", filter::FieldType::kString, {}, {}},
-        {"payment_method",
-         "r.payment_method",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::PaymentMethod_descriptor(), "PAYMENT_METHOD_"),
-         {}},
-        {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
 std::vector<QuoteLine> Lines(const google::protobuf::RepeatedPtrField<QuoteLine>& lines) {
   return {lines.begin(), lines.end()};
+}
+
+void ValidateView(v1::PricingView view, common::Violations& violations) {
+  if (!v1::PricingView_IsValid(view)) {
+    violations.Add("view", "must be PRICING_VIEW_BASIC or PRICING_VIEW_FULL");
+  }
 }
 
 }  // namespace
@@ -108,7 +67,8 @@ QuoteLogic::QuoteLogic(PricingRepository& repository, AccountDirectory& accounts
 
 absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_id, const Date& day,
                                                     const std::string& fallback_list_id,
-                                                    const std::vector<QuoteLine>& lines) {
+                                                    const std::vector<QuoteLine>& lines,
+                                                    v1::PricingView view) {
   PricingInputs inputs;
   inputs.account = AccountName(account_id);
   inputs.price_date = day;
@@ -162,7 +122,7 @@ absl::StatusOr<QuotePricing> QuoteLogic::PriceLines(const std::string& account_i
                   : ParseTopName(list->base_price_list(), "priceLists", "base").value_or("");
     inputs.lists.push_back(std::move(*list));
   }
-  return ComputeQuote(inputs, lines);
+  return ComputeQuote(inputs, lines, view);
 }
 
 absl::StatusOr<QuotePricing> QuoteLogic::Price(const Caller&,
@@ -172,6 +132,7 @@ absl::StatusOr<QuotePricing> QuoteLogic::Price(const Caller&,
   MergeViolations(account.status(), violations);
   ValidateQuoteLines(request.lines(), violations);
   ValidateDate(request.price_date(), "price_date", false, violations);
+  ValidateView(request.view(), violations);
   std::string list_id;
   if (!request.price_list().empty()) {
     auto id = ParseTopName(request.price_list(), "priceLists", "price_list");
@@ -180,7 +141,10 @@ absl::StatusOr<QuotePricing> QuoteLogic::Price(const Caller&,
   }
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   const Date day = IsDateSet(request.price_date()) ? request.price_date() : TodayUtc();
-  return PriceLines(*account, day, list_id, Lines(request.lines()));
+  // BASIC unless FULL is asked for: the losers grouped, not one step each.
+  return PriceLines(
+      *account, day, list_id, Lines(request.lines()),
+      request.view() == v1::PRICING_VIEW_FULL ? v1::PRICING_VIEW_FULL : v1::PRICING_VIEW_BASIC);
 }
 
 absl::StatusOr<Quote> QuoteLogic::Create(const Caller& caller,
@@ -221,8 +185,16 @@ absl::StatusOr<Quote> QuoteLogic::Create(const Caller& caller,
 }
 
 absl::StatusOr<Quote> QuoteLogic::Get(const Caller&, const v1::GetQuoteRequest& request) {
-  ACCORD_ASSIGN_OR_RETURN(std::string id, ParseTopName(request.name(), "quotes", "name"));
-  return repository_.GetQuote(id);
+  common::Violations violations;
+  auto id = ParseTopName(request.name(), "quotes", "name");
+  MergeViolations(id.status(), violations);
+  ValidateView(request.view(), violations);
+  ACCORD_RETURN_IF_ERROR(violations.ToStatus());
+  ACCORD_ASSIGN_OR_RETURN(Quote quote, repository_.GetQuote(*id));
+  // Saved quotes keep the full explanation; BASIC is made from it (also for quotes saved before
+  // views existed).
+  if (request.view() == v1::PRICING_VIEW_BASIC) ToBasicView(*quote.mutable_pricing());
+  return quote;
 }
 
 absl::StatusOr<v1::ListQuotesResponse> QuoteLogic::List(const Caller&,
@@ -230,7 +202,8 @@ absl::StatusOr<v1::ListQuotesResponse> QuoteLogic::List(const Caller&,
   ACCORD_ASSIGN_OR_RETURN(
       PreparedList prepared,
       PrepareList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
-                  request.order_by(), QuoteFilterSchema(), {"create_time"}, "quotes"));
+                  request.order_by(), repository_.FilterSchema(Listed::kQuotes), {"create_time"},
+                  "quotes"));
   ACCORD_ASSIGN_OR_RETURN(Page<Quote> page, repository_.ListQuotes(prepared.query));
   v1::ListQuotesResponse response;
   response.set_next_page_token(FinishList(page_tokens_, prepared, page, response.mutable_quotes()));
@@ -392,7 +365,8 @@ absl::StatusOr<v1::ListSalesResponse> QuoteLogic::ListSales(const Caller&,
   ACCORD_ASSIGN_OR_RETURN(
       PreparedList prepared,
       PrepareList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
-                  request.order_by(), SaleFilterSchema(), {"create_time"}, "sales"));
+                  request.order_by(), repository_.FilterSchema(Listed::kSales), {"create_time"},
+                  "sales"));
   ACCORD_ASSIGN_OR_RETURN(Page<Sale> page, repository_.ListSales(prepared.query));
   v1::ListSalesResponse response;
   response.set_next_page_token(FinishList(page_tokens_, prepared, page, response.mutable_sales()));

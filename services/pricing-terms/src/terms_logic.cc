@@ -10,35 +10,10 @@
 namespace accord::pricing {
 namespace {
 
-namespace filter = common::filter;
 using common::Role;
 
 // Roles that draft terms for any account; an account manager drafts only for its own.
 constexpr std::initializer_list<Role> kBroadTermsRoles = {Role::kPricingManager, Role::kAdmin};
-
-const filter::Schema& TermsFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"status",
-         "r.status",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::TradingTermsStatus_descriptor(), "TRADING_TERMS_STATUS_"),
-         {}},
-        {"price_list",
-         "('priceLists/' || r.price_list_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"author", "r.author", filter::FieldType::kString, {}, {}},
-        {"approver", "r.approver", filter::FieldType::kString, {}, {}},
-        {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "r.update_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
 
 const std::set<std::string>& UpdatablePaths() {
   static const std::set<std::string> kPaths = {
@@ -346,10 +321,11 @@ absl::StatusOr<v1::ListTradingTermsResponse> TermsLogic::List(
     const Caller&, const v1::ListTradingTermsRequest& request) {
   ACCORD_ASSIGN_OR_RETURN(auto account,
                           ParseAccountParent(request.parent(), "parent", /*allow_all=*/true));
-  ACCORD_ASSIGN_OR_RETURN(PreparedList prepared,
-                          PrepareList(page_tokens_, request.page_size(), request.page_token(),
-                                      request.filter(), request.order_by(), TermsFilterSchema(),
-                                      {"create_time", "valid_from"}, request.parent()));
+  ACCORD_ASSIGN_OR_RETURN(
+      PreparedList prepared,
+      PrepareList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
+                  request.order_by(), repository_.FilterSchema(Listed::kTerms),
+                  {"create_time", "valid_from"}, request.parent()));
   prepared.query.parent_id = account;
   ACCORD_ASSIGN_OR_RETURN(Page<TradingTerms> page, repository_.ListTerms(prepared.query));
   v1::ListTradingTermsResponse response;

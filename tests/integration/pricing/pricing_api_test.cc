@@ -340,14 +340,36 @@ TEST_F(PricingApiTest, QuoteExplainsEveryStepAndUsesTermsInForceThatDay) {
   EXPECT_EQ(common::FormatMoney(drill.list_unit_price()), "EUR 90.00");
   EXPECT_EQ(common::FormatMoney(drill.unit_price()), "EUR 81.00");
   EXPECT_EQ(common::FormatMoney(drill.line_total()), "EUR 162.00");
-  std::vector<v1::PricingStepKind> kinds;
-  for (const auto& step : drill.explanation()) kinds.push_back(step.kind());
-  EXPECT_THAT(
-      kinds,
-      ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_BASE_LIST_ADJUSTMENT,
-                  v1::PRICING_STEP_KIND_DISCOUNT, v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED));
+  auto kinds_of = [](const v1::PricedLine& line) {
+    std::vector<v1::PricingStepKind> kinds;
+    for (const auto& step : line.explanation()) kinds.push_back(step.kind());
+    return kinds;
+  };
+  // BASIC by default: the applied steps, the decision, the loser counted in its group.
+  EXPECT_THAT(kinds_of(drill), ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE,
+                                           v1::PRICING_STEP_KIND_BASE_LIST_ADJUSTMENT,
+                                           v1::PRICING_STEP_KIND_DISCOUNT));
   EXPECT_EQ(drill.explanation(0).source(), base.name() + "/items/DRILL-1");
   EXPECT_EQ(drill.explanation(2).rule_index(), 1);
+  EXPECT_THAT(drill.decision(), HasSubstr("discount_rules[1]"));
+  ASSERT_EQ(drill.rules_not_applied_size(), 1);
+  EXPECT_EQ(drill.rules_not_applied(0).reason(), v1::NOT_APPLIED_REASON_OUTRANKED_BY_SCOPE);
+  EXPECT_EQ(drill.rules_not_applied(0).count(), 1);
+  // FULL on request: every rule that lost, with its own step.
+  v1::QuotePricing full;
+  ASSERT_TRUE(
+      Price({{"DRILL-1", 2}, {"SAW-1", 1}}, &full, MakeDate(2026, 6, 1), "", v1::PRICING_VIEW_FULL)
+          .ok());
+  EXPECT_THAT(
+      kinds_of(full.lines(0)),
+      ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_BASE_LIST_ADJUSTMENT,
+                  v1::PRICING_STEP_KIND_DISCOUNT, v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED));
+  EXPECT_EQ(full.lines(0).explanation(3).rule_index(), 0);
+  EXPECT_EQ(full.total().SerializeAsString(), pricing.total().SerializeAsString());
+  v1::QuotePricing ignored;
+  EXPECT_THAT(ViolatedFields(Price({{"DRILL-1", 2}}, &ignored, MakeDate(2026, 6, 1), "",
+                                   static_cast<v1::PricingView>(7))),
+              ElementsAre("view"));
   // SAW-1: Trade's own 40.00, then tools -5% = 38.00.
   EXPECT_EQ(common::FormatMoney(pricing.lines(1).unit_price()), "EUR 38.00");
   EXPECT_EQ(common::FormatMoney(pricing.total()), "EUR 200.00");
@@ -381,7 +403,9 @@ TEST_F(PricingApiTest, QuoteBadInputNamesTheLine) {
 TEST_F(PricingApiTest, SavedQuoteStaysFrozenAndIsSoldOnce) {
   v1::PriceList list = CreateList("Base");
   Upsert(list.name(), {Item("DRILL-1", "tools/power/drills", Eur(100))});
-  ActiveTerms(list.name(), MakeDate(2026, 1, 1), {}, {CategoryRule("tools", 500)});
+  v1::DiscountRule higher = CategoryRule("tools", 500);
+  higher.set_priority(1);
+  ActiveTerms(list.name(), MakeDate(2026, 1, 1), {}, {higher, CategoryRule("tools", 300)});
 
   v1::CreateQuoteRequest create;
   create.mutable_quote()->set_account(account_);
@@ -405,6 +429,21 @@ TEST_F(PricingApiTest, SavedQuoteStaysFrozenAndIsSoldOnce) {
   v1::Quote again;
   ASSERT_TRUE(quotes_->GetQuote(AsSales().get(), get, &again).ok());
   EXPECT_EQ(again.pricing().SerializeAsString(), quote.pricing().SerializeAsString());
+  // A saved quote keeps the full explanation (GetQuote's default); BASIC groups it.
+  int not_applied = 0;
+  for (const auto& step : again.pricing().lines(0).explanation()) {
+    not_applied += step.kind() == v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED;
+  }
+  get.set_view(v1::PRICING_VIEW_BASIC);
+  v1::Quote basic;
+  ASSERT_TRUE(quotes_->GetQuote(AsSales().get(), get, &basic).ok());
+  int grouped = 0;
+  for (const auto& group : basic.pricing().lines(0).rules_not_applied()) grouped += group.count();
+  EXPECT_EQ(not_applied, 1);
+  EXPECT_EQ(grouped, not_applied);
+  for (const auto& step : basic.pricing().lines(0).explanation()) {
+    EXPECT_NE(step.kind(), v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED);
+  }
 
   // The pricing cannot be edited; the status moves DRAFT -> SENT -> ACCEPTED only.
   v1::UpdateQuoteRequest update;

@@ -213,7 +213,8 @@ class PricingApiTest : public ::testing::Test {
   }
 
   grpc::Status Price(std::vector<std::pair<std::string, int64_t>> lines, v1::QuotePricing* out,
-                     const Date& day = {}, const std::string& price_list = "") {
+                     const Date& day = {}, const std::string& price_list = "",
+                     v1::PricingView view = v1::PRICING_VIEW_UNSPECIFIED) {
     v1::PriceQuoteRequest request;
     request.set_account(account_);
     for (const auto& [sku, quantity] : lines) {
@@ -223,6 +224,7 @@ class PricingApiTest : public ::testing::Test {
     }
     if (IsDateSet(day)) *request.mutable_price_date() = day;
     request.set_price_list(price_list);
+    request.set_view(view);
     return quotes_->PriceQuote(AsSales().get(), request, out);
   }
 

@@ -9,12 +9,16 @@
 #include <vector>
 
 #include "accord/common/errors.h"
+#include "pg_filter_schemas.h"
 #include "pricing_repository.h"
 
 namespace accord::pricing::testing {
 
 class FakePricingRepository final : public PricingRepository {
  public:
+  const common::filter::Schema& FilterSchema(Listed listed) const override {
+    return FilterSchemaOf(listed);
+  }
   absl::StatusOr<PriceList> CreatePriceList(const PriceList& list, const WriteMeta&) override {
     PriceList stored = list;
     stored.set_name(PriceListName(NextId()));

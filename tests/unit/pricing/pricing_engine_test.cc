@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <tuple>
+
 #include "accord/common/errors.h"
 
 namespace accord::pricing {
@@ -180,6 +183,98 @@ TEST_F(EngineTest, SkuRuleBeatsCategoryRules) {
   EXPECT_EQ(line.explanation(1).source(), kTerms);
   EXPECT_EQ(line.explanation(1).bps(), 500);
   EXPECT_THAT(line.explanation(2).description(), HasSubstr("outranked by discount_rules[1]"));
+}
+
+TEST_F(EngineTest, BasicViewGroupsTheRulesNotAppliedAndSaysWhichDecided) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  *Terms().add_discount_rules() = CategoryRule("tools", 1000);   // outranked: scope
+  *Terms().add_discount_rules() = SkuRule("DRILL-1", 500);       // decides
+  *Terms().add_discount_rules() = SkuRule("DRILL-1", 2500, 50);  // quantity window
+  *Terms().add_discount_rules() = SkuRule("DRILL-1", 3000, 60);  // quantity window
+  auto promotion = SkuRule("DRILL-1", 4000);                     // promotional period
+  *promotion.mutable_promotion_start() = MakeDate(2026, 1, 1);
+  *promotion.mutable_promotion_end() = MakeDate(2026, 1, 31);
+  *Terms().add_discount_rules() = promotion;
+  auto bundle = SkuRule("DRILL-1", 4500);  // bundle incomplete
+  bundle.add_bundle_skus("BIT-SET");
+  *Terms().add_discount_rules() = bundle;
+  auto lower = SkuRule("DRILL-1", 200);  // outranked: priority
+  lower.set_priority(-1);
+  *Terms().add_discount_rules() = lower;
+  *Terms().add_discount_rules() = CategoryRule("garden", 9000);  // not in scope at all
+
+  auto basic = ComputeQuote(inputs_, {Line("DRILL-1", 5)}, v1::PRICING_VIEW_BASIC);
+  ASSERT_TRUE(basic.ok()) << basic.status();
+  const auto& line = basic->lines(0);
+  EXPECT_EQ(common::FormatMoney(line.unit_price()), "EUR 95.00");
+  EXPECT_THAT(Kinds(line),
+              ElementsAre(v1::PRICING_STEP_KIND_LIST_PRICE, v1::PRICING_STEP_KIND_DISCOUNT));
+  EXPECT_EQ(line.decision(),
+            "discount_rules[1] (sku DRILL-1, 5.00%) decided among 3 eligible of the 7 rules "
+            "covering this item: higher priority than the next; exclusive, applied alone");
+  std::vector<std::tuple<v1::NotAppliedReason, int, std::string, std::vector<int>>> groups;
+  for (const auto& group : line.rules_not_applied()) {
+    groups.emplace_back(group.reason(), group.count(), group.description(),
+                        std::vector<int>(group.rule_indexes().begin(), group.rule_indexes().end()));
+  }
+  using G = decltype(groups)::value_type;
+  EXPECT_THAT(
+      groups,
+      ElementsAre(
+          G{v1::NOT_APPLIED_REASON_PROMOTION_PERIOD,
+            1,
+            "1 rule not applicable: outside the promotional period",
+            {4}},
+          G{v1::NOT_APPLIED_REASON_QUANTITY_WINDOW,
+            2,
+            "2 rules not applicable: quantity window",
+            {2, 3}},
+          G{v1::NOT_APPLIED_REASON_BUNDLE_INCOMPLETE,
+            1,
+            "1 rule not applicable: bundle incomplete in the basket",
+            {5}},
+          G{v1::NOT_APPLIED_REASON_OUTRANKED_BY_SCOPE,
+            1,
+            "1 rule outranked by a more specific scope",
+            {0}},
+          G{v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRIORITY, 1, "1 rule outranked by priority", {6}}));
+
+  // FULL: the same groups, and each of the six with a step of its own saying why.
+  auto full = ComputeQuote(inputs_, {Line("DRILL-1", 5)}, v1::PRICING_VIEW_FULL);
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_EQ(full->lines(0).rules_not_applied_size(), 5);
+  std::map<int, std::pair<v1::NotAppliedReason, std::string>> steps;
+  for (const auto& step : full->lines(0).explanation()) {
+    if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED) {
+      steps[step.rule_index()] = {step.not_applied_reason(), step.description()};
+    }
+  }
+  ASSERT_EQ(steps.size(), 6u);
+  EXPECT_THAT(steps[2].second, HasSubstr("quantity 5 is below its min_quantity 50"));
+  EXPECT_THAT(steps[4].second, HasSubstr("outside its promotional period"));
+  EXPECT_THAT(steps[5].second, HasSubstr("the basket lacks BIT-SET of its bundle"));
+  EXPECT_THAT(steps[6].second, HasSubstr("outranked by discount_rules[1] (higher priority)"));
+  EXPECT_EQ(steps[0].first, v1::NOT_APPLIED_REASON_OUTRANKED_BY_SCOPE);
+}
+
+TEST_F(EngineTest, DecisionSaysWhyNoRuleApplied) {
+  Put(Item(kList, "DRILL-1", "tools/power/drills", Eur(100, 0)));
+  EXPECT_EQ(PriceOne("DRILL-1", 1).decision(),
+            "no trading terms in force: the list price, no discount rules");
+  *Terms().add_discount_rules() = CategoryRule("garden", 1000);
+  EXPECT_EQ(PriceOne("DRILL-1", 1).decision(),
+            std::string("no discount rule of ") + kTerms + " covers this item");
+  *Terms().add_discount_rules() = SkuRule("DRILL-1", 1000, 10);
+  EXPECT_EQ(PriceOne("DRILL-1", 1).decision(),
+            "no discount: none of the 1 rule covering this item is eligible");
+  auto stacking = SkuRule("DRILL-1", 500);
+  stacking.set_combinable(true);
+  *Terms().add_discount_rules() = stacking;
+  auto second = CategoryRule("tools", 500);
+  second.set_combinable(true);
+  *Terms().add_discount_rules() = second;
+  EXPECT_THAT(PriceOne("DRILL-1", 1).decision(),
+              HasSubstr("more specific scope than the next; combinable, 1 more stacked on it"));
 }
 
 TEST_F(EngineTest, LongerCategoryPrefixBeatsShorter) {

@@ -72,12 +72,16 @@ bool Before(const std::vector<NaiveRule>& rules, int i, int j, int64_t list) {
   return i < j;
 }
 
+using NotApplied = std::map<v1::NotAppliedReason, std::vector<int>>;
+
 // Net unit price in cents and the rules applied, in order (empty: none). `limit_bps` is the
-// policy's cap for the item's category (-1: none).
+// policy's cap for the item's category (-1: none). `not_applied` receives every rule in scope
+// that did not apply, by reason: the window, or the first precedence key on which the first
+// rule beats it.
 std::pair<int64_t, std::vector<int>> NaivePrice(const std::string& sku, const NaiveItem& item,
                                                 int64_t quantity,
                                                 const std::vector<NaiveRule>& rules,
-                                                int64_t limit_bps) {
+                                                int64_t limit_bps, NotApplied* not_applied) {
   int64_t list_cents = item.cents;
   for (int64_t q = quantity; q >= 2; --q) {
     auto found = item.breaks.find(q);
@@ -96,6 +100,7 @@ std::pair<int64_t, std::vector<int>> NaivePrice(const std::string& sku, const Na
     const bool window = quantity >= std::max<int64_t>(1, rule.min_quantity) &&
                         (rule.max_quantity == 0 || quantity <= rule.max_quantity);
     if (scope && window) remaining.push_back(i);
+    if (scope && !window) (*not_applied)[v1::NOT_APPLIED_REASON_QUANTITY_WINDOW].push_back(i);
   }
   // Every eligible rule in precedence order, by picking the one before all the others.
   std::vector<int> ordered;
@@ -121,6 +126,18 @@ std::pair<int64_t, std::vector<int>> NaivePrice(const std::string& sku, const Na
       }
     }
   }
+  for (const int loser : ordered) {
+    if (std::find(applied.begin(), applied.end(), loser) != applied.end()) continue;
+    const NaiveRule& a = rules[ordered[0]];
+    const NaiveRule& b = rules[loser];
+    const v1::NotAppliedReason reason =
+        ScopeRank(a) != ScopeRank(b)       ? v1::NOT_APPLIED_REASON_OUTRANKED_BY_SCOPE
+        : a.priority != b.priority         ? v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRIORITY
+        : Apply(a, list) != Apply(b, list) ? v1::NOT_APPLIED_REASON_OUTRANKED_BY_PRICE
+                                           : v1::NOT_APPLIED_REASON_OUTRANKED_BY_AGE;
+    (*not_applied)[reason].push_back(loser);
+  }
+  for (auto& [reason, indexes] : *not_applied) std::sort(indexes.begin(), indexes.end());
   int64_t numerator = list * 10000;
   for (size_t k = 0; k < applied.size(); ++k) {
     numerator = Apply(rules[applied[k]], k == 0 ? list : HalfEven(numerator, 10000));
@@ -144,6 +161,7 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
   };
   // The generator must exercise precedence, stacking and the policy's cap.
   int discounted = 0, outranked = 0, stacked = 0, capped = 0;
+  std::set<v1::NotAppliedReason> reasons_seen;
   for (int round = 0; round < 500; ++round) {
     PricingInputs inputs;
     PriceList list;
@@ -224,15 +242,51 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
       line.set_quantity(pick(1, 250));
       lines.push_back(line);
     }
-    auto pricing = ComputeQuote(inputs, lines);
+    auto pricing = ComputeQuote(inputs, lines, v1::PRICING_VIEW_FULL);
     ASSERT_TRUE(pricing.ok()) << pricing.status();
+    auto basic = ComputeQuote(inputs, lines, v1::PRICING_VIEW_BASIC);
+    ASSERT_TRUE(basic.ok()) << basic.status();
     int64_t total = 0;
     for (size_t i = 0; i < lines.size(); ++i) {
       const NaiveItem& item = naive_items[lines[i].sku()];
-      const auto [cents, applied] =
-          NaivePrice(lines[i].sku(), item, lines[i].quantity(), rules,
-                     !limited.empty() && Covers(limited, item.category) ? limit_bps : -1);
+      NotApplied naive_not_applied;
+      const auto [cents, applied] = NaivePrice(
+          lines[i].sku(), item, lines[i].quantity(), rules,
+          !limited.empty() && Covers(limited, item.category) ? limit_bps : -1, &naive_not_applied);
       const auto& line = pricing->lines(static_cast<int>(i));
+      const auto& basic_line = basic->lines(static_cast<int>(i));
+      // FULL: one step for every rule in scope that did not apply, with the naive reason.
+      NotApplied full_steps;
+      for (const auto& step : line.explanation()) {
+        if (step.kind() == v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED) {
+          full_steps[step.not_applied_reason()].push_back(step.rule_index());
+        }
+      }
+      for (auto& [reason, indexes] : full_steps) std::sort(indexes.begin(), indexes.end());
+      ASSERT_EQ(full_steps, naive_not_applied) << "round " << round << " line " << i;
+      // BASIC: the same groups and counts on both views, the same price, and the FULL steps
+      // less the DISCOUNT_NOT_APPLIED ones.
+      NotApplied groups;
+      for (const auto& group : basic_line.rules_not_applied()) {
+        ASSERT_EQ(group.count(), group.rule_indexes_size());
+        groups[group.reason()] = {group.rule_indexes().begin(), group.rule_indexes().end()};
+      }
+      ASSERT_EQ(groups, naive_not_applied) << "round " << round << " line " << i;
+      for (const auto& [reason, indexes] : groups) reasons_seen.insert(reason);
+      ASSERT_EQ(basic_line.rules_not_applied_size(), line.rules_not_applied_size());
+      ASSERT_EQ(basic_line.unit_price().SerializeAsString(), line.unit_price().SerializeAsString());
+      ASSERT_EQ(basic_line.decision(), line.decision());
+      std::vector<std::string> full_kept;
+      for (const auto& step : line.explanation()) {
+        if (step.kind() != v1::PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED) {
+          full_kept.push_back(step.SerializeAsString());
+        }
+      }
+      std::vector<std::string> basic_steps;
+      for (const auto& step : basic_line.explanation()) {
+        basic_steps.push_back(step.SerializeAsString());
+      }
+      ASSERT_EQ(basic_steps, full_kept) << "round " << round << " line " << i;
       ASSERT_EQ(ToCents(line.unit_price()), cents) << "round " << round << " line " << i;
       ASSERT_EQ(ToCents(line.line_total()), cents * lines[i].quantity());
       std::vector<int> engine_applied;
@@ -248,11 +302,25 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
       total += cents * lines[i].quantity();
     }
     ASSERT_EQ(ToCents(pricing->total()), total);
+    // A saved (FULL) quote read in the BASIC view is what BASIC answers; so is one saved before
+    // reasons and groups were recorded, its groups rebuilt from the steps' words.
+    QuotePricing as_basic = *pricing;
+    ToBasicView(as_basic);
+    ASSERT_EQ(as_basic.SerializeAsString(), basic->SerializeAsString()) << "round " << round;
+    QuotePricing legacy = *pricing;
+    for (auto& line : *legacy.mutable_lines()) {
+      line.clear_rules_not_applied();
+      for (auto& step : *line.mutable_explanation()) step.clear_not_applied_reason();
+    }
+    ToBasicView(legacy);
+    ASSERT_EQ(legacy.SerializeAsString(), basic->SerializeAsString()) << "round " << round;
   }
   EXPECT_GT(discounted, 300);
   EXPECT_GT(outranked, 300);
   EXPECT_GT(stacked, 50);
   EXPECT_GT(capped, 20);
+  // The window and every precedence key, each seen deciding against a loser.
+  EXPECT_EQ(reasons_seen.size(), 5u);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // The quote builder: an account, lines of SKU and quantity, priced by PriceQuote with every step
-// of each line's price explained; saved as a quote (CreateQuote) with its explanation frozen.
+// of each line's price explained, which rule decided and why, and the rules not applied counted
+// by reason (every one of them on request: the FULL view); saved as a quote (CreateQuote) with its
+// full explanation frozen.
 import { h, replace } from '../lib/dom.js';
 import { formatMoney, t, tEnum } from '../lib/i18n.js';
 import { clearErrors, formBanner, showErrors } from '../lib/forms.js';
@@ -12,6 +14,7 @@ export function renderQuotes(main) {
   const result = h('div', { id: 'quote-result', 'aria-live': 'polite' });
   const lines = h('tbody', {});
   const accountSelect = h('select', { id: 'quote-account', dataset: { field: 'account' }, 'aria-describedby': 'quote-account-error', required: true }, h('option', { value: preset }, preset || t('quotes.findFirst')));
+  const fullView = h('input', { id: 'quote-full', type: 'checkbox' });
   const priceListSelect = h('select', { id: 'quote-price-list', dataset: { field: 'price_list' }, 'aria-describedby': 'quote-price-list-error' }, h('option', { value: '' }, t('quotes.termsList')));
 
   const finder = h('input', { id: 'account-search', type: 'search', 'aria-describedby': 'account-search-hint' });
@@ -61,6 +64,7 @@ export function renderQuotes(main) {
       h('div', { class: 'field' }, h('label', { for: 'account-search' }, t('quotes.findAccount')), h('p', { class: 'hint', id: 'account-search-hint' }, t('quotes.findHint')), h('div', { class: 'inline' }, finder, h('button', { type: 'button', id: 'find-account', onclick: find }, t('quotes.find')))),
       h('div', { class: 'field' }, h('label', { for: 'quote-account' }, t('quotes.account'), h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')), accountSelect, h('p', { class: 'field-error', id: 'quote-account-error' })),
       h('div', { class: 'field' }, h('label', { for: 'quote-price-list' }, t('quotes.priceList')), priceListSelect, h('p', { class: 'field-error', id: 'quote-price-list-error' })),
+      h('div', { class: 'field' }, h('label', { for: 'quote-full' }, fullView, ' ', t('quotes.fullView'))),
     ),
     h('table', { class: 'data lines' }, h('caption', {}, t('quotes.lines')), h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('quotes.sku')), h('th', { scope: 'col' }, t('quotes.quantity')), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))))), lines),
     h(
@@ -77,6 +81,7 @@ export function renderQuotes(main) {
       account: accountSelect.value,
       lines: readLines(),
       priceList: priceListSelect.value || undefined,
+      view: fullView.checked ? 'PRICING_VIEW_FULL' : undefined,
     };
   }
 
@@ -108,6 +113,10 @@ export function renderQuotes(main) {
   function drawPricing(p, quote) {
     const rows = (p.lines ?? []).flatMap((line) => {
       const id = `explain-${line.index ?? 0}`;
+      const stepList = line.explanation ?? [];
+      // One item per rule not applied in the FULL view; else one per reason, with its count.
+      const eachRule = stepList.some((s) => s.kind === 'PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED');
+      const groups = eachRule ? [] : line.rulesNotApplied ?? [];
       const toggle = h('button', { type: 'button', class: 'link', 'aria-expanded': 'false', 'aria-controls': id }, t('quotes.explain'));
       const steps = h(
         'tr',
@@ -118,7 +127,7 @@ export function renderQuotes(main) {
           h(
             'ol',
             { class: 'steps', 'aria-label': t('quotes.explanationOf', { sku: line.sku }) },
-            (line.explanation ?? []).map((s) =>
+            stepList.map((s) =>
               h(
                 'li',
                 { class: s.kind === 'PRICING_STEP_KIND_DISCOUNT_NOT_APPLIED' ? 'not-applied' : null },
@@ -129,6 +138,8 @@ export function renderQuotes(main) {
                 s.source ? h('span', { class: 'muted' }, ` (${s.source})`) : null,
               ),
             ),
+            line.decision ? h('li', { class: 'decision' }, h('strong', {}, t('quotes.decision')), ': ', line.decision) : null,
+            groups.map((g) => h('li', { class: 'not-applied group' }, h('strong', {}, t('quotes.notApplied')), ': ', g.description ?? '')),
           ),
         ),
       );
