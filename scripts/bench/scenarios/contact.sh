@@ -79,7 +79,7 @@ else
   declare_ratio contact-get-floor "No-op through Accord's runtime / bare no-op (contact's rounds)" \
     contact-noop-runtime contact-noop-bare null "The same-run floor of GetContact's ratio: auth, logging and metrics with no work of the service."
   declare_ratio contact-get "GetContact (decrypted, masked) / bare no-op" contact-get \
-    contact-noop-bare 0.8 "Read by a service_agent: every personal field opened, then masked; the row is read from PostgreSQL on each call."
+    contact-noop-bare 0.8 "Read by a service_agent: every personal field opened, then masked; the sealed row is served from the cache (caching_contact_repository.h)."
 
   # --- CreateContact against pgbench of its transaction ----------------------------------------
   "$FRAME" --type=json --message=$CONTACT_SVC.CreateContactRequest \

@@ -9,9 +9,9 @@
 #include "accord/common/ids.h"
 #include "accord/common/message_diff.h"
 #include "accord/common/page_token.h"
+#include "accord/common/pg_array.h"
 #include "account_hierarchy.h"
 #include "account_sql.h"
-#include "pg_array.h"
 #include "pg_need_repository.h"
 #include "pg_team_repository.h"
 #include "resource_names.h"
@@ -171,7 +171,7 @@ Account PgAccountRepository::Store(common::WriteTransaction& transaction,
       has_revenue ? std::optional<int32_t>(account.annual_revenue().nanos()) : std::nullopt,
       account.website(), Bytes(account.has_billing_address(), account.billing_address()),
       Bytes(account.has_shipping_address(), account.shipping_address()), account.territory(),
-      ArrayLiteral(account.labels()), IdOf(account.parent()));
+      common::TextArrayLiteral(account.labels()), IdOf(account.parent()));
   Account stored = RowToAccount(row);
   // RETURNING saw the external ids as they were before this statement; SaveExternalIds writes
   // exactly these.
@@ -244,8 +244,8 @@ absl::StatusOr<std::vector<absl::StatusOr<Account>>> PgAccountRepository::GetMan
         // Each row with how many of `ids` still ask for it: the last one takes it, the others
         // copy it (an id may be asked twice).
         std::unordered_map<std::string, std::pair<Account, size_t>> found;
-        for (const auto& row :
-             transaction.exec_prepared(sql::kBatchGetAccounts.name, ArrayLiteral(ids))) {
+        for (const auto& row : transaction.exec_prepared(sql::kBatchGetAccounts.name,
+                                                         common::TextArrayLiteral(ids))) {
           found.emplace(row[0].as<std::string>(), std::make_pair(RowToAccount(row), size_t{0}));
         }
         for (const auto& id : ids) {

@@ -8,8 +8,8 @@
 #include "absl/strings/str_split.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
+#include "accord/common/pg_array.h"
 #include "insights_rules.h"
-#include "pg_array.h"
 #include "resource_names.h"
 #include "team_repository.h"
 
@@ -172,7 +172,7 @@ absl::StatusOr<InsightFacts> PgInsightsRepository::LoadAccountFacts(const std::s
         out.parent_of[ids.back()] = row[1].as<std::string>();
       }
     }
-    ReadFacts(transaction, ArrayLiteral(ids), currency, out.facts, out.excluded_sales);
+    ReadFacts(transaction, common::TextArrayLiteral(ids), currency, out.facts, out.excluded_sales);
     return absl::OkStatus();
   }));
   return out;
@@ -183,7 +183,7 @@ absl::StatusOr<ActivityFacts> PgInsightsRepository::LoadFacts(
   ActivityFacts facts;
   int excluded = 0;
   ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
-    ReadFacts(transaction, ArrayLiteral(account_ids), currency, facts, excluded);
+    ReadFacts(transaction, common::TextArrayLiteral(account_ids), currency, facts, excluded);
     return absl::OkStatus();
   }));
   return facts;
@@ -281,7 +281,7 @@ absl::StatusOr<std::vector<std::string>> PgInsightsRepository::AccountsOwnedBy(
         for (const auto& row : transaction.exec_params(
                  "SELECT a.id::text FROM account.accounts a WHERE a.owner = ANY($1::text[]) "
                  "AND a.delete_time IS NULL AND a.merged_into IS NULL ORDER BY a.id",
-                 ArrayLiteral(owners))) {
+                 common::TextArrayLiteral(owners))) {
           ids.push_back(row[0].as<std::string>());
         }
         return absl::OkStatus();
@@ -300,7 +300,7 @@ absl::StatusOr<int64_t> PgInsightsRepository::NewAccounts(const std::vector<std:
                     .exec_params1(
                         "SELECT count(*) FROM account.accounts a WHERE a.owner = ANY($1::text[]) "
                         "AND a.create_time >= $2::date AND a.create_time < $3::date + 1",
-                        ArrayLiteral(owners), from, to)[0]
+                        common::TextArrayLiteral(owners), from, to)[0]
                     .as<int64_t>();
         return absl::OkStatus();
       },
@@ -317,7 +317,7 @@ absl::StatusOr<InsightsRepository::Interactions> PgInsightsRepository::Interacti
             "SELECT count(*) FILTER (WHERE channel IN (1, 2)), count(*) FILTER (WHERE outcome = "
             "5) FROM account.insight_interactions WHERE owner = ANY($1::text[]) AND "
             "interaction_time >= $2::date AND interaction_time < $3::date + 1",
-            ArrayLiteral(owners), from, to);
+            common::TextArrayLiteral(owners), from, to);
         out.calls = row[0].as<int64_t>();
         out.conversions = row[1].as<int64_t>();
         return absl::OkStatus();
@@ -335,7 +335,7 @@ absl::StatusOr<v1::Target> PgInsightsRepository::CreateTarget(const v1::Target& 
             "INSERT INTO account.targets AS t (id, assignee, members, metric, start_date, "
             "end_date, value) VALUES ($1::uuid, $2, $3::text[], $4, $5::date, $6::date, $7) "
             "RETURNING " ACCORD_TARGET_COLUMNS,
-            common::NewUuidV7(), target.assignee(), ArrayLiteral(target.members()),
+            common::NewUuidV7(), target.assignee(), common::TextArrayLiteral(target.members()),
             static_cast<int>(target.metric()), DateText(target.start_date()),
             DateText(target.end_date()), target.value());
         v1::Target created = TargetFromRow(row);
@@ -398,7 +398,7 @@ absl::StatusOr<v1::Target> PgInsightsRepository::UpdateTarget(const std::string&
             "UPDATE account.targets AS t SET members = $2::text[], start_date = $3::date, "
             "end_date = $4::date, value = $5, version = version + 1, update_time = now() "
             "WHERE t.id = $1::uuid RETURNING " ACCORD_TARGET_COLUMNS,
-            id, ArrayLiteral(next.members()), DateText(next.start_date()),
+            id, common::TextArrayLiteral(next.members()), DateText(next.start_date()),
             DateText(next.end_date()), next.value());
         v1::Target updated = TargetFromRow(row);
         common::Event event = common::ResourceEvent(kTargetUpdated, updated, &current);

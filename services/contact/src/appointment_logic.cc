@@ -28,41 +28,7 @@ bool IsLive(v1::AppointmentStatus status) {
   return status == v1::APPOINTMENT_STATUS_SCHEDULED || status == v1::APPOINTMENT_STATUS_CONFIRMED;
 }
 
-const filter::Schema& AppointmentFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"staff", "t.staff", filter::FieldType::kStringArray, {}, {}},
-        {"contacts",
-         "ARRAY(SELECT 'contacts/' || x::text FROM unnest(t.contact_ids) x)",
-         filter::FieldType::kStringArray,
-         {},
-         {}},
-        {"status",
-         "t.status",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::AppointmentStatus_descriptor(), "APPOINTMENT_STATUS_"),
-         {}},
-        {"organizer", "t.organizer", filter::FieldType::kString, {}, {"=", "!="}},
-        {"start_time", "t.start_time", filter::FieldType::kTimestamp, {}, {}},
-        {"end_time", "t.end_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
 }  // namespace
-
-std::string AppointmentName(std::string_view id) { return "appointments/" + std::string(id); }
-
-absl::StatusOr<std::string> ParseAppointmentName(std::string_view name, const std::string& field) {
-  const std::string id = Lower(name.substr(0, 13) == "appointments/" ? name.substr(13) : "");
-  if (!common::IsUuid(id)) {
-    return common::InvalidArgument(field, "must look like appointments/{appointment_id} (a UUID)");
-  }
-  return id;
-}
 
 void ValidateAppointment(Appointment& appointment, const std::string& prefix,
                          common::Violations& violations) {
@@ -216,7 +182,7 @@ absl::StatusOr<v1::ListAppointmentsResponse> AppointmentLogic::List(
     const Caller& caller, const v1::ListAppointmentsRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckEngagementRead(caller.principal));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
-                          filter::Compile(request.filter(), AppointmentFilterSchema()));
+                          filter::Compile(request.filter(), repository_.FilterSchema()));
   ACCORD_ASSIGN_OR_RETURN(common::PageStart start,
                           common::StartPage(page_tokens_, request.page_size(), request.page_token(),
                                             "appointments\n" + request.filter()));

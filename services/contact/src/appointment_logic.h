@@ -11,6 +11,7 @@
 #include "accord/common/page_token.h"
 #include "appointment_repository.h"
 #include "contact_access.h"
+#include "resource_names.h"
 
 namespace accord::contact {
 
@@ -18,9 +19,6 @@ inline constexpr int kMaxAttendees = 20;
 inline constexpr size_t kMaxPlaceLength = 500;
 inline constexpr size_t kMaxAgendaLength = 4000;
 inline constexpr int64_t kMaxAppointmentSeconds = 86400;
-
-std::string AppointmentName(std::string_view id);
-absl::StatusOr<std::string> ParseAppointmentName(std::string_view name, const std::string& field);
 
 // Normalises contact names (lower-case ids) in place and checks every field under `prefix`.
 void ValidateAppointment(Appointment& appointment, const std::string& prefix,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/filter.h"
 #include "accord/contact/v1/appointment.pb.h"
 #include "contact_access.h"
 #include "engagement_repository.h"
@@ -26,6 +27,9 @@ struct AppointmentListQuery {
 class AppointmentRepository {
  public:
   virtual ~AppointmentRepository() = default;
+
+  // How List's filter maps onto this repository's tables (pg_filter_schemas.h).
+  virtual const common::filter::Schema& FilterSchema() const = 0;
 
   virtual absl::StatusOr<ContactFacts> Facts(const std::string& contact_id) = 0;
   // NOT_FOUND naming a contact that is missing or deleted; FAILED_PRECONDITION (STAFF_BUSY)

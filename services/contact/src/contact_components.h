@@ -7,7 +7,9 @@
 #include "access_log.h"
 #include "accord/common/server.h"
 #include "account_directory.h"
+#include "caching_contact_repository.h"
 #include "contact_access.h"
+#include "contact_cache_notices.h"
 #include "contact_presenter.h"
 #include "contact_settings.h"
 #include "followed_events.h"
@@ -27,7 +29,13 @@ struct ContactComponents {
             std::make_unique<GrpcAccountDirectory>(settings.account, settings.access_cache_ttl)),
         access(*accounts),
         access_log(runtime.pg()),
-        presenter(access, access_log) {}
+        presenter(access, access_log),
+        cache_notices(runtime.settings().pg.url,
+                      [&cache = runtime.cache()](const std::string& id, int64_t version) {
+                        CachingContactRepository::Drop(cache, id, version);
+                      }) {
+    cache_notices.Start();
+  }
 
   common::Runtime& runtime;
   ContactSettings settings;
@@ -38,6 +46,8 @@ struct ContactComponents {
   ContactAccess access;
   PgAccessLog access_log;
   ContactPresenter presenter;
+  // Keeps the contact cache's copies current on this replica (caching_contact_repository.h).
+  ContactCacheNotices cache_notices;
   // The account and sale events followed; none without a service token (Subscribe needs one).
   std::unique_ptr<FollowedEvents> followed;
 };

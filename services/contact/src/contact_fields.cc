@@ -16,14 +16,6 @@ namespace {
 
 using i18n::phonenumbers::PhoneNumberUtil;
 
-constexpr std::string_view kContactsPrefix = "contacts/";
-constexpr std::string_view kAccountsPrefix = "accounts/";
-
-absl::StatusOr<std::string> ParseName(std::string_view name, std::string_view prefix,
-                                      const std::string& field) {
-  return common::ParseTopName(name, prefix.substr(0, prefix.size() - 1), field);
-}
-
 bool IsLabel(std::string_view label) {
   return !label.empty() && label.size() <= 64 &&
          std::all_of(label.begin(), label.end(), [](unsigned char c) {
@@ -58,22 +50,6 @@ std::vector<std::string> Words(const std::string& text) {
 }
 
 }  // namespace
-
-std::string ContactName(std::string_view id) {
-  return std::string(kContactsPrefix) + std::string(id);
-}
-
-absl::StatusOr<std::string> ParseContactName(std::string_view name, const std::string& field) {
-  return ParseName(name, kContactsPrefix, field);
-}
-
-std::string AccountName(std::string_view id) {
-  return std::string(kAccountsPrefix) + std::string(id);
-}
-
-absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field) {
-  return ParseName(name, kAccountsPrefix, field);
-}
 
 absl::StatusOr<std::string> NormalizeEmail(std::string_view email) {
   if (email.size() > 254) return absl::InvalidArgumentError("longer than 254 characters");

@@ -15,6 +15,7 @@
 #include "accord/common/errors.h"
 #include "accord/common/v1/date.pb.h"
 #include "accord/contact/v1/contact.pb.h"
+#include "resource_names.h"
 
 namespace accord::contact {
 
@@ -28,13 +29,6 @@ inline constexpr int kMaxEmails = 10;
 inline constexpr int kMaxPhones = 10;
 inline constexpr int kMaxLabels = 50;
 inline constexpr int kMaxExternalIds = 20;
-
-// `contacts/{uuid}` <-> id.
-std::string ContactName(std::string_view id);
-absl::StatusOr<std::string> ParseContactName(std::string_view name, const std::string& field);
-// `accounts/{uuid}` <-> id.
-std::string AccountName(std::string_view id);
-absl::StatusOr<std::string> ParseAccountName(std::string_view name, const std::string& field);
 
 // Lower-cased address when `email` is a plausible mailbox (local@domain.tld, RFC 5321 sizes);
 // otherwise the reason it is not.

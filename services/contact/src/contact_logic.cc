@@ -12,51 +12,6 @@ namespace {
 
 namespace filter = common::filter;
 
-const filter::Schema& ContactFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"owner", "c.owner", filter::FieldType::kString, {}, {}},
-        {"job_title", "c.job_title", filter::FieldType::kString, {}, {}},
-        {"department", "c.department", filter::FieldType::kString, {}, {}},
-        {"time_zone", "c.time_zone", filter::FieldType::kString, {}, {}},
-        {"status",
-         "c.status",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::ContactStatus_descriptor(), "CONTACT_STATUS_"),
-         {}},
-        {"customer_kind",
-         "c.customer_kind",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::CustomerKind_descriptor(), "CUSTOMER_KIND_"),
-         {}},
-        {"preferred_channel",
-         "c.preferred_channel",
-         filter::FieldType::kEnum,
-         FilterEnumValues(common::v1::CommunicationChannel_descriptor(), "COMMUNICATION_CHANNEL_"),
-         {}},
-        {"labels", "c.labels", filter::FieldType::kStringArray, {}, {}},
-        {"external_ids", "c.external_ids", filter::FieldType::kStringMap, {}, {}},
-        {"create_time", "c.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "c.update_time", filter::FieldType::kTimestamp, {}, {}},
-        {"repeat_customer", "c.repeat_customer", filter::FieldType::kBool, {}, {}},
-        {"relationship_strength", "c.relationship_strength", filter::FieldType::kInt, {}, {}},
-        {"purchase_count", "c.purchase_count", filter::FieldType::kInt, {}, {}},
-    };
-    // External ids as a semi-join on their own table's primary key (system, external_id): no
-    // index answers `external_ids ->> 'crm' = ...` on the jsonb copy, which scanned every contact.
-    for (auto& field : schema.fields) {
-      if (field.name == "external_ids") {
-        field.child = filter::FieldSpec::ChildTable{
-            "c.id", "contact.contact_external_ids x", "x.contact_id", "x.system", "x.external_id",
-            ""};
-      }
-    }
-    return schema;
-  }();
-  return kSchema;
-}
-
 std::vector<std::string> EffectivePaths(const v1::UpdateContactRequest& request) {
   if (request.update_mask().paths_size() > 0) {
     return {request.update_mask().paths().begin(), request.update_mask().paths().end()};
@@ -196,7 +151,7 @@ absl::StatusOr<v1::ListContactsResponse> ContactLogic::List(
   ACCORD_ASSIGN_OR_RETURN(OrderBy order,
                           ParseOrderBy(request.order_by(), {"create_time", "update_time"}));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
-                          filter::Compile(request.filter(), ContactFilterSchema()));
+                          filter::Compile(request.filter(), repository_.FilterSchema()));
   ACCORD_ASSIGN_OR_RETURN(
       common::PageStart start,
       common::StartPage(page_tokens_, request.page_size(), request.page_token(),

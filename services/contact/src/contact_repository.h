@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/filter.h"
 #include "accord/contact/v1/contact.pb.h"
 #include "contact_access.h"
 #include "write_path.h"
@@ -22,6 +23,9 @@ using v1::Contact;
 struct ContactRecord {
   Contact contact;
   ContactFacts facts;
+  // Moves with every change of what Get shows (the contact, its relations' accounts, the counts
+  // other writes keep): the version caches hold it under (migration 0012).
+  int64_t cache_version = 0;
 };
 
 enum class ContactOrder { kCreateTime, kUpdateTime };
@@ -45,6 +49,9 @@ struct ContactPage {
 class ContactRepository {
  public:
   virtual ~ContactRepository() = default;
+
+  // How List's filter maps onto this repository's tables (pg_filter_schemas.h).
+  virtual const common::filter::Schema& FilterSchema() const = 0;
 
   // Stores a new contact (name, etag and times assigned here). ALREADY_EXISTS when one of its
   // external ids belongs to another contact.

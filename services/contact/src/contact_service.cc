@@ -26,7 +26,8 @@ Caller CallerOf(const grpc::ServerContextBase& context, const common::RpcContext
 ContactServiceImpl::ContactServiceImpl(std::shared_ptr<ContactComponents> components)
     : components_(std::move(components)),
       runtime_(components_->runtime),
-      repository_(runtime_.pg(), components_->cipher, components_->writes),
+      storage_(runtime_.pg(), components_->cipher, components_->writes),
+      repository_(storage_, storage_, runtime_.cache(), components_->cache_notices),
       logic_(repository_, components_->access, components_->presenter, runtime_.page_tokens(),
              components_->settings.default_region) {}
 

@@ -6,6 +6,7 @@
 
 #include "accord/common/server.h"
 #include "accord/contact/v1/contact.grpc.pb.h"
+#include "caching_contact_repository.h"
 #include "contact_components.h"
 #include "contact_logic.h"
 #include "contact_settings.h"
@@ -45,7 +46,8 @@ class ContactServiceImpl final : public v1::ContactService::CallbackService {
  private:
   std::shared_ptr<ContactComponents> components_;
   common::Runtime& runtime_;
-  PgContactRepository repository_;
+  PgContactRepository storage_;
+  CachingContactRepository repository_;
   ContactLogic logic_;
   common::RpcMethod create_method_{"accord.contact.v1.ContactService", "CreateContact"};
   common::RpcMethod get_method_{"accord.contact.v1.ContactService", "GetContact"};

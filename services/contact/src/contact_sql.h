@@ -8,18 +8,20 @@
 namespace accord::contact::sql {
 
 // Columns in the order the repository reads them; the ninth is the ids of the accounts the
-// contact has a live relation to, comma-separated; then the derived repeat-customer figures.
-#define ACCORD_CONTACT_COLUMNS                                                              \
-  "c.id::text, c.pii, c.pii_key_id, c.attributes, c.version, "                              \
-  "(extract(epoch FROM c.create_time) * 1000000)::bigint, "                                 \
-  "(extract(epoch FROM c.update_time) * 1000000)::bigint, "                                 \
-  "(extract(epoch FROM c.delete_time) * 1000000)::bigint, "                                 \
-  "COALESCE((SELECT string_agg(r.account_id::text, ',' ORDER BY r.account_id) "             \
-  "FROM contact.account_relations r WHERE r.contact_id = c.id AND r.delete_time IS NULL), " \
-  "''), c.purchase_count, c.conversation_count, c.repeat_customer, c.relationship_strength"
+// contact has a live relation to, comma-separated; then the derived repeat-customer figures and
+// the version of all of it (cache_version, migration 0012).
+#define ACCORD_CONTACT_COLUMNS                                                                \
+  "c.id::text, c.pii, c.pii_key_id, c.attributes, c.version, "                                \
+  "(extract(epoch FROM c.create_time) * 1000000)::bigint, "                                   \
+  "(extract(epoch FROM c.update_time) * 1000000)::bigint, "                                   \
+  "(extract(epoch FROM c.delete_time) * 1000000)::bigint, "                                   \
+  "COALESCE((SELECT string_agg(r.account_id::text, ',' ORDER BY r.account_id) "               \
+  "FROM contact.account_relations r WHERE r.contact_id = c.id AND r.delete_time IS NULL), "   \
+  "''), c.purchase_count, c.conversation_count, c.repeat_customer, c.relationship_strength, " \
+  "c.cache_version"
 
 inline constexpr const char* kContactColumns = ACCORD_CONTACT_COLUMNS;
-inline constexpr int kContactColumnCount = 13;
+inline constexpr int kContactColumnCount = 14;
 
 inline constexpr common::PreparedStatement kInsertContact{
     "contact_insert",

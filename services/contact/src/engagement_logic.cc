@@ -44,60 +44,6 @@ void CheckText(std::string_view text, size_t max, const std::string& field,
   }
 }
 
-std::map<std::string, std::string> EnumValues(const google::protobuf::EnumDescriptor* descriptor,
-                                              std::string_view prefix) {
-  return FilterEnumValues(descriptor, prefix);
-}
-
-const filter::Schema& InteractionFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"account",
-         "('accounts/' || t.account_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"campaign",
-         "('campaigns/' || t.campaign_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"owner", "t.owner", filter::FieldType::kString, {}, {"=", "!="}},
-        {"channel",
-         "t.channel",
-         filter::FieldType::kEnum,
-         EnumValues(v1::InteractionChannel_descriptor(), "INTERACTION_CHANNEL_"),
-         {}},
-        {"outcome",
-         "t.outcome",
-         filter::FieldType::kEnum,
-         EnumValues(v1::InteractionOutcome_descriptor(), "INTERACTION_OUTCOME_"),
-         {}},
-        {"interaction_time", "t.interaction_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
-const filter::Schema& FollowUpFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"owner", "t.owner", filter::FieldType::kString, {}, {"=", "!="}},
-        {"status",
-         "t.status",
-         filter::FieldType::kEnum,
-         EnumValues(v1::FollowUpStatus_descriptor(), "FOLLOW_UP_STATUS_"),
-         {}},
-        {"due_time", "t.due_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
 // The parent of a List: one contact, or every contact for `contacts/-`.
 absl::StatusOr<std::optional<std::string>> ParseListParent(const std::string& parent) {
   if (parent == "contacts/-") return std::optional<std::string>();
@@ -106,27 +52,6 @@ absl::StatusOr<std::optional<std::string>> ParseListParent(const std::string& pa
 }
 
 }  // namespace
-
-std::string ChildName(std::string_view contact_id, std::string_view collection,
-                      std::string_view id) {
-  return ContactName(contact_id) + "/" + std::string(collection) + "/" + std::string(id);
-}
-
-absl::StatusOr<ChildId> ParseChildName(std::string_view name, std::string_view collection,
-                                       const std::string& field) {
-  ACCORD_ASSIGN_OR_RETURN(
-      auto ids,
-      common::ParseName(name, "contacts/{contact_id}/" + std::string(collection) + "/{id}", field));
-  return ChildId{std::move(ids[0]), std::move(ids[1])};
-}
-
-absl::StatusOr<std::string> ParseCampaignName(std::string_view name, const std::string& field) {
-  const std::string id = Lower(name.substr(0, 10) == "campaigns/" ? name.substr(10) : "");
-  if (!common::IsUuid(id)) {
-    return common::InvalidArgument(field, "must look like campaigns/{campaign_id} (a UUID)");
-  }
-  return id;
-}
 
 absl::Status CheckEngagementWrite(const common::Principal& caller, bool manages,
                                   std::string_view contact) {
@@ -419,7 +344,7 @@ absl::StatusOr<v1::ListInteractionsResponse> EngagementLogic::ListInteractions(
   ACCORD_ASSIGN_OR_RETURN(query.contact_id, ParseListParent(request.parent()));
   ACCORD_ASSIGN_OR_RETURN(OrderBy order, ParseOrderBy(request.order_by(), {"interaction_time"}));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
-                          filter::Compile(request.filter(), InteractionFilterSchema()));
+                          filter::Compile(request.filter(), repository_.InteractionFilterSchema()));
   ACCORD_ASSIGN_OR_RETURN(
       common::PageStart start,
       common::StartPage(page_tokens_, request.page_size(), request.page_token(),
@@ -481,7 +406,7 @@ absl::StatusOr<v1::ListFollowUpsResponse> EngagementLogic::ListFollowUps(
   ChildListQuery query;
   ACCORD_ASSIGN_OR_RETURN(query.contact_id, ParseListParent(request.parent()));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
-                          filter::Compile(request.filter(), FollowUpFilterSchema()));
+                          filter::Compile(request.filter(), repository_.FollowUpFilterSchema()));
   ACCORD_ASSIGN_OR_RETURN(common::PageStart start,
                           common::StartPage(page_tokens_, request.page_size(), request.page_token(),
                                             request.parent() + "\n" + request.filter()));

@@ -15,6 +15,7 @@
 #include "accord/common/page_token.h"
 #include "contact_access.h"
 #include "engagement_repository.h"
+#include "resource_names.h"
 
 namespace accord::contact {
 
@@ -22,18 +23,6 @@ inline constexpr size_t kMaxSourceLength = 200;
 inline constexpr size_t kMaxSubjectLength = 200;
 inline constexpr size_t kMaxSummaryLength = 4000;
 inline constexpr int kMaxDurationSeconds = 86400;
-
-// `contacts/{contact_id}/{collection}/{id}` <-> ids.
-struct ChildId {
-  std::string contact_id;
-  std::string id;
-};
-std::string ChildName(std::string_view contact_id, std::string_view collection,
-                      std::string_view id);
-absl::StatusOr<ChildId> ParseChildName(std::string_view name, std::string_view collection,
-                                       const std::string& field);
-// `campaigns/{uuid}` -> id.
-absl::StatusOr<std::string> ParseCampaignName(std::string_view name, const std::string& field);
 
 // Who may write consent, flags, interactions and follow-ups of a contact: admin; the
 // sales and service roles for any contact; account_manager for contacts it manages

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/filter.h"
 #include "accord/contact/v1/engagement.pb.h"
 #include "contact_access.h"
 #include "write_path.h"
@@ -59,6 +60,10 @@ struct ChildPage {
 class EngagementRepository {
  public:
   virtual ~EngagementRepository() = default;
+
+  // How ListInteractions' and ListFollowUps' filters map onto the tables (pg_filter_schemas.h).
+  virtual const common::filter::Schema& InteractionFilterSchema() const = 0;
+  virtual const common::filter::Schema& FollowUpFilterSchema() const = 0;
 
   // The facts the access rules need; NOT_FOUND naming the contact when missing or deleted.
   virtual absl::StatusOr<ContactFacts> Facts(const std::string& contact_id) = 0;

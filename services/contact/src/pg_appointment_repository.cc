@@ -6,9 +6,10 @@
 
 #include "accord/common/errors.h"
 #include "accord/common/message_diff.h"
-#include "appointment_logic.h"
 #include "contact_fields.h"
 #include "pg_engagement_repository.h"
+#include "pg_filter_schemas.h"
+#include "resource_names.h"
 
 namespace accord::contact {
 namespace {
@@ -246,6 +247,10 @@ absl::StatusOr<Appointment> PgAppointmentRepository::Update(const std::string& i
         ACCORD_RETURN_IF_ERROR(BookStaff(transaction, id, *out));
         return EventOf(kAppointmentUpdated, *out, &current);
       });
+}
+
+const common::filter::Schema& PgAppointmentRepository::FilterSchema() const {
+  return AppointmentFilterSchema();
 }
 
 }  // namespace accord::contact

@@ -16,6 +16,7 @@ std::vector<Appointment> ReadContactAppointments(pqxx::transaction_base& transac
 
 class PgAppointmentRepository final : public AppointmentRepository {
  public:
+  const common::filter::Schema& FilterSchema() const override;
   PgAppointmentRepository(common::PgPool& pool, common::IdempotentWrite& writes);
 
   absl::StatusOr<ContactFacts> Facts(const std::string& contact_id) override;

@@ -4,13 +4,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
 #include "accord/common/message_diff.h"
 #include "accord/common/page_token.h"
+#include "accord/common/pg_array.h"
 #include "contact_fields.h"
 #include "contact_sql.h"
+#include "pg_filter_schemas.h"
 #include "stewardship_rules.h"
 
 namespace accord::contact {
@@ -19,20 +22,6 @@ namespace {
 using google::protobuf::util::TimeUtil;
 
 std::string BytesParam(std::string_view bytes) { return "\\x" + common::LowerHex(bytes); }
-
-std::string ArrayLiteral(const google::protobuf::RepeatedPtrField<std::string>& values) {
-  std::string out = "{";
-  for (int i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ",";
-    out += "\"";
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += "\"";
-  }
-  return out + "}";
-}
 
 std::vector<std::string> Split(const std::string& text) {
   std::vector<std::string> parts;
@@ -74,28 +63,35 @@ absl::Status ContactGone(const std::string& id, const pqxx::result& tombstone) {
   return common::NotFound(name);
 }
 
-std::string IntArrayLiteral(const std::vector<int32_t>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ",";
-    out += std::to_string(values[i]);
+SealedContact SealedFromRow(const pqxx::row& row, int first) {
+  SealedContact sealed;
+  for (int i = 0; i < sql::kContactColumnCount; ++i) {
+    const auto field = row[first + i];
+    if (field.is_null()) continue;
+    // The two bytea columns as their bytes; every other column as Postgres's text.
+    sealed.columns[i] =
+        (i == 1 || i == 3) ? pqxx::binarystring(field).str() : std::string(field.c_str());
   }
-  return out + "}";
+  return sealed;
 }
 
-absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher& cipher,
-                                           int first) {
-  const auto at = [&](int i) { return row[first + i]; };
-  const std::string id = at(0).as<std::string>();
+absl::StatusOr<ContactRecord> OpenContact(const SealedContact& sealed, const PiiCipher& cipher) {
+  const auto text = [&](int i) -> const std::string& {
+    static const std::string kEmpty;
+    return sealed.columns[i] ? *sealed.columns[i] : kEmpty;
+  };
+  const auto number = [&](int i) {
+    int64_t value = 0;
+    return absl::SimpleAtoi(text(i), &value) ? value : 0;
+  };
+  const std::string& id = text(0);
   const std::string name = ContactName(id);
   ContactRecord record;
   Contact& contact = record.contact;
-  if (!contact.ParseFromString(pqxx::binarystring(at(3)).str())) {
+  if (!contact.ParseFromString(text(3))) {
     return common::Internal("corrupt attributes of " + name);
   }
-  ACCORD_ASSIGN_OR_RETURN(
-      std::string opened,
-      cipher.Open(Sealed{at(2).as<std::string>(), pqxx::binarystring(at(1)).str()}, name));
+  ACCORD_ASSIGN_OR_RETURN(std::string opened, cipher.Open(Sealed{text(2), text(1)}, name));
   Contact personal;
   if (!personal.ParseFromString(opened))
     return common::Internal("corrupt personal data of " + name);
@@ -107,19 +103,25 @@ absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher
     contact.clear_accessibility();
   }
   contact.set_name(name);
-  contact.set_etag(at(4).as<std::string>());
-  *contact.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(at(5).as<int64_t>());
-  *contact.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(at(6).as<int64_t>());
-  if (!at(7).is_null()) {
-    *contact.mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(at(7).as<int64_t>());
+  contact.set_etag(text(4));
+  *contact.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(number(5));
+  *contact.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(number(6));
+  if (sealed.columns[7]) {
+    *contact.mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(number(7));
   }
   record.facts.owner = contact.owner();
-  record.facts.account_ids = Split(at(8).as<std::string>());
-  contact.set_purchase_count(at(9).as<int32_t>());
-  contact.set_conversation_count(at(10).as<int32_t>());
-  contact.set_repeat_customer(at(11).as<bool>());
-  contact.set_relationship_strength(at(12).as<int32_t>());
+  record.facts.account_ids = Split(text(8));
+  contact.set_purchase_count(static_cast<int32_t>(number(9)));
+  contact.set_conversation_count(static_cast<int32_t>(number(10)));
+  contact.set_repeat_customer(text(11) == "t");
+  contact.set_relationship_strength(static_cast<int32_t>(number(12)));
+  record.cache_version = number(13);
   return record;
+}
+
+absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher& cipher,
+                                           int first) {
+  return OpenContact(SealedFromRow(row, first), cipher);
 }
 
 PgContactRepository::PgContactRepository(common::PgPool& pool, const PiiCipher& cipher,
@@ -171,8 +173,8 @@ absl::StatusOr<ContactRecord> PgContactRepository::Store(common::WriteTransactio
       contact.job_title(), contact.department(), contact.owner(),
       static_cast<int>(contact.status()), static_cast<int>(contact.customer_kind()),
       static_cast<int>(contact.preferred_channel()), contact.time_zone(),
-      ArrayLiteral(contact.labels()), external_ids.dump(),
-      IntArrayLiteral(cipher_.BlindTrigrams(FullName(contact))));
+      common::TextArrayLiteral(contact.labels()), external_ids.dump(),
+      common::IntArrayLiteral(cipher_.BlindTrigrams(FullName(contact))));
   // The blind index: one keyed hash per email and phone, rewritten with the contact.
   transaction.exec_prepared0(sql::kDeleteLookups.name, id);
   for (const auto& email : contact.emails()) {
@@ -204,7 +206,7 @@ absl::StatusOr<ContactRecord> PgContactRepository::Create(const Contact& contact
   return record;
 }
 
-absl::StatusOr<ContactRecord> PgContactRepository::Get(const std::string& id) {
+absl::StatusOr<SealedContact> PgContactRepository::GetSealed(const std::string& id) {
   std::optional<pqxx::result> rows;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
@@ -214,13 +216,19 @@ absl::StatusOr<ContactRecord> PgContactRepository::Get(const std::string& id) {
       common::ReadScope::kOneStatement));
   if (rows->empty()) {
     // Only a miss pays for the second statement that says why.
-    return pool_.Read(
+    ACCORD_RETURN_IF_ERROR(pool_.Read(
         [&](pqxx::transaction_base& transaction) -> absl::Status {
           return ContactGone(id, transaction.exec_prepared(sql::kContactTombstone.name, id));
         },
-        common::ReadScope::kOneStatement);
+        common::ReadScope::kOneStatement));
+    return common::NotFound(ContactName(id));
   }
-  return RowToContact((*rows)[0], cipher_);
+  return SealedFromRow((*rows)[0]);
+}
+
+absl::StatusOr<ContactRecord> PgContactRepository::Get(const std::string& id) {
+  ACCORD_ASSIGN_OR_RETURN(SealedContact sealed, GetSealed(id));
+  return OpenContact(sealed, cipher_);
 }
 
 absl::StatusOr<ContactPage> PgContactRepository::List(const ContactListQuery& query) {
@@ -378,6 +386,10 @@ absl::StatusOr<ContactRepository::Upserted> PgContactRepository::Upsert(
   record.contact = std::move(stored);
   record.facts.owner = record.contact.owner();
   return Upserted{std::move(record), created, changed};
+}
+
+const common::filter::Schema& PgContactRepository::FilterSchema() const {
+  return ContactFilterSchema();
 }
 
 }  // namespace accord::contact

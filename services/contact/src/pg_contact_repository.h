@@ -6,6 +6,7 @@
 #include "accord/common/pg.h"
 #include "contact_repository.h"
 #include "pii_cipher.h"
+#include "sealed_contact.h"
 #include "write_path.h"
 
 namespace accord::contact {
@@ -14,6 +15,9 @@ inline constexpr char kContactCreated[] = "accord.contact.v1.ContactCreated";
 inline constexpr char kContactUpdated[] = "accord.contact.v1.ContactUpdated";
 inline constexpr char kContactDeleted[] = "accord.contact.v1.ContactDeleted";
 
+// One row of sql::kContactColumns as stored (personal fields still sealed), and opening it.
+SealedContact SealedFromRow(const pqxx::row& row, int first = 0);
+absl::StatusOr<ContactRecord> OpenContact(const SealedContact& sealed, const PiiCipher& cipher);
 // Reads one row of sql::kContactColumns starting at column `first`, opening the personal fields.
 absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher& cipher,
                                            int first = 0);
@@ -22,11 +26,13 @@ absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher
 // naming it, with reason CONTACT_MERGED (metadata `merged_into`) or CONTACT_ERASED.
 absl::Status ContactGone(const std::string& id, const pqxx::result& tombstone);
 
-// Text form of an integer[] parameter.
-std::string IntArrayLiteral(const std::vector<int32_t>& values);
-
-class PgContactRepository final : public ContactRepository {
+class PgContactRepository final : public ContactRepository, public SealedContactStore {
  public:
+  absl::StatusOr<SealedContact> GetSealed(const std::string& id) override;
+  absl::StatusOr<ContactRecord> Open(const SealedContact& sealed) const override {
+    return OpenContact(sealed, cipher_);
+  }
+  const common::filter::Schema& FilterSchema() const override;
   PgContactRepository(common::PgPool& pool, const PiiCipher& cipher,
                       common::IdempotentWrite& writes);
 

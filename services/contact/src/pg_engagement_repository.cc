@@ -6,7 +6,8 @@
 #include "accord/common/ids.h"
 #include "accord/common/message_diff.h"
 #include "contact_fields.h"
-#include "engagement_logic.h"
+#include "pg_filter_schemas.h"
+#include "resource_names.h"
 
 namespace accord::contact {
 namespace {
@@ -500,6 +501,14 @@ absl::StatusOr<std::vector<FollowUp>> PgEngagementRepository::DueFollowUps(
       },
       common::ReadScope::kOneStatement));
   return out;
+}
+
+const common::filter::Schema& PgEngagementRepository::InteractionFilterSchema() const {
+  return contact::InteractionFilterSchema();
+}
+
+const common::filter::Schema& PgEngagementRepository::FollowUpFilterSchema() const {
+  return contact::FollowUpFilterSchema();
 }
 
 }  // namespace accord::contact

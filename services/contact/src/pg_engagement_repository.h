@@ -37,6 +37,8 @@ absl::Status ReadContactHistory(pqxx::transaction_base& transaction, const PiiCi
 
 class PgEngagementRepository final : public EngagementRepository {
  public:
+  const common::filter::Schema& InteractionFilterSchema() const override;
+  const common::filter::Schema& FollowUpFilterSchema() const override;
   PgEngagementRepository(common::PgPool& pool, const PiiCipher& cipher,
                          common::IdempotentWrite& writes);
 

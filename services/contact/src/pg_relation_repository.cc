@@ -7,8 +7,9 @@
 #include "accord/common/message_diff.h"
 #include "contact_fields.h"
 #include "pg_contact_repository.h"
-#include "relation_logic.h"
+#include "pg_filter_schemas.h"
 #include "relation_sql.h"
+#include "resource_names.h"
 
 namespace accord::contact {
 
@@ -214,6 +215,10 @@ absl::StatusOr<std::vector<KeyContactRow>> PgRelationRepository::KeyContacts(
     out.push_back(std::move(item));
   }
   return out;
+}
+
+const common::filter::Schema& PgRelationRepository::FilterSchema() const {
+  return RelationFilterSchema();
 }
 
 }  // namespace accord::contact

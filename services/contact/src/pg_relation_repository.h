@@ -23,6 +23,7 @@ std::vector<AccountRelation> ReadContactRelations(pqxx::transaction_base& transa
 
 class PgRelationRepository final : public RelationRepository {
  public:
+  const common::filter::Schema& FilterSchema() const override;
   PgRelationRepository(common::PgPool& pool, const PiiCipher& cipher,
                        common::IdempotentWrite& writes);
 

@@ -5,12 +5,13 @@
 #include "absl/strings/str_split.h"
 #include "accord/common/errors.h"
 #include "accord/common/page_token.h"
+#include "accord/common/pg_array.h"
 #include "contact_fields.h"
 #include "contact_sql.h"
-#include "engagement_logic.h"
 #include "pg_appointment_repository.h"
 #include "pg_engagement_repository.h"
 #include "pg_relation_repository.h"
+#include "resource_names.h"
 #include "stewardship_rules.h"
 
 namespace accord::contact {
@@ -146,7 +147,7 @@ absl::StatusOr<std::vector<DuplicateMatch>> PgStewardshipRepository::FindDuplica
   std::optional<pqxx::result> rows;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        rows = transaction.exec_params(kFindDuplicates, IntArrayLiteral(trigrams),
+        rows = transaction.exec_params(kFindDuplicates, common::IntArrayLiteral(trigrams),
                                        TextArray(Digests(cipher_, "email", probe.emails)),
                                        TextArray(Digests(cipher_, "phone", probe.phones)),
                                        TextArray(probe.account_ids), probe.exclude_id, limit);
@@ -307,7 +308,7 @@ absl::StatusOr<v1::RotateContactKeysResponse> PgStewardshipRepository::RotateKey
           "UPDATE contact.contacts SET pii = $2::bytea, pii_key_id = $3, "
           "name_trigrams = $4::integer[], name_trigrams_built = true WHERE id = $1::uuid",
           row[0].as<std::string>(), "\\x" + common::LowerHex(sealed.bytes), sealed.key_id,
-          IntArrayLiteral(cipher_.BlindTrigrams(FullName(record.contact))));
+          common::IntArrayLiteral(cipher_.BlindTrigrams(FullName(record.contact))));
       response.set_contacts_resealed(response.contacts_resealed() + 1);
     }
     // Summaries carry their key id in front ("id\0sealed").

@@ -16,26 +16,6 @@ namespace {
 namespace filter = common::filter;
 using v1::AccountRelationRole;
 
-constexpr std::string_view kRelations = "/accountRelations/";
-
-const filter::Schema& RelationFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"account",
-         "('accounts/' || r.account_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"is_primary", "r.is_primary", filter::FieldType::kBool, {}, {}},
-        {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "r.update_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
 const std::vector<std::string>& UpdatablePaths() {
   static const std::vector<std::string> kPaths = {"roles", "start_date", "end_date", "is_primary"};
   return kPaths;
@@ -47,26 +27,6 @@ bool DateBefore(const common::v1::Date& a, const common::v1::Date& b) {
 }
 
 }  // namespace
-
-std::string RelationName(std::string_view contact_id, std::string_view relation_id) {
-  return ContactName(contact_id) + std::string(kRelations) + std::string(relation_id);
-}
-
-absl::StatusOr<RelationId> ParseRelationName(std::string_view name, const std::string& field) {
-  const std::string example = "contacts/{contact_id}/accountRelations/{relation_id}";
-  if (name.empty()) return common::InvalidArgument(field, "required, e.g. " + example);
-  const size_t at = name.find(kRelations);
-  if (name.substr(0, 9) != "contacts/" || at == std::string_view::npos) {
-    return common::InvalidArgument(field, "must look like " + example);
-  }
-  RelationId out;
-  out.contact_id = Lower(name.substr(9, at - 9));
-  out.id = Lower(name.substr(at + kRelations.size()));
-  if (!common::IsUuid(out.contact_id) || !common::IsUuid(out.id)) {
-    return common::InvalidArgument(field, "both ids in " + example + " must be UUIDs");
-  }
-  return out;
-}
 
 int RoleRank(AccountRelationRole role) {
   switch (role) {
@@ -163,7 +123,7 @@ absl::StatusOr<v1::ListAccountRelationsResponse> RelationLogic::List(
   if (request.page_size() < 0) return common::InvalidArgument("page_size", "must not be negative");
   ACCORD_ASSIGN_OR_RETURN(OrderBy order, ParseOrderBy(request.order_by(), {"create_time"}));
   ACCORD_ASSIGN_OR_RETURN(filter::SqlFilter compiled,
-                          filter::Compile(request.filter(), RelationFilterSchema()));
+                          filter::Compile(request.filter(), repository_.FilterSchema()));
   ACCORD_ASSIGN_OR_RETURN(
       common::PageStart start,
       common::StartPage(page_tokens_, request.page_size(), request.page_token(),

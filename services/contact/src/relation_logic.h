@@ -12,15 +12,9 @@
 #include "contact_access.h"
 #include "contact_presenter.h"
 #include "relation_repository.h"
+#include "resource_names.h"
 
 namespace accord::contact {
-
-struct RelationId {
-  std::string contact_id;
-  std::string id;
-};
-std::string RelationName(std::string_view contact_id, std::string_view relation_id);
-absl::StatusOr<RelationId> ParseRelationName(std::string_view name, const std::string& field);
 
 // Rank of a role in ListKeyContacts (0 first): executive sponsor, decision maker, key contact,
 // buyer, technical, billing, end user.

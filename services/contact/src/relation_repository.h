@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/filter.h"
 #include "accord/contact/v1/account_relation.pb.h"
 #include "contact_repository.h"
 #include "write_path.h"
@@ -37,6 +38,9 @@ struct KeyContactRow {
 class RelationRepository {
  public:
   virtual ~RelationRepository() = default;
+
+  // How List's filter maps onto this repository's tables (pg_filter_schemas.h).
+  virtual const common::filter::Schema& FilterSchema() const = 0;
 
   // NOT_FOUND naming the contact when it is missing or deleted; ALREADY_EXISTS when the contact
   // already has a live relation to the account.

@@ -12,6 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
+#include "accord/common/pg_array.h"
 #include "case_rules.h"
 
 namespace accord::quality {
@@ -260,21 +261,6 @@ constexpr char kUpdateCase[] =
 
 constexpr common::PreparedStatement kInsertCaseStatement{"quality_case_insert", kInsertCase};
 constexpr common::PreparedStatement kUpdateCaseStatement{"quality_case_update", kUpdateCase};
-
-// A text[] literal of `values`, each element quoted (any text, empty strings included).
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char ch : values[i]) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      out += ch;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 // kUpdateCase for many cases in one statement: the same SET with each $N read from the N-th
 // text[] parameter's row (CaseParams of every case, column by column).
@@ -855,7 +841,7 @@ absl::StatusOr<int> PgQualityRepository::SweepSelected(const char* select,
          Exec(transaction.Begun(),
               "SELECT case_id::text, target, kind, cycle FROM service_quality.sla_events "
               "WHERE case_id = ANY($1::uuid[])",
-              {TextArray(ids)})) {
+              {common::TextArrayLiteral(ids)})) {
       recorded.emplace(row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                        row[3].as<int>());
     }
@@ -892,13 +878,15 @@ absl::StatusOr<int> PgQualityRepository::SweepSelected(const char* select,
       changes.push_back(std::move(*change));
     }
     if (!new_events[0].empty()) {
-      auto inserted = Exec(transaction.Begun(),
-                           "INSERT INTO service_quality.sla_events (case_id, target, kind, cycle, "
-                           "recorded_by) SELECT e.case_id::uuid, e.target, e.kind, e.cycle::int, "
-                           "$5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS "
-                           "e(case_id, target, kind, cycle) ON CONFLICT DO NOTHING RETURNING 1",
-                           {TextArray(new_events[0]), TextArray(new_events[1]),
-                            TextArray(new_events[2]), TextArray(new_events[3]), meta.actor});
+      auto inserted =
+          Exec(transaction.Begun(),
+               "INSERT INTO service_quality.sla_events (case_id, target, kind, cycle, "
+               "recorded_by) SELECT e.case_id::uuid, e.target, e.kind, e.cycle::int, "
+               "$5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS "
+               "e(case_id, target, kind, cycle) ON CONFLICT DO NOTHING RETURNING 1",
+               {common::TextArrayLiteral(new_events[0]), common::TextArrayLiteral(new_events[1]),
+                common::TextArrayLiteral(new_events[2]), common::TextArrayLiteral(new_events[3]),
+                meta.actor});
       if (inserted.size() != new_events[0].size()) {
         // Only if a case's events were recorded without its lock: roll the pass back rather
         // than emit an event twice.
@@ -911,11 +899,12 @@ absl::StatusOr<int> PgQualityRepository::SweepSelected(const char* select,
            "sla_next_check = timestamptz 'epoch' + NULLIF(m.next_check, '')::bigint * interval "
            "'1 microsecond' FROM unnest($1::text[], $2::text[], $3::text[]) AS m(id, recorded, "
            "next_check) WHERE c.id = m.id::uuid",
-           {TextArray(moved[0]), TextArray(moved[1]), TextArray(moved[2])});
+           {common::TextArrayLiteral(moved[0]), common::TextArrayLiteral(moved[1]),
+            common::TextArrayLiteral(moved[2])});
     }
     if (!changes.empty()) {
       std::vector<std::string> arrays;
-      for (const auto& column : columns) arrays.push_back(TextArray(column));
+      for (const auto& column : columns) arrays.push_back(common::TextArrayLiteral(column));
       std::map<std::string, v1::Case> stored;
       for (const auto& row : Exec(transaction.Begun(), UpdateCasesSql(), arrays)) {
         v1::Case value = RowToCase(row).value;

@@ -12,6 +12,7 @@
 #include "accord/common/idempotency.h"
 #include "accord/common/ids.h"
 #include "accord/common/paging.h"
+#include "accord/common/pg_array.h"
 #include "accord/common/resource_name.h"
 
 namespace accord::quality {
@@ -386,28 +387,13 @@ absl::Status Recompute(CaseRecord& record, Instant now, const BusinessCalendar& 
   return absl::OkStatus();
 }
 
-// Postgres text[] literal of `values`, each quoted.
-std::string TextArrayLiteral(const std::set<std::string>& values) {
-  std::string out = "{";
-  for (const auto& value : values) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char c : value) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 // Narrows a list to rows whose `column` is one of `accounts`.
 void RestrictToAccounts(ListQuery& query, const std::string& column,
                         const std::set<std::string>& accounts) {
   const std::string placeholder = "$" + std::to_string(query.filter_params.size() + 1);
   const std::string clause = column + " = ANY(" + placeholder + "::text[])";
   query.filter_sql = query.filter_sql.empty() ? clause : "(" + query.filter_sql + ") AND " + clause;
-  query.filter_params.push_back(TextArrayLiteral(accounts));
+  query.filter_params.push_back(common::TextArrayLiteral(accounts));
 }
 
 // A List of resources that belong to accounts (surveys, signals), ordered by create_time: the

@@ -6,6 +6,7 @@
 
 #include "accord/common/errors.h"
 #include "contact_fields.h"
+#include "pg_filter_schemas.h"
 
 namespace accord::contact {
 namespace {
@@ -16,6 +17,7 @@ constexpr char kId[] = "0190a0b0-0000-7000-8000-000000000001";
 
 class FakeRepository : public ContactRepository {
  public:
+  const common::filter::Schema& FilterSchema() const override { return ContactFilterSchema(); }
   absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta&) override {
     ++writes;
     Contact stored = contact;

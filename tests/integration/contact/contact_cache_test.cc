@@ -1,0 +1,217 @@
+// The sealed-row cache of GetContact (caching_contact_repository.h): what Redis holds (sealed,
+// never plaintext), that reads are served from it, that writes through either of two replicas
+// sharing Redis and PostgreSQL are read back, that changes made by other writes (an interaction
+// counted by a trigger) reach it, and that the service answers from PostgreSQL with Redis gone.
+#include <gmock/gmock.h>
+
+#include "accord/common/cache.h"
+#include "caching_contact_repository.h"
+#include "contact_fixture.h"
+#include "support/eventually.h"
+
+namespace accord::contact {
+namespace {
+
+using testing::Eventually;
+
+std::string IdOf(const std::string& name) { return name.substr(name.find('/') + 1); }
+
+class ContactCacheTest : public ContactFixture {
+ protected:
+  // What Redis holds for the contact's sealed row ("" when nothing).
+  std::string RedisEntry(testing::ServiceHarness& harness, const std::string& name) {
+    auto reply = harness.runtime().redis().Command(
+        {"GET", common::VersionedCache::RedisKeyFor("contact",
+                                                    CachingContactRepository::KeyOf(IdOf(name)))});
+    return reply.ok() ? reply->str : "";
+  }
+
+  v1::Contact GetOn(v1::ContactService::Stub& stub, const std::string& name) {
+    v1::GetContactRequest request;
+    request.set_name(name);
+    v1::Contact out;
+    auto status = stub.GetContact(As("root", Role::kAdmin).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  v1::Contact Rename(v1::ContactService::Stub& stub, const v1::Contact& current,
+                     const std::string& family_name) {
+    v1::UpdateContactRequest update;
+    update.mutable_contact()->set_name(current.name());
+    update.mutable_contact()->set_family_name(family_name);
+    update.mutable_update_mask()->add_paths("family_name");
+    update.set_etag(current.etag());
+    v1::Contact out;
+    auto status = stub.UpdateContact(As("root", Role::kAdmin).get(), update, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  void Sql(const std::string& statement) {
+    pqxx::connection connection(database_.url());
+    pqxx::work work(connection);
+    work.exec0(statement);
+    work.commit();
+  }
+};
+
+TEST_F(ContactCacheTest, RedisHoldsTheSealedRowAndReadsAreServedFromTheCache) {
+  const v1::Contact created = Create(Ada());
+  const v1::Contact first = GetOn(*contacts_, created.name());
+  EXPECT_EQ(first.family_name(), "Lovelace");
+  const std::string entry = RedisEntry(contact_, created.name());
+  ASSERT_FALSE(entry.empty()) << "the read did not fill Redis";
+  for (const char* plain : {"Lovelace", "Augusta", "augusta.lovelace", "+442071838750", "St James",
+                            "hearing loop", "Difference Engine"}) {
+    EXPECT_EQ(entry.find(plain), std::string::npos) << plain << " in Redis in plaintext";
+  }
+
+  // With the version trigger off, a change behind the service's back is not announced: the
+  // cached row goes on being served, which shows reads come from the cache.
+  Sql("ALTER TABLE contact.contacts DISABLE TRIGGER contacts_cache_bump");
+  Sql("UPDATE contact.contacts SET conversation_count = 7 WHERE id = '" + IdOf(created.name()) +
+      "'");
+  EXPECT_EQ(GetOn(*contacts_, created.name()).conversation_count(), 0);
+  Sql("ALTER TABLE contact.contacts ENABLE TRIGGER contacts_cache_bump");
+  // With it on, the next change is announced and read back.
+  Sql("UPDATE contact.contacts SET department = 'Finance' WHERE id = '" + IdOf(created.name()) +
+      "'");
+  EXPECT_TRUE(
+      Eventually([&] { return GetOn(*contacts_, created.name()).conversation_count() == 7; },
+                 std::chrono::seconds(5)));
+}
+
+TEST_F(ContactCacheTest, WritesThroughEitherReplicaAreReadBackOnBoth) {
+  testing::ServiceHarness replica(
+      ContactServiceDefinition(TestContactSettings("127.0.0.1:" + std::to_string(account_.port()))),
+      database_.url(), testing::SharedRedisUrl());
+  auto replica_stub = v1::ContactService::NewStub(replica.channel());
+
+  v1::Contact current = Create(Ada());
+  // Both replicas hold the row in their local level, and Redis holds it.
+  EXPECT_EQ(GetOn(*contacts_, current.name()).family_name(), "Lovelace");
+  EXPECT_EQ(GetOn(*replica_stub, current.name()).family_name(), "Lovelace");
+
+  for (int round = 0; round < 5; ++round) {
+    const bool on_first = round % 2 == 0;
+    auto& writer = on_first ? *contacts_ : *replica_stub;
+    auto& other = on_first ? *replica_stub : *contacts_;
+    const std::string family = "Byron-" + std::to_string(round);
+    current = Rename(writer, current, family);
+    // The writer's replica never serves the older row once the write returned.
+    EXPECT_EQ(GetOn(writer, current.name()).family_name(), family);
+    // The other drops its copy when the commit's notice arrives (milliseconds).
+    EXPECT_TRUE(Eventually([&] { return GetOn(other, current.name()).family_name() == family; },
+                           std::chrono::seconds(2)))
+        << "round " << round;
+  }
+
+  // A replica with nothing of its own reads Redis, where the writer left a tombstone at the
+  // version it wrote: the new row, right after the write returned.
+  testing::ServiceHarness cold(
+      ContactServiceDefinition(TestContactSettings("127.0.0.1:" + std::to_string(account_.port()))),
+      database_.url(), testing::SharedRedisUrl());
+  auto cold_stub = v1::ContactService::NewStub(cold.channel());
+  current = Rename(*contacts_, current, "King");
+  EXPECT_EQ(GetOn(*cold_stub, current.name()).family_name(), "King");
+  EXPECT_EQ(GetOn(*cold_stub, current.name()).etag(), current.etag());
+
+  // Deleted: NOT_FOUND on both, not a cached copy.
+  v1::DeleteContactRequest remove;
+  remove.set_name(current.name());
+  remove.set_etag(current.etag());
+  v1::Contact removed;
+  ASSERT_TRUE(contacts_->DeleteContact(As("root", Role::kAdmin).get(), remove, &removed).ok());
+  v1::Contact out;
+  EXPECT_EQ(Get(current.name(), "root", Role::kAdmin, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        v1::GetContactRequest request;
+        request.set_name(current.name());
+        return replica_stub->GetContact(As("root", Role::kAdmin).get(), request, &out)
+                   .error_code() == grpc::StatusCode::NOT_FOUND;
+      },
+      std::chrono::seconds(2)));
+}
+
+TEST_F(ContactCacheTest, ChangesByOtherWritesReachTheCachedRow) {
+  const v1::Contact created = Create(Ada());
+  EXPECT_EQ(GetOn(*contacts_, created.name()).conversation_count(), 0);
+  // An interaction is counted by a trigger on interactions, not by the contact's own write.
+  v1::CreateInteractionRequest request;
+  request.set_parent(created.name());
+  request.mutable_interaction()->set_channel(v1::INTERACTION_CHANNEL_OUTBOUND_CALL);
+  request.mutable_interaction()->set_subject("Spring offer");
+  request.mutable_interaction()->set_outcome(v1::INTERACTION_OUTCOME_INTERESTED);
+  v1::Interaction logged;
+  auto status =
+      engagement_->CreateInteraction(As("sa-1", Role::kSalesAssistant).get(), request, &logged);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(
+      Eventually([&] { return GetOn(*contacts_, created.name()).conversation_count() == 1; },
+                 std::chrono::seconds(2)));
+  // The etag is the contact's own: an interaction does not move it.
+  EXPECT_EQ(GetOn(*contacts_, created.name()).etag(), created.etag());
+}
+
+TEST(ContactCacheRedisDownTest, AnswersFromPostgresWithRedisGone) {
+  testing::TestDatabase database;
+  testing::ScopedRedisServer redis;
+  testing::ServiceHarness account(account::AccountServiceDefinition(), database.url(), redis.url());
+  testing::ServiceHarness contact(
+      ContactServiceDefinition(TestContactSettings("127.0.0.1:" + std::to_string(account.port()))),
+      database.url(), redis.url());
+  auto stub = v1::ContactService::NewStub(contact.channel());
+  const auto as_admin = [] { return ContextAs("root", {Role::kAdmin}); };
+
+  v1::CreateContactRequest create;
+  create.mutable_contact()->set_given_name("Grace");
+  create.mutable_contact()->set_family_name("Hopper");
+  v1::Contact created, read;
+  ASSERT_TRUE(stub->CreateContact(as_admin().get(), create, &created).ok());
+  v1::GetContactRequest get;
+  get.set_name(created.name());
+  ASSERT_TRUE(stub->GetContact(as_admin().get(), get, &read).ok());  // warm
+
+  redis.Kill();
+  v1::UpdateContactRequest update;
+  update.mutable_contact()->set_name(created.name());
+  update.mutable_contact()->set_family_name("Murray");
+  update.mutable_update_mask()->add_paths("family_name");
+  update.set_etag(created.etag());
+  v1::Contact updated;
+  ASSERT_TRUE(stub->UpdateContact(as_admin().get(), update, &updated).ok());
+  for (int i = 0; i < 3; ++i) {
+    auto status = stub->GetContact(as_admin().get(), get, &read);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(read.family_name(), "Murray");
+    EXPECT_EQ(read.etag(), updated.etag());
+  }
+  // A contact never cached is read as well.
+  v1::Contact second;
+  create.mutable_contact()->set_family_name("Brewster");
+  ASSERT_TRUE(stub->CreateContact(as_admin().get(), create, &second).ok());
+  get.set_name(second.name());
+  ASSERT_TRUE(stub->GetContact(as_admin().get(), get, &read).ok());
+  EXPECT_EQ(read.family_name(), "Brewster");
+
+  // Redis back (empty): reads fill it again.
+  redis.Start();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return stub->GetContact(as_admin().get(), get, &read).ok() &&
+               contact.runtime()
+                       .redis()
+                       .Command({"EXISTS", common::VersionedCache::RedisKeyFor(
+                                               "contact", CachingContactRepository::KeyOf(
+                                                              IdOf(second.name())))})
+                       .value_or(common::RedisValue{})
+                       .integer == 1;
+      },
+      std::chrono::seconds(10)));
+}
+
+}  // namespace
+}  // namespace accord::contact
