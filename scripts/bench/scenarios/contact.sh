@@ -202,6 +202,8 @@ else
         reasons: (if $exit == "0" and $rows > 0 then [] else ["\($driver) exited \($exit) after \($rows) rows: \($error)"] end),
         duration_seconds: $snap.wall_seconds, requests_done: $rows,
         qps: (if $snap.wall_seconds > 0 then $rows / $snap.wall_seconds else 0 end), latency_us: {},
+        client_cpu_pct: 0,
+        cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.service_cpu_seconds / $rows else null end),
         postgres_cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.postgres_cpu_seconds / $rows else null end),
         resources: $snap }' >"$(result_file "$1")"
     report_line "$(result_file "$1")"
@@ -284,13 +286,12 @@ else
     contact_ctl campaigns build "$listed" --timeout=30m >/dev/null || die "contact: could not build $listed"
   done
   # The first 90 % by position: every other one finished, the others leased elsewhere for a day.
-  psql_db -d accord -c "WITH ranked AS (SELECT contact_id, row_number() OVER (ORDER BY position) AS r,
-      count(*) OVER () AS n FROM contact.call_list WHERE campaign_id = '${worked_campaign#campaigns/}')
-    UPDATE contact.call_list l SET state = CASE WHEN r % 2 = 0 THEN 1 ELSE 0 END,
-      agent = CASE WHEN r % 2 = 1 THEN 'bench-elsewhere' END,
-      lease_until = CASE WHEN r % 2 = 1 THEN now() + interval '1 day' END
-    FROM ranked WHERE l.campaign_id = '${worked_campaign#campaigns/}' AND l.contact_id = ranked.contact_id
-      AND ranked.r <= ranked.n * 0.9" \
+  worked_id=${worked_campaign#campaigns/}
+  psql_db -d accord -c "UPDATE contact.call_list SET state = CASE WHEN position % 2 = 0 THEN 1 ELSE 0 END,
+      agent = CASE WHEN position % 2 = 1 THEN 'bench-elsewhere' END,
+      lease_until = CASE WHEN position % 2 = 1 THEN now() + interval '1 day' END
+    WHERE campaign_id = '$worked_id' AND position <= (SELECT percentile_disc(0.9) WITHIN GROUP
+      (ORDER BY position) FROM contact.call_list WHERE campaign_id = '$worked_id')" \
     -c "VACUUM (ANALYZE) contact.call_list" >/dev/null
   printf '%s\n' "$full_campaign" >"$WORK/contact-full-campaign.txt"
   printf '%s\n' "$worked_campaign" >"$WORK/contact-worked-campaign.txt"
