@@ -50,7 +50,9 @@ else
   CONTACT_BLIND_INDEX_KEY=$(head -c 32 /dev/urandom | base64)
   say "contact: starting the service (migrating its schema)"
   # The account service it asks about relations, followed with the bench's token.
-  EXTRA_SERVICE_ENV=(ACCORD_MIGRATE_ON_START=true
+  # Connections are never closed for age here: a call-list build over a million contacts is
+  # one call that outlives the default (2 min plus the shutdown deadline; README, "Call lists").
+  EXTRA_SERVICE_ENV=(ACCORD_MIGRATE_ON_START=true ACCORD_GRPC_MAX_CONNECTION_AGE_MS=0
     "ACCORD_ACCOUNT_ADDRESS=127.0.0.1:${GRPC_PORT[account]}" "ACCORD_SERVICE_TOKEN=$TOKEN"
     "ACCORD_CONTACT_PII_KEYS=$CONTACT_PII_KEYS" "ACCORD_CONTACT_BLIND_INDEX_KEY=$CONTACT_BLIND_INDEX_KEY")
   launch contact health "$CONTACT_BIN"
