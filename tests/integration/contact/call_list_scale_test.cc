@@ -156,7 +156,7 @@ std::string NodeOf(const std::string& plan, const std::string& index) {
 }
 
 TEST_F(CallListScaleTest, EveryRuleHoldsAcrossBatchesAndRebuildsAddOnlyWhatIsNew) {
-  constexpr int kContacts = 25000;  // two and a half of BuildCallList's batches
+  constexpr int kContacts = 25000;  // several of BuildCallList's batches (the first holds 5 000)
   Seed(1, kContacts);
   const Expected expected = ExpectedOf(1, kContacts);
   const v1::Campaign campaign = Active();
