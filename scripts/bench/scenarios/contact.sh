@@ -8,6 +8,11 @@
 #   - NextCall by 32 agents (tokens of their own) on one campaign: accord-bench-nextcall counts the
 #     contacts handed out twice (none allowed), against pgbench running the same SKIP LOCKED
 #     transaction on the same call list;
+#   - BuildCallList over CONTACT_BUILD_CONTACTS contacts (BENCH_CONTACT_BUILD: 100 000 by
+#     default, 1 000 000 for the issue's scale) against a plain INSERT ... SELECT through psql of
+#     as many rows into the same table, in the same rounds (rows per second);
+#   - NextCall by the same 32 agents on a list 90 % worked through (the first 90 % by position
+#     finished or leased) against the same list untouched;
 #   - the service's idle RSS (the report's process table, `contact`) against 40 MB.
 # The contacts on the call list come from accord-bench-seed-contacts (sealed under the keys the
 # service runs with), their phone-marketing consent is appended to the ledger in SQL, and the list
@@ -20,6 +25,9 @@ CONTACT_SVC=accord.contact.v1
 # Contacts on the call list: enough for every round of both sides (each call takes one for good).
 CONTACT_CALL_LIST=${BENCH_CONTACT_CALL_LIST:-$((SMOKE ? 10000 : 60000))}
 CONTACT_AGENTS=32
+# Contacts the call-list build reads: the NextCall ratio on a list 90 % worked through needs its
+# last 10 % to outlast a round of 32 agents.
+CONTACT_BUILD_CONTACTS=${BENCH_CONTACT_BUILD:-$((SMOKE ? 20000 : 100000))}
 
 contact_token() {  # ROLE SUBJECT
   env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev ACCORD_JWT_AUDIENCE=accord \
@@ -35,12 +43,16 @@ if [[ -n $missing ]]; then
   not_available contact-get "GetContact (decrypted, masked; warm)" "$missing"
   not_available contact-create "CreateContact" "$missing"
   not_available contact-next-call "NextCall, $CONTACT_AGENTS agents on one campaign" "$missing"
+  not_available contact-build-call-list "BuildCallList over $CONTACT_BUILD_CONTACTS contacts" "$missing"
+  not_available contact-next-call-worked "NextCall on a list 90 % worked through" "$missing"
 else
   CONTACT_PII_KEYS="bench:$(head -c 32 /dev/urandom | base64)"
   CONTACT_BLIND_INDEX_KEY=$(head -c 32 /dev/urandom | base64)
   say "contact: starting the service (migrating its schema)"
   # The account service it asks about relations, followed with the bench's token.
-  EXTRA_SERVICE_ENV=(ACCORD_MIGRATE_ON_START=true
+  # Connections are never closed for age here: a call-list build over a million contacts is
+  # one call that outlives the default (2 min plus the shutdown deadline; README, "Call lists").
+  EXTRA_SERVICE_ENV=(ACCORD_MIGRATE_ON_START=true ACCORD_GRPC_MAX_CONNECTION_AGE_MS=0
     "ACCORD_ACCOUNT_ADDRESS=127.0.0.1:${GRPC_PORT[account]}" "ACCORD_SERVICE_TOKEN=$TOKEN"
     "ACCORD_CONTACT_PII_KEYS=$CONTACT_PII_KEYS" "ACCORD_CONTACT_BLIND_INDEX_KEY=$CONTACT_BLIND_INDEX_KEY")
   launch contact health "$CONTACT_BIN"
@@ -182,4 +194,127 @@ else
   fi
   declare_ratio contact-next-call "NextCall ($CONTACT_AGENTS agents, one campaign) / pgbench of its SKIP LOCKED transaction" \
     contact-next-call pgbench-contact-next-call 0.7 "Zero double hand-outs (counted from the responses, $doubles in this run). After its transaction the service reads the contact (decrypting its phones) and appends the agent's read of them to the access log."
+
+  # --- BuildCallList at scale, against a plain INSERT ... SELECT of as many rows ----------------
+  contact_rows_result() {  # NAME TITLE DRIVER ROWS SNAPSHOT EXIT_STATUS ERROR: rows per second
+    jq -n --arg name "$1" --arg title "$2" --arg driver "$3" --argjson rows "$4" --argjson snap "$5" \
+      --arg exit "$6" --arg error "$7" --argjson round "$ROUND" '
+      { name: $name, round: $round, title: $title, driver: $driver,
+        status: (if $exit == "0" and $rows > 0 then "OK" else "FAILED" end),
+        reasons: (if $exit == "0" and $rows > 0 then [] else ["\($driver) exited \($exit) after \($rows) rows: \($error)"] end),
+        duration_seconds: $snap.wall_seconds, requests_done: $rows,
+        qps: (if $snap.wall_seconds > 0 then $rows / $snap.wall_seconds else 0 end), latency_us: {},
+        client_cpu_pct: 0,
+        cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.service_cpu_seconds / $rows else null end),
+        postgres_cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.postgres_cpu_seconds / $rows else null end),
+        resources: $snap }' >"$(result_file "$1")"
+    report_line "$(result_file "$1")"
+  }
+  contact_campaign() {  # DISPLAY_NAME: an active campaign calling at any hour, no cool-off
+    contact_ctl campaigns create --display-name "$1" --start 2026-01-01T00:00:00Z \
+      --end 2099-01-01T00:00:00Z --hours 00:00-23:59 --cool-off-days 0 --lease-seconds 3600 \
+      --status active | jq -r .name
+  }
+  if ((CONTACT_BUILD_CONTACTS > CONTACT_CALL_LIST)); then
+    say "contact: sealing $CONTACT_BUILD_CONTACTS contacts for the call-list build"
+    mkdir -p "$seed_dir"
+    env ACCORD_CONTACT_PII_KEYS="$CONTACT_PII_KEYS" ACCORD_CONTACT_BLIND_INDEX_KEY="$CONTACT_BLIND_INDEX_KEY" \
+      "$CONTACT_SEED" --rows="$CONTACT_BUILD_CONTACTS" --out="$seed_dir" >/dev/null \
+      || die "contact: accord-bench-seed-contacts failed"
+    # The first CONTACT_CALL_LIST of them are in already (the seeder's ids are the same each run).
+    seed_columns="id, pii, pii_key_id, attributes, job_title, department, owner, status, customer_kind, preferred_channel, time_zone, labels, external_ids, name_trigrams, create_time, update_time"
+    psql_db -d accord \
+      -c "CREATE TEMP TABLE seed_contacts AS SELECT $seed_columns FROM contact.contacts LIMIT 0" \
+      -c "\\copy seed_contacts ($seed_columns) FROM '$seed_dir/contacts.copy'" \
+      -c "INSERT INTO contact.contacts ($seed_columns) SELECT $seed_columns FROM seed_contacts ON CONFLICT DO NOTHING" \
+      -c "CREATE TEMP TABLE seed_lookup (LIKE contact.contact_lookup)" \
+      -c "\\copy seed_lookup (kind, digest, contact_id) FROM '$seed_dir/lookups.copy'" \
+      -c "INSERT INTO contact.contact_lookup SELECT * FROM seed_lookup ON CONFLICT DO NOTHING" >/dev/null
+    rm -rf -- "$seed_dir"
+  fi
+  # Some of each rule's exclusions: 1 in 10 has no consent recorded, 1 in 25 is do-not-call.
+  psql_db -d accord \
+    -c "INSERT INTO contact.consent_ledger (id, contact_id, channel, purpose, decision, decision_time, source, recorded_by)
+        SELECT gen_random_uuid(), c.id, 1, 1, 1, now(), 'bench', 'bench' FROM contact.contacts c
+        WHERE c.id::text LIKE '00000000-0003-%' AND get_byte(uuid_send(c.id), 15) % 10 <> 0
+        AND NOT EXISTS (SELECT 1 FROM contact.consent_ledger g WHERE g.contact_id = c.id)" \
+    -c "UPDATE contact.contacts SET do_not_call = true WHERE id::text LIKE '00000000-0003-%'
+        AND get_byte(uuid_send(id), 14) % 25 = 0 AND NOT do_not_call" \
+    -c "VACUUM (ANALYZE) contact.contacts, contact.contact_lookup, contact.consent_ledger" >/dev/null
+  say "contact: $(psql_db -d accord -tAc "SELECT count(*) FROM contact.contacts WHERE delete_time IS NULL") live contacts"
+  checkpoint
+  for ((round = 1; round <= ROUNDS; round++)); do
+    begin_round "$round"
+    build_campaign=$(contact_campaign "Bench build $round") || die "contact: could not create a campaign"
+    register_scenario contact-build-call-list
+    say "contact-build-call-list: accordctl campaigns build over $CONTACT_BUILD_CONTACTS contacts"
+    SERVICE_PID=${PID[contact]}
+    snapshot_begin
+    set +e
+    contact_ctl campaigns build "$build_campaign" --timeout=30m >"$WORK/contact-build.r$round.out" 2>&1
+    status=$?
+    set -e
+    snap=$(snapshot_end)
+    added=$(jq -r '.added // 0' "$WORK/contact-build.r$round.out" 2>/dev/null || echo 0)
+    say "contact-build-call-list: $(jq -c . "$WORK/contact-build.r$round.out" 2>/dev/null || tail -c 300 "$WORK/contact-build.r$round.out")"
+    contact_rows_result contact-build-call-list "BuildCallList over $CONTACT_BUILD_CONTACTS contacts (rows added per second; every exclusion rule)" \
+      accordctl "$added" "$snap" "$status" "$(tail -c 300 "$WORK/contact-build.r$round.out")"
+
+    # The same number of rows into the same table in list order, without a rule.
+    copy_campaign=$(contact_campaign "Bench insert $round") || die "contact: could not create a campaign"
+    register_scenario contact-insert-call-list
+    say "contact-insert-call-list: psql INSERT ... SELECT of $added rows into contact.call_list"
+    SERVICE_PID=""
+    snapshot_begin
+    set +e
+    psql_db -d accord -c "INSERT INTO contact.call_list (campaign_id, contact_id)
+      SELECT '${copy_campaign#campaigns/}'::uuid, c.id FROM contact.contacts c WHERE c.delete_time IS NULL
+      ORDER BY c.create_time, c.id LIMIT $added" >"$WORK/contact-insert.r$round.out" 2>&1
+    status=$?
+    set -e
+    snap=$(snapshot_end)
+    contact_rows_result contact-insert-call-list "psql INSERT ... SELECT of as many rows into contact.call_list" \
+      psql "$added" "$snap" "$status" "$(tail -c 300 "$WORK/contact-insert.r$round.out")"
+  done
+  end_rounds
+  merge_rounds contact-build-call-list contact-insert-call-list
+  declare_ratio contact-build-call-list "BuildCallList over $CONTACT_BUILD_CONTACTS contacts / psql INSERT ... SELECT of as many rows (rows per second)" \
+    contact-build-call-list contact-insert-call-list null "Every rule as a join over batches of 10 000 contacts (consent ledger, phones, recent calls, the list itself), one transaction and one event; the plain insert applies none. The issue sets no ratio: it asks for the time and the plans (docs/performance.md)."
+
+  # --- NextCall on a list 90 % worked through, against the same list untouched -----------------
+  full_campaign=$(contact_campaign "Bench full list") || die "contact: could not create a campaign"
+  worked_campaign=$(contact_campaign "Bench worked list") || die "contact: could not create a campaign"
+  for listed in "$full_campaign" "$worked_campaign"; do
+    contact_ctl campaigns build "$listed" --timeout=30m >/dev/null || die "contact: could not build $listed"
+  done
+  # The first 90 % by position: every other one finished, the others leased elsewhere for a day.
+  worked_id=${worked_campaign#campaigns/}
+  psql_db -d accord -c "UPDATE contact.call_list SET state = CASE WHEN position % 2 = 0 THEN 1 ELSE 0 END,
+      agent = CASE WHEN position % 2 = 1 THEN 'bench-elsewhere' END,
+      lease_until = CASE WHEN position % 2 = 1 THEN now() + interval '1 day' END
+    WHERE campaign_id = '$worked_id' AND position <= (SELECT percentile_disc(0.9) WITHIN GROUP
+      (ORDER BY position) FROM contact.call_list WHERE campaign_id = '$worked_id')" \
+    -c "VACUUM (ANALYZE) contact.call_list" >/dev/null
+  printf '%s\n' "$full_campaign" >"$WORK/contact-full-campaign.txt"
+  printf '%s\n' "$worked_campaign" >"$WORK/contact-worked-campaign.txt"
+  H2LOAD_SAVED=$H2LOAD
+  for ((round = 1; round <= ROUNDS; round++)); do
+    begin_round "$round"
+    # Each round starts from the same lists: the bench agents' leases of the last round undone.
+    psql_db -d accord -c "UPDATE contact.call_list SET agent = NULL, lease_until = NULL
+      WHERE campaign_id IN ('${full_campaign#campaigns/}', '${worked_campaign#campaigns/}')
+      AND agent LIKE 'bench-agent-%'" >/dev/null
+    H2LOAD=$CONTACT_NEXTCALL
+    run_load contact-next-call-full "NextCall, $CONTACT_AGENTS agents, on a list of $CONTACT_BUILD_CONTACTS contacts untouched" \
+      contact "$CONTACT_SVC.CampaignService/NextCall" nextcall "$WORK/contact-full-campaign.txt" \
+      --tokens-file="$WORK/contact-agents.txt"
+    run_load contact-next-call-worked "NextCall, $CONTACT_AGENTS agents, on the same list 90 % worked through" \
+      contact "$CONTACT_SVC.CampaignService/NextCall" nextcall "$WORK/contact-worked-campaign.txt" \
+      --tokens-file="$WORK/contact-agents.txt"
+    H2LOAD=$H2LOAD_SAVED
+  done
+  end_rounds
+  merge_rounds contact-next-call-full contact-next-call-worked
+  declare_ratio contact-next-call-worked "NextCall on a list 90 % worked through / on the same list untouched" \
+    contact-next-call-worked contact-next-call-full 0.8 "The list's first 90 % finished or leased elsewhere: NextCall reads partial indexes that hold only the rows it may take (migration 0008)."
 fi

@@ -210,6 +210,21 @@ Exclusion ExcludedBy(const CallCandidate& candidate, const Campaign& campaign, i
   return Exclusion::kNone;
 }
 
+CallListRules CallListRulesFor(const Campaign& campaign, const std::vector<std::string>& zones,
+                               int64_t now_micros) {
+  CallListRules rules;
+  rules.labels.assign(campaign.labels().begin(), campaign.labels().end());
+  rules.called_after_micros = now_micros - campaign.cool_off_days() * kDayMicros;
+  for (const auto& zone : zones) {
+    const int minute = LocalMinuteOfDay(zone, now_micros);
+    if (minute >= campaign.calling_hours().start_minute() &&
+        minute < campaign.calling_hours().end_minute()) {
+      rules.zones_in_hours.push_back(zone);
+    }
+  }
+  return rules;
+}
+
 HandOut HandOutNow(const CallCandidate& candidate, const Campaign& campaign, int64_t now_micros) {
   if (candidate.do_not_call || !candidate.has_phone || candidate.phone_unverified ||
       candidate.status == v1::CONTACT_STATUS_LEFT_ORGANIZATION ||
@@ -441,42 +456,10 @@ absl::StatusOr<v1::BuildCallListResponse> CampaignLogic::BuildCallList(
   if (campaign.status() == v1::CAMPAIGN_STATUS_FINISHED) {
     return common::FailedPrecondition("CAMPAIGN_FINISHED", campaign.name() + " is finished");
   }
-  int64_t on_list = 0;
-  ACCORD_ASSIGN_OR_RETURN(
-      auto candidates,
-      repository_.Candidates(*id, {campaign.labels().begin(), campaign.labels().end()}, &on_list));
-  v1::BuildCallListResponse response;
-  std::vector<std::string> callable;
-  const int64_t now = NowMicros();
-  for (const auto& candidate : candidates) {
-    switch (ExcludedBy(candidate, campaign, now)) {
-      case Exclusion::kNone:
-        callable.push_back(candidate.contact_id);
-        break;
-      case Exclusion::kDoNotCall:
-        response.set_excluded_do_not_call(response.excluded_do_not_call() + 1);
-        break;
-      case Exclusion::kLeftOrganization:
-        response.set_excluded_left_organization(response.excluded_left_organization() + 1);
-        break;
-      case Exclusion::kNoValidPhone:
-        response.set_excluded_no_valid_phone(response.excluded_no_valid_phone() + 1);
-        break;
-      case Exclusion::kNoConsent:
-        response.set_excluded_no_consent(response.excluded_no_consent() + 1);
-        break;
-      case Exclusion::kCoolOff:
-        response.set_excluded_cool_off(response.excluded_cool_off() + 1);
-        break;
-      case Exclusion::kOutsideCallingHours:
-        response.set_excluded_outside_calling_hours(response.excluded_outside_calling_hours() + 1);
-        break;
-    }
-  }
-  ACCORD_ASSIGN_OR_RETURN(int64_t added, repository_.AddToCallList(*id, callable, meta));
-  response.set_added(added);
-  response.set_on_list(on_list + added);
-  return response;
+  const std::vector<std::string> labels(campaign.labels().begin(), campaign.labels().end());
+  ACCORD_ASSIGN_OR_RETURN(const std::vector<std::string> zones,
+                          repository_.CandidateTimeZones(labels));
+  return repository_.BuildCallList(*id, CallListRulesFor(campaign, zones, NowMicros()), meta);
 }
 
 absl::StatusOr<v1::CallAssignment> CampaignLogic::NextCall(const Caller& caller,

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "access_log.h"
@@ -36,8 +37,14 @@ absl::Status CheckCampaignTransition(const Campaign& current, v1::CampaignStatus
 int LocalMinuteOfDay(std::string_view time_zone, int64_t now_micros);
 // The first reason that keeps the contact off the call list now, in the order: do-not-call,
 // left the organisation, no valid phone, no phone/marketing consent, called within the cool-off,
-// outside its local calling hours.
+// outside its local calling hours. The rule for one contact: BuildCallList applies it to all at
+// once through CallListRulesFor, in the same order (PgCampaignRepository::BuildCallList).
 Exclusion ExcludedBy(const CallCandidate& candidate, const Campaign& campaign, int64_t now_micros);
+// ExcludedBy for a whole build, as data the repository applies set-based: the campaign's labels,
+// the cool-off's start and which of `zones` (the candidates' time zones, "" for none) are inside
+// the calling hours at `now_micros`.
+CallListRules CallListRulesFor(const Campaign& campaign, const std::vector<std::string>& zones,
+                               int64_t now_micros);
 // At hand-out: drop a contact that became uncallable since the build (do-not-call, deleted, left,
 // phone found wrong, phone/marketing consent withdrawn), defer one outside its local calling
 // hours now, else call it.

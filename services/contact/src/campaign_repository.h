@@ -17,7 +17,7 @@ namespace accord::contact {
 
 using v1::Campaign;
 
-// What the call list rules need to know of a contact not yet on the list.
+// What the call list rules need to know of a contact (ExcludedBy, HandOutNow).
 struct CallCandidate {
   std::string contact_id;
   bool do_not_call = false;
@@ -28,6 +28,16 @@ struct CallCandidate {
   v1::ConsentDecision phone_marketing = v1::CONSENT_DECISION_UNSPECIFIED;
   std::optional<int64_t> last_outbound_call_micros;
   std::string time_zone;
+};
+
+// What the logic decided for one build of a call list (CallListRulesFor in campaign_logic.h).
+struct CallListRules {
+  std::vector<std::string> labels;  // contacts carrying one of them; any contact when empty
+  // An outbound call after this keeps the contact off (the campaign's cool-off).
+  int64_t called_after_micros = 0;
+  // The time zones ("" for none) whose local time is inside the calling hours now; a contact in
+  // any other zone is outside them.
+  std::vector<std::string> zones_in_hours;
 };
 
 // What NextCall does with a waiting contact, decided by the logic when it is taken.
@@ -92,16 +102,22 @@ class CampaignRepository {
   virtual absl::StatusOr<Campaign> Update(const std::string& id, const Mutation& mutate,
                                           const WriteMeta& meta) = 0;
 
-  // Live contacts carrying one of `labels` (any contact when empty) that are not on the list,
-  // and how many are on it.
-  virtual absl::StatusOr<std::vector<CallCandidate>> Candidates(
-      const std::string& campaign_id, const std::vector<std::string>& labels, int64_t* on_list) = 0;
-  // Appends contacts to the list (ignoring those already on it); returns how many were added.
-  virtual absl::StatusOr<int64_t> AddToCallList(const std::string& campaign_id,
-                                                const std::vector<std::string>& contact_ids,
-                                                const WriteMeta& meta) = 0;
+  // The distinct time zones ("" for none) of the live contacts carrying one of `labels` (any
+  // contact when empty): what the logic needs to say which of them are inside calling hours now.
+  virtual absl::StatusOr<std::vector<std::string>> CandidateTimeZones(
+      const std::vector<std::string>& labels) = 0;
+  // Appends the live contacts that `rules` allow to the list, in the order they were created,
+  // and counts the others by their first exclusion (the order of ExcludedBy in campaign_logic.h).
+  // Contacts already on the list are neither added nor counted, so building again adds only
+  // what is new. Set-based, over the contacts in keyset batches, all in one transaction with one
+  // CallListBuilt event: each statement stays inside the statement timeout and a failure leaves
+  // the list as it was. NOT_FOUND naming the campaign when it does not exist.
+  virtual absl::StatusOr<v1::BuildCallListResponse> BuildCallList(const std::string& campaign_id,
+                                                                  const CallListRules& rules,
+                                                                  const WriteMeta& meta) = 0;
   // Takes the first waiting contacts whose lease is free (skipping rows other transactions
-  // hold), asks `decide` about each in order and leases the first it calls to `agent`, applying
+  // hold): those whose lease ran out first, by expiry, then those never leased or put back, by
+  // position. Asks `decide` about each in order and leases the first it calls to `agent`, applying
   // its other verdicts on the way; nullopt when none was called. Candidates carry the contact's
   // current do_not_call, status, phone_unverified, phone_marketing and time_zone (has_phone:
   // not deleted).

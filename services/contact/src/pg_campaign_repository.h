@@ -1,6 +1,9 @@
 // CampaignRepository over PostgreSQL (schema `contact`).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "accord/common/pg.h"
 #include "campaign_repository.h"
 #include "pii_cipher.h"
@@ -13,6 +16,13 @@ inline constexpr char kCampaignUpdated[] = "accord.contact.v1.CampaignUpdated";
 inline constexpr char kCallListBuilt[] = "accord.contact.v1.CallListBuilt";
 inline constexpr char kCallHandedOut[] = "accord.contact.v1.CallHandedOut";
 
+// The statements whose plans tests/integration/contact/call_list_scale_test.cc checks: one batch
+// of BuildCallList ($1 campaign, $2/$3 the last contact's create_time and id, $4 labels as a
+// JSON array, $5 batch size, $6 cool-off start in microseconds, $7 zones in hours as a JSON
+// array) and NextCall's two reads ($1 campaign), in the order they run.
+std::string CallListBatchStatement();
+std::vector<std::string> NextCallReads();
+
 class PgCampaignRepository final : public CampaignRepository {
  public:
   PgCampaignRepository(common::PgPool& pool, const PiiCipher& cipher,
@@ -24,12 +34,11 @@ class PgCampaignRepository final : public CampaignRepository {
   absl::StatusOr<CampaignTallies> Tallies(const std::string& id) override;
   absl::StatusOr<Campaign> Update(const std::string& id, const Mutation& mutate,
                                   const WriteMeta& meta) override;
-  absl::StatusOr<std::vector<CallCandidate>> Candidates(const std::string& campaign_id,
-                                                        const std::vector<std::string>& labels,
-                                                        int64_t* on_list) override;
-  absl::StatusOr<int64_t> AddToCallList(const std::string& campaign_id,
-                                        const std::vector<std::string>& contact_ids,
-                                        const WriteMeta& meta) override;
+  absl::StatusOr<std::vector<std::string>> CandidateTimeZones(
+      const std::vector<std::string>& labels) override;
+  absl::StatusOr<v1::BuildCallListResponse> BuildCallList(const std::string& campaign_id,
+                                                          const CallListRules& rules,
+                                                          const WriteMeta& meta) override;
   absl::StatusOr<std::optional<Lease>> NextCall(const std::string& campaign_id,
                                                 const std::string& agent, int lease_seconds,
                                                 const Decide& decide,

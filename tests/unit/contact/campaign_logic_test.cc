@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "accord/common/money.h"
 
 namespace accord::contact {
@@ -70,6 +72,29 @@ TEST(CallListExclusions, CallingHoursEndIsExclusive) {
   campaign.mutable_calling_hours()->set_end_minute(720);
   EXPECT_EQ(ExcludedBy(Reachable(), campaign, kNoonUtc), Exclusion::kOutsideCallingHours);
   EXPECT_EQ(ExcludedBy(Reachable(), campaign, kNoonUtc - kMinute), Exclusion::kNone);
+}
+
+TEST(CallListRules, ZonesInsideTheHoursTheCoolOffAndTheLabels) {
+  Campaign campaign = NineToSix();
+  campaign.add_labels("vip");
+  campaign.set_cool_off_days(3);
+  // At noon UTC: London 12:00 and no zone (UTC) are inside nine to six; New York 07:00 and
+  // Kolkata 17:30 are before and inside; Tokyo 21:00 after.
+  const CallListRules rules = CallListRulesFor(
+      campaign, {"Europe/London", "", "America/New_York", "Asia/Kolkata", "Asia/Tokyo"}, kNoonUtc);
+  EXPECT_EQ(rules.zones_in_hours, (std::vector<std::string>{"Europe/London", "", "Asia/Kolkata"}));
+  EXPECT_EQ(rules.called_after_micros, kNoonUtc - 3 * kDay);
+  EXPECT_EQ(rules.labels, std::vector<std::string>{"vip"});
+  // The same verdicts as ExcludedBy for one contact in each zone.
+  for (const std::string zone :
+       {"Europe/London", "", "America/New_York", "Asia/Kolkata", "Asia/Tokyo"}) {
+    CallCandidate candidate = Reachable();
+    candidate.time_zone = zone;
+    const bool inside = std::find(rules.zones_in_hours.begin(), rules.zones_in_hours.end(), zone) !=
+                        rules.zones_in_hours.end();
+    EXPECT_EQ(ExcludedBy(candidate, campaign, kNoonUtc) == Exclusion::kNone, inside) << zone;
+  }
+  EXPECT_TRUE(CallListRulesFor(campaign, {}, kNoonUtc).zones_in_hours.empty());
 }
 
 TEST(HandOut, DropsTheUncallableAndDefersTheOutOfHours) {
