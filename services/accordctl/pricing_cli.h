@@ -14,61 +14,30 @@
 #include "command.h"
 #include "resource_cli.h"
 #include "rpc.h"
+#include "service_cli.h"
 
 namespace accord::accordctl::pricing_cli {
 
-// CallOptions for the pricing-terms service; nullopt after a usage error.
-inline std::optional<CallOptions> Call(const Invocation& inv) {
-  return CallOptionsFor(inv, *FindService("pricing-terms"));
-}
-
-// A stub of one pricing-terms service with the call options of its calls.
-template <typename Service>
-struct Client {
-  CallOptions call;
-  std::unique_ptr<typename Service::Stub> stub;
-
-  // One unary call with a fresh context; `method` is a member of the stub.
-  template <typename Request, typename Response>
-  grpc::Status Call(grpc::Status (Service::Stub::*method)(grpc::ClientContext*, const Request&,
-                                                          Response*),
-                    const Request& request, Response* response) const {
-    auto context = call.NewContext();
-    return ((*stub).*method)(context.get(), request, response);
-  }
-};
+// The pricing-terms service's client and call shapes (service_cli.h).
+inline constexpr char kService[] = "pricing-terms";
+using service_cli::Client;
+using service_cli::Named;
+using service_cli::PrintResult;
 
 // nullopt after a usage error (bad connection flags).
 template <typename Service>
 std::optional<Client<Service>> Connect(const Invocation& inv) {
-  auto call = Call(inv);
-  if (!call) return std::nullopt;
-  Client<Service> client{std::move(*call), nullptr};
-  client.stub = Service::NewStub(client.call.NewChannel());
-  return client;
+  return service_cli::Connect<Service>(inv, kService);
 }
 
-// The response as JSON, or the error.
-template <typename Message>
-int PrintResult(const Invocation& inv, const grpc::Status& status, const Message& message) {
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  inv.out << ToJson(message, /*pretty=*/true) << "\n";
-  return kExitOk;
-}
-
-// Connects, makes one call and prints its response as JSON: what get, create and update do.
 template <typename Service, typename Request, typename Response>
 int CallAndPrint(const Invocation& inv,
                  grpc::Status (Service::Stub::*method)(grpc::ClientContext*, const Request&,
                                                        Response*),
                  const Request& request) {
-  auto client = Connect<Service>(inv);
-  if (!client) return kExitUsage;
-  Response response;
-  return PrintResult(inv, client->Call(method, request, &response), response);
+  return service_cli::CallAndPrint<Service>(inv, kService, method, request);
 }
 
-// A List command (cli::RunListPages) over `method`; `items_of` picks the page's items.
 template <typename Service, typename Request, typename Response, typename Item>
 int ListPages(
     const Invocation& inv, Request request,
@@ -76,20 +45,8 @@ int ListPages(
     const std::function<const google::protobuf::RepeatedPtrField<Item>&(const Response&)>& items_of,
     const std::vector<std::string>& header,
     const std::function<std::vector<std::string>(const Item&)>& row) {
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  auto client = Connect<Service>(inv);
-  if (!client) return kExitUsage;
-  return cli::RunListPages<Request, Item>(
-      inv, request,
-      [&](const Request& page_request, std::vector<Item>* items, std::string* next_page_token) {
-        Response response;
-        grpc::Status status = client->Call(method, page_request, &response);
-        const auto& page = items_of(response);
-        items->assign(page.begin(), page.end());
-        *next_page_token = response.next_page_token();
-        return status;
-      },
-      header, row);
+  return service_cli::ListPages<Service, Request, Response, Item>(inv, kService, request, method,
+                                                                  items_of, header, row);
 }
 
 // "YYYY-MM-DD" -> Date (the server checks that the day exists).
@@ -171,12 +128,6 @@ inline std::string MoneyText(const common::v1::Money& money) {
   while (decimals.size() > 2 && decimals.back() == '0') decimals.pop_back();
   return money.currency_code() + " " + (negative ? "-" : "") + std::to_string(units) + "." +
          decimals;
-}
-
-// "ID" or "<collection>/ID" -> "<collection>/ID".
-inline std::string Named(const std::string& collection, const std::string& text) {
-  const std::string prefix = collection + "/";
-  return text.rfind(prefix, 0) == 0 ? text : prefix + text;
 }
 
 }  // namespace accord::accordctl::pricing_cli

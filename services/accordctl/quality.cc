@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "resource_cli.h"
 #include "rpc.h"
+#include "service_cli.h"
 
 namespace accord::accordctl {
 namespace {
@@ -23,6 +24,7 @@ namespace v1 = ::accord::quality::v1;
 namespace common_v1 = ::accord::common::v1;
 using cli::EnumName;
 using google::protobuf::util::TimeUtil;
+using service_cli::Named;
 
 constexpr EnumName kChannels[] = {
     {"phone", common_v1::COMMUNICATION_CHANNEL_PHONE},
@@ -122,11 +124,6 @@ constexpr EnumName kSignalKinds[] = {
 const FlagSpec kRequestId{"request-id", "UUID",
                           "Idempotency key: a retry with the same id changes nothing twice."};
 
-// "cases/ID" or a bare "ID" -> "<collection>/ID".
-std::string Named(const std::string& collection, const std::string& text) {
-  return text.rfind(collection + "/", 0) == 0 ? text : collection + "/" + text;
-}
-
 // An enum flag; false (after a usage error) when it is given and not one of `names`.
 template <size_t N>
 bool EnumFlag(const Invocation& inv, const char* flag, const EnumName (&names)[N], int* out) {
@@ -179,26 +176,48 @@ std::string Hours(int64_t seconds) {
   return buffer;
 }
 
-template <typename Stub>
-std::unique_ptr<Stub> Connect(const Invocation& inv, CallOptions* call) {
-  auto options = CallOptionsFor(inv, *FindService("service-quality"));
-  if (!options) return nullptr;
-  *call = *options;
-  return std::make_unique<Stub>(call->NewChannel());
+constexpr char kService[] = "service-quality";
+
+template <typename Service>
+std::optional<service_cli::Client<Service>> Connect(const Invocation& inv) {
+  return service_cli::Connect<Service>(inv, kService);
 }
 
 // Calls `rpc` and prints the result as JSON.
-template <typename Service, typename Request, typename Response, typename Rpc>
-int Call(const Invocation& inv, const Request& request, Rpc rpc) {
-  CallOptions call;
-  auto stub = Connect<typename Service::Stub>(inv, &call);
-  if (!stub) return kExitUsage;
-  auto context = call.NewContext();
-  Response response;
-  grpc::Status status = ((*stub).*rpc)(context.get(), request, &response);
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  inv.out << ToJson(response, /*pretty=*/true) << "\n";
-  return kExitOk;
+template <typename Service, typename Request, typename Response>
+int Call(const Invocation& inv, const Request& request,
+         grpc::Status (Service::Stub::*rpc)(grpc::ClientContext*, const Request&, Response*)) {
+  return service_cli::CallAndPrint<Service>(inv, kService, rpc, request);
+}
+
+// `GROUP get NAME` and `GROUP delete NAME --etag`: the named resource, printed as JSON.
+template <typename Service, typename Request, typename Response>
+int RunGet(const Invocation& inv, const char* collection,
+           grpc::Status (Service::Stub::*rpc)(grpc::ClientContext*, const Request&, Response*)) {
+  Request request;
+  request.set_name(Named(collection, inv.args.positional()[0]));
+  return Call<Service>(inv, request, rpc);
+}
+template <typename Service, typename Request, typename Response>
+int RunDelete(const Invocation& inv, const char* collection,
+              grpc::Status (Service::Stub::*rpc)(grpc::ClientContext*, const Request&, Response*)) {
+  Request request;
+  request.set_name(Named(collection, inv.args.positional()[0]));
+  request.set_etag(inv.args.GetOr("etag", ""));
+  request.set_request_id(inv.args.GetOr("request-id", ""));
+  return Call<Service>(inv, request, rpc);
+}
+
+// A List command over `rpc` (service_cli::ListPages).
+template <typename Service, typename Request, typename Response, typename Item>
+int List(
+    const Invocation& inv, Request request,
+    grpc::Status (Service::Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
+    const std::function<const google::protobuf::RepeatedPtrField<Item>&(const Response&)>& items_of,
+    const std::vector<std::string>& header,
+    const std::function<std::vector<std::string>(const Item&)>& row) {
+  return service_cli::ListPages<Service, Request, Response, Item>(inv, kService, request, rpc,
+                                                                  items_of, header, row);
 }
 
 // ---- cases --------------------------------------------------------------------------------------
@@ -284,29 +303,14 @@ int RunCaseUpdate(const Invocation& inv) {
 }
 
 int RunCaseGet(const Invocation& inv) {
-  v1::GetCaseRequest request;
-  request.set_name(Named("cases", inv.args.positional()[0]));
-  return Call<v1::CaseService, v1::GetCaseRequest, v1::Case>(inv, request,
-                                                             &v1::CaseService::Stub::GetCase);
+  return RunGet<v1::CaseService>(inv, "cases", &v1::CaseService::Stub::GetCase);
 }
 
 int RunCaseList(const Invocation& inv) {
   v1::ListCasesRequest request;
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  CallOptions call;
-  auto stub = Connect<v1::CaseService::Stub>(inv, &call);
-  if (!stub) return kExitUsage;
-  return cli::RunListPages<v1::ListCasesRequest, v1::Case>(
-      inv, request,
-      [&](const v1::ListCasesRequest& page_request, std::vector<v1::Case>* items,
-          std::string* next) {
-        auto context = call.NewContext();
-        v1::ListCasesResponse response;
-        grpc::Status status = stub->ListCases(context.get(), page_request, &response);
-        items->assign(response.cases().begin(), response.cases().end());
-        *next = response.next_page_token();
-        return status;
-      },
+  return List<v1::CaseService, v1::ListCasesRequest, v1::ListCasesResponse, v1::Case>(
+      inv, request, &v1::CaseService::Stub::ListCases,
+      [](const v1::ListCasesResponse& page) -> const auto& { return page.cases(); },
       {"NAME", "STATUS", "PRIORITY", "KIND", "CATEGORY", "ASSIGNEE", "SLA", "RESOLUTION DUE"},
       [](const v1::Case& c) -> std::vector<std::string> {
         return {c.name(),
@@ -404,20 +408,11 @@ int RunCaseConfirm(const Invocation& inv) {
 int RunCaseTimeline(const Invocation& inv) {
   v1::ListTimelineEntriesRequest request;
   request.set_parent(Named("cases", inv.args.positional()[0]));
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  CallOptions call;
-  auto stub = Connect<v1::CaseService::Stub>(inv, &call);
-  if (!stub) return kExitUsage;
-  return cli::RunListPages<v1::ListTimelineEntriesRequest, v1::TimelineEntry>(
-      inv, request,
-      [&](const v1::ListTimelineEntriesRequest& page_request, std::vector<v1::TimelineEntry>* items,
-          std::string* next) {
-        auto context = call.NewContext();
-        v1::ListTimelineEntriesResponse response;
-        grpc::Status status = stub->ListTimelineEntries(context.get(), page_request, &response);
-        items->assign(response.timeline_entries().begin(), response.timeline_entries().end());
-        *next = response.next_page_token();
-        return status;
+  return List<v1::CaseService, v1::ListTimelineEntriesRequest, v1::ListTimelineEntriesResponse,
+              v1::TimelineEntry>(
+      inv, request, &v1::CaseService::Stub::ListTimelineEntries,
+      [](const v1::ListTimelineEntriesResponse& page) -> const auto& {
+        return page.timeline_entries();
       },
       {"TIME", "KIND", "WHO", "TEXT"},
       [](const v1::TimelineEntry& e) -> std::vector<std::string> {
@@ -484,29 +479,14 @@ int RunCalendarUpdate(const Invocation& inv) {
 }
 
 int RunCalendarGet(const Invocation& inv) {
-  v1::GetCalendarRequest request;
-  request.set_name(Named("calendars", inv.args.positional()[0]));
-  return Call<v1::SlaService, v1::GetCalendarRequest, v1::Calendar>(
-      inv, request, &v1::SlaService::Stub::GetCalendar);
+  return RunGet<v1::SlaService>(inv, "calendars", &v1::SlaService::Stub::GetCalendar);
 }
 
 int RunCalendarList(const Invocation& inv) {
   v1::ListCalendarsRequest request;
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  CallOptions call;
-  auto stub = Connect<v1::SlaService::Stub>(inv, &call);
-  if (!stub) return kExitUsage;
-  return cli::RunListPages<v1::ListCalendarsRequest, v1::Calendar>(
-      inv, request,
-      [&](const v1::ListCalendarsRequest& page_request, std::vector<v1::Calendar>* items,
-          std::string* next) {
-        auto context = call.NewContext();
-        v1::ListCalendarsResponse response;
-        grpc::Status status = stub->ListCalendars(context.get(), page_request, &response);
-        items->assign(response.calendars().begin(), response.calendars().end());
-        *next = response.next_page_token();
-        return status;
-      },
+  return List<v1::SlaService, v1::ListCalendarsRequest, v1::ListCalendarsResponse, v1::Calendar>(
+      inv, request, &v1::SlaService::Stub::ListCalendars,
+      [](const v1::ListCalendarsResponse& page) -> const auto& { return page.calendars(); },
       {"NAME", "DISPLAY NAME", "TIME ZONE", "WORKING DAYS", "HOLIDAYS"},
       [](const v1::Calendar& c) -> std::vector<std::string> {
         return {c.name(), c.display_name(), c.time_zone(), std::to_string(c.working_hours_size()),
@@ -577,29 +557,15 @@ int RunPolicyUpdate(const Invocation& inv) {
 }
 
 int RunPolicyGet(const Invocation& inv) {
-  v1::GetSlaPolicyRequest request;
-  request.set_name(Named("slaPolicies", inv.args.positional()[0]));
-  return Call<v1::SlaService, v1::GetSlaPolicyRequest, v1::SlaPolicy>(
-      inv, request, &v1::SlaService::Stub::GetSlaPolicy);
+  return RunGet<v1::SlaService>(inv, "slaPolicies", &v1::SlaService::Stub::GetSlaPolicy);
 }
 
 int RunPolicyList(const Invocation& inv) {
   v1::ListSlaPoliciesRequest request;
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  CallOptions call;
-  auto stub = Connect<v1::SlaService::Stub>(inv, &call);
-  if (!stub) return kExitUsage;
-  return cli::RunListPages<v1::ListSlaPoliciesRequest, v1::SlaPolicy>(
-      inv, request,
-      [&](const v1::ListSlaPoliciesRequest& page_request, std::vector<v1::SlaPolicy>* items,
-          std::string* next) {
-        auto context = call.NewContext();
-        v1::ListSlaPoliciesResponse response;
-        grpc::Status status = stub->ListSlaPolicies(context.get(), page_request, &response);
-        items->assign(response.sla_policies().begin(), response.sla_policies().end());
-        *next = response.next_page_token();
-        return status;
-      },
+  return List<v1::SlaService, v1::ListSlaPoliciesRequest, v1::ListSlaPoliciesResponse,
+              v1::SlaPolicy>(
+      inv, request, &v1::SlaService::Stub::ListSlaPolicies,
+      [](const v1::ListSlaPoliciesResponse& page) -> const auto& { return page.sla_policies(); },
       {"NAME", "DISPLAY NAME", "TIER", "PRIORITY", "FIRST RESPONSE", "RESOLUTION", "CALENDAR"},
       [](const v1::SlaPolicy& p) -> std::vector<std::string> {
         return {p.name(),
@@ -613,21 +579,11 @@ int RunPolicyList(const Invocation& inv) {
 }
 
 int RunPolicyDelete(const Invocation& inv) {
-  v1::DeleteSlaPolicyRequest request;
-  request.set_name(Named("slaPolicies", inv.args.positional()[0]));
-  request.set_etag(inv.args.GetOr("etag", ""));
-  request.set_request_id(inv.args.GetOr("request-id", ""));
-  return Call<v1::SlaService, v1::DeleteSlaPolicyRequest, v1::SlaPolicy>(
-      inv, request, &v1::SlaService::Stub::DeleteSlaPolicy);
+  return RunDelete<v1::SlaService>(inv, "slaPolicies", &v1::SlaService::Stub::DeleteSlaPolicy);
 }
 
 int RunCalendarDelete(const Invocation& inv) {
-  v1::DeleteCalendarRequest request;
-  request.set_name(Named("calendars", inv.args.positional()[0]));
-  request.set_etag(inv.args.GetOr("etag", ""));
-  request.set_request_id(inv.args.GetOr("request-id", ""));
-  return Call<v1::SlaService, v1::DeleteCalendarRequest, v1::Calendar>(
-      inv, request, &v1::SlaService::Stub::DeleteCalendar);
+  return RunDelete<v1::SlaService>(inv, "calendars", &v1::SlaService::Stub::DeleteCalendar);
 }
 
 // ---- surveys ------------------------------------------------------------------------------------
@@ -645,30 +601,15 @@ int RunSurveyCreate(const Invocation& inv) {
 }
 
 int RunSurveyGet(const Invocation& inv) {
-  v1::GetSurveyRequest request;
-  request.set_name(Named("surveys", inv.args.positional()[0]));
-  return Call<v1::SurveyService, v1::GetSurveyRequest, v1::Survey>(
-      inv, request, &v1::SurveyService::Stub::GetSurvey);
+  return RunGet<v1::SurveyService>(inv, "surveys", &v1::SurveyService::Stub::GetSurvey);
 }
 
 int RunSurveyList(const Invocation& inv) {
   v1::ListSurveysRequest request;
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  CallOptions call;
-  auto stub = Connect<v1::SurveyService::Stub>(inv, &call);
-  if (!stub) return kExitUsage;
   auto score = [](bool has, int value) { return has ? std::to_string(value) : "-"; };
-  return cli::RunListPages<v1::ListSurveysRequest, v1::Survey>(
-      inv, request,
-      [&](const v1::ListSurveysRequest& page_request, std::vector<v1::Survey>* items,
-          std::string* next) {
-        auto context = call.NewContext();
-        v1::ListSurveysResponse response;
-        grpc::Status status = stub->ListSurveys(context.get(), page_request, &response);
-        items->assign(response.surveys().begin(), response.surveys().end());
-        *next = response.next_page_token();
-        return status;
-      },
+  return List<v1::SurveyService, v1::ListSurveysRequest, v1::ListSurveysResponse, v1::Survey>(
+      inv, request, &v1::SurveyService::Stub::ListSurveys,
+      [](const v1::ListSurveysResponse& page) -> const auto& { return page.surveys(); },
       {"NAME", "ACCOUNT", "CASE", "STATE", "CSAT", "NPS", "EFFORT"},
       [&](const v1::Survey& s) -> std::vector<std::string> {
         return {s.name(),
@@ -707,29 +648,14 @@ int RunSignalCreate(const Invocation& inv) {
 }
 
 int RunSignalGet(const Invocation& inv) {
-  v1::GetSignalRequest request;
-  request.set_name(Named("signals", inv.args.positional()[0]));
-  return Call<v1::SignalService, v1::GetSignalRequest, v1::Signal>(
-      inv, request, &v1::SignalService::Stub::GetSignal);
+  return RunGet<v1::SignalService>(inv, "signals", &v1::SignalService::Stub::GetSignal);
 }
 
 int RunSignalList(const Invocation& inv) {
   v1::ListSignalsRequest request;
-  if (!cli::FillListRequest(inv, &request)) return kExitUsage;
-  CallOptions call;
-  auto stub = Connect<v1::SignalService::Stub>(inv, &call);
-  if (!stub) return kExitUsage;
-  return cli::RunListPages<v1::ListSignalsRequest, v1::Signal>(
-      inv, request,
-      [&](const v1::ListSignalsRequest& page_request, std::vector<v1::Signal>* items,
-          std::string* next) {
-        auto context = call.NewContext();
-        v1::ListSignalsResponse response;
-        grpc::Status status = stub->ListSignals(context.get(), page_request, &response);
-        items->assign(response.signals().begin(), response.signals().end());
-        *next = response.next_page_token();
-        return status;
-      },
+  return List<v1::SignalService, v1::ListSignalsRequest, v1::ListSignalsResponse, v1::Signal>(
+      inv, request, &v1::SignalService::Stub::ListSignals,
+      [](const v1::ListSignalsResponse& page) -> const auto& { return page.signals(); },
       {"NAME", "ACCOUNT", "KIND", "SOURCE", "FIGURE", "WHEN"},
       [&](const v1::Signal& g) -> std::vector<std::string> {
         return {g.name(),   g.account(),        cli::EnumText(kSignalKinds, g.kind()),
@@ -787,22 +713,35 @@ bool PeriodFlags(const Invocation& inv, Request& request) {
   return true;
 }
 
-// `report --csv`: the CSV export, as the service writes it.
-int RunReportCsv(const Invocation& inv, const v1::GetServiceReportRequest& report_request) {
-  v1::ExportServiceReportRequest request;
-  *request.mutable_start_time() = report_request.start_time();
-  *request.mutable_end_time() = report_request.end_time();
-  request.set_group_by(report_request.group_by());
-  CallOptions call;
-  auto stub = Connect<v1::ReportService::Stub>(inv, &call);
-  if (!stub) return kExitUsage;
-  auto context = call.NewContext();
-  v1::ExportServiceReportResponse response;
-  grpc::Status status = stub->ExportServiceReport(context.get(), request, &response);
+// `report --csv` and `review --csv`: the CSV export, as the service writes it.
+template <typename Request, typename Response>
+int PrintCsv(const Invocation& inv, const Request& request,
+             grpc::Status (v1::ReportService::Stub::*rpc)(grpc::ClientContext*, const Request&,
+                                                          Response*)) {
+  auto client = Connect<v1::ReportService>(inv);
+  if (!client) return kExitUsage;
+  Response response;
+  grpc::Status status = client->Call(rpc, request, &response);
   if (!status.ok()) return ReportRpcError(status, inv.err);
   inv.out << response.csv();
   inv.out.flush();
   return kExitOk;
+}
+
+// One report call; prints the result as JSON and returns kExitOk for --json, else leaves
+// printing to the caller (nullopt); an error's exit code otherwise.
+template <typename Request, typename Response>
+std::optional<int> Fetch(const Invocation& inv, const Request& request,
+                         grpc::Status (v1::ReportService::Stub::*rpc)(grpc::ClientContext*,
+                                                                      const Request&, Response*),
+                         Response* response) {
+  auto client = Connect<v1::ReportService>(inv);
+  if (!client) return kExitUsage;
+  grpc::Status status = client->Call(rpc, request, response);
+  if (!status.ok() || inv.args.Bool("json")) {
+    return service_cli::PrintResult(inv, status, *response);
+  }
+  return std::nullopt;
 }
 
 void PrintSignals(std::ostream& out,
@@ -842,17 +781,16 @@ int RunReport(const Invocation& inv) {
   int group_by = v1::REPORT_GROUP_BY_TEAM;
   if (!EnumFlag(inv, "group-by", kGroupBy, &group_by)) return kExitUsage;
   request.set_group_by(static_cast<v1::ReportGroupBy>(group_by));
-  if (inv.args.Bool("csv")) return RunReportCsv(inv, request);
-  CallOptions call;
-  auto stub = Connect<v1::ReportService::Stub>(inv, &call);
-  if (!stub) return kExitUsage;
-  auto context = call.NewContext();
+  if (inv.args.Bool("csv")) {
+    v1::ExportServiceReportRequest export_request;
+    *export_request.mutable_start_time() = request.start_time();
+    *export_request.mutable_end_time() = request.end_time();
+    export_request.set_group_by(request.group_by());
+    return PrintCsv(inv, export_request, &v1::ReportService::Stub::ExportServiceReport);
+  }
   v1::ServiceReport report;
-  grpc::Status status = stub->GetServiceReport(context.get(), request, &report);
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  if (inv.args.Bool("json")) {
-    inv.out << ToJson(report, /*pretty=*/true) << "\n";
-    return kExitOk;
+  if (auto done = Fetch(inv, request, &v1::ReportService::Stub::GetServiceReport, &report)) {
+    return *done;
   }
   inv.out << "Service report " << TimeUtil::ToString(report.start_time()) << " .. "
           << TimeUtil::ToString(report.end_time()) << ", by "
@@ -884,29 +822,16 @@ int RunReview(const Invocation& inv) {
   v1::GetAccountServiceReviewRequest request;
   request.set_name(Named("accounts", inv.args.positional()[0]) + "/serviceReview");
   if (!PeriodFlags(inv, request)) return kExitUsage;
-  CallOptions call;
-  auto stub = Connect<v1::ReportService::Stub>(inv, &call);
-  if (!stub) return kExitUsage;
-  auto context = call.NewContext();
   if (inv.args.Bool("csv")) {
     v1::ExportAccountServiceReviewRequest export_request;
     export_request.set_name(request.name());
     *export_request.mutable_start_time() = request.start_time();
     *export_request.mutable_end_time() = request.end_time();
-    v1::ExportAccountServiceReviewResponse response;
-    grpc::Status status =
-        stub->ExportAccountServiceReview(context.get(), export_request, &response);
-    if (!status.ok()) return ReportRpcError(status, inv.err);
-    inv.out << response.csv();
-    inv.out.flush();
-    return kExitOk;
+    return PrintCsv(inv, export_request, &v1::ReportService::Stub::ExportAccountServiceReview);
   }
   v1::AccountServiceReview review;
-  grpc::Status status = stub->GetAccountServiceReview(context.get(), request, &review);
-  if (!status.ok()) return ReportRpcError(status, inv.err);
-  if (inv.args.Bool("json")) {
-    inv.out << ToJson(review, /*pretty=*/true) << "\n";
-    return kExitOk;
+  if (auto done = Fetch(inv, request, &v1::ReportService::Stub::GetAccountServiceReview, &review)) {
+    return *done;
   }
   inv.out << "Service review of " << review.account() << ", "
           << TimeUtil::ToString(review.start_time()) << " .. "
