@@ -29,6 +29,8 @@ struct AccountListQuery {
   // numbered from 1.
   std::string filter_sql;
   std::vector<std::string> filter_params;
+  // The filter matches a value inside a string (filter::SqlFilter::searches_substring).
+  bool filter_searches_substring = false;
   // Keyset position: the sort key and id of the last account of the previous page.
   std::optional<std::vector<std::string>> after;
 };

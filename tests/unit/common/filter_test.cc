@@ -478,8 +478,8 @@ Schema SearchSchema() {
 TEST(FilterSearchTest, TwoCharacterValuesUseTheBigramIndexAndLongerOnesTrigrams) {
   SqlFilter two = Ok("display_name:鴻海", 1, SearchSchema());
   EXPECT_EQ(two.where,
-            "(account.bigrams(a.display_name) @> account.bigrams($2::text) AND a.display_name "
-            "ILIKE $1 ESCAPE E'\\\\')");
+            "(a.display_name ILIKE $1 ESCAPE E'\\\\' AND account.bigrams(a.display_name) @> "
+            "account.bigrams($2::text))");
   EXPECT_THAT(two.params, ElementsAre("%鴻海%", "鴻海"));
 
   SqlFilter three = Ok("display_name:台積電", 1, SearchSchema());
@@ -494,12 +494,23 @@ TEST(FilterSearchTest, TwoCharacterValuesUseTheBigramIndexAndLongerOnesTrigrams)
 TEST(FilterSearchTest, FreeTextOverIndexedFieldsBindsEachValueOnce) {
   SqlFilter sql = Ok("鴻海", 1, SearchSchema());
   EXPECT_EQ(sql.where,
-            "((account.bigrams(a.display_name) @> account.bigrams($2::text) AND a.display_name "
-            "ILIKE $1 ESCAPE E'\\\\') OR (account.bigrams(a.legal_name) @> "
-            "account.bigrams($2::text) AND a.legal_name ILIKE $1 ESCAPE E'\\\\'))");
+            "((a.display_name ILIKE $1 ESCAPE E'\\\\' AND account.bigrams(a.display_name) @> "
+            "account.bigrams($2::text)) OR (a.legal_name ILIKE $1 ESCAPE E'\\\\' AND "
+            "account.bigrams(a.legal_name) @> account.bigrams($2::text)))");
   EXPECT_THAT(sql.params, ElementsAre("%鴻海%", "鴻海"));
   EXPECT_EQ(Ok("globex", 3, SearchSchema()).where,
             "((a.display_name ILIKE $3 ESCAPE E'\\\\') OR (a.legal_name ILIKE $3 ESCAPE E'\\\\'))");
+}
+
+// A List may walk its ordering index for a substring filter (the account repository): the
+// compiled filter says when it has one, under NOT and OR too.
+TEST(FilterSearchTest, SaysWhenItSearchesASubstring) {
+  EXPECT_TRUE(Ok("display_name:鴻海", 1, SearchSchema()).searches_substring);
+  EXPECT_TRUE(Ok("globex", 1, SearchSchema()).searches_substring);
+  EXPECT_TRUE(Ok("note:x OR legal_name = \"a\"", 1, SearchSchema()).searches_substring);
+  EXPECT_TRUE(Ok("NOT legal_name:gmbh", 1, SearchSchema()).searches_substring);
+  EXPECT_FALSE(Ok("legal_name = \"gmbh\"", 1, SearchSchema()).searches_substring);
+  EXPECT_FALSE(Ok("display_name != \"x\" AND note = \"y\"", 1, SearchSchema()).searches_substring);
 }
 
 TEST(FilterSearchTest, IndexedSubstringsCostLessThanScans) {
