@@ -295,13 +295,14 @@ absl::StatusOr<Account> PgAccountRepository::GetByExternalId(const std::string& 
   return account;
 }
 
-// A substring's share of the names is not in the planner's statistics (pg_trgm keeps none, and
-// the pair index's estimate is a constant), so the planner gathers every match through the
-// trigram or pair index and sorts them: right for a rare value, 0.4-1.2 s at a million accounts
-// for one in 30 % of the names. Such a filter first walks the ordering index over a bounded number
-// of accounts (after the page token's position), testing the filter on each; when they hold a
-// full page it is the page the gathering plan would return (the first limit + 1 matches in the
-// same order), and otherwise that plan runs. A rare value costs the bounded walk in addition.
+// A two-character value is matched through the pair index, whose share of the names the planner
+// cannot estimate (it takes a constant), so it gathers every match and sorts them: right for a
+// rare value, 55 ms newest first at a million accounts for one in 30 % of the names. Such a filter
+// first walks the ordering index over a bounded number of accounts (after the page token's
+// position), testing the filter on each; when they hold a full page it is the page the gathering
+// plan would return (the first limit + 1 matches in the same order), and otherwise that plan runs.
+// A rare value costs the bounded walk in addition. Longer values are estimated from the column's
+// statistics, and the planner chooses between walking and gathering itself.
 absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& query) {
   common::KeysetOrder order{"a.display_name", "a.id", "{}", query.descending};
   std::string sort_key = "a.display_name";
@@ -311,7 +312,7 @@ absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& qu
     sort_key = common::MicrosText(order.column);
   }
   const std::string columns = std::string(sql::kAccountColumns) + ", " + sort_key;
-  if (query.filter_searches_substring && walk_.rows > 0) {
+  if (query.filter_matches_pairs && walk_.rows > 0) {
     ACCORD_ASSIGN_OR_RETURN(std::optional<AccountPage> walked, WalkForPage(query, order, columns));
     if (walked) return std::move(*walked);
   }

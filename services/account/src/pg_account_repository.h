@@ -8,14 +8,15 @@
 
 namespace accord::account {
 
-// Pages of substring filters by how List answered them: outcome "page" (the walk held the page)
-// or "fallback" (the walk fell short and every match was gathered).
+// Pages of two-character substring filters by how List answered them: outcome "page" (the walk held
+// the page) or "fallback" (the walk fell short and every match was gathered).
 inline constexpr const char* kListWalksMetric = "accord_account_list_walks_total";
 inline constexpr const char* kListWalksHelp =
-    "ListAccounts pages of substring filters by plan: a bounded walk of the ordering index "
+    "ListAccounts pages of two-character substring filters by plan: a bounded walk of the ordering "
+    "index "
     "(page) or, when it fell short, every match gathered (fallback)";
 
-// How List answers a filter that searches a substring (see List).
+// How List answers a filter that matches a two-character substring (see List).
 struct ListWalk {
   // Accounts the ordering index is walked over before every match is gathered instead; 0: never
   // walk. 500 fills a page of 50 when one account in ten matches, and costs about 0.4 ms when

@@ -553,7 +553,7 @@ class Compiler {
 
   // What the compiled filter costs (see filter.h), known after Emit.
   int cost() const { return cost_; }
-  bool searches_substring() const { return searches_substring_; }
+  bool matches_pairs() const { return matches_pairs_; }
 
   absl::StatusOr<std::string> Emit(const Node& node) {
     switch (node.kind) {
@@ -604,13 +604,13 @@ class Compiler {
     Substring(Compiler& compiler, std::string_view value) : compiler_(compiler), value_(value) {}
 
     std::string Match(const FieldSpec& field) {
-      compiler_.searches_substring_ = true;
       if (pattern_.empty()) pattern_ = compiler_.Bind(ContainsPattern(value_));
       std::string ilike = absl::StrCat(field.column, " ILIKE ", pattern_, " ESCAPE E'\\\\'");
       if (!field.substring_index || field.substring_index->bigrams.empty() ||
           CodePoints(value_) != 2) {
         return absl::StrCat("(", ilike, ")");
       }
+      compiler_.matches_pairs_ = true;
       if (value_param_.empty()) value_param_ = compiler_.Bind(std::string(value_));
       // ILIKE first: where the pair clause is evaluated on rows rather than through its index
       // (under an OR, or on rows a List walks in its order), the cheap test spares most rows a
@@ -648,7 +648,6 @@ class Compiler {
           " (free-text search is not supported here); allowed fields: ", AllowedFields()));
     }
     cost_ += kScanComparisonCost;
-    searches_substring_ = true;
     const std::string placeholder = Bind(ContainsPattern(node.value));
     return absl::StrCat("(", absl::StrReplaceAll(schema_.text_search_sql, {{"{}", placeholder}}),
                         ")");
@@ -862,7 +861,7 @@ class Compiler {
   const int first_param_index_;
   std::vector<std::string> params_;
   int cost_ = 0;
-  bool searches_substring_ = false;
+  bool matches_pairs_ = false;
 };
 
 }  // namespace
@@ -897,7 +896,7 @@ absl::StatusOr<SqlFilter> Compile(std::string_view filter, const Schema& schema,
         ReasonName(v1::FILTER_TOO_COMPLEX));
   }
   out.params = compiler.TakeParams();
-  out.searches_substring = compiler.searches_substring();
+  out.matches_pairs = compiler.matches_pairs();
   return out;
 }
 

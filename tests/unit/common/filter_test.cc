@@ -502,15 +502,17 @@ TEST(FilterSearchTest, FreeTextOverIndexedFieldsBindsEachValueOnce) {
             "((a.display_name ILIKE $3 ESCAPE E'\\\\') OR (a.legal_name ILIKE $3 ESCAPE E'\\\\'))");
 }
 
-// A List may walk its ordering index for a substring filter (the account repository): the
-// compiled filter says when it has one, under NOT and OR too.
-TEST(FilterSearchTest, SaysWhenItSearchesASubstring) {
-  EXPECT_TRUE(Ok("display_name:鴻海", 1, SearchSchema()).searches_substring);
-  EXPECT_TRUE(Ok("globex", 1, SearchSchema()).searches_substring);
-  EXPECT_TRUE(Ok("note:x OR legal_name = \"a\"", 1, SearchSchema()).searches_substring);
-  EXPECT_TRUE(Ok("NOT legal_name:gmbh", 1, SearchSchema()).searches_substring);
-  EXPECT_FALSE(Ok("legal_name = \"gmbh\"", 1, SearchSchema()).searches_substring);
-  EXPECT_FALSE(Ok("display_name != \"x\" AND note = \"y\"", 1, SearchSchema()).searches_substring);
+// A List may walk its ordering index when a filter matches a two-character value through the
+// pair index (the account repository): the compiled filter says so, under NOT and OR too; values
+// the planner can estimate (trigrams, unindexed fields, equality) do not.
+TEST(FilterSearchTest, SaysWhenItMatchesCharacterPairs) {
+  EXPECT_TRUE(Ok("display_name:鴻海", 1, SearchSchema()).matches_pairs);
+  EXPECT_TRUE(Ok("鴻海", 1, SearchSchema()).matches_pairs);
+  EXPECT_TRUE(Ok("note:ab OR NOT legal_name:股份", 1, SearchSchema()).matches_pairs);
+  EXPECT_FALSE(Ok("globex", 1, SearchSchema()).matches_pairs);
+  EXPECT_FALSE(Ok("display_name:台積電", 1, SearchSchema()).matches_pairs);
+  EXPECT_FALSE(Ok("note:ab", 1, SearchSchema()).matches_pairs);
+  EXPECT_FALSE(Ok("legal_name = \"股份\"", 1, SearchSchema()).matches_pairs);
 }
 
 TEST(FilterSearchTest, IndexedSubstringsCostLessThanScans) {
