@@ -416,6 +416,7 @@ absl::StatusOr<ListAccountsResponse> AccountLogic::List(const common::Principal&
   query.descending = order.descending;
   query.filter_sql = std::move(compiled.where);
   query.filter_params = std::move(compiled.params);
+  query.filter_matches_pairs = compiled.matches_pairs;
   ACCORD_ASSIGN_OR_RETURN(AccountPage page, repository_.List(query));
 
   ListAccountsResponse response;

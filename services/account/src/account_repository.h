@@ -29,6 +29,8 @@ struct AccountListQuery {
   // numbered from 1.
   std::string filter_sql;
   std::vector<std::string> filter_params;
+  // The filter matches a two-character value through the pair index (SqlFilter::matches_pairs).
+  bool filter_matches_pairs = false;
   // Keyset position: the sort key and id of the last account of the previous page.
   std::optional<std::vector<std::string>> after;
 };

@@ -121,8 +121,14 @@ constexpr char kAccountUpdated[] = "accord.account.v1.AccountUpdated";
 constexpr char kAccountDeleted[] = "accord.account.v1.AccountDeleted";
 constexpr char kAccountMerged[] = "accord.account.v1.AccountMerged";
 
-PgAccountRepository::PgAccountRepository(common::PgPool& pool)
-    : pool_(pool), write_(pool, "account", "account") {}
+PgAccountRepository::PgAccountRepository(common::PgPool& pool, ListWalk walk)
+    : pool_(pool),
+      write_(pool, "account", "account"),
+      walk_(walk),
+      walk_pages_(common::MetricsRegistry::Global().GetCounter(kListWalksMetric, kListWalksHelp,
+                                                               {{"outcome", "page"}})),
+      walk_fallbacks_(common::MetricsRegistry::Global().GetCounter(kListWalksMetric, kListWalksHelp,
+                                                                   {{"outcome", "fallback"}})) {}
 
 absl::Status PgAccountRepository::SaveExternalIds(common::WriteTransaction& transaction,
                                                   const std::string& id, const Account& account) {
@@ -289,6 +295,14 @@ absl::StatusOr<Account> PgAccountRepository::GetByExternalId(const std::string& 
   return account;
 }
 
+// A two-character value is matched through the pair index, whose share of the names the planner
+// cannot estimate (it takes a constant), so it gathers every match and sorts them: right for a
+// rare value, 55 ms newest first at a million accounts for one in 30 % of the names. Such a filter
+// first walks the ordering index over a bounded number of accounts (after the page token's
+// position), testing the filter on each; when they hold a full page it is the page the gathering
+// plan would return (the first limit + 1 matches in the same order), and otherwise that plan runs.
+// A rare value costs the bounded walk in addition. Longer values are estimated from the column's
+// statistics, and the planner chooses between walking and gathering itself.
 absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& query) {
   common::KeysetOrder order{"a.display_name", "a.id", "{}", query.descending};
   std::string sort_key = "a.display_name";
@@ -297,12 +311,39 @@ absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& qu
     order.key_from_text = common::kMicrosToTimestamptz;
     sort_key = common::MicrosText(order.column);
   }
-  std::string statement = std::string("SELECT ") + sql::kAccountColumns + ", " + sort_key +
-                          " FROM account.accounts a WHERE a.delete_time IS NULL";
+  const std::string columns = std::string(sql::kAccountColumns) + ", " + sort_key;
+  if (query.filter_matches_pairs && walk_.rows > 0) {
+    ACCORD_ASSIGN_OR_RETURN(std::optional<AccountPage> walked, WalkForPage(query, order, columns));
+    if (walked) return std::move(*walked);
+  }
+  std::string statement =
+      "SELECT " + columns + " FROM account.accounts a WHERE a.delete_time IS NULL";
   std::vector<std::string> params = query.filter_params;
   if (!query.filter_sql.empty()) statement += " AND " + query.filter_sql;
   common::AppendKeyset(statement, params, order, query.after, query.limit);
+  return ReadPage(statement, params);
+}
 
+absl::StatusOr<std::optional<AccountPage>> PgAccountRepository::WalkForPage(
+    const AccountListQuery& query, const common::KeysetOrder& order, const std::string& columns) {
+  // The inner query has no filter, so only the ordering index can answer it, and PostgreSQL
+  // does not push the outer filter into a subquery with a LIMIT.
+  std::vector<std::string> params = query.filter_params;
+  std::string walk = "SELECT * FROM account.accounts a WHERE a.delete_time IS NULL";
+  common::AppendKeyset(walk, params, order, query.after, walk_.rows - 1);
+  std::string statement = "SELECT " + columns + " FROM (" + walk + ") a WHERE " + query.filter_sql;
+  common::AppendKeyset(statement, params, order, std::nullopt, query.limit);
+  ACCORD_ASSIGN_OR_RETURN(AccountPage page, ReadPage(statement, params));
+  if (page.accounts.size() <= static_cast<size_t>(query.limit)) {
+    walk_fallbacks_.Increment();
+    return std::nullopt;
+  }
+  walk_pages_.Increment();
+  return page;
+}
+
+absl::StatusOr<AccountPage> PgAccountRepository::ReadPage(const std::string& statement,
+                                                          const std::vector<std::string>& params) {
   AccountPage page;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "accord/common/metrics.h"
 #include "accord/common/pg.h"
 #include "accord/common/write.h"
 #include "account_repository.h"
@@ -7,10 +8,26 @@
 
 namespace accord::account {
 
+// Pages of two-character substring filters by how List answered them: outcome "page" (the walk held
+// the page) or "fallback" (the walk fell short and every match was gathered).
+inline constexpr const char* kListWalksMetric = "accord_account_list_walks_total";
+inline constexpr const char* kListWalksHelp =
+    "ListAccounts pages of two-character substring filters by plan: a bounded walk of the ordering "
+    "index "
+    "(page) or, when it fell short, every match gathered (fallback)";
+
+// How List answers a filter that matches a two-character substring (see List).
+struct ListWalk {
+  // Accounts the ordering index is walked over before every match is gathered instead; 0: never
+  // walk. 500 fills a page of 50 when one account in ten matches, and costs about 0.4 ms when
+  // it does not (1 000 000 accounts, docs/performance.md).
+  int rows = 500;
+};
+
 class PgAccountRepository final : public AccountRepository {
  public:
   const common::filter::Schema& FilterSchema() const override { return AccountFilterSchema(); }
-  explicit PgAccountRepository(common::PgPool& pool);
+  explicit PgAccountRepository(common::PgPool& pool, ListWalk walk = {});
 
   absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) override;
   absl::StatusOr<Account> Get(const std::string& id) override;
@@ -53,8 +70,19 @@ class PgAccountRepository final : public AccountRepository {
   // The access facts kLockAccount reads along with the row.
   static AccountFacts FactsFrom(const pqxx::row& locked);
 
+  // The page when the first walk_.rows accounts in the order (after the page token) hold it,
+  // else nullopt.
+  absl::StatusOr<std::optional<AccountPage>> WalkForPage(const AccountListQuery& query,
+                                                         const common::KeysetOrder& order,
+                                                         const std::string& columns);
+  absl::StatusOr<AccountPage> ReadPage(const std::string& statement,
+                                       const std::vector<std::string>& params);
+
   common::PgPool& pool_;
   common::IdempotentWrite write_;
+  const ListWalk walk_;
+  common::Counter& walk_pages_;
+  common::Counter& walk_fallbacks_;
 };
 
 }  // namespace accord::account

@@ -478,8 +478,8 @@ Schema SearchSchema() {
 TEST(FilterSearchTest, TwoCharacterValuesUseTheBigramIndexAndLongerOnesTrigrams) {
   SqlFilter two = Ok("display_name:鴻海", 1, SearchSchema());
   EXPECT_EQ(two.where,
-            "(account.bigrams(a.display_name) @> account.bigrams($2::text) AND a.display_name "
-            "ILIKE $1 ESCAPE E'\\\\')");
+            "(a.display_name ILIKE $1 ESCAPE E'\\\\' AND account.bigrams(a.display_name) @> "
+            "account.bigrams($2::text))");
   EXPECT_THAT(two.params, ElementsAre("%鴻海%", "鴻海"));
 
   SqlFilter three = Ok("display_name:台積電", 1, SearchSchema());
@@ -494,12 +494,25 @@ TEST(FilterSearchTest, TwoCharacterValuesUseTheBigramIndexAndLongerOnesTrigrams)
 TEST(FilterSearchTest, FreeTextOverIndexedFieldsBindsEachValueOnce) {
   SqlFilter sql = Ok("鴻海", 1, SearchSchema());
   EXPECT_EQ(sql.where,
-            "((account.bigrams(a.display_name) @> account.bigrams($2::text) AND a.display_name "
-            "ILIKE $1 ESCAPE E'\\\\') OR (account.bigrams(a.legal_name) @> "
-            "account.bigrams($2::text) AND a.legal_name ILIKE $1 ESCAPE E'\\\\'))");
+            "((a.display_name ILIKE $1 ESCAPE E'\\\\' AND account.bigrams(a.display_name) @> "
+            "account.bigrams($2::text)) OR (a.legal_name ILIKE $1 ESCAPE E'\\\\' AND "
+            "account.bigrams(a.legal_name) @> account.bigrams($2::text)))");
   EXPECT_THAT(sql.params, ElementsAre("%鴻海%", "鴻海"));
   EXPECT_EQ(Ok("globex", 3, SearchSchema()).where,
             "((a.display_name ILIKE $3 ESCAPE E'\\\\') OR (a.legal_name ILIKE $3 ESCAPE E'\\\\'))");
+}
+
+// A List may walk its ordering index when a filter matches a two-character value through the
+// pair index (the account repository): the compiled filter says so, under NOT and OR too; values
+// the planner can estimate (trigrams, unindexed fields, equality) do not.
+TEST(FilterSearchTest, SaysWhenItMatchesCharacterPairs) {
+  EXPECT_TRUE(Ok("display_name:鴻海", 1, SearchSchema()).matches_pairs);
+  EXPECT_TRUE(Ok("鴻海", 1, SearchSchema()).matches_pairs);
+  EXPECT_TRUE(Ok("note:ab OR NOT legal_name:股份", 1, SearchSchema()).matches_pairs);
+  EXPECT_FALSE(Ok("globex", 1, SearchSchema()).matches_pairs);
+  EXPECT_FALSE(Ok("display_name:台積電", 1, SearchSchema()).matches_pairs);
+  EXPECT_FALSE(Ok("note:ab", 1, SearchSchema()).matches_pairs);
+  EXPECT_FALSE(Ok("legal_name = \"股份\"", 1, SearchSchema()).matches_pairs);
 }
 
 TEST(FilterSearchTest, IndexedSubstringsCostLessThanScans) {

@@ -114,6 +114,11 @@ struct SqlFilter {
   std::string where;
   // Values for the placeholders, in order, bound as text (the SQL casts where needed).
   std::vector<std::string> params;
+  // The filter matches a two-character value through the schema's pair index (see
+  // FieldSpec::SubstringIndex). PostgreSQL has no statistics for that clause and takes it for a
+  // rare one, so a List may rather walk its ordering index for a page before gathering every match
+  // (the account repository's List). Longer values are estimated from the column's statistics.
+  bool matches_pairs = false;
 };
 
 // Parses `filter` and compiles it against `schema`. `first_param_index` is the number of the
