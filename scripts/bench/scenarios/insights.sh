@@ -1,14 +1,18 @@
 # shellcheck shell=bash
-# Section insights (sourced by scripts/bench.sh): GetAccountOverview against the slowest of the
-# three calls it fans out, and its p99 with one of those services stopped.
+# Section insights (sourced by scripts/bench.sh): GetAccountOverview against the slowest call it
+# makes, and its p99 with one of those services stopped.
 #
-# The overview reads the account, its insights and recommendations locally and calls contact
-# (ListKeyContacts), service-quality (ListCases) and pricing-terms (ListTradingTerms) in parallel
-# under one deadline. Its ceiling is therefore the slowest of those calls made directly with the
-# same request and token: the three and the overview take turns in rounds, and the ratio is the
-# overview's rate over that of whichever call was slowest in this run. Then contact is stopped and
-# the overview, which now answers without key contacts (named missing), must keep its p99 under
-# the deadline.
+# The overview reads the account, its insights and recommendations locally and takes contact's
+# key contacts (ListKeyContacts), service-quality's open cases (ListCases) and pricing-terms'
+# active terms (ListTradingTerms) from its Redis cache, asking a service only for what the cache
+# does not hold current (README "The overview's cache"). Key contacts with personal data are
+# never cached (contact logs each response carrying them), so for the bench's admin token the
+# overview calls ListKeyContacts every time: that call, made directly with the same request and
+# token, is the ratio's baseline. The other two calls are measured beside it for reference (they
+# were the fan-out before the cache), the four take turns in rounds. Then the overview as a
+# service_supervisor (masked contacts: every part from the cache) once, and last contact is
+# stopped and the overview, which answers without key contacts (named missing), must keep its p99
+# under the deadline.
 
 INSIGHTS_SVC=accord.account.v1.AccountInsightsService
 INSIGHTS_BINS=("$BUILD_DIR/services/contact/accord-contact"
@@ -123,12 +127,24 @@ else
     end_rounds
     merge_rounds insights-overview insights-key-contacts insights-open-cases insights-active-terms
 
-    slowest=$(for name in insights-key-contacts insights-open-cases insights-active-terms; do
-      jq -r '"\(.qps // 0) \(.name)"' "$RESULTS/$name.json"
-    done | sort -g | head -n 1 | cut -d' ' -f2)
-    declare_ratio insights-overview "GetAccountOverview / its slowest call ($slowest)" \
-      insights-overview "$slowest" 0.5 \
-      "the overview makes three calls in parallel; its ceiling is the slowest of them, made directly in the same rounds"
+    declare_ratio insights-overview "GetAccountOverview / the one call it makes (ListKeyContacts)" \
+      insights-overview insights-key-contacts 0.5 \
+      "open cases and active terms come from the overview's cache; key contacts with personal data (an admin's) are asked of contact on every call, made directly in the same rounds"
+
+    # A caller who sees contacts masked: every peer part from the cache.
+    SUPERVISOR_TOKEN=$(env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev \
+      ACCORD_JWT_AUDIENCE=accord "$ACCORDCTL" token --role service_supervisor --subject bench-sue --ttl 2h)
+    insights_headers=("${H2_HEADERS[@]}")
+    H2_HEADERS=(-H 'content-type: application/grpc' -H 'te: trailers'
+      -H "authorization: Bearer $SUPERVISOR_TOKEN")
+    run_h2load insights-overview-cached \
+      "GetAccountOverview as a service_supervisor (masked contacts: every peer part cached)" insights \
+      "$INSIGHTS_SVC/GetAccountOverview" "$WORK/overview.bin"
+    H2_HEADERS=("${insights_headers[@]}")
+    declare_ratio insights-overview-cached \
+      "GetAccountOverview with every peer part cached (service_supervisor) / ListKeyContacts" \
+      insights-overview-cached insights-key-contacts null \
+      "for reference: what the overview costs when it calls no other service (not in the same rounds)"
 
     say "insights: stopping contact; the overview answers without key contacts"
     stop_named contact

@@ -75,6 +75,7 @@ struct OverviewPeers::Clients {
 // One call of the fan-out: its context, request and response live here, in the shared state,
 // so a callback that fires after the overview was answered still has them.
 struct Call {
+  bool wanted = false;
   std::string part;
   std::string service;
   std::unique_ptr<grpc::ClientContext> context;
@@ -108,7 +109,7 @@ class OverviewPeers::Pending {
 
   void CancelOpenLocked() {
     for (Call* call : {&contacts, &cases, &terms}) {
-      if (!call->done) call->context->TryCancel();
+      if (call->wanted && !call->done) call->context->TryCancel();
     }
   }
 
@@ -134,18 +135,21 @@ OverviewPeers::~OverviewPeers() = default;
 
 std::shared_ptr<OverviewPeers::Pending> OverviewPeers::Start(
     const common::CallIdentity& identity, const std::string& account_name,
-    std::chrono::system_clock::time_point deadline) {
+    std::chrono::system_clock::time_point deadline, Parts wanted) {
   auto pending = std::make_shared<Pending>();
-  auto prepare = [&](Call& call, const common::ServiceClient& client, std::string part) {
-    call.part = std::move(part);
+  auto prepare = [&](Call& call, const common::ServiceClient& client, OverviewPart part) {
+    call.part = OverviewPartName(part);
     call.service = client.options().service;
+    call.wanted = wanted[static_cast<size_t>(part)];
+    if (!call.wanted) return;
     call.context = client.NewContext(identity);
     call.context->set_deadline(deadline);
+    ++pending->open;
   };
-  prepare(pending->contacts, clients_->contact, "key_contacts");
-  prepare(pending->cases, clients_->quality, "open_cases");
-  prepare(pending->terms, clients_->pricing, "active_terms");
-  pending->open = 3;
+  prepare(pending->contacts, clients_->contact, OverviewPart::kKeyContacts);
+  prepare(pending->cases, clients_->quality, OverviewPart::kOpenCases);
+  prepare(pending->terms, clients_->pricing, OverviewPart::kActiveTerms);
+  if (pending->open == 0) return pending;
 
   pending->contacts_request.set_account(account_name);
   pending->cases_request.set_filter("account = \"" + account_name +
@@ -156,12 +160,19 @@ std::shared_ptr<OverviewPeers::Pending> OverviewPeers::Start(
   pending->terms_request.set_page_size(kTerms);
 
   Pending& p = *pending;
-  clients_->relations->async()->ListKeyContacts(p.contacts.context.get(), &p.contacts_request,
-                                                &p.contacts_response, p.Done(pending, &p.contacts));
-  clients_->cases->async()->ListCases(p.cases.context.get(), &p.cases_request, &p.cases_response,
-                                      p.Done(pending, &p.cases));
-  clients_->terms->async()->ListTradingTerms(p.terms.context.get(), &p.terms_request,
-                                             &p.terms_response, p.Done(pending, &p.terms));
+  if (p.contacts.wanted) {
+    clients_->relations->async()->ListKeyContacts(p.contacts.context.get(), &p.contacts_request,
+                                                  &p.contacts_response,
+                                                  p.Done(pending, &p.contacts));
+  }
+  if (p.cases.wanted) {
+    clients_->cases->async()->ListCases(p.cases.context.get(), &p.cases_request, &p.cases_response,
+                                        p.Done(pending, &p.cases));
+  }
+  if (p.terms.wanted) {
+    clients_->terms->async()->ListTradingTerms(p.terms.context.get(), &p.terms_request,
+                                               &p.terms_response, p.Done(pending, &p.terms));
+  }
   // The alarm holds only a weak reference: a fan-out that ended before it is freed (and its
   // alarm cancelled) by whoever held it last.
   std::weak_ptr<Pending> weak = pending;
@@ -195,8 +206,10 @@ void OverviewPeers::Cancel(const std::shared_ptr<Pending>& pending) {
   pending->CancelOpenLocked();
 }
 
-void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountOverview& overview) {
+OverviewPeers::Parts OverviewPeers::Finish(const std::shared_ptr<Pending>& pending,
+                                           v1::AccountOverview& overview) {
   Pending& p = *pending;
+  Parts answered{};
   // Only the calls marked done are read: a call cancelled at the deadline may still be writing.
   std::lock_guard lock(p.mutex);
   const bool cancelled = p.expired;
@@ -215,7 +228,13 @@ void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountO
       part->set_reason(call.service + ": " + call.status.error_message().substr(0, 400));
     }
   };
-  if (p.contacts.done && p.contacts.status.ok()) {
+  auto ok = [&](const Call& call, OverviewPart part) {
+    const bool answer = call.done && call.status.ok();
+    answered[static_cast<size_t>(part)] = answer;
+    if (!answer) missing(call);
+    return answer;
+  };
+  if (p.contacts.wanted && ok(p.contacts, OverviewPart::kKeyContacts)) {
     for (const auto& key : p.contacts_response.key_contacts()) {
       if (overview.key_contacts_size() >= kContacts) break;
       auto* c = overview.add_key_contacts();
@@ -235,10 +254,8 @@ void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountO
       c->set_is_primary(key.relation().is_primary());
       c->set_personal_data_masked(key.contact().personal_data_masked());
     }
-  } else {
-    missing(p.contacts);
   }
-  if (p.cases.done && p.cases.status.ok()) {
+  if (p.cases.wanted && ok(p.cases, OverviewPart::kOpenCases)) {
     for (const auto& c : p.cases_response.cases()) {
       auto* out = overview.add_open_cases();
       out->set_case_(c.name());
@@ -249,10 +266,8 @@ void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountO
       if (c.sla().has_resolution_due()) *out->mutable_resolution_due() = c.sla().resolution_due();
       *out->mutable_create_time() = c.create_time();
     }
-  } else {
-    missing(p.cases);
   }
-  if (p.terms.done && p.terms.status.ok()) {
+  if (p.terms.wanted && ok(p.terms, OverviewPart::kActiveTerms)) {
     for (const auto& t : p.terms_response.trading_terms()) {
       auto* out = overview.add_active_terms();
       out->set_trading_terms(t.name());
@@ -261,9 +276,8 @@ void OverviewPeers::Finish(const std::shared_ptr<Pending>& pending, v1::AccountO
       if (t.has_valid_until()) *out->mutable_end_date() = t.valid_until();
       out->set_price_list(t.price_list());
     }
-  } else {
-    missing(p.terms);
   }
+  return answered;
 }
 
 }  // namespace accord::account

@@ -8,6 +8,7 @@
 // cancelled and reported DEADLINE_EXCEEDED; so the overview holds no worker while its peers answer.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -15,6 +16,7 @@
 
 #include "accord/account/v1/insights.pb.h"
 #include "accord/common/service_client.h"
+#include "insights_overview_cache.h"
 #include "insights_settings.h"
 
 namespace accord::account {
@@ -24,15 +26,18 @@ class OverviewPeers {
   explicit OverviewPeers(const InsightsSettings& settings);
   ~OverviewPeers();
 
-  // A started fan-out. WhenDone runs `then` once, on whichever thread ends the wait (a gRPC
-  // callback or timer thread, or the caller's when the wait is already over); Finish, called from
-  // `then`, fills the parts and names the missing ones. Cancel gives up on the calls still open.
+  // A started fan-out of the parts `wanted` (the others the overview has from its cache).
+  // WhenDone runs `then` once, on whichever thread ends the wait (a gRPC callback or timer
+  // thread, or the caller's when the wait is already over); Finish, called from `then`, fills the
+  // parts asked for and names the missing ones, and returns which parts the peers answered.
+  // Cancel gives up on the calls still open.
   class Pending;
+  using Parts = std::array<bool, kOverviewParts>;
   std::shared_ptr<Pending> Start(const common::CallIdentity& identity,
                                  const std::string& account_name,
-                                 std::chrono::system_clock::time_point deadline);
+                                 std::chrono::system_clock::time_point deadline, Parts wanted);
   static void WhenDone(const std::shared_ptr<Pending>& pending, std::function<void()> then);
-  static void Finish(const std::shared_ptr<Pending>& pending, v1::AccountOverview& overview);
+  static Parts Finish(const std::shared_ptr<Pending>& pending, v1::AccountOverview& overview);
   static void Cancel(const std::shared_ptr<Pending>& pending);
 
  private:

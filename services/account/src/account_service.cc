@@ -5,6 +5,7 @@
 #include "accord/common/request_guard.h"
 #include "account_sql.h"
 #include "insights_service.h"
+#include "insights_sql.h"
 #include "team_need_services.h"
 #include "write_meta.h"
 
@@ -172,6 +173,8 @@ common::ServiceDefinition AccountServiceDefinition(InsightsSettings insights) {
   definition.migrations = []() -> const std::vector<common::Migration>& { return Migrations(); };
   definition.statements = sql::AllStatements();
   AddTeamAndNeedStatements(definition.statements);
+  for (const auto& statement : sql::InsightsStatements())
+    definition.statements.push_back(statement);
   definition.make_services = [insights](common::Runtime& runtime) {
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(std::make_unique<AccountServiceImpl>(runtime));

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "accord/common/errors.h"
@@ -38,10 +39,17 @@ AccountInsightsServiceImpl::AccountInsightsServiceImpl(common::Runtime& runtime,
   if (settings_.feeds) {
     feeds_ = std::make_unique<InsightsFeeds>(runtime.pg(), settings_);
     feeds_->Start();
+    if (settings_.overview_cache_ttl.count() > 0) {
+      overview_cache_ =
+          std::make_unique<OverviewCache>(runtime.redis(), settings_.overview_cache_ttl);
+      overview_feeds_ = std::make_unique<OverviewFeeds>(runtime.pg(), settings_, *overview_cache_);
+      overview_feeds_->Start();
+    }
   }
 }
 
 AccountInsightsServiceImpl::~AccountInsightsServiceImpl() {
+  if (overview_feeds_) overview_feeds_->Stop();
   if (feeds_) feeds_->Stop();
 }
 
@@ -79,6 +87,22 @@ absl::StatusOr<AccountInsightsServiceImpl::LocalOverview> AccountInsightsService
       std::min(std::chrono::system_clock::now() + settings_.overview_deadline, context->deadline());
   std::shared_ptr<OverviewPeers::Pending> pending;
   v1::AccountOverview overview;
+  LocalOverview local;
+  local.account_id = account_id;
+  // A part is taken from the cache only while its peer's events are followed; the others are
+  // asked for, and stored if they may be.
+  OverviewPeers::Parts wanted;
+  wanted.fill(true);
+  if (overview_cache_) {
+    local.caller = OverviewCallerKey(rpc.principal);
+    local.cached = overview_cache_->Get(account_id, local.caller);
+    for (size_t i = 0; i < kOverviewParts; ++i) {
+      if (local.cached.generation[i].empty()) continue;
+      if (!overview_feeds_->Trusted(static_cast<OverviewPart>(i))) continue;
+      local.storable[i] = true;
+      wanted[i] = !local.cached.bytes[i].has_value();
+    }
+  }
   // Every local part in one read transaction: one connection, one snapshot (a dozen reads, each
   // with its own BEGIN and COMMIT, cost the overview most of its CPU). The account service's own
   // parts failing is this service failing, not a peer: an error, and the peers' answers are no
@@ -91,7 +115,8 @@ absl::StatusOr<AccountInsightsServiceImpl::LocalOverview> AccountInsightsService
     // The peers' calls go out once the caller may see the account, and run while the local
     // parts are read.
     if (!pending) {
-      pending = peers_.Start(common::CallIdentity::ForUser(*context, rpc), account_name, deadline);
+      pending = peers_.Start(common::CallIdentity::ForUser(*context, rpc), account_name, deadline,
+                             wanted);
     }
     const int64_t now = NowSeconds();
     v1::GetAccountRequest get;
@@ -113,7 +138,56 @@ absl::StatusOr<AccountInsightsServiceImpl::LocalOverview> AccountInsightsService
     if (pending) OverviewPeers::Cancel(pending);
     return read;
   }
-  return LocalOverview{std::move(overview), std::move(pending)};
+  for (size_t i = 0; i < kOverviewParts; ++i) {
+    // A cached part is an AccountOverview holding only that part: merging appends it.
+    if (!wanted[i] && !overview.MergeFromString(*local.cached.bytes[i])) {
+      return common::Internal("the overview's cache held an unreadable part");
+    }
+  }
+  local.overview = std::move(overview);
+  local.peers = std::move(pending);
+  return local;
+}
+
+std::vector<OverviewCache::Entry> AccountInsightsServiceImpl::Storable(
+    const LocalOverview& local, const OverviewPeers::Parts& answered) const {
+  std::vector<OverviewCache::Entry> entries;
+  if (!overview_cache_) return entries;
+  const v1::AccountOverview& overview = local.overview;
+  const auto ttl = overview_cache_->ttl();
+  for (size_t i = 0; i < kOverviewParts; ++i) {
+    if (!answered[i] || !local.storable[i]) continue;
+    v1::AccountOverview part;
+    auto entry_ttl = ttl;
+    switch (static_cast<OverviewPart>(i)) {
+      case OverviewPart::kKeyContacts:
+        // Personal data comes only from contact, which logs each response that carries it.
+        if (!std::all_of(overview.key_contacts().begin(), overview.key_contacts().end(),
+                         [](const v1::OverviewContact& c) { return c.personal_data_masked(); })) {
+          continue;
+        }
+        *part.mutable_key_contacts() = overview.key_contacts();
+        break;
+      case OverviewPart::kOpenCases: {
+        // An SLA state also changes with the clock: the part lives until the first due time
+        // ahead (warnings and breaches the sweep records arrive as events).
+        const int64_t now = NowSeconds();
+        for (const auto& c : overview.open_cases()) {
+          const int64_t due = c.resolution_due().seconds();
+          if (c.has_resolution_due() && due > now) {
+            entry_ttl = std::min(entry_ttl, std::chrono::seconds(due - now));
+          }
+        }
+        *part.mutable_open_cases() = overview.open_cases();
+        break;
+      }
+      case OverviewPart::kActiveTerms:
+        *part.mutable_active_terms() = overview.active_terms();
+        break;
+    }
+    entries.push_back({static_cast<OverviewPart>(i), part.SerializeAsString(), entry_ttl});
+  }
+  return entries;
 }
 
 void AccountInsightsServiceImpl::StartOverview(grpc::CallbackServerContext* context,
@@ -136,10 +210,14 @@ void AccountInsightsServiceImpl::StartOverview(grpc::CallbackServerContext* cont
     }
     if (!local.ok()) return done(local.status());
     auto parts = std::make_shared<LocalOverview>(std::move(*local));
-    OverviewPeers::WhenDone(parts->peers, [parts, response, done]() {
-      OverviewPeers::Finish(parts->peers, parts->overview);
+    OverviewPeers::WhenDone(parts->peers, [this, parts, response, done]() {
+      const OverviewPeers::Parts answered = OverviewPeers::Finish(parts->peers, parts->overview);
+      std::vector<OverviewCache::Entry> store = Storable(*parts, answered);
       *response = std::move(parts->overview);
       done(absl::OkStatus());
+      // After the answer: the caller does not wait for the cache.
+      if (!store.empty())
+        overview_cache_->Put(parts->account_id, parts->caller, parts->cached, store);
     });
   };
   const common::QueueDeadline deadline =

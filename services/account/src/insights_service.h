@@ -63,7 +63,16 @@ class AccountInsightsServiceImpl final : public v1::AccountInsightsService::Call
   struct LocalOverview {
     v1::AccountOverview overview;
     std::shared_ptr<OverviewPeers::Pending> peers;
+    // What the cache held for the caller, and the parts it may store (asked of a peer while that
+    // peer's events were followed).
+    std::string account_id;
+    std::string caller;
+    OverviewCache::Lookup cached;
+    OverviewPeers::Parts storable{};
   };
+  // The parts to store after the peers answered (only what the cache may keep).
+  std::vector<OverviewCache::Entry> Storable(const LocalOverview& local,
+                                             const OverviewPeers::Parts& answered) const;
   absl::StatusOr<LocalOverview> Overview(grpc::CallbackServerContext* context,
                                          const common::RpcContext& rpc,
                                          const v1::GetAccountOverviewRequest& request);
@@ -82,6 +91,10 @@ class AccountInsightsServiceImpl final : public v1::AccountInsightsService::Call
   AccountLogic accounts_;
   OverviewPeers peers_;
   std::unique_ptr<InsightsFeeds> feeds_;
+  // The overview's cache and the feeds that keep it current; both null when the feeds or the
+  // cache are off.
+  std::unique_ptr<OverviewCache> overview_cache_;
+  std::unique_ptr<OverviewFeeds> overview_feeds_;
   common::RpcMethod insights_method_{"accord.account.v1.AccountInsightsService",
                                      "GetAccountInsights"};
   common::RpcMethod recommendations_method_{"accord.account.v1.AccountInsightsService",

@@ -34,6 +34,11 @@ absl::StatusOr<InsightsSettings> ReadInsightsSettings(common::ConfigReader& conf
       config.Millis("ACCORD_INSIGHTS_OVERVIEW_DEADLINE", settings.overview_deadline,
                     "GetAccountOverview waits this long for the other services, all in parallel; "
                     "a part not back by then is named missing");
+  settings.overview_cache_ttl = std::chrono::seconds(config.Int(
+      "ACCORD_INSIGHTS_OVERVIEW_CACHE_TTL", static_cast<int>(settings.overview_cache_ttl.count()),
+      0, 86400,
+      "seconds GetAccountOverview keeps a peer's part in Redis at most; that peer's events "
+      "replace it sooner (0: ask the peers on every call)"));
   settings.feeds = config.Bool("ACCORD_INSIGHTS_FEEDS", true,
                                "follow the other services' events (needs ACCORD_SERVICE_TOKEN "
                                "with the integration role)");

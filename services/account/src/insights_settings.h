@@ -28,12 +28,15 @@ struct InsightsSettings {
   std::chrono::milliseconds overview_deadline{1500};
   // Follow the peers' events. Off without a service token (nothing could subscribe).
   bool feeds = true;
+  // How long the overview keeps a peer's part in Redis at most (0: not at all). Events of that
+  // peer replace it sooner; only with the feeds on.
+  std::chrono::seconds overview_cache_ttl{300};
 };
 
 // ACCORD_INSIGHTS_CURRENCY, ACCORD_INSIGHTS_MARGIN_PERCENT, ACCORD_INSIGHTS_DISCOUNT_PERCENT,
-// ACCORD_INSIGHTS_OVERVIEW_DEADLINE, ACCORD_INSIGHTS_FEEDS, ACCORD_CONTACT_ADDRESS,
-// ACCORD_PRICING_TERMS_ADDRESS, ACCORD_SERVICE_QUALITY_ADDRESS (and their _DEADLINE),
-// ACCORD_SERVICE_TOKEN[_FILE]. INVALID_ARGUMENT naming every bad one.
+// ACCORD_INSIGHTS_OVERVIEW_DEADLINE, ACCORD_INSIGHTS_OVERVIEW_CACHE_TTL, ACCORD_INSIGHTS_FEEDS,
+// ACCORD_CONTACT_ADDRESS, ACCORD_PRICING_TERMS_ADDRESS, ACCORD_SERVICE_QUALITY_ADDRESS (and their
+// _DEADLINE), ACCORD_SERVICE_TOKEN[_FILE]. INVALID_ARGUMENT naming every bad one.
 absl::StatusOr<InsightsSettings> ReadInsightsSettings(common::ConfigReader& config);
 
 }  // namespace accord::account

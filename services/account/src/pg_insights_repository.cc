@@ -10,6 +10,7 @@
 #include "accord/common/ids.h"
 #include "accord/common/pg_array.h"
 #include "insights_rules.h"
+#include "insights_sql.h"
 #include "resource_names.h"
 #include "team_repository.h"
 
@@ -17,8 +18,6 @@ namespace accord::account {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-#define ACCORD_EPOCH(column) "floor(extract(epoch FROM " column "))::bigint"
 
 // Columns in the order TargetFromRow reads them.
 #define ACCORD_TARGET_COLUMNS                                                                    \
@@ -65,12 +64,7 @@ std::optional<int64_t> OptionalInt(const pqxx::field& field) {
 // The facts of `ids` (a text[] literal), read in `transaction`.
 void ReadFacts(pqxx::transaction_base& transaction, const std::string& ids,
                const std::string& currency, ActivityFacts& facts, int& excluded_sales) {
-  for (const auto& row :
-       transaction.exec_params("SELECT account_id, " ACCORD_EPOCH(
-                                   "sale_time") ", total_micros, currency_code = $2 "
-                                                "FROM account.insight_sales WHERE account_id = "
-                                                "ANY($1::text[]) ORDER BY sale_time, sale",
-                               ids, currency)) {
+  for (const auto& row : transaction.exec_prepared(sql::kInsightSales.name, ids, currency)) {
     if (!row[3].as<bool>()) {
       ++excluded_sales;
       continue;
@@ -78,39 +72,20 @@ void ReadFacts(pqxx::transaction_base& transaction, const std::string& ids,
     facts.sales.push_back(
         {row[0].as<std::string>(), row[1].as<int64_t>(), row[2].as<int64_t>(), {}});
   }
-  for (const auto& row : transaction.exec_params(
-           "SELECT account_id, complaint, " ACCORD_EPOCH("open_time") ", " ACCORD_EPOCH(
-               "resolve_time") ", status NOT IN (6, 7) FROM account.insight_cases "
-                               "WHERE account_id = ANY($1::text[]) ORDER BY case_name",
-           ids)) {
+  for (const auto& row : transaction.exec_prepared(sql::kInsightCases.name, ids)) {
     facts.cases.push_back({row[0].as<std::string>(), row[1].as<bool>(), row[2].as<int64_t>(),
                            OptionalInt(row[3]), row[4].as<bool>()});
   }
-  for (const auto& row : transaction.exec_params(
-           "SELECT account_id, " ACCORD_EPOCH(
-               "breach_time") " FROM account.insight_sla_breaches "
-                              "WHERE account_id = ANY($1::text[]) ORDER BY event_id",
-           ids)) {
+  for (const auto& row : transaction.exec_prepared(sql::kInsightBreaches.name, ids)) {
     facts.breaches.push_back({row[0].as<std::string>(), row[1].as<int64_t>()});
   }
-  for (const auto& row :
-       transaction.exec_params("SELECT account_id, " ACCORD_EPOCH(
-                                   "answer_time") ", csat, nps "
-                                                  "FROM account.insight_surveys WHERE account_id = "
-                                                  "ANY($1::text[]) ORDER BY survey",
-                               ids)) {
+  for (const auto& row : transaction.exec_prepared(sql::kInsightSurveys.name, ids)) {
     SurveyFact survey{row[0].as<std::string>(), row[1].as<int64_t>(), std::nullopt, std::nullopt};
     if (!row[2].is_null()) survey.csat = row[2].as<int>();
     if (!row[3].is_null()) survey.nps = row[3].as<int>();
     facts.surveys.push_back(survey);
   }
-  for (const auto& row : transaction.exec_params(
-           "SELECT account_id, owner, " ACCORD_EPOCH(
-               "interaction_time") ", channel IN (1, 2), "
-                                   "outcome = 5 FROM account.insight_interactions WHERE account_id "
-                                   "= ANY($1::text[]) "
-                                   "ORDER BY interaction",
-           ids)) {
+  for (const auto& row : transaction.exec_prepared(sql::kInsightInteractions.name, ids)) {
     facts.interactions.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
                                   row[2].as<int64_t>(), row[3].as<bool>(), row[4].as<bool>()});
   }
@@ -126,12 +101,7 @@ absl::StatusOr<InsightAccount> PgInsightsRepository::GetAccount(const std::strin
   InsightAccount account;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        auto rows = transaction.exec_params(
-            "SELECT a.owner, a.lifecycle_stage, EXISTS (SELECT 1 FROM account.team_members t "
-            "WHERE t.account_id = a.id AND t.member = $2 AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL
-            ") FROM account.accounts a WHERE a.id = $1::uuid AND a.delete_time IS NULL AND "
-            "a.merged_into IS NULL",
-            account_id, caller);
+        auto rows = transaction.exec_prepared(sql::kInsightAccount.name, account_id, caller);
         if (rows.empty()) return common::NotFound(AccountName(account_id));
         account.id = account_id;
         account.owner = rows[0][0].as<std::string>();
@@ -148,25 +118,10 @@ absl::StatusOr<InsightFacts> PgInsightsRepository::LoadAccountFacts(const std::s
                                                                     const std::string& currency) {
   InsightFacts out;
   ACCORD_RETURN_IF_ERROR(pool_.Read([&](pqxx::transaction_base& transaction) -> absl::Status {
-    // The account, the accounts merged into it, and (with descendants) its live subtree, each
-    // with the account it rolls up into. Depth-bounded: the hierarchy refuses cycles, but a
-    // read must end even if one slipped in.
+    // The account, the accounts merged into it, and (with descendants) its live subtree.
     std::vector<std::string> ids;
-    for (const auto& row : transaction.exec_params(
-             // Each way down is its own indexed lookup: one join on "merged OR child" was a
-             // sequential scan of every account, twice per overview.
-             "WITH RECURSIVE tree (id, parent, depth) AS ("
-             " SELECT a.id, NULL::uuid, 0 FROM account.accounts a WHERE a.id = $1::uuid"
-             " UNION ALL"
-             " SELECT c.id, t.id, t.depth + 1 FROM tree t CROSS JOIN LATERAL ("
-             "  SELECT a.id FROM account.accounts a WHERE a.merged_into = t.id"
-             "  UNION ALL"
-             "  SELECT a.id FROM account.accounts a WHERE $2 AND a.parent_id = t.id"
-             "  AND a.delete_time IS NULL) c"
-             " WHERE t.depth < 32)"
-             " SELECT DISTINCT ON (id) id::text, COALESCE(parent::text, '') FROM tree"
-             " ORDER BY id, depth",
-             account_id, descendants)) {
+    for (const auto& row :
+         transaction.exec_prepared(sql::kInsightTree.name, account_id, descendants)) {
       ids.push_back(row[0].as<std::string>());
       if (!row[1].is_null() && !row[1].as<std::string>().empty()) {
         out.parent_of[ids.back()] = row[1].as<std::string>();
@@ -194,11 +149,7 @@ absl::StatusOr<std::map<std::string, std::set<std::string>>> PgInsightsRepositor
   std::map<std::string, std::set<std::string>> baskets;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        for (const auto& row : transaction.exec_params(
-                 "SELECT DISTINCT s.account_id, l.sku FROM account.insight_sales s JOIN "
-                 "account.insight_sale_lines l ON l.sale = s.sale WHERE s.sale_time >= "
-                 "to_timestamp($1::bigint)",
-                 since)) {
+        for (const auto& row : transaction.exec_prepared(sql::kInsightBaskets.name, since)) {
           baskets[row[0].as<std::string>()].insert(row[1].as<std::string>());
         }
         return absl::OkStatus();
@@ -212,12 +163,8 @@ absl::StatusOr<std::vector<v1::OverviewSale>> PgInsightsRepository::RecentSales(
   std::vector<v1::OverviewSale> sales;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        for (const auto& row : transaction.exec_params(
-                 "SELECT s.sale, s.currency_code, s.total_micros, (SELECT count(*) FROM "
-                 "account.insight_sale_lines l WHERE l.sale = s.sale), (extract(epoch FROM "
-                 "s.sale_time) * 1000000)::bigint FROM account.insight_sales s WHERE s.account_id "
-                 "= $1 ORDER BY s.sale_time DESC, s.sale DESC LIMIT $2",
-                 account_id, limit)) {
+        for (const auto& row :
+             transaction.exec_prepared(sql::kInsightRecentSales.name, account_id, limit)) {
           v1::OverviewSale sale;
           sale.set_sale(row[0].as<std::string>());
           const int64_t micros = row[2].as<int64_t>();
@@ -239,31 +186,7 @@ absl::StatusOr<std::vector<NeedActivity>> PgInsightsRepository::OpenNeeds(
   std::vector<NeedActivity> needs;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        for (const auto& row : transaction.exec_params(
-                 "SELECT n.id::text, n.title, " ACCORD_EPOCH(
-                     "n.update_time") ", (SELECT " ACCORD_EPOCH("max(i.interaction_"
-                                                                "time)") " FROM "
-                                                                         "account."
-                                                                         "insight_"
-                                                                         "interactions "
-                                                                         "i "
-                                                                         "WHERE "
-                                                                         "i.account_id "
-                                                                         "= $1) FROM "
-                                                                         "account."
-                                                                         "needs n "
-                                                                         "WHERE "
-                                                                         "n.account_id "
-                                                                         "= $1::uuid "
-                                                                         "AND "
-                                                                         "n.delete_"
-                                                                         "time IS NULL "
-                                                                         "AND n.status "
-                                                                         "IN (1, 2) "
-                                                                         "ORDER BY "
-                                                                         "n.create_"
-                                                                         "time, n.id",
-                 account_id)) {
+        for (const auto& row : transaction.exec_prepared(sql::kInsightOpenNeeds.name, account_id)) {
           needs.push_back({NeedName(account_id, row[0].as<std::string>()), row[1].as<std::string>(),
                            row[2].as<int64_t>(), OptionalInt(row[3])});
         }

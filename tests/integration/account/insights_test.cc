@@ -13,6 +13,8 @@
 #include "accord/account/v1/account.grpc.pb.h"
 #include "accord/account/v1/insights.grpc.pb.h"
 #include "accord/common/money.h"
+#include "accord/common/redis.h"
+#include "accord/contact/v1/account_relation.grpc.pb.h"
 #include "accord/contact/v1/contact.grpc.pb.h"
 #include "accord/contact/v1/engagement.grpc.pb.h"
 #include "accord/pricing/v1/price_list.grpc.pb.h"
@@ -23,6 +25,7 @@
 #include "contact_service.h"
 #include "contact_settings.h"
 #include "insights_logic.h"
+#include "insights_overview_cache.h"
 #include "pricing_service.h"
 #include "quality_service.h"
 #include "support/servers.h"
@@ -626,6 +629,166 @@ TEST_F(InsightsTest, OverviewNamesWhatAStoppedServiceCouldNotGive) {
   request.set_name("accounts/nope/overview");
   EXPECT_EQ(insights_->GetAccountOverview(Alice().get(), request, &refused).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace accord::account
+
+namespace accord::account {
+namespace {
+
+auto Supervisor() { return ContextAs("sue", {Role::kServiceSupervisor}); }
+
+// The overview's cache against real peers: what a peer's write changes shows once its event is
+// applied (the cached part would hide it for minutes otherwise), Redis wiped between steps, key
+// contacts with personal data never stored, and a stopped peer's part named missing again.
+class OverviewCacheTest : public InsightsTest {
+ protected:
+  OverviewCacheTest()
+      : redis_client_(*common::ParseRedisUrl(redis_.url())),
+        relations_(contact::v1::ContactAccountRelationService::NewStub(contact_.channel())) {}
+
+  v1::AccountOverview Overview(const std::string& account,
+                               std::unique_ptr<grpc::ClientContext> context = Supervisor()) {
+    v1::GetAccountOverviewRequest request;
+    request.set_name(account + "/overview");
+    v1::AccountOverview overview;
+    auto status = insights_->GetAccountOverview(context.get(), request, &overview);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return overview;
+  }
+
+  // The overview once `done` holds for it (or after 15 s, as it is).
+  v1::AccountOverview OverviewWhen(const std::string& account,
+                                   const std::function<bool(const v1::AccountOverview&)>& done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (true) {
+      v1::AccountOverview overview = Overview(account);
+      if (done(overview) || std::chrono::steady_clock::now() > until) return overview;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  // The stored value of a part for sue, or "" when there is none.
+  std::string Stored(const std::string& account, OverviewPart part) {
+    const std::string key = "accord:insights:overview:" + account.substr(9) + ":" +
+                            OverviewPartName(part) + ":" +
+                            OverviewCallerKey({"sue", {Role::kServiceSupervisor}, {}});
+    auto value = redis_client_.Command({"GET", key});
+    EXPECT_TRUE(value.ok());
+    return value.ok() && !value->is_nil() ? value->str : "";
+  }
+
+  std::string Relate(const std::string& account, const std::string& given_name) {
+    contact::v1::CreateContactRequest create;
+    create.mutable_contact()->set_given_name(given_name);
+    create.mutable_contact()->set_family_name("Buyer");
+    contact::v1::Contact person;
+    EXPECT_TRUE(contacts_->CreateContact(Admin().get(), create, &person).ok());
+    contact::v1::CreateAccountRelationRequest relate;
+    relate.set_parent(person.name());
+    relate.mutable_account_relation()->set_account(account);
+    relate.mutable_account_relation()->add_roles(contact::v1::ACCOUNT_RELATION_ROLE_KEY_CONTACT);
+    contact::v1::AccountRelation relation;
+    auto status = UntilReachable(
+        [&] { return relations_->CreateAccountRelation(Admin().get(), relate, &relation); });
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return person.name();
+  }
+
+  void FlushRedis() { ASSERT_TRUE(redis_client_.Command({"FLUSHALL"}).ok()); }
+
+  common::RedisClient redis_client_;
+  std::unique_ptr<contact::v1::ContactAccountRelationService::Stub> relations_;
+};
+
+TEST_F(OverviewCacheTest, PeerWritesShowOnceTheirEventsAreAppliedAndRedisLossChangesNothing) {
+  const std::string acme = CreateAccount("Acme");
+  Relate(acme, "Jo");
+  const quality::v1::Case first = OpenCase(acme, quality::v1::CASE_KIND_COMPLAINT);
+  auto counts = [](const v1::AccountOverview& o) {
+    return std::to_string(o.key_contacts_size()) + " contacts, " +
+           std::to_string(o.open_cases_size()) + " cases, " + std::to_string(o.missing_size()) +
+           " missing";
+  };
+  // Stored once the feeds follow the peers (a part is not stored before).
+  v1::AccountOverview overview = OverviewWhen(acme, [&](const v1::AccountOverview& o) {
+    return counts(o) == "1 contacts, 1 cases, 0 missing" &&
+           !Stored(acme, OverviewPart::kOpenCases).empty() &&
+           !Stored(acme, OverviewPart::kKeyContacts).empty() &&
+           !Stored(acme, OverviewPart::kActiveTerms).empty();
+  });
+  ASSERT_EQ(counts(overview), "1 contacts, 1 cases, 0 missing");
+  ASSERT_FALSE(Stored(acme, OverviewPart::kOpenCases).empty());
+  EXPECT_TRUE(overview.key_contacts(0).personal_data_masked());
+
+  // What answers is the cache: a part changed in Redis under the current tokens is what the
+  // overview shows (no peer holds this case). Tried again while events still in flight from the
+  // set-up replace the tokens.
+  const std::string key = "accord:insights:overview:" + acme.substr(9) + ":open_cases:" +
+                          OverviewCallerKey({"sue", {Role::kServiceSupervisor}, {}});
+  bool planted_shown = false;
+  for (int attempt = 0; attempt < 50 && !planted_shown; ++attempt) {
+    overview = Overview(acme);  // stores under the tokens that hold now
+    const std::string stored = Stored(acme, OverviewPart::kOpenCases);
+    if (stored.empty()) continue;
+    v1::AccountOverview planted;
+    planted.add_open_cases()->set_case_("cases/planted");
+    const std::string generation = stored.substr(0, stored.find('\n'));
+    ASSERT_TRUE(
+        redis_client_.Command({"SET", key, generation + "\n" + planted.SerializeAsString()}).ok());
+    overview = Overview(acme);
+    planted_shown =
+        overview.open_cases_size() == 1 && overview.open_cases(0).case_() == "cases/planted";
+    if (!planted_shown) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(planted_shown);
+
+  // A second case: its event replaces the tokens, and the overview asks again.
+  const quality::v1::Case second = OpenCase(acme, quality::v1::CASE_KIND_ENQUIRY);
+  overview =
+      OverviewWhen(acme, [](const v1::AccountOverview& o) { return o.open_cases_size() == 2; });
+  ASSERT_EQ(overview.open_cases_size(), 2) << overview.ShortDebugString();
+  for (const auto& c : overview.open_cases()) {
+    EXPECT_TRUE(c.case_() == first.name() || c.case_() == second.name()) << c.case_();
+  }
+
+  // Redis loses everything; the overview asks the peers and answers the same.
+  FlushRedis();
+  overview = Overview(acme);
+  EXPECT_EQ(counts(overview), "1 contacts, 2 cases, 0 missing");
+
+  // A new key contact, after another loss: contact's event replaces the tokens again.
+  Relate(acme, "Kim");
+  overview =
+      OverviewWhen(acme, [](const v1::AccountOverview& o) { return o.key_contacts_size() == 2; });
+  EXPECT_EQ(counts(overview), "2 contacts, 2 cases, 0 missing");
+  FlushRedis();
+
+  // Resolving a case takes it out of the open cases.
+  ResolveAndSurvey(first, 5, 9);
+  overview =
+      OverviewWhen(acme, [](const v1::AccountOverview& o) { return o.open_cases_size() == 1; });
+  ASSERT_EQ(overview.open_cases_size(), 1);
+  EXPECT_EQ(overview.open_cases(0).case_(), second.name());
+
+  // Personal data is never stored: the admin's key contacts come from contact every time.
+  v1::AccountOverview as_admin = Overview(acme, Admin());
+  ASSERT_EQ(as_admin.key_contacts_size(), 2);
+  EXPECT_FALSE(as_admin.key_contacts(0).personal_data_masked());
+  EXPECT_FALSE(as_admin.key_contacts(0).display_name().empty());
+  auto keys = redis_client_.Command({"KEYS", "accord:insights:overview:*key_contacts*admin*"});
+  ASSERT_TRUE(keys.ok());
+  EXPECT_TRUE(keys->elements.empty());
+
+  // A stopped peer: once the account service has lost its events, its part is asked for again,
+  // and named missing; the other parts still come from the cache.
+  quality_.Stop();
+  overview = OverviewWhen(acme, [](const v1::AccountOverview& o) { return o.missing_size() == 1; });
+  ASSERT_EQ(overview.missing_size(), 1) << overview.ShortDebugString();
+  EXPECT_EQ(overview.missing(0).part(), "open_cases");
+  EXPECT_EQ(overview.missing(0).code(), "UNAVAILABLE");
+  EXPECT_EQ(overview.key_contacts_size(), 2);
 }
 
 }  // namespace
