@@ -381,7 +381,9 @@ describe('console', { timeout: 240000 }, () => {
       await s.waitForText('#needs table', 'Cold-chain trucks for Kaohsiung');
       assert.deepEqual(navigations, [], 'no reload');
 
-      await s.page.click(`#needs tr[data-name="${need.name}"] button`);
+      // The live update above may re-render the list again while this runs: click in the page in
+      // one step, so the button clicked is the one in the document.
+      await s.page.$eval(`#needs tr[data-name="${need.name}"] button`, (button) => button.click());
       await s.page.waitForSelector('#needs form[data-editing] [data-action=remove]');
       await s.page.click('#needs form[data-editing] [data-action=remove]');
       await s.page.waitForFunction((n) => !document.querySelector(`#needs tr[data-name="${n}"]`) && !document.querySelector('#needs form[data-editing]'), {}, need.name);
