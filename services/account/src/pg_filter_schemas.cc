@@ -7,6 +7,7 @@
 #include "accord/account/v1/insights.pb.h"
 #include "accord/account/v1/need.pb.h"
 #include "accord/account/v1/team.pb.h"
+#include "accord/common/filter_fields.h"
 #include "accord/common/list_query.h"
 #include "team_repository.h"
 
@@ -48,11 +49,7 @@ const filter::Schema& AccountFilterSchema() {
         {"tax_id", "a.tax_id", filter::FieldType::kString, {}, {}},
         {"territory", "a.territory", filter::FieldType::kString, {}, {}},
         {"labels", "a.labels", filter::FieldType::kStringArray, {}, {}},
-        {"parent",
-         "('accounts/' || a.parent_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
+        filter::ReferenceField("parent", "accounts", "a.parent_id"),
         {"external_ids", "", filter::FieldType::kStringMap, {}, {}},
         {"team_member", "", filter::FieldType::kStringArray, {}, {}},
     };

@@ -1,5 +1,6 @@
 #include "pg_filter_schemas.h"
 
+#include "accord/common/filter_fields.h"
 #include "accord/common/v1/types.pb.h"
 #include "accord/contact/v1/account_relation.pb.h"
 #include "accord/contact/v1/appointment.pb.h"
@@ -60,11 +61,7 @@ const filter::Schema& RelationFilterSchema() {
   static const filter::Schema kSchema = [] {
     filter::Schema schema;
     schema.fields = {
-        {"account",
-         "('accounts/' || r.account_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
+        filter::ReferenceField("account", "accounts", "r.account_id"),
         {"is_primary", "r.is_primary", filter::FieldType::kBool, {}, {}},
         {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "r.update_time", filter::FieldType::kTimestamp, {}, {}},
@@ -78,16 +75,8 @@ const filter::Schema& InteractionFilterSchema() {
   static const filter::Schema kSchema = [] {
     filter::Schema schema;
     schema.fields = {
-        {"account",
-         "('accounts/' || t.account_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"campaign",
-         "('campaigns/' || t.campaign_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
+        filter::ReferenceField("account", "accounts", "t.account_id"),
+        filter::ReferenceField("campaign", "campaigns", "t.campaign_id"),
         {"owner", "t.owner", filter::FieldType::kString, {}, {"=", "!="}},
         {"channel",
          "t.channel",

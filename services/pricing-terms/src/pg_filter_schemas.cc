@@ -1,5 +1,6 @@
 #include "pg_filter_schemas.h"
 
+#include "accord/common/filter_fields.h"
 #include "accord/common/list_query.h"
 #include "accord/pricing/v1/price_list.pb.h"
 #include "accord/pricing/v1/quote.pb.h"
@@ -22,11 +23,7 @@ const filter::Schema& PriceListFilterSchema() {
          filter::FieldType::kEnum,
          common::FilterEnumValues(v1::PriceListStatus_descriptor(), "PRICE_LIST_STATUS_"),
          {}},
-        {"base_price_list",
-         "('priceLists/' || r.base_price_list_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
+        filter::ReferenceField("base_price_list", "priceLists", "r.base_price_list_id"),
         {"author", "r.author", filter::FieldType::kString, {}, {}},
         {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
         {"update_time", "r.update_time", filter::FieldType::kTimestamp, {}, {}},
@@ -65,11 +62,7 @@ const filter::Schema& TermsFilterSchema() {
          filter::FieldType::kEnum,
          common::FilterEnumValues(v1::TradingTermsStatus_descriptor(), "TRADING_TERMS_STATUS_"),
          {}},
-        {"price_list",
-         "('priceLists/' || r.price_list_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
+        filter::ReferenceField("price_list", "priceLists", "r.price_list_id"),
         {"author", "r.author", filter::FieldType::kString, {}, {}},
         {"approver", "r.approver", filter::FieldType::kString, {}, {}},
         {"create_time", "r.create_time", filter::FieldType::kTimestamp, {}, {}},
@@ -85,11 +78,7 @@ const filter::Schema& QuoteFilterSchema() {
   static const filter::Schema kSchema = [] {
     filter::Schema schema;
     schema.fields = {
-        {"account",
-         "('accounts/' || r.account_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
+        filter::ReferenceField("account", "accounts", "r.account_id"),
         {"status",
          "r.status",
          filter::FieldType::kEnum,
@@ -109,12 +98,8 @@ const filter::Schema& SaleFilterSchema() {
   static const filter::Schema kSchema = [] {
     filter::Schema schema;
     schema.fields = {
-        {"account",
-         "('accounts/' || r.account_id::text)",
-         filter::FieldType::kString,
-         {},
-         {"=", "!="}},
-        {"quote", "('quotes/' || r.quote_id::text)", filter::FieldType::kString, {}, {"=", "!="}},
+        filter::ReferenceField("account", "accounts", "r.account_id"),
+        filter::ReferenceField("quote", "quotes", "r.quote_id"),
         {"agent", "r.agent", filter::FieldType::kString, {}, {}},
         {"payment_method",
          "r.payment_method",
