@@ -499,6 +499,24 @@ not_available() {  # NAME TITLE REASON
   say "$1: not available: $3"
 }
 
+# A result of a scenario timed as a whole (ROWS rows in the snapshot's wall time), in the shape
+# run_h2load writes, so that merge_rounds and the report read it alike: a bulk import, a call-list
+# build and their psql baselines. FAILED when the driver exited non-zero or did no row.
+rows_result() {  # NAME TITLE DRIVER ROWS SNAPSHOT EXIT_STATUS ERROR
+  jq -n --arg name "$1" --arg title "$2" --arg driver "$3" --argjson rows "$4" --argjson snap "$5" \
+    --arg exit "$6" --arg error "$7" --argjson round "$ROUND" '
+    ([ (if $exit != "0" or $rows <= 0 then "\($driver) exited \($exit) after \($rows) rows: \($error)" else empty end) ]) as $reasons
+    | { name: $name, round: $round, title: $title, driver: $driver,
+        status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
+        duration_seconds: $snap.wall_seconds, requests_done: $rows,
+        qps: (if $snap.wall_seconds > 0 then $rows / $snap.wall_seconds else 0 end),
+        latency_us: {}, server_ok_calls: null, client_cpu_pct: 0,
+        cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.service_cpu_seconds / $rows else null end),
+        postgres_cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.postgres_cpu_seconds / $rows else null end),
+        resources: $snap }' >"$(result_file "$1")"
+  report_line "$(result_file "$1")"
+}
+
 # Verdict from the server's own counters: FAILED if any non-OK call, or fewer OK calls than the
 # client reports done.
 server_verdict() {  # BEFORE_JSON AFTER_JSON CLIENT_DONE

@@ -197,20 +197,6 @@ else
     contact-next-call pgbench-contact-next-call 0.7 "Zero double hand-outs (counted from the responses, $doubles in this run). After its transaction the service reads the contact (decrypting its phones) and appends the agent's read of them to the access log."
 
   # --- BuildCallList at scale, against a plain INSERT ... SELECT of as many rows ----------------
-  contact_rows_result() {  # NAME TITLE DRIVER ROWS SNAPSHOT EXIT_STATUS ERROR: rows per second
-    jq -n --arg name "$1" --arg title "$2" --arg driver "$3" --argjson rows "$4" --argjson snap "$5" \
-      --arg exit "$6" --arg error "$7" --argjson round "$ROUND" '
-      { name: $name, round: $round, title: $title, driver: $driver,
-        status: (if $exit == "0" and $rows > 0 then "OK" else "FAILED" end),
-        reasons: (if $exit == "0" and $rows > 0 then [] else ["\($driver) exited \($exit) after \($rows) rows: \($error)"] end),
-        duration_seconds: $snap.wall_seconds, requests_done: $rows,
-        qps: (if $snap.wall_seconds > 0 then $rows / $snap.wall_seconds else 0 end), latency_us: {},
-        client_cpu_pct: 0,
-        cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.service_cpu_seconds / $rows else null end),
-        postgres_cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.postgres_cpu_seconds / $rows else null end),
-        resources: $snap }' >"$(result_file "$1")"
-    report_line "$(result_file "$1")"
-  }
   contact_campaign() {  # DISPLAY_NAME: an active campaign calling at any hour, no cool-off
     contact_ctl campaigns create --display-name "$1" --start 2026-01-01T00:00:00Z \
       --end 2099-01-01T00:00:00Z --hours 00:00-23:59 --cool-off-days 0 --lease-seconds 3600 \
@@ -258,7 +244,7 @@ else
     snap=$(snapshot_end)
     added=$(jq -r '.added // 0' "$WORK/contact-build.r$round.out" 2>/dev/null || echo 0)
     say "contact-build-call-list: $(jq -c . "$WORK/contact-build.r$round.out" 2>/dev/null || tail -c 300 "$WORK/contact-build.r$round.out")"
-    contact_rows_result contact-build-call-list "BuildCallList over $CONTACT_BUILD_CONTACTS contacts (rows added per second; every exclusion rule)" \
+    rows_result contact-build-call-list "BuildCallList over $CONTACT_BUILD_CONTACTS contacts (rows added per second; every exclusion rule)" \
       accordctl "$added" "$snap" "$status" "$(tail -c 300 "$WORK/contact-build.r$round.out")"
 
     # The same number of rows into the same table in list order, without a rule.
@@ -274,7 +260,7 @@ else
     status=$?
     set -e
     snap=$(snapshot_end)
-    contact_rows_result contact-insert-call-list "psql INSERT ... SELECT of as many rows into contact.call_list" \
+    rows_result contact-insert-call-list "psql INSERT ... SELECT of as many rows into contact.call_list" \
       psql "$added" "$snap" "$status" "$(tail -c 300 "$WORK/contact-insert.r$round.out")"
   done
   end_rounds

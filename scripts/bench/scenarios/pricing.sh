@@ -41,23 +41,6 @@ pricing_new_list() {  # DISPLAY_NAME
   printf '%s\n' "$name"
 }
 
-# A result of a scenario timed as a whole (ROWS rows in the snapshot's wall time), in the shape
-# run_h2load writes, so that merge_rounds and the report read it alike.
-pricing_rows_result() {  # NAME TITLE DRIVER ROWS SNAPSHOT EXIT_STATUS ERROR
-  jq -n --arg name "$1" --arg title "$2" --arg driver "$3" --argjson rows "$4" --argjson snap "$5" \
-    --arg exit "$6" --arg error "$7" --argjson round "$ROUND" '
-    ([ (if $exit != "0" then "\($driver) exited \($exit): \($error)" else empty end) ]) as $reasons
-    | { name: $name, round: $round, title: $title, driver: $driver,
-        status: (if ($reasons | length) > 0 then "FAILED" else "OK" end), reasons: $reasons,
-        duration_seconds: $snap.wall_seconds, requests_done: $rows,
-        qps: (if $snap.wall_seconds > 0 then $rows / $snap.wall_seconds else 0 end),
-        latency_us: {}, server_ok_calls: null, client_cpu_pct: 0,
-        cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.service_cpu_seconds / $rows else null end),
-        postgres_cpu_us_per_request: (if $rows > 0 then 1e6 * $snap.postgres_cpu_seconds / $rows else null end),
-        resources: $snap }' >"$(result_file "$1")"
-  report_line "$(result_file "$1")"
-}
-
 if [[ ! -x $PRICING_BIN ]]; then
   not_available pricing-quote "PriceQuote, 20 lines, 200 rules in scope (warm)" "$PRICING_BIN is not built"
 else
@@ -145,7 +128,7 @@ else
     status=$?
     set -e
     snap=$(snapshot_end)
-    pricing_rows_result pricing-import "ImportPriceListItems of $PRICING_ITEMS items (accordctl price-lists import)" \
+    rows_result pricing-import "ImportPriceListItems of $PRICING_ITEMS items (accordctl price-lists import)" \
       accordctl "$PRICING_ITEMS" "$snap" "$status" "$(tail -c 300 "$WORK/pricing-import.r$round.out")"
 
     # The rows the import stored, for another list (new ids), copied in as psql would.
@@ -161,7 +144,7 @@ else
     status=$?
     set -e
     snap=$(snapshot_end)
-    pricing_rows_result pricing-copy "psql \\copy of the same $PRICING_ITEMS rows into the same table" \
+    rows_result pricing-copy "psql \\copy of the same $PRICING_ITEMS rows into the same table" \
       psql "$PRICING_ITEMS" "$snap" "$status" "$(tail -c 300 "$WORK/pricing-copy.r$round.out")"
   done
   end_rounds
