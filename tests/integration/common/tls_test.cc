@@ -97,9 +97,16 @@ TEST_F(TlsTest, AServiceClientCallsOverTlsFromItsSettings) {
   auto stub = ex::KitProbeService::NewStub(client.channel());
   ex::EchoRequest request;
   ex::EchoResponse response;
-  auto context = client.NewContext(
-      CallIdentity::ForService(testing::TokenFor("background", {Role::kIntegration})));
-  auto status = stub->Echo(context.get(), request, &response);
+  // The client watches grpc.health.v1, and the server turns SERVING only once its first database
+  // check passed: until then calls fail fast as UNAVAILABLE, so wait for that.
+  grpc::Status status;
+  for (int i = 0; i < 50; ++i) {
+    auto context = client.NewContext(
+        CallIdentity::ForService(testing::TokenFor("background", {Role::kIntegration})));
+    status = stub->Echo(context.get(), request, &response);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.text(), "background");
 }
