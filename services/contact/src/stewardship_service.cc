@@ -10,8 +10,10 @@ namespace accord::contact {
 StewardshipServiceImpl::StewardshipServiceImpl(std::shared_ptr<ContactComponents> components)
     : components_(std::move(components)),
       runtime_(components_->runtime),
-      contacts_(runtime_.pg(), components_->cipher, components_->writes),
-      repository_(runtime_.pg(), components_->cipher, components_->writes, contacts_),
+      storage_(runtime_.pg(), components_->cipher, components_->writes),
+      contacts_(storage_, storage_, runtime_.cache(), components_->cache_notices),
+      stewardship_storage_(runtime_.pg(), components_->cipher, components_->writes, storage_),
+      repository_(stewardship_storage_, runtime_.cache()),
       logic_(contacts_, repository_, components_->access, components_->presenter,
              components_->access_log, components_->settings.default_region),
       contact_logic_(contacts_, components_->access, components_->presenter, runtime_.page_tokens(),

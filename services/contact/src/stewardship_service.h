@@ -6,6 +6,8 @@
 
 #include "accord/common/server.h"
 #include "accord/contact/v1/stewardship.grpc.pb.h"
+#include "caching_contact_repository.h"
+#include "caching_stewardship_repository.h"
 #include "contact_components.h"
 #include "contact_logic.h"
 #include "data_quality.h"
@@ -43,8 +45,11 @@ class StewardshipServiceImpl final : public v1::ContactStewardshipService::Callb
  private:
   std::shared_ptr<ContactComponents> components_;
   common::Runtime& runtime_;
-  PgContactRepository contacts_;
-  PgStewardshipRepository repository_;
+  PgContactRepository storage_;
+  // Imports (upserts), merges and erasures drop the cached copies they change before answering.
+  CachingContactRepository contacts_;
+  PgStewardshipRepository stewardship_storage_;
+  CachingStewardshipRepository repository_;
   StewardshipLogic logic_;
   ContactLogic contact_logic_;
   PgDataQualityRepository quality_;
