@@ -381,11 +381,15 @@ describe('console', { timeout: 240000 }, () => {
       await s.waitForText('#needs table', 'Cold-chain trucks for Kaohsiung');
       assert.deepEqual(navigations, [], 'no reload');
 
-      // The live update above may re-render the list again while this runs: click in the page in
-      // one step, so the button clicked is the one in the document.
-      await s.page.$eval(`#needs tr[data-name="${need.name}"] button`, (button) => button.click());
-      await s.page.waitForSelector('#needs form[data-editing] [data-action=remove]');
-      await s.page.click('#needs form[data-editing] [data-action=remove]');
+      // The live update above may re-render the list again (once per event it brings), closing a
+      // form opened before it: open the edit form until it stays open, clicking in the page in one
+      // step so the button clicked is the one in the document.
+      await s.page.waitForFunction((n) => {
+        if (document.querySelector('#needs form[data-editing] [data-action=remove]')) return true;
+        document.querySelector(`#needs tr[data-name="${n}"] button`)?.click();
+        return false;
+      }, { polling: 300 }, need.name);
+      await s.page.$eval('#needs form[data-editing] [data-action=remove]', (button) => button.click());
       await s.page.waitForFunction((n) => !document.querySelector(`#needs tr[data-name="${n}"]`) && !document.querySelector('#needs form[data-editing]'), {}, need.name);
       await assert.rejects(api('GET', need.name, tokens.admin), /HTTP 404/);
     });
