@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "accord/account/v1/account.pb.h"
+#include "accord/common/account_events.h"
 #include "accord/common/errors.h"
 #include "accord/common/resource_name.h"
 #include "accord/pricing/v1/quote.pb.h"
@@ -18,7 +18,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-constexpr char kAccountPrefix[] = "accord.account.v1.";
 constexpr char kSaleRecorded[] = "accord.pricing.v1.SaleRecorded";
 
 std::string DayOf(const google::protobuf::Timestamp& time) {
@@ -30,24 +29,9 @@ std::string DayOf(const google::protobuf::Timestamp& time) {
 
 absl::StatusOr<std::optional<AccountChange>> AccountChangeOf(
     const common::v1::EventEnvelope& event) {
-  AccountChange change;
-  change.day = DayOf(event.time());
-  if (event.type() == std::string(kAccountPrefix) + "AccountMerged") {
-    account::v1::AccountMerged merged;
-    if (!event.payload().UnpackTo(&merged)) {
-      return common::Internal("AccountMerged event " + event.id() + " carries no AccountMerged");
-    }
-    ACCORD_ASSIGN_OR_RETURN(change.account_id,
-                            common::ParseTopName(merged.duplicate(), "accounts", "duplicate"));
-    ACCORD_ASSIGN_OR_RETURN(change.survivor_id,
-                            common::ParseTopName(merged.survivor(), "accounts", "survivor"));
-  } else if (event.type() == std::string(kAccountPrefix) + "AccountDeleted") {
-    ACCORD_ASSIGN_OR_RETURN(change.account_id,
-                            common::ParseTopName(event.subject(), "accounts", "subject"));
-  } else {
-    return std::nullopt;
-  }
-  return change;
+  ACCORD_ASSIGN_OR_RETURN(std::optional<common::AccountGone> gone, common::AccountGoneOf(event));
+  if (!gone) return std::nullopt;
+  return AccountChange{gone->account_id, gone->survivor_id, DayOf(event.time())};
 }
 
 absl::StatusOr<std::optional<Purchase>> PurchaseOf(const common::v1::EventEnvelope& event) {

@@ -1,6 +1,7 @@
 #include "account_events.h"
 
 #include "accord/account/v1/account.pb.h"
+#include "accord/common/account_events.h"
 #include "pricing_write.h"
 
 namespace accord::pricing {
@@ -15,24 +16,9 @@ Date DayOf(const common::v1::EventEnvelope& event) {
 
 absl::StatusOr<std::optional<AccountChange>> AccountChangeOf(
     const common::v1::EventEnvelope& event) {
-  AccountChange change;
-  change.day = DayOf(event);
-  if (event.type() == "accord.account.v1.AccountMerged") {
-    account::v1::AccountMerged merged;
-    if (!event.payload().UnpackTo(&merged)) {
-      return common::Internal("AccountMerged event " + event.id() + " carries no AccountMerged");
-    }
-    ACCORD_ASSIGN_OR_RETURN(change.account_id,
-                            ParseTopName(merged.duplicate(), "accounts", "duplicate"));
-    ACCORD_ASSIGN_OR_RETURN(change.survivor_id,
-                            ParseTopName(merged.survivor(), "accounts", "survivor"));
-  } else if (event.type() == "accord.account.v1.AccountDeleted") {
-    ACCORD_ASSIGN_OR_RETURN(change.account_id,
-                            ParseTopName(event.subject(), "accounts", "subject"));
-  } else {
-    return std::nullopt;
-  }
-  return change;
+  ACCORD_ASSIGN_OR_RETURN(std::optional<common::AccountGone> gone, common::AccountGoneOf(event));
+  if (!gone) return std::nullopt;
+  return AccountChange{gone->account_id, gone->survivor_id, DayOf(event)};
 }
 
 absl::StatusOr<std::optional<AccountTier>> AccountTierOf(const common::v1::EventEnvelope& event) {

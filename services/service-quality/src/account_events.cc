@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "accord/account/v1/account.pb.h"
+#include "accord/common/account_events.h"
 #include "accord/common/errors.h"
 
 namespace accord::quality {
@@ -24,23 +25,28 @@ absl::Status ApplyAccountEvent(QualityRepository& repository, common::WriteTrans
                                const common::v1::EventEnvelope& event, Instant now) {
   const std::string type = event.type();
   const WriteMeta meta = FeedMeta(event);
-  if (type == std::string(kPrefix) + "AccountMerged") {
-    account::v1::AccountMerged merged;
-    if (!event.payload().UnpackTo(&merged)) return common::Internal("bad AccountMerged payload");
-    ACCORD_RETURN_IF_ERROR(repository
-                               .ChangeCasesOfAccount(
-                                   transaction, merged.duplicate(), /*open_only=*/false,
-                                   [&](const CaseRecord& record) {
-                                     return MoveCaseToAccount(record, merged.survivor());
-                                   },
-                                   meta)
-                               .status());
-    return repository.MoveSurveys(transaction, merged.duplicate(), merged.survivor());
-  }
-  if (type == std::string(kPrefix) + "AccountDeleted") {
+  ACCORD_ASSIGN_OR_RETURN(std::optional<common::AccountGone> gone, common::AccountGoneOf(event));
+  if (gone) {
+    ACCORD_RETURN_IF_ERROR(repository.KeepAccountFacts(
+        &transaction, AccountFacts{.account = gone->account,
+                                   .tier = 0,
+                                   .merged_into = gone->survivor,
+                                   .deleted = gone->survivor.empty(),
+                                   .version = event.aggregate_version()}));
+    if (!gone->survivor.empty()) {
+      ACCORD_RETURN_IF_ERROR(repository
+                                 .ChangeCasesOfAccount(
+                                     transaction, gone->account, /*open_only=*/false,
+                                     [&](const CaseRecord& record) {
+                                       return MoveCaseToAccount(record, gone->survivor);
+                                     },
+                                     meta)
+                                 .status());
+      return repository.MoveSurveys(transaction, gone->account, gone->survivor);
+    }
     return repository
         .ChangeCasesOfAccount(
-            transaction, event.subject(), /*open_only=*/true,
+            transaction, gone->account, /*open_only=*/true,
             [&](const CaseRecord& record) { return CloseForDeletedAccount(record, now); }, meta)
         .status();
   }
@@ -48,6 +54,12 @@ absl::Status ApplyAccountEvent(QualityRepository& repository, common::WriteTrans
       type == std::string(kPrefix) + "AccountUpdated") {
     account::v1::Account account;
     if (!event.payload().UnpackTo(&account)) return common::Internal("bad account payload");
+    ACCORD_RETURN_IF_ERROR(repository.KeepAccountFacts(
+        &transaction, AccountFacts{.account = event.subject(),
+                                   .tier = account.tier(),
+                                   .merged_into = "",
+                                   .deleted = false,
+                                   .version = event.aggregate_version()}));
     if (account.lifecycle_stage() != account::v1::LIFECYCLE_STAGE_CHURNED) return absl::OkStatus();
     const bool changed_now =
         type == std::string(kPrefix) + "AccountCreated" ||

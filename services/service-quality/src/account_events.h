@@ -7,8 +7,9 @@
 //   with a CaseClosed event.
 // - AccountCreated / AccountUpdated with lifecycle_stage CHURNED: a LOST_CUSTOMER signal, once per
 //   event, and a SignalRecorded event.
-// Tier changes need nothing stored: a case reads the account's tier from the account service
-// when it opens (for its priority and SLA policy) and keeps its targets afterwards.
+// - Every one of them: the account's facts (account_facts: tier and version, merged into, deleted),
+//   from which new cases learn their account without asking the account service
+//   (QualityLogic::ResolveAccount). A case keeps the tier it opened with.
 #pragma once
 
 #include <memory>

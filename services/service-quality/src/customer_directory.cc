@@ -1,5 +1,6 @@
 #include "customer_directory.h"
 
+#include "absl/strings/numbers.h"
 #include "accord/common/errors.h"
 #include "accord/common/filter.h"
 #include "accord/common/grpc_status.h"
@@ -49,16 +50,41 @@ GrpcCustomerDirectory::GrpcCustomerDirectory(DirectoryOptions options)
       contacts_(contact::v1::ContactService::NewStub(contact_client_.channel())),
       relations_(contact::v1::ContactAccountRelationService::NewStub(contact_client_.channel())) {}
 
-absl::StatusOr<CaseParty> GrpcCustomerDirectory::ResolveParty(const common::CallIdentity& identity,
-                                                              const std::string& account,
-                                                              const std::string& contact) {
+absl::StatusOr<std::optional<CaseParty>> PartyFromFacts(const std::string& account,
+                                                        const FactsLookup& facts) {
+  constexpr int kMaxMergeHops = 8;  // as common::AccountClient::FollowMerges
+  std::string current = account;
+  for (int hop = 0; hop < kMaxMergeHops; ++hop) {
+    ACCORD_ASSIGN_OR_RETURN(std::optional<AccountFacts> known, facts(current));
+    if (!known) return std::nullopt;
+    if (known->deleted) break;
+    if (known->merged_into.empty()) {
+      CaseParty party;
+      party.account = current;
+      if (current != account) party.merged_from = account;
+      party.tier = static_cast<account::v1::AccountTier>(known->tier);
+      party.account_version = known->version;
+      return std::optional<CaseParty>(std::move(party));
+    }
+    current = known->merged_into;
+  }
+  return common::WithReason(common::NotFound(account), "ACCOUNT_NOT_FOUND", {{"account", account}});
+}
+
+absl::StatusOr<CaseParty> GrpcCustomerDirectory::ResolveAccount(
+    const common::CallIdentity& identity, const std::string& account) {
   CaseParty party;
   ACCORD_ASSIGN_OR_RETURN(account::v1::Account live,
                           accounts_.FollowMerges(identity, account, &party.merged_from));
   party.account = live.name();
   party.tier = live.tier();
-  if (contact.empty()) return party;
+  int64_t version = 0;
+  if (absl::SimpleAtoi(live.etag(), &version)) party.account_version = version;
+  return party;
+}
 
+absl::Status GrpcCustomerDirectory::AddContact(const common::CallIdentity& identity,
+                                               const std::string& contact, CaseParty& party) {
   ACCORD_RETURN_IF_ERROR(contact_breaker_.Check(contact));
   contact::v1::GetContactRequest get;
   get.set_name(contact);
@@ -94,7 +120,7 @@ absl::StatusOr<CaseParty> GrpcCustomerDirectory::ResolveParty(const common::Call
   }
   party.language = person.preferred_language();
   party.needs = NeedsFromAccessibility(person.accessibility());
-  return party;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<const std::set<std::string>>> GrpcCustomerDirectory::ManagedAccounts(

@@ -1039,6 +1039,47 @@ absl::Status PgQualityRepository::MoveSurveys(common::WriteTransaction& transact
   return absl::OkStatus();
 }
 
+constexpr common::PreparedStatement kGetAccountFacts{
+    "quality_account_facts_get",
+    "SELECT tier, merged_into, deleted, version FROM service_quality.account_facts "
+    "WHERE account = $1"};
+
+// Merged and deleted are final; a live account's facts move only forward in its versions.
+constexpr common::PreparedStatement kKeepAccountFacts{
+    "quality_account_facts_keep",
+    "INSERT INTO service_quality.account_facts AS f (account, tier, merged_into, deleted, version) "
+    "VALUES ($1, $2::smallint, $3, $4::boolean, $5::bigint) ON CONFLICT (account) DO UPDATE SET "
+    "tier = EXCLUDED.tier, merged_into = EXCLUDED.merged_into, deleted = EXCLUDED.deleted, "
+    "version = GREATEST(f.version, EXCLUDED.version), update_time = now() "
+    "WHERE f.merged_into = '' AND NOT f.deleted AND (EXCLUDED.merged_into <> '' OR "
+    "EXCLUDED.deleted OR EXCLUDED.version > f.version)"};
+
+absl::StatusOr<std::optional<AccountFacts>> PgQualityRepository::GetAccountFacts(
+    const std::string& account) {
+  std::optional<AccountFacts> facts;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_prepared(kGetAccountFacts.name, account);
+        if (rows.empty()) return absl::OkStatus();
+        facts = AccountFacts{account, rows[0][0].as<int>(), rows[0][1].as<std::string>(),
+                             rows[0][2].as<bool>(), rows[0][3].as<int64_t>()};
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return facts;
+}
+
+absl::Status PgQualityRepository::KeepAccountFacts(common::WriteTransaction* transaction,
+                                                   const AccountFacts& facts) {
+  const auto keep = [&](common::WriteTransaction& in) {
+    in.exec_prepared(kKeepAccountFacts.name, facts.account, facts.tier, facts.merged_into,
+                     facts.deleted, facts.version);
+    return absl::OkStatus();
+  };
+  if (transaction) return keep(*transaction);
+  return pool_.Transact(keep);
+}
+
 #define ACCORD_SIGNAL_COLUMNS                                              \
   "g.id::text, g.account, g.kind, g.source, g.figure, g.note, " ACCORD_US( \
       "g.occur_time") ", " ACCORD_US("g.create_time")
@@ -1232,7 +1273,8 @@ absl::StatusOr<std::vector<ReportSignal>> PgQualityRepository::ReportSignals(
 
 std::vector<common::PreparedStatement> QualityStatements() {
   return {kGetCalendarAny,      kGetLiveCalendar, kFindPolicy, kInsertCaseStatement,
-          kUpdateCaseStatement, kGetCase,         kLockCase,   kInsertTimelineEntry};
+          kUpdateCaseStatement, kGetCase,         kLockCase,   kInsertTimelineEntry,
+          kGetAccountFacts,     kKeepAccountFacts};
 }
 
 }  // namespace accord::quality

@@ -2,6 +2,7 @@
 
 #include "accord/common/pg.h"
 #include "accord/common/write.h"
+#include "pg_filter_schemas.h"
 #include "quality_repository.h"
 
 namespace accord::quality {
@@ -16,6 +17,10 @@ std::vector<common::PreparedStatement> QualityStatements();
 class PgQualityRepository final : public QualityRepository {
  public:
   explicit PgQualityRepository(common::PgPool& pool);
+
+  const common::filter::Schema& FilterSchema(Listing listing) const override {
+    return QualityFilterSchema(listing);
+  }
 
   absl::StatusOr<v1::Calendar> CreateCalendar(const v1::Calendar& calendar,
                                               const WriteMeta& meta) override;
@@ -63,6 +68,9 @@ class PgQualityRepository final : public QualityRepository {
   absl::StatusOr<bool> RecordSignal(common::WriteTransaction& transaction, const v1::Signal& signal,
                                     const std::string& source_event,
                                     const WriteMeta& meta) override;
+  absl::StatusOr<std::optional<AccountFacts>> GetAccountFacts(const std::string& account) override;
+  absl::Status KeepAccountFacts(common::WriteTransaction* transaction,
+                                const AccountFacts& facts) override;
   absl::StatusOr<v1::Signal> CreateSignal(const v1::Signal& signal, const WriteMeta& meta) override;
   absl::StatusOr<v1::Signal> GetSignal(const std::string& id) override;
   absl::StatusOr<Page<v1::Signal>> ListSignals(const ListQuery& query) override;

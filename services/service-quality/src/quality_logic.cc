@@ -60,139 +60,6 @@ void Merge(const absl::Status& status, common::Violations& violations) {
   for (auto& v : common::FieldViolationsOf(status)) violations.Add(v.field, v.description);
 }
 
-std::map<std::string, std::string> EnumValues(const google::protobuf::EnumDescriptor* descriptor,
-                                              const std::string& prefix) {
-  std::map<std::string, std::string> values;
-  for (int i = 0; i < descriptor->value_count(); ++i) {
-    const auto* value = descriptor->value(i);
-    if (value->number() == 0) continue;
-    values[value->name()] = std::to_string(value->number());
-    values[ShortName(value->name(), prefix)] = std::to_string(value->number());
-  }
-  return values;
-}
-
-const filter::Schema& CaseFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    const filter::FieldSpec::SubstringIndex kTrigrams{};
-    filter::Schema schema;
-    schema.fields = {
-        // `:` on the resource names through their trigram indexes (migration 0007).
-        {"account", "c.account", filter::FieldType::kString, {}, {}, true, {}, kTrigrams},
-        {"contact", "c.contact", filter::FieldType::kString, {}, {}, true, {}, kTrigrams},
-        {"assignee", "c.assignee", filter::FieldType::kString, {}, {}},
-        {"team", "c.team", filter::FieldType::kString, {}, {}},
-        {"kind",
-         "c.kind",
-         filter::FieldType::kEnum,
-         EnumValues(v1::CaseKind_descriptor(), "CASE_KIND_"),
-         {}},
-        {"category",
-         "c.category",
-         filter::FieldType::kEnum,
-         EnumValues(v1::CaseCategory_descriptor(), "CASE_CATEGORY_"),
-         {}},
-        {"status",
-         "c.status",
-         filter::FieldType::kEnum,
-         EnumValues(v1::CaseStatus_descriptor(), "CASE_STATUS_"),
-         {}},
-        {"priority",
-         "c.priority",
-         filter::FieldType::kEnum,
-         EnumValues(v1::Priority_descriptor(), "PRIORITY_"),
-         {}},
-        {"escalation_level",
-         "c.escalation_level",
-         filter::FieldType::kEnum,
-         EnumValues(v1::EscalationLevel_descriptor(), "ESCALATION_LEVEL_"),
-         {}},
-        {"create_time", "c.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "c.update_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    schema.text_search_sql = "c.description ILIKE {}";
-    return schema;
-  }();
-  return kSchema;
-}
-
-const filter::Schema& TimelineFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"kind",
-         "t.kind",
-         filter::FieldType::kEnum,
-         EnumValues(v1::TimelineEntryKind_descriptor(), "TIMELINE_ENTRY_KIND_"),
-         {}},
-        {"actor", "t.actor", filter::FieldType::kString, {}, {}},
-        {"customer_visible", "t.customer_visible", filter::FieldType::kBool, {}, {}},
-        {"create_time", "t.create_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
-const filter::Schema& PolicyFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"display_name", "p.display_name", filter::FieldType::kString, {}, {}},
-        {"tier",
-         "p.tier",
-         filter::FieldType::kEnum,
-         EnumValues(accord::account::v1::AccountTier_descriptor(), "ACCOUNT_TIER_"),
-         {}},
-        {"priority",
-         "p.priority",
-         filter::FieldType::kEnum,
-         EnumValues(v1::Priority_descriptor(), "PRIORITY_"),
-         {}},
-        {"calendar", "('calendars/' || p.calendar_id::text)", filter::FieldType::kString, {}, {}},
-        {"create_time", "p.create_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
-const filter::Schema& CalendarFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"display_name", "k.display_name", filter::FieldType::kString, {}, {}},
-        {"time_zone", "k.time_zone", filter::FieldType::kString, {}, {}},
-        {"create_time", "k.create_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
-const filter::Schema& SurveyFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"account", "s.account", filter::FieldType::kString, {}, {}},
-        {"contact", "s.contact", filter::FieldType::kString, {}, {}},
-        {"case", "('cases/' || s.case_id::text)", filter::FieldType::kString, {}, {}},
-        {"state",
-         "s.state",
-         filter::FieldType::kEnum,
-         EnumValues(v1::SurveyState_descriptor(), "SURVEY_STATE_"),
-         {}},
-        {"csat", "s.csat", filter::FieldType::kInt, {}, {}},
-        {"nps", "s.nps", filter::FieldType::kInt, {}, {}},
-        {"effort", "s.effort", filter::FieldType::kInt, {}, {}},
-        {"create_time", "s.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"answer_time", "s.answer_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
 // order_by: one of `fields` (the first is the default), optionally ` desc` or ` asc`.
 absl::StatusOr<std::pair<std::string, bool>> ParseOrder(const std::string& order_by,
                                                         const std::vector<std::string>& fields) {
@@ -674,6 +541,40 @@ absl::StatusOr<std::optional<BusinessCalendar>> QualityLogic::CalendarOf(const s
   return std::optional<BusinessCalendar>(std::move(compiled));
 }
 
+absl::StatusOr<CaseParty> QualityLogic::ResolveParty(const Caller& caller,
+                                                     const std::string& account,
+                                                     const std::string& contact) {
+  std::optional<CaseParty> party;
+  if (options_.account_facts) {
+    ACCORD_ASSIGN_OR_RETURN(party, PartyFromFacts(account, [&](const std::string& name) {
+                              return repository_.GetAccountFacts(name);
+                            }));
+  }
+  if (!party) {
+    ACCORD_ASSIGN_OR_RETURN(party, directory_.ResolveAccount(caller.identity, account));
+    if (options_.account_facts) {
+      // The events say the same later (or said something newer already, which is kept).
+      ACCORD_RETURN_IF_ERROR(
+          repository_.KeepAccountFacts(nullptr, AccountFacts{.account = party->account,
+                                                             .tier = party->tier,
+                                                             .merged_into = "",
+                                                             .deleted = false,
+                                                             .version = party->account_version}));
+      if (!party->merged_from.empty()) {
+        ACCORD_RETURN_IF_ERROR(
+            repository_.KeepAccountFacts(nullptr, AccountFacts{.account = party->merged_from,
+                                                               .tier = 0,
+                                                               .merged_into = party->account,
+                                                               .deleted = false,
+                                                               .version = 0}));
+      }
+    }
+  }
+  if (!contact.empty())
+    ACCORD_RETURN_IF_ERROR(directory_.AddContact(caller.identity, contact, *party));
+  return std::move(*party);
+}
+
 absl::StatusOr<std::shared_ptr<const std::set<std::string>>> QualityLogic::ReadableAccounts(
     const Caller& caller) {
   if (!LimitedToManagedAccounts(caller)) return std::shared_ptr<const std::set<std::string>>();
@@ -711,8 +612,7 @@ absl::StatusOr<v1::Case> QualityLogic::CreateCase(const Caller& caller,
   const v1::Case& in = request.case_();
   // An account manager opens cases for its own accounts only.
   ACCORD_RETURN_IF_ERROR(CheckReadable(caller, in.account()));
-  ACCORD_ASSIGN_OR_RETURN(CaseParty party,
-                          directory_.ResolveParty(caller.identity, in.account(), in.contact()));
+  ACCORD_ASSIGN_OR_RETURN(CaseParty party, ResolveParty(caller, in.account(), in.contact()));
 
   const Instant now = clock_();
   CaseChange change;
@@ -808,11 +708,12 @@ absl::StatusOr<v1::ListCasesResponse> QualityLogic::ListCases(const Caller& call
                                                               const v1::ListCasesRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(
-      ListStart list, StartList(page_tokens_, request.page_size(), request.page_token(),
-                                request.filter(), request.order_by(), "cases", CaseFilterSchema(),
-                                {{"create_time", "c.create_time"},
-                                 {"update_time", "c.update_time"},
-                                 {"priority", "c.priority"}}));
+      ListStart list,
+      StartList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
+                request.order_by(), "cases", repository_.FilterSchema(Listing::kCases),
+                {{"create_time", "c.create_time"},
+                 {"update_time", "c.update_time"},
+                 {"priority", "c.priority"}}));
   ACCORD_ASSIGN_OR_RETURN(auto accounts, ReadableAccounts(caller));
   if (accounts) RestrictToAccounts(list.query, "c.account", *accounts);
   ACCORD_ASSIGN_OR_RETURN(Page<CaseRecord> page, repository_.ListCases(list.query));
@@ -1175,10 +1076,11 @@ absl::StatusOr<v1::ListTimelineEntriesResponse> QualityLogic::ListTimelineEntrie
     const Caller& caller, const v1::ListTimelineEntriesRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseCaseName(request.parent(), "parent"));
-  ACCORD_ASSIGN_OR_RETURN(ListStart list,
-                          StartList(page_tokens_, request.page_size(), request.page_token(),
-                                    request.filter(), request.order_by(), request.parent(),
-                                    TimelineFilterSchema(), {{"create_time", "t.create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(
+      ListStart list,
+      StartList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
+                request.order_by(), request.parent(), repository_.FilterSchema(Listing::kTimeline),
+                {{"create_time", "t.create_time"}}));
   if (LimitedToManagedAccounts(caller)) {
     ACCORD_ASSIGN_OR_RETURN(CaseRecord record, repository_.GetCase(id));
     ACCORD_RETURN_IF_ERROR(CheckReadable(caller, record.value.account()));
@@ -1267,10 +1169,11 @@ absl::StatusOr<v1::Calendar> QualityLogic::GetCalendar(const Caller& caller,
 absl::StatusOr<v1::ListCalendarsResponse> QualityLogic::ListCalendars(
     const Caller& caller, const v1::ListCalendarsRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
-  ACCORD_ASSIGN_OR_RETURN(ListStart list,
-                          StartList(page_tokens_, request.page_size(), request.page_token(),
-                                    request.filter(), request.order_by(), "calendars",
-                                    CalendarFilterSchema(), {{"create_time", "k.create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(
+      ListStart list,
+      StartList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
+                request.order_by(), "calendars", repository_.FilterSchema(Listing::kCalendars),
+                {{"create_time", "k.create_time"}}));
   ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListCalendars(list.query));
   v1::ListCalendarsResponse response;
   FillPage(page_tokens_, list, page, response,
@@ -1324,10 +1227,11 @@ absl::StatusOr<v1::SlaPolicy> QualityLogic::GetSlaPolicy(const Caller& caller,
 absl::StatusOr<v1::ListSlaPoliciesResponse> QualityLogic::ListSlaPolicies(
     const Caller& caller, const v1::ListSlaPoliciesRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
-  ACCORD_ASSIGN_OR_RETURN(ListStart list,
-                          StartList(page_tokens_, request.page_size(), request.page_token(),
-                                    request.filter(), request.order_by(), "slaPolicies",
-                                    PolicyFilterSchema(), {{"create_time", "p.create_time"}}));
+  ACCORD_ASSIGN_OR_RETURN(
+      ListStart list,
+      StartList(page_tokens_, request.page_size(), request.page_token(), request.filter(),
+                request.order_by(), "slaPolicies", repository_.FilterSchema(Listing::kPolicies),
+                {{"create_time", "p.create_time"}}));
   ACCORD_ASSIGN_OR_RETURN(auto page, repository_.ListSlaPolicies(list.query));
   v1::ListSlaPoliciesResponse response;
   FillPage(page_tokens_, list, page, response, [](v1::ListSlaPoliciesResponse& r, v1::SlaPolicy p) {
@@ -1417,7 +1321,7 @@ absl::StatusOr<v1::ListSurveysResponse> QualityLogic::ListSurveys(
     const Caller& caller, const v1::ListSurveysRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   return ListOfAccounts<v1::Survey, v1::ListSurveysResponse>(
-      page_tokens_, request, "surveys", SurveyFilterSchema(), "s",
+      page_tokens_, request, "surveys", repository_.FilterSchema(Listing::kSurveys), "s",
       [&] { return ReadableAccounts(caller); },
       [this](const ListQuery& query) { return repository_.ListSurveys(query); },
       SeesFreeText(caller), &v1::Survey::clear_comment, &v1::ListSurveysResponse::mutable_surveys);
@@ -1467,25 +1371,6 @@ absl::StatusOr<v1::Survey> QualityLogic::AnswerSurvey(const Caller& caller,
 
 namespace {
 
-const filter::Schema& SignalFilterSchema() {
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"account", "g.account", filter::FieldType::kString, {}, {}},
-        {"kind",
-         "g.kind",
-         filter::FieldType::kEnum,
-         EnumValues(v1::SignalKind_descriptor(), "SIGNAL_KIND_"),
-         {}},
-        {"source", "g.source", filter::FieldType::kString, {}, {}},
-        {"occur_time", "g.occur_time", filter::FieldType::kTimestamp, {}, {}},
-        {"create_time", "g.create_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
 // The figure's range for its kind (see SignalKind); "" when it is in range.
 std::string FigureProblem(v1::SignalKind kind, double figure) {
   if (!std::isfinite(figure)) return "must be a number";
@@ -1531,8 +1416,7 @@ absl::StatusOr<v1::Signal> QualityLogic::CreateSignal(const Caller& caller,
   Merge(common::IdempotencyKeys::Validate(request.request_id()), violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
   // The account must exist; a merged one's signal goes to the survivor.
-  ACCORD_ASSIGN_OR_RETURN(CaseParty party,
-                          directory_.ResolveParty(caller.identity, signal.account(), ""));
+  ACCORD_ASSIGN_OR_RETURN(CaseParty party, ResolveParty(caller, signal.account(), ""));
   v1::Signal stored = signal;
   stored.set_account(party.account);
   stored.clear_name();
@@ -1555,7 +1439,7 @@ absl::StatusOr<v1::ListSignalsResponse> QualityLogic::ListSignals(
     const Caller& caller, const v1::ListSignalsRequest& request) {
   ACCORD_RETURN_IF_ERROR(CheckAccess(caller, Action::kRead));
   return ListOfAccounts<v1::Signal, v1::ListSignalsResponse>(
-      page_tokens_, request, "signals", SignalFilterSchema(), "g",
+      page_tokens_, request, "signals", repository_.FilterSchema(Listing::kSignals), "g",
       [&] { return ReadableAccounts(caller); },
       [this](const ListQuery& query) { return repository_.ListSignals(query); },
       SeesFreeText(caller), &v1::Signal::clear_note, &v1::ListSignalsResponse::mutable_signals);

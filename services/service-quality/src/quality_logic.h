@@ -154,6 +154,11 @@ class QualityLogic {
   // The case as a reader sees it: the live clock, redacted for integration.
   absl::StatusOr<v1::Case> Present(const Caller& caller, CaseRecord record);
   absl::StatusOr<std::optional<BusinessCalendar>> CalendarOf(const std::string& name);
+  // The customer of a new case or signal: the account from its kept facts when the account
+  // events are followed (options.account_facts), else from the account service, whose answer is
+  // then kept; the contact (when given) from the contact service.
+  absl::StatusOr<CaseParty> ResolveParty(const Caller& caller, const std::string& account,
+                                         const std::string& contact);
   absl::StatusOr<v1::ServiceReport> BuildServiceReport(const google::protobuf::Timestamp& start,
                                                        const google::protobuf::Timestamp& end,
                                                        v1::ReportGroupBy group_by);

@@ -36,6 +36,9 @@ struct QualityOptions {
   std::chrono::hours close_after{168};
   int max_reopens = 3;
   bool follow_account_events = true;
+  // New cases and signals learn their account from account_facts before asking the account
+  // service: set by the service when it follows the account events (which keep the facts).
+  bool account_facts = false;
   ReportRules report_rules;
   DirectoryOptions directory;
 

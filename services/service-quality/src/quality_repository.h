@@ -14,12 +14,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/filter.h"
 #include "accord/common/pg.h"
 #include "accord/common/write_meta.h"
 #include "accord/quality/v1/case.pb.h"
 #include "accord/quality/v1/sla.pb.h"
 #include "accord/quality/v1/survey.pb.h"
-#include "report_logic.h"
+#include "quality_model.h"
 #include "sla_clock.h"
 
 namespace accord::quality {
@@ -98,9 +99,15 @@ struct SweepContext {
       record;
 };
 
+// The Lists of the service, each with its filterable fields.
+enum class Listing { kCases, kTimeline, kPolicies, kCalendars, kSurveys, kSignals };
+
 class QualityRepository {
  public:
   virtual ~QualityRepository() = default;
+
+  // How a List's filter maps to this storage (the columns of its List query).
+  virtual const common::filter::Schema& FilterSchema(Listing listing) const = 0;
 
   // Calendars and SLA policies. Names are assigned here.
   virtual absl::StatusOr<v1::Calendar> CreateCalendar(const v1::Calendar& calendar,
@@ -182,6 +189,13 @@ class QualityRepository {
   // Surveys of `from` now belong to `to` (a merge).
   virtual absl::Status MoveSurveys(common::WriteTransaction& transaction, const std::string& from,
                                    const std::string& to) = 0;
+  // The facts kept of `account` (accounts/{id}); nullopt when none are.
+  virtual absl::StatusOr<std::optional<AccountFacts>> GetAccountFacts(
+      const std::string& account) = 0;
+  // Keeps `facts` unless the account is already known merged or deleted, or as live at a newer
+  // version: in the feed's transaction, or (nullptr) in one of its own.
+  virtual absl::Status KeepAccountFacts(common::WriteTransaction* transaction,
+                                        const AccountFacts& facts) = 0;
   // Stores a signal with its SignalRecorded event; a second signal of the same `source_event`
   // is not stored (false).
   virtual absl::StatusOr<bool> RecordSignal(common::WriteTransaction& transaction,

@@ -24,6 +24,14 @@ common::RpcMethod& MethodOf(const char* service, const char* method) {
   return *slot;
 }
 
+// The account facts are only as fresh as the events that keep them: used only when the events
+// are followed.
+QualityOptions WithAccountFacts(QualityOptions options) {
+  options.account_facts =
+      options.follow_account_events && !options.directory.account.service_token.empty();
+  return options;
+}
+
 Caller CallerOf(const grpc::CallbackServerContext& context, const common::RpcContext& rpc) {
   return Caller(rpc.principal, common::CallIdentity::ForUser(context, rpc));
 }
@@ -34,7 +42,7 @@ QualityCore::QualityCore(common::Runtime& runtime, QualityOptions options)
     : runtime(runtime),
       repository(runtime.pg()),
       directory(options.directory),
-      logic(repository, directory, runtime.page_tokens(), options),
+      logic(repository, directory, runtime.page_tokens(), WithAccountFacts(options)),
       sweeper(repository, options.sweep_batch, options.close_after) {
   if (!options.follow_account_events) return;
   if (options.directory.account.service_token.empty()) {

@@ -114,5 +114,70 @@ TEST_F(AccountEventsTest, MergesDeletionsAndChurnApplyOnceAcrossARedisLoss) {
       common::PeerEventFeed::StoredCursor(harness_.runtime().pg(), kSchema, kAccountFeed)->empty());
 }
 
+// New cases learn their account from the facts the events keep: with the account service down
+// they still open on a known account (with its tier as last changed), go to a merged account's
+// survivor and are refused for a deleted one; only an account never heard of needs the service.
+TEST_F(AccountEventsTest, CasesOpenFromTheKeptAccountFactsWhileTheAccountServiceIsDown) {
+  const auto key = CreateAccount("max", account::v1::ACCOUNT_TIER_KEY);
+  const auto survivor = CreateAccount("max", account::v1::ACCOUNT_TIER_STANDARD);
+  const auto duplicate = CreateAccount("max");
+  const auto gone = CreateAccount("max");
+  account::v1::UpdateAccountRequest raise;
+  raise.mutable_account()->set_name(key.name());
+  raise.mutable_account()->set_tier(account::v1::ACCOUNT_TIER_STRATEGIC);
+  raise.mutable_update_mask()->add_paths("tier");
+  raise.set_etag(key.etag());
+  account::v1::Account raised;
+  ASSERT_TRUE(accounts_->UpdateAccount(Admin().get(), raise, &raised).ok());
+  ASSERT_NO_FATAL_FAILURE(Merge(survivor, duplicate));
+  account::v1::DeleteAccountRequest remove;
+  remove.set_name(gone.name());
+  remove.set_etag(gone.etag());
+  account::v1::Account removed;
+  ASSERT_TRUE(accounts_->DeleteAccount(Admin().get(), remove, &removed).ok());
+  const std::string facts =
+      "SELECT count(*) FROM service_quality.account_facts WHERE (account = '" + key.name() +
+      "' AND tier = " + std::to_string(account::v1::ACCOUNT_TIER_STRATEGIC) + ") OR (account = '" +
+      duplicate.name() + "' AND merged_into = '" + survivor.name() + "') OR (account = '" +
+      gone.name() + "' AND deleted)";
+  ASSERT_TRUE(Eventually([&] { return Count(facts) == 3; }));
+
+  // Older or contradicting news changes nothing: a live account's tier only moves forward in
+  // its versions, and merged and deleted stay so.
+  PgQualityRepository repository(harness_.runtime().pg());
+  ASSERT_TRUE(repository
+                  .KeepAccountFacts(nullptr, {key.name(), account::v1::ACCOUNT_TIER_KEY, "", false,
+                                              std::stoll(key.etag())})
+                  .ok());
+  ASSERT_TRUE(repository.KeepAccountFacts(nullptr, {gone.name(), 0, "", false, 1 << 20}).ok());
+  ASSERT_TRUE(repository.KeepAccountFacts(nullptr, {duplicate.name(), 0, "", false, 1 << 20}).ok());
+  EXPECT_EQ(Count(facts), 3);
+
+  account_.Stop();
+  auto without_contact = [](const std::string& account) {
+    return CaseWithoutContact(account, v1::LEVEL_LOW, v1::LEVEL_LOW);
+  };
+  v1::Case out;
+  auto status = TryCreate(without_contact(key.name()), &out);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(out.account(), key.name());
+  EXPECT_EQ(out.account_tier(), account::v1::ACCOUNT_TIER_STRATEGIC);
+
+  status = TryCreate(without_contact(duplicate.name()), &out);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(out.account(), survivor.name());
+  EXPECT_EQ(out.account_tier(), account::v1::ACCOUNT_TIER_STANDARD);
+  EXPECT_TRUE(TimelineSays(out.name(), duplicate.name() + " was merged"));
+
+  status = TryCreate(without_contact(gone.name()), &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(testing::ReasonOf(status), "ACCOUNT_NOT_FOUND");
+
+  status = TryCreate(without_contact("accounts/" + common::NewUuidV7()), &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(testing::ReasonOf(status), "ACCOUNT_SERVICE_UNAVAILABLE");
+  EXPECT_EQ(Count("SELECT count(*) FROM service_quality.cases"), 2);
+}
+
 }  // namespace
 }  // namespace accord::quality

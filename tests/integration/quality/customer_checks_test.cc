@@ -137,11 +137,7 @@ TEST_F(CustomerChecksTest, ACaseOnAMergedAccountOpensOnTheSurvivor) {
   const v1::Case c = Create(request);
   EXPECT_EQ(c.account(), survivor.name());
   EXPECT_EQ(c.account_tier(), account::v1::ACCOUNT_TIER_KEY);
-  bool noted = false;
-  for (const auto& entry : Timeline(c.name())) {
-    noted |= entry.text().find(duplicate.name() + " was merged") != std::string::npos;
-  }
-  EXPECT_TRUE(noted);
+  EXPECT_TRUE(TimelineSays(c.name(), duplicate.name() + " was merged"));
 }
 
 TEST_F(CustomerChecksTest, WithTheAccountServiceDownOnlyCallsThatNeedItFail) {

@@ -6,6 +6,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ctime>
 #include <memory>
 #include <pqxx/pqxx>
@@ -183,9 +184,17 @@ class QualityFixture : public ::testing::Test {
   // A case on a new account (owned by max) with a related contact.
   v1::Case NewCase(v1::Level impact = v1::LEVEL_HIGH, v1::Level urgency = v1::LEVEL_MEDIUM,
                    const std::string& account = "") {
-    v1::Case c;
-    c.set_account(account.empty() ? CreateAccount().name() : account);
+    v1::Case c =
+        CaseWithoutContact(account.empty() ? CreateAccount().name() : account, impact, urgency);
     c.set_contact(CreateContact(c.account()).name());
+    return c;
+  }
+
+  // A case on `account` naming no contact: asks neither service while it is built.
+  static v1::Case CaseWithoutContact(const std::string& account, v1::Level impact = v1::LEVEL_HIGH,
+                                     v1::Level urgency = v1::LEVEL_MEDIUM) {
+    v1::Case c;
+    c.set_account(account);
     c.set_channel(common::v1::COMMUNICATION_CHANNEL_EMAIL);
     c.set_kind(v1::CASE_KIND_COMPLAINT);
     c.set_category(v1::CASE_CATEGORY_DAMAGED_GOODS);
@@ -273,6 +282,14 @@ class QualityFixture : public ::testing::Test {
     auto status = cases_->ListTimelineEntries(Agent().get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return {response.timeline_entries().begin(), response.timeline_entries().end()};
+  }
+
+  // Whether an entry of the case's timeline says `text`.
+  bool TimelineSays(const std::string& name, const std::string& text) {
+    const auto entries = Timeline(name);
+    return std::any_of(entries.begin(), entries.end(), [&](const v1::TimelineEntry& entry) {
+      return entry.text().find(text) != std::string::npos;
+    });
   }
 
   std::vector<v1::Survey> SurveysOf(const std::string& case_name) {

@@ -2,6 +2,8 @@
 // and closing a resolved case.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "accord/common/errors.h"
 #include "case_rules.h"
 #include "customer_directory.h"
@@ -33,6 +35,72 @@ TEST(NeedsFromAccessibilityTest, FlagsBecomeNeedsWithoutTheFreeText) {
   EXPECT_EQ(needs[0].note(), "from the contact: hearing, mobility");
   EXPECT_EQ(needs[1].kind(), v1::SPECIAL_NEED_KIND_LANGUAGE);
   for (const auto& need : needs) EXPECT_EQ(need.note().find("private"), std::string::npos);
+}
+
+// Facts as the account events leave them: a chain of merges, a deletion, a live account.
+class PartyFromFactsTest : public ::testing::Test {
+ protected:
+  void Know(AccountFacts facts) { known_[facts.account] = std::move(facts); }
+  absl::StatusOr<std::optional<CaseParty>> Party(const std::string& account) {
+    return PartyFromFacts(account, [&](const std::string& name) {
+      ++lookups_;
+      auto it = known_.find(name);
+      return absl::StatusOr<std::optional<AccountFacts>>(
+          it == known_.end() ? std::nullopt : std::optional<AccountFacts>(it->second));
+    });
+  }
+  std::map<std::string, AccountFacts> known_;
+  int lookups_ = 0;
+};
+
+TEST_F(PartyFromFactsTest, LiveMergedDeletedAndUnknownAccounts) {
+  Know({"accounts/live", account::v1::ACCOUNT_TIER_KEY, "", false, 7});
+  Know({"accounts/b", 0, "accounts/live", false, 3});
+  Know({"accounts/a", 0, "accounts/b", false, 2});
+  Know({"accounts/gone", account::v1::ACCOUNT_TIER_STRATEGIC, "", true, 4});
+  Know({"accounts/to-gone", 0, "accounts/gone", false, 1});
+  Know({"accounts/to-unknown", 0, "accounts/unknown", false, 1});
+
+  auto party = Party("accounts/live");
+  ASSERT_TRUE(party.ok() && party->has_value());
+  EXPECT_EQ((*party)->account, "accounts/live");
+  EXPECT_EQ((*party)->merged_from, "");
+  EXPECT_EQ((*party)->tier, account::v1::ACCOUNT_TIER_KEY);
+  EXPECT_EQ((*party)->account_version, 7);
+
+  // Two merges: the survivor's tier, and the account the caller named.
+  party = Party("accounts/a");
+  ASSERT_TRUE(party.ok() && party->has_value());
+  EXPECT_EQ((*party)->account, "accounts/live");
+  EXPECT_EQ((*party)->merged_from, "accounts/a");
+  EXPECT_EQ((*party)->tier, account::v1::ACCOUNT_TIER_KEY);
+
+  for (const char* gone : {"accounts/gone", "accounts/to-gone"}) {
+    party = Party(gone);
+    EXPECT_EQ(party.status().code(), absl::StatusCode::kNotFound) << gone;
+    EXPECT_EQ(common::ReasonOf(party.status()), "ACCOUNT_NOT_FOUND");
+  }
+  // Unknown on the way: the account service must be asked.
+  for (const char* unknown : {"accounts/unknown", "accounts/to-unknown"}) {
+    party = Party(unknown);
+    ASSERT_TRUE(party.ok()) << unknown;
+    EXPECT_FALSE(party->has_value()) << unknown;
+  }
+}
+
+TEST_F(PartyFromFactsTest, AMergeCycleEndsAsNotFoundAfterEightHops) {
+  Know({"accounts/x", 0, "accounts/y", false, 1});
+  Know({"accounts/y", 0, "accounts/x", false, 1});
+  auto party = Party("accounts/x");
+  EXPECT_EQ(party.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(lookups_, 8);
+}
+
+TEST_F(PartyFromFactsTest, AFailedLookupIsTheError) {
+  auto party = PartyFromFacts("accounts/a", [](const std::string&) {
+    return absl::StatusOr<std::optional<AccountFacts>>(absl::UnavailableError("database down"));
+  });
+  EXPECT_EQ(party.status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(LimitedToManagedAccountsTest, OnlyAPureAccountManager) {
