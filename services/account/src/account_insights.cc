@@ -312,21 +312,34 @@ absl::StatusOr<InsightFacts> AccountInsightsLogic::FactsOf(const InsightAccount&
   return repository_.LoadAccountFacts(account.id, false, settings_.currency);
 }
 
-v1::AccountInsights AccountInsightsLogic::InsightsOf(const InsightAccount& account,
-                                                     const InsightFacts& facts, int64_t now) const {
-  return Build(account, facts, false, kDefaultMonths, kDefaultHorizon, now);
-}
-
-absl::StatusOr<std::vector<v1::OverviewSale>> AccountInsightsLogic::RecentSalesOf(
-    const InsightAccount& account) {
-  return repository_.RecentSales(account.id, kOverviewSales);
+absl::StatusOr<AccountInsightsLogic::OverviewParts> AccountInsightsLogic::OverviewOf(
+    const common::Principal& caller, const std::string& account_id, int64_t now) {
+  ACCORD_ASSIGN_OR_RETURN(OverviewLocalFacts local,
+                          repository_.LoadOverview(account_id, caller.subject, settings_.currency,
+                                                   kOverviewSales, now - kBasketWindow));
+  ACCORD_RETURN_IF_ERROR(CheckInsightsReadAccess(
+      caller, AccountName(account_id), local.account.owner, local.account.caller_on_team));
+  OverviewParts parts;
+  parts.insights = Build(local.account, local.facts, false, kDefaultMonths, kDefaultHorizon, now);
+  parts.recommendations =
+      Recommend(local.account, local.facts, local.open_needs, local.baskets, now);
+  parts.account = std::move(local.resource);
+  parts.recent_sales = std::move(local.recent_sales);
+  return parts;
 }
 
 absl::StatusOr<std::vector<v1::Recommendation>> AccountInsightsLogic::RecommendationsOf(
     const InsightAccount& account, const InsightFacts& facts, int64_t now) {
-  // Due follow-ups first: they ask for action; then products, best rule first.
-  std::vector<v1::Recommendation> out = FollowUpsOf(account.id, facts.facts, now);
   ACCORD_ASSIGN_OR_RETURN(std::vector<NeedActivity> needs, repository_.OpenNeeds(account.id));
+  ACCORD_ASSIGN_OR_RETURN(auto baskets, repository_.Baskets(now - kBasketWindow));
+  return Recommend(account, facts, needs, baskets, now);
+}
+
+std::vector<v1::Recommendation> AccountInsightsLogic::Recommend(
+    const InsightAccount& account, const InsightFacts& facts,
+    const std::vector<NeedActivity>& needs,
+    const std::map<std::string, std::set<std::string>>& baskets, int64_t now) const {
+  std::vector<v1::Recommendation> out = FollowUpsOf(account.id, facts.facts, now);
   for (const auto& need : needs) {
     if (!NeedIsQuiet(need.update_time, need.last_interaction, now)) continue;
     v1::Recommendation r;
@@ -337,7 +350,6 @@ absl::StatusOr<std::vector<v1::Recommendation>> AccountInsightsLogic::Recommenda
                  "\" has seen no change and no interaction for more than 30 days");
     out.push_back(std::move(r));
   }
-  ACCORD_ASSIGN_OR_RETURN(auto baskets, repository_.Baskets(now - kBasketWindow));
   RecommendationOptions options;
   options.limit = kMaxRecommendations;
   for (const auto& product : RecommendProducts(baskets, account.id, options)) {

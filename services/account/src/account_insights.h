@@ -41,23 +41,36 @@ class AccountInsightsLogic {
   absl::Status DeleteTarget(const common::Principal& caller, const v1::DeleteTargetRequest& request,
                             WriteMeta meta);
 
-  // For the overview: the facts of an account the caller was already allowed to read (read
-  // once), and its insights and first recommendations from them.
-  absl::StatusOr<InsightFacts> FactsOf(const InsightAccount& account);
-  v1::AccountInsights InsightsOf(const InsightAccount& account, const InsightFacts& facts,
-                                 int64_t now) const;
-  absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsOf(const InsightAccount& account,
-                                                                    const InsightFacts& facts,
-                                                                    int64_t now);
-  // The account's last sales, as the insights learned them from pricing-terms.
-  absl::StatusOr<std::vector<v1::OverviewSale>> RecentSalesOf(const InsightAccount& account);
-  // The account, after the read access check; NOT_FOUND, PERMISSION_DENIED.
-  absl::StatusOr<InsightAccount> ReadableAccount(const common::Principal& caller,
-                                                 const std::string& account_id);
+  // GetAccountOverview's local parts from one read (one statement): the account as GetAccount
+  // answers it, its insights as GetAccountInsights answers them by default, its last sales as the
+  // insights learned them from pricing-terms, and its recommendations in
+  // ListAccountRecommendations' order (all of them; the overview shows the first). NOT_FOUND,
+  // PERMISSION_DENIED.
+  struct OverviewParts {
+    v1::Account account;
+    v1::AccountInsights insights;
+    std::vector<v1::OverviewSale> recent_sales;
+    std::vector<v1::Recommendation> recommendations;
+  };
+  absl::StatusOr<OverviewParts> OverviewOf(const common::Principal& caller,
+                                           const std::string& account_id, int64_t now);
 
  private:
   v1::AccountInsights Build(const InsightAccount& account, const InsightFacts& facts,
                             bool descendants, int months, int horizon, int64_t now) const;
+  // The account's recommendations: due follow-ups first (they ask for action), then products,
+  // best rule first.
+  std::vector<v1::Recommendation> Recommend(
+      const InsightAccount& account, const InsightFacts& facts,
+      const std::vector<NeedActivity>& needs,
+      const std::map<std::string, std::set<std::string>>& baskets, int64_t now) const;
+  absl::StatusOr<InsightFacts> FactsOf(const InsightAccount& account);
+  absl::StatusOr<std::vector<v1::Recommendation>> RecommendationsOf(const InsightAccount& account,
+                                                                    const InsightFacts& facts,
+                                                                    int64_t now);
+  // The account, after the read access check; NOT_FOUND, PERMISSION_DENIED.
+  absl::StatusOr<InsightAccount> ReadableAccount(const common::Principal& caller,
+                                                 const std::string& account_id);
   v1::RevenueForecast ForecastOf(const MonthlySeries& series, int horizon, int64_t now) const;
   common::v1::Money Money(double units) const;
 

@@ -45,6 +45,19 @@ struct NeedActivity {
   std::optional<int64_t> last_interaction;
 };
 
+// What GetAccountOverview knows locally, read at once (one snapshot): the account as GetAccount
+// answers it, the access facts, the account's facts (with the accounts merged into it, not its
+// descendants), its recent sales, its open needs, and every account's baskets for the
+// recommendations.
+struct OverviewLocalFacts {
+  v1::Account resource;
+  InsightAccount account;
+  InsightFacts facts;
+  std::vector<v1::OverviewSale> recent_sales;
+  std::vector<NeedActivity> open_needs;
+  std::map<std::string, std::set<std::string>> baskets;
+};
+
 struct TargetListQuery {
   int limit = 50;
   std::optional<std::vector<std::string>> after;
@@ -80,6 +93,16 @@ class InsightsRepository {
                                                                     int limit) = 0;
   // The account's open or planned needs with when they or the account last saw activity.
   virtual absl::StatusOr<std::vector<NeedActivity>> OpenNeeds(const std::string& account_id) = 0;
+
+  // The overview's local facts in one read: GetAccount, LoadAccountFacts(id, false, currency),
+  // RecentSales(id, recent_sales), OpenNeeds(id) and Baskets(baskets_since) of one snapshot, and
+  // whether `caller` is on the account's team. NOT_FOUND naming the account when it is missing,
+  // deleted or merged away.
+  virtual absl::StatusOr<OverviewLocalFacts> LoadOverview(const std::string& account_id,
+                                                          const std::string& caller,
+                                                          const std::string& currency,
+                                                          int recent_sales,
+                                                          int64_t baskets_since) = 0;
 
   // Performance: live accounts owned by any of `owners`; accounts they were given in [from, to]
   // (created in the period); calls and conversions they logged in the period.

@@ -9,7 +9,6 @@
 #include "accord/common/field_limits.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/log.h"
-#include "accord/common/pg_read_together.h"
 #include "accord/common/queue_deadline.h"
 #include "insights_rules.h"
 #include "resource_names.h"
@@ -17,6 +16,8 @@
 
 namespace accord::account {
 namespace {
+
+constexpr int kOverviewRecommendations = 5;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -85,7 +86,6 @@ absl::StatusOr<AccountInsightsServiceImpl::LocalOverview> AccountInsightsService
   ACCORD_ASSIGN_OR_RETURN(std::string account_id, ParseAccountName(account_name, "name"));
   const auto deadline =
       std::min(std::chrono::system_clock::now() + settings_.overview_deadline, context->deadline());
-  std::shared_ptr<OverviewPeers::Pending> pending;
   v1::AccountOverview overview;
   LocalOverview local;
   local.account_id = account_id;
@@ -103,40 +103,21 @@ absl::StatusOr<AccountInsightsServiceImpl::LocalOverview> AccountInsightsService
       wanted[i] = !local.cached.bytes[i].has_value();
     }
   }
-  // Every local part in one read transaction: one connection, one snapshot (a dozen reads, each
-  // with its own BEGIN and COMMIT, cost the overview most of its CPU). The account service's own
-  // parts failing is this service failing, not a peer: an error, and the peers' answers are no
-  // longer wanted.
-  absl::Status read = common::ReadTogether(runtime_.pg(), [&]() -> absl::Status {
-    overview.Clear();
-    overview.set_name(name);
-    ACCORD_ASSIGN_OR_RETURN(InsightAccount account,
-                            logic_.ReadableAccount(rpc.principal, account_id));
-    // The peers' calls go out once the caller may see the account, and run while the local
-    // parts are read.
-    if (!pending) {
-      pending = peers_.Start(common::CallIdentity::ForUser(*context, rpc), account_name, deadline,
-                             wanted);
-    }
-    const int64_t now = NowSeconds();
-    v1::GetAccountRequest get;
-    get.set_name(account_name);
-    ACCORD_ASSIGN_OR_RETURN(*overview.mutable_account(), accounts_.Get(rpc.principal, get));
-    ACCORD_ASSIGN_OR_RETURN(InsightFacts facts, logic_.FactsOf(account));
-    *overview.mutable_insights() = logic_.InsightsOf(account, facts, now);
-    ACCORD_ASSIGN_OR_RETURN(std::vector<v1::OverviewSale> sales, logic_.RecentSalesOf(account));
-    for (auto& sale : sales) *overview.add_recent_sales() = std::move(sale);
-    ACCORD_ASSIGN_OR_RETURN(std::vector<v1::Recommendation> recommendations,
-                            logic_.RecommendationsOf(account, facts, now));
-    for (auto& r : recommendations) {
-      if (overview.recommendations_size() >= 5) break;
-      *overview.add_recommendations() = std::move(r);
-    }
-    return absl::OkStatus();
-  });
-  if (!read.ok()) {
-    if (pending) OverviewPeers::Cancel(pending);
-    return read;
+  // Every local part from one statement (insights_sql.h kInsightOverview): one round trip, one
+  // snapshot. The account service's own parts failing is this service failing, not a peer: an
+  // error, and the peers are not asked. Their calls go out once the caller may see the account.
+  const int64_t now = NowSeconds();
+  ACCORD_ASSIGN_OR_RETURN(AccountInsightsLogic::OverviewParts parts,
+                          logic_.OverviewOf(rpc.principal, account_id, now));
+  std::shared_ptr<OverviewPeers::Pending> pending =
+      peers_.Start(common::CallIdentity::ForUser(*context, rpc), account_name, deadline, wanted);
+  overview.set_name(name);
+  *overview.mutable_account() = std::move(parts.account);
+  *overview.mutable_insights() = std::move(parts.insights);
+  for (auto& sale : parts.recent_sales) *overview.add_recent_sales() = std::move(sale);
+  for (auto& r : parts.recommendations) {
+    if (overview.recommendations_size() >= kOverviewRecommendations) break;
+    *overview.add_recommendations() = std::move(r);
   }
   for (size_t i = 0; i < kOverviewParts; ++i) {
     // A cached part is an AccountOverview holding only that part: merging appends it.

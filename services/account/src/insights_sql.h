@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "accord/common/pg.h"
+#include "account_sql.h"
 #include "team_repository.h"
 
 namespace accord::account::sql {
@@ -85,12 +86,79 @@ inline constexpr common::PreparedStatement kInsightOpenNeeds{
                                    "n.delete_time IS NULL AND n.status IN (1, 2) "
                                    "ORDER BY n.create_time, n.id"};
 
+// Everything GetAccountOverview knows locally, in one statement: one round trip and one snapshot
+// instead of eleven statements in a read transaction (their round trips and per-statement
+// executor work were most of the account service's and PostgreSQL's CPU per overview). $1 the
+// account id, $2 the caller (its team membership), $3 the reporting currency, $4 how many recent
+// sales, $5 the baskets' window start (epoch seconds). No row: the account is missing, deleted or
+// merged away. Columns: the account (ACCORD_ACCOUNT_COLUMNS), then (from kAccountColumnCount)
+// whether the caller is on its team, and JSON arrays of arrays in the column order and row order
+// of the separate reads above: the tree without descendants (kInsightTree), the sales, cases,
+// breaches, surveys and interactions of those accounts, the recent sales (kInsightRecentSales),
+// the open needs without the account's last interaction, that last interaction (a number or
+// NULL), and the baskets (kInsightBaskets). $1 is text throughout (`::text::uuid` where a uuid is
+// compared) so every use deduces the same parameter type.
+inline constexpr int kOverviewTeamColumn = kAccountColumnCount;
+inline constexpr common::PreparedStatement kInsightOverview{
+    "insights_overview",
+    "WITH RECURSIVE tree (id, parent, depth) AS ("
+    " SELECT a.id, NULL::uuid, 0 FROM account.accounts a WHERE a.id = $1::text::uuid"
+    " UNION ALL"
+    " SELECT m.id, t.id, t.depth + 1 FROM tree t JOIN account.accounts m ON m.merged_into = t.id"
+    " WHERE t.depth < 32),"
+    " members AS (SELECT DISTINCT ON (id) id::text AS id, COALESCE(parent::text, '') AS parent"
+    " FROM tree ORDER BY id, depth),"
+    " ids AS (SELECT array_agg(id) AS ids FROM members)"
+    " SELECT " ACCORD_ACCOUNT_COLUMNS
+    ", EXISTS (SELECT 1 FROM account.team_members t WHERE t.account_id = a.id"
+    " AND t.member = $2::text AND " ACCORD_TEAM_MEMBER_ACTIVE_SQL
+    "), (SELECT json_agg(json_build_array(m.id, m.parent))::text FROM members m),"
+    " (SELECT coalesce(json_agg(json_build_array(s.account_id, "
+    ACCORD_INSIGHTS_EPOCH("s.sale_time")
+    ", s.total_micros, s.currency_code = $3::text) ORDER BY s.sale_time, s.sale), '[]')::text"
+    " FROM account.insight_sales s, ids WHERE s.account_id = ANY(ids.ids)),"
+    " (SELECT coalesce(json_agg(json_build_array(c.account_id, c.complaint, "
+    ACCORD_INSIGHTS_EPOCH("c.open_time") ", " ACCORD_INSIGHTS_EPOCH("c.resolve_time")
+    ", c.status NOT IN (6, 7)) ORDER BY c.case_name), '[]')::text"
+    " FROM account.insight_cases c, ids WHERE c.account_id = ANY(ids.ids)),"
+    " (SELECT coalesce(json_agg(json_build_array(b.account_id, "
+    ACCORD_INSIGHTS_EPOCH("b.breach_time")
+    ") ORDER BY b.event_id), '[]')::text"
+    " FROM account.insight_sla_breaches b, ids WHERE b.account_id = ANY(ids.ids)),"
+    " (SELECT coalesce(json_agg(json_build_array(v.account_id, "
+    ACCORD_INSIGHTS_EPOCH("v.answer_time")
+    ", v.csat, v.nps) ORDER BY v.survey), '[]')::text"
+    " FROM account.insight_surveys v, ids WHERE v.account_id = ANY(ids.ids)),"
+    " (SELECT coalesce(json_agg(json_build_array(i.account_id, i.owner, "
+    ACCORD_INSIGHTS_EPOCH("i.interaction_time")
+    ", i.channel IN (1, 2), i.outcome = 5) ORDER BY i.interaction), '[]')::text"
+    " FROM account.insight_interactions i, ids WHERE i.account_id = ANY(ids.ids)),"
+    " (SELECT coalesce(json_agg(json_build_array(r.sale, r.currency_code, r.total_micros,"
+    " r.lines, r.micros) ORDER BY r.sale_time DESC, r.sale DESC), '[]')::text"
+    " FROM (SELECT s.sale, s.currency_code, s.total_micros, s.sale_time, (SELECT count(*)"
+    " FROM account.insight_sale_lines l WHERE l.sale = s.sale) AS lines,"
+    " (extract(epoch FROM s.sale_time) * 1000000)::bigint AS micros"
+    " FROM account.insight_sales s WHERE s.account_id = $1::text"
+    " ORDER BY s.sale_time DESC, s.sale DESC LIMIT $4::int) r),"
+    " (SELECT coalesce(json_agg(json_build_array(n.id::text, n.title, "
+    ACCORD_INSIGHTS_EPOCH("n.update_time")
+    ") ORDER BY n.create_time, n.id), '[]')::text FROM account.needs n"
+    " WHERE n.account_id = a.id AND n.delete_time IS NULL AND n.status IN (1, 2)),"
+    " (SELECT " ACCORD_INSIGHTS_EPOCH("max(i.interaction_time)")
+    " FROM account.insight_interactions i WHERE i.account_id = $1::text),"
+    " (SELECT coalesce(json_agg(json_build_array(k.account_id, k.sku)), '[]')::text"
+    " FROM (SELECT DISTINCT s.account_id, l.sku FROM account.insight_sales s"
+    " JOIN account.insight_sale_lines l ON l.sale = s.sale"
+    " WHERE s.sale_time >= to_timestamp($5::bigint)) k)"
+    " FROM account.accounts a WHERE a.id = $1::text::uuid AND a.delete_time IS NULL"
+    " AND a.merged_into IS NULL"};
+
 #undef ACCORD_INSIGHTS_EPOCH
 
 inline std::vector<common::PreparedStatement> InsightsStatements() {
-  return {kInsightAccount,     kInsightTree,     kInsightSales,        kInsightCases,
-          kInsightBreaches,    kInsightSurveys,  kInsightInteractions, kInsightBaskets,
-          kInsightRecentSales, kInsightOpenNeeds};
+  return {kInsightAccount,     kInsightTree,      kInsightSales,        kInsightCases,
+          kInsightBreaches,    kInsightSurveys,   kInsightInteractions, kInsightBaskets,
+          kInsightRecentSales, kInsightOpenNeeds, kInsightOverview};
 }
 
 }  // namespace accord::account::sql

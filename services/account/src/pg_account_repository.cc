@@ -33,47 +33,6 @@ void ParseBytes(const pqxx::field& field, Message* out) {
   out->ParseFromString(bytes.str());
 }
 
-Account RowToAccount(const pqxx::row& row) {
-  Account account;
-  account.set_name(AccountName(row[0].as<std::string>()));
-  account.set_display_name(row[1].as<std::string>());
-  account.set_legal_name(row[2].as<std::string>());
-  account.set_type(static_cast<common::v1::OrganizationType>(row[3].as<int>()));
-  account.set_lifecycle_stage(static_cast<v1::LifecycleStage>(row[4].as<int>()));
-  account.set_owner(row[5].as<std::string>());
-  account.set_etag(row[6].as<std::string>());
-  *account.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[7].as<int64_t>());
-  *account.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row[8].as<int64_t>());
-  if (!row[9].is_null()) {
-    *account.mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(row[9].as<int64_t>());
-  }
-  account.set_tax_id(row[10].as<std::string>());
-  account.set_tier(static_cast<v1::AccountTier>(row[11].as<int>()));
-  account.set_industry(row[12].as<std::string>());
-  account.set_size_band(static_cast<v1::SizeBand>(row[13].as<int>()));
-  if (!row[14].is_null()) {
-    auto* revenue = account.mutable_annual_revenue();
-    revenue->set_currency_code(row[14].as<std::string>());
-    revenue->set_units(row[15].as<int64_t>());
-    revenue->set_nanos(row[16].as<int32_t>());
-  }
-  account.set_website(row[17].as<std::string>());
-  ParseBytes(row[18], account.mutable_billing_address());
-  ParseBytes(row[19], account.mutable_shipping_address());
-  account.set_territory(row[20].as<std::string>());
-  for (const auto& label : nlohmann::json::parse(row[21].as<std::string>())) {
-    account.add_labels(label.get<std::string>());
-  }
-  if (auto parent = OptionalText(row[22])) account.set_parent(AccountName(*parent));
-  if (auto merged = OptionalText(row[23])) account.set_merged_into(AccountName(*merged));
-  // Kept in a local: items() of a temporary would dangle inside the loop.
-  const auto external_ids = nlohmann::json::parse(row[24].as<std::string>());
-  for (const auto& [system, id] : external_ids.items()) {
-    (*account.mutable_external_ids())[system] = id.get<std::string>();
-  }
-  return account;
-}
-
 std::optional<std::string> IdOf(const std::string& name) {
   if (name.empty()) return std::nullopt;
   auto id = ParseAccountName(name, "parent");
@@ -115,6 +74,47 @@ std::vector<std::string> Ancestry(common::WriteTransaction& transaction, const s
 using AccountWrite = absl::StatusOr<common::Written<Account>>;
 
 }  // namespace
+
+Account RowToAccount(const pqxx::row& row) {
+  Account account;
+  account.set_name(AccountName(row[0].as<std::string>()));
+  account.set_display_name(row[1].as<std::string>());
+  account.set_legal_name(row[2].as<std::string>());
+  account.set_type(static_cast<common::v1::OrganizationType>(row[3].as<int>()));
+  account.set_lifecycle_stage(static_cast<v1::LifecycleStage>(row[4].as<int>()));
+  account.set_owner(row[5].as<std::string>());
+  account.set_etag(row[6].as<std::string>());
+  *account.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[7].as<int64_t>());
+  *account.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row[8].as<int64_t>());
+  if (!row[9].is_null()) {
+    *account.mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(row[9].as<int64_t>());
+  }
+  account.set_tax_id(row[10].as<std::string>());
+  account.set_tier(static_cast<v1::AccountTier>(row[11].as<int>()));
+  account.set_industry(row[12].as<std::string>());
+  account.set_size_band(static_cast<v1::SizeBand>(row[13].as<int>()));
+  if (!row[14].is_null()) {
+    auto* revenue = account.mutable_annual_revenue();
+    revenue->set_currency_code(row[14].as<std::string>());
+    revenue->set_units(row[15].as<int64_t>());
+    revenue->set_nanos(row[16].as<int32_t>());
+  }
+  account.set_website(row[17].as<std::string>());
+  ParseBytes(row[18], account.mutable_billing_address());
+  ParseBytes(row[19], account.mutable_shipping_address());
+  account.set_territory(row[20].as<std::string>());
+  for (const auto& label : nlohmann::json::parse(row[21].as<std::string>())) {
+    account.add_labels(label.get<std::string>());
+  }
+  if (auto parent = OptionalText(row[22])) account.set_parent(AccountName(*parent));
+  if (auto merged = OptionalText(row[23])) account.set_merged_into(AccountName(*merged));
+  // Kept in a local: items() of a temporary would dangle inside the loop.
+  const auto external_ids = nlohmann::json::parse(row[24].as<std::string>());
+  for (const auto& [system, id] : external_ids.items()) {
+    (*account.mutable_external_ids())[system] = id.get<std::string>();
+  }
+  return account;
+}
 
 constexpr char kAccountCreated[] = "accord.account.v1.AccountCreated";
 constexpr char kAccountUpdated[] = "accord.account.v1.AccountUpdated";

@@ -24,6 +24,11 @@ struct ListWalk {
   int rows = 500;
 };
 
+// An account from a row whose first kAccountColumnCount columns are ACCORD_ACCOUNT_COLUMNS
+// (account_sql.h); other repositories' statements that return the account beside facts of their
+// own read it with this too.
+Account RowToAccount(const pqxx::row& row);
+
 class PgAccountRepository final : public AccountRepository {
  public:
   const common::filter::Schema& FilterSchema() const override { return AccountFilterSchema(); }

@@ -11,6 +11,7 @@
 #include "accord/common/pg_array.h"
 #include "insights_rules.h"
 #include "insights_sql.h"
+#include "pg_account_repository.h"
 #include "resource_names.h"
 #include "team_repository.h"
 
@@ -91,6 +92,77 @@ void ReadFacts(pqxx::transaction_base& transaction, const std::string& ids,
   }
 }
 
+v1::OverviewSale RecentSale(const std::string& sale_name, const std::string& currency,
+                            int64_t micros, int lines, int64_t create_micros) {
+  v1::OverviewSale sale;
+  sale.set_sale(sale_name);
+  sale.mutable_total()->set_currency_code(currency);
+  sale.mutable_total()->set_units(micros / 1'000'000);
+  sale.mutable_total()->set_nanos(static_cast<int32_t>((micros % 1'000'000) * 1000));
+  sale.set_lines(lines);
+  *sale.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(create_micros);
+  return sale;
+}
+
+std::optional<int64_t> OptionalJsonInt(const nlohmann::json& value) {
+  if (value.is_null()) return std::nullopt;
+  return value.get<int64_t>();
+}
+
+// The JSON arrays of kInsightOverview, read as ReadFacts, RecentSales, OpenNeeds and Baskets read
+// the rows of their own statements.
+void ReadOverviewRow(const pqxx::row& row, const std::string& account_id, OverviewLocalFacts& out) {
+  int column = sql::kOverviewTeamColumn;
+  out.account.caller_on_team = row[column++].as<bool>();
+  auto next = [&]() { return nlohmann::json::parse(row[column++].c_str()); };
+  for (const auto& member : next()) {
+    const std::string parent = member[1].get<std::string>();
+    if (!parent.empty()) out.facts.parent_of[member[0].get<std::string>()] = parent;
+  }
+  ActivityFacts& facts = out.facts.facts;
+  for (const auto& sale : next()) {
+    if (!sale[3].get<bool>()) {
+      ++out.facts.excluded_sales;
+      continue;
+    }
+    facts.sales.push_back(
+        {sale[0].get<std::string>(), sale[1].get<int64_t>(), sale[2].get<int64_t>(), {}});
+  }
+  for (const auto& c : next()) {
+    facts.cases.push_back({c[0].get<std::string>(), c[1].get<bool>(), c[2].get<int64_t>(),
+                           OptionalJsonInt(c[3]), c[4].get<bool>()});
+  }
+  for (const auto& breach : next()) {
+    facts.breaches.push_back({breach[0].get<std::string>(), breach[1].get<int64_t>()});
+  }
+  for (const auto& survey : next()) {
+    SurveyFact fact{survey[0].get<std::string>(), survey[1].get<int64_t>(), std::nullopt,
+                    std::nullopt};
+    if (!survey[2].is_null()) fact.csat = survey[2].get<int>();
+    if (!survey[3].is_null()) fact.nps = survey[3].get<int>();
+    facts.surveys.push_back(fact);
+  }
+  for (const auto& i : next()) {
+    facts.interactions.push_back({i[0].get<std::string>(), i[1].get<std::string>(),
+                                  i[2].get<int64_t>(), i[3].get<bool>(), i[4].get<bool>()});
+  }
+  for (const auto& sale : next()) {
+    out.recent_sales.push_back(RecentSale(sale[0].get<std::string>(), sale[1].get<std::string>(),
+                                          sale[2].get<int64_t>(), sale[3].get<int>(),
+                                          sale[4].get<int64_t>()));
+  }
+  const nlohmann::json needs = next();
+  const std::optional<int64_t> last_interaction = OptionalInt(row[column++]);
+  for (const auto& need : needs) {
+    out.open_needs.push_back({NeedName(account_id, need[0].get<std::string>()),
+                              need[1].get<std::string>(), need[2].get<int64_t>(),
+                              last_interaction});
+  }
+  for (const auto& basket : next()) {
+    out.baskets[basket[0].get<std::string>()].insert(basket[1].get<std::string>());
+  }
+}
+
 }  // namespace
 
 PgInsightsRepository::PgInsightsRepository(common::PgPool& pool)
@@ -165,15 +237,8 @@ absl::StatusOr<std::vector<v1::OverviewSale>> PgInsightsRepository::RecentSales(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
         for (const auto& row :
              transaction.exec_prepared(sql::kInsightRecentSales.name, account_id, limit)) {
-          v1::OverviewSale sale;
-          sale.set_sale(row[0].as<std::string>());
-          const int64_t micros = row[2].as<int64_t>();
-          sale.mutable_total()->set_currency_code(row[1].as<std::string>());
-          sale.mutable_total()->set_units(micros / 1'000'000);
-          sale.mutable_total()->set_nanos(static_cast<int32_t>((micros % 1'000'000) * 1000));
-          sale.set_lines(row[3].as<int>());
-          *sale.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[4].as<int64_t>());
-          sales.push_back(std::move(sale));
+          sales.push_back(RecentSale(row[0].as<std::string>(), row[1].as<std::string>(),
+                                     row[2].as<int64_t>(), row[3].as<int>(), row[4].as<int64_t>()));
         }
         return absl::OkStatus();
       },
@@ -194,6 +259,29 @@ absl::StatusOr<std::vector<NeedActivity>> PgInsightsRepository::OpenNeeds(
       },
       common::ReadScope::kOneStatement));
   return needs;
+}
+
+absl::StatusOr<OverviewLocalFacts> PgInsightsRepository::LoadOverview(const std::string& account_id,
+                                                                      const std::string& caller,
+                                                                      const std::string& currency,
+                                                                      int recent_sales,
+                                                                      int64_t baskets_since) {
+  OverviewLocalFacts out;
+  ACCORD_RETURN_IF_ERROR(pool_.Read(
+      [&](pqxx::transaction_base& transaction) -> absl::Status {
+        auto rows = transaction.exec_prepared(sql::kInsightOverview.name, account_id, caller,
+                                              currency, recent_sales, baskets_since);
+        if (rows.empty()) return common::NotFound(AccountName(account_id));
+        out = OverviewLocalFacts{};  // a retried attempt starts over
+        out.resource = RowToAccount(rows[0]);
+        out.account.id = account_id;
+        out.account.owner = out.resource.owner();
+        out.account.lifecycle_stage = out.resource.lifecycle_stage();
+        ReadOverviewRow(rows[0], account_id, out);
+        return absl::OkStatus();
+      },
+      common::ReadScope::kOneStatement));
+  return out;
 }
 
 absl::StatusOr<std::vector<std::string>> PgInsightsRepository::AccountsOwnedBy(

@@ -29,6 +29,10 @@ class PgInsightsRepository final : public InsightsRepository {
   absl::StatusOr<std::vector<v1::OverviewSale>> RecentSales(const std::string& account_id,
                                                             int limit) override;
   absl::StatusOr<std::vector<NeedActivity>> OpenNeeds(const std::string& account_id) override;
+  absl::StatusOr<OverviewLocalFacts> LoadOverview(const std::string& account_id,
+                                                  const std::string& caller,
+                                                  const std::string& currency, int recent_sales,
+                                                  int64_t baskets_since) override;
   absl::StatusOr<std::vector<std::string>> AccountsOwnedBy(
       const std::vector<std::string>& owners) override;
   absl::StatusOr<int64_t> NewAccounts(const std::vector<std::string>& owners,
