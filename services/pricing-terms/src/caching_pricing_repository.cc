@@ -28,4 +28,25 @@ absl::StatusOr<PricingPolicy> CachingPricingRepository::UpdatePolicy(const Polic
   return updated;
 }
 
+absl::StatusOr<std::optional<TradingTerms>> CachingPricingRepository::FindTermsInForce(
+    const std::string& account_id, const Date& day) {
+  return quote_reads_.TermsInForce(account_id, day,
+                                   [&] { return inner_.FindTermsInForce(account_id, day); });
+}
+
+absl::StatusOr<PriceList> CachingPricingRepository::GetPriceListAsOf(const std::string& id,
+                                                                     const Date& day) {
+  if (CompareDates(day, TodayUtc()) < 0) return inner_.GetPriceListAsOf(id, day);
+  return quote_reads_.CurrentList(id, [&] { return inner_.GetPriceListAsOf(id, day); });
+}
+
+absl::StatusOr<std::vector<PriceListItem>> CachingPricingRepository::GetItemsAsOf(
+    const std::string& price_list_id, const std::vector<std::string>& skus, const Date& day) {
+  if (CompareDates(day, TodayUtc()) < 0) return inner_.GetItemsAsOf(price_list_id, skus, day);
+  return quote_reads_.CurrentItems(price_list_id, skus,
+                                   [&](const std::vector<std::string>& missing) {
+                                     return inner_.GetItemsAsOf(price_list_id, missing, day);
+                                   });
+}
+
 }  // namespace accord::pricing

@@ -11,6 +11,7 @@
 #include "accord/common/ids.h"
 #include "accord/common/message_diff.h"
 #include "accord/common/page_token.h"
+#include "accord/common/pg_array.h"
 #include "pricing_sql.h"
 
 namespace accord::pricing {
@@ -149,16 +150,6 @@ void RecordListVersion(common::WriteTransaction& transaction, const PriceList& l
                                       Version(list.etag()), Body(list));
 }
 
-// Postgres array literal of SKUs (their alphabet needs no escaping, quoted all the same).
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ",";
-    out += "\"" + values[i] + "\"";
-  }
-  return out + "}";
-}
-
 }  // namespace
 
 PgPricingRepository::PgPricingRepository(common::PgPool& pool)
@@ -247,8 +238,9 @@ absl::StatusOr<std::vector<PriceListItem>> PgPricingRepository::GetItemsAsOf(
   std::vector<PriceListItem> items;
   ACCORD_RETURN_IF_ERROR(writer_.pool().Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        for (const auto& row : transaction.exec_prepared(sql::kItemsAsOf.name, price_list_id,
-                                                         TextArray(skus), EndOfDay(day))) {
+        for (const auto& row :
+             transaction.exec_prepared(sql::kItemsAsOf.name, price_list_id,
+                                       common::TextArrayLiteral(skus), EndOfDay(day))) {
           items.push_back(Decode<PriceListItem>(row));
         }
         return absl::OkStatus();
@@ -455,9 +447,13 @@ absl::StatusOr<int> PgPricingRepository::ApplyAccountChange(common::WriteTransac
     ++changed;
   };
   const bool merge = !change.survivor_id.empty();
-  const std::string statuses = merge ? "{1,2,3}" : "{3}";
-  for (const auto& row :
-       transaction.exec_prepared(sql::kLockAccountTerms.name, change.account_id, statuses)) {
+  const std::vector<int> statuses =
+      merge ? std::vector<int>{v1::TRADING_TERMS_STATUS_DRAFT,
+                               v1::TRADING_TERMS_STATUS_PENDING_APPROVAL,
+                               v1::TRADING_TERMS_STATUS_ACTIVE}
+            : std::vector<int>{v1::TRADING_TERMS_STATUS_ACTIVE};
+  for (const auto& row : transaction.exec_prepared(sql::kLockAccountTerms.name, change.account_id,
+                                                   common::IntArrayLiteral(statuses))) {
     const TradingTerms current = Decode<TradingTerms>(row);
     if (current.status() == v1::TRADING_TERMS_STATUS_ACTIVE) {
       TradingTerms ended = current;

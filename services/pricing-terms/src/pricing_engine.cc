@@ -1,7 +1,10 @@
 #include "pricing_engine.h"
 
 #include <algorithm>
+#include <array>
+#include <climits>
 #include <cstdlib>
+#include <iterator>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -93,15 +96,21 @@ std::string GroupText(v1::NotAppliedReason reason, size_t count) {
   }
 }
 
-void AddNotAppliedGroups(const NotApplied& not_applied, PricedLine& line) {
-  for (const auto& [reason, indexes] : not_applied) {
-    v1::NotAppliedGroup* group = line.add_rules_not_applied();
-    group->set_reason(reason);
-    group->set_count(static_cast<int32_t>(indexes.size()));
-    group->set_description(GroupText(reason, indexes.size()));
-    group->mutable_rule_indexes()->Add(indexes.begin(), indexes.end());
-  }
+void AddNotAppliedGroup(v1::NotAppliedReason reason, const std::vector<int32_t>& indexes,
+                        PricedLine& line) {
+  v1::NotAppliedGroup* group = line.add_rules_not_applied();
+  group->set_reason(reason);
+  group->set_count(static_cast<int32_t>(indexes.size()));
+  group->set_description(GroupText(reason, indexes.size()));
+  group->mutable_rule_indexes()->Add(indexes.begin(), indexes.end());
 }
+
+void AddNotAppliedGroups(const NotApplied& not_applied, PricedLine& line) {
+  for (const auto& [reason, indexes] : not_applied) AddNotAppliedGroup(reason, indexes, line);
+}
+
+// A line's rules not applied, indexed by reason (the enum's values 0..7), reused line after line.
+using NotAppliedLists = std::array<std::vector<int32_t>, v1::NotAppliedReason_ARRAYSIZE>;
 
 // The reason of a DISCOUNT_NOT_APPLIED step saved before steps carried one, from its words.
 v1::NotAppliedReason ReasonFromText(std::string_view text) {
@@ -125,6 +134,25 @@ struct Resolved {
   const PriceListItem* item = nullptr;
 };
 
+// What a quote's terms say of each rule that does not depend on the line.
+struct RuleFacts {
+  bool outside_promotion = false;  // the price date is outside its promotional period
+  bool bundle_incomplete = false;  // the basket lacks one of its bundle's SKUs
+  int64_t min_quantity = 1;
+  int64_t max_quantity = INT64_MAX;
+};
+
+// A rule in scope of a line.
+struct Match {
+  int index;
+  const DiscountRule* rule;
+  int64_t rank;  // SKU rules outrank any category depth, categories the all-items rules
+  int32_t priority;
+  v1::NotAppliedReason outside;  // why the rule is not eligible, UNSPECIFIED when it is
+  Int128 numerator;              // the net unit price x 10000 under this rule alone
+  bool applied = false;
+};
+
 class LinePricer {
  public:
   LinePricer(const PricingInputs& inputs, const std::string& currency,
@@ -135,10 +163,22 @@ class LinePricer {
     // Each rule's scope, once per quote: lines look their rules up by SKU and by each prefix of
     // their category instead of testing every rule.
     const TradingTerms& terms = *inputs_.terms;
-    rule_texts_.resize(static_cast<size_t>(terms.discount_rules_size()));
-    rule_ranks_.resize(static_cast<size_t>(terms.discount_rules_size()));
+    const size_t count = static_cast<size_t>(terms.discount_rules_size());
+    rule_texts_.resize(count);
+    rule_ranks_.resize(count);
+    facts_.resize(count);
     for (int i = 0; i < terms.discount_rules_size(); ++i) {
       const DiscountRule& rule = terms.discount_rules(i);
+      // What does not depend on the line (the price date, the basket) is decided once.
+      RuleFacts& facts = facts_[static_cast<size_t>(i)];
+      facts.outside_promotion =
+          IsDateSet(rule.promotion_start()) &&
+          !InWindow(inputs_.price_date, rule.promotion_start(), rule.promotion_end());
+      facts.min_quantity = std::max<int64_t>(1, rule.min_quantity());
+      facts.max_quantity = rule.max_quantity() > 0 ? rule.max_quantity() : INT64_MAX;
+      for (const auto& sku : rule.bundle_skus()) {
+        if (!basket_.count(sku)) facts.bundle_incomplete = true;
+      }
       if (!rule.sku().empty()) {
         by_sku_[rule.sku()].push_back(i);
         rule_ranks_[static_cast<size_t>(i)] = 1000;
@@ -211,25 +251,16 @@ class LinePricer {
     Int128 exact_numerator = list_price * kBpsScale;
     if (inputs_.terms) {
       const TradingTerms& terms = *inputs_.terms;
-      struct Match {
-        int index;
-        const DiscountRule* rule;
-        int64_t rank;  // SKU rules outrank any category depth, categories the all-items rules
-        int32_t priority;
-        v1::NotAppliedReason outside;  // why the rule is not eligible, UNSPECIFIED when it is
-        Int128 numerator;              // the net unit price x 10000 under this rule alone
-        bool applied = false;
-      };
-      const std::vector<int> in_scope = RulesInScope(item);
-      std::vector<Match> matches;
-      matches.reserve(in_scope.size());
+      const std::vector<int>& in_scope = RulesInScope(item);
+      std::vector<Match>& matches = matches_;
+      matches.clear();
       for (const int i : in_scope) {
         const DiscountRule& rule = terms.discount_rules(i);
         matches.push_back(Match{i, &rule, rule_ranks_[static_cast<size_t>(i)], rule.priority(),
-                                Eligibility(rule, quantity), NetNumerator(rule, list_price)});
+                                Eligibility(i, quantity), NetNumerator(rule, list_price)});
       }
-      std::vector<Match*> eligible;
-      eligible.reserve(matches.size());
+      std::vector<Match*>& eligible = eligible_;
+      eligible.clear();
       for (auto& match : matches) {
         if (match.outside == v1::NOT_APPLIED_REASON_UNSPECIFIED) eligible.push_back(&match);
       }
@@ -254,7 +285,8 @@ class LinePricer {
         return v1::NOT_APPLIED_REASON_OUTRANKED_BY_AGE;
       };
       const Match* winner = eligible.empty() ? nullptr : eligible.front();
-      std::vector<const Match*> applied;
+      std::vector<const Match*>& applied = applied_;
+      applied.clear();
       if (winner != nullptr) {
         for (Match* match : eligible) {
           if (match == winner || (winner->rule->combinable() && match->rule->combinable())) {
@@ -292,14 +324,15 @@ class LinePricer {
         }
       }
       // The losers: grouped by reason on every view, one step each on the full one.
-      NotApplied not_applied;
+      NotAppliedLists& not_applied = not_applied_;
+      for (auto& indexes : not_applied) indexes.clear();
       const Money list_money = full_ ? ToMoney(currency_, list_price) : Money();
       for (const auto& match : matches) {
         if (match.applied) continue;
         const v1::NotAppliedReason reason = match.outside != v1::NOT_APPLIED_REASON_UNSPECIFIED
                                                 ? match.outside
                                                 : beats(*winner, match);
-        not_applied[reason].push_back(match.index);
+        not_applied[static_cast<size_t>(reason)].push_back(match.index);
         if (!full_) continue;
         std::string description = "discount rule " + RuleText(match.index) + " not applied: ";
         if (match.outside != v1::NOT_APPLIED_REASON_UNSPECIFIED) {
@@ -315,7 +348,11 @@ class LinePricer {
                 terms.name(), list_money, match.rule->discount_bps(), match.index);
         line.mutable_explanation(line.explanation_size() - 1)->set_not_applied_reason(reason);
       }
-      AddNotAppliedGroups(not_applied, line);
+      for (size_t reason = 0; reason < not_applied.size(); ++reason) {
+        if (!not_applied[reason].empty()) {
+          AddNotAppliedGroup(static_cast<v1::NotAppliedReason>(reason), not_applied[reason], line);
+        }
+      }
       line.set_decision(Decision(terms, matches.size(), eligible.size(), applied.size(),
                                  winner == nullptr ? -1 : winner->index,
                                  eligible.size() > 1 && winner != nullptr
@@ -356,19 +393,15 @@ class LinePricer {
   }
 
  private:
-  // Why `rule`, in scope, is not eligible for `quantity` of the line; UNSPECIFIED when it is.
-  v1::NotAppliedReason Eligibility(const DiscountRule& rule, int64_t quantity) const {
-    if (IsDateSet(rule.promotion_start()) &&
-        !InWindow(inputs_.price_date, rule.promotion_start(), rule.promotion_end())) {
-      return v1::NOT_APPLIED_REASON_PROMOTION_PERIOD;
-    }
-    if (quantity < std::max<int64_t>(1, rule.min_quantity()) ||
-        (rule.max_quantity() > 0 && quantity > rule.max_quantity())) {
+  // Why rule `index`, in scope, is not eligible for `quantity` of the line; UNSPECIFIED when
+  // it is. In this order: the promotional period, the quantity window, the bundle.
+  v1::NotAppliedReason Eligibility(int index, int64_t quantity) const {
+    const RuleFacts& facts = facts_[static_cast<size_t>(index)];
+    if (facts.outside_promotion) return v1::NOT_APPLIED_REASON_PROMOTION_PERIOD;
+    if (quantity < facts.min_quantity || quantity > facts.max_quantity) {
       return v1::NOT_APPLIED_REASON_QUANTITY_WINDOW;
     }
-    for (const auto& sku : rule.bundle_skus()) {
-      if (!basket_.count(sku)) return v1::NOT_APPLIED_REASON_BUNDLE_INCOMPLETE;
-    }
+    if (facts.bundle_incomplete) return v1::NOT_APPLIED_REASON_BUNDLE_INCOMPLETE;
     return v1::NOT_APPLIED_REASON_UNSPECIFIED;
   }
 
@@ -442,23 +475,30 @@ class LinePricer {
                : "fixed price";
   }
 
-  // The rules of the terms whose scope covers `item`, in their order in the terms.
-  std::vector<int> RulesInScope(const PriceListItem& item) const {
-    std::vector<int> found = for_all_;
-    if (auto sku = by_sku_.find(item.sku()); sku != by_sku_.end()) {
-      found.insert(found.end(), sku->second.begin(), sku->second.end());
-    }
-    // Every prefix of the category that ends at a '/' or at its end (CategoryCovers).
-    const std::string_view category = item.category();
-    for (size_t end = 0; end <= category.size() && !by_category_.empty(); ++end) {
-      if (end != category.size() && category[end] != '/') continue;
-      if (end == 0) continue;
-      if (auto rules = by_category_.find(category.substr(0, end)); rules != by_category_.end()) {
-        found.insert(found.end(), rules->second.begin(), rules->second.end());
+  // The rules of the terms whose scope covers `item`, in their order in the terms. Those that
+  // cover its category (and every item) are gathered once per category and quote; the item's
+  // own SKU rules are merged in.
+  const std::vector<int>& RulesInScope(const PriceListItem& item) const {
+    auto [cached, added] = by_item_category_.try_emplace(item.category());
+    std::vector<int>& general = cached->second;
+    if (added) {
+      general = for_all_;
+      // Every prefix of the category that ends at a '/' or at its end (CategoryCovers).
+      const std::string_view category = item.category();
+      for (size_t end = 1; end <= category.size() && !by_category_.empty(); ++end) {
+        if (end != category.size() && category[end] != '/') continue;
+        if (auto rules = by_category_.find(category.substr(0, end)); rules != by_category_.end()) {
+          general.insert(general.end(), rules->second.begin(), rules->second.end());
+        }
       }
+      std::sort(general.begin(), general.end());
     }
-    std::sort(found.begin(), found.end());
-    return found;
+    auto sku = by_sku_.find(item.sku());
+    if (sku == by_sku_.end()) return general;
+    in_scope_.clear();
+    std::merge(general.begin(), general.end(), sku->second.begin(), sku->second.end(),
+               std::back_inserter(in_scope_));
+    return in_scope_;
   }
 
   // The rule's description, made once per quote.
@@ -505,7 +545,16 @@ class LinePricer {
   std::unordered_map<std::string_view, std::vector<int>> by_category_;
   std::vector<int> for_all_;
   std::vector<int64_t> rule_ranks_;  // SKU rules outrank any category depth
+  std::vector<RuleFacts> facts_;     // by rule index
   mutable std::vector<std::string> rule_texts_;
+  // The rules covering each category met in the basket (and every item), ascending.
+  mutable std::unordered_map<std::string, std::vector<int>> by_item_category_;
+  // Scratch reused from line to line.
+  mutable std::vector<int> in_scope_;
+  mutable std::vector<Match> matches_;
+  mutable std::vector<Match*> eligible_;
+  mutable std::vector<const Match*> applied_;
+  mutable NotAppliedLists not_applied_;
 };
 
 }  // namespace

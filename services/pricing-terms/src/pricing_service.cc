@@ -1,5 +1,6 @@
 #include "pricing_service.h"
 
+#include "accord/common/event_stream.h"
 #include "accord/common/grpc_status.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/stream_import.h"
@@ -47,10 +48,13 @@ std::map<std::string, std::unique_ptr<common::RpcMethod>> MakeMethods(
         });                                                                                       \
   }
 
-PriceListServiceImpl::PriceListServiceImpl(common::Runtime& runtime)
+PriceListServiceImpl::PriceListServiceImpl(common::Runtime& runtime,
+                                           std::shared_ptr<QuoteReadCache> quote_reads)
     : runtime_(runtime),
       repository_(runtime.pg()),
-      logic_(repository_, runtime.page_tokens()),
+      quote_reads_(std::move(quote_reads)),
+      cached_(repository_, runtime.cache(), *quote_reads_),
+      logic_(cached_, runtime.page_tokens()),
       methods_(
           MakeMethods(v1::PriceList::descriptor()->file()->FindServiceByName("PriceListService"))) {
 }
@@ -77,7 +81,7 @@ PriceListServiceImpl::ImportPriceListItems(grpc::CallbackServerContext* context,
   auto open = [this](const common::RpcContext& rpc) -> absl::StatusOr<Reactor::Steps> {
     ACCORD_RETURN_IF_ERROR(CheckUpsertsItems(rpc.principal));
     auto import = std::make_shared<ItemImport>(
-        repository_, MetaFor(rpc, "ImportPriceListItems", v1::ImportPriceListItemsRequest()));
+        cached_, MetaFor(rpc, "ImportPriceListItems", v1::ImportPriceListItemsRequest()));
     return Reactor::Steps{
         [import](const v1::ImportPriceListItemsRequest& message) { return import->Apply(message); },
         [import] { return import->Finish(); }};
@@ -85,10 +89,12 @@ PriceListServiceImpl::ImportPriceListItems(grpc::CallbackServerContext* context,
   return new Reactor(context, runtime_, Method("ImportPriceListItems"), response, open);
 }
 
-PricingPolicyServiceImpl::PricingPolicyServiceImpl(common::Runtime& runtime)
+PricingPolicyServiceImpl::PricingPolicyServiceImpl(common::Runtime& runtime,
+                                                   std::shared_ptr<QuoteReadCache> quote_reads)
     : runtime_(runtime),
       repository_(runtime.pg()),
-      cached_(repository_, runtime.cache()),
+      quote_reads_(std::move(quote_reads)),
+      cached_(repository_, runtime.cache(), *quote_reads_),
       logic_(cached_),
       methods_(MakeMethods(
           v1::PricingPolicy::descriptor()->file()->FindServiceByName("PricingPolicyService"))) {}
@@ -102,12 +108,15 @@ ACCORD_WRITE(PricingPolicyServiceImpl, UpdatePricingPolicy, UpdatePricingPolicyR
 
 TradingTermsServiceImpl::TradingTermsServiceImpl(common::Runtime& runtime,
                                                  std::shared_ptr<AccountDirectory> accounts,
-                                                 std::unique_ptr<AccountEventFeed> events)
+                                                 std::unique_ptr<AccountEventFeed> events,
+                                                 std::shared_ptr<QuoteReadCache> quote_reads)
     : runtime_(runtime),
       repository_(runtime.pg()),
+      quote_reads_(std::move(quote_reads)),
+      cached_(repository_, runtime.cache(), *quote_reads_),
       accounts_(std::move(accounts)),
       events_(std::move(events)),
-      logic_(repository_, *accounts_, runtime.page_tokens()),
+      logic_(cached_, *accounts_, runtime.page_tokens()),
       methods_(MakeMethods(
           v1::TradingTerms::descriptor()->file()->FindServiceByName("TradingTermsService"))) {}
 
@@ -136,10 +145,12 @@ ACCORD_READ(TradingTermsServiceImpl, GetEffectiveTradingTerms, GetEffectiveTradi
             v1::TradingTerms, GetEffective)
 
 QuoteServiceImpl::QuoteServiceImpl(common::Runtime& runtime,
-                                   std::shared_ptr<AccountDirectory> accounts)
+                                   std::shared_ptr<AccountDirectory> accounts,
+                                   std::shared_ptr<QuoteReadCache> quote_reads)
     : runtime_(runtime),
       repository_(runtime.pg()),
-      cached_(repository_, runtime.cache()),
+      quote_reads_(std::move(quote_reads)),
+      cached_(repository_, runtime.cache(), *quote_reads_),
       accounts_(std::move(accounts)),
       logic_(cached_, *accounts_, runtime.page_tokens()),
       methods_(MakeMethods(v1::Quote::descriptor()->file()->FindServiceByName("QuoteService"))) {}
@@ -172,9 +183,18 @@ common::ServiceDefinition PricingTermsServiceDefinition(PricingSettings settings
     // One directory (channel, cache) for both services; it lives as long as the last of them.
     auto accounts =
         std::make_shared<GrpcAccountDirectory>(settings.account, settings.access_cache_ttl);
+    // What quotes read, held in process for every service here (their writes drop it) and
+    // dropped on the events of every replica's changes.
+    common::StreamTail& tail = runtime.event_tail();
+    auto quote_reads = std::make_shared<QuoteReadCache>(
+        QuoteReadCache::Options{.ttl = runtime.settings().cache_local_ttl},
+        [&tail] { return tail.healthy(); });
+    tail.AddListener([quote_reads](const common::PublishedEvent& event) {
+      quote_reads->Changed(event.envelope.subject());
+    });
     std::vector<std::unique_ptr<grpc::Service>> services;
-    services.push_back(std::make_unique<PriceListServiceImpl>(runtime));
-    services.push_back(std::make_unique<PricingPolicyServiceImpl>(runtime));
+    services.push_back(std::make_unique<PriceListServiceImpl>(runtime, quote_reads));
+    services.push_back(std::make_unique<PricingPolicyServiceImpl>(runtime, quote_reads));
     // Subscribe needs a service identity (the integration role): without ACCORD_SERVICE_TOKEN
     // account merges and deletions are not followed.
     std::unique_ptr<AccountEventFeed> events;
@@ -182,9 +202,9 @@ common::ServiceDefinition PricingTermsServiceDefinition(PricingSettings settings
       events = std::make_unique<AccountEventFeed>(runtime.pg(), settings.account);
       events->Start();
     }
-    services.push_back(
-        std::make_unique<TradingTermsServiceImpl>(runtime, accounts, std::move(events)));
-    services.push_back(std::make_unique<QuoteServiceImpl>(runtime, accounts));
+    services.push_back(std::make_unique<TradingTermsServiceImpl>(runtime, accounts,
+                                                                 std::move(events), quote_reads));
+    services.push_back(std::make_unique<QuoteServiceImpl>(runtime, accounts, quote_reads));
     return services;
   };
   definition.access = {

@@ -27,7 +27,7 @@ namespace accord::pricing {
 
 class PriceListServiceImpl final : public v1::PriceListService::CallbackService {
  public:
-  PriceListServiceImpl(common::Runtime& runtime);
+  PriceListServiceImpl(common::Runtime& runtime, std::shared_ptr<QuoteReadCache> quote_reads);
   ACCORD_PRICING_RPC(CreatePriceList, CreatePriceListRequest, v1::PriceList);
   ACCORD_PRICING_RPC(GetPriceList, GetPriceListRequest, v1::PriceList);
   ACCORD_PRICING_RPC(ListPriceLists, ListPriceListsRequest, v1::ListPriceListsResponse);
@@ -42,6 +42,8 @@ class PriceListServiceImpl final : public v1::PriceListService::CallbackService 
  private:
   common::Runtime& runtime_;
   PgPricingRepository repository_;
+  std::shared_ptr<QuoteReadCache> quote_reads_;
+  CachingPricingRepository cached_;  // writes drop what quotes hold of a list
   PriceListLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
   common::RpcMethod& Method(const char* name);
@@ -49,13 +51,14 @@ class PriceListServiceImpl final : public v1::PriceListService::CallbackService 
 
 class PricingPolicyServiceImpl final : public v1::PricingPolicyService::CallbackService {
  public:
-  PricingPolicyServiceImpl(common::Runtime& runtime);
+  PricingPolicyServiceImpl(common::Runtime& runtime, std::shared_ptr<QuoteReadCache> quote_reads);
   ACCORD_PRICING_RPC(GetPricingPolicy, GetPricingPolicyRequest, v1::PricingPolicy);
   ACCORD_PRICING_RPC(UpdatePricingPolicy, UpdatePricingPolicyRequest, v1::PricingPolicy);
 
  private:
   common::Runtime& runtime_;
   PgPricingRepository repository_;
+  std::shared_ptr<QuoteReadCache> quote_reads_;
   CachingPricingRepository cached_;  // the policy from the runtime's cache
   PolicyLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;
@@ -66,7 +69,8 @@ class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackSe
  public:
   // `events` (may be null) follows the account service's events while this service runs.
   TradingTermsServiceImpl(common::Runtime& runtime, std::shared_ptr<AccountDirectory> accounts,
-                          std::unique_ptr<AccountEventFeed> events);
+                          std::unique_ptr<AccountEventFeed> events,
+                          std::shared_ptr<QuoteReadCache> quote_reads);
   ~TradingTermsServiceImpl() override;
   ACCORD_PRICING_RPC(CreateTradingTerms, CreateTradingTermsRequest, v1::TradingTerms);
   ACCORD_PRICING_RPC(GetTradingTerms, GetTradingTermsRequest, v1::TradingTerms);
@@ -81,6 +85,8 @@ class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackSe
  private:
   common::Runtime& runtime_;
   PgPricingRepository repository_;
+  std::shared_ptr<QuoteReadCache> quote_reads_;
+  CachingPricingRepository cached_;  // writes drop what quotes hold of the account's terms
   std::shared_ptr<AccountDirectory> accounts_;
   std::unique_ptr<AccountEventFeed> events_;
   TermsLogic logic_;
@@ -90,7 +96,8 @@ class TradingTermsServiceImpl final : public v1::TradingTermsService::CallbackSe
 
 class QuoteServiceImpl final : public v1::QuoteService::CallbackService {
  public:
-  QuoteServiceImpl(common::Runtime& runtime, std::shared_ptr<AccountDirectory> accounts);
+  QuoteServiceImpl(common::Runtime& runtime, std::shared_ptr<AccountDirectory> accounts,
+                   std::shared_ptr<QuoteReadCache> quote_reads);
   ACCORD_PRICING_RPC(PriceQuote, PriceQuoteRequest, v1::QuotePricing);
   ACCORD_PRICING_RPC(CreateQuote, CreateQuoteRequest, v1::Quote);
   ACCORD_PRICING_RPC(GetQuote, GetQuoteRequest, v1::Quote);
@@ -104,7 +111,8 @@ class QuoteServiceImpl final : public v1::QuoteService::CallbackService {
  private:
   common::Runtime& runtime_;
   PgPricingRepository repository_;
-  CachingPricingRepository cached_;  // the policy from the runtime's cache
+  std::shared_ptr<QuoteReadCache> quote_reads_;
+  CachingPricingRepository cached_;  // the policy, terms, lists and items quotes read
   std::shared_ptr<AccountDirectory> accounts_;
   QuoteLogic logic_;
   std::map<std::string, std::unique_ptr<common::RpcMethod>> methods_;

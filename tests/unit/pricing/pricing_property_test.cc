@@ -1,8 +1,10 @@
 // A property test: for random rule sets and baskets, the engine's prices equal those of a
 // second, naive evaluation of the documented rules written here independently (every rule
-// compared with every other, plain 64-bit integers): scope (SKU, category depth, all items),
-// quantity windows, priority, the better price, the older rule, exclusive and combinable rules
-// stacked in precedence order, and the policy's category cap applied last.
+// tested against every line and compared with every other, plain 64-bit integers, where the
+// engine looks a line's rules up by SKU and category): scope (SKU, category depth, all items),
+// promotional periods, quantity windows, bundles, priority, the better price, the older rule,
+// exclusive and combinable rules stacked in precedence order, and the policy's category cap applied
+// last.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -36,6 +38,8 @@ struct NaiveRule {
   int64_t max_quantity;  // 0: none
   int64_t priority;
   bool combinable;
+  int promotion;       // 0: none; 1: a period holding the price date; 2: one that does not
+  std::string bundle;  // a SKU the basket must hold too; "": none
 };
 
 bool Covers(const std::string& prefix, const std::string& category) {
@@ -81,6 +85,7 @@ using NotApplied = std::map<v1::NotAppliedReason, std::vector<int>>;
 std::pair<int64_t, std::vector<int>> NaivePrice(const std::string& sku, const NaiveItem& item,
                                                 int64_t quantity,
                                                 const std::vector<NaiveRule>& rules,
+                                                const std::set<std::string>& basket,
                                                 int64_t limit_bps, NotApplied* not_applied) {
   int64_t list_cents = item.cents;
   for (int64_t q = quantity; q >= 2; --q) {
@@ -99,8 +104,17 @@ std::pair<int64_t, std::vector<int>> NaivePrice(const std::string& sku, const Na
                                                 : true;
     const bool window = quantity >= std::max<int64_t>(1, rule.min_quantity) &&
                         (rule.max_quantity == 0 || quantity <= rule.max_quantity);
-    if (scope && window) remaining.push_back(i);
-    if (scope && !window) (*not_applied)[v1::NOT_APPLIED_REASON_QUANTITY_WINDOW].push_back(i);
+    if (!scope) continue;
+    // Not eligible: outside its promotion, then its quantity window, then its bundle.
+    if (rule.promotion == 2) {
+      (*not_applied)[v1::NOT_APPLIED_REASON_PROMOTION_PERIOD].push_back(i);
+    } else if (!window) {
+      (*not_applied)[v1::NOT_APPLIED_REASON_QUANTITY_WINDOW].push_back(i);
+    } else if (!rule.bundle.empty() && !basket.count(rule.bundle)) {
+      (*not_applied)[v1::NOT_APPLIED_REASON_BUNDLE_INCOMPLETE].push_back(i);
+    } else {
+      remaining.push_back(i);
+    }
   }
   // Every eligible rule in precedence order, by picking the one before all the others.
   std::vector<int> ordered;
@@ -164,6 +178,7 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
   std::set<v1::NotAppliedReason> reasons_seen;
   for (int round = 0; round < 500; ++round) {
     PricingInputs inputs;
+    inputs.price_date = MakeDate(2026, 6, 15);
     PriceList list;
     list.set_name(kList);
     list.set_currency_code("EUR");
@@ -190,7 +205,9 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
     TradingTerms terms;
     terms.set_name("accounts/x/tradingTerms/y");
     std::vector<NaiveRule> rules;
-    for (int r = pick(0, 8); r > 0; --r) {
+    // Every fifth round many rules, so that lines share the rules gathered for their category
+    // and merge their SKU's own.
+    for (int r = round % 5 == 0 ? pick(20, 60) : pick(0, 8); r > 0; --r) {
       NaiveRule rule{};
       const int64_t scope = pick(0, 5);
       if (scope <= 1) {
@@ -209,6 +226,8 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
         rule.max_quantity = std::max<int64_t>(1, rule.min_quantity) + pick(0, 100);
       rule.priority = pick(0, 2) == 0 ? pick(1, 3) : 0;
       rule.combinable = pick(0, 1) == 1;
+      if (pick(0, 5) == 0) rule.promotion = static_cast<int>(pick(1, 2));
+      if (pick(0, 5) == 0) rule.bundle = kSkus[pick(0, kSkus.size() - 1)];
       rules.push_back(rule);
       auto* discount = terms.add_discount_rules();
       discount->set_sku(rule.sku);
@@ -223,6 +242,14 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
       discount->set_max_quantity(rule.max_quantity);
       discount->set_priority(static_cast<int32_t>(rule.priority));
       discount->set_combinable(rule.combinable);
+      if (rule.promotion == 1) {
+        *discount->mutable_promotion_start() = MakeDate(2026, 6, 1);
+        *discount->mutable_promotion_end() = MakeDate(2026, 6, 30);
+      } else if (rule.promotion == 2) {
+        *discount->mutable_promotion_start() = MakeDate(2026, 7, 1);
+        *discount->mutable_promotion_end() = MakeDate(2026, 7, 31);
+      }
+      if (!rule.bundle.empty()) discount->add_bundle_skus(rule.bundle);
     }
     // Sometimes a policy limit on one category (and so its subcategories).
     std::string limited;
@@ -242,6 +269,8 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
       line.set_quantity(pick(1, 250));
       lines.push_back(line);
     }
+    std::set<std::string> basket;
+    for (const auto& line : lines) basket.insert(line.sku());
     auto pricing = ComputeQuote(inputs, lines, v1::PRICING_VIEW_FULL);
     ASSERT_TRUE(pricing.ok()) << pricing.status();
     auto basic = ComputeQuote(inputs, lines, v1::PRICING_VIEW_BASIC);
@@ -251,7 +280,7 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
       const NaiveItem& item = naive_items[lines[i].sku()];
       NotApplied naive_not_applied;
       const auto [cents, applied] = NaivePrice(
-          lines[i].sku(), item, lines[i].quantity(), rules,
+          lines[i].sku(), item, lines[i].quantity(), rules, basket,
           !limited.empty() && Covers(limited, item.category) ? limit_bps : -1, &naive_not_applied);
       const auto& line = pricing->lines(static_cast<int>(i));
       const auto& basic_line = basic->lines(static_cast<int>(i));
@@ -319,8 +348,8 @@ TEST(PricingPropertyTest, EngineAgreesWithANaiveEvaluation) {
   EXPECT_GT(outranked, 300);
   EXPECT_GT(stacked, 50);
   EXPECT_GT(capped, 20);
-  // The window and every precedence key, each seen deciding against a loser.
-  EXPECT_EQ(reasons_seen.size(), 5u);
+  // The promotion, the window, the bundle and every precedence key, each seen against a loser.
+  EXPECT_EQ(reasons_seen.size(), 7u);
 }
 
 }  // namespace
