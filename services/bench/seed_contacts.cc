@@ -8,12 +8,13 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "accord/common/pg_array.h"
 #include "accord/contact/v1/contact.pb.h"
 #include "bench_args.h"
 #include "contact_fields.h"
@@ -116,10 +117,6 @@ std::string Timestamp(int64_t epoch_seconds) {
   return text;
 }
 
-std::string TextArray(const google::protobuf::RepeatedPtrField<std::string>& values) {
-  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,10 +151,10 @@ int main(int argc, char** argv) {
     const v1::Contact personal = accord::contact::TakePersonal(personal_source);
     const auto sealed =
         cipher->Seal(personal.SerializeAsString(), accord::contact::ContactName(id));
-    std::vector<std::string> external;
-    for (const auto& [system, value] : contact.external_ids()) {
-      external.push_back(absl::StrCat("\"", system, "\": \"", value, "\""));
-    }
+    // As PgContactRepository stores them: a JSON object, and the array literals of pg_array.h
+    // (COPY's text format reads them as the statement's parameters would be read).
+    nlohmann::json external = nlohmann::json::object();
+    for (const auto& [system, value] : contact.external_ids()) external[system] = value;
     // Created over four years; updated since, for some.
     const uint64_t age = Mix(i + 7) % (4 * 365 * 86400);
     const int64_t created = now - static_cast<int64_t>(age);
@@ -169,9 +166,11 @@ int main(int argc, char** argv) {
              << static_cast<int>(contact.status()) << '\t'
              << static_cast<int>(contact.customer_kind()) << '\t'
              << static_cast<int>(contact.preferred_channel()) << '\t' << contact.time_zone() << '\t'
-             << TextArray(contact.labels()) << "\t{" << absl::StrJoin(external, ", ") << "}\t{"
-             << absl::StrJoin(cipher->BlindTrigrams(accord::contact::FullName(contact)), ",")
-             << "}\t" << Timestamp(created) << '\t' << Timestamp(updated) << '\n';
+             << accord::common::TextArrayLiteral(contact.labels()) << '\t' << external.dump()
+             << '\t'
+             << accord::common::IntArrayLiteral(
+                    cipher->BlindTrigrams(accord::contact::FullName(contact)))
+             << '\t' << Timestamp(created) << '\t' << Timestamp(updated) << '\n';
     for (const auto& email : contact.emails()) {
       lookups << "1\t" << Bytea(cipher->BlindIndex("email", email.address())) << '\t' << id << '\n';
     }

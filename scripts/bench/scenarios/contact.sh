@@ -92,7 +92,7 @@ else
   declare_ratio contact-get-floor "No-op through Accord's runtime / bare no-op (contact's rounds)" \
     contact-noop-runtime contact-noop-bare null "The same-run floor of GetContact's ratio: auth, logging and metrics with no work of the service."
   declare_ratio contact-get "GetContact (decrypted, masked) / bare no-op" contact-get \
-    contact-noop-bare 0.8 "Read by a service_agent: every personal field opened, then masked; the sealed row is served from the cache (caching_contact_repository.h)."
+    contact-noop-bare 0.8 "Read by a service_agent, who sees it masked: answered on gRPC's thread from the in-process level without opening the sealed fields (caching_contact_repository.h); reads that unmask open them and are logged."
 
   # --- CreateContact against pgbench of its transaction ----------------------------------------
   "$FRAME" --type=json --message=$CONTACT_SVC.CreateContactRequest \
@@ -117,7 +117,7 @@ else
   end_rounds
   merge_rounds contact-create pgbench-contact-create
   declare_ratio contact-create "CreateContact / pgbench of its transaction" contact-create \
-    pgbench-contact-create 0.8 "Sealing (XChaCha20-Poly1305 per field set), the blind index of the email and the phone, and the outbox event in the transaction."
+    pgbench-contact-create 0.8 "Sealing (XChaCha20-Poly1305 per field set), the blind index of the email and the phone, the outbox event and the creator's access-log row in the transaction."
   # --- NextCall: 32 agents on one campaign, against pgbench's SKIP LOCKED transaction -----------
   say "contact: sealing $CONTACT_CALL_LIST contacts for the call list"
   seed_dir="$WORK/contact-seed"
@@ -194,7 +194,7 @@ else
       && mv -f -- "$WORK/contact-next-call.json" "$RESULTS/contact-next-call.json"
   fi
   declare_ratio contact-next-call "NextCall ($CONTACT_AGENTS agents, one campaign) / pgbench of its SKIP LOCKED transaction" \
-    contact-next-call pgbench-contact-next-call 0.7 "Zero double hand-outs (counted from the responses, $doubles in this run). After its transaction the service reads the contact (decrypting its phones) and appends the agent's read of them to the access log."
+    contact-next-call pgbench-contact-next-call 0.7 "Zero double hand-outs (counted from the responses, $doubles in this run). The transaction also opens the handed contact's phones from the row its read returned and appends the agent's read of them to the access log (pgbench replays that insert too)."
 
   # --- BuildCallList at scale, against a plain INSERT ... SELECT of as many rows ----------------
   contact_campaign() {  # DISPLAY_NAME: an active campaign calling at any hour, no cool-off

@@ -22,6 +22,12 @@ class AccessLog {
   virtual absl::Status Append(const Caller& caller, const std::vector<AccessRecord>& records) = 0;
 };
 
+// Appends the records for `caller` inside `transaction`: for a write whose own response carries
+// the personal data it wrote or read (a created contact shown to its creator, the phones NextCall
+// hands out), so that the write and its access-log row commit together, in one commit.
+void AppendAccessIn(common::WriteTransaction& transaction, const Caller& caller,
+                    const std::vector<AccessRecord>& records);
+
 class PgAccessLog final : public AccessLog {
  public:
   explicit PgAccessLog(common::PgPool& pool) : pool_(pool) {}

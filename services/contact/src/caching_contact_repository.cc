@@ -36,6 +36,24 @@ absl::StatusOr<ContactRecord> CachingContactRepository::Get(const std::string& i
   return record;
 }
 
+std::optional<ContactRecord> CachingContactRepository::PeekLocalMasked(const std::string& id) {
+  if (!notices_.fresh()) return std::nullopt;
+  // Get follows a miss here and counts it.
+  const auto decoded = cache_.GetLocalDecoded(
+      KeyOf(id),
+      [this](const std::string& bytes) -> std::shared_ptr<const void> {
+        auto sealed = SealedContact::Decode(bytes);
+        if (!sealed) return nullptr;
+        auto record = store_.OpenMasked(*sealed);
+        if (!record.ok()) return nullptr;
+        return std::make_shared<const ContactRecord>(std::move(*record));
+      },
+      /*count_miss=*/false);
+  if (!decoded) return std::nullopt;
+  // Only sealed contact rows are kept under these keys, decoded by the function above.
+  return *static_cast<const ContactRecord*>(decoded.get());
+}
+
 void CachingContactRepository::Written(const absl::StatusOr<ContactRecord>& record) {
   if (!record.ok()) return;
   const std::string& name = record->contact.name();
@@ -44,9 +62,10 @@ void CachingContactRepository::Written(const absl::StatusOr<ContactRecord>& reco
 }
 
 absl::StatusOr<ContactRecord> CachingContactRepository::Create(const Contact& contact,
-                                                               const WriteMeta& meta) {
+                                                               const WriteMeta& meta,
+                                                               const Caller* shown_to) {
   // A new contact has no copies to drop.
-  return inner_.Create(contact, meta);
+  return inner_.Create(contact, meta, shown_to);
 }
 
 absl::StatusOr<ContactRecord> CachingContactRepository::Update(const std::string& id,

@@ -33,8 +33,12 @@ class CachingContactRepository final : public ContactRepository {
   static void Drop(common::VersionedCache& cache, const std::string& id, int64_t version);
 
   const common::filter::Schema& FilterSchema() const override { return inner_.FilterSchema(); }
-  absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta& meta) override;
+  absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta& meta,
+                                       const Caller* shown_to) override;
   absl::StatusOr<ContactRecord> Get(const std::string& id) override;
+  // The in-process level only. The masked record is made once per cached version and shared by
+  // later hits (it holds no personal data, so keeping it decoded keeps nothing in clear).
+  std::optional<ContactRecord> PeekLocalMasked(const std::string& id) override;
   absl::StatusOr<ContactPage> List(const ContactListQuery& query) override;
   absl::StatusOr<ContactRecord> Update(const std::string& id, const Mutation& mutate,
                                        const WriteMeta& meta) override;

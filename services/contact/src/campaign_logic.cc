@@ -41,24 +41,6 @@ bool IsLabel(const std::string& label) {
   });
 }
 
-const common::filter::Schema& CampaignFilterSchema() {
-  namespace filter = common::filter;
-  static const filter::Schema kSchema = [] {
-    filter::Schema schema;
-    schema.fields = {
-        {"status",
-         "t.status",
-         filter::FieldType::kEnum,
-         FilterEnumValues(v1::CampaignStatus_descriptor(), "CAMPAIGN_STATUS_"),
-         {}},
-        {"create_time", "t.create_time", filter::FieldType::kTimestamp, {}, {}},
-        {"update_time", "t.update_time", filter::FieldType::kTimestamp, {}, {}},
-    };
-    return schema;
-  }();
-  return kSchema;
-}
-
 struct Running {
   int64_t calls = 0, conversations = 0, sales = 0;
   common::Int128 revenue = 0;
@@ -356,7 +338,7 @@ absl::StatusOr<v1::ListCampaignsResponse> CampaignLogic::List(
   const std::string order_by = request.order_by().empty() ? "create_time desc" : request.order_by();
   ACCORD_ASSIGN_OR_RETURN(OrderBy order, ParseOrderBy(order_by, {"create_time", "update_time"}));
   ACCORD_ASSIGN_OR_RETURN(common::filter::SqlFilter compiled,
-                          common::filter::Compile(request.filter(), CampaignFilterSchema()));
+                          common::filter::Compile(request.filter(), repository_.FilterSchema()));
   ACCORD_ASSIGN_OR_RETURN(
       common::PageStart start,
       common::StartPage(page_tokens_, request.page_size(), request.page_token(),
@@ -475,7 +457,7 @@ absl::StatusOr<v1::CallAssignment> CampaignLogic::NextCall(const Caller& caller,
   }
   const int64_t now = NowMicros();
   ACCORD_ASSIGN_OR_RETURN(auto lease, repository_.NextCall(
-                                          id, caller.principal.subject, campaign.lease_seconds(),
+                                          id, caller, campaign.lease_seconds(),
                                           [&](const CallCandidate& candidate) {
                                             return HandOutNow(candidate, campaign, now);
                                           },
@@ -484,17 +466,23 @@ absl::StatusOr<v1::CallAssignment> CampaignLogic::NextCall(const Caller& caller,
     return common::WithReason(absl::NotFoundError(campaign.name() + " has nobody left to call"),
                               "CALL_LIST_EMPTY");
   }
-  ACCORD_ASSIGN_OR_RETURN(ContactRecord record, contacts_.Get(lease->contact_id));
   v1::CallAssignment assignment;
   assignment.set_campaign(campaign.name());
   assignment.set_contact(ContactName(lease->contact_id));
-  for (const auto& phone : record.contact.phones()) assignment.add_phones(phone.number());
   assignment.set_call_guide(campaign.call_guide());
   *assignment.mutable_lease_expire_time() =
       TimeUtil::MicrosecondsToTimestamp(lease->lease_until_micros);
   // The agent sees the phones of the contact handed to it; that read is logged like any other.
-  if (assignment.phones_size() > 0) {
-    ACCORD_RETURN_IF_ERROR(log_.Append(caller, {AccessRecord{lease->contact_id, {"phones"}}}));
+  // The hand-out read and logged them in its transaction; a retry answered from the kept
+  // response did neither, so it reads the contact and logs the read here.
+  if (lease->phones) {
+    for (const auto& phone : *lease->phones) assignment.add_phones(phone);
+  } else {
+    ACCORD_ASSIGN_OR_RETURN(ContactRecord record, contacts_.Get(lease->contact_id));
+    for (const auto& phone : record.contact.phones()) assignment.add_phones(phone.number());
+    if (assignment.phones_size() > 0) {
+      ACCORD_RETURN_IF_ERROR(log_.Append(caller, {AccessRecord{lease->contact_id, {"phones"}}}));
+    }
   }
   return assignment;
 }

@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "accord/common/filter.h"
 #include "accord/common/v1/money.pb.h"
 #include "accord/contact/v1/campaign.pb.h"
 #include "accord/contact/v1/contact.pb.h"
+#include "contact_access.h"
 #include "engagement_repository.h"
 #include "write_path.h"
 
@@ -50,6 +52,10 @@ enum class HandOut {
 struct Lease {
   std::string contact_id;
   int64_t lease_until_micros = 0;
+  // The contact's phones, opened in the hand-out's transaction, where the agent's read of them
+  // was appended to the access log (when there were any). nullopt when a retried call was
+  // answered from its kept response: nothing was read or logged.
+  std::optional<std::vector<std::string>> phones;
 };
 
 struct CampaignListQuery {
@@ -95,6 +101,8 @@ class CampaignRepository {
 
   virtual absl::StatusOr<Campaign> Create(const Campaign& campaign, const WriteMeta& meta) = 0;
   virtual absl::StatusOr<Campaign> Get(const std::string& id) = 0;
+  // How List's filter maps to this storage (CampaignListQuery::filter_sql is compiled with it).
+  virtual const common::filter::Schema& FilterSchema() const = 0;
   virtual absl::StatusOr<CampaignPage> List(const CampaignListQuery& query) = 0;
   // NOT_FOUND naming the campaign when it does not exist.
   virtual absl::StatusOr<CampaignTallies> Tallies(const std::string& id) = 0;
@@ -117,13 +125,14 @@ class CampaignRepository {
                                                                   const WriteMeta& meta) = 0;
   // Takes the first waiting contacts whose lease is free (skipping rows other transactions
   // hold): those whose lease ran out first, by expiry, then those never leased or put back, by
-  // position. Asks `decide` about each in order and leases the first it calls to `agent`, applying
-  // its other verdicts on the way; nullopt when none was called. Candidates carry the contact's
-  // current do_not_call, status, phone_unverified, phone_marketing and time_zone (has_phone:
-  // not deleted).
+  // position. Asks `decide` about each in order and leases the first it calls to `agent` (its
+  // subject), applying its other verdicts on the way; nullopt when none was called. Candidates
+  // carry the contact's current do_not_call, status, phone_unverified, phone_marketing and
+  // time_zone (has_phone: not deleted). The leased contact's phones come back with the lease,
+  // their read by `agent` appended to the access log in the same transaction (one commit).
   using Decide = std::function<HandOut(const CallCandidate& candidate)>;
   virtual absl::StatusOr<std::optional<Lease>> NextCall(const std::string& campaign_id,
-                                                        const std::string& agent, int lease_seconds,
+                                                        const Caller& agent, int lease_seconds,
                                                         const Decide& decide,
                                                         const WriteMeta& meta) = 0;
   // Closes `agent`'s lease on the contact and logs the interaction, in one transaction.

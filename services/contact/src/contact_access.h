@@ -11,6 +11,7 @@
 //   relations       admin; account_manager for accounts it owns or is on the team of
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,9 @@ class ContactAccess {
 
   // Never fails: when the account service cannot say, personal data stays masked.
   bool SeesPersonalData(const Caller& caller, const ContactFacts& facts);
+  // SeesPersonalData's answer when it needs no call to the account service; nullopt otherwise.
+  static std::optional<bool> SeesPersonalDataWithoutIo(const Caller& caller,
+                                                       const ContactFacts& facts);
   // PERMISSION_DENIED, or UNAVAILABLE when the answer needs the account service and it is down.
   absl::Status CheckChange(const Caller& caller, const ContactFacts& facts,
                            std::string_view contact);

@@ -23,6 +23,7 @@ common::ServiceDefinition ContactServiceDefinition(ContactSettings settings) {
   definition.statements = sql::ContactStatements();
   for (const auto& statement : sql::RelationStatements())
     definition.statements.push_back(statement);
+  for (const auto& statement : CampaignStatements()) definition.statements.push_back(statement);
   definition.make_services = [settings = std::move(settings)](common::Runtime& runtime) {
     auto cipher = PiiCipher::Create(settings.keys);
     // main() validated the keys already; this guards definitions built some other way.

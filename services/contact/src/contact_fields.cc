@@ -334,6 +334,12 @@ Contact TakePersonal(Contact& contact) {
 
 void MaskPersonal(Contact& contact) {
   TakePersonal(contact);
+  // An address or accessibility that held only personal fields is left empty: shown unset, so a
+  // masked contact reads the same whether it was opened first or never (OpenContactMasked).
+  if (contact.has_address() && contact.address().ByteSizeLong() == 0) contact.clear_address();
+  if (contact.has_accessibility() && contact.accessibility().ByteSizeLong() == 0) {
+    contact.clear_accessibility();
+  }
   contact.set_personal_data_masked(true);
 }
 

@@ -134,7 +134,11 @@ absl::StatusOr<Contact> ContactLogic::Create(const Caller& caller,
   if (contact.owner().empty()) contact.set_owner(caller.principal.subject);
   NormalizeAndValidate(contact, "contact.", default_region_, violations);
   ACCORD_RETURN_IF_ERROR(violations.ToStatus());
-  ACCORD_ASSIGN_OR_RETURN(ContactRecord record, repository_.Create(contact, meta));
+  // The creator sees what it sent unless its role masks it: that read is appended to the access
+  // log in the create's own transaction (one commit), and the presenter does not append it again.
+  const bool shown = access_.SeesPersonalData(caller, ContactFacts{contact.owner(), {}});
+  ACCORD_ASSIGN_OR_RETURN(ContactRecord record,
+                          repository_.Create(contact, meta, shown ? &caller : nullptr));
   return presenter_.Present(caller, std::move(record));
 }
 
@@ -143,6 +147,18 @@ absl::StatusOr<Contact> ContactLogic::Get(const Caller& caller,
   ACCORD_ASSIGN_OR_RETURN(std::string id, ParseContactName(request.name(), "name"));
   ACCORD_ASSIGN_OR_RETURN(ContactRecord record, repository_.Get(id));
   return presenter_.Present(caller, std::move(record));
+}
+
+std::optional<absl::StatusOr<Contact>> ContactLogic::GetWithoutIo(
+    const Caller& caller, const v1::GetContactRequest& request) {
+  auto id = ParseContactName(request.name(), "name");
+  if (!id.ok()) return absl::StatusOr<Contact>(id.status());
+  auto record = repository_.PeekLocalMasked(*id);
+  if (!record) return std::nullopt;
+  // A caller who sees the personal fields needs them opened and its read logged: Get does both.
+  const auto sees = ContactAccess::SeesPersonalDataWithoutIo(caller, record->facts);
+  if (!sees.has_value() || *sees) return std::nullopt;
+  return absl::StatusOr<Contact>(std::move(record->contact));
 }
 
 absl::StatusOr<v1::ListContactsResponse> ContactLogic::List(

@@ -12,6 +12,8 @@ absl::StatusOr<std::vector<Contact>> ContactPresenter::Present(const Caller& cal
   for (auto& record : records) {
     if (access_.SeesPersonalData(caller, record.facts)) {
       auto fields = PersonalFieldsPresent(record.contact);
+      // Appended already, in the transaction of the write that returned it.
+      if (record.access_logged) fields.clear();
       if (!fields.empty()) {
         const std::string& name = record.contact.name();
         shown.push_back({name.substr(name.find('/') + 1), std::move(fields)});

@@ -26,6 +26,10 @@ struct ContactRecord {
   // Moves with every change of what Get shows (the contact, its relations' accounts, the counts
   // other writes keep): the version caches hold it under (migration 0012).
   int64_t cache_version = 0;
+  // The write that returned this record appended the read of its personal fields by the caller
+  // it was shown to (Create's `shown_to`) in its own transaction: the presenter does not append
+  // it again. False for reads, and for a retried write answered from its kept response.
+  bool access_logged = false;
 };
 
 enum class ContactOrder { kCreateTime, kUpdateTime };
@@ -54,10 +58,19 @@ class ContactRepository {
   virtual const common::filter::Schema& FilterSchema() const = 0;
 
   // Stores a new contact (name, etag and times assigned here). ALREADY_EXISTS when one of its
-  // external ids belongs to another contact.
-  virtual absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta& meta) = 0;
+  // external ids belongs to another contact. `shown_to`: the caller the response will show the
+  // contact to unmasked (nullptr: masked, or nobody); its read is appended to the access log in
+  // the same transaction, so that a create commits once.
+  virtual absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta& meta,
+                                               const Caller* shown_to) = 0;
   // NOT_FOUND naming the contact when missing or deleted.
   virtual absl::StatusOr<ContactRecord> Get(const std::string& id) = 0;
+  // What Get would return with the personal fields masked (never opened), when this process
+  // holds the contact in memory; nullopt when answering needs I/O. For the answers that mask
+  // them anyway, finished on gRPC's thread. A repository without a cache has nothing to peek.
+  virtual std::optional<ContactRecord> PeekLocalMasked(const std::string& id) {
+    return std::nullopt;
+  }
   virtual absl::StatusOr<ContactPage> List(const ContactListQuery& query) = 0;
 
   // Loads the live contact under a row lock, passes it to `mutate`, stores what it returns.

@@ -44,9 +44,23 @@ grpc::ServerUnaryReactor* ContactServiceImpl::CreateContact(grpc::CallbackServer
 grpc::ServerUnaryReactor* ContactServiceImpl::GetContact(grpc::CallbackServerContext* context,
                                                          const v1::GetContactRequest* request,
                                                          v1::Contact* response) {
-  return runtime_.Respond(context, get_method_, response, [=, this](const common::RpcContext& rpc) {
-    return logic_.Get(CallerOf(*context, rpc, "GetContact"), *request);
-  });
+  // A contact held in this process and shown masked is answered on gRPC's thread; everything
+  // else (a miss, a caller who sees personal data and whose read is logged) on the worker pool.
+  return runtime_.Unary(
+      context, get_method_,
+      [=, this](const common::RpcContext& rpc) -> std::optional<absl::Status> {
+        auto done = logic_.GetWithoutIo(CallerOf(*context, rpc, "GetContact"), *request);
+        if (!done) return std::nullopt;
+        if (!done->ok()) return done->status();
+        *response = std::move(**done);
+        return absl::OkStatus();
+      },
+      [=, this](const common::RpcContext& rpc) -> absl::Status {
+        auto contact = logic_.Get(CallerOf(*context, rpc, "GetContact"), *request);
+        if (!contact.ok()) return contact.status();
+        *response = std::move(*contact);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ContactServiceImpl::ListContacts(grpc::CallbackServerContext* context,

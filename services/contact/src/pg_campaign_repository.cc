@@ -6,6 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "access_log.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
 #include "accord/common/message_diff.h"
@@ -13,6 +14,7 @@
 #include "contact_fields.h"
 #include "engagement_logic.h"
 #include "pg_engagement_repository.h"
+#include "pg_filter_schemas.h"
 
 namespace accord::contact {
 namespace {
@@ -135,7 +137,8 @@ constexpr char kNextCallFacts[] =
     "SELECT l.contact_id::text, c.do_not_call, c.status, c.phone_unverified, c.time_zone, "
     "c.delete_time IS NULL, COALESCE((SELECT g.decision FROM contact.consent_ledger g WHERE "
     "g.contact_id = c.id AND g.channel = 1 AND g.purpose = 1 ORDER BY g.decision_time DESC, "
-    "g.record_time DESC, g.id DESC LIMIT 1), 0) FROM contact.call_list l JOIN contact.contacts c "
+    "g.record_time DESC, g.id DESC LIMIT 1), 0), c.pii, c.pii_key_id "
+    "FROM contact.call_list l JOIN contact.contacts c "
     "ON c.id = l.contact_id WHERE l.campaign_id = $1::uuid AND l.state = 0 AND ";
 
 std::string JsonArray(const std::vector<std::string>& values) {
@@ -148,12 +151,29 @@ std::string JsonArray(const std::vector<std::string>& values) {
 
 std::string CallListBatchStatement() { return kCallListBatchSql; }
 
-std::vector<std::string> NextCallReads() {
-  return {std::string(kNextCallFacts) +
-              "l.lease_until IS NOT NULL AND l.lease_until < now() ORDER BY l.lease_until, "
-              "l.position LIMIT 20 FOR UPDATE OF l SKIP LOCKED",
-          std::string(kNextCallFacts) +
-              "l.lease_until IS NULL ORDER BY l.position LIMIT 20 FOR UPDATE OF l SKIP LOCKED"};
+const std::vector<std::string>& NextCallReadTexts() {
+  static const std::vector<std::string> kReads = {
+      std::string(kNextCallFacts) +
+          "l.lease_until IS NOT NULL AND l.lease_until < now() ORDER BY l.lease_until, "
+          "l.position LIMIT 20 FOR UPDATE OF l SKIP LOCKED",
+      std::string(kNextCallFacts) +
+          "l.lease_until IS NULL ORDER BY l.position LIMIT 20 FOR UPDATE OF l SKIP LOCKED"};
+  return kReads;
+}
+
+std::vector<std::string> NextCallReads() { return NextCallReadTexts(); }
+
+std::vector<common::PreparedStatement> CampaignStatements() {
+  static const std::string kGet =
+      std::string("SELECT ") + kColumns + " FROM contact.campaigns t WHERE t.id = $1::uuid";
+  const auto& reads = NextCallReadTexts();
+  return {{kGetCampaign, kGet.c_str()},
+          {kNextCallExpired, reads[0].c_str()},
+          {kNextCallWaiting, reads[1].c_str()},
+          {kNextCallLease,
+           "UPDATE contact.call_list l SET agent = $3, lease_until = now() + $4 * interval "
+           "'1 second', attempts = l.attempts + 1 WHERE campaign_id = $1::uuid AND contact_id = "
+           "$2::uuid RETURNING " ACCORD_MICROS("l.lease_until")}};
 }
 
 PgCampaignRepository::PgCampaignRepository(common::PgPool& pool, const PiiCipher& cipher,
@@ -180,14 +200,16 @@ absl::StatusOr<Campaign> PgCampaignRepository::Get(const std::string& id) {
   std::optional<pqxx::result> rows;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        rows = transaction.exec_params(
-            std::string("SELECT ") + kColumns + " FROM contact.campaigns t WHERE t.id = $1::uuid",
-            id);
+        rows = transaction.exec_prepared(kGetCampaign, id);
         return absl::OkStatus();
       },
       common::ReadScope::kOneStatement));
   if (rows->empty()) return common::NotFound(CampaignName(id));
   return RowToCampaign((*rows)[0]);
+}
+
+const common::filter::Schema& PgCampaignRepository::FilterSchema() const {
+  return CampaignFilterSchema();
 }
 
 absl::StatusOr<CampaignPage> PgCampaignRepository::List(const CampaignListQuery& query) {
@@ -357,11 +379,12 @@ absl::StatusOr<v1::BuildCallListResponse> PgCampaignRepository::BuildCallList(
 }
 
 absl::StatusOr<std::optional<Lease>> PgCampaignRepository::NextCall(const std::string& campaign_id,
-                                                                    const std::string& agent,
+                                                                    const Caller& agent,
                                                                     int lease_seconds,
                                                                     const Decide& decide,
                                                                     const WriteMeta& meta) {
   std::optional<Lease> lease;
+  std::optional<std::vector<std::string>> phones;  // set only when the transaction ran
   ACCORD_ASSIGN_OR_RETURN(
       v1::CallAssignment taken,
       writes_.Run<v1::CallAssignment>(
@@ -375,9 +398,8 @@ absl::StatusOr<std::optional<Lease>> PgCampaignRepository::NextCall(const std::s
             // 0008): leases run out, by expiry, then rows never leased or put back, by
             // position. Leased and deferred rows are in neither, so the walk does not grow as
             // the list is worked through.
-            static const std::vector<std::string> kReads = NextCallReads();
-            for (const std::string& read : kReads) {
-              for (const auto& row : transaction.exec_params(read, campaign_id)) {
+            for (const char* read : {kNextCallExpired, kNextCallWaiting}) {
+              for (const auto& row : transaction.exec_prepared(read, campaign_id)) {
                 CallCandidate candidate;
                 candidate.contact_id = row[0].as<std::string>();
                 candidate.do_not_call = row[1].as<bool>();
@@ -401,11 +423,27 @@ absl::StatusOr<std::optional<Lease>> PgCampaignRepository::NextCall(const std::s
                       campaign_id, candidate.contact_id);
                   continue;
                 }
-                auto leased = transaction.exec_params1(
-                    "UPDATE contact.call_list l SET agent = $3, lease_until = now() + $4 * "
-                    "interval '1 second', attempts = l.attempts + 1 WHERE campaign_id = $1::uuid "
-                    "AND contact_id = $2::uuid RETURNING " ACCORD_MICROS("l.lease_until"),
-                    campaign_id, candidate.contact_id, agent, lease_seconds);
+                auto leased =
+                    transaction.exec_prepared1(kNextCallLease, campaign_id, candidate.contact_id,
+                                               agent.principal.subject, lease_seconds);
+                // The agent sees the phones of the contact handed to it: opened from the row the
+                // read above returned, and that read logged with the lease (no second round trip
+                // for the contact, no second commit for the log).
+                const std::string contact_name = ContactName(candidate.contact_id);
+                ACCORD_ASSIGN_OR_RETURN(
+                    std::string opened,
+                    cipher_.Open(Sealed{row[8].as<std::string>(), pqxx::binarystring(row[7]).str()},
+                                 contact_name));
+                v1::Contact personal;
+                if (!personal.ParseFromString(opened)) {
+                  return common::Internal("corrupt personal data of " + contact_name);
+                }
+                phones.emplace();
+                for (const auto& phone : personal.phones()) phones->push_back(phone.number());
+                if (!phones->empty()) {
+                  AppendAccessIn(transaction, agent,
+                                 {AccessRecord{candidate.contact_id, {"phones"}}});
+                }
                 out->set_campaign(CampaignName(campaign_id));
                 out->set_contact(ContactName(candidate.contact_id));
                 *out->mutable_lease_expire_time() =
@@ -418,7 +456,7 @@ absl::StatusOr<std::optional<Lease>> PgCampaignRepository::NextCall(const std::s
           }));
   if (taken.contact().empty()) return lease;
   lease = Lease{taken.contact().substr(9),
-                TimeUtil::TimestampToMicroseconds(taken.lease_expire_time())};
+                TimeUtil::TimestampToMicroseconds(taken.lease_expire_time()), std::move(phones)};
   return lease;
 }
 

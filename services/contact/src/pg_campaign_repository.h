@@ -22,6 +22,13 @@ inline constexpr char kCallHandedOut[] = "accord.contact.v1.CallHandedOut";
 // array) and NextCall's two reads ($1 campaign), in the order they run.
 std::string CallListBatchStatement();
 std::vector<std::string> NextCallReads();
+// GetCampaign's read and NextCall's statements, prepared on every connection of the pool
+// (ContactServiceDefinition): NextCall runs them for every hand-out, so they are planned once.
+std::vector<common::PreparedStatement> CampaignStatements();
+inline constexpr char kGetCampaign[] = "contact_campaign_get";
+inline constexpr char kNextCallExpired[] = "contact_next_call_expired";
+inline constexpr char kNextCallWaiting[] = "contact_next_call_waiting";
+inline constexpr char kNextCallLease[] = "contact_next_call_lease";
 
 class PgCampaignRepository final : public CampaignRepository {
  public:
@@ -30,6 +37,7 @@ class PgCampaignRepository final : public CampaignRepository {
 
   absl::StatusOr<Campaign> Create(const Campaign& campaign, const WriteMeta& meta) override;
   absl::StatusOr<Campaign> Get(const std::string& id) override;
+  const common::filter::Schema& FilterSchema() const override;
   absl::StatusOr<CampaignPage> List(const CampaignListQuery& query) override;
   absl::StatusOr<CampaignTallies> Tallies(const std::string& id) override;
   absl::StatusOr<Campaign> Update(const std::string& id, const Mutation& mutate,
@@ -39,9 +47,8 @@ class PgCampaignRepository final : public CampaignRepository {
   absl::StatusOr<v1::BuildCallListResponse> BuildCallList(const std::string& campaign_id,
                                                           const CallListRules& rules,
                                                           const WriteMeta& meta) override;
-  absl::StatusOr<std::optional<Lease>> NextCall(const std::string& campaign_id,
-                                                const std::string& agent, int lease_seconds,
-                                                const Decide& decide,
+  absl::StatusOr<std::optional<Lease>> NextCall(const std::string& campaign_id, const Caller& agent,
+                                                int lease_seconds, const Decide& decide,
                                                 const WriteMeta& meta) override;
   absl::StatusOr<Interaction> RecordOutcome(const std::string& campaign_id,
                                             const std::string& contact_id, const std::string& agent,

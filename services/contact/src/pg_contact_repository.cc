@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "access_log.h"
 #include "accord/common/errors.h"
 #include "accord/common/ids.h"
 #include "accord/common/message_diff.h"
@@ -75,7 +76,10 @@ SealedContact SealedFromRow(const pqxx::row& row, int first) {
   return sealed;
 }
 
-absl::StatusOr<ContactRecord> OpenContact(const SealedContact& sealed, const PiiCipher& cipher) {
+namespace {
+
+// `cipher` null: the personal fields stay sealed and the contact comes back masked.
+absl::StatusOr<ContactRecord> Open(const SealedContact& sealed, const PiiCipher* cipher) {
   const auto text = [&](int i) -> const std::string& {
     static const std::string kEmpty;
     return sealed.columns[i] ? *sealed.columns[i] : kEmpty;
@@ -91,16 +95,20 @@ absl::StatusOr<ContactRecord> OpenContact(const SealedContact& sealed, const Pii
   if (!contact.ParseFromString(text(3))) {
     return common::Internal("corrupt attributes of " + name);
   }
-  ACCORD_ASSIGN_OR_RETURN(std::string opened, cipher.Open(Sealed{text(2), text(1)}, name));
-  Contact personal;
-  if (!personal.ParseFromString(opened))
-    return common::Internal("corrupt personal data of " + name);
-  contact.MergeFrom(personal);
-  // Split across the two columns, an unset address or accessibility comes back as an empty
-  // message; present it unset, as it was sent.
-  if (contact.has_address() && contact.address().ByteSizeLong() == 0) contact.clear_address();
-  if (contact.has_accessibility() && contact.accessibility().ByteSizeLong() == 0) {
-    contact.clear_accessibility();
+  if (cipher != nullptr) {
+    ACCORD_ASSIGN_OR_RETURN(std::string opened, cipher->Open(Sealed{text(2), text(1)}, name));
+    Contact personal;
+    if (!personal.ParseFromString(opened))
+      return common::Internal("corrupt personal data of " + name);
+    contact.MergeFrom(personal);
+    // Split across the two columns, an unset address or accessibility comes back as an empty
+    // message; present it unset, as it was sent.
+    if (contact.has_address() && contact.address().ByteSizeLong() == 0) contact.clear_address();
+    if (contact.has_accessibility() && contact.accessibility().ByteSizeLong() == 0) {
+      contact.clear_accessibility();
+    }
+  } else {
+    MaskPersonal(contact);
   }
   contact.set_name(name);
   contact.set_etag(text(4));
@@ -117,6 +125,16 @@ absl::StatusOr<ContactRecord> OpenContact(const SealedContact& sealed, const Pii
   contact.set_relationship_strength(static_cast<int32_t>(number(12)));
   record.cache_version = number(13);
   return record;
+}
+
+}  // namespace
+
+absl::StatusOr<ContactRecord> OpenContact(const SealedContact& sealed, const PiiCipher& cipher) {
+  return Open(sealed, &cipher);
+}
+
+absl::StatusOr<ContactRecord> OpenContactMasked(const SealedContact& sealed) {
+  return Open(sealed, nullptr);
 }
 
 absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher& cipher,
@@ -190,14 +208,22 @@ absl::StatusOr<ContactRecord> PgContactRepository::Store(common::WriteTransactio
 }
 
 absl::StatusOr<ContactRecord> PgContactRepository::Create(const Contact& contact,
-                                                          const WriteMeta& meta) {
+                                                          const WriteMeta& meta,
+                                                          const Caller* shown_to) {
   ContactRecord record;
   ACCORD_ASSIGN_OR_RETURN(
       Contact stored,
       writes_.Run<Contact>(
           meta,
           [&](common::WriteTransaction& transaction) -> absl::StatusOr<common::Written<Contact>> {
-            ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, common::NewUuidV7(), contact, true));
+            const std::string id = common::NewUuidV7();
+            ACCORD_ASSIGN_OR_RETURN(record, Store(transaction, id, contact, true));
+            if (shown_to != nullptr) {
+              auto fields = PersonalFieldsPresent(record.contact);
+              if (!fields.empty())
+                AppendAccessIn(transaction, *shown_to, {{id, std::move(fields)}});
+              record.access_logged = true;
+            }
             return common::Written<Contact>(record.contact,
                                             Event(kContactCreated, record, nullptr));
           }));

@@ -18,6 +18,8 @@ inline constexpr char kContactDeleted[] = "accord.contact.v1.ContactDeleted";
 // One row of sql::kContactColumns as stored (personal fields still sealed), and opening it.
 SealedContact SealedFromRow(const pqxx::row& row, int first = 0);
 absl::StatusOr<ContactRecord> OpenContact(const SealedContact& sealed, const PiiCipher& cipher);
+// As OpenContact followed by MaskPersonal, without opening the personal fields (no key needed).
+absl::StatusOr<ContactRecord> OpenContactMasked(const SealedContact& sealed);
 // Reads one row of sql::kContactColumns starting at column `first`, opening the personal fields.
 absl::StatusOr<ContactRecord> RowToContact(const pqxx::row& row, const PiiCipher& cipher,
                                            int first = 0);
@@ -32,11 +34,15 @@ class PgContactRepository final : public ContactRepository, public SealedContact
   absl::StatusOr<ContactRecord> Open(const SealedContact& sealed) const override {
     return OpenContact(sealed, cipher_);
   }
+  absl::StatusOr<ContactRecord> OpenMasked(const SealedContact& sealed) const override {
+    return OpenContactMasked(sealed);
+  }
   const common::filter::Schema& FilterSchema() const override;
   PgContactRepository(common::PgPool& pool, const PiiCipher& cipher,
                       common::IdempotentWrite& writes);
 
-  absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta& meta) override;
+  absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta& meta,
+                                       const Caller* shown_to) override;
   absl::StatusOr<ContactRecord> Get(const std::string& id) override;
   absl::StatusOr<ContactPage> List(const ContactListQuery& query) override;
   absl::StatusOr<ContactRecord> Update(const std::string& id, const Mutation& mutate,

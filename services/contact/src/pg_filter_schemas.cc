@@ -4,6 +4,7 @@
 #include "accord/common/v1/types.pb.h"
 #include "accord/contact/v1/account_relation.pb.h"
 #include "accord/contact/v1/appointment.pb.h"
+#include "accord/contact/v1/campaign.pb.h"
 #include "accord/contact/v1/contact.pb.h"
 #include "accord/contact/v1/engagement.pb.h"
 #include "contact_fields.h"
@@ -130,6 +131,23 @@ const filter::Schema& AppointmentFilterSchema() {
         {"organizer", "t.organizer", filter::FieldType::kString, {}, {"=", "!="}},
         {"start_time", "t.start_time", filter::FieldType::kTimestamp, {}, {}},
         {"end_time", "t.end_time", filter::FieldType::kTimestamp, {}, {}},
+    };
+    return schema;
+  }();
+  return kSchema;
+}
+
+const filter::Schema& CampaignFilterSchema() {
+  static const filter::Schema kSchema = [] {
+    filter::Schema schema;
+    schema.fields = {
+        {"status",
+         "t.status",
+         filter::FieldType::kEnum,
+         FilterEnumValues(v1::CampaignStatus_descriptor(), "CAMPAIGN_STATUS_"),
+         {}},
+        {"create_time", "t.create_time", filter::FieldType::kTimestamp, {}, {}},
+        {"update_time", "t.update_time", filter::FieldType::kTimestamp, {}, {}},
     };
     return schema;
   }();

@@ -17,5 +17,7 @@ const common::filter::Schema& InteractionFilterSchema();
 const common::filter::Schema& FollowUpFilterSchema();
 // Over the appointments row alias `t` of PgAppointmentRepository's List query.
 const common::filter::Schema& AppointmentFilterSchema();
+// Over the campaigns row alias `t` of PgCampaignRepository's List query.
+const common::filter::Schema& CampaignFilterSchema();
 
 }  // namespace accord::contact

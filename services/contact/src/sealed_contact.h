@@ -33,6 +33,8 @@ class SealedContactStore {
   // The live contact's row; NOT_FOUND as ContactRepository::Get.
   virtual absl::StatusOr<SealedContact> GetSealed(const std::string& id) = 0;
   virtual absl::StatusOr<ContactRecord> Open(const SealedContact& sealed) const = 0;
+  // As Open followed by MaskPersonal, leaving the personal fields sealed.
+  virtual absl::StatusOr<ContactRecord> OpenMasked(const SealedContact& sealed) const = 0;
 };
 
 }  // namespace accord::contact

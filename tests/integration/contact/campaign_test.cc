@@ -102,6 +102,15 @@ TEST_F(CampaignTest, TheCallListCountsEveryExclusionByReason) {
     }
   }
   EXPECT_TRUE(logged);
+  {
+    // Logged by the hand-out's own transaction (one commit): the lease and the row share its id.
+    pqxx::connection connection(database_.url());
+    pqxx::work work(connection);
+    auto same = work.exec1(
+        "SELECT a.xmin::text = l.xmin::text FROM contact.access_log a JOIN contact.call_list l "
+        "ON l.contact_id = a.contact_id WHERE a.method = 'NextCall' AND a.actor = 'sa-1'");
+    EXPECT_TRUE(same[0].as<bool>());
+  }
 }
 
 TEST_F(CampaignTest, ConcurrentAgentsNeverGetTheSameContact) {

@@ -125,6 +125,16 @@ TEST_F(ContactPrivacyTest, EveryUnmaskedReadIsLoggedWithItsReason) {
   const std::string id = created.name().substr(std::string("contacts/").size());
   const size_t after_create = RowsOf("contact.access_log").size();
   EXPECT_EQ(after_create, 1u);  // the create's own response carried the data
+  {
+    // Appended by the create's own transaction (one commit): both rows carry its id.
+    pqxx::connection connection(database_.url());
+    pqxx::work work(connection);
+    auto same = work.exec1(
+        "SELECT a.xmin::text = c.xmin::text FROM contact.access_log a JOIN contact.contacts c "
+        "ON c.id = a.contact_id WHERE c.id = '" +
+        id + "'");
+    EXPECT_TRUE(same[0].as<bool>());
+  }
 
   v1::Contact read;
   ASSERT_TRUE(Get(created.name(), "root", Role::kAdmin, &read, "ticket 4711: address check").ok());

@@ -18,13 +18,20 @@ constexpr char kId[] = "0190a0b0-0000-7000-8000-000000000001";
 class FakeRepository : public ContactRepository {
  public:
   const common::filter::Schema& FilterSchema() const override { return ContactFilterSchema(); }
-  absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta&) override {
+  absl::StatusOr<ContactRecord> Create(const Contact& contact, const WriteMeta&,
+                                       const Caller* shown_to) override {
     ++writes;
     Contact stored = contact;
     stored.set_name(ContactName(kId));
     stored.set_etag("1");
     rows[kId] = stored;
-    return ContactRecord{stored, {stored.owner(), {}}};
+    ContactRecord record{stored, {stored.owner(), {}}};
+    // As PgContactRepository: the read by `shown_to` is appended with the write.
+    if (shown_to != nullptr) {
+      logged_with_write.push_back(shown_to->principal.subject);
+      record.access_logged = true;
+    }
+    return record;
   }
   absl::StatusOr<ContactRecord> Get(const std::string& id) override {
     auto it = rows.find(id);
@@ -59,6 +66,7 @@ class FakeRepository : public ContactRepository {
   }
   std::map<std::string, Contact> rows;
   int writes = 0;
+  std::vector<std::string> logged_with_write;  // who each create was shown to, unmasked
 };
 
 class NoAccounts : public AccountDirectory {
@@ -116,13 +124,28 @@ class ContactLogicTest : public ::testing::Test {
   ContactLogic logic_;
 };
 
-TEST_F(ContactLogicTest, CreateNormalisesDefaultsAndLogsTheResponse) {
+TEST_F(ContactLogicTest, CreateNormalisesDefaultsAndLogsTheResponseWithTheWrite) {
   Contact created = Seed();
   EXPECT_EQ(created.owner(), "am");
   EXPECT_EQ(created.status(), v1::CONTACT_STATUS_ACTIVE);
   EXPECT_EQ(created.emails(0).address(), "ada@example.com");
-  ASSERT_EQ(log_.appended.size(), 1u);
-  EXPECT_EQ(log_.appended[0].contact_id, kId);
+  EXPECT_FALSE(created.personal_data_masked());
+  // The creator's read goes to the access log in the create's transaction, not a second time.
+  EXPECT_EQ(repository_.logged_with_write, (std::vector<std::string>{"am"}));
+  EXPECT_TRUE(log_.appended.empty());
+}
+
+TEST_F(ContactLogicTest, CreateShownMaskedIsNotLogged) {
+  v1::CreateContactRequest request;
+  request.mutable_contact()->set_family_name("Lovelace");
+  request.mutable_contact()->set_owner("am-other");
+  // An account manager creating a contact another one owns gets it back masked.
+  auto created = logic_.Create(As("am", Role::kAccountManager), request, {});
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(created->personal_data_masked());
+  EXPECT_TRUE(created->family_name().empty());
+  EXPECT_TRUE(repository_.logged_with_write.empty());
+  EXPECT_TRUE(log_.appended.empty());
 }
 
 TEST_F(ContactLogicTest, RefusedCallsTouchNothing) {
