@@ -11,8 +11,9 @@
 namespace accord::account {
 
 // Accounts with a character outside ASCII in their display or legal name, over the row alias `a`:
-// the predicate of the partial index accounts_non_ascii_by_display_name (migration 0007), which a
-// statement must repeat word for word for PostgreSQL to use that index.
+// the predicate of the partial index accounts_non_ascii_by_display_name (migration
+// 0007_list_plans_at_scale), which a statement must repeat word for word for PostgreSQL to use that
+// index.
 inline constexpr char kNonAsciiNameSql[] =
     "(a.display_name ~ '[^\\x01-\\x7f]' OR a.legal_name ~ '[^\\x01-\\x7f]')";
 

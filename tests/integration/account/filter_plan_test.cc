@@ -165,6 +165,10 @@ TEST_F(FilterPlanTest, EveryScaleFilterUsesAnIndex) {
       {"owner, newest first", "Scan Backward using accounts_by_owner_update_time"},
       {"owner, by creation", "Scan using accounts_by_owner_create_time"},
       {"territory and tier", "Scan using accounts_by_territory_tier"},
+      {"territory and tier, newest created",
+       "Scan Backward using accounts_by_territory_tier_create_time"},
+      {"territory and tier, newest first",
+       "Scan Backward using accounts_by_territory_tier_update_time"},
   };
   std::istringstream filters(read(root + "/scripts/bench/scale/accounts.filters"));
   int checked = 0;
