@@ -12,6 +12,7 @@
 #include "accord/common/pg_array.h"
 #include "account_hierarchy.h"
 #include "account_sql.h"
+#include "pg_filter_schemas.h"
 #include "pg_need_repository.h"
 #include "pg_team_repository.h"
 #include "resource_names.h"
@@ -303,7 +304,12 @@ absl::StatusOr<Account> PgAccountRepository::GetByExternalId(const std::string& 
 // plan would return (the first limit + 1 matches in the same order), and otherwise that plan runs.
 // A rare value costs the bounded walk in addition. Longer values are estimated from the column's
 // statistics, and the planner chooses between walking and gathering itself.
-absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& query) {
+//
+// In name order, a search that only non-ASCII names can match (MatchesOnlyNonAsciiNames: Chinese
+// text) is confined to the accounts with such a name, which the partial index
+// accounts_non_ascii_by_display_name holds in name order: Chinese names sort after every Latin
+// one, so walking all accounts would read past every Latin name before the first match.
+ListStatements PgAccountRepository::PlanList(const AccountListQuery& query) const {
   common::KeysetOrder order{"a.display_name", "a.id", "{}", query.descending};
   std::string sort_key = "a.display_name";
   if (query.order != AccountOrder::kDisplayName) {
@@ -312,34 +318,41 @@ absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& qu
     sort_key = common::MicrosText(order.column);
   }
   const std::string columns = std::string(sql::kAccountColumns) + ", " + sort_key;
-  if (query.filter_matches_pairs && walk_.rows > 0) {
-    ACCORD_ASSIGN_OR_RETURN(std::optional<AccountPage> walked, WalkForPage(query, order, columns));
-    if (walked) return std::move(*walked);
+  std::string rows = "a.delete_time IS NULL";
+  if (query.order == AccountOrder::kDisplayName &&
+      MatchesOnlyNonAsciiNames(query.filter_sql, query.filter_params)) {
+    rows += std::string(" AND ") + kNonAsciiNameSql;
   }
-  std::string statement =
-      "SELECT " + columns + " FROM account.accounts a WHERE a.delete_time IS NULL";
-  std::vector<std::string> params = query.filter_params;
-  if (!query.filter_sql.empty()) statement += " AND " + query.filter_sql;
-  common::AppendKeyset(statement, params, order, query.after, query.limit);
-  return ReadPage(statement, params);
+  ListStatements out;
+  if (query.filter_matches_pairs && walk_.rows > 0) {
+    // The inner query has no filter, so only the ordering index can answer it, and PostgreSQL
+    // does not push the outer filter into a subquery with a LIMIT.
+    ListStatements::Statement walk{"", query.filter_params};
+    std::string inner = "SELECT * FROM account.accounts a WHERE " + rows;
+    common::AppendKeyset(inner, walk.params, order, query.after, walk_.rows - 1);
+    walk.sql = "SELECT " + columns + " FROM (" + inner + ") a WHERE " + query.filter_sql;
+    common::AppendKeyset(walk.sql, walk.params, order, std::nullopt, query.limit);
+    out.walk = std::move(walk);
+  }
+  out.gather = {"SELECT " + columns + " FROM account.accounts a WHERE " + rows,
+                query.filter_params};
+  if (!query.filter_sql.empty()) out.gather.sql += " AND " + query.filter_sql;
+  common::AppendKeyset(out.gather.sql, out.gather.params, order, query.after, query.limit);
+  return out;
 }
 
-absl::StatusOr<std::optional<AccountPage>> PgAccountRepository::WalkForPage(
-    const AccountListQuery& query, const common::KeysetOrder& order, const std::string& columns) {
-  // The inner query has no filter, so only the ordering index can answer it, and PostgreSQL
-  // does not push the outer filter into a subquery with a LIMIT.
-  std::vector<std::string> params = query.filter_params;
-  std::string walk = "SELECT * FROM account.accounts a WHERE a.delete_time IS NULL";
-  common::AppendKeyset(walk, params, order, query.after, walk_.rows - 1);
-  std::string statement = "SELECT " + columns + " FROM (" + walk + ") a WHERE " + query.filter_sql;
-  common::AppendKeyset(statement, params, order, std::nullopt, query.limit);
-  ACCORD_ASSIGN_OR_RETURN(AccountPage page, ReadPage(statement, params));
-  if (page.accounts.size() <= static_cast<size_t>(query.limit)) {
+absl::StatusOr<AccountPage> PgAccountRepository::List(const AccountListQuery& query) {
+  const ListStatements statements = PlanList(query);
+  if (statements.walk) {
+    ACCORD_ASSIGN_OR_RETURN(AccountPage page,
+                            ReadPage(statements.walk->sql, statements.walk->params));
+    if (page.accounts.size() > static_cast<size_t>(query.limit)) {
+      walk_pages_.Increment();
+      return page;
+    }
     walk_fallbacks_.Increment();
-    return std::nullopt;
   }
-  walk_pages_.Increment();
-  return page;
+  return ReadPage(statements.gather.sql, statements.gather.params);
 }
 
 absl::StatusOr<AccountPage> PgAccountRepository::ReadPage(const std::string& statement,

@@ -29,6 +29,18 @@ struct ListWalk {
 // own read it with this too.
 Account RowToAccount(const pqxx::row& row);
 
+// The statements List runs for a query (SQL with $N placeholders and their values): `walk`, the
+// bounded walk of the ordering index, when the filter matches a two-character value; `gather`,
+// the planner's own statement, when there is no walk or it fell short of a page.
+struct ListStatements {
+  struct Statement {
+    std::string sql;
+    std::vector<std::string> params;
+  };
+  std::optional<Statement> walk;
+  Statement gather;
+};
+
 class PgAccountRepository final : public AccountRepository {
  public:
   const common::filter::Schema& FilterSchema() const override { return AccountFilterSchema(); }
@@ -37,6 +49,8 @@ class PgAccountRepository final : public AccountRepository {
   absl::StatusOr<Account> Create(const Account& account, const WriteMeta& meta) override;
   absl::StatusOr<Account> Get(const std::string& id) override;
   absl::StatusOr<AccountPage> List(const AccountListQuery& query) override;
+  // What List runs for `query` (its plans are tested with EXPLAIN).
+  ListStatements PlanList(const AccountListQuery& query) const;
   absl::StatusOr<Account> Update(const std::string& id, const Mutation& mutate,
                                  const WriteMeta& meta) override;
   absl::StatusOr<Account> Delete(const std::string& id, const Mutation& check,
@@ -75,11 +89,6 @@ class PgAccountRepository final : public AccountRepository {
   // The access facts kLockAccount reads along with the row.
   static AccountFacts FactsFrom(const pqxx::row& locked);
 
-  // The page when the first walk_.rows accounts in the order (after the page token) hold it,
-  // else nullopt.
-  absl::StatusOr<std::optional<AccountPage>> WalkForPage(const AccountListQuery& query,
-                                                         const common::KeysetOrder& order,
-                                                         const std::string& columns);
   absl::StatusOr<AccountPage> ReadPage(const std::string& statement,
                                        const std::vector<std::string>& params);
 

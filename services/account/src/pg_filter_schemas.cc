@@ -1,5 +1,6 @@
 #include "pg_filter_schemas.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -82,6 +83,66 @@ const filter::Schema& AccountFilterSchema() {
     return schema;
   }();
   return kSchema;
+}
+
+namespace {
+
+// Code points of UTF-8 text; an invalid sequence ends it (the filter compiler refused any).
+std::vector<char32_t> Decode(const std::string& text) {
+  std::vector<char32_t> out;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char lead = static_cast<unsigned char>(text[i]);
+    const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    if (i + length > text.size()) break;
+    char32_t point = length == 1 ? lead : lead & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) point = (point << 6) | (text[i + k] & 0x3F);
+    out.push_back(point);
+    i += length;
+  }
+  return out;
+}
+
+// Scripts without letter case: no character lower-cases to one of these or from one, so ILIKE
+// (which lower-cases both sides) matches them only in text that holds them, whatever the locale.
+// Latin, Greek or Cyrillic letters outside ASCII are not counted: some lower-case to ASCII
+// letters or from them (the Kelvin sign K to k; Turkish I to dotless ı).
+bool CaselessScript(char32_t c) {
+  return (c >= 0x2E80 && c <= 0x9FFF) ||  // CJK radicals, kana, bopomofo, Han
+         (c >= 0xAC00 && c <= 0xD7AF) ||  // Hangul syllables
+         (c >= 0xF900 && c <= 0xFAFF) ||  // CJK compatibility ideographs
+         (c >= 0x20000 && c <= 0x3FFFF);  // Han extensions B and beyond
+}
+
+// "%value%" of a substring parameter back into its value (backslash escapes removed).
+std::string PatternValue(const std::string& pattern) {
+  if (pattern.size() < 2 || pattern.front() != '%' || pattern.back() != '%') return "";
+  std::string value;
+  for (size_t i = 1; i + 1 < pattern.size(); ++i) {
+    if (pattern[i] == '\\' && i + 2 < pattern.size()) ++i;
+    value.push_back(pattern[i]);
+  }
+  return value;
+}
+
+}  // namespace
+
+bool MatchesOnlyNonAsciiNames(const std::string& filter_sql,
+                              const std::vector<std::string>& filter_params) {
+  // One search binds its "%text%" pattern, and the text itself when it is two characters long
+  // (the pair index's argument).
+  if (filter_params.empty() || filter_params.size() > 2) return false;
+  const std::string text =
+      filter_params.size() == 2 ? filter_params[1] : PatternValue(filter_params[0]);
+  const std::vector<char32_t> points = Decode(text);
+  if (std::none_of(points.begin(), points.end(), CaselessScript)) return false;
+  const std::string quoted = filter::Quoted(text);
+  for (const std::string& probe : {"display_name:" + quoted, "legal_name:" + quoted, quoted}) {
+    auto compiled = filter::Compile(probe, AccountFilterSchema());
+    if (compiled.ok() && compiled->where == filter_sql && compiled->params == filter_params) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // Filterable fields of a membership, over the row alias `t` used by the repository's List query.

@@ -62,6 +62,17 @@ class ListWalkTest : public ::testing::Test {
     work.exec(
         "UPDATE account.accounts SET delete_time = now() WHERE right(id::text, 2) IN ('2b', "
         "'4d')");
+    // Names as in Taiwan: an English display name over a Chinese legal name (sorting among the
+    // Latin names), accented Latin names (outside ASCII, no Chinese in them) and a Korean one.
+    work.exec(
+        "UPDATE account.accounts SET display_name = 'Foxconn ' || right(id::text, 3), "
+        "legal_name = '鴻海精密工業股份有限公司' WHERE right(id::text, 2) IN ('1e', '6f')");
+    work.exec(
+        "UPDATE account.accounts SET display_name = 'Café ' || right(id::text, 3) "
+        "WHERE right(id::text, 2) IN ('0c', '9d')");
+    work.exec(
+        "UPDATE account.accounts SET display_name = '삼성전자 ' || right(id::text, 3) "
+        "WHERE right(id::text, 2) = '5e'");
     work.exec("ANALYZE account.accounts");
   }
 
@@ -97,13 +108,23 @@ class ListWalkTest : public ::testing::Test {
     return pages;
   }
 
-  size_t Count(const std::string& where) {
+  // The names of the live accounts matching `where` (plain SQL, no index to lean on) in the
+  // order List gives them.
+  std::vector<std::string> Expected(const std::string& where, AccountOrder order, bool descending) {
+    const std::string column = order == AccountOrder::kDisplayName  ? "a.display_name"
+                               : order == AccountOrder::kCreateTime ? "a.create_time"
+                                                                    : "a.update_time";
+    const std::string direction = descending ? " DESC" : "";
     pqxx::connection connection(database_.url());
     pqxx::nontransaction work(connection);
-    return work
-        .exec1("SELECT count(*) FROM account.accounts a WHERE a.delete_time IS NULL AND " +
-               where)[0]
-        .as<size_t>();
+    std::vector<std::string> names;
+    for (const auto& row :
+         work.exec("SELECT a.id FROM account.accounts a WHERE a.delete_time "
+                   "IS NULL AND " +
+                   where + " ORDER BY " + column + direction + ", a.id" + direction)) {
+      names.push_back("accounts/" + row[0].as<std::string>());
+    }
+    return names;
   }
 
   testing::TestDatabase database_;
@@ -131,6 +152,23 @@ TEST_F(ListWalkTest, EveryPlanGivesTheSamePages) {
       // Rare: a few accounts' hex suffix; none at all.
       {"display_name:a7", "a.display_name ILIKE '%a7%'"},
       {"display_name:zz", "false"},
+      // Chinese text, which only names outside ASCII hold: in name order these walk and gather
+      // only such accounts (MatchesOnlyNonAsciiNames). Common, rare, and absent; two characters
+      // (the pair index) and longer (trigrams); in a Chinese legal name under an English display
+      // name; free text over both names.
+      {"display_name:鴻海", "a.display_name LIKE '%鴻海%'"},
+      {"\"鴻海\"", "(a.display_name LIKE '%鴻海%' OR a.legal_name LIKE '%鴻海%')"},
+      {"legal_name:有限公司", "a.legal_name LIKE '%有限公司%'"},
+      {"legal_name:鴻海精密", "a.legal_name LIKE '%鴻海精密%'"},
+      {"display_name:台積", "a.display_name LIKE '%台積%'"},
+      {"legal_name:股東", "false"},
+      {"\"股份有限公司的\"", "false"},
+      {"display_name:삼성", "a.display_name LIKE '%삼성%'"},
+      // Not such a search: another shape around the Chinese text, accented Latin text.
+      {"legal_name:股份 AND tier = STRATEGIC", "a.legal_name LIKE '%股份%' AND a.tier = 1"},
+      {"legal_name:股份 OR display_name:café",
+       "(a.legal_name LIKE '%股份%' OR a.display_name ILIKE '%café%')"},
+      {"display_name:é", "a.display_name ILIKE '%é%'"},
   };
   struct OrderCase {
     AccountOrder order;
@@ -144,15 +182,16 @@ TEST_F(ListWalkTest, EveryPlanGivesTheSamePages) {
   const double walked_before = Walks("page");
   const double fell_back_before = Walks("fallback");
   for (const Case& c : cases) {
-    const size_t expected = Count(c.count_where);
     for (const OrderCase& o : orders) {
+      const std::vector<std::string> expected = Expected(c.count_where, o.order, o.descending);
       for (int page_size : {7, 50}) {
         SCOPED_TRACE(absl::StrCat(c.filter, " order ", static_cast<int>(o.order),
                                   o.descending ? " desc" : "", " page ", page_size));
         const auto gathered = Pages(gather_, c.filter, o.order, o.descending, page_size);
-        size_t rows = 0;
+        std::vector<std::string> rows;
         for (const auto& page : gathered) {
-          rows += std::min(page.size(), static_cast<size_t>(page_size));
+          rows.insert(rows.end(), page.begin(),
+                      page.begin() + std::min(page.size(), static_cast<size_t>(page_size)));
         }
         EXPECT_EQ(rows, expected);
         EXPECT_EQ(Pages(short_walk_, c.filter, o.order, o.descending, page_size), gathered);
