@@ -19,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <random>
@@ -343,6 +344,37 @@ int ReadRedisPid(const std::string& dir) {
   return pid;
 }
 
+// The private Redis servers this process runs, killed when it exits: some fixtures share one
+// server among their tests through a static that is never destroyed, and ctest runs each test as a
+// process of its own, so without this every such test left a Redis running after the suite.
+std::mutex& LiveRedisMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+// pid -> its directory
+std::map<int, std::string>& LiveRedis() {
+  static auto* servers = new std::map<int, std::string>();  // never destroyed: read at exit
+  return *servers;
+}
+void KillLiveRedis() {
+  std::lock_guard lock(LiveRedisMutex());
+  for (const auto& [pid, dir] : LiveRedis()) {
+    KillAndWait(pid);
+    RemoveDirQuietly(dir);
+  }
+  LiveRedis().clear();
+}
+void TrackRedis(int pid, const std::string& dir) {
+  static std::once_flag registered;
+  std::call_once(registered, [] { std::atexit(KillLiveRedis); });
+  std::lock_guard lock(LiveRedisMutex());
+  LiveRedis()[pid] = dir;
+}
+void UntrackRedis(int pid) {
+  std::lock_guard lock(LiveRedisMutex());
+  LiveRedis().erase(pid);
+}
+
 }  // namespace
 
 ScopedRedisServer::ScopedRedisServer() : dir_(MakeTempDir("accord-redis")) {
@@ -351,19 +383,26 @@ ScopedRedisServer::ScopedRedisServer() : dir_(MakeTempDir("accord-redis")) {
       port_ = FreeLoopbackPort();
       if (RunScript("redis-server.sh", {"start", dir_, std::to_string(port_)}) == 0) {
         pid_ = ReadRedisPid(dir_);
+        TrackRedis(pid_, dir_);
         return;
       }
     }
     FailTest("could not start a private Redis (output above)");
   } catch (...) {
-    if (pid_ > 0) KillAndWait(pid_);
+    if (pid_ > 0) {
+      KillAndWait(pid_);
+      UntrackRedis(pid_);
+    }
     RemoveDirQuietly(dir_);
     throw;
   }
 }
 
 ScopedRedisServer::~ScopedRedisServer() {
-  if (pid_ > 0) KillAndWait(pid_);
+  if (pid_ > 0) {
+    KillAndWait(pid_);
+    UntrackRedis(pid_);
+  }
   RemoveDirQuietly(dir_);
 }
 
@@ -371,6 +410,7 @@ void ScopedRedisServer::Kill() {
   if (pid_ <= 0) return;
   KillAndWait(pid_);
   if (!ProcessGone(pid_)) FailTest("Redis (pid " + std::to_string(pid_) + ") survived SIGKILL");
+  UntrackRedis(pid_);
   pid_ = -1;
   std::error_code ignored;
   fs::remove(dir_ + "/redis.pid", ignored);
@@ -380,6 +420,7 @@ void ScopedRedisServer::Start() {
   if (pid_ > 0) return;
   RunScriptOrFail("redis-server.sh", {"start", dir_, std::to_string(port_)});
   pid_ = ReadRedisPid(dir_);
+  TrackRedis(pid_, dir_);
 }
 
 void ScopedRedisServer::Pause() {

@@ -279,10 +279,12 @@ TEST_F(CacheRedisTest, BackgroundFillsOfABurstShareRoundTrips) {
 }
 
 TEST_F(CacheRedisTest, BackgroundFillsBeyondTheQueueAreDroppedAndCounted) {
-  // Redis holds writes (CLIENT PAUSE), so the fill thread waits in its first pipeline while the
-  // queue fills up behind it; its client waits longer than the pause lasts.
+  // Redis holds writes (CLIENT PAUSE) until the test lifts it, so the fill thread waits in its
+  // first pipeline while the queue fills up behind it, however long filling the queue takes (a
+  // sanitizer build on a busy machine took longer than a fixed 3 s pause); its client waits
+  // longer than that.
   RedisOptions patient = Options();
-  patient.command_timeout = 5s;
+  patient.command_timeout = 120s;
   RedisClient reader_redis(patient);
   VersionedCache reader(CacheOptions(), &reader_redis, nullptr);
   auto& dropped = MetricsRegistry::Global().GetCounter("accord_cache_fills_dropped_total", "",
@@ -294,14 +296,19 @@ TEST_F(CacheRedisTest, BackgroundFillsBeyondTheQueueAreDroppedAndCounted) {
       batch.push_back({Numbered(Numbered("accounts/q", n) + "-", i), {1, "q"}});
     return batch;
   };
-  auto pause = redis_.Command({"CLIENT", "PAUSE", "3000", "WRITE"});
+  auto pause = redis_.Command({"CLIENT", "PAUSE", "100000", "WRITE"});
   ASSERT_TRUE(pause.ok()) << pause.status();
+  // The fill thread takes what is queued when it wakes (this batch, or more if it wakes late)
+  // and then waits for Redis; the queue behind it fills up and later batches are dropped. Batches
+  // go in until two were dropped, within a bound that only a queue without a limit reaches.
   reader.FillManyInBackground(batch_of(0));
-  std::this_thread::sleep_for(200ms);  // the fill thread is waiting for Redis now
   const int queued = static_cast<int>(VersionedCache::kMaxQueuedFills / 1000);
-  for (int n = 1; n <= queued + 2; ++n) reader.FillManyInBackground(batch_of(n));
+  int last = 0;
+  while (dropped.value() - dropped_before < 2000 && last < 3 * queued) {
+    reader.FillManyInBackground(batch_of(++last));
+  }
   EXPECT_GE(dropped.value() - dropped_before, 2000);
-  EXPECT_TRUE(reader.GetLocal(Numbered("accounts/q", queued + 2) + "-999").has_value())
+  EXPECT_TRUE(reader.GetLocal(Numbered("accounts/q", last) + "-999").has_value())
       << "level 1 takes a fill even when level 2 drops it";
   ASSERT_TRUE(redis_.Command({"CLIENT", "UNPAUSE"}).ok());
 }

@@ -4,10 +4,17 @@
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
+
+#include "support/eventually.h"
 
 namespace accord::testing {
 namespace {
@@ -109,6 +116,50 @@ TEST(ScopedRedisServerTest, KillLosesEverythingAndStartComesBackEmpty) {
   auto redis = ConnectRedis(server.port());
   ASSERT_NE(redis, nullptr);
   EXPECT_EQ(Command(redis.get(), "GET k"), "(nil)");
+}
+
+// The pid of the Redis server on `port`, from INFO; 0 if it cannot be asked.
+int RedisPid(int port) {
+  auto redis = ConnectRedis(port);
+  if (redis == nullptr) return 0;
+  std::string info = Command(redis.get(), "INFO server");
+  size_t at = info.find("process_id:");
+  return at == std::string::npos ? 0 : std::atoi(info.c_str() + at + 11);
+}
+
+// Gone, or a zombie nobody reaped yet.
+bool ProcessEnded(int pid) {
+  if (kill(pid, 0) != 0) return errno == ESRCH;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t paren = content.rfind(')');
+  return paren != std::string::npos && paren + 2 < content.size() && content[paren + 2] == 'Z';
+}
+
+// Fixtures that share one server among their tests keep it in a static that is never destroyed;
+// ctest runs each test as a process of its own, so the server must still stop when that exits.
+// (A server that outlives the child also holds the death test's pipe open: then the test fails
+// by ctest's timeout.)
+TEST(ScopedRedisServerTest, ANeverDestroyedServerStopsWhenTheProcessExits) {
+  // The default death test style forks without exec: the child writes where this test reads.
+  GTEST_FLAG_SET(death_test_style, "fast");
+  const std::string pid_file =
+      ::testing::TempDir() + "accord-leaked-redis-" + std::to_string(getpid()) + ".pid";
+  std::remove(pid_file.c_str());
+  EXPECT_EXIT(
+      {
+        auto* leaked = new ScopedRedisServer();
+        std::ofstream(pid_file) << RedisPid(leaked->port()) << "\n";
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+  int pid = 0;
+  std::ifstream(pid_file) >> pid;
+  std::remove(pid_file.c_str());
+  ASSERT_GT(pid, 0) << "the child did not report its Redis";
+  EXPECT_TRUE(Eventually([&] { return ProcessEnded(pid); }, std::chrono::seconds(10)))
+      << "Redis (pid " << pid << ") outlived the process that started it";
+  if (!ProcessEnded(pid)) kill(pid, SIGKILL);
 }
 
 TEST(SharedServersTest, SharedRedisAnswers) {
