@@ -9,7 +9,10 @@
 # never cached (contact logs each response carrying them), so for the bench's admin token the
 # overview calls ListKeyContacts every time: that call, made directly with the same request and
 # token, is the ratio's baseline. The other two calls are measured beside it for reference (they
-# were the fan-out before the cache), the four take turns in rounds. Then the overview as a
+# were the fan-out before the cache). The ratio's floor runs in the same rounds:
+# accord-bench-overview-floor serves GetAccountOverview through Accord's runtime with the
+# overview's own fan-out (the same clients, identity and deadline) asking ListKeyContacts, and no
+# work of the overview's own (no local parts, no cache); the five take turns in rounds. Then the overview as a
 # service_supervisor (masked contacts: every part from the cache) once, and last contact is
 # stopped and the overview, which answers without key contacts (named missing), must keep its p99
 # under the deadline.
@@ -18,9 +21,10 @@ INSIGHTS_SVC=accord.account.v1.AccountInsightsService
 INSIGHTS_BINS=("$BUILD_DIR/services/contact/accord-contact"
   "$BUILD_DIR/services/pricing-terms/accord-pricing-terms"
   "$BUILD_DIR/services/service-quality/accord-service-quality")
+INSIGHTS_FLOOR_BIN="$BUILD_DIR/services/bench/accord-bench-overview-floor"
 INSIGHTS_DEADLINE_MS=1500
 insights_missing=""
-for bin in "${INSIGHTS_BINS[@]}"; do [[ -x $bin ]] || insights_missing+=" ${bin#"$BUILD_DIR"/}"; done
+for bin in "${INSIGHTS_BINS[@]}" "$INSIGHTS_FLOOR_BIN"; do [[ -x $bin ]] || insights_missing+=" ${bin#"$BUILD_DIR"/}"; done
 
 if [[ -n $insights_missing ]]; then
   not_available insights-overview "GetAccountOverview" "not built:$insights_missing"
@@ -43,6 +47,8 @@ else
     "ACCORD_SERVICE_QUALITY_ADDRESS=127.0.0.1:${GRPC_PORT[service-quality]}"
     "ACCORD_INSIGHTS_OVERVIEW_DEADLINE=$INSIGHTS_DEADLINE_MS")
   launch insights health "$ACCOUNT_BIN"
+  EXTRA_SERVICE_ENV+=(ACCORD_MIGRATE_ON_START=true)  # the floor's schema: the runtime's tables only
+  launch insights-floor health "$INSIGHTS_FLOOR_BIN" --parts=key_contacts
   EXTRA_SERVICE_ENV=()
 
   # Seeded through the services' own APIs: an account with 5 key contacts, an active price list
@@ -119,17 +125,28 @@ else
         insights "$INSIGHTS_SVC/GetAccountOverview" "$WORK/overview.bin"
       run_h2load insights-key-contacts "ListKeyContacts, the overview's call to contact" contact \
         accord.contact.v1.ContactAccountRelationService/ListKeyContacts "$WORK/key-contacts.bin"
+      run_h2load insights-overview-floor \
+        "GetAccountOverview's floor: its fan-out to ListKeyContacts through the runtime, nothing of its own" \
+        insights-floor "$INSIGHTS_SVC/GetAccountOverview" "$WORK/overview.bin"
       run_h2load insights-open-cases "ListCases (open, of the account), the overview's call to service-quality" \
         service-quality accord.quality.v1.CaseService/ListCases "$WORK/open-cases.bin"
       run_h2load insights-active-terms "ListTradingTerms (active), the overview's call to pricing-terms" \
         pricing-terms accord.pricing.v1.TradingTermsService/ListTradingTerms "$WORK/active-terms.bin"
     done
     end_rounds
-    merge_rounds insights-overview insights-key-contacts insights-open-cases insights-active-terms
+    merge_rounds insights-overview insights-key-contacts insights-overview-floor insights-open-cases \
+      insights-active-terms
 
     declare_ratio insights-overview "GetAccountOverview / the one call it makes (ListKeyContacts)" \
       insights-overview insights-key-contacts 0.5 \
       "open cases and active terms come from the overview's cache; key contacts with personal data (an admin's) are asked of contact on every call, made directly in the same rounds"
+    declare_ratio insights-overview-floor \
+      "Overview floor (the fan-out to ListKeyContacts, no local parts) / ListKeyContacts: the ratio's floor" \
+      insights-overview-floor insights-key-contacts null \
+      "accord-bench-overview-floor: the runtime, the overview's client call to contact and its answer; no PostgreSQL, no Redis"
+    declare_ratio insights-overview-own \
+      "GetAccountOverview / its floor" insights-overview insights-overview-floor null \
+      "what the overview's own work (the local statement, the cache lookup, the worker hop) costs beyond its call to contact"
 
     # A caller who sees contacts masked: every peer part from the cache.
     SUPERVISOR_TOKEN=$(env ACCORD_JWT_SECRET="$JWT_SECRET" ACCORD_JWT_ISSUER=accord-dev \
