@@ -13,6 +13,7 @@
 #include "pg_relation_repository.h"
 #include "resource_names.h"
 #include "stewardship_rules.h"
+#include "stewardship_sql.h"
 
 namespace accord::contact {
 namespace {
@@ -32,35 +33,6 @@ std::vector<std::string> Digests(const PiiCipher& cipher, std::string_view kind,
   for (const auto& value : values) out.push_back(common::LowerHex(cipher.BlindIndex(kind, value)));
   return out;
 }
-
-// Candidates: the same email or phone anywhere (blind index), or a shared name trigram at one of
-// the probe's accounts (GIN on name_trigrams); then each is measured against the probe.
-constexpr char kFindDuplicates[] =
-    "WITH probe AS (SELECT $1::integer[] AS trigrams, "
-    "ARRAY(SELECT decode(x, 'hex') FROM unnest($2::text[]) x) AS emails, "
-    "ARRAY(SELECT decode(x, 'hex') FROM unnest($3::text[]) x) AS phones, "
-    "$4::uuid[] AS accounts), "
-    "candidates AS ("
-    "SELECT l.contact_id AS id FROM contact.contact_lookup l, probe p "
-    "WHERE l.kind = 1 AND l.digest = ANY(p.emails) "
-    "UNION SELECT l.contact_id FROM contact.contact_lookup l, probe p "
-    "WHERE l.kind = 2 AND l.digest = ANY(p.phones) "
-    "UNION SELECT r.contact_id FROM contact.account_relations r "
-    "JOIN contact.contacts n ON n.id = r.contact_id, probe p "
-    "WHERE r.account_id = ANY(p.accounts) AND r.delete_time IS NULL "
-    "AND n.delete_time IS NULL AND n.name_trigrams && p.trigrams) "
-    "SELECT " ACCORD_CONTACT_COLUMNS
-    ", EXISTS (SELECT 1 FROM contact.contact_lookup l WHERE l.contact_id = c.id AND l.kind = 1 "
-    "AND l.digest = ANY(p.emails)), "
-    "EXISTS (SELECT 1 FROM contact.contact_lookup l WHERE l.contact_id = c.id AND l.kind = 2 "
-    "AND l.digest = ANY(p.phones)), "
-    "(SELECT count(*) FROM (SELECT unnest(c.name_trigrams) INTERSECT "
-    "SELECT unnest(p.trigrams)) s)::integer, cardinality(c.name_trigrams), "
-    "COALESCE((SELECT string_agg(DISTINCT a.account_id::text, ',') FROM "
-    "contact.account_relations a WHERE a.contact_id = c.id AND a.delete_time IS NULL "
-    "AND a.account_id = ANY(p.accounts)), '') "
-    "FROM candidates k JOIN contact.contacts c ON c.id = k.id, probe p "
-    "WHERE c.delete_time IS NULL AND c.id::text <> $5 ORDER BY c.create_time, c.id LIMIT $6";
 
 // Both contacts of a merge, locked in id order so that two merges of the same pair cannot
 // deadlock.
@@ -147,10 +119,11 @@ absl::StatusOr<std::vector<DuplicateMatch>> PgStewardshipRepository::FindDuplica
   std::optional<pqxx::result> rows;
   ACCORD_RETURN_IF_ERROR(pool_.Read(
       [&](pqxx::transaction_base& transaction) -> absl::Status {
-        rows = transaction.exec_params(kFindDuplicates, common::IntArrayLiteral(trigrams),
+        rows = transaction.exec_params(sql::kFindDuplicates, common::IntArrayLiteral(trigrams),
                                        TextArray(Digests(cipher_, "email", probe.emails)),
                                        TextArray(Digests(cipher_, "phone", probe.phones)),
-                                       TextArray(probe.account_ids), probe.exclude_id, limit);
+                                       TextArray(probe.account_ids), probe.exclude_id, limit,
+                                       probe.min_name_similarity - 1e-4f);
         return absl::OkStatus();
       },
       common::ReadScope::kOneStatement));

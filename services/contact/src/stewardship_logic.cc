@@ -111,6 +111,7 @@ absl::StatusOr<v1::FindDuplicateContactsResponse> StewardshipLogic::FindDuplicat
   std::sort(accounts.begin(), accounts.end());
   accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
   probe.account_ids = std::move(accounts);
+  probe.min_name_similarity = min_similarity;
 
   ACCORD_ASSIGN_OR_RETURN(auto matches, repository_.FindDuplicates(probe, 1000));
   auto ranked = RankDuplicates(std::move(matches), min_similarity, max_results);

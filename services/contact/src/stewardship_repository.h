@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "accord/contact/v1/stewardship.pb.h"
 #include "contact_repository.h"
+#include "stewardship_rules.h"
 
 namespace accord::contact {
 
@@ -20,6 +21,9 @@ struct DuplicateProbe {
   std::vector<std::string> phones;
   std::string full_name;
   std::vector<std::string> account_ids;
+  // A similar name counts from this similarity on: candidates below it (and without the same
+  // email or phone) are not read.
+  float min_name_similarity = kDefaultNameSimilarity;
 };
 
 struct DuplicateMatch {
