@@ -19,6 +19,8 @@
 #                        resource seeded there before (same rows, same seed files) is timed
 #                        again without seeding (migrations still apply); a changed seed is
 #                        refused (remove DIR to seed again). Also needed by --stop after --keep.
+#                        Relative to the checkout; e.g. .bench/keep, which git ignores and which
+#                        runs leave alone (they clear only their own parts of BENCH_DIR).
 #   BUILD_DIR            build directory (default build)
 #   BENCH_DIR            state, logs and reports (default .bench)
 #   BENCH_DURATION       measured seconds per scenario (default 15; --smoke 2)
