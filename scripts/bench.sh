@@ -15,6 +15,12 @@
 #   --scale              instead of the scenarios: ListAccounts with every documented filter at
 #                        BENCH_SCALE_ROWS accounts (default 1 000 000), one call at a time, with
 #                        plans (scripts/bench/scale.sh; not in CI: seeding takes minutes)
+#   BENCH_SCALE_KEEP=DIR with --scale: PostgreSQL's data lives in DIR/pg and outlives the run; a
+#                        resource seeded there before (same rows, same seed files) is timed
+#                        again without seeding (migrations still apply); a changed seed is
+#                        refused (remove DIR to seed again). Also needed by --stop after --keep.
+#                        Relative to the checkout; e.g. .bench/keep, which git ignores and which
+#                        runs leave alone (they clear only their own parts of BENCH_DIR).
 #   BUILD_DIR            build directory (default build)
 #   BENCH_DIR            state, logs and reports (default .bench)
 #   BENCH_DURATION       measured seconds per scenario (default 15; --smoke 2)
@@ -78,6 +84,15 @@ section_enabled() { [[ -z $ONLY || ,$ONLY, == *",$1,"* ]]; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
 PG_DIR="$BENCH_DIR/pg"
+# BENCH_SCALE_KEEP: the scale mode's database kept between runs (scripts/bench/scale.sh).
+KEPT_DB=""
+if ((SCALE || STOP_ONLY)) && [[ -n ${BENCH_SCALE_KEEP:-} ]]; then
+  mkdir -p -- "$BENCH_SCALE_KEEP/pg"
+  KEPT_DB=$(cd -- "$BENCH_SCALE_KEEP" && pwd -P)
+  PG_DIR="$KEPT_DB/pg"
+  # The unprivileged PostgreSQL user (when we are root) must reach DIR/pg.
+  chmod 0711 "$KEPT_DB"
+fi
 REDIS_DIR="$BENCH_DIR/redis"
 LOG_DIR="$BENCH_DIR/logs"
 RUN_DIR="$BENCH_DIR/run"
@@ -149,7 +164,8 @@ source "$ROOT/scripts/bench/lib.sh"
 # --- fresh state ----------------------------------------------------------------------------------
 mkdir -p "$BENCH_DIR"
 stop_recorded  # anything a previous, interrupted run left
-rm -rf -- "$PG_DIR" "$REDIS_DIR" "$WORK" "$RESULTS" "$RUN_DIR"
+[[ -n $KEPT_DB ]] || rm -rf -- "$PG_DIR"
+rm -rf -- "$REDIS_DIR" "$WORK" "$RESULTS" "$RUN_DIR"
 mkdir -p "$LOG_DIR" "$RUN_DIR" "$WORK" "$RESULTS" "$RESULTS/rounds"
 rm -f -- "$LOG_DIR"/*.log "$BENCH_DIR/report.md" "$BENCH_DIR/report.json"
 # The unprivileged PostgreSQL user (when we are root) must reach .bench/pg and its log.
@@ -243,7 +259,8 @@ psql_db -d postgres -c "ALTER SYSTEM SET log_autovacuum_min_duration = 0" >/dev/
 stop_postgres "$PG_DIR" >&2
 start_bench_postgres "$PG_DIR" "$PG_PORT" >&2 || die "PostgreSQL did not restart on port $PG_PORT"
 PG_POSTMASTER=$(head -n 1 "$PG_DIR/postmaster.pid")
-psql_db -d postgres -c "CREATE DATABASE accord" >/dev/null
+[[ $(psql_db -d postgres -tAc "SELECT count(*) FROM pg_database WHERE datname = 'accord'") == 1 ]] \
+  || psql_db -d postgres -c "CREATE DATABASE accord" >/dev/null
 PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/accord"
 REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 
@@ -322,7 +339,10 @@ env "${SERVICE_ENV[@]}" "$ACCOUNT_BIN" migrate </dev/null >>"$LOG_DIR/account.lo
 
 say "seeding $ACCOUNTS accounts for reads and $ACCOUNTS for updates"
 psql_db -d accord -f "$ROOT/scripts/bench/sql/setup.sql" >/dev/null
-psql_db -d accord -v accounts="$ACCOUNTS" -f "$ROOT/scripts/bench/sql/seed.sql" >/dev/null
+# A kept database (BENCH_SCALE_KEEP) holds them from its first run.
+[[ -n $KEPT_DB && $(psql_db -d accord -tAc "SELECT count(*) FROM account.accounts
+  WHERE id = public.bench_id(1)") == 1 ]] \
+  || psql_db -d accord -v accounts="$ACCOUNTS" -f "$ROOT/scripts/bench/sql/seed.sql" >/dev/null
 # Autovacuum would otherwise visit the freshly seeded tables in the middle of some scenario.
 psql_db -d accord -c "VACUUM (ANALYZE) account.accounts" >/dev/null
 # PostgreSQL checkpoints every 5 minutes (checkpoint_timeout), spreading its writes over most of

@@ -8,6 +8,10 @@
 # filter's plan from auto_explain (a second pass). Cases also time the SLA sweeper's pass and the service report.
 # Writes $BENCH_DIR/scale/report.md and plans-<resource>.txt. Another resource needs a seed, a
 # filter list and a line in scale_resource below; accord-bench-scale calls any service's List.
+# With BENCH_SCALE_KEEP (bench.sh keeps PostgreSQL's data in that directory), a resource whose
+# rows were seeded there before from the same seed is not seeded again (public.bench_scale_seeds
+# records each seed's rows and a digest of its seed; a different one is refused), and secrets the
+# seeded rows depend on (kept_secret) are kept beside the data.
 #   BENCH_SCALE_ROWS (accounts, 1 000 000), BENCH_SCALE_CASES (1 000 000),
 #   BENCH_SCALE_ITEMS (1 000 000), BENCH_SCALE_CONTACTS (5 000 000; in BENCH_SCALE only when
 #   named: contacts), BENCH_SCALE_CALLS (calls per page, 20)
@@ -53,9 +57,48 @@ scale_resource() {  # RESOURCE
   [[ -x $R_BIN ]] || die "$R_BIN is not built"
 }
 
+# A seed's identity in a kept database: its row count and a digest of what makes its rows (the
+# seed file and the scale_rows_ function, if any).
+seed_digest() {  # RESOURCE
+  { cat "$ROOT/scripts/bench/scale/$1.sql" 2>/dev/null; declare -f "scale_rows_$1" || true; } |
+    md5sum | cut -d' ' -f1
+}
+# Whether the kept database already holds RESOURCE's seed (dies when it holds another one).
+seed_kept() {  # RESOURCE
+  [[ -n $KEPT_DB ]] || return 1
+  psql_db -d accord -c "SET client_min_messages = warning" \
+    -c "CREATE TABLE IF NOT EXISTS public.bench_scale_seeds (resource text
+    PRIMARY KEY, rows bigint NOT NULL, digest text NOT NULL, seconds int NOT NULL)" >/dev/null
+  local kept
+  kept=$(psql_db -d accord -tA -F' ' -c "SELECT rows, digest, seconds FROM public.bench_scale_seeds
+    WHERE resource = '$1'")
+  [[ -n $kept ]] || return 1
+  local rows digest seconds
+  read -r rows digest seconds <<<"$kept"
+  [[ $rows == "$R_ROWS" && $digest == "$(seed_digest "$1")" ]] \
+    || die "$KEPT_DB holds $rows $1 from another seed: remove it to seed $R_ROWS again"
+  SEED_SECONDS[$1]=$seconds
+  say "scale: $1 kept from an earlier run (seeded in $seconds s); analyzing"
+  local table
+  for table in ${R_TABLES//[\',]/ }; do
+    psql_db -d accord -c "ANALYZE $R_SCHEMA.$table" >/dev/null
+  done
+}
+# A secret the seeded rows depend on (e.g. keys they are sealed under): fresh in each run, or kept
+# beside a kept database.
+kept_secret() {  # NAME GENERATOR...
+  local name=$1 file
+  shift
+  if [[ -z $KEPT_DB ]]; then "$@"; return; fi
+  file="$KEPT_DB/secret-$name"
+  [[ -s $file ]] || (umask 077 && "$@" >"$file")
+  cat -- "$file"
+}
+
 # A bulk load: the secondary indexes are dropped and built again afterwards (one sorted build each
 # instead of a million insertions into every GIN index); constraints' indexes stay.
 scale_seed() {  # RESOURCE
+  seed_kept "$1" && return 0
   local seed_start=$SECONDS secondary="FROM pg_indexes i WHERE schemaname = '$R_SCHEMA'
     AND tablename IN ($R_TABLES) AND NOT EXISTS (SELECT 1 FROM pg_constraint c
     WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)"
@@ -76,6 +119,8 @@ scale_seed() {  # RESOURCE
     psql_db -d accord -c "VACUUM (ANALYZE) $R_SCHEMA.$table" >/dev/null
   done
   SEED_SECONDS[$1]=$((SECONDS - seed_start))
+  [[ -z $KEPT_DB ]] || psql_db -d accord -c "INSERT INTO public.bench_scale_seeds
+    VALUES ('$1', $R_ROWS, '$(seed_digest "$1")', ${SEED_SECONDS[$1]})" >/dev/null
   say "scale: $1 seeded and analyzed in ${SEED_SECONDS[$1]} s"
 }
 
@@ -206,10 +251,11 @@ scale_launch() {
 # Contacts: their personal fields are sealed and indexed by keyed hashes, so the rows come from
 # the contact service's own code (accord-bench-seed-contacts, under the keys the service is
 # started with) as COPY files; then a campaign for the call list (scale/contacts.sql). The keys
-# are kept beside the report (contact-keys.env) so that the kept database (--keep) can be served
-# again after the run.
-CONTACT_PII_KEYS=${BENCH_CONTACT_PII_KEYS:-"bench:$(head -c 32 /dev/urandom | base64)"}
-CONTACT_BLIND_INDEX_KEY=${BENCH_CONTACT_BLIND_INDEX_KEY:-$(head -c 32 /dev/urandom | base64)}
+# are kept beside the data (BENCH_SCALE_KEEP) and written beside the report (contact-keys.env) so
+# that the kept database can be served again after the run.
+random_key() { head -c 32 /dev/urandom | base64; }
+CONTACT_PII_KEYS=${BENCH_CONTACT_PII_KEYS:-"bench:$(kept_secret contact-pii random_key)"}
+CONTACT_BLIND_INDEX_KEY=${BENCH_CONTACT_BLIND_INDEX_KEY:-$(kept_secret contact-blind-index random_key)}
 printf 'ACCORD_CONTACT_PII_KEYS=%q\nACCORD_CONTACT_BLIND_INDEX_KEY=%q\n' "$CONTACT_PII_KEYS" \
   "$CONTACT_BLIND_INDEX_KEY" >"$SCALE_DIR/contact-keys.env"
 # The load, at 5 000 000 contacts (about 13 000 000 lookups and 6 000 000 relations): the three
@@ -351,8 +397,9 @@ for resource in "${scale_list[@]}"; do
   scale_start
   scale_seed "$resource"
   {
-    printf '\n## %s: %s at %s rows (seeded and analyzed in %s s)\n\n' "$resource" \
-      "${R_METHOD#*/}" "$R_ROWS" "${SEED_SECONDS[$resource]}"
+    printf '\n## %s: %s at %s rows (seeded and analyzed in %s s%s)\n\n' "$resource" \
+      "${R_METHOD#*/}" "$R_ROWS" "${SEED_SECONDS[$resource]}" \
+      "$([[ -z $KEPT_DB ]] || echo ", kept in BENCH_SCALE_KEEP")"
     printf '%s\n' "$REPORT_HEADER"
   } >>"$SCALE_DIR/report.md"
   # The timed pass, then the plan pass (the service started again with auto_explain on).

@@ -598,26 +598,64 @@ class Compiler {
     return nullptr;
   }
 
+  // A substring match: `row`, the ILIKE that decides it, and for a two-character value on a field
+  // with a pair index, `pair`, the clause that index answers. ILIKE lower-cases both sides, so a
+  // name that matches holds the value's lower-cased pair: `row` implies `pair`, which is there only
+  // for the index.
+  struct Match {
+    std::string row;
+    std::string pair;  // "" when no pair index serves the value
+    std::string Joined() const {
+      return pair.empty() ? absl::StrCat("(", row, ")")
+                          : absl::StrCat("(", row, " AND ", pair, ")");
+    }
+  };
+
+  // Matches OR-ed together. When every one has a pair clause, the pairs are OR-ed on their own and
+  // AND-ed with the OR of the ILIKEs: since each ILIKE implies its pair, (A1 AND P1) OR (A2 AND P2)
+  // is (P1 OR P2) AND (A1 OR A2). PostgreSQL answers (P1 OR P2) with a BitmapOr of the pair
+  // indexes and, the bitmap being exact, drops it from the rows' filter, which is then the ILIKEs
+  // alone; in the first form the whole OR was the filter, calling `bigrams` on every match
+  // (docs/filter-plans.md, "Free text over Chinese names"). Otherwise each match keeps its own
+  // pair clause.
+  static std::string OrMatches(const std::vector<Match>& matches) {
+    const bool hoist =
+        matches.size() > 1 &&
+        std::all_of(matches.begin(), matches.end(), [](const Match& m) { return !m.pair.empty(); });
+    std::vector<std::string> rows, pairs;
+    for (const Match& match : matches) {
+      if (hoist) {
+        rows.push_back(absl::StrCat("(", match.row, ")"));
+        pairs.push_back(match.pair);
+      } else {
+        rows.push_back(match.Joined());
+      }
+    }
+    if (!hoist) return absl::StrCat("(", absl::StrJoin(rows, " OR "), ")");
+    return absl::StrCat("((", absl::StrJoin(pairs, " OR "), ") AND (", absl::StrJoin(rows, " OR "),
+                        "))");
+  }
+
   // One value matched as a substring against one or more columns, its parameters bound once.
   class Substring {
    public:
     Substring(Compiler& compiler, std::string_view value) : compiler_(compiler), value_(value) {}
 
-    std::string Match(const FieldSpec& field) {
+    Match On(const FieldSpec& field) {
       if (pattern_.empty()) pattern_ = compiler_.Bind(ContainsPattern(value_));
       std::string ilike = absl::StrCat(field.column, " ILIKE ", pattern_, " ESCAPE E'\\\\'");
       if (!field.substring_index || field.substring_index->bigrams.empty() ||
           CodePoints(value_) != 2) {
-        return absl::StrCat("(", ilike, ")");
+        return {std::move(ilike), ""};
       }
       compiler_.matches_pairs_ = true;
       if (value_param_.empty()) value_param_ = compiler_.Bind(std::string(value_));
       // ILIKE first: where the pair clause is evaluated on rows rather than through its index
-      // (under an OR, or on rows a List walks in its order), the cheap test spares most rows a
-      // call of the SQL function.
+      // (on rows a List walks in its order), the cheap test spares most rows a call of the SQL
+      // function.
       const std::string& bigrams = field.substring_index->bigrams;
-      return absl::StrCat("(", ilike, " AND ", bigrams, "(", field.column, ") @> ", bigrams, "(",
-                          value_param_, "::text))");
+      return {std::move(ilike), absl::StrCat(bigrams, "(", field.column, ") @> ", bigrams, "(",
+                                             value_param_, "::text)")};
     }
 
    private:
@@ -627,19 +665,25 @@ class Compiler {
     std::string value_param_;
   };
 
+  // Free text over text_search_fields: one substring match per field, OR-ed.
+  absl::StatusOr<std::vector<Match>> TextMatches(const Node& node) {
+    bool indexed = true;
+    std::vector<Match> matches;
+    Substring substring(*this, node.value);
+    for (const auto& name : schema_.text_search_fields) {
+      const FieldSpec* spec = FindField(name);
+      if (spec == nullptr) return absl::InternalError("text_search_fields names " + name);
+      indexed = indexed && spec->substring_index.has_value();
+      matches.push_back(substring.On(*spec));
+    }
+    cost_ += indexed ? kIndexedComparisonCost : kScanComparisonCost;
+    return matches;
+  }
+
   absl::StatusOr<std::string> EmitText(const Node& node) {
     if (!schema_.text_search_fields.empty()) {
-      bool indexed = true;
-      std::vector<std::string> terms;
-      Substring substring(*this, node.value);
-      for (const auto& name : schema_.text_search_fields) {
-        const FieldSpec* spec = FindField(name);
-        if (spec == nullptr) return absl::InternalError("text_search_fields names " + name);
-        indexed = indexed && spec->substring_index.has_value();
-        terms.push_back(substring.Match(*spec));
-      }
-      cost_ += indexed ? kIndexedComparisonCost : kScanComparisonCost;
-      return absl::StrCat("(", absl::StrJoin(terms, " OR "), ")");
+      ACCORD_ASSIGN_OR_RETURN(std::vector<Match> matches, TextMatches(node));
+      return OrMatches(matches);
     }
     if (schema_.text_search_sql.empty()) {
       return Error(absl::StrCat(
@@ -724,7 +768,7 @@ class Compiler {
     const std::string op(SqlOp(node.op));
     switch (spec->type) {
       case FieldType::kString:
-        if (node.op == Op::kHas) return Substring(*this, node.value).Match(*spec);
+        if (node.op == Op::kHas) return Substring(*this, node.value).On(*spec).Joined();
         return absl::StrCat("(", column, " ", op, " ", Bind(node.value), ")");
       case FieldType::kEnum: {
         for (const auto& [name, stored] : spec->enum_values) {
@@ -798,7 +842,14 @@ class Compiler {
   // The branches of an OR, with the comparisons on each child-table field merged into one
   // semi-join (`x IN A OR x IN B` is `x IN (A OR B)`), so that many ORs stay one index lookup.
   absl::StatusOr<std::string> EmitOr(const Node& node) {
-    std::vector<std::string> parts;
+    // Each branch is SQL, a child-table comparison (merged per field, below), or substring
+    // matches, which are OR-ed by OrMatches when every branch is one.
+    struct Part {
+      std::string sql;
+      std::vector<Match> matches;
+      bool text = false;  // free text: its matches OR-ed among themselves
+    };
+    std::vector<Part> parts;
     std::vector<std::pair<const FieldSpec*, std::vector<std::string>>> groups;
     for (const Node& branch : node.children) {
       if (branch.kind == Node::Kind::kCompare) {
@@ -814,22 +865,43 @@ class Compiler {
           group->second.push_back(ChildCondition(branch, *resolved.spec, resolved.key));
           continue;
         }
+        if (resolved.spec->type == FieldType::kString && branch.op == Op::kHas) {
+          parts.push_back({"", {Substring(*this, branch.value).On(*resolved.spec)}});
+          continue;
+        }
         ACCORD_ASSIGN_OR_RETURN(std::string part,
                                 EmitColumnComparison(branch, *resolved.spec, resolved.key));
-        parts.push_back(std::move(part));
+        parts.push_back({std::move(part), {}});
+        continue;
+      }
+      if (branch.kind == Node::Kind::kText && !schema_.text_search_fields.empty()) {
+        ACCORD_ASSIGN_OR_RETURN(std::vector<Match> matches, TextMatches(branch));
+        parts.push_back({"", std::move(matches), true});
         continue;
       }
       ACCORD_ASSIGN_OR_RETURN(std::string part, Emit(branch));
-      parts.push_back(std::move(part));
+      parts.push_back({std::move(part), {}});
     }
+    std::vector<Match> all;
+    bool only_matches = true;
+    for (const Part& part : parts) {
+      only_matches = only_matches && !part.matches.empty();
+      all.insert(all.end(), part.matches.begin(), part.matches.end());
+    }
+    if (only_matches) return OrMatches(all);
+    std::vector<std::string> sql;
     size_t next_group = 0;
-    for (auto& part : parts) {
-      if (part.empty()) {
-        part = SemiJoin(*groups[next_group].first, groups[next_group].second);
+    for (Part& part : parts) {
+      if (!part.matches.empty()) {
+        sql.push_back(part.text ? OrMatches(part.matches) : part.matches.front().Joined());
+      } else if (part.sql.empty()) {
+        sql.push_back(SemiJoin(*groups[next_group].first, groups[next_group].second));
         ++next_group;
+      } else {
+        sql.push_back(std::move(part.sql));
       }
     }
-    return "(" + absl::StrJoin(parts, " OR ") + ")";
+    return "(" + absl::StrJoin(sql, " OR ") + ")";
   }
 
   absl::Status BadValue(const Node& node, std::string_view expected) const {

@@ -169,6 +169,13 @@ TEST_F(ListWalkTest, EveryPlanGivesTheSamePages) {
       {"legal_name:股份 OR display_name:café",
        "(a.legal_name LIKE '%股份%' OR a.display_name ILIKE '%café%')"},
       {"display_name:é", "a.display_name ILIKE '%é%'"},
+      // ORs of pair matches, whose pair clauses the compiler gathers in front of the ILIKEs.
+      {"display_name:鴻海 OR legal_name:股份",
+       "(a.display_name LIKE '%鴻海%' OR a.legal_name LIKE '%股份%')"},
+      {"\"鴻海\" OR display_name:台積",
+       "(a.display_name LIKE '%鴻海%' OR a.legal_name LIKE '%鴻海%' OR a.display_name LIKE "
+       "'%台積%')"},
+      {"NOT \"鴻海\"", "(a.display_name LIKE '%鴻海%' OR a.legal_name LIKE '%鴻海%') IS NOT TRUE"},
   };
   struct OrderCase {
     AccountOrder order;

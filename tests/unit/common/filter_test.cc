@@ -491,15 +491,67 @@ TEST(FilterSearchTest, TwoCharacterValuesUseTheBigramIndexAndLongerOnesTrigrams)
             "(a.display_name ILIKE $1 ESCAPE E'\\\\')");
 }
 
+// Free text over two pair-indexed names: the pair clauses are OR-ed on their own (one BitmapOr of
+// the pair indexes, dropped from the rows' filter) and AND-ed with the OR of the ILIKEs, so no row
+// calls `bigrams` (docs/filter-plans.md, "Free text over Chinese names").
 TEST(FilterSearchTest, FreeTextOverIndexedFieldsBindsEachValueOnce) {
   SqlFilter sql = Ok("鴻海", 1, SearchSchema());
   EXPECT_EQ(sql.where,
-            "((a.display_name ILIKE $1 ESCAPE E'\\\\' AND account.bigrams(a.display_name) @> "
-            "account.bigrams($2::text)) OR (a.legal_name ILIKE $1 ESCAPE E'\\\\' AND "
-            "account.bigrams(a.legal_name) @> account.bigrams($2::text)))");
+            "((account.bigrams(a.display_name) @> account.bigrams($2::text) OR "
+            "account.bigrams(a.legal_name) @> account.bigrams($2::text)) AND "
+            "((a.display_name ILIKE $1 ESCAPE E'\\\\') OR (a.legal_name ILIKE $1 ESCAPE "
+            "E'\\\\')))");
   EXPECT_THAT(sql.params, ElementsAre("%鴻海%", "鴻海"));
   EXPECT_EQ(Ok("globex", 3, SearchSchema()).where,
             "((a.display_name ILIKE $3 ESCAPE E'\\\\') OR (a.legal_name ILIKE $3 ESCAPE E'\\\\'))");
+}
+
+// An OR whose every branch is a pair-indexed match (substrings, free text) has its pair clauses
+// gathered in front the same way, each value bound once; an OR with any other branch keeps each
+// match whole, and so does a single match (whose AND PostgreSQL splits by itself).
+TEST(FilterSearchTest, AnOrOfPairMatchesGathersThePairClauses) {
+  SqlFilter both = Ok("display_name:鴻海 OR legal_name:股份", 1, SearchSchema());
+  EXPECT_EQ(both.where,
+            "((account.bigrams(a.display_name) @> account.bigrams($2::text) OR "
+            "account.bigrams(a.legal_name) @> account.bigrams($4::text)) AND "
+            "((a.display_name ILIKE $1 ESCAPE E'\\\\') OR (a.legal_name ILIKE $3 ESCAPE "
+            "E'\\\\')))");
+  EXPECT_THAT(both.params, ElementsAre("%鴻海%", "鴻海", "%股份%", "股份"));
+
+  SqlFilter with_text = Ok("鴻海 OR display_name:股份", 1, SearchSchema());
+  EXPECT_EQ(with_text.where,
+            "((account.bigrams(a.display_name) @> account.bigrams($2::text) OR "
+            "account.bigrams(a.legal_name) @> account.bigrams($2::text) OR "
+            "account.bigrams(a.display_name) @> account.bigrams($4::text)) AND "
+            "((a.display_name ILIKE $1 ESCAPE E'\\\\') OR (a.legal_name ILIKE $1 ESCAPE "
+            "E'\\\\') OR (a.display_name ILIKE $3 ESCAPE E'\\\\')))");
+  EXPECT_THAT(with_text.params, ElementsAre("%鴻海%", "鴻海", "%股份%", "股份"));
+
+  // A branch without a pair clause (an unindexed field, a longer value): every match whole.
+  EXPECT_EQ(Ok("display_name:鴻海 OR note:ab", 1, SearchSchema()).where,
+            "((a.display_name ILIKE $1 ESCAPE E'\\\\' AND account.bigrams(a.display_name) @> "
+            "account.bigrams($2::text)) OR (a.note ILIKE $3 ESCAPE E'\\\\'))");
+  EXPECT_EQ(Ok("鴻海 OR display_name:台積電", 1, SearchSchema()).where,
+            "((a.display_name ILIKE $1 ESCAPE E'\\\\' AND account.bigrams(a.display_name) @> "
+            "account.bigrams($2::text)) OR (a.legal_name ILIKE $1 ESCAPE E'\\\\' AND "
+            "account.bigrams(a.legal_name) @> account.bigrams($2::text)) OR (a.display_name ILIKE "
+            "$3 ESCAPE E'\\\\'))");
+  // Any other comparison in the OR: free text keeps its own OR, gathered within itself.
+  EXPECT_EQ(Ok("鴻海 OR legal_name = \"x\"", 1, SearchSchema()).where,
+            "(((account.bigrams(a.display_name) @> account.bigrams($2::text) OR "
+            "account.bigrams(a.legal_name) @> account.bigrams($2::text)) AND "
+            "((a.display_name ILIKE $1 ESCAPE E'\\\\') OR (a.legal_name ILIKE $1 ESCAPE "
+            "E'\\\\'))) OR (a.legal_name = $3))");
+  // Under NOT and AND the form is the same; a lone match is unchanged.
+  EXPECT_EQ(Ok("NOT 鴻海", 1, SearchSchema()).where,
+            "(" + Ok("鴻海", 1, SearchSchema()).where + " IS NOT TRUE)");
+  EXPECT_EQ(Ok("(display_name:鴻海)", 1, SearchSchema()).where,
+            "(a.display_name ILIKE $1 ESCAPE E'\\\\' AND account.bigrams(a.display_name) @> "
+            "account.bigrams($2::text))");
+  // Latin values: OR-ed ILIKEs as before.
+  EXPECT_EQ(Ok("display_name:globex OR legal_name:gmbh", 1, SearchSchema()).where,
+            "((a.display_name ILIKE $1 ESCAPE E'\\\\') OR (a.legal_name ILIKE $2 ESCAPE "
+            "E'\\\\'))");
 }
 
 // A List may walk its ordering index when a filter matches a two-character value through the
