@@ -1,5 +1,7 @@
 #include "accord/common/call_cost.h"
 
+#include <string>
+
 namespace accord::common {
 
 CallCost ClassifyCall(std::string_view method, const google::protobuf::Message* request) {
@@ -9,8 +11,10 @@ CallCost ClassifyCall(std::string_view method, const google::protobuf::Message* 
   if (method.starts_with("Export")) return CallCost::kExpensive;
   if ((method.starts_with("List") || method.starts_with("Search")) && request != nullptr) {
     const auto* field = request->GetDescriptor()->FindFieldByName("filter");
+    std::string scratch;  // the reference needs one; a filter is read without a copy
     if (field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
-        !field->is_repeated() && !request->GetReflection()->GetString(*request, field).empty()) {
+        !field->is_repeated() &&
+        !request->GetReflection()->GetStringReference(*request, field, &scratch).empty()) {
       return CallCost::kExpensive;
     }
   }

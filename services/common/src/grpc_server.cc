@@ -92,17 +92,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Runtime& runtime,
   AccessRules rules = access;
   rules.emplace(std::string(EventServiceImpl::kSubscribeMethod),
                 EventServiceImpl::SubscribeAccess());
-  auto observers = std::make_unique<CallObserverFactory>();
   services.push_back(&runtime.event_service());
   for (auto* service : services) {
-    if (auto status = GuardService(*service, runtime, rules, *observers); !status.ok()) {
-      return status;
-    }
+    if (auto status = GuardService(*service, runtime, rules); !status.ok()) return status;
     builder.RegisterService(service);
   }
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  creators.push_back(std::move(observers));
-  builder.experimental().SetInterceptorCreators(std::move(creators));
   runtime.StartBackground();
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {

@@ -71,14 +71,19 @@ std::string MethodMetricName(std::string_view path) {
 
 class RequestGuard final : public MethodHandler {
  public:
-  RequestGuard(std::unique_ptr<RpcServiceMethod> original, Runtime& runtime, MethodAccess access)
+  // `guarded` false: a client stream, which carries no request up front: its reactor
+  // authenticates the caller and checks each message itself; the guard only observes it.
+  RequestGuard(std::unique_ptr<RpcServiceMethod> original, Runtime& runtime, MethodAccess access,
+               bool guarded)
       : original_(std::move(original)),
         inner_(original_->handler()),
         runtime_(runtime),
+        guarded_(guarded),
         access_(std::move(access)),
         raw_(original_->api_type() == RpcServiceMethod::ApiType::RAW_CALL_BACK),
         name_(MethodMetricName(original_->name())),
         method_name_(name_.substr(name_.find('/') + 1)),
+        method_(std::string_view(name_).substr(0, name_.find('/')), method_name_),
         malformed_(RefusedCounter(name_, "MALFORMED_REQUEST")),
         control_(RefusedCounter(name_, "CONTROL_CHARACTER")) {
     using grpc::ByteBuffer;
@@ -104,7 +109,7 @@ class RequestGuard final : public MethodHandler {
                     void** handler_data) override {
     void* parsed = inner_->Deserialize(call, request, status, handler_data);
     // Raw methods receive the bytes and parse them themselves (ParseRequest).
-    if (raw_ && status->ok()) return parsed;
+    if (!guarded_ || (raw_ && status->ok())) return parsed;
     absl::Status refusal;
     if (!status->ok()) {
       refusal = WithReason(InvalidArgument("request",
@@ -129,6 +134,16 @@ class RequestGuard final : public MethodHandler {
   }
 
   void RunHandler(const HandlerParameter& param) override {
+    // The handler sees the call through its observer (call_observer.h), which counts and logs it
+    // when its status is sent, whoever sends it.
+    CallObserver& observer = CallObserver::Create(method_, *param.call);
+    grpc::internal::Call call = observer.Observed(*param.call);
+    ScopedCallObserver current(*param.server_context, observer);
+    if (!guarded_) {
+      inner_->RunHandler(HandlerParameter(&call, param.server_context, param.request, param.status,
+                                          param.internal_data, param.call_requester));
+      return;
+    }
     // Whoever may not call learns only that: authentication, then the method's role rule, then
     // what the request guard found in the body.
     auto rpc = runtime_.Authenticate(*param.server_context);
@@ -142,20 +157,17 @@ class RequestGuard final : public MethodHandler {
       (ReasonOf(refusal) == "CONTROL_CHARACTER" ? control_ : malformed_).Increment();
       LogRefusal(name_, refusal, param.server_context->peer(), rpc->principal.subject);
     }
-    std::shared_ptr<const RpcContext> context;
     if (rpc.ok()) {
-      context = std::make_shared<const RpcContext>(std::move(*rpc));
-      if (auto* observer = CallObserver::Of(*param.server_context)) {
-        observer->SetContext(context);
-        if (refusal.ok()) {
-          observer->SetCost(ClassifyCall(
-              method_name_,
-              raw_ ? nullptr : static_cast<google::protobuf::Message*>(param.request)));
-        }
+      observer.SetContext(std::make_shared<const RpcContext>(std::move(*rpc)));
+      if (refusal.ok()) {
+        observer.SetCost(ClassifyCall(
+            method_name_, raw_ ? nullptr : static_cast<google::protobuf::Message*>(param.request)));
       }
     }
     if (refusal.ok()) {
-      inner_->RunHandler(param);
+      // From here on the call may end on another thread at any time: the observer is not touched.
+      inner_->RunHandler(HandlerParameter(&call, param.server_context, param.request, param.status,
+                                          param.internal_data, param.call_requester));
       return;
     }
     void* request = param.request;
@@ -171,8 +183,8 @@ class RequestGuard final : public MethodHandler {
     }
     grpc::Status answer = ToGrpcStatus(refusal);
     t_answer = &answer;
-    fallback_->RunHandler(HandlerParameter(param.call, param.server_context, request,
-                                           grpc::Status::OK, handler_data, param.call_requester));
+    fallback_->RunHandler(HandlerParameter(&call, param.server_context, request, grpc::Status::OK,
+                                           handler_data, param.call_requester));
     t_answer = nullptr;
   }
 
@@ -199,10 +211,12 @@ class RequestGuard final : public MethodHandler {
   std::unique_ptr<RpcServiceMethod> original_;
   MethodHandler* inner_;
   Runtime& runtime_;
+  bool guarded_;
   MethodAccess access_;
   bool raw_;
   std::string name_;
   std::string method_name_;  // "ListAccounts"
+  RpcMethod method_;         // its metric handles
   Counter& malformed_;
   Counter& control_;
   std::unique_ptr<MethodHandler> fallback_;
@@ -210,8 +224,7 @@ class RequestGuard final : public MethodHandler {
 
 }  // namespace
 
-absl::Status GuardService(grpc::Service& service, Runtime& runtime, const AccessRules& access,
-                          CallObserverFactory& observers) {
+absl::Status GuardService(grpc::Service& service, Runtime& runtime, const AccessRules& access) {
   for (auto& method : ServiceMethods(service)) {
     if (method == nullptr || method->handler() == nullptr) continue;  // generic or async
     const std::string name = MethodMetricName(method->name());
@@ -220,21 +233,19 @@ absl::Status GuardService(grpc::Service& service, Runtime& runtime, const Access
       return absl::FailedPreconditionError(
           name + " has no role rule: register it with one (method_access.h)");
     }
-    observers.Add(method->name());
     if (dynamic_cast<RequestGuard*>(method->handler()) != nullptr) continue;
     // Callback methods with one request: typed ones (their requests are protobuf messages, as
     // every Accord API's are) and raw ones, which parse for themselves (ParseRequest) but are
-    // authenticated here all the same. Streams from the client carry no request up front.
+    // authenticated here all the same.
     const auto api = method->api_type();
     // A client stream (contact's ImportContacts) carries no request up front to guard: its
     // reactor authenticates the caller and checks each message itself; it is still counted and
-    // logged (the observer above) and needs its role rule like any method.
-    if (api == RpcServiceMethod::ApiType::CALL_BACK &&
-        method->method_type() == GrpcMethod::CLIENT_STREAMING) {
-      continue;
-    }
+    // logged (the guard observes it) and needs its role rule like any method.
+    const bool client_stream = api == RpcServiceMethod::ApiType::CALL_BACK &&
+                               method->method_type() == GrpcMethod::CLIENT_STREAMING;
     const bool unary = method->method_type() == GrpcMethod::NORMAL_RPC;
-    if (!(api == RpcServiceMethod::ApiType::CALL_BACK &&
+    if (!client_stream &&
+        !(api == RpcServiceMethod::ApiType::CALL_BACK &&
           (unary || method->method_type() == GrpcMethod::SERVER_STREAMING)) &&
         !(api == RpcServiceMethod::ApiType::RAW_CALL_BACK && unary)) {
       return absl::FailedPreconditionError(
@@ -242,7 +253,7 @@ absl::Status GuardService(grpc::Service& service, Runtime& runtime, const Access
     }
     const char* path = method->name();
     const GrpcMethod::RpcType type = method->method_type();
-    auto guard = std::make_unique<RequestGuard>(std::move(method), runtime, *rule);
+    auto guard = std::make_unique<RequestGuard>(std::move(method), runtime, *rule, !client_stream);
     method = std::make_unique<RpcServiceMethod>(path, type, guard.release());
     method->SetServerApiType(api);
   }

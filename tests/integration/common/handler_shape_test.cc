@@ -8,7 +8,9 @@
 #include <string>
 
 #include "accord/common/call_observer.h"
+#include "accord/common/event_stream.h"
 #include "accord/common/metrics.h"
+#include "accord/events/v1/events.grpc.pb.h"
 #include "accord/example/v1/example.grpc.pb.h"
 #include "integration/common/do_nothing_service.h"
 #include "support/servers.h"
@@ -22,10 +24,10 @@ using testing::ContextAs;
 
 constexpr char kEcho[] = "accord.example.v1.KitProbeService/Echo";
 
-double Calls(const std::string& code) {
+double Calls(const std::string& code, const std::string& method = kEcho) {
   return MetricsRegistry::Global()
       .GetCounter("accord_rpc_requests_total", "RPCs served, by method and status code",
-                  {{"method", kEcho}, {"code", code}})
+                  {{"method", method}, {"code", code}})
       .value();
 }
 
@@ -80,6 +82,7 @@ TEST_F(HandlerShapeTest, ADoNothingMethodIsAuthenticatedCheckedCountedAndLogged)
   EXPECT_NE(log.find(kEcho), std::string::npos) << log;
   EXPECT_NE(log.find("agent-7"), std::string::npos) << log;
   EXPECT_NE(log.find("PERMISSION_DENIED"), std::string::npos) << log;
+  EXPECT_NE(log.find("ROLE_REQUIRED"), std::string::npos) << log;
 
   status = Echo(ContextAs("admin-1", {Role::kAdmin}), "bad\x01text", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -95,6 +98,42 @@ TEST_F(HandlerShapeTest, ADoNothingMethodIsAuthenticatedCheckedCountedAndLogged)
   EXPECT_EQ(Calls("PERMISSION_DENIED") - denied, 1);
   EXPECT_EQ(Calls("INVALID_ARGUMENT") - invalid, 1);
   EXPECT_EQ(Timed() - timed, 4u);
+}
+
+// The observer reads the status from whichever batch sends it: a unary method the service left to
+// gRPC's generated default (UNIMPLEMENTED), a server stream refused by its own reactor, and the
+// same calls again (the observer remembers where each kind of batch keeps its status).
+TEST_F(HandlerShapeTest, EveryKindOfCallIsCountedWithTheStatusItSent) {
+  constexpr char kGetProbe[] = "accord.example.v1.KitProbeService/GetProbe";
+  const std::string subscribe(EventServiceImpl::kSubscribeMethod);
+  const double unimplemented = Calls("UNIMPLEMENTED", kGetProbe);
+  const double refused = Calls("INVALID_ARGUMENT", subscribe);
+  const double echoed = Calls("OK");
+  auto events = accord::events::v1::EventService::NewStub(harness_.channel());
+  for (int round = 0; round < 3; ++round) {
+    ex::GetProbeRequest request;
+    request.set_name("probes/1");
+    ex::EchoResponse response;
+    auto status =
+        stub_->GetProbe(ContextAs("agent-7", {Role::kServiceAgent}).get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << status.error_message();
+
+    accord::events::v1::SubscribeRequest subscribe_request;
+    subscribe_request.set_type_prefix("x");
+    subscribe_request.mutable_start_time()->set_nanos(-1);  // not a timestamp: refused
+    auto context = ContextAs("admin-1", {Role::kAdmin});
+    auto reader = events->Subscribe(context.get(), subscribe_request);
+    accord::events::v1::SubscribeResponse event;
+    EXPECT_FALSE(reader->Read(&event));
+    status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+
+    status = Echo(ContextAs("admin-1", {Role::kAdmin}), "hi", &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(Calls("UNIMPLEMENTED", kGetProbe) - unimplemented, 3);
+  EXPECT_EQ(Calls("INVALID_ARGUMENT", subscribe) - refused, 3);
+  EXPECT_EQ(Calls("OK") - echoed, 3);
 }
 
 TEST(HandlerShapeRegistrationTest, AMethodWithoutARoleRuleIsNotServed) {

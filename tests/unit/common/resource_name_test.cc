@@ -35,6 +35,13 @@ TEST(ResourceNameTest, ParsesEveryIdOfANestedNameLowerCased) {
   auto top = ParseTopName(std::string("cases/") + kB, "cases", "name");
   ASSERT_TRUE(top.ok());
   EXPECT_EQ(*top, "0190a9a2-7e3c-7b7e-9f00-00000000000b");
+  // The canonical spelling (read without the general parse) answers the same, and a name of the
+  // same length in another collection is still refused.
+  auto canonical = ParseTopName("cases/" + *top, "cases", "name");
+  ASSERT_TRUE(canonical.ok());
+  EXPECT_EQ(*canonical, *top);
+  EXPECT_EQ(Message(ParseTopName("casez/" + *top, "cases", "name").status()),
+            "name: must look like cases/{id}");
 }
 
 TEST(ResourceNameTest, RefusesNamesThatDoNotFitNamingTheField) {

@@ -28,6 +28,27 @@ TEST(ValidationTest, EveryControlCharacterButBlanksInFreeTextIsRefused) {
   EXPECT_FALSE(HasControlCharacter("Café Ünïcødé 東京", false));
 }
 
+// Long text is checked eight bytes at a time before byte by byte: every byte value at every
+// position of a long text, beside clean ASCII and multi-byte UTF-8 on either side, answers as the
+// byte alone does.
+TEST(ValidationTest, LongTextAnswersAsItsWorstByteDoes) {
+  const std::string clean = "accounts/0190c5de-7a1b-7c3d-8e4f-a1b2c3d4e5f6 Ünïcødé 東京 ~";
+  ASSERT_GT(clean.size(), 40u);
+  EXPECT_FALSE(HasControlCharacter(clean, false));
+  for (int c = 0; c < 0x100; ++c) {
+    const bool refused_single = c < 0x20 || c == 0x7f;
+    const bool refused_multi = refused_single && c != '\t' && c != '\n' && c != '\r';
+    for (size_t at = 0; at <= 24; ++at) {
+      std::string text = clean.substr(0, 24);
+      text.insert(at, 1, static_cast<char>(c));
+      text += clean.substr(24);
+      // A byte >= 0x80 alone is not valid UTF-8 but is no control character either.
+      EXPECT_EQ(HasControlCharacter(text, false), refused_single) << c << " at " << at;
+      EXPECT_EQ(HasControlCharacter(text, true), refused_multi) << c << " at " << at;
+    }
+  }
+}
+
 TEST(ValidationTest, WalksNestedRepeatedAndMapFields) {
   account::v1::CreateAccountRequest request;
   auto* account = request.mutable_account();

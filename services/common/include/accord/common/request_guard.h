@@ -22,14 +22,12 @@ namespace accord::common {
 
 class Runtime;
 class RpcMethod;
-class CallObserverFactory;
 
 // Wraps every method of `service` so that each call is authenticated and checked against the
-// method's role rule (method_access.h) before its handler runs, and is observed by `observers`
+// method's role rule (method_access.h) before its handler runs, and is counted and logged
 // (call_observer.h). Fails, serving nothing, for a method without a rule in `access`, or one the
-// runtime cannot serve (async, client streams). A method already wrapped is left as it is.
-absl::Status GuardService(grpc::Service& service, Runtime& runtime, const AccessRules& access,
-                          CallObserverFactory& observers);
+// runtime cannot serve (async, bidirectional streams). A method already wrapped is left as it is.
+absl::Status GuardService(grpc::Service& service, Runtime& runtime, const AccessRules& access);
 
 // For methods served on raw bytes: parses `bytes` into `message` and checks its text as the
 // guard does, counting and logging a refusal under `method`.
