@@ -132,9 +132,9 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
       "ACCORD_LIVENESS_STALL_MS", std::chrono::milliseconds(15000),
       "health name \"liveness\" turns NOT_SERVING when no worker took work for this long");
   s.max_connection_age = config.Millis(
-      "ACCORD_GRPC_MAX_CONNECTION_AGE_MS", std::chrono::milliseconds(120000),
+      "ACCORD_GRPC_MAX_CONNECTION_AGE_MS", std::chrono::milliseconds(0),
       "clients are asked to reconnect after about this long, so new replicas get traffic "
-      "(0: never)");
+      "(0: never; off by default because gRPC 1.51 pays it on every call, deploy/k8s sets it)");
   s.event_retention = std::chrono::hours(
       config.Int("ACCORD_EVENT_RETENTION_HOURS", 24 * 7, 1, 24 * 90,
                  "published events kept in Postgres for replay (Redis loss, slow subscribers)"));
