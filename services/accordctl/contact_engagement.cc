@@ -690,14 +690,27 @@ int RunCampaignUpdate(const Invocation& inv) {
   });
 }
 
+// A build answers BUILDING after a bounded slice of work; calling again goes on where it
+// stopped, so this calls until READY (progress on stderr) and prints the last answer.
 int RunCampaignBuild(const Invocation& inv) {
   v1::BuildCallListRequest request;
   request.set_campaign(CampaignArg(inv.args.positional()[0]));
   request.set_request_id(inv.args.GetOr("request-id", ""));
-  return CallAndPrint<v1::BuildCallListResponse>(
-      inv, [&](Clients& c, auto* context, auto* response) {
-        return c.campaigns->BuildCallList(context, request, response);
-      });
+  auto clients = Connect(inv);
+  if (!clients) return kExitUsage;
+  v1::BuildCallListResponse response;
+  while (true) {
+    auto context = clients->call.NewContext();
+    auto status = clients->campaigns->BuildCallList(context.get(), request, &response);
+    if (!status.ok()) return ReportRpcError(status, inv.err);
+    if (response.state() != v1::CALL_LIST_BUILD_STATE_BUILDING) break;
+    inv.err << "building: " << response.contacts_judged() << " contacts judged, "
+            << response.added() << " added\n";
+    // Going on needs no request id: whoever asks, the build goes on from where it stands.
+    request.clear_request_id();
+  }
+  inv.out << ToJson(response, /*pretty=*/true) << "\n";
+  return kExitOk;
 }
 
 int RunNextCall(const Invocation& inv) {
@@ -789,7 +802,8 @@ void RegisterContactEngagementCommands(Registry& registry) {
   registry.Add({
       .path = {"campaigns", "build"},
       .synopsis = "NAME",
-      .summary = "Add the contacts that may be called now to the call list; print the exclusions.",
+      .summary = "Add the contacts that may be called now to the call list (calling until the "
+                 "build is READY, progress on stderr); print the exclusions.",
       .flags = cli::WithRpcFlags({kRequestId}),
       .min_positional = 1,
       .max_positional = 1,

@@ -24,10 +24,9 @@ int main(int argc, char** argv) {
     settings = std::move(*read);
   }
   auto definition = accord::contact::ContactServiceDefinition(std::move(settings));
-  // Start-up (migrations, the pools' connections and prepared statements, the phone-number
-  // metadata) leaves freed pages in tcmalloc's heap that it keeps for later: handed back to the
-  // system once the services are made, so an idle process holds only what it uses (README:
-  // idle RSS under 40 MB).
+  // Start-up (migrations, the pools' connections and prepared statements) leaves freed pages in
+  // tcmalloc's heap that it keeps for later: handed back to the system once the services are made,
+  // so an idle process holds only what it uses (README: idle RSS under 40 MB).
   definition.make_services =
       [make = std::move(definition.make_services)](accord::common::Runtime& runtime) {
         auto services = make(runtime);

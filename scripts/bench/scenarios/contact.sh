@@ -51,9 +51,8 @@ else
   CONTACT_BLIND_INDEX_KEY=$(head -c 32 /dev/urandom | base64)
   say "contact: starting the service (migrating its schema)"
   # The account service it asks about relations, followed with the bench's token.
-  # Connections are never closed for age here: a call-list build over a million contacts is
-  # one call that outlives the default (2 min plus the shutdown deadline; README, "Call lists").
-  EXTRA_SERVICE_ENV=(ACCORD_MIGRATE_ON_START=true ACCORD_GRPC_MAX_CONNECTION_AGE_MS=0
+  # Default connection age: a call-list build is many bounded calls (accordctl calls until READY).
+  EXTRA_SERVICE_ENV=(ACCORD_MIGRATE_ON_START=true
     "ACCORD_ACCOUNT_ADDRESS=127.0.0.1:${GRPC_PORT[account]}" "ACCORD_SERVICE_TOKEN=$TOKEN"
     "ACCORD_CONTACT_PII_KEYS=$CONTACT_PII_KEYS" "ACCORD_CONTACT_BLIND_INDEX_KEY=$CONTACT_BLIND_INDEX_KEY")
   launch contact health "$CONTACT_BIN"

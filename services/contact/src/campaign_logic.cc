@@ -463,6 +463,17 @@ absl::StatusOr<v1::CallAssignment> CampaignLogic::NextCall(const Caller& caller,
                                           },
                                           meta));
   if (!lease) {
+    // While the list is being built, what it holds so far is handed out; once that is worked
+    // through the agent is told to come back, not that the campaign is done.
+    if (campaign.call_list_build().state() == v1::CALL_LIST_BUILD_STATE_BUILDING) {
+      return common::WithReason(
+          absl::FailedPreconditionError(
+              campaign.name() + " has nobody to call yet: its call list is being built (" +
+              std::to_string(campaign.call_list_build().contacts_judged()) +
+              " contacts judged so far); call again shortly"),
+          "CALL_LIST_BUILDING",
+          {{"contacts_judged", std::to_string(campaign.call_list_build().contacts_judged())}});
+    }
     return common::WithReason(absl::NotFoundError(campaign.name() + " has nobody left to call"),
                               "CALL_LIST_EMPTY");
   }

@@ -117,9 +117,12 @@ class CampaignRepository {
   // Appends the live contacts that `rules` allow to the list, in the order they were created,
   // and counts the others by their first exclusion (the order of ExcludedBy in campaign_logic.h).
   // Contacts already on the list are neither added nor counted, so building again adds only
-  // what is new. Set-based, over the contacts in keyset batches, all in one transaction with one
-  // CallListBuilt event: each statement stays inside the statement timeout and a failure leaves
-  // the list as it was. NOT_FOUND naming the campaign when it does not exist.
+  // what is new. Set-based, over the contacts in keyset batches, each batch its own transaction
+  // that stores the build's keyset and counts: a call goes on for a bounded time and answers
+  // BUILDING, and the next call (after a restart, on another replica) goes on from there with
+  // the rules the build started with (`rules` start a build only when none is BUILDING). The
+  // batch that ends the build makes it READY and appends one CallListBuilt event. NOT_FOUND
+  // naming the campaign when it does not exist.
   virtual absl::StatusOr<v1::BuildCallListResponse> BuildCallList(const std::string& campaign_id,
                                                                   const CallListRules& rules,
                                                                   const WriteMeta& meta) = 0;

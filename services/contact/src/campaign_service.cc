@@ -5,7 +5,8 @@ namespace accord::contact {
 CampaignServiceImpl::CampaignServiceImpl(std::shared_ptr<ContactComponents> components)
     : components_(std::move(components)),
       runtime_(components_->runtime),
-      repository_(runtime_.pg(), components_->cipher, components_->writes),
+      repository_(runtime_.pg(), components_->cipher, components_->writes,
+                  components_->settings.call_list),
       contacts_(runtime_.pg(), components_->cipher, components_->writes),
       logic_(repository_, contacts_, components_->access_log, runtime_.page_tokens()) {}
 

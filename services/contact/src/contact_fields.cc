@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <set>
 
 #include "accord/common/ids.h"
@@ -90,10 +91,35 @@ absl::StatusOr<std::string> NormalizeEmail(std::string_view email) {
   return Lower(email);
 }
 
+// libphonenumber's supported regions (Debian 12's 8.12), sorted. Kept here so that checking a
+// setting or an address's region_code does not load the metadata of every region: that happens
+// at the first phone parsed, so a replica that parses none (reads only) never holds it (3-4 MB of
+// its idle RSS; docs/performance.md, "Idle RSS"). A unit test compares it with the library's.
+constexpr std::string_view kPhoneRegions[] = {
+    "AC", "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO",
+    "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG",
+    "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG",
+    "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GT", "GU", "GW", "GY", "HK", "HN", "HR", "HT",
+    "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE",
+    "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR",
+    "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN",
+    "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF",
+    "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL",
+    "PM", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD",
+    "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY",
+    "SZ", "TA", "TC", "TD", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
+    "TZ", "UA", "UG", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "XK",
+    "YE", "YT", "ZA", "ZM", "ZW",
+};
+
 bool IsPhoneRegion(std::string_view region) {
-  std::set<std::string> regions;
-  PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
-  return regions.count(std::string(region)) > 0;
+  return std::binary_search(std::begin(kPhoneRegions), std::end(kPhoneRegions), region);
+}
+
+std::vector<std::string> PhoneRegions() {
+  return {std::begin(kPhoneRegions), std::end(kPhoneRegions)};
 }
 
 absl::StatusOr<std::string> NormalizePhone(std::string_view number, std::string_view region) {

@@ -40,8 +40,10 @@ absl::StatusOr<std::string> NormalizePhone(std::string_view number, std::string_
 bool IsTimeZone(std::string_view name);
 // A well-formed BCP 47 tag in its common shape: language[-script][-region][-variant...].
 bool IsLanguageTag(std::string_view tag);
-// Whether `region` is an ISO 3166 alpha-2 code libphonenumber knows.
+// Whether `region` is an ISO 3166 alpha-2 code libphonenumber knows (without loading its
+// metadata); PhoneRegions() is that list, sorted.
 bool IsPhoneRegion(std::string_view region);
+std::vector<std::string> PhoneRegions();
 
 // Normalises emails and phones in place and checks every field, adding violations under
 // `prefix` (e.g. "contact."). Phones without a country code use the address's region, else

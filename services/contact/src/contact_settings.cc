@@ -46,6 +46,12 @@ absl::StatusOr<ContactSettings> ReadContactSettings(common::ConfigReader& config
       config.Millis("ACCORD_CONTACT_ACCESS_CACHE_TTL", settings.access_cache_ttl,
                     "how long an answer of the account service about ownership and teams is "
                     "reused (the staleness bound of account_manager access)");
+  settings.call_list.slice = config.Millis(
+      "ACCORD_CONTACT_CALL_LIST_SLICE", settings.call_list.slice,
+      "how long one BuildCallList call works before it answers BUILDING (the next call goes on)");
+  settings.call_list.first_batch =
+      config.Int("ACCORD_CONTACT_CALL_LIST_BATCH", settings.call_list.first_batch, 1, 20000,
+                 "contacts judged by the first statement of a BuildCallList call");
   settings.account = common::ReadServiceClientOptions(config, "account", "dns:///127.0.0.1:50051");
   settings.pricing =
       common::ReadServiceClientOptions(config, "pricing-terms", "dns:///127.0.0.1:50053");

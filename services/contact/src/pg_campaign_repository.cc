@@ -23,8 +23,11 @@ using google::protobuf::util::TimeUtil;
 
 #define ACCORD_MICROS(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
 
+// The last call-list build rides along (migration 0010): GetCampaign shows it, NextCall reads it.
 constexpr char kColumns[] = "t.id::text, t.attributes, t.status, t.version, " ACCORD_MICROS(
-    "t.create_time") ", " ACCORD_MICROS("t.update_time");
+    "t.create_time") ", " ACCORD_MICROS("t.update_time") ", (SELECT b.progress FROM "
+                                                         "contact.call_list_builds b WHERE "
+                                                         "b.campaign_id = t.id)";
 
 std::string Hex(std::string_view bytes) { return "\\x" + common::LowerHex(bytes); }
 
@@ -39,6 +42,10 @@ absl::StatusOr<Campaign> RowToCampaign(const pqxx::row& row) {
   campaign.set_etag(row[3].as<std::string>());
   *campaign.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row[4].as<int64_t>());
   *campaign.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row[5].as<int64_t>());
+  if (!row[6].is_null() &&
+      !campaign.mutable_call_list_build()->ParseFromString(pqxx::binarystring(row[6]).str())) {
+    return common::Internal("corrupt call-list build of " + name);
+  }
   return campaign;
 }
 
@@ -49,6 +56,7 @@ std::string Attributes(const Campaign& campaign) {
   stored.clear_etag();
   stored.clear_create_time();
   stored.clear_update_time();
+  stored.clear_call_list_build();
   return Hex(stored.SerializeAsString());
 }
 
@@ -147,6 +155,106 @@ std::string JsonArray(const std::vector<std::string>& values) {
   return array.dump();
 }
 
+// The answer of BuildCallList for a build as it stands.
+v1::BuildCallListResponse BuildResponseOf(const v1::CallListBuild& build) {
+  v1::BuildCallListResponse out;
+  out.set_added(build.added());
+  out.set_on_list(build.on_list());
+  out.set_excluded_do_not_call(build.excluded_do_not_call());
+  out.set_excluded_no_consent(build.excluded_no_consent());
+  out.set_excluded_left_organization(build.excluded_left_organization());
+  out.set_excluded_no_valid_phone(build.excluded_no_valid_phone());
+  out.set_excluded_cool_off(build.excluded_cool_off());
+  out.set_excluded_outside_calling_hours(build.excluded_outside_calling_hours());
+  out.set_state(build.state());
+  out.set_contacts_judged(build.contacts_judged());
+  return out;
+}
+
+// One batch of a build, in its own transaction: the campaign's build row is locked (a second
+// caller, on this replica or another, waits for the batch and goes on after it), a build that is
+// READY (or none) is started afresh with `rules`, one BUILDING goes on from its stored keyset
+// with the rules it started with; the next `batch` contacts are judged, and the counts and the
+// keyset stored with them. The batch that finds no more contacts makes the build READY and
+// names CallListBuilt.
+absl::StatusOr<ChangeEvent> BuildStep(common::WriteTransaction& transaction,
+                                      const std::string& campaign_id, const CallListRules& rules,
+                                      int64_t batch, v1::CallListBuild* build) {
+  if (transaction
+          .exec_params("SELECT 1 FROM contact.campaigns WHERE id = $1::uuid FOR SHARE", campaign_id)
+          .empty()) {
+    return common::NotFound(CampaignName(campaign_id));
+  }
+  const pqxx::result rows = transaction.exec_params(
+      "SELECT state, labels::text, zones::text, called_after_micros, after_time::text, "
+      "after_id::text, progress FROM contact.call_list_builds WHERE campaign_id = $1::uuid "
+      "FOR UPDATE",
+      campaign_id);
+  std::string labels = JsonArray(rules.labels);
+  std::string zones = JsonArray(rules.zones_in_hours);
+  int64_t called_after = rules.called_after_micros;
+  // The session's own text form of a timestamptz reads back exactly (microseconds).
+  std::string after_time = "-infinity";
+  std::string after_id = "00000000-0000-0000-0000-000000000000";
+  const auto now = TimeUtil::GetCurrentTime();
+  if (!rows.empty() && rows[0][0].as<int>() == v1::CALL_LIST_BUILD_STATE_BUILDING) {
+    const pqxx::row& row = rows[0];
+    labels = row[1].as<std::string>();
+    zones = row[2].as<std::string>();
+    called_after = row[3].as<int64_t>();
+    after_time = row[4].as<std::string>();
+    after_id = row[5].as<std::string>();
+    if (!build->ParseFromString(pqxx::binarystring(row[6]).str())) {
+      return common::Internal("corrupt call-list build of " + CampaignName(campaign_id));
+    }
+  } else {
+    build->Clear();
+    build->set_state(v1::CALL_LIST_BUILD_STATE_BUILDING);
+    *build->mutable_start_time() = now;
+  }
+  // Literals, not bound parameters: the session forces generic plans, and one blind to the batch
+  // size and the labels joined the ledger and the calls by nested loops (past the statement
+  // timeout at 25 000 contacts).
+  const pqxx::row row = transaction.exec1(
+      common::InlineParams(transaction.conn(), kCallListBatchSql,
+                           {campaign_id, after_time, after_id, labels, std::to_string(batch),
+                            std::to_string(called_after), zones}));
+  build->set_contacts_judged(build->contacts_judged() + row[0].as<int64_t>());
+  build->set_added(build->added() + row[1].as<int64_t>());
+  build->set_excluded_do_not_call(build->excluded_do_not_call() + row[2].as<int64_t>());
+  build->set_excluded_left_organization(build->excluded_left_organization() + row[3].as<int64_t>());
+  build->set_excluded_no_valid_phone(build->excluded_no_valid_phone() + row[4].as<int64_t>());
+  build->set_excluded_no_consent(build->excluded_no_consent() + row[5].as<int64_t>());
+  build->set_excluded_cool_off(build->excluded_cool_off() + row[6].as<int64_t>());
+  build->set_excluded_outside_calling_hours(build->excluded_outside_calling_hours() +
+                                            row[7].as<int64_t>());
+  *build->mutable_update_time() = now;
+  const bool done = row[0].as<int64_t>() < batch;
+  if (done) {
+    build->set_state(v1::CALL_LIST_BUILD_STATE_READY);
+    build->set_on_list(transaction
+                           .exec_params1("SELECT count(*) FROM contact.call_list WHERE "
+                                         "campaign_id = $1::uuid",
+                                         campaign_id)[0]
+                           .as<int64_t>());
+  } else {
+    after_time = row[8].as<std::string>();
+    after_id = row[9].as<std::string>();
+  }
+  transaction.exec_params(
+      "INSERT INTO contact.call_list_builds AS b (campaign_id, state, labels, zones, "
+      "called_after_micros, after_time, after_id, progress) VALUES ($1::uuid, $2, $3::json, "
+      "$4::json, $5, $6::timestamptz, $7::uuid, $8::bytea) ON CONFLICT (campaign_id) DO UPDATE "
+      "SET state = EXCLUDED.state, labels = EXCLUDED.labels, zones = EXCLUDED.zones, "
+      "called_after_micros = EXCLUDED.called_after_micros, after_time = EXCLUDED.after_time, "
+      "after_id = EXCLUDED.after_id, progress = EXCLUDED.progress",
+      campaign_id, static_cast<int>(build->state()), labels, zones, called_after, after_time,
+      after_id, Hex(build->SerializeAsString()));
+  if (!done) return ChangeEvent{};
+  return EventOf(kCallListBuilt, CampaignName(campaign_id), 0,
+                 std::make_shared<v1::BuildCallListResponse>(BuildResponseOf(*build)));
+}
+
 }  // namespace
 
 std::string CallListBatchStatement() { return kCallListBatchSql; }
@@ -177,8 +285,9 @@ std::vector<common::PreparedStatement> CampaignStatements() {
 }
 
 PgCampaignRepository::PgCampaignRepository(common::PgPool& pool, const PiiCipher& cipher,
-                                           common::IdempotentWrite& writes)
-    : pool_(pool), cipher_(cipher), writes_(writes) {}
+                                           common::IdempotentWrite& writes,
+                                           CallListBuildLimits limits)
+    : pool_(pool), cipher_(cipher), writes_(writes), limits_(limits) {}
 
 absl::StatusOr<Campaign> PgCampaignRepository::Create(const Campaign& campaign,
                                                       const WriteMeta& meta) {
@@ -227,7 +336,7 @@ absl::StatusOr<CampaignPage> PgCampaignRepository::List(const CampaignListQuery&
              transaction.exec(common::InlineParams(transaction.conn(), statement, params))) {
           ACCORD_ASSIGN_OR_RETURN(Campaign campaign, RowToCampaign(row));
           page.campaigns.push_back(std::move(campaign));
-          page.keys.push_back({row[6].as<std::string>(), row[0].as<std::string>()});
+          page.keys.push_back({row[7].as<std::string>(), row[0].as<std::string>()});
         }
         return absl::OkStatus();
       },
@@ -330,51 +439,45 @@ absl::StatusOr<std::vector<std::string>> PgCampaignRepository::CandidateTimeZone
 
 absl::StatusOr<v1::BuildCallListResponse> PgCampaignRepository::BuildCallList(
     const std::string& campaign_id, const CallListRules& rules, const WriteMeta& meta) {
-  const std::string labels = JsonArray(rules.labels);
-  const std::string zones = JsonArray(rules.zones_in_hours);
+  // A retry of a call already answered gets that answer and does no work: the probe's
+  // transaction finds the kept response, or claims the request id and rolls back.
+  if (!meta.request_id.empty()) {
+    bool claimed = false;
+    auto kept = writes_.Run<v1::BuildCallListResponse>(
+        meta,
+        [&](common::WriteTransaction&, v1::BuildCallListResponse*) -> absl::StatusOr<ChangeEvent> {
+          claimed = true;
+          return absl::CancelledError("probe");
+        });
+    if (!claimed) return kept;
+  }
+  // Each batch commits on its own (no request id: going on with a build is the same whoever
+  // asks); the last one of the build appends CallListBuilt.
+  WriteMeta step = meta;
+  step.request_id.clear();
+  step.fingerprint.clear();
+  const auto until = std::chrono::steady_clock::now() + limits_.slice;
+  int64_t batch = limits_.first_batch;
+  v1::CallListBuild build;
+  do {
+    const auto started = std::chrono::steady_clock::now();
+    ACCORD_ASSIGN_OR_RETURN(build, writes_.Run<v1::CallListBuild>(
+                                       step,
+                                       [&](common::WriteTransaction& transaction,
+                                           v1::CallListBuild* out) -> absl::StatusOr<ChangeEvent> {
+                                         return BuildStep(transaction, campaign_id, rules, batch,
+                                                          out);
+                                       }));
+    batch = NextBatch(batch, std::chrono::steady_clock::now() - started);
+  } while (build.state() == v1::CALL_LIST_BUILD_STATE_BUILDING &&
+           std::chrono::steady_clock::now() < until);
+  // The call's answer: where the build stands, kept for a retry with its request id.
   return writes_.Run<v1::BuildCallListResponse>(
       meta,
-      [&](common::WriteTransaction& transaction,
+      [&](common::WriteTransaction&,
           v1::BuildCallListResponse* out) -> absl::StatusOr<ChangeEvent> {
-        if (transaction
-                .exec_params("SELECT 1 FROM contact.campaigns WHERE id = $1::uuid FOR SHARE",
-                             campaign_id)
-                .empty()) {
-          return common::NotFound(CampaignName(campaign_id));
-        }
-        // The session's own text form of a timestamptz reads back exactly (microseconds).
-        std::string after_time = "-infinity";
-        std::string after_id = "00000000-0000-0000-0000-000000000000";
-        for (int64_t batch = kFirstCallListBatch;;) {
-          const auto started = std::chrono::steady_clock::now();
-          // Literals, not bound parameters: the session forces generic plans, and one blind to
-          // the batch size and the labels joined the ledger and the calls by nested loops (past
-          // the statement timeout at 25 000 contacts).
-          const pqxx::row row = transaction.exec1(common::InlineParams(
-              transaction.conn(), kCallListBatchSql,
-              {campaign_id, after_time, after_id, labels, std::to_string(batch),
-               std::to_string(rules.called_after_micros), zones}));
-          out->set_added(out->added() + row[1].as<int64_t>());
-          out->set_excluded_do_not_call(out->excluded_do_not_call() + row[2].as<int64_t>());
-          out->set_excluded_left_organization(out->excluded_left_organization() +
-                                              row[3].as<int64_t>());
-          out->set_excluded_no_valid_phone(out->excluded_no_valid_phone() + row[4].as<int64_t>());
-          out->set_excluded_no_consent(out->excluded_no_consent() + row[5].as<int64_t>());
-          out->set_excluded_cool_off(out->excluded_cool_off() + row[6].as<int64_t>());
-          out->set_excluded_outside_calling_hours(out->excluded_outside_calling_hours() +
-                                                  row[7].as<int64_t>());
-          if (row[0].as<int64_t>() < batch) break;
-          after_time = row[8].as<std::string>();
-          after_id = row[9].as<std::string>();
-          batch = NextBatch(batch, std::chrono::steady_clock::now() - started);
-        }
-        out->set_on_list(transaction
-                             .exec_params1("SELECT count(*) FROM contact.call_list WHERE "
-                                           "campaign_id = $1::uuid",
-                                           campaign_id)[0]
-                             .as<int64_t>());
-        return EventOf(kCallListBuilt, CampaignName(campaign_id), 0,
-                       std::make_shared<v1::BuildCallListResponse>(*out));
+        *out = BuildResponseOf(build);
+        return ChangeEvent{};
       });
 }
 

@@ -6,6 +6,7 @@
 
 #include "accord/common/pg.h"
 #include "campaign_repository.h"
+#include "contact_settings.h"
 #include "pii_cipher.h"
 #include "write_path.h"
 
@@ -33,7 +34,7 @@ inline constexpr char kNextCallLease[] = "contact_next_call_lease";
 class PgCampaignRepository final : public CampaignRepository {
  public:
   PgCampaignRepository(common::PgPool& pool, const PiiCipher& cipher,
-                       common::IdempotentWrite& writes);
+                       common::IdempotentWrite& writes, CallListBuildLimits limits = {});
 
   absl::StatusOr<Campaign> Create(const Campaign& campaign, const WriteMeta& meta) override;
   absl::StatusOr<Campaign> Get(const std::string& id) override;
@@ -60,6 +61,7 @@ class PgCampaignRepository final : public CampaignRepository {
   common::PgPool& pool_;
   const PiiCipher& cipher_;
   WritePath writes_;
+  CallListBuildLimits limits_;
 };
 
 }  // namespace accord::contact

@@ -210,6 +210,112 @@ TEST_F(CallListScaleTest, EveryRuleHoldsAcrossBatchesAndRebuildsAddOnlyWhatIsNew
             3);
 }
 
+// A replica that works one batch of `batch` contacts per call (ACCORD_CONTACT_CALL_LIST_SLICE=0).
+std::unique_ptr<testing::ServiceHarness> OneBatchPerCall(const testing::TestDatabase& database,
+                                                         const testing::ServiceHarness& account,
+                                                         int batch) {
+  ContactSettings settings = TestContactSettings("127.0.0.1:" + std::to_string(account.port()));
+  settings.call_list.slice = std::chrono::milliseconds(0);
+  settings.call_list.first_batch = batch;
+  return std::make_unique<testing::ServiceHarness>(ContactServiceDefinition(std::move(settings)),
+                                                   database.url(), testing::SharedRedisUrl());
+}
+
+// One BuildCallList call of `campaign` on `replica`.
+v1::BuildCallListResponse BuildOnce(const testing::ServiceHarness& replica,
+                                    const v1::Campaign& campaign) {
+  v1::BuildCallListRequest request;
+  request.set_campaign(campaign.name());
+  v1::BuildCallListResponse out;
+  const grpc::Status status =
+      v1::CampaignService::NewStub(replica.channel())
+          ->BuildCallList(ContextAs("am-1", {Role::kAccountManager}).get(), request, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return out;
+}
+
+TEST_F(CallListScaleTest, ABuildStoppedMidwayResumesOnAnotherReplicaToTheSameList) {
+  constexpr int kContacts = 12000;
+  Seed(1, kContacts);
+  const Expected expected = ExpectedOf(1, kContacts);
+  const v1::Campaign whole = Active();
+  const v1::Campaign resumed = Active();
+
+  // One replica builds two batches, each committed with its progress, and is stopped.
+  auto first = OneBatchPerCall(database_, account_, 3000);
+  BuildOnce(*first, resumed);
+  const v1::BuildCallListResponse partial = BuildOnce(*first, resumed);
+  EXPECT_EQ(partial.state(), v1::CALL_LIST_BUILD_STATE_BUILDING);
+  EXPECT_EQ(partial.contacts_judged(), 6000);
+  EXPECT_GT(partial.added(), 0);
+  first.reset();
+
+  // The campaign shows how far the build got; agents get what is listed so far.
+  v1::GetCampaignRequest get;
+  get.set_name(resumed.name());
+  v1::Campaign shown;
+  ASSERT_TRUE(campaigns_->GetCampaign(As("am-1", Role::kAccountManager).get(), get, &shown).ok());
+  EXPECT_EQ(shown.call_list_build().state(), v1::CALL_LIST_BUILD_STATE_BUILDING);
+  EXPECT_EQ(shown.call_list_build().contacts_judged(), 6000);
+  EXPECT_EQ(shown.call_list_build().added(), partial.added());
+  EXPECT_EQ(static_cast<int64_t>(ListedInOrder(resumed).size()), partial.added());
+
+  // Another replica goes on where it stopped, with the rules it started with.
+  const v1::BuildCallListResponse done = BuildWith(resumed, "11111111-1111-4111-8111-000000000011");
+  EXPECT_EQ(done.state(), v1::CALL_LIST_BUILD_STATE_READY);
+  const v1::BuildCallListResponse uninterrupted = Build(whole);
+  EXPECT_EQ(uninterrupted.state(), v1::CALL_LIST_BUILD_STATE_READY);
+
+  // The same list in the same order, the exclusions counted the same by reason.
+  EXPECT_EQ(ListedInOrder(resumed), expected.callable);
+  EXPECT_EQ(ListedInOrder(resumed), ListedInOrder(whole));
+  EXPECT_EQ(done.SerializeAsString(), uninterrupted.SerializeAsString());
+  EXPECT_EQ(done.added(), static_cast<int64_t>(expected.callable.size()));
+  EXPECT_EQ(done.excluded_do_not_call(), expected.by_kind[kDoNotCall]);
+  EXPECT_EQ(done.excluded_left_organization(), expected.by_kind[kLeft]);
+  EXPECT_EQ(done.excluded_cool_off(), expected.by_kind[kCalledYesterday]);
+  EXPECT_EQ(done.excluded_outside_calling_hours(), expected.by_kind[kKolkata]);
+  EXPECT_EQ(done.on_list(), done.added());
+  ASSERT_TRUE(campaigns_->GetCampaign(As("am-1", Role::kAccountManager).get(), get, &shown).ok());
+  EXPECT_EQ(shown.call_list_build().state(), v1::CALL_LIST_BUILD_STATE_READY);
+  EXPECT_EQ(shown.call_list_build().on_list(), done.on_list());
+
+  // A retry of the resuming call answers the same and does no more work.
+  EXPECT_EQ(BuildWith(resumed, "11111111-1111-4111-8111-000000000011").SerializeAsString(),
+            done.SerializeAsString());
+  // One CallListBuilt for the build, however many calls and replicas it took.
+  EXPECT_EQ(Count("SELECT count(*) FROM contact.outbox WHERE type = "
+                  "'accord.contact.v1.CallListBuilt' AND subject = '" +
+                  resumed.name() + "'"),
+            1);
+}
+
+TEST_F(CallListScaleTest, NextCallSaysTheListIsBeingBuiltWhenNothingListedIsLeftYet) {
+  Create(Ada());  // no consent recorded: judged first, not listed
+  const v1::Contact callable = Callable();
+  const v1::Campaign campaign = Active();
+  auto replica = OneBatchPerCall(database_, account_, 1);
+  const v1::BuildCallListResponse partial = BuildOnce(*replica, campaign);
+  ASSERT_EQ(partial.state(), v1::CALL_LIST_BUILD_STATE_BUILDING);
+  ASSERT_EQ(partial.contacts_judged(), 1);
+  ASSERT_EQ(partial.added(), 0);
+
+  v1::CallAssignment assignment;
+  grpc::Status status = Next(campaign, "sa-1", &assignment);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("being built"));
+  EXPECT_EQ(testing::ReasonOf(status), "CALL_LIST_BUILDING");
+
+  // Built to the end: the callable contact is handed out, then the list is empty (NOT_FOUND).
+  ASSERT_EQ(Build(campaign).state(), v1::CALL_LIST_BUILD_STATE_READY);
+  status = Next(campaign, "sa-1", &assignment);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(assignment.contact(), callable.name());
+  status = Next(campaign, "sa-1", &assignment);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(testing::ReasonOf(status), "CALL_LIST_EMPTY");
+}
+
 TEST_F(CallListScaleTest, TheBuildJoinsItsRulesOverTheBatchInsteadOfLookingUpEachContact) {
   Seed(1, 5000);
   const v1::Campaign campaign = Active();

@@ -1,6 +1,9 @@
 #include "contact_fields.h"
 
 #include <gtest/gtest.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include <set>
 
 namespace accord::contact {
 namespace {
@@ -18,6 +21,20 @@ Contact Valid() {
   contact.set_owner("am-1");
   contact.set_status(v1::CONTACT_STATUS_ACTIVE);
   return contact;
+}
+
+// The regions checked without loading the metadata are exactly those the library supports
+// (a new libphonenumber with another list fails here until the table follows it).
+TEST(ContactFieldsTest, PhoneRegionsAreTheLibrarysOwn) {
+  std::set<std::string> supported;
+  i18n::phonenumbers::PhoneNumberUtil::GetInstance()->GetSupportedRegions(&supported);
+  EXPECT_EQ(PhoneRegions(), std::vector<std::string>(supported.begin(), supported.end()));
+  EXPECT_TRUE(IsPhoneRegion("GB"));
+  EXPECT_TRUE(IsPhoneRegion("XK"));
+  EXPECT_FALSE(IsPhoneRegion("AQ"));
+  EXPECT_FALSE(IsPhoneRegion("gb"));
+  EXPECT_FALSE(IsPhoneRegion(""));
+  EXPECT_FALSE(IsPhoneRegion("GBR"));
 }
 
 TEST(ContactFieldsTest, EmailsAreLowerCasedAndChecked) {
