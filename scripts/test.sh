@@ -8,6 +8,7 @@
 #                                  AddressSanitizer and UndefinedBehaviorSanitizer (in
 #                                  $SANITIZE_BUILD_DIR, default build-sanitize/; docs/testing.md)
 #                                  and run those tests there too, against the same servers
+#                                  (what CI runs: .ci/run)
 # It first checks that every C++ and proto file is clang-formatted (scripts/format.sh --check).
 # BUILD_DIR picks the build directory (default: build). Exits non-zero if any test failed.
 set -euo pipefail
@@ -22,17 +23,37 @@ fi
 
 BUILD_DIR=${BUILD_DIR:-build}
 export BUILD_DIR
+# Each phase's wall time goes to the log, so CI's total can be taken apart (docs/testing.md).
+phase_start=$SECONDS
+phase_done() {
+  echo "[accord] phase: $1 took $((SECONDS - phase_start)) s" >&2
+  phase_start=$SECONDS
+}
 "$ROOT/scripts/deps.sh" # clang-format among them
 format_status=0
 "$ROOT/scripts/format.sh" --check || format_status=1
+phase_done "dependencies and format check"
 ACCORD_BUILD_BENCH=ON "$ROOT/scripts/build.sh"
+phase_done "Release build"
 SANITIZE_BUILD_DIR=${SANITIZE_BUILD_DIR:-build-sanitize}
+# How an instrumented binary runs, in the build too (gtest_discover_tests lists each binary's tests
+# when it is linked). A finding ends the process with a failure; LeakSanitizer is off: gRPC and
+# abseil keep process-lifetime singletons it would report, and several fixtures keep a shared
+# server in a static on purpose (docs/testing.md); it also needs ptrace, which a container may deny.
+SANITIZER_ENV=(ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1)
 if ((SANITIZE)); then
   # Only the test binaries (no servers, tools, bench or web console): what the pass runs. Build
   # type None: only the flags ACCORD_SANITIZE adds to Accord's own code (-O0, no debug
-  # information); generated protobuf code builds plain.
-  BUILD_DIR=$SANITIZE_BUILD_DIR ACCORD_SANITIZE=ON CMAKE_BUILD_TYPE=None ACCORD_BUILD_BENCH=OFF \
-    ACCORD_BUILD_WEB=OFF TARGETS=accord_tests "$ROOT/scripts/build.sh"
+  # information, NDEBUG). The generated protobuf/gRPC code is not compiled again: it links the
+  # libraries the Release build above has just made (ACCORD_PROTO_LIBS_FROM; docs/testing.md).
+  proto_libs_from=$BUILD_DIR
+  [[ $proto_libs_from == /* ]] || proto_libs_from="$ROOT/$proto_libs_from"
+  cmake -S . -B "$SANITIZE_BUILD_DIR" -DCMAKE_BUILD_TYPE=None -DACCORD_SANITIZE=ON \
+    -DACCORD_BUILD_BENCH=OFF -DACCORD_PROTO_LIBS_FROM="$proto_libs_from"
+  env "${SANITIZER_ENV[@]}" cmake --build "$SANITIZE_BUILD_DIR" -j"${JOBS:-$(nproc)}" \
+    --target accord_tests
+  phase_done "sanitized build (accord_tests)"
 fi
 
 # shellcheck source-path=SCRIPTDIR source=lib/servers.sh
@@ -91,16 +112,15 @@ echo "[accord] test PostgreSQL: $ACCORD_TEST_PG_URL  Redis: $ACCORD_TEST_REDIS_U
 set +e
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "$@"
 status=$?
+phase_done "tests (Release build)"
 if ((SANITIZE)); then
   echo "[accord] the same tests under AddressSanitizer and UndefinedBehaviorSanitizer" >&2
-  # LeakSanitizer is off: gRPC and abseil keep process-lifetime singletons it would report, and
-  # several fixtures keep a shared server in a static on purpose (docs/testing.md).
   # Unit and integration tests only: the web console's Node tests (web_unit) have no C++ in them,
   # and the e2e, deploy and bench-smoke tests run server binaries this build does not make.
-  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure -j2 -L '^(unit|integration)$' \
-    -E '^(web_unit|bench_smoke)$' "$@"
+  env "${SANITIZER_ENV[@]}" ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure -j2 \
+    -L '^(unit|integration)$' -E '^(web_unit|bench_smoke)$' "$@"
   asan_status=$?
+  phase_done "unit and integration tests under ASan and UBSan"
   ((status != 0)) || status=$asan_status
 fi
 ((status != 0)) || status=$format_status
