@@ -289,6 +289,7 @@ scale_extra_cases() {
 }
 
 # The sweeper's passes, one after the other until one leaves nothing due, into the report.
+# shellcheck disable=SC2317  # called by scale_extra_cases
 scale_cases_sweep() {  # WHAT
   local due result
   due=$(psql_db -d accord -tA -c "SELECT count(*) FROM service_quality.cases
