@@ -80,6 +80,9 @@ absl::StatusOr<QualityOptions> QualityOptions::FromEnvironment(
   long batch = options.sweep_batch;
   number("ACCORD_QUALITY_SWEEP_BATCH", 1, 100000, &batch);
   options.sweep_batch = static_cast<int>(batch);
+  long budget = options.sweep_budget.count();
+  number("ACCORD_QUALITY_SWEEP_BUDGET_MS", 0, 3600000, &budget);
+  options.sweep_budget = std::chrono::milliseconds(budget);
   long close_after = options.close_after.count();
   number("ACCORD_QUALITY_CLOSE_AFTER_HOURS", 0, 24 * 366, &close_after);
   options.close_after = std::chrono::hours(close_after);

@@ -4,7 +4,9 @@
 //   ACCORD_QUALITY_RAISE_STRATEGIC        true: strategic accounts get one step more (default)
 //   ACCORD_QUALITY_AGENT_COMPENSATION_LIMIT  e.g. "EUR 500, USD 500" (the default)
 //   ACCORD_QUALITY_SWEEP_INTERVAL_MS      how often the SLA sweeper runs (default 30000; 0 off)
-//   ACCORD_QUALITY_SWEEP_BATCH            cases per sweeper transaction (default 500)
+//   ACCORD_QUALITY_SWEEP_BATCH            cases per sweeper transaction (default 50)
+//   ACCORD_QUALITY_SWEEP_BUDGET_MS        a pass takes no further batch past this (default 600;
+//                                         0 unbounded); the next pass goes on at once
 //   ACCORD_QUALITY_CLOSE_AFTER_HOURS      a resolved case nobody confirms closes after this
 //                                         (default 168; 0 never)
 //   ACCORD_QUALITY_MAX_REOPENS            how often a case may reopen (default 3)
@@ -32,7 +34,8 @@ struct QualityOptions {
   bool raise_strategic = true;
   CompensationLimits compensation;
   std::chrono::milliseconds sweep_interval{30000};
-  int sweep_batch = 500;
+  int sweep_batch = 50;
+  std::chrono::milliseconds sweep_budget{600};
   std::chrono::hours close_after{168};
   int max_reopens = 3;
   bool follow_account_events = true;

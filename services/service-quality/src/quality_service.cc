@@ -43,7 +43,8 @@ QualityCore::QualityCore(common::Runtime& runtime, QualityOptions options)
       repository(runtime.pg()),
       directory(options.directory),
       logic(repository, directory, runtime.page_tokens(), WithAccountFacts(options)),
-      sweeper(repository, options.sweep_batch, options.close_after) {
+      sweeper(repository, options.sweep_batch, options.close_after, SystemNow,
+              options.sweep_budget) {
   if (!options.follow_account_events) return;
   if (options.directory.account.service_token.empty()) {
     common::log::Warn("account events are not followed: ACCORD_SERVICE_TOKEN is not set");
