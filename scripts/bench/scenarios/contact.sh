@@ -20,6 +20,8 @@
 
 CONTACT_BIN="$BUILD_DIR/services/contact/accord-contact"
 CONTACT_SEED="$BUILD_DIR/services/bench/accord-bench-seed-contacts"
+# The columns of the seed's contacts.copy, in its order (services/bench/seed_contacts.cc).
+CONTACT_SEED_COLUMNS="id, pii, pii_key_id, attributes, job_title, department, owner, status, customer_kind, preferred_channel, time_zone, labels, external_ids, name_trigrams, create_time, update_time, purchase_count, conversation_count"
 CONTACT_NEXTCALL="$BUILD_DIR/services/bench/accord-bench-nextcall"
 CONTACT_SVC=accord.contact.v1
 # Contacts on the call list: enough for every round of both sides (each call takes one for good).
@@ -128,7 +130,7 @@ else
   # marketing calls (channel PHONE = 1, purpose MARKETING = 1, GRANTED = 1), appended as
   # RecordConsent appends.
   psql_db -d accord \
-    -c "\\copy contact.contacts (id, pii, pii_key_id, attributes, job_title, department, owner, status, customer_kind, preferred_channel, time_zone, labels, external_ids, name_trigrams, create_time, update_time) FROM '$seed_dir/contacts.copy'" \
+    -c "\\copy contact.contacts ($CONTACT_SEED_COLUMNS) FROM '$seed_dir/contacts.copy'" \
     -c "\\copy contact.contact_lookup (kind, digest, contact_id) FROM '$seed_dir/lookups.copy'" \
     -c "INSERT INTO contact.consent_ledger (id, contact_id, channel, purpose, decision, decision_time, source, recorded_by)
         SELECT gen_random_uuid(), id, 1, 1, 1, now(), 'bench', 'bench' FROM contact.contacts
@@ -208,7 +210,7 @@ else
       "$CONTACT_SEED" --rows="$CONTACT_BUILD_CONTACTS" --out="$seed_dir" >/dev/null \
       || die "contact: accord-bench-seed-contacts failed"
     # The first CONTACT_CALL_LIST of them are in already (the seeder's ids are the same each run).
-    seed_columns="id, pii, pii_key_id, attributes, job_title, department, owner, status, customer_kind, preferred_channel, time_zone, labels, external_ids, name_trigrams, create_time, update_time"
+    seed_columns=$CONTACT_SEED_COLUMNS
     psql_db -d accord \
       -c "CREATE TEMP TABLE seed_contacts AS SELECT $seed_columns FROM contact.contacts LIMIT 0" \
       -c "\\copy seed_contacts ($seed_columns) FROM '$seed_dir/contacts.copy'" \
