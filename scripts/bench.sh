@@ -302,6 +302,9 @@ launch() {  # NAME health|port BIN ARGS...
   local name=$1 check=$2 bin=$3
   shift 3
   local g m log="$LOG_DIR/$name.log" pid
+  # A section that starts its own NAME (insights starts its own contact) replaces the one started
+  # before: its pid file is overwritten below, so the old process would outlive the run.
+  stop_named "$name"
   g=$(free_loopback_port)
   m=$(free_loopback_port)
   while [[ $m == "$g" ]]; do m=$(free_loopback_port); done
