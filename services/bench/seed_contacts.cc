@@ -35,7 +35,8 @@ Writes DIR/contacts.copy, DIR/lookups.copy and DIR/relations.copy (PostgreSQL CO
 contact.contacts (id, pii, pii_key_id, attributes, job_title, department, owner, status,
 customer_kind, preferred_channel, time_zone, labels, external_ids, name_trigrams, create_time,
 update_time, purchase_count, conversation_count; created over the last four years), contact.contact_lookup (kind, digest, contact_id) and contact.account_relations
-(id, contact_id, account_id, is_primary). Keys from ACCORD_CONTACT_PII_KEYS and
+(id, contact_id, account_id, is_primary, name_trigrams: the contact's, as contact migration
+0012's triggers keep them). Keys from ACCORD_CONTACT_PII_KEYS and
 ACCORD_CONTACT_BLIND_INDEX_KEY, as the service reads them. Contact i (from 1) has the id
 00000000-0003-7000-8000-<i in 12 hex digits>; 60 % have Chinese names (family and two-character
 given names of Taiwan's most common), the rest Latin; a fifth have a second email, a third a
@@ -247,6 +248,8 @@ int main(int argc, char** argv) {
     const int64_t created = now - static_cast<int64_t>(age);
     const int64_t updated =
         created + (Mix(i + 11) % 2 == 0 ? 0 : static_cast<int64_t>(Mix(i + 13) % (age + 1)));
+    const std::string trigrams =
+        accord::common::IntArrayLiteral(cipher->BlindTrigrams(accord::contact::FullName(contact)));
     contacts << id << '\t' << Bytea(sealed.bytes) << '\t' << sealed.key_id << '\t'
              << Bytea(Attributes(contact)) << '\t' << contact.job_title() << '\t'
              << contact.department() << '\t' << contact.owner() << '\t'
@@ -254,10 +257,7 @@ int main(int argc, char** argv) {
              << static_cast<int>(contact.customer_kind()) << '\t'
              << static_cast<int>(contact.preferred_channel()) << '\t' << contact.time_zone() << '\t'
              << accord::common::TextArrayLiteral(contact.labels()) << '\t' << external.dump()
-             << '\t'
-             << accord::common::IntArrayLiteral(
-                    cipher->BlindTrigrams(accord::contact::FullName(contact)))
-             << '\t' << Timestamp(created) << '\t' << Timestamp(updated) << '\t'
+             << '\t' << trigrams << '\t' << Timestamp(created) << '\t' << Timestamp(updated) << '\t'
              << Purchases(static_cast<uint64_t>(i)) << '\t' << Mix(i + 23) % 9 << '\n';
     for (const auto& email : contact.emails()) {
       lookups << "1\t" << Bytea(cipher->BlindIndex("email", email.address())) << '\t' << id << '\n';
@@ -270,7 +270,7 @@ int main(int argc, char** argv) {
       // Relation ids: the contact's number, its second relation's with 1 in the top hex digit.
       relations << Uuid("00000000-0006-7000-8000-", static_cast<uint64_t>(i) | (k << 44)) << '\t'
                 << id << '\t' << Uuid("00000000-0001-7000-8000-", accounts[k]) << '\t'
-                << (k == 0 && i % 3 == 0 ? "t" : "f") << '\n';
+                << (k == 0 && i % 3 == 0 ? "t" : "f") << '\t' << trigrams << '\n';
     }
   }
   if (!contacts || !lookups || !relations) {

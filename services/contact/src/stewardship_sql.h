@@ -8,12 +8,13 @@
 
 namespace accord::contact::sql {
 
-// Candidates: the same email or phone anywhere (blind index), or a shared name trigram at one of
-// the probe's accounts (GIN on name_trigrams); then each is measured against the probe from its
-// narrow columns, and only those that count as duplicates ($7: the lowest name similarity, a hair
-// under the caller's so that RankDuplicates decides the edge) are read whole. A contact at a
-// large account shares a trigram (a family name) with hundreds of others; opening all of them
-// cost a millisecond per hundred (docs/performance.md, "5 000 000 contacts").
+// Candidates: the same email or phone anywhere (blind index), or a name at least as similar as $7
+// (a hair under the caller's similarity, so that RankDuplicates decides the edge) at one of the
+// probe's accounts, compared from the copy of each contact's trigrams in the account's index
+// (migration 0012): a large account's few hundred contacts are compared without reading their
+// rows, which cost a scattered table block each (docs/performance.md, "FindDuplicateContacts by
+// name from the account's index"). Then each candidate is measured against the probe from its
+// own narrow columns, and only those that count as duplicates are read whole.
 inline constexpr char kFindDuplicates[] =
     "WITH probe AS (SELECT $1::integer[] AS trigrams, "
     "ARRAY(SELECT decode(x, 'hex') FROM unnest($2::text[]) x) AS emails, "
@@ -24,10 +25,12 @@ inline constexpr char kFindDuplicates[] =
     "WHERE l.kind = 1 AND l.digest = ANY(p.emails) "
     "UNION SELECT l.contact_id FROM contact.contact_lookup l, probe p "
     "WHERE l.kind = 2 AND l.digest = ANY(p.phones) "
-    "UNION SELECT r.contact_id FROM contact.account_relations r "
-    "JOIN contact.contacts n ON n.id = r.contact_id, probe p "
+    "UNION SELECT r.contact_id FROM contact.account_relations r CROSS JOIN probe p "
+    "CROSS JOIN LATERAL (SELECT count(*)::real AS shared FROM (SELECT unnest(r.name_trigrams) "
+    "INTERSECT SELECT unnest(p.trigrams)) t) s "
     "WHERE r.account_id = ANY(p.accounts) AND r.delete_time IS NULL "
-    "AND n.delete_time IS NULL AND n.name_trigrams && p.trigrams), "
+    "AND r.name_trigrams && p.trigrams AND s.shared / (cardinality(r.name_trigrams) "
+    "+ cardinality(p.trigrams) - s.shared) >= $7::real), "
     "measured AS MATERIALIZED (SELECT n.id, "
     "EXISTS (SELECT 1 FROM contact.contact_lookup l WHERE l.contact_id = n.id AND l.kind = 1 "
     "AND l.digest = ANY(p.emails)) AS same_email, "

@@ -181,6 +181,73 @@ TEST_F(StewardshipTest, FindsTheSameEmailOrPhoneAnywhereAndSimilarNamesAtAShared
   EXPECT_EQ(found.duplicates(0).contact().family_name(), "");
 }
 
+// Names are compared from the copy of each contact's trigrams on its relations (migration
+// 0012): a rename, a relation moved by a merge and a relation added later carry the contact's
+// own, or a similar name would be missed.
+TEST_F(StewardshipTest, TheRelationsCopyOfANamesTrigramsFollowsRenamesAndMerges) {
+  account::v1::Account acme = CreateAccount("am-owner", "Acme");
+  account::v1::Account beta = CreateAccount("am-owner", "Beta");
+  v1::Contact ada = Create(Person("Augusta", "Lovelace", "ada@engines.example", ""));
+  RelateOk(ada.name(), acme.name(), v1::ACCOUNT_RELATION_ROLE_BUYER);
+  v1::Contact renamed = Create(Person("Zeno", "Quorn", "zq@engines.example", ""));
+  RelateOk(renamed.name(), acme.name(), v1::ACCOUNT_RELATION_ROLE_TECHNICAL);
+  v1::Contact survivor = Create(Person("Augusta", "Lovelase", "al@elsewhere.example", ""));
+  RelateOk(survivor.name(), beta.name(), v1::ACCOUNT_RELATION_ROLE_BUYER);
+  v1::Contact moved = Create(Person("Charles", "Babbage", "cb@engines.example", ""));
+  RelateOk(moved.name(), acme.name(), v1::ACCOUNT_RELATION_ROLE_BILLING);
+  // Every live relation's copy is its contact's trigrams, and there are some to compare.
+  const auto copies_differ = [&] {
+    pqxx::connection connection(database_.url());
+    pqxx::nontransaction work(connection);
+    EXPECT_GT(work.exec1("SELECT count(*) FROM contact.account_relations WHERE delete_time IS "
+                         "NULL AND cardinality(name_trigrams) > 0")[0]
+                  .as<int>(),
+              0);
+    return work
+        .exec1(
+            "SELECT count(*) FROM contact.account_relations r JOIN contact.contacts c ON "
+            "c.id = r.contact_id WHERE r.delete_time IS NULL AND r.name_trigrams <> "
+            "c.name_trigrams")[0]
+        .as<int>();
+  };
+  const auto similar_to_ada = [&] {
+    v1::FindDuplicateContactsRequest request;
+    request.set_name(ada.name());
+    v1::FindDuplicateContactsResponse found;
+    const auto status = Find(request, &found);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> names;
+    for (const auto& duplicate : found.duplicates()) names.push_back(duplicate.contact().name());
+    return names;
+  };
+  EXPECT_EQ(copies_differ(), 0);
+  EXPECT_THAT(similar_to_ada(), ::testing::IsEmpty());
+
+  v1::UpdateContactRequest rename;
+  ASSERT_TRUE(Get(renamed.name(), "root", Role::kAdmin, &renamed).ok());
+  rename.mutable_contact()->set_name(renamed.name());
+  rename.mutable_contact()->set_given_name("Augusta");
+  rename.mutable_contact()->set_family_name("Lovelac");
+  rename.mutable_update_mask()->add_paths("given_name");
+  rename.mutable_update_mask()->add_paths("family_name");
+  rename.set_etag(renamed.etag());
+  auto status = contacts_->UpdateContact(As("root", Role::kAdmin).get(), rename, &renamed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(copies_differ(), 0);
+  EXPECT_THAT(similar_to_ada(), ElementsAre(renamed.name()));
+
+  // The merge moves Babbage's relation at Acme to the survivor, whose name is Ada's but for a
+  // letter: found at Acme now.
+  ASSERT_TRUE(Get(survivor.name(), "root", Role::kAdmin, &survivor).ok());
+  ASSERT_TRUE(Get(moved.name(), "root", Role::kAdmin, &moved).ok());
+  v1::MergeContactsResponse merged;
+  status = Merge(survivor, moved, &merged, common::NewUuidV7());
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(merged.moved().relations_moved(), 1);
+  EXPECT_EQ(copies_differ(), 0);
+  EXPECT_THAT(similar_to_ada(), UnorderedElementsAre(renamed.name(), survivor.name()));
+}
+
 TEST_F(StewardshipTest, FindDuplicatesRefusesBadInput) {
   v1::FindDuplicateContactsResponse found;
   v1::FindDuplicateContactsRequest none;
