@@ -1,8 +1,8 @@
 // GetAccountOverview's local parts (the account, its facts, recent sales and open needs, and every
 // account's baskets) kept in each replica's memory between calls, so that an overview of an
-// account read before costs PostgreSQL nothing ("The overview's local
-// cache" in docs/performance.md). No round trip checks an entry: every writer of what the parts
-// show announces it, and each replica drops what it holds as the announcements arrive.
+// account read before costs PostgreSQL nothing (docs/performance.md, "the overview's local parts
+// kept in memory"). No round trip checks an entry: every writer of what the parts show announces
+// it, and each replica drops what it holds as the announcements arrive.
 //
 // - The insights' facts are written only by the projection (and emptied by a rebuild): its
 //   transaction notifies the channel `account_overview_local` ("s ID" for a sale, which also
