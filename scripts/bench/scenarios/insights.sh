@@ -2,7 +2,9 @@
 # Section insights (sourced by scripts/bench.sh): GetAccountOverview against the slowest call it
 # makes, and its p99 with one of those services stopped.
 #
-# The overview reads the account, its insights and recommendations locally and takes contact's
+# The overview reads the account, its insights and recommendations locally (from the insights
+# process's memory while nothing they show changed: services/account/src/insights_local_cache.h;
+# BENCH_OVERVIEW_LOCAL_TTL=0 reads them from PostgreSQL on every call instead) and takes contact's
 # key contacts (ListKeyContacts), service-quality's open cases (ListCases) and pricing-terms'
 # active terms (ListTradingTerms) from its Redis cache, asking a service only for what the cache
 # does not hold current (README "The overview's cache"). Key contacts with personal data are
@@ -46,6 +48,9 @@ else
     "ACCORD_PRICING_TERMS_ADDRESS=127.0.0.1:${GRPC_PORT[pricing-terms]}"
     "ACCORD_SERVICE_QUALITY_ADDRESS=127.0.0.1:${GRPC_PORT[service-quality]}"
     "ACCORD_INSIGHTS_OVERVIEW_DEADLINE=$INSIGHTS_DEADLINE_MS")
+  if [[ -n ${BENCH_OVERVIEW_LOCAL_TTL:-} ]]; then
+    EXTRA_SERVICE_ENV+=("ACCORD_INSIGHTS_OVERVIEW_LOCAL_TTL=$BENCH_OVERVIEW_LOCAL_TTL")
+  fi
   launch insights health "$ACCOUNT_BIN"
   EXTRA_SERVICE_ENV+=(ACCORD_MIGRATE_ON_START=true)  # the floor's schema: the runtime's tables only
   launch insights-floor health "$INSIGHTS_FLOOR_BIN" --parts=key_contacts

@@ -322,7 +322,7 @@ absl::StatusOr<AccountInsightsLogic::OverviewParts> AccountInsightsLogic::Overvi
   OverviewParts parts;
   parts.insights = Build(local.account, local.facts, false, kDefaultMonths, kDefaultHorizon, now);
   parts.recommendations =
-      Recommend(local.account, local.facts, local.open_needs, local.baskets, now);
+      Recommend(local.account, local.facts, local.open_needs, *local.baskets, now);
   parts.account = std::move(local.resource);
   parts.recent_sales = std::move(local.recent_sales);
   return parts;

@@ -1,7 +1,9 @@
 #include "insights_feeds.h"
 
 #include "accord/common/errors.h"
+#include "insights_local_cache.h"
 #include "insights_projection.h"
+#include "insights_sql.h"
 
 namespace accord::account {
 namespace {
@@ -73,6 +75,8 @@ absl::StatusOr<std::vector<std::string>> InsightsFeeds::Rebuild() {
     std::string tables;
     for (const auto& table : InsightFactTables()) tables += (tables.empty() ? "" : ", ") + table;
     transaction.exec("TRUNCATE " + tables);
+    // Every replica's cache of the overview's local parts empties once this commits.
+    transaction.exec_prepared_at_commit(sql::kInsightNotify.name, kOverviewRebuildNotice);
     for (const auto& feed : feeds_) {
       ACCORD_RETURN_IF_ERROR(common::PeerEventFeed::Reset(transaction, kSchema, feed.name));
     }

@@ -8,6 +8,8 @@
 #include "accord/pricing/v1/quote.pb.h"
 #include "accord/quality/v1/case.pb.h"
 #include "accord/quality/v1/survey.pb.h"
+#include "insights_local_cache.h"
+#include "insights_sql.h"
 #include "resource_names.h"
 
 namespace accord::account {
@@ -50,6 +52,11 @@ std::string AccountIdOf(const std::string& account, const common::v1::EventEnvel
   return *id;
 }
 
+// Every replica's cache of the overview's local parts drops the account once this commits.
+void Announce(common::WriteTransaction& transaction, const std::string& notice) {
+  transaction.exec_prepared_at_commit(sql::kInsightNotify.name, notice);
+}
+
 template <typename Message>
 bool Unpack(const common::v1::EventEnvelope& event, Message& message) {
   if (event.payload().UnpackTo(&message)) return true;
@@ -77,6 +84,7 @@ absl::Status ApplySale(common::WriteTransaction& transaction,
       sale.pricing().currency_code(), MoneyMicros(sale.pricing().total()), sale.agent(),
       event.aggregate_version());
   if (stored.empty()) return absl::OkStatus();  // a newer state is already there
+  Announce(transaction, OverviewSaleNotice(account_id));
   transaction.exec_params("DELETE FROM account.insight_sale_lines WHERE sale = $1", sale.name());
   for (const auto& line : sale.pricing().lines()) {
     transaction.exec_params(
@@ -111,7 +119,9 @@ absl::Status ApplyCase(common::WriteTransaction& transaction,
   quality::v1::Case c;
   if (!Unpack(event, c)) return absl::OkStatus();
   const std::string account_id = AccountIdOf(c.account(), event);
-  if (!account_id.empty()) UpsertCase(transaction, c, account_id, event);
+  if (account_id.empty()) return absl::OkStatus();
+  UpsertCase(transaction, c, account_id, event);
+  Announce(transaction, OverviewFactNotice(account_id));
   return absl::OkStatus();
 }
 
@@ -127,6 +137,7 @@ absl::Status ApplyBreach(common::WriteTransaction& transaction,
       "VALUES ($1, $2, $3, " ACCORD_MICROS_TO_TIME(4) ") ON CONFLICT (event_id) DO NOTHING",
       event.id(), breach.case_().name(), account_id,
       TimeUtil::TimestampToMicroseconds(event.time()));
+  Announce(transaction, OverviewFactNotice(account_id));
   return absl::OkStatus();
 }
 
@@ -145,6 +156,7 @@ absl::Status ApplySurvey(common::WriteTransaction& transaction,
       survey.name(), account_id, survey.has_csat() ? survey.csat() : -1,
       survey.has_nps() ? survey.nps() : -1, MicrosOf(survey.answer_time(), event),
       event.aggregate_version());
+  Announce(transaction, OverviewFactNotice(account_id));
   return absl::OkStatus();
 }
 
@@ -160,6 +172,7 @@ absl::Status ApplyInteraction(common::WriteTransaction& transaction,
       "ON CONFLICT (interaction) DO NOTHING",
       interaction.name(), account_id, interaction.owner(), static_cast<int>(interaction.channel()),
       static_cast<int>(interaction.outcome()), MicrosOf(interaction.interaction_time(), event));
+  Announce(transaction, OverviewFactNotice(account_id));
   return absl::OkStatus();
 }
 

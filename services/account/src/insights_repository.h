@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -48,14 +49,14 @@ struct NeedActivity {
 // What GetAccountOverview knows locally, read at once (one snapshot): the account as GetAccount
 // answers it, the access facts, the account's facts (with the accounts merged into it, not its
 // descendants), its recent sales, its open needs, and every account's baskets for the
-// recommendations.
+// recommendations (shared: the same for every account, and large).
 struct OverviewLocalFacts {
   v1::Account resource;
   InsightAccount account;
   InsightFacts facts;
   std::vector<v1::OverviewSale> recent_sales;
   std::vector<NeedActivity> open_needs;
-  std::map<std::string, std::set<std::string>> baskets;
+  std::shared_ptr<const std::map<std::string, std::set<std::string>>> baskets;
 };
 
 struct TargetListQuery {

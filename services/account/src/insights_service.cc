@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "accord/common/errors.h"
+#include "accord/common/event_stream.h"
 #include "accord/common/field_limits.h"
 #include "accord/common/idempotency.h"
 #include "accord/common/log.h"
@@ -19,6 +20,23 @@ namespace {
 
 constexpr int kOverviewRecommendations = 5;
 
+std::unique_ptr<OverviewLocalCache> LocalCacheFor(const InsightsSettings& settings) {
+  if (settings.overview_local_ttl.count() <= 0) return nullptr;
+  OverviewLocalCache::Options options;
+  options.ttl = settings.overview_local_ttl;
+  return std::make_unique<OverviewLocalCache>(options);
+}
+
+// The account an event of this service is about: its subject's `accounts/{id}` (an account, a
+// team member, a need); "" for others (targets).
+std::string AccountOfSubject(const std::string& subject) {
+  constexpr std::string_view kPrefix = "accounts/";
+  if (subject.compare(0, kPrefix.size(), kPrefix) != 0) return "";
+  const size_t end = subject.find('/', kPrefix.size());
+  return subject.substr(kPrefix.size(),
+                        end == std::string::npos ? std::string::npos : end - kPrefix.size());
+}
+
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -31,12 +49,31 @@ AccountInsightsServiceImpl::AccountInsightsServiceImpl(common::Runtime& runtime,
                                                        InsightsSettings settings)
     : runtime_(runtime),
       settings_(std::move(settings)),
-      storage_(runtime.pg()),
-      logic_(storage_, runtime.page_tokens(), settings_),
+      local_cache_(LocalCacheFor(settings_)),
+      local_notices_(local_cache_ ? std::make_unique<OverviewLocalNotices>(
+                                        runtime.settings().pg.url, *local_cache_)
+                                  : nullptr),
+      storage_(
+          local_cache_
+              ? std::make_unique<CachingInsightsRepository>(
+                    runtime.pg(), *local_cache_,
+                    [this] { return local_notices_->fresh() && runtime_.event_tail().healthy(); })
+              : std::make_unique<PgInsightsRepository>(runtime.pg())),
+      logic_(*storage_, runtime.page_tokens(), settings_),
       account_storage_(runtime.pg()),
       accounts_(account_storage_, runtime.page_tokens(),
                 common::ResponseBudget(static_cast<size_t>(runtime.settings().max_message_bytes))),
       peers_(settings_) {
+  if (local_cache_) {
+    // The account service's own writes (the account, its team, its needs) drop the account on
+    // every replica as their events arrive, as the warm account cache's level 1 is kept.
+    OverviewLocalCache* cache = local_cache_.get();
+    local_tail_listener_ =
+        runtime.event_tail().AddListener([cache](const common::PublishedEvent& event) {
+          const std::string account_id = AccountOfSubject(event.envelope.subject());
+          if (!account_id.empty()) cache->Invalidate(account_id, false);
+        });
+  }
   if (settings_.feeds) {
     feeds_ = std::make_unique<InsightsFeeds>(runtime.pg(), settings_);
     feeds_->Start();
@@ -52,6 +89,8 @@ AccountInsightsServiceImpl::AccountInsightsServiceImpl(common::Runtime& runtime,
 AccountInsightsServiceImpl::~AccountInsightsServiceImpl() {
   if (overview_feeds_) overview_feeds_->Stop();
   if (feeds_) feeds_->Stop();
+  if (local_tail_listener_ >= 0) runtime_.event_tail().RemoveListener(local_tail_listener_);
+  if (local_notices_) local_notices_->Stop();
 }
 
 grpc::ServerUnaryReactor* AccountInsightsServiceImpl::GetAccountInsights(
@@ -103,9 +142,12 @@ absl::StatusOr<AccountInsightsServiceImpl::LocalOverview> AccountInsightsService
       wanted[i] = !local.cached.bytes[i].has_value();
     }
   }
+  if (local_notices_ && !local_notices_started_.exchange(true)) local_notices_->Start();
   // Every local part from one statement (insights_sql.h kInsightOverview): one round trip, one
-  // snapshot. The account service's own parts failing is this service failing, not a peer: an
-  // error, and the peers are not asked. Their calls go out once the caller may see the account.
+  // snapshot, or from this replica's memory when nothing it shows changed since
+  // (insights_local_cache.h). The account service's own parts failing is this service failing, not
+  // a peer: an error, and the peers are not asked. Their calls go out once the caller may see the
+  // account.
   const int64_t now = NowSeconds();
   ACCORD_ASSIGN_OR_RETURN(AccountInsightsLogic::OverviewParts parts,
                           logic_.OverviewOf(rpc.principal, account_id, now));

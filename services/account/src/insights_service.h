@@ -3,6 +3,7 @@
 // keep the insights' facts (insights_feeds.h), started with it.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "account_overview.h"
 #include "caching_account_repository.h"
 #include "insights_feeds.h"
+#include "insights_local_cache.h"
 #include "pg_account_repository.h"
 #include "pg_insights_repository.h"
 
@@ -56,6 +58,8 @@ class AccountInsightsServiceImpl final : public v1::AccountInsightsService::Call
 
   // The feeds, when the settings turn them on (for tests); null otherwise.
   InsightsFeeds* feeds() { return feeds_.get(); }
+  // The overview's local cache, when on (for tests); null otherwise.
+  OverviewLocalCache* local_cache() { return local_cache_.get(); }
 
  private:
   // The overview's local parts, read on a worker, and its peers' calls, started before them and
@@ -85,7 +89,13 @@ class AccountInsightsServiceImpl final : public v1::AccountInsightsService::Call
 
   common::Runtime& runtime_;
   InsightsSettings settings_;
-  PgInsightsRepository storage_;
+  // The overview's local parts in memory and what keeps them current; null when
+  // overview_local_ttl is 0. The notices' connection opens at the first overview.
+  std::unique_ptr<OverviewLocalCache> local_cache_;
+  std::unique_ptr<OverviewLocalNotices> local_notices_;
+  std::atomic<bool> local_notices_started_{false};
+  int local_tail_listener_ = -1;
+  std::unique_ptr<PgInsightsRepository> storage_;
   AccountInsightsLogic logic_;
   PgAccountRepository account_storage_;
   AccountLogic accounts_;

@@ -39,6 +39,10 @@ absl::StatusOr<InsightsSettings> ReadInsightsSettings(common::ConfigReader& conf
       0, 86400,
       "seconds GetAccountOverview keeps a peer's part in Redis at most; that peer's events "
       "replace it sooner (0: ask the peers on every call)"));
+  settings.overview_local_ttl = config.Millis(
+      "ACCORD_INSIGHTS_OVERVIEW_LOCAL_TTL", settings.overview_local_ttl,
+      "GetAccountOverview keeps an account's own parts in each replica's memory at most this long; "
+      "writes drop them sooner (0: read PostgreSQL on every call)");
   settings.feeds = config.Bool("ACCORD_INSIGHTS_FEEDS", true,
                                "follow the other services' events (needs ACCORD_SERVICE_TOKEN "
                                "with the integration role)");

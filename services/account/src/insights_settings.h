@@ -31,10 +31,15 @@ struct InsightsSettings {
   // How long the overview keeps a peer's part in Redis at most (0: not at all). Events of that
   // peer replace it sooner; only with the feeds on.
   std::chrono::seconds overview_cache_ttl{300};
+  // How long a replica keeps the overview's local parts in memory at most (0: read them on every
+  // call). Their writers' announcements drop them sooner (insights_local_cache.h); this bounds only
+  // what changes with the clock (team memberships' dates, the baskets' window).
+  std::chrono::milliseconds overview_local_ttl{10000};
 };
 
 // ACCORD_INSIGHTS_CURRENCY, ACCORD_INSIGHTS_MARGIN_PERCENT, ACCORD_INSIGHTS_DISCOUNT_PERCENT,
-// ACCORD_INSIGHTS_OVERVIEW_DEADLINE, ACCORD_INSIGHTS_OVERVIEW_CACHE_TTL, ACCORD_INSIGHTS_FEEDS,
+// ACCORD_INSIGHTS_OVERVIEW_DEADLINE, ACCORD_INSIGHTS_OVERVIEW_CACHE_TTL,
+// ACCORD_INSIGHTS_OVERVIEW_LOCAL_TTL, ACCORD_INSIGHTS_FEEDS,
 // ACCORD_CONTACT_ADDRESS, ACCORD_PRICING_TERMS_ADDRESS, ACCORD_SERVICE_QUALITY_ADDRESS (and their
 // _DEADLINE), ACCORD_SERVICE_TOKEN[_FILE]. INVALID_ARGUMENT naming every bad one.
 absl::StatusOr<InsightsSettings> ReadInsightsSettings(common::ConfigReader& config);

@@ -155,10 +155,15 @@ inline constexpr common::PreparedStatement kInsightOverview{
 
 #undef ACCORD_INSIGHTS_EPOCH
 
+// Announces a change of the overview's local parts (insights_local_cache.h) to every replica
+// listening; run in the writing transaction's COMMIT round trip, so delivered only if it commits.
+inline constexpr common::PreparedStatement kInsightNotify{
+    "insights_notify", "SELECT pg_notify('account_overview_local', $1::text)"};
+
 inline std::vector<common::PreparedStatement> InsightsStatements() {
   return {kInsightAccount,     kInsightTree,      kInsightSales,        kInsightCases,
           kInsightBreaches,    kInsightSurveys,   kInsightInteractions, kInsightBaskets,
-          kInsightRecentSales, kInsightOpenNeeds, kInsightOverview};
+          kInsightRecentSales, kInsightOpenNeeds, kInsightOverview,     kInsightNotify};
 }
 
 }  // namespace accord::account::sql

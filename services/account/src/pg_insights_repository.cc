@@ -158,9 +158,11 @@ void ReadOverviewRow(const pqxx::row& row, const std::string& account_id, Overvi
                               need[1].get<std::string>(), need[2].get<int64_t>(),
                               last_interaction});
   }
+  auto baskets = std::make_shared<std::map<std::string, std::set<std::string>>>();
   for (const auto& basket : next()) {
-    out.baskets[basket[0].get<std::string>()].insert(basket[1].get<std::string>());
+    (*baskets)[basket[0].get<std::string>()].insert(basket[1].get<std::string>());
   }
+  out.baskets = std::move(baskets);
 }
 
 }  // namespace

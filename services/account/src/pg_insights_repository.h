@@ -14,7 +14,7 @@ inline constexpr char kTargetCreated[] = "accord.account.v1.TargetCreated";
 inline constexpr char kTargetUpdated[] = "accord.account.v1.TargetUpdated";
 inline constexpr char kTargetDeleted[] = "accord.account.v1.TargetDeleted";
 
-class PgInsightsRepository final : public InsightsRepository {
+class PgInsightsRepository : public InsightsRepository {
  public:
   const common::filter::Schema& FilterSchema() const override { return TargetFilterSchema(); }
   explicit PgInsightsRepository(common::PgPool& pool);

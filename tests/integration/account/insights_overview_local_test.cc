@@ -6,6 +6,9 @@
 // merged duplicate, a sale in another currency, needs quiet and not, other accounts' baskets and
 // a team. Peers are unreachable here: only the local parts are compared. And one snapshot: while
 // sales are written, every overview's recent sales agree with the orders its insights count.
+// Each test runs twice: reading the statement on every call, and with the parts kept in memory
+// between calls (insights_local_cache.h; the writes here then announce themselves as the
+// projection does, and the memory must answer the same).
 #include <gmock/gmock.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
@@ -41,17 +44,21 @@ common::ServiceClientOptions Nowhere(const std::string& service) {
   return options;
 }
 
-class OverviewLocalPartsTest : public ::testing::Test {
+class OverviewLocalPartsTest : public ::testing::TestWithParam<bool> {
  protected:
   OverviewLocalPartsTest()
-      : account_(AccountServiceDefinition(Settings()), database_.url(), testing::SharedRedisUrl()),
+      : account_(AccountServiceDefinition(Settings(GetParam())), database_.url(),
+                 testing::SharedRedisUrl()),
         accounts_(v1::AccountService::NewStub(account_.channel())),
         insights_(v1::AccountInsightsService::NewStub(account_.channel())),
         needs_(v1::AccountNeedService::NewStub(account_.channel())),
         teams_(v1::AccountTeamService::NewStub(account_.channel())) {}
 
-  static InsightsSettings Settings() {
+  static InsightsSettings Settings(bool kept_in_memory) {
     InsightsSettings settings;
+    // Long enough that only the announcements can make a kept part fresh in these tests.
+    settings.overview_local_ttl =
+        kept_in_memory ? std::chrono::minutes(10) : std::chrono::milliseconds(0);
     settings.currency = "EUR";
     settings.contact = Nowhere("contact");
     settings.pricing = Nowhere("pricing-terms");
@@ -230,7 +237,7 @@ class OverviewLocalPartsTest : public ::testing::Test {
   std::unique_ptr<v1::AccountTeamService::Stub> teams_;
 };
 
-TEST_F(OverviewLocalPartsTest, LocalPartsAreWhatTheSeparateCallsAnswer) {
+TEST_P(OverviewLocalPartsTest, LocalPartsAreWhatTheSeparateCallsAnswer) {
   const v1::Account acme = CreateAccount("Acme", "E-1");
   const v1::Account duplicate = CreateAccount("Acme Duplicate");
   std::vector<v1::Account> others;
@@ -328,7 +335,7 @@ TEST_F(OverviewLocalPartsTest, LocalPartsAreWhatTheSeparateCallsAnswer) {
 
 // One statement is one snapshot: while sales (each with its lines, in one transaction) are
 // written, every overview's recent sales are the newest of the very sales its insights count.
-TEST_F(OverviewLocalPartsTest, RecentSalesAndInsightsAreOneSnapshotUnderConcurrentWrites) {
+TEST_P(OverviewLocalPartsTest, RecentSalesAndInsightsAreOneSnapshotUnderConcurrentWrites) {
   const std::string acme = CreateAccount("Acme").name();
   constexpr int kSales = 40;
   std::atomic<int> written{0};
@@ -338,6 +345,8 @@ TEST_F(OverviewLocalPartsTest, RecentSalesAndInsightsAreOneSnapshotUnderConcurre
       pqxx::work work(connection);
       // Each sale at its transaction's start, so in the current month: this month's orders.
       work.exec(SaleSql("sales/s" + std::to_string(1000 + i), Id(acme), 0, "EUR", {"A", "B"}));
+      // What the projection sends with each sale it writes (delivered at the commit).
+      work.exec("SELECT pg_notify('account_overview_local', 's " + Id(acme) + "')");
       work.commit();
       written.fetch_add(1);
     }
@@ -358,10 +367,20 @@ TEST_F(OverviewLocalPartsTest, RecentSalesAndInsightsAreOneSnapshotUnderConcurre
     for (const auto& sale : overview.recent_sales()) EXPECT_EQ(sale.lines(), 2);
   }
   writer.join();
+  // The last sale's announcement may still be on its way to the memory.
   v1::AccountOverview last;
-  ASSERT_TRUE(Overview(acme, "alice", Role::kAccountManager, &last).ok());
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    ASSERT_TRUE(Overview(acme, "alice", Role::kAccountManager, &last).ok());
+  } while (last.insights().months(11).orders() != kSales &&
+           std::chrono::steady_clock::now() < until);
   EXPECT_EQ(last.insights().months(11).orders(), kSales);
 }
+
+INSTANTIATE_TEST_SUITE_P(ReadOrKept, OverviewLocalPartsTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "KeptInMemory" : "ReadEveryCall";
+                         });
 
 }  // namespace
 }  // namespace accord::account
