@@ -31,7 +31,8 @@ Calls a List method with the filter --calls times for the first page and --calls
 second page (from the first call's next_page_token), one call at a time after --warmup unmeasured
 calls, and prints {"first": latency, "second": latency, "rows": first page's size, "more": whether
 a second page exists}; latencies in microseconds, measured by this client. Any other unary method
-(no page_token) is called --calls times with --request alone ("first"; rows 1).
+(no page_token) is called --calls times with --request alone ("first"; rows 1). "token" is the
+first page's next_page_token, so that a later run can time that page alone (--page-token).
 
 Options:
   --method=M       the List method, package.Service/Method
@@ -40,6 +41,8 @@ Options:
   --order-by=O     the request's order_by (default: the service's)
   --page-size=N    default 50
   --calls=N        default 20      --warmup=N  default 2
+  --page-token=T   start from this page (a token printed before) instead of the first
+  --second=0       do not call the second page (default 1)
   --timeout=S      per-call deadline in seconds (default 30)
 )";
 
@@ -66,6 +69,8 @@ int main(int argc, char** argv) {
   const int calls = static_cast<int>(flags.Int("calls", 20));
   const int warmup = static_cast<int>(flags.Int("warmup", 2));
   const auto timeout = std::chrono::seconds(flags.Int("timeout", 30));
+  const std::string start_token = flags.Get("page-token");
+  const bool time_second = flags.Int("second", 1) != 0;
   flags.Finish();
 
   // Every service's protos are linked whole (CMakeLists.txt), so the method is in the pool; the
@@ -96,6 +101,7 @@ int main(int argc, char** argv) {
     }
     set.SetInt32(request.get(), request_type.FindFieldByName("page_size"),
                  static_cast<int32_t>(page_size));
+    if (!start_token.empty()) set.SetString(request.get(), page_token, start_token);
   }
 
   auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
@@ -132,7 +138,7 @@ int main(int argc, char** argv) {
   }
   const pb::Reflection& get = *first_page->GetReflection();
   const std::string token_text = list ? get.GetString(*first_page, next_token) : "";
-  if (!token_text.empty()) {
+  if (!token_text.empty() && time_second) {
     std::unique_ptr<pb::Message> next(request->New());
     next->CopyFrom(*request);
     set.SetString(next.get(), page_token, token_text);
@@ -144,7 +150,8 @@ int main(int argc, char** argv) {
     }
   }
   std::cout << "{\"rows\":" << (list ? get.FieldSize(*first_page, page_field) : 1)
-            << ",\"more\":" << (token_text.empty() ? "false" : "true")
+            << ",\"more\":" << (token_text.empty() ? "false" : "true") << ",\"token\":\""
+            << token_text << "\""
             << ",\"first\":" << accord::bench::LatencyJson(first)
             << ",\"second\":" << accord::bench::LatencyJson(second) << "}\n";
   return 0;

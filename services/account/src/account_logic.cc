@@ -417,6 +417,7 @@ absl::StatusOr<ListAccountsResponse> AccountLogic::List(const common::Principal&
   query.filter_sql = std::move(compiled.where);
   query.filter_params = std::move(compiled.params);
   query.filter_matches_pairs = compiled.matches_pairs;
+  query.filter_matches_elements = compiled.matches_elements;
   ACCORD_ASSIGN_OR_RETURN(AccountPage page, repository_.List(query));
 
   ListAccountsResponse response;

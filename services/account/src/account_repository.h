@@ -31,6 +31,8 @@ struct AccountListQuery {
   std::vector<std::string> filter_params;
   // The filter matches a two-character value through the pair index (SqlFilter::matches_pairs).
   bool filter_matches_pairs = false;
+  // The filter tests a label (SqlFilter::matches_elements).
+  bool filter_matches_elements = false;
   // Keyset position: the sort key and id of the last account of the previous page.
   std::optional<std::vector<std::string>> after;
 };

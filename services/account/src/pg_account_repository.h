@@ -8,20 +8,26 @@
 
 namespace accord::account {
 
-// Pages of two-character substring filters by how List answered them: outcome "page" (the walk held
-// the page) or "fallback" (the walk fell short and every match was gathered).
+// Pages of filters the planner cannot estimate (two-character substrings, labels) by how List
+// answered them: outcome "page" (the walk held the page), "fallback" (the walk fell short and the
+// planner's statement ran) or "sparse" (the walk found next to no match, and the matches were
+// gathered through the filter's own index).
 inline constexpr const char* kListWalksMetric = "accord_account_list_walks_total";
 inline constexpr const char* kListWalksHelp =
-    "ListAccounts pages of two-character substring filters by plan: a bounded walk of the ordering "
-    "index "
-    "(page) or, when it fell short, every match gathered (fallback)";
+    "ListAccounts pages of two-character substring and label filters by plan: a bounded walk of "
+    "the ordering index (page), the planner's statement when the walk fell short (fallback), or "
+    "every match gathered through the filter's index when the walk found next to none (sparse)";
 
-// How List answers a filter that matches a two-character substring (see List).
+// How List answers a filter whose share of the accounts the planner cannot know (see List).
 struct ListWalk {
   // Accounts the ordering index is walked over before every match is gathered instead; 0: never
   // walk. 500 fills a page of 50 when one account in ten matches, and costs about 0.4 ms when
   // it does not (1 000 000 accounts, docs/performance.md).
   int rows = 500;
+  // At most this many matches among the walked accounts: the filter is rare there (a share of
+  // 1 % puts 5 among 500), and its matches are gathered without the planner (ListStatements::
+  // sparse), which might otherwise walk the whole ordering index for a rare label.
+  int sparse_matches = 2;
 };
 
 // An account from a row whose first kAccountColumnCount columns are ACCORD_ACCOUNT_COLUMNS
@@ -30,14 +36,17 @@ struct ListWalk {
 Account RowToAccount(const pqxx::row& row);
 
 // The statements List runs for a query (SQL with $N placeholders and their values): `walk`, the
-// bounded walk of the ordering index, when the filter matches a two-character value; `gather`,
-// the planner's own statement, when there is no walk or it fell short of a page.
+// bounded walk of the ordering index, when the filter matches a two-character value or a label;
+// `sparse`, with a walk, every match gathered through an index on the filter and sorted (a subquery
+// without an order, so no ordering index can answer it), when the walk found next to no match;
+// `gather`, the planner's own statement, when there is no walk or it fell short of a page.
 struct ListStatements {
   struct Statement {
     std::string sql;
     std::vector<std::string> params;
   };
   std::optional<Statement> walk;
+  std::optional<Statement> sparse;
   Statement gather;
 };
 
@@ -97,6 +106,7 @@ class PgAccountRepository final : public AccountRepository {
   const ListWalk walk_;
   common::Counter& walk_pages_;
   common::Counter& walk_fallbacks_;
+  common::Counter& walk_sparse_;
 };
 
 }  // namespace accord::account

@@ -554,6 +554,7 @@ class Compiler {
   // What the compiled filter costs (see filter.h), known after Emit.
   int cost() const { return cost_; }
   bool matches_pairs() const { return matches_pairs_; }
+  bool matches_elements() const { return matches_elements_; }
 
   absl::StatusOr<std::string> Emit(const Node& node) {
     switch (node.kind) {
@@ -797,6 +798,7 @@ class Compiler {
       }
       case FieldType::kStringArray:
         // Containment, not `= ANY(column)`: a GIN index on the array answers `@>`.
+        matches_elements_ = true;
         return absl::StrCat("(", column, " @> ARRAY[", Bind(node.value), "]::text[])");
       case FieldType::kStringMap:
         if (!keyed) return absl::StrCat("(", column, " ? ", Bind(node.value), "::text)");
@@ -934,6 +936,7 @@ class Compiler {
   std::vector<std::string> params_;
   int cost_ = 0;
   bool matches_pairs_ = false;
+  bool matches_elements_ = false;
 };
 
 }  // namespace
@@ -969,6 +972,7 @@ absl::StatusOr<SqlFilter> Compile(std::string_view filter, const Schema& schema,
   }
   out.params = compiler.TakeParams();
   out.matches_pairs = compiler.matches_pairs();
+  out.matches_elements = compiler.matches_elements();
   return out;
 }
 

@@ -107,9 +107,9 @@ std::string MicrosText(const std::string& column) {
   return "(extract(epoch FROM " + column + ") * 1000000)::bigint::text";
 }
 
-void AppendKeyset(std::string& statement, std::vector<std::string>& params,
-                  const KeysetOrder& order, const std::optional<std::vector<std::string>>& after,
-                  int limit) {
+void AppendKeysetAfter(std::string& statement, std::vector<std::string>& params,
+                       const KeysetOrder& order,
+                       const std::optional<std::vector<std::string>>& after) {
   if (after) {
     const std::string key_param = "$" + std::to_string(params.size() + 1);
     const std::string id_param = "$" + std::to_string(params.size() + 2) + "::uuid";
@@ -122,6 +122,12 @@ void AppendKeyset(std::string& statement, std::vector<std::string>& params,
     params.push_back((*after)[0]);
     params.push_back((*after)[1]);
   }
+}
+
+void AppendKeyset(std::string& statement, std::vector<std::string>& params,
+                  const KeysetOrder& order, const std::optional<std::vector<std::string>>& after,
+                  int limit) {
+  AppendKeysetAfter(statement, params, order, after);
   const char* direction = order.descending ? " DESC" : " ASC";
   statement += " ORDER BY " + order.column + direction + ", " + order.id_column + direction +
                " LIMIT " + std::to_string(limit + 1);

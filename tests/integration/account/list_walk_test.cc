@@ -1,8 +1,9 @@
-// A two-character substring filter's page comes from one of two plans (PgAccountRepository::List):
-// a walk of the ordering index over a bounded number of accounts, or the planner's statement
-// gathering every match. Whichever runs, the page and the position the next page starts from must
-// be the same: every page of common, correlated, rare and absent values in every order, through
-// three repositories over the same accounts (never walking, walking a little, walking everything).
+// A two-character substring or label filter's page comes from one of three plans
+// (PgAccountRepository::List): a walk of the ordering index over a bounded number of accounts, the
+// planner's statement, or every match gathered through the filter's index when the walk found next
+// to none. Whichever runs, the page and the position the next page starts from must be the same:
+// every page of common, correlated, rare and absent values in every order, through three
+// repositories over the same accounts (never walking, walking a little, walking everything).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -73,6 +74,10 @@ class ListWalkTest : public ::testing::Test {
     work.exec(
         "UPDATE account.accounts SET display_name = '삼성전자 ' || right(id::text, 3) "
         "WHERE right(id::text, 2) = '5e'");
+    // A label on about 25 accounts, spread over every order (the seed's `rare` is on a few).
+    work.exec(
+        "UPDATE account.accounts SET labels = labels || 'rare'::text "
+        "WHERE right(id::text, 2) IN ('9a', '3f')");
     work.exec("ANALYZE account.accounts");
   }
 
@@ -90,6 +95,7 @@ class ListWalkTest : public ::testing::Test {
     query.filter_sql = compiled->where;
     query.filter_params = compiled->params;
     query.filter_matches_pairs = compiled->matches_pairs;
+    query.filter_matches_elements = compiled->matches_elements;
     std::vector<std::vector<std::string>> pages;
     while (pages.size() < 1000) {
       auto page = repository.List(query);
@@ -176,6 +182,14 @@ TEST_F(ListWalkTest, EveryPlanGivesTheSamePages) {
        "(a.display_name LIKE '%鴻海%' OR a.legal_name LIKE '%鴻海%' OR a.display_name LIKE "
        "'%台積%')"},
       {"NOT \"鴻海\"", "(a.display_name LIKE '%鴻海%' OR a.legal_name LIKE '%鴻海%') IS NOT TRUE"},
+      // Labels: rare (the walk finds next to none, and the label index gathers them), common
+      // (5 %: a short walk falls short, the planner's statement runs), absent, negated, OR-ed.
+      {"labels:rare", "a.labels @> ARRAY['rare']"},
+      {"labels:vip", "a.labels @> ARRAY['vip']"},
+      {"labels:nobody", "false"},
+      {"NOT labels:vip", "NOT a.labels @> ARRAY['vip']"},
+      {"owner = \"manager-7\" OR labels:rare",
+       "(a.owner = 'manager-7' OR a.labels @> ARRAY['rare'])"},
   };
   struct OrderCase {
     AccountOrder order;
@@ -188,6 +202,7 @@ TEST_F(ListWalkTest, EveryPlanGivesTheSamePages) {
   };
   const double walked_before = Walks("page");
   const double fell_back_before = Walks("fallback");
+  const double sparse_before = Walks("sparse");
   for (const Case& c : cases) {
     for (const OrderCase& o : orders) {
       const std::vector<std::string> expected = Expected(c.count_where, o.order, o.descending);
@@ -206,27 +221,29 @@ TEST_F(ListWalkTest, EveryPlanGivesTheSamePages) {
       }
     }
   }
-  // Both plans answered pages: the walks filled some, and fell back on others.
+  // Every plan answered pages: the walks filled some, fell back on others, and found next to no
+  // match before others.
   EXPECT_GT(Walks("page") - walked_before, 100);
   EXPECT_GT(Walks("fallback") - fell_back_before, 100);
+  EXPECT_GT(Walks("sparse") - sparse_before, 100);
 }
 
-// Other filters never walk, longer substrings included (the planner estimates them from the
-// column's statistics): their plan is the planner's alone.
+// Other filters never walk, longer substrings and team members included (the planner estimates
+// them from the columns' and the team table's statistics): their plan is the planner's alone.
 TEST_F(ListWalkTest, OtherFiltersDoNotWalk) {
-  auto compiled = common::filter::Compile("owner = \"manager-7\" OR labels:vip OR legal_name:gmbh",
-                                          AccountFilterSchema());
+  auto compiled = common::filter::Compile(
+      "owner = \"manager-7\" OR team_member:user-7 OR legal_name:gmbh", AccountFilterSchema());
   ASSERT_TRUE(compiled.ok()) << compiled.status();
   EXPECT_FALSE(compiled->matches_pairs);
+  EXPECT_FALSE(compiled->matches_elements);
   AccountListQuery query;
   query.filter_sql = compiled->where;
   query.filter_params = compiled->params;
-  query.filter_matches_pairs = compiled->matches_pairs;
-  const double walks = Walks("page") + Walks("fallback");
+  const double walks = Walks("page") + Walks("fallback") + Walks("sparse");
   auto page = long_walk_.List(query);
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->accounts.size(), 51u);
-  EXPECT_EQ(Walks("page") + Walks("fallback"), walks);
+  EXPECT_EQ(Walks("page") + Walks("fallback") + Walks("sparse"), walks);
 }
 
 }  // namespace

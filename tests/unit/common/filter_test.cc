@@ -567,6 +567,26 @@ TEST(FilterSearchTest, SaysWhenItMatchesCharacterPairs) {
   EXPECT_FALSE(Ok("legal_name = \"股份\"", 1, SearchSchema()).matches_pairs);
 }
 
+// Membership in a list kept in the row (labels) says so too, under NOT and OR: PostgreSQL
+// estimates only the list's most common elements (the account repository walks for such a
+// filter's page first). A list kept in a child table is a semi-join, estimated from that table's
+// own statistics, and other fields say nothing.
+TEST(FilterSearchTest, SaysWhenItMatchesListElements) {
+  EXPECT_TRUE(Ok("labels:vip").matches_elements);
+  EXPECT_TRUE(Ok("NOT labels:rare").matches_elements);
+  EXPECT_TRUE(Ok("display_name = \"x\" OR labels:vip").matches_elements);
+  EXPECT_FALSE(Ok("labels:vip").matches_pairs);
+  EXPECT_FALSE(Ok("display_name = \"x\" AND external_ids:erp").matches_elements);
+  EXPECT_FALSE(Ok("display_name:鴻海", 1, SearchSchema()).matches_elements);
+  Schema child = AccountSchema();
+  for (auto& field : child.fields) {
+    if (field.name == "labels") {
+      field.child = FieldSpec::ChildTable{"a.id", "x.labels l", "l.account_id", "", "l.label", ""};
+    }
+  }
+  EXPECT_FALSE(Ok("labels:vip", 1, child).matches_elements);
+}
+
 TEST(FilterSearchTest, IndexedSubstringsCostLessThanScans) {
   // 50 comparisons at most either way; the cost limit (100) tells them apart: 30 OR-ed
   // substring terms on an indexed name fit, on an unindexed one they do not.

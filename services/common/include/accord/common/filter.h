@@ -119,6 +119,11 @@ struct SqlFilter {
   // rare one, so a List may rather walk its ordering index for a page before gathering every match
   // (the account repository's List). Longer values are estimated from the column's statistics.
   bool matches_pairs = false;
+  // The filter tests membership in a list kept in the row (`labels:vip`: FieldType::kStringArray
+  // without a child table), which the list's GIN index answers. PostgreSQL knows the shares of the
+  // list's most common elements only and takes any other for one fixed share (half the least
+  // common's), however rare it is, so a List walks for a page first here too.
+  bool matches_elements = false;
 };
 
 // Parses `filter` and compiles it against `schema`. `first_param_index` is the number of the

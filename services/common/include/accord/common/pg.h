@@ -82,8 +82,11 @@ inline constexpr char kMicrosToTimestamptz[] =
     "(timestamptz 'epoch' + {}::bigint * interval '1 microsecond')";
 std::string MicrosText(const std::string& column);
 
-// Appends "AND (column, id) >|< (key, id)" when `after` is set (binding both in `params`), then
-// "ORDER BY column, id LIMIT limit + 1".
+// Appends "AND (column, id) >|< (key, id)" when `after` is set (binding both in `params`).
+void AppendKeysetAfter(std::string& statement, std::vector<std::string>& params,
+                       const KeysetOrder& order,
+                       const std::optional<std::vector<std::string>>& after);
+// AppendKeysetAfter, then "ORDER BY column, id LIMIT limit + 1".
 void AppendKeyset(std::string& statement, std::vector<std::string>& params,
                   const KeysetOrder& order, const std::optional<std::vector<std::string>>& after,
                   int limit);
