@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -133,6 +134,10 @@ TEST(HistogramTest, DefaultBoundsSpan100MicrosTo10Seconds) {
   EXPECT_DOUBLE_EQ(bounds.front(), 0.0001);
   EXPECT_DOUBLE_EQ(bounds.back(), 10);
   EXPECT_TRUE(std::is_sorted(bounds.begin(), bounds.end()));
+  // The targets a p99 is judged against fall on a bucket's edge.
+  for (double target : {0.002, 0.005, 0.02}) {
+    EXPECT_NE(std::find(bounds.begin(), bounds.end(), target), bounds.end()) << target;
+  }
 }
 
 std::string Exchange(int port, const std::string& request) {
