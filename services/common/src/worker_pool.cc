@@ -123,6 +123,9 @@ void WorkerPool::Run() {
         return entry != nullptr || (stopping_ && waiting_ == 0);
       });
       if (entry == nullptr) return;  // stopping and drained
+      // In a shutdown, idle workers wait for the queue to drain before they stop: the last entry
+      // taken is their signal.
+      if (stopping_ && waiting_ == 0) ready_.notify_all();
     }
     // A task found after its deadline is not started.
     if (entry->expired && Clock::now() >= entry->deadline) {
@@ -161,6 +164,7 @@ void WorkerPool::RunTimer() {
       }
       late.clear();
       lock.lock();
+      if (stopping_ && waiting_ == 0) ready_.notify_all();  // as in Run
       continue;
     }
     if (stopping_ && waiting_ == 0) return;
