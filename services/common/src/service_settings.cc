@@ -107,16 +107,21 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   // PostgreSQL CPU per read 13 against 19 us, than with two). More help when fetches are slow.
   s.read_batch_threads = config.Int("ACCORD_READ_BATCH_THREADS", 1, 1, 256,
                                     "threads that fetch gathered point reads (cache misses)");
-  // As many as there are database connections by default: a worker beyond that can only wait
-  // for a connection. Measured on 2 cores, 16 workers on 8 connections spent 8% more CPU per
-  // create (7-10 context switches against 4) and made 4% fewer creates than 8 workers.
-  s.worker_threads = config.Int("ACCORD_WORKER_THREADS", s.pg.pool_size, 1, 1024,
-                                "threads running handlers that may block on the database");
+  // Workers kept for point reads (call_cost.h) come in addition to as many workers as there are
+  // database connections, so that the other calls (writes) can still hold every connection at
+  // once (taken out of that share, they left writes 6 workers for 8 connections: a quarter fewer
+  // transactions in flight than the same number of pgbench clients). A worker beyond that can
+  // only wait for a connection: measured on 2 cores, 16 workers on 8 connections spent 8% more
+  // CPU per create (7-10 context switches against 4) and made 4% fewer creates than 8 workers.
   s.point_read_workers = config.Int(
-      "ACCORD_POINT_READ_WORKERS", std::max(1, s.worker_threads / 4), 0, 1024,
+      "ACCORD_POINT_READ_WORKERS", std::max(1, s.pg.pool_size / 4), 0, 1024,
       "workers kept for point reads (Get, BatchGet, Lookup), so slow calls cannot take them all");
+  s.worker_threads =
+      config.Int("ACCORD_WORKER_THREADS", s.pg.pool_size + s.point_read_workers, 1, 1024,
+                 "threads running handlers that may block on the database, point-read ones "
+                 "included");
   s.max_expensive_calls =
-      config.Int("ACCORD_MAX_EXPENSIVE_CALLS", std::max(1, s.worker_threads / 2), 1, 1024,
+      config.Int("ACCORD_MAX_EXPENSIVE_CALLS", std::max(1, s.pg.pool_size / 2), 1, 1024,
                  "expensive calls (Lists with a filter, exports) running at once; more wait");
   s.max_expensive_calls_per_caller =
       config.Int("ACCORD_MAX_EXPENSIVE_CALLS_PER_CALLER", 2, 1, 1024,

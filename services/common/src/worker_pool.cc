@@ -106,16 +106,26 @@ std::shared_ptr<WorkerPool::Entry> WorkerPool::TakeLocked() {
 
 void WorkerPool::Run() {
   NameCurrentThread("worker");
+  Lane finished = Lane::kPointRead;  // the lane of the task this worker ran last (none yet)
   for (;;) {
     std::shared_ptr<Entry> entry;
     {
       std::unique_lock lock(mutex_);
+      // The slot of the task just run is given back here, in the lock that looks for the next:
+      // freeing one slot lets one more task start, and this worker is the one that takes it
+      // (the wait checks before it sleeps). Waking the idle workers for it as well cost a
+      // futex wake, and often a task moved to another thread, per task.
+      if (finished != Lane::kPointRead) --running_others_;
+      if (finished == Lane::kExpensive) --running_expensive_;
       ready_.wait(lock, [&] {
         if (waiting_ == 0) return stopping_;
         entry = TakeLocked();
         return entry != nullptr || (stopping_ && waiting_ == 0);
       });
       if (entry == nullptr) return;  // stopping and drained
+      // In a shutdown, idle workers wait for the queue to drain before they stop: the last entry
+      // taken is their signal.
+      if (stopping_ && waiting_ == 0) ready_.notify_all();
     }
     // A task found after its deadline is not started.
     if (entry->expired && Clock::now() >= entry->deadline) {
@@ -123,17 +133,7 @@ void WorkerPool::Run() {
     } else {
       entry->task();
     }
-    if (entry->lane != Lane::kPointRead) {
-      bool queued = false;
-      {
-        std::lock_guard lock(mutex_);
-        --running_others_;
-        if (entry->lane == Lane::kExpensive) --running_expensive_;
-        queued = waiting_ > 0;
-      }
-      // A lane that was full may run again; an idle worker may take what waits in it.
-      if (queued) ready_.notify_all();
-    }
+    finished = entry->lane;
   }
 }
 
@@ -164,6 +164,7 @@ void WorkerPool::RunTimer() {
       }
       late.clear();
       lock.lock();
+      if (stopping_ && waiting_ == 0) ready_.notify_all();  // as in Run
       continue;
     }
     if (stopping_ && waiting_ == 0) return;

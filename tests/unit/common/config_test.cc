@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "accord/common/server.h"
 
 namespace accord::common {
@@ -97,6 +100,30 @@ TEST(ConfigTest, BadRedisUrlIsNamed) {
   absl::Status status = config.Finish();
   ASSERT_FALSE(status.ok());
   EXPECT_NE(std::string(status.message()).find("ACCORD_REDIS_URL"), std::string::npos);
+}
+
+// The workers kept for point reads come on top of one worker per connection, so the other calls
+// (writes) can still use every connection at once.
+TEST(ConfigTest, WorkersAreOnePerConnectionPlusThoseKeptForPointReads) {
+  const std::map<std::string, std::string> base = {{"ACCORD_PG_URL", "postgresql://db/accord"},
+                                                   {"ACCORD_JWT_SECRET", "s"},
+                                                   {"ACCORD_PAGE_TOKEN_SECRET", "p"},
+                                                   {"ACCORD_PG_POOL_SIZE", "8"}};
+  ConfigReader defaults({}, base);
+  ServiceSettings settings = ReadServiceSettings(defaults, "account", 50051, 9091);
+  ASSERT_TRUE(defaults.Finish().ok());
+  EXPECT_EQ(settings.point_read_workers, 2);
+  EXPECT_EQ(settings.worker_threads, 10);
+  EXPECT_EQ(settings.max_expensive_calls, 4);
+
+  auto explicit_settings = base;
+  explicit_settings["ACCORD_WORKER_THREADS"] = "6";
+  explicit_settings["ACCORD_POINT_READ_WORKERS"] = "1";
+  ConfigReader chosen({}, explicit_settings);
+  settings = ReadServiceSettings(chosen, "account", 50051, 9091);
+  ASSERT_TRUE(chosen.Finish().ok());
+  EXPECT_EQ(settings.worker_threads, 6);
+  EXPECT_EQ(settings.point_read_workers, 1);
 }
 
 }  // namespace

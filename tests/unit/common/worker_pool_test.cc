@@ -7,6 +7,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "support/gate.h"
 
@@ -91,6 +92,30 @@ TEST(WorkerPoolLanesTest, PointReadsRunOnTheReservedWorkersWhileOthersHoldTheRes
   EXPECT_EQ(pool.queued(), 1u);
   gate.Open();
   pool.Shutdown();
+  EXPECT_EQ(pool.queued(), 0u);
+}
+
+// A worker that finishes takes the next queued task itself, so tasks queued behind a full lane all
+// run, without a shutdown to drain them, and never more at once than the lane allows.
+TEST(WorkerPoolLanesTest, QueuedTasksStartAsSlotsFreeUpAndNeverExceedTheLane) {
+  WorkerPool pool(3, 100, {.reserved_for_point_reads = 1, .max_expensive = 0});
+  constexpr int kTasks = 40;
+  std::atomic<int> running{0}, most{0}, done{0};
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_TRUE(pool.Submit(
+        [&] {
+          const int now = ++running;
+          for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+          }
+          std::this_thread::sleep_for(1ms);
+          --running;
+          ++done;
+        },
+        kNoDeadline, nullptr, WorkerPool::Lane::kDefault));
+  }
+  for (int i = 0; i < 500 && done < kTasks; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(done, kTasks);
+  EXPECT_LE(most, 2);  // one of the three workers is kept for point reads
   EXPECT_EQ(pool.queued(), 0u);
 }
 

@@ -53,7 +53,8 @@ struct ServiceSettings {
   std::string page_token_secret;
   bool migrate_on_start = false;
   std::string log_level = "info";
-  int worker_threads = 8;      // ACCORD_WORKER_THREADS defaults to the pool size
+  // ACCORD_WORKER_THREADS defaults to the pool size plus point_read_workers (service_settings.cc)
+  int worker_threads = 8;
   int point_read_workers = 2;  // of worker_threads, kept for point reads (call_cost.h)
   int max_expensive_calls = 4;
   int max_expensive_calls_per_caller = 2;
