@@ -300,7 +300,7 @@ absl::StatusOr<Account> PgAccountRepository::GetByExternalId(const std::string& 
 
 // A two-character value is matched through the pair index, whose share of the names the planner
 // cannot estimate (it takes a constant), so it gathers every match and sorts them: right for a
-// rare value, 55 ms newest first at a million accounts for one in 30 % of the names. Such a filter
+// rare value, slow for a common one (every match sorted for one page). Such a filter
 // first walks the ordering index over a bounded number of accounts (after the page token's
 // position), testing the filter on each; when they hold a full page it is the page the gathering
 // plan would return (the first limit + 1 matches in the same order), and otherwise that plan runs.
@@ -308,9 +308,9 @@ absl::StatusOr<Account> PgAccountRepository::GetByExternalId(const std::string& 
 // statistics, and the planner chooses between walking and gathering itself.
 //
 // A label is estimated from the list's most common elements; any other label is taken for one
-// fixed share (0.5 % at a million seeded accounts), whether 5 000 accounts carry it or 100, and
-// ANALYZE's sample decides whether the planner walks the ordering index (2 s for a rare label:
-// every account) or gathers through the label index (a few ms). Such a filter walks too; when the
+// fixed share, whether 5 000 accounts carry it or 100, and ANALYZE's sample decides whether the
+// planner walks the ordering index (for a rare label: every account) or gathers through the label
+// index. Such a filter walks too; when the
 // walk finds at most ListWalk::sparse_matches matches, the share is small where the page starts,
 // and the matches are gathered in a subquery the planner can answer only through an index on the
 // filter (it has no order to walk), then sorted. Otherwise (a label of a few percent) the

@@ -108,11 +108,10 @@ ServiceSettings ReadServiceSettings(ConfigReader& config, const std::string& ser
   s.read_batch_threads = config.Int("ACCORD_READ_BATCH_THREADS", 1, 1, 256,
                                     "threads that fetch gathered point reads (cache misses)");
   // Workers kept for point reads (call_cost.h) come in addition to as many workers as there are
-  // database connections, so that the other calls (writes) can still hold every connection at
-  // once (taken out of that share, they left writes 6 workers for 8 connections: a quarter fewer
-  // transactions in flight than the same number of pgbench clients). A worker beyond that can
-  // only wait for a connection: measured on 2 cores, 16 workers on 8 connections spent 8% more
-  // CPU per create (7-10 context switches against 4) and made 4% fewer creates than 8 workers.
+  // database connections, so that writes can still hold every connection at once (taken out of
+  // that share, they left writes fewer transactions in flight than connections). More workers
+  // than that only wait for a connection and cost context switches (docs/performance.md,
+  // "UpdateAccount profiled").
   s.point_read_workers = config.Int(
       "ACCORD_POINT_READ_WORKERS", std::max(1, s.pg.pool_size / 4), 0, 1024,
       "workers kept for point reads (Get, BatchGet, Lookup), so slow calls cannot take them all");
