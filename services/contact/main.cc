@@ -5,6 +5,14 @@
 
 #include "contact_service.h"
 
+// GnuTLS is loaded only as a dependency of libpq's LDAP library (libpq's own TLS is OpenSSL's),
+// and its constructor initialises it on load, touching about a megabyte of its own and p11-kit's
+// pages that this process never uses. GnuTLS asks this exported hook (weak in the library, called
+// through its PLT, so the executable's definition wins; exported by the link options in
+// CMakeLists.txt) whether to skip that implicit initialisation, as GNUTLS_NO_IMPLICIT_INIT=1 would.
+// libldap still initialises GnuTLS itself (gnutls_global_init) should it ever open a TLS session.
+extern "C" int _gnutls_global_init_skip() { return 1; }  // NOLINT(bugprone-reserved-identifier)
+
 int main(int argc, char** argv) {
   // `migrate` and `--help` need only the shared settings: the personal-data keys are read for
   // serving alone, so a migration job never holds them.
