@@ -5,6 +5,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <iterator>
 #include <set>
@@ -122,8 +123,25 @@ std::vector<std::string> PhoneRegions() {
   return {std::begin(kPhoneRegions), std::end(kPhoneRegions)};
 }
 
+namespace {
+
+std::atomic<void (*)()> phone_metadata_loaded_hook{nullptr};
+
+const PhoneNumberUtil& PhoneUtil() {
+  static const PhoneNumberUtil* const util = [] {
+    const PhoneNumberUtil* loaded = PhoneNumberUtil::GetInstance();
+    if (auto* hook = phone_metadata_loaded_hook.load()) hook();
+    return loaded;
+  }();
+  return *util;
+}
+
+}  // namespace
+
+void SetPhoneMetadataLoadedHook(void (*hook)()) { phone_metadata_loaded_hook.store(hook); }
+
 absl::StatusOr<std::string> NormalizePhone(std::string_view number, std::string_view region) {
-  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  const PhoneNumberUtil& util = PhoneUtil();
   i18n::phonenumbers::PhoneNumber parsed;
   const auto error = util.Parse(std::string(number), std::string(region), &parsed);
   switch (error) {

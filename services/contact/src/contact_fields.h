@@ -36,6 +36,10 @@ absl::StatusOr<std::string> NormalizeEmail(std::string_view email);
 // E.164 form of `number`, read in `region` (ISO 3166 alpha-2) unless it has a country code;
 // otherwise the reason it is not a valid number.
 absl::StatusOr<std::string> NormalizePhone(std::string_view number, std::string_view region);
+// Called once, on the thread that parsed the first phone, right after libphonenumber loaded its
+// metadata (of every region, which it parses and copies). The server sets it, before serving, to
+// hand the buffers the load freed back to the system; tests and tools leave it unset.
+void SetPhoneMetadataLoadedHook(void (*hook)());
 // Whether `name` is an IANA time zone id known to ICU's tz database (e.g. "Europe/Paris").
 bool IsTimeZone(std::string_view name);
 // A well-formed BCP 47 tag in its common shape: language[-script][-region][-variant...].
