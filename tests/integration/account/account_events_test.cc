@@ -65,10 +65,13 @@ std::vector<events::v1::SubscribeResponse> ReadEvents(
   return received;
 }
 
+// The stream is the deployment's (accord.events.account): other tests' account services write
+// theirs to the shared Redis, so a test that counts every event of the stream has a Redis of its
+// own.
 TEST(AccountEventsTest, EveryCommittedMutationIsStreamedOnceInOrderPerResource) {
   testing::TestDatabase database;
-  testing::ServiceHarness harness(AccountServiceDefinition(), database.url(),
-                                  testing::SharedRedisUrl());
+  testing::ScopedRedisServer redis;
+  testing::ServiceHarness harness(AccountServiceDefinition(), database.url(), redis.url());
   auto accounts = v1::AccountService::NewStub(harness.channel());
   auto events = events::v1::EventService::NewStub(harness.channel());
 
@@ -122,8 +125,8 @@ TEST(AccountEventsTest, EveryCommittedMutationIsStreamedOnceInOrderPerResource) 
 // it, which fields) reaches only integration and admin.
 TEST(AccountEventsTest, AnAccountManagerIsNotifiedOfChangesAndReadsThemThroughGet) {
   testing::TestDatabase database;
-  testing::ServiceHarness harness(AccountServiceDefinition(), database.url(),
-                                  testing::SharedRedisUrl());
+  testing::ScopedRedisServer redis;  // its own stream, as above
+  testing::ServiceHarness harness(AccountServiceDefinition(), database.url(), redis.url());
   auto accounts = v1::AccountService::NewStub(harness.channel());
   auto events = events::v1::EventService::NewStub(harness.channel());
 
