@@ -2,24 +2,8 @@
 
 #include <pqxx/pqxx>
 
-#include "accord/common/log.h"
-
 namespace accord::account {
 namespace {
-
-constexpr auto kSlice = std::chrono::milliseconds(100);
-constexpr auto kProbeEvery = std::chrono::seconds(1);
-constexpr auto kRetry = std::chrono::milliseconds(500);
-
-class Receiver final : public pqxx::notification_receiver {
- public:
-  Receiver(pqxx::connection_base& connection, OverviewLocalCache& cache)
-      : pqxx::notification_receiver(connection, kOverviewLocalChannel), cache_(cache) {}
-  void operator()(const std::string& payload, int) override { cache_.Apply(payload); }
-
- private:
-  OverviewLocalCache& cache_;
-};
 
 common::Counter& Outcome(const std::string& result) {
   return common::MetricsRegistry::Global().GetCounter(
@@ -153,68 +137,15 @@ size_t OverviewLocalCache::size() {
   return accounts_.size();
 }
 
-OverviewLocalNotices::OverviewLocalNotices(std::string pg_url, OverviewLocalCache& cache)
-    : pg_url_(std::move(pg_url)), cache_(cache) {}
-
-OverviewLocalNotices::~OverviewLocalNotices() { Stop(); }
-
-void OverviewLocalNotices::Start() {
-  std::lock_guard lock(start_mutex_);
-  if (!thread_.joinable() && !stopping_.load()) thread_ = std::thread([this] { Run(); });
-}
-
-void OverviewLocalNotices::Stop() {
-  std::lock_guard lock(start_mutex_);
-  stopping_.store(true);
-  if (thread_.joinable()) thread_.join();
-}
-
-void OverviewLocalNotices::Run() {
-  while (!stopping_.load()) {
-    try {
-      Listen();
-    } catch (const std::exception& e) {
-      common::log::Warn("overview local cache: notices lost; reading PostgreSQL until back",
-                        {{"error", e.what()}});
-    }
-    fresh_.store(false, std::memory_order_release);
-    const auto until = std::chrono::steady_clock::now() + kRetry;
-    while (!stopping_.load() && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(kSlice);
-    }
-  }
-}
-
-void OverviewLocalNotices::Listen() {
-  pqxx::connection connection(pg_url_);
-  Receiver receiver(connection, cache_);
-  // LISTEN is in force once the receiver's first round trip is done; a probe makes sure, and
-  // whatever was stored before then may have missed a notice.
-  const int backend = [&] {
-    pqxx::nontransaction probe(connection);
-    probe.exec("SET application_name = 'accord-overview-notices'");
-    return connection.backendpid();
-  }();
-  cache_.InvalidateAll();
-  fresh_.store(true, std::memory_order_release);
-  auto last_probe = std::chrono::steady_clock::now();
-  while (!stopping_.load()) {
-    connection.await_notification(0, std::chrono::microseconds(kSlice).count());
-    // A quiet connection may have died unnoticed, or been re-opened by libpqxx without telling
-    // (its LISTEN restored, but notices sent meanwhile lost): a round trip a second finds out.
-    if (std::chrono::steady_clock::now() - last_probe >= kProbeEvery) {
-      {
-        pqxx::nontransaction probe(connection);
-        probe.exec("SELECT 1");
-      }
-      if (connection.backendpid() != backend) {
-        throw std::runtime_error("the listening connection was re-opened");
-      }
-      connection.get_notifs();
-      last_probe = std::chrono::steady_clock::now();
-    }
-  }
-  fresh_.store(false, std::memory_order_release);
+common::PgNoticeListener::Options OverviewLocalNotices(std::string pg_url,
+                                                       OverviewLocalCache& cache) {
+  return {.pg_url = std::move(pg_url),
+          .channel = kOverviewLocalChannel,
+          .application_name = "accord-overview-notices",
+          .thread_name = "overview-notices",
+          .on_listening = [&cache](pqxx::nontransaction&, int64_t) { cache.InvalidateAll(); },
+          .on_notice = [&cache](const std::string& payload) { cache.Apply(payload); },
+          .on_probe = nullptr};
 }
 
 CachingInsightsRepository::CachingInsightsRepository(common::PgPool& pool,

@@ -24,7 +24,6 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -34,11 +33,11 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "accord/common/metrics.h"
+#include "accord/common/pg_notices.h"
 #include "insights_repository.h"
 #include "pg_insights_repository.h"
 
@@ -116,31 +115,11 @@ class OverviewLocalCache {
   Clock::time_point baskets_expire_at_;
 };
 
-// Listens on kOverviewLocalChannel on a connection of its own and applies each notice to the
-// cache. fresh() is true only while the connection is up, was probed within about a second, and
-// the cache was emptied after it (re)connected.
-class OverviewLocalNotices {
- public:
-  OverviewLocalNotices(std::string pg_url, OverviewLocalCache& cache);
-  ~OverviewLocalNotices();
-  OverviewLocalNotices(const OverviewLocalNotices&) = delete;
-  OverviewLocalNotices& operator=(const OverviewLocalNotices&) = delete;
-
-  void Start();
-  void Stop();
-  bool fresh() const { return fresh_.load(std::memory_order_acquire); }
-
- private:
-  void Run();
-  void Listen();
-
-  const std::string pg_url_;
-  OverviewLocalCache& cache_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<bool> fresh_{false};
-  std::mutex start_mutex_;
-  std::thread thread_;
-};
+// What follows kOverviewLocalChannel on a connection of its own and applies each notice to the
+// cache, emptying it whenever the connection is (re)established (a notice may have been missed
+// while it was down). Its fresh() is the cache's to use.
+common::PgNoticeListener::Options OverviewLocalNotices(std::string pg_url,
+                                                       OverviewLocalCache& cache);
 
 // The insights' storage, whose LoadOverview answers from the cache while `fresh()` holds and
 // fills it otherwise; every other read and write is PgInsightsRepository's.

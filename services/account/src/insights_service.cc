@@ -50,8 +50,8 @@ AccountInsightsServiceImpl::AccountInsightsServiceImpl(common::Runtime& runtime,
     : runtime_(runtime),
       settings_(std::move(settings)),
       local_cache_(LocalCacheFor(settings_)),
-      local_notices_(local_cache_ ? std::make_unique<OverviewLocalNotices>(
-                                        runtime.settings().pg.url, *local_cache_)
+      local_notices_(local_cache_ ? std::make_unique<common::PgNoticeListener>(OverviewLocalNotices(
+                                        runtime.settings().pg.url, *local_cache_))
                                   : nullptr),
       storage_(
           local_cache_

@@ -92,7 +92,7 @@ class AccountInsightsServiceImpl final : public v1::AccountInsightsService::Call
   // The overview's local parts in memory and what keeps them current; null when
   // overview_local_ttl is 0. The notices' connection opens at the first overview.
   std::unique_ptr<OverviewLocalCache> local_cache_;
-  std::unique_ptr<OverviewLocalNotices> local_notices_;
+  std::unique_ptr<common::PgNoticeListener> local_notices_;
   std::atomic<bool> local_notices_started_{false};
   int local_tail_listener_ = -1;
   std::unique_ptr<PgInsightsRepository> storage_;

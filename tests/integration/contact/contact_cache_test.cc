@@ -196,6 +196,37 @@ TEST_F(ContactCacheTest, ChangesByOtherWritesReachTheCachedRow) {
   EXPECT_EQ(GetOn(*contacts_, created.name()).etag(), created.etag());
 }
 
+// A change committed while the replica was not listening sends its notice to no one: once the
+// listener is back, its catch-up drops the rows changed meanwhile (both levels), so the change is
+// read back well before the cached copies would expire (60 s locally, 300 s in Redis).
+TEST_F(ContactCacheTest, AChangeMadeWhileNotListeningIsCaughtUpOnReconnection) {
+  const v1::Contact created = Create(Ada());
+  EXPECT_EQ(GetOn(*contacts_, created.name()).conversation_count(), 0);
+  // The listener's sessions: counted, or ended the way a restart or a network cut would.
+  const auto listeners = [&](const char* what) {
+    pqxx::connection connection(database_.url());
+    pqxx::nontransaction query(connection);
+    return query
+        .exec1(std::string("SELECT ") + what +
+               " FROM pg_stat_activity WHERE datname = current_database() AND "
+               "application_name = 'accord-contact-cache-notices'")[0]
+        .as<int>();
+  };
+  const auto listening = [&] { return listeners("count(*)"); };
+  ASSERT_EQ(listening(), 1);
+  ASSERT_EQ(listeners("count(pg_terminate_backend(pid))"), 1);
+  // Gone, and not back for at least half a second (the listener's retry): the update's notice
+  // reaches no one.
+  ASSERT_TRUE(Eventually([&] { return listening() == 0; }, std::chrono::seconds(5)));
+  Sql("UPDATE contact.contacts SET conversation_count = 3 WHERE id = '" + IdOf(created.name()) +
+      "'");
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return listening() == 1 && GetOn(*contacts_, created.name()).conversation_count() == 3;
+      },
+      std::chrono::seconds(10)));
+}
+
 TEST(ContactCacheRedisDownTest, AnswersFromPostgresWithRedisGone) {
   testing::TestDatabase database;
   testing::ScopedRedisServer redis;
