@@ -40,18 +40,6 @@ constexpr EnumName kStatuses[] = {
     {"left-organization", v1::CONTACT_STATUS_LEFT_ORGANIZATION},
 };
 
-constexpr EnumName kChannels[] = {
-    {"phone", common_v1::COMMUNICATION_CHANNEL_PHONE},
-    {"email", common_v1::COMMUNICATION_CHANNEL_EMAIL},
-    {"meeting", common_v1::COMMUNICATION_CHANNEL_MEETING},
-    {"video", common_v1::COMMUNICATION_CHANNEL_VIDEO},
-    {"letter", common_v1::COMMUNICATION_CHANNEL_LETTER},
-    {"sms", common_v1::COMMUNICATION_CHANNEL_SMS},
-    {"tty", common_v1::COMMUNICATION_CHANNEL_TTY},
-    {"sign-language", common_v1::COMMUNICATION_CHANNEL_SIGN_LANGUAGE},
-    {"web", common_v1::COMMUNICATION_CHANNEL_WEB},
-};
-
 constexpr EnumName kRoles[] = {
     {"decision-maker", v1::ACCOUNT_RELATION_ROLE_DECISION_MAKER},
     {"buyer", v1::ACCOUNT_RELATION_ROLE_BUYER},
@@ -195,7 +183,7 @@ bool ApplyFieldFlags(const Invocation& inv, v1::Contact* contact, std::vector<st
              [&](int v) { contact->set_status(static_cast<v1::ContactStatus>(v)); }, paths,
              "status") &&
          EnumFlag(
-             inv, "channel", kChannels,
+             inv, "channel", cli::kCommunicationChannels,
              [&](int v) {
                contact->set_preferred_channel(static_cast<common_v1::CommunicationChannel>(v));
              },
@@ -214,7 +202,8 @@ std::vector<FlagSpec> FieldFlags() {
       {"locality", "TEXT", "Town or city."},
       {"postal-code", "TEXT", "Postal code."},
       {"region", "CC", "ISO 3166 region, e.g. GB (also the region of national phone numbers)."},
-      {"channel", "CHANNEL", "Preferred channel: " + cli::Choices(kChannels) + "."},
+      {"channel", "CHANNEL",
+       "Preferred channel: " + cli::Choices(cli::kCommunicationChannels) + "."},
       {"language", "TAG", "Preferred language, BCP 47 (en, pt-BR)."},
       {"time-zone", "ZONE", "IANA time zone, e.g. Europe/Paris."},
       {"accessibility", "TEXT", "Accessibility needs, free text (personal)."},

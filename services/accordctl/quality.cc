@@ -13,6 +13,7 @@
 #include "accord/quality/v1/sla.grpc.pb.h"
 #include "accord/quality/v1/survey.grpc.pb.h"
 #include "commands.h"
+#include "pricing_cli.h"
 #include "resource_cli.h"
 #include "rpc.h"
 #include "service_cli.h"
@@ -26,17 +27,6 @@ using cli::EnumName;
 using google::protobuf::util::TimeUtil;
 using service_cli::Named;
 
-constexpr EnumName kChannels[] = {
-    {"phone", common_v1::COMMUNICATION_CHANNEL_PHONE},
-    {"email", common_v1::COMMUNICATION_CHANNEL_EMAIL},
-    {"meeting", common_v1::COMMUNICATION_CHANNEL_MEETING},
-    {"video", common_v1::COMMUNICATION_CHANNEL_VIDEO},
-    {"letter", common_v1::COMMUNICATION_CHANNEL_LETTER},
-    {"sms", common_v1::COMMUNICATION_CHANNEL_SMS},
-    {"tty", common_v1::COMMUNICATION_CHANNEL_TTY},
-    {"sign-language", common_v1::COMMUNICATION_CHANNEL_SIGN_LANGUAGE},
-    {"web", common_v1::COMMUNICATION_CHANNEL_WEB},
-};
 constexpr EnumName kKinds[] = {
     {"complaint", v1::CASE_KIND_COMPLAINT},
     {"enquiry", v1::CASE_KIND_ENQUIRY},
@@ -141,22 +131,8 @@ bool EnumFlag(const Invocation& inv, const char* flag, const EnumName (&names)[N
 
 // "EUR 120.50" -> Money.
 std::optional<common_v1::Money> ParseMoney(const std::string& text) {
-  const size_t space = text.find(' ');
-  if (space != 3) return std::nullopt;
-  const std::string number = text.substr(4);
-  const size_t dot = number.find('.');
-  auto units = ParseInt(number.substr(0, dot), 0, 1'000'000'000'000LL);
-  if (!units) return std::nullopt;
-  std::string fraction = dot == std::string::npos ? "" : number.substr(dot + 1);
-  if (fraction.size() > 9) return std::nullopt;
-  fraction.resize(9, '0');
-  auto nanos = ParseInt(fraction, 0, 999'999'999);
-  if (!nanos) return std::nullopt;
-  common_v1::Money money;
-  money.set_currency_code(text.substr(0, 3));
-  money.set_units(*units);
-  money.set_nanos(static_cast<int32_t>(*nanos));
-  return money;
+  if (text.find(' ') != 3) return std::nullopt;
+  return pricing_cli::ParseAmount(text.substr(4), text.substr(0, 3));
 }
 
 std::string Percent(double share) {
@@ -237,8 +213,8 @@ bool CaseFlags(const Invocation& inv, v1::Case* c, std::vector<std::string>* pat
   text("assignee", "assignee", &v1::Case::set_assignee);
   text("team", "team", &v1::Case::set_team);
   int channel = 0, kind = 0, category = 0, impact = 0, urgency = 0, tier = 0;
-  if (!EnumFlag(inv, "channel", kChannels, &channel) || !EnumFlag(inv, "kind", kKinds, &kind) ||
-      !EnumFlag(inv, "category", kCategories, &category) ||
+  if (!EnumFlag(inv, "channel", cli::kCommunicationChannels, &channel) ||
+      !EnumFlag(inv, "kind", kKinds, &kind) || !EnumFlag(inv, "category", kCategories, &category) ||
       !EnumFlag(inv, "impact", kLevels, &impact) || !EnumFlag(inv, "urgency", kLevels, &urgency) ||
       !EnumFlag(inv, "tier", kTiers, &tier)) {
     return false;
@@ -911,7 +887,7 @@ void RegisterQualityCommands(Registry& registry) {
       .flags = cli::WithRpcFlags({
           {"account", "ACCOUNT", "accounts/ID or ID (required)."},
           {"contact", "CONTACT", "contacts/ID or ID."},
-          {"channel", "CHANNEL", cli::Choices(kChannels) + "."},
+          {"channel", "CHANNEL", cli::Choices(cli::kCommunicationChannels) + "."},
           {"kind", "KIND", cli::Choices(kKinds) + "."},
           {"category", "CATEGORY", cli::Choices(kCategories) + "."},
           {"description", "TEXT", "What happened."},
@@ -932,7 +908,7 @@ void RegisterQualityCommands(Registry& registry) {
                                "overrode it.",
                 .flags = cli::WithRpcFlags({
                     {"contact", "CONTACT", "contacts/ID or ID."},
-                    {"channel", "CHANNEL", cli::Choices(kChannels) + "."},
+                    {"channel", "CHANNEL", cli::Choices(cli::kCommunicationChannels) + "."},
                     {"kind", "KIND", cli::Choices(kKinds) + "."},
                     {"category", "CATEGORY", cli::Choices(kCategories) + "."},
                     {"description", "TEXT", "What happened."},

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "accord/common/v1/types.pb.h"
 #include "command.h"
 #include "rpc.h"
 
@@ -22,6 +23,19 @@ namespace accord::accordctl::cli {
 struct EnumName {
   const char* text;
   int value;
+};
+
+// accord.common.v1.CommunicationChannel, as contacts and cases name it on the command line.
+inline constexpr EnumName kCommunicationChannels[] = {
+    {"phone", ::accord::common::v1::COMMUNICATION_CHANNEL_PHONE},
+    {"email", ::accord::common::v1::COMMUNICATION_CHANNEL_EMAIL},
+    {"meeting", ::accord::common::v1::COMMUNICATION_CHANNEL_MEETING},
+    {"video", ::accord::common::v1::COMMUNICATION_CHANNEL_VIDEO},
+    {"letter", ::accord::common::v1::COMMUNICATION_CHANNEL_LETTER},
+    {"sms", ::accord::common::v1::COMMUNICATION_CHANNEL_SMS},
+    {"tty", ::accord::common::v1::COMMUNICATION_CHANNEL_TTY},
+    {"sign-language", ::accord::common::v1::COMMUNICATION_CHANNEL_SIGN_LANGUAGE},
+    {"web", ::accord::common::v1::COMMUNICATION_CHANNEL_WEB},
 };
 
 template <size_t N>

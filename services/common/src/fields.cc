@@ -5,14 +5,30 @@
 
 namespace accord::common {
 
-size_t CodePoints(const std::string& text) {
+size_t CodePoints(std::string_view text) {
   return static_cast<size_t>(
       std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
-bool IsBlank(const std::string& text) {
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool IsBlank(std::string_view text) {
   return std::all_of(text.begin(), text.end(),
                      [](unsigned char c) { return std::isspace(c) != 0; });
+}
+
+void CheckText(std::string_view text, const std::string& field, size_t max, bool required,
+               Violations& violations) {
+  if (required && IsBlank(text)) {
+    violations.Add(field, "required");
+  } else if (CodePoints(text) > max) {
+    violations.Add(field, "at most " + std::to_string(max) + " characters");
+  }
 }
 
 bool IsCalendarDate(std::string_view text) {
@@ -41,10 +57,14 @@ void ValidateOptionalDate(const std::string& value, const std::string& field,
   }
 }
 
-void MergeViolations(const absl::Status& status, Violations& violations) {
-  for (auto& violation : FieldViolationsOf(status)) {
-    violations.Add(violation.field, violation.description);
+void MergeViolations(const absl::Status& status, Violations& violations, const std::string& field) {
+  if (status.ok()) return;
+  auto items = FieldViolationsOf(status);
+  if (items.empty()) {
+    violations.Add(field, std::string(status.message()));
+    return;
   }
+  for (auto& violation : items) violations.Add(violation.field, violation.description);
 }
 
 }  // namespace accord::common

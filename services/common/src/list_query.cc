@@ -4,16 +4,10 @@
 #include <cctype>
 
 #include "accord/common/errors.h"
+#include "accord/common/fields.h"
 
 namespace accord::common {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::vector<std::string> Words(const std::string& text) {
   std::vector<std::string> words;

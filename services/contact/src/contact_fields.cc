@@ -31,26 +31,6 @@ bool IsAlnum(std::string_view text) {
                      [](unsigned char c) { return std::isalnum(c) != 0; });
 }
 
-void CheckText(const std::string& value, size_t max, const std::string& field,
-               common::Violations& violations) {
-  if (CodePoints(value) > max) {
-    violations.Add(field, "at most " + std::to_string(max) + " characters");
-  }
-}
-
-std::vector<std::string> Words(const std::string& text) {
-  std::vector<std::string> words;
-  size_t at = 0;
-  while (at < text.size()) {
-    while (at < text.size() && text[at] == ' ') ++at;
-    size_t end = text.find(' ', at);
-    if (end == std::string::npos) end = text.size();
-    if (end > at) words.push_back(text.substr(at, end - at));
-    at = end;
-  }
-  return words;
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> NormalizeEmail(std::string_view email) {
@@ -89,7 +69,7 @@ absl::StatusOr<std::string> NormalizeEmail(std::string_view email) {
     }
     start = end + 1;
   }
-  return Lower(email);
+  return common::Lower(email);
 }
 
 // libphonenumber's supported regions (Debian 12's 8.12), sorted. Kept here so that checking a
@@ -237,14 +217,14 @@ void NormalizeAndValidate(Contact& contact, const std::string& prefix,
   if (IsBlank(contact.given_name()) && IsBlank(contact.family_name())) {
     violations.Add(prefix + "family_name", "required: give a family name or a given name");
   }
-  CheckText(contact.given_name(), kMaxNameLength, prefix + "given_name", violations);
-  CheckText(contact.family_name(), kMaxNameLength, prefix + "family_name", violations);
-  CheckText(contact.job_title(), kMaxTextLength, prefix + "job_title", violations);
-  CheckText(contact.department(), kMaxTextLength, prefix + "department", violations);
-  CheckText(contact.notes(), kMaxNotesLength, prefix + "notes", violations);
-  CheckText(contact.accessibility().needs(), kMaxNeedsLength, prefix + "accessibility.needs",
+  CheckText(contact.given_name(), prefix + "given_name", kMaxNameLength, false, violations);
+  CheckText(contact.family_name(), prefix + "family_name", kMaxNameLength, false, violations);
+  CheckText(contact.job_title(), prefix + "job_title", kMaxTextLength, false, violations);
+  CheckText(contact.department(), prefix + "department", kMaxTextLength, false, violations);
+  CheckText(contact.notes(), prefix + "notes", kMaxNotesLength, false, violations);
+  CheckText(contact.accessibility().needs(), prefix + "accessibility.needs", kMaxNeedsLength, false,
             violations);
-  CheckText(contact.owner(), kMaxTextLength, prefix + "owner", violations);
+  CheckText(contact.owner(), prefix + "owner", kMaxTextLength, false, violations);
   if (IsBlank(contact.owner())) violations.Add(prefix + "owner", "required");
 
   const auto& address = contact.address();
@@ -252,12 +232,13 @@ void NormalizeAndValidate(Contact& contact, const std::string& prefix,
     violations.Add(prefix + "address.address_lines", "at most 5 lines");
   }
   for (int i = 0; i < address.address_lines_size(); ++i) {
-    CheckText(address.address_lines(i), 200,
-              prefix + "address.address_lines[" + std::to_string(i) + "]", violations);
+    CheckText(address.address_lines(i), prefix + "address.address_lines[" + std::to_string(i) + "]",
+              200, false, violations);
   }
-  CheckText(address.locality(), 100, prefix + "address.locality", violations);
-  CheckText(address.administrative_area(), 100, prefix + "address.administrative_area", violations);
-  CheckText(address.postal_code(), 20, prefix + "address.postal_code", violations);
+  CheckText(address.locality(), prefix + "address.locality", 100, false, violations);
+  CheckText(address.administrative_area(), prefix + "address.administrative_area", 100, false,
+            violations);
+  CheckText(address.postal_code(), prefix + "address.postal_code", 20, false, violations);
   std::string region = default_region;
   if (!address.region_code().empty()) {
     if (!IsPhoneRegion(address.region_code())) {
@@ -275,7 +256,7 @@ void NormalizeAndValidate(Contact& contact, const std::string& prefix,
   for (int i = 0; i < contact.emails_size(); ++i) {
     auto* email = contact.mutable_emails(i);
     const std::string field = prefix + "emails[" + std::to_string(i) + "]";
-    CheckText(email->label(), 50, field + ".label", violations);
+    CheckText(email->label(), field + ".label", 50, false, violations);
     auto normalized = NormalizeEmail(email->address());
     if (!normalized.ok()) {
       violations.Add(field + ".address", "`" + email->address().substr(0, 254) + "` " +
@@ -294,7 +275,7 @@ void NormalizeAndValidate(Contact& contact, const std::string& prefix,
   for (int i = 0; i < contact.phones_size(); ++i) {
     auto* phone = contact.mutable_phones(i);
     const std::string field = prefix + "phones[" + std::to_string(i) + "]";
-    CheckText(phone->label(), 50, field + ".label", violations);
+    CheckText(phone->label(), field + ".label", 50, false, violations);
     if (phone->number().size() > 40) {
       violations.Add(field + ".number", "at most 40 characters");
       continue;
@@ -397,66 +378,6 @@ std::vector<std::string> PersonalFieldsPresent(const Contact& contact) {
   if (!contact.notes().empty()) fields.push_back("notes");
   if (!contact.accessibility().needs().empty()) fields.push_back("accessibility.needs");
   return fields;
-}
-
-size_t CodePoints(std::string_view text) {
-  return static_cast<size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-bool IsBlank(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](unsigned char c) { return std::isspace(c) != 0; });
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::map<std::string, std::string> FilterEnumValues(
-    const google::protobuf::EnumDescriptor* descriptor, std::string_view prefix) {
-  std::map<std::string, std::string> values;
-  for (int i = 0; i < descriptor->value_count(); ++i) {
-    const auto* value = descriptor->value(i);
-    if (value->number() == 0) continue;
-    values[value->name()] = std::to_string(value->number());
-    values[value->name().substr(prefix.size())] = std::to_string(value->number());
-  }
-  return values;
-}
-
-absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
-                                     const std::vector<std::string>& fields) {
-  std::string choices;
-  for (const auto& field : fields) choices += (choices.empty() ? "" : ", ") + field;
-  const std::vector<std::string> words = Words(Lower(order_by));
-  OrderBy order;
-  if (words.empty()) {
-    order.field = fields.front();
-    order.canonical = order.field;
-    return order;
-  }
-  if (words.size() > 2 || (words.size() == 2 && words[1] != "desc" && words[1] != "asc")) {
-    return common::InvalidArgument(
-        "order_by", "expected one of " + choices + ", optionally followed by ` desc`");
-  }
-  if (std::find(fields.begin(), fields.end(), words[0]) == fields.end()) {
-    return common::InvalidArgument("order_by",
-                                   "cannot order by `" + words[0] + "`; use one of " + choices);
-  }
-  order.field = words[0];
-  order.descending = words.size() == 2 && words[1] == "desc";
-  order.canonical = order.field + (order.descending ? " desc" : "");
-  return order;
-}
-
-void MergeViolations(const absl::Status& status, common::Violations& violations) {
-  for (auto& violation : common::FieldViolationsOf(status)) {
-    violations.Add(violation.field, violation.description);
-  }
 }
 
 }  // namespace accord::contact

@@ -13,6 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "accord/common/errors.h"
+#include "accord/common/fields.h"
+#include "accord/common/list_query.h"
 #include "accord/common/v1/date.pb.h"
 #include "accord/contact/v1/contact.pb.h"
 #include "resource_names.h"
@@ -69,19 +71,12 @@ void MaskPersonal(Contact& contact);
 // The personal fields that hold a value, by field path, for the access log.
 std::vector<std::string> PersonalFieldsPresent(const Contact& contact);
 
-// Shared small helpers (they move to services/common with the service kit).
-size_t CodePoints(std::string_view text);
-bool IsBlank(std::string_view text);
-std::string Lower(std::string_view text);
-std::map<std::string, std::string> FilterEnumValues(
-    const google::protobuf::EnumDescriptor* descriptor, std::string_view prefix);
-struct OrderBy {
-  std::string field;
-  bool descending = false;
-  std::string canonical;
-};
-absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
-                                     const std::vector<std::string>& fields);
-void MergeViolations(const absl::Status& status, common::Violations& violations);
+using common::CheckText;
+using common::CodePoints;
+using common::FilterEnumValues;
+using common::IsBlank;
+using common::MergeViolations;
+using common::OrderBy;
+using common::ParseOrderBy;
 
 }  // namespace accord::contact

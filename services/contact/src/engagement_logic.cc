@@ -37,13 +37,6 @@ bool IsPlausibleTime(const google::protobuf::Timestamp& t) {
          t.nanos() < 1000000000;
 }
 
-void CheckText(std::string_view text, size_t max, const std::string& field,
-               common::Violations& violations) {
-  if (CodePoints(text) > max) {
-    violations.Add(field, "at most " + std::to_string(max) + " characters");
-  }
-}
-
 // The parent of a List: one contact, or every contact for `contacts/-`.
 absl::StatusOr<std::optional<std::string>> ParseListParent(const std::string& parent) {
   if (parent == "contacts/-") return std::optional<std::string>();
@@ -88,7 +81,7 @@ void ValidateConsent(const ConsentRecord& record, int64_t now_micros, const std:
   if (IsBlank(record.source())) {
     violations.Add(prefix + "source", "required: where the decision came from");
   }
-  CheckText(record.source(), kMaxSourceLength, prefix + "source", violations);
+  CheckText(record.source(), prefix + "source", kMaxSourceLength, false, violations);
   if (record.has_decision_time()) {
     if (!IsPlausibleTime(record.decision_time())) {
       violations.Add(prefix + "decision_time", "not a time between 1970 and 9999");
@@ -140,9 +133,9 @@ void ValidateInteraction(const Interaction& interaction, int64_t now_micros,
   if (interaction.duration_seconds() < 0 || interaction.duration_seconds() > kMaxDurationSeconds) {
     violations.Add(prefix + "duration_seconds", "between 0 and 86400");
   }
-  CheckText(interaction.subject(), kMaxSubjectLength, prefix + "subject", violations);
-  CheckText(interaction.summary(), kMaxSummaryLength, prefix + "summary", violations);
-  CheckText(interaction.owner(), kMaxTextLength, prefix + "owner", violations);
+  CheckText(interaction.subject(), prefix + "subject", kMaxSubjectLength, false, violations);
+  CheckText(interaction.summary(), prefix + "summary", kMaxSummaryLength, false, violations);
+  CheckText(interaction.owner(), prefix + "owner", kMaxTextLength, false, violations);
   if (!interaction.campaign().empty()) {
     MergeViolations(ParseCampaignName(interaction.campaign(), prefix + "campaign").status(),
                     violations);
@@ -184,8 +177,8 @@ void ValidateFollowUp(const FollowUp& follow_up, const std::string& prefix,
   if (!v1::FollowUpStatus_IsValid(follow_up.status())) {
     violations.Add(prefix + "status", "unknown status " + std::to_string(follow_up.status()));
   }
-  CheckText(follow_up.subject(), kMaxSubjectLength, prefix + "subject", violations);
-  CheckText(follow_up.owner(), kMaxTextLength, prefix + "owner", violations);
+  CheckText(follow_up.subject(), prefix + "subject", kMaxSubjectLength, false, violations);
+  CheckText(follow_up.owner(), prefix + "owner", kMaxTextLength, false, violations);
 }
 
 absl::Status CheckFollowUpTransition(const FollowUp& current, v1::FollowUpStatus next) {

@@ -49,7 +49,7 @@ absl::StatusOr<ChildId> ParseChildName(std::string_view name, std::string_view c
 }
 
 absl::StatusOr<std::string> ParseCampaignName(std::string_view name, const std::string& field) {
-  const std::string id = Lower(name.substr(0, 10) == "campaigns/" ? name.substr(10) : "");
+  const std::string id = common::Lower(name.substr(0, 10) == "campaigns/" ? name.substr(10) : "");
   if (!common::IsUuid(id)) {
     return common::InvalidArgument(field, "must look like campaigns/{campaign_id} (a UUID)");
   }
@@ -68,8 +68,8 @@ absl::StatusOr<RelationId> ParseRelationName(std::string_view name, const std::s
     return common::InvalidArgument(field, "must look like " + example);
   }
   RelationId out;
-  out.contact_id = Lower(name.substr(9, at - 9));
-  out.id = Lower(name.substr(at + kRelations.size()));
+  out.contact_id = common::Lower(name.substr(9, at - 9));
+  out.id = common::Lower(name.substr(at + kRelations.size()));
   if (!common::IsUuid(out.contact_id) || !common::IsUuid(out.id)) {
     return common::InvalidArgument(field, "both ids in " + example + " must be UUIDs");
   }
@@ -79,7 +79,8 @@ absl::StatusOr<RelationId> ParseRelationName(std::string_view name, const std::s
 std::string AppointmentName(std::string_view id) { return "appointments/" + std::string(id); }
 
 absl::StatusOr<std::string> ParseAppointmentName(std::string_view name, const std::string& field) {
-  const std::string id = Lower(name.substr(0, 13) == "appointments/" ? name.substr(13) : "");
+  const std::string id =
+      common::Lower(name.substr(0, 13) == "appointments/" ? name.substr(13) : "");
   if (!common::IsUuid(id)) {
     return common::InvalidArgument(field, "must look like appointments/{appointment_id} (a UUID)");
   }

@@ -127,7 +127,7 @@ google::rpc::Status ToRpcStatus(const absl::Status& status) {
 
 void ValidatePriceListFields(const PriceList& list, const std::string& prefix,
                              common::Violations& violations) {
-  ValidateText(list.display_name(), prefix + "display_name", 200, true, violations);
+  CheckText(list.display_name(), prefix + "display_name", 200, true, violations);
   const absl::Status currency =
       common::ValidateMoney(common::MakeMoney(list.currency_code(), 0), "");
   if (!currency.ok()) {
@@ -170,13 +170,13 @@ void ValidateItemFields(const PriceListItem& item, const std::string& prefix,
   if (!IsValidSku(item.sku())) {
     violations.Add(prefix + "sku", "required: 1 to 64 of A-Z a-z 0-9 . _ -");
   }
-  ValidateText(item.product_name(), prefix + "product_name", 200, true, violations);
+  CheckText(item.product_name(), prefix + "product_name", 200, true, violations);
   if (!item.category().empty() && !IsValidCategory(item.category())) {
     violations.Add(prefix + "category",
                    "must be 1 to 8 lower-case segments of a-z 0-9 _ - joined by /, e.g. "
                    "tools/power/drills");
   }
-  ValidateText(item.unit(), prefix + "unit", 20, true, violations);
+  CheckText(item.unit(), prefix + "unit", 20, true, violations);
   if (!item.has_unit_price()) {
     violations.Add(prefix + "unit_price", "required");
   } else {

@@ -9,13 +9,6 @@
 namespace accord::pricing {
 namespace {
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::vector<std::string_view> Split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
   size_t at = 0;
@@ -40,7 +33,7 @@ absl::StatusOr<ItemName> ParseItemName(std::string_view name, const std::string&
   if (parts.size() != 4 || parts[0] != "priceLists" || parts[2] != "items") {
     return common::InvalidArgument(field, "must look like " + example);
   }
-  ItemName out{Lower(parts[1]), std::string(parts[3])};
+  ItemName out{common::Lower(parts[1]), std::string(parts[3])};
   if (!common::IsUuid(out.price_list_id)) {
     return common::InvalidArgument(field, "the price list id must be a UUID");
   }
@@ -57,7 +50,7 @@ absl::StatusOr<TermsName> ParseTermsName(std::string_view name, const std::strin
   if (parts.size() != 4 || parts[0] != "accounts" || parts[2] != "tradingTerms") {
     return common::InvalidArgument(field, "must look like " + example);
   }
-  TermsName out{Lower(parts[1]), Lower(parts[3])};
+  TermsName out{common::Lower(parts[1]), common::Lower(parts[3])};
   if (!common::IsUuid(out.account_id) || !common::IsUuid(out.id)) {
     return common::InvalidArgument(field, "both ids in " + example + " must be UUIDs");
   }
@@ -236,66 +229,6 @@ void ValidateAmount(const Money& money, const std::string& field, const std::str
   } else if (money.units() >= kMaxUnits) {
     violations.Add(field, "must be below 10^12 units");
   }
-}
-
-size_t CodePoints(const std::string& text) {
-  return static_cast<size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-bool IsBlank(const std::string& text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](unsigned char c) { return std::isspace(c) != 0; });
-}
-
-void ValidateText(const std::string& text, const std::string& field, size_t max, bool required,
-                  common::Violations& violations) {
-  if (required && (text.empty() || IsBlank(text))) {
-    violations.Add(field, "required");
-  } else if (CodePoints(text) > max) {
-    violations.Add(field, "at most " + std::to_string(max) + " characters");
-  }
-}
-
-void MergeViolations(const absl::Status& status, common::Violations& violations,
-                     const std::string& field) {
-  if (status.ok()) return;
-  auto items = common::FieldViolationsOf(status);
-  if (items.empty()) {
-    violations.Add(field, std::string(status.message()));
-    return;
-  }
-  for (auto& violation : items) violations.Add(violation.field, violation.description);
-}
-
-absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
-                                     const std::vector<std::string>& fields) {
-  std::string choices;
-  for (const auto& field : fields) choices += (choices.empty() ? "" : ", ") + field;
-  std::vector<std::string> words;
-  // Split returns views into its argument: the lower-cased text must outlive the loop.
-  const std::string lowered = Lower(order_by);
-  for (auto word : Split(lowered, ' ')) {
-    if (!word.empty()) words.emplace_back(word);
-  }
-  OrderBy order;
-  if (words.empty()) {
-    order.field = fields.front();
-    order.canonical = order.field;
-    return order;
-  }
-  if (words.size() > 2 || (words.size() == 2 && words[1] != "desc" && words[1] != "asc")) {
-    return common::InvalidArgument(
-        "order_by", "expected one of " + choices + ", optionally followed by ` desc`");
-  }
-  if (std::find(fields.begin(), fields.end(), words[0]) == fields.end()) {
-    return common::InvalidArgument("order_by",
-                                   "cannot order by `" + words[0] + "`; use one of " + choices);
-  }
-  order.field = words[0];
-  order.descending = words.size() == 2 && words[1] == "desc";
-  order.canonical = order.field + (order.descending ? " desc" : "");
-  return order;
 }
 
 }  // namespace accord::pricing

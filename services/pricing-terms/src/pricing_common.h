@@ -14,6 +14,8 @@
 
 #include "absl/status/statusor.h"
 #include "accord/common/errors.h"
+#include "accord/common/fields.h"
+#include "accord/common/list_query.h"
 #include "accord/common/money.h"
 #include "accord/common/resource_name.h"
 #include "accord/common/v1/date.pb.h"
@@ -91,25 +93,11 @@ void ValidateAmount(const Money& money, const std::string& field, const std::str
                     common::Violations& violations);
 bool IsMoneySet(const Money& money);
 
-// Unicode code points in UTF-8 text, and whether it is only whitespace.
-size_t CodePoints(const std::string& text);
-bool IsBlank(const std::string& text);
-// Adds "required" / "at most N characters" violations.
-void ValidateText(const std::string& text, const std::string& field, size_t max, bool required,
-                  common::Violations& violations);
-
-// Copies the field violations of `status` into `violations` (or the whole status as one
-// violation on `field` when it carries none).
-void MergeViolations(const absl::Status& status, common::Violations& violations,
-                     const std::string& field = "");
-
-// A parsed order_by: one of `fields`, optionally followed by ` asc` or ` desc`.
-struct OrderBy {
-  std::string field;
-  bool descending = false;
-  std::string canonical;
-};
-absl::StatusOr<OrderBy> ParseOrderBy(const std::string& order_by,
-                                     const std::vector<std::string>& fields);
+using common::CheckText;
+using common::CodePoints;
+using common::IsBlank;
+using common::MergeViolations;
+using common::OrderBy;
+using common::ParseOrderBy;
 
 }  // namespace accord::pricing

@@ -157,7 +157,7 @@ absl::StatusOr<Quote> QuoteLogic::Create(const Caller& caller,
   ValidateQuoteLines(request.lines(), violations);
   ValidateDate(request.price_date(), "price_date", false, violations);
   ValidateDate(request.quote().expire_date(), "quote.expire_date", true, violations);
-  ValidateText(request.quote().note(), "quote.note", 2000, false, violations);
+  CheckText(request.quote().note(), "quote.note", 2000, false, violations);
   std::string list_id;
   if (!request.price_list().empty()) {
     auto id = ParseTopName(request.price_list(), "priceLists", "price_list");
@@ -261,7 +261,7 @@ absl::StatusOr<Quote> QuoteLogic::Update(const Caller& caller,
           invalid.Add("quote.status", "must be DRAFT, SENT, ACCEPTED, REJECTED or EXPIRED");
         }
         ValidateDate(next.expire_date(), "quote.expire_date", true, invalid);
-        ValidateText(next.note(), "quote.note", 2000, false, invalid);
+        CheckText(next.note(), "quote.note", 2000, false, invalid);
         ACCORD_RETURN_IF_ERROR(invalid.ToStatus());
         if (!IsAllowedQuoteTransition(current.status(), next.status())) {
           return common::FailedPrecondition("ILLEGAL_STATUS_TRANSITION",
@@ -299,8 +299,8 @@ absl::StatusOr<Sale> QuoteLogic::CreateSale(const Caller& caller,
   }
   ValidateDate(input.delivery().requested_date(), "sale.delivery.requested_date", false,
                violations);
-  ValidateText(input.delivery().notes(), "sale.delivery.notes", 1000, false, violations);
-  ValidateText(input.contact(), "sale.contact", 200, false, violations);
+  CheckText(input.delivery().notes(), "sale.delivery.notes", 1000, false, violations);
+  CheckText(input.contact(), "sale.contact", 200, false, violations);
   std::string quote_id;
   if (!input.quote().empty()) {
     auto id = ParseTopName(input.quote(), "quotes", "sale.quote");

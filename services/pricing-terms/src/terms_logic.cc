@@ -459,7 +459,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Approve(const Caller& caller,
   // is for pricing managers and admins (checked below, once the author is known).
   if (!CheckApprovesTerms(caller).ok()) ACCORD_RETURN_IF_ERROR(CheckDraftsTerms(caller));
   common::Violations violations;
-  ValidateText(request.reason(), "reason", 1000, false, violations);
+  CheckText(request.reason(), "reason", 1000, false, violations);
   ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTransition(request.name(), request.etag(),
                                                           request.request_id(), violations));
   ACCORD_RETURN_IF_ERROR(
@@ -506,7 +506,7 @@ absl::StatusOr<TradingTerms> TermsLogic::Reject(const Caller& caller,
                                                 WriteMeta meta) {
   ACCORD_RETURN_IF_ERROR(CheckApprovesTerms(caller));
   common::Violations violations;
-  ValidateText(request.reason(), "reason", 1000, true, violations);
+  CheckText(request.reason(), "reason", 1000, true, violations);
   ACCORD_ASSIGN_OR_RETURN(TermsName name, ParseTransition(request.name(), request.etag(),
                                                           request.request_id(), violations));
   meta.request_id = request.request_id();

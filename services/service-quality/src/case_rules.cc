@@ -24,12 +24,6 @@ int LevelIndex(Level level) {
   }
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::vector<std::string> Tokens(std::string_view text, std::string_view separators) {
   std::vector<std::string> out;
   std::string current;
@@ -64,7 +58,7 @@ absl::StatusOr<PriorityMatrix> PriorityMatrix::Parse(std::string_view text) {
   }
   PriorityMatrix matrix;
   for (size_t i = 0; i < 9; ++i) {
-    const std::string word = Lower(words[i]);
+    const std::string word = common::Lower(words[i]);
     Priority priority;
     if (word == "low") {
       priority = v1::PRIORITY_LOW;
@@ -238,28 +232,7 @@ bool IsResourceName(std::string_view name, std::string_view collection) {
   return ParseSimpleName(name, collection, "x").ok();
 }
 
-size_t CodePoints(const std::string& text) {
-  return static_cast<size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-bool IsBlank(const std::string& text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](unsigned char c) { return std::isspace(c) != 0; });
-}
-
-namespace {
-
-void CheckText(const std::string& value, const std::string& field, size_t max, bool required,
-               common::Violations& violations) {
-  if (required && (value.empty() || IsBlank(value))) {
-    violations.Add(field, "required");
-  } else if (CodePoints(value) > max) {
-    violations.Add(field, "at most " + std::to_string(max) + " characters");
-  }
-}
-
-}  // namespace
+using common::CheckText;
 
 void ValidateCaseFields(const v1::Case& c, const std::string& prefix,
                         common::Violations& violations) {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "accord/common/auth.h"
 #include "accord/common/errors.h"
+#include "accord/common/fields.h"
 #include "accord/common/v1/money.pb.h"
 #include "accord/quality/v1/case.pb.h"
 
@@ -77,9 +78,8 @@ std::string TimelineEntryName(std::string_view case_id, std::string_view id);
 // `accounts/{uuid}`, `contacts/{uuid}`: shape only, the services that own them are not asked yet.
 bool IsResourceName(std::string_view name, std::string_view collection);
 
-// Unicode code points in UTF-8 text.
-size_t CodePoints(const std::string& text);
-bool IsBlank(const std::string& text);
+using common::CodePoints;
+using common::IsBlank;
 
 // Field checks of a case as the caller sets them (create and update), under `prefix` ("case.").
 void ValidateCaseFields(const v1::Case& c, const std::string& prefix,
