@@ -51,7 +51,28 @@ TEST(FieldsTest, MergedViolationsKeepTheirFields) {
   MergeViolations(absl::OkStatus(), violations);
   MergeViolations(InvalidArgument("name", "required"), violations);
   violations.Add("title", "too long");
-  EXPECT_THAT(Fields(violations.ToStatus()), ElementsAre("name", "title"));
+  // A failure naming no field is kept, on the field the caller gives.
+  MergeViolations(absl::InvalidArgumentError("not a UUID"), violations, "parent");
+  EXPECT_THAT(Fields(violations.ToStatus()), ElementsAre("name", "title", "parent"));
+}
+
+TEST(FieldsTest, TextChecksCountCodePointsAndRefuseBlankWhenRequired) {
+  Violations violations;
+  CheckText("台北市", "city", 3, /*required=*/true, violations);  // 9 bytes, 3 characters
+  CheckText("", "notes", 10, /*required=*/false, violations);
+  CheckText("Zürich", "place", 5, /*required=*/false, violations);
+  CheckText(" \t", "summary", 100, /*required=*/true, violations);
+  const auto status = violations.ToStatus();
+  EXPECT_THAT(Fields(status), ElementsAre("place", "summary"));
+  const auto items = FieldViolationsOf(status);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].description, "at most 5 characters");
+  EXPECT_EQ(items[1].description, "required");
+}
+
+TEST(FieldsTest, LowerChangesOnlyAsciiLetters) {
+  EXPECT_EQ(Lower("0190A5D8-ABCD"), "0190a5d8-abcd");
+  EXPECT_EQ(Lower("ÄB台"), "Äb台");  // multi-byte characters are left as they are
 }
 
 TEST(ListQueryTest, OrderByDefaultsToTheFirstFieldAndTakesDirections) {
