@@ -25,7 +25,7 @@
 #   BENCH_DIR            state, logs and reports (default .bench)
 #   BENCH_DURATION       measured seconds per scenario (default 15; --smoke 2)
 #   BENCH_WARMUP         unmeasured seconds before each (default 3; --smoke 1)
-#   BENCH_ROUNDS         rounds a ratio's scenarios take turns in (default 3; --smoke 2): each
+#   BENCH_ROUNDS         rounds a ratio's scenarios take turns in (default 3; --smoke 1): each
 #                        round runs them one after the other for BENCH_DURATION / BENCH_ROUNDS s,
 #                        and a ratio is the median of its rounds' ratios
 #   BENCH_CONNECTIONS    client connections (default 4)   BENCH_STREAMS  streams per connection (8)
@@ -70,7 +70,7 @@ else
   DURATION=${BENCH_DURATION:-15} WARMUP=${BENCH_WARMUP:-3} ACCOUNTS=${BENCH_ACCOUNTS:-$((SCALE ? 100 : 50000))}
   EVENTS=200 EVENT_RATE=50 EVENT_SECONDS=10 EVENT_BURST=2000 RELAY_BACKLOG=20000
 fi
-ROUNDS=${BENCH_ROUNDS:-$((SMOKE ? 2 : 3))}
+ROUNDS=${BENCH_ROUNDS:-$((SMOKE ? 1 : 3))}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: BENCH_ROUNDS must be a positive integer" >&2; exit 2; }
 CONNECTIONS=${BENCH_CONNECTIONS:-4}
 STREAMS=${BENCH_STREAMS:-8}

@@ -7,8 +7,8 @@
 #   scripts/test.sh --sanitize     also build the unit and integration test binaries with
 #                                  AddressSanitizer and UndefinedBehaviorSanitizer (in
 #                                  $SANITIZE_BUILD_DIR, default build-sanitize/; docs/testing.md)
-#                                  and run those tests there too, against the same servers
-#                                  (what CI runs: .ci/run)
+#                                  and run those tests there instead, against the same servers;
+#                                  the Release build runs the others (what CI runs: .ci/run)
 # It first checks that every C++ and proto file is clang-formatted (scripts/format.sh --check).
 # BUILD_DIR picks the build directory (default: build). Exits non-zero if any test failed.
 set -euo pipefail
@@ -110,15 +110,18 @@ export ACCORD_TEST_TMPDIR="$TEST_TMP"
 echo "[accord] test PostgreSQL: $ACCORD_TEST_PG_URL  Redis: $ACCORD_TEST_REDIS_URL" >&2
 
 set +e
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "$@"
+# With --sanitize the unit and integration tests run once, under the sanitizers below; the Release
+# build runs the rest (web console, e2e, deploy, bench smoke), whose server binaries and tools only
+# it makes. Without it, the Release build runs everything (docs/testing.md, "CI's time").
+release_only=()
+((SANITIZE)) && release_only=(-LE '^(unit|integration)$')
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "${release_only[@]}" "$@"
 status=$?
 phase_done "tests (Release build)"
 if ((SANITIZE)); then
-  echo "[accord] the same tests under AddressSanitizer and UndefinedBehaviorSanitizer" >&2
-  # Unit and integration tests only: the web console's Node tests (web_unit) have no C++ in them,
-  # and the e2e, deploy and bench-smoke tests run server binaries this build does not make.
+  echo "[accord] the unit and integration tests under AddressSanitizer and UndefinedBehaviorSanitizer" >&2
   env "${SANITIZER_ENV[@]}" ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure -j2 \
-    -L '^(unit|integration)$' -E '^(web_unit|bench_smoke)$' "$@"
+    -L '^(unit|integration)$' "$@"
   asan_status=$?
   phase_done "unit and integration tests under ASan and UBSan"
   ((status != 0)) || status=$asan_status
