@@ -44,17 +44,10 @@ absl::StatusOr<ItemName> ParseItemName(std::string_view name, const std::string&
 }
 
 absl::StatusOr<TermsName> ParseTermsName(std::string_view name, const std::string& field) {
-  const std::string example = "accounts/{account_id}/tradingTerms/{id}";
-  if (name.empty()) return common::InvalidArgument(field, "required, e.g. " + example);
-  auto parts = Split(name, '/');
-  if (parts.size() != 4 || parts[0] != "accounts" || parts[2] != "tradingTerms") {
-    return common::InvalidArgument(field, "must look like " + example);
-  }
-  TermsName out{common::Lower(parts[1]), common::Lower(parts[3])};
-  if (!common::IsUuid(out.account_id) || !common::IsUuid(out.id)) {
-    return common::InvalidArgument(field, "both ids in " + example + " must be UUIDs");
-  }
-  return out;
+  ACCORD_ASSIGN_OR_RETURN(
+      std::vector<std::string> ids,
+      common::ParseName(name, "accounts/{account_id}/tradingTerms/{id}", field));
+  return TermsName{std::move(ids[0]), std::move(ids[1])};
 }
 
 absl::StatusOr<std::optional<std::string>> ParseAccountParent(std::string_view name,

@@ -57,6 +57,24 @@ TEST(PricingCommonTest, NamesParse) {
   EXPECT_EQ(item->sku, "DR-1.a");
   EXPECT_FALSE(
       ParseItemName("priceLists/0190a000-0000-7000-8000-000000000001/items/a b", "n").ok());
+  // Trading terms' names: both ids UUIDs (lower-cased), the shape exact, the field named.
+  auto terms = ParseTermsName(
+      "accounts/0190A000-0000-7000-8000-000000000001/tradingTerms/"
+      "0190a000-0000-7000-8000-000000000002",
+      "name");
+  ASSERT_TRUE(terms.ok()) << terms.status();
+  EXPECT_EQ(terms->account_id, "0190a000-0000-7000-8000-000000000001");
+  EXPECT_EQ(terms->id, "0190a000-0000-7000-8000-000000000002");
+  for (const char* bad :
+       {"", "accounts/0190a000-0000-7000-8000-000000000001/tradingTerms",
+        "accounts/0190a000-0000-7000-8000-000000000001/terms/0190a000-0000-7000-8000-000000000002",
+        "accounts/x/tradingTerms/0190a000-0000-7000-8000-000000000002"}) {
+    auto refused = ParseTermsName(bad, "name");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    ASSERT_EQ(common::FieldViolationsOf(refused.status()).size(), 1u) << bad;
+    EXPECT_EQ(common::FieldViolationsOf(refused.status())[0].field, "name") << bad;
+  }
   EXPECT_FALSE(ParseAccountParent("accounts/-", "parent", false).ok());
   auto all = ParseAccountParent("accounts/-", "parent", true);
   ASSERT_TRUE(all.ok());
